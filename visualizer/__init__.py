@@ -1,0 +1,1 @@
+"""asyncio-visualizer: trace asyncio programs and draw them as Gantt charts."""

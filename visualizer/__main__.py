@@ -1,0 +1,7 @@
+"""``python -m visualizer`` is ``asyncviz``."""
+
+import sys
+
+from visualizer.cli import main
+
+sys.exit(main())

@@ -1,0 +1,163 @@
+"""The ``asyncviz`` command line: list scenarios, run one, or record any asyncio script.
+
+Every failure is one clear message on stderr and a non-zero exit code, and a
+trace requested with ``--trace`` is written whatever happened to the program:
+what was recorded before a crash is exactly what someone needs to look at.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from visualizer.model.summary import format_summary
+from visualizer.session.runner import RunResult, record_script, run_scenario
+from visualizer.session.scenarios import ScenarioError, bind_params, discover, find
+from visualizer.trace.fileformat import save
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="asyncviz",
+        description="See asyncio: trace what every task does, and when, and why.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def scenario_dirs(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--scenarios",
+            action="append",
+            type=Path,
+            default=[],
+            metavar="DIR",
+            help="an extra folder of scenarios (repeatable; also $ASYNCVIZ_SCENARIOS)",
+        )
+
+    p_list = sub.add_parser("list", help="list the scenarios")
+    p_list.add_argument("--json", action="store_true", help="machine-readable output")
+    scenario_dirs(p_list)
+
+    def trace_options(p: argparse.ArgumentParser, default_clock: str) -> None:
+        p.add_argument(
+            "--clock",
+            choices=("virtual", "real"),
+            default=default_clock,
+            help=f"virtual skips idle waits; real is wall time (default: {default_clock})",
+        )
+        p.add_argument("--trace", type=Path, metavar="OUT.json", help="write the trace file")
+        p.add_argument("--summary", action="store_true", help="print a per-task table")
+        p.add_argument(
+            "--slow",
+            type=float,
+            default=0.1,
+            metavar="SECONDS",
+            help="report steps/callbacks that hold the loop this long (default 0.1)",
+        )
+
+    p_run = sub.add_parser("run", help="run a scenario, traced")
+    p_run.add_argument("scenario", help="a scenario id (see `asyncviz list`) or a .py path")
+    p_run.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a scenario parameter (repeatable)",
+    )
+    trace_options(p_run, "virtual")
+    scenario_dirs(p_run)
+
+    p_rec = sub.add_parser("record", help="run any asyncio script, traced")
+    p_rec.add_argument("script", type=Path, help="the script, run as `python SCRIPT ARGS...`")
+    p_rec.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script (after --)")
+    trace_options(p_rec, "real")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help()
+        print("\nThe GUI is coming (issue 3); for now use the commands above.", file=sys.stderr)
+        return 0
+    try:
+        if args.command == "list":
+            return _list(args)
+        if args.command == "run":
+            return _run(args)
+        return _record(args)
+    except ScenarioError as exc:
+        print(f"asyncviz: {exc}", file=sys.stderr)
+        return 2
+
+
+def _list(args: argparse.Namespace) -> int:
+    scenarios, errors = discover(args.scenarios)
+    if args.json:
+        print(json.dumps([s.to_json() for s in scenarios], indent=2))
+    else:
+        width = max((len(s.id) for s in scenarios), default=0)
+        for s in scenarios:
+            tags = f"  [{', '.join(s.tags)}]" if s.tags else ""
+            print(f"{s.id.ljust(width)}  {s.title}{tags}")
+    for error in errors:
+        print(f"asyncviz: skipped: {error}", file=sys.stderr)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = find(args.scenario, args.scenarios)
+    raw: dict[str, str] = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ScenarioError(f"--param {item!r}: expected NAME=VALUE")
+        raw[name.strip()] = value
+    params = bind_params(scenario, raw)
+    result = run_scenario(scenario, params, clock=args.clock, slow_callback_duration=args.slow)
+    if result.error is not None and result.error.traceback:
+        sys.stderr.write(result.error.traceback)
+    return _finish(args, result)
+
+
+def _record(args: argparse.Namespace) -> int:
+    script: Path = args.script
+    if not script.is_file():
+        print(f"asyncviz: {script}: no such file", file=sys.stderr)
+        return 2
+    script_args = list(args.args)
+    if script_args[:1] == ["--"]:
+        script_args = script_args[1:]
+    result = record_script(
+        script,
+        script_args,
+        clock=args.clock,
+        slow_callback_duration=args.slow,
+        on_exception=lambda exc: traceback.print_exception(exc),
+    )
+    return _finish(args, result)
+
+
+def _finish(args: argparse.Namespace, result: RunResult) -> int:
+    if result.tracer_failure:
+        print(f"asyncviz: the tracer failed and was switched off: {result.tracer_failure}",
+              file=sys.stderr)
+    if args.trace is not None:
+        try:
+            save(result.trace, args.trace)
+        except OSError as exc:
+            print(f"asyncviz: cannot write {args.trace}: {exc}", file=sys.stderr)
+            return 2
+    if args.summary:
+        print(format_summary(result.trace), file=sys.stderr if args.command == "record" else sys.stdout)
+    if result.error is not None:
+        saved = f" (trace written to {args.trace})" if args.trace is not None else ""
+        print(f"asyncviz: {result.error.message}{saved}", file=sys.stderr)
+    return result.exit_code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""Name what a suspended task awaits, and where, by walking its await chain.
+
+At each suspension the task's coroutine points (``cr_await``) at what it awaits:
+another coroutine, a generator (``gi_yieldfrom``), an async generator's
+``asend`` object, and finally a future's iterator.  The code objects on the way
+tell the story: user code down to the innermost user frame (the *await site*),
+then the first asyncio/stdlib frame below it names the primitive the person
+wrote (``Semaphore.acquire``, ``Queue.get``, ``sleep``...).  When user code
+awaits a future directly, the task's ``_fut_waiter`` names it (another Task, a
+gather, an executor job, a plain Future).
+
+Cost matters (this runs once per suspension on the loop thread), so the walk
+collects ``(code, line)`` pairs into a tuple and looks the whole tuple up in a
+cache; labels, ``path:line`` strings and stacks are built only on a miss.  A
+few primitives put a value in the label (``sleep(1.0)``, ``to_thread(crunch)``,
+the awaited task's name), so that value joins the key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import gc
+import os
+import sys
+import sysconfig
+import types
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from visualizer.trace.store import Suspension, TraceStore
+
+_CoroutineType = types.CoroutineType
+_GeneratorType = types.GeneratorType
+
+
+async def _agen_probe_fn() -> Any:  # pragma: no cover - only its type is used
+    yield None
+
+
+def _asend_type() -> type[Any]:
+    agen = _agen_probe_fn()
+    asend = agen.asend(None)
+    kind = type(asend)
+    asend.close()
+    return kind
+
+
+_AsendType = _asend_type()
+
+
+_OURS = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _stdlib_roots() -> tuple[str, ...]:
+    roots = {os.path.dirname(asyncio.__file__)}
+    for key in ("stdlib", "platstdlib"):
+        path = sysconfig.get_paths().get(key)
+        if path:
+            roots.add(path)
+    return tuple(sorted(os.path.normpath(r) + os.sep for r in roots))
+
+
+_STDLIB_ROOTS = _stdlib_roots()
+
+
+def is_user_file(filename: str) -> bool:
+    """True for code a person wrote: not asyncio, not the stdlib, not this package.
+
+    Third-party packages (``site-packages``) count as user code: an await inside
+    aiohttp is a real await site for the person debugging it.
+    """
+    if filename.startswith("<"):
+        return False
+    path = os.path.normpath(os.path.abspath(filename))
+    if path.startswith(_OURS) and not path.startswith(_OURS + "builtin_scenarios" + os.sep):
+        return False
+    parts = path.split(os.sep)
+    if "site-packages" in parts or "dist-packages" in parts:
+        return True
+    return not path.startswith(_STDLIB_ROOTS)
+
+
+def _func_name(func: Any) -> str:
+    """The name a person would recognise for an executor callable."""
+    while isinstance(func, functools.partial):
+        inner = func.func
+        # to_thread submits functools.partial(ctx.run, func, *args)
+        if getattr(inner, "__name__", None) == "run" and isinstance(
+            getattr(inner, "__self__", None), type(sys.modules["contextvars"].copy_context())
+        ):
+            func = func.args[0] if func.args else inner
+        else:
+            func = inner
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None)
+    return str(name) if name else type(func).__name__
+
+
+def _fmt_seconds(value: Any) -> str:
+    try:
+        return repr(float(value))
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+class AwaitDescriber:
+    """Turns a suspended task into a suspension id in the store (cached)."""
+
+    def __init__(self, store: TraceStore) -> None:
+        self._store = store
+        self._user_code: dict[types.CodeType, bool] = {}
+        self._cache: dict[tuple[Any, ...], int] = {}
+        #: future -> label, for futures whose origin the chain cannot show (executor jobs).
+        #: Weak, so a finished job's future is not kept alive nor its address reused.
+        self.future_labels: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+        # code objects whose label carries a value from the frame
+        self._sleep = asyncio.sleep.__code__
+        self._to_thread = asyncio.to_thread.__code__
+        self._wait_for = asyncio.wait_for.__code__
+        self._valued: dict[types.CodeType, Callable[[types.FrameType], str]] = {
+            self._sleep: lambda f: f"sleep({_fmt_seconds(f.f_locals.get('delay'))})",
+            self._to_thread: lambda f: f"to_thread({_func_name(f.f_locals.get('func'))})",
+            self._wait_for: lambda f: (
+                f"wait_for(timeout={_fmt_seconds(f.f_locals.get('timeout'))})"
+            ),
+        }
+
+    # --- hot path --------------------------------------------------------------------
+    def describe(self, task: asyncio.Task[Any]) -> int:
+        """Suspension id for ``task``, which has just suspended on ``_fut_waiter``."""
+        parts: list[Any] = []
+        obj: Any = task.get_coro()
+        valued = self._valued
+        while obj is not None:
+            kind = type(obj)
+            if kind is _CoroutineType:
+                frame = obj.cr_frame
+                nxt = obj.cr_await
+            elif kind is _GeneratorType:
+                frame = obj.gi_frame
+                nxt = obj.gi_yieldfrom
+            elif kind is _AsendType:
+                # `async for` awaits the generator's asend object, which hides the
+                # generator; gc knows what it refers to.
+                agen = next(
+                    (r for r in gc.get_referents(obj) if isinstance(r, types.AsyncGeneratorType)),
+                    None,
+                )
+                if agen is None:
+                    break
+                frame = agen.ag_frame
+                nxt = agen.ag_await
+            else:
+                break
+            if frame is None:
+                break
+            code = frame.f_code
+            parts.append(code)
+            parts.append(frame.f_lineno)
+            fmt = valued.get(code)
+            if fmt is not None:
+                parts.append(fmt(frame))
+            obj = nxt
+        leaf = task._fut_waiter  # type: ignore[attr-defined]
+        parts.append(self._leaf_key(leaf))
+        key = tuple(parts)
+        sid = self._cache.get(key)
+        if sid is None:
+            sid = self._store.add_suspension(self._build(parts))
+            self._cache[key] = sid
+        return sid
+
+    def _leaf_key(self, leaf: Any) -> str:
+        if leaf is None:
+            return "?"
+        if self.future_labels:
+            label = self.future_labels.get(leaf)
+            if label is not None:
+                return label
+        if isinstance(leaf, asyncio.Task):
+            return f"Task {leaf.get_name()!r}"
+        children = getattr(leaf, "_children", None)
+        if children is not None:  # gather's _GatheringFuture
+            return f"gather({len(children)} awaitables)"
+        for callback in getattr(leaf, "_callbacks", None) or ():
+            fn = callback[0] if isinstance(callback, tuple) else callback
+            if "shield" in getattr(fn, "__qualname__", ""):
+                return "shield"
+        return "Future"
+
+    # --- building a new entry (cache miss) -------------------------------------------
+    def _is_user(self, code: types.CodeType) -> bool:
+        user = self._user_code.get(code)
+        if user is None:
+            user = is_user_file(code.co_filename)
+            self._user_code[code] = user
+        return user
+
+    def _build(self, parts: list[Any]) -> Suspension:
+        frames: list[tuple[types.CodeType, int, str | None]] = []
+        i = 0
+        while i < len(parts) - 1:
+            code, line = parts[i], parts[i + 1]
+            i += 2
+            value = None
+            if i < len(parts) - 1 and isinstance(parts[i], str):
+                value = parts[i]
+                i += 1
+            frames.append((code, line, value))
+        leaf = parts[-1]
+        innermost_user = -1
+        for index, (code, _line, _value) in enumerate(frames):
+            if self._is_user(code):
+                innermost_user = index
+        site = None
+        if innermost_user >= 0:
+            code, line, _ = frames[innermost_user]
+            site = f"{code.co_filename}:{line}"
+        below = frames[innermost_user + 1 :]
+        # asyncio's `async with lock:` plumbing is not what the person wrote
+        while len(below) > 1 and below[0][0].co_qualname.startswith("_ContextManagerMixin."):
+            below = below[1:]
+        label = self._primitive_label(below[0]) if below else leaf
+        stack = tuple(f"{c.co_qualname} ({c.co_filename}:{ln})" for c, ln, _ in frames)
+        return Suspension(label=label, site=site, stack=stack + (leaf,))
+
+    @staticmethod
+    def _primitive_label(frame: tuple[types.CodeType, int, str | None]) -> str:
+        code, _line, value = frame
+        if value is not None:
+            return value
+        qualname = code.co_qualname
+        if qualname.startswith("as_completed"):
+            return "as_completed"
+        if qualname in ("wait", "_wait"):
+            return "wait"
+        if qualname.startswith("TaskGroup."):
+            return "TaskGroup"
+        if qualname.startswith("BaseEventLoop.") or qualname.startswith("BaseSelectorEventLoop."):
+            return "loop." + qualname.split(".", 1)[1]
+        if qualname.startswith("Barrier."):
+            return "Barrier.wait"
+        return qualname
+
+
+def executor_label(func: Any) -> str:
+    return f"run_in_executor({_func_name(func)})"
+
+
+func_name = _func_name

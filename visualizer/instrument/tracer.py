@@ -1,0 +1,533 @@
+"""The tracer: per-loop hooks that record every task fact into a ``TraceStore``.
+
+How it sees what happens, without touching user code or the coroutines:
+
+* **Steps.** Futures and Tasks schedule through ``loop.call_soon`` looked up by
+  name on the loop, so an instance attribute ``call_soon`` on the loop sees every
+  task step (``TaskStepMethWrapper``) and every wakeup (``task_wakeup(fut)``),
+  each carrying its Task as ``__self__``.  The hook reschedules them wrapped in
+  ``_run_step`` (a method bound to the task, so asyncio's debug output still
+  names the task), which times the *whole* ``Task.__step`` including the part
+  after the coroutine yields, where asyncio schedules done-callbacks and wakes.
+  A coroutine proxy would miss that part and change ``get_coro()``.
+* **Ready and woken_by.** A wakeup reaching ``call_soon`` *is* the moment the
+  awaited thing completed.  Whatever is running then is the waker: a task's step
+  (``_running``/``_waker``), or a callback we wrapped with its kind: timers
+  (``call_at``/``call_later``), selector callbacks (``_add_reader``/
+  ``_add_writer``), ``call_soon_threadsafe``.  Plain callbacks scheduled from a
+  traced context inherit its waker (gather's done-callback wakes the parent "by"
+  the child that finished).  A wakeup by a cancelled future is a cancel.
+* **Which tasks.** A ``ContextVar`` set for the run is copied into every task and
+  callback it creates, so the GUI's own tasks on the same loop are never recorded.
+* **Eager tasks** (3.12+) run their first step inside the task factory, so the
+  tracer chains the loop's task factory (keeping any factory the program sets).
+
+Rules (after Trio's instrumentation): tracing never changes results, exceptions
+or ordering; a failure inside the tracer switches it off and is logged, never
+raised into the program; ``uninstall`` restores the loop's attributes exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import inspect
+import logging
+import sys
+import threading
+import time
+import traceback
+import weakref
+from collections.abc import Callable
+from types import FrameType, MethodType
+from typing import Any, Final
+
+from visualizer.instrument.awaits import AwaitDescriber, executor_label, func_name
+from visualizer.trace import schema
+from visualizer.trace.schema import (
+    CALLBACK_WAKER,
+    END_CANCELLED,
+    END_DONE,
+    END_ERROR,
+    END_READY,
+    NO_TASK,
+    WAKE_CANCEL,
+    WAKE_IO,
+    WAKE_THREAD,
+    WAKE_TIMER,
+    pack_waker,
+)
+from visualizer.trace.store import Blocked, Job, TaskError, TraceStore
+
+log = logging.getLogger(__name__)
+
+#: Set (to a tracer's key) in the context of a traced run; copied into its tasks.
+RUN: Final[contextvars.ContextVar[object]] = contextvars.ContextVar("asyncviz_run")
+
+_HOOKED: Final = (
+    "call_soon",
+    "call_at",
+    "call_later",
+    "call_soon_threadsafe",
+    "_add_reader",
+    "_add_writer",
+    "run_in_executor",
+    "set_task_factory",
+    "get_task_factory",
+)
+
+_CANCEL_BITS: Final = ~7
+
+
+class _TaskRef(weakref.ref):  # type: ignore[type-arg]
+    """Weak reference from our id table to a task: never keeps a task alive."""
+
+    __slots__ = ("code", "key", "tid")
+    tid: int
+    code: int  # the packed waker "woken by this task"
+    key: int  # id(task)
+
+
+class _KindCallback:
+    """A loop callback that runs with a known waker (timer, io, thread, or inherited)."""
+
+    __slots__ = ("_callback", "_tracer", "_waker")
+
+    def __init__(self, callback: Callable[..., Any], waker: int, tracer: Tracer) -> None:
+        self._callback = callback
+        self._waker = waker
+        self._tracer = tracer
+
+    def __call__(self, *args: Any) -> Any:
+        tracer = self._tracer
+        if not tracer.enabled:
+            return self._callback(*args)
+        prev_waker, prev_running = tracer._waker, tracer._running
+        tracer._waker = self._waker
+        tracer._running = NO_TASK
+        t0 = tracer.clock()
+        try:
+            return self._callback(*args)
+        finally:
+            t1 = tracer.clock()
+            tracer._waker, tracer._running = prev_waker, prev_running
+            if t1 - t0 >= tracer.slow_callback_duration:
+                tracer._blocked(NO_TASK, t0, t1, func_name(self._callback))
+
+    def __getattr__(self, name: str) -> Any:  # __qualname__ etc. for asyncio's reprs
+        return getattr(self._callback, name)
+
+    def __repr__(self) -> str:
+        return repr(self._callback)
+
+
+class Tracer:
+    """Records one run's tasks into ``store`` from any number of loops it is installed on.
+
+    ``clock`` gives the times written to the store; it should be the loop's own
+    clock (``time.monotonic`` for the stock loops, a ``VirtualClock``'s ``time``
+    on a virtual-time loop).  A step or callback that holds the loop for at least
+    ``slow_callback_duration`` seconds is also written to ``store.blocked``.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_describer",
+        "_failure",
+        "_ids",
+        "_inner_factories",
+        "_installed",
+        "_pending",
+        "_running",
+        "_waker",
+        "clock",
+        "enabled",
+        "key",
+        "slow_callback_duration",
+        "store",
+    )
+
+    def __init__(
+        self,
+        store: TraceStore,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        slow_callback_duration: float = 0.1,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.slow_callback_duration = slow_callback_duration
+        self.key = object()
+        self.enabled = True
+        self._failure: BaseException | None = None
+        self._ids: dict[int, _TaskRef] = {}
+        self._describer = AwaitDescriber(store)
+        self._waker = CALLBACK_WAKER
+        self._running = NO_TASK
+        self._pending: list[int] = []  # task ids allocated by the factory, not yet bound
+        self._installed: dict[int, tuple[asyncio.AbstractEventLoop, dict[str, Any]]] = {}
+        self._inner_factories: dict[int, Any] = {}
+
+    # --- which tasks belong to the run --------------------------------------------
+    def bind_current_context(self) -> contextvars.Token[object]:
+        """Mark the current context (and every task created from it) as the run's."""
+        return RUN.set(self.key)
+
+    def new_context(self) -> contextvars.Context:
+        """A fresh context for a run's root task (``loop.create_task(..., context=)``)."""
+        ctx = contextvars.copy_context()
+        ctx.run(RUN.set, self.key)
+        return ctx
+
+    def in_run(self, context: contextvars.Context | None = None) -> bool:
+        if context is not None:
+            return context.get(RUN) is self.key
+        return RUN.get(None) is self.key
+
+    @property
+    def failure(self) -> BaseException | None:
+        """The error that switched the tracer off, if one did."""
+        return self._failure
+
+    # --- install / uninstall --------------------------------------------------------
+    def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Hook ``loop`` (idempotent). Works on any loop whose methods are looked up by name."""
+        if id(loop) in self._installed:
+            return
+        saved = {name: loop.__dict__[name] for name in _HOOKED if name in loop.__dict__}
+        hooks = self._make_hooks(loop)
+        inner_factory = loop.get_task_factory()
+        self._inner_factories[id(loop)] = inner_factory
+        for name, hook in hooks.items():
+            setattr(loop, name, hook)
+        self._installed[id(loop)] = (loop, saved)
+        type(loop).set_task_factory(loop, self._make_task_factory(loop))
+
+    def uninstall(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Restore ``loop`` (or every hooked loop) exactly as it was before ``install``."""
+        loops = [loop] if loop is not None else [entry[0] for entry in self._installed.values()]
+        for each in loops:
+            entry = self._installed.pop(id(each), None)
+            if entry is None:
+                continue
+            _, saved = entry
+            for name in _HOOKED:
+                each.__dict__.pop(name, None)
+            each.__dict__.update(saved)
+            factory = self._inner_factories.pop(id(each), None)
+            if not each.is_closed():
+                each.set_task_factory(factory)
+
+    def _fail(self, exc: BaseException) -> None:
+        """A hook failed: switch tracing off (keep what was recorded) and log it once."""
+        if self._failure is None:
+            self._failure = exc
+            log.error("asyncviz tracer failed and was switched off", exc_info=exc)
+        self.enabled = False
+        try:
+            self.uninstall()
+        except Exception:  # pragma: no cover - restoring must not raise either
+            log.exception("asyncviz: restoring the loop after a tracer failure failed")
+
+    # --- registration ---------------------------------------------------------------
+    def _register(self, task: asyncio.Task[Any], tid: int | None = None) -> _TaskRef:
+        if tid is None:
+            tid = self.store.add_task(
+                self._running, self.clock(), _coro_name(task), self._creation_site()
+            )
+        ref = _TaskRef(task, self._forget)
+        ref.tid = tid
+        ref.code = pack_waker(schema.WAKE_TASK, tid)
+        ref.key = id(task)
+        self._ids[ref.key] = ref
+        return ref
+
+    def _forget(self, ref: _TaskRef) -> None:
+        if self._ids.get(ref.key) is ref:
+            del self._ids[ref.key]
+
+    def _creation_site(self) -> str | None:
+        frame: FrameType | None = sys._getframe(2)
+        is_user = self._describer._is_user
+        while frame is not None:
+            if is_user(frame.f_code):
+                return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+            frame = frame.f_back
+        return None
+
+    def _blocked(self, task: int, t0: float, t1: float, what: str) -> None:
+        self.store.blocked.append(Blocked(task, t0, t1, what))
+
+    # --- the hooks ------------------------------------------------------------------
+    def _make_hooks(self, loop: asyncio.AbstractEventLoop) -> dict[str, Callable[..., Any]]:
+        tracer = self
+        store = self.store
+        ids = self._ids
+        clock = self.clock
+        describer = self._describer
+        step_task, step_start = store.step_task, store.step_start
+        step_dur, step_code = store.step_dur, store.step_code
+        wake_task, wake_t, wake_waker = store.wake_task, store.wake_t, store.wake_waker
+        Task = asyncio.Task
+        orig_call_soon = loop.call_soon
+        orig_call_at = loop.call_at
+        orig_call_later = loop.call_later
+        orig_threadsafe = loop.call_soon_threadsafe
+        orig_add_reader = getattr(loop, "_add_reader", None)
+        orig_add_writer = getattr(loop, "_add_writer", None)
+        orig_run_in_executor = loop.run_in_executor
+        timer_waker = pack_waker(WAKE_TIMER)
+        io_waker = pack_waker(WAKE_IO)
+        thread_waker = pack_waker(WAKE_THREAD)
+
+        def after_step(task: asyncio.Task[Any], tid: int, t0: float, t1: float) -> None:
+            if task.done():
+                if task.cancelled():
+                    code = END_CANCELLED
+                elif task._exception is not None:  # type: ignore[attr-defined]
+                    code = END_ERROR
+                    tracer._task_error(tid, task._exception)  # type: ignore[attr-defined]
+                else:
+                    code = END_DONE
+                store.task_name[tid] = store.intern(task.get_name())
+                ids.pop(id(task), None)
+            elif task._fut_waiter is None:  # type: ignore[attr-defined]
+                code = END_READY
+            else:
+                code = describer.describe(task)
+            if store.full(t1):
+                return
+            step_task.append(tid)
+            step_start.append(t0)
+            step_dur.append(t1 - t0)
+            step_code.append(code)
+            if t1 - t0 >= tracer.slow_callback_duration:
+                tracer._blocked(tid, t0, t1, task.get_name())
+
+        def run_step(task: asyncio.Task[Any], ref: _TaskRef, callback: Any, *args: Any) -> Any:
+            if not tracer.enabled:
+                return callback(*args)
+            prev_waker, prev_running = tracer._waker, tracer._running
+            tracer._waker = ref.code
+            tracer._running = tid = ref.tid
+            t0 = clock()
+            try:
+                return callback(*args)
+            finally:
+                t1 = clock()
+                tracer._waker, tracer._running = prev_waker, prev_running
+                try:
+                    after_step(task, tid, t0, t1)
+                except BaseException as exc:
+                    tracer._fail(exc)
+
+        def call_soon(callback: Any, *args: Any, context: Any = None) -> asyncio.Handle:
+            owner = getattr(callback, "__self__", None)
+            ref = ids.get(id(owner))
+            try:
+                if ref is None or ref() is not owner:
+                    if not tracer.enabled:
+                        return orig_call_soon(callback, *args, context=context)
+                    if isinstance(owner, Task) and tracer.in_run(context):
+                        pending = tracer._pending
+                        ref = tracer._register(owner, pending.pop() if pending else None)
+                    else:
+                        waker = tracer._waker
+                        if waker != CALLBACK_WAKER:
+                            callback = _KindCallback(callback, waker, tracer)
+                        return orig_call_soon(callback, *args, context=context)
+                if args and not isinstance(args[0], BaseException):
+                    # a wakeup: what the task awaited has completed, now
+                    waker = tracer._waker
+                    if args[0].cancelled():
+                        waker = (waker & _CANCEL_BITS) | WAKE_CANCEL
+                    now = clock()
+                    if not store.full(now):
+                        wake_task.append(ref.tid)
+                        wake_t.append(now)
+                        wake_waker.append(waker)
+            except BaseException as exc:
+                tracer._fail(exc)
+                return orig_call_soon(callback, *args, context=context)
+            return orig_call_soon(MethodType(run_step, owner), ref, callback, *args, context=context)
+
+        def wrap_kind(callback: Any, waker: int, context: Any) -> Any:
+            if not tracer.enabled or type(callback) is _KindCallback:
+                return callback
+            if not tracer.in_run(context):
+                return callback
+            return _KindCallback(callback, waker, tracer)
+
+        def call_at(when: float, callback: Any, *args: Any, context: Any = None) -> Any:
+            callback = wrap_kind(callback, timer_waker, context)
+            return orig_call_at(when, callback, *args, context=context)
+
+        def call_later(delay: float, callback: Any, *args: Any, context: Any = None) -> Any:
+            if delay > 0:  # qasync's call_soon is call_later(0, ...): not a timer
+                callback = wrap_kind(callback, timer_waker, context)
+            return orig_call_later(delay, callback, *args, context=context)
+
+        def call_soon_threadsafe(callback: Any, *args: Any, context: Any = None) -> Any:
+            # runs in another thread: its context is not the run's, so always wrap
+            if tracer.enabled and type(callback) is not _KindCallback:
+                callback = _KindCallback(callback, thread_waker, tracer)
+            return orig_threadsafe(callback, *args, context=context)
+
+        def add_reader(fd: Any, callback: Any, *args: Any) -> Any:
+            assert orig_add_reader is not None
+            return orig_add_reader(fd, wrap_kind(callback, io_waker, None), *args)
+
+        def add_writer(fd: Any, callback: Any, *args: Any) -> Any:
+            assert orig_add_writer is not None
+            return orig_add_writer(fd, wrap_kind(callback, io_waker, None), *args)
+
+        def run_in_executor(executor: Any, func: Any, *args: Any) -> asyncio.Future[Any]:
+            if not tracer.enabled or not tracer.in_run():
+                return orig_run_in_executor(executor, func, *args)
+            job = Job(len(store.jobs), func_name(func), tracer._running, clock())
+            with store.lock:
+                store.jobs.append(job)
+            if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
+                job.thread = "process pool"
+                submitted = func  # runs in another process: cannot be wrapped
+            else:
+                submitted = _job_runner(job, func, clock)
+            future = orig_run_in_executor(executor, submitted, *args)
+            if job.thread == "process pool":
+                future.add_done_callback(lambda _f: _end_job(job, clock))
+            describer.future_labels[future] = executor_label(func)
+            return future
+
+        def set_task_factory(factory: Any) -> None:
+            if factory is not None and not callable(factory):
+                raise TypeError("task factory must be a callable or None")
+            tracer._inner_factories[id(loop)] = factory
+
+        def get_task_factory() -> Any:
+            return tracer._inner_factories.get(id(loop))
+
+        hooks: dict[str, Callable[..., Any]] = {
+            "call_soon": call_soon,
+            "call_at": call_at,
+            "call_later": call_later,
+            "call_soon_threadsafe": call_soon_threadsafe,
+            "run_in_executor": run_in_executor,
+            "set_task_factory": set_task_factory,
+            "get_task_factory": get_task_factory,
+        }
+        if orig_add_reader is not None:
+            hooks["_add_reader"] = add_reader
+        if orig_add_writer is not None:
+            hooks["_add_writer"] = add_writer
+        return hooks
+
+    def _make_task_factory(self, loop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
+        """Chain the program's factory; catch eager tasks (3.12+) whose first step runs here."""
+        tracer = self
+        store = self.store
+
+        def task_factory(loop_: Any, coro: Any, **kwargs: Any) -> Any:
+            inner = tracer._inner_factories.get(id(loop))
+            if not tracer.enabled or not tracer.in_run(kwargs.get("context")):
+                return _make_task(inner, loop_, coro, kwargs)
+            clock = tracer.clock
+            tid = store.add_task(
+                tracer._running, clock(), _coro_name_of(coro), tracer._creation_site()
+            )
+            tracer._pending.append(tid)
+            prev_waker, prev_running = tracer._waker, tracer._running
+            tracer._waker, tracer._running = pack_waker(schema.WAKE_TASK, tid), tid
+            t0 = clock()
+            try:
+                task = _make_task(inner, loop_, coro, kwargs)
+            finally:
+                t1 = clock()
+                tracer._waker, tracer._running = prev_waker, prev_running
+                if tracer._pending and tracer._pending[-1] == tid:
+                    tracer._pending.pop()
+            try:
+                tracer._after_create(task, tid, t0, t1)
+            except BaseException as exc:
+                tracer._fail(exc)
+            return task
+
+        return task_factory
+
+    def _after_create(self, task: Any, tid: int, t0: float, t1: float) -> None:
+        if not isinstance(task, asyncio.Task):
+            return
+        ref = self._ids.get(id(task))
+        if ref is None or ref() is not task:
+            ref = self._register(task, tid)
+        coro = task.get_coro()
+        if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) != "CORO_CREATED":
+            # eager start (3.12+): the first step ran inside the factory
+            self.store.task_created[ref.tid] = t0
+            self._record_eager_step(task, ref.tid, t0, t1)
+
+    def _record_eager_step(self, task: asyncio.Task[Any], tid: int, t0: float, t1: float) -> None:
+        store = self.store
+        if task.done():
+            code = END_CANCELLED if task.cancelled() else END_DONE
+            if not task.cancelled() and task._exception is not None:  # type: ignore[attr-defined]
+                code = END_ERROR
+                self._task_error(tid, task._exception)  # type: ignore[attr-defined]
+            store.task_name[tid] = store.intern(task.get_name())
+        elif task._fut_waiter is None:  # type: ignore[attr-defined]
+            code = END_READY
+        else:
+            code = self._describer.describe(task)
+        if store.full(t1):
+            return
+        store.step_task.append(tid)
+        store.step_start.append(t0)
+        store.step_dur.append(t1 - t0)
+        store.step_code.append(code)
+
+    def _task_error(self, tid: int, exc: BaseException) -> None:
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.store.task_error[tid] = TaskError(type(exc).__qualname__, str(exc), text)
+
+    # --- end of run -----------------------------------------------------------------
+    def finish(self) -> None:
+        """Record the final names of tasks still alive; note when the run ended."""
+        store = self.store
+        for ref in list(self._ids.values()):
+            task = ref()
+            if task is not None:
+                store.task_name[ref.tid] = store.intern(task.get_name())
+        store.finished_at = self.clock()
+
+
+def _make_task(inner: Any, loop: Any, coro: Any, kwargs: dict[str, Any]) -> Any:
+    if inner is not None:
+        return inner(loop, coro, **kwargs)
+    return asyncio.Task(coro, loop=loop, **kwargs)
+
+
+def _coro_name_of(coro: Any) -> str:
+    return str(getattr(coro, "__qualname__", None) or type(coro).__qualname__)
+
+
+def _coro_name(task: asyncio.Task[Any]) -> str:
+    return _coro_name_of(task.get_coro())
+
+
+def _job_runner(job: Job, func: Any, clock: Callable[[], float]) -> Callable[..., Any]:
+    def run(*args: Any) -> Any:
+        job.thread = threading.current_thread().name
+        job.start = clock()
+        try:
+            return func(*args)
+        except BaseException as exc:
+            job.error = f"{type(exc).__qualname__}: {exc}"
+            raise
+        finally:
+            job.end = clock()
+
+    return run
+
+
+def _end_job(job: Job, clock: Callable[[], float]) -> None:
+    job.end = clock()

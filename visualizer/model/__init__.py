@@ -1,0 +1,1 @@
+"""The model: turns trace rows into per-task spans and answers questions about them."""

@@ -1,0 +1,97 @@
+"""Per-task summaries: the table ``asyncviz run --summary`` prints.
+
+For each task: how it ended, how long it spent ready (waiting for the loop),
+running and suspended, how many times it awaited, and what it waited on most
+(by suspended time), which is usually the first question about a slow task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from visualizer.trace.data import Trace
+from visualizer.trace.schema import READY, RUNNING, SUSPENDED
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    id: int
+    name: str
+    outcome: str
+    ready: float
+    running: float
+    suspended: float
+    awaits: int
+    waited_most_on: str | None
+
+
+def summarize(trace: Trace) -> list[TaskSummary]:
+    spans = trace.spans
+    length = spans.end - spans.start
+    out = []
+    for task in trace.tasks:
+        mine = spans.task == task.id
+        state = spans.state[mine]
+        dur = length[mine]
+        suspended = state == SUSPENDED
+        by_label: dict[str, float] = {}
+        for sid, d in zip(spans.awaiting[mine][suspended].tolist(), dur[suspended].tolist(), strict=True):
+            if sid >= 0:
+                label = trace.suspensions[sid].label
+                by_label[label] = by_label.get(label, 0.0) + d
+        out.append(
+            TaskSummary(
+                id=task.id,
+                name=task.name,
+                outcome=task.outcome,
+                ready=float(dur[state == READY].sum()),
+                running=float(dur[state == RUNNING].sum()),
+                suspended=float(dur[suspended].sum()),
+                awaits=int(np.count_nonzero(suspended)),
+                waited_most_on=max(by_label, key=by_label.__getitem__) if by_label else None,
+            )
+        )
+    return out
+
+
+def _fmt_seconds(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.3f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.0f} us"
+
+
+def format_summary(trace: Trace) -> str:
+    """A plain-text table, widest columns sized to fit."""
+    rows = [("task", "outcome", "ready", "running", "suspended", "awaits", "waited most on")]
+    for s in summarize(trace):
+        rows.append(
+            (
+                s.name,
+                s.outcome,
+                _fmt_seconds(s.ready),
+                _fmt_seconds(s.running),
+                _fmt_seconds(s.suspended),
+                str(s.awaits),
+                s.waited_most_on or "-",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    right = {2, 3, 4, 5}
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    meta = trace.meta
+    footer = (
+        f"{len(trace.tasks)} tasks, {len(trace.spans)} spans, "
+        f"{float(meta['duration']):.3f} s on the {meta['clock']} clock"
+    )
+    if meta.get("dropped_events"):
+        footer += f", {meta['dropped_events']} events dropped (trace truncated)"
+    return "\n".join([*lines, footer])

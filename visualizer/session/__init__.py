@@ -1,0 +1,1 @@
+"""Scenario discovery and headless run / record drivers (no Qt)."""

@@ -1,0 +1,225 @@
+"""Headless run drivers: trace a scenario, or any asyncio script, into a ``Trace``.
+
+A ``Recorder`` owns one clock, one store and one tracer, and makes instrumented
+loops on demand, so the same recording covers a scenario run through
+``asyncio.Runner`` and a script that calls ``asyncio.run`` (or
+``new_event_loop().run_until_complete``) itself, possibly more than once.
+
+Whatever the program does (raise, exit, be interrupted) the recorder keeps what
+was recorded: ``RunResult.trace`` is always there, and ``RunResult.error`` says
+what went wrong.  The driver and the clock are separate objects so the GUI
+(issue 3) and a steppable lecture loop (issue 5) can reuse them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import runpy
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from visualizer.instrument.clock import RealClock, VirtualClock
+from visualizer.instrument.loop import TracingEventLoop, TracingPolicy, set_policy
+from visualizer.instrument.tracer import RUN, Tracer
+from visualizer.model.spans import TraceModel
+from visualizer.session.scenarios import Scenario, load_main
+from visualizer.trace.data import Trace
+from visualizer.trace.store import DEFAULT_CAPACITY, TraceStore
+
+ClockKind = Literal["virtual", "real"]
+
+
+@dataclass
+class RunError:
+    """What stopped a run early: a one-line message and the full traceback."""
+
+    kind: Literal["exception", "exit", "interrupted", "load"]
+    message: str
+    traceback: str = ""
+
+
+@dataclass
+class RunResult:
+    trace: Trace
+    error: RunError | None
+    exit_code: int
+    wall_seconds: float
+    tracer_failure: str | None = None
+
+
+class Recorder:
+    """One traced recording: clock + store + tracer, and loops made for it."""
+
+    def __init__(
+        self,
+        clock: ClockKind = "virtual",
+        *,
+        source: str = "",
+        capacity: int = DEFAULT_CAPACITY,
+        slow_callback_duration: float = 0.1,
+    ) -> None:
+        self.clock: RealClock | VirtualClock = VirtualClock() if clock == "virtual" else RealClock()
+        self.store = TraceStore(capacity=capacity, origin=self.clock.time())
+        self.store.meta.clock = clock
+        self.store.meta.source = source
+        self.store.meta.extra["python"] = sys.version.split()[0]
+        self.tracer = Tracer(
+            self.store, self.clock.time, slow_callback_duration=slow_callback_duration
+        )
+        self.model = TraceModel(self.store)
+        self.loops: list[asyncio.AbstractEventLoop] = []
+
+    def new_loop(self) -> asyncio.AbstractEventLoop:
+        """A loop on our clock with the tracer installed (a ``loop_factory``)."""
+        loop = TracingEventLoop(self.clock)
+        self.install(loop)
+        return loop
+
+    def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.tracer.install(loop)
+        self.loops.append(loop)
+        self.store.meta.loop = f"{type(loop).__module__}.{type(loop).__qualname__}"
+
+    def finish(self) -> Trace:
+        self.tracer.finish()
+        self.tracer.uninstall()
+        return self.model.snapshot()
+
+    @contextlib.contextmanager
+    def as_default_loop(self) -> Iterator[None]:
+        """Make ``asyncio.run`` / ``new_event_loop`` build our loops, in this context."""
+        old = set_policy(TracingPolicy(self.new_loop))
+        token = self.tracer.bind_current_context()
+        try:
+            yield
+        finally:
+            RUN.reset(token)
+            set_policy(old)
+
+
+def _describe_exception(exc: BaseException) -> RunError:
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    message = f"{type(exc).__qualname__}: {exc}" if str(exc) else type(exc).__qualname__
+    return RunError("exception", message, text)
+
+
+def run_scenario(
+    scenario: Scenario,
+    params: Mapping[str, object] | None = None,
+    *,
+    clock: ClockKind = "virtual",
+    capacity: int = DEFAULT_CAPACITY,
+    slow_callback_duration: float = 0.1,
+) -> RunResult:
+    """Run ``scenario.main(**params)`` on a traced loop, as ``asyncio.run`` would."""
+    wall = time.perf_counter()
+    recorder = Recorder(
+        clock, source=scenario.id, capacity=capacity, slow_callback_duration=slow_callback_duration
+    )
+    recorder.store.meta.extra["params"] = dict(params or {})
+    error: RunError | None = None
+    try:
+        main = load_main(scenario)
+    except BaseException as exc:  # a broken scenario file: report it, with what we have
+        error = _describe_exception(exc)
+        error.kind = "load"
+        return RunResult(recorder.finish(), error, 1, time.perf_counter() - wall)
+    exit_code = 0
+    runner = asyncio.Runner(loop_factory=recorder.new_loop)
+    try:
+        runner.run(main(**(params or {})), context=recorder.tracer.new_context())
+    except KeyboardInterrupt:
+        error, exit_code = RunError("interrupted", "interrupted (Ctrl-C)"), 130
+    except SystemExit as exc:
+        exit_code = _exit_code(exc)
+        if exit_code:
+            error = RunError("exit", f"SystemExit({exc.code!r})")
+    except BaseException as exc:
+        error, exit_code = _describe_exception(exc), 1
+    finally:
+        with contextlib.suppress(BaseException):
+            runner.close()
+    return _result(recorder, error, exit_code, wall)
+
+
+def record_script(
+    path: str | Path,
+    args: Sequence[str] = (),
+    *,
+    clock: ClockKind = "real",
+    capacity: int = DEFAULT_CAPACITY,
+    slow_callback_duration: float = 0.1,
+    on_exception: Callable[[BaseException], None] | None = None,
+) -> RunResult:
+    """Run ``python path args...`` in this process, tracing every asyncio loop it makes.
+
+    The script sees its own ``sys.argv`` and ``sys.path[0]``, runs as
+    ``__main__``, and its stdout is untouched.  An uncaught exception is passed
+    to ``on_exception`` (the CLI prints it as Python would) and gives exit code 1.
+    """
+    wall = time.perf_counter()
+    path = Path(path)
+    recorder = Recorder(
+        clock, source=str(path), capacity=capacity, slow_callback_duration=slow_callback_duration
+    )
+    error: RunError | None = None
+    exit_code = 0
+    saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
+    sys.argv = [str(path), *args]
+    script_dir = str(path.resolve().parent)
+    if sys.path:
+        sys.path[0] = script_dir
+    else:  # pragma: no cover
+        sys.path.insert(0, script_dir)
+    try:
+        with recorder.as_default_loop():
+            runpy.run_path(str(path), run_name="__main__")
+    except KeyboardInterrupt:
+        error, exit_code = RunError("interrupted", "interrupted (Ctrl-C)"), 130
+    except SystemExit as exc:
+        exit_code = _exit_code(exc)
+        if exit_code:
+            error = RunError("exit", f"exit code {exit_code}")
+    except BaseException as exc:
+        error, exit_code = _describe_exception(exc), 1
+        if isinstance(exc, SyntaxError | FileNotFoundError | IsADirectoryError):
+            error.kind = "load"
+        if on_exception is not None:
+            on_exception(exc)
+    finally:
+        sys.argv = saved_argv
+        if saved_path0 is not None:
+            sys.path[0] = saved_path0
+        for loop in recorder.loops:
+            if not loop.is_closed() and not loop.is_running():
+                with contextlib.suppress(BaseException):
+                    loop.close()
+    return _result(recorder, error, exit_code, wall)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def _result(recorder: Recorder, error: RunError | None, exit_code: int, wall: float) -> RunResult:
+    trace = recorder.finish()
+    failure = recorder.tracer.failure
+    return RunResult(
+        trace=trace,
+        error=error,
+        exit_code=exit_code,
+        wall_seconds=time.perf_counter() - wall,
+        tracer_failure=None if failure is None else f"{type(failure).__name__}: {failure}",
+    )
+

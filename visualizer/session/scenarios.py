@@ -1,0 +1,557 @@
+"""Find scenario files, describe them without running them, and load them on demand.
+
+A *scenario* is an ordinary asyncio module, ``NAME.py``, that also runs on its own
+with ``python NAME.py``::
+
+    \"\"\"Title on the first line
+
+    Explanation ... What to look for: ...
+    \"\"\"
+    import asyncio
+    from typing import Literal
+
+    TAGS = ("basics", "tasks")   # optional, str literals
+    ORDER = 10                   # optional int literal, sorts the list (default 1000)
+
+    async def main(workers: int = 6, mode: Literal["a", "b"] = "a") -> None: ...
+
+    if __name__ == "__main__":
+        asyncio.run(main())
+
+The keyword parameters of ``main`` (each annotated, each with a literal default) are
+the scenario's tunable parameters; ``--param workers=3`` on the command line goes
+through :func:`bind_params`.
+
+Listing scenarios must be safe and cheap, and a user's scenario directory may hold
+half-written files, so everything a listing needs is read from the syntax tree
+with :mod:`ast`; no scenario code runs until :func:`load_main` is called for the
+one scenario the user picked.  A broken file becomes a :class:`ScenarioError`
+entry in the listing rather than an exception, so one bad file never hides the
+good ones.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib.util
+import inspect
+import os
+import re
+import sys
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "DEFAULT_ORDER",
+    "ENV_VAR",
+    "ParamKind",
+    "ParamValue",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioParam",
+    "bind_params",
+    "builtin_scenario_dir",
+    "discover",
+    "find",
+    "load_main",
+    "read_scenario",
+    "scenario_dirs",
+]
+
+ENV_VAR = "ASYNCVIZ_SCENARIOS"
+"""Extra scenario dirs (:data:`os.pathsep`-separated), searched after built-ins."""
+
+DEFAULT_ORDER = 1000
+"""Sort key for scenarios without ``ORDER``: after the curated built-ins, then by id."""
+
+ParamKind = Literal["int", "float", "bool", "str", "choice"]
+ParamValue = bool | int | float | str
+"""The value types a scenario parameter can take (the ones a CLI string maps onto)."""
+
+_SIMPLE_KINDS: dict[str, ParamKind] = {
+    "int": "int",
+    "float": "float",
+    "bool": "bool",
+    "str": "str",
+}
+_TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+_FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+
+
+class ScenarioError(ValueError):
+    """A scenario file, name or parameter that cannot be used.
+
+    It subclasses :class:`ValueError` so callers that only care about "bad input"
+    can catch one thing.  ``path`` names the offending file when there is one,
+    so a listing can show the error next to the file it belongs to.
+    """
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class ScenarioParam:
+    """One tunable keyword parameter of a scenario's ``main``.
+
+    ``annotation`` keeps the source text (``"int"``, ``"Literal['a', 'b']"``) for
+    display; ``kind`` is what the rest of the program dispatches on.
+    """
+
+    name: str
+    annotation: str
+    default: ParamValue
+    kind: ParamKind
+    choices: tuple[ParamValue, ...] = ()
+
+    def convert(self, text: str) -> ParamValue:
+        """Parse a command-line string (the ``3`` of ``--param n=3``) into this type.
+
+        Raises :class:`ValueError` whose message names the parameter and says what
+        was expected, because it is shown to the user as-is.
+        """
+        stripped = text.strip()
+        if self.kind == "str":
+            return text
+        if self.kind == "bool":
+            word = stripped.lower()
+            if word in _TRUE_WORDS:
+                return True
+            if word in _FALSE_WORDS:
+                return False
+            raise ValueError(
+                f"parameter {self.name!r} expects a bool (true/false, yes/no, 1/0), got {text!r}"
+            )
+        if self.kind == "int":
+            try:
+                return int(stripped)
+            except ValueError:
+                raise ValueError(
+                    f"parameter {self.name!r} expects an integer, got {text!r}"
+                ) from None
+        if self.kind == "float":
+            try:
+                return float(stripped)
+            except ValueError:
+                raise ValueError(
+                    f"parameter {self.name!r} expects a number, got {text!r}"
+                ) from None
+        # choice: compare against the printed form so ``Literal[1, 2]`` accepts "2".
+        for choice in self.choices:
+            if str(choice) == stripped:
+                return choice
+        options = ", ".join(str(choice) for choice in self.choices)
+        raise ValueError(f"parameter {self.name!r} must be one of: {options}; got {text!r}")
+
+    def to_json(self) -> dict[str, object]:
+        """Plain-data form, as embedded in :meth:`Scenario.to_json`."""
+        return {
+            "name": self.name,
+            "type": self.annotation,
+            "default": self.default,
+            "choices": list(self.choices),
+        }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What a listing knows about a scenario file, read without executing it."""
+
+    id: str
+    title: str
+    explanation: str
+    tags: tuple[str, ...]
+    path: Path
+    params: tuple[ScenarioParam, ...]
+    builtin: bool
+    order: int = DEFAULT_ORDER
+
+    def param(self, name: str) -> ScenarioParam:
+        """Look up parameter ``name``; :class:`ScenarioError` listing valid names."""
+        for param in self.params:
+            if param.name == name:
+                return param
+        valid = ", ".join(p.name for p in self.params) or "(none)"
+        raise ScenarioError(
+            f"scenario {self.id!r} has no parameter {name!r}; valid parameters: {valid}",
+            self.path,
+        )
+
+    def to_json(self) -> dict[str, object]:
+        """Plain-data form for ``asyncviz list --json`` and trace metadata."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "tags": list(self.tags),
+            "path": str(self.path),
+            "params": [param.to_json() for param in self.params],
+            "builtin": self.builtin,
+        }
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_scenario(path: Path | str, *, builtin: bool = False) -> Scenario:
+    """Describe the scenario in ``path`` from its syntax tree alone.
+
+    Nothing in the file is executed, so listing a directory of untrusted or
+    half-finished scenarios is safe.  Raises :class:`ScenarioError` naming the
+    file when it cannot be read or parsed, has no ``async def main``, or ``main``
+    has a parameter the command line could not supply (no annotation, no
+    default, a default that is not a literal, an unsupported type).
+    """
+    path = Path(path).resolve()
+    try:
+        source = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read scenario: {exc.strerror or exc}", path) from exc
+    try:
+        # Bytes, so a PEP 263 coding cookie is honoured exactly as when running it.
+        tree = ast.parse(source, filename=str(path))
+    except SyntaxError as exc:
+        where = f" at line {exc.lineno}" if exc.lineno is not None else ""
+        raise ScenarioError(f"{path}: syntax error{where}: {exc.msg}", path) from exc
+    except (ValueError, RecursionError) as exc:  # null bytes, absurd nesting
+        raise ScenarioError(f"{path}: cannot parse scenario: {exc}", path) from exc
+
+    docstring = ast.get_docstring(tree, clean=True) or ""
+    first, _, rest = docstring.partition("\n")
+    title = first.strip() or path.stem
+    explanation = rest.strip()
+
+    main: ast.AsyncFunctionDef | ast.FunctionDef | None = None
+    tags: tuple[str, ...] = ()
+    order = DEFAULT_ORDER
+    for node in tree.body:
+        if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and node.name == "main":
+            main = node  # the last definition wins, as at run time
+            continue
+        target, value = _module_assignment(node)
+        if target == "TAGS" and value is not None:
+            tags = _read_tags(path, value)
+        elif target == "ORDER" and value is not None:
+            order = _read_order(path, value)
+
+    if main is None:
+        raise ScenarioError(f"{path}: no top-level 'async def main(...)' found", path)
+    if not isinstance(main, ast.AsyncFunctionDef):
+        raise ScenarioError(
+            f"{path}, line {main.lineno}: 'main' must be 'async def main(...)', not a plain def",
+            path,
+        )
+    return Scenario(
+        id=path.stem,
+        title=title,
+        explanation=explanation,
+        tags=tags,
+        path=path,
+        params=_read_params(path, main),
+        builtin=builtin,
+        order=order,
+    )
+
+
+def _module_assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    """``(name, value)`` for ``NAME = value`` or ``NAME: T = value``, else Nones."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        if isinstance(target, ast.Name):
+            return target.id, node.value
+    elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id, node.value
+    return None, None
+
+
+def _read_tags(path: Path, value: ast.expr) -> tuple[str, ...]:
+    if isinstance(value, ast.Tuple | ast.List) and all(
+        isinstance(elt, ast.Constant) and isinstance(elt.value, str) for elt in value.elts
+    ):
+        return tuple(str(ast.literal_eval(elt)) for elt in value.elts)
+    raise ScenarioError(
+        f"{path}, line {value.lineno}: TAGS must be a tuple or list of string literals",
+        path,
+    )
+
+
+def _read_order(path: Path, value: ast.expr) -> int:
+    literal = _literal(value)
+    if isinstance(literal, int) and not isinstance(literal, bool):
+        return literal
+    raise ScenarioError(f"{path}, line {value.lineno}: ORDER must be an int literal", path)
+
+
+_NOT_LITERAL = object()
+
+
+def _literal(node: ast.expr) -> object:
+    """The value of a literal expression (``-1.5`` included), or ``_NOT_LITERAL``."""
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return _NOT_LITERAL
+
+
+def _read_params(path: Path, main: ast.AsyncFunctionDef) -> tuple[ScenarioParam, ...]:
+    """Turn ``main``'s signature into parameters; refuse what a CLI cannot fill in."""
+    args = main.args
+    where = f"{path}, line {main.lineno}"
+    if args.posonlyargs:
+        raise ScenarioError(f"{where}: main() may not have positional-only parameters", path)
+    if args.vararg is not None or args.kwarg is not None:
+        raise ScenarioError(f"{where}: main() may not take *args or **kwargs", path)
+
+    # ``defaults`` lines up with the *last* positional parameters.
+    positional: list[tuple[ast.arg, ast.expr | None]] = []
+    missing = len(args.args) - len(args.defaults)
+    for index, arg in enumerate(args.args):
+        positional.append((arg, args.defaults[index - missing] if index >= missing else None))
+    keyword = list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
+
+    return tuple(_read_param(path, arg, default) for arg, default in positional + keyword)
+
+
+def _read_param(path: Path, arg: ast.arg, default: ast.expr | None) -> ScenarioParam:
+    where = f"{path}, line {arg.lineno}: main() parameter {arg.arg!r}"
+    if arg.annotation is None:
+        raise ScenarioError(f"{where} needs a type annotation (e.g. '{arg.arg}: int = 3')", path)
+    if default is None:
+        raise ScenarioError(f"{where} needs a default value", path)
+    value = _literal(default)
+    if value is _NOT_LITERAL:
+        raise ScenarioError(
+            f"{where}: default {ast.unparse(default)!r} is not a literal "
+            "(use a number, string, True or False)",
+            path,
+        )
+
+    annotation = arg.annotation
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        # A quoted annotation ("int"); read what is inside the quotes.
+        with contextlib.suppress(SyntaxError):
+            annotation = ast.parse(annotation.value, mode="eval").body
+    text = ast.unparse(annotation)
+
+    if isinstance(annotation, ast.Name) and annotation.id in _SIMPLE_KINDS:
+        kind = _SIMPLE_KINDS[annotation.id]
+        return ScenarioParam(arg.arg, text, _check_default(path, where, kind, value), kind)
+    choices = _literal_choices(annotation)
+    if choices is not None:
+        if not choices:
+            raise ScenarioError(f"{where}: Literal[...] needs at least one choice", path)
+        if value not in choices or type(value) not in {type(c) for c in choices}:
+            raise ScenarioError(
+                f"{where}: default {value!r} is not one of the choices {list(choices)!r}",
+                path,
+            )
+        return ScenarioParam(arg.arg, text, choices[choices.index(value)], "choice", choices)
+    raise ScenarioError(
+        f"{where}: unsupported type {text!r} (use int, float, bool, str or Literal[...])",
+        path,
+    )
+
+
+def _check_default(path: Path, where: str, kind: ParamKind, value: object) -> ParamValue:
+    if kind == "bool" and isinstance(value, bool):
+        return value
+    if not isinstance(value, bool):
+        if kind == "int" and isinstance(value, int):
+            return value
+        if kind == "float" and isinstance(value, int | float):
+            return float(value)  # ``work: float = 1`` means 1.0
+        if kind == "str" and isinstance(value, str):
+            return value
+    article = "an" if kind == "int" else "a"
+    raise ScenarioError(f"{where}: default {value!r} is not {article} {kind}", path)
+
+
+def _literal_choices(annotation: ast.expr) -> tuple[ParamValue, ...] | None:
+    """Choices of ``Literal[...]`` or ``typing.Literal[...]``; ``None`` otherwise."""
+    if not isinstance(annotation, ast.Subscript):
+        return None
+    base = annotation.value
+    name = (
+        base.id
+        if isinstance(base, ast.Name)
+        else base.attr
+        if isinstance(base, ast.Attribute)
+        else None
+    )
+    if name != "Literal":
+        return None
+    elements = (
+        annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+    )
+    choices: list[ParamValue] = []
+    for element in elements:
+        value = _literal(element)
+        if not isinstance(value, bool | int | float | str):
+            return None  # Literal[None] and friends: reported as unsupported
+        choices.append(value)
+    return tuple(choices)
+
+
+# --------------------------------------------------------------------------- finding
+
+
+def builtin_scenario_dir() -> Path:
+    """Where the scenarios that ship with the package live.
+
+    A wheel carries them as package data in ``visualizer/builtin_scenarios``; a
+    source checkout or editable install has no such folder, so fall back to the
+    repository's top-level ``scenarios/`` next to the package.
+    """
+    package = Path(__file__).resolve().parent.parent  # .../visualizer
+    packaged = package / "builtin_scenarios"
+    if packaged.is_dir():
+        return packaged
+    return package.parent / "scenarios"
+
+
+def scenario_dirs(extra: Sequence[Path] = ()) -> list[Path]:
+    """Directories to search, in order: built-ins, ``$ASYNCVIZ_SCENARIOS``, ``extra``.
+
+    The order matters because the first scenario with a given id wins; a
+    directory named twice is searched once, so it cannot clash with itself.
+    """
+    candidates = [builtin_scenario_dir()]
+    candidates += [
+        Path(entry).expanduser() for entry in os.environ.get(ENV_VAR, "").split(os.pathsep) if entry
+    ]
+    candidates += [Path(entry).expanduser() for entry in extra]
+    seen: set[Path] = set()
+    result: list[Path] = []
+    for directory in candidates:
+        resolved = directory.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            result.append(resolved)
+    return result
+
+
+def discover(extra: Sequence[Path] = ()) -> tuple[list[Scenario], list[ScenarioError]]:
+    """All scenarios in :func:`scenario_dirs`, plus an error per file or dir that fails.
+
+    Never raises for a bad file: a listing should show what works and say what
+    does not.  Files whose names start with ``_`` or ``.`` are helpers, not
+    scenarios.  A later directory cannot silently replace an earlier scenario:
+    the first one with an id is kept and the duplicate is reported.  Scenarios
+    come sorted by ``ORDER`` then id, errors in the order they were found.
+    """
+    builtin_dir = builtin_scenario_dir().resolve()
+    scenarios: dict[str, Scenario] = {}
+    errors: list[ScenarioError] = []
+    for directory in scenario_dirs(extra):
+        if not directory.is_dir():
+            errors.append(
+                ScenarioError(f"{directory}: scenario directory does not exist", directory)
+            )
+            continue
+        for path in sorted(directory.glob("*.py")):
+            if path.name.startswith(("_", ".")) or not path.is_file():
+                continue
+            try:
+                scenario = read_scenario(path, builtin=directory == builtin_dir)
+            except ScenarioError as exc:
+                errors.append(exc)
+                continue
+            first = scenarios.get(scenario.id)
+            if first is not None:
+                errors.append(
+                    ScenarioError(
+                        f"{scenario.path}: duplicate scenario id {scenario.id!r}, "
+                        f"ignored in favour of {first.path}",
+                        scenario.path,
+                    )
+                )
+                continue
+            scenarios[scenario.id] = scenario
+    return sorted(scenarios.values(), key=lambda s: (s.order, s.id)), errors
+
+
+def find(name_or_path: str | Path, extra: Sequence[Path] = ()) -> Scenario:
+    """Find the scenario the user named: an id (``gather_basics``) or a ``.py`` path.
+
+    Anything that ends in ``.py`` or contains a path separator is taken as a path,
+    so a file outside the search directories can be run directly.  For an
+    unknown id the error lists the known ones; for an id whose file is broken it
+    is that file's error, which is what the user needs to fix.
+    """
+    text = str(name_or_path)
+    if isinstance(name_or_path, Path) or text.endswith(".py") or os.sep in text or "/" in text:
+        path = Path(name_or_path).expanduser()
+        if not path.is_file():
+            raise ScenarioError(f"{path}: no such scenario file", path)
+        resolved = path.resolve()
+        return read_scenario(resolved, builtin=resolved.parent == builtin_scenario_dir().resolve())
+
+    scenarios, errors = discover(extra)
+    for scenario in scenarios:
+        if scenario.id == text:
+            return scenario
+    for error in errors:
+        if error.path is not None and error.path.suffix == ".py" and error.path.stem == text:
+            raise error
+    known = ", ".join(s.id for s in scenarios) or "(none)"
+    raise ScenarioError(f"unknown scenario {text!r}; known scenarios: {known}")
+
+
+# --------------------------------------------------------------------------- running
+
+
+def load_main(scenario: Scenario) -> Callable[..., Coroutine[Any, Any, object]]:
+    """Import the scenario's file and return its ``main`` coroutine function.
+
+    This is the only place scenario code runs.  The module gets its own name
+    (``asyncviz_scenario_<id>``) so it cannot collide with a real module, and
+    sits in :data:`sys.modules` while loading so ``dataclasses`` and ``pickle``
+    inside it can find it; each call re-executes the file so edits are picked
+    up.  :data:`sys.path` is left alone.  Exceptions from the file (syntax
+    errors, import-time failures) propagate unchanged, with their traceback,
+    for the caller to report.
+    """
+    module_name = "asyncviz_scenario_" + re.sub(r"\W", "_", scenario.id)
+    spec = importlib.util.spec_from_file_location(module_name, scenario.path)
+    if spec is None or spec.loader is None:
+        raise ScenarioError(f"{scenario.path}: cannot be imported as a module", scenario.path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        if sys.modules.get(module_name) is module:
+            del sys.modules[module_name]
+        raise
+    main = getattr(module, "main", None)
+    if not inspect.iscoroutinefunction(main):
+        raise ScenarioError(
+            f"{scenario.path}: after import, 'main' is not an async function",
+            scenario.path,
+        )
+    return main
+
+
+def bind_params(scenario: Scenario, raw: Mapping[str, str]) -> dict[str, object]:
+    """Convert ``--param name=value`` strings into keyword arguments for ``main``.
+
+    The result holds every parameter, defaults filled in, in signature order, so
+    it is also a complete record of what the run used.  Unknown names and
+    unparsable values raise :class:`ScenarioError` (listing the valid names, or
+    saying what type was expected).
+    """
+    for name in raw:
+        scenario.param(name)  # raises, listing the valid names
+    values: dict[str, object] = {}
+    for param in scenario.params:
+        if param.name not in raw:
+            values[param.name] = param.default
+            continue
+        try:
+            values[param.name] = param.convert(raw[param.name])
+        except ValueError as exc:
+            raise ScenarioError(f"scenario {scenario.id!r}: {exc}", scenario.path) from exc
+    return values

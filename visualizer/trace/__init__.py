@@ -1,0 +1,1 @@
+"""The trace: schema, columnar store, and the trace file format v1."""

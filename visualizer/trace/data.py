@@ -1,0 +1,118 @@
+"""A finished (or snapshotted) trace: what a trace file holds, in memory.
+
+Spans are columns (numpy arrays), one row per span, because a run easily has a
+million of them and the chart and the file format both want them in bulk.
+Times are seconds since the run started.  ``awaiting`` indexes ``suspensions``
+(label, await site, await stack), so a label string is stored once however
+often it occurs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from visualizer.trace.store import Suspension
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int32]
+ByteArray = npt.NDArray[np.int8]
+
+
+@dataclass
+class TaskRecord:
+    id: int
+    name: str
+    coro: str
+    parent: int | None
+    created: float
+    created_at: str | None
+    ended: float | None = None
+    outcome: str = "pending"  #: pending | done | error | cancelled
+    error: str | None = None  #: "Type: message" for error outcomes
+    traceback: str | None = None
+    cancelled_at: str | None = None  #: await site where the CancelledError landed
+
+
+@dataclass
+class JobRecord:
+    thread: str
+    func: str
+    task: int | None
+    start: float
+    end: float
+    submitted: float | None = None
+    error: str | None = None
+
+
+@dataclass
+class BlockedRecord:
+    task: int | None
+    start: float
+    end: float
+    what: str = ""
+
+
+@dataclass
+class SpanColumns:
+    """One row per span. ``woken_kind`` is -1 where there is no ``woken_by``."""
+
+    task: IntArray
+    state: ByteArray  #: schema.READY / RUNNING / SUSPENDED
+    start: FloatArray
+    end: FloatArray
+    awaiting: IntArray  #: index into Trace.suspensions, or -1
+    woken_kind: ByteArray  #: schema.WAKE_* or -1
+    woken_task: IntArray  #: task id or -1
+
+    def __len__(self) -> int:
+        return int(self.task.shape[0])
+
+    @classmethod
+    def empty(cls) -> SpanColumns:
+        return cls(
+            task=np.zeros(0, np.int32),
+            state=np.zeros(0, np.int8),
+            start=np.zeros(0, np.float64),
+            end=np.zeros(0, np.float64),
+            awaiting=np.zeros(0, np.int32),
+            woken_kind=np.zeros(0, np.int8),
+            woken_task=np.zeros(0, np.int32),
+        )
+
+    def for_task(self, task: int) -> SpanColumns:
+        mask = self.task == task
+        return SpanColumns(
+            task=self.task[mask],
+            state=self.state[mask],
+            start=self.start[mask],
+            end=self.end[mask],
+            awaiting=self.awaiting[mask],
+            woken_kind=self.woken_kind[mask],
+            woken_task=self.woken_task[mask],
+        )
+
+
+@dataclass
+class Trace:
+    meta: dict[str, Any]
+    tasks: list[TaskRecord]
+    spans: SpanColumns
+    suspensions: list[Suspension]
+    jobs: list[JobRecord] = field(default_factory=list)
+    blocked: list[BlockedRecord] = field(default_factory=list)
+    marks: list[tuple[float, int | None, str]] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float:
+        return float(self.meta.get("duration", 0.0))
+
+    def task_by_name(self, name: str) -> TaskRecord:
+        """The task called ``name`` (the first, if several share it)."""
+        for task in self.tasks:
+            if task.name == name:
+                return task
+        raise KeyError(f"no task named {name!r}; tasks: {[t.name for t in self.tasks]}")

@@ -1,0 +1,471 @@
+"""Trace files, format v1: one JSON object (gzip if the name ends in ``.gz``).
+
+Documented in ``docs/trace-format.md``.  Trace files are data: loading parses
+JSON and checks every field; nothing in a file is ever executed, unpickled or
+evaluated.  A file that is not a valid trace raises ``TraceFormatError`` whose
+message says what is wrong and where (``spans[12].end: ...``).
+
+Besides types, loading checks the promise the format makes: the spans of each
+task tile its life from ``created`` to ``ended`` (or the run's end) with no gap
+and no overlap.  A chart drawn from a file that breaks it would lie.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import orjson
+
+from visualizer.trace import schema
+from visualizer.trace.data import BlockedRecord, JobRecord, SpanColumns, TaskRecord, Trace
+from visualizer.trace.store import Suspension
+
+FORMAT: Final = "asyncviz-trace"
+VERSION: Final = 1
+_TILE_TOLERANCE: Final = 1e-6  # seconds; spans are written from the same floats
+
+
+class TraceFormatError(ValueError):
+    """The file is not a valid asyncviz trace; the message says why."""
+
+
+# --- saving -------------------------------------------------------------------------------
+def to_json_dict(trace: Trace) -> dict[str, Any]:
+    """The v1 JSON object for ``trace``."""
+    spans = trace.spans
+    labels = [(s.label, s.site) for s in trace.suspensions]
+    state_names = schema.STATE_NAMES
+    wake_names = schema.WAKE_NAMES
+    out_spans = []
+    for task, state, start, end, awaiting, wkind, wtask in zip(
+        spans.task.tolist(),
+        spans.state.tolist(),
+        spans.start.tolist(),
+        spans.end.tolist(),
+        spans.awaiting.tolist(),
+        spans.woken_kind.tolist(),
+        spans.woken_task.tolist(),
+        strict=True,
+    ):
+        label, site = labels[awaiting] if awaiting >= 0 else (None, None)
+        out_spans.append(
+            {
+                "task": task,
+                "state": state_names[state],
+                "start": start,
+                "end": end,
+                "awaiting": label,
+                "at": site,
+                "woken_by": None
+                if wkind < 0
+                else {"kind": wake_names[wkind], "task": wtask if wtask >= 0 else None},
+                **({"stack": awaiting} if awaiting >= 0 else {}),
+            }
+        )
+    meta = dict(trace.meta)
+    meta.setdefault("python", "")
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "meta": meta,
+        "tasks": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "coro": t.coro,
+                "parent": t.parent,
+                "created": t.created,
+                "created_at": t.created_at,
+                "ended": t.ended,
+                "outcome": t.outcome,
+                "error": t.error,
+                "traceback": t.traceback,
+                "cancelled_at": t.cancelled_at,
+            }
+            for t in trace.tasks
+        ],
+        "spans": out_spans,
+        "stacks": [list(s.stack) for s in trace.suspensions],
+        "jobs": [
+            {
+                "thread": j.thread,
+                "func": j.func,
+                "task": j.task,
+                "start": j.start,
+                "end": j.end,
+                "submitted": j.submitted,
+                "error": j.error,
+            }
+            for j in trace.jobs
+        ],
+        "blocked": [
+            {"task": b.task, "start": b.start, "end": b.end, "what": b.what} for b in trace.blocked
+        ],
+        "marks": [{"t": t, "task": task, "label": label} for t, task, label in trace.marks],
+    }
+
+
+def dumps(trace: Trace) -> bytes:
+    return orjson.dumps(to_json_dict(trace), option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def save(trace: Trace, path: str | Path) -> None:
+    """Write ``trace`` to ``path`` (gzip when it ends in ``.gz``), atomically."""
+    path = Path(path)
+    data = dumps(trace)
+    if path.suffix == ".gz":
+        data = gzip.compress(data, compresslevel=5)
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+# --- loading ------------------------------------------------------------------------------
+def load(path: str | Path) -> Trace:
+    """Read and validate a trace file. Raises ``TraceFormatError`` (or ``OSError``)."""
+    path = Path(path)
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise TraceFormatError(f"{path.name}: corrupt gzip data ({exc})") from None
+    try:
+        return loads(raw)
+    except TraceFormatError as exc:
+        raise TraceFormatError(f"{path.name}: {exc}") from None
+
+
+def loads(raw: bytes | str) -> Trace:
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise TraceFormatError(f"not JSON ({exc})") from None
+    return from_json_dict(doc)
+
+
+def from_json_dict(doc: Any) -> Trace:
+    _expect(isinstance(doc, dict), "", "the top level must be a JSON object")
+    _expect(doc.get("format") == FORMAT, "format", f"must be {FORMAT!r} (is this a trace file?)")
+    version = doc.get("version")
+    _expect(
+        isinstance(version, int) and not isinstance(version, bool),
+        "version",
+        "must be an integer",
+    )
+    _expect(version == VERSION, "version", f"is {version}; this asyncviz reads version {VERSION}")
+    meta = _meta(doc.get("meta"))
+    tasks = _tasks(_list(doc, "tasks"))
+    suspensions, spans = _spans(_list(doc, "spans"), doc.get("stacks"))
+    jobs = _jobs(_list(doc, "jobs"))
+    blocked = _blocked(_list(doc, "blocked"))
+    marks = _marks(doc.get("marks", []))
+    trace = Trace(
+        meta=meta,
+        tasks=tasks,
+        spans=spans,
+        suspensions=suspensions,
+        jobs=jobs,
+        blocked=blocked,
+        marks=marks,
+    )
+    _check_references(trace)
+    _check_tiling(trace)
+    return trace
+
+
+def _expect(ok: bool, where: str, message: str) -> None:
+    if not ok:
+        raise TraceFormatError(f"{where}: {message}" if where else message)
+
+
+def _list(doc: dict[str, Any], key: str) -> list[Any]:
+    _expect(key in doc, key, "missing")
+    value = doc[key]
+    _expect(isinstance(value, list), key, f"must be a list, not {type(value).__name__}")
+    return value  # type: ignore[no-any-return]
+
+
+def _is_num(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _meta(meta: Any) -> dict[str, Any]:
+    _expect(isinstance(meta, dict), "meta", "missing or not an object")
+    _expect(meta.get("clock") in ("virtual", "real"), "meta.clock", 'must be "virtual" or "real"')
+    for key in ("source", "python", "loop"):
+        _expect(isinstance(meta.get(key), str), f"meta.{key}", "must be a string")
+    _expect(_is_num(meta.get("duration")), "meta.duration", "must be a number")
+    _expect(meta["duration"] >= 0, "meta.duration", "must not be negative")
+    dropped = meta.get("dropped_events")
+    _expect(_is_int(dropped) and dropped >= 0, "meta.dropped_events", "must be an integer >= 0")
+    return dict(meta)
+
+
+def _check_fields(
+    item: Any, where: str, checks: Iterable[tuple[str, Callable[[Any], bool], str]]
+) -> None:
+    _expect(isinstance(item, dict), where, "must be an object")
+    for key, ok, what in checks:
+        _expect(key in item, f"{where}.{key}", "missing")
+        _expect(ok(item[key]), f"{where}.{key}", f"must be {what}, not {item[key]!r}")
+
+
+def _opt(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda v: v is None or check(v)
+
+
+def _str(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+_TASK_CHECKS: Final = (
+    ("id", _is_int, "an integer"),
+    ("name", _str, "a string"),
+    ("coro", _str, "a string"),
+    ("parent", _opt(_is_int), "an integer or null"),
+    ("created", _is_num, "a number"),
+    ("created_at", _opt(_str), "a string or null"),
+    ("ended", _opt(_is_num), "a number or null"),
+    ("outcome", lambda v: v in schema.OUTCOMES, "one of " + "/".join(schema.OUTCOMES)),
+    ("error", _opt(_str), "a string or null"),
+)
+
+
+def _tasks(items: list[Any]) -> list[TaskRecord]:
+    tasks = []
+    for i, item in enumerate(items):
+        where = f"tasks[{i}]"
+        _check_fields(item, where, _TASK_CHECKS)
+        _expect(item["id"] == i, f"{where}.id", f"must be {i} (ids are dense, in order)")
+        _expect(
+            (item["ended"] is None) == (item["outcome"] == "pending"),
+            f"{where}.ended",
+            "must be null exactly when the outcome is pending",
+        )
+        traceback = item.get("traceback")
+        cancelled_at = item.get("cancelled_at")
+        tasks.append(
+            TaskRecord(
+                id=i,
+                name=item["name"],
+                coro=item["coro"],
+                parent=item["parent"],
+                created=float(item["created"]),
+                created_at=item["created_at"],
+                ended=None if item["ended"] is None else float(item["ended"]),
+                outcome=item["outcome"],
+                error=item["error"],
+                traceback=traceback if isinstance(traceback, str) else None,
+                cancelled_at=cancelled_at if isinstance(cancelled_at, str) else None,
+            )
+        )
+    return tasks
+
+
+_STATES: Final = {name: i for i, name in enumerate(schema.STATE_NAMES)}
+
+
+def _spans(items: list[Any], stacks: Any) -> tuple[list[Suspension], SpanColumns]:
+    n = len(items)
+    task = np.empty(n, np.int32)
+    state = np.empty(n, np.int8)
+    start = np.empty(n, np.float64)
+    end = np.empty(n, np.float64)
+    awaiting = np.full(n, -1, np.int32)
+    wkind = np.full(n, -1, np.int8)
+    wtask = np.full(n, -1, np.int32)
+    stack_list = stacks if isinstance(stacks, list) else []
+    suspensions: list[Suspension] = []
+    interned: dict[tuple[str, str | None, int], int] = {}
+    for i, span in enumerate(items):
+        try:
+            t = span["task"]
+            s = _STATES[span["state"]]
+            a = span["start"]
+            b = span["end"]
+            label = span["awaiting"]
+            site = span["at"]
+            woken = span["woken_by"]
+        except (KeyError, TypeError):
+            _check_fields(span, f"spans[{i}]", _SPAN_CHECKS)  # raises with the detail
+            raise  # pragma: no cover
+        if not (
+            type(t) is int
+            and _is_num(a)
+            and _is_num(b)
+            and (label is None or type(label) is str)
+            and (site is None or type(site) is str)
+        ):
+            _check_fields(span, f"spans[{i}]", _SPAN_CHECKS)
+        _expect(b >= a, f"spans[{i}]", f"ends ({b}) before it starts ({a})")
+        task[i] = t
+        state[i] = s
+        start[i] = a
+        end[i] = b
+        if label is not None:
+            stack_ref = span.get("stack")
+            key = (label, site, stack_ref if type(stack_ref) is int else -1)
+            sid = interned.get(key)
+            if sid is None:
+                stack: tuple[str, ...] = ()
+                if type(stack_ref) is int and 0 <= stack_ref < len(stack_list):
+                    entry = stack_list[stack_ref]
+                    if isinstance(entry, list) and all(isinstance(x, str) for x in entry):
+                        stack = tuple(entry)
+                sid = interned[key] = len(suspensions)
+                suspensions.append(Suspension(label, site, stack))
+            awaiting[i] = sid
+        if woken is not None:
+            where = f"spans[{i}].woken_by"
+            _expect(isinstance(woken, dict), where, "must be an object or null")
+            kind = schema.WAKE_KINDS.get(woken.get("kind"))  # type: ignore[arg-type]
+            _expect(kind is not None, f"{where}.kind", "must be one of " + "/".join(schema.WAKE_NAMES))
+            waker = woken.get("task")
+            _expect(waker is None or _is_int(waker), f"{where}.task", "must be an integer or null")
+            wkind[i] = kind  # type: ignore[assignment]
+            wtask[i] = -1 if waker is None else waker
+        if s == schema.READY:
+            _expect(woken is not None, f"spans[{i}].woken_by", "every ready span says who woke it")
+    return suspensions, SpanColumns(task, state, start, end, awaiting, wkind, wtask)
+
+
+_SPAN_CHECKS: Final = (
+    ("task", _is_int, "an integer"),
+    ("state", lambda v: v in _STATES, "ready/running/suspended"),
+    ("start", _is_num, "a number"),
+    ("end", _is_num, "a number"),
+    ("awaiting", _opt(_str), "a string or null"),
+    ("at", _opt(_str), "a string or null"),
+    ("woken_by", lambda v: v is None or isinstance(v, dict), "an object or null"),
+)
+
+_JOB_CHECKS: Final = (
+    ("thread", _str, "a string"),
+    ("func", _str, "a string"),
+    ("task", _opt(_is_int), "an integer or null"),
+    ("start", _is_num, "a number"),
+    ("end", _is_num, "a number"),
+)
+
+
+def _jobs(items: list[Any]) -> list[JobRecord]:
+    jobs = []
+    for i, item in enumerate(items):
+        _check_fields(item, f"jobs[{i}]", _JOB_CHECKS)
+        submitted = item.get("submitted")
+        error = item.get("error")
+        jobs.append(
+            JobRecord(
+                thread=item["thread"],
+                func=item["func"],
+                task=item["task"],
+                start=float(item["start"]),
+                end=float(item["end"]),
+                submitted=float(submitted) if _is_num(submitted) else None,
+                error=error if isinstance(error, str) else None,
+            )
+        )
+    return jobs
+
+
+_BLOCKED_CHECKS: Final = (
+    ("task", _opt(_is_int), "an integer or null"),
+    ("start", _is_num, "a number"),
+    ("end", _is_num, "a number"),
+)
+
+
+def _blocked(items: list[Any]) -> list[BlockedRecord]:
+    out = []
+    for i, item in enumerate(items):
+        _check_fields(item, f"blocked[{i}]", _BLOCKED_CHECKS)
+        what = item.get("what")
+        out.append(
+            BlockedRecord(
+                item["task"],
+                float(item["start"]),
+                float(item["end"]),
+                what if isinstance(what, str) else "",
+            )
+        )
+    return out
+
+
+def _marks(items: Any) -> list[tuple[float, int | None, str]]:
+    _expect(isinstance(items, list), "marks", "must be a list")
+    out = []
+    for i, item in enumerate(items):
+        _check_fields(
+            item,
+            f"marks[{i}]",
+            (("t", _is_num, "a number"), ("label", _str, "a string")),
+        )
+        task = item.get("task")
+        out.append((float(item["t"]), task if _is_int(task) else None, item["label"]))
+    return out
+
+
+def _check_references(trace: Trace) -> None:
+    n = len(trace.tasks)
+    for task in trace.tasks:
+        if task.parent is not None:
+            _expect(0 <= task.parent < n, f"tasks[{task.id}].parent", f"no task {task.parent}")
+    spans = trace.spans
+    if len(spans):
+        bad = np.flatnonzero((spans.task < 0) | (spans.task >= n))
+        _expect(not bad.size, f"spans[{bad[0] if bad.size else 0}].task", "names no task")
+        bad = np.flatnonzero((spans.woken_task < -1) | (spans.woken_task >= n))
+        _expect(not bad.size, f"spans[{bad[0] if bad.size else 0}].woken_by.task", "names no task")
+
+
+def _check_tiling(trace: Trace) -> None:
+    """Each task's spans must cover [created, ended or duration] without gap or overlap."""
+    spans = trace.spans
+    duration = trace.duration
+    order = np.lexsort((spans.start, spans.task))
+    task = spans.task[order]
+    start = spans.start[order]
+    end = spans.end[order]
+    n = len(task)
+    firsts = np.flatnonzero(np.r_[True, task[1:] != task[:-1]]) if n else np.zeros(0, np.int64)
+    lasts = np.r_[firsts[1:] - 1, n - 1] if n else firsts
+    if n > 1:
+        same = task[1:] == task[:-1]
+        gap = np.abs(start[1:] - end[:-1]) > _TILE_TOLERANCE
+        bad = np.flatnonzero(same & gap)
+        if bad.size:
+            i = int(order[bad[0] + 1])
+            tid = int(task[bad[0]])
+            raise TraceFormatError(
+                f"spans[{i}]: task {tid}'s spans leave a gap or overlap at t={start[bad[0] + 1]:.6f}"
+                f" (previous span ends at {end[bad[0]]:.6f})"
+            )
+    seen = set()
+    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
+        tid = int(task[first])
+        seen.add(tid)
+        record = trace.tasks[tid]
+        _expect(
+            abs(start[first] - record.created) <= _TILE_TOLERANCE,
+            f"tasks[{tid}]",
+            f"spans start at {start[first]:.6f}, not at created={record.created:.6f}",
+        )
+        life_end = record.ended if record.ended is not None else duration
+        _expect(
+            abs(end[last] - life_end) <= _TILE_TOLERANCE,
+            f"tasks[{tid}]",
+            f"spans end at {end[last]:.6f}, not at {'ended' if record.ended is not None else 'the run end'}"
+            f"={life_end:.6f}",
+        )
+    for record in trace.tasks:
+        _expect(record.id in seen, f"tasks[{record.id}]", "has no spans")
