@@ -143,8 +143,10 @@ def _record(args: argparse.Namespace) -> int:
 
 def _finish(args: argparse.Namespace, result: RunResult) -> int:
     if result.tracer_failure:
-        print(f"asyncviz: the tracer failed and was switched off: {result.tracer_failure}",
-              file=sys.stderr)
+        print(
+            f"asyncviz: the tracer failed and was switched off: {result.tracer_failure}",
+            file=sys.stderr,
+        )
     if args.trace is not None:
         try:
             save(result.trace, args.trace)
@@ -152,7 +154,10 @@ def _finish(args: argparse.Namespace, result: RunResult) -> int:
             print(f"asyncviz: cannot write {args.trace}: {exc}", file=sys.stderr)
             return 2
     if args.summary:
-        print(format_summary(result.trace), file=sys.stderr if args.command == "record" else sys.stdout)
+        print(
+            format_summary(result.trace),
+            file=sys.stderr if args.command == "record" else sys.stdout,
+        )
     if result.error is not None:
         saved = f" (trace written to {args.trace})" if args.trace is not None else ""
         print(f"asyncviz: {result.error.message}{saved}", file=sys.stderr)

@@ -109,7 +109,11 @@ class AwaitDescriber:
 
     def __init__(self, store: TraceStore) -> None:
         self._store = store
-        self._user_code: dict[types.CodeType, bool] = {}
+        # Caches are keyed by id(code): hashing a code object hashes its bytecode and
+        # constants every time (~90 ns).  Every code object whose id is used as a key
+        # is pinned in _codes, so an id can never be reused by another code object.
+        self._codes: dict[int, types.CodeType] = {}
+        self._user_code: dict[int, bool] = {}
         self._cache: dict[tuple[Any, ...], int] = {}
         #: future -> label, for futures whose origin the chain cannot show (executor jobs).
         #: Weak, so a finished job's future is not kept alive nor its address reused.
@@ -118,20 +122,29 @@ class AwaitDescriber:
         self._sleep = asyncio.sleep.__code__
         self._to_thread = asyncio.to_thread.__code__
         self._wait_for = asyncio.wait_for.__code__
-        self._valued: dict[types.CodeType, Callable[[types.FrameType], str]] = {
+        valued: dict[types.CodeType, Callable[[types.FrameType], str]] = {
             self._sleep: lambda f: f"sleep({_fmt_seconds(f.f_locals.get('delay'))})",
             self._to_thread: lambda f: f"to_thread({_func_name(f.f_locals.get('func'))})",
             self._wait_for: lambda f: (
                 f"wait_for(timeout={_fmt_seconds(f.f_locals.get('timeout'))})"
             ),
         }
+        self._valued = {self._pin(code): fmt for code, fmt in valued.items()}
 
     # --- hot path --------------------------------------------------------------------
     def describe(self, task: asyncio.Task[Any]) -> int:
-        """Suspension id for ``task``, which has just suspended on ``_fut_waiter``."""
+        """Suspension id for ``task``, which has just suspended on ``_fut_waiter``.
+
+        The key is the chain's ``(code, f_lasti)`` pairs (``f_lineno`` costs a line
+        table search; the line is computed once, on a cache miss), plus a value
+        for labels that carry one, plus the awaited future's label only when user
+        code awaits it directly (otherwise the primitive's frame names it).
+        """
         parts: list[Any] = []
+        codes: list[types.CodeType] = []
         obj: Any = task.get_coro()
         valued = self._valued
+        code: Any = None
         while obj is not None:
             kind = type(obj)
             if kind is _CoroutineType:
@@ -156,20 +169,29 @@ class AwaitDescriber:
             if frame is None:
                 break
             code = frame.f_code
-            parts.append(code)
-            parts.append(frame.f_lineno)
-            fmt = valued.get(code)
+            codes.append(code)
+            cid = id(code)
+            parts.append(cid)
+            parts.append(frame.f_lasti)
+            fmt = valued.get(cid)
             if fmt is not None:
                 parts.append(fmt(frame))
             obj = nxt
-        leaf = task._fut_waiter  # type: ignore[attr-defined]
-        parts.append(self._leaf_key(leaf))
+        if code is None or self._is_user(code):
+            parts.append(self._leaf_key(task._fut_waiter))  # type: ignore[attr-defined]
         key = tuple(parts)
         sid = self._cache.get(key)
         if sid is None:
+            for each in codes:
+                self._pin(each)
             sid = self._store.add_suspension(self._build(parts))
             self._cache[key] = sid
         return sid
+
+    def _pin(self, code: types.CodeType) -> int:
+        cid = id(code)
+        self._codes.setdefault(cid, code)
+        return cid
 
     def _leaf_key(self, leaf: Any) -> str:
         if leaf is None:
@@ -191,24 +213,28 @@ class AwaitDescriber:
 
     # --- building a new entry (cache miss) -------------------------------------------
     def _is_user(self, code: types.CodeType) -> bool:
-        user = self._user_code.get(code)
+        user = self._user_code.get(id(code))
         if user is None:
             user = is_user_file(code.co_filename)
-            self._user_code[code] = user
+            self._user_code[self._pin(code)] = user
         return user
 
     def _build(self, parts: list[Any]) -> Suspension:
         frames: list[tuple[types.CodeType, int, str | None]] = []
+        leaf = "?"
         i = 0
-        while i < len(parts) - 1:
-            code, line = parts[i], parts[i + 1]
+        while i < len(parts):
+            if isinstance(parts[i], str):
+                leaf = parts[i]
+                break
+            code = self._codes[parts[i]]
+            line = line_of(code, parts[i + 1])
             i += 2
             value = None
-            if i < len(parts) - 1 and isinstance(parts[i], str):
+            if i < len(parts) and isinstance(parts[i], str) and id(code) in self._valued:
                 value = parts[i]
                 i += 1
             frames.append((code, line, value))
-        leaf = parts[-1]
         innermost_user = -1
         for index, (code, _line, _value) in enumerate(frames):
             if self._is_user(code):
@@ -223,7 +249,7 @@ class AwaitDescriber:
             below = below[1:]
         label = self._primitive_label(below[0]) if below else leaf
         stack = tuple(f"{c.co_qualname} ({c.co_filename}:{ln})" for c, ln, _ in frames)
-        return Suspension(label=label, site=site, stack=stack + (leaf,))
+        return Suspension(label=label, site=site, stack=(*stack, leaf) if not below else stack)
 
     @staticmethod
     def _primitive_label(frame: tuple[types.CodeType, int, str | None]) -> str:
@@ -242,6 +268,14 @@ class AwaitDescriber:
         if qualname.startswith("Barrier."):
             return "Barrier.wait"
         return qualname
+
+
+def line_of(code: types.CodeType, lasti: int) -> int:
+    """The source line of the instruction at byte offset ``lasti`` (what f_lineno says)."""
+    for start, end, line in code.co_lines():
+        if start <= lasti < end and line is not None:
+            return line
+    return code.co_firstlineno
 
 
 def executor_label(func: Any) -> str:

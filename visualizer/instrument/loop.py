@@ -34,7 +34,9 @@ class TracingEventLoop(asyncio.SelectorEventLoop):
     def time(self) -> float:
         return self.clock.time()
 
-    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+    def run_in_executor(  # type: ignore[override]
+        self, executor: Any, func: Callable[..., Any], *args: Any
+    ) -> Any:
         future = super().run_in_executor(executor, func, *args)
         self._jobs_in_flight += 1
         future.add_done_callback(self._job_done)

@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
-import inspect
 import logging
 import sys
 import threading
@@ -40,10 +39,10 @@ import time
 import traceback
 import weakref
 from collections.abc import Callable
-from types import FrameType, MethodType
+from types import CoroutineType, FrameType, MethodType
 from typing import Any, Final
 
-from visualizer.instrument.awaits import AwaitDescriber, executor_label, func_name
+from visualizer.instrument.awaits import AwaitDescriber, executor_label, func_name, line_of
 from visualizer.trace import schema
 from visualizer.trace.schema import (
     CALLBACK_WAKER,
@@ -78,6 +77,8 @@ _HOOKED: Final = (
 )
 
 _CANCEL_BITS: Final = ~7
+#: Tasks may run their first step inside the factory (``eager_start``) from 3.12 on.
+_EAGER_TASKS: Final = sys.version_info >= (3, 12)
 
 
 class _TaskRef(weakref.ref):  # type: ignore[type-arg]
@@ -103,15 +104,14 @@ class _KindCallback:
         tracer = self._tracer
         if not tracer.enabled:
             return self._callback(*args)
-        prev_waker, prev_running = tracer._waker, tracer._running
+        prev_waker = tracer._waker
         tracer._waker = self._waker
-        tracer._running = NO_TASK
         t0 = tracer.clock()
         try:
             return self._callback(*args)
         finally:
             t1 = tracer.clock()
-            tracer._waker, tracer._running = prev_waker, prev_running
+            tracer._waker = prev_waker
             if t1 - t0 >= tracer.slow_callback_duration:
                 tracer._blocked(NO_TASK, t0, t1, func_name(self._callback))
 
@@ -120,6 +120,17 @@ class _KindCallback:
 
     def __repr__(self) -> str:
         return repr(self._callback)
+
+
+#: Internal wake kind: "inside a callback scheduled by task N's step".  Recorded as
+#: ``WAKE_TASK`` (the task caused the wake), but N is not *running*: a task created
+#: here has no parent.
+_INHERITED: Final = 7
+
+
+def _inherit(waker: int) -> int:
+    """The waker a plain callback scheduled now runs with."""
+    return (waker & _CANCEL_BITS) | _INHERITED if waker & 7 == schema.WAKE_TASK else waker
 
 
 class Tracer:
@@ -139,7 +150,8 @@ class Tracer:
         "_inner_factories",
         "_installed",
         "_pending",
-        "_running",
+        "_room",
+        "_sites",
         "_waker",
         "clock",
         "enabled",
@@ -162,9 +174,12 @@ class Tracer:
         self.enabled = True
         self._failure: BaseException | None = None
         self._ids: dict[int, _TaskRef] = {}
+        self._sites: dict[tuple[int, int], int] = {}
         self._describer = AwaitDescriber(store)
+        #: what is running now, packed like a waker: a task's step (WAKE_TASK), a
+        #: timer/io/thread callback, or a callback a task scheduled (_INHERITED)
         self._waker = CALLBACK_WAKER
-        self._running = NO_TASK
+        self._room = store.capacity - store.rows  #: rows left before the store is full
         self._pending: list[int] = []  # task ids allocated by the factory, not yet bound
         self._installed: dict[int, tuple[asyncio.AbstractEventLoop, dict[str, Any]]] = {}
         self._inner_factories: dict[int, Any] = {}
@@ -186,6 +201,17 @@ class Tracer:
         return RUN.get(None) is self.key
 
     @property
+    def _running(self) -> int:
+        """The task whose step is running now, or NO_TASK (a callback, or nothing)."""
+        waker = self._waker
+        return schema.waker_task(waker) if waker & 7 == schema.WAKE_TASK else NO_TASK
+
+    def _full(self, now: float) -> bool:
+        """Take one row of room; False (and the drop counted) once the store is full."""
+        self._room -= 1
+        return self._room < 0 and self.store.full(now)
+
+    @property
     def failure(self) -> BaseException | None:
         """The error that switched the tracer off, if one did."""
         return self._failure
@@ -195,7 +221,7 @@ class Tracer:
         """Hook ``loop`` (idempotent). Works on any loop whose methods are looked up by name."""
         if id(loop) in self._installed:
             return
-        saved = {name: loop.__dict__[name] for name in _HOOKED if name in loop.__dict__}
+        saved: dict[str, Any] = {n: loop.__dict__[n] for n in _HOOKED if n in loop.__dict__}
         hooks = self._make_hooks(loop)
         inner_factory = loop.get_task_factory()
         self._inner_factories[id(loop)] = inner_factory
@@ -233,43 +259,65 @@ class Tracer:
     # --- registration ---------------------------------------------------------------
     def _register(self, task: asyncio.Task[Any], tid: int | None = None) -> _TaskRef:
         if tid is None:
-            tid = self.store.add_task(
-                self._running, self.clock(), _coro_name(task), self._creation_site()
+            store = self.store
+            tid = store.add_task(
+                self._running,
+                self.clock(),
+                store.intern(_coro_name(task)),
+                self._creation_site(),
             )
-        ref = _TaskRef(task, self._forget)
+        # No weakref callback (a Python call at every task's death): call_soon checks
+        # ref() is owner, so an entry left by a task that died pending is never
+        # mistaken for a new object at the same address.
+        ref = _TaskRef(task)
         ref.tid = tid
         ref.code = pack_waker(schema.WAKE_TASK, tid)
         ref.key = id(task)
         self._ids[ref.key] = ref
         return ref
 
-    def _forget(self, ref: _TaskRef) -> None:
-        if self._ids.get(ref.key) is ref:
-            del self._ids[ref.key]
+    def _creation_site(self) -> int:
+        """String id of the innermost user-code frame creating a task now (or -1).
 
-    def _creation_site(self) -> str | None:
+        Cached by ``(code, f_lasti)``: a program creates its tasks from a few lines.
+        """
         frame: FrameType | None = sys._getframe(2)
+        known = self._describer._user_code
         is_user = self._describer._is_user
         while frame is not None:
-            if is_user(frame.f_code):
-                return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+            code = frame.f_code
+            user = known.get(id(code))
+            if user is None:
+                user = is_user(code)  # pins code, so its id is a safe key
+            if user:
+                key = (id(code), frame.f_lasti)
+                sid = self._sites.get(key)
+                if sid is None:
+                    sid = self.store.intern(f"{code.co_filename}:{line_of(code, frame.f_lasti)}")
+                    self._sites[key] = sid
+                return sid
             frame = frame.f_back
-        return None
+        return -1
 
     def _blocked(self, task: int, t0: float, t1: float, what: str) -> None:
         self.store.blocked.append(Blocked(task, t0, t1, what))
 
     # --- the hooks ------------------------------------------------------------------
     def _make_hooks(self, loop: asyncio.AbstractEventLoop) -> dict[str, Callable[..., Any]]:
+        # The hot path: every task step passes through call_soon and run_step.  Keep it
+        # to local variables, a few attribute reads and array appends (see
+        # docs/performance.md for what each piece costs).
         tracer = self
         store = self.store
         ids = self._ids
+        key = self.key
         clock = self.clock
         describer = self._describer
         step_task, step_start = store.step_task, store.step_start
         step_dur, step_code = store.step_dur, store.step_code
         wake_task, wake_t, wake_waker = store.wake_task, store.wake_t, store.wake_waker
         Task = asyncio.Task
+        Handle = asyncio.Handle
         orig_call_soon = loop.call_soon
         orig_call_at = loop.call_at
         orig_call_later = loop.call_later
@@ -280,77 +328,109 @@ class Tracer:
         timer_waker = pack_waker(WAKE_TIMER)
         io_waker = pack_waker(WAKE_IO)
         thread_waker = pack_waker(WAKE_THREAD)
+        # On asyncio's own loops, schedule exactly as BaseEventLoop.call_soon does (it
+        # is four lines) instead of stacking two more Python frames on every step.
+        stock = type(loop).call_soon is asyncio.BaseEventLoop.call_soon and (
+            type(loop)._call_soon is asyncio.BaseEventLoop._call_soon  # type: ignore[attr-defined]
+        )
+        ready_append = loop._ready.append if stock else None  # type: ignore[attr-defined]
 
-        def after_step(task: asyncio.Task[Any], tid: int, t0: float, t1: float) -> None:
-            if task.done():
-                if task.cancelled():
-                    code = END_CANCELLED
-                elif task._exception is not None:  # type: ignore[attr-defined]
-                    code = END_ERROR
-                    tracer._task_error(tid, task._exception)  # type: ignore[attr-defined]
-                else:
-                    code = END_DONE
-                store.task_name[tid] = store.intern(task.get_name())
-                ids.pop(id(task), None)
-            elif task._fut_waiter is None:  # type: ignore[attr-defined]
-                code = END_READY
-            else:
-                code = describer.describe(task)
-            if store.full(t1):
-                return
-            step_task.append(tid)
-            step_start.append(t0)
-            step_dur.append(t1 - t0)
-            step_code.append(code)
-            if t1 - t0 >= tracer.slow_callback_duration:
-                tracer._blocked(tid, t0, t1, task.get_name())
+        def schedule(callback: Any, args: tuple[Any, ...], context: Any) -> Any:
+            if ready_append is None or loop._debug:  # type: ignore[attr-defined]
+                return orig_call_soon(callback, *args, context=context)
+            if loop._closed:  # type: ignore[attr-defined]
+                raise RuntimeError("Event loop is closed")
+            handle = Handle(callback, args, loop, context)
+            ready_append(handle)
+            return handle
 
-        def run_step(task: asyncio.Task[Any], ref: _TaskRef, callback: Any, *args: Any) -> Any:
+        def run_step(ref: _TaskRef, callback: Any, *args: Any) -> Any:
             if not tracer.enabled:
                 return callback(*args)
-            prev_waker, prev_running = tracer._waker, tracer._running
+            prev_waker = tracer._waker
             tracer._waker = ref.code
-            tracer._running = tid = ref.tid
             t0 = clock()
             try:
                 return callback(*args)
             finally:
                 t1 = clock()
-                tracer._waker, tracer._running = prev_waker, prev_running
+                tracer._waker = prev_waker
                 try:
-                    after_step(task, tid, t0, t1)
+                    task: Any = ref()
+                    tid = ref.tid
+                    if task.done():
+                        if task.cancelled():
+                            code = END_CANCELLED
+                        elif task._exception is not None:
+                            code = END_ERROR
+                            tracer._task_error(tid, task._exception)
+                        else:
+                            code = END_DONE
+                        store.task_name[tid] = store.intern(task.get_name())
+                        ids.pop(ref.key, None)
+                    elif task._fut_waiter is None:
+                        code = END_READY
+                    else:
+                        code = describer.describe(task)
+                    tracer._room -= 1
+                    if tracer._room >= 0 or not store.full(t1):
+                        step_task.append(tid)
+                        step_start.append(t0)
+                        step_dur.append(t1 - t0)
+                        step_code.append(code)
+                    if t1 - t0 >= tracer.slow_callback_duration:
+                        tracer._blocked(tid, t0, t1, task.get_name())
                 except BaseException as exc:
                     tracer._fail(exc)
 
-        def call_soon(callback: Any, *args: Any, context: Any = None) -> asyncio.Handle:
+        def run_step_named(task: Any, ref: _TaskRef, callback: Any, *args: Any) -> Any:
+            """run_step bound to the task, so asyncio's debug messages name the task."""
+            return run_step(ref, callback, *args)
+
+        def call_soon(callback: Any, *args: Any, context: Any = None) -> Any:
             owner = getattr(callback, "__self__", None)
             ref = ids.get(id(owner))
             try:
                 if ref is None or ref() is not owner:
                     if not tracer.enabled:
                         return orig_call_soon(callback, *args, context=context)
-                    if isinstance(owner, Task) and tracer.in_run(context):
+                    if isinstance(owner, Task) and (
+                        context.get(RUN) is key if context is not None else tracer.in_run()
+                    ):
                         pending = tracer._pending
                         ref = tracer._register(owner, pending.pop() if pending else None)
                     else:
                         waker = tracer._waker
                         if waker != CALLBACK_WAKER:
-                            callback = _KindCallback(callback, waker, tracer)
-                        return orig_call_soon(callback, *args, context=context)
+                            callback = _KindCallback(callback, _inherit(waker), tracer)
+                        return schedule(callback, args, context)
                 if args and not isinstance(args[0], BaseException):
                     # a wakeup: what the task awaited has completed, now
                     waker = tracer._waker
+                    kind = waker & 7
                     if args[0].cancelled():
                         waker = (waker & _CANCEL_BITS) | WAKE_CANCEL
+                    elif kind == _INHERITED:
+                        waker = (waker & _CANCEL_BITS) | schema.WAKE_TASK
                     now = clock()
-                    if not store.full(now):
+                    tracer._room -= 1
+                    if tracer._room >= 0 or not store.full(now):
                         wake_task.append(ref.tid)
                         wake_t.append(now)
                         wake_waker.append(waker)
             except BaseException as exc:
                 tracer._fail(exc)
                 return orig_call_soon(callback, *args, context=context)
-            return orig_call_soon(MethodType(run_step, owner), ref, callback, *args, context=context)
+            if ready_append is None or loop._debug:  # type: ignore[attr-defined]
+                if loop.get_debug():
+                    callback_ = MethodType(run_step_named, owner)
+                    return orig_call_soon(callback_, ref, callback, *args, context=context)
+                return orig_call_soon(run_step, ref, callback, *args, context=context)
+            if loop._closed:  # type: ignore[attr-defined]
+                raise RuntimeError("Event loop is closed")
+            handle = Handle(run_step, (ref, callback, *args), loop, context)
+            ready_append(handle)
+            return handle
 
         def wrap_kind(callback: Any, waker: int, context: Any) -> Any:
             if not tracer.enabled or type(callback) is _KindCallback:
@@ -388,14 +468,13 @@ class Tracer:
             job = Job(len(store.jobs), func_name(func), tracer._running, clock())
             with store.lock:
                 store.jobs.append(job)
-            if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
-                job.thread = "process pool"
-                submitted = func  # runs in another process: cannot be wrapped
-            else:
-                submitted = _job_runner(job, func, clock)
-            future = orig_run_in_executor(executor, submitted, *args)
-            if job.thread == "process pool":
+            in_process = isinstance(executor, concurrent.futures.ProcessPoolExecutor)
+            if in_process:
+                job.thread = "process pool"  # runs in another process: cannot be wrapped
+                future = orig_run_in_executor(executor, func, *args)
                 future.add_done_callback(lambda _f: _end_job(job, clock))
+            else:
+                future = orig_run_in_executor(executor, _job_runner(job, func, clock), *args)
             describer.future_labels[future] = executor_label(func)
             return future
 
@@ -429,21 +508,25 @@ class Tracer:
 
         def task_factory(loop_: Any, coro: Any, **kwargs: Any) -> Any:
             inner = tracer._inner_factories.get(id(loop))
-            if not tracer.enabled or not tracer.in_run(kwargs.get("context")):
+            if not _EAGER_TASKS or not tracer.enabled or not tracer.in_run(kwargs.get("context")):
+                # no eager start possible: call_soon registers the task as it is made
                 return _make_task(inner, loop_, coro, kwargs)
             clock = tracer.clock
             tid = store.add_task(
-                tracer._running, clock(), _coro_name_of(coro), tracer._creation_site()
+                tracer._running,
+                clock(),
+                store.intern(_coro_name_of(coro)),
+                tracer._creation_site(),
             )
             tracer._pending.append(tid)
-            prev_waker, prev_running = tracer._waker, tracer._running
-            tracer._waker, tracer._running = pack_waker(schema.WAKE_TASK, tid), tid
+            prev_waker = tracer._waker
+            tracer._waker = pack_waker(schema.WAKE_TASK, tid)
             t0 = clock()
             try:
                 task = _make_task(inner, loop_, coro, kwargs)
             finally:
                 t1 = clock()
-                tracer._waker, tracer._running = prev_waker, prev_running
+                tracer._waker = prev_waker
                 if tracer._pending and tracer._pending[-1] == tid:
                     tracer._pending.pop()
             try:
@@ -461,7 +544,7 @@ class Tracer:
         if ref is None or ref() is not task:
             ref = self._register(task, tid)
         coro = task.get_coro()
-        if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) != "CORO_CREATED":
+        if type(coro) is CoroutineType and (coro.cr_frame is None or coro.cr_suspended):
             # eager start (3.12+): the first step ran inside the factory
             self.store.task_created[ref.tid] = t0
             self._record_eager_step(task, ref.tid, t0, t1)
@@ -470,15 +553,15 @@ class Tracer:
         store = self.store
         if task.done():
             code = END_CANCELLED if task.cancelled() else END_DONE
-            if not task.cancelled() and task._exception is not None:  # type: ignore[attr-defined]
+            if not task.cancelled() and task._exception is not None:
                 code = END_ERROR
-                self._task_error(tid, task._exception)  # type: ignore[attr-defined]
+                self._task_error(tid, task._exception)
             store.task_name[tid] = store.intern(task.get_name())
         elif task._fut_waiter is None:  # type: ignore[attr-defined]
             code = END_READY
         else:
             code = self._describer.describe(task)
-        if store.full(t1):
+        if self._full(t1):
             return
         store.step_task.append(tid)
         store.step_start.append(t0)

@@ -175,7 +175,7 @@ class TraceModel:
         """The spans still open at ``now``: each unfinished task's current state."""
         rows: list[tuple[int, int, float, float, int, int, int]] = []
         parents = self.store.task_parent
-        for tid, st in enumerate(self._states):
+        for tid, st in enumerate(self._states[: self._known_tasks(now)]):
             if st.ended:
                 continue
             if math.isnan(st.last_end):
@@ -189,8 +189,18 @@ class TraceModel:
                 kind, waker = schema.waker_kind(packed), schema.waker_task(packed)
                 rows.append((tid, READY, t, now, -1, kind, waker))
             else:
-                rows.append((tid, SUSPENDED, st.last_end, max(now, st.last_end), st.last_code, -1, -1))
+                rows.append(
+                    (tid, SUSPENDED, st.last_end, max(now, st.last_end), st.last_code, -1, -1)
+                )
         return _columns_from_rows(rows)
+
+    def _known_tasks(self, now: float) -> int:
+        """Tasks that exist by ``now``: after a truncation the store still counts
+        tasks made later (their rows were dropped), and those are not in the trace."""
+        n = len(self._states)
+        while n and self._states[n - 1].created > now:
+            n -= 1
+        return n
 
     def closed_spans(self) -> SpanColumns:
         """The spans derived so far (zero-copy views of the model's buffers)."""
@@ -203,7 +213,9 @@ class TraceModel:
             if self._awaiting
             else np.zeros(0, np.int32),
             woken_kind=np.frombuffer(self._wkind, np.int8) if self._wkind else np.zeros(0, np.int8),
-            woken_task=np.frombuffer(self._wtask, np.int32) if self._wtask else np.zeros(0, np.int32),
+            woken_task=np.frombuffer(self._wtask, np.int32)
+            if self._wtask
+            else np.zeros(0, np.int32),
         )
 
     # --- a complete Trace ---------------------------------------------------------------
@@ -241,7 +253,7 @@ class TraceModel:
             trace_meta.update(meta)
         return Trace(
             meta=trace_meta,
-            tasks=self._task_records(),
+            tasks=self._task_records(now),
             spans=spans,
             suspensions=list(store.suspensions),
             jobs=self._jobs(now),
@@ -254,13 +266,16 @@ class TraceModel:
                 )
                 for b in store.blocked
             ],
-            marks=[(t - self._origin, tid if tid >= 0 else None, label) for t, tid, label in store.marks],
+            marks=[
+                (t - self._origin, tid if tid >= 0 else None, label)
+                for t, tid, label in store.marks
+            ],
         )
 
-    def _task_records(self) -> list[TaskRecord]:
+    def _task_records(self, now: float) -> list[TaskRecord]:
         store = self.store
         records = []
-        for tid, st in enumerate(self._states):
+        for tid, st in enumerate(self._states[: self._known_tasks(now)]):
             name_id = store.task_name[tid]
             record = TaskRecord(
                 id=tid,

@@ -37,7 +37,9 @@ def summarize(trace: Trace) -> list[TaskSummary]:
         dur = length[mine]
         suspended = state == SUSPENDED
         by_label: dict[str, float] = {}
-        for sid, d in zip(spans.awaiting[mine][suspended].tolist(), dur[suspended].tolist(), strict=True):
+        for sid, d in zip(
+            spans.awaiting[mine][suspended].tolist(), dur[suspended].tolist(), strict=True
+        ):
             if sid >= 0:
                 label = trace.suspensions[sid].label
                 by_label[label] = by_label.get(label, 0.0) + d
@@ -83,7 +85,10 @@ def format_summary(trace: Trace) -> str:
     right = {2, 3, 4, 5}
     lines = []
     for n, row in enumerate(rows):
-        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))

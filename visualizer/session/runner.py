@@ -222,4 +222,3 @@ def _result(recorder: Recorder, error: RunError | None, exit_code: int, wall: fl
         wall_seconds=time.perf_counter() - wall,
         tracer_failure=None if failure is None else f"{type(failure).__name__}: {failure}",
     )
-

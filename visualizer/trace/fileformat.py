@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Final
@@ -133,7 +134,7 @@ def load(path: str | Path) -> Trace:
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise TraceFormatError(f"{path.name}: corrupt gzip data ({exc})") from None
     try:
         return loads(raw)
@@ -195,13 +196,22 @@ def _is_num(value: Any) -> bool:
     return type(value) in (int, float) and math.isfinite(value)
 
 
+_INT32: Final = 2**31
+
+
 def _is_int(value: Any) -> bool:
-    return type(value) is int
+    """An int that fits the int32 columns ids are kept in."""
+    return type(value) is int and -_INT32 <= value < _INT32
 
 
 def _meta(meta: Any) -> dict[str, Any]:
     _expect(isinstance(meta, dict), "meta", "missing or not an object")
-    _expect(meta.get("clock") in ("virtual", "real"), "meta.clock", 'must be "virtual" or "real"')
+    clock = meta.get("clock")
+    _expect(
+        clock in ("virtual", "real") and type(clock) is str,
+        "meta.clock",
+        'must be "virtual" or "real"',
+    )
     for key in ("source", "python", "loop"):
         _expect(isinstance(meta.get(key), str), f"meta.{key}", "must be a string")
     _expect(_is_num(meta.get("duration")), "meta.duration", "must be a number")
@@ -236,7 +246,11 @@ _TASK_CHECKS: Final = (
     ("created", _is_num, "a number"),
     ("created_at", _opt(_str), "a string or null"),
     ("ended", _opt(_is_num), "a number or null"),
-    ("outcome", lambda v: v in schema.OUTCOMES, "one of " + "/".join(schema.OUTCOMES)),
+    (
+        "outcome",
+        lambda v: type(v) is str and v in schema.OUTCOMES,
+        "one of " + "/".join(schema.OUTCOMES),
+    ),
     ("error", _opt(_str), "a string or null"),
 )
 
@@ -290,7 +304,8 @@ def _spans(items: list[Any], stacks: Any) -> tuple[list[Suspension], SpanColumns
     for i, span in enumerate(items):
         try:
             t = span["task"]
-            s = _STATES[span["state"]]
+            state_name = span["state"]
+            s = _STATES[state_name] if type(state_name) is str else _STATES[""]
             a = span["start"]
             b = span["end"]
             label = span["awaiting"]
@@ -300,7 +315,7 @@ def _spans(items: list[Any], stacks: Any) -> tuple[list[Suspension], SpanColumns
             _check_fields(span, f"spans[{i}]", _SPAN_CHECKS)  # raises with the detail
             raise  # pragma: no cover
         if not (
-            type(t) is int
+            _is_int(t)
             and _is_num(a)
             and _is_num(b)
             and (label is None or type(label) is str)
@@ -328,8 +343,11 @@ def _spans(items: list[Any], stacks: Any) -> tuple[list[Suspension], SpanColumns
         if woken is not None:
             where = f"spans[{i}].woken_by"
             _expect(isinstance(woken, dict), where, "must be an object or null")
-            kind = schema.WAKE_KINDS.get(woken.get("kind"))  # type: ignore[arg-type]
-            _expect(kind is not None, f"{where}.kind", "must be one of " + "/".join(schema.WAKE_NAMES))
+            kind_name = woken.get("kind")
+            kind = schema.WAKE_KINDS.get(kind_name) if type(kind_name) is str else None
+            _expect(
+                kind is not None, f"{where}.kind", "must be one of " + "/".join(schema.WAKE_NAMES)
+            )
             waker = woken.get("task")
             _expect(waker is None or _is_int(waker), f"{where}.task", "must be an integer or null")
             wkind[i] = kind  # type: ignore[assignment]
@@ -341,7 +359,7 @@ def _spans(items: list[Any], stacks: Any) -> tuple[list[Suspension], SpanColumns
 
 _SPAN_CHECKS: Final = (
     ("task", _is_int, "an integer"),
-    ("state", lambda v: v in _STATES, "ready/running/suspended"),
+    ("state", lambda v: type(v) is str and v in _STATES, "ready/running/suspended"),
     ("start", _is_num, "a number"),
     ("end", _is_num, "a number"),
     ("awaiting", _opt(_str), "a string or null"),
@@ -446,8 +464,9 @@ def _check_tiling(trace: Trace) -> None:
         if bad.size:
             i = int(order[bad[0] + 1])
             tid = int(task[bad[0]])
+            at = start[bad[0] + 1]
             raise TraceFormatError(
-                f"spans[{i}]: task {tid}'s spans leave a gap or overlap at t={start[bad[0] + 1]:.6f}"
+                f"spans[{i}]: task {tid}'s spans leave a gap or overlap at t={at:.6f}"
                 f" (previous span ends at {end[bad[0]]:.6f})"
             )
     seen = set()
@@ -464,8 +483,8 @@ def _check_tiling(trace: Trace) -> None:
         _expect(
             abs(end[last] - life_end) <= _TILE_TOLERANCE,
             f"tasks[{tid}]",
-            f"spans end at {end[last]:.6f}, not at {'ended' if record.ended is not None else 'the run end'}"
-            f"={life_end:.6f}",
+            f"spans end at {end[last]:.6f}, not at "
+            f"{'ended' if record.ended is not None else 'the run end'}={life_end:.6f}",
         )
     for record in trace.tasks:
         _expect(record.id in seen, f"tasks[{record.id}]", "has no spans")

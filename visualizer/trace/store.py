@@ -147,12 +147,13 @@ class TraceStore:
         self.dropped += 1
         return True
 
-    def add_task(self, parent: int, created: float, coro: str, site: str | None) -> int:
+    def add_task(self, parent: int, created: float, coro: int, site: int) -> int:
+        """A new task row; ``coro`` and ``site`` are string ids (``site`` may be -1)."""
         tid = len(self.task_parent)
         self.task_parent.append(parent)
         self.task_created.append(created)
-        self.task_coro.append(self.intern(coro))
-        self.task_site.append(self.intern(site) if site is not None else -1)
+        self.task_coro.append(coro)
+        self.task_site.append(site)
         self.task_name.append(-1)
         return tid
 

@@ -1,0 +1,182 @@
+"""Tracing overhead, memory per step, and trace file speed (issue 2, section 9).
+
+Run:  python bench/overhead.py [--loop default|qasync|both] [--runs 5] [--scale 1.0]
+
+* Overhead: traced / untraced wall time of the same workload on the same loop
+  class, median of ``--runs`` alternating runs (untraced, traced, untraced, ...),
+  so slow drift on a noisy machine hits both sides alike.  Workloads are in
+  ``bench/workloads.py``: (a) 100,000 tasks x 10 ``sleep(0)``, (b) 100,000 Queue
+  ping-pong round trips.  ``--scale`` shrinks both (qasync takes about a minute
+  per run of (a) at full size, because qasync makes every callback a Qt timer).
+* Memory: bytes the trace store holds per recorded step (all its columns,
+  allocated capacity), and everything the tracer allocated (tracemalloc) per step.
+* File: save + load time of a trace of about 1,000,000 recorded events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.workloads import pingpong, sleep0
+from visualizer.instrument.tracer import Tracer
+from visualizer.model.spans import TraceModel
+from visualizer.trace import fileformat
+from visualizer.trace.store import TraceStore
+
+Workload = Callable[[], Coroutine[Any, Any, None]]
+
+
+def _default_loop() -> asyncio.AbstractEventLoop:
+    return asyncio.new_event_loop()
+
+
+_qapp: Any = None
+
+
+def _qasync_loop() -> asyncio.AbstractEventLoop:
+    global _qapp
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    _qapp = QApplication.instance() or QApplication([])
+    return qasync.QEventLoop(_qapp)  # type: ignore[no-any-return]
+
+
+def run_once(
+    make_loop: Callable[[], asyncio.AbstractEventLoop], workload: Workload, traced: bool
+) -> tuple[float, TraceStore | None]:
+    loop = make_loop()
+    store = None
+    context = None
+    if traced:
+        store = TraceStore(origin=loop.time())
+        tracer = Tracer(store, loop.time)
+        tracer.install(loop)
+        context = tracer.new_context()
+    gc.collect()
+    t0 = time.perf_counter()
+    task = loop.create_task(workload(), context=context)
+    loop.run_until_complete(task)
+    elapsed = time.perf_counter() - t0
+    loop.close()  # qasync's too: an unclosed QEventLoop complains when collected
+    return elapsed, store
+
+
+def overhead(
+    name: str, make_loop: Callable[[], asyncio.AbstractEventLoop], workload: Workload, runs: int
+) -> dict[str, float]:
+    plain: list[float] = []
+    traced: list[float] = []
+    steps = 0
+    for _ in range(runs):
+        plain.append(run_once(make_loop, workload, False)[0])
+        elapsed, store = run_once(make_loop, workload, True)
+        traced.append(elapsed)
+        assert store is not None
+        steps = len(store.step_task)
+    a, b = statistics.median(plain), statistics.median(traced)
+    print(
+        f"  {name:<10} untraced {a:7.3f} s   traced {b:7.3f} s   ratio {b / a:5.2f}x"
+        f"   ({steps:,} steps; runs untraced {_fmt(plain)}, traced {_fmt(traced)})",
+        flush=True,
+    )
+    return {"untraced": a, "traced": b, "ratio": b / a, "steps": steps}
+
+
+def _fmt(values: list[float]) -> str:
+    return "/".join(f"{v:.2f}" for v in values)
+
+
+def memory(workload: Workload, name: str) -> None:
+    _, store = run_once(_default_loop, workload, True)
+    assert store is not None
+    steps = len(store.step_task)
+    print(f"  {name:<10} store columns {store.nbytes() / steps:5.1f} bytes/step", end="")
+    tracemalloc.start()
+    _, store = run_once(_default_loop, workload, True)
+    snapshot = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    ours = snapshot.filter_traces([tracemalloc.Filter(True, "*/visualizer/*")])
+    total = sum(stat.size for stat in ours.statistics("filename"))
+    assert store is not None
+    print(
+        f"   everything the tracer holds {total / len(store.step_task):5.1f} bytes/step"
+        f"   ({steps:,} steps, {len(store.wake_task):,} wakes, {store.task_count:,} tasks)"
+    )
+
+
+def file_speed(round_trips: int) -> None:
+    loop = asyncio.new_event_loop()
+    store = TraceStore(origin=loop.time())
+    tracer = Tracer(store, loop.time)
+    tracer.install(loop)
+    loop.run_until_complete(loop.create_task(pingpong(round_trips), context=tracer.new_context()))
+    tracer.finish()
+    loop.close()
+    events = store.rows
+    t0 = time.perf_counter()
+    trace = TraceModel(store).snapshot()
+    t1 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.json"
+        fileformat.save(trace, path)
+        t2 = time.perf_counter()
+        loaded = fileformat.load(path)
+        t3 = time.perf_counter()
+        size = path.stat().st_size
+    assert len(loaded.spans) == len(trace.spans)
+    print(
+        f"  {events:,} events -> {len(trace.spans):,} spans, {size / 1e6:.0f} MB JSON:"
+        f" model {t1 - t0:.2f} s, save {t2 - t1:.2f} s, load {t3 - t2:.2f} s,"
+        f" save + load {t3 - t1:.2f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loop", choices=("default", "qasync", "both"), default="both")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scale", type=float, default=1.0, help="shrink the workloads")
+    parser.add_argument("--skip-file", action="store_true")
+    args = parser.parse_args()
+    n_tasks = int(100_000 * args.scale)
+    n_trips = int(100_000 * args.scale)
+    workloads: dict[str, Workload] = {
+        "sleep0": lambda: sleep0(n_tasks, 10),
+        "pingpong": lambda: pingpong(n_trips),
+    }
+    print(
+        f"Python {sys.version.split()[0]}; {n_tasks:,} tasks x 10 sleep(0); "
+        f"{n_trips:,} ping-pong round trips; median of {args.runs} alternating runs"
+    )
+    loops = {"default": _default_loop, "qasync": _qasync_loop}
+    for loop_name in ("default", "qasync"):
+        if args.loop not in (loop_name, "both"):
+            continue
+        print(f"overhead on the {loop_name} loop:")
+        for name, workload in workloads.items():
+            overhead(name, loops[loop_name], workload, args.runs)
+    print("memory (default loop):")
+    for name, workload in workloads.items():
+        memory(workload, name)
+    if not args.skip_file:
+        print("trace file (pingpong, 250,000 round trips: 1,000,000 recorded events):")
+        file_speed(250_000)
+
+
+if __name__ == "__main__":
+    main()

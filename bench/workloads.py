@@ -1,0 +1,37 @@
+"""The benchmark workloads (issue 2, section 9), as plain coroutines.
+
+(a) ``sleep0``: N tasks each doing 10 ``await asyncio.sleep(0)`` -- pure task steps.
+(b) ``pingpong``: N round trips between two tasks over two ``asyncio.Queue`` --
+    every step suspends and is woken by the other task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+
+async def _sleeper(steps: int) -> None:
+    for _ in range(steps):
+        await asyncio.sleep(0)
+
+
+async def sleep0(tasks: int = 100_000, steps: int = 10) -> None:
+    await asyncio.gather(*(_sleeper(steps) for _ in range(tasks)))
+
+
+async def pingpong(round_trips: int = 100_000) -> None:
+    ping: asyncio.Queue[int] = asyncio.Queue()
+    pong: asyncio.Queue[int] = asyncio.Queue()
+
+    async def responder() -> None:
+        for _ in range(round_trips):
+            await pong.put(await ping.get())
+
+    other = asyncio.create_task(responder(), name="responder")
+    for i in range(round_trips):
+        await ping.put(i)
+        await pong.get()
+    await other
+
+
+WORKLOADS = {"sleep0": sleep0, "pingpong": pingpong}

@@ -1,0 +1,253 @@
+"""Helpers for exact trace assertions: run a program traced, read a task's spans as tuples.
+
+A span reads as ``(state, label, site, woken_by)`` ("the shape", no times) or as a
+``Span`` with its times too. ``site`` is ``basename:line``; ``woken_by`` is
+``(kind, task id or None)``. Expected await sites are found in the source by a
+marker comment (``# AWAIT-SITE-NAME`` at the end of the line) or by the exact
+text of a line, never by a hard-coded line number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import math
+import os
+import re
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from visualizer.session.runner import Recorder
+from visualizer.trace import schema
+from visualizer.trace.data import TaskRecord, Trace
+
+#: Tolerance for times under the virtual clock (busy time is real: a few hundred us).
+TOL = 5e-3
+
+READY, RUNNING, SUSPENDED = schema.STATE_NAMES
+
+Shape = tuple[str, str | None, str | None, tuple[str, int | None] | None]
+
+
+# --- expected spans, readably ----------------------------------------------------------------
+def ready(kind: str, task: int | None = None) -> Shape:
+    """A ready span woken by ``kind`` (and ``task``)."""
+    assert kind in schema.WAKE_NAMES, kind
+    return (READY, None, None, (kind, task))
+
+
+RUN: Shape = (RUNNING, None, None, None)
+
+
+def susp(label: str, site: str | None) -> Shape:
+    """A suspended span on ``label`` at ``site`` (``basename:line``)."""
+    return (SUSPENDED, label, site, None)
+
+
+# --- running programs ------------------------------------------------------------------------
+@dataclass
+class Traced:
+    trace: Trace
+    recorder: Recorder
+    result: Any = None
+    error: BaseException | None = None
+
+
+def run_traced(
+    main_fn: Callable[..., Coroutine[Any, Any, Any]],
+    *args: Any,
+    clock: str = "virtual",
+    recorder: Recorder | None = None,
+) -> Traced:
+    """Run ``main_fn(*args)`` as ``asyncio.run`` would, on a traced loop; keep its outcome."""
+    rec = recorder if recorder is not None else Recorder(clock)  # type: ignore[arg-type]
+    result: Any = None
+    error: BaseException | None = None
+    try:
+        with asyncio.Runner(loop_factory=rec.new_loop) as runner:
+            result = runner.run(main_fn(*args), context=rec.tracer.new_context())
+    except Exception as exc:
+        error = exc
+    return Traced(rec.finish(), rec, result, error)
+
+
+def trace_of(
+    main_fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any, clock: str = "virtual"
+) -> Trace:
+    run = run_traced(main_fn, *args, clock=clock)
+    if run.error is not None:
+        raise run.error
+    return run.trace
+
+
+# --- reading a trace ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Span:
+    state: str
+    start: float
+    end: float
+    label: str | None
+    site: str | None  #: basename:line
+    woken_by: tuple[str, int | None] | None
+    full_site: str | None = None  #: path:line as recorded
+
+    @property
+    def shape(self) -> Shape:
+        return (self.state, self.label, self.site, self.woken_by)
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def short_site(site: str | None) -> str | None:
+    if site is None:
+        return None
+    path, _, line = site.rpartition(":")
+    return f"{os.path.basename(path)}:{line}"
+
+
+def task(trace: Trace, which: int | str) -> TaskRecord:
+    if isinstance(which, int):
+        return trace.tasks[which]
+    return trace.task_by_name(which)
+
+
+def spans(trace: Trace, which: int | str) -> list[Span]:
+    """The task's spans in time order."""
+    tid = task(trace, which).id
+    cols = trace.spans.for_task(tid)
+    out = []
+    for i in range(len(cols)):
+        awaiting = int(cols.awaiting[i])
+        sus = trace.suspensions[awaiting] if awaiting >= 0 else None
+        kind = int(cols.woken_kind[i])
+        waker = int(cols.woken_task[i])
+        out.append(
+            Span(
+                state=schema.STATE_NAMES[int(cols.state[i])],
+                start=float(cols.start[i]),
+                end=float(cols.end[i]),
+                label=sus.label if sus else None,
+                site=short_site(sus.site) if sus else None,
+                woken_by=(schema.WAKE_NAMES[kind], waker if waker >= 0 else None)
+                if kind >= 0
+                else None,
+                full_site=sus.site if sus else None,
+            )
+        )
+    return out
+
+
+def shape(trace: Trace, which: int | str) -> list[Shape]:
+    """The task's exact event sequence without times."""
+    return [s.shape for s in spans(trace, which)]
+
+
+def states(trace: Trace, which: int | str) -> list[str]:
+    return [s.state for s in spans(trace, which)]
+
+
+def of_state(trace: Trace, which: int | str, state: str) -> list[Span]:
+    return [s for s in spans(trace, which) if s.state == state]
+
+
+def assert_tiles(trace: Trace) -> None:
+    """Every task's spans tile its life, created to ended (or the run's end), legally ordered."""
+    duration = trace.duration
+    allowed = {
+        READY: {RUNNING},
+        RUNNING: {READY, SUSPENDED},
+        SUSPENDED: {READY},
+    }
+    for record in trace.tasks:
+        sp = spans(trace, record.id)
+        assert sp, f"task {record.name} has no spans"
+        assert sp[0].state == READY, (record.name, sp[0])
+        assert sp[0].start == record.created, (record.name, sp[0], record.created)
+        for a, b in zip(sp, sp[1:], strict=False):
+            assert b.start == a.end, (record.name, a, b)
+            assert b.state in allowed[a.state], (record.name, a, b)
+        for s in sp:
+            assert s.end >= s.start, (record.name, s)
+        if record.ended is not None:
+            assert sp[-1].state == RUNNING, (record.name, sp[-1])
+            assert math.isclose(sp[-1].end, record.ended, abs_tol=1e-9), (record.name, sp[-1])
+        else:
+            assert sp[-1].end <= duration + 1e-9
+
+
+# --- expected sites ------------------------------------------------------------------------------
+def marker_site(obj: Any, marker: str) -> str:
+    """``basename:line`` of the one line of ``obj``'s source ending in ``# AWAIT-SITE-<marker>``."""
+    return _unique_line(obj, re.compile(rf"#\s*AWAIT-SITE-{re.escape(marker)}\s*$"))
+
+
+def marker_line(obj: Any, tag: str) -> str:
+    """Like ``marker_site`` for any ``# <tag>`` end-of-line marker (e.g. ``CREATED-X``)."""
+    return _unique_line(obj, re.compile(rf"#\s*{re.escape(tag)}\s*$"))
+
+
+def _unique_line(obj: Any, pattern: re.Pattern[str]) -> str:
+    lines, first = inspect.getsourcelines(obj)
+    first = max(first, 1)
+    hits = [first + i for i, line in enumerate(lines) if pattern.search(line.rstrip("\n"))]
+    assert len(hits) == 1, f"marker {pattern.pattern!r} found on lines {hits}"
+    return f"{os.path.basename(inspect.getsourcefile(obj) or '?')}:{hits[0]}"
+
+
+def text_site(path: str | Path, text: str) -> str:
+    """``basename:line`` of the one line of ``path`` whose stripped text is ``text``."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    hits = [i + 1 for i, line in enumerate(lines) if line.strip() == text]
+    assert len(hits) == 1, f"{text!r} found on lines {hits} of {path}"
+    return f"{os.path.basename(str(path))}:{hits[0]}"
+
+
+# --- semaphore holders -------------------------------------------------------------------------
+def max_holders(intervals: Iterable[tuple[float, float]]) -> int:
+    """Most intervals open at once; an interval ending at t closes before one starting at t."""
+    events = []
+    for start, end in intervals:
+        events.append((start, 1))
+        events.append((end, -1))
+    events.sort(key=lambda e: (e[0], e[1]))
+    most = now = 0
+    for _, delta in events:
+        now += delta
+        most = max(most, now)
+    return most
+
+
+def semaphore_holds(
+    trace: Trace, names: Iterable[str], label: str = "Semaphore.acquire"
+) -> dict[str, tuple[float, float]]:
+    """When each worker held the permit, derived from spans alone.
+
+    A worker holds from its ``label`` wake (or its first step, if it never waited)
+    to its end; a worker that handed the permit to a waiter (the waiter's wake is
+    ``woken_by`` it) released it at that wake, inside its own last step.
+    """
+    names = list(names)
+    ids = {task(trace, n).id: n for n in names}
+    holds: dict[str, tuple[float, float]] = {}
+    handed: dict[str, float] = {}
+    for name in names:
+        sp = spans(trace, name)
+        start = next(s.start for s in sp if s.state == RUNNING)
+        for a, b in zip(sp, sp[1:], strict=False):
+            if a.state == SUSPENDED and a.label == label:
+                assert b.state == READY and b.woken_by is not None, (name, b)
+                start = b.start
+                kind, waker = b.woken_by
+                if kind == "task" and waker in ids:
+                    handed[ids[waker]] = min(handed.get(ids[waker], math.inf), b.start)
+        end = task(trace, name).ended
+        assert end is not None, name
+        holds[name] = (start, end)
+    for name, released in handed.items():
+        start, end = holds[name]
+        holds[name] = (start, min(end, released))
+    return holds
