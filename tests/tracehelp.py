@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import math
 import os
 import re
+import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +25,18 @@ from visualizer.session.runner import Recorder
 from visualizer.trace import schema
 from visualizer.trace.data import TaskRecord, Trace
 
-#: Tolerance for times under the virtual clock (busy time is real: a few hundred us).
+#: Tolerance for times under the virtual clock: busy time is real (a few hundred us).
 TOL = 5e-3
+#: On a loaded machine busy time grows (the loop thread waits for a core); a virtual
+#: time is never off by more than the run's real wall time, so the tolerance may grow
+#: to that, up to this cap (a wrong sleep length or a missed wait is still caught).
+TOL_CAP = 0.05
+
+
+def tolerance(wall_seconds: float) -> float:
+    """Time tolerance for a virtual-clock run that took ``wall_seconds`` of real time."""
+    return max(TOL, min(wall_seconds, TOL_CAP))
+
 
 READY, RUNNING, SUSPENDED = schema.STATE_NAMES
 
@@ -53,6 +65,11 @@ class Traced:
     recorder: Recorder
     result: Any = None
     error: BaseException | None = None
+    wall: float = 0.0  #: real seconds the run took
+
+    @property
+    def tol(self) -> float:
+        return tolerance(self.wall)
 
 
 def run_traced(
@@ -62,6 +79,7 @@ def run_traced(
     recorder: Recorder | None = None,
 ) -> Traced:
     """Run ``main_fn(*args)`` as ``asyncio.run`` would, on a traced loop; keep its outcome."""
+    wall = time.perf_counter()  # before the recorder: its clock's origin is the run's zero
     rec = recorder if recorder is not None else Recorder(clock)  # type: ignore[arg-type]
     result: Any = None
     error: BaseException | None = None
@@ -70,7 +88,8 @@ def run_traced(
             result = runner.run(main_fn(*args), context=rec.tracer.new_context())
     except Exception as exc:
         error = exc
-    return Traced(rec.finish(), rec, result, error)
+    wall = time.perf_counter() - wall
+    return Traced(rec.finish(), rec, result, error, wall)
 
 
 def trace_of(
@@ -167,7 +186,7 @@ def assert_tiles(trace: Trace) -> None:
         assert sp, f"task {record.name} has no spans"
         assert sp[0].state == READY, (record.name, sp[0])
         assert sp[0].start == record.created, (record.name, sp[0], record.created)
-        for a, b in zip(sp, sp[1:], strict=False):
+        for a, b in itertools.pairwise(sp):
             assert b.start == a.end, (record.name, a, b)
             assert b.state in allowed[a.state], (record.name, a, b)
         for s in sp:
@@ -237,7 +256,7 @@ def semaphore_holds(
     for name in names:
         sp = spans(trace, name)
         start = next(s.start for s in sp if s.state == RUNNING)
-        for a, b in zip(sp, sp[1:], strict=False):
+        for a, b in itertools.pairwise(sp):
             if a.state == SUSPENDED and a.label == label:
                 assert b.state == READY and b.woken_by is not None, (name, b)
                 start = b.start

@@ -141,49 +141,40 @@ class AwaitDescriber:
         code awaits it directly (otherwise the primitive's frame names it).
         """
         parts: list[Any] = []
-        codes: list[types.CodeType] = []
+        append = parts.append
         obj: Any = task.get_coro()
         valued = self._valued
-        code: Any = None
-        while obj is not None:
+        cid = 0
+        while True:
             kind = type(obj)
             if kind is _CoroutineType:
                 frame = obj.cr_frame
-                nxt = obj.cr_await
+                obj = obj.cr_await
             elif kind is _GeneratorType:
                 frame = obj.gi_frame
-                nxt = obj.gi_yieldfrom
+                obj = obj.gi_yieldfrom
             elif kind is _AsendType:
-                # `async for` awaits the generator's asend object, which hides the
-                # generator; gc knows what it refers to.
-                agen = next(
-                    (r for r in gc.get_referents(obj) if isinstance(r, types.AsyncGeneratorType)),
-                    None,
-                )
-                if agen is None:
-                    break
-                frame = agen.ag_frame
-                nxt = agen.ag_await
+                frame, obj = _asend_frame(obj)
             else:
                 break
             if frame is None:
                 break
-            code = frame.f_code
-            codes.append(code)
-            cid = id(code)
-            parts.append(cid)
-            parts.append(frame.f_lasti)
-            fmt = valued.get(cid)
-            if fmt is not None:
-                parts.append(fmt(frame))
-            obj = nxt
-        if code is None or self._is_user(code):
-            parts.append(self._leaf_key(task._fut_waiter))  # type: ignore[attr-defined]
+            cid = id(frame.f_code)
+            append(cid)
+            append(frame.f_lasti)
+            if cid in valued:
+                append(valued[cid](frame))
+        user = self._user_code.get(cid) if cid else True
+        if user is None:
+            user = self._is_user(_code_of_last_frame(task))
+        if user:
+            append(self._leaf_key(task._fut_waiter))  # type: ignore[attr-defined]
         key = tuple(parts)
         sid = self._cache.get(key)
         if sid is None:
-            for each in codes:
-                self._pin(each)
+            # pin every code object in the key (so its id stays unique), then build
+            for code in _chain_codes(task):
+                self._pin(code)
             sid = self._store.add_suspension(self._build(parts))
             self._cache[key] = sid
         return sid
@@ -268,6 +259,39 @@ class AwaitDescriber:
         if qualname.startswith("Barrier."):
             return "Barrier.wait"
         return qualname
+
+
+def _asend_frame(asend: Any) -> tuple[types.FrameType | None, Any]:
+    """`async for` awaits the generator's asend object, which hides the generator;
+    gc knows what it refers to."""
+    for ref in gc.get_referents(asend):
+        if isinstance(ref, types.AsyncGeneratorType):
+            return ref.ag_frame, ref.ag_await
+    return None, None
+
+
+def _chain_codes(task: Any) -> list[types.CodeType]:
+    """The code objects of a suspended task's await chain, outermost first."""
+    codes = []
+    obj = task.get_coro()
+    while True:
+        kind = type(obj)
+        if kind is _CoroutineType:
+            frame, obj = obj.cr_frame, obj.cr_await
+        elif kind is _GeneratorType:
+            frame, obj = obj.gi_frame, obj.gi_yieldfrom
+        elif kind is _AsendType:
+            frame, obj = _asend_frame(obj)
+        else:
+            break
+        if frame is None:
+            break
+        codes.append(frame.f_code)
+    return codes
+
+
+def _code_of_last_frame(task: Any) -> types.CodeType:
+    return _chain_codes(task)[-1]
 
 
 def line_of(code: types.CodeType, lasti: int) -> int:

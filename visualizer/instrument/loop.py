@@ -13,7 +13,9 @@ waits for real, and real time passes on the virtual clock too.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures.thread
 import selectors
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -49,7 +51,9 @@ class TracingEventLoop(asyncio.SelectorEventLoop):
         if self._jobs_in_flight:
             return False
         # the self-pipe is always registered; anything more is real I/O in flight
-        return len(self._selector.get_map()) <= 1  # type: ignore[attr-defined]
+        if len(self._selector.get_map()) > 1:  # type: ignore[attr-defined]
+            return False
+        return not _other_threads_running()
 
     def _install_virtual_select(self, clock: VirtualClock) -> None:
         selector: selectors.BaseSelector = self._selector  # type: ignore[attr-defined]
@@ -64,6 +68,27 @@ class TracingEventLoop(asyncio.SelectorEventLoop):
             return events
 
         selector.select = select  # type: ignore[method-assign]
+
+
+def _other_threads_running() -> bool:
+    """True if a thread that might call ``call_soon_threadsafe`` is alive.
+
+    Idle executor workers wait for work and post nothing (jobs they run are
+    counted in ``_jobs_in_flight``); any other thread (one the program started,
+    or asyncio's own, like the one ``shutdown_default_executor`` joins with) may
+    wake the loop at any moment, so the clock must not jump past it.
+    """
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is current or thread is threading.main_thread():
+            continue
+        if getattr(thread, "_target", None) is _POOL_WORKER:
+            continue
+        return True
+    return False
+
+
+_POOL_WORKER = concurrent.futures.thread._worker
 
 
 class TracingPolicy(asyncio.DefaultEventLoopPolicy):

@@ -170,6 +170,7 @@ class Tracer:
         self.store = store
         self.clock = clock
         self.slow_callback_duration = slow_callback_duration
+        store.slow_threshold = slow_callback_duration
         self.key = object()
         self.enabled = True
         self._failure: BaseException | None = None
@@ -223,12 +224,15 @@ class Tracer:
             return
         saved: dict[str, Any] = {n: loop.__dict__[n] for n in _HOOKED if n in loop.__dict__}
         hooks = self._make_hooks(loop)
-        inner_factory = loop.get_task_factory()
-        self._inner_factories[id(loop)] = inner_factory
+        if _EAGER_TASKS:
+            # Eager tasks run their first step inside the task factory, so chain it:
+            # ours wraps whatever factory the loop has now or the program sets later.
+            self._inner_factories[id(loop)] = loop.get_task_factory()
         for name, hook in hooks.items():
             setattr(loop, name, hook)
         self._installed[id(loop)] = (loop, saved)
-        type(loop).set_task_factory(loop, self._make_task_factory(loop))
+        if _EAGER_TASKS:
+            type(loop).set_task_factory(loop, self._make_task_factory(loop))
 
     def uninstall(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Restore ``loop`` (or every hooked loop) exactly as it was before ``install``."""
@@ -241,9 +245,10 @@ class Tracer:
             for name in _HOOKED:
                 each.__dict__.pop(name, None)
             each.__dict__.update(saved)
-            factory = self._inner_factories.pop(id(each), None)
-            if not each.is_closed():
-                each.set_task_factory(factory)
+            if id(each) in self._inner_factories:
+                factory = self._inner_factories.pop(id(each))
+                if not each.is_closed():
+                    each.set_task_factory(factory)
 
     def _fail(self, exc: BaseException) -> None:
         """A hook failed: switch tracing off (keep what was recorded) and log it once."""
@@ -317,7 +322,6 @@ class Tracer:
         step_dur, step_code = store.step_dur, store.step_code
         wake_task, wake_t, wake_waker = store.wake_task, store.wake_t, store.wake_waker
         Task = asyncio.Task
-        Handle = asyncio.Handle
         orig_call_soon = loop.call_soon
         orig_call_at = loop.call_at
         orig_call_later = loop.call_later
@@ -335,16 +339,29 @@ class Tracer:
         )
         ready_append = loop._ready.append if stock else None  # type: ignore[attr-defined]
 
-        def schedule(callback: Any, args: tuple[Any, ...], context: Any) -> Any:
-            if ready_append is None or loop._debug:  # type: ignore[attr-defined]
-                return orig_call_soon(callback, *args, context=context)
-            if loop._closed:  # type: ignore[attr-defined]
-                raise RuntimeError("Event loop is closed")
-            handle = Handle(callback, args, loop, context)
-            ready_append(handle)
-            return handle
+        def finish_step(ref: _TaskRef, t0: float, t1: float) -> None:
+            """Record the step that just ran: how it ended, and what the task now awaits."""
+            try:
+                task: Any = ref()
+                tid = ref.tid
+                if task._fut_waiter is not None:
+                    code = describer.describe(task)
+                elif not task.done():
+                    code = END_READY
+                else:
+                    code = tracer._task_end(task, ref)
+                tracer._room -= 1
+                if tracer._room >= 0 or not store.full(t1):
+                    step_task.append(tid)
+                    step_start.append(t0)
+                    step_dur.append(t1 - t0)
+                    step_code.append(code)
+                # (steps that held the loop too long are found in the steps table)
+            except BaseException as exc:
+                tracer._fail(exc)
 
         def run_step(ref: _TaskRef, callback: Any, *args: Any) -> Any:
+            """A task step scheduled through a loop we cannot hand our own Handle to."""
             if not tracer.enabled:
                 return callback(*args)
             prev_waker = tracer._waker
@@ -355,33 +372,12 @@ class Tracer:
             finally:
                 t1 = clock()
                 tracer._waker = prev_waker
-                try:
-                    task: Any = ref()
-                    tid = ref.tid
-                    if task.done():
-                        if task.cancelled():
-                            code = END_CANCELLED
-                        elif task._exception is not None:
-                            code = END_ERROR
-                            tracer._task_error(tid, task._exception)
-                        else:
-                            code = END_DONE
-                        store.task_name[tid] = store.intern(task.get_name())
-                        ids.pop(ref.key, None)
-                    elif task._fut_waiter is None:
-                        code = END_READY
-                    else:
-                        code = describer.describe(task)
-                    tracer._room -= 1
-                    if tracer._room >= 0 or not store.full(t1):
-                        step_task.append(tid)
-                        step_start.append(t0)
-                        step_dur.append(t1 - t0)
-                        step_code.append(code)
-                    if t1 - t0 >= tracer.slow_callback_duration:
-                        tracer._blocked(tid, t0, t1, task.get_name())
-                except BaseException as exc:
-                    tracer._fail(exc)
+                finish_step(ref, t0, t1)
+
+        # On asyncio's own loops the hook builds the Handle itself, as a subclass
+        # whose _run times the step: no wrapper callable, no extra frame, and the
+        # handle's callback stays the task's own (asyncio's debug output unchanged).
+        step_handle, waker_handle = _handle_classes(tracer, clock)
 
         def run_step_named(task: Any, ref: _TaskRef, callback: Any, *args: Any) -> Any:
             """run_step bound to the task, so asyncio's debug messages name the task."""
@@ -401,9 +397,17 @@ class Tracer:
                         ref = tracer._register(owner, pending.pop() if pending else None)
                     else:
                         waker = tracer._waker
-                        if waker != CALLBACK_WAKER:
+                        if waker == CALLBACK_WAKER:
+                            return orig_call_soon(callback, *args, context=context)
+                        if ready_append is None or loop._debug:  # type: ignore[attr-defined]
                             callback = _KindCallback(callback, _inherit(waker), tracer)
-                        return schedule(callback, args, context)
+                            return orig_call_soon(callback, *args, context=context)
+                        if loop._closed:  # type: ignore[attr-defined]
+                            raise RuntimeError("Event loop is closed")
+                        handle = waker_handle(callback, args, loop, context)
+                        handle._waker = _inherit(waker)
+                        ready_append(handle)
+                        return handle
                 if args and not isinstance(args[0], BaseException):
                     # a wakeup: what the task awaited has completed, now
                     waker = tracer._waker
@@ -428,7 +432,8 @@ class Tracer:
                 return orig_call_soon(run_step, ref, callback, *args, context=context)
             if loop._closed:  # type: ignore[attr-defined]
                 raise RuntimeError("Event loop is closed")
-            handle = Handle(run_step, (ref, callback, *args), loop, context)
+            handle = step_handle(callback, args, loop, context)
+            handle._ref = ref
             ready_append(handle)
             return handle
 
@@ -492,9 +497,10 @@ class Tracer:
             "call_later": call_later,
             "call_soon_threadsafe": call_soon_threadsafe,
             "run_in_executor": run_in_executor,
-            "set_task_factory": set_task_factory,
-            "get_task_factory": get_task_factory,
         }
+        if _EAGER_TASKS:
+            hooks["set_task_factory"] = set_task_factory
+            hooks["get_task_factory"] = get_task_factory
         if orig_add_reader is not None:
             hooks["_add_reader"] = add_reader
         if orig_add_writer is not None:
@@ -508,8 +514,7 @@ class Tracer:
 
         def task_factory(loop_: Any, coro: Any, **kwargs: Any) -> Any:
             inner = tracer._inner_factories.get(id(loop))
-            if not _EAGER_TASKS or not tracer.enabled or not tracer.in_run(kwargs.get("context")):
-                # no eager start possible: call_soon registers the task as it is made
+            if not tracer.enabled or not tracer.in_run(kwargs.get("context")):
                 return _make_task(inner, loop_, coro, kwargs)
             clock = tracer.clock
             tid = store.add_task(
@@ -551,22 +556,35 @@ class Tracer:
 
     def _record_eager_step(self, task: asyncio.Task[Any], tid: int, t0: float, t1: float) -> None:
         store = self.store
-        if task.done():
-            code = END_CANCELLED if task.cancelled() else END_DONE
-            if not task.cancelled() and task._exception is not None:
-                code = END_ERROR
-                self._task_error(tid, task._exception)
-            store.task_name[tid] = store.intern(task.get_name())
-        elif task._fut_waiter is None:  # type: ignore[attr-defined]
+        if task._fut_waiter is not None:  # type: ignore[attr-defined]
+            code = self._describer.describe(task)
+        elif not task.done():
             code = END_READY
         else:
-            code = self._describer.describe(task)
+            ref = self._ids.get(id(task))
+            assert ref is not None
+            code = self._task_end(task, ref)
         if self._full(t1):
             return
         store.step_task.append(tid)
         store.step_start.append(t0)
         store.step_dur.append(t1 - t0)
         store.step_code.append(code)
+
+    def _task_end(self, task: Any, ref: _TaskRef) -> int:
+        """The task has just finished: note its outcome and final name; its end code."""
+        tid = ref.tid
+        store = self.store
+        if task.cancelled():
+            code = END_CANCELLED
+        elif task._exception is not None:
+            code = END_ERROR
+            self._task_error(tid, task._exception)
+        else:
+            code = END_DONE
+        store.task_name[tid] = store.intern(task.get_name())
+        self._ids.pop(ref.key, None)
+        return code
 
     def _task_error(self, tid: int, exc: BaseException) -> None:
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
@@ -581,6 +599,106 @@ class Tracer:
             if task is not None:
                 store.task_name[ref.tid] = store.intern(task.get_name())
         store.finished_at = self.clock()
+
+
+def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, Any]:
+    """Handle subclasses whose ``_run`` records what runs (made per install: closures).
+
+    ``_run`` is asyncio's ``Handle._run`` (the same try/except, the same report to
+    the loop's exception handler) with the tracer's bookkeeping around the call.
+    """
+    handle_run = asyncio.Handle._run
+    store = tracer.store
+    describe = tracer._describer.describe
+    step_task, step_start = store.step_task, store.step_start
+    step_dur, step_code = store.step_dur, store.step_code
+
+    class StepHandle(asyncio.Handle):
+        """A traced task's step or wakeup."""
+
+        __slots__ = ("_ref",)
+        _ref: _TaskRef
+
+        def _run(self) -> None:
+            # finish_step's body, inlined: this runs once per task step (docs/performance.md)
+            ref = self._ref
+            if not tracer.enabled:
+                return handle_run(self)
+            prev_waker = tracer._waker
+            tracer._waker = ref.code
+            t0 = clock()
+            try:
+                self._context.run(self._callback, *self._args)  # type: ignore[attr-defined]
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                _report(self, exc)
+            finally:
+                t1 = clock()
+                tracer._waker = prev_waker
+                try:
+                    task: Any = ref()
+                    waiter = task._fut_waiter
+                    if waiter is not None:
+                        code = describe(task)
+                    elif not task.done():
+                        code = END_READY
+                    else:
+                        code = tracer._task_end(task, ref)
+                    tracer._room -= 1
+                    if tracer._room >= 0 or not store.full(t1):
+                        step_task.append(ref.tid)
+                        step_start.append(t0)
+                        step_dur.append(t1 - t0)
+                        step_code.append(code)
+                except BaseException as exc:
+                    tracer._fail(exc)
+            return None
+
+    class WakerHandle(asyncio.Handle):
+        """A plain callback scheduled from a traced step: it wakes tasks on its behalf."""
+
+        __slots__ = ("_waker",)
+        _waker: int
+
+        def _run(self) -> None:
+            if not tracer.enabled:
+                return handle_run(self)
+            prev_waker = tracer._waker
+            tracer._waker = self._waker
+            t0 = clock()
+            try:
+                self._context.run(self._callback, *self._args)  # type: ignore[attr-defined]
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                _report(self, exc)
+            finally:
+                t1 = clock()
+                tracer._waker = prev_waker
+                if t1 - t0 >= tracer.slow_callback_duration:
+                    tracer._blocked(NO_TASK, t0, t1, func_name(self._callback))  # type: ignore[attr-defined]
+            return None
+
+    # A program (or asyncio's reprs: "<Handle ...>") sees asyncio's own name.
+    for cls in (StepHandle, WakerHandle):
+        cls.__name__ = cls.__qualname__ = "Handle"
+    return StepHandle, WakerHandle
+
+
+def _report(handle: Any, exc: BaseException) -> None:
+    """What ``Handle._run`` does with an exception from its callback."""
+    from asyncio import format_helpers
+
+    source = format_helpers._format_callback_source(handle._callback, handle._args)
+    context: dict[str, Any] = {
+        "message": f"Exception in callback {source}",
+        "exception": exc,
+        "handle": handle,
+    }
+    if handle._source_traceback:
+        context["source_traceback"] = handle._source_traceback
+    handle._loop.call_exception_handler(context)
 
 
 def _make_task(inner: Any, loop: Any, coro: Any, kwargs: dict[str, Any]) -> Any:

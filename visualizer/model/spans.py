@@ -257,15 +257,7 @@ class TraceModel:
             spans=spans,
             suspensions=list(store.suspensions),
             jobs=self._jobs(now),
-            blocked=[
-                BlockedRecord(
-                    b.task if b.task >= 0 else None,
-                    b.start - self._origin,
-                    b.end - self._origin,
-                    b.what,
-                )
-                for b in store.blocked
-            ],
+            blocked=self._blocked(),
             marks=[
                 (t - self._origin, tid if tid >= 0 else None, label)
                 for t, tid, label in store.marks
@@ -299,6 +291,25 @@ class TraceModel:
                     if landed >= 0:
                         record.cancelled_at = store.suspensions[landed].site
             records.append(record)
+        return records
+
+    def _blocked(self) -> list[BlockedRecord]:
+        """Steps that held the loop at least the threshold, and callbacks that did."""
+        store = self.store
+        origin = self._origin
+        records = [
+            BlockedRecord(b.task if b.task >= 0 else None, b.start - origin, b.end - origin, b.what)
+            for b in store.blocked
+        ]
+        if store.step_dur:
+            dur = np.frombuffer(store.step_dur, np.float32)
+            for i in np.flatnonzero(dur >= store.slow_threshold).tolist():
+                tid = store.step_task[i]
+                start = store.step_start[i] - origin
+                name = store.task_name[tid]
+                what = store.strings[name] if name >= 0 else f"task-{tid}"
+                records.append(BlockedRecord(tid, start, start + store.step_dur[i], what))
+        records.sort(key=lambda b: b.start)
         return records
 
     def _jobs(self, now: float) -> list[JobRecord]:

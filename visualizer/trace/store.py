@@ -85,6 +85,9 @@ class TraceStore:
     def __init__(self, *, capacity: int = DEFAULT_CAPACITY, origin: float = 0.0) -> None:
         self.capacity = capacity
         self.origin = origin  #: clock reading at which the run started
+        #: a step at least this long held the loop: the model lists it as blocked
+        #: (callbacks are checked as they run and written to ``blocked``)
+        self.slow_threshold = 0.1
         self.finished_at: float | None = None  #: clock reading at which the run ended
         self.meta = TraceMeta()
         self.lock = threading.Lock()  #: guards ``jobs`` (written from executor threads)
