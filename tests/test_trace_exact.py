@@ -387,11 +387,6 @@ def test_cancellation() -> None:
     assert trace.duration == approx(2.6, abs=tol)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a task awaiting a task that ends cancelled is recorded as woken by "
-    "'cancel' (as if the awaited task had called cancel() on it); it is a plain task wake",
-)
 def test_cancellation_awaiter_is_woken_by_task_not_cancel() -> None:
     _, trace, _ = _cancellation_trace()
     main, worker = trace.tasks
@@ -897,12 +892,6 @@ def test_program_task_factory_is_kept_and_tasks_still_traced() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 12),
-    strict=True,
-    reason="BUG (3.11): with a program task factory, created_at is the line inside the "
-    "factory that builds the Task, not the create_task call (3.12+ gets it right)",
-)
 def test_program_task_factory_created_at_is_the_create_task_call() -> None:
     trace = run_traced(tf_main, []).trace
     child = task(trace, "tf-child")
@@ -945,11 +934,6 @@ json.dump({
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks are new in 3.12")
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (3.12+): a task that finishes eagerly is recorded as pending with no step "
-    "(get_coro() is None for it), and on 3.12.0-3.12.4 calling get_coro() on it segfaults",
-)
 def test_eager_tasks() -> None:
     # In a child process: on 3.12.0-3.12.4 the tracer crashes the interpreter here.
     here = Path(__file__).resolve().parent
@@ -1218,12 +1202,6 @@ async def nc_program(log: list[Any]) -> None:
     raise RuntimeError("the program fails on purpose")
 
 
-@pytest.mark.xfail(
-    (3, 13, 0) <= sys.version_info < (3, 13, 3),
-    strict=True,
-    reason="BUG (3.13.0-3.13.2): the tracer always sets a task factory, and with any factory "
-    "these versions name unnamed tasks 'None' (CPython gh-130033): get_name() changes",
-)
 @pytest.mark.parametrize("clock", ["virtual", "real"])
 def test_tracing_changes_nothing(clock: str, capsys: pytest.CaptureFixture[str]) -> None:
     plain_log: list[Any] = []
@@ -1281,11 +1259,6 @@ async def thread_reply_main(threads: list[threading.Thread]) -> str:
         return "timed out"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the virtual clock skips a wait while a thread the program started is "
-    "about to call call_soon_threadsafe, so wait_for(timeout=1.0) times out at once",
-)
 def test_virtual_clock_waits_for_a_program_thread() -> None:
     threads: list[threading.Thread] = []
     assert asyncio.run(thread_reply_main(threads)) == "from thread"
@@ -1347,12 +1320,6 @@ def test_factory_set_while_installed_stays_after_uninstall() -> None:
         loop.close()
 
 
-@pytest.mark.xfail(
-    sys.version_info >= (3, 12),
-    strict=True,
-    reason="BUG (3.12+, where the tracer installs a task factory): uninstall leaves it on a "
-    "closed loop (skips set_task_factory when is_closed()); Recorder.finish runs after close",
-)
 def test_recorder_finish_restores_task_factory_of_closed_loop() -> None:
     rec = Recorder("virtual")
     with asyncio.Runner(loop_factory=rec.new_loop) as runner:
@@ -1435,11 +1402,6 @@ def test_failing_hook_is_switched_off_and_logged(
     assert [t.parent for t in trace.tasks[1:]] == [main.id] * 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: after a tracer failure the trace runs on to the end of the run (open "
-    "spans stretched past the failure, no truncated_at) and tasks lose their names",
-)
 def test_trace_after_failure_stops_at_the_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     _, run, _ = _run_with_failing_describer(monkeypatch)
     trace, _tol = run.trace, run.tol
@@ -1538,11 +1500,6 @@ async def relay_root(first: asyncio.Event, second: asyncio.Event) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a task outside the run inherits the waker of whoever woke it, so a "
-    "traced task it wakes is recorded as woken by that traced task",
-)
 def test_wake_by_untraced_task_is_not_attributed_to_a_traced_task() -> None:
     rec = Recorder("virtual")
     loop = rec.new_loop()

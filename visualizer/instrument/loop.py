@@ -13,7 +13,6 @@ waits for real, and real time passes on the virtual clock too.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures.thread
 import selectors
 import threading
 import warnings
@@ -29,6 +28,8 @@ class TracingEventLoop(asyncio.SelectorEventLoop):
     def __init__(self, clock: RealClock | VirtualClock | None = None) -> None:
         self.clock: RealClock | VirtualClock = clock if clock is not None else RealClock()
         self._jobs_in_flight = 0
+        #: threads alive before the run (a GUI's, a test runner's): not the program's
+        self._old_threads = set(threading.enumerate())
         super().__init__()
         if isinstance(self.clock, VirtualClock):
             self._install_virtual_select(self.clock)
@@ -53,7 +54,11 @@ class TracingEventLoop(asyncio.SelectorEventLoop):
         # the self-pipe is always registered; anything more is real I/O in flight
         if len(self._selector.get_map()) > 1:  # type: ignore[attr-defined]
             return False
-        return not _other_threads_running()
+        # A thread started since (other than the default executor's idle workers,
+        # whose jobs are counted above) may call call_soon_threadsafe at any moment.
+        pool = getattr(self._default_executor, "_threads", ())  # type: ignore[attr-defined]
+        old = self._old_threads
+        return all(t in old or t in pool for t in threading.enumerate())
 
     def _install_virtual_select(self, clock: VirtualClock) -> None:
         selector: selectors.BaseSelector = self._selector  # type: ignore[attr-defined]
@@ -68,27 +73,6 @@ class TracingEventLoop(asyncio.SelectorEventLoop):
             return events
 
         selector.select = select  # type: ignore[method-assign]
-
-
-def _other_threads_running() -> bool:
-    """True if a thread that might call ``call_soon_threadsafe`` is alive.
-
-    Idle executor workers wait for work and post nothing (jobs they run are
-    counted in ``_jobs_in_flight``); any other thread (one the program started,
-    or asyncio's own, like the one ``shutdown_default_executor`` joins with) may
-    wake the loop at any moment, so the clock must not jump past it.
-    """
-    current = threading.current_thread()
-    for thread in threading.enumerate():
-        if thread is current or thread is threading.main_thread():
-            continue
-        if getattr(thread, "_target", None) is _POOL_WORKER:
-            continue
-        return True
-    return False
-
-
-_POOL_WORKER = concurrent.futures.thread._worker
 
 
 class TracingPolicy(asyncio.DefaultEventLoopPolicy):

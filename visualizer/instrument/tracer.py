@@ -77,8 +77,11 @@ _HOOKED: Final = (
 )
 
 _CANCEL_BITS: Final = ~7
+_LOOP_CREATE_TASK: Final = asyncio.BaseEventLoop.create_task.__code__
 #: Tasks may run their first step inside the factory (``eager_start``) from 3.12 on.
 _EAGER_TASKS: Final = sys.version_info >= (3, 12)
+#: ... and from 3.14 on without a task factory (``create_task(eager_start=True)``).
+_FACTORY_ALWAYS: Final = sys.version_info >= (3, 14)
 
 
 class _TaskRef(weakref.ref):  # type: ignore[type-arg]
@@ -145,6 +148,7 @@ class Tracer:
     __slots__ = (
         "__weakref__",
         "_describer",
+        "_eager_done",
         "_failure",
         "_ids",
         "_inner_factories",
@@ -184,6 +188,7 @@ class Tracer:
         self._pending: list[int] = []  # task ids allocated by the factory, not yet bound
         self._installed: dict[int, tuple[asyncio.AbstractEventLoop, dict[str, Any]]] = {}
         self._inner_factories: dict[int, Any] = {}
+        self._eager_done: list[tuple[Any, int]] = []  #: finished eagerly, name not read yet
 
     # --- which tasks belong to the run --------------------------------------------
     def bind_current_context(self) -> contextvars.Token[object]:
@@ -232,7 +237,21 @@ class Tracer:
             setattr(loop, name, hook)
         self._installed[id(loop)] = (loop, saved)
         if _EAGER_TASKS:
+            self._place_task_factory(loop)
+
+    def _place_task_factory(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Put our chaining factory on ``loop`` where eager starts can happen.
+
+        On 3.12 and 3.13 a task starts eagerly only through a task factory the
+        program sets, so ours goes in only then: any factory at all makes 3.13.0-3.13.2
+        name unnamed tasks "None" (CPython gh-130033).  From 3.14 on,
+        ``create_task(..., eager_start=True)`` needs no factory, so ours is always there.
+        """
+        inner = self._inner_factories.get(id(loop))
+        if _FACTORY_ALWAYS or inner is not None:
             type(loop).set_task_factory(loop, self._make_task_factory(loop))
+        else:
+            type(loop).set_task_factory(loop, None)
 
     def uninstall(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Restore ``loop`` (or every hooked loop) exactly as it was before ``install``."""
@@ -247,14 +266,17 @@ class Tracer:
             each.__dict__.update(saved)
             if id(each) in self._inner_factories:
                 factory = self._inner_factories.pop(id(each))
-                if not each.is_closed():
-                    each.set_task_factory(factory)
+                each.set_task_factory(factory)  # closed too: else it keeps the tracer alive
 
     def _fail(self, exc: BaseException) -> None:
         """A hook failed: switch tracing off (keep what was recorded) and log it once."""
         if self._failure is None:
             self._failure = exc
             log.error("asyncviz tracer failed and was switched off", exc_info=exc)
+            store = self.store
+            if store.truncated_at is None:  # nothing after this moment is known
+                store.truncated_at = self.clock()
+            self._record_live_names()
         self.enabled = False
         try:
             self.uninstall()
@@ -289,20 +311,29 @@ class Tracer:
         frame: FrameType | None = sys._getframe(2)
         known = self._describer._user_code
         is_user = self._describer._is_user
+        site: FrameType | None = None
         while frame is not None:
             code = frame.f_code
-            user = known.get(id(code))
-            if user is None:
-                user = is_user(code)  # pins code, so its id is a safe key
-            if user:
-                key = (id(code), frame.f_lasti)
-                sid = self._sites.get(key)
-                if sid is None:
-                    sid = self.store.intern(f"{code.co_filename}:{line_of(code, frame.f_lasti)}")
-                    self._sites[key] = sid
-                return sid
+            if code is _LOOP_CREATE_TASK:
+                site = None  # the user frames so far ran inside create_task: a task factory
+            else:
+                user = known.get(id(code))
+                if user is None:
+                    user = is_user(code)  # pins code, so its id is a safe key
+                if user:
+                    if site is not None:
+                        break  # a second user frame: `site` was not inside a task factory
+                    site = frame
             frame = frame.f_back
-        return -1
+        if site is None:
+            return -1
+        code = site.f_code
+        key = (id(code), site.f_lasti)
+        sid = self._sites.get(key)
+        if sid is None:
+            sid = self.store.intern(f"{code.co_filename}:{line_of(code, site.f_lasti)}")
+            self._sites[key] = sid
+        return sid
 
     def _blocked(self, task: int, t0: float, t1: float, what: str) -> None:
         self.store.blocked.append(Blocked(task, t0, t1, what))
@@ -384,7 +415,7 @@ class Tracer:
             return run_step(ref, callback, *args)
 
         def call_soon(callback: Any, *args: Any, context: Any = None) -> Any:
-            owner = getattr(callback, "__self__", None)
+            owner: Any = getattr(callback, "__self__", None)
             ref = ids.get(id(owner))
             try:
                 if ref is None or ref() is not owner:
@@ -397,7 +428,8 @@ class Tracer:
                         ref = tracer._register(owner, pending.pop() if pending else None)
                     else:
                         waker = tracer._waker
-                        if waker == CALLBACK_WAKER:
+                        if waker == CALLBACK_WAKER or isinstance(owner, Task):
+                            # (a task outside the run must not act as whoever woke it)
                             return orig_call_soon(callback, *args, context=context)
                         if ready_append is None or loop._debug:  # type: ignore[attr-defined]
                             callback = _KindCallback(callback, _inherit(waker), tracer)
@@ -412,7 +444,9 @@ class Tracer:
                     # a wakeup: what the task awaited has completed, now
                     waker = tracer._waker
                     kind = waker & 7
-                    if args[0].cancelled():
+                    if args[0].cancelled() and owner.cancelling():
+                        # cancel() was called on this task; one that merely awaited
+                        # something that ended cancelled is woken as usual
                         waker = (waker & _CANCEL_BITS) | WAKE_CANCEL
                     elif kind == _INHERITED:
                         waker = (waker & _CANCEL_BITS) | schema.WAKE_TASK
@@ -487,6 +521,7 @@ class Tracer:
             if factory is not None and not callable(factory):
                 raise TypeError("task factory must be a callable or None")
             tracer._inner_factories[id(loop)] = factory
+            tracer._place_task_factory(loop)
 
         def get_task_factory() -> Any:
             return tracer._inner_factories.get(id(loop))
@@ -548,8 +583,12 @@ class Tracer:
         ref = self._ids.get(id(task))
         if ref is None or ref() is not task:
             ref = self._register(task, tid)
-        coro = task.get_coro()
-        if type(coro) is CoroutineType and (coro.cr_frame is None or coro.cr_suspended):
+        if task.done():  # finished in the factory: get_coro() is None (crashes 3.12.0-3.12.4)
+            eager = True
+        else:
+            coro = task.get_coro()
+            eager = type(coro) is CoroutineType and (coro.cr_frame is None or coro.cr_suspended)
+        if eager:
             # eager start (3.12+): the first step ran inside the factory
             self.store.task_created[ref.tid] = t0
             self._record_eager_step(task, ref.tid, t0, t1)
@@ -563,7 +602,9 @@ class Tracer:
         else:
             ref = self._ids.get(id(task))
             assert ref is not None
-            code = self._task_end(task, ref)
+            # create_task names the task after the factory returns: read the name later
+            code = self._task_end(task, ref, name_now=False)
+            self._eager_done.append((task, tid))
         if self._full(t1):
             return
         store.step_task.append(tid)
@@ -571,7 +612,7 @@ class Tracer:
         store.step_dur.append(t1 - t0)
         store.step_code.append(code)
 
-    def _task_end(self, task: Any, ref: _TaskRef) -> int:
+    def _task_end(self, task: Any, ref: _TaskRef, *, name_now: bool = True) -> int:
         """The task has just finished: note its outcome and final name; its end code."""
         tid = ref.tid
         store = self.store
@@ -582,7 +623,8 @@ class Tracer:
             self._task_error(tid, task._exception)
         else:
             code = END_DONE
-        store.task_name[tid] = store.intern(task.get_name())
+        if name_now:
+            store.task_name[tid] = store.intern(task.get_name())
         self._ids.pop(ref.key, None)
         return code
 
@@ -593,12 +635,18 @@ class Tracer:
     # --- end of run -----------------------------------------------------------------
     def finish(self) -> None:
         """Record the final names of tasks still alive; note when the run ended."""
+        self._record_live_names()
+        self.store.finished_at = self.clock()
+
+    def _record_live_names(self) -> None:
         store = self.store
+        for task, tid in self._eager_done:
+            store.task_name[tid] = store.intern(task.get_name())
+        self._eager_done.clear()
         for ref in list(self._ids.values()):
             task = ref()
             if task is not None:
                 store.task_name[ref.tid] = store.intern(task.get_name())
-        store.finished_at = self.clock()
 
 
 def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, Any]:
