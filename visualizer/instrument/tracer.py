@@ -287,11 +287,15 @@ class Tracer:
     def _register(self, task: asyncio.Task[Any], tid: int | None = None) -> _TaskRef:
         if tid is None:
             store = self.store
+            loop = task.get_loop()
+            factory = (
+                self._inner_factories.get(id(loop)) if _EAGER_TASKS else loop.get_task_factory()
+            )
             tid = store.add_task(
                 self._running,
                 self.clock(),
                 store.intern(_coro_name(task)),
-                self._creation_site(),
+                self._creation_site(factory is not None),
             )
         # No weakref callback (a Python call at every task's death): call_soon checks
         # ref() is owner, so an entry left by a task that died pending is never
@@ -303,10 +307,13 @@ class Tracer:
         self._ids[ref.key] = ref
         return ref
 
-    def _creation_site(self) -> int:
+    def _creation_site(self, program_factory: bool = False) -> int:
         """String id of the innermost user-code frame creating a task now (or -1).
 
-        Cached by ``(code, f_lasti)``: a program creates its tasks from a few lines.
+        With a task factory of the program's, the innermost user frames may be that
+        factory's (inside ``loop.create_task``): then the site is the first user
+        frame above ``create_task``.  Without one, the first user frame is the site
+        and the walk stops there.  Cached by ``(code, f_lasti)``.
         """
         frame: FrameType | None = sys._getframe(2)
         known = self._describer._user_code
@@ -321,8 +328,9 @@ class Tracer:
                 if user is None:
                     user = is_user(code)  # pins code, so its id is a safe key
                 if user:
-                    if site is not None:
-                        break  # a second user frame: `site` was not inside a task factory
+                    if site is not None or not program_factory:
+                        site = site or frame
+                        break  # (a second user frame: `site` was not inside a factory)
                     site = frame
             frame = frame.f_back
         if site is None:
@@ -556,7 +564,7 @@ class Tracer:
                 tracer._running,
                 clock(),
                 store.intern(_coro_name_of(coro)),
-                tracer._creation_site(),
+                tracer._creation_site(inner is not None),
             )
             tracer._pending.append(tid)
             prev_waker = tracer._waker
@@ -652,8 +660,8 @@ class Tracer:
 def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, Any]:
     """Handle subclasses whose ``_run`` records what runs (made per install: closures).
 
-    ``_run`` is asyncio's ``Handle._run`` (the same try/except, the same report to
-    the loop's exception handler) with the tracer's bookkeeping around the call.
+    ``_run`` calls asyncio's own ``Handle._run`` (so errors reach the loop's
+    exception handler exactly as they would) with the tracer's bookkeeping around it.
     """
     handle_run = asyncio.Handle._run
     store = tracer.store
@@ -676,11 +684,7 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
             tracer._waker = ref.code
             t0 = clock()
             try:
-                self._context.run(self._callback, *self._args)  # type: ignore[attr-defined]
-            except (SystemExit, KeyboardInterrupt):
-                raise
-            except BaseException as exc:
-                _report(self, exc)
+                handle_run(self)  # asyncio's own: the same error reporting, on every version
             finally:
                 t1 = clock()
                 tracer._waker = prev_waker
@@ -716,11 +720,7 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
             tracer._waker = self._waker
             t0 = clock()
             try:
-                self._context.run(self._callback, *self._args)  # type: ignore[attr-defined]
-            except (SystemExit, KeyboardInterrupt):
-                raise
-            except BaseException as exc:
-                _report(self, exc)
+                handle_run(self)
             finally:
                 t1 = clock()
                 tracer._waker = prev_waker
@@ -732,21 +732,6 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
     for cls in (StepHandle, WakerHandle):
         cls.__name__ = cls.__qualname__ = "Handle"
     return StepHandle, WakerHandle
-
-
-def _report(handle: Any, exc: BaseException) -> None:
-    """What ``Handle._run`` does with an exception from its callback."""
-    from asyncio import format_helpers
-
-    source = format_helpers._format_callback_source(handle._callback, handle._args)
-    context: dict[str, Any] = {
-        "message": f"Exception in callback {source}",
-        "exception": exc,
-        "handle": handle,
-    }
-    if handle._source_traceback:
-        context["source_traceback"] = handle._source_traceback
-    handle._loop.call_exception_handler(context)
 
 
 def _make_task(inner: Any, loop: Any, coro: Any, kwargs: dict[str, Any]) -> Any:

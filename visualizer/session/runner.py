@@ -134,14 +134,8 @@ def run_scenario(
     runner = asyncio.Runner(loop_factory=recorder.new_loop)
     try:
         runner.run(main(**(params or {})), context=recorder.tracer.new_context())
-    except KeyboardInterrupt:
-        error, exit_code = RunError("interrupted", "interrupted (Ctrl-C)"), 130
-    except SystemExit as exc:
-        exit_code = _exit_code(exc)
-        if exit_code:
-            error = RunError("exit", f"SystemExit({exc.code!r})")
     except BaseException as exc:
-        error, exit_code = _describe_exception(exc), 1
+        error, exit_code = _how_it_ended(exc)
     finally:
         with contextlib.suppress(BaseException):
             runner.close()
@@ -180,17 +174,9 @@ def record_script(
     try:
         with recorder.as_default_loop():
             runpy.run_path(str(path), run_name="__main__")
-    except KeyboardInterrupt:
-        error, exit_code = RunError("interrupted", "interrupted (Ctrl-C)"), 130
-    except SystemExit as exc:
-        exit_code = _exit_code(exc)
-        if exit_code:
-            error = RunError("exit", f"exit code {exit_code}")
     except BaseException as exc:
-        error, exit_code = _describe_exception(exc), 1
-        if isinstance(exc, SyntaxError | FileNotFoundError | IsADirectoryError):
-            error.kind = "load"
-        if on_exception is not None:
+        error, exit_code = _how_it_ended(exc)
+        if error is not None and error.kind in ("exception", "load") and on_exception:
             on_exception(exc)
     finally:
         sys.argv = saved_argv
@@ -201,6 +187,19 @@ def record_script(
                 with contextlib.suppress(BaseException):
                     loop.close()
     return _result(recorder, error, exit_code, wall)
+
+
+def _how_it_ended(exc: BaseException) -> tuple[RunError | None, int]:
+    """What a program's escaping exception means: the error to report, the exit code."""
+    if isinstance(exc, KeyboardInterrupt):
+        return RunError("interrupted", "interrupted (Ctrl-C)"), 130
+    if isinstance(exc, SystemExit):
+        code = _exit_code(exc)
+        return (RunError("exit", f"exit code {code}") if code else None), code
+    error = _describe_exception(exc)
+    if isinstance(exc, SyntaxError | FileNotFoundError | IsADirectoryError):
+        error.kind = "load"
+    return error, 1
 
 
 def _exit_code(exc: SystemExit) -> int:
