@@ -170,3 +170,24 @@ def test_await_site_is_the_user_line(
 ) -> None:
     [(_, site)] = labels_and_sites[name]
     assert site == f"{Path(__file__).resolve()}:{_site_line(name)}"
+
+
+def test_sleep_labels_show_the_delay_as_a_person_would_write_it() -> None:
+    async def sleeper(delay: float) -> None:
+        await asyncio.sleep(delay)
+
+    async def program() -> None:
+        delays = [0.05 * 3, 1, 2.5, 1e-7]  # 0.05 * 3 == 0.15000000000000002
+        await asyncio.gather(*(sleeper(d) for d in delays))
+
+    rec = Recorder("virtual")
+    with asyncio.Runner(loop_factory=rec.new_loop) as runner:
+        runner.run(program(), context=rec.tracer.new_context())
+    trace = rec.finish()
+    labels = [
+        trace.suspensions[a].label
+        for task in trace.tasks[1:]
+        for a in trace.spans.for_task(task.id).awaiting.tolist()
+        if a >= 0
+    ]
+    assert labels == ["sleep(0.15)", "sleep(1.0)", "sleep(2.5)", "sleep(1e-07)"]

@@ -662,6 +662,47 @@ def test_record_passes_argv_exit_code_and_stdout_through(
     assert "sleep(0.01)" in labels
 
 
+ASYNCGEN_SCRIPT = """\
+import asyncio
+
+
+async def ticks():
+    try:
+        for i in range(10):
+            yield i
+            await asyncio.sleep(0.01)
+    finally:
+        await asyncio.sleep(0.01)  # runs in asyncio.run's shutdown_asyncgens
+
+
+GEN = ticks()  # kept alive: closed by asyncio.run after main, not when abandoned
+
+
+async def main() -> None:
+    async for i in GEN:
+        if i == 1:
+            break
+    await asyncio.get_running_loop().run_in_executor(None, sum, [1, 2])
+
+
+asyncio.run(main())
+"""
+
+
+def test_record_shows_the_programs_tasks_not_asyncio_runs_housekeeping(tmp_path: Path) -> None:
+    """asyncio.run() ends with shutdown_asyncgens / shutdown_default_executor tasks."""
+    script = tmp_path / "gens.py"
+    script.write_text(ASYNCGEN_SCRIPT, encoding="utf-8")
+    out = tmp_path / "gens.json"
+
+    assert main(["record", "--trace", str(out), str(script)]) == 0
+
+    trace = load(out)
+    assert [t.coro for t in trace.tasks] == ["main"]
+    assert trace.tasks[0].outcome == "done"
+    assert len(trace.jobs) == 1
+
+
 def test_the_example_in_the_docs_is_a_valid_trace() -> None:
     text = (Path(__file__).parent.parent / "docs" / "trace-format.md").read_text(encoding="utf-8")
     blocks = [b.split("\n```", 1)[0] for b in text.split("```json\n")[1:]]

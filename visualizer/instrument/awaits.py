@@ -98,8 +98,9 @@ def _func_name(func: Any) -> str:
 
 
 def _fmt_seconds(value: Any) -> str:
+    """``1.0``, ``0.15`` (not ``0.15000000000000002`` from ``0.05 * 3``): 12 digits."""
     try:
-        return repr(float(value))
+        return repr(float(f"{float(value):.12g}"))
     except (TypeError, ValueError):
         return repr(value)
 

@@ -13,6 +13,7 @@ waits for real, and real time passes on the virtual clock too.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import selectors
 import threading
 import warnings
@@ -20,6 +21,14 @@ from collections.abc import Callable
 from typing import Any
 
 from visualizer.instrument.clock import RealClock, VirtualClock
+
+#: the loop's own housekeeping coroutines, run by asyncio.run() after the program
+_SHUTDOWN_CODES: frozenset[Any] = frozenset(
+    {
+        asyncio.BaseEventLoop.shutdown_asyncgens.__code__,
+        asyncio.BaseEventLoop.shutdown_default_executor.__code__,
+    }
+)
 
 
 class TracingEventLoop(asyncio.SelectorEventLoop):
@@ -36,6 +45,15 @@ class TracingEventLoop(asyncio.SelectorEventLoop):
 
     def time(self) -> float:
         return self.clock.time()
+
+    def run_until_complete(self, future: Any) -> Any:
+        # asyncio.run() (and Runner.close) ends by running the loop's own
+        # shutdown coroutines as tasks in the caller's context; under `record`
+        # that context is the traced run's, but these tasks are asyncio's
+        # housekeeping, not the program's: run them in an empty context.
+        if getattr(future, "cr_code", None) in _SHUTDOWN_CODES:
+            future = self.create_task(future, context=contextvars.Context())
+        return super().run_until_complete(future)
 
     def run_in_executor(  # type: ignore[override]
         self, executor: Any, func: Callable[..., Any], *args: Any
