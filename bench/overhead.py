@@ -119,7 +119,7 @@ def memory(workload: Workload, name: str) -> None:
     )
 
 
-def file_speed(round_trips: int) -> None:
+def file_speed(round_trips: int, runs: int) -> None:
     loop = asyncio.new_event_loop()
     store = TraceStore(origin=loop.time())
     tracer = Tracer(store, loop.time)
@@ -130,19 +130,32 @@ def file_speed(round_trips: int) -> None:
     events = store.rows
     t0 = time.perf_counter()
     trace = TraceModel(store).snapshot()
-    t1 = time.perf_counter()
+    model = time.perf_counter() - t0
+    saves: list[float] = []
+    loads: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.json"
-        fileformat.save(trace, path)
-        t2 = time.perf_counter()
-        loaded = fileformat.load(path)
-        t3 = time.perf_counter()
+        for run in range(runs):
+            # a new file each time, the last one deleted outside the timing: replacing a
+            # 200 MB file makes the file system free its blocks inside save()
+            path = Path(tmp) / f"bench-{run}.json"
+            for old in Path(tmp).glob("bench-*.json"):
+                old.unlink()
+            gc.collect()
+            t1 = time.perf_counter()
+            fileformat.save(trace, path)
+            t2 = time.perf_counter()
+            loaded = fileformat.load(path)
+            t3 = time.perf_counter()
+            saves.append(t2 - t1)
+            loads.append(t3 - t2)
+            assert len(loaded.spans) == len(trace.spans)
+            del loaded
         size = path.stat().st_size
-    assert len(loaded.spans) == len(trace.spans)
+    save_s, load_s = statistics.median(saves), statistics.median(loads)
     print(
         f"  {events:,} events -> {len(trace.spans):,} spans, {size / 1e6:.0f} MB JSON:"
-        f" model {t1 - t0:.2f} s, save {t2 - t1:.2f} s, load {t3 - t2:.2f} s,"
-        f" save + load {t3 - t1:.2f} s"
+        f" model {model:.2f} s; median of {runs}: save {save_s:.2f} s, load {load_s:.2f} s,"
+        f" save + load {save_s + load_s:.2f} s (runs: save {_fmt(saves)}, load {_fmt(loads)})"
     )
 
 
@@ -175,7 +188,7 @@ def main() -> None:
         memory(workload, name)
     if not args.skip_file:
         print("trace file (pingpong, 250,000 round trips: 1,000,000 recorded events):")
-        file_speed(250_000)
+        file_speed(250_000, args.runs)
 
 
 if __name__ == "__main__":

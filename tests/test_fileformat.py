@@ -15,6 +15,7 @@ import json
 import pickle
 import sys
 import textwrap
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ import pytest
 from visualizer.cli import main
 from visualizer.session.runner import run_scenario
 from visualizer.session.scenarios import bind_params, find
-from visualizer.trace import schema
+from visualizer.trace import fileformat, schema
 from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import TraceFormatError, dumps, load, loads, save
 
@@ -132,6 +133,21 @@ def test_round_trip(tmp_path: Path, traces: dict[str, Trace], scenario_id: str, 
     again = tmp_path / ("again-" + name)
     save(loaded, again)
     _assert_same_trace(load(again), original)
+
+
+@pytest.mark.parametrize("scenario_id", SCENARIOS)
+def test_typed_fast_path_and_plain_dict_path_load_the_same(
+    traces: dict[str, Trace], scenario_id: str
+) -> None:
+    """Well-typed spans load through typed records; any other file through plain
+    dicts. Both must read a file the same way."""
+    raw = dumps(traces[scenario_id])
+    fast = loads(raw)
+    slow = fileformat.from_json_dict(json.loads(raw))
+    _assert_same_trace(fast, slow)
+    for column in ("awaiting", *SPAN_COLUMNS):
+        assert np.array_equal(getattr(fast.spans, column), getattr(slow.spans, column)), column
+    assert fast.suspensions == slow.suspensions
 
 
 def test_round_trip_keeps_what_each_scenario_is_about(traces: dict[str, Trace]) -> None:
@@ -289,6 +305,12 @@ def _no_such_waker(doc: Doc) -> str:
     return f"spans[{i}].woken_by.task: names no task"
 
 
+def _negative_waker(doc: Doc) -> str:
+    i = _index(doc, lambda s: s["woken_by"] is not None and s["woken_by"]["task"] is not None)
+    doc["spans"][i]["woken_by"]["task"] = -5
+    return f"spans[{i}].woken_by.task: names no task"
+
+
 def _gap(doc: Doc) -> str:
     i = _followed(doc, "suspended")
     span = doc["spans"][i]
@@ -367,6 +389,8 @@ MALFORMED: dict[str, Callable[[Doc], str]] = {
     "unknown woken_by kind": _wake_kind,
     "span names a task that does not exist": _no_such_task,
     "woken_by names a task that does not exist": _no_such_waker,
+    "woken_by names a negative task": _negative_waker,
+    "span task is a bool": _break_span("task", True, _any_span),
     "span not an object": _set(("spans", 0), ["ready", 0.0, 1.0], "spans[0]: must be an object"),
     "gap in a task's tiling": _gap,
     "overlapping spans": _overlap,
@@ -710,3 +734,9 @@ def test_the_example_in_the_docs_is_a_valid_trace() -> None:
     trace = loads(blocks[0])
     assert [t.name for t in trace.tasks] == ["Task-1", "worker-1", "worker-2"]
     assert trace.meta["params"] == {"workers": 2, "limit": 1, "work": 1.0}
+
+
+def test_the_typed_records_spell_the_schemas_names() -> None:
+    """The fast path's Literal types repeat the schema's names; they must agree."""
+    assert typing.get_args(fileformat._StateName) == schema.STATE_NAMES
+    assert typing.get_args(fileformat._WakeName) == schema.WAKE_NAMES
