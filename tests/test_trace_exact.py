@@ -1518,6 +1518,53 @@ def test_wake_by_untraced_task_is_not_attributed_to_a_traced_task() -> None:
     assert waiter_shape[3] == ready("callback")
 
 
+async def victim_of_call_soon() -> str:
+    try:
+        await asyncio.sleep(10)  # AWAIT-SITE-VICTIM
+    except asyncio.CancelledError:
+        return "cancelled at its await"
+    return "slept"
+
+
+async def call_soon_task_methods() -> str:
+    victim = asyncio.create_task(victim_of_call_soon(), name="victim")
+    await asyncio.sleep(0.5)  # AWAIT-SITE-BEFORE-CANCEL
+    loop = asyncio.get_running_loop()
+    loop.call_soon(victim.get_name)  # a task's method, scheduled: not a step of it
+    loop.call_soon(victim.cancel)
+    return await victim  # AWAIT-SITE-AWAIT-VICTIM
+
+
+@pytest.mark.parametrize("task_class", ["C", "Python"])
+def test_a_tasks_own_methods_scheduled_by_the_program_are_not_its_steps(task_class: str) -> None:
+    """`loop.call_soon(task.cancel)` runs task.cancel as a plain callback: the task
+    stays suspended until it is woken (by a cancel its creator arranged)."""
+
+    async def main() -> str:
+        if task_class == "Python":
+            loop = asyncio.get_running_loop()
+            loop.set_task_factory(
+                lambda loop, coro, **kw: asyncio.tasks._PyTask(coro, loop=loop, **kw)
+            )
+        return await call_soon_task_methods()
+
+    run = run_traced(main)
+    trace, tol = run.trace, run.tol
+    assert run.error is None and run.result == "cancelled at its await"
+    assert_tiles(trace)
+    victim = task(trace, "victim")
+    assert shape(trace, "victim") == [
+        ready("created", 0),
+        RUN,
+        susp("sleep(10.0)", site("VICTIM")),
+        ready("cancel", 0),  # the creator scheduled the cancel() call
+        RUN,
+    ]
+    suspended = of_state(trace, "victim", "suspended")[0]
+    assert suspended.end == approx(0.5, abs=tol)
+    assert victim.ended == approx(0.5, abs=tol)
+
+
 # =============================================================================================
 # 7. qasync
 # =============================================================================================

@@ -130,7 +130,7 @@ class AwaitDescriber:
                 f"wait_for(timeout={_fmt_seconds(f.f_locals.get('timeout'))})"
             ),
         }
-        self._valued = {self._pin(code): fmt for code, fmt in valued.items()}
+        self._valued = {self.pin(code): fmt for code, fmt in valued.items()}
 
     # --- hot path --------------------------------------------------------------------
     def describe(self, task: asyncio.Task[Any]) -> int:
@@ -175,12 +175,13 @@ class AwaitDescriber:
         if sid is None:
             # pin every code object in the key (so its id stays unique), then build
             for code in _chain_codes(task):
-                self._pin(code)
+                self.pin(code)
             sid = self._store.add_suspension(self._build(parts))
             self._cache[key] = sid
         return sid
 
-    def _pin(self, code: types.CodeType) -> int:
+    def pin(self, code: types.CodeType) -> int:
+        """Keep ``code`` alive, so ``id(code)`` stays a unique cache key; that id."""
         cid = id(code)
         self._codes.setdefault(cid, code)
         return cid
@@ -192,7 +193,7 @@ class AwaitDescriber:
             label = self.future_labels.get(leaf)
             if label is not None:
                 return label
-        if isinstance(leaf, asyncio.Task):
+        if isinstance(leaf, (asyncio.Task, asyncio.tasks._PyTask)):  # type: ignore[attr-defined]
             return f"Task {leaf.get_name()!r}"
         children = getattr(leaf, "_children", None)
         if children is not None:  # gather's _GatheringFuture
@@ -208,7 +209,7 @@ class AwaitDescriber:
         user = self._user_code.get(id(code))
         if user is None:
             user = is_user_file(code.co_filename)
-            self._user_code[self._pin(code)] = user
+            self._user_code[self.pin(code)] = user
         return user
 
     def _build(self, parts: list[Any]) -> Suspension:

@@ -22,9 +22,9 @@ class RealClock:
 
     kind: Final = "real"
 
-    @staticmethod
-    def time() -> float:
-        return _monotonic()
+    #: ``time.monotonic`` itself: the tracer reads it twice per step, and a Python
+    #: function around it would cost more than the read (docs/performance.md)
+    time: Final = staticmethod(_monotonic)
 
     def advance(self, seconds: float) -> None:  # pragma: no cover - never called
         raise RuntimeError("a real clock cannot skip time")

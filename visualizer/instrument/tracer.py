@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import functools
 import logging
 import sys
 import threading
@@ -77,6 +78,8 @@ _HOOKED: Final = (
 )
 
 _CANCEL_BITS: Final = ~7
+#: asyncio's C Task and its pure-Python twin (not a subclass of it)
+_TASK_TYPES: Final = (asyncio.Task, asyncio.tasks._PyTask)  # type: ignore[attr-defined]
 _LOOP_CREATE_TASK: Final = asyncio.BaseEventLoop.create_task.__code__
 #: Tasks may run their first step inside the factory (``eager_start``) from 3.12 on.
 _EAGER_TASKS: Final = sys.version_info >= (3, 12)
@@ -147,6 +150,7 @@ class Tracer:
 
     __slots__ = (
         "__weakref__",
+        "_coro_sids",
         "_describer",
         "_eager_done",
         "_failure",
@@ -180,6 +184,7 @@ class Tracer:
         self._failure: BaseException | None = None
         self._ids: dict[int, _TaskRef] = {}
         self._sites: dict[tuple[int, int], int] = {}
+        self._coro_sids: dict[int, int] = {}  #: id(code) -> string id of its qualname
         self._describer = AwaitDescriber(store)
         #: what is running now, packed like a waker: a task's step (WAKE_TASK), a
         #: timer/io/thread callback, or a callback a task scheduled (_INHERITED)
@@ -286,17 +291,19 @@ class Tracer:
     # --- registration ---------------------------------------------------------------
     def _register(self, task: asyncio.Task[Any], tid: int | None = None) -> _TaskRef:
         if tid is None:
+            # once per task: inlined (see docs/performance.md, per-task costs)
             store = self.store
             loop = task.get_loop()
             factory = (
                 self._inner_factories.get(id(loop)) if _EAGER_TASKS else loop.get_task_factory()
             )
-            tid = store.add_task(
-                self._running,
-                self.clock(),
-                store.intern(_coro_name(task)),
-                self._creation_site(factory is not None),
-            )
+            waker = self._waker
+            tid = len(store.task_parent)
+            store.task_parent.append((waker >> 3) - 1 if waker & 7 == schema.WAKE_TASK else NO_TASK)
+            store.task_created.append(self.clock())
+            store.task_coro.append(self._coro_sid(task.get_coro()))
+            store.task_site.append(self._creation_site(factory is not None))
+            store.task_name.append(-1)
         # No weakref callback (a Python call at every task's death): call_soon checks
         # ref() is owner, so an entry left by a task that died pending is never
         # mistaken for a new object at the same address.
@@ -306,6 +313,17 @@ class Tracer:
         ref.key = id(task)
         self._ids[ref.key] = ref
         return ref
+
+    def _coro_sid(self, coro: Any) -> int:
+        """String id of a coroutine's qualname, cached per code object (pinned)."""
+        code = getattr(coro, "cr_code", None)
+        if code is None:
+            return self.store.intern(_coro_name_of(coro))
+        sid = self._coro_sids.get(id(code))
+        if sid is None:
+            self._describer.pin(code)
+            sid = self._coro_sids[id(code)] = self.store.intern(_coro_name_of(coro))
+        return sid
 
     def _creation_site(self, program_factory: bool = False) -> int:
         """String id of the innermost user-code frame creating a task now (or -1).
@@ -360,7 +378,7 @@ class Tracer:
         step_task, step_start = store.step_task, store.step_start
         step_dur, step_code = store.step_dur, store.step_code
         wake_task, wake_t, wake_waker = store.wake_task, store.wake_t, store.wake_waker
-        Task = asyncio.Task
+        Task = _TASK_TYPES
         orig_call_soon = loop.call_soon
         orig_call_at = loop.call_at
         orig_call_later = loop.call_later
@@ -416,15 +434,33 @@ class Tracer:
         # On asyncio's own loops the hook builds the Handle itself, as a subclass
         # whose _run times the step: no wrapper callable, no extra frame, and the
         # handle's callback stays the task's own (asyncio's debug output unchanged).
-        step_handle, waker_handle = _handle_classes(tracer, clock)
+        classes = _handle_classes(tracer, clock)
+        if classes is None:  # pragma: no cover - a future asyncio: wrap callbacks instead
+            ready_append = None
+            classes = (None, None)
+        step_handle: Any
+        waker_handle: Any
+        step_handle, waker_handle = classes
 
         def run_step_named(task: Any, ref: _TaskRef, callback: Any, *args: Any) -> Any:
             """run_step bound to the task, so asyncio's debug messages name the task."""
             return run_step(ref, callback, *args)
 
+        step_type, wakeup_type, wakeup_name, task_funcs = _task_callbacks()
+
         def call_soon(callback: Any, *args: Any, context: Any = None) -> Any:
-            owner: Any = getattr(callback, "__self__", None)
-            ref = ids.get(id(owner))
+            # A task's own step or wakeup, or any other callback?  (A bound method of a
+            # task the program schedules, `call_soon(task.cancel)`, is not a step.)
+            callback_type = type(callback)
+            if (
+                callback_type is step_type
+                or (callback_type is wakeup_type and callback.__name__ == wakeup_name)
+                or (callback_type is MethodType and callback.__func__ in task_funcs)
+            ):
+                owner: Any = callback.__self__
+                ref = ids.get(id(owner))
+            else:
+                owner = ref = None
             try:
                 if ref is None or ref() is not owner:
                     if not tracer.enabled:
@@ -586,7 +622,7 @@ class Tracer:
         return task_factory
 
     def _after_create(self, task: Any, tid: int, t0: float, t1: float) -> None:
-        if not isinstance(task, asyncio.Task):
+        if not isinstance(task, _TASK_TYPES):
             return
         ref = self._ids.get(id(task))
         if ref is None or ref() is not task:
@@ -657,19 +693,104 @@ class Tracer:
                 store.task_name[ref.tid] = store.intern(task.get_name())
 
 
-def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, Any]:
+@functools.cache
+def _task_callbacks() -> tuple[type, type, str, frozenset[Any]]:
+    """How a Task schedules its own steps and wakeups with ``loop.call_soon``.
+
+    Found by watching real tasks (C and pure-Python) on a scratch loop, not by
+    names that differ between versions: on 3.11-3.13 the C Task passes a
+    ``TaskStepMethWrapper`` for a step and a builtin method ``task_wakeup`` for a
+    wakeup; the Python Task passes its bound ``__step`` / ``__wakeup``.
+    Returns (step wrapper type, wakeup type, wakeup name, Python Task functions).
+    """
+    seen: list[tuple[Any, tuple[Any, ...], Any]] = []
+    loop = asyncio.SelectorEventLoop()
+    real_call_soon = loop.call_soon
+
+    def watch(callback: Any, *args: Any, context: Any = None) -> Any:
+        seen.append((callback, args, getattr(callback, "__self__", None)))
+        return real_call_soon(callback, *args, context=context)
+
+    loop.call_soon = watch  # type: ignore[method-assign,assignment]
+    tasks = []
+    try:
+        for task_class in (asyncio.Task, asyncio.tasks._PyTask):  # type: ignore[attr-defined]
+            future = loop.create_future()
+            task = task_class(_await(future), loop=loop)
+            tasks.append(task)
+            loop.run_until_complete(asyncio.sleep(0))
+            future.set_result(None)
+            loop.run_until_complete(task)
+    finally:
+        loop.close()
+    own = [(callback, args) for callback, args, owner in seen if any(owner is t for t in tasks)]
+    c_step = next(cb for cb, args in own if not args and type(cb) is not MethodType)
+    c_wakeup = next(cb for cb, args in own if args and type(cb) is not MethodType)
+    py_funcs = frozenset(cb.__func__ for cb, _ in own if type(cb) is MethodType)
+    return type(c_step), type(c_wakeup), c_wakeup.__name__, py_funcs
+
+
+async def _await(future: asyncio.Future[Any]) -> None:
+    await future
+
+
+#: the slots asyncio's Handle.__init__ sets (3.11-3.14); see _handle_classes
+_HANDLE_SLOTS: Final = frozenset(
+    ("_callback", "_args", "_cancelled", "_loop", "_source_traceback", "_repr", "_context")
+)
+
+
+class _QuickHandle(asyncio.Handle):
+    """asyncio's Handle, made the way Handle.__init__ makes it outside debug mode
+    (the hooks send debug-mode loops the other way), without its debug check."""
+
+    __slots__ = ()
+
+    def __init__(self, callback: Any, args: Any, loop: Any, context: Any) -> None:
+        self._context = context if context is not None else contextvars.copy_context()
+        self._loop = loop
+        self._callback = callback
+        self._args = args
+        self._cancelled = False
+        self._repr = None
+        self._source_traceback = None
+
+
+class _Raiser:
+    """A stand-in context whose ``run`` re-raises: lets asyncio's own ``Handle._run``
+    report an exception our inlined step already caught, exactly as it would have."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+    def run(self, *_: Any) -> None:
+        raise self.exc
+
+
+def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, Any] | None:
     """Handle subclasses whose ``_run`` records what runs (made per install: closures).
 
-    ``_run`` calls asyncio's own ``Handle._run`` (so errors reach the loop's
-    exception handler exactly as they would) with the tracer's bookkeeping around it.
+    Only for stock loops outside debug mode (the hook checks): their ``__init__``
+    sets asyncio's slots directly, skipping the debug-mode check Handle.__init__
+    makes, and StepHandle runs the step itself instead of through Handle._run,
+    one Python call less on every step.  (None if asyncio's Handle has other
+    slots than the ones known here: then the hooks wrap callbacks instead.)  An
+    exception from a step (Task.__step catches everything, so only a broken
+    asyncio raises) is still reported by asyncio's own Handle._run, so the
+    message is the loop's on every version.
     """
     handle_run = asyncio.Handle._run
+    handle_slots = set(asyncio.Handle.__slots__) - {"__weakref__"}
+    if handle_slots != _HANDLE_SLOTS:  # pragma: no cover - a future asyncio
+        return None
     store = tracer.store
     describe = tracer._describer.describe
     step_task, step_start = store.step_task, store.step_start
     step_dur, step_code = store.step_dur, store.step_code
 
-    class StepHandle(asyncio.Handle):
+    class StepHandle(_QuickHandle):
         """A traced task's step or wakeup."""
 
         __slots__ = ("_ref",)
@@ -684,7 +805,15 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
             tracer._waker = ref.code
             t0 = clock()
             try:
-                handle_run(self)  # asyncio's own: the same error reporting, on every version
+                self._context.run(self._callback, *self._args)
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                context, self._context = self._context, _Raiser(exc)
+                try:
+                    handle_run(self)  # asyncio reports it, as it would have
+                finally:
+                    self._context = context
             finally:
                 t1 = clock()
                 tracer._waker = prev_waker
@@ -707,7 +836,7 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
                     tracer._fail(exc)
             return None
 
-    class WakerHandle(asyncio.Handle):
+    class WakerHandle(_QuickHandle):
         """A plain callback scheduled from a traced step: it wakes tasks on its behalf."""
 
         __slots__ = ("_waker",)
@@ -725,7 +854,7 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
                 t1 = clock()
                 tracer._waker = prev_waker
                 if t1 - t0 >= tracer.slow_callback_duration:
-                    tracer._blocked(NO_TASK, t0, t1, func_name(self._callback))  # type: ignore[attr-defined]
+                    tracer._blocked(NO_TASK, t0, t1, func_name(self._callback))
             return None
 
     # A program (or asyncio's reprs: "<Handle ...>") sees asyncio's own name.
