@@ -686,6 +686,54 @@ def test_record_passes_argv_exit_code_and_stdout_through(
     assert "sleep(0.01)" in labels
 
 
+ARGV_SCRIPT = """\
+import asyncio
+import sys
+
+
+async def main() -> None:
+    await asyncio.sleep(0.01)
+    print(sys.argv[1:])
+
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize(
+    ("words", "script_sees", "trace_written"),
+    [
+        # the issue's form: options after the script, the script's arguments after --
+        (["SCRIPT", "--clock", "virtual", "--trace", "OUT", "--", "a", "--b"], ["a", "--b"], True),
+        (["--trace", "OUT", "SCRIPT", "a", "--b"], ["a", "--b"], True),
+        (["SCRIPT", "a", "--trace", "OUT", "--b"], ["a", "--b"], True),
+        # after --, even asyncviz's own option names are the script's
+        (["SCRIPT", "--", "--trace", "OUT"], ["--trace", "OUT"], False),
+        (["--clock", "virtual", "--", "SCRIPT", "--trace", "OUT"], ["--trace", "OUT"], False),
+        (["SCRIPT", "x", "--", "a", "--", "b"], ["x", "a", "--", "b"], False),
+    ],
+)
+def test_record_reads_its_options_before_and_after_the_script(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    words: list[str],
+    script_sees: list[str],
+    trace_written: bool,
+) -> None:
+    script = tmp_path / "argv.py"
+    script.write_text(ARGV_SCRIPT, encoding="utf-8")
+    out = tmp_path / "out.json"
+    argv = [{"SCRIPT": str(script), "OUT": str(out)}.get(w, w) for w in words]
+
+    assert main(["record", *argv]) == 0
+
+    script_out = capsys.readouterr().out
+    assert script_out == f"{[str(out) if w == 'OUT' else w for w in script_sees]}\n"
+    assert out.exists() == trace_written
+    if trace_written:
+        assert load(out).tasks[0].coro == "main"
+
+
 ASYNCGEN_SCRIPT = """\
 import asyncio
 

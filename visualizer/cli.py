@@ -13,11 +13,40 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Final
 
 from visualizer.model.summary import format_summary
 from visualizer.session.runner import RunResult, record_script, run_scenario
 from visualizer.session.scenarios import ScenarioError, bind_params, discover, find
 from visualizer.trace.fileformat import save
+
+
+def _trace_options(p: argparse.ArgumentParser, default_clock: str | None) -> None:
+    """The options of ``run`` and ``record``.  ``default_clock=None``: no defaults (the
+    parser that reads the options given after ``record``'s script)."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if default_clock is None else value
+
+    p.add_argument(
+        "--clock",
+        choices=("virtual", "real"),
+        default=default(default_clock),
+        help=f"virtual skips idle waits; real is wall time (default: {default_clock})",
+    )
+    p.add_argument(
+        "--trace", type=Path, default=default(None), metavar="OUT.json", help="write the trace file"
+    )
+    p.add_argument(
+        "--summary", action="store_true", default=default(False), help="print a per-task table"
+    )
+    p.add_argument(
+        "--slow",
+        type=float,
+        default=default(0.1),
+        metavar="SECONDS",
+        help="report steps/callbacks that hold the loop this long (default 0.1)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,23 +70,6 @@ def _parser() -> argparse.ArgumentParser:
     p_list.add_argument("--json", action="store_true", help="machine-readable output")
     scenario_dirs(p_list)
 
-    def trace_options(p: argparse.ArgumentParser, default_clock: str) -> None:
-        p.add_argument(
-            "--clock",
-            choices=("virtual", "real"),
-            default=default_clock,
-            help=f"virtual skips idle waits; real is wall time (default: {default_clock})",
-        )
-        p.add_argument("--trace", type=Path, metavar="OUT.json", help="write the trace file")
-        p.add_argument("--summary", action="store_true", help="print a per-task table")
-        p.add_argument(
-            "--slow",
-            type=float,
-            default=0.1,
-            metavar="SECONDS",
-            help="report steps/callbacks that hold the loop this long (default 0.1)",
-        )
-
     p_run = sub.add_parser("run", help="run a scenario, traced")
     p_run.add_argument("scenario", help="a scenario id (see `asyncviz list`) or a .py path")
     p_run.add_argument(
@@ -67,18 +79,36 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="set a scenario parameter (repeatable)",
     )
-    trace_options(p_run, "virtual")
+    _trace_options(p_run, "virtual")
     scenario_dirs(p_run)
 
     p_rec = sub.add_parser("record", help="run any asyncio script, traced")
     p_rec.add_argument("script", type=Path, help="the script, run as `python SCRIPT ARGS...`")
-    p_rec.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script (after --)")
-    trace_options(p_rec, "real")
+    p_rec.add_argument(
+        "args",
+        nargs=argparse.REMAINDER,
+        help="options above, then the script's arguments; after -- everything is the script's",
+    )
+    _trace_options(p_rec, "real")
     return parser
 
 
+#: stands in for ``record``'s first ``--`` while argparse reads the line: argparse drops a
+#: ``--`` that directly follows a positional, and then ``record app.py -- --trace x``
+#: could not be told from ``record app.py --trace x``
+_SCRIPT_ARGS_MARK: Final = "\0--"  # not "-...": argparse would read that as an option
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["record"] and "--" in words:
+        words[words.index("--")] = _SCRIPT_ARGS_MARK
+    args = _parser().parse_args(words)
+    if args.command == "record" and str(args.script) == _SCRIPT_ARGS_MARK:
+        # `record [OPTIONS] -- SCRIPT ARGS...`: the script is the first word after --
+        if not args.args:
+            _parser().error("record: the script to run is missing")
+        args.script, args.args = Path(args.args[0]), [_SCRIPT_ARGS_MARK, *args.args[1:]]
     if args.command is None:
         _parser().print_help()
         print("\nThe GUI is coming (issue 3); for now use the commands above.", file=sys.stderr)
@@ -128,9 +158,7 @@ def _record(args: argparse.Namespace) -> int:
     if not script.is_file():
         print(f"asyncviz: {script}: no such file", file=sys.stderr)
         return 2
-    script_args = list(args.args)
-    if script_args[:1] == ["--"]:
-        script_args = script_args[1:]
+    script_args = _script_args(args)
     result = record_script(
         script,
         script_args,
@@ -139,6 +167,21 @@ def _record(args: argparse.Namespace) -> int:
         on_exception=lambda exc: traceback.print_exception(exc),
     )
     return _finish(args, result)
+
+
+def _script_args(args: argparse.Namespace) -> list[str]:
+    """``record SCRIPT [OPTIONS] [ARGS...] [-- ARGS...]``: after the script, asyncviz's own
+    options are still read (``record app.py --trace out.json``); every other word is
+    the script's, in order, and everything after ``--`` is the script's untouched."""
+    rest = list(args.args)
+    after: list[str] = []
+    if _SCRIPT_ARGS_MARK in rest:
+        cut = rest.index(_SCRIPT_ARGS_MARK)
+        rest, after = rest[:cut], rest[cut + 1 :]
+    ours = argparse.ArgumentParser(prog="asyncviz record SCRIPT", allow_abbrev=False)
+    _trace_options(ours, None)
+    _, theirs = ours.parse_known_args(rest, namespace=args)
+    return theirs + after
 
 
 def _finish(args: argparse.Namespace, result: RunResult) -> int:
