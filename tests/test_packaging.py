@@ -1,0 +1,73 @@
+"""The wheel carries the built-in scenarios: `pip install .` (not editable), then
+`asyncviz list` shows them.
+
+The wheel is built from a copy of the project's files with pip (build isolation, as a
+user's `pip install .` does), unpacked, and asked for its scenarios from a folder that
+is not the repository, with the unpacked wheel first on the path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILTIN = sorted(p.stem for p in (ROOT / "scenarios").glob("*.py") if not p.stem.startswith("_"))
+
+
+@pytest.fixture(scope="module")
+def unpacked_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in ("visualizer", "scenarios"):
+        shutil.copytree(
+            ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work), str(source)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = work.glob("asyncio_visualizer-*.whl")
+    site = work / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    return site
+
+
+def test_the_wheel_ships_every_builtin_scenario(unpacked_wheel: Path) -> None:
+    shipped = sorted(p.stem for p in (unpacked_wheel / "visualizer/builtin_scenarios").glob("*.py"))
+    assert shipped == BUILTIN
+
+
+def test_asyncviz_list_from_the_installed_wheel_shows_them(
+    unpacked_wheel: Path, tmp_path: Path
+) -> None:
+    env = {**os.environ, "PYTHONPATH": str(unpacked_wheel)}
+    env.pop("ASYNCVIZ_SCENARIOS", None)
+    listed = subprocess.run(
+        [sys.executable, "-m", "visualizer", "list", "--json"],
+        cwd=tmp_path,  # not the repository: its scenarios/ folder is out of reach
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    scenarios = json.loads(listed.stdout)
+    assert sorted(s["id"] for s in scenarios) == BUILTIN
+    for scenario in scenarios:
+        path = Path(scenario["path"])
+        assert path.is_relative_to(unpacked_wheel), path  # the wheel's copy, not the repo's
+        assert scenario["title"]
