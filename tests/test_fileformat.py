@@ -13,6 +13,7 @@ import gzip
 import itertools
 import json
 import pickle
+import subprocess
 import sys
 import textwrap
 import typing
@@ -732,6 +733,39 @@ def test_record_reads_its_options_before_and_after_the_script(
     assert out.exists() == trace_written
     if trace_written:
         assert load(out).tasks[0].coro == "main"
+
+
+NAMES_SCRIPT = """\
+import asyncio
+
+
+async def child() -> str:
+    return asyncio.current_task().get_name()
+
+
+async def main() -> None:
+    print(asyncio.current_task().get_name(), await asyncio.create_task(child()))
+
+
+asyncio.run(main())
+"""
+
+
+def test_record_leaves_the_programs_task_names_alone(tmp_path: Path) -> None:
+    """In a fresh process (the tracer's one-time set-up runs there): asyncio numbers
+    unnamed tasks from a global counter, and tracing must not take numbers from it."""
+    script = tmp_path / "names.py"
+    script.write_text(NAMES_SCRIPT, encoding="utf-8")
+
+    def stdout(*command: str) -> str:
+        done = subprocess.run(
+            [sys.executable, *command], capture_output=True, text=True, check=True, cwd=tmp_path
+        )
+        return done.stdout
+
+    plain = stdout(str(script))
+    assert plain == "Task-1 Task-2\n"
+    assert stdout("-m", "visualizer", "record", str(script)) == plain
 
 
 ASYNCGEN_SCRIPT = """\

@@ -716,11 +716,13 @@ def _task_callbacks() -> tuple[type, type, str, frozenset[Any]]:
     try:
         for task_class in (asyncio.Task, asyncio.tasks._PyTask):  # type: ignore[attr-defined]
             future = loop.create_future()
-            task = task_class(_await(future), loop=loop)
+            # named: an unnamed task would take a number from asyncio's "Task-N"
+            # counter, and the program's own tasks would be named differently
+            task = task_class(_await(future), loop=loop, name="asyncviz-probe")
             tasks.append(task)
-            loop.run_until_complete(asyncio.sleep(0))
-            future.set_result(None)
-            loop.run_until_complete(task)
+            _one_iteration(loop)  # the first step: suspends on the future
+            future.set_result(None)  # schedules the wakeup
+            _one_iteration(loop)  # the wakeup: the task ends
     finally:
         loop.close()
     own = [(callback, args) for callback, args, owner in seen if any(owner is t for t in tasks)]
@@ -732,6 +734,12 @@ def _task_callbacks() -> tuple[type, type, str, frozenset[Any]]:
 
 async def _await(future: asyncio.Future[Any]) -> None:
     await future
+
+
+def _one_iteration(loop: asyncio.AbstractEventLoop) -> None:
+    """Run what is ready now, once, without making a task (``run_until_complete`` would)."""
+    loop.call_soon(loop.stop)
+    loop.run_forever()
 
 
 #: the slots asyncio's Handle.__init__ sets (3.11-3.14); see _handle_classes
