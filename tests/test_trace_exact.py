@@ -1565,6 +1565,57 @@ def test_a_tasks_own_methods_scheduled_by_the_program_are_not_its_steps(task_cla
     assert victim.ended == approx(0.5, abs=tol)
 
 
+async def rct_job() -> int:
+    await asyncio.sleep(0.1)  # AWAIT-SITE-RCT-JOB
+    return 5
+
+
+async def rct_main() -> int:
+    loop = asyncio.get_running_loop()
+    handed: dict[str, Any] = {}
+
+    def program_thread() -> None:
+        time.sleep(0.02)
+        handed["future"] = asyncio.run_coroutine_threadsafe(rct_job(), loop)
+
+    thread = threading.Thread(target=program_thread)
+    thread.start()
+    await asyncio.sleep(0.05)  # AWAIT-SITE-RCT-SLEEP
+    thread.join()
+    return await asyncio.wrap_future(handed["future"])  # AWAIT-SITE-RCT-WRAP
+
+
+def test_run_coroutine_threadsafe_from_a_program_thread() -> None:
+    """The task a program thread hands the loop is the program's (that thread's context
+    is empty, not the run's); the awaiter of its result is woken by that task, whose
+    step completes the future (through call_soon_threadsafe, on the loop's thread)."""
+    run = run_traced(rct_main)
+    trace, tol = run.trace, run.tol
+    assert run.error is None and run.result == 5
+    assert_tiles(trace)
+    main, job = trace.tasks
+    assert (job.coro, job.parent) == ("rct_job", None)
+    assert job.created == approx(0.02, abs=tol)
+    assert shape(trace, job.id) == [
+        ready("created"),  # made by a loop callback, not by a task
+        RUN,
+        susp("sleep(0.1)", site("RCT-JOB")),
+        ready("timer"),
+        RUN,
+    ]
+    assert shape(trace, main.id) == [
+        ready("created"),
+        RUN,
+        susp("sleep(0.05)", site("RCT-SLEEP")),
+        ready("timer"),
+        RUN,
+        susp("Future", site("RCT-WRAP")),
+        ready("task", job.id),
+        RUN,
+    ]
+    assert main.ended == approx(job.ended, abs=tol)
+
+
 # =============================================================================================
 # 7. qasync
 # =============================================================================================

@@ -160,6 +160,7 @@ class Tracer:
         "_pending",
         "_room",
         "_sites",
+        "_threads_before",
         "_waker",
         "clock",
         "enabled",
@@ -194,6 +195,8 @@ class Tracer:
         self._installed: dict[int, tuple[asyncio.AbstractEventLoop, dict[str, Any]]] = {}
         self._inner_factories: dict[int, Any] = {}
         self._eager_done: list[tuple[Any, int]] = []  #: finished eagerly, name not read yet
+        #: threads alive before the run (a GUI's, a test runner's): not the program's
+        self._threads_before: frozenset[threading.Thread] = frozenset(threading.enumerate())
 
     # --- which tasks belong to the run --------------------------------------------
     def bind_current_context(self) -> contextvars.Token[object]:
@@ -534,7 +537,17 @@ class Tracer:
         def call_soon_threadsafe(callback: Any, *args: Any, context: Any = None) -> Any:
             # runs in another thread: its context is not the run's, so always wrap
             if tracer.enabled and type(callback) is not _KindCallback:
+                if getattr(loop, "_thread_id", None) == threading.get_ident():
+                    # called on the loop's own thread, inside a step or a callback (a
+                    # concurrent future completed there): the same as call_soon
+                    callback = _KindCallback(callback, _inherit(tracer._waker), tracer)
+                    return orig_threadsafe(callback, *args, context=context)
                 callback = _KindCallback(callback, thread_waker, tracer)
+                if context is None and threading.current_thread() not in tracer._threads_before:
+                    # A thread the program started (its context is empty, not a copy of
+                    # the run's): what it hands the loop is the program's, e.g. the task
+                    # run_coroutine_threadsafe makes.
+                    context = tracer.new_context()
             return orig_threadsafe(callback, *args, context=context)
 
         def add_reader(fd: Any, callback: Any, *args: Any) -> Any:
