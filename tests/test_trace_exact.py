@@ -1059,6 +1059,39 @@ def test_async_for_site_is_inside_the_generator() -> None:
     assert shape(trace, main.id) == [ready("created"), RUN, *nap, *nap]
 
 
+async def agen_with_cleanup() -> AsyncIterator[int]:
+    try:
+        for i in range(5):
+            await asyncio.sleep(0.1)  # AWAIT-SITE-AGEN-STEP
+            yield i
+    finally:
+        await asyncio.sleep(0.05)  # AWAIT-SITE-AGEN-CLEANUP
+
+
+async def agen_aclose_main() -> list[int]:
+    got = []
+    ticks = agen_with_cleanup()
+    async for i in ticks:
+        got.append(i)
+        if i == 1:
+            break
+    await ticks.aclose()
+    return got
+
+
+def test_aclose_site_and_label_are_inside_the_generator() -> None:
+    """`await agen.aclose()` runs the generator's `finally`: what it awaits there is the
+    label, its line the site (not an unnamed Future)."""
+    run = run_traced(agen_aclose_main)
+    assert run.result == [0, 1]
+    trace, tol = run.trace, run.tol
+    (main,) = trace.tasks
+    nap = [susp("sleep(0.1)", site("AGEN-STEP")), ready("timer"), RUN]
+    cleanup = [susp("sleep(0.05)", site("AGEN-CLEANUP")), ready("timer"), RUN]
+    assert shape(trace, main.id) == [ready("created"), RUN, *nap, *nap, *cleanup]
+    assert main.ended == approx(0.25, abs=tol)
+
+
 async def shield_inner() -> int:
     await asyncio.sleep(0.2)  # AWAIT-SITE-SHIELD-INNER
     return 3

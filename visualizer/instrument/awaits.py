@@ -39,15 +39,18 @@ async def _agen_probe_fn() -> Any:  # pragma: no cover - only its type is used
     yield None
 
 
-def _asend_type() -> type[Any]:
+def _agen_awaitable_types() -> tuple[type[Any], type[Any]]:
+    """The types of ``agen.asend()`` (what ``async for`` awaits) and ``agen.aclose()`` /
+    ``athrow()``: both hide the generator whose frame is awaiting."""
     agen = _agen_probe_fn()
-    asend = agen.asend(None)
-    kind = type(asend)
+    asend, athrow = agen.asend(None), agen.aclose()
+    kinds = type(asend), type(athrow)
     asend.close()
-    return kind
+    athrow.close()
+    return kinds
 
 
-_AsendType = _asend_type()
+_AsendType, _AthrowType = _agen_awaitable_types()
 
 
 _OURS = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -154,7 +157,7 @@ class AwaitDescriber:
             elif kind is _GeneratorType:
                 frame = obj.gi_frame
                 obj = obj.gi_yieldfrom
-            elif kind is _AsendType:
+            elif kind is _AsendType or kind is _AthrowType:
                 frame, obj = _asend_frame(obj)
             else:
                 break
@@ -264,8 +267,8 @@ class AwaitDescriber:
 
 
 def _asend_frame(asend: Any) -> tuple[types.FrameType | None, Any]:
-    """`async for` awaits the generator's asend object, which hides the generator;
-    gc knows what it refers to."""
+    """`async for` awaits the generator's asend object (``aclose()`` an athrow object),
+    which hides the generator; gc knows what it refers to."""
     for ref in gc.get_referents(asend):
         if isinstance(ref, types.AsyncGeneratorType):
             return ref.ag_frame, ref.ag_await
@@ -282,7 +285,7 @@ def _chain_codes(task: Any) -> list[types.CodeType]:
             frame, obj = obj.cr_frame, obj.cr_await
         elif kind is _GeneratorType:
             frame, obj = obj.gi_frame, obj.gi_yieldfrom
-        elif kind is _AsendType:
+        elif kind is _AsendType or kind is _AthrowType:
             frame, obj = _asend_frame(obj)
         else:
             break
