@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
