@@ -1093,6 +1093,39 @@ def test_aclose_site_and_label_are_inside_the_generator() -> None:
     assert main.ended == approx(0.25, abs=tol)
 
 
+async def abandoned_ticks() -> AsyncIterator[int]:
+    try:
+        for i in range(5):
+            yield i
+            await asyncio.sleep(0.1)
+    finally:
+        await asyncio.sleep(0.05)  # AWAIT-SITE-ABANDONED-CLEANUP
+
+
+async def abandon_main() -> None:
+    async for i in abandoned_ticks():
+        if i == 1:
+            break  # the generator is dropped here: asyncio closes it in a task of its own
+    await asyncio.sleep(0.3)
+
+
+def test_the_task_closing_an_abandoned_generator() -> None:
+    run = run_traced(abandon_main)
+    assert run.error is None
+    trace, tol = run.trace, run.tol
+    main, closer = trace.tasks
+    assert closer.coro == "abandoned_ticks.aclose"
+    assert (closer.parent, closer.created_at) == (None, None)  # asyncio made it, in a callback
+    assert closer.created == approx(0.1, abs=tol)
+    assert shape(trace, closer.id) == [
+        ready("created"),
+        RUN,
+        susp("sleep(0.05)", site("ABANDONED-CLEANUP")),
+        ready("timer"),
+        RUN,
+    ]
+
+
 async def shield_inner() -> int:
     await asyncio.sleep(0.2)  # AWAIT-SITE-SHIELD-INNER
     return 3

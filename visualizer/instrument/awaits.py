@@ -266,13 +266,21 @@ class AwaitDescriber:
         return qualname
 
 
+def generator_of(awaitable: Any) -> types.AsyncGeneratorType[Any, Any] | None:
+    """The async generator behind an ``asend()`` / ``athrow()`` / ``aclose()`` object."""
+    if type(awaitable) is not _AsendType and type(awaitable) is not _AthrowType:
+        return None
+    for ref in gc.get_referents(awaitable):
+        if isinstance(ref, types.AsyncGeneratorType):
+            return ref
+    return None
+
+
 def _asend_frame(asend: Any) -> tuple[types.FrameType | None, Any]:
     """`async for` awaits the generator's asend object (``aclose()`` an athrow object),
     which hides the generator; gc knows what it refers to."""
-    for ref in gc.get_referents(asend):
-        if isinstance(ref, types.AsyncGeneratorType):
-            return ref.ag_frame, ref.ag_await
-    return None, None
+    agen = generator_of(asend)
+    return (agen.ag_frame, agen.ag_await) if agen is not None else (None, None)
 
 
 def _chain_codes(task: Any) -> list[types.CodeType]:

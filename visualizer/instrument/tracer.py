@@ -43,7 +43,13 @@ from collections.abc import Callable
 from types import CoroutineType, FrameType, MethodType
 from typing import Any, Final
 
-from visualizer.instrument.awaits import AwaitDescriber, executor_label, func_name, line_of
+from visualizer.instrument.awaits import (
+    AwaitDescriber,
+    executor_label,
+    func_name,
+    generator_of,
+    line_of,
+)
 from visualizer.trace import schema
 from visualizer.trace.schema import (
     CALLBACK_WAKER,
@@ -81,6 +87,7 @@ _CANCEL_BITS: Final = ~7
 #: asyncio's C Task and its pure-Python twin (not a subclass of it)
 _TASK_TYPES: Final = (asyncio.Task, asyncio.tasks._PyTask)  # type: ignore[attr-defined]
 _LOOP_CREATE_TASK: Final = asyncio.BaseEventLoop.create_task.__code__
+_HANDLE_RUN_CODE: Final = asyncio.Handle._run.__code__
 #: Tasks may run their first step inside the factory (``eager_start``) from 3.12 on.
 _EAGER_TASKS: Final = sys.version_info >= (3, 12)
 #: ... and from 3.14 on without a task factory (``create_task(eager_start=True)``).
@@ -152,6 +159,7 @@ class Tracer:
         "__weakref__",
         "_coro_sids",
         "_describer",
+        "_dispatch_codes",
         "_eager_done",
         "_failure",
         "_ids",
@@ -186,6 +194,8 @@ class Tracer:
         self._ids: dict[int, _TaskRef] = {}
         self._sites: dict[tuple[int, int], int] = {}
         self._coro_sids: dict[int, int] = {}  #: id(code) -> string id of its qualname
+        #: ids of the code that runs loop callbacks (asyncio's and our Handle._run ...)
+        self._dispatch_codes: frozenset[int] = frozenset({id(_HANDLE_RUN_CODE)})
         self._describer = AwaitDescriber(store)
         #: what is running now, packed like a waker: a task's step (WAKE_TASK), a
         #: timer/io/thread callback, or a callback a task scheduled (_INHERITED)
@@ -334,9 +344,13 @@ class Tracer:
         With a task factory of the program's, the innermost user frames may be that
         factory's (inside ``loop.create_task``): then the site is the first user
         frame above ``create_task``.  Without one, the first user frame is the site
-        and the walk stops there.  Cached by ``(code, f_lasti)``.
+        and the walk stops there.  It also stops where the loop runs a callback: a task
+        a callback creates with no user code of its own (asyncio closing an abandoned
+        async generator) has no site, not the line that started the loop.  Cached by
+        ``(code, f_lasti)``.
         """
         frame: FrameType | None = sys._getframe(2)
+        dispatch = self._dispatch_codes
         known = self._describer._user_code
         is_user = self._describer._is_user
         site: FrameType | None = None
@@ -353,6 +367,8 @@ class Tracer:
                         site = site or frame
                         break  # (a second user frame: `site` was not inside a factory)
                     site = frame
+                elif id(code) in dispatch:
+                    break  # the loop running a callback: whatever is above did not create it
             frame = frame.f_back
         if site is None:
             return -1
@@ -444,6 +460,10 @@ class Tracer:
         step_handle: Any
         waker_handle: Any
         step_handle, waker_handle = classes
+        # where the loop runs callbacks: the creation-site walk stops there
+        dispatch = [cls._run for cls in classes if cls is not None]
+        dispatch += [_KindCallback.__call__, run_step]
+        tracer._dispatch_codes |= {id(func.__code__) for func in dispatch}
 
         def run_step_named(task: Any, ref: _TaskRef, callback: Any, *args: Any) -> Any:
             """run_step bound to the task, so asyncio's debug messages name the task."""
@@ -891,7 +911,13 @@ def _make_task(inner: Any, loop: Any, coro: Any, kwargs: dict[str, Any]) -> Any:
 
 
 def _coro_name_of(coro: Any) -> str:
-    return str(getattr(coro, "__qualname__", None) or type(coro).__qualname__)
+    name = getattr(coro, "__qualname__", None)
+    if name is None:
+        # asyncio closes an abandoned async generator in a task of its own, whose
+        # "coroutine" is the generator's aclose(): name the generator
+        agen = generator_of(coro)
+        name = f"{agen.__qualname__}.aclose" if agen is not None else type(coro).__qualname__
+    return str(name)
 
 
 def _coro_name(task: asyncio.Task[Any]) -> str:
