@@ -1117,6 +1117,7 @@ def test_the_task_closing_an_abandoned_generator() -> None:
     assert closer.coro == "abandoned_ticks.aclose"
     assert (closer.parent, closer.created_at) == (None, None)  # asyncio made it, in a callback
     assert closer.created == approx(0.1, abs=tol)
+    assert main.ended == approx(0.4, abs=tol)
     assert shape(trace, closer.id) == [
         ready("created"),
         RUN,
