@@ -1310,6 +1310,52 @@ def test_tracing_changes_nothing(clock: str, capsys: pytest.CaptureFixture[str])
     assert {"a", "b", "raiser", "sleeper", "tg-sleep", "tg-raise"} <= names
 
 
+async def debug_consumer(q: asyncio.Queue[int]) -> int:
+    return await q.get()  # AWAIT-SITE-DEBUG-GET
+
+
+async def debug_main() -> int:
+    q: asyncio.Queue[int] = asyncio.Queue()
+    consumer = asyncio.create_task(debug_consumer(q), name="consumer")
+    await asyncio.sleep(0.1)  # AWAIT-SITE-DEBUG-SLEEP
+    time.sleep(0.15)  # a slow step: debug mode warns about it
+    q.put_nowait(1)
+    return await consumer  # AWAIT-SITE-DEBUG-AWAIT
+
+
+def test_debug_mode_traces_the_same_and_asyncio_still_names_the_task(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """In debug mode the hooks wrap callbacks instead of building Handles; the trace is
+    the same, and asyncio's slow-step warning still names the task, not our wrapper."""
+    shapes = {}
+    for debug in (False, True):
+        rec = Recorder("virtual")
+        with (
+            caplog.at_level(logging.WARNING, logger="asyncio"),
+            asyncio.Runner(loop_factory=rec.new_loop, debug=debug) as runner,
+        ):
+            assert runner.run(debug_main(), context=rec.tracer.new_context()) == 1
+        trace = rec.finish()
+        assert_tiles(trace)
+        shapes[debug] = [shape(trace, t.id) for t in trace.tasks]
+        assert len(trace.blocked) == 1 and trace.blocked[0].task == 0
+    assert shapes[True] == shapes[False]
+    main_shape, consumer_shape = shapes[True]
+    assert main_shape[2:] == [
+        susp("sleep(0.1)", site("DEBUG-SLEEP")),
+        ready("timer"),
+        RUN,
+        susp("Task 'consumer'", site("DEBUG-AWAIT")),
+        ready("task", 1),
+        RUN,
+    ]
+    assert consumer_shape[2:4] == [susp("Queue.get", site("DEBUG-GET")), ready("task", 0)]
+    slow = [r.getMessage() for r in caplog.records if "took" in r.getMessage()]
+    assert len(slow) == 1 and slow[0].startswith("Executing <Task"), slow
+    assert "name='Task-" in slow[0] and "debug_main()" in slow[0]
+
+
 async def thread_reply_main(threads: list[threading.Thread]) -> str:
     loop = asyncio.get_running_loop()
     reply: asyncio.Future[str] = loop.create_future()
