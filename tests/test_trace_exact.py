@@ -1593,6 +1593,50 @@ def test_untraced_tasks_on_the_same_loop_never_appear() -> None:
     ]
 
 
+INSTALL_ON_A_RUNNING_LOOP = """\
+import asyncio
+from visualizer.instrument.tracer import Tracer
+from visualizer.model.spans import TraceModel
+from visualizer.trace.store import TraceStore
+
+
+async def traced_child():
+    await asyncio.sleep(0.01)
+    asyncio.get_running_loop().call_soon(asyncio.current_task().get_name)
+    await asyncio.sleep(0.01)
+
+
+async def app():  # a GUI's own task: the loop is running when the tracer goes in
+    loop = asyncio.get_running_loop()
+    tracer = Tracer(TraceStore(origin=loop.time()), loop.time)
+    tracer.install(loop)
+    await loop.create_task(traced_child(), name="child", context=tracer.new_context())
+    tracer.finish()
+    tracer.uninstall()
+    trace = TraceModel(tracer.store).snapshot()
+    print([(t.name, t.outcome) for t in trace.tasks], trace.spans.state.tolist())
+
+
+asyncio.run(app())
+"""
+
+
+def test_a_tracer_installed_on_a_running_loop_in_a_fresh_process() -> None:
+    """How the GUI will do it: its loop is running, the tracer's one-time set-up (which
+    learns how tasks schedule their own steps) must not need to run a loop itself."""
+    done = subprocess.run(
+        [sys.executable, "-c", INSTALL_ON_A_RUNNING_LOOP],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" not in done.stderr, done.stderr
+    # ready, running, suspended x2, then ready, running: the scheduled get_name is no step
+    assert done.stdout == "[('child', 'done')] [0, 1, 2, 0, 1, 2, 0, 1]\n"
+
+
 async def relay_untraced(first: asyncio.Event, second: asyncio.Event) -> None:
     await first.wait()
     second.set()  # this task, outside the run, wakes the traced waiter

@@ -469,7 +469,9 @@ class Tracer:
             """run_step bound to the task, so asyncio's debug messages name the task."""
             return run_step(ref, callback, *args)
 
-        step_type, wakeup_type, wakeup_name, task_funcs = _task_callbacks()
+        probed = _task_callbacks()
+        trust_self = probed is None
+        step_type, wakeup_type, wakeup_name, task_funcs = probed or (None, None, "", frozenset())
 
         def call_soon(callback: Any, *args: Any, context: Any = None) -> Any:
             # A task's own step or wakeup, or any other callback?  (A bound method of a
@@ -479,8 +481,9 @@ class Tracer:
                 callback_type is step_type
                 or (callback_type is wakeup_type and callback.__name__ == wakeup_name)
                 or (callback_type is MethodType and callback.__func__ in task_funcs)
+                or trust_self
             ):
-                owner: Any = callback.__self__
+                owner: Any = getattr(callback, "__self__", None)
                 ref = ids.get(id(owner))
             else:
                 owner = ref = None
@@ -727,52 +730,57 @@ class Tracer:
 
 
 @functools.cache
-def _task_callbacks() -> tuple[type, type, str, frozenset[Any]]:
+def _task_callbacks() -> tuple[type, type, str, frozenset[Any]] | None:
     """How a Task schedules its own steps and wakeups with ``loop.call_soon``.
 
-    Found by watching real tasks (C and pure-Python) on a scratch loop, not by
-    names that differ between versions: on 3.11-3.13 the C Task passes a
-    ``TaskStepMethWrapper`` for a step and a builtin method ``task_wakeup`` for a
-    wakeup; the Python Task passes its bound ``__step`` / ``__wakeup``.
-    Returns (step wrapper type, wakeup type, wakeup name, Python Task functions).
+    Found by watching a real C Task on a stand-in loop (nothing runs on a real loop,
+    so this works inside a running one), not by names that differ between versions:
+    on 3.11-3.13 a step is a ``TaskStepMethWrapper`` and a wakeup the builtin method
+    ``task_wakeup``; the pure-Python Task passes its bound ``__step`` / ``__wakeup``.
+    Returns (step wrapper type, wakeup type, wakeup name, Python Task functions), or
+    None if the probe fails on some future asyncio: then every bound method of a
+    traced task is taken for its own (the behaviour before the probe existed).
     """
-    seen: list[tuple[Any, tuple[Any, ...], Any]] = []
-    loop = asyncio.SelectorEventLoop()
-    real_call_soon = loop.call_soon
-
-    def watch(callback: Any, *args: Any, context: Any = None) -> Any:
-        seen.append((callback, args, getattr(callback, "__self__", None)))
-        return real_call_soon(callback, *args, context=context)
-
-    loop.call_soon = watch  # type: ignore[method-assign,assignment]
-    tasks = []
     try:
-        for task_class in (asyncio.Task, asyncio.tasks._PyTask):  # type: ignore[attr-defined]
-            future = loop.create_future()
-            # named: an unnamed task would take a number from asyncio's "Task-N"
-            # counter, and the program's own tasks would be named differently
-            task = task_class(_await(future), loop=loop, name="asyncviz-probe")
-            tasks.append(task)
-            _one_iteration(loop)  # the first step: suspends on the future
-            future.set_result(None)  # schedules the wakeup
-            _one_iteration(loop)  # the wakeup: the task ends
-    finally:
-        loop.close()
-    own = [(callback, args) for callback, args, owner in seen if any(owner is t for t in tasks)]
-    c_step = next(cb for cb, args in own if not args and type(cb) is not MethodType)
-    c_wakeup = next(cb for cb, args in own if args and type(cb) is not MethodType)
-    py_funcs = frozenset(cb.__func__ for cb, _ in own if type(cb) is MethodType)
-    return type(c_step), type(c_wakeup), c_wakeup.__name__, py_funcs
+        probe_loop = _ProbeLoop()
+        future: asyncio.Future[None] = asyncio.Future(loop=probe_loop)  # type: ignore[arg-type]
+        # named: an unnamed task would take a number from asyncio's "Task-N" counter,
+        # and the program's own tasks would be named differently
+        task = asyncio.Task(_await(future), loop=probe_loop, name="asyncviz-probe")  # type: ignore[arg-type]
+        ((step, _),) = probe_loop.scheduled
+        step()  # the first step: the task now waits on the future, with its wakeup
+        ((wakeup, _),) = future._callbacks
+        future.set_result(None)
+        for callback, args in probe_loop.scheduled[1:]:
+            callback(*args)  # the wakeup: the task ends
+        if not task.done():
+            raise RuntimeError("the probe task did not finish")
+        python_task = vars(asyncio.tasks._PyTask)  # type: ignore[attr-defined]
+        funcs = frozenset(python_task[name] for name in ("_Task__step", "_Task__wakeup"))
+        return type(step), type(wakeup), wakeup.__name__, funcs
+    except Exception:  # pragma: no cover - a future asyncio
+        log.warning("asyncviz: cannot tell a task's own callbacks apart", exc_info=True)
+        return None
+
+
+class _ProbeLoop:
+    """Just enough of a loop for a Task to be made and stepped by hand."""
+
+    def __init__(self) -> None:
+        self.scheduled: list[tuple[Any, tuple[Any, ...]]] = []
+
+    def get_debug(self) -> bool:
+        return False
+
+    def call_soon(self, callback: Any, *args: Any, context: Any = None) -> None:
+        self.scheduled.append((callback, args))
+
+    def call_exception_handler(self, context: dict[str, Any]) -> None:
+        pass
 
 
 async def _await(future: asyncio.Future[Any]) -> None:
     await future
-
-
-def _one_iteration(loop: asyncio.AbstractEventLoop) -> None:
-    """Run what is ready now, once, without making a task (``run_until_complete`` would)."""
-    loop.call_soon(loop.stop)
-    loop.run_forever()
 
 
 #: the slots asyncio's Handle.__init__ sets (3.11-3.14); see _handle_classes
