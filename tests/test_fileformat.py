@@ -818,6 +818,21 @@ def test_the_example_in_the_docs_is_a_valid_trace() -> None:
     assert trace.meta["params"] == {"workers": 2, "limit": 1, "work": 1.0}
 
 
+def test_numpy_values_in_a_trace_are_written_as_plain_json(
+    tmp_path: Path, traces: dict[str, Trace]
+) -> None:
+    """A trace assembled from numpy columns may carry numpy scalars (meta, a task's
+    times): they are saved as the numbers they are, and load back equal."""
+    original = traces["semaphore_workers"]
+    trace = copy.copy(original)
+    trace.meta = {**original.meta, "workers": np.int64(6), "ratio": np.float32(0.5)}
+    path = tmp_path / "numpy.json"
+    save(trace, path)
+    loaded = load(path)
+    assert loaded.meta["workers"] == 6 and loaded.meta["ratio"] == 0.5
+    _assert_same_trace(loaded, trace)
+
+
 def test_the_typed_records_spell_the_schemas_names() -> None:
     """The fast path's Literal types repeat the schema's names; they must agree."""
     assert typing.get_args(fileformat._StateName) == schema.STATE_NAMES

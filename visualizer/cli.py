@@ -193,7 +193,7 @@ def _finish(args: argparse.Namespace, result: RunResult) -> int:
     if args.trace is not None:
         try:
             save(result.trace, args.trace)
-        except OSError as exc:
+        except (OSError, TypeError, ValueError) as exc:  # (TypeError: a value JSON lacks)
             print(f"asyncviz: cannot write {args.trace}: {exc}", file=sys.stderr)
             return 2
     if args.summary:

@@ -88,7 +88,17 @@ class _Doc(msgspec.Struct, gc=False):
 
 
 _DOC_DECODER: Final = msgspec.json.Decoder(_Doc)
-_ENCODER: Final = msgspec.json.Encoder()
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays (a trace built from numpy columns may carry some) as
+    plain JSON values; anything else is not something a trace holds."""
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    raise TypeError(f"a trace cannot hold {type(value).__name__}: {value!r}")
+
+
+_ENCODER: Final = msgspec.json.Encoder(enc_hook=_plain)
 
 
 # --- saving -------------------------------------------------------------------------------
