@@ -712,6 +712,7 @@ asyncio.run(main())
         (["SCRIPT", "--", "--trace", "OUT"], ["--trace", "OUT"], False),
         (["--clock", "virtual", "--", "SCRIPT", "--trace", "OUT"], ["--trace", "OUT"], False),
         (["SCRIPT", "x", "--", "a", "--", "b"], ["x", "a", "--", "b"], False),
+        (["SCRIPT", "-h", "--trace", "OUT"], ["-h"], True),  # -h after the script: the script's
     ],
 )
 def test_record_reads_its_options_before_and_after_the_script(

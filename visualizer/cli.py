@@ -178,7 +178,11 @@ def _script_args(args: argparse.Namespace) -> list[str]:
     if _SCRIPT_ARGS_MARK in rest:
         cut = rest.index(_SCRIPT_ARGS_MARK)
         rest, after = rest[:cut], rest[cut + 1 :]
-    ours = argparse.ArgumentParser(prog="asyncviz record SCRIPT", allow_abbrev=False)
+    ours = argparse.ArgumentParser(
+        prog="asyncviz record SCRIPT",
+        allow_abbrev=False,
+        add_help=False,  # -h: the script's
+    )
     _trace_options(ours, None)
     _, theirs = ours.parse_known_args(rest, namespace=args)
     return theirs + after
