@@ -1,9 +1,9 @@
 """The wheel carries the built-in scenarios: `pip install .` (not editable), then
 `asyncviz list` shows them.
 
-The wheel is built from a copy of the project's files with pip (build isolation, as a
-user's `pip install .` does), unpacked, and asked for its scenarios from a folder that
-is not the repository, with the unpacked wheel first on the path.
+The wheel is built from a copy of the project's files with pip (without build isolation,
+so no download: the test extras bring setuptools), unpacked, and asked for its scenarios
+from a folder that is not the repository, with the unpacked wheel first on the path.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ def unpacked_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(
             ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__")
         )
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work), str(source)],
+        # --no-build-isolation: the test extras bring setuptools, so no download
+        [*pip_wheel, "-q", "-w", str(work), str(source)],
         capture_output=True,
         text=True,
         check=False,
