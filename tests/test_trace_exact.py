@@ -53,6 +53,7 @@ from tracehelp import (
     tolerance,
 )
 
+from visualizer.instrument.awaits import AwaitDescriber
 from visualizer.instrument.loop import TracingEventLoop
 from visualizer.instrument.tracer import Tracer
 from visualizer.session.runner import Recorder, run_scenario
@@ -1463,19 +1464,25 @@ async def fail_main() -> list[int]:
 def _run_with_failing_describer(
     monkeypatch: pytest.MonkeyPatch, fail_on: int = 3
 ) -> tuple[Recorder, Any, list[str]]:
-    """Trace fail_main with the await describer raising on its ``fail_on``-th call."""
-    rec = Recorder("virtual")
-    describer = rec.tracer._describer
-    real = describer.describe
+    """Trace fail_main with the await describer raising on its ``fail_on``-th call.
+
+    Patched on the class before the tracer exists, so the C hot path (which looks
+    ``describe`` up once) calls it too; and it never caches, so the C path, which
+    calls it only on a cache miss, calls it at every suspension like the Python path.
+    """
+    real = AwaitDescriber.describe
     calls: list[str] = []
 
-    def describe(t: asyncio.Task[Any]) -> int:
+    def describe(self: AwaitDescriber, t: asyncio.Task[Any]) -> int:
         calls.append(t.get_name())
         if len(calls) == fail_on:
             raise RuntimeError("injected describer failure")
-        return real(t)
+        sid = real(self, t)
+        self._cache.clear()
+        return sid
 
-    monkeypatch.setattr(describer, "describe", describe)
+    monkeypatch.setattr(AwaitDescriber, "describe", describe)
+    rec = Recorder("virtual")
     return rec, run_traced(fail_main, recorder=rec), calls
 
 

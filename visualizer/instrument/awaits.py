@@ -50,7 +50,7 @@ def _agen_awaitable_types() -> tuple[type[Any], type[Any]]:
     return kinds
 
 
-_AsendType, _AthrowType = _agen_awaitable_types()
+_AsendType, _AthrowType = agen_awaitable_types = _agen_awaitable_types()
 
 
 _OURS = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep

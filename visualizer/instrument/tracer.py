@@ -33,16 +33,20 @@ import asyncio
 import concurrent.futures
 import contextvars
 import functools
+import inspect
 import logging
 import sys
 import threading
 import time
 import traceback
 import weakref
+from asyncio import format_helpers
 from collections.abc import Callable
 from types import CoroutineType, FrameType, MethodType
 from typing import Any, Final
 
+from visualizer.instrument import awaits
+from visualizer.instrument import recorder as recorders
 from visualizer.instrument.awaits import (
     AwaitDescriber,
     executor_label,
@@ -117,14 +121,15 @@ class _KindCallback:
         tracer = self._tracer
         if not tracer.enabled:
             return self._callback(*args)
-        prev_waker = tracer._waker
-        tracer._waker = self._waker
+        rec = tracer._rec
+        prev_waker = rec.waker
+        rec.waker = self._waker
         t0 = tracer.clock()
         try:
             return self._callback(*args)
         finally:
             t1 = tracer.clock()
-            tracer._waker = prev_waker
+            rec.waker = prev_waker
             if t1 - t0 >= tracer.slow_callback_duration:
                 tracer._blocked(NO_TASK, t0, t1, func_name(self._callback))
 
@@ -166,10 +171,9 @@ class Tracer:
         "_inner_factories",
         "_installed",
         "_pending",
-        "_room",
+        "_rec",
         "_sites",
         "_threads_before",
-        "_waker",
         "clock",
         "enabled",
         "key",
@@ -197,10 +201,20 @@ class Tracer:
         #: ids of the code that runs loop callbacks (asyncio's and our Handle._run ...)
         self._dispatch_codes: frozenset[int] = frozenset({id(_HANDLE_RUN_CODE)})
         self._describer = AwaitDescriber(store)
-        #: what is running now, packed like a waker: a task's step (WAKE_TASK), a
-        #: timer/io/thread callback, or a callback a task scheduled (_INHERITED)
-        self._waker = CALLBACK_WAKER
-        self._room = store.capacity - store.rows  #: rows left before the store is full
+        #: the hot state (recorder.py, in C where built): ``waker`` is what is running
+        #: now, packed like a waker: a task's step (WAKE_TASK), a timer/io/thread
+        #: callback, or a callback a task scheduled (_INHERITED); ``room`` is the rows
+        #: left before the store is full
+        self._rec: recorders.Recorder = recorders.make_recorder(
+            store,
+            self._describer,
+            clock,
+            ids=self._ids,
+            slow=slow_callback_duration,
+            fail=self._fail,
+            task_error=self._task_error,
+            blocked=self._blocked_callback,
+        )
         self._pending: list[int] = []  # task ids allocated by the factory, not yet bound
         self._installed: dict[int, tuple[asyncio.AbstractEventLoop, dict[str, Any]]] = {}
         self._inner_factories: dict[int, Any] = {}
@@ -227,13 +241,13 @@ class Tracer:
     @property
     def _running(self) -> int:
         """The task whose step is running now, or NO_TASK (a callback, or nothing)."""
-        waker = self._waker
+        waker = self._rec.waker
         return schema.waker_task(waker) if waker & 7 == schema.WAKE_TASK else NO_TASK
 
-    def _full(self, now: float) -> bool:
-        """Take one row of room; False (and the drop counted) once the store is full."""
-        self._room -= 1
-        return self._room < 0 and self.store.full(now)
+    @property
+    def compiled(self) -> bool:
+        """True if the hot path runs in C (``visualizer.instrument._hot``)."""
+        return not isinstance(self._rec, recorders.PyRecorder)
 
     @property
     def failure(self) -> BaseException | None:
@@ -288,6 +302,7 @@ class Tracer:
 
     def _fail(self, exc: BaseException) -> None:
         """A hook failed: switch tracing off (keep what was recorded) and log it once."""
+        self._rec.enabled = False
         if self._failure is None:
             self._failure = exc
             log.error("asyncviz tracer failed and was switched off", exc_info=exc)
@@ -310,7 +325,7 @@ class Tracer:
             factory = (
                 self._inner_factories.get(id(loop)) if _EAGER_TASKS else loop.get_task_factory()
             )
-            waker = self._waker
+            waker = self._rec.waker
             tid = len(store.task_parent)
             store.task_parent.append((waker >> 3) - 1 if waker & 7 == schema.WAKE_TASK else NO_TASK)
             store.task_created.append(self.clock())
@@ -383,6 +398,9 @@ class Tracer:
     def _blocked(self, task: int, t0: float, t1: float, what: str) -> None:
         self.store.blocked.append(Blocked(task, t0, t1, what))
 
+    def _blocked_callback(self, t0: float, t1: float, callback: Any) -> None:
+        self._blocked(NO_TASK, t0, t1, func_name(callback))
+
     # --- the hooks ------------------------------------------------------------------
     def _make_hooks(self, loop: asyncio.AbstractEventLoop) -> dict[str, Callable[..., Any]]:
         # The hot path: every task step passes through call_soon and run_step.  Keep it
@@ -394,9 +412,8 @@ class Tracer:
         key = self.key
         clock = self.clock
         describer = self._describer
-        step_task, step_start = store.step_task, store.step_start
-        step_dur, step_code = store.step_dur, store.step_code
-        wake_task, wake_t, wake_waker = store.wake_task, store.wake_t, store.wake_waker
+        rec = self._rec
+        describe, record_step, record_wake = rec.describe, rec.step, rec.wake
         Task = _TASK_TYPES
         orig_call_soon = loop.call_soon
         orig_call_at = loop.call_at
@@ -421,17 +438,12 @@ class Tracer:
                 task: Any = ref()
                 tid = ref.tid
                 if task._fut_waiter is not None:
-                    code = describer.describe(task)
+                    code = describe(task)
                 elif not task.done():
                     code = END_READY
                 else:
                     code = tracer._task_end(task, ref)
-                tracer._room -= 1
-                if tracer._room >= 0 or not store.full(t1):
-                    step_task.append(tid)
-                    step_start.append(t0)
-                    step_dur.append(t1 - t0)
-                    step_code.append(code)
+                record_step(tid, t0, t1, code)
                 # (steps that held the loop too long are found in the steps table)
             except BaseException as exc:
                 tracer._fail(exc)
@@ -440,14 +452,14 @@ class Tracer:
             """A task step scheduled through a loop we cannot hand our own Handle to."""
             if not tracer.enabled:
                 return callback(*args)
-            prev_waker = tracer._waker
-            tracer._waker = ref.code
+            prev_waker = rec.waker
+            rec.waker = ref.code
             t0 = clock()
             try:
                 return callback(*args)
             finally:
                 t1 = clock()
-                tracer._waker = prev_waker
+                rec.waker = prev_waker
                 finish_step(ref, t0, t1)
 
         # On asyncio's own loops the hook builds the Handle itself, as a subclass
@@ -497,7 +509,7 @@ class Tracer:
                         pending = tracer._pending
                         ref = tracer._register(owner, pending.pop() if pending else None)
                     else:
-                        waker = tracer._waker
+                        waker = rec.waker
                         if waker == CALLBACK_WAKER or isinstance(owner, Task):
                             # (a task outside the run must not act as whoever woke it)
                             return orig_call_soon(callback, *args, context=context)
@@ -508,11 +520,12 @@ class Tracer:
                             raise RuntimeError("Event loop is closed")
                         handle = waker_handle(callback, args, loop, context)
                         handle._waker = _inherit(waker)
+                        handle._rec = rec
                         ready_append(handle)
                         return handle
                 if args and not isinstance(args[0], BaseException):
                     # a wakeup: what the task awaited has completed, now
-                    waker = tracer._waker
+                    waker = rec.waker
                     kind = waker & 7
                     if args[0].cancelled() and owner.cancelling():
                         # cancel() was called on this task; one that merely awaited
@@ -520,12 +533,7 @@ class Tracer:
                         waker = (waker & _CANCEL_BITS) | WAKE_CANCEL
                     elif kind == _INHERITED:
                         waker = (waker & _CANCEL_BITS) | schema.WAKE_TASK
-                    now = clock()
-                    tracer._room -= 1
-                    if tracer._room >= 0 or not store.full(now):
-                        wake_task.append(ref.tid)
-                        wake_t.append(now)
-                        wake_waker.append(waker)
+                    record_wake(ref.tid, clock(), waker)
             except BaseException as exc:
                 tracer._fail(exc)
                 return orig_call_soon(callback, *args, context=context)
@@ -538,6 +546,7 @@ class Tracer:
                 raise RuntimeError("Event loop is closed")
             handle = step_handle(callback, args, loop, context)
             handle._ref = ref
+            handle._rec = rec
             ready_append(handle)
             return handle
 
@@ -563,7 +572,7 @@ class Tracer:
                 if getattr(loop, "_thread_id", None) == threading.get_ident():
                     # called on the loop's own thread, inside a step or a callback (a
                     # concurrent future completed there): the same as call_soon
-                    callback = _KindCallback(callback, _inherit(tracer._waker), tracer)
+                    callback = _KindCallback(callback, _inherit(rec.waker), tracer)
                     return orig_threadsafe(callback, *args, context=context)
                 callback = _KindCallback(callback, thread_waker, tracer)
                 if context is None and threading.current_thread() not in tracer._threads_before:
@@ -607,7 +616,10 @@ class Tracer:
             return tracer._inner_factories.get(id(loop))
 
         hooks: dict[str, Callable[..., Any]] = {
-            "call_soon": call_soon,
+            "call_soon": _compiled_call_soon(
+                tracer, loop, call_soon, orig_call_soon, ready_append, classes, probed
+            )
+            or call_soon,
             "call_at": call_at,
             "call_later": call_later,
             "call_soon_threadsafe": call_soon_threadsafe,
@@ -639,14 +651,15 @@ class Tracer:
                 tracer._creation_site(inner is not None),
             )
             tracer._pending.append(tid)
-            prev_waker = tracer._waker
-            tracer._waker = pack_waker(schema.WAKE_TASK, tid)
+            rec = tracer._rec
+            prev_waker = rec.waker
+            rec.waker = pack_waker(schema.WAKE_TASK, tid)
             t0 = clock()
             try:
                 task = _make_task(inner, loop_, coro, kwargs)
             finally:
                 t1 = clock()
-                tracer._waker = prev_waker
+                rec.waker = prev_waker
                 if tracer._pending and tracer._pending[-1] == tid:
                     tracer._pending.pop()
             try:
@@ -674,9 +687,8 @@ class Tracer:
             self._record_eager_step(task, ref.tid, t0, t1)
 
     def _record_eager_step(self, task: asyncio.Task[Any], tid: int, t0: float, t1: float) -> None:
-        store = self.store
         if task._fut_waiter is not None:  # type: ignore[attr-defined]
-            code = self._describer.describe(task)
+            code = self._rec.describe(task)
         elif not task.done():
             code = END_READY
         else:
@@ -685,12 +697,7 @@ class Tracer:
             # create_task names the task after the factory returns: read the name later
             code = self._task_end(task, ref, name_now=False)
             self._eager_done.append((task, tid))
-        if self._full(t1):
-            return
-        store.step_task.append(tid)
-        store.step_start.append(t0)
-        store.step_dur.append(t1 - t0)
-        store.step_code.append(code)
+        self._rec.step(tid, t0, t1, code)
 
     def _task_end(self, task: Any, ref: _TaskRef, *, name_now: bool = True) -> int:
         """The task has just finished: note its outcome and final name; its end code."""
@@ -716,6 +723,7 @@ class Tracer:
     def finish(self) -> None:
         """Record the final names of tasks still alive; note when the run ended."""
         self._record_live_names()
+        self.store.sync()
         self.store.finished_at = self.clock()
 
     def _record_live_names(self) -> None:
@@ -805,19 +813,6 @@ class _QuickHandle(asyncio.Handle):
         self._source_traceback = None
 
 
-class _Raiser:
-    """A stand-in context whose ``run`` re-raises: lets asyncio's own ``Handle._run``
-    report an exception our inlined step already caught, exactly as it would have."""
-
-    __slots__ = ("exc",)
-
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
-
-    def run(self, *_: Any) -> None:
-        raise self.exc
-
-
 def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, Any] | None:
     """Handle subclasses whose ``_run`` records what runs (made per install: closures).
 
@@ -827,45 +822,43 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
     one Python call less on every step.  (None if asyncio's Handle has other
     slots than the ones known here: then the hooks wrap callbacks instead.)  An
     exception from a step (Task.__step catches everything, so only a broken
-    asyncio raises) is still reported by asyncio's own Handle._run, so the
-    message is the loop's on every version.
+    asyncio raises) is reported by ``_report`` exactly as Handle._run reports it.
     """
     handle_run = asyncio.Handle._run
     handle_slots = set(asyncio.Handle.__slots__) - {"__weakref__"}
     if handle_slots != _HANDLE_SLOTS:  # pragma: no cover - a future asyncio
         return None
     store = tracer.store
-    describe = tracer._describer.describe
+    rec = tracer._rec
+    describe = rec.describe
     step_task, step_start = store.step_task, store.step_start
     step_dur, step_code = store.step_dur, store.step_code
 
     class StepHandle(_QuickHandle):
-        """A traced task's step or wakeup."""
+        """A traced task's step or wakeup.  (``_run`` is replaced by the C one where
+        the hot path is compiled: ``_compiled_call_soon``.)"""
 
-        __slots__ = ("_ref",)
+        __slots__ = ("_rec", "_ref")
         _ref: _TaskRef
+        _rec: Any
 
         def _run(self) -> None:
             # finish_step's body, inlined: this runs once per task step (docs/performance.md)
             ref = self._ref
             if not tracer.enabled:
                 return handle_run(self)
-            prev_waker = tracer._waker
-            tracer._waker = ref.code
+            prev_waker = rec.waker
+            rec.waker = ref.code
             t0 = clock()
             try:
                 self._context.run(self._callback, *self._args)
             except (SystemExit, KeyboardInterrupt):
                 raise
             except BaseException as exc:
-                context, self._context = self._context, _Raiser(exc)
-                try:
-                    handle_run(self)  # asyncio reports it, as it would have
-                finally:
-                    self._context = context
+                _report(self, exc)  # asyncio reports it, as it would have
             finally:
                 t1 = clock()
-                tracer._waker = prev_waker
+                rec.waker = prev_waker
                 try:
                     task: Any = ref()
                     waiter = task._fut_waiter
@@ -875,8 +868,8 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
                         code = END_READY
                     else:
                         code = tracer._task_end(task, ref)
-                    tracer._room -= 1
-                    if tracer._room >= 0 or not store.full(t1):
+                    rec.room -= 1
+                    if rec.room >= 0 or not store.full(t1):
                         step_task.append(ref.tid)
                         step_start.append(t0)
                         step_dur.append(t1 - t0)
@@ -888,20 +881,21 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
     class WakerHandle(_QuickHandle):
         """A plain callback scheduled from a traced step: it wakes tasks on its behalf."""
 
-        __slots__ = ("_waker",)
+        __slots__ = ("_rec", "_waker")
         _waker: int
+        _rec: Any
 
         def _run(self) -> None:
             if not tracer.enabled:
                 return handle_run(self)
-            prev_waker = tracer._waker
-            tracer._waker = self._waker
+            prev_waker = rec.waker
+            rec.waker = self._waker
             t0 = clock()
             try:
                 handle_run(self)
             finally:
                 t1 = clock()
-                tracer._waker = prev_waker
+                rec.waker = prev_waker
                 if t1 - t0 >= tracer.slow_callback_duration:
                     tracer._blocked(NO_TASK, t0, t1, func_name(self._callback))
             return None
@@ -910,6 +904,77 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
     for cls in (StepHandle, WakerHandle):
         cls.__name__ = cls.__qualname__ = "Handle"
     return StepHandle, WakerHandle
+
+
+def _report(handle: asyncio.Handle, exc: BaseException) -> None:
+    """Report ``exc``, which ``handle``'s callback raised, as asyncio's ``Handle._run``
+    does (3.11-3.14: same message, same context keys, the traceback untouched); our
+    ``_run`` ran the callback itself, so it caught the exception instead."""
+    loop: Any = handle._loop  # type: ignore[attr-defined]
+    callback, args = handle._callback, handle._args  # type: ignore[attr-defined]
+    if _FORMAT_TAKES_DEBUG:
+        source = _format_callback_source(callback, args, debug=loop.get_debug())
+    else:
+        source = _format_callback_source(callback, args)
+    context: dict[str, Any] = {
+        "message": f"Exception in callback {source}",
+        "exception": exc,
+        "handle": handle,
+    }
+    if handle._source_traceback:  # type: ignore[attr-defined]
+        context["source_traceback"] = handle._source_traceback  # type: ignore[attr-defined]
+    loop.call_exception_handler(context)
+
+
+_format_callback_source: Final[Callable[..., str]] = format_helpers._format_callback_source
+#: 3.13 added ``debug=`` (Handle._run passes the loop's debug flag)
+_FORMAT_TAKES_DEBUG: Final = "debug" in inspect.signature(_format_callback_source).parameters
+
+
+def _compiled_call_soon(
+    tracer: Tracer,
+    loop: asyncio.AbstractEventLoop,
+    python_hook: Callable[..., Any],
+    orig_call_soon: Callable[..., Any],
+    ready_append: Callable[[Any], None] | None,
+    classes: tuple[Any, Any],
+    probed: tuple[type, type, str, frozenset[Any]] | None,
+) -> Callable[..., Any] | None:
+    """The C ``call_soon`` hook for ``loop``, and the C ``_run`` on our Handle classes.
+
+    Only where everything the C code relies on was found: the C recorder, a stock loop
+    (``ready_append``), our Handle classes, and the probe's step and wakeup types.
+    Otherwise None: the Python hook is used as it is.
+    """
+    hot = recorders.hot
+    step_cls, waker_cls = classes
+    if not tracer.compiled or hot is None or ready_append is None or step_cls is None:
+        return None
+    if probed is None:  # pragma: no cover - a future asyncio
+        return None
+    step_type, wakeup_type, wakeup_name, _ = probed
+    try:
+        step_run, waker_run = hot.bind_handles(
+            asyncio.Handle, step_cls, waker_cls, _TaskRef, _report, *awaits.agen_awaitable_types
+        )
+        step_cls._run = step_run
+        waker_cls._run = waker_run
+        hook: Callable[..., Any] = hot.Hook(
+            recorder=tracer._rec,
+            loop=loop,
+            fallback=python_hook,
+            orig=orig_call_soon,
+            ready=ready_append,
+            step_cls=step_cls,
+            waker_cls=waker_cls,
+            step_type=step_type,
+            wakeup_type=wakeup_type,
+            wakeup_name=wakeup_name,
+        )
+    except (TypeError, ValueError, RuntimeError):  # pragma: no cover - a future asyncio
+        log.warning("asyncviz: the C hot path does not fit this asyncio", exc_info=True)
+        return None
+    return hook
 
 
 def _make_task(inner: Any, loop: Any, coro: Any, kwargs: dict[str, Any]) -> Any:

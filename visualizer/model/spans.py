@@ -85,6 +85,7 @@ class TraceModel:
     def update(self) -> int:
         """Read what the store gained since the last call; return the new span count."""
         store = self.store
+        store.sync()
         before = len(self._task)
         origin = self._origin
         states = self._states
@@ -157,6 +158,7 @@ class TraceModel:
     def now(self) -> float:
         """Seconds since the run started up to the last fact recorded (or the run's end)."""
         store = self.store
+        store.sync()
         if store.finished_at is not None:
             end = store.finished_at
         else:
@@ -296,6 +298,7 @@ class TraceModel:
     def _blocked(self) -> list[BlockedRecord]:
         """Steps that held the loop at least the threshold, and callbacks that did."""
         store = self.store
+        store.sync()
         origin = self._origin
         records = [
             BlockedRecord(b.task if b.task >= 0 else None, b.start - origin, b.end - origin, b.what)

@@ -10,6 +10,10 @@ task ends (``task_name``, ``task_error``), so a reader keeps a cursor (row
 counts) and reads only what is new.  The instrument is the only writer on the
 loop thread; executor threads write only ``jobs`` and do it under ``lock``.
 
+A writer may stage rows and append them a block at a time (the compiled recorder,
+``visualizer.instrument.recorder``): it registers with ``add_syncer``, and every reader
+calls ``sync()`` first, so what it reads is complete up to that moment.
+
 The store is bounded: past ``capacity`` rows (steps + wakes) it stops
 recording, remembers when (``truncated_at``) and counts every row it dropped,
 so a run that floods the recorder loses the tail, never the run or the head.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import threading
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -121,6 +126,17 @@ class TraceStore:
 
         self.dropped = 0  #: rows not recorded because the store was full
         self.truncated_at: float | None = None  #: clock reading of the first drop
+        self._syncers: list[Callable[[], None]] = []
+
+    # --- staged writers ------------------------------------------------------------
+    def add_syncer(self, sync: Callable[[], None]) -> None:
+        """``sync`` appends a writer's staged rows; ``sync()`` calls it before any read."""
+        self._syncers.append(sync)
+
+    def sync(self) -> None:
+        """Make every staged row visible in the columns. Readers call this first."""
+        for sync in self._syncers:
+            sync()
 
     # --- writing -------------------------------------------------------------------
     def intern(self, text: str) -> int:
@@ -139,10 +155,12 @@ class TraceStore:
     @property
     def rows(self) -> int:
         """Rows in the two hot tables: what ``capacity`` bounds."""
+        self.sync()
         return len(self.step_task) + len(self.wake_task)
 
     def full(self, now: float) -> bool:
         """True (and counts one drop) if no more rows fit. Called by writers."""
+        self.sync()
         if len(self.step_task) + len(self.wake_task) < self.capacity:
             return False
         if self.truncated_at is None:
@@ -170,6 +188,7 @@ class TraceStore:
 
     def nbytes(self) -> int:
         """Bytes held by the hot tables' buffers (allocated, not just used)."""
+        self.sync()
         total = 0
         for column in (
             self.task_parent,

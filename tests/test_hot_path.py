@@ -1,0 +1,278 @@
+"""The compiled hot path (``visualizer/instrument/_hot.c``) and its pure-Python twin.
+
+The whole suite runs twice in ``tools/test``: once as built (C where the extension
+compiled) and once with ``ASYNCVIZ_PURE_PYTHON=1``.  The tests here check what only
+the two-implementation design can get wrong: that the C path is really the one in
+use, that both record the very same trace, that rows the C recorder stages are
+visible to every reader, that a full store drops and counts the same rows, that an
+exception in a callback is reported exactly as asyncio reports it, and that a traced
+loop and its tracer are still garbage-collected (the C hook and the loop refer to
+each other).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+import weakref
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tracehelp import run_traced
+
+from visualizer.instrument import recorder as recorders
+from visualizer.instrument.tracer import Tracer
+from visualizer.model.spans import TraceModel
+from visualizer.session.runner import Recorder
+from visualizer.trace.store import TraceStore
+
+ROOT = Path(__file__).resolve().parent.parent
+PURE = os.environ.get(recorders.PURE_PYTHON_ENV, "") not in ("", "0")
+
+
+def test_the_c_hot_path_is_built_and_in_use() -> None:
+    if PURE:
+        pytest.skip(f"{recorders.PURE_PYTHON_ENV} is set: this run tests the Python path")
+    assert recorders.hot is not None, (
+        "visualizer.instrument._hot is not built: install a C compiler and the Python "
+        "headers (Debian: gcc python3-dev) and reinstall, or set ASYNCVIZ_PURE_PYTHON=1 "
+        "to test the pure-Python tracer only"
+    )
+    loop = asyncio.new_event_loop()
+    try:
+        before = dict(loop.__dict__)
+        tracer = Tracer(TraceStore(), time.monotonic)
+        assert tracer.compiled
+        tracer.install(loop)
+        assert type(loop.call_soon) is recorders.hot.Hook
+        tracer.uninstall(loop)
+        assert loop.__dict__ == before
+    finally:
+        loop.close()
+
+
+def test_the_environment_variable_selects_the_python_path() -> None:
+    code = (
+        "import time; from visualizer.instrument.tracer import Tracer;"
+        "from visualizer.trace.store import TraceStore;"
+        "print(Tracer(TraceStore(), time.monotonic).compiled)"
+    )
+    env = {**os.environ, recorders.PURE_PYTHON_ENV: "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+
+
+# --- the same trace either way ------------------------------------------------------------------
+_SHAPE_SCRIPT = """
+import json, sys
+from visualizer.session.runner import run_scenario
+from visualizer.session.scenarios import find
+result = run_scenario(find(sys.argv[1]), {}, clock="virtual")
+trace = result.trace
+spans = trace.spans
+labels = [(s.label, s.site, s.stack) for s in trace.suspensions]
+print(json.dumps({
+    "tasks": [[t.name, t.coro, t.parent, t.created_at, t.outcome] for t in trace.tasks],
+    "spans": [
+        [int(spans.task[i]), int(spans.state[i]),
+         labels[spans.awaiting[i]] if spans.awaiting[i] >= 0 else None,
+         int(spans.woken_kind[i]), int(spans.woken_task[i])]
+        for i in range(len(spans))
+    ],
+    "blocked": [[b.task, b.what] for b in trace.blocked],
+}))
+"""
+
+
+def _shape(scenario: str, pure: bool) -> Any:
+    env = dict(os.environ)
+    env.pop(recorders.PURE_PYTHON_ENV, None)
+    if pure:
+        env[recorders.PURE_PYTHON_ENV] = "1"
+    out = subprocess.run(
+        [sys.executable, "-c", _SHAPE_SCRIPT, scenario],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(out.stdout.splitlines()[-1])  # (scenarios print too)
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    sorted(p.stem for p in (ROOT / "scenarios").glob("*.py") if not p.stem.startswith("_")),
+)
+def test_c_and_python_record_the_same_trace(scenario: str) -> None:
+    if recorders.hot is None and not PURE:
+        pytest.skip("the C hot path is not built")  # test_the_c_hot_path_is_built says why
+    compiled, python = _shape(scenario, pure=False), _shape(scenario, pure=True)
+    assert compiled["tasks"] == python["tasks"]
+    assert compiled["spans"] == python["spans"]
+    assert compiled["blocked"] == python["blocked"]
+    assert len(compiled["spans"]) > 10
+
+
+# --- staged rows -------------------------------------------------------------------------------
+async def _steps_then_read(model: TraceModel, steps: int) -> int:
+    for _ in range(steps):
+        await asyncio.sleep(0)
+    model.update()  # mid-run, on the loop: as the GUI's frame timer will read
+    return model.span_count
+
+
+def test_a_reader_mid_run_sees_every_row_so_far() -> None:
+    rec = Recorder("virtual")
+    model = TraceModel(rec.store)
+    run = run_traced(_steps_then_read, model, 50, recorder=rec)
+    assert run.error is None
+    # closed spans at the read: created-ready, 50 x running, 49 x ready (the 50th ready
+    # span is still open: the 51st step, running now, began it... and is not closed)
+    assert run.result == 1 + 50 + 49
+
+
+# --- a full store ----------------------------------------------------------------------------
+async def _pingpong(trips: int) -> None:
+    ping: asyncio.Queue[int] = asyncio.Queue()
+    pong: asyncio.Queue[int] = asyncio.Queue()
+
+    async def responder() -> None:
+        for _ in range(trips):
+            await pong.put(await ping.get())
+
+    other = asyncio.create_task(responder())
+    for i in range(trips):
+        await ping.put(i)
+        await pong.get()
+    await other
+
+
+def _rows(capacity: int) -> tuple[TraceStore, list[Any], list[Any]]:
+    rec = Recorder("virtual", capacity=capacity)
+    run = run_traced(_pingpong, 5000, recorder=rec)
+    assert run.error is None
+    store = rec.store
+    store.sync()
+    steps = list(zip(store.step_task, store.step_code, strict=True))
+    wakes = list(zip(store.wake_task, store.wake_waker, strict=True))
+    return store, steps, wakes
+
+
+def test_a_full_store_keeps_the_head_and_counts_every_drop() -> None:
+    whole, all_steps, all_wakes = _rows(50_000_000)
+    assert whole.dropped == 0
+    total = len(all_steps) + len(all_wakes)
+    assert total > 3 * 4096  # more than the C recorder stages at once
+    capacity = total // 2 + 7
+    part, steps, wakes = _rows(capacity)
+    assert len(steps) + len(wakes) == capacity
+    assert part.dropped == total - capacity
+    assert steps == all_steps[: len(steps)]
+    assert wakes == all_wakes[: len(wakes)]
+
+
+# --- exceptions in callbacks ------------------------------------------------------------------
+class _Boom(Exception):
+    pass
+
+
+def _boom() -> None:
+    raise _Boom("from a callback")
+
+
+async def _schedules_a_failing_callback() -> str:
+    loop = asyncio.get_running_loop()
+    loop.call_soon(_boom)  # scheduled by a traced step: our Handle runs it
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    return "went on"
+
+
+def _reported(traced: bool) -> tuple[str, list[dict[str, Any]]]:
+    seen: list[dict[str, Any]] = []
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(lambda _loop, context: seen.append(context))
+    tracer = Tracer(TraceStore(), time.monotonic)
+    context = None
+    if traced:
+        tracer.install(loop)
+        context = tracer.new_context()
+    try:
+        result = loop.run_until_complete(
+            loop.create_task(_schedules_a_failing_callback(), context=context)
+        )
+    finally:
+        tracer.uninstall()
+        loop.close()
+    assert tracer.failure is None and tracer.enabled
+    return result, seen
+
+
+def test_an_exception_in_a_callback_is_reported_as_asyncio_reports_it() -> None:
+    plain_result, plain = _reported(traced=False)
+    traced_result, traced = _reported(traced=True)
+    assert traced_result == plain_result == "went on"
+    assert len(traced) == len(plain) == 1
+    assert traced[0]["message"] == plain[0]["message"]
+    assert "Exception in callback" in traced[0]["message"] and "_boom" in traced[0]["message"]
+    assert type(traced[0]["exception"]) is _Boom
+    assert str(traced[0]["exception"]) == "from a callback"
+    assert type(traced[0]["handle"]).__name__ == "Handle"
+    # the traceback is the program's own: no frame of the tracer in it
+    frames = [f.name for f in traceback.extract_tb(traced[0]["exception"].__traceback__)]
+    plain_frames = [f.name for f in traceback.extract_tb(plain[0]["exception"].__traceback__)]
+    assert frames[-1] == "_boom"
+    assert frames == plain_frames or frames == plain_frames[1:]  # (minus Handle._run's)
+
+
+def _interrupting() -> None:
+    raise KeyboardInterrupt
+
+
+async def _schedules_an_interrupt() -> None:
+    asyncio.get_running_loop().call_soon(_interrupting)
+    await asyncio.sleep(0)
+    await asyncio.sleep(1)
+
+
+@pytest.mark.parametrize("traced", [False, True])
+def test_keyboard_interrupt_from_a_callback_propagates(traced: bool) -> None:
+    loop = asyncio.new_event_loop()
+    tracer = Tracer(TraceStore(), time.monotonic)
+    context = None
+    if traced:
+        tracer.install(loop)
+        context = tracer.new_context()
+    task = loop.create_task(_schedules_an_interrupt(), context=context)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            loop.run_until_complete(task)
+        assert tracer.failure is None
+    finally:
+        task.cancel()
+        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
+        tracer.uninstall()
+        loop.close()
+
+
+# --- nothing kept alive --------------------------------------------------------------------
+def test_a_traced_loop_and_its_tracer_are_collected() -> None:
+    loop = asyncio.new_event_loop()
+    tracer = Tracer(TraceStore(), time.monotonic)
+    tracer.install(loop)
+    loop.run_until_complete(loop.create_task(_pingpong(10), context=tracer.new_context()))
+    loop.close()
+    refs = [weakref.ref(loop), weakref.ref(tracer), weakref.ref(tracer.store)]
+    del loop, tracer
+    gc.collect()
+    assert [ref() for ref in refs] == [None, None, None]

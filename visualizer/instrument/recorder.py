@@ -1,0 +1,135 @@
+"""The run's hot state and its two hot tables: in C when the extension is built, else Python.
+
+Every task step and every wake passes through here, so this is where the cost is
+(docs/performance.md).  ``visualizer.instrument._hot`` (``_hot.c``) is an optional
+compiled twin of the pure-Python code in ``tracer.py`` and ``PyRecorder`` below; the
+exact-trace tests run against both (``ASYNCVIZ_PURE_PYTHON=1`` selects the Python
+one), so the picture never depends on which one a machine could build.
+
+A recorder holds:
+
+* ``waker``: what runs now, packed like a waker (a task's step, a timer callback...);
+* ``room``: rows the store can still take before it drops and counts;
+* ``enabled``: False once the tracer switched itself off;
+* ``step()`` / ``wake()``: append one row (or count a drop);
+* ``sync()``: the C recorder stages rows in blocks; ``sync`` appends the rest to the
+  store, and ``TraceStore.sync()`` (called by every reader) calls it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any, Protocol
+
+from visualizer.instrument.awaits import AwaitDescriber
+from visualizer.trace.schema import CALLBACK_WAKER
+from visualizer.trace.store import TraceStore
+
+log = logging.getLogger(__name__)
+
+#: Set to 1 to trace with the pure-Python hot path even where the C one is built.
+PURE_PYTHON_ENV = "ASYNCVIZ_PURE_PYTHON"
+
+
+def _load_hot() -> ModuleType | None:
+    if os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0"):
+        return None
+    try:
+        from visualizer.instrument import _hot  # type: ignore[attr-defined]
+    except ImportError:
+        log.debug("asyncviz: the C hot path is not built; tracing in pure Python")
+        return None
+    return _hot  # type: ignore[no-any-return]
+
+
+#: The compiled hot path, or None (not built, or switched off by the environment).
+hot: ModuleType | None = _load_hot()
+
+
+class Recorder(Protocol):
+    """What the tracer needs of a recorder (C ``_hot.Recorder`` or ``PyRecorder``)."""
+
+    waker: int
+    room: int
+    enabled: bool
+
+    def step(self, tid: int, t0: float, t1: float, code: int, /) -> None: ...
+    def wake(self, tid: int, t: float, waker: int, /) -> None: ...
+    def sync(self) -> None: ...
+    def describe(self, task: Any, /) -> int: ...
+
+
+class PyRecorder:
+    """The pure-Python recorder: rows go straight into the store's arrays."""
+
+    __slots__ = ("_store", "describe", "enabled", "room", "waker")
+
+    def __init__(self, store: TraceStore, describer: AwaitDescriber) -> None:
+        self._store = store
+        self.describe: Callable[[Any], int] = describer.describe
+        self.waker = CALLBACK_WAKER
+        self.room = store.capacity - store.rows
+        self.enabled = True
+
+    def step(self, tid: int, t0: float, t1: float, code: int) -> None:
+        store = self._store
+        self.room -= 1
+        if self.room >= 0 or not store.full(t1):
+            store.step_task.append(tid)
+            store.step_start.append(t0)
+            store.step_dur.append(t1 - t0)
+            store.step_code.append(code)
+
+    def wake(self, tid: int, t: float, waker: int) -> None:
+        store = self._store
+        self.room -= 1
+        if self.room >= 0 or not store.full(t):
+            store.wake_task.append(tid)
+            store.wake_t.append(t)
+            store.wake_waker.append(waker)
+
+    def sync(self) -> None:
+        pass
+
+
+def _fast_clock(clock: Callable[[], float]) -> bool:
+    """True if the C recorder may read CLOCK_MONOTONIC itself: the same value as ``clock()``."""
+    return (
+        clock is time.monotonic
+        and sys.platform == "linux"
+        and time.get_clock_info("monotonic").implementation == "clock_gettime(CLOCK_MONOTONIC)"
+    )
+
+
+def make_recorder(
+    store: TraceStore,
+    describer: AwaitDescriber,
+    clock: Callable[[], float],
+    *,
+    ids: dict[int, Any],
+    slow: float,
+    fail: Callable[[BaseException], None],
+    task_error: Callable[[int, BaseException], None],
+    blocked: Callable[[float, float, Any], None],
+) -> Recorder:
+    """The C recorder if it is built (and wanted), else the Python one."""
+    if hot is None:
+        return PyRecorder(store, describer)
+    recorder: Recorder = hot.Recorder(
+        store=store,
+        clock=clock,
+        fast_clock=_fast_clock(clock),
+        fail=fail,
+        task_error=task_error,
+        blocked=blocked,
+        describer=describer,
+        ids=ids,
+        slow=slow,
+    )
+    store.add_syncer(recorder.sync)
+    return recorder
