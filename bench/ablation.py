@@ -8,10 +8,15 @@ loop, with the step Handle cut down to less and less of what it does:
 * ``plain``    the hooks and our Handle, but the step runs as asyncio's own ``Handle._run``
 * ``timing``   + the step timed (two clock reads, the running-task marker)
 * ``state``    + how the step ended (``_fut_waiter``, ``done()``)
-* ``full``     + the step recorded (the real tracer)
+* ``full``     + the step recorded (the real tracer, pure Python)
+* ``compiled`` the real tracer with its hot path in C (``_hot.c``), if built
+
+Every variant but ``compiled`` runs the pure-Python tracer: the pieces measured are
+its pieces.
 
 Per task: 100,000 tasks x 1 step, GC off, with one per-task piece at a time replaced by
-a stub: the creation-site walk, the task's end (outcome, final name).
+a stub: the creation-site walk, the task's end (outcome, final name) (pure Python),
+and the compiled tracer.
 
 Each variant is timed ``--runs`` times, interleaved with the others; medians are shown.
 These are diagnostics: the variants record wrong or incomplete traces.
@@ -32,11 +37,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.workloads import sleep0
+from visualizer.instrument import recorder as recorders
 from visualizer.instrument import tracer as tracer_module
 from visualizer.trace.schema import END_DONE, END_READY
 from visualizer.trace.store import TraceStore
 
 _REAL_HANDLES = tracer_module._handle_classes
+_HOT = recorders.hot
 _REAL_METHODS = {
     name: getattr(tracer_module.Tracer, name) for name in ("_creation_site", "_task_end")
 }
@@ -58,14 +65,15 @@ def _cut_handles(level: str) -> Callable[..., Any]:
                 if level == "plain":
                     return handle_run(self)
                 ref = self._ref
-                prev_waker = tracer._waker
-                tracer._waker = ref.code
+                rec = tracer._rec
+                prev_waker = rec.waker
+                rec.waker = ref.code
                 clock()
                 try:
                     self._context.run(self._callback, *self._args)
                 finally:
                     clock()
-                    tracer._waker = prev_waker
+                    rec.waker = prev_waker
                     if level == "state":
                         task = ref()
                         if task._fut_waiter is None and task.done():
@@ -83,6 +91,7 @@ def _run_once(variant: str, tasks: int, steps: int, gc_off: bool) -> float:
     tracer_module._handle_classes = _REAL_HANDLES
     for name, method in _REAL_METHODS.items():
         setattr(tracer_module.Tracer, name, method)
+    recorders.hot = _HOT if variant == "compiled" else None
     if variant in ("plain", "timing", "state"):
         tracer_module._handle_classes = _cut_handles(variant)
     if variant == "no creation site":
@@ -110,6 +119,7 @@ def _run_once(variant: str, tasks: int, steps: int, gc_off: bool) -> float:
     finally:
         gc.enable()
         loop.close()
+        recorders.hot = _HOT
         tracer_module._handle_classes = _REAL_HANDLES
         for name, method in _REAL_METHODS.items():
             setattr(tracer_module.Tracer, name, method)
@@ -131,6 +141,10 @@ def _table(
         print(f"  {variant:<18} {median:6.3f} s  {median / base:5.2f}x  +{extra:5.2f} us/{unit}")
 
 
+def _compiled() -> list[str]:
+    return ["compiled"] if _HOT is not None else []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -138,7 +152,7 @@ def main() -> None:
     print(f"Python {sys.version.split()[0]}; medians of {args.runs} interleaved runs")
     _table(
         "per step (1,000 tasks x 300 sleep(0)):",
-        ["untraced", "plain", "timing", "state", "full"],
+        ["untraced", "plain", "timing", "state", "full", *_compiled()],
         1_000,
         300,
         args.runs,
@@ -146,7 +160,7 @@ def main() -> None:
     )
     _table(
         "per task (100,000 tasks x 1 sleep(0), GC off):",
-        ["untraced", "full", "no creation site", "no task end"],
+        ["untraced", "full", "no creation site", "no task end", *_compiled()],
         100_000,
         1,
         args.runs,

@@ -200,8 +200,13 @@ async def _schedules_a_failing_callback() -> str:
 
 def _reported(traced: bool) -> tuple[str, list[dict[str, Any]]]:
     seen: list[dict[str, Any]] = []
+
+    def handler(_loop: Any, context: dict[str, Any]) -> None:
+        # a handler may log with traceback.print_exc(): the exception is being handled
+        seen.append({**context, "exc_info": sys.exc_info()[1]})
+
     loop = asyncio.new_event_loop()
-    loop.set_exception_handler(lambda _loop, context: seen.append(context))
+    loop.set_exception_handler(handler)
     tracer = Tracer(TraceStore(), time.monotonic)
     context = None
     if traced:
@@ -226,6 +231,8 @@ def test_an_exception_in_a_callback_is_reported_as_asyncio_reports_it() -> None:
     assert traced[0]["message"] == plain[0]["message"]
     assert "Exception in callback" in traced[0]["message"] and "_boom" in traced[0]["message"]
     assert type(traced[0]["exception"]) is _Boom
+    assert traced[0]["exc_info"] is traced[0]["exception"]
+    assert plain[0]["exc_info"] is plain[0]["exception"]
     assert str(traced[0]["exception"]) == "from a callback"
     assert type(traced[0]["handle"]).__name__ == "Handle"
     # the traceback is the program's own: no frame of the tracer in it
@@ -265,6 +272,94 @@ def test_keyboard_interrupt_from_a_callback_propagates(traced: bool) -> None:
         loop.close()
 
 
+class _CancelsItsHandle:
+    """Cancels the handle running it (``Handle.cancel()`` drops its callback and args)."""
+
+    handle: asyncio.Handle | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        assert self.handle is not None
+        self.handle.cancel()
+        raise AttributeError(name)
+
+
+async def _callback_cancels_its_own_handle(events: list[str]) -> None:
+    target = _CancelsItsHandle()
+    # getattr(obj, name, default) returns its default after obj.__getattr__ ran
+    target.handle = asyncio.get_running_loop().call_soon(
+        lambda: events.append(getattr(target, "missing", "default " + "kept"))
+    )
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    events.append("done")
+
+
+@pytest.mark.parametrize("traced", [False, True])
+def test_a_callback_may_cancel_its_own_handle_while_it_runs(traced: bool) -> None:
+    events: list[str] = []
+    loop = asyncio.new_event_loop()
+    tracer = Tracer(TraceStore(), time.monotonic)
+    if traced:
+        tracer.install(loop)
+    context = tracer.new_context() if traced else None
+    try:
+        loop.run_until_complete(
+            loop.create_task(_callback_cancels_its_own_handle(events), context=context)
+        )
+    finally:
+        tracer.uninstall()
+        loop.close()
+    assert events == ["default kept", "done"]
+    assert tracer.failure is None
+
+
+_FAILING_STORE = """
+import gc, sys
+from visualizer.instrument import recorder
+
+class Column(list):
+    def frombytes(self, data):
+        raise MemoryError("no room for the staged rows")
+
+class Store:
+    capacity, rows = 100, 0
+    def __init__(self):
+        for name, size in (("step_task", 4), ("step_start", 8), ("step_dur", 4),
+                           ("step_code", 4), ("wake_task", 4), ("wake_t", 8),
+                           ("wake_waker", 4)):
+            column = Column(); column.itemsize = size
+            setattr(self, name, column)
+        self._string_ids, self.task_name = {}, []
+    def full(self, now): return False
+    def intern(self, text): return 0
+
+class Describer:
+    _cache, _user_code, _valued = {}, {}, {}
+    def describe(self, task): return 0
+    def _leaf_key(self, future): return "?"
+
+seen = []
+sys.unraisablehook = lambda hook: seen.append(hook.exc_type.__name__)
+rec = recorder.hot.Recorder(store=Store(), clock=lambda: 0.0, fast_clock=False, fail=print,
+                            task_error=print, blocked=print, describer=Describer(), ids={},
+                            slow=0.1)
+rec.step(1, 0.0, 1.0, -1)
+del rec
+gc.collect()
+print("survived", seen)
+"""
+
+
+def test_a_recorder_whose_last_rows_cannot_be_appended_goes_quietly() -> None:
+    if recorders.hot is None:
+        pytest.skip("the C hot path is not built (or not wanted)")
+    out = subprocess.run(
+        [sys.executable, "-c", _FAILING_STORE], capture_output=True, text=True, cwd=ROOT
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "survived ['MemoryError']"
+
+
 # --- nothing kept alive --------------------------------------------------------------------
 def test_a_traced_loop_and_its_tracer_are_collected() -> None:
     loop = asyncio.new_event_loop()
@@ -276,3 +371,26 @@ def test_a_traced_loop_and_its_tracer_are_collected() -> None:
     del loop, tracer
     gc.collect()
     assert [ref() for ref in refs] == [None, None, None]
+
+
+def test_a_store_kept_after_the_run_keeps_every_row_and_nothing_else() -> None:
+    finished = TraceStore()
+    loop = asyncio.new_event_loop()
+    tracer = Tracer(finished, time.monotonic)
+    tracer.install(loop)
+    loop.run_until_complete(loop.create_task(_pingpong(100), context=tracer.new_context()))
+    tracer.finish()
+    loop.close()
+    # the same run, with no finish(): rows may still be staged when the tracer goes
+    kept = TraceStore()
+    loop = asyncio.new_event_loop()
+    tracer = Tracer(kept, time.monotonic)
+    tracer.install(loop)
+    loop.run_until_complete(loop.create_task(_pingpong(100), context=tracer.new_context()))
+    loop.close()
+    refs = [weakref.ref(loop), weakref.ref(tracer)]
+    del loop, tracer
+    gc.collect()
+    assert [ref() for ref in refs] == [None, None]
+    assert len(kept.step_task) == len(finished.step_task) > 150
+    assert len(kept.wake_task) == len(finished.wake_task) > 150

@@ -134,6 +134,7 @@ typedef struct {
     long waker;      /* what runs now, packed like a waker (tracer.py: Tracer._running) */
     Py_ssize_t room; /* rows left before the store is full */
     char enabled;
+    char flushing;   /* appending a block to the store's columns now */
     char fast_clock; /* the clock is time.monotonic on Linux: read CLOCK_MONOTONIC here */
     double slow;     /* a callback at least this long held the loop */
     PyObject *clock;
@@ -152,6 +153,7 @@ typedef struct {
     PyObject *task_name;    /* store.task_name */
     PyObject *cols[7];      /* step_task, step_start, step_dur, step_code, wake_task, wake_t,
                                wake_waker */
+    PyObject *weakrefs; /* the store holds our sync weakly: it must not keep a tracer alive */
     Py_ssize_t ns, nw;
     int32_t s_task[BLOCK];
     double s_start[BLOCK];
@@ -164,53 +166,82 @@ typedef struct {
 
 static PyTypeObject Recorder_Type;
 
+/* Append staged rows to the store's columns.  The block is first copied into bytes
+ * objects (not GC-tracked: making them cannot start a garbage collection, whose callbacks
+ * or finalizers could run Python code that records rows) and the staging emptied, so rows
+ * recorded while the columns grow land in the fresh block, after these.  A flush inside a
+ * flush would interleave the columns: it is refused (the tracer switches off, logged). */
 static int
-append_block(PyObject *column, void *data, Py_ssize_t nbytes)
+append_blocks(Recorder *r, PyObject **columns, void **data, const int *itemsize, int k,
+              Py_ssize_t *staged)
 {
-    PyObject *view = PyMemoryView_FromMemory(data, nbytes, PyBUF_READ);
-    if (view == NULL) {
+    Py_ssize_t n = *staged;
+    if (n == 0) {
+        return 0;
+    }
+    if (r->flushing) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "asyncviz: rows recorded while the recorder appended a block");
         return -1;
     }
-    PyObject *res = PyObject_CallMethodOneArg(column, s_frombytes, view);
-    Py_DECREF(view);
-    if (res == NULL) {
-        return -1;
+    PyObject *blocks[4] = {NULL, NULL, NULL, NULL};
+    for (int i = 0; i < k; i++) {
+        blocks[i] = PyBytes_FromStringAndSize(data[i], n * itemsize[i]);
+        if (blocks[i] == NULL) {
+            goto error;
+        }
     }
-    Py_DECREF(res);
+    Py_ssize_t before[4];
+    for (int i = 0; i < k; i++) {
+        if ((before[i] = PyObject_Size(columns[i])) < 0) {
+            goto error;
+        }
+    }
+    *staged = 0; /* copied: even on failure below, no row is appended twice */
+    r->flushing = 1;
+    for (int i = 0; i < k; i++) {
+        PyObject *res = PyObject_CallMethodOneArg(columns[i], s_frombytes, blocks[i]);
+        if (res == NULL) {
+            /* the block is lost, but the columns stay rows: cut what was appended */
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            for (int j = 0; j < i; j++) {
+                if (PySequence_DelSlice(columns[j], before[j], PY_SSIZE_T_MAX) < 0) {
+                    PyErr_Clear();
+                }
+            }
+            PyErr_Restore(type, value, tb);
+            r->flushing = 0;
+            goto error;
+        }
+        Py_DECREF(res);
+    }
+    r->flushing = 0;
+    for (int i = 0; i < k; i++) {
+        Py_DECREF(blocks[i]);
+    }
     return 0;
+error:
+    for (int i = 0; i < k; i++) {
+        Py_XDECREF(blocks[i]);
+    }
+    return -1;
 }
 
 static int
 flush_steps(Recorder *r)
 {
-    Py_ssize_t n = r->ns;
-    if (n == 0) {
-        return 0;
-    }
-    r->ns = 0; /* even on failure: a half-appended block is not appended twice */
-    if (append_block(r->cols[0], r->s_task, n * 4) < 0 ||
-        append_block(r->cols[1], r->s_start, n * 8) < 0 ||
-        append_block(r->cols[2], r->s_dur, n * 4) < 0 ||
-        append_block(r->cols[3], r->s_code, n * 4) < 0) {
-        return -1;
-    }
-    return 0;
+    void *data[4] = {r->s_task, r->s_start, r->s_dur, r->s_code};
+    static const int size[4] = {4, 8, 4, 4};
+    return append_blocks(r, &r->cols[0], data, size, 4, &r->ns);
 }
 
 static int
 flush_wakes(Recorder *r)
 {
-    Py_ssize_t n = r->nw;
-    if (n == 0) {
-        return 0;
-    }
-    r->nw = 0;
-    if (append_block(r->cols[4], r->w_task, n * 4) < 0 ||
-        append_block(r->cols[5], r->w_t, n * 8) < 0 ||
-        append_block(r->cols[6], r->w_waker, n * 4) < 0) {
-        return -1;
-    }
-    return 0;
+    void *data[3] = {r->w_task, r->w_t, r->w_waker};
+    static const int size[3] = {4, 8, 4};
+    return append_blocks(r, &r->cols[4], data, size, 3, &r->nw);
 }
 
 static int
@@ -320,6 +351,9 @@ rec_wake(Recorder *r, long tid, double t, long waker)
 static void
 rec_fail(Recorder *r)
 {
+    if (!PyErr_Occurred()) {
+        PyErr_SetString(PyExc_SystemError, "asyncviz._hot: a failure with no exception");
+    }
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     PyErr_NormalizeException(&type, &value, &tb);
@@ -689,11 +723,28 @@ Recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         Py_XDECREF(capacity);
         goto error;
     }
-    r->room = PyLong_AsSsize_t(capacity) - PyLong_AsSsize_t(rows);
+    Py_ssize_t cap = PyLong_AsSsize_t(capacity);
+    Py_ssize_t used = (cap == -1 && PyErr_Occurred()) ? -1 : PyLong_AsSsize_t(rows);
     Py_DECREF(capacity);
     Py_DECREF(rows);
     if (PyErr_Occurred()) {
         goto error;
+    }
+    r->room = cap - used;
+    /* the columns are what the staging blocks are copied into, byte for byte */
+    static const long itemsize[7] = {4, 8, 4, 4, 4, 8, 4};
+    for (int i = 0; i < 7; i++) {
+        PyObject *size = PyObject_GetAttrString(r->cols[i], "itemsize");
+        long got = size ? PyLong_AsLong(size) : -1;
+        Py_XDECREF(size);
+        if (PyErr_Occurred()) {
+            goto error;
+        }
+        if (got != itemsize[i]) {
+            PyErr_Format(PyExc_TypeError, "asyncviz._hot: store column %s has items of %ld bytes",
+                         columns[i], got);
+            goto error;
+        }
     }
     return (PyObject *)r;
 error:
@@ -749,19 +800,32 @@ Recorder_clear(Recorder *r)
     return 0;
 }
 
+/* Rows still staged when the recorder goes are appended: a store outliving its tracer
+ * keeps every row.  A finalizer (PEP 442), so it runs before the GC clears a cycle. */
+static void
+Recorder_finalize(Recorder *r)
+{
+    if (r->cols[0] == NULL || (r->ns == 0 && r->nw == 0)) {
+        return;
+    }
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (rec_sync(r) < 0) {
+        PyErr_WriteUnraisable((PyObject *)r);
+    }
+    PyErr_Restore(type, value, tb);
+}
+
 static void
 Recorder_dealloc(Recorder *r)
 {
     PyTypeObject *tp = Py_TYPE(r);
+    if (PyObject_CallFinalizerFromDealloc((PyObject *)r) < 0) {
+        return; /* resurrected */
+    }
     PyObject_GC_UnTrack(r);
-    if (r->cols[0] != NULL && (r->ns || r->nw)) {
-        /* rows still staged: append them (a store outliving its tracer keeps every row) */
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        if (rec_sync(r) < 0) {
-            PyErr_WriteUnraisable((PyObject *)r);
-        }
-        PyErr_Restore(type, value, tb);
+    if (r->weakrefs != NULL) {
+        PyObject_ClearWeakRefs((PyObject *)r);
     }
     Recorder_clear(r);
     tp->tp_free((PyObject *)r);
@@ -795,6 +859,8 @@ static PyTypeObject Recorder_Type = {
     .tp_dealloc = (destructor)Recorder_dealloc,
     .tp_traverse = (traverseproc)Recorder_traverse,
     .tp_clear = (inquiry)Recorder_clear,
+    .tp_finalize = (destructor)Recorder_finalize,
+    .tp_weaklistoffset = offsetof(Recorder, weakrefs),
     .tp_methods = Recorder_methods,
     .tp_members = Recorder_members,
 };
@@ -814,34 +880,36 @@ run_in_context(PyObject *self)
         PyErr_SetString(PyExc_AttributeError, "asyncviz: an incomplete Handle");
         return NULL;
     }
+    /* held: the callback may cancel its own handle, which sets these slots to None */
+    Py_INCREF(context);
+    Py_INCREF(callback);
+    Py_INCREF(args);
     Py_ssize_t n = PyTuple_GET_SIZE(args);
+    PyObject *res = NULL;
     if (PyContext_CheckExact(context)) {
-        if (PyContext_Enter(context) < 0) {
-            return NULL;
+        if (PyContext_Enter(context) == 0) {
+            res = PyObject_Vectorcall(callback, &PyTuple_GET_ITEM(args, 0), n, NULL);
+            if (PyContext_Exit(context) < 0) {
+                Py_CLEAR(res);
+            }
         }
-        PyObject *res = PyObject_Vectorcall(callback, &PyTuple_GET_ITEM(args, 0), n, NULL);
-        if (PyContext_Exit(context) < 0) {
-            Py_XDECREF(res);
-            return NULL;
+    }
+    else {
+        PyObject *run = PyObject_GetAttr(context, s_run);
+        PyObject *full = run ? PyTuple_New(n + 1) : NULL;
+        if (full != NULL) {
+            PyTuple_SET_ITEM(full, 0, Py_NewRef(callback));
+            for (Py_ssize_t i = 0; i < n; i++) {
+                PyTuple_SET_ITEM(full, i + 1, Py_NewRef(PyTuple_GET_ITEM(args, i)));
+            }
+            res = PyObject_Call(run, full, NULL);
         }
-        return res;
+        Py_XDECREF(run);
+        Py_XDECREF(full);
     }
-    PyObject *run = PyObject_GetAttr(context, s_run);
-    if (run == NULL) {
-        return NULL;
-    }
-    PyObject *full = PyTuple_New(n + 1);
-    if (full == NULL) {
-        Py_DECREF(run);
-        return NULL;
-    }
-    PyTuple_SET_ITEM(full, 0, Py_NewRef(callback));
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyTuple_SET_ITEM(full, i + 1, Py_NewRef(PyTuple_GET_ITEM(args, i)));
-    }
-    PyObject *res = PyObject_Call(run, full, NULL);
-    Py_DECREF(run);
-    Py_DECREF(full);
+    Py_DECREF(args);
+    Py_DECREF(callback);
+    Py_DECREF(context);
     return res;
 }
 
@@ -865,7 +933,12 @@ run_reporting(PyObject *self)
     if (tb != NULL) {
         PyException_SetTraceback(value, tb);
     }
+    /* as inside Handle._run's `except` clause: sys.exc_info() is this exception */
+    PyObject *handled = PyErr_GetHandledException();
+    PyErr_SetHandledException(value);
     res = PyObject_CallFunctionObjArgs(g_report, self, value, NULL);
+    PyErr_SetHandledException(handled);
+    Py_XDECREF(handled);
     Py_XDECREF(type);
     Py_XDECREF(value);
     Py_XDECREF(tb);
@@ -895,7 +968,7 @@ step_run(PyObject *self, PyObject *unused)
     Py_INCREF(r);
     Py_INCREF(ref);
     long tid = long_of(SLOT(ref, off_ref_tid));
-    long code = long_of(SLOT(ref, off_ref_code));
+    long code = tid == NO_CODE ? NO_CODE : long_of(SLOT(ref, off_ref_code));
     double t0, t1;
     if (tid == NO_CODE || code == NO_CODE || rec_now(r, &t0) < 0) {
         rec_fail(r);
@@ -958,9 +1031,9 @@ waker_run(PyObject *self, PyObject *unused)
     else if (t1 - t0 >= r->slow) {
         PyObject *a = PyFloat_FromDouble(t0), *b = PyFloat_FromDouble(t1);
         PyObject *callback = SLOT(self, off_callback);
-        PyObject *res = (a && b && callback)
-                            ? PyObject_CallFunctionObjArgs(r->blocked_cb, a, b, callback, NULL)
-                            : NULL;
+        PyObject *res = (a && b) ? PyObject_CallFunctionObjArgs(r->blocked_cb, a, b,
+                                                               callback ? callback : Py_None, NULL)
+                                 : NULL;
         Py_XDECREF(a);
         Py_XDECREF(b);
         if (res == NULL) {
@@ -1085,14 +1158,14 @@ Hook_vectorcall(Hook *hook, PyObject *const *args, size_t nargsf, PyObject *kwna
     }
     PyObject *callback = args[0];
     PyTypeObject *kind = Py_TYPE(callback);
-    PyObject *owner; /* borrowed */
+    PyObject *owner; /* the task: borrowed from the callback, which the caller holds */
     if ((PyObject *)kind == hook->step_type) {
         owner = PyObject_GetAttr(callback, s_self);
         if (owner == NULL) {
             PyErr_Clear();
             goto fallback;
         }
-        Py_DECREF(owner); /* the callback holds it */
+        Py_DECREF(owner); /* the step wrapper holds its task for as long as it lives */
     }
     else if ((PyObject *)kind == hook->wakeup_type && PyCFunction_Check(callback) &&
              strcmp(((PyCFunctionObject *)callback)->m_ml->ml_name, hook->wakeup_name) == 0) {
@@ -1114,16 +1187,15 @@ Hook_vectorcall(Hook *hook, PyObject *const *args, size_t nargsf, PyObject *kwna
             }
             goto fallback;
         }
-        PyObject *handle =
-            make_handle(hook->waker_cls, callback, args + 1, nargs - 1, hook->loop, context);
-        if (handle == NULL) {
-            return NULL;
-        }
         long inherited = (waker & 7) == WAKE_TASK ? ((waker & ~7L) | INHERITED) : waker;
         PyObject *w = PyLong_FromLong(inherited);
-        if (w == NULL) {
-            Py_DECREF(handle);
-            return NULL;
+        PyObject *handle = w ? make_handle(hook->waker_cls, callback, args + 1, nargs - 1,
+                                           hook->loop, context)
+                             : NULL;
+        if (handle == NULL) {
+            Py_XDECREF(w);
+            rec_fail(r); /* as the Python hook: tracing off, the loop schedules it */
+            return PyObject_Vectorcall(hook->orig, args, nargsf, kwnames);
         }
         SLOT(handle, off_waker_waker) = w;
         SLOT(handle, off_waker_rec) = Py_NewRef((PyObject *)r);
@@ -1216,6 +1288,15 @@ Hook_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     if (off_callback < 0 || off_step_ref < 0 || off_ref_tid < 0) {
         PyErr_SetString(PyExc_RuntimeError, "asyncviz._hot: bind_handles() was not called");
+        return NULL;
+    }
+    /* the handles are built by writing slots at the offsets bind_handles() learnt */
+    if (same_offset(&off_step_ref, slot_offset(step_cls, "_ref")) < 0 ||
+        same_offset(&off_step_rec, slot_offset(step_cls, "_rec")) < 0 ||
+        same_offset(&off_callback, slot_offset(step_cls, "_callback")) < 0 ||
+        same_offset(&off_waker_waker, slot_offset(waker_cls, "_waker")) < 0 ||
+        same_offset(&off_waker_rec, slot_offset(waker_cls, "_rec")) < 0 ||
+        same_offset(&off_callback, slot_offset(waker_cls, "_callback")) < 0) {
         return NULL;
     }
     if (strlen(wakeup_name) >= sizeof(((Hook *)NULL)->wakeup_name)) {

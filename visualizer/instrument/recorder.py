@@ -22,6 +22,7 @@ import logging
 import os
 import sys
 import time
+import weakref
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Protocol
@@ -40,11 +41,11 @@ def _load_hot() -> ModuleType | None:
     if os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0"):
         return None
     try:
-        from visualizer.instrument import _hot  # type: ignore[attr-defined]
+        from visualizer.instrument import _hot
     except ImportError:
         log.debug("asyncviz: the C hot path is not built; tracing in pure Python")
         return None
-    return _hot  # type: ignore[no-any-return]
+    return _hot
 
 
 #: The compiled hot path, or None (not built, or switched off by the environment).
@@ -131,5 +132,19 @@ def make_recorder(
         ids=ids,
         slow=slow,
     )
-    store.add_syncer(recorder.sync)
+    # Weakly: the recorder refers to the tracer (its failure handler), which refers to
+    # its loops; a store kept after the run must not keep them alive.  Rows still staged
+    # when the recorder goes are appended by its finalizer.
+    store.add_syncer(_weak_sync(recorder))
     return recorder
+
+
+def _weak_sync(recorder: Recorder) -> Callable[[], None]:
+    ref = weakref.ref(recorder)
+
+    def sync() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.sync()
+
+    return sync
