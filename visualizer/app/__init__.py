@@ -1,0 +1,1 @@
+"""The Qt application: the GUI event loop, the main window, and its automation flags."""
