@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from tracehelp import pingpong
 
 from visualizer.app.qtloop import GuiEventLoop
 from visualizer.instrument import recorder as recorders
@@ -143,22 +144,6 @@ def test_async_generators_are_finalized_by_the_loop(loop: GuiEventLoop) -> None:
 
 
 # --- traced on the GUI loop ------------------------------------------------------------------
-async def _pingpong(trips: int) -> None:
-    ping: asyncio.Queue[int] = asyncio.Queue()
-    pong: asyncio.Queue[int] = asyncio.Queue()
-
-    async def responder() -> None:
-        for _ in range(trips):
-            await pong.put(await ping.get())
-
-    other = asyncio.create_task(responder(), name="responder")
-    for i in range(trips):
-        await ping.put(i)
-        await pong.get()
-    await asyncio.sleep(0.01)
-    await other
-
-
 def _shape(make_loop: Any) -> tuple[list[Any], bool]:
     loop = make_loop()
     store = TraceStore(origin=time.monotonic())
@@ -166,7 +151,9 @@ def _shape(make_loop: Any) -> tuple[list[Any], bool]:
     tracer.install(loop)
     fast = type(loop.call_soon) is not type(_shape)  # the compiled hook, not a function
     try:
-        loop.run_until_complete(loop.create_task(_pingpong(50), context=tracer.new_context()))
+        loop.run_until_complete(
+            loop.create_task(pingpong(50, pause=0.01), context=tracer.new_context())
+        )
         tracer.finish()
     finally:
         tracer.uninstall()

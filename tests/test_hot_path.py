@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tracehelp import run_traced
+from tracehelp import pingpong, run_traced
 
 from visualizer.instrument import recorder as recorders
 from visualizer.instrument.tracer import Tracer
@@ -142,24 +142,9 @@ def test_a_reader_mid_run_sees_every_row_so_far() -> None:
 
 
 # --- a full store ----------------------------------------------------------------------------
-async def _pingpong(trips: int) -> None:
-    ping: asyncio.Queue[int] = asyncio.Queue()
-    pong: asyncio.Queue[int] = asyncio.Queue()
-
-    async def responder() -> None:
-        for _ in range(trips):
-            await pong.put(await ping.get())
-
-    other = asyncio.create_task(responder())
-    for i in range(trips):
-        await ping.put(i)
-        await pong.get()
-    await other
-
-
 def _rows(capacity: int) -> tuple[TraceStore, list[Any], list[Any]]:
     rec = Recorder("virtual", capacity=capacity)
-    run = run_traced(_pingpong, 5000, recorder=rec)
+    run = run_traced(pingpong, 5000, recorder=rec)
     assert run.error is None
     store = rec.store
     store.sync()
@@ -365,7 +350,7 @@ def test_a_traced_loop_and_its_tracer_are_collected() -> None:
     loop = asyncio.new_event_loop()
     tracer = Tracer(TraceStore(), time.monotonic)
     tracer.install(loop)
-    loop.run_until_complete(loop.create_task(_pingpong(10), context=tracer.new_context()))
+    loop.run_until_complete(loop.create_task(pingpong(10), context=tracer.new_context()))
     loop.close()
     refs = [weakref.ref(loop), weakref.ref(tracer), weakref.ref(tracer.store)]
     del loop, tracer
@@ -378,7 +363,7 @@ def test_a_store_kept_after_the_run_keeps_every_row_and_nothing_else() -> None:
     loop = asyncio.new_event_loop()
     tracer = Tracer(finished, time.monotonic)
     tracer.install(loop)
-    loop.run_until_complete(loop.create_task(_pingpong(100), context=tracer.new_context()))
+    loop.run_until_complete(loop.create_task(pingpong(100), context=tracer.new_context()))
     tracer.finish()
     loop.close()
     # the same run, with no finish(): rows may still be staged when the tracer goes
@@ -386,7 +371,7 @@ def test_a_store_kept_after_the_run_keeps_every_row_and_nothing_else() -> None:
     loop = asyncio.new_event_loop()
     tracer = Tracer(kept, time.monotonic)
     tracer.install(loop)
-    loop.run_until_complete(loop.create_task(_pingpong(100), context=tracer.new_context()))
+    loop.run_until_complete(loop.create_task(pingpong(100), context=tracer.new_context()))
     loop.close()
     refs = [weakref.ref(loop), weakref.ref(tracer)]
     del loop, tracer
