@@ -90,6 +90,30 @@ def _parser() -> argparse.ArgumentParser:
         help="options above, then the script's arguments; after -- everything is the script's",
     )
     _trace_options(p_rec, "real")
+
+    p_gui = sub.add_parser("gui", help="open the window (the default with no command)")
+    p_gui.add_argument(
+        "scenario", nargs="?", help="a scenario id or a .py path to select (and --autorun)"
+    )
+    p_gui.add_argument("--autorun", action="store_true", help="run the scenario at once")
+    p_gui.add_argument(
+        "--clock",
+        choices=("real", "virtual"),
+        default="real",
+        help="real: live on the window's loop (default); virtual: recorded off it, then shown",
+    )
+    p_gui.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="a scenario parameter"
+    )
+    p_gui.add_argument("--save-trace", type=Path, metavar="PATH", help="save the trace when done")
+    p_gui.add_argument(
+        "--screenshot", type=Path, metavar="PATH", help="save the window as PNG when done"
+    )
+    p_gui.add_argument("--exit-when-done", action="store_true", help="quit after the run")
+    p_gui.add_argument("--theme", choices=("light", "dark"), default="light")
+    p_gui.add_argument("--font-size", type=int, default=11, metavar="PT")
+    p_gui.add_argument("--size", default="1600x900", metavar="WxH", help="window size")
+    scenario_dirs(p_gui)
     return parser
 
 
@@ -110,10 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _parser().error("record: the script to run is missing")
         args.script, args.args = Path(args.args[0]), [_SCRIPT_ARGS_MARK, *args.args[1:]]
     if args.command is None:
-        _parser().print_help()
-        print("\nThe GUI is coming (issue 3); for now use the commands above.", file=sys.stderr)
-        return 0
+        args = _parser().parse_args(["gui"])
     try:
+        if args.command == "gui":
+            return _gui(args)
         if args.command == "list":
             return _list(args)
         if args.command == "run":
@@ -122,6 +146,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"asyncviz: {exc}", file=sys.stderr)
         return 2
+
+
+def _gui(args: argparse.Namespace) -> int:
+    # Qt is loaded only here: the other commands run where Qt cannot
+    from visualizer.app.main import GuiOptions, has_display, run_gui
+
+    if not has_display():
+        print(
+            "asyncviz: no display to open the window on (DISPLAY is not set). Run it on a\n"
+            "desktop, or under a virtual one: `xvfb-run -a asyncviz gui ...`, or offscreen\n"
+            "with QT_QPA_PLATFORM=offscreen and --screenshot PATH --exit-when-done.\n"
+            "Without a window: `asyncviz list`, `asyncviz run SCENARIO --summary`.",
+            file=sys.stderr,
+        )
+        return 2
+    params: dict[str, object] = {}
+    if args.scenario and args.param:
+        params = bind_params(find(args.scenario, args.scenarios), _pairs(args.param))
+    width, _, height = args.size.partition("x")
+    options = GuiOptions(
+        scenario=args.scenario,
+        autorun=args.autorun,
+        clock=args.clock,
+        params=params,
+        save_trace=args.save_trace,
+        screenshot=args.screenshot,
+        exit_when_done=args.exit_when_done,
+        theme=args.theme,
+        font_size=args.font_size,
+        size=(int(width), int(height)),
+        extra_dirs=tuple(args.scenarios),
+    )
+    return run_gui(options)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -138,15 +195,20 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace) -> int:
-    scenario = find(args.scenario, args.scenarios)
+def _pairs(items: list[str]) -> dict[str, str]:
+    """``--param NAME=VALUE`` options as a dict (values still text)."""
     raw: dict[str, str] = {}
-    for item in args.param:
+    for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise ScenarioError(f"--param {item!r}: expected NAME=VALUE")
         raw[name.strip()] = value
-    params = bind_params(scenario, raw)
+    return raw
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = find(args.scenario, args.scenarios)
+    params = bind_params(scenario, _pairs(args.param))
     result = run_scenario(scenario, params, clock=args.clock, slow_callback_duration=args.slow)
     if result.error is not None and result.error.traceback:
         sys.stderr.write(result.error.traceback)

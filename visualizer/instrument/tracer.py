@@ -244,6 +244,11 @@ class Tracer:
         waker = self._rec.waker
         return schema.waker_task(waker) if waker & 7 == schema.WAKE_TASK else NO_TASK
 
+    def live_tasks(self) -> list[asyncio.Task[Any]]:
+        """The run's tasks that have not finished (what a Stop button cancels)."""
+        tasks = (ref() for ref in list(self._ids.values()))
+        return [task for task in tasks if task is not None and not task.done()]
+
     @property
     def compiled(self) -> bool:
         """True if the hot path runs in C (``visualizer.instrument._hot``)."""

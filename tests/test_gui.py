@@ -1,0 +1,210 @@
+"""The window and its chart (pytest-qt, offscreen), and a real window under Xvfb."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from visualizer.app.qtloop import GuiEventLoop
+from visualizer.app.window import MainWindow
+from visualizer.model.lanes import lane_order
+from visualizer.session.runner import run_scenario
+from visualizer.session.scenarios import discover, find
+from visualizer.trace import schema
+from visualizer.trace.data import TaskRecord
+from visualizer.views.chart import GanttView
+from visualizer.views.gantt import _merge_subpixel
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- lanes --------------------------------------------------------------------------------------
+def _task(tid: int, parent: int | None) -> TaskRecord:
+    return TaskRecord(tid, f"t{tid}", "coro", parent, 0.0, None)
+
+
+def test_children_sit_right_under_their_parent() -> None:
+    # 0 main; 1, 2 its children; 3 a child of 1; 4 made by a plain callback (no parent)
+    tasks = [_task(0, None), _task(1, 0), _task(2, 0), _task(3, 1), _task(4, None)]
+    assert lane_order(tasks).tolist() == [0, 1, 3, 2, 4]
+
+
+# --- merging bars narrower than a pixel ----------------------------------------------------------
+def _merge(rows: list[tuple[int, float, float, int]], px: float) -> list[tuple[Any, ...]]:
+    lane, start, end, label = (np.array(c) for c in zip(*rows, strict=True))
+    merged = _merge_subpixel(lane, start.astype(float), end.astype(float), label, px)
+    return [tuple(x.item() for x in row) for row in zip(*merged, strict=True)]
+
+
+def test_narrow_bars_close_together_merge_into_one() -> None:
+    rows = [(0, 0.0, 0.1, 5), (0, 0.15, 0.2, 5), (0, 0.25, 0.3, 5)]
+    assert _merge(rows, px=1.0) == [(0, 0.0, 0.3, 5)]
+
+
+def test_wide_bars_never_merge_even_when_adjacent() -> None:
+    """Suspended on a Semaphore, then on a sleep: two bars, two labels, however close."""
+    rows = [(0, 0.0, 10.0, 1), (0, 10.0001, 20.0, 2)]
+    assert _merge(rows, px=1.0) == rows
+
+
+def test_a_merged_bar_keeps_a_label_only_if_all_shared_it() -> None:
+    rows = [(0, 0.0, 0.1, 1), (0, 0.2, 0.3, 2), (1, 0.0, 0.1, 3)]
+    assert _merge(rows, px=1.0) == [(0, 0.0, 0.3, -1), (1, 0.0, 0.1, 3)]
+
+
+def test_bars_far_apart_or_in_other_lanes_stay_apart() -> None:
+    rows = [(0, 0.0, 0.1, 1), (0, 5.0, 5.1, 1), (1, 0.1, 0.2, 1)]
+    assert _merge(rows, px=1.0) == rows
+
+
+# --- the chart draws the model -----------------------------------------------------------------
+def test_the_chart_holds_every_span_of_the_trace_in_its_lane(qtbot: Any) -> None:
+    trace = run_scenario(find("semaphore_workers"), {}, clock="virtual").trace
+    view = GanttView()
+    qtbot.addWidget(view)
+    view.resize(1400, 700)
+    view.show_trace(trace)
+    assert view.bars.span_count() == len(trace.spans)
+    lanes = lane_order(trace.tasks)
+    for state in range(len(schema.STATE_NAMES)):
+        bars = view.bars.spans_of(state)
+        mask = trace.spans.state == state
+        expected = sorted(
+            zip(
+                lanes[trace.spans.task[mask]].tolist(),
+                trace.spans.start[mask].tolist(),
+                strict=True,
+            )
+        )
+        assert list(zip(bars.lane.tolist(), bars.start.tolist(), strict=True)) == expected
+    view.grab()  # paints
+    # at the fitted zoom every suspended bar is wide: drawn one by one, none merged away
+    assert view.bars.drawn[schema.SUSPENDED] == int((trace.spans.state == schema.SUSPENDED).sum())
+    assert view.bars.drawn[schema.RUNNING] >= 1
+
+
+# --- the window on the GUI loop --------------------------------------------------------------
+@pytest.fixture
+def window(qtbot: Any) -> MainWindow:
+    scenarios, _ = discover()
+    main_window = MainWindow(scenarios)
+    qtbot.addWidget(main_window)
+    main_window.resize(1200, 700)
+    main_window.show()
+    return main_window
+
+
+def test_a_live_run_on_the_gui_loop_fills_the_chart(qapp: Any, window: MainWindow) -> None:
+    loop = GuiEventLoop(qapp)
+    try:
+        outcome = loop.run_until_complete(window.run(find("gather_basics"), {}, "real"))
+    finally:
+        loop.close()
+    assert outcome.error is None
+    names = {t.name for t in outcome.trace.tasks}
+    assert window.chart.bars.span_count() == len(outcome.trace.spans) > 10
+    # the scenario's tasks only: the window's own coroutine (which ran the scenario) is not there
+    assert len(outcome.trace.tasks) == len(
+        run_scenario(find("gather_basics"), {}, clock="virtual").trace.tasks
+    ), names
+    assert outcome.trace.meta["loop"].endswith("GuiEventLoop")
+
+
+def test_a_virtual_run_is_recorded_off_the_loop_and_shown(qapp: Any, window: MainWindow) -> None:
+    loop = GuiEventLoop(qapp)
+    try:
+        outcome = loop.run_until_complete(
+            window.run(find("sequential_vs_concurrent"), {}, "virtual")
+        )
+    finally:
+        loop.close()
+    assert outcome.trace.meta["clock"] == "virtual"
+    reference = run_scenario(find("sequential_vs_concurrent"), {}, clock="virtual").trace
+    assert outcome.trace.duration == pytest.approx(reference.duration, abs=0.05)
+    assert len(outcome.trace.spans) == len(reference.spans)
+    assert window.chart.bars.span_count() == len(outcome.trace.spans)
+
+
+def test_stop_keeps_the_partial_trace(qapp: Any, window: MainWindow) -> None:
+    loop = GuiEventLoop(qapp)
+
+    async def run_then_stop() -> Any:
+        running = asyncio.ensure_future(window.run(find("cancellation"), {}, "real"))
+        await asyncio.sleep(0.3)
+        window.stop()
+        return await running
+
+    try:
+        outcome = loop.run_until_complete(run_then_stop())
+    finally:
+        loop.close()
+    assert outcome.error == "stopped"
+    assert 0.25 < outcome.trace.duration < 1.0
+    assert len(outcome.trace.spans) > 3
+
+
+def test_the_browser_filters_by_search(window: MainWindow) -> None:
+    window.search.setText("semaphore")
+    shown = [
+        window.browser.item(i).text()
+        for i in range(window.browser.count())
+        if not window.browser.item(i).isHidden()
+    ]
+    assert shown == ["Limiting concurrency with a Semaphore"]
+
+
+# --- the automation flags, offscreen and in a real window ----------------------------------
+def _gui(tmp_path: Path, env: dict[str, str], *prefix: str) -> tuple[Path, Path]:
+    shot, saved = tmp_path / "window.png", tmp_path / "trace.json"
+    command = [
+        *prefix,
+        sys.executable,
+        "-m",
+        "visualizer",
+        "gui",
+        "semaphore_workers",
+        "--autorun",
+        "--clock",
+        "virtual",
+        "--screenshot",
+        str(shot),
+        "--save-trace",
+        str(saved),
+        "--exit-when-done",
+        "--size",
+        "1280x720",
+    ]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return shot, saved
+
+
+def test_gui_flags_run_save_and_screenshot(tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    shot, saved = _gui(tmp_path, env)
+    image = QImage(str(shot))
+    assert (image.width(), image.height()) == (1280, 720)
+    assert saved.stat().st_size > 1000
+
+
+def test_a_real_window_under_xvfb(tmp_path: Path) -> None:
+    """The xcb platform in a real X server (Xvfb): the libraries README lists are there."""
+    xvfb_run = shutil.which("xvfb-run")
+    if xvfb_run is None:
+        if os.environ.get("CI"):
+            pytest.fail("xvfb-run is missing: tools/setup-env installs xvfb")
+        pytest.skip("no xvfb-run here")
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    env["QT_QPA_PLATFORM"] = "xcb"
+    shot, _ = _gui(tmp_path, env, xvfb_run, "-a", "-s", "-screen 0 1600x1000x24")
+    image = QImage(str(shot))
+    assert (image.width(), image.height()) == (1280, 720)

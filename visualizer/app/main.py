@@ -1,0 +1,106 @@
+"""``asyncviz gui``: the window on the GUI loop, with flags for tests, docs and demos.
+
+The whole app runs as one coroutine on ``GuiEventLoop``: it opens the window, runs
+the scenario if asked (``--autorun``), saves what it was asked to save, and returns
+when the window closes (or at once with ``--exit-when-done``).  Never a nested Qt
+event loop inside a coroutine (``QDialog.exec()``): that re-enters the asyncio loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+
+from visualizer.app.qtloop import GuiEventLoop
+from visualizer.app.theme import apply_theme
+from visualizer.app.window import MainWindow
+from visualizer.session.scenarios import Scenario, discover, find
+
+
+@dataclass
+class GuiOptions:
+    scenario: str | None = None
+    autorun: bool = False
+    clock: str = "real"
+    params: Mapping[str, object] = field(default_factory=dict)
+    save_trace: Path | None = None
+    screenshot: Path | None = None
+    exit_when_done: bool = False
+    theme: str = "light"
+    font_size: int = 11
+    size: tuple[int, int] = (1600, 900)
+    extra_dirs: tuple[Path, ...] = ()
+
+
+class _Closed(QObject):
+    """Sets a future when the window closes."""
+
+    def __init__(self, future: asyncio.Future[None]) -> None:
+        super().__init__()
+        self.future = future
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Close and not self.future.done():
+            self.future.set_result(None)
+        return False
+
+
+async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | None) -> int:
+    loop = asyncio.get_running_loop()
+    closed: asyncio.Future[None] = loop.create_future()
+    watcher = _Closed(closed)
+    window.installEventFilter(watcher)
+    window.show()
+    status = 0
+    if options.autorun and chosen is not None:
+        # the window's first paint happens now: a run started during it would show the
+        # loop busy painting (true, but not the lesson)
+        await asyncio.sleep(0.3)
+        outcome = await window.run(chosen, dict(options.params), options.clock)
+        if outcome.error:
+            print(f"asyncviz: {chosen.id}: {outcome.error}", file=sys.stderr)
+            status = 1
+        await asyncio.sleep(0.05)  # let the final frame paint
+    if options.save_trace is not None:
+        window.save_trace(options.save_trace)
+    if options.screenshot is not None:
+        window.screenshot(options.screenshot)
+    if not options.exit_when_done:
+        await closed
+    window.removeEventFilter(watcher)
+    window.close()
+    return status
+
+
+def run_gui(options: GuiOptions) -> int:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    scenarios, _errors = discover(list(options.extra_dirs))
+    chosen = find(options.scenario, list(options.extra_dirs)) if options.scenario else None
+    if chosen is not None and chosen.id not in {s.id for s in scenarios}:
+        scenarios.append(chosen)
+    apply_theme(app, options.theme)
+    window = MainWindow(scenarios, theme=options.theme, font_size=options.font_size)
+    window.resize(*options.size)
+    if chosen is not None:
+        window.select(chosen.id)
+        window.clock.setCurrentText(options.clock)
+    loop = GuiEventLoop(app)
+    try:
+        return loop.run_until_complete(_app_main(window, options, chosen))
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+def has_display() -> bool:
+    """A window can be shown: a display, or an offscreen/minimal platform asked for."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or platform)

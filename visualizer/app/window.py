@@ -1,0 +1,237 @@
+"""The main window: pick a scenario, run it (live on this loop, or on the virtual clock),
+watch the chart fill.
+
+The scenario runs on the *GUI's own* loop (``GuiEventLoop``) when the clock is real:
+the real thing, traced live, while the window keeps drawing.  The window's own tasks
+(this module's coroutines) are never traced: the tracer records only tasks made in the
+run's context.  With the virtual clock the run is recorded off the GUI loop, in a
+worker thread, and the finished chart is shown.
+
+Attributes go down (the window sets the chart's data), messages come up (the run
+reports through the model it fills; the window reads it at frame rate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualizer.session.runner import Recorder, RunResult, run_scenario
+from visualizer.session.scenarios import Scenario, load_main
+from visualizer.trace.data import Trace
+from visualizer.trace.fileformat import save
+from visualizer.views.chart import GanttView
+from visualizer.views.gantt import THEMES
+
+#: chart refreshes per second while a run is live
+FRAME_RATE = 30
+
+
+@dataclass
+class RunOutcome:
+    """What a run left: its trace, and the error that ended it (one line), if any."""
+
+    trace: Trace
+    error: str | None
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self, scenarios: list[Scenario], *, theme: str = "light", font_size: int = 11
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("asyncio-visualizer")
+        self.scenarios = {s.id: s for s in scenarios}
+        palette = THEMES[theme]
+        self.chart = GanttView(palette, font_size)
+        self.trace: Trace | None = None
+        self._live: Recorder | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._started = 0.0
+
+        self.search = QLineEdit(placeholderText="Search scenarios")
+        self.browser = QListWidget()
+        for scenario in scenarios:
+            item = QListWidgetItem(f"{scenario.title}")
+            item.setData(Qt.ItemDataRole.UserRole, scenario.id)
+            item.setToolTip(scenario.id)
+            self.browser.addItem(item)
+        self.about = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignTop)
+        self.about.setTextFormat(Qt.TextFormat.MarkdownText)
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.addWidget(self.search)
+        column.addWidget(self.browser, 2)
+        column.addWidget(self.about, 3)
+        splitter = QSplitter()
+        splitter.addWidget(side)
+        splitter.addWidget(self.chart)
+        splitter.setStretchFactor(1, 4)
+        splitter.setSizes([320, 1280])
+        self.setCentralWidget(splitter)
+
+        toolbar = QToolBar("Run")
+        toolbar.setMovable(False)
+        self.addToolBar(toolbar)
+        self.run_action = toolbar.addAction("Run", self.run_selected)
+        self.stop_action = toolbar.addAction("Stop", self.stop)
+        self.stop_action.setEnabled(False)
+        self.clock = QComboBox()
+        self.clock.addItems(["real", "virtual"])
+        self.clock.setToolTip(
+            "real: live, on this window's own event loop; virtual: recorded off it, idle waits"
+            " skipped, then shown"
+        )
+        toolbar.addWidget(QLabel(" clock "))
+        toolbar.addWidget(self.clock)
+        self.status = QLabel()
+        self.statusBar().addWidget(self.status, 1)
+
+        self.search.textChanged.connect(self._filter)
+        self.browser.currentItemChanged.connect(self._selected)
+        self._frames = QTimer(self)
+        self._frames.setInterval(1000 // FRAME_RATE)
+        self._frames.timeout.connect(self._frame)
+        if scenarios:
+            self.browser.setCurrentRow(0)
+
+    # --- the browser --------------------------------------------------------------------
+    def _filter(self, text: str) -> None:
+        needle = text.casefold()
+        for row in range(self.browser.count()):
+            item = self.browser.item(row)
+            scenario = self.scenarios[item.data(Qt.ItemDataRole.UserRole)]
+            haystack = f"{scenario.id} {scenario.title} {' '.join(scenario.tags)}".casefold()
+            item.setHidden(needle not in haystack)
+
+    def _selected(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
+        if item is None:
+            return
+        scenario = self.scenarios[item.data(Qt.ItemDataRole.UserRole)]
+        # docstrings use reST's ``code``; Markdown's is `code`
+        text = scenario.explanation.replace("``", "`")
+        self.about.setText(f"**{scenario.title}**\n\n{text}".strip())
+
+    def select(self, scenario_id: str) -> None:
+        for row in range(self.browser.count()):
+            if self.browser.item(row).data(Qt.ItemDataRole.UserRole) == scenario_id:
+                self.browser.setCurrentRow(row)
+                return
+        raise KeyError(scenario_id)
+
+    def selected(self) -> Scenario | None:
+        item = self.browser.currentItem()
+        return None if item is None else self.scenarios[item.data(Qt.ItemDataRole.UserRole)]
+
+    # --- running ------------------------------------------------------------------------
+    def run_selected(self) -> None:
+        scenario = self.selected()
+        if scenario is not None and self._task is None:
+            self._task = asyncio.ensure_future(self.run(scenario, {}, self.clock.currentText()))
+
+    async def run(self, scenario: Scenario, params: dict[str, Any], clock: str) -> RunOutcome:
+        """Run ``scenario`` and show it; returns what it left (the window keeps it too)."""
+        self.run_action.setEnabled(False)
+        self.stop_action.setEnabled(True)
+        self._started = time.monotonic()
+        try:
+            if clock == "virtual":
+                self.status.setText(f"recording {scenario.id} on the virtual clock...")
+                result: RunResult = await asyncio.to_thread(
+                    run_scenario, scenario, params, clock="virtual"
+                )
+                outcome = RunOutcome(result.trace, result.error.message if result.error else None)
+            else:
+                outcome = await self._run_live(scenario, params)
+        finally:
+            self._frames.stop()
+            self.run_action.setEnabled(True)
+            self.stop_action.setEnabled(False)
+            self._task = None
+        self.trace = outcome.trace
+        self.chart.show_trace(outcome.trace)
+        self._status(outcome.trace, done=True, error=outcome.error)
+        return outcome
+
+    async def _run_live(self, scenario: Scenario, params: dict[str, Any]) -> RunOutcome:
+        recorder = Recorder("real", source=scenario.id)
+        loop = asyncio.get_running_loop()
+        error: str | None = None
+        try:
+            main = load_main(scenario)
+        except Exception as exc:  # a broken scenario: say so, keep the window
+            return RunOutcome(recorder.finish(), f"{type(exc).__name__}: {exc}")
+        recorder.install(loop)
+        self._live = recorder
+        self._frames.start()
+        task = loop.create_task(main(**params), context=recorder.tracer.new_context())
+        try:
+            await task
+        except asyncio.CancelledError:
+            this = asyncio.current_task()
+            if not task.cancelled() or (this is not None and this.cancelling()):
+                raise  # the window's own task is being cancelled: not a Stop
+            error = "stopped"
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._live = None
+        return RunOutcome(recorder.finish(), error)
+
+    def stop(self) -> None:
+        """Cancel every task of the live run (the trace so far is kept and shown)."""
+        recorder = self._live
+        if recorder is None:
+            return  # (a virtual-clock run records in a thread: it cannot be interrupted)
+        for task in recorder.tracer.live_tasks():
+            task.cancel()
+
+    def _frame(self) -> None:
+        recorder = self._live
+        if recorder is None:
+            return
+        trace = recorder.model.snapshot()
+        self.chart.show_trace(trace, fit=False)
+        self.chart.getPlotItem().setXRange(0, max(trace.duration, 0.01), padding=0.02)
+        self._status(trace, done=False, error=None)
+
+    def _status(self, trace: Trace, *, done: bool, error: str | None) -> None:
+        live = sum(1 for t in trace.tasks if t.outcome == "pending")
+        dropped = int(trace.meta.get("dropped_events", 0))
+        parts = [
+            f"{trace.meta.get('source', '')}",
+            f"{trace.duration:.3f} s"
+            + (" (virtual)" if trace.meta.get("clock") == "virtual" else ""),
+            f"{len(trace.tasks)} tasks" + ("" if done else f", {live} live"),
+            f"{len(trace.spans):,} spans",
+        ]
+        if dropped:
+            parts.append(f"{dropped:,} events dropped")
+        if error:
+            parts.append(f"ended: {error}")
+        self.status.setText("   |   ".join(parts))
+
+    # --- automation ---------------------------------------------------------------------
+    def screenshot(self, path: Path) -> None:
+        self.grab().save(str(path))
+
+    def save_trace(self, path: Path) -> None:
+        if self.trace is not None:
+            save(self.trace, path)

@@ -1,0 +1,1 @@
+"""Qt widgets that draw a model: the Gantt chart and its parts. Nothing here runs a program."""
