@@ -208,3 +208,14 @@ def test_a_real_window_under_xvfb(tmp_path: Path) -> None:
     shot, _ = _gui(tmp_path, env, xvfb_run, "-a", "-s", "-screen 0 1600x1000x24")
     image = QImage(str(shot))
     assert (image.width(), image.height()) == (1280, 720)
+
+
+def test_coverage_counts_each_pixel_column_exactly() -> None:
+    """Two lanes, columns 1 unit wide from 0: a bar inside a column, one across three."""
+    from visualizer.views.gantt import _coverage
+
+    lane = np.array([0, 1])
+    start = np.array([0.25, 0.5])
+    end = np.array([0.75, 3.25])
+    got = _coverage(lane, start, end, x0=0.0, px=1.0, cols=4, lanes=2).reshape(2, 4)
+    assert got.tolist() == [[0.5, 0.0, 0.0, 0.0], [0.5, 1.0, 1.0, 0.25]]

@@ -42,6 +42,8 @@ from visualizer.views.gantt import THEMES
 
 #: chart refreshes per second while a run is live
 FRAME_RATE = 30
+#: seconds the tasks a run left behind get to finish cancelling
+LEFTOVER_GRACE = 1.0
 
 
 @dataclass
@@ -192,8 +194,19 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
         finally:
+            await self._end_leftovers(recorder)
             self._live = None
         return RunOutcome(recorder.finish(), error)
+
+    @staticmethod
+    async def _end_leftovers(recorder: Recorder) -> None:
+        """Tasks the run left behind are cancelled and given a moment to clean up, as
+        ``asyncio.run`` does; a task that will not end is left pending in the trace."""
+        leftovers = recorder.tracer.live_tasks()
+        for task in leftovers:
+            task.cancel()
+        if leftovers:
+            await asyncio.wait(leftovers, timeout=LEFTOVER_GRACE)
 
     def stop(self) -> None:
         """Cancel every task of the live run (the trace so far is kept and shown)."""

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pyqtgraph as pg
 from pyqtgraph.Qt import internals
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
 from visualizer.trace import schema
@@ -32,6 +32,11 @@ IntArray = npt.NDArray[np.int64]
 BAR: float = 0.64
 #: at most this many labels are drawn in one frame (they are text: the dear part)
 MAX_LABELS = 1500
+#: above this many visible bars a frame is drawn as a coverage image (a pixel per lane
+#: and time column) instead of one rectangle per bar
+IMAGE_ABOVE = 40_000
+#: in a coverage image, ready and running time counts this many times suspended time
+BRIEF_WEIGHT = 4.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class _StateBars:
     start: FloatArray
     end: FloatArray
     label: IntArray  #: index into the chart's labels, or -1
+    first: float = 0.0  #: earliest start
+    last: float = 0.0  #: latest end
 
 
 class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
@@ -93,6 +100,8 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         self._bounds = QRectF()
         self._rects = internals.PrimitiveArray(QRectF, 4)
         self._font = QFont()
+        self._widths = np.zeros(1)
+        self._widths_key: tuple[str, int] | None = None
         self.drawn: dict[int, int] = {}  #: bars drawn per state in the last paint (tests)
 
     # --- data ---------------------------------------------------------------------------
@@ -117,9 +126,12 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         for value in range(len(schema.STATE_NAMES)):
             mask = states == value
             order = np.lexsort((starts[mask], lanes[mask]))
-            self._bars[value] = _StateBars(
+            bars = _StateBars(
                 lanes[mask][order], starts[mask][order], ends[mask][order], label_ids[mask][order]
             )
+            if len(bars.start):
+                bars.first, bars.last = float(bars.start.min()), float(bars.end.max())
+            self._bars[value] = bars
         if len(starts):
             self._bounds = QRectF(
                 float(starts.min()),
@@ -158,11 +170,24 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         px = self.pixelWidth() or 0.0
         x0, x1 = view.left(), view.right()
         y0, y1 = view.top(), view.bottom()
-        painter.setPen(Qt.PenStyle.NoPen)
-        labelled: list[tuple[float, float, int, int]] = []
+        visible = {state: _visible(bars, x0, x1, y0, y1) for state, bars in self._bars.items()}
         self.drawn = {}
-        for state, bars in self._bars.items():
-            lane, start, end, label = _visible(bars, x0, x1, y0, y1)
+        if px > 0 and sum(len(v[0]) for v in visible.values()) > IMAGE_ABOVE:
+            self._paint_coverage(painter, visible, x0, x1, y0, y1, px)
+        else:
+            self._paint_bars(painter, visible, px)
+        suspended = visible.get(schema.SUSPENDED)
+        if suspended is not None and px > 0:
+            self._paint_labels(painter, *suspended, px)
+
+    def _paint_bars(
+        self,
+        painter: QPainter,
+        visible: dict[int, tuple[IntArray, FloatArray, FloatArray, IntArray]],
+        px: float,
+    ) -> None:
+        """A rectangle per bar (narrow ones merged), one ``drawRects`` per state."""
+        for state, (lane, start, end, label) in visible.items():
             lane, start, end, label = _merge_subpixel(lane, start, end, label, px)
             # every bar at least a pixel wide; a step two, so a wake-up between two
             # waits stays visible at any zoom
@@ -182,39 +207,134 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             edge = QPen(QColor(self._palette.background), 0)
             painter.setPen(edge if state == schema.SUSPENDED else Qt.PenStyle.NoPen)
             painter.drawRects(*self._rects.drawargs())
-            if state == schema.SUSPENDED:
-                labelled = [
-                    (float(s), float(e), int(la), int(lb))
-                    for s, e, la, lb in zip(start, end, lane, label, strict=True)
-                    if lb >= 0
-                ]
-        if labelled:
-            self._paint_labels(painter, labelled)
 
-    def _paint_labels(self, painter: QPainter, bars: list[tuple[float, float, int, int]]) -> None:
-        """The ``awaiting`` label inside each suspended bar wide enough to hold it."""
-        to_device = painter.worldTransform()
+    def _paint_coverage(
+        self,
+        painter: QPainter,
+        visible: dict[int, tuple[IntArray, FloatArray, FloatArray, IntArray]],
+        x0: float,
+        x1: float,
+        y0: float,
+        y1: float,
+        px: float,
+    ) -> None:
+        """More bars than pixels: one image, a pixel per lane and time column.
+
+        Each pixel takes the colour of the state that fills most of its column, with
+        ready and running time counted ``BRIEF_WEIGHT`` times (a step is short but is
+        what happened: a lane busy a quarter of the time shows as running), and is as
+        opaque as the column is covered (a task created mid-pixel is a faint pixel).
+        """
+        first = max(int(np.floor(y0)), 0)
+        last = int(np.ceil(y1))
+        lanes = max(last - first + 1, 1)
+        cols = max(int(np.ceil((x1 - x0) / px)), 1)
+        weight = {schema.READY: BRIEF_WEIGHT, schema.RUNNING: BRIEF_WEIGHT, schema.SUSPENDED: 1.0}
+        covered = np.zeros((len(schema.STATE_NAMES), lanes * cols))
+        for state, (lane, start, end, _label) in visible.items():
+            covered[state] = _coverage(lane - first, start, end, x0, px, cols, lanes)
+            self.drawn[state] = len(start)
+        total = covered.sum(axis=0)
+        winner = np.argmax(covered * np.array([weight[s] for s in range(len(covered))])[:, None], 0)
+        colours = np.array(
+            [QColor(self._palette.state(s)).getRgb() for s in range(len(covered))], np.uint8
+        )
+        image = colours[winner]
+        image[:, 3] = (np.clip(total, 0.0, 1.0) * 255).astype(np.uint8)
+        image = np.ascontiguousarray(image.reshape(lanes, cols, 4))
+        qimage = QImage(image.data, cols, lanes, cols * 4, QImage.Format.Format_RGBA8888)
+        target = QRectF(x0, first - 0.5, cols * px, lanes)
+        painter.drawImage(target, qimage)
+        # the gaps between lanes, as the bars have them
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(pg.mkBrush(self._palette.background))
+        self._rects.resize(lanes)
+        memory = self._rects.ndarray()
+        memory[:, 0] = x0
+        memory[:, 1] = np.arange(first, first + lanes) + BAR / 2
+        memory[:, 2] = cols * px
+        memory[:, 3] = 1 - BAR
+        painter.drawRects(*self._rects.drawargs())
+        del image  # (kept alive until drawn: the QImage only borrows it)
+
+    def _paint_labels(
+        self,
+        painter: QPainter,
+        lane: IntArray,
+        start: FloatArray,
+        end: FloatArray,
+        label: IntArray,
+        px: float,
+    ) -> None:
+        """The ``awaiting`` label inside each suspended bar wide enough to hold it.
+
+        Which bars can hold their label is decided with numpy (text widths measured once
+        per label); only those few are drawn one by one."""
+        if not len(start):
+            return
         metrics = QFontMetricsF(self._font)
+        widths = self._label_widths(metrics)
+        room = (end - start) / px
+        fits = (label >= 0) & (room >= widths[np.maximum(label, 0)] + 8)
+        chosen = np.flatnonzero(fits)[:MAX_LABELS]
+        if not len(chosen):
+            return
+        to_device = painter.worldTransform()
+        shown = to_device.mapRect(self.viewRect())  # a label sits in the bar's visible part
         painter.save()
         painter.resetTransform()
         painter.setFont(self._font)
         painter.setPen(QPen(QColor(self._palette.label)))
-        drawn = 0
-        for start, end, lane, label in bars:
-            rect = to_device.mapRect(
-                QRectF(QPointF(start, lane - BAR / 2), QPointF(end, lane + BAR / 2))
-            )
-            text = self._labels[label]
-            if (
-                rect.width() < metrics.horizontalAdvance(text) + 8
-                or rect.height() < metrics.height()
-            ):
+        for i in chosen.tolist():
+            y = float(lane[i])
+            corner, other = QPointF(start[i], y - BAR / 2), QPointF(end[i], y + BAR / 2)
+            bar = to_device.mapRect(QRectF(corner, other))
+            if bar.height() < metrics.height():
+                break  # lanes too thin for text: none fits
+            rect = bar.intersected(shown)
+            text = self._labels[int(label[i])]
+            if rect.height() < metrics.height() or rect.width() < widths[label[i]] + 8:
                 continue
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-            drawn += 1
-            if drawn >= MAX_LABELS:
-                break
         painter.restore()
+
+    def _label_widths(self, metrics: QFontMetricsF) -> FloatArray:
+        key = (self._font.toString(), len(self._labels))
+        if self._widths_key != key:
+            self._widths = np.array(
+                [metrics.horizontalAdvance(text) for text in self._labels] or [0.0], np.float64
+            )
+            self._widths_key = key
+        return self._widths
+
+
+def _coverage(
+    lane: IntArray, start: FloatArray, end: FloatArray, x0: float, px: float, cols: int, lanes: int
+) -> FloatArray:
+    """How much of each (lane, pixel column) the bars cover, 0..1, flattened lane-major.
+
+    In O(bars): a bar inside one column adds its length there; a longer one adds its
+    head and tail to their columns and 1 to every column between (a difference array).
+    """
+    size = lanes * cols
+    inside = (lane >= 0) & (lane < lanes)
+    lane, start, end = lane[inside], start[inside], end[inside]
+    a = np.clip((start - x0) / px, 0.0, cols)
+    b = np.clip((end - x0) / px, 0.0, cols)
+    ca = np.minimum(a.astype(np.int64), cols - 1)
+    cb = np.minimum(b.astype(np.int64), cols - 1)
+    row = lane.astype(np.int64) * cols
+    one = ca == cb
+    out = np.bincount(row[one] + ca[one], weights=(b - a)[one], minlength=size)
+    many = ~one
+    if many.any():
+        ra, rb, fa, fb = row[many], row[many], ca[many], cb[many]
+        out += np.bincount(ra + fa, weights=(fa + 1) - a[many], minlength=size)
+        out += np.bincount(rb + fb, weights=b[many] - fb, minlength=size)
+        between = np.bincount(ra + fa + 1, minlength=size + 1)[:size]
+        between -= np.bincount(rb + fb, minlength=size + 1)[:size]
+        out += np.cumsum(between)
+    return np.asarray(out[:size], np.float64)
 
 
 def _visible(
@@ -228,6 +348,8 @@ def _visible(
         bars.end[lo:hi],
         bars.label[lo:hi],
     )
+    if len(start) and bars.first >= x0 and bars.last <= x1:
+        return lane, start, end, label  # all of it in view: no copies
     mask = (end >= x0) & (start <= x1)
     return lane[mask], start[mask], end[mask], label[mask]
 
