@@ -48,7 +48,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.bars.set_font(font)
         for name in ("left", "bottom"):
             axis = self.getPlotItem().getAxis(name)
-            axis.setStyle(tickFont=font)
+            # major ticks only: minor grid lines clutter a projected chart and cost
+            # about 10 ms a frame (bench/chart.py)
+            axis.setStyle(tickFont=font, maxTickLevel=0)
             axis.setTextPen(self.palette.foreground)
             axis.setPen(self.palette.foreground)
         self.getPlotItem().getAxis("left").setWidth(int(size * 13))

@@ -37,6 +37,12 @@ MAX_LABELS = 1500
 IMAGE_ABOVE = 40_000
 #: in a coverage image, ready and running time counts this many times suspended time
 BRIEF_WEIGHT = 4.0
+#: a coverage image pixel's opacity: how much of its column is covered, in this many steps
+OPACITY_STEPS = 8
+#: the coverage pyramid's finest level: at most this many time columns ...
+PYRAMID_COLUMNS = 4096
+#: ... and at most this many (lane, column) cells per state
+PYRAMID_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,78 @@ DARK = Palette(
 THEMES = {"light": LIGHT, "dark": DARK}
 
 
+class _Pyramid:
+    """What a zoomed-out frame shows, precomputed once per ``set_spans``: for a few time
+    resolutions, an 8-bit image of (lane, time column) cells, each the index of a
+    (state, opacity) colour (``_shade``).  A frame then only picks, for each pixel
+    column, the level column under it (at the coarsest level whose columns are no wider
+    than a pixel) instead of reading a million spans.  Level 0 has up to
+    ``PYRAMID_COLUMNS`` columns over the data's time range (fewer with many lanes, to
+    bound memory); each next level halves them, averaging the coverage of pairs."""
+
+    def __init__(self, bars: dict[int, _StateBars], t0: float, t1: float, lanes: int) -> None:
+        self.t0 = t0
+        self.lanes = lanes
+        cols = int(min(PYRAMID_COLUMNS, max(256, PYRAMID_CELLS // max(lanes, 1))))
+        self.images: list[npt.NDArray[np.uint8]] = []
+        self.widths: list[float] = []
+        width = max(t1 - t0, 1e-12) / cols
+        level = np.zeros((len(schema.STATE_NAMES), lanes, cols), np.float32)
+        for state, b in bars.items():
+            level[state] = _coverage(b.lane, b.start, b.end, t0, width, cols, lanes).reshape(
+                lanes, cols
+            )
+        while True:
+            self.images.append(_shade(level))
+            self.widths.append(width)
+            if level.shape[2] < 64:
+                break
+            even = level.shape[2] - level.shape[2] % 2
+            level = ((level[:, :, 0:even:2] + level[:, :, 1:even:2]) / 2).astype(np.float32)
+            width *= 2
+
+    def image(
+        self, x0: float, px: float, cols: int, first: int, lanes: int
+    ) -> npt.NDArray[np.uint8] | None:
+        """The (lanes, cols) index image for pixel columns of width ``px`` from ``x0``, or
+        None if even level 0 is coarser than a pixel (zoomed in: draw the bars)."""
+        k = -1
+        for i, width in enumerate(self.widths):
+            if width <= px:
+                k = i
+        if k < 0:
+            return None
+        level, width = self.images[k], self.widths[k]
+        centres = (x0 + (np.arange(cols) + 0.5) * px - self.t0) / width
+        inside = (centres >= 0) & (centres < level.shape[1])
+        index = np.clip(centres.astype(np.int64), 0, level.shape[1] - 1)
+        out = np.zeros((lanes, cols), np.uint8)  # index 0: fully transparent
+        top = max(first, 0)
+        rows = level[top : top + lanes - (top - first)]
+        if len(rows):
+            out[top - first : top - first + len(rows)] = np.where(inside, rows[:, index], 0)
+        return out
+
+
+def _shade(covered: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
+    """(states, ...) coverage -> colour-table indices: the state that fills most of each
+    cell, ready and running time counted ``BRIEF_WEIGHT`` times (a step is short but is
+    what happened: a lane busy a quarter of the time shows as running), with an opacity
+    step for how much of the cell is covered at all (a task created mid-cell is faint)."""
+    ready = covered[schema.READY] * BRIEF_WEIGHT
+    running = covered[schema.RUNNING] * BRIEF_WEIGHT
+    suspended = covered[schema.SUSPENDED]
+    winner = np.where(
+        running >= ready,
+        np.where(running >= suspended, schema.RUNNING, schema.SUSPENDED),
+        np.where(ready >= suspended, schema.READY, schema.SUSPENDED),
+    ).astype(np.uint8)
+    total = covered[schema.READY] + covered[schema.RUNNING] + suspended
+    # any coverage at all shows, however faint: a lone step is never dropped
+    shade = np.ceil(np.clip(total, 0.0, 1.0) * OPACITY_STEPS).astype(np.uint8)
+    return np.asarray(winner * (OPACITY_STEPS + 1) + shade, np.uint8)
+
+
 @dataclass
 class _StateBars:
     """One state's spans, sorted by (lane, start): what one ``drawRects`` paints."""
@@ -96,6 +174,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         super().__init__()
         self._palette = palette
         self._bars: dict[int, _StateBars] = {}
+        self._pyramid: _Pyramid | None = None
         self._labels: list[str] = []
         self._bounds = QRectF()
         self._rects = internals.PrimitiveArray(QRectF, 4)
@@ -132,6 +211,10 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             if len(bars.start):
                 bars.first, bars.last = float(bars.start.min()), float(bars.end.max())
             self._bars[value] = bars
+        self._pyramid = None
+        if len(starts) > IMAGE_ABOVE:
+            t0, t1 = float(starts.min()), float(ends.max())
+            self._pyramid = _Pyramid(self._bars, t0, t1, int(lanes.max()) + 1)
         if len(starts):
             self._bounds = QRectF(
                 float(starts.min()),
@@ -218,31 +301,26 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         y1: float,
         px: float,
     ) -> None:
-        """More bars than pixels: one image, a pixel per lane and time column.
-
-        Each pixel takes the colour of the state that fills most of its column, with
-        ready and running time counted ``BRIEF_WEIGHT`` times (a step is short but is
-        what happened: a lane busy a quarter of the time shows as running), and is as
-        opaque as the column is covered (a task created mid-pixel is a faint pixel).
-        """
+        """More bars than pixels: one image, a pixel per lane and time column, coloured
+        as ``_shade`` says (from the pyramid when the zoom allows)."""
         first = max(int(np.floor(y0)), 0)
         last = int(np.ceil(y1))
         lanes = max(last - first + 1, 1)
         cols = max(int(np.ceil((x1 - x0) / px)), 1)
-        weight = {schema.READY: BRIEF_WEIGHT, schema.RUNNING: BRIEF_WEIGHT, schema.SUSPENDED: 1.0}
-        covered = np.zeros((len(schema.STATE_NAMES), lanes * cols))
-        for state, (lane, start, end, _label) in visible.items():
-            covered[state] = _coverage(lane - first, start, end, x0, px, cols, lanes)
+        pyramid = self._pyramid
+        image = pyramid.image(x0, px, cols, first, lanes) if pyramid is not None else None
+        if image is None:  # finer than the pyramid: from the spans themselves
+            covered = np.zeros((len(schema.STATE_NAMES), lanes * cols), np.float32)
+            for state, (lane, start, end, _label) in visible.items():
+                covered[state] = _coverage(lane - first, start, end, x0, px, cols, lanes)
+            image = _shade(covered).reshape(lanes, cols)
+        for state, (_lane, start, _end, _label) in visible.items():
             self.drawn[state] = len(start)
-        total = covered.sum(axis=0)
-        winner = np.argmax(covered * np.array([weight[s] for s in range(len(covered))])[:, None], 0)
-        colours = np.array(
-            [QColor(self._palette.state(s)).getRgb() for s in range(len(covered))], np.uint8
+        # 32-bit premultiplied pixels: what the raster engine draws without converting
+        image = np.ascontiguousarray(self._premultiplied()[image])
+        qimage = QImage(
+            image.data, cols, lanes, cols * 4, QImage.Format.Format_ARGB32_Premultiplied
         )
-        image = colours[winner]
-        image[:, 3] = (np.clip(total, 0.0, 1.0) * 255).astype(np.uint8)
-        image = np.ascontiguousarray(image.reshape(lanes, cols, 4))
-        qimage = QImage(image.data, cols, lanes, cols * 4, QImage.Format.Format_RGBA8888)
         target = QRectF(x0, first - 0.5, cols * px, lanes)
         painter.drawImage(target, qimage)
         # the gaps between lanes, as the bars have them
@@ -256,6 +334,18 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         memory[:, 3] = 1 - BAR
         painter.drawRects(*self._rects.drawargs())
         del image  # (kept alive until drawn: the QImage only borrows it)
+
+    def _premultiplied(self) -> npt.NDArray[np.uint32]:
+        """Colour-table index -> premultiplied ARGB32 pixel, for this palette."""
+        table = []
+        for state in range(len(schema.STATE_NAMES)):
+            colour = QColor(self._palette.state(state))
+            rgb = (colour.red(), colour.green(), colour.blue())
+            for step in range(OPACITY_STEPS + 1):
+                alpha = step / OPACITY_STEPS
+                r, g, b = (round(c * alpha) for c in rgb)
+                table.append((round(255 * alpha) << 24) | (r << 16) | (g << 8) | b)
+        return np.array(table, np.uint32)
 
     def _paint_labels(
         self,
@@ -273,6 +363,9 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         if not len(start):
             return
         metrics = QFontMetricsF(self._font)
+        lane_px = BAR / (self.pixelHeight() or 1.0)
+        if lane_px < metrics.height():
+            return  # lanes too thin for text: no label fits anywhere
         widths = self._label_widths(metrics)
         room = (end - start) / px
         fits = (label >= 0) & (room >= widths[np.maximum(label, 0)] + 8)
