@@ -815,7 +815,7 @@ def test_the_example_in_the_docs_is_a_valid_trace() -> None:
     blocks = [b.split("\n```", 1)[0] for b in text.split("```json\n")[1:]]
     assert len(blocks) == 1
     trace = loads(blocks[0])
-    assert [t.name for t in trace.tasks] == ["Task-1", "worker-1", "worker-2"]
+    assert [t.name for t in trace.tasks] == ["main", "worker-1", "worker-2"]
     assert trace.meta["params"] == {"workers": 2, "limit": 1, "work": 1.0}
 
 

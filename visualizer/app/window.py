@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.session.runner import Recorder, RunResult, run_scenario
+from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, run_scenario
 from visualizer.session.scenarios import Scenario, load_main
 from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import save
@@ -183,7 +183,8 @@ class MainWindow(QMainWindow):
         recorder.install(loop)
         self._live = recorder
         self._frames.start()
-        task = loop.create_task(main(**params), context=recorder.tracer.new_context())
+        context = recorder.tracer.new_context()
+        task = loop.create_task(main(**params), name=MAIN_TASK, context=context)
         try:
             await task
         except asyncio.CancelledError:
