@@ -20,7 +20,7 @@ from visualizer.model.lanes import lane_order
 from visualizer.session.runner import run_scenario
 from visualizer.session.scenarios import discover, find
 from visualizer.trace import schema
-from visualizer.trace.data import TaskRecord
+from visualizer.trace.data import TaskRecord, Trace
 from visualizer.views.chart import GanttView
 from visualizer.views.gantt import _merge_subpixel
 
@@ -67,12 +67,18 @@ def test_bars_far_apart_or_in_other_lanes_stay_apart() -> None:
 
 
 # --- the chart draws the model -----------------------------------------------------------------
-def test_the_chart_holds_every_span_of_the_trace_in_its_lane(qtbot: Any) -> None:
-    trace = run_scenario(find("semaphore_workers"), {}, clock="virtual").trace
+def _chart_of(qtbot: Any, scenario: str) -> tuple[Trace, GanttView]:
+    """``scenario`` recorded on the virtual clock, shown in a fitted 1400x700 chart."""
+    trace = run_scenario(find(scenario), {}, clock="virtual").trace
     view = GanttView()
     qtbot.addWidget(view)
     view.resize(1400, 700)
     view.show_trace(trace)
+    return trace, view
+
+
+def test_the_chart_holds_every_span_of_the_trace_in_its_lane(qtbot: Any) -> None:
+    trace, view = _chart_of(qtbot, "semaphore_workers")
     assert view.bars.span_count() == len(trace.spans)
     lanes = lane_order(trace.tasks)
     for state in range(len(schema.STATE_NAMES)):
@@ -219,3 +225,23 @@ def test_coverage_counts_each_pixel_column_exactly() -> None:
     end = np.array([0.75, 3.25])
     got = _coverage(lane, start, end, x0=0.0, px=1.0, cols=4, lanes=2).reshape(2, 4)
     assert got.tolist() == [[0.5, 0.0, 0.0, 0.0], [0.5, 1.0, 1.0, 0.25]]
+
+
+def test_arrows_show_who_created_woke_and_cancelled_whom(qtbot: Any) -> None:
+    trace, view = _chart_of(qtbot, "cancellation")
+    spans = trace.spans
+    ready = spans.state == schema.READY
+    main, worker = trace.task_by_name("main"), trace.task_by_name("worker")
+    # main cancels the worker: one cancel arrow, from main's lane to the worker's
+    cancels = ready & (spans.woken_kind == schema.WAKE_CANCEL)
+    assert spans.woken_task[cancels].tolist() == [main.id]
+    assert spans.task[cancels].tolist() == [worker.id]
+    assert view.cancels.count() == 1
+    # the worker, done, wakes main: a wake arrow (wakes by a task of itself draw none)
+    by_task = ready & (spans.woken_kind == schema.WAKE_TASK) & (spans.woken_task != spans.task)
+    assert view.wakes.count() == int(by_task.sum()) >= 1
+    assert view.creations.count() == 1  # main created the worker
+    view.grab()
+    assert view.cancels.drawn == 1 and view.creations.drawn == 1
+    view.show_arrows(wakes=False, creations=False)
+    assert not view.wakes.isVisible() and not view.cancels.isVisible()

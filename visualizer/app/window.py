@@ -103,6 +103,13 @@ class MainWindow(QMainWindow):
         )
         toolbar.addWidget(QLabel(" clock "))
         toolbar.addWidget(self.clock)
+        toolbar.addSeparator()
+        self.wake_arrows = toolbar.addAction("Wake arrows")
+        self.creation_arrows = toolbar.addAction("Creation arrows")
+        for action in (self.wake_arrows, self.creation_arrows):
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.toggled.connect(self._arrows_toggled)
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
 
@@ -113,6 +120,9 @@ class MainWindow(QMainWindow):
         self._frames.timeout.connect(self._frame)
         if scenarios:
             self.browser.setCurrentRow(0)
+
+    def _arrows_toggled(self, _checked: bool) -> None:
+        self.chart.show_arrows(self.wake_arrows.isChecked(), self.creation_arrows.isChecked())
 
     # --- the browser --------------------------------------------------------------------
     def _filter(self, text: str) -> None:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFont
 
 from visualizer.model.lanes import lane_order
+from visualizer.trace import schema
 from visualizer.trace.data import Trace
-from visualizer.views.gantt import LIGHT, Palette, SpanBars
+from visualizer.views.arrows import Arrows
+from visualizer.views.gantt import BAR, LIGHT, Palette, SpanBars
+
+#: wakes that no task caused -> (symbol, colour), drawn where the ready bar begins
+WAKE_MARKS = {
+    schema.WAKE_TIMER: ("d", "#795548"),
+    schema.WAKE_IO: ("p", "#00838f"),
+    schema.WAKE_THREAD: ("h", "#ad1457"),
+}
+#: above this many marks of one kind none are drawn (they would hide the bars)
+MAX_WAKE_MARKS = 2000
 
 #: a fitted chart has room for this many lanes at least
 MIN_LANES = 8
@@ -30,8 +43,14 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.palette = palette
         self.bars = SpanBars(palette)
         self.markers = pg.ScatterPlotItem(pxMode=True, size=9)
+        self.wakes = Arrows(palette.wake)
+        self.cancels = Arrows(MARKERS["cancelled"][1])  # who cancelled whom: the marker's colour
+        self.creations = Arrows(palette.creation, dashed=True)
         plot = self.getPlotItem()
         plot.addItem(self.bars)
+        plot.addItem(self.creations)
+        plot.addItem(self.wakes)
+        plot.addItem(self.cancels)
         plot.addItem(self.markers)
         plot.invertY(True)
         plot.setLabel("bottom", "time", units="s")
@@ -71,11 +90,35 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         ticks = sorted((int(self.lanes[t.id]), t.name) for t in trace.tasks)
         self.getPlotItem().getAxis("left").setTicks([ticks, []])
         self._show_markers(trace)
+        self._show_arrows(trace)
         if fit:
             self.fit(trace)
 
+    def _show_arrows(self, trace: Trace) -> None:
+        """Wake arrows (a task's step woke another) and creation arrows (parent to child)."""
+        spans = trace.spans
+        ready = (spans.state == schema.READY) & (spans.woken_task >= 0)
+        for item, kind in ((self.wakes, schema.WAKE_TASK), (self.cancels, schema.WAKE_CANCEL)):
+            which = ready & (spans.woken_kind == kind)
+            item.set_arrows(
+                spans.start[which],
+                self.lanes[spans.woken_task[which]],
+                self.lanes[spans.task[which]],
+            )
+        children = [t for t in trace.tasks if t.parent is not None]
+        self.creations.set_arrows(
+            [t.created for t in children],
+            [self.lanes[t.parent] for t in children],
+            [self.lanes[t.id] for t in children],
+        )
+
+    def show_arrows(self, wakes: bool, creations: bool) -> None:
+        self.wakes.setVisible(wakes)
+        self.cancels.setVisible(wakes)
+        self.creations.setVisible(creations)
+
     def _show_markers(self, trace: Trace) -> None:
-        spots = []
+        spots: list[dict[str, Any]] = []
         for task in trace.tasks:
             y = float(self.lanes[task.id])
             symbol, colour = MARKERS["created"]
@@ -85,6 +128,19 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
                 pen = pg.mkPen(colour, width=2) if symbol == "x" else None
                 spots.append(
                     {"pos": (task.ended, y), "symbol": symbol, "brush": colour, "pen": pen}
+                )
+        # wakes no task caused: a small mark where the ready bar begins
+        spans = trace.spans
+        for kind, (symbol, colour) in WAKE_MARKS.items():
+            which = (spans.state == schema.READY) & (spans.woken_kind == kind)
+            if which.sum() > MAX_WAKE_MARKS:
+                continue
+            for start, tid in zip(
+                spans.start[which].tolist(), spans.task[which].tolist(), strict=True
+            ):
+                y = float(self.lanes[tid]) - 0.5 * BAR  # on the bar's upper edge
+                spots.append(
+                    {"pos": (start, y), "symbol": symbol, "brush": colour, "pen": None, "size": 7}
                 )
         self.markers.setData(spots)
 

@@ -57,6 +57,8 @@ class Palette:
     suspended: str
     label: str
     grid: str
+    wake: str
+    creation: str
 
     def state(self, state: int) -> str:
         return (self.ready, self.running, self.suspended)[state]
@@ -70,6 +72,8 @@ LIGHT = Palette(
     suspended="#c9ced6",
     label="#1b1e23",
     grid="#e6e8eb",
+    wake="#263238",
+    creation="#8a939c",
 )
 DARK = Palette(
     background="#15171a",
@@ -79,6 +83,8 @@ DARK = Palette(
     suspended="#4a5059",
     label="#f1f3f4",
     grid="#2a2e33",
+    wake="#e8eaed",
+    creation="#9aa0a6",
 )
 THEMES = {"light": LIGHT, "dark": DARK}
 

@@ -1,0 +1,118 @@
+"""Arrows between lanes: who created a task, and who woke it.
+
+A wake arrow runs, at the moment of the wake, from the waking task's lane (its step
+completed what the other awaited: released the Lock, put into the Queue, cancelled
+it...) to the woken task's lane, where its ready bar begins.  A creation arrow runs from
+the parent's lane to the child's at the moment of creation, dashed.  Wakes that no task
+caused (a timer, I/O, another thread) get a small mark at the start of the ready bar
+instead: there is no lane to draw from.
+
+Only arrows inside the view are drawn, and none when more than ``MAX_ARROWS`` would be:
+past that they hide the bars they explain.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pyqtgraph as pg
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
+
+from visualizer.views.gantt import BAR
+
+MAX_ARROWS = 600
+#: arrowhead size in pixels
+HEAD = 7.0
+
+
+class Arrows(pg.GraphicsObject):  # type: ignore[misc]
+    """Vertical arrows at given times, from one lane to another (lanes in data units)."""
+
+    def __init__(self, colour: str, *, dashed: bool = False) -> None:
+        super().__init__()
+        self._x = np.zeros(0)
+        self._from = np.zeros(0)
+        self._to = np.zeros(0)
+        self._colour = QColor(colour)
+        self._dashed = dashed
+        self._bounds = QRectF()
+        self.drawn = 0  #: arrows drawn in the last paint (tests)
+
+    def set_arrows(
+        self, x: npt.ArrayLike, lane_from: npt.ArrayLike, lane_to: npt.ArrayLike
+    ) -> None:
+        self.prepareGeometryChange()
+        self._x = np.asarray(x, np.float64)
+        self._from = np.asarray(lane_from, np.float64)
+        self._to = np.asarray(lane_to, np.float64)
+        keep = self._from != self._to  # a task that woke itself: nothing to draw
+        self._x, self._from, self._to = self._x[keep], self._from[keep], self._to[keep]
+        if len(self._x):
+            low = float(min(self._from.min(), self._to.min()))
+            high = float(max(self._from.max(), self._to.max()))
+            self._bounds = QRectF(
+                float(self._x.min()), low, float(np.ptp(self._x)) or 1e-9, high - low
+            )
+        else:
+            self._bounds = QRectF()
+        self.update()
+
+    def set_colour(self, colour: str) -> None:
+        self._colour = QColor(colour)
+        self.update()
+
+    def count(self) -> int:
+        return len(self._x)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._bounds)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        self.drawn = 0
+        view = self.viewRect()
+        if view is None or not len(self._x):
+            return
+        top, bottom = min(view.top(), view.bottom()), max(view.top(), view.bottom())
+        low, high = np.minimum(self._from, self._to), np.maximum(self._from, self._to)
+        seen = (
+            (self._x >= view.left()) & (self._x <= view.right()) & (high >= top) & (low <= bottom)
+        )
+        index = np.flatnonzero(seen)
+        if len(index) > MAX_ARROWS:
+            return
+        to_device = painter.worldTransform()
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        pen = QPen(self._colour, 1.5)
+        if self._dashed:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        for i in index.tolist():
+            x, a, b = float(self._x[i]), float(self._from[i]), float(self._to[i])
+            down = b > a
+            # from the edge of the source bar to the edge of the target bar
+            start = to_device.map(QPointF(x, a + (BAR / 2 if down else -BAR / 2)))
+            end = to_device.map(QPointF(x, b - (BAR / 2 if down else -BAR / 2)))
+            painter.setPen(pen)
+            painter.drawLine(QLineF(start, end))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._colour)
+            painter.drawPolygon(_head(start, end))
+            self.drawn += 1
+        painter.restore()
+
+
+def _head(start: QPointF, end: QPointF) -> QPolygonF:
+    """An arrowhead at ``end`` pointing away from ``start`` (vertical arrows)."""
+    sign = 1.0 if end.y() >= start.y() else -1.0
+    return QPolygonF(
+        [
+            end,
+            QPointF(end.x() - HEAD / 2, end.y() - sign * HEAD),
+            QPointF(end.x() + HEAD / 2, end.y() - sign * HEAD),
+        ]
+    )
