@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
 from visualizer.app.qtloop import GuiEventLoop
@@ -245,3 +246,28 @@ def test_arrows_show_who_created_woke_and_cancelled_whom(qtbot: Any) -> None:
     assert view.cancels.drawn == 1 and view.creations.drawn == 1
     view.show_arrows(wakes=False, creations=False)
     assert not view.wakes.isVisible() and not view.cancels.isVisible()
+
+
+def test_clicking_a_bar_shows_its_details(qapp: Any, window: MainWindow, qtbot: Any) -> None:
+    loop = GuiEventLoop(qapp)
+    try:
+        outcome = loop.run_until_complete(window.run(find("cancellation"), {}, "virtual"))
+    finally:
+        loop.close()
+    chart = window.chart
+    worker = outcome.trace.task_by_name("worker")
+    lane = float(chart.lanes[worker.id])
+    view = chart.getPlotItem().getViewBox()
+    scene = view.mapViewToScene(QPointF(1.5, lane))  # inside the worker's second sleep
+    where = chart.mapFromScene(scene)
+    qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    details = window.details.details
+    assert details is not None
+    fields = dict(details.fields)
+    assert (fields["task"], fields["state"], fields["awaiting"]) == (
+        f"worker (#{worker.id})",
+        "suspended",
+        "sleep(1.0)",
+    )
+    assert chart.selection.isVisible()
+    assert "sleep(1.0)" in window.details.toPlainText()

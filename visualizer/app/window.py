@@ -33,11 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualizer.model.details import span_details
 from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, run_scenario
 from visualizer.session.scenarios import Scenario, load_main
 from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import save
 from visualizer.views.chart import GanttView
+from visualizer.views.details import DetailsPanel
 from visualizer.views.gantt import THEMES
 
 #: chart refreshes per second while a run is live
@@ -82,11 +84,14 @@ class MainWindow(QMainWindow):
         column.addWidget(self.search)
         column.addWidget(self.browser, 2)
         column.addWidget(self.about, 3)
+        self.details = DetailsPanel()
         splitter = QSplitter()
         splitter.addWidget(side)
         splitter.addWidget(self.chart)
+        splitter.addWidget(self.details)
         splitter.setStretchFactor(1, 4)
-        splitter.setSizes([320, 1280])
+        splitter.setSizes([300, 1000, 300])
+        self.chart.span_clicked.connect(self._span_clicked)
         self.setCentralWidget(splitter)
 
         toolbar = QToolBar("Run")
@@ -120,6 +125,13 @@ class MainWindow(QMainWindow):
         self._frames.timeout.connect(self._frame)
         if scenarios:
             self.browser.setCurrentRow(0)
+
+    def _span_clicked(self, index: int) -> None:
+        trace = self.chart.trace
+        if index < 0 or trace is None:
+            self.details.show_details(None)
+            return
+        self.details.show_details(span_details(trace, index))
 
     def _arrows_toggled(self, _checked: bool) -> None:
         self.chart.show_arrows(self.wake_arrows.isChecked(), self.creation_arrows.isChecked())
@@ -160,6 +172,9 @@ class MainWindow(QMainWindow):
 
     async def run(self, scenario: Scenario, params: dict[str, Any], clock: str) -> RunOutcome:
         """Run ``scenario`` and show it; returns what it left (the window keeps it too)."""
+        if scenario.id in self.scenarios:
+            self.select(scenario.id)  # the browser names what the chart shows
+        self.details.show_details(None)
         self.run_action.setEnabled(False)
         self.stop_action.setEnabled(True)
         self._started = time.monotonic()

@@ -6,8 +6,11 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtWidgets import QGraphicsRectItem
 
+from visualizer.model.details import span_at
 from visualizer.model.lanes import lane_order
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
@@ -23,6 +26,9 @@ WAKE_MARKS = {
 #: above this many marks of one kind none are drawn (they would hide the bars)
 MAX_WAKE_MARKS = 2000
 
+#: a click this many pixels beside a thin bar still selects it
+CLICK_PIXELS = 4
+
 #: a fitted chart has room for this many lanes at least
 MIN_LANES = 8
 
@@ -36,7 +42,12 @@ MARKERS = {
 
 
 class GanttView(pg.PlotWidget):  # type: ignore[misc]
-    """One lane per task (named on the left), time along the bottom, in s or ms."""
+    """One lane per task (named on the left), time along the bottom, in s or ms.
+
+    Clicking a bar selects its span (outlined) and emits ``span_clicked`` with the
+    span's index in the trace shown; a click on nothing emits -1."""
+
+    span_clicked = Signal(int)
 
     def __init__(self, palette: Palette = LIGHT, font_size: int = 11) -> None:
         super().__init__(background=palette.background)
@@ -60,6 +71,38 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.setMouseEnabled(x=True, y=True)
         self.set_font_size(font_size)
         self.lanes = np.zeros(0, np.int64)
+        self.trace: Trace | None = None
+        self.selection = QGraphicsRectItem()
+        pen = QPen(QColor(palette.foreground), 2)
+        pen.setCosmetic(True)
+        self.selection.setPen(pen)
+        self.selection.setZValue(10)
+        self.selection.hide()
+        plot.addItem(self.selection)
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    def _clicked(self, event: Any) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self.trace is None:
+            return
+        view = self.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point = view.mapSceneToView(event.scenePos())
+        tolerance = CLICK_PIXELS * (view.viewPixelSize()[0] or 0.0)
+        index = span_at(self.trace, self.lanes, point.x(), round(point.y()), tolerance)
+        self.select_span(index)
+        self.span_clicked.emit(-1 if index is None else index)
+
+    def select_span(self, index: int | None) -> None:
+        """Outline span ``index`` of the trace shown (None: no selection)."""
+        if index is None or self.trace is None:
+            self.selection.hide()
+            return
+        spans = self.trace.spans
+        lane = float(self.lanes[spans.task[index]])
+        start, end = float(spans.start[index]), float(spans.end[index])
+        self.selection.setRect(QRectF(start, lane - BAR / 2, max(end - start, 1e-9), BAR))
+        self.selection.show()
 
     def set_font_size(self, size: int) -> None:
         font = QFont()
@@ -76,6 +119,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
 
     def show_trace(self, trace: Trace, *, fit: bool = True) -> None:
         """Draw ``trace`` (a finished run, or a snapshot of a live one)."""
+        self.trace = trace
         self.lanes = lane_order(trace.tasks)
         spans = trace.spans
         lane = self.lanes[spans.task] if len(spans) else np.zeros(0, np.int64)

@@ -1,0 +1,50 @@
+"""The details panel's words for a clicked span (model level, no window)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from visualizer.model.details import seconds, span_at, span_details
+from visualizer.model.lanes import lane_order
+from visualizer.session.runner import run_scenario
+from visualizer.session.scenarios import find
+from visualizer.trace import schema
+
+
+def test_times_read_in_s_ms_and_us() -> None:
+    assert [seconds(v) for v in (2.5, 0.0125, 8e-6)] == ["2.500 s", "12.500 ms", "8.0 us"]
+
+
+def test_a_cancelled_wait_says_what_and_where_and_who_cancelled() -> None:
+    trace = run_scenario(find("cancellation"), {}, clock="virtual").trace
+    lanes = lane_order(trace.tasks)
+    worker = trace.task_by_name("worker")
+    # a click in the worker's lane at 2.2 s: its third sleep, cut short at 2.5 s
+    index = span_at(trace, lanes, 2.2, int(lanes[worker.id]), tolerance=0.01)
+    assert index is not None
+    details = span_details(trace, index)
+    fields = dict(details.fields)
+    assert fields["state"] == "suspended"
+    assert fields["awaiting"] == "sleep(1.0)"
+    assert fields["at"].endswith("cancellation.py:" + fields["at"].rsplit(":", 1)[1])
+    assert fields["to"].startswith("2.50")  # cut short at 2.5 s (+ real busy time)
+    assert fields["outcome"] == "cancelled"
+    assert details.stack and "worker" in details.stack[0]
+    # the ready span right after it: woken by main's cancel()
+    after = np.flatnonzero(
+        (trace.spans.task == worker.id)
+        & (trace.spans.state == schema.READY)
+        & (trace.spans.woken_kind == schema.WAKE_CANCEL)
+    )
+    assert dict(span_details(trace, int(after[0])).fields)["woken by"] == "cancel() by main (#0)"
+
+
+def test_a_click_beside_a_thin_step_finds_it_within_the_tolerance() -> None:
+    trace = run_scenario(find("gather_basics"), {}, clock="virtual").trace
+    lanes = lane_order(trace.tasks)
+    task = trace.task_by_name("factorial-C")
+    steps = np.flatnonzero((trace.spans.task == task.id) & (trace.spans.state == schema.RUNNING))
+    step = int(steps[-1])
+    x = float(trace.spans.end[step]) + 0.004  # 4 ms to the right of the last step
+    assert span_at(trace, lanes, x, int(lanes[task.id]), tolerance=0.01) == step
+    assert span_at(trace, lanes, x, int(lanes[task.id]), tolerance=0.001) is None
