@@ -271,3 +271,8 @@ def test_clicking_a_bar_shows_its_details(qapp: Any, window: MainWindow, qtbot: 
     )
     assert chart.selection.isVisible()
     assert "sleep(1.0)" in window.details.toPlainText()
+    # the source view shows the scenario with the await site's line marked
+    path, _, line = fields["at"].rpartition(":")
+    assert window.source.path == Path(path) and window.source.marked == int(line)
+    marked = window.source.document().findBlockByLineNumber(int(line) - 1).text()
+    assert "await asyncio.sleep" in marked

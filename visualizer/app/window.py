@@ -41,6 +41,8 @@ from visualizer.trace.fileformat import save
 from visualizer.views.chart import GanttView
 from visualizer.views.details import DetailsPanel
 from visualizer.views.gantt import THEMES
+from visualizer.views.legend import legend_html
+from visualizer.views.source import SourceView
 
 #: chart refreshes per second while a run is live
 FRAME_RATE = 30
@@ -85,12 +87,27 @@ class MainWindow(QMainWindow):
         column.addWidget(self.browser, 2)
         column.addWidget(self.about, 3)
         self.details = DetailsPanel()
+        self.source = SourceView(palette)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.details)
+        right.addWidget(self.source)
+        right.setSizes([400, 400])
+        centre = QWidget()
+        chart_column = QVBoxLayout(centre)
+        chart_column.setContentsMargins(0, 0, 0, 0)
+        self.legend = QLabel(legend_html(palette))
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)  # (one long line would squeeze the side panels)
+        chart_column.addWidget(self.legend)
+        chart_column.addWidget(self.chart, 1)
         splitter = QSplitter()
         splitter.addWidget(side)
-        splitter.addWidget(self.chart)
-        splitter.addWidget(self.details)
+        splitter.addWidget(centre)
+        splitter.addWidget(right)
         splitter.setStretchFactor(1, 4)
-        splitter.setSizes([300, 1000, 300])
+        side.setMinimumWidth(240)
+        right.setMinimumWidth(300)
+        splitter.setSizes([300, 1000, 360])
         self.chart.span_clicked.connect(self._span_clicked)
         self.setCentralWidget(splitter)
 
@@ -131,7 +148,9 @@ class MainWindow(QMainWindow):
         if index < 0 or trace is None:
             self.details.show_details(None)
             return
-        self.details.show_details(span_details(trace, index))
+        details = span_details(trace, index)
+        self.details.show_details(details)
+        self.source.show_site(details.site)
 
     def _arrows_toggled(self, _checked: bool) -> None:
         self.chart.show_arrows(self.wake_arrows.isChecked(), self.creation_arrows.isChecked())
@@ -149,6 +168,7 @@ class MainWindow(QMainWindow):
         if item is None:
             return
         scenario = self.scenarios[item.data(Qt.ItemDataRole.UserRole)]
+        self.source.show_file(scenario.path)
         # docstrings use reST's ``code``; Markdown's is `code`
         text = scenario.explanation.replace("``", "`")
         self.about.setText(f"**{scenario.title}**\n\n{text}".strip())
