@@ -276,3 +276,28 @@ def test_clicking_a_bar_shows_its_details(qapp: Any, window: MainWindow, qtbot: 
     assert window.source.path == Path(path) and window.source.marked == int(line)
     marked = window.source.document().findBlockByLineNumber(int(line) - 1).text()
     assert "await asyncio.sleep" in marked
+
+
+def test_open_save_round_trip_and_a_bad_file_changes_nothing(
+    qapp: Any, window: MainWindow, tmp_path: Path
+) -> None:
+    loop = GuiEventLoop(qapp)
+    try:
+        outcome = loop.run_until_complete(window.run(find("gather_basics"), {}, "virtual"))
+    finally:
+        loop.close()
+    saved = tmp_path / "run.json"
+    window.save_trace(saved)
+    shown = window.chart.bars.span_count()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "asyncviz-trace", "version": 99}')
+    assert not window.open_trace(bad)
+    assert window.last_message is not None and "version" in window.last_message[1]
+    assert window.trace is outcome.trace and window.chart.bars.span_count() == shown
+    assert window.open_trace(saved)
+    assert window.trace is not outcome.trace
+    assert window.chart.bars.span_count() == shown == len(outcome.trace.spans)
+    assert [t.name for t in window.trace.tasks] == [t.name for t in outcome.trace.tasks]
+    for kind in ("png", "svg"):
+        window.export_chart(tmp_path / f"chart.{kind}", kind)
+        assert (tmp_path / f"chart.{kind}").stat().st_size > 1000

@@ -19,14 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -37,7 +42,7 @@ from visualizer.model.details import span_details
 from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, run_scenario
 from visualizer.session.scenarios import Scenario, load_main
 from visualizer.trace.data import Trace
-from visualizer.trace.fileformat import save
+from visualizer.trace.fileformat import TraceFormatError, load, save
 from visualizer.views.chart import GanttView
 from visualizer.views.details import DetailsPanel
 from visualizer.views.gantt import THEMES
@@ -46,6 +51,7 @@ from visualizer.views.source import SourceView
 
 #: chart refreshes per second while a run is live
 FRAME_RATE = 30
+TRACE_FILES = "asyncviz traces (*.json *.json.gz);;All files (*)"
 #: seconds the tasks a run left behind get to finish cancelling
 LEFTOVER_GRACE = 1.0
 
@@ -69,6 +75,7 @@ class MainWindow(QMainWindow):
         self.chart = GanttView(palette, font_size)
         self.trace: Trace | None = None
         self._live: Recorder | None = None
+        self.last_message: tuple[str, str] | None = None  #: the last message shown (tests)
         self._task: asyncio.Task[Any] | None = None
         self._started = 0.0
 
@@ -134,6 +141,7 @@ class MainWindow(QMainWindow):
             action.toggled.connect(self._arrows_toggled)
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
+        self._build_menus()
 
         self.search.textChanged.connect(self._filter)
         self.browser.currentItemChanged.connect(self._selected)
@@ -287,10 +295,87 @@ class MainWindow(QMainWindow):
             parts.append(f"ended: {error}")
         self.status.setText("   |   ".join(parts))
 
+    # --- files (dialogs open non-modally: never a nested event loop on the asyncio loop) ---
+    def _build_menus(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        menu.addAction("&Open trace...", self._ask_open).setShortcut("Ctrl+O")
+        menu.addAction("&Save trace...", self._ask_save).setShortcut("Ctrl+S")
+        menu.addSeparator()
+        menu.addAction("Export chart as &PNG...", lambda: self._ask_export("png"))
+        menu.addAction("Export chart as S&VG...", lambda: self._ask_export("svg"))
+        menu.addSeparator()
+        menu.addAction("&Quit", self.close).setShortcut("Ctrl+Q")
+
+    def _file_dialog(self, title: str, name_filter: str, save: bool, done: Any) -> QFileDialog:
+        dialog = QFileDialog(self, title, "", name_filter)
+        dialog.setAcceptMode(
+            QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen
+        )
+        dialog.fileSelected.connect(done)
+        dialog.open()
+        return dialog
+
+    def _ask_open(self) -> None:
+        self._file_dialog("Open trace", TRACE_FILES, False, self.open_trace)
+
+    def _ask_save(self) -> None:
+        if self.trace is not None:
+            self._file_dialog("Save trace", TRACE_FILES, True, self.save_trace)
+
+    def _ask_export(self, kind: str) -> None:
+        self._file_dialog(
+            f"Export chart as {kind.upper()}",
+            f"{kind.upper()} (*.{kind})",
+            True,
+            lambda path: self.export_chart(Path(path), kind),
+        )
+
+    def open_trace(self, path: str | Path) -> bool:
+        """Show a saved trace exactly as recorded; a file that is not one changes nothing."""
+        try:
+            trace = load(path)
+        except (TraceFormatError, OSError) as exc:
+            self._say(f"Cannot open {path}", str(exc))
+            return False
+        self.trace = trace
+        self.details.show_details(None)
+        self.chart.show_trace(trace)
+        self._status(trace, done=True, error=None)
+        return True
+
+    def export_chart(self, path: Path, kind: str) -> None:
+        """PNG through pyqtgraph's exporter; SVG by painting the chart into Qt's SVG
+        generator (pyqtgraph's SVG exporter cannot read back the paths our bars make)."""
+        if kind == "png":
+            ImageExporter(self.chart.getPlotItem()).export(str(path))
+            return
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(self.chart.size())
+        generator.setViewBox(self.chart.rect())
+        generator.setTitle(self.trace.meta.get("source", "") if self.trace else "")
+        painter = QPainter(generator)
+        try:
+            self.chart.render(painter)
+        finally:
+            painter.end()
+
+    def _say(self, title: str, text: str) -> None:
+        """A message box that does not block (``open()``, not ``exec()``)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        box.open()
+        self.last_message = (title, text)
+
     # --- automation ---------------------------------------------------------------------
     def screenshot(self, path: Path) -> None:
         self.grab().save(str(path))
 
-    def save_trace(self, path: Path) -> None:
-        if self.trace is not None:
+    def save_trace(self, path: str | Path) -> None:
+        if self.trace is None:
+            return
+        try:
             save(self.trace, path)
+        except (OSError, TypeError, ValueError) as exc:
+            self._say(f"Cannot save {path}", str(exc))
