@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, QUrl
 from PySide6.QtGui import QImage
 
 from visualizer.app.qtloop import GuiEventLoop
@@ -301,3 +301,62 @@ def test_open_save_round_trip_and_a_bad_file_changes_nothing(
     for kind in ("png", "svg"):
         window.export_chart(tmp_path / f"chart.{kind}", kind)
         assert (tmp_path / f"chart.{kind}").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("clock", ["real", "virtual"])
+def test_a_failing_scenario_shows_its_traceback_and_keeps_the_trace(
+    qapp: Any, window: MainWindow, tmp_path: Path, clock: str
+) -> None:
+    script = tmp_path / "explodes.py"
+    script.write_text(
+        '"""Explodes after a nap"""\n'
+        "import asyncio\n\n\n"
+        "async def main() -> None:\n"
+        "    await asyncio.sleep(0.05)\n"
+        "    raise RuntimeError('boom')  # LINE-7\n",
+        encoding="utf-8",
+    )
+    loop = GuiEventLoop(qapp)
+    try:
+        outcome = loop.run_until_complete(window.run(find(script), {}, clock))
+    finally:
+        loop.close()
+    assert outcome.error == "RuntimeError: boom"
+    assert window.details.error == "RuntimeError: boom"
+    assert len(outcome.trace.spans) >= 3  # the partial trace is shown...
+    assert window.chart.bars.span_count() == len(outcome.trace.spans)
+    window.save_trace(tmp_path / "kept.json")  # ... and savable
+    assert (tmp_path / "kept.json").stat().st_size > 100
+    # a frame of the traceback, clicked, opens that line in the source view
+    window.details.anchorClicked.emit(QUrl(f"site:{script}:7"))
+    assert window.source.path == script and window.source.marked == 7
+
+
+def test_a_scenario_that_fails_to_import_says_why(
+    qapp: Any, window: MainWindow, tmp_path: Path
+) -> None:
+    script = tmp_path / "broken.py"
+    script.write_text(
+        '"""Broken"""\nimport no_such_module_here\n\n\nasync def main() -> None:\n    pass\n',
+        encoding="utf-8",
+    )
+    loop = GuiEventLoop(qapp)
+    try:
+        outcome = loop.run_until_complete(window.run(find(script), {}, "real"))
+    finally:
+        loop.close()
+    assert outcome.error is not None and "no_such_module_here" in outcome.error
+    assert f'{script}", line 2' in window.details.toPlainText()
+
+
+def test_gui_on_a_file_that_does_not_parse_opens_with_the_error(tmp_path: Path) -> None:
+    script = tmp_path / "broken.py"
+    script.write_text('"""Broken"""\nasync def main() -> None:\n    await (\n', encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    command = [sys.executable, "-m", "visualizer", "gui", str(script), "--autorun"]
+    command += ["--screenshot", str(shot), "--exit-when-done"]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert "syntax error at line 3" in out.stderr
+    assert QImage(str(shot)).width() > 0  # the window opened, the error in it

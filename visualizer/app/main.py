@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 from visualizer.app.qtloop import GuiEventLoop
 from visualizer.app.theme import apply_theme
 from visualizer.app.window import MainWindow
-from visualizer.session.scenarios import Scenario, discover, find
+from visualizer.session.scenarios import Scenario, ScenarioError, discover, find
 
 
 @dataclass
@@ -83,7 +83,13 @@ def run_gui(options: GuiOptions) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     scenarios, _errors = discover(list(options.extra_dirs))
-    chosen = find(options.scenario, list(options.extra_dirs)) if options.scenario else None
+    chosen: Scenario | None = None
+    problem: ScenarioError | None = None
+    if options.scenario:
+        try:
+            chosen = find(options.scenario, list(options.extra_dirs))
+        except ScenarioError as exc:  # the window still opens, and says what is wrong
+            problem = exc
     if chosen is not None and chosen.id not in {s.id for s in scenarios}:
         scenarios.append(chosen)
     apply_theme(app, options.theme)
@@ -92,9 +98,15 @@ def run_gui(options: GuiOptions) -> int:
     if chosen is not None:
         window.select(chosen.id)
         window.clock.setCurrentText(options.clock)
+    if problem is not None:
+        window.details.show_error(f"Cannot load {options.scenario}", str(problem), "")
+        if problem.path is not None:
+            window.source.show_file(problem.path)
+        print(f"asyncviz: {problem}", file=sys.stderr)
     loop = GuiEventLoop(app)
     try:
-        return loop.run_until_complete(_app_main(window, options, chosen))
+        status = loop.run_until_complete(_app_main(window, options, chosen))
+        return 1 if problem is not None else status
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()

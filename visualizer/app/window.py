@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,13 @@ class RunOutcome:
 
     trace: Trace
     error: str | None
+    traceback: str | None = None
+
+
+def _failure(exc: BaseException) -> tuple[str, str]:
+    """One line, and the whole traceback, of what ended a run."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return f"{type(exc).__name__}: {exc}", text
 
 
 class MainWindow(QMainWindow):
@@ -116,6 +124,7 @@ class MainWindow(QMainWindow):
         right.setMinimumWidth(300)
         splitter.setSizes([300, 1000, 360])
         self.chart.span_clicked.connect(self._span_clicked)
+        self.details.site_clicked.connect(self.source.show_site)
         self.setCentralWidget(splitter)
 
         toolbar = QToolBar("Run")
@@ -212,7 +221,12 @@ class MainWindow(QMainWindow):
                 result: RunResult = await asyncio.to_thread(
                     run_scenario, scenario, params, clock="virtual"
                 )
-                outcome = RunOutcome(result.trace, result.error.message if result.error else None)
+                error = result.error
+                outcome = RunOutcome(
+                    result.trace,
+                    error.message if error else None,
+                    (error.traceback or None) if error else None,
+                )
             else:
                 outcome = await self._run_live(scenario, params)
         finally:
@@ -223,16 +237,20 @@ class MainWindow(QMainWindow):
         self.trace = outcome.trace
         self.chart.show_trace(outcome.trace)
         self._status(outcome.trace, done=True, error=outcome.error)
+        if outcome.traceback:
+            # the error panel: the app stays up, the partial trace stays shown and savable
+            self.details.show_error(f"{scenario.id} failed", outcome.error or "", outcome.traceback)
         return outcome
 
     async def _run_live(self, scenario: Scenario, params: dict[str, Any]) -> RunOutcome:
         recorder = Recorder("real", source=scenario.id)
         loop = asyncio.get_running_loop()
         error: str | None = None
+        failure: str | None = None
         try:
             main = load_main(scenario)
         except Exception as exc:  # a broken scenario: say so, keep the window
-            return RunOutcome(recorder.finish(), f"{type(exc).__name__}: {exc}")
+            return RunOutcome(recorder.finish(), *_failure(exc))
         recorder.install(loop)
         self._live = recorder
         self._frames.start()
@@ -246,11 +264,11 @@ class MainWindow(QMainWindow):
                 raise  # the window's own task is being cancelled: not a Stop
             error = "stopped"
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error, failure = _failure(exc)
         finally:
             await self._end_leftovers(recorder)
             self._live = None
-        return RunOutcome(recorder.finish(), error)
+        return RunOutcome(recorder.finish(), error, failure)
 
     @staticmethod
     async def _end_leftovers(recorder: Recorder) -> None:

@@ -3,21 +3,49 @@
 from __future__ import annotations
 
 import html
+import re
 
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser
 
 from visualizer.model.details import Details
 
+#: a traceback's frame line: File "path", line N, in name
+_FRAME = re.compile(r'^(\s*File ")(.+?)(", line )(\d+)(.*)$')
+
 
 class DetailsPanel(QTextBrowser):
+    """The clicked span's details, or the error that ended a run.  Traceback frames are
+    links: ``site_clicked`` says which ``path:line`` to show in the source view."""
+
+    site_clicked = Signal(str)
+
     def __init__(self) -> None:
         super().__init__()
         self.setOpenLinks(False)
         self.setPlaceholderText("Click a bar to see what the task was doing, and why.")
         self.details: Details | None = None
+        self.error: str | None = None  #: the error shown, if one is
+        self.anchorClicked.connect(self._clicked)
+
+    def _clicked(self, url: QUrl) -> None:
+        site = url.toString()
+        if site.startswith("site:"):
+            self.site_clicked.emit(site[len("site:") :])
+
+    def show_error(self, title: str, message: str, traceback: str) -> None:
+        """What ended a run, its traceback's frames clickable."""
+        self.details = None
+        self.error = message
+        self.setHtml(
+            f"<h3 style='color:#d32f2f'>{html.escape(title)}</h3>"
+            f"<p><b>{html.escape(message)}</b></p>"
+            f"<pre>{linked_traceback(traceback)}</pre>"
+        )
 
     def show_details(self, details: Details | None) -> None:
         self.details = details
+        self.error = None
         if details is None:
             self.clear()
             return
@@ -31,5 +59,20 @@ class DetailsPanel(QTextBrowser):
             frames = "<br>".join(html.escape(line) for line in details.stack)
             parts.append(f"<p><b>await stack</b> (outermost first)<br><tt>{frames}</tt></p>")
         if details.traceback:
-            parts.append(f"<p><b>traceback</b></p><pre>{html.escape(details.traceback)}</pre>")
+            parts.append(f"<p><b>traceback</b></p><pre>{linked_traceback(details.traceback)}</pre>")
         self.setHtml("".join(parts))
+
+
+def linked_traceback(text: str) -> str:
+    """``text`` as HTML, each frame's ``File "path", line N`` a link to ``site:path:N``."""
+    lines = []
+    for line in text.splitlines():
+        match = _FRAME.match(line)
+        if match:
+            head, path, _, number, tail = match.groups()
+            href = html.escape(f"site:{path}:{number}", quote=True)
+            shown = html.escape(f'{path}", line {number}')
+            lines.append(f'{html.escape(head)}<a href="{href}">{shown}</a>{html.escape(tail)}')
+        else:
+            lines.append(html.escape(line))
+    return "\n".join(lines)
