@@ -360,3 +360,29 @@ def test_gui_on_a_file_that_does_not_parse_opens_with_the_error(tmp_path: Path) 
     assert out.returncode == 1, out.stderr[-2000:]
     assert "syntax error at line 3" in out.stderr
     assert QImage(str(shot)).width() > 0  # the window opened, the error in it
+
+
+def test_parameters_from_the_form_are_used(qapp: Any, window: MainWindow) -> None:
+    window.select("semaphore_workers")
+    window.clock.setCurrentText("virtual")
+    form = window.params.values()
+    assert set(form) == {p.name for p in find("semaphore_workers").params}
+    loop = GuiEventLoop(qapp)
+
+    async def run_with(values: dict[str, object]) -> Any:
+        window.params.set_values(values)
+        window.run_selected()
+        task = window._task
+        return None if task is None else await task
+
+    try:
+        # limit 3 of 6 workers, 1 s of work each: two waves, about 2 s
+        outcome = loop.run_until_complete(run_with({"limit": 3}))
+        assert outcome.trace.meta["params"]["limit"] == 3
+        assert outcome.trace.duration == pytest.approx(2.0, abs=0.05)
+        # a value of the right type that the scenario refuses: its own error, in the panel
+        failed = loop.run_until_complete(run_with({"limit": 0}))
+        assert "limit must be at least 1" in failed.error
+        assert window.details.error == failed.error
+    finally:
+        loop.close()

@@ -98,6 +98,7 @@ def run_gui(options: GuiOptions) -> int:
     if chosen is not None:
         window.select(chosen.id)
         window.clock.setCurrentText(options.clock)
+        window.params.set_values(options.params)
     if problem is not None:
         window.details.show_error(f"Cannot load {options.scenario}", str(problem), "")
         if problem.path is not None:

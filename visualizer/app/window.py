@@ -39,9 +39,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualizer.app.params import ParamsForm
 from visualizer.model.details import span_details
 from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, run_scenario
-from visualizer.session.scenarios import Scenario, load_main
+from visualizer.session.scenarios import Scenario, ScenarioError, bind_params, load_main
 from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import TraceFormatError, load, save
 from visualizer.views.chart import GanttView
@@ -98,9 +99,12 @@ class MainWindow(QMainWindow):
         self.about.setTextFormat(Qt.TextFormat.MarkdownText)
         side = QWidget()
         column = QVBoxLayout(side)
+        self.params = ParamsForm()
         column.addWidget(self.search)
         column.addWidget(self.browser, 2)
         column.addWidget(self.about, 3)
+        column.addWidget(QLabel("<b>Parameters</b>"))
+        column.addWidget(self.params)
         self.details = DetailsPanel()
         self.source = SourceView(palette)
         right = QSplitter(Qt.Orientation.Vertical)
@@ -186,6 +190,7 @@ class MainWindow(QMainWindow):
             return
         scenario = self.scenarios[item.data(Qt.ItemDataRole.UserRole)]
         self.source.show_file(scenario.path)
+        self.params.set_scenario(scenario)
         # docstrings use reST's ``code``; Markdown's is `code`
         text = scenario.explanation.replace("``", "`")
         self.about.setText(f"**{scenario.title}**\n\n{text}".strip())
@@ -203,9 +208,16 @@ class MainWindow(QMainWindow):
 
     # --- running ------------------------------------------------------------------------
     def run_selected(self) -> None:
+        """Run the selected scenario with the form's parameters (checked first)."""
         scenario = self.selected()
-        if scenario is not None and self._task is None:
-            self._task = asyncio.ensure_future(self.run(scenario, {}, self.clock.currentText()))
+        if scenario is None or self._task is not None:
+            return
+        try:
+            params = bind_params(scenario, self.params.values())
+        except (ScenarioError, ValueError) as exc:
+            self._say("Invalid parameter", str(exc))
+            return
+        self._task = asyncio.ensure_future(self.run(scenario, params, self.clock.currentText()))
 
     async def run(self, scenario: Scenario, params: dict[str, Any], clock: str) -> RunOutcome:
         """Run ``scenario`` and show it; returns what it left (the window keeps it too)."""
