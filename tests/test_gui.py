@@ -386,3 +386,39 @@ def test_parameters_from_the_form_are_used(qapp: Any, window: MainWindow) -> Non
         assert window.details.error == failed.error
     finally:
         loop.close()
+
+
+def test_the_window_remembers_theme_text_size_and_scenario(qtbot: Any) -> None:
+    from visualizer.app.settings import restore_window, saved
+
+    scenarios, _ = discover()
+    first = MainWindow(scenarios)
+    qtbot.addWidget(first)
+    first.select("cancellation")
+    first.set_theme("dark")
+    first.set_font_size(18)
+    first.close()  # saves
+    assert (saved("theme", "light", str), saved("font_size", 11, int)) == ("dark", 18)
+    second = MainWindow(scenarios)
+    qtbot.addWidget(second)
+    restore_window(second)
+    assert second.selected() is not None and second.selected().id == "cancellation"
+    first.set_theme("light")  # (the app's palette, for the tests after this one)
+
+
+def test_the_now_line_leads_until_the_user_pans_away(qtbot: Any) -> None:
+    view = GanttView()
+    qtbot.addWidget(view)
+    view.resize(1000, 500)
+    plot = view.getPlotItem()
+    plot.setXRange(0, 1, padding=0)
+    view.show_now(5.0)
+    (x0, x1), _ = plot.getViewBox().viewRange()
+    assert view.now_line.isVisible() and x0 < 5.0 < x1  # followed
+    plot.getViewBox().sigRangeChangedManually.emit([True, False])  # the user pans
+    assert not view.following
+    view.show_now(9.0)
+    (x0, x1), _ = plot.getViewBox().viewRange()
+    assert x1 < 9.0 and view.now_line.value() == 9.0  # the line moves, the view stays
+    view.show_now(None)
+    assert not view.now_line.isVisible()

@@ -99,8 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     p_gui.add_argument(
         "--clock",
         choices=("real", "virtual"),
-        default="real",
-        help="real: live on the window's loop (default); virtual: recorded off it, then shown",
+        help="real: live on the window's loop; virtual: recorded off it, then shown"
+        " (default: as last time, real at first)",
     )
     p_gui.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a scenario parameter"
@@ -110,9 +110,9 @@ def _parser() -> argparse.ArgumentParser:
         "--screenshot", type=Path, metavar="PATH", help="save the window as PNG when done"
     )
     p_gui.add_argument("--exit-when-done", action="store_true", help="quit after the run")
-    p_gui.add_argument("--theme", choices=("light", "dark"), default="light")
-    p_gui.add_argument("--font-size", type=int, default=11, metavar="PT")
-    p_gui.add_argument("--size", default="1600x900", metavar="WxH", help="window size")
+    p_gui.add_argument("--theme", choices=("light", "dark"), help="(default: as last time)")
+    p_gui.add_argument("--font-size", type=int, metavar="PT", help="(default: as last time)")
+    p_gui.add_argument("--size", metavar="WxH", help="window size (default: as last time)")
     scenario_dirs(p_gui)
     return parser
 
@@ -164,7 +164,7 @@ def _gui(args: argparse.Namespace) -> int:
     params: dict[str, object] = {}
     if args.scenario and args.param:
         params = bind_params(find(args.scenario, args.scenarios), _pairs(args.param))
-    width, _, height = args.size.partition("x")
+    width, _, height = (args.size or "1600x900").partition("x")
     options = GuiOptions(
         scenario=args.scenario,
         autorun=args.autorun,
@@ -176,6 +176,7 @@ def _gui(args: argparse.Namespace) -> int:
         theme=args.theme,
         font_size=args.font_size,
         size=(int(width), int(height)),
+        size_given=args.size is not None,
         extra_dirs=tuple(args.scenarios),
     )
     return run_gui(options)

@@ -19,23 +19,26 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from visualizer.app.qtloop import GuiEventLoop
+from visualizer.app.settings import restore_window, saved
 from visualizer.app.theme import apply_theme
 from visualizer.app.window import MainWindow
 from visualizer.session.scenarios import Scenario, ScenarioError, discover, find
+from visualizer.views.gantt import THEMES
 
 
 @dataclass
 class GuiOptions:
     scenario: str | None = None
     autorun: bool = False
-    clock: str = "real"
+    clock: str | None = None  #: None: as last time (real the first time)
     params: Mapping[str, object] = field(default_factory=dict)
     save_trace: Path | None = None
     screenshot: Path | None = None
     exit_when_done: bool = False
-    theme: str = "light"
-    font_size: int = 11
+    theme: str | None = None  #: None: as last time (light the first time)
+    font_size: int | None = None  #: None: as last time (11 the first time)
     size: tuple[int, int] = (1600, 900)
+    size_given: bool = False
     extra_dirs: tuple[Path, ...] = ()
 
 
@@ -59,11 +62,12 @@ async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | 
     window.installEventFilter(watcher)
     window.show()
     status = 0
+    clock = window.clock.currentText()
     if options.autorun and chosen is not None:
         # the window's first paint happens now: a run started during it would show the
         # loop busy painting (true, but not the lesson)
         await asyncio.sleep(0.3)
-        outcome = await window.run(chosen, dict(options.params), options.clock)
+        outcome = await window.run(chosen, dict(options.params), clock)
         if outcome.error:
             print(f"asyncviz: {chosen.id}: {outcome.error}", file=sys.stderr)
             status = 1
@@ -92,12 +96,18 @@ def run_gui(options: GuiOptions) -> int:
             problem = exc
     if chosen is not None and chosen.id not in {s.id for s in scenarios}:
         scenarios.append(chosen)
-    apply_theme(app, options.theme)
-    window = MainWindow(scenarios, theme=options.theme, font_size=options.font_size)
+    theme = options.theme or saved("theme", "light", str)
+    theme = theme if theme in THEMES else "light"
+    apply_theme(app, theme)
+    window = MainWindow(scenarios, theme=theme, font_size=11)
     window.resize(*options.size)
+    restore_window(window)  # (before the flags: a flag given wins over what was saved)
+    if options.size_given:
+        window.resize(*options.size)
+    window.set_font_size(options.font_size or saved("font_size", 11, int))
+    window.clock.setCurrentText(options.clock or saved("clock", "real", str))
     if chosen is not None:
         window.select(chosen.id)
-        window.clock.setCurrentText(options.clock)
         window.params.set_values(options.params)
     if problem is not None:
         window.details.show_error(f"Cannot load {options.scenario}", str(problem), "")

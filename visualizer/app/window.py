@@ -14,6 +14,7 @@ reports through the model it fills; the window reads it at frame rate).
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import traceback
 from dataclasses import dataclass
@@ -22,9 +23,10 @@ from typing import Any
 
 from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontDatabase, QKeySequence, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFileDialog,
     QLabel,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -40,12 +43,14 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.app.params import ParamsForm
+from visualizer.app.settings import save_window
+from visualizer.app.theme import apply_theme
 from visualizer.model.details import span_details
 from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, run_scenario
 from visualizer.session.scenarios import Scenario, ScenarioError, bind_params, load_main
 from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import TraceFormatError, load, save
-from visualizer.views.chart import GanttView
+from visualizer.views.chart import MIN_LANES, GanttView
 from visualizer.views.details import DetailsPanel
 from visualizer.views.gantt import THEMES
 from visualizer.views.legend import legend_html
@@ -67,6 +72,12 @@ class RunOutcome:
     traceback: str | None = None
 
 
+def _fixed_font(size: int) -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setPointSize(size)
+    return font
+
+
 def _failure(exc: BaseException) -> tuple[str, str]:
     """One line, and the whole traceback, of what ended a run."""
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
@@ -81,6 +92,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("asyncio-visualizer")
         self.scenarios = {s.id: s for s in scenarios}
         palette = THEMES[theme]
+        self.theme = theme
+        self.font_size = font_size
         self.chart = GanttView(palette, font_size)
         self.trace: Trace | None = None
         self._live: Recorder | None = None
@@ -97,14 +110,29 @@ class MainWindow(QMainWindow):
             self.browser.addItem(item)
         self.about = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignTop)
         self.about.setTextFormat(Qt.TextFormat.MarkdownText)
-        side = QWidget()
-        column = QVBoxLayout(side)
+        # the side column: three panes the user can resize (big type needs room)
         self.params = ParamsForm()
+        top = QWidget()
+        column = QVBoxLayout(top)
+        column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.search)
-        column.addWidget(self.browser, 2)
-        column.addWidget(self.about, 3)
-        column.addWidget(QLabel("<b>Parameters</b>"))
-        column.addWidget(self.params)
+        column.addWidget(self.browser)
+        about = QScrollArea()
+        about.setWidgetResizable(True)
+        about.setWidget(self.about)
+        params = QScrollArea()
+        params.setWidgetResizable(True)
+        holder = QWidget()
+        params_column = QVBoxLayout(holder)
+        params_column.addWidget(QLabel("<b>Parameters</b>"))
+        params_column.addWidget(self.params)
+        params_column.addStretch(1)
+        params.setWidget(holder)
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.addWidget(top)
+        side.addWidget(about)
+        side.addWidget(params)
+        side.setSizes([260, 420, 180])
         self.details = DetailsPanel()
         self.source = SourceView(palette)
         right = QSplitter(Qt.Orientation.Vertical)
@@ -119,7 +147,7 @@ class MainWindow(QMainWindow):
         self.legend.setWordWrap(True)  # (one long line would squeeze the side panels)
         chart_column.addWidget(self.legend)
         chart_column.addWidget(self.chart, 1)
-        splitter = QSplitter()
+        self.splitter = splitter = QSplitter()
         splitter.addWidget(side)
         splitter.addWidget(centre)
         splitter.addWidget(right)
@@ -243,6 +271,7 @@ class MainWindow(QMainWindow):
                 outcome = await self._run_live(scenario, params)
         finally:
             self._frames.stop()
+            self.chart.show_now(None)
             self.run_action.setEnabled(True)
             self.stop_action.setEnabled(False)
             self._task = None
@@ -265,6 +294,7 @@ class MainWindow(QMainWindow):
             return RunOutcome(recorder.finish(), *_failure(exc))
         recorder.install(loop)
         self._live = recorder
+        self.chart.following = True
         self._frames.start()
         context = recorder.tracer.new_context()
         task = loop.create_task(main(**params), name=MAIN_TASK, context=context)
@@ -306,7 +336,10 @@ class MainWindow(QMainWindow):
             return
         trace = recorder.model.snapshot()
         self.chart.show_trace(trace, fit=False)
-        self.chart.getPlotItem().setXRange(0, max(trace.duration, 0.01), padding=0.02)
+        if self.chart.following:
+            lanes = max(len(trace.tasks), MIN_LANES)
+            self.chart.getPlotItem().setYRange(-0.6, lanes - 0.4, padding=0)
+        self.chart.show_now(trace.duration)
         self._status(trace, done=False, error=None)
 
     def _status(self, trace: Trace, *, done: bool, error: str | None) -> None:
@@ -326,6 +359,62 @@ class MainWindow(QMainWindow):
         self.status.setText("   |   ".join(parts))
 
     # --- files (dialogs open non-modally: never a nested event loop on the asyncio loop) ---
+    def _build_view_menu(self) -> None:
+        view = self.menuBar().addMenu("&View")
+        keys = QKeySequence
+        view.addAction("&Fit all", self.fit).setShortcuts([keys("Home"), keys("Ctrl+0")])
+        view.addAction("Zoom &in (time)", lambda: self.chart.zoom_time(0.5)).setShortcuts(
+            [keys("+"), keys("=")]
+        )
+        view.addAction("Zoom &out (time)", lambda: self.chart.zoom_time(2.0)).setShortcut("-")
+        view.addAction("Follow &live", self.follow).setShortcut("End")
+        view.addSeparator()
+        view.addAction("&Bigger text", lambda: self.set_font_size(self.font_size + 2)).setShortcut(
+            "Ctrl++"
+        )
+        view.addAction("&Smaller text", lambda: self.set_font_size(self.font_size - 2)).setShortcut(
+            "Ctrl+-"
+        )
+        view.addSeparator()
+        self.theme_actions: dict[str, QAction] = {}
+        for name in THEMES:
+            action = view.addAction(
+                f"{name.title()} theme", functools.partial(self.set_theme, name)
+            )
+            action.setCheckable(True)
+            action.setChecked(name == self.theme)
+            self.theme_actions[name] = action
+
+    def fit(self) -> None:
+        if self.chart.trace is not None:
+            self.chart.fit(self.chart.trace)
+
+    def follow(self) -> None:
+        """Follow the live run again (after the user panned away)."""
+        self.chart.following = True
+
+    def set_font_size(self, size: int) -> None:
+        """Text size for the whole window: a teacher's big type (8 to 32 points)."""
+        self.font_size = max(8, min(32, size))
+        font = QApplication.font()
+        font.setPointSize(self.font_size)
+        QApplication.setFont(font)
+        self.chart.set_font_size(self.font_size)
+        self.source.setFont(_fixed_font(self.font_size))
+        self.chart.update()
+
+    def set_theme(self, theme: str) -> None:
+        self.theme = theme
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+        palette = THEMES[theme]
+        self.chart.set_palette(palette)
+        self.source.set_palette(palette)
+        self.legend.setText(legend_html(palette))
+        for name, action in self.theme_actions.items():
+            action.setChecked(name == theme)
+
     def _build_menus(self) -> None:
         menu = self.menuBar().addMenu("&File")
         menu.addAction("&Open trace...", self._ask_open).setShortcut("Ctrl+O")
@@ -335,6 +424,7 @@ class MainWindow(QMainWindow):
         menu.addAction("Export chart as S&VG...", lambda: self._ask_export("svg"))
         menu.addSeparator()
         menu.addAction("&Quit", self.close).setShortcut("Ctrl+Q")
+        self._build_view_menu()
 
     def _file_dialog(self, title: str, name_filter: str, save: bool, done: Any) -> QFileDialog:
         dialog = QFileDialog(self, title, "", name_filter)
@@ -397,6 +487,10 @@ class MainWindow(QMainWindow):
         )
         box.open()
         self.last_message = (title, text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        save_window(self)
+        super().closeEvent(event)
 
     # --- automation ---------------------------------------------------------------------
     def screenshot(self, path: Path) -> None:

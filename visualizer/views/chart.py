@@ -80,6 +80,49 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.selection.hide()
         plot.addItem(self.selection)
         self.scene().sigMouseClicked.connect(self._clicked)
+        # live: a "now" line, and the view following it until the user pans or zooms
+        self.now_line = pg.InfiniteLine(angle=90, movable=False)
+        self.now_line.setZValue(20)
+        self.now_line.hide()
+        plot.addItem(self.now_line)
+        self.following = True
+        plot.getViewBox().sigRangeChangedManually.connect(self._user_moved)
+        self._font_size = font_size
+        self.set_palette(palette)
+
+    def set_palette(self, palette: Palette) -> None:
+        """Re-colour everything (light/dark) without touching the data."""
+        self.palette = palette
+        self.setBackground(palette.background)
+        self.bars.set_palette(palette)
+        self.wakes.set_colour(palette.wake)
+        self.creations.set_colour(palette.creation)
+        pen = QPen(QColor(palette.foreground), 2)
+        pen.setCosmetic(True)
+        self.selection.setPen(pen)
+        self.now_line.setPen(pg.mkPen(palette.running, width=2, style=Qt.PenStyle.DashLine))
+        self.set_font_size(self._font_size)
+
+    def _user_moved(self, *_: Any) -> None:
+        self.following = False  # the user looks elsewhere: stop following (End resumes)
+
+    def show_now(self, now: float | None) -> None:
+        """While live: the "now" line at ``now`` and, if following, the view ending there."""
+        if now is None:
+            self.now_line.hide()
+            return
+        self.now_line.setValue(now)
+        self.now_line.show()
+        if self.following:
+            view = self.getPlotItem().getViewBox()
+            (x0, x1), _ = view.viewRange()
+            width = max(x1 - x0, 0.5)
+            left = max(0.0, now - width * 0.9)
+            view.setXRange(left, left + width, padding=0)
+
+    def zoom_time(self, factor: float) -> None:
+        """Zoom the time axis about the view's centre (factor < 1: in)."""
+        self.getPlotItem().getViewBox().scaleBy(x=factor, y=1)
 
     def _clicked(self, event: Any) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self.trace is None:
@@ -105,6 +148,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.selection.show()
 
     def set_font_size(self, size: int) -> None:
+        self._font_size = size
         font = QFont()
         font.setPointSize(size)
         self.bars.set_font(font)
@@ -115,6 +159,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             axis.setStyle(tickFont=font, maxTickLevel=0)
             axis.setTextPen(self.palette.foreground)
             axis.setPen(self.palette.foreground)
+            axis.label.setFont(font)
         self.getPlotItem().getAxis("left").setWidth(int(size * 13))
 
     def show_trace(self, trace: Trace, *, fit: bool = True) -> None:

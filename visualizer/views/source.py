@@ -96,6 +96,13 @@ class SourceView(QPlainTextEdit):
         self._palette = palette
         self._highlighter = PythonHighlighter(self.document(), dark=palette is not LIGHT)
 
+    def set_palette(self, palette: Palette) -> None:
+        self._palette = palette
+        self._highlighter.setDocument(None)
+        self._highlighter = PythonHighlighter(self.document(), dark=palette is not LIGHT)
+        if self.marked is not None:
+            self.mark(self.marked)
+
     def show_file(self, path: Path) -> bool:
         """Show ``path`` (again only if it is another file); False if it cannot be read."""
         if self.path == path:

@@ -1,0 +1,64 @@
+"""What the window remembers between runs (QSettings, an INI file in the user's config
+folder): geometry, panel sizes, theme, text size, clock, arrows, the last scenario."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+if TYPE_CHECKING:
+    from visualizer.app.window import MainWindow
+
+ORGANIZATION = "asyncviz"
+APPLICATION = "asyncio-visualizer"
+
+
+def open_settings() -> QSettings:
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
+    )
+
+
+def saved(name: str, default: Any, kind: type) -> Any:
+    """A remembered value of type ``kind``, or ``default`` (also for a value of another
+    type: a hand-edited file loses nothing but that value)."""
+    value = open_settings().value(name, default)
+    try:
+        if kind is bool and isinstance(value, str):
+            return value.lower() == "true"
+        return kind(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def save_window(window: MainWindow) -> None:
+    settings = open_settings()
+    settings.setValue("geometry", window.saveGeometry())
+    settings.setValue("splitter", window.splitter.saveState())
+    settings.setValue("theme", window.theme)
+    settings.setValue("font_size", window.font_size)
+    settings.setValue("clock", window.clock.currentText())
+    settings.setValue("wake_arrows", window.wake_arrows.isChecked())
+    settings.setValue("creation_arrows", window.creation_arrows.isChecked())
+    scenario = window.selected()
+    if scenario is not None:
+        settings.setValue("scenario", scenario.id)
+    settings.sync()
+
+
+def restore_window(window: MainWindow) -> None:
+    """Geometry, panels, arrows and the last scenario (theme, text size and clock are
+    applied by the caller, which lets command-line flags win)."""
+    settings = open_settings()
+    geometry = settings.value("geometry")
+    if isinstance(geometry, QByteArray):
+        window.restoreGeometry(geometry)
+    splitter = settings.value("splitter")
+    if isinstance(splitter, QByteArray):
+        window.splitter.restoreState(splitter)
+    window.wake_arrows.setChecked(saved("wake_arrows", True, bool))
+    window.creation_arrows.setChecked(saved("creation_arrows", True, bool))
+    scenario = saved("scenario", "", str)
+    if scenario in window.scenarios:
+        window.select(scenario)
