@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from visualizer.model.details import seconds, span_at, span_details
@@ -48,3 +50,18 @@ def test_a_click_beside_a_thin_step_finds_it_within_the_tolerance() -> None:
     x = float(trace.spans.end[step]) + 0.004  # 4 ms to the right of the last step
     assert span_at(trace, lanes, x, int(lanes[task.id]), tolerance=0.01) == step
     assert span_at(trace, lanes, x, int(lanes[task.id]), tolerance=0.001) is None
+
+
+def test_the_tooltip_is_one_line() -> None:
+    from visualizer.model.details import span_tooltip
+
+    trace = run_scenario(find("semaphore_workers"), {}, clock="virtual").trace
+    lanes = lane_order(trace.tasks)
+    worker = trace.task_by_name("worker-3")
+    index = span_at(trace, lanes, 0.5, int(lanes[worker.id]), tolerance=0.01)
+    assert index is not None
+    text = span_tooltip(trace, index)
+    # about a second (999.9 ms: it began a few busy microseconds after 0)
+    assert re.fullmatch(
+        r"worker-3: suspended on Semaphore\.acquire, (99\d\.\d+ ms|1\.0\d\d s)", text
+    )

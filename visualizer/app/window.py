@@ -343,6 +343,8 @@ class MainWindow(QMainWindow):
         self._status(trace, done=False, error=None)
 
     def _status(self, trace: Trace, *, done: bool, error: str | None) -> None:
+        """Elapsed time, tasks (live ones while running), the loop's ready queue, events
+        recorded, and dropped ones if the store filled up."""
         live = sum(1 for t in trace.tasks if t.outcome == "pending")
         dropped = int(trace.meta.get("dropped_events", 0))
         parts = [
@@ -350,8 +352,13 @@ class MainWindow(QMainWindow):
             f"{trace.duration:.3f} s"
             + (" (virtual)" if trace.meta.get("clock") == "virtual" else ""),
             f"{len(trace.tasks)} tasks" + ("" if done else f", {live} live"),
-            f"{len(trace.spans):,} spans",
         ]
+        recorder = self._live
+        if recorder is not None and not done:
+            loop = asyncio.get_running_loop()
+            parts.append(f"ready queue {len(getattr(loop, '_ready', ()))}")
+            parts.append(f"{recorder.store.rows + recorder.store.task_count:,} events")
+        parts.append(f"{len(trace.spans):,} spans")
         if dropped:
             parts.append(f"{dropped:,} events dropped")
         if error:

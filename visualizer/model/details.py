@@ -100,3 +100,14 @@ def span_details(trace: Trace, index: int) -> Details:
         traceback=task.traceback,
         site=site or task.created_at,
     )
+
+
+def span_tooltip(trace: Trace, index: int) -> str:
+    """One line for a hovered bar: ``worker-3: suspended on Semaphore.acquire, 1.000 s``."""
+    spans = trace.spans
+    task = trace.tasks[int(spans.task[index])]
+    state = schema.STATE_NAMES[int(spans.state[index])]
+    awaiting = int(spans.awaiting[index])
+    what = f" on {trace.suspensions[awaiting].label}" if awaiting >= 0 else ""
+    length = seconds(float(spans.end[index] - spans.start[index]))
+    return f"{task.name}: {state}{what}, {length}"

@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from visualizer.model.details import span_at
+from visualizer.model.details import span_at, span_tooltip
 from visualizer.model.lanes import lane_order
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
@@ -80,6 +80,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.selection.hide()
         plot.addItem(self.selection)
         self.scene().sigMouseClicked.connect(self._clicked)
+        self.scene().sigMouseMoved.connect(self._hovered)
         # live: a "now" line, and the view following it until the user pans or zooms
         self.now_line = pg.InfiniteLine(angle=90, movable=False)
         self.now_line.setZValue(20)
@@ -135,6 +136,17 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         index = span_at(self.trace, self.lanes, point.x(), round(point.y()), tolerance)
         self.select_span(index)
         self.span_clicked.emit(-1 if index is None else index)
+
+    def _hovered(self, position: Any) -> None:
+        """A short tooltip: task, state, what it awaited, how long."""
+        view = self.getPlotItem().getViewBox()
+        if self.trace is None or not view.sceneBoundingRect().contains(position):
+            self.setToolTip("")
+            return
+        point = view.mapSceneToView(position)
+        tolerance = CLICK_PIXELS * (view.viewPixelSize()[0] or 0.0)
+        index = span_at(self.trace, self.lanes, point.x(), round(point.y()), tolerance)
+        self.setToolTip("" if index is None else span_tooltip(self.trace, index))
 
     def select_span(self, index: int | None) -> None:
         """Outline span ``index`` of the trace shown (None: no selection)."""
