@@ -422,3 +422,21 @@ def test_the_now_line_leads_until_the_user_pans_away(qtbot: Any) -> None:
     assert x1 < 9.0 and view.now_line.value() == 9.0  # the line moves, the view stays
     view.show_now(None)
     assert not view.now_line.isVisible()
+
+
+def test_the_loop_row_threads_and_blocked_bands(qtbot: Any) -> None:
+    from visualizer.model.loop_lanes import LOOP_LANE, busy_intervals, extra_rows
+
+    trace, view = _chart_of(qtbot, "blocking_call")
+    # the loop is busy for the blocking step: one busy interval of about 0.5 s
+    start, end = busy_intervals(trace)
+    assert (end - start).max() == pytest.approx(0.5, abs=0.02)
+    assert view.bands.count() == len(trace.blocked) == 1
+    assert trace.blocked[0].end - trace.blocked[0].start == pytest.approx(0.5, abs=0.02)
+    assert extra_rows(trace).names == [LOOP_LANE]
+    trace, view = _chart_of(qtbot, "executor_jobs")
+    rows = extra_rows(trace)
+    assert rows.names[0] == LOOP_LANE and len(rows.names) == 3  # two worker threads
+    assert sorted(label for label in rows.label if label) == ["crunch", "crunch"]
+    assert view.bands.count() == 0
+    assert view.rows == len(trace.tasks) + 3

@@ -12,9 +12,11 @@ from PySide6.QtWidgets import QGraphicsRectItem
 
 from visualizer.model.details import span_at, span_tooltip
 from visualizer.model.lanes import lane_order
+from visualizer.model.loop_lanes import extra_rows
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
 from visualizer.views.arrows import Arrows
+from visualizer.views.bands import Bands
 from visualizer.views.gantt import BAR, LIGHT, Palette, SpanBars
 
 #: wakes that no task caused -> (symbol, colour), drawn where the ready bar begins
@@ -53,12 +55,16 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         super().__init__(background=palette.background)
         self.palette = palette
         self.bars = SpanBars(palette)
+        self.extra = SpanBars(palette)  # the event loop's row and the executor threads'
+        self.bands = Bands()
         self.markers = pg.ScatterPlotItem(pxMode=True, size=9)
         self.wakes = Arrows(palette.wake)
         self.cancels = Arrows(MARKERS["cancelled"][1])  # who cancelled whom: the marker's colour
         self.creations = Arrows(palette.creation, dashed=True)
         plot = self.getPlotItem()
+        plot.addItem(self.bands)
         plot.addItem(self.bars)
+        plot.addItem(self.extra)
         plot.addItem(self.creations)
         plot.addItem(self.wakes)
         plot.addItem(self.cancels)
@@ -71,6 +77,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.setMouseEnabled(x=True, y=True)
         self.set_font_size(font_size)
         self.lanes = np.zeros(0, np.int64)
+        self.rows = 0  #: task lanes plus the loop's and the threads' rows
         self.trace: Trace | None = None
         self.selection = QGraphicsRectItem()
         pen = QPen(QColor(palette.foreground), 2)
@@ -96,6 +103,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.palette = palette
         self.setBackground(palette.background)
         self.bars.set_palette(palette)
+        self.extra.set_palette(palette)
         self.wakes.set_colour(palette.wake)
         self.creations.set_colour(palette.creation)
         pen = QPen(QColor(palette.foreground), 2)
@@ -189,11 +197,33 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             [s.label for s in trace.suspensions],
         )
         ticks = sorted((int(self.lanes[t.id]), t.name) for t in trace.tasks)
+        ticks += self._show_loop_rows(trace)
         self.getPlotItem().getAxis("left").setTicks([ticks, []])
         self._show_markers(trace)
         self._show_arrows(trace)
         if fit:
             self.fit(trace)
+
+    def _show_loop_rows(self, trace: Trace) -> list[tuple[int, str]]:
+        """Under the tasks: the event loop (busy when a step runs) and each executor
+        thread with its jobs; blocked intervals as red bands across all of it."""
+        first = len(trace.tasks)
+        rows = extra_rows(trace)
+        labels = sorted({text for text in rows.label if text is not None})
+        index = {text: i for i, text in enumerate(labels)}
+        self.extra.set_spans(
+            first + rows.row,
+            np.full(len(rows.start), schema.RUNNING, np.int8),
+            rows.start,
+            rows.end,
+            [-1 if text is None else index[text] for text in rows.label],
+            labels,
+        )
+        self.rows = first + len(rows.names)
+        self.bands.set_bands(
+            [b.start for b in trace.blocked], [b.end for b in trace.blocked], -0.5, self.rows - 0.5
+        )
+        return [(first + i, name) for i, name in enumerate(rows.names)]
 
     def _show_arrows(self, trace: Trace) -> None:
         """Wake arrows (a task's step woke another) and creation arrows (parent to child)."""
@@ -247,6 +277,6 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
 
     def fit(self, trace: Trace) -> None:
         # room for at least MIN_LANES lanes: two tasks do not become two slabs
-        lanes = max(len(trace.tasks), MIN_LANES)
+        lanes = max(self.rows, MIN_LANES)
         self.getPlotItem().setXRange(0.0, max(trace.duration, 1e-6), padding=0.02)
         self.getPlotItem().setYRange(-0.6, lanes - 0.4, padding=0)

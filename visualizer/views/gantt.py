@@ -265,9 +265,12 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             self._paint_coverage(painter, visible, x0, x1, y0, y1, px)
         else:
             self._paint_bars(painter, visible, px)
-        suspended = visible.get(schema.SUSPENDED)
-        if suspended is not None and px > 0:
-            self._paint_labels(painter, *suspended, px)
+        # labels: what a suspended bar awaits; what a job ran (rows of the loop's threads)
+        for state in (schema.SUSPENDED, schema.RUNNING):
+            shown = visible.get(state)
+            if shown is not None and px > 0 and len(shown[3]) and bool((shown[3] >= 0).any()):
+                colour = self._palette.label if state == schema.SUSPENDED else "#ffffff"
+                self._paint_labels(painter, *shown, px, colour)
 
     def _paint_bars(
         self,
@@ -361,8 +364,10 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         end: FloatArray,
         label: IntArray,
         px: float,
+        colour: str,
     ) -> None:
-        """The ``awaiting`` label inside each suspended bar wide enough to hold it.
+        """The label inside each bar wide enough to hold it (``awaiting`` of a suspended
+        bar, the function of an executor job).
 
         Which bars can hold their label is decided with numpy (text widths measured once
         per label); only those few are drawn one by one."""
@@ -383,7 +388,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         painter.save()
         painter.resetTransform()
         painter.setFont(self._font)
-        painter.setPen(QPen(QColor(self._palette.label)))
+        painter.setPen(QPen(QColor(colour)))
         for i in chosen.tolist():
             y = float(lane[i])
             corner, other = QPointF(start[i], y - BAR / 2), QPointF(end[i], y + BAR / 2)
