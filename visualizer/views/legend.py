@@ -29,7 +29,7 @@ def legend_html(palette: Palette) -> str:
     items = [
         _item(palette.running, bar, "running"),
         _item(palette.ready, bar, "ready"),
-        _item(palette.suspended, bar, "suspended (on what it awaits)"),
+        _item(palette.suspended, bar, "suspended"),
     ]
     for outcome, (symbol, colour) in MARKERS.items():
         items.append(_item(colour, _GLYPHS[symbol], outcome))
