@@ -40,4 +40,4 @@ def legend_html(palette: Palette) -> str:
     ]
     for kind, (symbol, colour) in WAKE_MARKS.items():
         items.append(_item(colour, _GLYPHS[symbol], f"woken by {schema.WAKE_NAMES[kind]}"))
-    return "&nbsp;&nbsp;&nbsp;".join(items)
+    return "&nbsp;&nbsp; ".join(items)  # (a plain space between items: it may wrap there)
