@@ -440,3 +440,10 @@ def test_the_loop_row_threads_and_blocked_bands(qtbot: Any) -> None:
     assert sorted(label for label in rows.label if label) == ["crunch", "crunch"]
     assert view.bands.count() == 0
     assert view.rows == len(trace.tasks) + 3
+
+
+def test_coverage_when_every_bar_crosses_a_column_edge() -> None:
+    from visualizer.views.gantt import _coverage
+
+    got = _coverage(np.array([0]), np.array([0.5]), np.array([2.5]), 0.0, 1.0, 3, 1)
+    assert got.tolist() == [0.5, 1.0, 0.5]

@@ -204,8 +204,11 @@ class GuiEventLoop(qasync.QEventLoop):  # type: ignore[misc]
         if self.is_running():
             raise RuntimeError("Cannot close a running event loop")
         if not self.is_closed():
-            if self._dispatcher is not None:
-                self._dispatcher.aboutToBlock.disconnect(self._arm)
-            self._soon.stop()
-            self._timer.stop()
+            try:
+                if self._dispatcher is not None:
+                    self._dispatcher.aboutToBlock.disconnect(self._arm)
+                self._soon.stop()
+                self._timer.stop()
+            except RuntimeError:  # closed at exit, after Qt deleted its side: nothing to undo
+                pass
         super().close()

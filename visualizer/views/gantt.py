@@ -429,7 +429,8 @@ def _coverage(
     cb = np.minimum(b.astype(np.int64), cols - 1)
     row = lane.astype(np.int64) * cols
     one = ca == cb
-    out = np.bincount(row[one] + ca[one], weights=(b - a)[one], minlength=size)
+    # (float64 always: bincount of nothing would give integers)
+    out = np.bincount(row[one] + ca[one], weights=(b - a)[one], minlength=size).astype(np.float64)
     many = ~one
     if many.any():
         ra, rb, fa, fb = row[many], row[many], ca[many], cb[many]
