@@ -65,3 +65,25 @@ def test_the_tooltip_is_one_line() -> None:
     assert re.fullmatch(
         r"worker-3: suspended on Semaphore\.acquire, (99\d\.\d+ ms|1\.0\d\d s)", text
     )
+
+
+def test_recent_holds_the_spans_a_view_from_since_can_show() -> None:
+    """A live frame's trace: every span ending at or after ``since``, nothing else."""
+    from tracehelp import run_traced
+
+    from visualizer.session.runner import Recorder
+    from visualizer.session.scenarios import load_main
+
+    recorder = Recorder("virtual")
+    run = run_traced(load_main(find("cancellation")), recorder=recorder)
+    assert run.error is None
+    whole = run.trace
+    recent = recorder.model.recent(since=2.0)
+    rows = set(zip(whole.spans.task.tolist(), whole.spans.start.tolist(), strict=True))
+    got = set(zip(recent.spans.task.tolist(), recent.spans.start.tolist(), strict=True))
+    spans = whole.spans
+    late = spans.end >= 2.0
+    expected = set(zip(spans.task[late].tolist(), spans.start[late].tolist(), strict=True))
+    assert got == expected
+    assert got < rows and len(got) >= 4
+    assert [t.name for t in recent.tasks] == [t.name for t in whole.tasks]

@@ -342,7 +342,12 @@ class MainWindow(QMainWindow):
         self._frames.setInterval(max(1000 // FRAME_RATE, int(spent * 3000)))
 
     def _draw_live(self, recorder: Recorder) -> None:
-        trace = recorder.model.snapshot()
+        # only what the view can show: the spans ending after its left edge (following,
+        # the view ends at now and keeps its width)
+        (left, right), _ = self.chart.getPlotItem().getViewBox().viewRange()
+        if self.chart.following:
+            left = recorder.model.now() - max(right - left, 0.5)
+        trace = recorder.model.recent(since=left)
         self.chart.show_trace(trace, fit=False)
         if self.chart.following:
             lanes = max(len(trace.tasks), MIN_LANES)

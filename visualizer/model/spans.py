@@ -24,8 +24,10 @@ import math
 from array import array
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 
 from visualizer.trace import schema
 from visualizer.trace.data import (
@@ -220,26 +222,29 @@ class TraceModel:
             else np.zeros(0, np.int32),
         )
 
+    # --- what a live view needs -----------------------------------------------------------
+    def recent(self, since: float) -> Trace:
+        """A Trace of the spans a view starting at ``since`` can show: those still open and
+        those ending at or after it (in no particular order), with every task.  A live chart
+        redraws this at frame rate; a full ``snapshot`` (every span, sorted) is for the end."""
+        self.update()
+        now = self.now()
+        closed = self.closed_spans()
+        spans = _joined(closed, self.open_spans(now), closed.end >= since)
+        return self._trace(now, spans)
+
     # --- a complete Trace ---------------------------------------------------------------
     def snapshot(self, meta: dict[str, object] | None = None) -> Trace:
         """Everything so far as a ``Trace``: open spans closed at ``now()``."""
         self.update()
         now = self.now()
-        closed = self.closed_spans()
-        opened = self.open_spans(now)
-        spans = SpanColumns(
-            *(
-                np.concatenate([getattr(closed, f), getattr(opened, f)])
-                for f in ("task", "state", "start", "end", "awaiting", "woken_kind", "woken_task")
-            )
-        )
+        spans = _joined(self.closed_spans(), self.open_spans(now))
         order = np.lexsort((spans.start, spans.task))
-        spans = SpanColumns(
-            *(
-                getattr(spans, f)[order]
-                for f in ("task", "state", "start", "end", "awaiting", "woken_kind", "woken_task")
-            )
-        )
+        return self._trace(now, SpanColumns(*(column[order] for column in _fields(spans))), meta)
+
+    def _trace(
+        self, now: float, spans: SpanColumns, meta: dict[str, object] | None = None
+    ) -> Trace:
         store = self.store
         trace_meta: dict[str, object] = {
             "clock": store.meta.clock,
@@ -349,4 +354,23 @@ def _columns_from_rows(rows: list[tuple[int, int, float, float, int, int, int]])
         awaiting=np.array(cols[4], np.int32),
         woken_kind=np.array(cols[5], np.int8),
         woken_task=np.array(cols[6], np.int32),
+    )
+
+
+_FIELDS: Final = ("task", "state", "start", "end", "awaiting", "woken_kind", "woken_task")
+
+
+def _fields(spans: SpanColumns) -> list[npt.NDArray[Any]]:
+    return [getattr(spans, name) for name in _FIELDS]
+
+
+def _joined(
+    closed: SpanColumns, opened: SpanColumns, keep: npt.NDArray[np.bool_] | None = None
+) -> SpanColumns:
+    """Closed spans (those ``keep`` selects, or all) followed by the open ones."""
+    return SpanColumns(
+        *(
+            np.concatenate([a if keep is None else a[keep], b])
+            for a, b in zip(_fields(closed), _fields(opened), strict=True)
+        )
     )
