@@ -447,3 +447,29 @@ def test_coverage_when_every_bar_crosses_a_column_edge() -> None:
 
     got = _coverage(np.array([0]), np.array([0.5]), np.array([2.5]), 0.0, 1.0, 3, 1)
     assert got.tolist() == [0.5, 1.0, 0.5]
+
+
+def test_while_live_the_source_marks_where_tasks_wait(qapp: Any, window: MainWindow) -> None:
+    loop = GuiEventLoop(qapp)
+    seen: list[dict[int, list[str]]] = []
+
+    async def run_and_watch() -> Any:
+        running = asyncio.ensure_future(window.run(find("semaphore_workers"), {}, "real"))
+        for _ in range(8):
+            await asyncio.sleep(0.2)
+            if window.source.waiting:
+                seen.append(dict(window.source.waiting))
+        return await running
+
+    try:
+        loop.run_until_complete(run_and_watch())
+    finally:
+        loop.close()
+    assert seen, "no live frame marked a waiting line"
+    source = find("semaphore_workers").path.read_text(encoding="utf-8").splitlines()
+    waiting_on = {source[line - 1].strip() for marks in seen for line in marks}
+    assert "await asyncio.sleep(work)" in waiting_on  # the workers' sleep line
+    assert any(
+        name.startswith("worker-") for marks in seen for names in marks.values() for name in names
+    )
+    assert window.source.waiting == {}  # cleared when the run ends

@@ -42,7 +42,14 @@ from collections.abc import Callable
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QAbstractEventDispatcher, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QAbstractEventDispatcher,
+    QCoreApplication,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
+)
 
 
 class _Wakeup(QObject):
@@ -211,4 +218,8 @@ class GuiEventLoop(qasync.QEventLoop):  # type: ignore[misc]
                 self._timer.stop()
             except RuntimeError:  # closed at exit, after Qt deleted its side: nothing to undo
                 pass
-        super().close()
+        try:
+            super().close()
+        except RuntimeError:
+            if QCoreApplication.instance() is not None:
+                raise  # (at exit, with Qt gone, qasync's own close cannot disconnect)

@@ -48,6 +48,7 @@ from visualizer.app.theme import apply_theme
 from visualizer.model.details import span_details
 from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, run_scenario
 from visualizer.session.scenarios import Scenario, ScenarioError, bind_params, load_main
+from visualizer.trace import schema
 from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import TraceFormatError, load, save
 from visualizer.views.chart import MIN_LANES, GanttView
@@ -272,6 +273,7 @@ class MainWindow(QMainWindow):
         finally:
             self._frames.stop()
             self.chart.show_now(None)
+            self.source.mark_waiting({})
             self.run_action.setEnabled(True)
             self.stop_action.setEnabled(False)
             self._task = None
@@ -347,13 +349,33 @@ class MainWindow(QMainWindow):
         (left, right), _ = self.chart.getPlotItem().getViewBox().viewRange()
         if self.chart.following:
             left = recorder.model.now() - max(right - left, 0.5)
+        recorder.tracer.record_live_names()
         trace = recorder.model.recent(since=left)
         self.chart.show_trace(trace, fit=False)
         if self.chart.following:
             lanes = max(len(trace.tasks), MIN_LANES)
             self.chart.getPlotItem().setYRange(-0.6, lanes - 0.4, padding=0)
         self.chart.show_now(trace.duration)
+        self._mark_waiting(trace)
         self._status(trace, done=False, error=None)
+
+    def _mark_waiting(self, trace: Trace) -> None:
+        """In the source view, the lines where the run's tasks are suspended right now."""
+        path = self.source.path
+        if path is None:
+            return
+        spans = trace.spans
+        now = trace.duration
+        open_waits = (spans.state == schema.SUSPENDED) & (spans.end >= now) & (spans.awaiting >= 0)
+        lines: dict[int, list[str]] = {}
+        prefix = f"{path}:"
+        for task, awaiting in zip(
+            spans.task[open_waits].tolist(), spans.awaiting[open_waits].tolist(), strict=True
+        ):
+            site = trace.suspensions[awaiting].site
+            if site and site.startswith(prefix) and site[len(prefix) :].isdigit():
+                lines.setdefault(int(site[len(prefix) :]), []).append(trace.tasks[task].name)
+        self.source.mark_waiting(lines)
 
     def _status(self, trace: Trace, *, done: bool, error: str | None) -> None:
         """Elapsed time, tasks (live ones while running), the loop's ready queue, events

@@ -314,7 +314,7 @@ class Tracer:
             store = self.store
             if store.truncated_at is None:  # nothing after this moment is known
                 store.truncated_at = self.clock()
-            self._record_live_names()
+            self.record_live_names()
         self.enabled = False
         try:
             self.uninstall()
@@ -727,7 +727,7 @@ class Tracer:
     # --- end of run -----------------------------------------------------------------
     def finish(self) -> None:
         """Record the final names of tasks still alive; note when the run ended."""
-        self._record_live_names()
+        self.record_live_names()
         self.store.sync()
         self.store.finished_at = self.clock()
         # A dict keeps its largest table after deletions: 100,000 tasks alive at once
@@ -736,7 +736,9 @@ class Tracer:
         self._ids.clear()
         self._ids.update(live)
 
-    def _record_live_names(self) -> None:
+    def record_live_names(self) -> None:
+        """Note the current names of the run's live tasks (a live view calls this each
+        frame: ``asyncio.create_task(name=...)`` names a task only after making it)."""
         store = self.store
         for task, tid in self._eager_done:
             store.task_name[tid] = store.intern(task.get_name())

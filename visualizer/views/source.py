@@ -93,6 +93,7 @@ class SourceView(QPlainTextEdit):
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.path: Path | None = None
         self.marked: int | None = None
+        self.waiting: dict[int, list[str]] = {}  #: live: line -> tasks suspended there
         self._palette = palette
         self._highlighter = PythonHighlighter(self.document(), dark=palette is not LIGHT)
 
@@ -113,6 +114,7 @@ class SourceView(QPlainTextEdit):
             return False
         self.path = path
         self.marked = None
+        self.waiting = {}
         self.setPlainText(text)
         return True
 
@@ -127,15 +129,36 @@ class SourceView(QPlainTextEdit):
         return True
 
     def mark(self, line: int) -> None:
+        """The line of the selected span: marked strongly, and scrolled to."""
         block = self.document().findBlockByLineNumber(line - 1)
         if not block.isValid():
             return
         self.marked = line
-        selection = QTextEdit.ExtraSelection()
-        selection.format.setBackground(QColor(self._palette.ready).lighter(150))
-        selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+        self._apply()
         cursor = QTextCursor(block)
-        selection.cursor = cursor
-        self.setExtraSelections([selection])
         self.setTextCursor(cursor)
         self.centerCursor()
+
+    def mark_waiting(self, lines: dict[int, list[str]]) -> None:
+        """While live: the lines tasks are suspended on now (``line -> task names``),
+        marked lightly (the names are kept in ``waiting``)."""
+        if lines == self.waiting:
+            return
+        self.waiting = lines
+        self._apply()
+
+    def _apply(self) -> None:
+        selections = []
+        for line, strong in [(n, False) for n in sorted(self.waiting)] + (
+            [(self.marked, True)] if self.marked is not None else []
+        ):
+            block = self.document().findBlockByLineNumber(line - 1)
+            if not block.isValid():
+                continue
+            selection = QTextEdit.ExtraSelection()
+            colour = QColor(self._palette.ready if strong else self._palette.suspended)
+            selection.format.setBackground(colour.lighter(150) if strong else colour)
+            selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            selection.cursor = QTextCursor(block)
+            selections.append(selection)
+        self.setExtraSelections(selections)
