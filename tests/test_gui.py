@@ -403,7 +403,8 @@ def test_the_window_remembers_theme_text_size_and_scenario(qtbot: Any) -> None:
     qtbot.addWidget(second)
     restore_window(second)
     assert second.selected() is not None and second.selected().id == "cancellation"
-    first.set_theme("light")  # (the app's palette, for the tests after this one)
+    first.set_theme("light")  # (the app's palette and font, for the tests after this one)
+    first.set_font_size(11)
 
 
 def test_the_now_line_leads_until_the_user_pans_away(qtbot: Any) -> None:
