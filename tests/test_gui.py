@@ -474,3 +474,21 @@ def test_while_live_the_source_marks_where_tasks_wait(qapp: Any, window: MainWin
         name.startswith("worker-") for marks in seen for names in marks.values() for name in names
     )
     assert window.source.waiting == {}  # cleared when the run ends
+
+
+def test_ten_thousand_lanes_name_only_what_fits_and_sample_rows(qtbot: Any) -> None:
+    from visualizer.views.gantt import _every
+
+    lane = np.array([0, 1, 2, 3, 4, 5])
+    got = _every((lane, lane * 1.0, lane + 0.5, -np.ones(6, np.int64)), first=0, step=2)
+    assert got[0].tolist() == [0, 1, 2] and got[1].tolist() == [0.0, 2.0, 4.0]
+    view = GanttView()
+    qtbot.addWidget(view)
+    view.resize(1200, 600)
+    view._ticks = [(i, f"task-{i}") for i in range(10_000)]
+    view.getPlotItem().setYRange(-0.6, 9999.4, padding=0)
+    view._name_lanes()
+    shown = view._shown_ticks or []
+    assert 10 <= len(shown) <= 60  # a readable column of names, not 10,000 on top of each other
+    view.getPlotItem().setYRange(100, 120, padding=0)
+    assert [lane for lane, _ in view._shown_ticks or []] == list(range(100, 121))

@@ -120,16 +120,26 @@ class _Pyramid:
             width *= 2
 
     def image(
-        self, x0: float, px: float, cols: int, first: int, lanes: int
+        self,
+        x0: float,
+        px: float,
+        cols: int,
+        first: int,
+        lanes: int,
+        *,
+        finest_if_coarser: bool = False,
     ) -> npt.NDArray[np.uint8] | None:
         """The (lanes, cols) index image for pixel columns of width ``px`` from ``x0``, or
-        None if even level 0 is coarser than a pixel (zoomed in: draw the bars)."""
+        None if even level 0 is coarser than a pixel (zoomed in: draw the bars), unless
+        ``finest_if_coarser``: then level 0, its columns a few pixels wide."""
         k = -1
         for i, width in enumerate(self.widths):
             if width <= px:
                 k = i
         if k < 0:
-            return None
+            if not finest_if_coarser:
+                return None
+            k = 0
         level, width = self.images[k], self.widths[k]
         centres = (x0 + (np.arange(cols) + 0.5) * px - self.t0) / width
         inside = (centres >= 0) & (centres < level.shape[1])
@@ -314,10 +324,23 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         as ``_shade`` says (from the pyramid when the zoom allows)."""
         first = max(int(np.floor(y0)), 0)
         last = int(np.ceil(y1))
+        # more lanes than pixel rows: every step-th lane (the image has no more rows
+        # than the screen shows)
+        step = max(1, int(np.ceil(self.pixelHeight() or 1.0)))
+        if step > 1:
+            visible = {state: _every(columns, first, step) for state, columns in visible.items()}
+            first, last = first // step, last // step
         lanes = max(last - first + 1, 1)
         cols = max(int(np.ceil((x1 - x0) / px)), 1)
-        pyramid = self._pyramid
-        image = pyramid.image(x0, px, cols, first, lanes) if pyramid is not None else None
+        pyramid = self._pyramid if step == 1 else None
+        # more lanes than the pyramid's finest columns allow for the direct way: use the
+        # finest level anyway (columns a few pixels wide) rather than a huge image
+        huge = lanes * cols > PYRAMID_CELLS
+        image = (
+            pyramid.image(x0, px, cols, first, lanes, finest_if_coarser=huge)
+            if pyramid is not None
+            else None
+        )
         if image is None:  # finer than the pyramid: from the spans themselves
             covered = np.zeros((len(schema.STATE_NAMES), lanes * cols), np.float32)
             for state, (lane, start, end, _label) in visible.items():
@@ -330,8 +353,10 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         qimage = QImage(
             image.data, cols, lanes, cols * 4, QImage.Format.Format_ARGB32_Premultiplied
         )
-        target = QRectF(x0, first - 0.5, cols * px, lanes)
+        target = QRectF(x0, first * step - 0.5, cols * px, lanes * step)
         painter.drawImage(target, qimage)
+        if step > 1:
+            return  # lanes thinner than a pixel: no gaps to draw
         # the gaps between lanes, as the bars have them
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(pg.mkBrush(self._palette.background))
@@ -410,6 +435,16 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             )
             self._widths_key = key
         return self._widths
+
+
+def _every(
+    columns: tuple[IntArray, FloatArray, FloatArray, IntArray], first: int, step: int
+) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
+    """The bars of every ``step``-th lane (from ``first``), their lanes renumbered
+    ``lane // step`` (one image row per sampled lane)."""
+    lane, start, end, label = columns
+    keep = (lane - first) % step == 0
+    return lane[keep] // step, start[keep], end[keep], label[keep]
 
 
 def _coverage(
