@@ -13,8 +13,8 @@ What to look for:
   jobs running.
 - The ticker keeps ticking every 0.1 s the whole time: nothing blocks the loop,
   and there is no red band.
-- Each task is woken by a thread (the hexagon mark where its ready bar begins)
-  the moment its job finishes.
+- Each task is woken by its job's thread the moment the job finishes: an arrow
+  from the thread's row up to the task (and a hexagon where its ready bar begins).
 """
 
 import asyncio

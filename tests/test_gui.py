@@ -492,3 +492,17 @@ def test_ten_thousand_lanes_name_only_what_fits_and_sample_rows(qtbot: Any) -> N
     assert 10 <= len(shown) <= 60  # a readable column of names, not 10,000 on top of each other
     view.getPlotItem().setYRange(100, 120, padding=0)
     assert [lane for lane, _ in view._shown_ticks or []] == list(range(100, 121))
+
+
+def test_a_task_woken_by_its_job_gets_an_arrow_from_the_thread(qtbot: Any) -> None:
+    from visualizer.model.loop_lanes import extra_rows
+
+    trace, view = _chart_of(qtbot, "executor_jobs")
+    rows = extra_rows(trace)
+    woken = sorted(trace.tasks[task].name for _, _, task in rows.thread_wakes)
+    assert woken == ["fetch-2", "main"]
+    for time_, row, task in rows.thread_wakes:
+        assert rows.names[row].startswith("thread ")
+        job = next(j for j in trace.jobs if j.task == task)
+        assert job.end <= time_ + 1e-9
+    assert view.from_threads.count() == 2

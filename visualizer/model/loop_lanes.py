@@ -19,6 +19,8 @@ class ExtraRows:
     """Bars in rows numbered from 0 (the loop), then one row per executor thread."""
 
     names: list[str] = field(default_factory=list)
+    #: thread wakes drawn as arrows: (time, row of the job's thread, task woken)
+    thread_wakes: list[tuple[float, int, int]] = field(default_factory=list)
     row: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     start: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     end: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
@@ -63,4 +65,23 @@ def extra_rows(trace: Trace) -> ExtraRows:
     rows.start = np.concatenate([busy_start, np.array(job_start, np.float64)])
     rows.end = np.concatenate([busy_end, np.array(job_end, np.float64)])
     rows.label = [None] * len(busy_start) + labels
+    rows.thread_wakes = _thread_wakes(trace, threads)
     return rows
+
+
+def _thread_wakes(trace: Trace, threads: dict[str, int]) -> list[tuple[float, int, int]]:
+    """Each ready span a thread woke, matched with the job that woke it: the latest job
+    the woken task submitted that ended by then (its future completes from that thread)."""
+    spans = trace.spans
+    which = np.flatnonzero((spans.state == schema.READY) & (spans.woken_kind == schema.WAKE_THREAD))
+    by_task: dict[int, list[tuple[float, int]]] = {}
+    for job in trace.jobs:
+        if job.task is not None and np.isfinite(job.end) and (job.thread or "") in threads:
+            by_task.setdefault(job.task, []).append((job.end, threads[job.thread]))
+    wakes = []
+    for i in which.tolist():
+        task, woke = int(spans.task[i]), float(spans.start[i])
+        ended = [(end, row) for end, row in by_task.get(task, []) if end <= woke + 1e-9]
+        if ended:
+            wakes.append((woke, max(ended)[1], task))
+    return wakes

@@ -61,6 +61,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.wakes = Arrows(palette.wake)
         self.cancels = Arrows(MARKERS["cancelled"][1])  # who cancelled whom: the marker's colour
         self.creations = Arrows(palette.creation, dashed=True)
+        self.from_threads = Arrows(WAKE_MARKS[schema.WAKE_THREAD][1])  # a job woke its task
         plot = self.getPlotItem()
         plot.addItem(self.bands)
         plot.addItem(self.bars)
@@ -68,6 +69,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         plot.addItem(self.creations)
         plot.addItem(self.wakes)
         plot.addItem(self.cancels)
+        plot.addItem(self.from_threads)
         plot.invertY(True)
         plot.setLabel("bottom", "time", units="s")
         plot.showGrid(x=True, y=False, alpha=0.25)
@@ -239,6 +241,11 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             labels,
         )
         self.rows = first + len(rows.names)
+        self.from_threads.set_arrows(
+            [t for t, _, _ in rows.thread_wakes],
+            [first + row for _, row, _ in rows.thread_wakes],
+            [self.lanes[task] for _, _, task in rows.thread_wakes],
+        )
         self.bands.set_bands(
             [b.start for b in trace.blocked], [b.end for b in trace.blocked], -0.5, self.rows - 0.5
         )
@@ -265,6 +272,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
     def show_arrows(self, wakes: bool, creations: bool) -> None:
         self.wakes.setVisible(wakes)
         self.cancels.setVisible(wakes)
+        self.from_threads.setVisible(wakes)
         self.creations.setVisible(creations)
 
     def _show_markers(self, trace: Trace) -> None:

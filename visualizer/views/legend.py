@@ -36,6 +36,7 @@ def legend_html(palette: Palette) -> str:
     items += [
         _item(palette.wake, "\u2193", "woke"),
         _item(MARKERS["cancelled"][1], "\u2193", "cancelled"),
+        _item(WAKE_MARKS[schema.WAKE_THREAD][1], "\u2191", "a thread's job woke"),
         _item(palette.creation, "\u21e3", "created"),
     ]
     for kind, (symbol, colour) in WAKE_MARKS.items():
