@@ -32,7 +32,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from bench.workloads import sleep0
+from bench.workloads import sleep0, sleep_errors
 from visualizer.app.qtloop import GuiEventLoop
 
 DELAYS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
@@ -46,16 +46,6 @@ LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
 }
 
 
-async def _sleep_errors(repeat: int) -> dict[float, list[float]]:
-    errors: dict[float, list[float]] = {}
-    for delay in DELAYS:
-        for _ in range(repeat):
-            t0 = time.monotonic()
-            await asyncio.sleep(delay)
-            errors.setdefault(delay, []).append(time.monotonic() - t0 - delay)
-    return errors
-
-
 def _run(make: Callable[[], asyncio.AbstractEventLoop], coro: Any) -> Any:
     loop = make()
     try:
@@ -67,7 +57,7 @@ def _run(make: Callable[[], asyncio.AbstractEventLoop], coro: Any) -> Any:
 def timers(repeat: int) -> None:
     print(f"sleep(d) error in ms, {repeat} sleeps each: median [min, max]")
     for name in ("default", "ours", "qasync"):
-        errors = _run(LOOPS[name], _sleep_errors(repeat))
+        errors = _run(LOOPS[name], sleep_errors(DELAYS, repeat))
         cells = []
         for delay in DELAYS:
             ms = [e * 1000 for e in errors[delay]]

@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Sequence
 
 
 async def _sleeper(steps: int) -> None:
@@ -19,7 +21,9 @@ async def sleep0(tasks: int = 100_000, steps: int = 10) -> None:
     await asyncio.gather(*(_sleeper(steps) for _ in range(tasks)))
 
 
-async def pingpong(round_trips: int = 100_000) -> None:
+async def pingpong(round_trips: int = 100_000, pause: float = 0.0) -> None:
+    """``round_trips`` hand-offs between two tasks over two Queues, then a ``sleep(pause)``
+    if given (a timer wake, for tests that want one)."""
     ping: asyncio.Queue[int] = asyncio.Queue()
     pong: asyncio.Queue[int] = asyncio.Queue()
 
@@ -31,7 +35,21 @@ async def pingpong(round_trips: int = 100_000) -> None:
     for i in range(round_trips):
         await ping.put(i)
         await pong.get()
+    if pause:
+        await asyncio.sleep(pause)
     await other
+
+
+async def sleep_errors(delays: Sequence[float], repeat: int) -> dict[float, list[float]]:
+    """How late (or early: negative) each ``sleep(d)`` ends, measured around the ``await``
+    with ``time.monotonic`` (the loops' clock): ``repeat`` sleeps of each delay."""
+    errors: dict[float, list[float]] = {}
+    for delay in delays:
+        for _ in range(repeat):
+            t0 = time.monotonic()
+            await asyncio.sleep(delay)
+            errors.setdefault(delay, []).append(time.monotonic() - t0 - delay)
+    return errors
 
 
 WORKLOADS = {"sleep0": sleep0, "pingpong": pingpong}

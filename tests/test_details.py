@@ -11,19 +11,27 @@ from visualizer.model.lanes import lane_order
 from visualizer.session.runner import run_scenario
 from visualizer.session.scenarios import find
 from visualizer.trace import schema
+from visualizer.trace.data import Trace
 
 
 def test_times_read_in_s_ms_and_us() -> None:
     assert [seconds(v) for v in (2.5, 0.0125, 8e-6)] == ["2.500 s", "12.500 ms", "8.0 us"]
 
 
-def test_a_cancelled_wait_says_what_and_where_and_who_cancelled() -> None:
-    trace = run_scenario(find("cancellation"), {}, clock="virtual").trace
+def _clicked(scenario: str, task: str, x: float) -> tuple[Trace, int]:
+    """``scenario`` on the virtual clock, and the span under a click at ``x`` in the lane
+    of the task named ``task``."""
+    trace = run_scenario(find(scenario), {}, clock="virtual").trace
     lanes = lane_order(trace.tasks)
-    worker = trace.task_by_name("worker")
-    # a click in the worker's lane at 2.2 s: its third sleep, cut short at 2.5 s
-    index = span_at(trace, lanes, 2.2, int(lanes[worker.id]), tolerance=0.01)
+    index = span_at(trace, lanes, x, int(lanes[trace.task_by_name(task).id]), tolerance=0.01)
     assert index is not None
+    return trace, index
+
+
+def test_a_cancelled_wait_says_what_and_where_and_who_cancelled() -> None:
+    # a click in the worker's lane at 2.2 s: its third sleep, cut short at 2.5 s
+    trace, index = _clicked("cancellation", "worker", 2.2)
+    worker = trace.task_by_name("worker")
     details = span_details(trace, index)
     fields = dict(details.fields)
     assert fields["state"] == "suspended"
@@ -55,11 +63,7 @@ def test_a_click_beside_a_thin_step_finds_it_within_the_tolerance() -> None:
 def test_the_tooltip_is_one_line() -> None:
     from visualizer.model.details import span_tooltip
 
-    trace = run_scenario(find("semaphore_workers"), {}, clock="virtual").trace
-    lanes = lane_order(trace.tasks)
-    worker = trace.task_by_name("worker-3")
-    index = span_at(trace, lanes, 0.5, int(lanes[worker.id]), tolerance=0.01)
-    assert index is not None
+    trace, index = _clicked("semaphore_workers", "worker-3", 0.5)
     text = span_tooltip(trace, index)
     # about a second (999.9 ms: it began a few busy microseconds after 0)
     assert re.fullmatch(

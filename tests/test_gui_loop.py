@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from tracehelp import pingpong
 
+from bench.workloads import pingpong, sleep_errors
 from visualizer.app.qtloop import GuiEventLoop
 from visualizer.instrument import recorder as recorders
 from visualizer.instrument.tracer import Tracer
@@ -30,16 +30,6 @@ def loop(qapp: Any) -> Iterator[GuiEventLoop]:
 
 
 # --- timers -------------------------------------------------------------------------------------
-async def _sleep_errors(delays: list[float], repeat: int) -> dict[float, list[float]]:
-    errors: dict[float, list[float]] = {}
-    for delay in delays:
-        for _ in range(repeat):
-            t0 = time.monotonic()
-            await asyncio.sleep(delay)
-            errors.setdefault(delay, []).append(time.monotonic() - t0 - delay)
-    return errors
-
-
 def test_sleeps_last_what_they_say(loop: GuiEventLoop) -> None:
     """sleep(d) for d >= 10 ms ends within 2 ms of d, and never early (issue 3).
 
@@ -47,7 +37,7 @@ def test_sleeps_last_what_they_say(loop: GuiEventLoop) -> None:
     timers are Qt's coarse ones).  The median of five is asserted, so one late wake-up
     on a busy machine does not decide; none may be early, ever.
     """
-    errors = loop.run_until_complete(_sleep_errors([0.01, 0.03, 0.1, 0.25], 5))
+    errors = loop.run_until_complete(sleep_errors([0.01, 0.03, 0.1, 0.25], 5))
     for delay, values in errors.items():
         assert min(values) >= 0, f"sleep({delay}) ended {-min(values) * 1000:.2f} ms early"
         assert statistics.median(values) < 0.002, (delay, values)

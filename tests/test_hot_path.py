@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tracehelp import pingpong, run_traced
+from tracehelp import run_traced
 
+from bench.workloads import pingpong
 from visualizer.instrument import recorder as recorders
 from visualizer.instrument.tracer import Tracer
 from visualizer.model.spans import TraceModel

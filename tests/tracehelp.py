@@ -270,23 +270,3 @@ def semaphore_holds(
         start, end = holds[name]
         holds[name] = (start, min(end, released))
     return holds
-
-
-# --- shared workloads -------------------------------------------------------------------------
-async def pingpong(trips: int, pause: float = 0.0) -> None:
-    """``trips`` round trips between two tasks over two Queues (bench/workloads.py's (b)),
-    then a ``sleep(pause)`` if given (a timer wake)."""
-    ping: asyncio.Queue[int] = asyncio.Queue()
-    pong: asyncio.Queue[int] = asyncio.Queue()
-
-    async def responder() -> None:
-        for _ in range(trips):
-            await pong.put(await ping.get())
-
-    other = asyncio.create_task(responder(), name="responder")
-    for i in range(trips):
-        await ping.put(i)
-        await pong.get()
-    if pause:
-        await asyncio.sleep(pause)
-    await other

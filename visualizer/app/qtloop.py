@@ -194,11 +194,7 @@ class GuiEventLoop(qasync.QEventLoop):  # type: ignore[misc]
             firstiter=self._asyncgen_firstiter_hook,  # type: ignore[attr-defined]
             finalizer=self._asyncgen_finalizer_hook,  # type: ignore[attr-defined]
         )
-        self._arm_soon()
-
-    def _arm_soon(self) -> None:
-        # exec() has not started yet: arm as soon as it does
-        QTimer.singleShot(0, self._arm)
+        QTimer.singleShot(0, self._arm)  # exec() has not started yet: arm once it does
 
     def _after_run_forever(self) -> None:
         self._thread_id = None

@@ -34,8 +34,6 @@
 #define Py_T_LONG T_LONG
 #define Py_T_PYSSIZET T_PYSSIZET
 #define Py_T_BOOL T_BOOL
-#define Py_T_DOUBLE T_DOUBLE
-#define Py_READONLY READONLY
 #endif
 
 /* schema.py */
@@ -846,8 +844,6 @@ static PyMemberDef Recorder_members[] = {
     {"waker", Py_T_LONG, offsetof(Recorder, waker), 0, "what runs now, packed like a waker"},
     {"room", Py_T_PYSSIZET, offsetof(Recorder, room), 0, "rows left before the store is full"},
     {"enabled", Py_T_BOOL, offsetof(Recorder, enabled), 0, "False once tracing is off"},
-    {"slow", Py_T_DOUBLE, offsetof(Recorder, slow), 0, "slow callback threshold (s)"},
-    {"staged", Py_T_PYSSIZET, offsetof(Recorder, ns), Py_READONLY, "steps rows staged"},
     {NULL}};
 
 static PyTypeObject Recorder_Type = {

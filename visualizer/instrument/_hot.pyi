@@ -7,8 +7,6 @@ class Recorder:
     waker: int
     room: int
     enabled: bool
-    slow: float
-    staged: int
     def __init__(
         self,
         *,
