@@ -23,7 +23,7 @@ from visualizer.session.scenarios import discover, find
 from visualizer.trace import schema
 from visualizer.trace.data import TaskRecord, Trace
 from visualizer.views.chart import GanttView
-from visualizer.views.gantt import _merge_subpixel
+from visualizer.views.coverage import merge_subpixel
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,7 +42,7 @@ def test_children_sit_right_under_their_parent() -> None:
 # --- merging bars narrower than a pixel ----------------------------------------------------------
 def _merge(rows: list[tuple[int, float, float, int]], px: float) -> list[tuple[Any, ...]]:
     lane, start, end, label = (np.array(c) for c in zip(*rows, strict=True))
-    merged = _merge_subpixel(lane, start.astype(float), end.astype(float), label, px)
+    merged = merge_subpixel(lane, start.astype(float), end.astype(float), label, px)
     return [tuple(x.item() for x in row) for row in zip(*merged, strict=True)]
 
 
@@ -219,12 +219,12 @@ def test_a_real_window_under_xvfb(tmp_path: Path) -> None:
 
 def test_coverage_counts_each_pixel_column_exactly() -> None:
     """Two lanes, columns 1 unit wide from 0: a bar inside a column, one across three."""
-    from visualizer.views.gantt import _coverage
+    from visualizer.views.coverage import coverage
 
     lane = np.array([0, 1])
     start = np.array([0.25, 0.5])
     end = np.array([0.75, 3.25])
-    got = _coverage(lane, start, end, x0=0.0, px=1.0, cols=4, lanes=2).reshape(2, 4)
+    got = coverage(lane, start, end, x0=0.0, px=1.0, cols=4, lanes=2).reshape(2, 4)
     assert got.tolist() == [[0.5, 0.0, 0.0, 0.0], [0.5, 1.0, 1.0, 0.25]]
 
 
@@ -444,9 +444,9 @@ def test_the_loop_row_threads_and_blocked_bands(qtbot: Any) -> None:
 
 
 def test_coverage_when_every_bar_crosses_a_column_edge() -> None:
-    from visualizer.views.gantt import _coverage
+    from visualizer.views.coverage import coverage
 
-    got = _coverage(np.array([0]), np.array([0.5]), np.array([2.5]), 0.0, 1.0, 3, 1)
+    got = coverage(np.array([0]), np.array([0.5]), np.array([2.5]), 0.0, 1.0, 3, 1)
     assert got.tolist() == [0.5, 1.0, 0.5]
 
 
@@ -477,10 +477,10 @@ def test_while_live_the_source_marks_where_tasks_wait(qapp: Any, window: MainWin
 
 
 def test_ten_thousand_lanes_name_only_what_fits_and_sample_rows(qtbot: Any) -> None:
-    from visualizer.views.gantt import _every
+    from visualizer.views.coverage import every_lane
 
     lane = np.array([0, 1, 2, 3, 4, 5])
-    got = _every((lane, lane * 1.0, lane + 0.5, -np.ones(6, np.int64)), first=0, step=2)
+    got = every_lane((lane, lane * 1.0, lane + 0.5, -np.ones(6, np.int64)), first=0, step=2)
     assert got[0].tolist() == [0, 1, 2] and got[1].tolist() == [0.0, 2.0, 4.0]
     view = GanttView()
     qtbot.addWidget(view)

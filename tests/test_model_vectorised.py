@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pytest
 from model_reference import ReferenceModel
+from tracehelp import GrowingStore, recorded_store
 
 from visualizer.model.spans import TraceModel
-from visualizer.session import runner
 from visualizer.session.scenarios import discover
 from visualizer.trace import schema
 from visualizer.trace.data import SpanColumns
@@ -53,26 +53,10 @@ def assert_tasks_agree(model: TraceModel, reference: ReferenceModel, what: str) 
 def replay(full: TraceStore, cuts: list[float]) -> None:
     """Feed ``full``'s rows into a fresh store cut by cut (as they were written, up to
     each time), updating both models after each cut and comparing them."""
-    grow = TraceStore(origin=full.origin)
-    grow.strings, grow.suspensions = full.strings, full.suspensions
-    ours, reference = TraceModel(grow), ReferenceModel(grow)
-    step_end = np.frombuffer(full.step_start, np.float64) + np.frombuffer(full.step_dur, np.float32)
+    growing = GrowingStore(full)
+    ours, reference = TraceModel(growing.store), ReferenceModel(growing.store)
     for cut in [*sorted(cuts), np.inf]:
-        t = cut + full.origin
-        while grow.task_count < full.task_count and full.task_created[grow.task_count] <= t:
-            i = grow.task_count
-            grow.add_task(full.task_parent[i], full.task_created[i], full.task_coro[i], -1)
-        while len(grow.wake_task) < len(full.wake_task) and full.wake_t[len(grow.wake_t)] <= t:
-            i = len(grow.wake_task)
-            grow.wake_task.append(full.wake_task[i])
-            grow.wake_t.append(full.wake_t[i])
-            grow.wake_waker.append(full.wake_waker[i])
-        while len(grow.step_task) < len(full.step_task) and step_end[len(grow.step_task)] <= t:
-            i = len(grow.step_task)
-            grow.step_task.append(full.step_task[i])
-            grow.step_start.append(full.step_start[i])
-            grow.step_dur.append(full.step_dur[i])
-            grow.step_code.append(full.step_code[i])
+        growing.up_to(cut)
         ours.update()
         reference.update()
         what = f"cut at {cut:.6f}"
@@ -84,22 +68,7 @@ def replay(full: TraceStore, cuts: list[float]) -> None:
 
 def recorded_stores() -> list[tuple[str, TraceStore]]:
     scenarios, _ = discover()
-    stores = []
-    for scenario in scenarios:
-        kept: list[TraceStore] = []
-        finish = runner.Recorder.finish
-
-        def keep(self: runner.Recorder, finish: Any = finish, kept: list[Any] = kept) -> Any:
-            kept.append(self.store)
-            return finish(self)
-
-        runner.Recorder.finish = keep  # type: ignore[method-assign]
-        try:
-            runner.run_scenario(scenario, clock="virtual")
-        finally:
-            runner.Recorder.finish = finish  # type: ignore[method-assign]
-        stores.append((scenario.id, kept[0]))
-    return stores
+    return [(scenario.id, recorded_store(scenario)) for scenario in scenarios]
 
 
 @pytest.mark.parametrize("cuts", [0, 7, 60])

@@ -21,9 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from visualizer.session import runner
 from visualizer.session.runner import Recorder
+from visualizer.session.scenarios import Scenario
 from visualizer.trace import schema
 from visualizer.trace.data import TaskRecord, Trace
+from visualizer.trace.store import TraceStore
 
 #: Tolerance for times under the virtual clock: busy time is real (a few hundred us).
 TOL = 5e-3
@@ -270,3 +275,61 @@ def semaphore_holds(
         start, end = holds[name]
         holds[name] = (start, min(end, released))
     return holds
+
+
+# --- a recorded store, and the same rows again as they were written -------------------------
+def recorded_store(scenario: Scenario, params: dict[str, Any] | None = None) -> TraceStore:
+    """The store of ``scenario`` run on the virtual clock (``run_scenario`` keeps only
+    the trace made from it)."""
+    kept: list[TraceStore] = []
+    finish = runner.Recorder.finish
+
+    def keep(self: runner.Recorder) -> Trace:
+        kept.append(self.store)
+        return finish(self)
+
+    runner.Recorder.finish = keep  # type: ignore[method-assign]
+    try:
+        runner.run_scenario(scenario, params, clock="virtual")
+    finally:
+        runner.Recorder.finish = finish  # type: ignore[method-assign]
+    return kept[0]
+
+
+class GrowingStore:
+    """A fresh store that receives a finished store's rows in the order they were
+    written, up to a time at each call: what a live view reads, frame by frame."""
+
+    def __init__(self, full: TraceStore) -> None:
+        self.full = full
+        self.store = TraceStore(origin=full.origin)
+        self.store.strings, self.store.suspensions = full.strings, full.suspensions
+        self.store.meta = full.meta
+        self._step_end = np.frombuffer(full.step_start, np.float64) + np.frombuffer(
+            full.step_dur, np.float32
+        )
+
+    def up_to(self, cut: float) -> None:
+        """Every row written by ``cut`` seconds into the run (steps: by their end)."""
+        full, grow, t = self.full, self.store, cut + self.full.origin
+        while grow.task_count < full.task_count and full.task_created[grow.task_count] <= t:
+            i = grow.task_count
+            grow.add_task(full.task_parent[i], full.task_created[i], full.task_coro[i], -1)
+            grow.task_name[i] = full.task_name[i]
+        while len(grow.wake_task) < len(full.wake_task) and full.wake_t[len(grow.wake_t)] <= t:
+            i = len(grow.wake_task)
+            grow.wake_task.append(full.wake_task[i])
+            grow.wake_t.append(full.wake_t[i])
+            grow.wake_waker.append(full.wake_waker[i])
+        steps = len(grow.step_task)
+        while steps < len(full.step_task) and self._step_end[steps] <= t:
+            grow.step_task.append(full.step_task[steps])
+            grow.step_start.append(full.step_start[steps])
+            grow.step_dur.append(full.step_dur[steps])
+            grow.step_code.append(full.step_code[steps])
+            task = full.step_task[steps]
+            if full.step_code[steps] == schema.END_ERROR and task in full.task_error:
+                grow.task_error[task] = full.task_error[task]  # (written as the task ended)
+            steps += 1
+        if cut == np.inf:
+            grow.finished_at = full.finished_at

@@ -49,9 +49,9 @@ from visualizer.model.details import span_details
 from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, run_scenario
 from visualizer.session.scenarios import Scenario, ScenarioError, bind_params, load_main
 from visualizer.trace import schema
-from visualizer.trace.data import Trace
+from visualizer.trace.data import SpanColumns, Trace
 from visualizer.trace.fileformat import TraceFormatError, load, save
-from visualizer.views.chart import MIN_LANES, GanttView
+from visualizer.views.chart import GanttView
 from visualizer.views.details import DetailsPanel
 from visualizer.views.gantt import THEMES
 from visualizer.views.legend import legend_html
@@ -59,6 +59,8 @@ from visualizer.views.source import SourceView
 
 #: chart refreshes per second while a run is live
 FRAME_RATE = 30
+#: while live, the tasks' names are read this often (seconds)
+NAMES_EVERY = 0.25
 TRACE_FILES = "asyncviz traces (*.json *.json.gz);;All files (*)"
 #: seconds the tasks a run left behind get to finish cancelling
 LEFTOVER_GRACE = 1.0
@@ -98,6 +100,9 @@ class MainWindow(QMainWindow):
         self.chart = GanttView(palette, font_size)
         self.trace: Trace | None = None
         self._live: Recorder | None = None
+        self._drawn = 0  #: spans of the live run the chart has been given
+        self._frame_cost = 0.0  #: seconds a live frame takes (updating and painting)
+        self._names_read = 0.0  #: when the live tasks' names were last read
         self.last_message: tuple[str, str] | None = None  #: the last message shown (tests)
         self._task: asyncio.Task[Any] | None = None
         self._started = 0.0
@@ -296,7 +301,10 @@ class MainWindow(QMainWindow):
             return RunOutcome(recorder.finish(), *_failure(exc))
         recorder.install(loop)
         self._live = recorder
+        self._drawn = 0
+        self._frame_cost = 0.0
         self.chart.following = True
+        self.chart.begin_live(lambda: self._live_snapshot(recorder))
         self._frames.start()
         context = recorder.tracer.new_context()
         task = loop.create_task(main(**params), name=MAIN_TASK, context=context)
@@ -312,6 +320,7 @@ class MainWindow(QMainWindow):
         finally:
             await self._end_leftovers(recorder)
             self._live = None
+            self.chart.end_live()
         return RunOutcome(recorder.finish(), error, failure)
 
     @staticmethod
@@ -338,33 +347,43 @@ class MainWindow(QMainWindow):
             return
         began = time.perf_counter()
         self._draw_live(recorder)
-        # A frame may take at most a third of the loop's time: the program being
-        # shown must not starve for the picture of it (bench/live_gui.py).
-        spent = time.perf_counter() - began
-        self._frames.setInterval(max(1000 // FRAME_RATE, int(spent * 3000)))
+        # A frame (bringing the chart up to date, then painting it) may take at most
+        # half the loop's time: the program shown must not starve for its picture
+        # (bench/live_gui.py).  The timer is restarted only when the pace changes: a
+        # restart each frame would add the frame's own time to every period.
+        spent = time.perf_counter() - began + self.chart.paint_seconds
+        # (a running average: one slow frame, a garbage collection, does not set the pace)
+        self._frame_cost += (spent - self._frame_cost) * 0.2
+        interval = max(1000 // FRAME_RATE, int(self._frame_cost * 2000))
+        if abs(interval - self._frames.interval()) > 2:
+            self._frames.setInterval(interval)
 
     def _draw_live(self, recorder: Recorder) -> None:
-        # only what the view can show: the spans ending after its left edge (following,
-        # the view ends at now and keeps its width)
-        (left, right), _ = self.chart.getPlotItem().getViewBox().viewRange()
-        if self.chart.following:
-            left = recorder.model.now() - max(right - left, 0.5)
-        recorder.tracer.record_live_names()
-        trace = recorder.model.recent(since=left)
-        self.chart.show_trace(trace, fit=False)
-        if self.chart.following:
-            lanes = max(len(trace.tasks), MIN_LANES)
-            self.chart.getPlotItem().setYRange(-0.6, lanes - 0.4, padding=0)
-        self.chart.show_now(trace.duration)
-        self._mark_waiting(trace)
-        self._status(trace, done=False, error=None)
+        """One live frame: the spans closed since the last one, the open ones, the tasks."""
+        now = time.monotonic()
+        if now - self._names_read >= NAMES_EVERY:  # (a name rarely changes mid-run)
+            recorder.tracer.record_live_names()
+            self._names_read = now
+        model = recorder.model
+        version = model.task_version
+        delta = model.since(self._drawn)
+        self._drawn = model.span_count
+        opened = model.open_spans(delta.duration)
+        self.chart.show_live(delta, opened, tasks_changed=model.task_version != version)
+        self._mark_waiting(delta, opened)
+        self._status(delta, done=False, error=None, spans=model.span_count)
 
-    def _mark_waiting(self, trace: Trace) -> None:
+    def _live_snapshot(self, recorder: Recorder) -> Trace:
+        """The live run as a trace from the view's left edge on (for a click, a tooltip)."""
+        (left, _), _ = self.chart.getPlotItem().getViewBox().viewRange()
+        return recorder.model.recent(since=left)
+
+    def _mark_waiting(self, trace: Trace, opened: SpanColumns) -> None:
         """In the source view, the lines where the run's tasks are suspended right now."""
         path = self.source.path
         if path is None:
             return
-        spans = trace.spans
+        spans = opened
         now = trace.duration
         open_waits = (spans.state == schema.SUSPENDED) & (spans.end >= now) & (spans.awaiting >= 0)
         lines: dict[int, list[str]] = {}
@@ -377,7 +396,9 @@ class MainWindow(QMainWindow):
                 lines.setdefault(int(site[len(prefix) :]), []).append(trace.tasks[task].name)
         self.source.mark_waiting(lines)
 
-    def _status(self, trace: Trace, *, done: bool, error: str | None) -> None:
+    def _status(
+        self, trace: Trace, *, done: bool, error: str | None, spans: int | None = None
+    ) -> None:
         """Elapsed time, tasks (live ones while running), the loop's ready queue, events
         recorded, and dropped ones if the store filled up."""
         live = sum(1 for t in trace.tasks if t.outcome == "pending")
@@ -393,7 +414,7 @@ class MainWindow(QMainWindow):
             loop = asyncio.get_running_loop()
             parts.append(f"ready queue {len(getattr(loop, '_ready', ()))}")
             parts.append(f"{recorder.store.rows + recorder.store.task_count:,} events")
-        parts.append(f"{len(trace.spans):,} spans")
+        parts.append(f"{len(trace.spans) if spans is None else spans:,} spans")
         if dropped:
             parts.append(f"{dropped:,} events dropped")
         if error:

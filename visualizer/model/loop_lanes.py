@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from visualizer.trace import schema
-from visualizer.trace.data import Trace
+from visualizer.trace.data import JobRecord, Trace
 
 LOOP_LANE = "event loop"
 
@@ -32,7 +32,13 @@ def busy_intervals(trace: Trace) -> tuple[npt.NDArray[np.float64], npt.NDArray[n
     first step runs inside its creator's, so steps may nest)."""
     spans = trace.spans
     running = spans.state == schema.RUNNING
-    start, end = spans.start[running], spans.end[running]
+    return union(spans.start[running], spans.end[running])
+
+
+def union(
+    start: npt.NDArray[np.float64], end: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The union of intervals, as sorted disjoint intervals."""
     if not len(start):
         return start, end
     order = np.argsort(start, kind="stable")
@@ -46,42 +52,63 @@ def busy_intervals(trace: Trace) -> tuple[npt.NDArray[np.float64], npt.NDArray[n
 
 
 def extra_rows(trace: Trace) -> ExtraRows:
-    rows = ExtraRows(names=[LOOP_LANE])
+    rows = job_rows(trace.jobs)
     busy_start, busy_end = busy_intervals(trace)
+    rows.row = np.concatenate([np.zeros(len(busy_start), np.int64), rows.row])
+    rows.start = np.concatenate([busy_start, rows.start])
+    rows.end = np.concatenate([busy_end, rows.end])
+    busy: list[str | None] = [None] * len(busy_start)
+    rows.label = busy + rows.label
+    spans = trace.spans
+    woken = (spans.state == schema.READY) & (spans.woken_kind == schema.WAKE_THREAD)
+    rows.thread_wakes = thread_wakes(spans.task[woken], spans.start[woken], trace.jobs, rows)
+    return rows
+
+
+def job_rows(jobs: list[JobRecord]) -> ExtraRows:
+    """The loop's row (empty here) and a row per executor thread with its jobs."""
+    rows = ExtraRows(names=[LOOP_LANE])
     threads: dict[str, int] = {}
-    job_rows, job_start, job_end, labels = [], [], [], []
-    for job in trace.jobs:
+    job_row: list[int] = []
+    job_start: list[float] = []
+    job_end: list[float] = []
+    labels: list[str | None] = []
+    for job in jobs:
         if not np.isfinite(job.start) or not np.isfinite(job.end):
             continue  # a job that never started (or is still running, in a snapshot)
         name = job.thread or "worker thread"
         if name not in threads:
             threads[name] = len(rows.names)
             rows.names.append(f"thread {name}")
-        job_rows.append(threads[name])
+        job_row.append(threads[name])
         job_start.append(job.start)
         job_end.append(job.end)
         labels.append(job.func)
-    rows.row = np.concatenate([np.zeros(len(busy_start), np.int64), np.array(job_rows, np.int64)])
-    rows.start = np.concatenate([busy_start, np.array(job_start, np.float64)])
-    rows.end = np.concatenate([busy_end, np.array(job_end, np.float64)])
-    rows.label = [None] * len(busy_start) + labels
-    rows.thread_wakes = _thread_wakes(trace, threads)
+    rows.row = np.array(job_row, np.int64)
+    rows.start = np.array(job_start, np.float64)
+    rows.end = np.array(job_end, np.float64)
+    rows.label = labels
     return rows
 
 
-def _thread_wakes(trace: Trace, threads: dict[str, int]) -> list[tuple[float, int, int]]:
-    """Each ready span a thread woke, matched with the job that woke it: the latest job
-    the woken task submitted that ended by then (its future completes from that thread)."""
-    spans = trace.spans
-    which = np.flatnonzero((spans.state == schema.READY) & (spans.woken_kind == schema.WAKE_THREAD))
+def thread_wakes(
+    task: npt.NDArray[np.int32],
+    woke: npt.NDArray[np.float64],
+    jobs: list[JobRecord],
+    rows: ExtraRows,
+) -> list[tuple[float, int, int]]:
+    """Each wake by a thread (``task`` made ready at ``woke``) matched with the job that
+    woke it: the latest job the woken task submitted that ended by then (its future
+    completes from that thread)."""
+    threads = {name[len("thread ") :]: row for row, name in enumerate(rows.names) if row}
     by_task: dict[int, list[tuple[float, int]]] = {}
-    for job in trace.jobs:
-        if job.task is not None and np.isfinite(job.end) and (job.thread or "") in threads:
-            by_task.setdefault(job.task, []).append((job.end, threads[job.thread]))
+    for job in jobs:
+        name = job.thread or "worker thread"
+        if job.task is not None and np.isfinite(job.end) and name in threads:
+            by_task.setdefault(job.task, []).append((job.end, threads[name]))
     wakes = []
-    for i in which.tolist():
-        task, woke = int(spans.task[i]), float(spans.start[i])
-        ended = [(end, row) for end, row in by_task.get(task, []) if end <= woke + 1e-9]
+    for tid, at in zip(task.tolist(), woke.tolist(), strict=True):
+        ended = [(end, row) for end, row in by_task.get(tid, []) if end <= at + 1e-9]
         if ended:
-            wakes.append((woke, max(ended)[1], task))
+            wakes.append((at, max(ended)[1], tid))
     return wakes

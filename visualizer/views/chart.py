@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -12,12 +14,13 @@ from PySide6.QtWidgets import QGraphicsRectItem
 
 from visualizer.model.details import span_at, span_tooltip
 from visualizer.model.lanes import lane_order
-from visualizer.model.loop_lanes import extra_rows
+from visualizer.model.loop_lanes import extra_rows, job_rows, thread_wakes, union
 from visualizer.trace import schema
-from visualizer.trace.data import Trace
+from visualizer.trace.data import SpanColumns, TaskRecord, Trace
 from visualizer.views.arrows import Arrows
 from visualizer.views.bands import Bands
 from visualizer.views.gantt import BAR, LIGHT, Palette, SpanBars
+from visualizer.views.live_spans import Columns, LiveSpans
 
 #: wakes that no task caused -> (symbol, colour), drawn where the ready bar begins
 WAKE_MARKS = {
@@ -58,6 +61,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.extra = SpanBars(palette)  # the event loop's row and the executor threads'
         self.bands = Bands()
         self.marks: dict[str | int, pg.ScatterPlotItem] = {}  #: one scatter item per kind
+        self._marks_shown: dict[str | int, tuple[np.ndarray, np.ndarray]] = {}
         self.wakes = Arrows(palette.wake)
         self.cancels = Arrows(MARKERS["cancelled"][1])  # who cancelled whom: the marker's colour
         self.creations = Arrows(palette.creation, dashed=True)
@@ -82,6 +86,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self._ticks: list[tuple[int, str]] = []
         self._shown_ticks: list[tuple[int, str]] | None = None
         self.trace: Trace | None = None
+        self._snapshot: Callable[[], Trace] | None = None  #: while live: the run so far
+        self._points = LiveSpans()
         self.selection = QGraphicsRectItem()
         pen = QPen(QColor(palette.foreground), 2)
         pen.setCosmetic(True)
@@ -100,7 +106,14 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         plot.getViewBox().sigRangeChangedManually.connect(self._user_moved)
         plot.getViewBox().sigYRangeChanged.connect(self._name_lanes)
         self._font_size = font_size
+        self.paint_seconds = 0.0  #: how long the last paint took
         self.set_palette(palette)
+
+    def paintEvent(self, event: Any) -> None:
+        """Paint, and note how long it took (a live frame's pace counts it)."""
+        began = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_seconds = time.perf_counter() - began
 
     def set_palette(self, palette: Palette) -> None:
         """Re-colour everything (light/dark) without touching the data."""
@@ -151,28 +164,36 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         """Zoom the time axis about the view's centre (factor < 1: in)."""
         self.getPlotItem().getViewBox().scaleBy(x=factor, y=1)
 
+    def _shown_trace(self) -> Trace | None:
+        """The trace drawn; while live, the run so far (asked once a frame, when needed)."""
+        if self.trace is None and self._snapshot is not None:
+            self.trace = self._snapshot()
+        return self.trace
+
     def _clicked(self, event: Any) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or self.trace is None:
+        trace = self._shown_trace()
+        if event.button() != Qt.MouseButton.LeftButton or trace is None:
             return
         view = self.getPlotItem().getViewBox()
         if not view.sceneBoundingRect().contains(event.scenePos()):
             return
         point = view.mapSceneToView(event.scenePos())
         tolerance = CLICK_PIXELS * (view.viewPixelSize()[0] or 0.0)
-        index = span_at(self.trace, self.lanes, point.x(), round(point.y()), tolerance)
+        index = span_at(trace, self.lanes, point.x(), round(point.y()), tolerance)
         self.select_span(index)
         self.span_clicked.emit(-1 if index is None else index)
 
     def _hovered(self, position: Any) -> None:
         """A short tooltip: task, state, what it awaited, how long."""
         view = self.getPlotItem().getViewBox()
-        if self.trace is None or not view.sceneBoundingRect().contains(position):
+        trace = self._shown_trace() if view.sceneBoundingRect().contains(position) else None
+        if trace is None:
             self.setToolTip("")
             return
         point = view.mapSceneToView(position)
         tolerance = CLICK_PIXELS * (view.viewPixelSize()[0] or 0.0)
-        index = span_at(self.trace, self.lanes, point.x(), round(point.y()), tolerance)
-        self.setToolTip("" if index is None else span_tooltip(self.trace, index))
+        index = span_at(trace, self.lanes, point.x(), round(point.y()), tolerance)
+        self.setToolTip("" if index is None else span_tooltip(trace, index))
 
     def select_span(self, index: int | None) -> None:
         """Outline span ``index`` of the trace shown (None: no selection)."""
@@ -241,28 +262,135 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             labels,
         )
         self.rows = first + len(rows.names)
-        self.from_threads.set_arrows(
-            [t for t, _, _ in rows.thread_wakes],
-            [first + row for _, row, _ in rows.thread_wakes],
-            [self.lanes[task] for _, _, task in rows.thread_wakes],
-        )
+        self._show_thread_wakes(rows.thread_wakes, first)
         self.bands.set_bands(
             [b.start for b in trace.blocked], [b.end for b in trace.blocked], -0.5, self.rows - 0.5
         )
         return [(first + i, name) for i, name in enumerate(rows.names)]
 
+    # --- live -------------------------------------------------------------------------------
+    def begin_live(self, snapshot: Callable[[], Trace]) -> None:
+        """A live run begins: frames come by ``show_live``; ``snapshot`` gives the trace so
+        far when a click or the tooltip needs it (at most once a frame)."""
+        self.bars.begin_live()
+        self.extra.begin_live()
+        # wake marks and wake arrows as points: (woken task, kind, x, x, waker)
+        self._points = LiveSpans()
+        self._snapshot = snapshot
+        self.trace = None
+        self.lanes = np.zeros(0, np.int64)
+        self.selection.hide()
+
+    def end_live(self) -> None:
+        self._snapshot = None
+
+    def show_live(self, delta: Trace, opened: SpanColumns, *, tasks_changed: bool = True) -> None:
+        """A live frame: ``delta`` has every task and the spans closed since the last
+        frame, ``opened`` the spans still open; ``tasks_changed`` if a task was made,
+        renamed or ended since.  It costs what is new, not what is shown (``live_spans``)."""
+        tasks = delta.tasks
+        if len(tasks) != len(self.lanes):  # (tasks only come: lanes change only then)
+            self.lanes = lane_order(tasks)
+            tasks_changed = True
+        self.trace = None  # a click asks ``snapshot`` for the trace of this frame
+        spans = delta.spans
+        labels = [s.label for s in delta.suspensions]
+        self.bars.append_live(_keyed(spans, spans.task, spans.awaiting))
+        self.bars.set_live(self.lanes, _keyed(opened, opened.task, opened.awaiting), labels)
+        # the loop's row: busy while a step runs; the threads' rows: every job, each frame
+        running = spans.state == schema.RUNNING
+        busy_start, busy_end = union(spans.start[running], spans.end[running])
+        count = len(busy_start)
+        self.extra.append_live(
+            Columns.of(
+                np.zeros(count),
+                np.full(count, schema.RUNNING),
+                busy_start,
+                busy_end,
+                -np.ones(count),
+            )
+        )
+        first = len(tasks)
+        rows = job_rows(delta.jobs)
+        job_labels = sorted({text for text in rows.label if text is not None})
+        index = {text: i for i, text in enumerate(job_labels)}
+        self.extra.set_live(
+            first + np.arange(len(rows.names)),
+            Columns.of(
+                rows.row,
+                np.full(len(rows.row), schema.RUNNING),
+                rows.start,
+                rows.end,
+                [-1 if text is None else index[text] for text in rows.label],
+            ),
+            job_labels,
+        )
+        self.rows = first + len(rows.names)
+        if tasks_changed or len(rows.names) != len(self._ticks) - len(tasks):
+            ticks = sorted((int(self.lanes[t.id]), t.name) for t in tasks)
+            ticks += [(first + i, name) for i, name in enumerate(rows.names)]
+            if ticks != self._ticks:
+                self._ticks = ticks
+                self._shown_ticks = None
+                self._name_lanes()
+            self._show_task_marks(tasks)
+            self._set_creation_arrows(tasks)
+        self.bands.set_bands(
+            [b.start for b in delta.blocked], [b.end for b in delta.blocked], -0.5, self.rows - 0.5
+        )
+        self._points.append(_points(spans))
+        self.show_now(delta.duration)
+        view = self.getPlotItem().getViewBox()
+        if self.following:
+            view.setYRange(-0.6, max(self.rows, MIN_LANES) - 0.4, padding=0)
+        # pyqtgraph moves the view on its next paint, and that move asks for a second
+        # paint: a frame cost two.  Move it now.
+        view.updateMatrix()
+        # the wakes in view: marks, arrows from tasks, arrows from the threads' rows
+        (x0, x1), _ = self.getPlotItem().getViewBox().viewRange()
+        points = Columns.joined([self._points.window(x0, x1), _points(opened)])
+        ready = np.full(len(points), schema.READY)
+        self._show_wake_marks(points.key, ready, points.start, points.state)
+        self._set_wake_arrows(points.key, ready, points.start, points.state, points.label)
+        woken = points.state == schema.WAKE_THREAD
+        self._show_thread_wakes(
+            thread_wakes(points.key[woken], points.start[woken], delta.jobs, rows), first
+        )
+
+    def _show_thread_wakes(self, wakes: list[tuple[float, int, int]], first: int) -> None:
+        """Arrows from a job's thread row (rows from ``first``) to the task it woke."""
+        self.from_threads.set_arrows(
+            [t for t, _, _ in wakes],
+            [first + row for _, row, _ in wakes],
+            [self.lanes[task] for _, _, task in wakes],
+        )
+
     def _show_arrows(self, trace: Trace) -> None:
         """Wake arrows (a task's step woke another) and creation arrows (parent to child)."""
         spans = trace.spans
-        ready = (spans.state == schema.READY) & (spans.woken_task >= 0)
-        for item, kind in ((self.wakes, schema.WAKE_TASK), (self.cancels, schema.WAKE_CANCEL)):
-            which = ready & (spans.woken_kind == kind)
-            item.set_arrows(
-                spans.start[which],
-                self.lanes[spans.woken_task[which]],
-                self.lanes[spans.task[which]],
-            )
-        children = [t for t in trace.tasks if t.parent is not None]
+        self._set_wake_arrows(
+            spans.task, spans.state, spans.start, spans.woken_kind, spans.woken_task
+        )
+        self._set_creation_arrows(trace.tasks)
+
+    def _set_wake_arrows(
+        self,
+        task: np.ndarray,
+        state: np.ndarray,
+        start: np.ndarray,
+        kind: np.ndarray,
+        waker: np.ndarray,
+    ) -> None:
+        ready = (state == schema.READY) & (waker >= 0)
+        for item, which_kind in (
+            (self.wakes, schema.WAKE_TASK),
+            (self.cancels, schema.WAKE_CANCEL),
+        ):
+            which = ready & (kind == which_kind)
+            item.set_arrows(start[which], self.lanes[waker[which]], self.lanes[task[which]])
+
+    def _set_creation_arrows(self, tasks: list[TaskRecord]) -> None:
+        children = [t for t in tasks if t.parent is not None]
         self.creations.set_arrows(
             [t.created for t in children],
             [self.lanes[t.parent] for t in children],
@@ -279,7 +407,11 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         """Outcome glyphs at each task's creation and end, and marks where a timer, I/O
         or a thread woke a task: one scatter item per kind, fed whole arrays (a Python
         dict per spot made a live frame of 200 tasks cost 40 ms)."""
-        tasks = trace.tasks
+        self._show_task_marks(trace.tasks)
+        spans = trace.spans
+        self._show_wake_marks(spans.task, spans.state, spans.start, spans.woken_kind)
+
+    def _show_task_marks(self, tasks: list[TaskRecord]) -> None:
         lane = np.array([self.lanes[t.id] for t in tasks], np.float64)
         created = np.array([t.created for t in tasks], np.float64)
         self._set_marks("created", created, lane)
@@ -288,21 +420,25 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             x, y = (
                 (np.array(c, np.float64) for c in zip(*ended, strict=True))
                 if ended
-                else (
-                    np.zeros(0),
-                    np.zeros(0),
-                )
+                else (np.zeros(0), np.zeros(0))
             )
             self._set_marks(outcome, x, y)
-        spans = trace.spans
-        for kind in WAKE_MARKS:
-            which = (spans.state == schema.READY) & (spans.woken_kind == kind)
+
+    def _show_wake_marks(
+        self, task: np.ndarray, state: np.ndarray, start: np.ndarray, kind: np.ndarray
+    ) -> None:
+        for wake in WAKE_MARKS:
+            which = (state == schema.READY) & (kind == wake)
             if which.sum() > MAX_WAKE_MARKS:
                 which[:] = False  # too many: they would hide the bars
             # on the bar's upper edge, where the ready bar begins
-            self._set_marks(kind, spans.start[which], self.lanes[spans.task[which]] - 0.5 * BAR)
+            self._set_marks(wake, start[which], self.lanes[task[which]] - 0.5 * BAR)
 
     def _set_marks(self, kind: str | int, x: np.ndarray, y: np.ndarray) -> None:
+        shown = self._marks_shown.get(kind)
+        if shown is not None and np.array_equal(shown[0], x) and np.array_equal(shown[1], y):
+            return  # (pyqtgraph rebuilds every spot on setData: 0.5 ms, each kind, each frame)
+        self._marks_shown[kind] = (np.array(x, np.float64), np.array(y, np.float64))
         item = self.marks.get(kind)
         if item is None:
             symbol, colour = MARKERS[kind] if isinstance(kind, str) else WAKE_MARKS[kind]
@@ -319,3 +455,30 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         lanes = max(self.rows, MIN_LANES)
         self.getPlotItem().setXRange(0.0, max(trace.duration, 1e-6), padding=0.02)
         self.getPlotItem().setYRange(-0.6, lanes - 0.4, padding=0)
+
+
+def _keyed(spans: SpanColumns, key: np.ndarray, label: np.ndarray) -> Columns:
+    return Columns.of(key, spans.state, spans.start, spans.end, label)
+
+
+def _points(spans: SpanColumns) -> Columns:
+    """The ready spans that begin with a wake worth showing (a mark, or an arrow from
+    another task) as points: (woken task, wake kind, x, x, waker)."""
+    kind = spans.woken_kind
+    shown = _MARKED[kind] | (
+        _ARROWED[kind] & (spans.woken_task >= 0) & (spans.woken_task != spans.task)
+    )
+    which = (spans.state == schema.READY) & shown
+    x = spans.start[which]
+    return Columns.of(spans.task[which], kind[which], x, x, spans.woken_task[which])
+
+
+def _kinds(*kinds: int) -> np.ndarray:
+    """A table: ``table[kind]`` is True for these wake kinds (-1, no wake: False)."""
+    table = np.zeros(len(schema.WAKE_NAMES) + 1, bool)
+    table[list(kinds)] = True
+    return table
+
+
+_MARKED = _kinds(*WAKE_MARKS)
+_ARROWED = _kinds(schema.WAKE_TASK, schema.WAKE_CANCEL)

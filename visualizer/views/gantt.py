@@ -24,6 +24,18 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
 from visualizer.trace import schema
+from visualizer.views.coverage import (
+    OPACITY_STEPS,
+    PYRAMID_CELLS,
+    Pyramid,
+    StateBars,
+    coverage,
+    every_lane,
+    in_view,
+    merge_subpixel,
+    shade,
+)
+from visualizer.views.live_spans import GRID_CELLS, Columns, LiveCoverage, LiveSpans, add_coverage
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -35,14 +47,6 @@ MAX_LABELS = 1500
 #: above this many visible bars a frame is drawn as a coverage image (a pixel per lane
 #: and time column) instead of one rectangle per bar
 IMAGE_ABOVE = 40_000
-#: in a coverage image, ready and running time counts this many times suspended time
-BRIEF_WEIGHT = 4.0
-#: a coverage image pixel's opacity: how much of its column is covered, in this many steps
-OPACITY_STEPS = 8
-#: the coverage pyramid's finest level: at most this many time columns ...
-PYRAMID_COLUMNS = 4096
-#: ... and at most this many (lane, column) cells per state
-PYRAMID_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -89,108 +93,14 @@ DARK = Palette(
 THEMES = {"light": LIGHT, "dark": DARK}
 
 
-class _Pyramid:
-    """What a zoomed-out frame shows, precomputed once per ``set_spans``: for a few time
-    resolutions, an 8-bit image of (lane, time column) cells, each the index of a
-    (state, opacity) colour (``_shade``).  A frame then only picks, for each pixel
-    column, the level column under it (at the coarsest level whose columns are no wider
-    than a pixel) instead of reading a million spans.  Level 0 has up to
-    ``PYRAMID_COLUMNS`` columns over the data's time range (fewer with many lanes, to
-    bound memory); each next level halves them, averaging the coverage of pairs."""
-
-    def __init__(self, bars: dict[int, _StateBars], t0: float, t1: float, lanes: int) -> None:
-        self.t0 = t0
-        self.lanes = lanes
-        cols = int(min(PYRAMID_COLUMNS, max(256, PYRAMID_CELLS // max(lanes, 1))))
-        self.images: list[npt.NDArray[np.uint8]] = []
-        self.widths: list[float] = []
-        width = max(t1 - t0, 1e-12) / cols
-        level = np.zeros((len(schema.STATE_NAMES), lanes, cols), np.float32)
-        for state, b in bars.items():
-            level[state] = _coverage(b.lane, b.start, b.end, t0, width, cols, lanes).reshape(
-                lanes, cols
-            )
-        while True:
-            self.images.append(_shade(level))
-            self.widths.append(width)
-            if level.shape[2] < 64:
-                break
-            even = level.shape[2] - level.shape[2] % 2
-            level = ((level[:, :, 0:even:2] + level[:, :, 1:even:2]) / 2).astype(np.float32)
-            width *= 2
-
-    def image(
-        self,
-        x0: float,
-        px: float,
-        cols: int,
-        first: int,
-        lanes: int,
-        *,
-        finest_if_coarser: bool = False,
-    ) -> npt.NDArray[np.uint8] | None:
-        """The (lanes, cols) index image for pixel columns of width ``px`` from ``x0``, or
-        None if even level 0 is coarser than a pixel (zoomed in: draw the bars), unless
-        ``finest_if_coarser``: then level 0, its columns a few pixels wide."""
-        k = -1
-        for i, width in enumerate(self.widths):
-            if width <= px:
-                k = i
-        if k < 0:
-            if not finest_if_coarser:
-                return None
-            k = 0
-        level, width = self.images[k], self.widths[k]
-        centres = (x0 + (np.arange(cols) + 0.5) * px - self.t0) / width
-        inside = (centres >= 0) & (centres < level.shape[1])
-        index = np.clip(centres.astype(np.int64), 0, level.shape[1] - 1)
-        out = np.zeros((lanes, cols), np.uint8)  # index 0: fully transparent
-        top = max(first, 0)
-        rows = level[top : top + lanes - (top - first)]
-        if len(rows):
-            out[top - first : top - first + len(rows)] = np.where(inside, rows[:, index], 0)
-        return out
-
-
-def _shade(covered: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
-    """(states, ...) coverage -> colour-table indices: the state that fills most of each
-    cell, ready and running time counted ``BRIEF_WEIGHT`` times (a step is short but is
-    what happened: a lane busy a quarter of the time shows as running), with an opacity
-    step for how much of the cell is covered at all (a task created mid-cell is faint)."""
-    ready = covered[schema.READY] * BRIEF_WEIGHT
-    running = covered[schema.RUNNING] * BRIEF_WEIGHT
-    suspended = covered[schema.SUSPENDED]
-    winner = np.where(
-        running >= ready,
-        np.where(running >= suspended, schema.RUNNING, schema.SUSPENDED),
-        np.where(ready >= suspended, schema.READY, schema.SUSPENDED),
-    ).astype(np.uint8)
-    total = covered[schema.READY] + covered[schema.RUNNING] + suspended
-    # any coverage at all shows, however faint: a lone step is never dropped
-    shade = np.ceil(np.clip(total, 0.0, 1.0) * OPACITY_STEPS).astype(np.uint8)
-    return np.asarray(winner * (OPACITY_STEPS + 1) + shade, np.uint8)
-
-
-@dataclass
-class _StateBars:
-    """One state's spans, sorted by (lane, start): what one ``drawRects`` paints."""
-
-    lane: IntArray
-    start: FloatArray
-    end: FloatArray
-    label: IntArray  #: index into the chart's labels, or -1
-    first: float = 0.0  #: earliest start
-    last: float = 0.0  #: latest end
-
-
 class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
     """Every span of the chart, painted per state colour, culled and merged per pixel."""
 
     def __init__(self, palette: Palette = LIGHT) -> None:
         super().__init__()
         self._palette = palette
-        self._bars: dict[int, _StateBars] = {}
-        self._pyramid: _Pyramid | None = None
+        self._bars: dict[int, StateBars] = {}
+        self._pyramid: Pyramid | None = None
         self._labels: list[str] = []
         self._bounds = QRectF()
         self._rects = internals.PrimitiveArray(QRectF, 4)
@@ -198,6 +108,12 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         self._widths = np.zeros(1)
         self._widths_key: tuple[str, int] | None = None
         self.drawn: dict[int, int] = {}  #: bars drawn per state in the last paint (tests)
+        self._tables: dict[Palette, npt.NDArray[np.uint32]] = {}
+        # live (``begin_live``): spans keyed by task (or row), a lane per key
+        self._live: LiveSpans | None = None
+        self._open = Columns.empty()
+        self._grid: LiveCoverage | None = None
+        self._lane_of = np.zeros(0, np.int64)
 
     # --- data ---------------------------------------------------------------------------
     def set_spans(
@@ -217,11 +133,13 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         label_ids = np.asarray(label, np.int64)
         self.prepareGeometryChange()
         self._labels = labels
+        self._live = None
+        self._grid = None
         self._bars = {}
         for value in range(len(schema.STATE_NAMES)):
             mask = states == value
             order = np.lexsort((starts[mask], lanes[mask]))
-            bars = _StateBars(
+            bars = StateBars(
                 lanes[mask][order], starts[mask][order], ends[mask][order], label_ids[mask][order]
             )
             if len(bars.start):
@@ -230,7 +148,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         self._pyramid = None
         if len(starts) > IMAGE_ABOVE:
             t0, t1 = float(starts.min()), float(ends.max())
-            self._pyramid = _Pyramid(self._bars, t0, t1, int(lanes.max()) + 1)
+            self._pyramid = Pyramid(self._bars, t0, t1, int(lanes.max()) + 1)
         if len(starts):
             self._bounds = QRectF(
                 float(starts.min()),
@@ -240,6 +158,42 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             )
         else:
             self._bounds = QRectF()
+        self.update()
+
+    # --- live data ----------------------------------------------------------------------
+    def begin_live(self) -> None:
+        """A live run begins: spans will come by ``append_live``, a frame at a time."""
+        self.prepareGeometryChange()
+        self._bars, self._pyramid = {}, None
+        self._live = LiveSpans()
+        self._open = Columns.empty()
+        self._grid = None
+        self._lane_of = np.zeros(0, np.int64)
+        self._bounds = QRectF()
+        self.update()
+
+    def append_live(self, spans: Columns) -> None:
+        """Spans that closed since the last frame (``key``: a task id, or a row)."""
+        if self._live is None:
+            return
+        self._live.append(spans)
+        if self._grid is not None:
+            self._grid.add(spans)
+
+    def set_live(self, lane_of: IntArray, opened: Columns, labels: list[str]) -> None:
+        """This frame's lane of each key, the spans still open, and the labels."""
+        live = self._live
+        if live is None:
+            return
+        self._lane_of, self._open, self._labels = lane_of, opened, labels
+        first = min(live.first, float(opened.start.min()) if len(opened) else np.inf)
+        last = max(live.last, float(opened.end.max()) if len(opened) else -np.inf)
+        bounds = QRectF()
+        if np.isfinite(first) and len(lane_of):
+            bounds = QRectF(first, -0.5, max(last - first, 1e-9), float(lane_of.max() + 1))
+        if bounds != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = bounds
         self.update()
 
     def set_palette(self, palette: Palette) -> None:
@@ -256,7 +210,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
     def span_count(self) -> int:
         return sum(len(b.start) for b in self._bars.values())
 
-    def spans_of(self, state: int) -> _StateBars:
+    def spans_of(self, state: int) -> StateBars:
         return self._bars[state]
 
     # --- painting -----------------------------------------------------------------------------
@@ -264,23 +218,144 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
         view = self.viewRect()
-        if view is None or not self._bars:
+        if view is None or (not self._bars and self._live is None):
             return
         px = self.pixelWidth() or 0.0
         x0, x1 = view.left(), view.right()
         y0, y1 = view.top(), view.bottom()
-        visible = {state: _visible(bars, x0, x1, y0, y1) for state, bars in self._bars.items()}
         self.drawn = {}
+        if self._live is not None:
+            self._paint_live(painter, x0, x1, y0, y1, px)
+            return
+        visible = {state: in_view(bars, x0, x1, y0, y1) for state, bars in self._bars.items()}
         if px > 0 and sum(len(v[0]) for v in visible.values()) > IMAGE_ABOVE:
             self._paint_coverage(painter, visible, x0, x1, y0, y1, px)
         else:
             self._paint_bars(painter, visible, px)
-        # labels: what a suspended bar awaits; what a job ran (rows of the loop's threads)
+        self._paint_all_labels(painter, visible, px)
+
+    def _paint_all_labels(
+        self,
+        painter: QPainter,
+        visible: dict[int, tuple[IntArray, FloatArray, FloatArray, IntArray]],
+        px: float,
+    ) -> None:
+        """What a suspended bar awaits; what a job ran (rows of the loop's threads)."""
         for state in (schema.SUSPENDED, schema.RUNNING):
             shown = visible.get(state)
             if shown is not None and px > 0 and len(shown[3]) and bool((shown[3] >= 0).any()):
                 colour = self._palette.label if state == schema.SUSPENDED else "#ffffff"
                 self._paint_labels(painter, *shown, px, colour)
+
+    def _paint_live(
+        self, painter: QPainter, x0: float, x1: float, y0: float, y1: float, px: float
+    ) -> None:
+        """A live frame: bars if few are in view, else the coverage image kept up to
+        date as spans come (``LiveCoverage``), plus the spans still open."""
+        live = self._live
+        assert live is not None
+        if px <= 0 or live.at_most(x0, x1) + len(self._open) <= IMAGE_ABOVE:
+            visible = self._live_visible(x0, x1, y0, y1)
+            self._paint_bars(painter, visible, px)
+            self._paint_all_labels(painter, visible, px)
+            return
+        # the image covers this item's lanes in view only (the loop's rows are two or three)
+        mine = self._lane_of[self._lane_of >= 0]
+        first = max(int(np.floor(y0)), int(mine.min(initial=0)), 0)
+        last = min(int(np.ceil(y1)), int(mine.max(initial=0)))
+        if last < first:
+            return
+        step = max(1, int(np.ceil(self.pixelHeight() or 1.0)))
+        first -= first % step  # (sampled lanes stay the same ones as the view scrolls)
+        lanes = np.arange(first, last + 1, step)
+        key_of_lane = np.full(int(max(self._lane_of.max(initial=-1), lanes[-1])) + 1, -1)
+        known = self._lane_of >= 0
+        key_of_lane[self._lane_of[known]] = np.flatnonzero(known)
+        keys = key_of_lane[lanes]
+        c0 = int(np.floor(x0 / px))
+        cols = max(int(np.ceil(x1 / px)) - c0, 1)
+        grid = self._grid
+        if grid is None or not grid.holds(px, c0, c0 + cols - 1):
+            width = 2 * cols + 16
+            rows = live.top_key + 1
+            grid = None
+            if rows * width <= GRID_CELLS:
+                grid = LiveCoverage(px, c0, width, rows)
+                grid.add(live.window(c0 * px, (c0 + width) * px))
+                grid.reach = live.last
+            self._grid = grid
+        colours = self._premultiplied()
+        if grid is not None:
+            image = grid.image(keys, c0, cols, colours)
+        else:  # more tasks than a grid may hold: from the spans in view
+            covered = np.zeros((len(schema.STATE_NAMES), len(lanes), cols), np.float32)
+            self._add_rows(covered, live.window(x0, x1), key_of_lane, first, step, c0 * px, px)
+            image = colours[shade(covered)]
+        self._draw_image(painter, image, c0 * px, px, first // step, step)
+        self.drawn = {-1: int(image.size)}
+        # the spans still open (one per live task), as bars over the image: what each
+        # task is doing now, at full strength
+        opened = self._live_visible(x0, x1, y0, y1, spans=self._open)
+        self._paint_bars(painter, opened, px)
+        metrics = QFontMetricsF(self._font)
+        if BAR / (self.pixelHeight() or 1.0) >= metrics.height():  # lanes tall enough
+            self._paint_all_labels(painter, self._live_visible(x0, x1, y0, y1, labelled=True), px)
+
+    def _add_rows(
+        self,
+        covered: npt.NDArray[np.float32],
+        spans: Columns,
+        key_of_lane: IntArray,
+        first: int,
+        step: int,
+        x0: float,
+        px: float,
+    ) -> None:
+        """Add ``spans``' coverage to the image rows of their lanes (every ``step``-th
+        lane from ``first``)."""
+        if not len(spans):
+            return
+        lane = self._lane_of[spans.key]
+        row = (lane - first) // step
+        keep = (lane >= first) & ((lane - first) % step == 0) & (row < covered.shape[1])
+        if keep.any():
+            mine = spans.take(keep)
+            mine.key = row[keep]
+            add_coverage(covered, mine, x0, px)
+
+    def _live_visible(
+        self,
+        x0: float,
+        x1: float,
+        y0: float,
+        y1: float,
+        *,
+        labelled: bool = False,
+        spans: Columns | None = None,
+    ) -> dict[int, tuple[IntArray, FloatArray, FloatArray, IntArray]]:
+        """The live spans in view (and the open ones; or only ``spans``) per state,
+        sorted by lane and start, as ``in_view`` gives them for a finished run (only
+        those with a label if ``labelled``)."""
+        if spans is None:
+            spans = Columns.joined(
+                [self._live.window(x0, x1) if self._live else Columns.empty(), self._open]
+            )
+        spans = spans.take((spans.end >= x0) & (spans.start <= x1))
+        if labelled:
+            spans = spans.take(spans.label >= 0)
+        lane = self._lane_of[spans.key] if len(spans) else np.zeros(0, np.int64)
+        keep = (lane >= np.floor(y0)) & (lane <= np.ceil(y1))
+        out = {}
+        for state in range(len(schema.STATE_NAMES)):
+            mask = keep & (spans.state == state)
+            order = np.lexsort((spans.start[mask], lane[mask]))
+            out[state] = (
+                lane[mask][order],
+                spans.start[mask][order],
+                spans.end[mask][order],
+                spans.label[mask][order],
+            )
+        return out
 
     def _paint_bars(
         self,
@@ -290,7 +365,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
     ) -> None:
         """A rectangle per bar (narrow ones merged), one ``drawRects`` per state."""
         for state, (lane, start, end, label) in visible.items():
-            lane, start, end, label = _merge_subpixel(lane, start, end, label, px)
+            lane, start, end, label = merge_subpixel(lane, start, end, label, px)
             # every bar at least a pixel wide; a step two, so a wake-up between two
             # waits stays visible at any zoom
             end = np.maximum(end, start + px * (2 if state == schema.RUNNING else 1))
@@ -321,14 +396,16 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         px: float,
     ) -> None:
         """More bars than pixels: one image, a pixel per lane and time column, coloured
-        as ``_shade`` says (from the pyramid when the zoom allows)."""
+        as ``shade`` says (from the pyramid when the zoom allows)."""
         first = max(int(np.floor(y0)), 0)
         last = int(np.ceil(y1))
         # more lanes than pixel rows: every step-th lane (the image has no more rows
         # than the screen shows)
         step = max(1, int(np.ceil(self.pixelHeight() or 1.0)))
         if step > 1:
-            visible = {state: _every(columns, first, step) for state, columns in visible.items()}
+            visible = {
+                state: every_lane(columns, first, step) for state, columns in visible.items()
+            }
             first, last = first // step, last // step
         lanes = max(last - first + 1, 1)
         cols = max(int(np.ceil((x1 - x0) / px)), 1)
@@ -344,20 +421,37 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         if image is None:  # finer than the pyramid: from the spans themselves
             covered = np.zeros((len(schema.STATE_NAMES), lanes * cols), np.float32)
             for state, (lane, start, end, _label) in visible.items():
-                covered[state] = _coverage(lane - first, start, end, x0, px, cols, lanes)
-            image = _shade(covered).reshape(lanes, cols)
+                covered[state] = coverage(lane - first, start, end, x0, px, cols, lanes)
+            image = shade(covered).reshape(lanes, cols)
         for state, (_lane, start, _end, _label) in visible.items():
             self.drawn[state] = len(start)
+        self._draw_image(painter, image, x0, px, first, step)
+
+    def _draw_image(
+        self,
+        painter: QPainter,
+        image: npt.NDArray[np.uint8] | npt.NDArray[np.uint32],
+        x0: float,
+        px: float,
+        first: int,
+        step: int,
+    ) -> None:
+        """Draw a (rows, cols) image of colour indices (or of pixels): column j at
+        ``x0 + j * px``, row i at lane ``(first + i) * step``; then the gaps between
+        lanes, as bars have them."""
+        lanes, cols = image.shape
         # 32-bit premultiplied pixels: what the raster engine draws without converting
-        image = np.ascontiguousarray(self._premultiplied()[image])
+        pixels = np.ascontiguousarray(
+            image if image.dtype == np.uint32 else self._premultiplied()[image]
+        )
         qimage = QImage(
-            image.data, cols, lanes, cols * 4, QImage.Format.Format_ARGB32_Premultiplied
+            pixels.data, cols, lanes, cols * 4, QImage.Format.Format_ARGB32_Premultiplied
         )
         target = QRectF(x0, first * step - 0.5, cols * px, lanes * step)
         painter.drawImage(target, qimage)
+        del pixels  # (kept alive until drawn: the QImage only borrows it)
         if step > 1:
             return  # lanes thinner than a pixel: no gaps to draw
-        # the gaps between lanes, as the bars have them
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(pg.mkBrush(self._palette.background))
         self._rects.resize(lanes)
@@ -367,10 +461,12 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         memory[:, 2] = cols * px
         memory[:, 3] = 1 - BAR
         painter.drawRects(*self._rects.drawargs())
-        del image  # (kept alive until drawn: the QImage only borrows it)
 
     def _premultiplied(self) -> npt.NDArray[np.uint32]:
         """Colour-table index -> premultiplied ARGB32 pixel, for this palette."""
+        cached = self._tables.get(self._palette)
+        if cached is not None:
+            return cached
         table = []
         for state in range(len(schema.STATE_NAMES)):
             colour = QColor(self._palette.state(state))
@@ -379,7 +475,8 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
                 alpha = step / OPACITY_STEPS
                 r, g, b = (round(c * alpha) for c in rgb)
                 table.append((round(255 * alpha) << 24) | (r << 16) | (g << 8) | b)
-        return np.array(table, np.uint32)
+        self._tables[self._palette] = np.array(table, np.uint32)
+        return self._tables[self._palette]
 
     def _paint_labels(
         self,
@@ -435,92 +532,3 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             )
             self._widths_key = key
         return self._widths
-
-
-def _every(
-    columns: tuple[IntArray, FloatArray, FloatArray, IntArray], first: int, step: int
-) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
-    """The bars of every ``step``-th lane (from ``first``), their lanes renumbered
-    ``lane // step`` (one image row per sampled lane)."""
-    lane, start, end, label = columns
-    keep = (lane - first) % step == 0
-    return lane[keep] // step, start[keep], end[keep], label[keep]
-
-
-def _coverage(
-    lane: IntArray, start: FloatArray, end: FloatArray, x0: float, px: float, cols: int, lanes: int
-) -> FloatArray:
-    """How much of each (lane, pixel column) the bars cover, 0..1, flattened lane-major.
-
-    In O(bars): a bar inside one column adds its length there; a longer one adds its
-    head and tail to their columns and 1 to every column between (a difference array).
-    """
-    size = lanes * cols
-    inside = (lane >= 0) & (lane < lanes)
-    lane, start, end = lane[inside], start[inside], end[inside]
-    a = np.clip((start - x0) / px, 0.0, cols)
-    b = np.clip((end - x0) / px, 0.0, cols)
-    ca = np.minimum(a.astype(np.int64), cols - 1)
-    cb = np.minimum(b.astype(np.int64), cols - 1)
-    row = lane.astype(np.int64) * cols
-    one = ca == cb
-    # (float64 always: bincount of nothing would give integers)
-    out = np.bincount(row[one] + ca[one], weights=(b - a)[one], minlength=size).astype(np.float64)
-    many = ~one
-    if many.any():
-        ra, rb, fa, fb = row[many], row[many], ca[many], cb[many]
-        out += np.bincount(ra + fa, weights=(fa + 1) - a[many], minlength=size)
-        out += np.bincount(rb + fb, weights=b[many] - fb, minlength=size)
-        between = np.bincount(ra + fa + 1, minlength=size + 1)[:size]
-        between -= np.bincount(rb + fb, minlength=size + 1)[:size]
-        out += np.cumsum(between)
-    return np.asarray(out[:size], np.float64)
-
-
-def _visible(
-    bars: _StateBars, x0: float, x1: float, y0: float, y1: float
-) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
-    lo = np.searchsorted(bars.lane, np.floor(y0), side="left")
-    hi = np.searchsorted(bars.lane, np.ceil(y1), side="right")
-    lane, start, end, label = (
-        bars.lane[lo:hi],
-        bars.start[lo:hi],
-        bars.end[lo:hi],
-        bars.label[lo:hi],
-    )
-    if len(start) and bars.first >= x0 and bars.last <= x1:
-        return lane, start, end, label  # all of it in view: no copies
-    mask = (end >= x0) & (start <= x1)
-    return lane[mask], start[mask], end[mask], label[mask]
-
-
-def _merge_subpixel(
-    lane: IntArray, start: FloatArray, end: FloatArray, label: IntArray, px: float
-) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
-    """Per lane, join *narrow* bars (under a pixel) less than a pixel apart.
-
-    The input is sorted by lane, start.  Only bars too narrow to see one by one are
-    joined: two wide bars of the same state (suspended on a Semaphore, then on a sleep)
-    stay two bars, with the step between them drawn, however thin.  A bar begins a new
-    run when its lane changes, when it or the bar before it is wide, or when it starts
-    more than a pixel after the run so far ends.  A merged run keeps its label only if
-    every bar in it had that label: a bar never shows a label it does not stand for.
-    """
-    if len(start) < 2 or px <= 0:
-        return lane, start, end, label
-    narrow = (end - start) < px
-    new = np.empty(len(start), bool)
-    new[0] = True
-    new[1:] = (lane[1:] != lane[:-1]) | ~narrow[1:] | ~narrow[:-1]
-    # within a stretch of narrow bars, also a gap of more than a pixel starts a run
-    # (a running maximum of the ends, offset per lane so it restarts at each lane)
-    base = start.min()
-    offset = lane.astype(np.float64) * (float(end.max() - base) + 1.0) * 4
-    reach = np.maximum.accumulate(end - base + offset)
-    new[1:] |= start[1:] - base + offset[1:] > reach[:-1] + px
-    firsts = np.flatnonzero(new)
-    if len(firsts) == len(start):
-        return lane, start, end, label
-    run_end = np.maximum.reduceat(end, firsts)
-    same = np.minimum.reduceat(label, firsts) == np.maximum.reduceat(label, firsts)
-    return lane[firsts], start[firsts], run_end, np.where(same, label[firsts], -1)

@@ -1,0 +1,233 @@
+"""Spans to pixels, without Qt: which bars are in view, merging bars narrower than a pixel,
+and the coverage image a zoomed-out chart draws instead of bars (a pixel per lane and time
+column, coloured by the state that fills it).  ``SpanBars`` paints what these compute; the
+live chart (``live_spans``) feeds them too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from visualizer.trace import schema
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: in a coverage image, ready and running time counts this many times suspended time
+BRIEF_WEIGHT = 4.0
+#: a coverage image pixel's opacity: how much of its column is covered, in this many steps
+OPACITY_STEPS = 8
+#: the coverage pyramid's finest level: at most this many time columns ...
+PYRAMID_COLUMNS = 4096
+#: ... and at most this many (lane, column) cells per state
+PYRAMID_CELLS = 2_000_000
+
+
+class Pyramid:
+    """What a zoomed-out frame shows, precomputed once per ``set_spans``: for a few time
+    resolutions, an 8-bit image of (lane, time column) cells, each the index of a
+    (state, opacity) colour (``shade``).  A frame then only picks, for each pixel
+    column, the level column under it (at the coarsest level whose columns are no wider
+    than a pixel) instead of reading a million spans.  Level 0 has up to
+    ``PYRAMID_COLUMNS`` columns over the data's time range (fewer with many lanes, to
+    bound memory); each next level halves them, averaging the coverage of pairs."""
+
+    def __init__(self, bars: dict[int, StateBars], t0: float, t1: float, lanes: int) -> None:
+        self.t0 = t0
+        self.lanes = lanes
+        cols = int(min(PYRAMID_COLUMNS, max(256, PYRAMID_CELLS // max(lanes, 1))))
+        self.images: list[npt.NDArray[np.uint8]] = []
+        self.widths: list[float] = []
+        width = max(t1 - t0, 1e-12) / cols
+        level = np.zeros((len(schema.STATE_NAMES), lanes, cols), np.float32)
+        for state, b in bars.items():
+            level[state] = coverage(b.lane, b.start, b.end, t0, width, cols, lanes).reshape(
+                lanes, cols
+            )
+        while True:
+            self.images.append(shade(level))
+            self.widths.append(width)
+            if level.shape[2] < 64:
+                break
+            even = level.shape[2] - level.shape[2] % 2
+            level = ((level[:, :, 0:even:2] + level[:, :, 1:even:2]) / 2).astype(np.float32)
+            width *= 2
+
+    def image(
+        self,
+        x0: float,
+        px: float,
+        cols: int,
+        first: int,
+        lanes: int,
+        *,
+        finest_if_coarser: bool = False,
+    ) -> npt.NDArray[np.uint8] | None:
+        """The (lanes, cols) index image for pixel columns of width ``px`` from ``x0``, or
+        None if even level 0 is coarser than a pixel (zoomed in: draw the bars), unless
+        ``finest_if_coarser``: then level 0, its columns a few pixels wide."""
+        k = -1
+        for i, width in enumerate(self.widths):
+            if width <= px:
+                k = i
+        if k < 0:
+            if not finest_if_coarser:
+                return None
+            k = 0
+        level, width = self.images[k], self.widths[k]
+        centres = (x0 + (np.arange(cols) + 0.5) * px - self.t0) / width
+        inside = (centres >= 0) & (centres < level.shape[1])
+        index = np.clip(centres.astype(np.int64), 0, level.shape[1] - 1)
+        out = np.zeros((lanes, cols), np.uint8)  # index 0: fully transparent
+        top = max(first, 0)
+        rows = level[top : top + lanes - (top - first)]
+        if len(rows):
+            out[top - first : top - first + len(rows)] = np.where(inside, rows[:, index], 0)
+        return out
+
+
+def shade(covered: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
+    """(states, ...) coverage -> colour-table indices: the state that fills most of each
+    cell, ready and running time counted ``BRIEF_WEIGHT`` times (a step is short but is
+    what happened: a lane busy a quarter of the time shows as running), with an opacity
+    step for how much of the cell is covered at all (a task created mid-cell is faint)."""
+    # (a frame shades a few hundred thousand cells: uint8 and float32 only, few passes)
+    ready, running, suspended = (
+        np.asarray(covered[state], np.float32)
+        for state in (schema.READY, schema.RUNNING, schema.SUSPENDED)
+    )
+    brief_ready = ready * np.float32(BRIEF_WEIGHT)
+    brief_running = running * np.float32(BRIEF_WEIGHT)
+    # the most, ties to running, then ready
+    running_wins = (brief_running >= brief_ready) & (brief_running >= suspended)
+    ready_wins = (brief_ready >= suspended) & ~running_wins
+    # (byte arithmetic on the masks: a masked assignment costs 15 times as much)
+    step = OPACITY_STEPS + 1
+    out = np.full(ready.shape, schema.SUSPENDED * step, np.uint8)
+    out -= ready_wins.view(np.uint8) * np.uint8((schema.SUSPENDED - schema.READY) * step)
+    out -= running_wins.view(np.uint8) * np.uint8((schema.SUSPENDED - schema.RUNNING) * step)
+    total = ready + running
+    total += suspended
+    # any coverage at all shows, however faint: a lone step is never dropped
+    np.minimum(total, np.float32(1.0), out=total)
+    total *= np.float32(OPACITY_STEPS)
+    np.ceil(total, out=total)
+    opacity = np.maximum(total, 0).astype(np.uint8)
+    out += opacity
+    out *= opacity != 0  # nothing there: colour 0, whichever state "won"
+    return out
+
+
+@dataclass
+class StateBars:
+    """One state's spans, sorted by (lane, start): what one ``drawRects`` paints."""
+
+    lane: IntArray
+    start: FloatArray
+    end: FloatArray
+    label: IntArray  #: index into the chart's labels, or -1
+    first: float = 0.0  #: earliest start
+    last: float = 0.0  #: latest end
+
+
+def every_lane(
+    columns: tuple[IntArray, FloatArray, FloatArray, IntArray], first: int, step: int
+) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
+    """The bars of every ``step``-th lane (from ``first``), their lanes renumbered
+    ``lane // step`` (one image row per sampled lane)."""
+    lane, start, end, label = columns
+    keep = (lane - first) % step == 0
+    return lane[keep] // step, start[keep], end[keep], label[keep]
+
+
+def column_edges(
+    start: FloatArray, end: FloatArray, x0: float, px: float, cols: int
+) -> tuple[FloatArray, FloatArray]:
+    """Where spans begin and end in columns ``px`` wide from ``x0`` (clipped to
+    ``0 .. cols``), rounded to a billionth of a column: a span ending on a column's edge
+    must not leak 1e-13 of itself into the next column, where it would show as a faint
+    pixel that nothing covers."""
+    a = np.round(np.clip((start - x0) / px, 0.0, cols), 9)
+    b = np.round(np.clip((end - x0) / px, 0.0, cols), 9)
+    return np.asarray(a, np.float64), np.asarray(b, np.float64)
+
+
+def coverage(
+    lane: IntArray, start: FloatArray, end: FloatArray, x0: float, px: float, cols: int, lanes: int
+) -> FloatArray:
+    """How much of each (lane, pixel column) the bars cover, 0..1, flattened lane-major.
+
+    In O(bars): a bar inside one column adds its length there; a longer one adds its
+    head and tail to their columns and 1 to every column between (a difference array).
+    """
+    size = lanes * cols
+    inside = (lane >= 0) & (lane < lanes)
+    lane, start, end = lane[inside], start[inside], end[inside]
+    a, b = column_edges(start, end, x0, px, cols)
+    ca = np.minimum(a.astype(np.int64), cols - 1)
+    cb = np.minimum(b.astype(np.int64), cols - 1)
+    row = lane.astype(np.int64) * cols
+    one = ca == cb
+    # (float64 always: bincount of nothing would give integers)
+    out = np.bincount(row[one] + ca[one], weights=(b - a)[one], minlength=size).astype(np.float64)
+    many = ~one
+    if many.any():
+        ra, rb, fa, fb = row[many], row[many], ca[many], cb[many]
+        out += np.bincount(ra + fa, weights=(fa + 1) - a[many], minlength=size)
+        out += np.bincount(rb + fb, weights=b[many] - fb, minlength=size)
+        between = np.bincount(ra + fa + 1, minlength=size + 1)[:size]
+        between -= np.bincount(rb + fb, minlength=size + 1)[:size]
+        out += np.cumsum(between)
+    return np.asarray(out[:size], np.float64)
+
+
+def in_view(
+    bars: StateBars, x0: float, x1: float, y0: float, y1: float
+) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
+    lo = np.searchsorted(bars.lane, np.floor(y0), side="left")
+    hi = np.searchsorted(bars.lane, np.ceil(y1), side="right")
+    lane, start, end, label = (
+        bars.lane[lo:hi],
+        bars.start[lo:hi],
+        bars.end[lo:hi],
+        bars.label[lo:hi],
+    )
+    if len(start) and bars.first >= x0 and bars.last <= x1:
+        return lane, start, end, label  # all of it in view: no copies
+    mask = (end >= x0) & (start <= x1)
+    return lane[mask], start[mask], end[mask], label[mask]
+
+
+def merge_subpixel(
+    lane: IntArray, start: FloatArray, end: FloatArray, label: IntArray, px: float
+) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
+    """Per lane, join *narrow* bars (under a pixel) less than a pixel apart.
+
+    The input is sorted by lane, start.  Only bars too narrow to see one by one are
+    joined: two wide bars of the same state (suspended on a Semaphore, then on a sleep)
+    stay two bars, with the step between them drawn, however thin.  A bar begins a new
+    run when its lane changes, when it or the bar before it is wide, or when it starts
+    more than a pixel after the run so far ends.  A merged run keeps its label only if
+    every bar in it had that label: a bar never shows a label it does not stand for.
+    """
+    if len(start) < 2 or px <= 0:
+        return lane, start, end, label
+    narrow = (end - start) < px
+    new = np.empty(len(start), bool)
+    new[0] = True
+    new[1:] = (lane[1:] != lane[:-1]) | ~narrow[1:] | ~narrow[:-1]
+    # within a stretch of narrow bars, also a gap of more than a pixel starts a run
+    # (a running maximum of the ends, offset per lane so it restarts at each lane)
+    base = start.min()
+    offset = lane.astype(np.float64) * (float(end.max() - base) + 1.0) * 4
+    reach = np.maximum.accumulate(end - base + offset)
+    new[1:] |= start[1:] - base + offset[1:] > reach[:-1] + px
+    firsts = np.flatnonzero(new)
+    if len(firsts) == len(start):
+        return lane, start, end, label
+    run_end = np.maximum.reduceat(end, firsts)
+    same = np.minimum.reduceat(label, firsts) == np.maximum.reduceat(label, firsts)
+    return lane[firsts], start[firsts], run_end, np.where(same, label[firsts], -1)
