@@ -192,7 +192,9 @@ class MainWindow(QMainWindow):
 
         self.search.textChanged.connect(self._filter)
         self.browser.currentItemChanged.connect(self._selected)
-        self._frames = QTimer(self)
+        self._frames = QTimer(self)  # a live frame; each one sets when the next is due
+        self._frames.setSingleShot(True)
+        self._frames.setTimerType(Qt.TimerType.PreciseTimer)
         self._frames.setInterval(1000 // FRAME_RATE)
         self._frames.timeout.connect(self._frame)
         if scenarios:
@@ -349,14 +351,14 @@ class MainWindow(QMainWindow):
         self._draw_live(recorder)
         # A frame (bringing the chart up to date, then painting it) may take at most
         # half the loop's time: the program shown must not starve for its picture
-        # (bench/live_gui.py).  The timer is restarted only when the pace changes: a
-        # restart each frame would add the frame's own time to every period.
+        # (bench/live_gui.py).  A running average of the cost sets the pace (one slow
+        # frame, a garbage collection, does not), and the next frame is due a period
+        # after this one began, not after it ended.
         spent = time.perf_counter() - began + self.chart.paint_seconds
-        # (a running average: one slow frame, a garbage collection, does not set the pace)
         self._frame_cost += (spent - self._frame_cost) * 0.2
-        interval = max(1000 // FRAME_RATE, int(self._frame_cost * 2000))
-        if abs(interval - self._frames.interval()) > 2:
-            self._frames.setInterval(interval)
+        period = max(1.0 / FRAME_RATE, 2.0 * self._frame_cost)
+        wait = began + period - time.perf_counter()
+        self._frames.start(max(1, round(wait * 1000)))
 
     def _draw_live(self, recorder: Recorder) -> None:
         """One live frame: the spans closed since the last one, the open ones, the tasks."""
