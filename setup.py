@@ -8,9 +8,10 @@ found under visualizer/ plus one mapped package": a ``[tool.setuptools.packages.
 there replaces the ``packages`` given here, and the scenarios silently drop out of the wheel.
 So package discovery lives here instead.
 
-The tracer's hot path also has a C twin, ``visualizer/instrument/_hot.c`` (docs/performance.md):
-built where a C compiler and the Python headers are found, and *optional*: if it cannot be
-built the install still succeeds and tracing runs the pure-Python code (the reference).
+The tracer's hot path also has a C twin, ``visualizer/instrument/_hot.c``, and so has the
+span model's inner loop, ``visualizer/model/_derive.c`` (docs/performance.md): built where a
+C compiler and the Python headers are found, and *optional*: if they cannot be built the
+install still succeeds and the Python code (the reference) runs.
 
 An editable install maps the package too, but no ``visualizer/builtin_scenarios`` folder
 exists in the checkout, so ``visualizer.session.scenarios.builtin_scenario_dir`` falls back to
@@ -22,10 +23,14 @@ from setuptools import Extension, find_packages, setup
 setup(
     ext_modules=[
         Extension(
-            "visualizer.instrument._hot",
-            ["visualizer/instrument/_hot.c"],
+            name,
+            [source],
             optional=True,
             extra_compile_args=["-O2"] if __import__("os").name == "posix" else [],
+        )
+        for name, source in (
+            ("visualizer.instrument._hot", "visualizer/instrument/_hot.c"),
+            ("visualizer.model._derive", "visualizer/model/_derive.c"),
         )
     ],
     packages=[

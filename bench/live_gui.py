@@ -111,6 +111,10 @@ def main() -> None:
         f"{events:,} events in {busy:.2f} s: {events / busy:,.0f} events/s recorded"
         f" (asked {args.rate:,.0f}); {len(trace.spans):,} spans"
     )
+    per_second = [
+        sum(1 for t, _ in updates if start + k <= t < start + k + 1) for k in range(int(wall))
+    ]
+    print(f"  frames in each second of the run: {per_second}")
     # the whole run, and from the end of its first second on (the tasks made, the first
     # layout and paint done: the rate a user watches)
     for name, skip in (("whole run", 0.0), ("after its first second", 1.0)):

@@ -1,6 +1,7 @@
-"""The vectorised span model against the rule it implements, one event at a time.
+"""The span model against the rule it implements, one event at a time.
 
-``TraceModel`` derives spans from whole blocks of store rows with numpy; the plainest
+``TraceModel`` derives spans from whole blocks of store rows, in C (``_derive.c``) or,
+where that is not built, with numpy; every test here runs against both.  The plainest
 statement of the rule is ``model_reference.ReferenceModel`` (the model as it was first
 written).  Here both read the same store as it grows, update by update, and must agree
 exactly: every closed span in the same order, the open spans at each moment, and what
@@ -21,6 +22,7 @@ import pytest
 from model_reference import ReferenceModel
 from tracehelp import GrowingStore, recorded_store
 
+from visualizer.model import spans
 from visualizer.model.spans import TraceModel
 from visualizer.session.scenarios import discover
 from visualizer.trace import schema
@@ -28,6 +30,16 @@ from visualizer.trace.data import SpanColumns
 from visualizer.trace.store import Suspension, TraceStore
 
 FIELDS = ("task", "state", "start", "end", "awaiting", "woken_kind", "woken_task")
+
+
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def derivation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs against both derivations: the C loop and the numpy one."""
+    if request.param == "numpy":
+        monkeypatch.setattr(spans, "compiled", None)
+    elif spans.compiled is None:
+        pytest.skip("the compiled derivation (visualizer/model/_derive.c) is not built")
+    return str(request.param)
 
 
 def assert_same(ours: SpanColumns, reference: SpanColumns, what: str) -> None:

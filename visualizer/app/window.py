@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import statistics
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,7 +60,9 @@ from visualizer.views.legend import legend_html
 from visualizer.views.source import SourceView
 
 #: chart refreshes per second while a run is live
-FRAME_RATE = 30
+#: live frames a second, at most: a little over the 30 a user needs (a timer's period is
+#: whole milliseconds and fires a little late)
+FRAME_RATE = 32
 #: while live, the tasks' names are read this often (seconds)
 NAMES_EVERY = 0.25
 TRACE_FILES = "asyncviz traces (*.json *.json.gz);;All files (*)"
@@ -101,7 +105,8 @@ class MainWindow(QMainWindow):
         self.trace: Trace | None = None
         self._live: Recorder | None = None
         self._drawn = 0  #: spans of the live run the chart has been given
-        self._frame_cost = 0.0  #: seconds a live frame takes (updating and painting)
+        #: seconds the last live frames took (updating and painting)
+        self._frame_costs: deque[float] = deque(maxlen=15)
         self._names_read = 0.0  #: when the live tasks' names were last read
         self.last_message: tuple[str, str] | None = None  #: the last message shown (tests)
         self._task: asyncio.Task[Any] | None = None
@@ -304,7 +309,7 @@ class MainWindow(QMainWindow):
         recorder.install(loop)
         self._live = recorder
         self._drawn = 0
-        self._frame_cost = 0.0
+        self._frame_costs.clear()
         self.chart.following = True
         self.chart.begin_live(lambda: self._live_snapshot(recorder))
         self._frames.start()
@@ -351,12 +356,11 @@ class MainWindow(QMainWindow):
         self._draw_live(recorder)
         # A frame (bringing the chart up to date, then painting it) may take at most
         # half the loop's time: the program shown must not starve for its picture
-        # (bench/live_gui.py).  A running average of the cost sets the pace (one slow
-        # frame, a garbage collection, does not), and the next frame is due a period
-        # after this one began, not after it ended.
-        spent = time.perf_counter() - began + self.chart.paint_seconds
-        self._frame_cost += (spent - self._frame_cost) * 0.2
-        period = max(1.0 / FRAME_RATE, 2.0 * self._frame_cost)
+        # (bench/live_gui.py).  The median of the last frames' costs sets the pace (a
+        # slow frame now and then does not), and the next frame is due a period after
+        # this one began, not after it ended.
+        self._frame_costs.append(time.perf_counter() - began + self.chart.paint_seconds)
+        period = max(1.0 / FRAME_RATE, 2.0 * statistics.median(self._frame_costs))
         wait = began + period - time.perf_counter()
         self._frames.start(max(1, round(wait * 1000)))
 

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import copy
 import math
+import os
+from types import ModuleType
 from typing import Any, Final
 
 import numpy as np
@@ -55,6 +57,33 @@ from visualizer.trace.schema import (
 from visualizer.trace.store import TraceStore
 
 _OUTCOME = {END_DONE: "done", END_ERROR: "error", END_CANCELLED: "cancelled"}
+
+
+def _load_compiled() -> ModuleType | None:
+    """``_derive.c``, the derivation's loop in C, if it was built and not switched off
+    (``ASYNCVIZ_PURE_PYTHON=1``, as for the tracer): the numpy code is the fallback."""
+    if os.environ.get("ASYNCVIZ_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from visualizer.model import _derive
+    except ImportError:
+        return None
+    return _derive
+
+
+#: the compiled derivation, or None (the numpy one runs)
+compiled: ModuleType | None = _load_compiled()
+_TASK_COLUMNS: Final = (
+    "created",
+    "parent",
+    "last_start",
+    "last_end",
+    "last_code",
+    "prev_code",
+    "cancel_code",
+    "ended",
+    "taken_until",
+)
 _NO_CODE: Final = -100  #: ``prev_code`` before a task's second step
 
 
@@ -82,6 +111,10 @@ class _Grown:
         rows = {name: column[self.length : need] for name, column in self.columns.items()}
         self.length = need
         return rows
+
+    def trim(self, n: int) -> None:
+        """Drop the last ``n`` rows (reserved and not written)."""
+        self.length -= n
 
     def __getitem__(self, name: str) -> npt.NDArray[Any]:
         return self.columns[name][: self.length]
@@ -164,9 +197,19 @@ class TraceModel:
             dur = _tail(store.step_dur, np.float32, begin, n_steps)
             code = _tail(store.step_code, np.int32, begin, n_steps)
             self._steps_seen = n_steps
-            self._derive(
-                task, start, start + dur.astype(np.float64), code, wake_task, wake_t, wake_waker
-            )
+            end = start + dur.astype(np.float64)
+            if compiled is not None:
+                steps = len(task)
+                out = self._spans.reserve(3 * steps)
+                written = compiled.derive(
+                    (task, start, end, code),
+                    (wake_task, wake_t, wake_waker),
+                    tuple(self._tasks[name] for name in _TASK_COLUMNS),
+                    tuple(out[name] for name in _FIELDS),
+                )
+                self._spans.trim(3 * steps - written)
+            else:
+                self._derive(task, start, end, code, wake_task, wake_t, wake_waker)
             slow = np.flatnonzero(dur >= store.slow_threshold)
             self._slow.extend((slow + begin).tolist())
         # keep the wakes no step has taken, of tasks still going

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
 from visualizer.views.gantt import BAR
@@ -85,24 +85,36 @@ class Arrows(pg.GraphicsObject):  # type: ignore[misc]
         if len(index) > MAX_ARROWS:
             return
         to_device = painter.worldTransform()
+        x = self._x[index]
+        a, b = self._from[index], self._to[index]
+        down = b > a
+        # from the edge of the source bar to the edge of the target bar, in device pixels
+        half = np.where(down, BAR / 2, -BAR / 2)
+        xs = x * to_device.m11() + to_device.dx()
+        y0 = (a + half) * to_device.m22() + to_device.dy()
+        y1 = (b - half) * to_device.m22() + to_device.dy()
         painter.save()
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         pen = QPen(self._colour, 1.5)
         if self._dashed:
             pen.setStyle(Qt.PenStyle.DashLine)
-        for i in index.tolist():
-            x, a, b = float(self._x[i]), float(self._from[i]), float(self._to[i])
-            down = b > a
-            # from the edge of the source bar to the edge of the target bar
-            start = to_device.map(QPointF(x, a + (BAR / 2 if down else -BAR / 2)))
-            end = to_device.map(QPointF(x, b - (BAR / 2 if down else -BAR / 2)))
-            painter.setPen(pen)
-            painter.drawLine(QLineF(start, end))
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(self._colour)
-            painter.drawPolygon(_head(start, end))
-            self.drawn += 1
+        painter.setPen(pen)
+        # one call for every line and one for every head (a call per arrow cost 2.5 ms
+        # for the 200 creation arrows of a busy run's first second)
+        painter.drawLines(
+            [
+                QLineF(p, q, p, r)
+                for p, q, r in zip(xs.tolist(), y0.tolist(), y1.tolist(), strict=True)
+            ]
+        )
+        heads = QPainterPath()
+        for p, q, r in zip(xs.tolist(), y0.tolist(), y1.tolist(), strict=True):
+            heads.addPolygon(_head(QPointF(p, q), QPointF(p, r)))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._colour)
+        painter.drawPath(heads)
+        self.drawn = len(index)
         painter.restore()
 
 
