@@ -1,10 +1,12 @@
-"""The details panel's words for a clicked span (model level, no window)."""
+"""The details panel's words for a clicked span (model level), and what a click selects."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
+from PySide6.QtCore import QPointF, Qt
 
 from visualizer.model.details import seconds, span_at, span_details
 from visualizer.model.lanes import lane_order
@@ -12,6 +14,7 @@ from visualizer.session.runner import run_scenario
 from visualizer.session.scenarios import find
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
+from visualizer.views.chart import GanttView
 
 
 def test_times_read_in_s_ms_and_us() -> None:
@@ -91,3 +94,35 @@ def test_recent_holds_the_spans_a_view_from_since_can_show() -> None:
     assert got == expected
     assert got < rows and len(got) >= 4
     assert [t.name for t in recent.tasks] == [t.name for t in whole.tasks]
+
+
+def test_clicking_a_marker_selects_what_it_stands_for(qtbot: Any) -> None:
+    """A task's end glyph: its last span (how it ended); a timer's mark: the ready span
+    that timer began; a creation glyph: the task's first span."""
+    trace = run_scenario(find("cancellation"), {}, clock="virtual").trace
+    view = GanttView()
+    qtbot.addWidget(view)
+    view.resize(1000, 500)
+    view.show_trace(trace)
+    clicked: list[int] = []
+    view.span_clicked.connect(clicked.append)
+    box = view.getPlotItem().getViewBox()
+    spans = trace.spans
+
+    def click(x: float, y: float) -> int:
+        where = view.mapFromScene(box.mapViewToScene(QPointF(x, y)))
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=where)
+        return clicked[-1]
+
+    worker = trace.task_by_name("worker")
+    lane = float(view.lanes[worker.id])
+    assert worker.ended is not None and worker.outcome == "cancelled"
+    last = click(worker.ended, lane)
+    assert spans.task[last] == worker.id and spans.end[last] == worker.ended
+    assert dict(span_details(trace, last).fields)["outcome"] == "cancelled"
+    first = click(worker.created, lane)
+    assert spans.task[first] == worker.id and spans.start[first] == worker.created
+    timer = np.flatnonzero((spans.task == worker.id) & (spans.woken_kind == schema.WAKE_TIMER))[0]
+    got = click(float(spans.start[timer]), lane - 0.5)  # the mark, above the bar
+    assert got == timer
+    assert dict(span_details(trace, got).fields)["woken by"].startswith("timer")

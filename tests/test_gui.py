@@ -242,10 +242,16 @@ def test_arrows_show_who_created_woke_and_cancelled_whom(qtbot: Any) -> None:
     by_task = ready & (spans.woken_kind == schema.WAKE_TASK) & (spans.woken_task != spans.task)
     assert view.wakes.count() == int(by_task.sum()) >= 1
     assert view.creations.count() == 1  # main created the worker
+    # every timer wake: a mark above the bar, a short arrow down into it
+    by_timer = ready & (spans.woken_kind == schema.WAKE_TIMER)
+    assert view.from_loop[schema.WAKE_TIMER].count() == int(by_timer.sum()) >= 3
+    marks_x, _ = view._marks_shown[schema.WAKE_TIMER]
+    assert sorted(marks_x.tolist()) == sorted(spans.start[by_timer].tolist())
     view.grab()
     assert view.cancels.drawn == 1 and view.creations.drawn == 1
     view.show_arrows(wakes=False, creations=False)
     assert not view.wakes.isVisible() and not view.cancels.isVisible()
+    assert not view.from_loop[schema.WAKE_TIMER].isVisible()
 
 
 def test_clicking_a_bar_shows_its_details(qapp: Any, window: MainWindow, qtbot: Any) -> None:

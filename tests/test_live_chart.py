@@ -151,6 +151,7 @@ def test_a_busy_live_chart_is_an_image_of_the_right_colours(qtbot: Any, monkeypa
     view.resize(1000, 500)
     model = play_live(view, "semaphore_workers", frames=20)
     trace = model.snapshot()
+    view.show_arrows(wakes=False, creations=False)  # (they cross the bars)
     image = grab(view)
     assert view.bars.drawn.get(-1, 0) > 0  # (the image was drawn, not bars)
     box = view.getPlotItem().getViewBox()

@@ -49,6 +49,24 @@ def span_at(trace: Trace, lanes: np.ndarray, x: float, lane: int, tolerance: flo
     return int(here[best]) if distance[best] <= tolerance else None
 
 
+def span_of_marker(trace: Trace, task: int, kind: str | int, x: float) -> int | None:
+    """The span a marker in ``task``'s lane at ``x`` stands for: ``created``, the task's
+    first span (ready since its creation); ``done``, ``error``, ``cancelled``, its last
+    (how it ended); a wake mark (``schema.WAKE_*``), the ready span that wake began."""
+    spans = trace.spans
+    mine = np.flatnonzero(spans.task == task)
+    if not len(mine):
+        return None
+    if kind == "created":
+        return int(mine[np.argmin(spans.start[mine])])
+    if kind in schema.END_NAMES.values():
+        return int(mine[np.argmax(spans.end[mine])])
+    ready = mine[(spans.state[mine] == schema.READY) & (spans.woken_kind[mine] == kind)]
+    if not len(ready):
+        return None
+    return int(ready[np.argmin(np.abs(spans.start[ready] - x))])
+
+
 def span_details(trace: Trace, index: int) -> Details:
     spans = trace.spans
     task = trace.tasks[int(spans.task[index])]

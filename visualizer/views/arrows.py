@@ -4,8 +4,9 @@ A wake arrow runs, at the moment of the wake, from the waking task's lane (its s
 completed what the other awaited: released the Lock, put into the Queue, cancelled
 it...) to the woken task's lane, where its ready bar begins.  A creation arrow runs from
 the parent's lane to the child's at the moment of creation, dashed.  Wakes that no task
-caused (a timer, I/O, another thread) get a small mark at the start of the ready bar
-instead: there is no lane to draw from.
+caused get a mark where the ready bar begins, in the gap above it: a timer's or I/O's
+with a short arrow down into the bar; a thread's with an arrow from the row of the
+executor thread whose job completed.
 
 Only arrows inside the view are drawn, and none when more than ``MAX_ARROWS`` would be:
 past that they hide the bars they explain.

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from visualizer.model.details import span_at, span_tooltip
+from visualizer.model.details import span_at, span_of_marker, span_tooltip
 from visualizer.model.lanes import lane_order
 from visualizer.model.loop_lanes import extra_rows, job_rows, thread_wakes, union
 from visualizer.trace import schema
@@ -30,6 +30,8 @@ WAKE_MARKS = {
 }
 #: above this many marks of one kind none are drawn (they would hide the bars)
 MAX_WAKE_MARKS = 2000
+#: a wake's mark sits this far above its lane's centre: in the gap above the bar
+WAKE_MARK_Y = 0.5
 
 #: a click this many pixels beside a thin bar still selects it
 CLICK_PIXELS = 4
@@ -66,6 +68,10 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.cancels = Arrows(MARKERS["cancelled"][1])  # who cancelled whom: the marker's colour
         self.creations = Arrows(palette.creation, dashed=True)
         self.from_threads = Arrows(WAKE_MARKS[schema.WAKE_THREAD][1])  # a job woke its task
+        #: a short arrow from a timer's or I/O's mark into the bar of the task it woke
+        self.from_loop = {
+            kind: Arrows(WAKE_MARKS[kind][1]) for kind in (schema.WAKE_TIMER, schema.WAKE_IO)
+        }
         plot = self.getPlotItem()
         plot.addItem(self.bands)
         plot.addItem(self.bars)
@@ -74,6 +80,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         plot.addItem(self.wakes)
         plot.addItem(self.cancels)
         plot.addItem(self.from_threads)
+        for item in self.from_loop.values():
+            plot.addItem(item)
         plot.invertY(True)
         plot.setLabel("bottom", "time", units="s")
         plot.showGrid(x=True, y=False, alpha=0.25)
@@ -177,11 +185,35 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         view = self.getPlotItem().getViewBox()
         if not view.sceneBoundingRect().contains(event.scenePos()):
             return
-        point = view.mapSceneToView(event.scenePos())
-        tolerance = CLICK_PIXELS * (view.viewPixelSize()[0] or 0.0)
-        index = span_at(trace, self.lanes, point.x(), round(point.y()), tolerance)
+        index = self._span_under(trace, view.mapSceneToView(event.scenePos()))
         self.select_span(index)
         self.span_clicked.emit(-1 if index is None else index)
+
+    def _marker_at(self, trace: Trace, x: float, y: float) -> int | None:
+        """The span of the marker under a click (its glyph, a few pixels around), if any:
+        a task's creation, its end, or a wake (``span_of_marker``)."""
+        width, height = self.getPlotItem().getViewBox().viewPixelSize()
+        if not width or not height:
+            return None
+        best: tuple[float, str | int, float, float] | None = None
+        for kind, (mx, my) in self._marks_shown.items():
+            item = self.marks.get(kind)
+            if item is None or not item.isVisible() or not len(mx):
+                continue
+            reach = item.opts["size"] / 2 + CLICK_PIXELS
+            distance = np.hypot((mx - x) / width, (my - y) / height)
+            nearest = int(np.argmin(distance))
+            if distance[nearest] <= reach and (best is None or distance[nearest] < best[0]):
+                best = (float(distance[nearest]), kind, float(mx[nearest]), float(my[nearest]))
+        if best is None:
+            return None
+        _, kind, mx_, my_ = best
+        # (a wake's mark sits in the gap above its task's bar)
+        lane = round(my_ + (WAKE_MARK_Y if isinstance(kind, int) else 0.0))
+        tasks = np.flatnonzero(self.lanes == lane)
+        if not len(tasks):
+            return None
+        return span_of_marker(trace, int(tasks[0]), kind, mx_)
 
     def _hovered(self, position: Any) -> None:
         """A short tooltip: task, state, what it awaited, how long."""
@@ -190,10 +222,16 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         if trace is None:
             self.setToolTip("")
             return
-        point = view.mapSceneToView(position)
-        tolerance = CLICK_PIXELS * (view.viewPixelSize()[0] or 0.0)
-        index = span_at(trace, self.lanes, point.x(), round(point.y()), tolerance)
+        index = self._span_under(trace, view.mapSceneToView(position))
         self.setToolTip("" if index is None else span_tooltip(trace, index))
+
+    def _span_under(self, trace: Trace, point: QPointF) -> int | None:
+        """The span a marker under ``point`` stands for, else the bar under it."""
+        index = self._marker_at(trace, point.x(), point.y())
+        if index is None:
+            tolerance = CLICK_PIXELS * (self.getPlotItem().getViewBox().viewPixelSize()[0] or 0.0)
+            index = span_at(trace, self.lanes, point.x(), round(point.y()), tolerance)
+        return index
 
     def select_span(self, index: int | None) -> None:
         """Outline span ``index`` of the trace shown (None: no selection)."""
@@ -263,6 +301,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         )
         self.rows = first + len(rows.names)
         self._show_thread_wakes(rows.thread_wakes, first)
+        spans = trace.spans
+        self._show_loop_wakes(spans.task, spans.state, spans.start, spans.woken_kind)
         self.bands.set_bands(
             [b.start for b in trace.blocked], [b.end for b in trace.blocked], -0.5, self.rows - 0.5
         )
@@ -356,6 +396,22 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self._show_thread_wakes(
             thread_wakes(points.key[woken], points.start[woken], delta.jobs, rows), first
         )
+        self._show_loop_wakes(points.key, ready, points.start, points.state)
+
+    def _show_loop_wakes(
+        self, task: np.ndarray, state: np.ndarray, start: np.ndarray, kind: np.ndarray
+    ) -> None:
+        """Where a timer or I/O woke a task, a short arrow from the wake's mark (in the
+        gap above the task's bar) down into the ready bar it began.  Not from the loop's
+        row: those lines crossed every lane between, over the wake arrows of the same
+        instant (the woken task releasing the next)."""
+        ready = state == schema.READY
+        for wake, item in self.from_loop.items():
+            which = ready & (kind == wake)
+            if which.sum() > MAX_WAKE_MARKS:
+                which[:] = False  # as many as the marks (see _show_wake_marks)
+            lane = self.lanes[task[which]].astype(np.float64)
+            item.set_arrows(start[which], lane - WAKE_MARK_Y - BAR / 2, lane)
 
     def _show_thread_wakes(self, wakes: list[tuple[float, int, int]], first: int) -> None:
         """Arrows from a job's thread row (rows from ``first``) to the task it woke."""
@@ -401,6 +457,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.wakes.setVisible(wakes)
         self.cancels.setVisible(wakes)
         self.from_threads.setVisible(wakes)
+        for item in self.from_loop.values():
+            item.setVisible(wakes)
         self.creations.setVisible(creations)
 
     def _show_markers(self, trace: Trace) -> None:
@@ -431,8 +489,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             which = (state == schema.READY) & (kind == wake)
             if which.sum() > MAX_WAKE_MARKS:
                 which[:] = False  # too many: they would hide the bars
-            # on the bar's upper edge, where the ready bar begins
-            self._set_marks(wake, start[which], self.lanes[task[which]] - 0.5 * BAR)
+            # in the gap above the bar, where the ready bar begins
+            self._set_marks(wake, start[which], self.lanes[task[which]] - WAKE_MARK_Y)
 
     def _set_marks(self, kind: str | int, x: np.ndarray, y: np.ndarray) -> None:
         shown = self._marks_shown.get(kind)

@@ -40,5 +40,7 @@ def legend_html(palette: Palette) -> str:
         _item(palette.creation, "\u21e3", "created"),
     ]
     for kind, (symbol, colour) in WAKE_MARKS.items():
-        items.append(_item(colour, _GLYPHS[symbol], f"woken by {schema.WAKE_NAMES[kind]}"))
+        # timers and I/O: the mark and a short arrow down into the bar it woke
+        glyph = _GLYPHS[symbol] + ("" if kind == schema.WAKE_THREAD else "\u2193")
+        items.append(_item(colour, glyph, f"woken by {schema.WAKE_NAMES[kind]}"))
     return "&nbsp;&nbsp; ".join(items)  # (a plain space between items: it may wrap there)
