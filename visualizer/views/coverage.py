@@ -41,6 +41,8 @@ class Pyramid:
         cols = int(min(PYRAMID_COLUMNS, max(256, PYRAMID_CELLS // max(lanes, 1))))
         self.images: list[npt.NDArray[np.uint8]] = []
         self.widths: list[float] = []
+        self._colours: npt.NDArray[np.uint32] | None = None
+        self._pixels: dict[int, npt.NDArray[np.uint32]] = {}  #: levels in those colours
         width = max(t1 - t0, 1e-12) / cols
         level = np.zeros((len(schema.STATE_NAMES), lanes, cols), np.float32)
         for state, b in bars.items():
@@ -63,12 +65,14 @@ class Pyramid:
         cols: int,
         first: int,
         lanes: int,
+        colours: npt.NDArray[np.uint32],
         *,
         finest_if_coarser: bool = False,
-    ) -> npt.NDArray[np.uint8] | None:
-        """The (lanes, cols) index image for pixel columns of width ``px`` from ``x0``, or
-        None if even level 0 is coarser than a pixel (zoomed in: draw the bars), unless
-        ``finest_if_coarser``: then level 0, its columns a few pixels wide."""
+    ) -> npt.NDArray[np.uint32] | None:
+        """The (lanes, cols) pixels for columns of width ``px`` from ``x0`` (colour index
+        ``i`` painted ``colours[i]``), or None if even level 0 is coarser than a pixel
+        (zoomed in: draw the bars), unless ``finest_if_coarser``: then level 0, its
+        columns a few pixels wide."""
         k = -1
         for i, width in enumerate(self.widths):
             if width <= px:
@@ -77,15 +81,23 @@ class Pyramid:
             if not finest_if_coarser:
                 return None
             k = 0
-        level, width = self.images[k], self.widths[k]
+        if colours is not self._colours:  # (each level coloured once per palette)
+            self._colours, self._pixels = colours, {}
+        level = self._pixels.get(k)
+        if level is None:
+            level = self._pixels[k] = colours[self.images[k]]
+        width = self.widths[k]
         centres = (x0 + (np.arange(cols) + 0.5) * px - self.t0) / width
-        inside = (centres >= 0) & (centres < level.shape[1])
-        index = np.clip(centres.astype(np.int64), 0, level.shape[1] - 1)
-        out = np.zeros((lanes, cols), np.uint8)  # index 0: fully transparent
+        # the pixel columns over the data: a range (the columns left and right stay empty)
+        inside = np.flatnonzero((centres >= 0) & (centres < level.shape[1]))
+        out = np.zeros((lanes, cols), np.uint32)
         top = max(first, 0)
         rows = level[top : top + lanes - (top - first)]
-        if len(rows):
-            out[top - first : top - first + len(rows)] = np.where(inside, rows[:, index], 0)
+        if len(rows) and len(inside):
+            lo, hi = int(inside[0]), int(inside[-1]) + 1
+            out[top - first : top - first + len(rows), lo:hi] = np.take(
+                rows, centres[lo:hi].astype(np.int64), axis=1
+            )
         return out
 
 

@@ -109,6 +109,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         self._widths = np.zeros(1)
         self._widths_key: tuple[str, int] | None = None
         self.drawn: dict[int, int] = {}  #: bars drawn per state in the last paint (tests)
+        self.drew_image = False  #: the last paint drew a coverage image, not bars (tests)
         self._tables: dict[Palette, npt.NDArray[np.uint32]] = {}
         # live (``begin_live``): spans keyed by task (or row), a lane per key
         self._live: LiveSpans | None = None
@@ -225,6 +226,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         x0, x1 = view.left(), view.right()
         y0, y1 = view.top(), view.bottom()
         self.drawn = {}
+        self.drew_image = False
         if self._live is not None:
             self._paint_live(painter, x0, x1, y0, y1, px)
             return
@@ -417,7 +419,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         # finest level anyway (columns a few pixels wide) rather than a huge image
         huge = lanes * cols > PYRAMID_CELLS
         image = (
-            pyramid.image(x0, px, cols, first, lanes, finest_if_coarser=huge)
+            pyramid.image(x0, px, cols, first, lanes, self._premultiplied(), finest_if_coarser=huge)
             if pyramid is not None
             else None
         )
@@ -425,7 +427,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             covered = np.zeros((len(schema.STATE_NAMES), lanes * cols), np.float32)
             for state, (lane, start, end, _label) in visible.items():
                 covered[state] = coverage(lane - first, start, end, x0, px, cols, lanes)
-            image = shade(covered).reshape(lanes, cols)
+            image = self._premultiplied()[shade(covered).reshape(lanes, cols)]
         for state, (_lane, start, _end, _label) in visible.items():
             self.drawn[state] = len(start)
         self._draw_image(painter, image, x0, px, first, step)
@@ -442,6 +444,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         """Draw a (rows, cols) image of colour indices (or of pixels): column j at
         ``x0 + j * px``, row i at lane ``(first + i) * step``; then the gaps between
         lanes, as bars have them."""
+        self.drew_image = True
         lanes, cols = image.shape
         # 32-bit premultiplied pixels: what the raster engine draws without converting
         pixels = np.ascontiguousarray(
@@ -456,8 +459,8 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.drawImage(target, qimage)
         del pixels  # (kept alive until drawn: the QImage only borrows it)
-        if step > 1:
-            return  # lanes thinner than a pixel: no gaps to draw
+        if step > 1 or (self.pixelHeight() or 1.0) > 1 / 3:
+            return  # lanes under 3 pixels: gaps under a pixel, not worth a frame's 1 ms
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(pg.mkBrush(self._palette.background))
         self._rects.resize(lanes)
