@@ -81,16 +81,11 @@ def main() -> None:
     window._frames.timeout.connect(timed_frame)
     window.chart.paintEvent = timed_paint  # type: ignore[method-assign]
     loop = GuiEventLoop(app)
-    ran: list[float] = []
 
     async def run() -> object:
-        t0 = time.perf_counter()
-        try:
-            return await window._run_live(
-                scenario, {"tasks": args.tasks, "seconds": args.seconds, "rate": args.rate}
-            )
-        finally:
-            ran.append(time.perf_counter() - t0)
+        return await window._run_live(
+            scenario, {"tasks": args.tasks, "seconds": args.seconds, "rate": args.rate}
+        )
 
     began: list[float] = []
 
@@ -100,32 +95,33 @@ def main() -> None:
 
     outcome = loop.run_until_complete(run_and_time())
     loop.close()
-    start, wall = began[0], ran[0]
     trace = outcome.trace  # type: ignore[attr-defined]
     running = trace.spans.state == 1
     events = int(running.sum())
-    # the program's own time: from its first step to its last (not the window's set-up
-    # before it, nor the finished trace drawn after it)
-    busy = float(trace.spans.end[running].max() - trace.spans.start[running].min())
+    # the program's own time, from its first step to its last (not the window's set-up
+    # before it, nor the finished trace drawn after it), on the wall clock: the trace's
+    # origin is when the run began
+    first = float(trace.spans.start[running].min())
+    busy = float(trace.spans.end[running].max()) - first
+    begin, end = began[0] + first, began[0] + first + busy
     print(
         f"{events:,} events in {busy:.2f} s: {events / busy:,.0f} events/s recorded"
         f" (asked {args.rate:,.0f}); {len(trace.spans):,} spans"
     )
     per_second = [
-        sum(1 for t, _ in updates if start + k <= t < start + k + 1) for k in range(int(wall))
+        sum(1 for t, _ in updates if begin + k <= t < begin + k + 1) for k in range(int(busy))
     ]
-    print(f"  frames in each second of the run: {per_second}")
-    # the whole run, and from the end of its first second on (the tasks made, the first
-    # layout and paint done: the rate a user watches)
-    for name, skip in (("whole run", 0.0), ("after its first second", 1.0)):
-        shown = [(t, d) for t, d in updates if start + skip <= t <= start + wall]
-        drawn = [(t, d) for t, d in paints if start + skip <= t <= start + wall]
-        seconds = wall - skip
+    print(f"  frames in each second of the program: {per_second}")
+    # the whole program, and from the end of its first second on (its tasks made, the
+    # first layout and paints done: the rate a user watches)
+    for name, skip in (("whole program", 0.0), ("after its first second", 1.0)):
+        shown = [(t, d) for t, d in updates if begin + skip <= t <= end]
+        drawn = [(t, d) for t, d in paints if begin + skip <= t <= end]
         cost = sorted(u + p for (_, u), (_, p) in zip(shown, drawn, strict=False))
         if not cost:
             continue
         print(
-            f"  {name}: {len(shown) / seconds:.1f} frames per second; a frame (update +"
+            f"  {name}: {len(shown) / (busy - skip):.1f} frames per second; a frame (update +"
             f" paint) {cost[len(cost) // 2] * 1000:.1f} ms median,"
             f" {cost[int(len(cost) * 0.9)] * 1000:.1f} ms 90th percentile;"
             f" update {sorted(d for _, d in shown)[len(shown) // 2] * 1000:.1f} ms,"

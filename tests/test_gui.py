@@ -159,14 +159,29 @@ def test_stop_keeps_the_partial_trace(qapp: Any, window: MainWindow) -> None:
     assert len(outcome.trace.spans) > 3
 
 
-def test_the_browser_filters_by_search(window: MainWindow) -> None:
-    window.search.setText("semaphore")
-    shown = [
-        window.browser.item(i).text()
+def _shown(window: MainWindow) -> list[str]:
+    return [
+        window.browser.item(i).data(Qt.ItemDataRole.UserRole)
         for i in range(window.browser.count())
         if not window.browser.item(i).isHidden()
     ]
-    assert shown == ["Limiting concurrency with a Semaphore"]
+
+
+def test_the_browser_filters_by_search_and_tag(window: MainWindow) -> None:
+    window.search.setText("semaphore")
+    assert _shown(window) == ["semaphore_workers"]
+    window.search.setText("")
+    tagged = sorted(s.id for s in window.scenarios.values() if "basics" in s.tags)
+    assert 1 < len(tagged) < len(window.scenarios)
+    window.tags.setCurrentText("basics")
+    assert sorted(_shown(window)) == tagged
+    window.search.setText("gather")  # both: the search within the tag
+    assert _shown(window) == ["gather_basics"]
+    window.tags.setCurrentText("semaphore")
+    assert _shown(window) == []
+    window.search.setText("")
+    window.tags.setCurrentIndex(0)  # all tags
+    assert len(_shown(window)) == len(window.scenarios)
 
 
 # --- the automation flags, offscreen and in a real window ----------------------------------
@@ -390,6 +405,17 @@ def test_parameters_from_the_form_are_used(qapp: Any, window: MainWindow) -> Non
         failed = loop.run_until_complete(run_with({"limit": 0}))
         assert "limit must be at least 1" in failed.error
         assert window.details.error == failed.error
+        # Rerun: the last run as it was asked for, whatever the form says now
+        assert window.rerun_action.isEnabled()
+
+        async def rerun() -> Any:
+            window.params.set_values({"limit": 3})
+            window.rerun()
+            assert window._task is not None
+            return await window._task
+
+        again = loop.run_until_complete(rerun())
+        assert again.trace.meta["params"]["limit"] == 0 and again.error == failed.error
     finally:
         loop.close()
 

@@ -195,3 +195,42 @@ def test_a_click_while_live_shows_the_span_under_it(qtbot: Any) -> None:
     assert trace.spans.task[index] == worker.id
     assert trace.spans.state[index] == schema.SUSPENDED
     assert trace.spans.start[index] <= 1.5 <= trace.spans.end[index]
+
+
+def test_a_failing_paint_is_logged_and_the_window_goes_on(
+    qtbot: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    """An exception in an item's paint must not reach Qt (PySide can crash on it): the
+    item skips the frame, the failure is logged once, the rest of the chart is drawn."""
+    view = GanttView()
+    qtbot.addWidget(view)
+    view.resize(600, 300)
+    play_live(view, "cancellation", frames=4)
+
+    def broken(*_: Any) -> None:
+        raise ValueError("a bug in a paint")
+
+    monkeypatch.setattr(gantt.SpanBars, "_paint_live", broken)
+    with caplog.at_level("ERROR", logger="asyncviz.views"):
+        for _ in range(3):
+            image = grab(view)
+    assert image.width() == 600
+    failures = [r for r in caplog.records if "painting" in r.getMessage()]
+    assert len(failures) == 2  # once per item (the task lanes, the loop's row), not per frame
+    assert view.wakes.drawn >= 0 and view.now_line is not None
+
+
+def test_arrows_out_of_view_draw_nothing_and_fail_nothing(qtbot: Any, caplog: Any) -> None:
+    view = GanttView()
+    qtbot.addWidget(view)
+    view.resize(600, 300)
+    view.wakes.set_arrows([0.5, 0.5, 0.7], [0, 0, 1], [2, 3, 3])
+    view.getPlotItem().setYRange(-0.6, 4, padding=0)
+    with caplog.at_level("ERROR", logger="asyncviz.views"):
+        view.getPlotItem().setXRange(2.0, 3.0, padding=0)  # none in view
+        grab(view)
+        assert view.wakes.drawn == 0
+        view.getPlotItem().setXRange(0.0, 1.0, padding=0)
+        grab(view)
+        assert view.wakes.drawn == 3  # (the two from lane 0 share their line, not heads)
+    assert not [r for r in caplog.records if "painting" in r.getMessage()]

@@ -63,8 +63,12 @@ from visualizer.views.source import SourceView
 #: live frames a second, at most: a little over the 30 a user needs (a timer's period is
 #: whole milliseconds and fires a little late)
 FRAME_RATE = 32
+#: the tag filter's first entry: no filter
+ALL_TAGS = "all tags"
 #: while live, the tasks' names are read this often (seconds)
 NAMES_EVERY = 0.25
+#: while live, the status line (time, tasks, events) is written this often (seconds)
+STATUS_EVERY = 0.2
 TRACE_FILES = "asyncviz traces (*.json *.json.gz);;All files (*)"
 #: seconds the tasks a run left behind get to finish cancelling
 LEFTOVER_GRACE = 1.0
@@ -108,11 +112,16 @@ class MainWindow(QMainWindow):
         #: seconds the last live frames took (updating and painting)
         self._frame_costs: deque[float] = deque(maxlen=15)
         self._names_read = 0.0  #: when the live tasks' names were last read
+        self._status_shown = 0.0  #: when the status line was last written, while live
         self.last_message: tuple[str, str] | None = None  #: the last message shown (tests)
         self._task: asyncio.Task[Any] | None = None
         self._started = 0.0
 
         self.search = QLineEdit(placeholderText="Search scenarios")
+        self.tags = QComboBox()  # the tag filter: every tag the scenarios carry
+        self.tags.addItem(ALL_TAGS)
+        self.tags.addItems(sorted({tag for s in scenarios for tag in s.tags}))
+        self.tags.setToolTip("Show only the scenarios with this tag")
         self.browser = QListWidget()
         for scenario in scenarios:
             item = QListWidgetItem(f"{scenario.title}")
@@ -127,6 +136,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(top)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.search)
+        column.addWidget(self.tags)
         column.addWidget(self.browser)
         about = QScrollArea()
         about.setWidgetResizable(True)
@@ -176,6 +186,11 @@ class MainWindow(QMainWindow):
         self.run_action = toolbar.addAction("Run", self.run_selected)
         self.stop_action = toolbar.addAction("Stop", self.stop)
         self.stop_action.setEnabled(False)
+        self.rerun_action = toolbar.addAction("Rerun", self.rerun)
+        self.rerun_action.setToolTip("Run the last run again: same scenario, parameters, clock")
+        self.rerun_action.setShortcut("Ctrl+R")
+        self.rerun_action.setEnabled(False)
+        self._last_run: tuple[Scenario, dict[str, Any], str] | None = None
         self.clock = QComboBox()
         self.clock.addItems(["real", "virtual"])
         self.clock.setToolTip(
@@ -196,6 +211,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
 
         self.search.textChanged.connect(self._filter)
+        self.tags.currentTextChanged.connect(self._filter)
         self.browser.currentItemChanged.connect(self._selected)
         self._frames = QTimer(self)  # a live frame; each one sets when the next is due
         self._frames.setSingleShot(True)
@@ -218,13 +234,16 @@ class MainWindow(QMainWindow):
         self.chart.show_arrows(self.wake_arrows.isChecked(), self.creation_arrows.isChecked())
 
     # --- the browser --------------------------------------------------------------------
-    def _filter(self, text: str) -> None:
-        needle = text.casefold()
+    def _filter(self, _changed: str = "") -> None:
+        """Show the scenarios that match the search text and carry the chosen tag."""
+        needle = self.search.text().casefold()
+        tag = self.tags.currentText()
         for row in range(self.browser.count()):
             item = self.browser.item(row)
             scenario = self.scenarios[item.data(Qt.ItemDataRole.UserRole)]
             haystack = f"{scenario.id} {scenario.title} {' '.join(scenario.tags)}".casefold()
-            item.setHidden(needle not in haystack)
+            tagged = tag == ALL_TAGS or tag in scenario.tags
+            item.setHidden(needle not in haystack or not tagged)
 
     def _selected(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
         if item is None:
@@ -260,12 +279,20 @@ class MainWindow(QMainWindow):
             return
         self._task = asyncio.ensure_future(self.run(scenario, params, self.clock.currentText()))
 
+    def rerun(self) -> None:
+        """The last run again, as it was asked for (not the form's values now)."""
+        if self._last_run is None or self._task is not None:
+            return
+        self._task = asyncio.ensure_future(self.run(*self._last_run))
+
     async def run(self, scenario: Scenario, params: dict[str, Any], clock: str) -> RunOutcome:
         """Run ``scenario`` and show it; returns what it left (the window keeps it too)."""
         if scenario.id in self.scenarios:
             self.select(scenario.id)  # the browser names what the chart shows
         self.details.show_details(None)
+        self._last_run = (scenario, dict(params), clock)
         self.run_action.setEnabled(False)
+        self.rerun_action.setEnabled(False)
         self.stop_action.setEnabled(True)
         self._started = time.monotonic()
         try:
@@ -287,6 +314,7 @@ class MainWindow(QMainWindow):
             self.chart.show_now(None)
             self.source.mark_waiting({})
             self.run_action.setEnabled(True)
+            self.rerun_action.setEnabled(True)
             self.stop_action.setEnabled(False)
             self._task = None
         self.trace = outcome.trace
@@ -377,7 +405,9 @@ class MainWindow(QMainWindow):
         opened = model.open_spans(delta.duration)
         self.chart.show_live(delta, opened, tasks_changed=model.task_version != version)
         self._mark_waiting(delta, opened)
-        self._status(delta, done=False, error=None, spans=model.span_count)
+        if now - self._status_shown >= STATUS_EVERY:  # (text at frame rate: a blur, and work)
+            self._status(delta, done=False, error=None, spans=model.span_count)
+            self._status_shown = now
 
     def _live_snapshot(self, recorder: Recorder) -> Trace:
         """The live run as a trace from the view's left edge on (for a click, a tooltip)."""

@@ -10,6 +10,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
+from visualizer.views.guard import painted
+
 BLOCKED = QColor(211, 47, 47, 60)
 
 
@@ -39,6 +41,7 @@ class Bands(pg.GraphicsObject):  # type: ignore[misc]
         left = float(self._start.min())
         return QRectF(left, self._top, float(self._end.max()) - left, self._bottom - self._top)
 
+    @painted
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:

@@ -154,8 +154,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
     def _user_moved(self, *_: Any) -> None:
         self.following = False  # the user looks elsewhere: stop following (End resumes)
 
-    def show_now(self, now: float | None) -> None:
-        """While live: the "now" line at ``now`` and, if following, the view ending there."""
+    def show_now(self, now: float | None, rows: int | None = None) -> None:
+        """While live: the "now" line at ``now`` and, if following, the view ending there
+        (and showing ``rows`` rows, if given: one move of the view, not two)."""
         if now is None:
             self.now_line.hide()
             return
@@ -163,10 +164,11 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.now_line.show()
         if self.following:
             view = self.getPlotItem().getViewBox()
-            (x0, x1), _ = view.viewRange()
+            (x0, x1), (y0, y1) = view.viewRange()
             width = max(x1 - x0, 0.5)
             left = max(0.0, now - width * 0.9)
-            view.setXRange(left, left + width, padding=0)
+            lanes = (-0.6, max(rows, MIN_LANES) - 0.4) if rows is not None else (y0, y1)
+            view.setRange(xRange=(left, left + width), yRange=lanes, padding=0)
 
     def zoom_time(self, factor: float) -> None:
         """Zoom the time axis about the view's centre (factor < 1: in)."""
@@ -379,10 +381,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             [b.start for b in delta.blocked], [b.end for b in delta.blocked], -0.5, self.rows - 0.5
         )
         self._points.append(_points(spans))
-        self.show_now(delta.duration)
+        self.show_now(delta.duration, self.rows)
         view = self.getPlotItem().getViewBox()
-        if self.following:
-            view.setYRange(-0.6, max(self.rows, MIN_LANES) - 0.4, padding=0)
         # pyqtgraph moves the view on its next paint, and that move asks for a second
         # paint: a frame cost two.  Move it now.
         view.updateMatrix()

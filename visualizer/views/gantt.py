@@ -35,6 +35,7 @@ from visualizer.views.coverage import (
     merge_subpixel,
     shade,
 )
+from visualizer.views.guard import painted
 from visualizer.views.live_spans import GRID_CELLS, Columns, LiveCoverage, LiveSpans, add_coverage
 
 FloatArray = npt.NDArray[np.float64]
@@ -216,6 +217,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         return self._bars[state]
 
     # --- painting -----------------------------------------------------------------------------
+    @painted
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
