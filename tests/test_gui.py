@@ -538,3 +538,23 @@ def test_a_task_woken_by_its_job_gets_an_arrow_from_the_thread(qtbot: Any) -> No
         job = next(j for j in trace.jobs if j.task == task)
         assert job.end <= time_ + 1e-9
     assert view.from_threads.count() == 2
+
+
+def test_keys_pan_time_and_lanes(qtbot: Any) -> None:
+    view = GanttView()
+    qtbot.addWidget(view)
+    view.resize(800, 400)
+    plot = view.getPlotItem()
+    plot.setXRange(10.0, 20.0, padding=0)
+    plot.setYRange(0.0, 8.0, padding=0)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    (x0, x1), (y0, y1) = plot.getViewBox().viewRange()
+    assert (x0, x1) == pytest.approx((11.0, 21.0)) and not view.following
+    qtbot.keyClick(view, Qt.Key.Key_PageDown)
+    (x0, x1), (y0, y1) = plot.getViewBox().viewRange()
+    assert (y0, y1) == pytest.approx((8.0, 16.0)) and (x0, x1) == pytest.approx((11.0, 21.0))
+    qtbot.keyClick(view, Qt.Key.Key_Up)
+    qtbot.keyClick(view, Qt.Key.Key_Left)
+    (x0, x1), (y0, y1) = plot.getViewBox().viewRange()
+    assert (x0, y0) == pytest.approx((10.0, 7.0))

@@ -88,6 +88,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         plot.setMenuEnabled(False)
         plot.hideButtons()
         self.setMouseEnabled(x=True, y=True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # (a click gives it the keys)
         self.set_font_size(font_size)
         self.lanes = np.zeros(0, np.int64)
         self.rows = 0  #: task lanes plus the loop's and the threads' rows
@@ -169,6 +170,29 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             left = max(0.0, now - width * 0.9)
             lanes = (-0.6, max(rows, MIN_LANES) - 0.4) if rows is not None else (y0, y1)
             view.setRange(xRange=(left, left + width), yRange=lanes, padding=0)
+
+    def keyPressEvent(self, event: Any) -> None:
+        """Pan with the keys (the chart has focus once clicked): Left / Right move time
+        by a tenth of the view, Up / Down a lane, Page Up / Down a view of lanes."""
+        view = self.getPlotItem().getViewBox()
+        (x0, x1), (y0, y1) = view.viewRange()
+        moves = {
+            Qt.Key.Key_Left: (-(x1 - x0) / 10, 0.0),
+            Qt.Key.Key_Right: ((x1 - x0) / 10, 0.0),
+            Qt.Key.Key_Up: (0.0, -1.0),
+            Qt.Key.Key_Down: (0.0, 1.0),
+            Qt.Key.Key_PageUp: (0.0, -(y1 - y0)),
+            Qt.Key.Key_PageDown: (0.0, y1 - y0),
+        }
+        move = moves.get(Qt.Key(event.key()))
+        if move is None:
+            super().keyPressEvent(event)
+            return
+        self.following = False  # the user looks elsewhere (End resumes)
+        view.setRange(
+            xRange=(x0 + move[0], x1 + move[0]), yRange=(y0 + move[1], y1 + move[1]), padding=0
+        )
+        event.accept()
 
     def zoom_time(self, factor: float) -> None:
         """Zoom the time axis about the view's centre (factor < 1: in)."""
