@@ -21,7 +21,9 @@ _GLYPHS = {
 
 
 def _item(colour: str, glyph: str, text: str) -> str:
-    return f"<span style='color:{colour}'>{glyph}</span>&nbsp;{html.escape(text)}"
+    # (no break inside an item: a line wraps between items, never in "a thread's job woke")
+    words = html.escape(text).replace(" ", "&nbsp;")
+    return f"<span style='color:{colour}'>{glyph}</span>&nbsp;{words}"
 
 
 def legend_html(palette: Palette) -> str:
