@@ -67,12 +67,13 @@ class Pyramid:
         lanes: int,
         colours: npt.NDArray[np.uint32],
         *,
+        step: int = 1,
         finest_if_coarser: bool = False,
     ) -> npt.NDArray[np.uint32] | None:
         """The (lanes, cols) pixels for columns of width ``px`` from ``x0`` (colour index
-        ``i`` painted ``colours[i]``), or None if even level 0 is coarser than a pixel
-        (zoomed in: draw the bars), unless ``finest_if_coarser``: then level 0, its
-        columns a few pixels wide."""
+        ``i`` painted ``colours[i]``) of the lanes ``first``, ``first + step``, ...; or
+        None if even level 0 is coarser than a pixel (zoomed in: draw the bars), unless
+        ``finest_if_coarser``: then level 0, its columns a few pixels wide."""
         k = -1
         for i, width in enumerate(self.widths):
             if width <= px:
@@ -91,11 +92,11 @@ class Pyramid:
         # the pixel columns over the data: a range (the columns left and right stay empty)
         inside = np.flatnonzero((centres >= 0) & (centres < level.shape[1]))
         out = np.zeros((lanes, cols), np.uint32)
-        top = max(first, 0)
-        rows = level[top : top + lanes - (top - first)]
+        skip = max(-(first // step), 0)  # image rows above lane 0 stay empty
+        rows = level[first + skip * step : first + lanes * step : step]
         if len(rows) and len(inside):
             lo, hi = int(inside[0]), int(inside[-1]) + 1
-            out[top - first : top - first + len(rows), lo:hi] = np.take(
+            out[skip : skip + len(rows), lo:hi] = np.take(
                 rows, centres[lo:hi].astype(np.int64), axis=1
             )
         return out

@@ -43,6 +43,8 @@ IntArray = npt.NDArray[np.int64]
 
 #: bar height as a fraction of a lane
 BAR: float = 0.64
+#: an overview of more lanes than pixel rows may use pyramid columns this many pixels wide
+COARSEST_PIXELS = 4
 #: at most this many labels are drawn in one frame (they are text: the dear part)
 MAX_LABELS = 1500
 #: above this many visible bars a frame is drawn as a coverage image (a pixel per lane
@@ -409,23 +411,36 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         # more lanes than pixel rows: every step-th lane (the image has no more rows
         # than the screen shows)
         step = max(1, int(np.ceil(self.pixelHeight() or 1.0)))
-        if step > 1:
-            visible = {
-                state: every_lane(columns, first, step) for state, columns in visible.items()
-            }
-            first, last = first // step, last // step
+        first, last = first // step, last // step  # (image rows: every step-th lane)
         lanes = max(last - first + 1, 1)
         cols = max(int(np.ceil((x1 - x0) / px)), 1)
-        pyramid = self._pyramid if step == 1 else None
-        # more lanes than the pyramid's finest columns allow for the direct way: use the
-        # finest level anyway (columns a few pixels wide) rather than a huge image
-        huge = lanes * cols > PYRAMID_CELLS
+        # more lanes than the pyramid's finest columns allow for the direct way, or more
+        # lanes than pixel rows (an overview): the finest level anyway (its columns a
+        # few pixels wide) rather than a huge image or every span read again
+        pyramid = self._pyramid
+        coarse_ok = lanes * cols > PYRAMID_CELLS or (
+            step > 1 and pyramid is not None and pyramid.widths[0] <= COARSEST_PIXELS * px
+        )
         image = (
-            pyramid.image(x0, px, cols, first, lanes, self._premultiplied(), finest_if_coarser=huge)
-            if pyramid is not None
+            self._pyramid.image(
+                x0,
+                px,
+                cols,
+                first * step,
+                lanes,
+                self._premultiplied(),
+                step=step,
+                finest_if_coarser=coarse_ok,
+            )
+            if self._pyramid is not None
             else None
         )
         if image is None:  # finer than the pyramid: from the spans themselves
+            if step > 1:
+                visible = {
+                    state: every_lane(columns, first * step, step)
+                    for state, columns in visible.items()
+                }
             covered = np.zeros((len(schema.STATE_NAMES), lanes * cols), np.float32)
             for state, (lane, start, end, _label) in visible.items():
                 covered[state] = coverage(lane - first, start, end, x0, px, cols, lanes)
