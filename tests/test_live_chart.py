@@ -150,6 +150,7 @@ def test_a_busy_chart_is_an_image_of_the_right_colours(
     date; finished: from the pyramid): in every long span the pixel has its state's
     colour."""
     monkeypatch.setattr(gantt, "IMAGE_ABOVE", 0)
+    monkeypatch.setattr(gantt, "LIVE_IMAGE_ABOVE", 0)
     view = GanttView()
     qtbot.addWidget(view)
     view.resize(1000, 500)

@@ -43,6 +43,9 @@ IntArray = npt.NDArray[np.int64]
 
 #: bar height as a fraction of a lane
 BAR: float = 0.64
+#: while live, the image above this many bars: a frame has about 15 ms for everything,
+#: and 12,000 bars took 7-8 of them
+LIVE_IMAGE_ABOVE = 4_000
 #: an overview of more lanes than pixel rows may use pyramid columns this many pixels wide
 COARSEST_PIXELS = 4
 #: at most this many labels are drawn in one frame (they are text: the dear part)
@@ -261,7 +264,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         date as spans come (``LiveCoverage``), plus the spans still open."""
         live = self._live
         assert live is not None
-        if px <= 0 or live.at_most(x0, x1) + len(self._open) <= IMAGE_ABOVE:
+        if px <= 0 or live.at_most(x0, x1) + len(self._open) <= LIVE_IMAGE_ABOVE:
             visible = self._live_visible(x0, x1, y0, y1)
             self._paint_bars(painter, visible, px)
             self._paint_all_labels(painter, visible, px)
