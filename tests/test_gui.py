@@ -558,3 +558,26 @@ def test_keys_pan_time_and_lanes(qtbot: Any) -> None:
     qtbot.keyClick(view, Qt.Key.Key_Left)
     (x0, x1), (y0, y1) = plot.getViewBox().viewRange()
     assert (x0, y0) == pytest.approx((10.0, 7.0))
+
+
+def test_a_failing_live_frame_is_logged_and_the_run_goes_on(
+    qapp: Any, window: MainWindow, monkeypatch: Any, caplog: Any
+) -> None:
+    """A bug in drawing a live frame must not stop the program being shown, nor the
+    frames after it: it is logged once and the run ends normally, its trace whole."""
+    calls: list[int] = []
+
+    def broken(self: MainWindow, recorder: Any) -> None:
+        calls.append(1)
+        raise RuntimeError("a bug in a frame")
+
+    monkeypatch.setattr(MainWindow, "_draw_live", broken)
+    loop = GuiEventLoop(qapp)
+    try:
+        with caplog.at_level("ERROR", logger="asyncviz.app"):
+            outcome = loop.run_until_complete(window.run(find("gather_basics"), {}, "real"))
+    finally:
+        loop.close()
+    assert outcome.error is None and len(outcome.trace.tasks) == 4
+    assert len(calls) > 3  # frames kept coming
+    assert len([r for r in caplog.records if "live frame failed" in r.getMessage()]) == 1

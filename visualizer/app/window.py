@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import statistics
 import time
 import traceback
@@ -64,6 +65,8 @@ from visualizer.views.source import SourceView
 #: milliseconds and lateness (a 30-a-second pace gave 29.4, a 32 one 30-31); the pace
 #: rule (a frame takes at most half the loop's time) holds it lower when frames are dear
 FRAME_RATE = 35
+log = logging.getLogger("asyncviz.app")
+
 #: the tag filter's first entry: no filter
 ALL_TAGS = "all tags"
 #: while live, the tasks' names are read this often (seconds)
@@ -114,6 +117,7 @@ class MainWindow(QMainWindow):
         self._frame_costs: deque[float] = deque(maxlen=15)
         self._names_read = 0.0  #: when the live tasks' names were last read
         self._status_shown = 0.0  #: when the status line was last written, while live
+        self._frame_failed = False  #: a live frame of this run raised (logged once)
         self.last_message: tuple[str, str] | None = None  #: the last message shown (tests)
         self._task: asyncio.Task[Any] | None = None
         self._started = 0.0
@@ -339,6 +343,7 @@ class MainWindow(QMainWindow):
         self._live = recorder
         self._drawn = 0
         self._frame_costs.clear()
+        self._frame_failed = False
         self.chart.following = True
         self.chart.begin_live(lambda: self._live_snapshot(recorder))
         self._frames.start()
@@ -382,7 +387,12 @@ class MainWindow(QMainWindow):
         if recorder is None:
             return
         began = time.perf_counter()
-        self._draw_live(recorder)
+        try:
+            self._draw_live(recorder)
+        except Exception:  # a bug in drawing must not stop the run, nor the next frames
+            if not self._frame_failed:
+                self._frame_failed = True
+                log.exception("asyncviz: a live frame failed; the run goes on")
         # A frame (bringing the chart up to date, then painting it) may take at most
         # half the loop's time: the program shown must not starve for its picture
         # (bench/live_gui.py).  The median of the last frames' costs sets the pace (a
