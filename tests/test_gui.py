@@ -322,6 +322,25 @@ def test_open_save_round_trip_and_a_bad_file_changes_nothing(
     for kind in ("png", "svg"):
         window.export_chart(tmp_path / f"chart.{kind}", kind)
         assert (tmp_path / f"chart.{kind}").stat().st_size > 1000
+    # while a run is going the chart is the run's: opening a file is refused, with a word
+    loop = GuiEventLoop(qapp)
+
+    async def open_mid_run() -> bool:
+        window.select("semaphore_workers")
+        window.clock.setCurrentText("real")
+        window.run_selected()
+        await asyncio.sleep(0.2)
+        opened = window.open_trace(saved)
+        window.stop()
+        assert window._task is not None
+        await window._task
+        return opened
+
+    try:
+        assert not loop.run_until_complete(open_mid_run())
+    finally:
+        loop.close()
+    assert window.last_message is not None and "stop it first" in window.last_message[1]
 
 
 @pytest.mark.parametrize("clock", ["real", "virtual"])

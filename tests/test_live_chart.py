@@ -21,6 +21,7 @@ from tracehelp import GrowingStore, recorded_store
 from visualizer.model.spans import TraceModel
 from visualizer.session.scenarios import find
 from visualizer.trace import schema
+from visualizer.trace.data import SpanColumns, TaskRecord, Trace
 from visualizer.views import gantt
 from visualizer.views.chart import GanttView
 from visualizer.views.coverage import coverage
@@ -235,3 +236,64 @@ def test_arrows_out_of_view_draw_nothing_and_fail_nothing(qtbot: Any, caplog: An
         grab(view)
         assert view.wakes.drawn == 3  # (the two from lane 0 share their line, not heads)
     assert not [r for r in caplog.records if "painting" in r.getMessage()]
+
+
+def test_a_grid_that_would_outgrow_its_cells_says_so() -> None:
+    from visualizer.views.live_spans import GRID_CELLS
+
+    grid = LiveCoverage(0.001, 0, 1000, 4)
+    few = Columns.of([3], [1], [0.0005], [0.0006], [-1])
+    assert grid.add(few) and grid.rows >= 4
+    too_many = Columns.of([GRID_CELLS // 1000 + 1], [1], [0.0005], [0.0006], [-1])
+    assert not grid.add(too_many)  # the chart then draws from the spans
+
+
+def test_the_pyramid_keeps_the_runs_last_columns() -> None:
+    """Halving an odd number of columns pairs the last one with an empty one: the run's
+    end stays in every level (found by review: the coarser levels dropped it)."""
+    from visualizer.views.coverage import Pyramid, StateBars
+
+    lanes = 3
+    bars = {
+        state: StateBars(np.arange(lanes), np.zeros(lanes), np.full(lanes, 1.0), np.full(lanes, -1))
+        for state in (schema.RUNNING,)
+    }
+    pyramid = Pyramid(bars, 0.0, 1.0, lanes)
+    assert len(pyramid.images) > 3
+    for level in pyramid.images:
+        assert (level[:, -1] > 0).all()  # the last column shows the running bars
+
+
+def test_a_click_between_frames_ignores_tasks_without_a_lane(qtbot: Any) -> None:
+    """The model may hold tasks the chart has not drawn yet (made since the last frame):
+    a click or a tooltip must not look them up (found by review: IndexError)."""
+    view = GanttView()
+    qtbot.addWidget(view)
+    view.resize(600, 300)
+    model = play_live(view, "cancellation", frames=4)
+    full = model.snapshot()
+    view.lanes = view.lanes[:1]  # as if only the first task had a lane yet
+    view.trace = None
+    view._snapshot = lambda: full
+    trace = view._shown_trace()
+    assert trace is not None and len(trace.tasks) == 1
+    assert set(trace.spans.task.tolist()) == {0}
+
+
+def test_the_selection_follows_its_span_when_lanes_move(qtbot: Any) -> None:
+    def frame(parents: list[int | None]) -> Trace:
+        tasks = [TaskRecord(i, f"t{i}", "coro", p, 0.0, None) for i, p in enumerate(parents)]
+        spans = SpanColumns.empty()
+        return Trace({"duration": 1.0}, tasks, spans, [])
+
+    view = GanttView()
+    qtbot.addWidget(view)
+    view.begin_live(lambda: frame([None, 0, None]))
+    view.show_live(frame([None, 0, None]), SpanColumns.empty())
+    view._selected = (2, 0.2, 0.4)  # task 2 (a root task), in lane 2
+    view._place_selection()
+    assert view.selection.rect().center().y() == pytest.approx(2.0)
+    # a child of task 0 comes: it takes lane 2, task 2 moves down to lane 3
+    view.show_live(frame([None, 0, None, 0]), SpanColumns.empty())
+    assert view.lanes[2] == 3
+    assert view.selection.rect().center().y() == pytest.approx(3.0)

@@ -165,3 +165,71 @@ def test_recent_skips_only_what_ends_before_the_view() -> None:
         spans = model.recent(since).spans
         expect = int((closed.end >= since).sum()) + len(model.open_spans(model.now()))
         assert len(spans) == expect
+
+
+def test_a_wake_stamped_with_the_start_of_a_step_before_it_waits_for_the_next() -> None:
+    """A wake recorded after a step, at the same clock reading as that step's start (a
+    zero-length step, a coarse clock), and read in a later update: the next step takes
+    it, as the rule says, whatever the updates' boundaries (found by review: it was
+    dropped as if that earlier step had taken it)."""
+    store = TraceStore(origin=0.0)
+    store.strings, store.suspensions = ["coro"], [Suspension("s0", None, ())]
+    store.add_task(-1, 0.0, 0, -1)
+    ours, reference = TraceModel(store), ReferenceModel(store)
+
+    def step(start: float, dur: float) -> None:
+        store.step_task.append(0)
+        store.step_start.append(start)
+        store.step_dur.append(dur)
+        store.step_code.append(0)
+
+    def wake(t: float, kind: int) -> None:
+        store.wake_task.append(0)
+        store.wake_t.append(t)
+        store.wake_waker.append(schema.pack_waker(kind, 0 if kind == schema.WAKE_TASK else -1))
+
+    step(0.1, 0.1)
+    wake(0.3, schema.WAKE_TASK)
+    step(0.4, 0.0)
+    for model in (ours, reference):
+        model.update()
+    wake(0.4, schema.WAKE_TIMER)  # after the step at 0.4, at 0.4
+    for model in (ours, reference):
+        model.update()
+    step(0.6, 0.1)
+    for model in (ours, reference):
+        model.update()
+    assert_same(ours.closed_spans(), reference.closed_spans(), "after the late wake")
+    assert ours.closed_spans().woken_kind[-2] == schema.WAKE_TIMER
+
+
+def test_the_compiled_loop_refuses_columns_of_the_wrong_kind() -> None:
+    """Same item size, other kind (int64 for float64): refused, never read as garbage."""
+    if spans.compiled is None:
+        pytest.skip("the compiled derivation is not built")
+    one_task = (
+        np.zeros(1),
+        np.full(1, -1, np.int32),
+        np.zeros(1),
+        np.full(1, np.nan),
+        np.full(1, -1, np.int32),
+        np.full(1, -100, np.int32),
+        np.full(1, -1, np.int32),
+        np.zeros(1, np.bool_),
+    )
+    out = (
+        np.zeros(3, np.int32),
+        np.zeros(3, np.int8),
+        np.zeros(3),
+        np.zeros(3),
+        np.zeros(3, np.int32),
+        np.zeros(3, np.int8),
+        np.zeros(3, np.int32),
+    )
+    steps = (np.zeros(1, np.int32), np.zeros(1), np.ones(1), np.full(1, -2, np.int32))
+    wakes = (np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int32))
+    taken = np.zeros(0, np.bool_)
+    assert spans.compiled.derive(steps, wakes, one_task, out, taken) == 2  # ready, running
+    wrong = (steps[0], np.zeros(1, np.int64), steps[2], steps[3])  # start as int64
+    with pytest.raises(TypeError, match="format"):
+        spans.compiled.derive(wrong, wakes, one_task, out, taken)

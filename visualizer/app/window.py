@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self._names_read = 0.0  #: when the live tasks' names were last read
         self._status_shown = 0.0  #: when the status line was last written, while live
         self._frame_failed = False  #: a live frame of this run raised (logged once)
+        self._tasks_drawn = -1  #: the model's task version the live chart last drew
         self.last_message: tuple[str, str] | None = None  #: the last message shown (tests)
         self._task: asyncio.Task[Any] | None = None
         self._started = 0.0
@@ -344,6 +345,7 @@ class MainWindow(QMainWindow):
         self._drawn = 0
         self._frame_costs.clear()
         self._frame_failed = False
+        self._tasks_drawn = -1
         self.chart.following = True
         self.chart.begin_live(lambda: self._live_snapshot(recorder))
         self._frames.start()
@@ -410,11 +412,14 @@ class MainWindow(QMainWindow):
             recorder.tracer.record_live_names()
             self._names_read = now
         model = recorder.model
-        version = model.task_version
         delta = model.since(self._drawn)
         self._drawn = model.span_count
         opened = model.open_spans(delta.duration)
-        self.chart.show_live(delta, opened, tasks_changed=model.task_version != version)
+        # (compared with the version last drawn: a click between frames reads the model
+        # too, and moves the version)
+        changed = model.task_version != self._tasks_drawn
+        self._tasks_drawn = model.task_version
+        self.chart.show_live(delta, opened, tasks_changed=changed)
         self._mark_waiting(delta, opened)
         if now - self._status_shown >= STATUS_EVERY:  # (text at frame rate: a blur, and work)
             self._status(delta, done=False, error=None, spans=model.span_count)
@@ -561,7 +566,11 @@ class MainWindow(QMainWindow):
         )
 
     def open_trace(self, path: str | Path) -> bool:
-        """Show a saved trace exactly as recorded; a file that is not one changes nothing."""
+        """Show a saved trace exactly as recorded; a file that is not one changes nothing,
+        and neither does opening one while a run is going (the chart is the run's)."""
+        if self._task is not None:
+            self._say(f"Cannot open {path}", "A run is going: stop it first.")
+            return False
         try:
             trace = load(path)
         except (TraceFormatError, OSError) as exc:

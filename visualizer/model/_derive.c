@@ -6,15 +6,16 @@
  * everything, and the model's share was 2-3 ms of it.  This loop is the rule as it is
  * stated, one step at a time (tests/model_reference.py), at a few tens of ns a step.
  *
- * derive(steps, wakes, tasks, out) -> number of spans written
+ * derive(steps, wakes, tasks, out, taken) -> number of spans written
  *   steps  (task int32, start float64, end float64, code int32): the new step rows
  *   wakes  (task int32, t float64, waker int32): every wake no step has taken yet,
  *          in the order recorded
  *   tasks  (created float64, parent int32, last_start float64, last_end float64,
- *          last_code int32, prev_code int32, cancel_code int32, ended bool,
- *          taken_until float64): per task, read and updated in place
+ *          last_code int32, prev_code int32, cancel_code int32, ended bool): per task,
+ *          read and updated in place
  *   out    (task int32, state int8, start float64, end float64, awaiting int32,
  *          woken_kind int8, woken_task int32): room for 3 spans a step
+ *   taken  bool, one per wake: set where a step took the wake (popped its task's queue)
  *
  * The numpy derivation in spans.py stays the fallback where this is not built; the
  * tests hold both to the reference, span for span.
@@ -40,16 +41,21 @@ typedef struct {
 } Column;
 
 /* Take buffer `index` of tuple `group` as a C-contiguous array of `itemsize` bytes. */
-static int column(PyObject *group, Py_ssize_t index, Py_ssize_t itemsize, int writable,
-                  Column *out) {
+/* Take buffer `index` of tuple `group` as a C-contiguous array of items of struct
+ * format `kind` ('i' int32, 'd' float64, 'b' int8, '?' bool): an array of another kind
+ * of the same size would be read as garbage, so it is refused. */
+static int column(PyObject *group, Py_ssize_t index, char kind, int writable, Column *out) {
     PyObject *obj = PyTuple_GetItem(group, index);
     if (obj == NULL) return -1;
     int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
     if (PyObject_GetBuffer(obj, &out->view, flags) < 0) return -1;
     out->held = 1;
-    if (out->view.itemsize != itemsize) {
-        PyErr_Format(PyExc_TypeError, "column %zd: items of %zd bytes, expected %zd", index,
-                     out->view.itemsize, itemsize);
+    const char *format = out->view.format ? out->view.format : "B";
+    if (format[0] == '=' || format[0] == '<' || format[0] == '@') format++;
+    Py_ssize_t size = kind == 'd' ? 8 : kind == 'i' ? 4 : 1;
+    if (format[0] != kind || format[1] != '\0' || out->view.itemsize != size) {
+        PyErr_Format(PyExc_TypeError, "column %zd: items of format '%s', expected '%c'", index,
+                     out->view.format ? out->view.format : "B", kind);
         return -1;
     }
     return 0;
@@ -62,41 +68,49 @@ static Py_ssize_t rows(Column *c) { return c->view.len / c->view.itemsize; }
         if ((cols)[k_].held) PyBuffer_Release(&(cols)[k_].view)
 
 static PyObject *derive(PyObject *self, PyObject *args) {
-    PyObject *steps, *wakes, *tasks, *out;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!", &PyTuple_Type, &steps, &PyTuple_Type, &wakes,
-                          &PyTuple_Type, &tasks, &PyTuple_Type, &out))
+    PyObject *steps, *wakes, *tasks, *out, *taken_obj;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O", &PyTuple_Type, &steps, &PyTuple_Type, &wakes,
+                          &PyTuple_Type, &tasks, &PyTuple_Type, &out, &taken_obj))
         return NULL;
     if (PyTuple_GET_SIZE(steps) != 4 || PyTuple_GET_SIZE(wakes) != 3 ||
-        PyTuple_GET_SIZE(tasks) != 9 || PyTuple_GET_SIZE(out) != 7) {
-        PyErr_SetString(PyExc_TypeError, "derive: 4 step, 3 wake, 9 task and 7 span columns");
+        PyTuple_GET_SIZE(tasks) != 8 || PyTuple_GET_SIZE(out) != 7) {
+        PyErr_SetString(PyExc_TypeError, "derive: 4 step, 3 wake, 8 task and 7 span columns");
         return NULL;
     }
     Column c[23];
     memset(c, 0, sizeof c);
     int32_t *counts = NULL, *order = NULL, *head = NULL, *tail = NULL;
     PyObject *result = NULL;
-    static const Py_ssize_t step_size[4] = {4, 8, 8, 4};
-    static const Py_ssize_t wake_size[3] = {4, 8, 4};
-    static const Py_ssize_t task_size[9] = {8, 4, 8, 8, 4, 4, 4, 1, 8};
-    static const Py_ssize_t out_size[7] = {4, 1, 8, 8, 4, 1, 4};
+    static const char step_kind[4] = {'i', 'd', 'd', 'i'};
+    static const char wake_kind[3] = {'i', 'd', 'i'};
+    static const char task_kind[8] = {'d', 'i', 'd', 'd', 'i', 'i', 'i', '?'};
+    static const char out_kind[7] = {'i', 'b', 'd', 'd', 'i', 'b', 'i'};
     for (int k = 0; k < 4; k++)
-        if (column(steps, k, step_size[k], 0, &c[k]) < 0) goto done;
+        if (column(steps, k, step_kind[k], 0, &c[k]) < 0) goto done;
     for (int k = 0; k < 3; k++)
-        if (column(wakes, k, wake_size[k], 0, &c[4 + k]) < 0) goto done;
-    for (int k = 0; k < 9; k++)
-        if (column(tasks, k, task_size[k], k >= 2, &c[7 + k]) < 0) goto done;
+        if (column(wakes, k, wake_kind[k], 0, &c[4 + k]) < 0) goto done;
+    for (int k = 0; k < 8; k++)
+        if (column(tasks, k, task_kind[k], k >= 2, &c[7 + k]) < 0) goto done;
     for (int k = 0; k < 7; k++)
-        if (column(out, k, out_size[k], 1, &c[16 + k]) < 0) goto done;
+        if (column(out, k, out_kind[k], 1, &c[15 + k]) < 0) goto done;
+    {
+        PyObject *one = PyTuple_Pack(1, taken_obj);
+        if (one == NULL) goto done;
+        int failed = column(one, 0, '?', 1, &c[22]);
+        Py_DECREF(one);
+        if (failed < 0) goto done;
+    }
 
     const Py_ssize_t n = rows(&c[0]), w = rows(&c[4]), t = rows(&c[7]);
     for (int k = 1; k < 4; k++)
         if (rows(&c[k]) != n) goto bad_length;
     for (int k = 5; k < 7; k++)
         if (rows(&c[k]) != w) goto bad_length;
-    for (int k = 8; k < 16; k++)
+    for (int k = 8; k < 15; k++)
         if (rows(&c[k]) != t) goto bad_length;
-    for (int k = 16; k < 23; k++)
+    for (int k = 15; k < 22; k++)
         if (rows(&c[k]) < 3 * n) goto bad_length;
+    if (rows(&c[22]) != w) goto bad_length;
 
     const int32_t *s_task = c[0].view.buf, *s_code = c[3].view.buf;
     const double *s_start = c[1].view.buf, *s_end = c[2].view.buf;
@@ -108,10 +122,11 @@ static PyObject *derive(PyObject *self, PyObject *args) {
     int32_t *last_code = c[11].view.buf, *prev_code = c[12].view.buf;
     int32_t *cancel_code = c[13].view.buf;
     uint8_t *ended = c[14].view.buf;
-    double *taken_until = c[15].view.buf;
-    int32_t *o_task = c[16].view.buf, *o_await = c[20].view.buf, *o_wtask = c[22].view.buf;
-    int8_t *o_state = c[17].view.buf, *o_wkind = c[21].view.buf;
-    double *o_start = c[18].view.buf, *o_end = c[19].view.buf;
+    int32_t *o_task = c[15].view.buf, *o_await = c[19].view.buf, *o_wtask = c[21].view.buf;
+    int8_t *o_state = c[16].view.buf, *o_wkind = c[20].view.buf;
+    double *o_start = c[17].view.buf, *o_end = c[18].view.buf;
+    uint8_t *taken = c[22].view.buf;
+    memset(taken, 0, (size_t)w);
 
     for (Py_ssize_t i = 0; i < n; i++)
         if (s_task[i] < 0 || s_task[i] >= t) goto bad_task;
@@ -158,8 +173,10 @@ static PyObject *derive(PyObject *self, PyObject *args) {
             EMIT(tid, READY, le, start, -1, WAKE_TASK, tid);
         } else { /* after a suspension: the wakes at or before the start are taken */
             int32_t found = -1;
-            while (head[tid] < tail[tid] && w_t[order[head[tid]]] <= start)
+            while (head[tid] < tail[tid] && w_t[order[head[tid]]] <= start) {
                 found = order[head[tid]++];
+                taken[found] = 1;
+            }
             int kind = -1, waker = -1;
             double woke = le;
             if (found >= 0) {
@@ -169,7 +186,6 @@ static PyObject *derive(PyObject *self, PyObject *args) {
                 woke = w_t[found] > le ? w_t[found] : le;
             }
             if (kind == WAKE_CANCEL) cancel_code[tid] = lc;
-            taken_until[tid] = start;
             EMIT(tid, SUSPENDED, le, woke, lc, -1, -1);
             EMIT(tid, READY, woke, start, -1, kind, waker);
         }
@@ -200,7 +216,7 @@ done:
 
 static PyMethodDef methods[] = {
     {"derive", derive, METH_VARARGS,
-     "derive(steps, wakes, tasks, out) -> spans written (see the module's comment)"},
+     "derive(steps, wakes, tasks, out, taken) -> spans written (see the module's comment)"},
     {NULL, NULL, 0, NULL},
 };
 

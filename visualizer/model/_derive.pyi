@@ -7,5 +7,6 @@ def derive(
     wakes: tuple[Any, Any, Any],
     tasks: tuple[Any, ...],
     out: tuple[Any, ...],
+    taken: Any,
     /,
 ) -> int: ...

@@ -82,7 +82,6 @@ _TASK_COLUMNS: Final = (
     "prev_code",
     "cancel_code",
     "ended",
-    "taken_until",
 )
 _NO_CODE: Final = -100  #: ``prev_code`` before a task's second step
 
@@ -159,7 +158,6 @@ class TraceModel:
             prev_code=np.int32,  #: the code before last_code
             cancel_code=np.int32,  #: the suspension a cancel wake ended: where it landed
             ended=np.bool_,
-            taken_until=np.float64,  #: wakes up to here were taken by a step
         )
         # wakes not yet taken by a step, in the order recorded
         self._pending = _Grown(task=np.int32, t=np.float64, waker=np.int32)
@@ -184,11 +182,11 @@ class TraceModel:
             _tail(store.wake_t, np.float64, self._wakes_seen, n_wakes) - self._origin,
             _tail(store.wake_waker, np.int32, self._wakes_seen, n_wakes),
         )
-        self._wakes_seen = n_wakes
         pending = self._pending
         wake_task = np.concatenate([pending["task"], new_wakes[0]])
         wake_t = np.concatenate([pending["t"], new_wakes[1]])
         wake_waker = np.concatenate([pending["waker"], new_wakes[2]])
+        taken = np.zeros(len(wake_task), np.bool_)
         n_steps = len(store.step_task)
         if n_steps > self._steps_seen:
             begin = self._steps_seen
@@ -196,25 +194,31 @@ class TraceModel:
             start = _tail(store.step_start, np.float64, begin, n_steps) - self._origin
             dur = _tail(store.step_dur, np.float32, begin, n_steps)
             code = _tail(store.step_code, np.int32, begin, n_steps)
-            self._steps_seen = n_steps
             end = start + dur.astype(np.float64)
             if compiled is not None:
                 steps = len(task)
                 out = self._spans.reserve(3 * steps)
-                written = compiled.derive(
-                    (task, start, end, code),
-                    (wake_task, wake_t, wake_waker),
-                    tuple(self._tasks[name] for name in _TASK_COLUMNS),
-                    tuple(out[name] for name in _FIELDS),
-                )
+                try:
+                    written = compiled.derive(
+                        (task, start, end, code),
+                        (wake_task, wake_t, wake_waker),
+                        tuple(self._tasks[name] for name in _TASK_COLUMNS),
+                        tuple(out[name] for name in _FIELDS),
+                        taken,
+                    )
+                except BaseException:
+                    self._spans.trim(3 * steps)  # (nothing written, nothing read)
+                    raise
                 self._spans.trim(3 * steps - written)
             else:
-                self._derive(task, start, end, code, wake_task, wake_t, wake_waker)
+                taken = self._derive(task, start, end, code, wake_task, wake_t, wake_waker)
+            self._steps_seen = n_steps
             slow = np.flatnonzero(dur >= store.slow_threshold)
             self._slow.extend((slow + begin).tolist())
-        # keep the wakes no step has taken, of tasks still going
-        tasks = self._tasks
-        keep = (wake_t > tasks["taken_until"][wake_task]) & ~tasks["ended"][wake_task]
+        # keep the wakes no step has taken (a step takes its queue's head: the wakes at
+        # or before its start, when it runs), of tasks still going
+        keep = ~taken & ~self._tasks["ended"][wake_task]
+        self._wakes_seen = n_wakes
         self._pending = _Grown(task=np.int32, t=np.float64, waker=np.int32)
         self._pending.extend(task=wake_task[keep], t=wake_t[keep], waker=wake_waker[keep])
         added = self._spans.length - before
@@ -241,7 +245,6 @@ class TraceModel:
             prev_code=np.full(count, _NO_CODE, np.int32),
             cancel_code=np.full(count, -1, np.int32),
             ended=np.zeros(count, np.bool_),
-            taken_until=np.full(count, -np.inf),
         )
 
     def _derive(
@@ -253,8 +256,9 @@ class TraceModel:
         wake_task: npt.NDArray[np.int32],
         wake_t: npt.NDArray[np.float64],
         wake_waker: npt.NDArray[np.int32],
-    ) -> None:
-        """Spans for a block of step rows, given every wake not yet taken.
+    ) -> npt.NDArray[np.bool_]:
+        """Spans for a block of step rows, given every wake not yet taken; returns which
+        of those wakes the steps took.
 
         A step after a suspension takes its task's latest wake at or before its start,
         unless an earlier such step of the task in this block took it: wakes and steps
@@ -353,17 +357,19 @@ class TraceModel:
         columns["last_start"][lt] = start[lr]
         columns["last_end"][lt] = end[lr]
         columns["ended"][task[code < END_READY]] = True
-        for mask, name, value in (
-            (woken, "taken_until", step_start),
-            (found & (kind == WAKE_CANCEL), "cancel_code", prev_code),
-        ):
-            # the last such step of each task sets it
-            which = np.flatnonzero(mask)
-            if len(which):
-                final = np.empty(len(which), bool)
-                final[-1] = True
-                final[:-1] = tid[which][1:] != tid[which][:-1]
-                columns[name][tid[which][final]] = value[which][final]
+        cancelled = np.flatnonzero(found & (kind == WAKE_CANCEL))
+        if len(cancelled):  # the last such step of each task sets it
+            final = np.empty(len(cancelled), bool)
+            final[-1] = True
+            final[:-1] = tid[cancelled][1:] != tid[cancelled][:-1]
+            columns["cancel_code"][tid[cancelled][final]] = prev_code[cancelled][final]
+        # a step took every wake of its task's queue up to the one it found: per task,
+        # the sorted wakes up to the furthest one a step reached
+        reached = np.full(tasks.length, -1, np.int64)
+        np.maximum.at(reached, tid[latest >= 0], latest[latest >= 0])
+        took = np.empty(len(wake_task), np.bool_)
+        took[wake_order] = np.arange(len(wake_task)) <= reached[wake_task[wake_order]]
+        return took
 
     # --- views of the current state -----------------------------------------------------
     @property

@@ -84,15 +84,18 @@ class SpanColumns:
         )
 
     def for_task(self, task: int) -> SpanColumns:
-        mask = self.task == task
+        return self.take(self.task == task)
+
+    def take(self, index: Any) -> SpanColumns:
+        """The rows ``index`` (a mask, indices or a slice) selects, every column alike."""
         return SpanColumns(
-            task=self.task[mask],
-            state=self.state[mask],
-            start=self.start[mask],
-            end=self.end[mask],
-            awaiting=self.awaiting[mask],
-            woken_kind=self.woken_kind[mask],
-            woken_task=self.woken_task[mask],
+            task=self.task[index],
+            state=self.state[index],
+            start=self.start[index],
+            end=self.end[index],
+            awaiting=self.awaiting[index],
+            woken_kind=self.woken_kind[index],
+            woken_task=self.woken_task[index],
         )
 
 

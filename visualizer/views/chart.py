@@ -96,6 +96,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self._shown_ticks: list[tuple[int, str]] | None = None
         self.trace: Trace | None = None
         self._snapshot: Callable[[], Trace] | None = None  #: while live: the run so far
+        self._selected: tuple[int, float, float] | None = None  #: (task, start, end)
         self._points = LiveSpans()
         self.selection = QGraphicsRectItem()
         pen = QPen(QColor(palette.foreground), 2)
@@ -199,9 +200,15 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.getPlotItem().getViewBox().scaleBy(x=factor, y=1)
 
     def _shown_trace(self) -> Trace | None:
-        """The trace drawn; while live, the run so far (asked once a frame, when needed)."""
+        """The trace drawn; while live, the run so far (asked once a frame, when needed),
+        without the tasks made since the last frame: they have no lane yet."""
         if self.trace is None and self._snapshot is not None:
-            self.trace = self._snapshot()
+            trace = self._snapshot()
+            known = len(self.lanes)
+            if len(trace.tasks) > known:
+                trace.tasks = trace.tasks[:known]
+                trace.spans = trace.spans.take(trace.spans.task < known)
+            self.trace = trace
         return self.trace
 
     def _clicked(self, event: Any) -> None:
@@ -263,10 +270,22 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         """Outline span ``index`` of the trace shown (None: no selection)."""
         if index is None or self.trace is None:
             self.selection.hide()
+            self._selected = None
             return
         spans = self.trace.spans
-        lane = float(self.lanes[spans.task[index]])
-        start, end = float(spans.start[index]), float(spans.end[index])
+        self._selected = (
+            int(spans.task[index]),
+            float(spans.start[index]),
+            float(spans.end[index]),
+        )
+        self._place_selection()
+
+    def _place_selection(self) -> None:
+        """The outline on its span's lane (while live a new task can move the lanes)."""
+        if self._selected is None:
+            return
+        task, start, end = self._selected
+        lane = float(self.lanes[task])
         self.selection.setRect(QRectF(start, lane - BAR / 2, max(end - start, 1e-9), BAR))
         self.selection.show()
 
@@ -346,6 +365,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.trace = None
         self.lanes = np.zeros(0, np.int64)
         self.selection.hide()
+        self._selected = None
 
     def end_live(self) -> None:
         self._snapshot = None
@@ -358,6 +378,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         if len(tasks) != len(self.lanes):  # (tasks only come: lanes change only then)
             self.lanes = lane_order(tasks)
             tasks_changed = True
+            self._place_selection()
         self.trace = None  # a click asks ``snapshot`` for the trace of this frame
         spans = delta.spans
         labels = [s.label for s in delta.suspensions]

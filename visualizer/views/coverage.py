@@ -54,8 +54,9 @@ class Pyramid:
             self.widths.append(width)
             if level.shape[2] < 64:
                 break
-            even = level.shape[2] - level.shape[2] % 2
-            level = ((level[:, :, 0:even:2] + level[:, :, 1:even:2]) / 2).astype(np.float32)
+            if level.shape[2] % 2:  # (an odd last column pairs with an empty one: kept)
+                level = np.concatenate([level, np.zeros_like(level[:, :, :1])], axis=2)
+            level = ((level[:, :, 0::2] + level[:, :, 1::2]) / 2).astype(np.float32)
             width *= 2
 
     def image(

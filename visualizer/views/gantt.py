@@ -185,8 +185,8 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         if self._live is None:
             return
         self._live.append(spans)
-        if self._grid is not None:
-            self._grid.add(spans)
+        if self._grid is not None and not self._grid.add(spans):
+            self._grid = None  # outgrown: the next paint draws from the spans
 
     def set_live(self, lane_of: IntArray, opened: Columns, labels: list[str]) -> None:
         """This frame's lane of each key, the spans still open, and the labels."""
@@ -293,8 +293,10 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             grid = None
             if rows * width <= GRID_CELLS:
                 grid = LiveCoverage(px, c0, width, rows)
-                grid.add(live.window(c0 * px, (c0 + width) * px))
-                grid.reach = live.last
+                if grid.add(live.window(c0 * px, (c0 + width) * px)):
+                    grid.reach = live.last
+                else:
+                    grid = None
             self._grid = grid
         colours = self._premultiplied()
         if grid is not None:

@@ -25,14 +25,17 @@ def painted(paint: Paint) -> Paint:
     """Wrap an item's ``paint``: an exception is logged, never raised into Qt."""
 
     @functools.wraps(paint)
-    def guarded(self: Any, *args: Any) -> None:
+    def guarded(self: Any, painter: Any, *args: Any) -> None:
+        painter.save()  # (a paint that raises mid-way leaves the painter as it found it)
         try:
-            paint(self, *args)
+            paint(self, painter, *args)
         except Exception as exc:  # (noqa: any bug in a paint; Qt must never see it)
             seen: set[str] = self.__dict__.setdefault("_paint_failures", set())
             key = type(exc).__name__
             if key not in seen:
                 seen.add(key)
                 log.exception("asyncviz: painting %s failed; that item skips the frame", self)
+        finally:
+            painter.restore()
 
     return guarded  # type: ignore[return-value]

@@ -186,12 +186,16 @@ class LiveCoverage:
         self._dirty = (max(lo - shift, 0), max(hi - shift, 0))
         return True
 
-    def add(self, spans: Columns) -> None:
-        """Add spans' coverage (their keys are rows; more rows are made as needed)."""
+    def add(self, spans: Columns) -> bool:
+        """Add spans' coverage (their keys are rows; more rows are made as needed).
+        False, and nothing added, if the rows they need would pass ``GRID_CELLS``: the
+        caller then draws from the spans (a run that keeps making tasks outgrows a grid)."""
         if not len(spans):
-            return
+            return True
         if spans.key.max() >= self.rows:
-            rows = int(spans.key.max()) + 1 + 64
+            if (int(spans.key.max()) + 1) * self.cols > GRID_CELLS:
+                return False
+            rows = min(max(int(spans.key.max()) + 1, 2 * self.rows), GRID_CELLS // self.cols)
             grown = np.zeros((STATES, rows, self.cols), np.float32)
             grown[:, : self.rows] = self.grid
             pixels = np.zeros((rows, self.cols), np.uint32)
@@ -204,6 +208,7 @@ class LiveCoverage:
         hi = int(np.clip(np.floor((spans.end.max() - x0) / self.px) + 1, 0, self.cols))
         old_lo, old_hi = self._dirty
         self._dirty = (min(lo, old_lo), max(hi, old_hi))
+        return True
 
     def image(
         self, keys: IntArray, c0: int, cols: int, colours: npt.NDArray[np.uint32]
