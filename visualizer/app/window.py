@@ -67,6 +67,9 @@ from visualizer.views.source import SourceView
 FRAME_RATE = 35
 log = logging.getLogger("asyncviz.app")
 
+#: a live run's first frames lay the chart out (lane names, the first coverage grid):
+#: their cost does not set the pace
+FIRST_FRAMES = 3
 #: the tag filter's first entry: no filter
 ALL_TAGS = "all tags"
 #: while live, the tasks' names are read this often (seconds)
@@ -114,7 +117,8 @@ class MainWindow(QMainWindow):
         self._live: Recorder | None = None
         self._drawn = 0  #: spans of the live run the chart has been given
         #: seconds the last live frames took (updating and painting)
-        self._frame_costs: deque[float] = deque(maxlen=15)
+        self._frame_costs: deque[float] = deque(maxlen=9)
+        self._frames_drawn = 0  #: live frames of this run so far
         self._names_read = 0.0  #: when the live tasks' names were last read
         self._status_shown = 0.0  #: when the status line was last written, while live
         self._frame_failed = False  #: a live frame of this run raised (logged once)
@@ -344,6 +348,7 @@ class MainWindow(QMainWindow):
         self._live = recorder
         self._drawn = 0
         self._frame_costs.clear()
+        self._frames_drawn = 0
         self._frame_failed = False
         self._tasks_drawn = -1
         self.chart.following = True
@@ -400,8 +405,11 @@ class MainWindow(QMainWindow):
         # (bench/live_gui.py).  The median of the last frames' costs sets the pace (a
         # slow frame now and then does not), and the next frame is due a period after
         # this one began, not after it ended.
-        self._frame_costs.append(time.perf_counter() - began + self.chart.paint_seconds)
-        period = max(1.0 / FRAME_RATE, 2.0 * statistics.median(self._frame_costs))
+        self._frames_drawn += 1
+        if self._frames_drawn > FIRST_FRAMES:  # (the first lay the chart out: one-offs)
+            self._frame_costs.append(time.perf_counter() - began + self.chart.paint_seconds)
+        cost = statistics.median(self._frame_costs) if self._frame_costs else 0.0
+        period = max(1.0 / FRAME_RATE, 2.0 * cost)
         wait = began + period - time.perf_counter()
         self._frames.start(max(1, round(wait * 1000)))
 
