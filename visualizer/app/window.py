@@ -62,7 +62,7 @@ from visualizer.views.source import SourceView
 
 #: chart refreshes per second while a run is live
 #: live frames a second, at most: over the 30 a user needs, with room for a timer's whole
-#: milliseconds and lateness (a 30-a-second pace gave 29.4, a 32 one 30-31); the pace
+#: milliseconds and lateness (a 30-a-second pace gave 29.4, a 32 one 29-31); the pace
 #: rule (a frame takes at most half the loop's time) holds it lower when frames are dear
 FRAME_RATE = 35
 log = logging.getLogger("asyncviz.app")
