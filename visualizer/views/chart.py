@@ -382,22 +382,22 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.trace = None  # a click asks ``snapshot`` for the trace of this frame
         spans = delta.spans
         labels = [s.label for s in delta.suspensions]
-        self.bars.append_live(_keyed(spans, spans.task, spans.awaiting))
-        self.bars.set_live(self.lanes, _keyed(opened, opened.task, opened.awaiting), labels)
-        # the loop's row: busy while a step runs; the threads' rows: every job, each frame
+        first = len(tasks)
+        # The loop's row (busy while a step runs) is drawn with the tasks' lanes, as key
+        # 0 (a task's key is its id + 1): one coverage image a frame, not two (1 ms).
         running = spans.state == schema.RUNNING
         busy_start, busy_end = union(spans.start[running], spans.end[running])
         count = len(busy_start)
-        self.extra.append_live(
-            Columns.of(
-                np.zeros(count),
-                np.full(count, schema.RUNNING),
-                busy_start,
-                busy_end,
-                -np.ones(count),
-            )
+        busy = Columns.of(
+            np.zeros(count), np.full(count, schema.RUNNING), busy_start, busy_end, -np.ones(count)
         )
-        first = len(tasks)
+        self.bars.append_live(Columns.joined([_keyed(spans, spans.task + 1, spans.awaiting), busy]))
+        self.bars.set_live(
+            np.concatenate([[first], self.lanes]),
+            _keyed(opened, opened.task + 1, opened.awaiting),
+            labels,
+        )
+        # the threads' rows: every job, each frame (a few)
         rows = job_rows(delta.jobs)
         job_labels = sorted({text for text in rows.label if text is not None})
         index = {text: i for i, text in enumerate(job_labels)}
