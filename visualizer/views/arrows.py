@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtCore import QLineF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
 from visualizer.views.gantt import BAR
@@ -125,23 +125,22 @@ class Arrows(pg.GraphicsObject):  # type: ignore[misc]
                 )
             ]
         )
-        heads = QPainterPath()
-        for p, q, r in zip(xs.tolist(), y0.tolist(), y1.tolist(), strict=True):
-            heads.addPolygon(_head(QPointF(p, q), QPointF(p, r)))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self._colour)
-        painter.drawPath(heads)
+        painter.drawPath(_heads(xs, np.where(y1 >= y0, 1.0, -1.0), y1))
         self.drawn = len(index)
         painter.restore()
 
 
-def _head(start: QPointF, end: QPointF) -> QPolygonF:
-    """An arrowhead at ``end`` pointing away from ``start`` (vertical arrows)."""
-    sign = 1.0 if end.y() >= start.y() else -1.0
-    return QPolygonF(
-        [
-            end,
-            QPointF(end.x() - HEAD / 2, end.y() - sign * HEAD),
-            QPointF(end.x() + HEAD / 2, end.y() - sign * HEAD),
-        ]
-    )
+def _heads(
+    x: npt.NDArray[np.float64], sign: npt.NDArray[np.float64], tip: npt.NDArray[np.float64]
+) -> QPainterPath:
+    """Arrowheads at (``x``, ``tip``), pointing down (``sign`` 1) or up (-1), in device
+    pixels: one path of closed triangles, built from arrays (``pg.arrayToQPath``; a
+    polygon per head, made in Python, cost a frame with 200 arrows 1.6 ms)."""
+    back = tip - sign * HEAD
+    xs = np.stack([x, x - HEAD / 2, x + HEAD / 2, x], axis=1).reshape(-1)
+    ys = np.stack([tip, back, back, tip], axis=1).reshape(-1)
+    connect = np.ones(len(xs), np.int32)
+    connect[3::4] = 0  # (each triangle closes on its tip; the next starts afresh)
+    return pg.arrayToQPath(xs, ys, connect=connect, finiteCheck=False)
