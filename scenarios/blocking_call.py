@@ -23,6 +23,27 @@ import time
 TAGS = ("blocking", "pitfalls", "timers")
 ORDER = 70
 
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+阻塞调用会冻结所有任务
+
+``time.sleep()``（或任何从不 await 的耗时函数）不会把事件循环让出来：它运行期间，
+其他任务都无法运行，连定时器早已到期的任务也不行。这里一个计时任务（ticker）想每
+0.1 秒跳动一次，而工作任务（worker）在一步中间调用了 ``time.sleep(block)``。正确的做法
+是：要暂停就用 ``await asyncio.sleep(...)``，要做真正的耗时工作就用
+``await asyncio.to_thread(slow_function)``。
+
+要看什么：
+
+- worker 的泳道在整整 ``block`` 秒里都处于 *运行*（running）状态：只有长长的一步。
+- 一条红色色带横贯整张图：事件循环被阻塞了（一步超过了 0.1 秒，即 asyncio 的
+  ``slow_callback_duration``）。
+- ticker 本应在 0.3 秒到期的 ``sleep(0.1)`` 一直拖到阻塞结束：定时器只有在事件循环
+  运行回调时才会触发，所以在那之前 ticker 连 *就绪*（ready）都不是。一个 0.1 秒的
+  sleep 持续了半秒多。
+- 事件循环那一行在阻塞期间一直忙碌，没有空隙。
+"""
+
 
 async def ticker(ticks: int) -> None:
     for _ in range(ticks):

@@ -23,6 +23,25 @@ import asyncio
 TAGS = ("tasks", "cancellation")
 ORDER = 60
 
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+取消任务
+
+``task.cancel()`` 请求一个任务停止：任务下一次挂起时（如果它正挂起着，则立刻）会在它
+的 ``await`` 处抛出 ``CancelledError``。任务可以用 ``try``/``finally`` 做清理，清理
+本身也可以 await。等待这个被取消任务的一方同样会收到 ``CancelledError``。
+
+要看什么：
+
+- ``worker`` 泳道一次又一次地挂起在 ``sleep(1.0)`` 上，两次 sleep 之间有一小段运行
+  （每秒“跳动”一次）。
+- 在第 ``cancel_after`` 秒（默认 2.5 秒）``main`` 取消它：worker 的第三次 sleep 在
+  一半处被截断，唤醒它的是 ``main``（紫色箭头）。
+- 随后 worker 运行它的 ``finally`` 块，清理时又挂起了一次，挂起在 ``sleep(0.1)`` 上。
+- 清理期间 ``main`` 挂起在 ``await task`` 上，约 2.6 秒时任务真正结束，``worker``
+  唤醒了它。
+"""
+
 
 async def worker() -> None:
     try:

@@ -23,6 +23,27 @@ import asyncio
 TAGS = ("basics", "tasks")
 ORDER = 10
 
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+创建任务
+
+``asyncio.create_task()`` 把一个协程包装成 Task，并安排它在事件循环上运行。创建任务
+并不会运行它：``main()`` 一直占着事件循环，直到遇到 ``await``，新任务才第一次轮到
+运行。await 一个任务会让 ``main()`` 挂起，直到那个任务结束。
+
+同时挂起的两个任务是 *一起* 等待的，所以 1 秒的小憩加 2 秒的小憩总共约 2 秒，而不是
+3 秒。
+
+要看什么：
+
+- ``main`` 创建 ``nap-1s`` 和 ``nap-2s`` 的那一刻，它们的泳道就出现了，但一开始处于
+  *就绪*（ready）状态：只有等 ``main`` 在 ``await`` 上挂起后它们才运行。
+- 两个任务同时挂起在 ``sleep(...)`` 上，两条横条是重叠的。
+- ``main`` 先挂起在 ``await short`` 上，再挂起在 ``await long`` 上；每个结束的任务都
+  有一支“唤醒”箭头指回 ``main``。
+- 整个运行在约 2.0 秒时结束。
+"""
+
 
 async def nap(seconds: float) -> None:
     await asyncio.sleep(seconds)

@@ -23,6 +23,24 @@ import time
 TAGS = ("executor", "threads", "blocking")
 ORDER = 80
 
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+把阻塞工作放进线程：run_in_executor 与 to_thread
+
+阻塞的工作（慢的库调用、文件 I/O、CPU 密集的函数）应该放到线程里，让事件循环保持
+空闲。``asyncio.to_thread(func, ...)`` 在事件循环默认的执行器（一个线程池）里运行
+``func``，并返回一个可等待对象；任务挂起在它上面，其他任务照常运行。
+``loop.run_in_executor(None, func)`` 是同一件事的老写法。
+
+要看什么：
+
+- ``main`` 和 ``fetch-2`` 分别挂起在 ``to_thread(crunch)`` 和
+  ``run_in_executor(crunch)`` 上，同时任务下方的 ``thread`` 行显示这些作业正在运行。
+- ticker 全程每 0.1 秒跳动一次：没有任何东西阻塞事件循环，也没有红色色带。
+- 作业一结束，对应的线程就唤醒它的任务：一支箭头从线程那一行向上指到任务（任务的就绪
+  横条开始处还有一个六边形标记）。
+"""
+
 
 def crunch(seconds: float) -> float:
     time.sleep(seconds)  # stands for blocking work: fine in a thread

@@ -24,6 +24,26 @@ import asyncio
 TAGS = ("basics", "gather", "concurrency")
 ORDER = 30
 
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+用 gather() 让任务一起运行
+
+``asyncio.gather()`` 同时等待多个可等待对象，并按它们 *传入* 的顺序（而不是完成的
+顺序）返回结果列表。（如果传入的是裸协程，``gather()`` 会自己把每个协程包装成任务；
+这里先创建任务，好让每条泳道都有一个易读的名字。）
+
+三个任务计算阶乘，每一步睡一秒，所以 ``factorial-C`` 最先完成、``factorial-A`` 最后
+完成，但打印出的列表却以 A 的结果开头。
+
+要看什么：
+
+- 三条泳道交替出现短暂的 *运行*（running）片段和长时间挂起在 ``sleep(1)`` 上的片段；
+  三个任务同时在睡。
+- ``factorial-C`` 在 1 秒后结束，``factorial-B`` 在 2 秒后，``factorial-A`` 在 3 秒后。
+- ``main`` 一直挂起在 ``gather(...)`` 上，直到最慢的任务完成，然后被唤醒并打印
+  ``[24, 6, 2]``。
+"""
+
 
 async def factorial(name: str, number: int) -> int:
     f = 1

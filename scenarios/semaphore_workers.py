@@ -21,6 +21,25 @@ import asyncio
 TAGS = ("synchronization", "semaphore", "concurrency")
 ORDER = 50
 
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+用信号量（Semaphore）限制并发
+
+``asyncio.Semaphore`` 持有若干许可。``async with sem:`` 取走一个许可（没有剩余时就
+等待），并在块结束时归还。这里 ``workers`` 个任务都想做 ``work`` 秒的等待，但同一时刻
+只允许 ``limit`` 个进行，所以工作分成几波，总共约需 ``ceil(workers / limit) * work``
+秒。
+
+要看什么：
+
+- 前 ``limit`` 个 worker 直接进入 ``sleep(1.0)``（``work`` 秒）；其余的从一开始就挂起
+  在 ``Semaphore.acquire`` 上。
+- 每当一个 worker 离开 ``async with`` 块，就有一支“唤醒”箭头从它指向下一个等待的
+  worker，后者随即开始自己的 sleep。
+- 这些 sleep 排成 ``limit`` 条泳道宽的阶梯。试试 ``limit=1``（一条长线）和
+  ``limit=6``（全部同时进行）。
+"""
+
 
 async def worker(sem: asyncio.Semaphore, work: float) -> None:
     async with sem:

@@ -22,6 +22,24 @@ from typing import Literal
 TAGS = ("basics", "tasks", "concurrency")
 ORDER = 20
 
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+顺序 await 与并发任务
+
+一个接一个地 await 协程，它们就一个接一个地运行：等待时间相加。先把它们包装成任务，
+它们的等待就能重叠。这是 asyncio 文档里的 ``say_after`` 例子；分别用
+``mode=sequential`` 和 ``mode=concurrent`` 运行，比较两张图。
+
+要看什么：
+
+- ``sequential``：只有 ``main`` 一条泳道。它先挂起在 ``sleep(1.0)`` 上，再挂起在
+  ``sleep(2.0)`` 上；整个运行用时 1 + 2 = 3.0 秒。
+- ``concurrent``：多了 ``say-hello`` 和 ``say-world`` 两条泳道，它们同时挂起在各自的
+  sleep 上；整个运行用时 2.0 秒，即最长那次等待的长度。
+- ``concurrent``：``main`` 挂起在 ``await task1`` 和 ``await task2`` 上，每个任务
+  结束时都会唤醒它。
+"""
+
 
 async def say_after(delay: float, what: str) -> None:
     await asyncio.sleep(delay)

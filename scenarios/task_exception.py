@@ -20,6 +20,23 @@ import asyncio
 TAGS = ("basics", "tasks", "exceptions")
 ORDER = 40
 
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+当任务抛出异常
+
+任务里抛出的异常不会当场让程序崩溃。任务只是带着这个异常结束了，而 ``await task``
+会在等待它的一方那里重新抛出这个异常，在那里用普通的 ``try``/``except`` 就能处理。
+其他任务不受影响，继续运行。
+
+要看什么：
+
+- ``flaky`` 泳道挂起在 ``sleep(0.5)`` 上，并在 0.5 秒时结束：这个任务以抛出
+  ``ValueError`` 的方式结束了。
+- ``main`` 挂起在 ``await flaky`` 上，0.5 秒时被 ``flaky`` 唤醒；异常在那里浮现并被
+  捕获。
+- ``steady`` 泳道照样继续睡，在 1.0 秒时正常结束，并第二次唤醒 ``main``。
+"""
+
 
 async def fetch_steady() -> str:
     await asyncio.sleep(1.0)

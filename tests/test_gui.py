@@ -448,12 +448,16 @@ def test_the_window_remembers_theme_text_size_and_scenario(qtbot: Any) -> None:
     first.select("cancellation")
     first.set_theme("dark")
     first.set_font_size(18)
+    first.set_language("zh_CN")
     first.close()  # saves
     assert (saved("theme", "light", str), saved("font_size", 11, int)) == ("dark", 18)
     second = MainWindow(scenarios)
     qtbot.addWidget(second)
     restore_window(second)
     assert second.selected() is not None and second.selected().id == "cancellation"
+    assert second.language == "zh_CN" and "要看什么" in second.about.text()
+    second.set_language("en")
+    second.close()  # (English again for the tests after this one)
     first.set_theme("light")  # (the app's palette and font, for the tests after this one)
     first.set_font_size(11)
 
@@ -600,3 +604,16 @@ def test_a_failing_live_frame_is_logged_and_the_run_goes_on(
     assert outcome.error is None and len(outcome.trace.tasks) == 4
     assert len(calls) > 3  # frames kept coming
     assert len([r for r in caplog.records if "live frame failed" in r.getMessage()]) == 1
+
+
+def test_explanations_follow_the_language(window: MainWindow) -> None:
+    """A scenario's explanation in Simplified Chinese when the language is Chinese
+    (``EXPLAIN_ZH``), in English otherwise; the View menu shows which."""
+    window.select("gather_basics")
+    window.set_language("zh_CN")
+    assert "要看什么" in window.about.text() and "What to look for" not in window.about.text()
+    assert window.language_actions["zh"].isChecked()
+    assert not window.language_actions["en"].isChecked()
+    window.set_language("de_DE")  # no German: the docstring's English
+    assert "What to look for" in window.about.text()
+    assert window.language_actions["en"].isChecked()

@@ -280,6 +280,56 @@ def test_no_docstring_falls_back_to_id(tmp_path: Path) -> None:
     assert scenario.order == 1000
 
 
+def test_explain_zh_is_read_and_chosen_by_language(tmp_path: Path) -> None:
+    source = '''"""Waiting
+
+Explanation.
+
+What to look for:
+
+- a thing.
+"""
+EXPLAIN_ZH = """\\
+等待
+
+说明。
+
+要看什么：
+
+- 一件事。
+"""
+
+async def main():
+    pass
+'''
+    scenario = read_scenario(write(tmp_path, "waiting.py", source))
+    assert scenario.title_zh == "等待"
+    assert scenario.explanation_zh.startswith("说明。") and "- 一件事。" in scenario.explanation_zh
+    assert scenario.text("zh_CN") == (scenario.title_zh, scenario.explanation_zh)
+    assert scenario.text("en_GB") == ("Waiting", scenario.explanation)
+    bare = read_scenario(write(tmp_path, "bare.py", "async def main():\n    pass\n"))
+    assert bare.text("zh_CN") == (bare.title, bare.explanation)  # no Chinese: the docstring
+    broken = write(tmp_path, "broken.py", "EXPLAIN_ZH = f'{1}'\nasync def main():\n    pass\n")
+    with pytest.raises(ScenarioError, match="EXPLAIN_ZH must be a string literal"):
+        read_scenario(broken)
+
+
+def test_every_builtin_explains_itself_in_english_and_chinese() -> None:
+    """Issue 4: a title, an explanation with "What to look for", tags; the same in
+    Simplified Chinese (``EXPLAIN_ZH``) with its "要看什么" list."""
+    for scenario in discover()[0]:
+        if not scenario.builtin:
+            continue
+        assert scenario.title and scenario.tags, scenario.id
+        assert "What to look for:" in scenario.explanation, scenario.id
+        assert scenario.title_zh, f"{scenario.id}: no EXPLAIN_ZH"
+        assert "要看什么：" in scenario.explanation_zh, scenario.id
+        # as many "look for" items in both languages
+        english = len(re.findall(r"^- ", scenario.explanation, re.M))
+        chinese = len(re.findall(r"^- ", scenario.explanation_zh, re.M))
+        assert english == chinese >= 2, (scenario.id, english, chinese)
+
+
 # --------------------------------------------------------------------------- directories
 
 

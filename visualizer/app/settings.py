@@ -1,5 +1,6 @@
 """What the window remembers between runs (QSettings, an INI file in the user's config
-folder): geometry, panel sizes, theme, text size, clock, arrows, the last scenario."""
+folder): geometry, panel sizes, theme, text size, clock, arrows, the explanations'
+language, the last scenario."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ def save_window(window: MainWindow) -> None:
     settings.setValue("clock", window.clock.currentText())
     settings.setValue("wake_arrows", window.wake_arrows.isChecked())
     settings.setValue("creation_arrows", window.creation_arrows.isChecked())
+    settings.setValue("language", window.language)
     scenario = window.selected()
     if scenario is not None:
         settings.setValue("scenario", scenario.id)
@@ -59,6 +61,7 @@ def restore_window(window: MainWindow) -> None:
         window.splitter.restoreState(splitter)
     window.wake_arrows.setChecked(saved("wake_arrows", True, bool))
     window.creation_arrows.setChecked(saved("creation_arrows", True, bool))
+    window.set_language(saved("language", window.language, str))
     scenario = saved("scenario", "", str)
     if scenario in window.scenarios:
         window.select(scenario)

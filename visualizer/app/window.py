@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QLocale, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontDatabase, QKeySequence, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -70,6 +70,8 @@ log = logging.getLogger("asyncviz.app")
 #: a live run's first frames lay the chart out (lane names, the first coverage grid):
 #: their cost does not set the pace
 FIRST_FRAMES = 3
+#: the explanations' languages, for the View menu: code -> name
+LANGUAGES = {"en": "English explanations", "zh": "中文说明 (简体)"}
 #: the tag filter's first entry: no filter
 ALL_TAGS = "all tags"
 #: while live, the tasks' names are read this often (seconds)
@@ -88,6 +90,11 @@ class RunOutcome:
     trace: Trace
     error: str | None
     traceback: str | None = None
+
+
+def _explained_in(language: str) -> str:
+    """Which explanations a language gets: ``"zh"`` for Chinese, else ``"en"``."""
+    return "zh" if language.startswith("zh") else "en"
 
 
 def _fixed_font(size: int) -> QFont:
@@ -111,6 +118,8 @@ class MainWindow(QMainWindow):
         self.scenarios = {s.id: s for s in scenarios}
         palette = THEMES[theme]
         self.theme = theme
+        #: the language of the scenarios' explanations: the system's until the user picks
+        self.language = QLocale.system().name()
         self.font_size = font_size
         self.chart = GanttView(palette, font_size)
         self.trace: Trace | None = None
@@ -261,9 +270,10 @@ class MainWindow(QMainWindow):
         scenario = self.scenarios[item.data(Qt.ItemDataRole.UserRole)]
         self.source.show_file(scenario.path)
         self.params.set_scenario(scenario)
+        title, text = scenario.text(self.language)
         # docstrings use reST's ``code``; Markdown's is `code`
-        text = scenario.explanation.replace("``", "`")
-        self.about.setText(f"**{scenario.title}**\n\n{text}".strip())
+        text = text.replace("``", "`")
+        self.about.setText(f"**{title}**\n\n{text}".strip())
 
     def select(self, scenario_id: str) -> None:
         for row in range(self.browser.count()):
@@ -507,6 +517,13 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             action.setChecked(name == self.theme)
             self.theme_actions[name] = action
+        view.addSeparator()
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in LANGUAGES.items():
+            action = view.addAction(name, functools.partial(self.set_language, code))
+            action.setCheckable(True)
+            action.setChecked(_explained_in(self.language) == code)
+            self.language_actions[code] = action
 
     def fit(self) -> None:
         if self.chart.trace is not None:
@@ -525,6 +542,16 @@ class MainWindow(QMainWindow):
         self.chart.set_font_size(self.font_size)
         self.source.setFont(_fixed_font(self.font_size))
         self.chart.update()
+
+    def set_language(self, language: str) -> None:
+        """The scenarios' explanations in ``language`` (``"zh..."``: Simplified Chinese,
+        where a scenario has it; anything else: the docstring's English)."""
+        self.language = language
+        for code, action in self.language_actions.items():
+            action.setChecked(_explained_in(language) == code)
+        item = self.browser.currentItem()
+        if item is not None:
+            self._selected(item)
 
     def set_theme(self, theme: str) -> None:
         self.theme = theme

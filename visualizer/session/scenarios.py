@@ -12,6 +12,7 @@ with ``python NAME.py``::
 
     TAGS = ("basics", "tasks")   # optional, str literals
     ORDER = 10                   # optional int literal, sorts the list (default 1000)
+    EXPLAIN_ZH = "标题\n\n说明……"  # optional str literal: the docstring in Simplified Chinese
 
     async def main(workers: int = 6, mode: Literal["a", "b"] = "a") -> None: ...
 
@@ -169,6 +170,17 @@ class Scenario:
     params: tuple[ScenarioParam, ...]
     builtin: bool
     order: int = DEFAULT_ORDER
+    #: ``EXPLAIN_ZH``, the docstring in Simplified Chinese (title line, then the rest),
+    #: shown when the app's language is Chinese; empty if the scenario has none
+    title_zh: str = ""
+    explanation_zh: str = ""
+
+    def text(self, language: str) -> tuple[str, str]:
+        """(title, explanation) in ``language`` (``"zh"`` or a ``zh_*`` locale: the
+        Chinese, where the scenario has it), else the docstring's."""
+        if language.startswith("zh") and self.title_zh:
+            return self.title_zh, self.explanation_zh
+        return self.title, self.explanation
 
     def param(self, name: str) -> ScenarioParam:
         """Look up parameter ``name``; :class:`ScenarioError` listing valid names."""
@@ -227,6 +239,7 @@ def read_scenario(path: Path | str, *, builtin: bool = False) -> Scenario:
     main: ast.AsyncFunctionDef | ast.FunctionDef | None = None
     tags: tuple[str, ...] = ()
     order = DEFAULT_ORDER
+    zh = ""
     for node in tree.body:
         if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and node.name == "main":
             main = node  # the last definition wins, as at run time
@@ -236,6 +249,8 @@ def read_scenario(path: Path | str, *, builtin: bool = False) -> Scenario:
             tags = _read_tags(path, value)
         elif target == "ORDER" and value is not None:
             order = _read_order(path, value)
+        elif target == "EXPLAIN_ZH" and value is not None:
+            zh = _read_text(path, value, "EXPLAIN_ZH")
 
     if main is None:
         raise ScenarioError(f"{path}: no top-level 'async def main(...)' found", path)
@@ -253,6 +268,8 @@ def read_scenario(path: Path | str, *, builtin: bool = False) -> Scenario:
         params=_read_params(path, main),
         builtin=builtin,
         order=order,
+        title_zh=zh.partition("\n")[0].strip(),
+        explanation_zh=inspect.cleandoc(zh.partition("\n")[2]).strip(),
     )
 
 
@@ -276,6 +293,13 @@ def _read_tags(path: Path, value: ast.expr) -> tuple[str, ...]:
         f"{path}, line {value.lineno}: TAGS must be a tuple or list of string literals",
         path,
     )
+
+
+def _read_text(path: Path, value: ast.expr, name: str) -> str:
+    literal = _literal(value)
+    if isinstance(literal, str):
+        return literal
+    raise ScenarioError(f"{path}, line {value.lineno}: {name} must be a string literal", path)
 
 
 def _read_order(path: Path, value: ast.expr) -> int:
