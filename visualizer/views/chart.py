@@ -83,6 +83,11 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         for item in self.from_loop.values():
             plot.addItem(item)
         plot.invertY(True)
+        # before anything is shown: the first second, and room for a few lanes (not
+        # pyqtgraph's -0.5..0.5, negative time on an empty chart)
+        plot.setXRange(0.0, 1.0, padding=0)
+        plot.setYRange(-0.6, MIN_LANES - 0.4, padding=0)
+        plot.getAxis("left").setTicks([[], []])  # (lane names come with lanes; no numbers)
         plot.setLabel("bottom", "time", units="s")
         plot.showGrid(x=True, y=False, alpha=0.25)
         plot.setMenuEnabled(False)
