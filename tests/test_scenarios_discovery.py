@@ -477,3 +477,17 @@ def test_builtins_run_as_plain_scripts() -> None:
         assert result.stdout, scenario_id
     assert "[24, 6, 2]" in results["gather_basics"].stdout
     assert "finished in 2.0 s" in results["sequential_vs_concurrent"].stdout
+
+
+def test_the_catalogue_shows_every_builtin() -> None:
+    """docs/scenarios.md and docs/scenarios/ID.png (made by tools/catalogue.py) hold every
+    built-in scenario, each with its explanation as the file says it now."""
+    root = Path(__file__).resolve().parent.parent
+    page = (root / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    for scenario in discover()[0]:
+        if not scenario.builtin:
+            continue
+        picture = root / "docs" / "scenarios" / f"{scenario.id}.png"
+        assert picture.stat().st_size > 5000, f"{picture}: run tools/catalogue.py"
+        assert f"## {scenario.title}\n" in page, f"{scenario.id}: run tools/catalogue.py"
+        assert scenario.explanation.strip() in page, f"{scenario.id}: run tools/catalogue.py"

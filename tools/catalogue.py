@@ -1,0 +1,78 @@
+"""Make the scenario catalogue: docs/scenarios/ID.png for each built-in scenario and
+docs/scenarios.md, each picture with its lesson.
+
+Run:  .venv/bin/python tools/catalogue.py      (or: bash tools/catalogue)
+
+Each scenario is recorded on the virtual clock (exact, repeatable times) and its chart
+drawn alone, light theme, at a size that fits its lanes; the page takes each one's
+title, explanation and "what to look for" from its docstring, as the app shows them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from visualizer.app.theme import apply_theme  # noqa: E402
+from visualizer.session.runner import run_scenario  # noqa: E402
+from visualizer.session.scenarios import Scenario, discover  # noqa: E402
+from visualizer.views.chart import GanttView  # noqa: E402
+
+#: pixels: the picture's width, and its height per row (lanes, the loop's and threads')
+WIDTH = 1100
+ROW = 46
+HEADER = (
+    "# The scenarios\n\n"
+    "Every built-in scenario, recorded on the virtual clock and drawn by the app's chart"
+    " (made by `tools/catalogue.py`). Each is an ordinary asyncio file in `scenarios/`;"
+    " `python scenarios/ID.py` runs it without the visualizer, `asyncviz gui ID` shows"
+    " it live.\n"
+)
+
+
+def picture(scenario: Scenario, out: Path) -> None:
+    """The scenario's chart, alone, as PNG."""
+    trace = run_scenario(scenario, clock="virtual").trace
+    view = GanttView(font_size=11)
+    rows = len(trace.tasks) + 1 + len({job.thread for job in trace.jobs})
+    view.resize(WIDTH, 90 + ROW * max(rows, 3))
+    view.show_trace(trace)
+    view.getPlotItem().setYRange(-0.6, rows - 0.4, padding=0)
+    view.grab().save(str(out))
+
+
+def section(scenario: Scenario) -> str:
+    text = scenario.explanation.strip()
+    tags = ", ".join(f"`{tag}`" for tag in scenario.tags)
+    return (
+        f"## {scenario.title}\n\n"
+        f"`{scenario.id}` ({tags})\n\n"
+        f"![{scenario.id}](scenarios/{scenario.id}.png)\n\n"
+        f"{text}\n"
+    )
+
+
+def main() -> None:
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    apply_theme(app, "light")
+    folder = ROOT / "docs" / "scenarios"
+    folder.mkdir(parents=True, exist_ok=True)
+    scenarios = [s for s in discover()[0] if s.builtin]
+    for scenario in scenarios:
+        picture(scenario, folder / f"{scenario.id}.png")
+        print(f"docs/scenarios/{scenario.id}.png")
+    page = HEADER + "".join("\n" + section(s) for s in scenarios)
+    (ROOT / "docs" / "scenarios.md").write_text(page, encoding="utf-8")
+    print("docs/scenarios.md")
+
+
+if __name__ == "__main__":
+    main()
