@@ -175,7 +175,7 @@ def test_the_browser_filters_by_search_and_tag(window: MainWindow) -> None:
     assert 1 < len(tagged) < len(window.scenarios)
     window.tags.setCurrentText("basics")
     assert sorted(_shown(window)) == tagged
-    window.search.setText("gather")  # both: the search within the tag
+    window.search.setText("running tasks together")  # both: the search within the tag
     assert _shown(window) == ["gather_basics"]
     window.tags.setCurrentText("semaphore")
     assert _shown(window) == []

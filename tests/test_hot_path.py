@@ -121,7 +121,7 @@ def test_c_and_python_record_the_same_trace(scenario: str) -> None:
     assert compiled["tasks"] == python["tasks"]
     assert compiled["spans"] == python["spans"]
     assert compiled["blocked"] == python["blocked"]
-    assert len(compiled["spans"]) > 10
+    assert len(compiled["spans"]) >= 6  # (the shortest lesson: two tasks, a step or two each)
 
 
 # --- staged rows -------------------------------------------------------------------------------

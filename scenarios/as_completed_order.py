@@ -1,0 +1,53 @@
+"""Results as they come: as_completed()
+
+``asyncio.as_completed()`` takes several awaitables and hands them back in the order
+they *finish*, so each result can be used as soon as it is there, while ``gather()``
+waits for all of them and keeps the order they were passed in. Here three fetches take
+3, 1 and 2 seconds.
+
+What to look for:
+
+- Three ``fetch`` lanes suspended on their sleeps at the same time.
+- ``main`` wakes three times, at 1 s, 2 s and 3 s: once as each fetch finishes,
+  fastest first, and prints ``fast``, ``medium``, ``slow`` in that order.
+- The run takes 3.0 s, the length of the slowest fetch.
+"""
+
+import asyncio
+
+TAGS = ("basics", "concurrency", "gather")
+ORDER = 35
+
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+结果一到就用：as_completed()
+
+``asyncio.as_completed()`` 接受多个可等待对象，并按它们 *完成* 的顺序交还，这样每个
+结果一出来就能用；而 ``gather()`` 要等全部完成，并保持传入的顺序。这里三次获取分别
+需要 3、1、2 秒。
+
+要看什么：
+
+- 三条 ``fetch`` 泳道同时挂起在各自的 sleep 上。
+- ``main`` 被唤醒三次，分别在 1 秒、2 秒和 3 秒：每完成一次获取就唤醒一次，最快的
+  先来，依次打印 ``fast``、``medium``、``slow``。
+- 整个运行用时 3.0 秒，即最慢那次获取的长度。
+"""
+
+
+async def fetch(name: str, seconds: float) -> str:
+    await asyncio.sleep(seconds)
+    return name
+
+
+async def main() -> None:
+    tasks = [
+        asyncio.create_task(fetch(name, seconds), name=f"fetch-{name}")
+        for name, seconds in (("slow", 3.0), ("fast", 1.0), ("medium", 2.0))
+    ]
+    for next_done in asyncio.as_completed(tasks):
+        print(f"{await next_done} is done")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

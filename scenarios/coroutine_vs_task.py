@@ -1,0 +1,61 @@
+"""A coroutine is not a task
+
+Calling an ``async def`` function does not run it: it makes a *coroutine*, an object
+that runs only when something drives it. ``await coro`` drives it right there, inside
+the caller, like an ordinary call: no new task, and the caller waits for it to finish.
+Only ``asyncio.create_task()`` (or ``gather()``, or ``asyncio.run()``) turns a coroutine
+into a task that the event loop runs on its own; ``asyncio.run(main())`` makes the first.
+
+What to look for:
+
+- One lane only, ``main``: awaiting the coroutines ``brew()`` and ``toast()`` made no
+  task of them.
+- ``main`` is suspended on ``sleep(1.0)`` twice, at await sites inside ``brew`` and
+  ``toast`` (click a bar to see them): the awaits run in ``main``'s own lane.
+- The run takes 2.0 s: one coroutine after the other.
+"""
+
+import asyncio
+
+TAGS = ("basics", "coroutines")
+ORDER = 5
+
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+协程不是任务
+
+调用一个 ``async def`` 函数并不会运行它：它只是生成一个 *协程*，一个要有人驱动才会
+运行的对象。``await coro`` 就在调用方内部当场驱动它，就像普通的函数调用：不会产生新
+任务，调用方要等它结束。只有 ``asyncio.create_task()``（或 ``gather()``、
+``asyncio.run()``）才会把协程变成由事件循环独立运行的任务；``asyncio.run(main())``
+创建了第一个任务。
+
+要看什么：
+
+- 只有一条泳道 ``main``：await 协程 ``brew()`` 和 ``toast()`` 并没有为它们创建任务。
+- ``main`` 两次挂起在 ``sleep(1.0)`` 上，await 的位置在 ``brew`` 和 ``toast`` 内部
+  （点击横条即可看到）：这些 await 都在 ``main`` 自己的泳道里运行。
+- 整个运行用时 2.0 秒：一个协程接着一个协程。
+"""
+
+
+async def brew() -> str:
+    await asyncio.sleep(1.0)
+    return "coffee"
+
+
+async def toast() -> str:
+    await asyncio.sleep(1.0)
+    return "toast"
+
+
+async def main() -> None:
+    coro = brew()  # nothing runs yet: a coroutine object, waiting to be driven
+    print(f"made {coro.__qualname__}(), not started")
+    drink = await coro  # brew() runs here, inside main
+    food = await toast()
+    print(f"{drink} and {food}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
