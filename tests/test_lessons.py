@@ -9,7 +9,7 @@ scenario's line, never by a line number.
 from __future__ import annotations
 
 import pytest
-from tracehelp import RUNNING, SUSPENDED, of_state, spans
+from tracehelp import RUNNING, SUSPENDED, max_holders, of_state, spans
 
 from visualizer.session.runner import run_scenario
 from visualizer.session.scenarios import find
@@ -71,3 +71,56 @@ def test_as_completed_hands_results_back_as_they_finish() -> None:
     ]
     assert {w.label for w in of_state(trace, "main", SUSPENDED)} == {"as_completed"}
     assert trace.duration == approx(3.0, abs=0.05)
+
+
+@pytest.mark.parametrize("maxsize", [1, 2, 3])
+def test_a_full_queue_holds_the_producer_to_the_consumers_pace(maxsize: int) -> None:
+    items, work = 6, 0.5
+    trace = lesson("queue_backpressure", items=items, maxsize=maxsize, work=work)
+    puts = [w for w in of_state(trace, "producer", SUSPENDED) if w.label == "Queue.put"]
+    # the first maxsize items go in at once, each later one waits for room
+    assert len(puts) == items - maxsize
+    # woken by the consumer each time it takes an item
+    ready = [s for s in spans(trace, "producer") if s.state == "ready"][1:]
+    consumer = next(t.id for t in trace.tasks if t.name == "consumer")
+    assert all(s.woken_by == ("task", consumer) for s in ready)
+    # the consumer works on every item, one after another
+    work_spans = [w for w in of_state(trace, "consumer", SUSPENDED) if w.label == f"sleep({work})"]
+    assert len(work_spans) == items
+    assert trace.duration == approx(items * work, abs=0.05)
+
+
+def test_an_unbounded_queue_never_holds_the_producer() -> None:
+    trace = lesson("queue_backpressure", maxsize=0)
+    assert of_state(trace, "producer", SUSPENDED) == []
+    producer = next(t for t in trace.tasks if t.name == "producer")
+    assert producer.ended is not None and producer.ended < 0.01
+
+
+def _sleeping_at_once(trace: Trace) -> int:
+    """Most adders suspended on the round trip's sleep at one time."""
+    intervals = [
+        (w.start, w.end)
+        for name in ("adder-1", "adder-2")
+        for w in of_state(trace, name, SUSPENDED)
+        if w.label == "sleep(0.1)"
+    ]
+    return max_holders(intervals)
+
+
+def test_without_a_lock_the_round_trips_interleave_and_updates_are_lost(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    trace = lesson("lock_race", increments=5, locked=False)
+    assert _sleeping_at_once(trace) == 2
+    assert trace.duration == approx(0.5, abs=0.05)
+    assert "count 5, expected 10" in capsys.readouterr().out  # half of them lost
+
+
+def test_with_a_lock_one_adder_waits_for_the_other(capsys: pytest.CaptureFixture[str]) -> None:
+    trace = lesson("lock_race", increments=5, locked=True)
+    assert "count 10, expected 10" in capsys.readouterr().out
+    assert _sleeping_at_once(trace) == 1
+    waits = [w for name in ("adder-1", "adder-2") for w in of_state(trace, name, SUSPENDED)]
+    assert any(w.label == "Lock.acquire" for w in waits)
+    assert trace.duration == approx(1.0, abs=0.05)

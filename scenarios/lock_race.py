@@ -1,0 +1,66 @@
+"""A Lock protects shared state
+
+Two tasks add to a shared counter by reading it, awaiting something (a database round
+trip, say), then writing the new value. Without a lock each reads the value before the
+other has written its own, and updates are lost. ``async with lock:`` makes the read,
+the await and the write one piece that no other task can interleave with.
+
+What to look for:
+
+- ``locked=False``: both adders are suspended on ``sleep(0.1)`` at the same time, over
+  and over; the run takes ``increments`` x 0.1 s and prints a count of ``increments``:
+  half the updates lost.
+- ``locked=True``: while one adder holds the lock, the other is suspended on
+  ``Lock.acquire``, woken by the first when it lets go (an arrow); the sleeps never
+  overlap, the run takes twice as long, and no update is lost.
+"""
+
+import asyncio
+
+TAGS = ("synchronization", "lock", "pitfalls")
+ORDER = 52
+
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+用锁（Lock）保护共享状态
+
+两个任务给一个共享计数器加一：先读出它，然后 await 某件事（比如一次数据库往返），再
+写回新值。没有锁时，每个任务都在对方写回之前读到了旧值，于是更新丢失了。
+``async with lock:`` 让“读、await、写”成为一个整体，其他任务无法插在中间。
+
+要看什么：
+
+- ``locked=False``：两个 adder 一次又一次地同时挂起在 ``sleep(0.1)`` 上；运行用时
+  ``increments`` x 0.1 秒，打印出的计数是 ``increments``：一半的更新丢了。
+- ``locked=True``：一个 adder 持有锁时，另一个挂起在 ``Lock.acquire`` 上，前者释放
+  锁时唤醒它（一支箭头）；两者的 sleep 从不重叠，运行用时翻倍，没有更新丢失。
+"""
+
+
+async def bump(counter: dict[str, int]) -> None:
+    value = counter["value"]
+    await asyncio.sleep(0.1)  # a round trip, between the read and the write
+    counter["value"] = value + 1
+
+
+async def adder(counter: dict[str, int], lock: asyncio.Lock, times: int, locked: bool) -> None:
+    for _ in range(times):
+        if locked:
+            async with lock:
+                await bump(counter)
+        else:
+            await bump(counter)
+
+
+async def main(increments: int = 5, locked: bool = False) -> None:
+    counter = {"value": 0}
+    lock = asyncio.Lock()
+    await asyncio.gather(
+        asyncio.create_task(adder(counter, lock, increments, locked), name="adder-1"),
+        asyncio.create_task(adder(counter, lock, increments, locked), name="adder-2"),
+    )
+    print(f"count {counter['value']}, expected {2 * increments}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

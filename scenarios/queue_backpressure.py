@@ -1,0 +1,67 @@
+"""Producer and consumer: a bounded Queue
+
+An ``asyncio.Queue`` hands items from producers to consumers. With ``maxsize`` it holds
+at most that many, and ``await queue.put(item)`` waits while it is full: that wait is
+*back-pressure*, a fast producer slowed to the consumer's pace instead of piling up
+work. Here the producer has ``items`` items ready at once; the consumer takes ``work``
+seconds over each.
+
+What to look for:
+
+- The producer puts items until the queue is full, then is suspended on ``Queue.put``;
+  each time the consumer takes an item, it wakes the producer (an arrow), which puts
+  one more.
+- The consumer alternates between ``sleep(work)`` (the work) and ``Queue.get``, which
+  returns at once while items are waiting.
+- Try ``maxsize=0`` (no bound): the producer puts everything at once and is done at the
+  start; the queue grows instead.
+"""
+
+import asyncio
+
+TAGS = ("synchronization", "queue", "concurrency")
+ORDER = 55
+
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+生产者与消费者：有界队列
+
+``asyncio.Queue`` 把条目从生产者交给消费者。设置了 ``maxsize`` 后它最多容纳这么多
+条目，队列满时 ``await queue.put(item)`` 会等待：这种等待就是 *背压*，快的生产者被
+放慢到消费者的节奏，而不是把工作越堆越多。这里生产者一开始就有 ``items`` 个条目；
+消费者处理每个条目要 ``work`` 秒。
+
+要看什么：
+
+- 生产者不断放入条目直到队列满，然后挂起在 ``Queue.put`` 上；消费者每取走一个条目
+  就唤醒生产者（一支箭头），生产者再放入一个。
+- 消费者在 ``sleep(work)``（工作）和 ``Queue.get`` 之间交替；有条目在等时
+  ``Queue.get`` 立即返回。
+- 试试 ``maxsize=0``（无上限）：生产者一开始就把所有条目放进去并结束；变长的是队列。
+"""
+
+
+async def producer(queue: asyncio.Queue[int], items: int) -> None:
+    for item in range(items):
+        await queue.put(item)  # waits while the queue is full
+        print(f"put {item}")
+
+
+async def consumer(queue: asyncio.Queue[int], work: float) -> None:
+    while True:
+        item = await queue.get()
+        await asyncio.sleep(work)  # the work on one item
+        print(f"done with {item}")
+        queue.task_done()
+
+
+async def main(items: int = 6, maxsize: int = 2, work: float = 0.5) -> None:
+    queue: asyncio.Queue[int] = asyncio.Queue(maxsize=maxsize)
+    worker = asyncio.create_task(consumer(queue, work), name="consumer")
+    await asyncio.create_task(producer(queue, items), name="producer")
+    await queue.join()  # every item done
+    worker.cancel()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
