@@ -253,8 +253,8 @@ class AwaitDescriber:
         if value is not None:
             return value
         qualname = code.co_qualname
-        if qualname.startswith("as_completed"):
-            return "as_completed"
+        if qualname.startswith(("as_completed", "_AsCompletedIterator")):
+            return "as_completed"  # (3.13 made it an iterator class: the same wait)
         if qualname in ("wait", "_wait"):
             return "wait"
         if qualname.startswith("TaskGroup."):
