@@ -125,3 +125,32 @@ def test_with_a_lock_one_adder_waits_for_the_other(capsys: pytest.CaptureFixture
     waits = [w for name in ("adder-1", "adder-2") for w in of_state(trace, name, SUSPENDED)]
     assert any(w.label == "Lock.acquire" for w in waits)
     assert trace.duration == approx(1.0, abs=0.05)
+
+
+def test_a_taskgroup_cancels_the_rest_when_one_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    trace = lesson("taskgroup_failure", fail=True)
+    by_name = {t.name: t for t in trace.tasks}
+    assert (by_name["quick"].outcome, by_name["quick"].ended) == ("done", approx(0.5, abs=0.05))
+    assert (by_name["broken"].outcome, by_name["broken"].ended) == (
+        "error",
+        approx(1.0, abs=0.05),
+    )
+    assert by_name["broken"].error == "ValueError: broken failed"
+    # slow had another second to sleep: cancelled at the failure, in its sleep
+    slow = by_name["slow"]
+    assert (slow.outcome, slow.ended) == ("cancelled", approx(1.0, abs=0.05))
+    assert [w.label for w in of_state(trace, "slow", SUSPENDED)] == ["sleep(2.0)"]
+    assert {w.label for w in of_state(trace, "main", SUSPENDED)} == {"TaskGroup"}
+    assert trace.duration == approx(1.0, abs=0.05)
+    assert "caught 1 error(s): broken failed" in capsys.readouterr().out
+
+
+def test_a_taskgroup_waits_for_all_when_none_fails() -> None:
+    trace = lesson("taskgroup_failure", fail=False)
+    assert {t.name: t.outcome for t in trace.tasks} == {
+        "main": "done",
+        "quick": "done",
+        "broken": "done",
+        "slow": "done",
+    }
+    assert trace.duration == approx(2.0, abs=0.05)
