@@ -482,7 +482,7 @@ class TraceModel:
         now = self.now()
         spans = _joined(self.closed_spans(), self.open_spans(now))
         order = np.lexsort((spans.start, spans.task))
-        trace = self._trace(now, SpanColumns(*(column[order] for column in _fields(spans))), meta)
+        trace = self._trace(now, spans.take(order), meta)
         # the records are the model's own, kept up to date for live frames: a snapshot
         # keeps them as they are now
         trace.tasks = [copy.copy(record) for record in trace.tasks]

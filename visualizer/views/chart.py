@@ -323,21 +323,25 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             spans.awaiting,
             [s.label for s in trace.suspensions],
         )
-        ticks = sorted((int(self.lanes[t.id]), t.name) for t in trace.tasks)
-        ticks += self._show_loop_rows(trace)
-        if ticks != self._ticks:  # (re-laying out the lane names costs a frame's time)
-            self._ticks = ticks
-            self._shown_ticks = None
-            self._name_lanes()
+        first = len(trace.tasks)
+        self._set_ticks(trace.tasks, self._show_loop_rows(trace, first), first)
         self._show_markers(trace)
         self._show_arrows(trace)
         if fit:
             self.fit(trace)
 
-    def _show_loop_rows(self, trace: Trace) -> list[tuple[int, str]]:
+    def _set_ticks(self, tasks: list[TaskRecord], rows: list[str], first: int) -> None:
+        """Name the task lanes and, from lane ``first``, the loop's and threads' rows."""
+        ticks = sorted((int(self.lanes[t.id]), t.name) for t in tasks)
+        ticks += [(first + i, name) for i, name in enumerate(rows)]
+        if ticks != self._ticks:  # (re-laying out the lane names costs a frame's time)
+            self._ticks = ticks
+            self._shown_ticks = None
+            self._name_lanes()
+
+    def _show_loop_rows(self, trace: Trace, first: int) -> list[str]:
         """Under the tasks: the event loop (busy when a step runs) and each executor
         thread with its jobs; blocked intervals as red bands across all of it."""
-        first = len(trace.tasks)
         rows = extra_rows(trace)
         labels = sorted({text for text in rows.label if text is not None})
         index = {text: i for i, text in enumerate(labels)}
@@ -356,7 +360,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.bands.set_bands(
             [b.start for b in trace.blocked], [b.end for b in trace.blocked], -0.5, self.rows - 0.5
         )
-        return [(first + i, name) for i, name in enumerate(rows.names)]
+        return rows.names
 
     # --- live -------------------------------------------------------------------------------
     def begin_live(self, snapshot: Callable[[], Trace]) -> None:
@@ -419,12 +423,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         )
         self.rows = first + len(rows.names)
         if tasks_changed or len(rows.names) != len(self._ticks) - len(tasks):
-            ticks = sorted((int(self.lanes[t.id]), t.name) for t in tasks)
-            ticks += [(first + i, name) for i, name in enumerate(rows.names)]
-            if ticks != self._ticks:
-                self._ticks = ticks
-                self._shown_ticks = None
-                self._name_lanes()
+            self._set_ticks(tasks, rows.names, first)
             self._show_task_marks(tasks)
             self._set_creation_arrows(tasks)
         self.bands.set_bands(
