@@ -3,8 +3,8 @@
 ``time.sleep()`` (or any slow function that never awaits) does not give the loop
 back: while it runs, no other task can run, not even one whose timer is long
 due. Here a ticker wants to tick every 0.1 s, and a worker calls ``time.sleep(block)``
-in the middle of its step. The fix is ``await asyncio.sleep(...)`` for a pause, or
-``await asyncio.to_thread(slow_function)`` for real work.
+in the middle of its step. The fix is ``await asyncio.sleep(...)`` for a pause (try
+``pause="asyncio.sleep"``), or ``await asyncio.to_thread(slow_function)`` for real work.
 
 What to look for:
 
@@ -15,10 +15,13 @@ What to look for:
   fires only when the loop runs its callbacks, so the ticker is not even *ready*
   before then. A 0.1 s sleep that lasted over half a second.
 - The event loop's row is busy, without a gap, for the length of the block.
+- ``pause="asyncio.sleep"``: the worker is suspended on ``sleep(0.5)`` instead, no red
+  band, and the ticker ticks every 0.1 s right through it.
 """
 
 import asyncio
 import time
+from typing import Literal
 
 TAGS = ("blocking", "pitfalls", "timers")
 ORDER = 70
@@ -30,8 +33,8 @@ EXPLAIN_ZH = """\
 ``time.sleep()``（或任何从不 await 的耗时函数）不会把事件循环让出来：它运行期间，
 其他任务都无法运行，连定时器早已到期的任务也不行。这里一个计时任务（ticker）想每
 0.1 秒跳动一次，而工作任务（worker）在一步中间调用了 ``time.sleep(block)``。正确的做法
-是：要暂停就用 ``await asyncio.sleep(...)``，要做真正的耗时工作就用
-``await asyncio.to_thread(slow_function)``。
+是：要暂停就用 ``await asyncio.sleep(...)``（试试 ``pause="asyncio.sleep"``），要做
+真正的耗时工作就用 ``await asyncio.to_thread(slow_function)``。
 
 要看什么：
 
@@ -42,6 +45,8 @@ EXPLAIN_ZH = """\
   运行回调时才会触发，所以在那之前 ticker 连 *就绪*（ready）都不是。一个 0.1 秒的
   sleep 持续了半秒多。
 - 事件循环那一行在阻塞期间一直忙碌，没有空隙。
+- ``pause="asyncio.sleep"``：worker 改为挂起在 ``sleep(0.5)`` 上，没有红色色带，
+  ticker 在这期间照常每 0.1 秒跳动一次。
 """
 
 
@@ -50,18 +55,26 @@ async def ticker(ticks: int) -> None:
         await asyncio.sleep(0.1)
 
 
-async def worker(block: float) -> None:
+async def worker(block: float, pause: str) -> None:
     await asyncio.sleep(0.25)
-    time.sleep(block)  # blocks the whole loop: no await here
+    if pause == "time.sleep":
+        time.sleep(block)  # blocks the whole loop: no await here
+    else:
+        await asyncio.sleep(block)  # suspends this task only
     await asyncio.sleep(0.1)
 
 
-async def main(block: float = 0.5) -> None:
+async def main(
+    block: float = 0.5, pause: Literal["time.sleep", "asyncio.sleep"] = "time.sleep"
+) -> None:
     await asyncio.gather(
         asyncio.create_task(ticker(10), name="ticker"),
-        asyncio.create_task(worker(block), name="worker"),
+        asyncio.create_task(worker(block, pause), name="worker"),
     )
-    print(f"a blocking call of {block} s delayed every other task by as much")
+    if pause == "time.sleep":
+        print(f"a blocking call of {block} s delayed every other task by as much")
+    else:
+        print(f"an awaited pause of {block} s delayed no other task")
 
 
 if __name__ == "__main__":

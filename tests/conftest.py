@@ -8,8 +8,15 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from PySide6.QtCore import QSettings
+
+from visualizer.app.translations import use_language
+from visualizer.app.window import MainWindow
+from visualizer.session.scenarios import discover
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -19,3 +26,15 @@ def _settings_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) ->
     folder = tmp_path_factory.mktemp("config")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     os.environ["XDG_CONFIG_HOME"] = str(folder)
+
+
+@pytest.fixture
+def window(qtbot: Any) -> Iterator[MainWindow]:
+    """The main window with every scenario, shown at 1200x700, in English afterwards."""
+    scenarios, _ = discover()
+    main_window = MainWindow(scenarios)
+    qtbot.addWidget(main_window)
+    main_window.resize(1200, 700)
+    main_window.show()
+    yield main_window
+    use_language("en")  # (a test may have switched it: English for the tests after it)

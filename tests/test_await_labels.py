@@ -191,3 +191,18 @@ def test_sleep_labels_show_the_delay_as_a_person_would_write_it() -> None:
         if a >= 0
     ]
     assert labels == ["sleep(0.15)", "sleep(1.0)", "sleep(2.5)", "sleep(1e-07)"]
+
+
+@pytest.mark.parametrize(
+    ("count", "label"), [(1, "gather(1 awaitable)"), (2, "gather(2 awaitables)")]
+)
+def test_gather_counts_its_awaitables_in_words(count: int, label: str) -> None:
+    async def program() -> None:
+        await asyncio.gather(*(asyncio.sleep(0.1) for _ in range(count)))
+
+    rec = Recorder("virtual")
+    with asyncio.Runner(loop_factory=rec.new_loop) as runner:
+        runner.run(program(), context=rec.tracer.new_context())
+    trace = rec.finish()
+    main = trace.spans.for_task(0)
+    assert [trace.suspensions[a].label for a in main.awaiting.tolist() if a >= 0] == [label]

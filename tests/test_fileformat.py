@@ -9,6 +9,7 @@ checks one rule of the format and nothing else.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gzip
 import itertools
 import json
@@ -29,7 +30,7 @@ from visualizer.cli import main
 from visualizer.session.runner import run_scenario
 from visualizer.session.scenarios import bind_params, find
 from visualizer.trace import fileformat, schema
-from visualizer.trace.data import Trace
+from visualizer.trace.data import Mark, Trace
 from visualizer.trace.fileformat import TraceFormatError, dumps, load, loads, save
 
 SCENARIOS = ["semaphore_workers", "cancellation", "task_exception"]
@@ -135,6 +136,26 @@ def test_round_trip(tmp_path: Path, traces: dict[str, Trace], scenario_id: str, 
     again = tmp_path / ("again-" + name)
     save(loaded, again)
     _assert_same_trace(load(again), original)
+
+
+def test_marks_keep_their_kind_and_detail(tmp_path: Path, traces: dict[str, Trace]) -> None:
+    """A warning mark (what asyncio told the program) comes back a warning, with its full
+    text; a plain note stays a note; an unknown kind is read as a note."""
+    original = traces["semaphore_workers"]
+    original = dataclasses.replace(
+        original,
+        marks=[
+            Mark(0.25, None, "checkpoint"),
+            Mark(0.5, 1, "Task exception was never retrieved", "warning", "ValueError: boom"),
+        ],
+    )
+    path = tmp_path / "marked.json"
+    save(original, path)
+    assert load(path).marks == original.marks
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["marks"][0] == {"t": 0.25, "task": None, "label": "checkpoint"}
+    doc["marks"][1]["kind"] = "firework"
+    assert load(_write(tmp_path / "odd.json", doc)).marks[1].kind == "note"
 
 
 @pytest.mark.parametrize("scenario_id", SCENARIOS)
@@ -408,6 +429,9 @@ MALFORMED: dict[str, Callable[[Doc], str]] = {
     "pending task with an end": _pending_with_end,
     "parent that does not exist": _no_such_parent,
     "marks not a list": _set(("marks",), "none", "marks: must be a list"),
+    "mark naming no task": _set(
+        ("marks",), [{"t": 0.0, "task": 99, "label": "x"}], "marks[0].task"
+    ),
     "job without a func": _set(("jobs",), [{"thread": "t", "task": 0}], "jobs[0].func: missing"),
     "blocked with a string end": _set(
         ("blocked",), [{"task": None, "start": 0.0, "end": "1"}], "blocked[0].end"
@@ -480,7 +504,7 @@ def test_code_in_string_fields_is_plain_data(
     sid = int(trace.spans.awaiting[suspended])
     assert trace.suspensions[sid].label.startswith("eval(compile(")
     assert trace.meta["source"] == expression
-    assert trace.marks == [(0.0, None, payload)]
+    assert trace.marks == [Mark(0.0, None, payload)]
     assert not marker.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hostile.json"]
 
@@ -523,7 +547,7 @@ def test_unknown_extra_fields_are_ignored(
         np.testing.assert_array_equal(getattr(trace.spans, column), getattr(original.spans, column))
     assert _labels(trace) == _labels(original)
     assert trace.meta["x_host"] == "ci-runner-7"
-    assert trace.marks == [(0.5, 0, "checkpoint")]
+    assert trace.marks == [Mark(0.5, 0, "checkpoint")]
     assert trace.jobs[0].func == "crunch" and trace.jobs[0].submitted is None
     assert trace.blocked[0].what == ""
 

@@ -154,3 +154,86 @@ def test_a_taskgroup_waits_for_all_when_none_fails() -> None:
         "slow": "done",
     }
     assert trace.duration == approx(2.0, abs=0.05)
+
+
+@pytest.mark.parametrize("handling", ["forget", "keep", "await"])
+def test_an_unretrieved_exception_is_reported_late_and_far_away(handling: str) -> None:
+    trace = lesson("exception_never_retrieved", handling=handling)
+    upload = trace.task_by_name("upload")
+    assert upload.outcome == "error" and upload.ended == approx(0.5, abs=0.05)
+    warned = [m for m in trace.marks if m.kind == "warning"]
+    if handling == "await":
+        # handled: main is woken by the failed task, and asyncio has nothing to say
+        assert warned == []
+        [wake] = [s for s in spans(trace, "main") if s.woken_by == ("task", upload.id)]
+        assert wake.woken_by == ("task", upload.id) and wake.start == approx(0.5, abs=0.05)
+        return
+    [mark] = warned
+    assert mark.label == "Task exception was never retrieved"
+    assert mark.task == upload.id  # on upload's lane
+    assert "ConnectionError: connection reset" in mark.detail
+    # forgotten: freed, and reported, as it fails; kept in a variable: only when main
+    # returns, 1.5 s after the failure
+    assert mark.t == approx(0.5 if handling == "forget" else 2.0, abs=0.05)
+    # nobody was woken by the failure
+    assert not any(s.woken_by == ("task", upload.id) for s in spans(trace, "main"))
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_debug_mode_reports_a_slow_step_and_where_a_coroutine_was_made(debug: bool) -> None:
+    trace = lesson("debug_mode", debug=debug)
+    path = find("debug_mode").path
+    marks = {m.label.split(" took ")[0]: m for m in trace.marks if m.kind == "warning"}
+    # the forgotten await: on report's lane, when report drops the coroutine
+    never = marks.pop("RuntimeWarning: coroutine 'save' was never awaited")
+    assert trace.tasks[never.task or 0].name == "report" and never.t == approx(0.5, abs=0.05)
+    created = 'save("report.txt")'
+    assert (created in never.detail) is debug  # only debug mode knows where it was made
+    assert "visualizer" not in never.detail.replace(str(path), "")
+    # save() never ran: report never waits on its sleep(0.2)
+    assert {w.label for w in of_state(trace, "report", SUSPENDED)} == {"sleep(0.5)"}
+    [band] = trace.blocked
+    assert band.what == "resize"
+    if debug:
+        slow = marks.pop("Executing Task 'resize'")
+        assert trace.tasks[slow.task or 0].name == "resize"
+        assert slow.t == approx(band.end, abs=0.01)
+    assert marks == {}
+
+
+@pytest.mark.parametrize("pause", ["time.sleep", "asyncio.sleep"])
+def test_a_blocking_call_freezes_every_task_an_awaited_pause_none(pause: str) -> None:
+    block = 0.5
+    trace = lesson("blocking_call", block=block, pause=pause)
+    ticks = of_state(trace, "ticker", SUSPENDED)
+    longest = max(t.duration for t in ticks)
+    worker_steps = of_state(trace, "worker", RUNNING)
+    if pause == "time.sleep":
+        # one long step of the worker, the loop blocked, and a 0.1 s sleep stretched
+        assert max(s.duration for s in worker_steps) >= block * 0.95
+        assert [b.what for b in trace.blocked] == ["worker"]
+        assert longest >= block - 0.1
+    else:
+        # the worker waits without holding the loop: every tick on time
+        assert max(s.duration for s in worker_steps) < 0.05
+        assert trace.blocked == []
+        assert longest == approx(0.1, abs=0.02)
+        waits = [w.duration for w in of_state(trace, "worker", SUSPENDED)]
+        assert any(w == approx(block, abs=0.05) for w in waits)
+
+
+def test_work_in_threads_leaves_the_loop_free() -> None:
+    seconds = 0.4
+    trace = lesson("executor_jobs", seconds=seconds)
+    assert trace.blocked == []  # no red band: the loop never waited for the jobs
+    labels = {w.label for w in of_state(trace, "main", SUSPENDED)}
+    assert "to_thread(crunch)" in labels
+    assert "run_in_executor(crunch)" in {w.label for w in of_state(trace, "fetch-2", SUSPENDED)}
+    # each task is woken by its job's thread, once its job has run
+    for name in ("main", "fetch-2"):
+        woken = [s for s in spans(trace, name) if s.woken_by == ("thread", None)]
+        assert len(woken) == 1
+        job = next(j for j in trace.jobs if j.task == trace.task_by_name(name).id)
+        assert job.end <= woken[0].start and job.end - job.start >= seconds * 0.9
+    # the ticker ticks on time meanwhile
+    assert max(t.duration for t in of_state(trace, "ticker", SUSPENDED)) == approx(0.1, abs=0.03)

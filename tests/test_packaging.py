@@ -54,6 +54,15 @@ def test_the_wheel_ships_every_builtin_scenario(unpacked_wheel: Path) -> None:
     assert shipped == BUILTIN
 
 
+def test_the_wheel_ships_the_translations(unpacked_wheel: Path) -> None:
+    """The window's Chinese (the compiled .qm it loads, and its .ts source)."""
+    i18n = unpacked_wheel / "visualizer/app/i18n"
+    assert (i18n / "asyncviz_zh_CN.qm").read_bytes() == (
+        ROOT / "visualizer/app/i18n/asyncviz_zh_CN.qm"
+    ).read_bytes()
+    assert (i18n / "asyncviz_zh_CN.ts").is_file()
+
+
 def test_asyncviz_list_from_the_installed_wheel_shows_them(
     unpacked_wheel: Path, tmp_path: Path
 ) -> None:

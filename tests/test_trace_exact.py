@@ -525,10 +525,15 @@ def test_wait_for_timeout() -> None:
             ready("cancel"),
             RUN,
         ]
-        main_shape = shape(trace, main.id)
-        assert main_shape[:3] == [ready("created"), RUN, waiting]
-        assert len(main_shape) == 5 and main_shape[4] == RUN
-        assert main_shape[3][3] is not None and main_shape[3][3][0] == "cancel"
+        # main's cancel is passed on to inner, and inner's end is what wakes main: a
+        # wake by inner, not a cancel by it (that arrow would read "inner cancelled main")
+        assert shape(trace, main.id) == [
+            ready("created"),
+            RUN,
+            waiting,
+            ready("task", inner.id),
+            RUN,
+        ]
     assert (inner.ended, main.ended) == approx((0.5, 0.5), abs=tol)
     assert trace.duration == approx(0.5, abs=tol)
 
@@ -560,6 +565,76 @@ def test_asyncio_timeout_is_a_cancel_by_no_task() -> None:
         RUN,
     ]
     assert main.ended == approx(0.3, abs=tol)
+
+
+# --- a cancel passed on: through an awaited task, through gather ----------------------------
+
+
+async def pass_child(seconds: float) -> None:
+    await asyncio.sleep(seconds)  # AWAIT-SITE-PASS-CHILD
+
+
+async def pass_waiter(through: str) -> None:
+    if through == "task":
+        child = asyncio.create_task(pass_child(2.0), name="child")
+        await child  # AWAIT-SITE-PASS-TASK
+    else:
+        await asyncio.gather(pass_child(2.0), pass_child(3.0))  # AWAIT-SITE-PASS-GATHER
+
+
+async def pass_main(through: str) -> None:
+    waiter = asyncio.create_task(pass_waiter(through), name="waiter")
+    await asyncio.sleep(0.5)  # AWAIT-SITE-PASS-MAIN
+    waiter.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiter
+
+
+@pytest.mark.parametrize("through", ["task", "gather"])
+def test_a_cancel_passed_on_wakes_the_canceller_s_target_by_its_work_ending(
+    through: str,
+) -> None:
+    """``main`` cancels ``waiter``, which awaits a task (or ``gather``): the cancel goes on
+    to that work, which is woken by ``main``'s cancel; ``waiter`` is woken only when the
+    work has ended, by the work, as any task awaiting it would be."""
+    run = run_traced(pass_main, through)
+    trace, tol = run.trace, run.tol
+    assert_tiles(trace)
+    main, waiter = trace.tasks[0], trace.task_by_name("waiter")
+    children = trace.tasks[2:]
+    assert len(children) == (1 if through == "task" else 2)
+    for child in children:
+        assert child.outcome == "cancelled"
+        assert shape(trace, child.id)[3] == ready("cancel", main.id)  # main's cancel() did it
+    assert waiter.outcome == "cancelled"
+    # (gather ends at its first child's cancelled end, not at its last)
+    first = children[0]
+    woken = shape(trace, waiter.id)[3]
+    label = "Task 'child'" if through == "task" else "gather(2 awaitables)"
+    assert shape(trace, waiter.id)[2] == susp(label, site(f"PASS-{through.upper()}"))
+    assert woken == ready("task", first.id)  # not ready("cancel", ...): no task cancelled it
+    assert waiter.ended == approx(0.5, abs=tol)
+
+
+# --- a task a callback makes ---------------------------------------------------------------
+
+
+async def bare_cb_child() -> None:
+    await asyncio.sleep(0.01)
+
+
+async def bare_cb_main() -> None:
+    asyncio.get_running_loop().call_soon(asyncio.ensure_future, bare_cb_child())
+    await asyncio.sleep(0.1)
+
+
+def test_a_task_a_callback_makes_has_no_creation_site() -> None:
+    """No user code made it (``ensure_future`` was the callback itself): no site, on both
+    hot paths; the compiled one runs a handle with no frame of its own, and its walk
+    used to go on up to the line that started the loop."""
+    run = run_traced(bare_cb_main)
+    _, child = run.trace.tasks
+    assert child.parent is None and child.created_at is None
 
 
 # --- Queue hand-off ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Final
 
 from visualizer.model.summary import format_summary
 from visualizer.session.runner import RunResult, record_script, run_scenario
-from visualizer.session.scenarios import ScenarioError, bind_params, discover, find
+from visualizer.session.scenarios import SECTIONS, ScenarioError, bind_params, discover, find
 from visualizer.trace.fileformat import save
 
 
@@ -187,10 +187,15 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([s.to_json() for s in scenarios], indent=2))
     else:
+        # in sections, from the basics on (the window's browser shows the same)
         width = max((len(s.id) for s in scenarios), default=0)
-        for s in scenarios:
-            tags = f"  [{', '.join(s.tags)}]" if s.tags else ""
-            print(f"{s.id.ljust(width)}  {s.title}{tags}")
+        for _, section in SECTIONS:
+            members = [s for s in scenarios if s.section == section]
+            if members:
+                print(f"{section}:")
+            for s in members:
+                tags = f"  [{', '.join(s.tags)}]" if s.tags else ""
+                print(f"  {s.id.ljust(width)}  {s.title}{tags}")
     for error in errors:
         print(f"asyncviz: skipped: {error}", file=sys.stderr)
     return 0

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from visualizer.app.qtloop import GuiEventLoop
@@ -62,7 +62,7 @@ async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | 
     window.installEventFilter(watcher)
     window.show()
     status = 0
-    clock = window.clock.currentText()
+    clock = window.clock_mode()
     if options.autorun and chosen is not None:
         # the window's first paint happens now: a run started during it would show the
         # loop busy painting (true, but not the lesson)
@@ -105,12 +105,13 @@ def run_gui(options: GuiOptions) -> int:
     if options.size_given:
         window.resize(*options.size)
     window.set_font_size(options.font_size or saved("font_size", 11, int))
-    window.clock.setCurrentText(options.clock or saved("clock", "real", str))
+    window.set_clock_mode(options.clock or saved("clock", "real", str))
     if chosen is not None:
         window.select(chosen.id)
         window.params.set_values(options.params)
     if problem is not None:
-        window.details.show_error(f"Cannot load {options.scenario}", str(problem), "")
+        title = QCoreApplication.translate("MainWindow", "Cannot load {scenario}")
+        window.details.show_error(title.format(scenario=options.scenario), str(problem), "")
         if problem.path is not None:
             window.source.show_file(problem.path)
         print(f"asyncviz: {problem}", file=sys.stderr)

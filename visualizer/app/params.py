@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,19 +32,32 @@ class ParamsForm(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._editors: dict[str, QWidget] = {}
         self._params: dict[str, ScenarioParam] = {}
+        self._empty: QLabel | None = None  #: "(no parameters)", if shown
 
     def set_scenario(self, scenario: Scenario) -> None:
         while self._layout.rowCount():
             self._layout.removeRow(0)
         self._editors = {}
         self._params = {p.name: p for p in scenario.params}
+        self._empty = None
         if not scenario.params:
-            self._layout.addRow(QLabel("(no parameters)"))
+            self._empty = QLabel(self.tr("(no parameters)"))
+            self._layout.addRow(self._empty)
         for param in scenario.params:
             editor = _editor(param)
             editor.setToolTip(f"{param.name}: {param.annotation} = {param.default!r}")
             self._editors[param.name] = editor
             self._layout.addRow(param.name, editor)
+
+    def retranslate(self) -> None:
+        """The form's own words in the application's language."""
+        if self._empty is not None:
+            self._empty.setText(self.tr("(no parameters)"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def values(self) -> dict[str, str]:
         """Every parameter's value as text, for ``bind_params``."""

@@ -61,6 +61,9 @@ class _Wakeup(QObject):
 class GuiEventLoop(qasync.QEventLoop):  # type: ignore[misc]
     """qasync's event loop with asyncio's ready queue and precise timers (see module doc)."""
 
+    #: where this loop runs ready callbacks (the tracer's creation-site walk stops there)
+    _asyncviz_dispatch = ("_iterate", "_run_debug")
+
     # asyncio's own scheduling, not qasync's call_later(0)-per-callback
     call_soon = asyncio.BaseEventLoop.call_soon
     call_later = asyncio.BaseEventLoop.call_later

@@ -1,6 +1,6 @@
 """What the window remembers between runs (QSettings, an INI file in the user's config
-folder): geometry, panel sizes, theme, text size, clock, arrows, the explanations'
-language, the last scenario."""
+folder): geometry, panel sizes, theme, text size, clock, arrows, the language (if the user
+picked one: else the system's is used), the last scenario."""
 
 from __future__ import annotations
 
@@ -39,10 +39,11 @@ def save_window(window: MainWindow) -> None:
     settings.setValue("splitter", window.splitter.saveState())
     settings.setValue("theme", window.theme)
     settings.setValue("font_size", window.font_size)
-    settings.setValue("clock", window.clock.currentText())
+    settings.setValue("clock", window.clock_mode())
     settings.setValue("wake_arrows", window.wake_arrows.isChecked())
     settings.setValue("creation_arrows", window.creation_arrows.isChecked())
-    settings.setValue("language", window.language)
+    if window.language_chosen:
+        settings.setValue("language", window.language)
     scenario = window.selected()
     if scenario is not None:
         settings.setValue("scenario", scenario.id)
@@ -61,7 +62,9 @@ def restore_window(window: MainWindow) -> None:
         window.splitter.restoreState(splitter)
     window.wake_arrows.setChecked(saved("wake_arrows", True, bool))
     window.creation_arrows.setChecked(saved("creation_arrows", True, bool))
-    window.set_language(saved("language", window.language, str))
+    language = saved("language", "", str)
+    if language:
+        window.set_language(language)
     scenario = saved("scenario", "", str)
     if scenario in window.scenarios:
         window.select(scenario)

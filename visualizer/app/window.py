@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import html
 import logging
 import statistics
 import time
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import QLocale, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontDatabase, QKeySequence, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -34,20 +35,23 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
+from visualizer.app.browser import ID_ROLE, ScenarioBrowser
 from visualizer.app.params import ParamsForm
 from visualizer.app.settings import save_window
 from visualizer.app.theme import apply_theme
+from visualizer.app.translations import LANGUAGES, ui_language, use_language
 from visualizer.model.details import span_details
 from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, run_scenario
 from visualizer.session.scenarios import Scenario, ScenarioError, bind_params, load_main
@@ -70,15 +74,14 @@ log = logging.getLogger("asyncviz.app")
 #: a live run's first frames lay the chart out (lane names, the first coverage grid):
 #: their cost does not set the pace
 FIRST_FRAMES = 3
-#: the explanations' languages, for the View menu: code -> name
-LANGUAGES = {"en": "English explanations", "zh": "中文说明 (简体)"}
-#: the tag filter's first entry: no filter
-ALL_TAGS = "all tags"
+#: the clocks a run can use (the clock menu's entries, in its order)
+CLOCKS = ("real", "virtual")
+#: a live run's error when the user stopped it
+STOPPED = "stopped"
 #: while live, the tasks' names are read this often (seconds)
 NAMES_EVERY = 0.25
 #: while live, the status line (time, tasks, events) is written this often (seconds)
 STATUS_EVERY = 0.2
-TRACE_FILES = "asyncviz traces (*.json *.json.gz);;All files (*)"
 #: seconds the tasks a run left behind get to finish cancelling
 LEFTOVER_GRACE = 1.0
 
@@ -90,11 +93,6 @@ class RunOutcome:
     trace: Trace
     error: str | None
     traceback: str | None = None
-
-
-def _explained_in(language: str) -> str:
-    """Which explanations a language gets: ``"zh"`` for Chinese, else ``"en"``."""
-    return "zh" if language.startswith("zh") else "en"
 
 
 def _fixed_font(size: int) -> QFont:
@@ -118,8 +116,12 @@ class MainWindow(QMainWindow):
         self.scenarios = {s.id: s for s in scenarios}
         palette = THEMES[theme]
         self.theme = theme
-        #: the language of the scenarios' explanations: the system's until the user picks
+        #: the window's language (its words, the scenarios' explanations), a locale name:
+        #: the system's until the user picks one (View > Language), then remembered
         self.language = QLocale.system().name()
+        self.language_chosen = False  #: the user picked the language (it is saved)
+        use_language(self.language)
+        self._words_in = ""  #: the language the trace's words (lanes, details) were made in
         self.font_size = font_size
         self.chart = GanttView(palette, font_size)
         self.trace: Trace | None = None
@@ -135,18 +137,14 @@ class MainWindow(QMainWindow):
         self.last_message: tuple[str, str] | None = None  #: the last message shown (tests)
         self._task: asyncio.Task[Any] | None = None
         self._started = 0.0
+        self._clicked = -1  #: the span whose details are shown (of the chart's trace)
+        self._ended: str | None = None  #: what ended the run shown, if anything did
 
-        self.search = QLineEdit(placeholderText="Search scenarios")
+        self.search = QLineEdit()
         self.tags = QComboBox()  # the tag filter: every tag the scenarios carry
-        self.tags.addItem(ALL_TAGS)
+        self.tags.addItem("")  # (all tags: no filter)
         self.tags.addItems(sorted({tag for s in scenarios for tag in s.tags}))
-        self.tags.setToolTip("Show only the scenarios with this tag")
-        self.browser = QListWidget()
-        for scenario in scenarios:
-            item = QListWidgetItem(f"{scenario.title}")
-            item.setData(Qt.ItemDataRole.UserRole, scenario.id)
-            item.setToolTip(scenario.id)
-            self.browser.addItem(item)
+        self.browser = ScenarioBrowser(scenarios)
         self.about = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignTop)
         self.about.setTextFormat(Qt.TextFormat.MarkdownText)
         # the side column: three panes the user can resize (big type needs room)
@@ -159,12 +157,17 @@ class MainWindow(QMainWindow):
         column.addWidget(self.browser)
         about = QScrollArea()
         about.setWidgetResizable(True)
+        # the text wraps to the pane's width: a long piece of code (no break in it) may run
+        # past the edge, but never widens the whole text (Chinese cut off at every line)
+        about.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.about.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         about.setWidget(self.about)
         params = QScrollArea()
         params.setWidgetResizable(True)
         holder = QWidget()
         params_column = QVBoxLayout(holder)
-        params_column.addWidget(QLabel("<b>Parameters</b>"))
+        self._params_title = QLabel()
+        params_column.addWidget(self._params_title)
         params_column.addWidget(self.params)
         params_column.addStretch(1)
         params.setWidget(holder)
@@ -182,7 +185,7 @@ class MainWindow(QMainWindow):
         centre = QWidget()
         chart_column = QVBoxLayout(centre)
         chart_column.setContentsMargins(0, 0, 0, 0)
-        self.legend = QLabel(legend_html(palette))
+        self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)  # (one long line would squeeze the side panels)
         chart_column.addWidget(self.legend)
@@ -199,28 +202,26 @@ class MainWindow(QMainWindow):
         self.details.site_clicked.connect(self.source.show_site)
         self.setCentralWidget(splitter)
 
-        toolbar = QToolBar("Run")
+        self.toolbar = toolbar = QToolBar()
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
-        self.run_action = toolbar.addAction("Run", self.run_selected)
-        self.stop_action = toolbar.addAction("Stop", self.stop)
+        self.run_action = toolbar.addAction("", self.run_selected)
+        self.stop_action = toolbar.addAction("", self.stop)
         self.stop_action.setEnabled(False)
-        self.rerun_action = toolbar.addAction("Rerun", self.rerun)
-        self.rerun_action.setToolTip("Run the last run again: same scenario, parameters, clock")
+        self.rerun_action = toolbar.addAction("", self.rerun)
         self.rerun_action.setShortcut("Ctrl+R")
         self.rerun_action.setEnabled(False)
         self._last_run: tuple[Scenario, dict[str, Any], str] | None = None
-        self.clock = QComboBox()
-        self.clock.addItems(["real", "virtual"])
-        self.clock.setToolTip(
-            "real: live, on this window's own event loop; virtual: recorded off it, idle waits"
-            " skipped, then shown"
-        )
-        toolbar.addWidget(QLabel(" clock "))
+        self.clock = QComboBox()  # (shown in the user's language; each item's data: its name)
+        for clock in CLOCKS:
+            self.clock.addItem(clock, clock)
+        self._clock_label = QLabel()
+        self._clock_label.setContentsMargins(8, 0, 4, 0)
+        toolbar.addWidget(self._clock_label)
         toolbar.addWidget(self.clock)
         toolbar.addSeparator()
-        self.wake_arrows = toolbar.addAction("Wake arrows")
-        self.creation_arrows = toolbar.addAction("Creation arrows")
+        self.wake_arrows = toolbar.addAction("")
+        self.creation_arrows = toolbar.addAction("")
         for action in (self.wake_arrows, self.creation_arrows):
             action.setCheckable(True)
             action.setChecked(True)
@@ -228,24 +229,81 @@ class MainWindow(QMainWindow):
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
         self._build_menus()
+        self.retranslate()
 
         self.search.textChanged.connect(self._filter)
-        self.tags.currentTextChanged.connect(self._filter)
+        self.tags.currentIndexChanged.connect(self._filter)
         self.browser.currentItemChanged.connect(self._selected)
         self._frames = QTimer(self)  # a live frame; each one sets when the next is due
         self._frames.setSingleShot(True)
         self._frames.setTimerType(Qt.TimerType.PreciseTimer)
         self._frames.setInterval(1000 // FRAME_RATE)
         self._frames.timeout.connect(self._frame)
-        if scenarios:
-            self.browser.setCurrentRow(0)
+        self.browser.select_first()
+
+    # --- the window's words -------------------------------------------------------------
+    def retranslate(self) -> None:
+        """Every word of the window in its language (as Qt's translators, installed by
+        ``use_language``, say): at first, when the user picks a language, and on Qt's
+        ``LanguageChange`` event."""
+        self.search.setPlaceholderText(self.tr("Search scenarios"))
+        self.tags.setItemText(0, self.tr("all tags"))
+        self.tags.setToolTip(self.tr("Show only the scenarios with this tag"))
+        self.browser.retranslate(self.language)
+        parameters = self.tr("Parameters")
+        self._params_title.setText(f"<b>{html.escape(parameters)}</b>")
+        self.legend.setText(legend_html(THEMES[self.theme]))
+        self.toolbar.setWindowTitle(self.tr("Run"))
+        self.run_action.setText(self.tr("Run"))
+        self.stop_action.setText(self.tr("Stop"))
+        self.rerun_action.setText(self.tr("Rerun"))
+        self.rerun_action.setToolTip(
+            self.tr("Run the last run again: same scenario, parameters, clock")
+        )
+        self._clock_label.setText(self.tr("clock"))
+        self.clock.setItemText(CLOCKS.index("real"), self.tr("real"))
+        self.clock.setItemText(CLOCKS.index("virtual"), self.tr("virtual"))
+        self.clock.setToolTip(
+            self.tr(
+                "real: live, on this window's own event loop; virtual: recorded off it, idle"
+                " waits skipped, then shown"
+            )
+        )
+        self.wake_arrows.setText(self.tr("Wake arrows"))
+        self.creation_arrows.setText(self.tr("Creation arrows"))
+        self._retranslate_menus()
+        self.details.retranslate()
+        self.params.retranslate()
+        self.chart.setLabel("bottom", QCoreApplication.translate("GanttView", "time"), units="s")
+        item = self.browser.currentItem()
+        if item is not None:
+            self._explain(item)
+        words = ui_language(self.language)
+        if words != self._words_in:  # the words made from the trace, once per language
+            self._words_in = words
+            self._retranslate_trace()
+
+    def _retranslate_trace(self) -> None:
+        """The chart's lane names, the details shown and the status line, made again."""
+        if self._task is not None or self.trace is None:
+            return  # (while live they are made again at each frame)
+        self.chart.show_trace(self.trace, fit=False)
+        self._status(self.trace, done=True, error=self._ended)
+        if self.details.details is not None and self._clicked >= 0:
+            self._span_clicked(self._clicked)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def _span_clicked(self, index: int) -> None:
         trace = self.chart.trace
+        self._clicked = index
         if index < 0 or trace is None:
             self.details.show_details(None)
             return
-        details = span_details(trace, index)
+        details = span_details(trace, index, QCoreApplication.translate)
         self.details.show_details(details)
         self.source.show_site(details.site)
 
@@ -253,38 +311,42 @@ class MainWindow(QMainWindow):
         self.chart.show_arrows(self.wake_arrows.isChecked(), self.creation_arrows.isChecked())
 
     # --- the browser --------------------------------------------------------------------
-    def _filter(self, _changed: str = "") -> None:
+    def _filter(self, _changed: object = None) -> None:
         """Show the scenarios that match the search text and carry the chosen tag."""
-        needle = self.search.text().casefold()
-        tag = self.tags.currentText()
-        for row in range(self.browser.count()):
-            item = self.browser.item(row)
-            scenario = self.scenarios[item.data(Qt.ItemDataRole.UserRole)]
-            haystack = f"{scenario.id} {scenario.title} {' '.join(scenario.tags)}".casefold()
-            tagged = tag == ALL_TAGS or tag in scenario.tags
-            item.setHidden(needle not in haystack or not tagged)
+        tag = self.tags.currentText() if self.tags.currentIndex() > 0 else None
+        self.browser.filter(self.search.text(), tag)
 
     def _selected(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
-        if item is None:
+        if item is None or item.data(ID_ROLE) is None:
             return
-        scenario = self.scenarios[item.data(Qt.ItemDataRole.UserRole)]
+        scenario = self.scenarios[item.data(ID_ROLE)]
         self.source.show_file(scenario.path)
         self.params.set_scenario(scenario)
-        title, text = scenario.text(self.language)
+        self._explain(item)
+
+    def _explain(self, item: QListWidgetItem) -> None:
+        """The scenario's explanation, in the window's language where it has one."""
+        if item.data(ID_ROLE) is None:
+            return
+        title, text = self.scenarios[item.data(ID_ROLE)].text(self.language)
         # docstrings use reST's ``code``; Markdown's is `code`
         text = text.replace("``", "`")
         self.about.setText(f"**{title}**\n\n{text}".strip())
 
     def select(self, scenario_id: str) -> None:
-        for row in range(self.browser.count()):
-            if self.browser.item(row).data(Qt.ItemDataRole.UserRole) == scenario_id:
-                self.browser.setCurrentRow(row)
-                return
-        raise KeyError(scenario_id)
+        self.browser.setCurrentRow(self.browser.row_of(scenario_id))
 
     def selected(self) -> Scenario | None:
-        item = self.browser.currentItem()
-        return None if item is None else self.scenarios[item.data(Qt.ItemDataRole.UserRole)]
+        scenario_id = self.browser.selected_id()
+        return None if scenario_id is None else self.scenarios[scenario_id]
+
+    def clock_mode(self) -> str:
+        """The clock chosen for the next run: ``"real"`` or ``"virtual"``."""
+        return str(self.clock.currentData())
+
+    def set_clock_mode(self, clock: str) -> None:
+        if clock in CLOCKS:
+            self.clock.setCurrentIndex(CLOCKS.index(clock))
 
     # --- running ------------------------------------------------------------------------
     def run_selected(self) -> None:
@@ -295,9 +357,9 @@ class MainWindow(QMainWindow):
         try:
             params = bind_params(scenario, self.params.values())
         except (ScenarioError, ValueError) as exc:
-            self._say("Invalid parameter", str(exc))
+            self._say(self.tr("Invalid parameter"), str(exc))
             return
-        self._task = asyncio.ensure_future(self.run(scenario, params, self.clock.currentText()))
+        self._task = asyncio.ensure_future(self.run(scenario, params, self.clock_mode()))
 
     def rerun(self) -> None:
         """The last run again, as it was asked for (not the form's values now)."""
@@ -310,6 +372,7 @@ class MainWindow(QMainWindow):
         if scenario.id in self.scenarios:
             self.select(scenario.id)  # the browser names what the chart shows
         self.details.show_details(None)
+        self._ended = None
         self._last_run = (scenario, dict(params), clock)
         self.run_action.setEnabled(False)
         self.rerun_action.setEnabled(False)
@@ -317,7 +380,11 @@ class MainWindow(QMainWindow):
         self._started = time.monotonic()
         try:
             if clock == "virtual":
-                self.status.setText(f"recording {scenario.id} on the virtual clock...")
+                self.status.setText(
+                    self.tr("recording {scenario} on the virtual clock...").format(
+                        scenario=scenario.id
+                    )
+                )
                 result: RunResult = await asyncio.to_thread(
                     run_scenario, scenario, params, clock="virtual"
                 )
@@ -338,11 +405,13 @@ class MainWindow(QMainWindow):
             self.stop_action.setEnabled(False)
             self._task = None
         self.trace = outcome.trace
+        self._ended = outcome.error
         self.chart.show_trace(outcome.trace)
         self._status(outcome.trace, done=True, error=outcome.error)
         if outcome.traceback:
             # the error panel: the app stays up, the partial trace stays shown and savable
-            self.details.show_error(f"{scenario.id} failed", outcome.error or "", outcome.traceback)
+            title = self.tr("{scenario} failed").format(scenario=scenario.id)
+            self.details.show_error(title, outcome.error or "", outcome.traceback)
         return outcome
 
     async def _run_live(self, scenario: Scenario, params: dict[str, Any]) -> RunOutcome:
@@ -372,7 +441,7 @@ class MainWindow(QMainWindow):
             this = asyncio.current_task()
             if not task.cancelled() or (this is not None and this.cancelling()):
                 raise  # the window's own task is being cancelled: not a Stop
-            error = "stopped"
+            error = STOPPED
         except Exception as exc:
             error, failure = _failure(exc)
         finally:
@@ -473,57 +542,85 @@ class MainWindow(QMainWindow):
         recorded, and dropped ones if the store filled up."""
         live = sum(1 for t in trace.tasks if t.outcome == "pending")
         dropped = int(trace.meta.get("dropped_events", 0))
+        duration = f"{trace.duration:.3f} s"
+        tasks = len(trace.tasks)
         parts = [
             f"{trace.meta.get('source', '')}",
-            f"{trace.duration:.3f} s"
-            + (" (virtual)" if trace.meta.get("clock") == "virtual" else ""),
-            f"{len(trace.tasks)} tasks" + ("" if done else f", {live} live"),
+            self.tr("{duration} (virtual)").format(duration=duration)
+            if trace.meta.get("clock") == "virtual"
+            else duration,
+            self.tr("{tasks} tasks").format(tasks=tasks)
+            if done
+            else self.tr("{tasks} tasks, {live} live").format(tasks=tasks, live=live),
         ]
         recorder = self._live
         if recorder is not None and not done:
             loop = asyncio.get_running_loop()
-            parts.append(f"ready queue {len(getattr(loop, '_ready', ()))}")
-            parts.append(f"{recorder.store.rows + recorder.store.task_count:,} events")
-        parts.append(f"{len(trace.spans) if spans is None else spans:,} spans")
+            ready = len(getattr(loop, "_ready", ()))
+            parts.append(self.tr("ready queue {count}").format(count=ready))
+            events = recorder.store.rows + recorder.store.task_count
+            parts.append(self.tr("{count} events").format(count=f"{events:,}"))
+        count = len(trace.spans) if spans is None else spans
+        parts.append(self.tr("{count} spans").format(count=f"{count:,}"))
         if dropped:
-            parts.append(f"{dropped:,} events dropped")
+            parts.append(self.tr("{count} events dropped").format(count=f"{dropped:,}"))
         if error:
-            parts.append(f"ended: {error}")
+            said = self.tr("stopped") if error == STOPPED else error
+            parts.append(self.tr("ended: {error}").format(error=said))
         self.status.setText("   |   ".join(parts))
 
     # --- files (dialogs open non-modally: never a nested event loop on the asyncio loop) ---
     def _build_view_menu(self) -> None:
-        view = self.menuBar().addMenu("&View")
+        self.view_menu = view = self.menuBar().addMenu("")
         keys = QKeySequence
-        view.addAction("&Fit all", self.fit).setShortcuts([keys("Home"), keys("Ctrl+0")])
-        view.addAction("Zoom &in (time)", lambda: self.chart.zoom_time(0.5)).setShortcuts(
-            [keys("+"), keys("=")]
-        )
-        view.addAction("Zoom &out (time)", lambda: self.chart.zoom_time(2.0)).setShortcut("-")
-        view.addAction("Follow &live", self.follow).setShortcut("End")
+        self.fit_action = view.addAction("", self.fit)
+        self.fit_action.setShortcuts([keys("Home"), keys("Ctrl+0")])
+        self.zoom_in_action = view.addAction("", lambda: self.chart.zoom_time(0.5))
+        self.zoom_in_action.setShortcuts([keys("+"), keys("=")])
+        self.zoom_out_action = view.addAction("", lambda: self.chart.zoom_time(2.0))
+        self.zoom_out_action.setShortcut("-")
+        self.follow_action = view.addAction("", self.follow)
+        self.follow_action.setShortcut("End")
         view.addSeparator()
-        view.addAction("&Bigger text", lambda: self.set_font_size(self.font_size + 2)).setShortcut(
-            "Ctrl++"
-        )
-        view.addAction("&Smaller text", lambda: self.set_font_size(self.font_size - 2)).setShortcut(
-            "Ctrl+-"
-        )
+        self.bigger_action = view.addAction("", lambda: self.set_font_size(self.font_size + 2))
+        self.bigger_action.setShortcut("Ctrl++")
+        self.smaller_action = view.addAction("", lambda: self.set_font_size(self.font_size - 2))
+        self.smaller_action.setShortcut("Ctrl+-")
         view.addSeparator()
         self.theme_actions: dict[str, QAction] = {}
         for name in THEMES:
-            action = view.addAction(
-                f"{name.title()} theme", functools.partial(self.set_theme, name)
-            )
+            action = view.addAction(name, functools.partial(self.set_theme, name))
             action.setCheckable(True)
             action.setChecked(name == self.theme)
             self.theme_actions[name] = action
         view.addSeparator()
+        # each language named in itself: whoever reads it finds their own
+        self.language_menu: QMenu = view.addMenu("")
         self.language_actions: dict[str, QAction] = {}
         for code, name in LANGUAGES.items():
-            action = view.addAction(name, functools.partial(self.set_language, code))
+            action = self.language_menu.addAction(name, functools.partial(self.set_language, code))
             action.setCheckable(True)
-            action.setChecked(_explained_in(self.language) == code)
+            action.setChecked(ui_language(self.language) == code)
             self.language_actions[code] = action
+
+    def _retranslate_menus(self) -> None:
+        self.file_menu.setTitle(self.tr("&File"))
+        self.open_action.setText(self.tr("&Open trace..."))
+        self.save_action.setText(self.tr("&Save trace..."))
+        self.export_png_action.setText(self.tr("Export chart as &PNG..."))
+        self.export_svg_action.setText(self.tr("Export chart as S&VG..."))
+        self.quit_action.setText(self.tr("&Quit"))
+        self.view_menu.setTitle(self.tr("&View"))
+        self.fit_action.setText(self.tr("&Fit all"))
+        self.zoom_in_action.setText(self.tr("Zoom &in (time)"))
+        self.zoom_out_action.setText(self.tr("Zoom &out (time)"))
+        self.follow_action.setText(self.tr("Follow &live"))
+        self.bigger_action.setText(self.tr("&Bigger text"))
+        self.smaller_action.setText(self.tr("&Smaller text"))
+        themes = {"light": self.tr("Lig&ht theme"), "dark": self.tr("&Dark theme")}
+        for name, action in self.theme_actions.items():
+            action.setText(themes.get(name, name))
+        self.language_menu.setTitle(self.tr("Lan&guage"))
 
     def fit(self) -> None:
         if self.chart.trace is not None:
@@ -544,14 +641,15 @@ class MainWindow(QMainWindow):
         self.chart.update()
 
     def set_language(self, language: str) -> None:
-        """The scenarios' explanations in ``language`` (``"zh..."``: Simplified Chinese,
-        where a scenario has it; anything else: the docstring's English)."""
+        """The window in ``language`` (a locale name, ``zh_CN``, or a code of ``LANGUAGES``):
+        ``"zh..."``, Simplified Chinese (its words, and the scenarios' explanations where
+        a scenario has one); anything else, English. Remembered when the window closes."""
         self.language = language
+        self.language_chosen = True
+        use_language(language)
         for code, action in self.language_actions.items():
-            action.setChecked(_explained_in(language) == code)
-        item = self.browser.currentItem()
-        if item is not None:
-            self._selected(item)
+            action.setChecked(ui_language(language) == code)
+        self.retranslate()  # (now: Qt's LanguageChange events come later)
 
     def set_theme(self, theme: str) -> None:
         self.theme = theme
@@ -566,14 +664,17 @@ class MainWindow(QMainWindow):
             action.setChecked(name == theme)
 
     def _build_menus(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        menu.addAction("&Open trace...", self._ask_open).setShortcut("Ctrl+O")
-        menu.addAction("&Save trace...", self._ask_save).setShortcut("Ctrl+S")
+        self.file_menu = menu = self.menuBar().addMenu("")
+        self.open_action = menu.addAction("", self._ask_open)
+        self.open_action.setShortcut("Ctrl+O")
+        self.save_action = menu.addAction("", self._ask_save)
+        self.save_action.setShortcut("Ctrl+S")
         menu.addSeparator()
-        menu.addAction("Export chart as &PNG...", lambda: self._ask_export("png"))
-        menu.addAction("Export chart as S&VG...", lambda: self._ask_export("svg"))
+        self.export_png_action = menu.addAction("", lambda: self._ask_export("png"))
+        self.export_svg_action = menu.addAction("", lambda: self._ask_export("svg"))
         menu.addSeparator()
-        menu.addAction("&Quit", self.close).setShortcut("Ctrl+Q")
+        self.quit_action = menu.addAction("", self.close)
+        self.quit_action.setShortcut("Ctrl+Q")
         self._build_view_menu()
 
     def _file_dialog(self, title: str, name_filter: str, save: bool, done: Any) -> QFileDialog:
@@ -585,16 +686,20 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def _trace_files(self) -> str:
+        """The file dialogs' filter for traces."""
+        return self.tr("asyncviz traces (*.json *.json.gz);;All files (*)")
+
     def _ask_open(self) -> None:
-        self._file_dialog("Open trace", TRACE_FILES, False, self.open_trace)
+        self._file_dialog(self.tr("Open trace"), self._trace_files(), False, self.open_trace)
 
     def _ask_save(self) -> None:
         if self.trace is not None:
-            self._file_dialog("Save trace", TRACE_FILES, True, self.save_trace)
+            self._file_dialog(self.tr("Save trace"), self._trace_files(), True, self.save_trace)
 
     def _ask_export(self, kind: str) -> None:
         self._file_dialog(
-            f"Export chart as {kind.upper()}",
+            self.tr("Export chart as {kind}").format(kind=kind.upper()),
             f"{kind.upper()} (*.{kind})",
             True,
             lambda path: self.export_chart(Path(path), kind),
@@ -604,14 +709,18 @@ class MainWindow(QMainWindow):
         """Show a saved trace exactly as recorded; a file that is not one changes nothing,
         and neither does opening one while a run is going (the chart is the run's)."""
         if self._task is not None:
-            self._say(f"Cannot open {path}", "A run is going: stop it first.")
+            self._say(
+                self.tr("Cannot open {path}").format(path=path),
+                self.tr("A run is going: stop it first."),
+            )
             return False
         try:
             trace = load(path)
         except (TraceFormatError, OSError) as exc:
-            self._say(f"Cannot open {path}", str(exc))
+            self._say(self.tr("Cannot open {path}").format(path=path), str(exc))
             return False
         self.trace = trace
+        self._ended = None
         self.details.show_details(None)
         self.chart.show_trace(trace)
         self._status(trace, done=True, error=None)
@@ -656,4 +765,4 @@ class MainWindow(QMainWindow):
         try:
             save(self.trace, path)
         except (OSError, TypeError, ValueError) as exc:
-            self._say(f"Cannot save {path}", str(exc))
+            self._say(self.tr("Cannot save {path}").format(path=path), str(exc))

@@ -62,6 +62,7 @@ static Py_ssize_t off_ref_tid = -1, off_ref_code = -1, off_ref_key = -1;
 static PyObject *g_handle_run; /* asyncio.Handle._run */
 static PyObject *g_report;     /* tracer._report(handle, exc): as Handle._run reports it */
 static PyObject *g_asend_type, *g_athrow_type;
+static PyObject *g_propagating; /* tracer._PROPAGATING: futures a cancel passes through */
 
 static PyObject *s_fut_waiter, *s_done, *s_cancelled, *s_cancelling, *s_exception,
     *s_get_name, *s_get_coro, *s_cr_frame, *s_cr_await, *s_gi_frame, *s_gi_yieldfrom,
@@ -1234,6 +1235,11 @@ Hook_vectorcall(Hook *hook, PyObject *const *args, size_t nargsf, PyObject *kwna
         Py_XDECREF(res);
         int cancelling = 0;
         if (cancelled > 0) {
+            /* (a task or gather ends cancelled because its work did: that wakes it) */
+            cancelled = PyObject_IsInstance(args[1], g_propagating);
+            cancelled = cancelled < 0 ? -1 : !cancelled;
+        }
+        if (cancelled > 0) {
             res = PyObject_CallMethodNoArgs(owner, s_cancelling);
             cancelling = res ? PyObject_IsTrue(res) : -1;
             Py_XDECREF(res);
@@ -1393,10 +1399,10 @@ static PyTypeObject Hook_Type = {
 static PyObject *
 bind_handles(PyObject *module, PyObject *args)
 {
-    PyObject *handle, *step_cls, *waker_cls, *task_ref, *report, *asend, *athrow;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!OOO", &PyType_Type, &handle, &PyType_Type,
+    PyObject *handle, *step_cls, *waker_cls, *task_ref, *report, *asend, *athrow, *propagating;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OOOO!", &PyType_Type, &handle, &PyType_Type,
                           &step_cls, &PyType_Type, &waker_cls, &PyType_Type, &task_ref,
-                          &report, &asend, &athrow)) {
+                          &report, &asend, &athrow, &PyTuple_Type, &propagating)) {
         return NULL;
     }
     if (!PyType_IsSubtype((PyTypeObject *)step_cls, (PyTypeObject *)handle) ||
@@ -1428,6 +1434,7 @@ bind_handles(PyObject *module, PyObject *args)
     Py_XSETREF(g_report, Py_NewRef(report));
     Py_XSETREF(g_asend_type, Py_NewRef(asend));
     Py_XSETREF(g_athrow_type, Py_NewRef(athrow));
+    Py_XSETREF(g_propagating, Py_NewRef(propagating));
     PyObject *step = PyDescr_NewMethod((PyTypeObject *)step_cls, &step_run_def);
     PyObject *waker = step ? PyDescr_NewMethod((PyTypeObject *)waker_cls, &waker_run_def) : NULL;
     if (waker == NULL) {

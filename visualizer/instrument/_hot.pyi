@@ -50,5 +50,6 @@ def bind_handles(
     report: Callable[[Any, BaseException], None],
     asend_type: type,
     athrow_type: type,
+    propagating: tuple[type, ...],
     /,
 ) -> tuple[Any, Any]: ...

@@ -200,7 +200,8 @@ class AwaitDescriber:
             return f"Task {leaf.get_name()!r}"
         children = getattr(leaf, "_children", None)
         if children is not None:  # gather's _GatheringFuture
-            return f"gather({len(children)} awaitables)"
+            count = len(children)
+            return f"gather({count} awaitable{'' if count == 1 else 's'})"
         for callback in getattr(leaf, "_callbacks", None) or ():
             fn = callback[0] if isinstance(callback, tuple) else callback
             if "shield" in getattr(fn, "__qualname__", ""):

@@ -90,6 +90,11 @@ _HOOKED: Final = (
 _CANCEL_BITS: Final = ~7
 #: asyncio's C Task and its pure-Python twin (not a subclass of it)
 _TASK_TYPES: Final = (asyncio.Task, asyncio.tasks._PyTask)  # type: ignore[attr-defined]
+#: Futures that a cancel passes through to the work they wait for: cancelling a task
+#: that awaits one of these cancels that work, and the task is woken only when the
+#: work has ended (a step of it wakes the task), not by the cancel.  Any other future
+#: the task awaits is cancelled on the spot, and the cancel is what wakes it.
+_PROPAGATING: Final = (*_TASK_TYPES, asyncio.tasks._GatheringFuture)  # type: ignore[attr-defined]
 _LOOP_CREATE_TASK: Final = asyncio.BaseEventLoop.create_task.__code__
 _HANDLE_RUN_CODE: Final = asyncio.Handle._run.__code__
 #: Tasks may run their first step inside the factory (``eager_start``) from 3.12 on.
@@ -166,6 +171,7 @@ class Tracer:
         "_describer",
         "_dispatch_codes",
         "_eager_done",
+        "_errors",
         "_failure",
         "_ids",
         "_inner_factories",
@@ -219,6 +225,9 @@ class Tracer:
         self._installed: dict[int, tuple[asyncio.AbstractEventLoop, dict[str, Any]]] = {}
         self._inner_factories: dict[int, Any] = {}
         self._eager_done: list[tuple[Any, int]] = []  #: finished eagerly, name not read yet
+        #: id(exception) -> the task it ended: a task's unretrieved exception is reported
+        #: (loop.call_exception_handler) when the task is freed, long after it ended
+        self._errors: dict[int, int] = {}
         #: threads alive before the run (a GUI's, a test runner's): not the program's
         self._threads_before: frozenset[threading.Thread] = frozenset(threading.enumerate())
 
@@ -273,6 +282,7 @@ class Tracer:
         for name, hook in hooks.items():
             setattr(loop, name, hook)
         self._installed[id(loop)] = (loop, saved)
+        self._dispatch_codes |= _dispatch_codes_of(type(loop))
         if _EAGER_TASKS:
             self._place_task_factory(loop)
 
@@ -532,7 +542,11 @@ class Tracer:
                     # a wakeup: what the task awaited has completed, now
                     waker = rec.waker
                     kind = waker & 7
-                    if args[0].cancelled() and owner.cancelling():
+                    if (
+                        args[0].cancelled()
+                        and not isinstance(args[0], _PROPAGATING)
+                        and owner.cancelling()
+                    ):
                         # cancel() was called on this task; one that merely awaited
                         # something that ended cancelled is woken as usual
                         waker = (waker & _CANCEL_BITS) | WAKE_CANCEL
@@ -603,9 +617,15 @@ class Tracer:
                 store.jobs.append(job)
             in_process = isinstance(executor, concurrent.futures.ProcessPoolExecutor)
             if in_process:
-                job.thread = "process pool"  # runs in another process: cannot be wrapped
-                future = orig_run_in_executor(executor, func, *args)
-                future.add_done_callback(lambda _f: _end_job(job, clock))
+                # It runs in another process: it cannot be wrapped.  Its end is when the
+                # result reaches this process (the pool's thread completes the future),
+                # before the loop hears of it and wakes the task: as run_in_executor.
+                job.thread = "process pool"
+                if loop.is_closed():
+                    raise RuntimeError("Event loop is closed")
+                done = executor.submit(func, *args)
+                done.add_done_callback(lambda _f: _end_job(job, clock))
+                future = asyncio.wrap_future(done, loop=loop)
             else:
                 future = orig_run_in_executor(executor, _job_runner(job, func, clock), *args)
             describer.future_labels[future] = executor_label(func)
@@ -723,6 +743,46 @@ class Tracer:
     def _task_error(self, tid: int, exc: BaseException) -> None:
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         self.store.task_error[tid] = TaskError(type(exc).__qualname__, str(exc), text)
+        self._errors[id(exc)] = tid
+
+    def task_id(self, task: object) -> int | None:
+        """Our id of one of the run's tasks (None if it is not the run's).  Works while
+        the task is being finalized too (a cyclic collection clears its weak reference
+        first: the object at that address is still this task, so the key is enough)."""
+        ref = self._ids.get(id(task))
+        if ref is not None and ref() in (task, None):
+            return ref.tid
+        return None
+
+    def note_name(self, task: asyncio.Task[Any]) -> None:
+        """Note the name of one of the run's tasks now: one destroyed while pending
+        (reported as it is freed) is never seen to end, so its name would be lost."""
+        tid = self.task_id(task)
+        if tid is not None:
+            self.store.task_name[tid] = self.store.intern(task.get_name())
+
+    def task_named(self, name: str) -> int | None:
+        """The run's task called ``name``: a live one, else the last one made (for a
+        report that names a task only in its text, as debug mode's slow-step warning
+        does)."""
+        for ref in list(self._ids.values()):
+            task = ref()
+            if task is not None and task.get_name() == name:
+                return ref.tid
+        sid = self.store.string_id(name)
+        names = self.store.task_name
+        for tid in range(len(names) - 1, -1, -1):  # (rare: only for such a report)
+            if names[tid] == sid:
+                return tid
+        return None
+
+    def task_of_error(self, exc: BaseException) -> int | None:
+        """The run's task that ended by raising ``exc`` (None if none did)."""
+        tid = self._errors.get(id(exc))
+        error = None if tid is None else self.store.task_error.get(tid)
+        if error is None or error.type != type(exc).__qualname__ or error.message != str(exc):
+            return None  # (an id reused by another exception)
+        return tid
 
     # --- end of run -----------------------------------------------------------------
     def finish(self) -> None:
@@ -825,6 +885,21 @@ class _QuickHandle(asyncio.Handle):
         self._source_traceback = None
 
 
+#: the methods with which a loop runs its ready callbacks: asyncio's ``_run_once``, and
+#: any a loop class names in ``_asyncviz_dispatch`` (the GUI loop's own iteration)
+_DISPATCH_METHODS: Final = ("_run_once",)
+
+
+def _dispatch_codes_of(loop_type: type) -> frozenset[int]:
+    """Code ids of where ``loop_type`` runs callbacks: the creation-site walk stops there.
+    (The compiled hot path runs a handle with no Python frame of its own, so the walk
+    meets the loop's method next: a task a callback made with no user code of its own
+    would otherwise be credited to the line that started the loop.)"""
+    names = (*_DISPATCH_METHODS, *getattr(loop_type, "_asyncviz_dispatch", ()))
+    codes = (getattr(getattr(loop_type, name, None), "__code__", None) for name in names)
+    return frozenset(id(code) for code in codes if code is not None)
+
+
 def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, Any] | None:
     """Handle subclasses whose ``_run`` records what runs (made per install: closures).
 
@@ -845,6 +920,12 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
     describe = rec.describe
     step_task, step_start = store.step_task, store.step_start
     step_dur, step_code = store.step_dur, store.step_code
+    # The C recorder stages its rows in blocks.  With it, this Python _run is in use
+    # only where the C one does not fit (_compiled_call_soon), and its steps must go
+    # through the recorder too: appended straight to the store, they would come before
+    # rows staged earlier (an eager task's first step, recorded in the task factory).
+    staged = not isinstance(rec, recorders.PyRecorder)
+    record_step = rec.step
 
     class StepHandle(_QuickHandle):
         """A traced task's step or wakeup.  (``_run`` is replaced by the C one where
@@ -880,12 +961,15 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
                         code = END_READY
                     else:
                         code = tracer._task_end(task, ref)
-                    rec.room -= 1
-                    if rec.room >= 0 or not store.full(t1):
-                        step_task.append(ref.tid)
-                        step_start.append(t0)
-                        step_dur.append(t1 - t0)
-                        step_code.append(code)
+                    if staged:
+                        record_step(ref.tid, t0, t1, code)
+                    else:
+                        rec.room -= 1
+                        if rec.room >= 0 or not store.full(t1):
+                            step_task.append(ref.tid)
+                            step_start.append(t0)
+                            step_dur.append(t1 - t0)
+                            step_code.append(code)
                 except BaseException as exc:
                     tracer._fail(exc)
             return None
@@ -967,7 +1051,13 @@ def _compiled_call_soon(
     step_type, wakeup_type, wakeup_name, _ = probed
     try:
         step_run, waker_run = hot.bind_handles(
-            asyncio.Handle, step_cls, waker_cls, _TaskRef, _report, *awaits.agen_awaitable_types
+            asyncio.Handle,
+            step_cls,
+            waker_cls,
+            _TaskRef,
+            _report,
+            *awaits.agen_awaitable_types,
+            _PROPAGATING,
         )
         step_cls._run = step_run
         waker_cls._run = waker_run

@@ -1,14 +1,49 @@
 """What the details panel says about a span: the span, its task, what it awaited, who
-woke it.  Plain text fields, so the words are tested without a window."""
+woke it.  Plain text fields, so the words are tested without a window.
+
+The words are English unless a ``translate(context, text)`` is given: the window gives
+Qt's ``QCoreApplication.translate``, and the panel reads in the user's language while
+this module stays free of Qt.  Every phrase is written as ``translate("Details", ...)``
+(or marked with ``QT_TRANSLATE_NOOP``) so that Qt's ``lupdate`` finds it here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
+
+#: ``translate(context, text)``: ``text`` in the user's language (``QCoreApplication.translate``)
+Translate = Callable[[str, str], str]
+
+
+def english(context: str, text: str) -> str:
+    """The words as written: English."""
+    return text
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # (Qt's name: the one lupdate reads)
+    """``text`` as it is, marked for ``lupdate``: the words this module looks up by value."""
+    return text
+
+
+#: the states, outcomes and wake kinds (``schema``'s names), for ``lupdate``
+_NAMES = (
+    QT_TRANSLATE_NOOP("Details", "ready"),
+    QT_TRANSLATE_NOOP("Details", "running"),
+    QT_TRANSLATE_NOOP("Details", "suspended"),
+    QT_TRANSLATE_NOOP("Details", "pending"),
+    QT_TRANSLATE_NOOP("Details", "done"),
+    QT_TRANSLATE_NOOP("Details", "error"),
+    QT_TRANSLATE_NOOP("Details", "cancelled"),
+    QT_TRANSLATE_NOOP("Details", "timer"),
+    QT_TRANSLATE_NOOP("Details", "io"),
+    QT_TRANSLATE_NOOP("Details", "thread"),
+    QT_TRANSLATE_NOOP("Details", "callback"),
+)
 
 
 @dataclass(frozen=True)
@@ -67,52 +102,85 @@ def span_of_marker(trace: Trace, task: int, kind: str | int, x: float) -> int | 
     return int(ready[np.argmin(np.abs(spans.start[ready] - x))])
 
 
-def span_details(trace: Trace, index: int) -> Details:
+def span_details(trace: Trace, index: int, translate: Translate = english) -> Details:
+    """Everything known about span ``index``: its fields in reading order (names and
+    values in the language of ``translate``), its await stack, the task's traceback."""
     spans = trace.spans
     task = trace.tasks[int(spans.task[index])]
     names = {t.id: t.name for t in trace.tasks}
-    state = schema.STATE_NAMES[int(spans.state[index])]
+    state = translate("Details", schema.STATE_NAMES[int(spans.state[index])])
     start, end = float(spans.start[index]), float(spans.end[index])
+    no_line = translate("Details", "(no line of user code)")
     fields = [
-        ("state", state),
-        ("from", seconds(start)),
-        ("to", seconds(end)),
-        ("lasted", seconds(end - start)),
+        (translate("Details", "state"), state),
+        (translate("Details", "from"), seconds(start)),
+        (translate("Details", "to"), seconds(end)),
+        (translate("Details", "lasted"), seconds(end - start)),
     ]
     stack: tuple[str, ...] = ()
     site = None
     awaiting = int(spans.awaiting[index])
     if awaiting >= 0:
         suspension = trace.suspensions[awaiting]
-        fields.append(("awaiting", suspension.label))
-        fields.append(("at", suspension.site or "(no line of user code)"))
+        fields.append((translate("Details", "awaiting"), suspension.label))
+        fields.append((translate("Details", "at"), suspension.site or no_line))
         stack, site = suspension.stack, suspension.site
     kind = int(spans.woken_kind[index])
     if kind >= 0:
         waker = int(spans.woken_task[index])
-        who = f"{names.get(waker, f'task {waker}')} (#{waker})" if waker >= 0 else ""
-        text = {
-            schema.WAKE_CREATED: f"created by {who}" if who else "created by a callback",
-            schema.WAKE_TASK: f"{who}'s step" if who else "a task's step",
-            schema.WAKE_CANCEL: f"cancel() by {who}" if who else "cancel()",
-        }.get(kind, schema.WAKE_NAMES[kind])
-        fields.append(("woken by", text))
+        who = ""
+        if waker >= 0:
+            name = names.get(waker) or translate("Details", "task {id}").format(id=waker)
+            who = f"{name} (#{waker})"
+        if kind == schema.WAKE_CREATED:
+            text = (
+                translate("Details", "created by {task}").format(task=who)
+                if who
+                else translate("Details", "created by a callback")
+            )
+        elif kind == schema.WAKE_TASK:
+            text = (
+                translate("Details", "{task}'s step").format(task=who)
+                if who
+                else translate("Details", "a task's step")
+            )
+        elif kind == schema.WAKE_CANCEL:
+            text = (
+                translate("Details", "cancel() by {task}").format(task=who)
+                if who
+                else translate("Details", "cancel()")
+            )
+        else:
+            text = translate("Details", schema.WAKE_NAMES[kind])
+        fields.append((translate("Details", "woken by"), text))
     parent = (
-        f"{names.get(task.parent, '?')} (#{task.parent})" if task.parent is not None else "none"
+        f"{names.get(task.parent, '?')} (#{task.parent})"
+        if task.parent is not None
+        else translate("Details", "none")
     )
+    outcome = translate("Details", task.outcome)
+    if task.error:
+        outcome = translate("Details", "{outcome}: {error}").format(
+            outcome=outcome, error=task.error
+        )
     fields += [
-        ("task", f"{task.name} (#{task.id})"),
-        ("coroutine", task.coro),
-        ("parent", parent),
-        ("created", f"{seconds(task.created)} at {task.created_at or '(no line of user code)'}"),
-        ("outcome", task.outcome + (f": {task.error}" if task.error else "")),
+        (translate("Details", "task"), f"{task.name} (#{task.id})"),
+        (translate("Details", "coroutine"), task.coro),
+        (translate("Details", "parent"), parent),
+        (
+            translate("Details", "created"),
+            translate("Details", "{time} at {site}").format(
+                time=seconds(task.created), site=task.created_at or no_line
+            ),
+        ),
+        (translate("Details", "outcome"), outcome),
     ]
     if task.ended is not None:
-        fields.append(("ended", seconds(task.ended)))
+        fields.append((translate("Details", "ended"), seconds(task.ended)))
     if task.cancelled_at:
-        fields.append(("cancelled at", task.cancelled_at))
+        fields.append((translate("Details", "cancelled at"), task.cancelled_at))
     return Details(
-        title=f"{task.name}: {state}",
+        title=translate("Details", "{task}: {state}").format(task=task.name, state=state),
         fields=fields,
         stack=stack,
         traceback=task.traceback,
@@ -120,12 +188,17 @@ def span_details(trace: Trace, index: int) -> Details:
     )
 
 
-def span_tooltip(trace: Trace, index: int) -> str:
+def span_tooltip(trace: Trace, index: int, translate: Translate = english) -> str:
     """One line for a hovered bar: ``worker-3: suspended on Semaphore.acquire, 1.000 s``."""
     spans = trace.spans
     task = trace.tasks[int(spans.task[index])]
-    state = schema.STATE_NAMES[int(spans.state[index])]
+    state = translate("Details", schema.STATE_NAMES[int(spans.state[index])])
     awaiting = int(spans.awaiting[index])
-    what = f" on {trace.suspensions[awaiting].label}" if awaiting >= 0 else ""
     length = seconds(float(spans.end[index] - spans.start[index]))
-    return f"{task.name}: {state}{what}, {length}"
+    if awaiting >= 0:
+        return translate("Details", "{task}: {state} on {awaited}, {length}").format(
+            task=task.name, state=state, awaited=trace.suspensions[awaiting].label, length=length
+        )
+    return translate("Details", "{task}: {state}, {length}").format(
+        task=task.name, state=state, length=length
+    )

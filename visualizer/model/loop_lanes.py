@@ -12,6 +12,11 @@ from visualizer.trace import schema
 from visualizer.trace.data import JobRecord, Trace
 
 LOOP_LANE = "event loop"
+#: a row of a thread's jobs is named ``THREAD_ROW + thread name``
+THREAD_ROW = "thread "
+#: the jobs of a process pool (the tracer's ``Job.thread`` for them): they run in other
+#: processes, several at once, so they get as many rows as overlap, ``process pool N``
+PROCESS_POOL = "process pool"
 
 
 @dataclass
@@ -25,6 +30,8 @@ class ExtraRows:
     start: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     end: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     label: list[str | None] = field(default_factory=list)
+    #: each job's row (parallel to the jobs given; -1: not drawn, it has not ended)
+    job_row: list[int] = field(default_factory=list)
 
 
 def busy_intervals(trace: Trace) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -66,21 +73,30 @@ def extra_rows(trace: Trace) -> ExtraRows:
 
 
 def job_rows(jobs: list[JobRecord]) -> ExtraRows:
-    """The loop's row (empty here) and a row per executor thread with its jobs."""
+    """The loop's row (empty here) and a row per executor thread with its jobs.  A
+    thread runs one job at a time; a process pool's jobs overlap (each bar runs from
+    submission to result), so each goes on the first of its rows free by then."""
     rows = ExtraRows(names=[LOOP_LANE])
     threads: dict[str, int] = {}
+    slots: list[tuple[float, int]] = []  #: the process pool's rows: (free from, row)
     job_row: list[int] = []
     job_start: list[float] = []
     job_end: list[float] = []
     labels: list[str | None] = []
     for job in jobs:
         if not np.isfinite(job.start) or not np.isfinite(job.end):
+            rows.job_row.append(-1)
             continue  # a job that never started (or is still running, in a snapshot)
         name = job.thread or "worker thread"
-        if name not in threads:
-            threads[name] = len(rows.names)
-            rows.names.append(f"thread {name}")
-        job_row.append(threads[name])
+        if name == PROCESS_POOL:
+            row = _free_slot(slots, rows.names, job.start, job.end)
+        else:
+            if name not in threads:
+                threads[name] = len(rows.names)
+                rows.names.append(THREAD_ROW + name)
+            row = threads[name]
+        rows.job_row.append(row)
+        job_row.append(row)
         job_start.append(job.start)
         job_end.append(job.end)
         labels.append(job.func)
@@ -89,6 +105,18 @@ def job_rows(jobs: list[JobRecord]) -> ExtraRows:
     rows.end = np.array(job_end, np.float64)
     rows.label = labels
     return rows
+
+
+def _free_slot(slots: list[tuple[float, int]], names: list[str], start: float, end: float) -> int:
+    """The process pool's first row free at ``start`` (a new one if none is)."""
+    for i, (free, row) in enumerate(slots):
+        if free <= start:
+            slots[i] = (end, row)
+            return row
+    row = len(names)
+    names.append(f"{PROCESS_POOL} {len(slots) + 1}")
+    slots.append((end, row))
+    return row
 
 
 def thread_wakes(
@@ -100,12 +128,10 @@ def thread_wakes(
     """Each wake by a thread (``task`` made ready at ``woke``) matched with the job that
     woke it: the latest job the woken task submitted that ended by then (its future
     completes from that thread)."""
-    threads = {name[len("thread ") :]: row for row, name in enumerate(rows.names) if row}
     by_task: dict[int, list[tuple[float, int]]] = {}
-    for job in jobs:
-        name = job.thread or "worker thread"
-        if job.task is not None and np.isfinite(job.end) and name in threads:
-            by_task.setdefault(job.task, []).append((job.end, threads[name]))
+    for job, row in zip(jobs, rows.job_row, strict=True):
+        if job.task is not None and row > 0:
+            by_task.setdefault(job.task, []).append((job.end, row))
     wakes = []
     for tid, at in zip(task.tolist(), woke.tolist(), strict=True):
         ended = [(end, row) for end, row in by_task.get(tid, []) if end <= at + 1e-9]

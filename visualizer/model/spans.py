@@ -38,6 +38,7 @@ import numpy.typing as npt
 from visualizer.trace.data import (
     BlockedRecord,
     JobRecord,
+    Mark,
     SpanColumns,
     TaskRecord,
     Trace,
@@ -512,8 +513,8 @@ class TraceModel:
             jobs=self._jobs(now),
             blocked=self._blocked(),
             marks=[
-                (t - self._origin, tid if tid >= 0 else None, label)
-                for t, tid, label in store.marks
+                Mark(t - self._origin, tid if tid >= 0 else None, label, kind, detail)
+                for t, tid, label, kind, detail in store.marks
             ],
         )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import runpy
 import sys
 import time
@@ -26,6 +27,7 @@ from typing import Literal
 
 from visualizer.instrument.clock import RealClock, VirtualClock
 from visualizer.instrument.loop import TracingEventLoop, TracingPolicy, set_policy
+from visualizer.instrument.notices import Notices
 from visualizer.instrument.tracer import RUN, Tracer
 from visualizer.model.spans import TraceModel
 from visualizer.session.scenarios import Scenario, load_main
@@ -76,6 +78,8 @@ class Recorder:
             self.store, self.clock.time, slow_callback_duration=slow_callback_duration
         )
         self.model = TraceModel(self.store)
+        #: asyncio's and Python's warnings to the program, as marks on the chart
+        self.notices = Notices(self.store, self.clock.time, self.tracer)
         self.loops: list[asyncio.AbstractEventLoop] = []
 
     def new_loop(self) -> asyncio.AbstractEventLoop:
@@ -85,12 +89,25 @@ class Recorder:
         return loop
 
     def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Record ``loop``'s tasks, and the warnings asyncio and Python give them, from
+        this thread."""
         self.tracer.install(loop)
+        self.notices.listen()
+        self.notices.install(loop)
         self.loops.append(loop)
         self.store.meta.loop = f"{type(loop).__module__}.{type(loop).__qualname__}"
 
     def finish(self) -> Trace:
+        """The recording ends: the trace.  Garbage is collected first, while the warnings
+        are still heard: a task or coroutine caught in a reference cycle is reported when
+        it is collected, which a plain run would do later or at exit, and the report
+        belongs to this run (at its end: the collection's time is not the program's)."""
         self.tracer.finish()
+        if self.loops:
+            end = self.store.finished_at or self.clock.time()
+            self.notices.clock = lambda: end  # (what the collection reports, at the end)
+            gc.collect()
+        self.notices.close()
         self.tracer.uninstall()
         return self.model.snapshot()
 

@@ -34,6 +34,7 @@ good ones.
 from __future__ import annotations
 
 import ast
+import bisect
 import contextlib
 import importlib.util
 import inspect
@@ -43,11 +44,12 @@ import sys
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 __all__ = [
     "DEFAULT_ORDER",
     "ENV_VAR",
+    "SECTIONS",
     "ParamKind",
     "ParamValue",
     "Scenario",
@@ -60,6 +62,7 @@ __all__ = [
     "load_main",
     "read_scenario",
     "scenario_dirs",
+    "section_of",
 ]
 
 ENV_VAR = "ASYNCVIZ_SCENARIOS"
@@ -67,6 +70,33 @@ ENV_VAR = "ASYNCVIZ_SCENARIOS"
 
 DEFAULT_ORDER = 1000
 """Sort key for scenarios without ``ORDER``: after the curated built-ins, then by id."""
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # (Qt's name: the one lupdate reads)
+    """``text`` as it is: marks it for Qt's ``lupdate`` (in ``context``) without importing
+    Qt here; the window shows it through ``QCoreApplication.translate(context, text)``."""
+    return text
+
+
+SECTIONS: Final = (
+    (0, QT_TRANSLATE_NOOP("Sections", "Basics: coroutines and tasks")),
+    (30, QT_TRANSLATE_NOOP("Sections", "Waiting for tasks and their results")),
+    (50, QT_TRANSLATE_NOOP("Sections", "Sharing and signalling")),
+    (60, QT_TRANSLATE_NOOP("Sections", "Cancellation, timeouts and task groups")),
+    (70, QT_TRANSLATE_NOOP("Sections", "Blocking work, threads and processes")),
+    (90, QT_TRANSLATE_NOOP("Sections", "Beyond the basics")),
+    (DEFAULT_ORDER, QT_TRANSLATE_NOOP("Sections", "Your scenarios")),
+)
+"""The scenario list's sections, from the basics on: ``(first ORDER, title)``, in order.
+A scenario is in the last section whose first ``ORDER`` it reaches (one below the first:
+the first section); one without ``ORDER`` (:data:`DEFAULT_ORDER`) is the user's own."""
+
+
+def section_of(order: int) -> str:
+    """The title (in English) of the section of a scenario with this ``ORDER``."""
+    index = bisect.bisect_right([first for first, _ in SECTIONS], order) - 1
+    return SECTIONS[max(index, 0)][1]
+
 
 ParamKind = Literal["int", "float", "bool", "str", "choice"]
 ParamValue = bool | int | float | str
@@ -182,6 +212,11 @@ class Scenario:
             return self.title_zh, self.explanation_zh
         return self.title, self.explanation
 
+    @property
+    def section(self) -> str:
+        """The title (in English) of the scenario list's section it is in (:data:`SECTIONS`)."""
+        return section_of(self.order)
+
     def param(self, name: str) -> ScenarioParam:
         """Look up parameter ``name``; :class:`ScenarioError` listing valid names."""
         for param in self.params:
@@ -199,6 +234,8 @@ class Scenario:
             "id": self.id,
             "title": self.title,
             "tags": list(self.tags),
+            "order": self.order,
+            "section": self.section,
             "path": str(self.path),
             "params": [param.to_json() for param in self.params],
             "builtin": self.builtin,

@@ -56,6 +56,26 @@ class BlockedRecord:
     what: str = ""
 
 
+#: a mark the program made itself (``visualizer.mark``) / one asyncio or Python gave it
+MARK_KINDS = ("note", "warning")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A labelled instant on the timeline.
+
+    A *warning* is something asyncio or Python told the program while it ran (a task's
+    exception never retrieved, a coroutine never awaited, a slow callback in debug
+    mode): they go to stderr, where a learner watching the chart never looks, so the
+    chart shows them where and when they happened.  ``detail`` is the full text."""
+
+    t: float
+    task: int | None  #: the task it concerns (its lane), or None: the loop's row
+    label: str  #: one line
+    kind: str = "note"  #: one of MARK_KINDS; a reader treats others as "note"
+    detail: str = ""
+
+
 @dataclass
 class SpanColumns:
     """One row per span. ``woken_kind`` is -1 where there is no ``woken_by``."""
@@ -107,7 +127,7 @@ class Trace:
     suspensions: list[Suspension]
     jobs: list[JobRecord] = field(default_factory=list)
     blocked: list[BlockedRecord] = field(default_factory=list)
-    marks: list[tuple[float, int | None, str]] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
 
     @property
     def duration(self) -> float:

@@ -31,7 +31,15 @@ import msgspec
 import numpy as np
 
 from visualizer.trace import schema
-from visualizer.trace.data import BlockedRecord, JobRecord, SpanColumns, TaskRecord, Trace
+from visualizer.trace.data import (
+    MARK_KINDS,
+    BlockedRecord,
+    JobRecord,
+    Mark,
+    SpanColumns,
+    TaskRecord,
+    Trace,
+)
 from visualizer.trace.store import Suspension
 
 FORMAT: Final = "asyncviz-trace"
@@ -142,8 +150,18 @@ def _document_without_spans(trace: Trace) -> dict[str, Any]:
         "blocked": [
             {"task": b.task, "start": b.start, "end": b.end, "what": b.what} for b in trace.blocked
         ],
-        "marks": [{"t": t, "task": task, "label": label} for t, task, label in trace.marks],
+        "marks": [_mark_document(m) for m in trace.marks],
     }
+
+
+def _mark_document(mark: Mark) -> dict[str, Any]:
+    """A mark as JSON: ``kind`` and ``detail`` only when they say something."""
+    doc: dict[str, Any] = {"t": mark.t, "task": mark.task, "label": mark.label}
+    if mark.kind != "note":
+        doc["kind"] = mark.kind
+    if mark.detail:
+        doc["detail"] = mark.detail
+    return doc
 
 
 def _span_chunks(trace: Trace, size: int) -> Iterator[list[_Span]]:
@@ -725,7 +743,7 @@ def _blocked(items: list[Any]) -> list[BlockedRecord]:
     return out
 
 
-def _marks(items: Any) -> list[tuple[float, int | None, str]]:
+def _marks(items: Any) -> list[Mark]:
     _expect(isinstance(items, list), "marks", "must be a list")
     out = []
     for i, item in enumerate(items):
@@ -734,8 +752,16 @@ def _marks(items: Any) -> list[tuple[float, int | None, str]]:
             f"marks[{i}]",
             (("t", _is_num, "a number"), ("label", _str, "a string")),
         )
-        task = item.get("task")
-        out.append((float(item["t"]), task if _is_int(task) else None, item["label"]))
+        task, kind, detail = item.get("task"), item.get("kind"), item.get("detail")
+        out.append(
+            Mark(
+                float(item["t"]),
+                task if _is_int(task) else None,
+                item["label"],
+                kind if kind in MARK_KINDS else "note",  # (an unknown kind: a plain note)
+                detail if isinstance(detail, str) else "",
+            )
+        )
     return out
 
 
@@ -744,6 +770,9 @@ def _check_references(trace: Trace) -> None:
     for task in trace.tasks:
         if task.parent is not None:
             _expect(0 <= task.parent < n, f"tasks[{task.id}].parent", f"no task {task.parent}")
+    for i, mark in enumerate(trace.marks):
+        if mark.task is not None:
+            _expect(0 <= mark.task < n, f"marks[{i}].task", f"no task {mark.task}")
     spans = trace.spans
     if len(spans):
         bad = np.flatnonzero((spans.task < 0) | (spans.task >= n))

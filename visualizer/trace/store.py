@@ -122,7 +122,8 @@ class TraceStore:
 
         self.jobs: list[Job] = []
         self.blocked: list[Blocked] = []
-        self.marks: list[tuple[float, int, str]] = []  # (t, task, label)
+        #: (t, task or -1, label, kind, detail): see ``data.Mark``
+        self.marks: list[tuple[float, int, str, str, str]] = []
 
         self.dropped = 0  #: rows not recorded because the store was full
         self.truncated_at: float | None = None  #: clock reading of the first drop
@@ -139,6 +140,10 @@ class TraceStore:
             sync()
 
     # --- writing -------------------------------------------------------------------
+    def string_id(self, text: str) -> int | None:
+        """The id of ``text`` if the table has it (nothing is added)."""
+        return self._string_ids.get(text)
+
     def intern(self, text: str) -> int:
         """Return the id of ``text`` in the string table, adding it once."""
         sid = self._string_ids.get(text)

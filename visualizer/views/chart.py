@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from visualizer.model.details import span_at, span_of_marker, span_tooltip
@@ -21,17 +22,33 @@ from visualizer.views.arrows import Arrows
 from visualizer.views.bands import Bands
 from visualizer.views.gantt import BAR, LIGHT, Palette, SpanBars
 from visualizer.views.live_spans import Columns, LiveSpans
+from visualizer.views.timeline_marks import TimelineMarks, mark_tooltip
+from visualizer.views.words import row_name
 
+#: a cancel that no task called (a timeout's timer, a callback): a wake kind of the
+#: chart's own, as it is drawn like a timer's wake (a mark, a short arrow), not like a
+#: cancel by a task (an arrow from that task)
+CANCEL_BY_CALLBACK = len(schema.WAKE_NAMES)
 #: wakes that no task caused -> (symbol, colour), drawn where the ready bar begins
 WAKE_MARKS = {
     schema.WAKE_TIMER: ("d", "#795548"),
     schema.WAKE_IO: ("p", "#00838f"),
     schema.WAKE_THREAD: ("h", "#ad1457"),
+    CANCEL_BY_CALLBACK: ("t", "#8e24aa"),  # (the purple of "cancelled")
 }
 #: above this many marks of one kind none are drawn (they would hide the bars)
 MAX_WAKE_MARKS = 2000
 #: a wake's mark sits this far above its lane's centre: in the gap above the bar
 WAKE_MARK_Y = 0.5
+
+#: pixels of the names' column a lane name leaves free (the tick and its gap)
+NAME_MARGIN = 16
+#: the names' column, in font sizes (points): at least (about 14 characters), at most
+#: (about 25: the bars keep the width) as wide as the longest name needs
+NAMES_COLUMN = 13
+NAMES_COLUMN_MAX = 22
+#: the longest names (by characters) measured for the column's width
+NAMES_MEASURED = 50
 
 #: a click this many pixels beside a thin bar still selects it
 CLICK_PIXELS = 4
@@ -70,7 +87,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.from_threads = Arrows(WAKE_MARKS[schema.WAKE_THREAD][1])  # a job woke its task
         #: a short arrow from a timer's or I/O's mark into the bar of the task it woke
         self.from_loop = {
-            kind: Arrows(WAKE_MARKS[kind][1]) for kind in (schema.WAKE_TIMER, schema.WAKE_IO)
+            kind: Arrows(WAKE_MARKS[kind][1])
+            for kind in (schema.WAKE_TIMER, schema.WAKE_IO, CANCEL_BY_CALLBACK)
         }
         plot = self.getPlotItem()
         plot.addItem(self.bands)
@@ -88,17 +106,19 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         plot.setXRange(0.0, 1.0, padding=0)
         plot.setYRange(-0.6, MIN_LANES - 0.4, padding=0)
         plot.getAxis("left").setTicks([[], []])  # (lane names come with lanes; no numbers)
-        plot.setLabel("bottom", "time", units="s")
+        plot.setLabel("bottom", self.tr("time"), units="s")
         plot.showGrid(x=True, y=False, alpha=0.25)
         plot.setMenuEnabled(False)
         plot.hideButtons()
         self.setMouseEnabled(x=True, y=True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # (a click gives it the keys)
+        #: warnings asyncio gave the program (and its notes), labelled on their lanes
+        self.timeline_marks = TimelineMarks(plot, QFont())
+        self._ticks: list[tuple[int, str]] = []
+        self._shown_ticks: list[tuple[int, str]] | None = None
         self.set_font_size(font_size)
         self.lanes = np.zeros(0, np.int64)
         self.rows = 0  #: task lanes plus the loop's and the threads' rows
-        self._ticks: list[tuple[int, str]] = []
-        self._shown_ticks: list[tuple[int, str]] | None = None
         self.trace: Trace | None = None
         self._snapshot: Callable[[], Trace] | None = None  #: while live: the run so far
         self._selected: tuple[int, float, float] | None = None  #: (task, start, end)
@@ -154,9 +174,21 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         step = max(1, int(np.ceil(self._font_size * 1.6 / pixels)))
         shown = [(lane, name) for lane, name in self._ticks if top <= lane <= bottom]
         shown = [tick for tick in shown if tick[0] % step == 0] if step > 1 else shown
+        shown = [(lane, self._fitted(name)) for lane, name in shown]
         if shown != self._shown_ticks:
             self._shown_ticks = shown
             self.getPlotItem().getAxis("left").setTicks([shown, []])
+
+    def _fitted(self, name: str) -> str:
+        """``name`` shortened in the middle to fit the names' column: the axis draws
+        no text at all for a name too wide for it ("download-2 (saving)" vanished)."""
+        text = self._fitted_names.get(name)
+        if text is None:
+            metrics = QFontMetrics(self._tick_font)
+            mode = Qt.TextElideMode.ElideMiddle
+            text = metrics.elidedText(name, mode, self._names_width - NAME_MARGIN)
+            self._fitted_names[name] = text
+        return text
 
     def _user_moved(self, *_: Any) -> None:
         self.following = False  # the user looks elsewhere: stop following (End resumes)
@@ -251,6 +283,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         tasks = np.flatnonzero(self.lanes == lane)
         if not len(tasks):
             return None
+        if kind == CANCEL_BY_CALLBACK:
+            kind = schema.WAKE_CANCEL
         return span_of_marker(trace, int(tasks[0]), kind, mx_)
 
     def _hovered(self, position: Any) -> None:
@@ -260,8 +294,15 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         if trace is None:
             self.setToolTip("")
             return
-        index = self._span_under(trace, view.mapSceneToView(position))
-        self.setToolTip("" if index is None else span_tooltip(trace, index))
+        point = view.mapSceneToView(position)
+        mark = self.timeline_marks.mark_at(point.x(), point.y(), view.viewPixelSize())
+        if mark is not None:
+            self.setToolTip(mark_tooltip(mark))
+            return
+        index = self._span_under(trace, point)
+        self.setToolTip(
+            "" if index is None else span_tooltip(trace, index, QCoreApplication.translate)
+        )
 
     def _span_under(self, trace: Trace, point: QPointF) -> int | None:
         """The span a marker under ``point`` stands for, else the bar under it."""
@@ -299,6 +340,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         font = QFont()
         font.setPointSize(size)
         self.bars.set_font(font)
+        self.timeline_marks.set_font(font)
         for name in ("left", "bottom"):
             axis = self.getPlotItem().getAxis(name)
             # major ticks only: minor grid lines clutter a projected chart and cost
@@ -307,7 +349,15 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             axis.setTextPen(self.palette.foreground)
             axis.setPen(self.palette.foreground)
             axis.label.setFont(font)
-        self.getPlotItem().getAxis("left").setWidth(int(size * 13))
+        self._tick_font = font
+        self._names_bounds = (int(size * NAMES_COLUMN), int(size * NAMES_COLUMN_MAX))
+        self._names_width = self._names_bounds[0]
+        self.getPlotItem().getAxis("left").setWidth(self._names_width)
+        self._fitted_names: dict[str, str] = {}
+        if self._ticks:  # (names already shown: again, fitted to the new size)
+            self._shown_ticks = None
+            self._size_names_column()
+            self._name_lanes()
 
     def show_trace(self, trace: Trace, *, fit: bool = True) -> None:
         """Draw ``trace`` (a finished run, or a snapshot of a live one)."""
@@ -327,17 +377,32 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self._set_ticks(trace.tasks, self._show_loop_rows(trace, first), first)
         self._show_markers(trace)
         self._show_arrows(trace)
+        self.timeline_marks.set_marks(trace.marks, self.lanes, first, trace.duration)
         if fit:
             self.fit(trace)
 
     def _set_ticks(self, tasks: list[TaskRecord], rows: list[str], first: int) -> None:
         """Name the task lanes and, from lane ``first``, the loop's and threads' rows."""
         ticks = sorted((int(self.lanes[t.id]), t.name) for t in tasks)
-        ticks += [(first + i, name) for i, name in enumerate(rows)]
+        ticks += [(first + i, row_name(name)) for i, name in enumerate(rows)]
         if ticks != self._ticks:  # (re-laying out the lane names costs a frame's time)
             self._ticks = ticks
             self._shown_ticks = None
+            self._size_names_column()
             self._name_lanes()
+
+    def _size_names_column(self) -> None:
+        """As wide as the longest name needs, between ``NAMES_COLUMN`` and
+        ``NAMES_COLUMN_MAX`` characters' worth of the font: longer names are shortened.
+        (Only the longest names by characters are measured: thousands of lanes.)"""
+        metrics = QFontMetrics(self._tick_font)
+        longest = heapq.nlargest(NAMES_MEASURED, (name for _, name in self._ticks), key=len)
+        needed = max((metrics.horizontalAdvance(name) for name in longest), default=0)
+        width = int(np.clip(needed + NAME_MARGIN, *self._names_bounds))
+        if width != self._names_width:
+            self._names_width = width
+            self._fitted_names = {}
+            self.getPlotItem().getAxis("left").setWidth(width)
 
     def _show_loop_rows(self, trace: Trace, first: int) -> list[str]:
         """Under the tasks: the event loop (busy when a step runs) and each executor
@@ -356,7 +421,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.rows = first + len(rows.names)
         self._show_thread_wakes(rows.thread_wakes, first)
         spans = trace.spans
-        self._show_loop_wakes(spans.task, spans.state, spans.start, spans.woken_kind)
+        self._show_loop_wakes(spans.task, spans.state, spans.start, _shown_kinds(spans))
         self.bands.set_bands(
             [b.start for b in trace.blocked], [b.end for b in trace.blocked], -0.5, self.rows - 0.5
         )
@@ -430,6 +495,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             [b.start for b in delta.blocked], [b.end for b in delta.blocked], -0.5, self.rows - 0.5
         )
         self._points.append(_points(spans))
+        self.timeline_marks.set_marks(delta.marks, self.lanes, first, delta.duration)
         self.show_now(delta.duration, self.rows)
         view = self.getPlotItem().getViewBox()
         # pyqtgraph moves the view on its next paint, and that move asks for a second
@@ -516,7 +582,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         dict per spot made a live frame of 200 tasks cost 40 ms)."""
         self._show_task_marks(trace.tasks)
         spans = trace.spans
-        self._show_wake_marks(spans.task, spans.state, spans.start, spans.woken_kind)
+        self._show_wake_marks(spans.task, spans.state, spans.start, _shown_kinds(spans))
 
     def _show_task_marks(self, tasks: list[TaskRecord]) -> None:
         lane = np.array([self.lanes[t.id] for t in tasks], np.float64)
@@ -568,10 +634,22 @@ def _keyed(spans: SpanColumns, key: np.ndarray, label: np.ndarray) -> Columns:
     return Columns.of(key, spans.state, spans.start, spans.end, label)
 
 
+def _shown_kinds(spans: SpanColumns) -> np.ndarray:
+    """The spans' wake kinds as the chart draws them: a cancel no task called is
+    ``CANCEL_BY_CALLBACK``."""
+    kind = spans.woken_kind
+    by_callback = (kind == schema.WAKE_CANCEL) & (spans.woken_task < 0)
+    if not by_callback.any():
+        return kind
+    kind = kind.copy()
+    kind[by_callback] = CANCEL_BY_CALLBACK
+    return kind
+
+
 def _points(spans: SpanColumns) -> Columns:
     """The ready spans that begin with a wake worth showing (a mark, or an arrow from
-    another task) as points: (woken task, wake kind, x, x, waker)."""
-    kind = spans.woken_kind
+    another task) as points: (woken task, wake kind as drawn, x, x, waker)."""
+    kind = _shown_kinds(spans)
     shown = _MARKED[kind] | (
         _ARROWED[kind] & (spans.woken_task >= 0) & (spans.woken_task != spans.task)
     )
@@ -581,8 +659,9 @@ def _points(spans: SpanColumns) -> Columns:
 
 
 def _kinds(*kinds: int) -> np.ndarray:
-    """A table: ``table[kind]`` is True for these wake kinds (-1, no wake: False)."""
-    table = np.zeros(len(schema.WAKE_NAMES) + 1, bool)
+    """A table: ``table[kind]`` is True for these wake kinds, ``CANCEL_BY_CALLBACK``
+    included (-1, no wake, the last entry: False)."""
+    table = np.zeros(CANCEL_BY_CALLBACK + 2, bool)
     table[list(kinds)] = True
     return table
 

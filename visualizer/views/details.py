@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QEvent, QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser
 
 from visualizer.model.details import Details
@@ -23,10 +23,21 @@ class DetailsPanel(QTextBrowser):
     def __init__(self) -> None:
         super().__init__()
         self.setOpenLinks(False)
-        self.setPlaceholderText("Click a bar to see what the task was doing, and why.")
         self.details: Details | None = None
         self.error: str | None = None  #: the error shown, if one is
         self.anchorClicked.connect(self._clicked)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """This panel's own words in the application's language (the details shown are
+        the window's to make again: they come from the model, translated)."""
+        if self.error is None:
+            self.show_details(self.details)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def _clicked(self, url: QUrl) -> None:
         site = url.toString()
@@ -47,7 +58,9 @@ class DetailsPanel(QTextBrowser):
         self.details = details
         self.error = None
         if details is None:
-            self.clear()
+            # a hint, as text (a placeholder would not wrap: cut off in a narrow panel)
+            hint = self.tr("Click a bar to see what the task was doing, and why.")
+            self.setHtml(f"<p style='color:gray'>{html.escape(hint)}</p>")
             return
         rows = "".join(
             f"<tr><td style='padding-right:10px;color:gray'>{html.escape(name)}</td>"
@@ -57,9 +70,11 @@ class DetailsPanel(QTextBrowser):
         parts = [f"<h3>{html.escape(details.title)}</h3><table>{rows}</table>"]
         if details.stack:
             frames = "<br>".join(html.escape(line) for line in details.stack)
-            parts.append(f"<p><b>await stack</b> (outermost first)<br><tt>{frames}</tt></p>")
+            heading = self.tr("<b>await stack</b> (outermost first)")
+            parts.append(f"<p>{heading}<br><tt>{frames}</tt></p>")
         if details.traceback:
-            parts.append(f"<p><b>traceback</b></p><pre>{linked_traceback(details.traceback)}</pre>")
+            heading = html.escape(self.tr("traceback"))
+            parts.append(f"<p><b>{heading}</b></p><pre>{linked_traceback(details.traceback)}</pre>")
         self.setHtml("".join(parts))
 
 

@@ -1,0 +1,100 @@
+"""Signalling between tasks: Event and Condition
+
+An ``asyncio.Event`` is a flag: ``await event.wait()`` suspends until some task calls
+``event.set()``, which wakes *every* waiter at once (and later waits return at once).
+An ``asyncio.Condition`` wakes waiters on request: ``condition.notify(1)`` wakes one,
+``condition.notify_all()`` wakes all that are waiting. A waiter holds the condition's
+lock around ``await condition.wait()``, which lets go of the lock while it waits, so it
+can check shared state safely. Here three waiters wait for work from one signalling task.
+
+What to look for:
+
+- ``primitive="event"``: the three waiters are suspended on ``Event.wait``; at 1.0 s
+  ``setter`` sets the event and all three are woken at that moment, each by an arrow
+  from ``setter``. Each then works for 0.5 s; the run takes 1.5 s.
+- ``primitive="condition"``: the waiters are suspended on ``Condition.wait``. At 1.0 s
+  ``notifier`` adds one job and calls ``notify(1)``: one arrow, to ``waiter-1`` only;
+  the others keep waiting.
+- At 2.0 s ``notifier`` adds two jobs and calls ``notify_all()``: arrows to both
+  remaining waiters at once. The run takes 2.5 s.
+"""
+
+import asyncio
+from typing import Literal
+
+TAGS = ("synchronization", "event")
+ORDER = 57
+
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+任务之间发信号：Event 与 Condition
+
+``asyncio.Event`` 是一个旗标：``await event.wait()`` 会挂起，直到某个任务调用
+``event.set()``，它一次唤醒 *所有* 等待者（之后再 wait 会立即返回）。
+``asyncio.Condition`` 按要求唤醒等待者：``condition.notify(1)`` 唤醒一个，
+``condition.notify_all()`` 唤醒所有正在等待的。等待者在 ``await condition.wait()``
+前后持有条件的锁，wait 在等待期间会释放这把锁，所以等待者可以安全地检查共享状态。
+这里三个等待者等着同一个发信号的任务给它们派活。
+
+要看什么：
+
+- ``primitive="event"``：三个等待者都挂起在 ``Event.wait`` 上；1.0 秒时 ``setter``
+  设置了事件，三个等待者在同一时刻被唤醒，每个都有一支从 ``setter`` 指来的箭头。
+  然后每个工作 0.5 秒；运行用时 1.5 秒。
+- ``primitive="condition"``：等待者挂起在 ``Condition.wait`` 上。1.0 秒时
+  ``notifier`` 加入一个任务并调用 ``notify(1)``：只有一支箭头，指向 ``waiter-1``；
+  其他的继续等待。
+- 2.0 秒时 ``notifier`` 加入两个任务并调用 ``notify_all()``：同时有箭头指向剩下的
+  两个等待者。运行用时 2.5 秒。
+"""
+
+
+async def event_waiter(name: str, go: asyncio.Event) -> None:
+    await go.wait()
+    print(f"{name}: the event is set")
+    await asyncio.sleep(0.5)  # the work
+
+
+async def setter(go: asyncio.Event) -> None:
+    await asyncio.sleep(1.0)
+    go.set()  # wakes every waiter
+
+
+async def condition_waiter(name: str, condition: asyncio.Condition, jobs: list[str]) -> None:
+    async with condition:
+        while not jobs:
+            await condition.wait()  # lets go of the lock while it waits
+        job = jobs.pop(0)
+    print(f"{name}: got {job}")
+    await asyncio.sleep(0.5)  # the work
+
+
+async def notifier(condition: asyncio.Condition, jobs: list[str]) -> None:
+    await asyncio.sleep(1.0)
+    async with condition:
+        jobs.append("job-1")
+        condition.notify(1)  # wakes one waiter
+    await asyncio.sleep(1.0)
+    async with condition:
+        jobs.extend(["job-2", "job-3"])
+        condition.notify_all()  # wakes every waiter
+
+
+async def main(primitive: Literal["event", "condition"] = "event") -> None:
+    async with asyncio.TaskGroup() as group:
+        if primitive == "event":
+            go = asyncio.Event()
+            for n in range(1, 4):
+                group.create_task(event_waiter(f"waiter-{n}", go), name=f"waiter-{n}")
+            group.create_task(setter(go), name="setter")
+        else:
+            condition = asyncio.Condition()
+            jobs: list[str] = []
+            for n in range(1, 4):
+                name = f"waiter-{n}"
+                group.create_task(condition_waiter(name, condition, jobs), name=name)
+            group.create_task(notifier(condition, jobs), name="notifier")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,97 @@
+"""Fetching many URLs, a few at a time
+
+A program that fetches many pages makes one client and shares it (a real one, like
+aiohttp's ``ClientSession`` or httpx's ``AsyncClient``, keeps connections open for
+reuse), starts a task per URL, and limits how many requests are in flight with an
+``asyncio.Semaphore``: all at once would swamp the server, one at a time wastes the
+waiting. Here the client is a stand-in whose request is an ``asyncio.sleep`` as long
+as the URL's latency (0.5 to 2.0 s); 12 requests take 11.5 s one after another. The
+run prints its throughput: requests per second.
+
+What to look for:
+
+- The first ``limit`` fetches go straight to their request, ``sleep(...)``; the others
+  are suspended on ``Semaphore.acquire`` until a request ends, then woken by the fetch
+  that finished (an arrow).
+- At no time are more than ``limit`` fetches in their ``sleep``: a fast request frees
+  its place at once, so short and long requests pack together.
+- ``limit=1``: one line of requests, 11.5 s. ``limit=3``: 4.0 s. ``limit=12``: all at
+  once, as long as the slowest request, 2.0 s.
+"""
+
+import asyncio
+
+TAGS = ("patterns", "semaphore", "concurrency")
+ORDER = 97
+
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+抓取许多 URL，每次几个
+
+抓取许多页面的程序只创建一个客户端并共享它（真实的客户端，如 aiohttp 的
+``ClientSession`` 或 httpx 的 ``AsyncClient``，会保持连接以便复用），为每个 URL 启动
+一个任务，并用 ``asyncio.Semaphore`` 限制同时进行的请求数：一下子全发出去会压垮服务器，
+一次一个又白白浪费了等待的时间。这里的客户端是个替身，它的请求就是一次
+``asyncio.sleep``，时长等于该 URL 的延迟（0.5 到 2.0 秒）；12 个请求一个接一个要
+11.5 秒。运行结束时打印吞吐量：每秒完成的请求数。
+
+要看什么：
+
+- 前 ``limit`` 个 fetch 直接开始请求 ``sleep(...)``；其余的挂起在
+  ``Semaphore.acquire`` 上，直到有请求结束，再由完成的那个 fetch 唤醒（一支箭头）。
+- 任何时刻处于 ``sleep`` 中的 fetch 都不超过 ``limit`` 个：快的请求一结束就让出位置，
+  所以长短请求紧凑地排在一起。
+- ``limit=1``：请求排成一条线，11.5 秒。``limit=3``：4.0 秒。``limit=12``：全部同时
+  进行，用时等于最慢的请求，2.0 秒。
+"""
+
+#: each URL's latency, in seconds: how long its request takes
+LATENCY = {
+    f"https://example.com/page/{i}": latency
+    for i, latency in enumerate((1.0, 0.5, 1.5, 0.5, 1.0, 2.0, 0.5, 1.0, 1.5, 0.5, 1.0, 0.5), 1)
+}
+
+
+class Client:
+    """A stand-in for an HTTP client, made once and shared by every request."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def get(self, url: str) -> str:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(LATENCY[url])  # the round trip to the server
+        finally:
+            self.in_flight -= 1
+        return f"<html>{url}</html>"
+
+
+async def fetch(client: Client, slots: asyncio.Semaphore, url: str) -> str:
+    async with slots:  # wait for a free place: at most `limit` requests in flight
+        return await client.get(url)
+
+
+async def main(limit: int = 3) -> None:
+    if limit < 1:
+        raise ValueError("limit must be at least 1, or no request could ever start")
+    loop = asyncio.get_running_loop()
+    client = Client()
+    slots = asyncio.Semaphore(limit)
+    start = loop.time()
+    tasks = [
+        asyncio.create_task(fetch(client, slots, url), name=f"fetch-{i}")
+        for i, url in enumerate(LATENCY, 1)
+    ]
+    pages = await asyncio.gather(*tasks)
+    took = loop.time() - start
+    print(
+        f"{len(pages)} pages in {took:.1f} s: {len(pages) / took:.1f} requests per second, "
+        f"at most {client.most_in_flight} in flight (limit={limit})"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,74 @@
+"""Timeouts: wait_for() and asyncio.timeout()
+
+Two ways to stop waiting after ``timeout`` seconds: ``await asyncio.wait_for(aw,
+timeout)``, and ``async with asyncio.timeout(timeout):`` (Python 3.11+) around any
+awaits. When the time is up, both *cancel* what is being waited for (a
+``CancelledError`` lands at its ``await``), wait for it to end, and raise
+``TimeoutError`` in the waiter. Here the work is a task named ``slow`` that takes
+2.0 s, so it has a lane of its own. A bare coroutine, ``wait_for(slow(), timeout)``,
+is cancelled the same way: on 3.11 ``wait_for`` wraps it in a task of its own (a
+lane with a default name such as ``Task-1``), on 3.12+ it runs in ``main``'s lane.
+
+What to look for:
+
+- ``slow`` is suspended on ``sleep(2.0)``; at 1.0 s, halfway, its sleep is cut short
+  and it ends cancelled (a purple square).
+- ``main`` is suspended on ``wait_for(timeout=1.0)`` (``way=wait_for``) or on
+  ``Task 'slow'`` (``way=timeout``: the ``async with`` is not an await, the
+  ``await work`` inside it is); either way it wakes at 1.0 s, right after ``slow`` has
+  ended (an arrow from ``slow``), and prints ``TimeoutError after 1.0 s``.
+- Try ``timeout=3.0``: ``slow`` finishes at 2.0 s and ``main`` prints its result.
+"""
+
+import asyncio
+from typing import Literal
+
+TAGS = ("timeouts", "cancellation")
+ORDER = 62
+
+# the docstring in Simplified Chinese, shown when the app's language is Chinese
+EXPLAIN_ZH = """\
+超时：wait_for() 与 asyncio.timeout()
+
+有两种办法在 ``timeout`` 秒后停止等待：``await asyncio.wait_for(aw, timeout)``，以及
+把任意 await 包在 ``async with asyncio.timeout(timeout):``（Python 3.11+）里。时间一
+到，两者都会 *取消* 正在等待的东西（``CancelledError`` 落在它的 ``await`` 处），等它
+结束，然后在等待方抛出 ``TimeoutError``。这里的工作是一个名为 ``slow`` 的任务，耗时
+2.0 秒，所以它有自己的泳道。裸协程 ``wait_for(slow(), timeout)`` 也会以同样的方式被
+取消：在 3.11 上 ``wait_for`` 把它包装成一个自己的任务（一条默认名字形如
+``Task-1`` 的泳道），在 3.12+ 上它在 ``main`` 的泳道里运行。
+
+要看什么：
+
+- ``slow`` 挂起在 ``sleep(2.0)`` 上；1.0 秒时，才睡到一半，它的 sleep 被截断，以取消
+  告终（一个紫色方块）。
+- ``main`` 挂起在 ``wait_for(timeout=1.0)``（``way=wait_for``）或 ``Task 'slow'``
+  （``way=timeout``：``async with`` 本身不是 await，其中的 ``await work`` 才是）上；
+  无论哪种，它都在 1.0 秒、``slow`` 刚结束之后醒来（一支来自 ``slow`` 的箭头），并打印
+  ``TimeoutError after 1.0 s``。
+- 试试 ``timeout=3.0``：``slow`` 在 2.0 秒时完成，``main`` 打印它的结果。
+"""
+
+
+async def slow() -> str:
+    await asyncio.sleep(2.0)  # the slow work
+    return "slow finished"
+
+
+async def main(way: Literal["wait_for", "timeout"] = "wait_for", timeout: float = 1.0) -> None:
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    work = asyncio.create_task(slow(), name="slow")
+    try:
+        if way == "wait_for":
+            result = await asyncio.wait_for(work, timeout)
+        else:
+            async with asyncio.timeout(timeout):
+                result = await work
+        print(f"{result} after {loop.time() - start:.1f} s")
+    except TimeoutError:
+        print(f"TimeoutError after {loop.time() - start:.1f} s; slow cancelled: {work.cancelled()}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,144 @@
+"""The scenario browser: the scenarios in sections, from the basics on.
+
+The sections are ``visualizer.session.scenarios.SECTIONS`` (bands of ``ORDER``), each
+under a header that cannot be selected: a click on it does nothing and the keys pass
+over it. The filter (search text, tag) hides the scenarios that do not match and the
+headers of sections left empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListWidget,
+    QListWidgetItem,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from visualizer.session.scenarios import SECTIONS, Scenario
+
+#: a scenario's item holds its id here; a header holds None
+ID_ROLE = Qt.ItemDataRole.UserRole
+#: a header's section title, in English (shown translated)
+SECTION_ROLE = Qt.ItemDataRole.UserRole + 1
+#: pixels a scenario stands in from its section's header
+INDENT = 12
+
+
+class _Delegate(QStyledItemDelegate):
+    """Headers drawn bold in the normal text colour (a disabled item would be grey),
+    scenarios indented under them."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        if index.data(SECTION_ROLE) is not None:
+            option.state |= QStyle.StateFlag.State_Enabled
+            option.font.setBold(True)
+        else:
+            option.rect.adjust(INDENT, 0, 0, 0)
+
+
+class ScenarioBrowser(QListWidget):
+    def __init__(self, scenarios: Sequence[Scenario], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setItemDelegate(_Delegate(self))
+        self.scenarios = {s.id: s for s in scenarios}
+        for _, title in SECTIONS:
+            members = [s for s in scenarios if s.section == title]
+            if not members:
+                continue
+            header = QListWidgetItem(title)
+            header.setFlags(Qt.ItemFlag.NoItemFlags)  # not selectable, skipped by the keys
+            header.setData(SECTION_ROLE, title)
+            self.addItem(header)
+            for scenario in members:
+                item = QListWidgetItem(scenario.title)
+                item.setData(ID_ROLE, scenario.id)
+                item.setToolTip(scenario.id)
+                self.addItem(item)
+
+    # --- what is in it ------------------------------------------------------------------
+    def scenario_rows(self) -> list[int]:
+        """The rows of the scenarios (not the headers), shown or hidden."""
+        return [row for row in range(self.count()) if self.item(row).data(ID_ROLE) is not None]
+
+    def row_of(self, scenario_id: str) -> int:
+        for row in range(self.count()):
+            if self.item(row).data(ID_ROLE) == scenario_id:
+                return row
+        raise KeyError(scenario_id)
+
+    def selected_id(self) -> str | None:
+        item = self.currentItem()
+        return None if item is None else item.data(ID_ROLE)
+
+    def select_first(self) -> None:
+        """The first scenario shown (not a header) becomes the current one."""
+        for row in self.scenario_rows():
+            if not self.item(row).isHidden():
+                self.setCurrentRow(row)
+                return
+
+    # --- words --------------------------------------------------------------------------
+    def retranslate(self, language: str) -> None:
+        """Section titles in the application's language, scenario titles in ``language``
+        (a scenario's own Chinese title, ``EXPLAIN_ZH``'s first line, where it has one)."""
+        for row in range(self.count()):
+            item = self.item(row)
+            title = item.data(SECTION_ROLE)
+            if title is not None:
+                item.setText(QCoreApplication.translate("Sections", title))
+            else:
+                item.setText(self.scenarios[item.data(ID_ROLE)].text(language)[0])
+
+    # --- the filter ---------------------------------------------------------------------
+    def filter(self, text: str, tag: str | None) -> None:
+        """Show the scenarios whose id, titles or tags contain ``text`` (any case) and
+        that carry ``tag`` (None: any), and the headers of their sections only."""
+        needle = text.casefold()
+        header: QListWidgetItem | None = None
+        shown = 0
+        for row in range(self.count()):
+            item = self.item(row)
+            scenario_id = item.data(ID_ROLE)
+            if scenario_id is None:
+                if header is not None:
+                    header.setHidden(shown == 0)
+                header, shown = item, 0
+                continue
+            scenario = self.scenarios[scenario_id]
+            words = (scenario.id, scenario.title, scenario.title_zh, *scenario.tags)
+            hidden = needle not in " ".join(words).casefold() or (
+                tag is not None and tag not in scenario.tags
+            )
+            item.setHidden(hidden)
+            shown += not hidden
+        if header is not None:
+            header.setHidden(shown == 0)
+
+    # --- the keys -----------------------------------------------------------------------
+    def moveCursor(
+        self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        """As Qt moves (the arrow keys pass over headers already), but Page Up / Down,
+        Home and End landing on a header go on to the scenario nearest it."""
+        index = super().moveCursor(cursorAction, modifiers)
+        if not index.isValid() or index.data(SECTION_ROLE) is None:
+            return index
+        row = index.row()
+        after = [r for r in range(row + 1, self.count()) if self._selectable(r)]
+        before = [r for r in range(row - 1, -1, -1) if self._selectable(r)]
+        target = after[0] if after else before[0] if before else None
+        return index if target is None else self.model().index(target, 0)
+
+    def _selectable(self, row: int) -> bool:
+        item = self.item(row)
+        return item.data(ID_ROLE) is not None and not item.isHidden()

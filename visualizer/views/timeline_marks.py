@@ -1,0 +1,127 @@
+"""Labelled instants on the chart: asyncio's and Python's warnings, and the program's notes.
+
+A warning (a task's exception never retrieved, a coroutine never awaited, a slow
+callback in debug mode) is drawn on the lane of the task it concerns, at the moment
+it was reported, with its first line beside it: on a projector it must be read
+without hovering.  The full text is the tooltip.  Marks are few (the recorder keeps
+at most a thousand), so each label is its own text item; past ``MAX_LABELS`` only
+the glyphs are drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QColor, QFont
+
+from visualizer.trace.data import Mark
+
+#: (by this name, lupdate finds each ``translate("Marks", "...")`` below)
+translate = QCoreApplication.translate
+
+#: kind -> (symbol, colour); a kind not listed is drawn as a note
+MARK_STYLES = {
+    "warning": ("star", "#ef6c00"),
+    "note": ("t", "#1565c0"),  # (a downward triangle: a pin on the lane)
+}
+#: with more marks than this, glyphs only (labels would pile up)
+MAX_LABELS = 60
+#: a label is cut after this many characters (the tooltip has it all)
+LABEL_CHARS = 64
+#: the glyph sits this far above the lane's centre, in the gap over the bar, as a
+#: wake's mark does; its label to its right
+MARK_Y = 0.5
+#: a label past this fraction of the run reads leftwards
+LEFT_FROM = 0.6
+#: a hover this many pixels from a glyph's centre is on it
+REACH = 8
+
+
+class TimelineMarks:
+    """Scatter glyphs (one item per kind) and text labels for a trace's marks."""
+
+    def __init__(self, plot: pg.PlotItem, font: QFont) -> None:
+        self.plot = plot
+        self.font = font
+        self.glyphs: dict[str, pg.ScatterPlotItem] = {}
+        for kind, (symbol, colour) in MARK_STYLES.items():
+            item = pg.ScatterPlotItem(
+                pxMode=True, size=13, symbol=symbol, brush=colour, pen=pg.mkPen("#202124")
+            )
+            item.setZValue(6)
+            plot.addItem(item)
+            self.glyphs[kind] = item
+        self.labels: list[pg.TextItem] = []
+        self.marks: list[Mark] = []
+        self.x = np.zeros(0)
+        self.y = np.zeros(0)
+
+    def set_marks(
+        self, marks: Sequence[Mark], lanes: np.ndarray, loop_row: int, duration: float
+    ) -> None:
+        """Show ``marks``: a task's on its lane (``lanes[task]``), the rest on the loop's
+        row.  A label reads to the right of its glyph, or to the left in the last part
+        of the run (``duration``), where it would run off a fitted chart."""
+        marks = list(marks)
+        lane = np.array(
+            [
+                lanes[m.task] if m.task is not None and 0 <= m.task < len(lanes) else loop_row
+                for m in marks
+            ],
+            np.float64,
+        )
+        x = np.array([m.t for m in marks], np.float64)
+        y = lane - MARK_Y
+        if marks == self.marks and np.array_equal(y, self.y):
+            return  # (a live frame: nothing new)
+        self.marks, self.x, self.y = marks, x, y
+        kinds = np.array([m.kind if m.kind in MARK_STYLES else "note" for m in marks])
+        for kind, item in self.glyphs.items():
+            which = kinds == kind if len(marks) else np.zeros(0, bool)
+            item.setData(x=x[which], y=y[which])
+        for label in self.labels:
+            self.plot.removeItem(label)
+        self.labels = []
+        if len(marks) > MAX_LABELS:
+            return
+        for mark, mx, my in zip(marks, x, y, strict=True):
+            colour = MARK_STYLES.get(mark.kind, MARK_STYLES["note"])[1]
+            text = mark.label if len(mark.label) <= LABEL_CHARS else mark.label[:LABEL_CHARS] + "…"
+            left = mx > duration * LEFT_FROM
+            label = pg.TextItem(text, color=QColor(colour), anchor=(1.0 if left else 0.0, 0.5))
+            label.setFont(self.font)
+            label.setPos(float(mx), float(my))
+            label.setZValue(6)
+            self.plot.addItem(label)
+            self.labels.append(label)
+
+    def set_font(self, font: QFont) -> None:
+        self.font = font
+        for label in self.labels:
+            label.setFont(font)
+
+    def set_visible(self, visible: bool) -> None:
+        for item in [*self.glyphs.values(), *self.labels]:
+            item.setVisible(visible)
+
+    def mark_at(self, x: float, y: float, pixel: tuple[float, float]) -> Mark | None:
+        """The mark whose glyph is under (x, y), given the view's size of a pixel."""
+        width, height = pixel
+        if not len(self.marks) or not width or not height:
+            return None
+        distance = np.hypot((self.x - x) / width, (self.y - y) / height)
+        nearest = int(np.argmin(distance))
+        return self.marks[nearest] if distance[nearest] <= REACH else None
+
+
+def mark_tooltip(mark: Mark) -> str:
+    """What a hover over a mark says: its kind, when, and its full text (the text is
+    the program's or asyncio's own: not translated)."""
+    if mark.kind == "warning":
+        head = translate("Marks", "warning at {t} s").format(t=f"{mark.t:.3f}")
+    else:
+        head = translate("Marks", "note at {t} s").format(t=f"{mark.t:.3f}")
+    return f"{head}\n{mark.detail or mark.label}"
