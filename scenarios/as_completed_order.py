@@ -1,15 +1,18 @@
 """Results as they come: as_completed()
 
-``asyncio.as_completed()`` takes several awaitables and hands them back in the order
-they *finish*, so each result can be used as soon as it is there, while ``gather()``
-waits for all of them and keeps the order they were passed in. Here three fetches take
-3, 1 and 2 seconds.
+``asyncio.as_completed()`` takes several awaitables and lets you take their results in
+the order they *finish*, so each result can be used as soon as it is there, while
+``gather()`` waits for all of them and keeps the order they were passed in. A plain
+``for`` over it yields new awaitables, not the tasks passed in: each one, awaited, gives
+the result of the next to finish. (From Python 3.13, ``async for`` over it yields the
+original tasks themselves, as they finish.) Here three fetches take 3, 1 and 2 seconds.
 
 What to look for:
 
 - Three ``fetch`` lanes suspended on their sleeps at the same time.
-- ``main`` wakes three times, at 1 s, 2 s and 3 s: once as each fetch finishes,
-  fastest first, and prints ``fast``, ``medium``, ``slow`` in that order.
+- ``main`` is suspended on ``as_completed`` three times and wakes at 1 s, 2 s and
+  3 s: once as each fetch finishes, fastest first, and prints ``fast``, ``medium``,
+  ``slow`` in that order.
 - The run takes 3.0 s, the length of the slowest fetch.
 """
 
@@ -22,15 +25,17 @@ ORDER = 35
 EXPLAIN_ZH = """\
 结果一到就用：as_completed()
 
-``asyncio.as_completed()`` 接受多个可等待对象，并按它们 *完成* 的顺序交还，这样每个
-结果一出来就能用；而 ``gather()`` 要等全部完成，并保持传入的顺序。这里三次获取分别
-需要 3、1、2 秒。
+``asyncio.as_completed()`` 接受多个可等待对象，让你按它们 *完成* 的顺序取得结果，
+这样每个结果一出来就能用；而 ``gather()`` 要等全部完成，并保持传入的顺序。用普通的
+``for`` 遍历它，得到的是新的可等待对象，而不是传入的任务：每 await 一个，就得到下一个
+完成者的结果。（从 Python 3.13 起，用 ``async for`` 遍历它，得到的就是原来的任务本身，
+按完成的顺序。）这里三次获取分别需要 3、1、2 秒。
 
 要看什么：
 
 - 三条 ``fetch`` 泳道同时挂起在各自的 sleep 上。
-- ``main`` 被唤醒三次，分别在 1 秒、2 秒和 3 秒：每完成一次获取就唤醒一次，最快的
-  先来，依次打印 ``fast``、``medium``、``slow``。
+- ``main`` 三次挂起在 ``as_completed`` 上，分别在 1 秒、2 秒和 3 秒被唤醒：每完成一次
+  获取就唤醒一次，最快的先来，依次打印 ``fast``、``medium``、``slow``。
 - 整个运行用时 3.0 秒，即最慢那次获取的长度。
 """
 
@@ -45,7 +50,7 @@ async def main() -> None:
         asyncio.create_task(fetch(name, seconds), name=f"fetch-{name}")
         for name, seconds in (("slow", 3.0), ("fast", 1.0), ("medium", 2.0))
     ]
-    for next_done in asyncio.as_completed(tasks):
+    for next_done in asyncio.as_completed(tasks):  # a new awaitable, not one of the tasks
         print(f"{await next_done} is done")
 
 

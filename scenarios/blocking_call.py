@@ -4,7 +4,8 @@
 back: while it runs, no other task can run, not even one whose timer is long
 due. Here a ticker wants to tick every 0.1 s, and a worker calls ``time.sleep(block)``
 in the middle of its step. The fix is ``await asyncio.sleep(...)`` for a pause (try
-``pause="asyncio.sleep"``), or ``await asyncio.to_thread(slow_function)`` for real work.
+``pause="asyncio.sleep"``), or ``await asyncio.to_thread(slow_function)`` for blocking
+I/O-style work.
 
 What to look for:
 
@@ -34,7 +35,7 @@ EXPLAIN_ZH = """\
 其他任务都无法运行，连定时器早已到期的任务也不行。这里一个计时任务（ticker）想每
 0.1 秒跳动一次，而工作任务（worker）在一步中间调用了 ``time.sleep(block)``。正确的做法
 是：要暂停就用 ``await asyncio.sleep(...)``（试试 ``pause="asyncio.sleep"``），要做
-真正的耗时工作就用 ``await asyncio.to_thread(slow_function)``。
+I/O 类的阻塞工作就用 ``await asyncio.to_thread(slow_function)``。
 
 要看什么：
 

@@ -1,21 +1,22 @@
 """Cancelling a task
 
-``task.cancel()`` asks a task to stop: the next time the task is suspended (or
-right away, if it is suspended now) a ``CancelledError`` is raised inside it at
-its ``await``. The task can use ``try``/``finally`` to clean up, and that
-cleanup may itself await. Whoever awaits the cancelled task gets the
-``CancelledError`` too.
+``task.cancel()`` only asks a task to stop, and returns at once: nothing happens
+inside the task yet. When the event loop next runs the task, a ``CancelledError``
+is raised inside it at the ``await`` where it is suspended. The task can use
+``try``/``finally`` to clean up, and that cleanup may itself await. Whoever awaits
+the cancelled task gets the ``CancelledError`` too.
 
 What to look for:
 
 - The ``worker`` lane is suspended on ``sleep(1.0)`` again and again, with a
   short running slice between sleeps (one "tick" per second).
 - At ``cancel_after`` seconds (2.5 s by default) ``main`` cancels it: the
-  worker's third sleep is cut short, halfway, and it is woken by ``main``.
+  worker's third sleep is cut short, halfway, and it is woken by ``main`` (a
+  purple arrow).
 - The worker then runs its ``finally`` block and is suspended once more, on
-  ``sleep(0.1)``, while it cleans up.
-- ``main`` is suspended on ``await task`` during the cleanup and is woken by
-  ``worker`` when the task is finally done, at about 2.6 s.
+  ``sleep(0.5)``, while it cleans up.
+- ``main`` is suspended on ``Task 'worker'`` (``await task``) during the cleanup
+  and is woken by ``worker`` when the task is finally done, at 3.0 s.
 """
 
 import asyncio
@@ -27,9 +28,10 @@ ORDER = 60
 EXPLAIN_ZH = """\
 取消任务
 
-``task.cancel()`` 请求一个任务停止：任务下一次挂起时（如果它正挂起着，则立刻）会在它
-的 ``await`` 处抛出 ``CancelledError``。任务可以用 ``try``/``finally`` 做清理，清理
-本身也可以 await。等待这个被取消任务的一方同样会收到 ``CancelledError``。
+``task.cancel()`` 只是请求一个任务停止，并且立即返回：任务里此时还什么都没发生。等
+事件循环下一次运行这个任务时，才会在它挂起所在的 ``await`` 处抛出
+``CancelledError``。任务可以用 ``try``/``finally`` 做清理，清理本身也可以 await。
+等待这个被取消任务的一方同样会收到 ``CancelledError``。
 
 要看什么：
 
@@ -37,9 +39,9 @@ EXPLAIN_ZH = """\
   （每秒“跳动”一次）。
 - 在第 ``cancel_after`` 秒（默认 2.5 秒）``main`` 取消它：worker 的第三次 sleep 在
   一半处被截断，唤醒它的是 ``main``（紫色箭头）。
-- 随后 worker 运行它的 ``finally`` 块，清理时又挂起了一次，挂起在 ``sleep(0.1)`` 上。
-- 清理期间 ``main`` 挂起在 ``await task`` 上，约 2.6 秒时任务真正结束，``worker``
-  唤醒了它。
+- 随后 worker 运行它的 ``finally`` 块，清理时又挂起了一次，挂起在 ``sleep(0.5)`` 上。
+- 清理期间 ``main`` 挂起在 ``Task 'worker'`` 上（``await task``），3.0 秒时任务真正
+  结束，``worker`` 唤醒了它。
 """
 
 
@@ -50,7 +52,7 @@ async def worker() -> None:
             print("worker: tick")
     finally:
         print("worker: cleaning up")
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
         print("worker: cleaned up")
 
 

@@ -3,8 +3,10 @@
 Calling an ``async def`` function does not run it: it makes a *coroutine*, an object
 that runs only when something drives it. ``await coro`` drives it right there, inside
 the caller, like an ordinary call: no new task, and the caller waits for it to finish.
-Only ``asyncio.create_task()`` (or ``gather()``, or ``asyncio.run()``) turns a coroutine
-into a task that the event loop runs on its own; ``asyncio.run(main())`` makes the first.
+Only a call that makes a task turns a coroutine into one that the event loop runs on its
+own: ``asyncio.create_task()``, ``TaskGroup.create_task()``, ``loop.create_task()`` or
+``asyncio.ensure_future()``, or ``gather()`` and ``asyncio.run()``, which call them;
+``asyncio.run(main())`` makes the first.
 
 What to look for:
 
@@ -26,9 +28,10 @@ EXPLAIN_ZH = """\
 
 调用一个 ``async def`` 函数并不会运行它：它只是生成一个 *协程*，一个要有人驱动才会
 运行的对象。``await coro`` 就在调用方内部当场驱动它，就像普通的函数调用：不会产生新
-任务，调用方要等它结束。只有 ``asyncio.create_task()``（或 ``gather()``、
-``asyncio.run()``）才会把协程变成由事件循环独立运行的任务；``asyncio.run(main())``
-创建了第一个任务。
+任务，调用方要等它结束。只有创建任务的调用才会把协程变成由事件循环独立运行的任务：
+``asyncio.create_task()``、``TaskGroup.create_task()``、``loop.create_task()`` 或
+``asyncio.ensure_future()``，以及内部调用它们的 ``gather()`` 和 ``asyncio.run()``；
+``asyncio.run(main())`` 创建了第一个任务。
 
 要看什么：
 

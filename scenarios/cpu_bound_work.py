@@ -3,11 +3,12 @@
 A CPU-bound function (here ``count_primes``, pure Python, about 0.3 s of work) never
 awaits. Called in a task, it holds the loop for its whole length. ``run_in_executor``
 on a thread pool keeps the loop free, but the GIL lets only one thread run Python
-code at a time: two jobs in two threads take as long as one after the other. A
-process pool runs each job in a Python of its own, so on two free cores two jobs take
-as long as one. A worker process takes a while to start, so the pool is started
-first and then reused. ``where`` picks the place; the lines printed at the end say
-where and when each job ran, and how much CPU it used.
+code at a time (on the standard build; the free-threaded 3.13t/3.14t build has no
+GIL): two jobs in two threads take as long as one after the other. A process pool
+runs each job in a Python of its own, so on two free cores two jobs take as long as
+one. A worker process takes a while to start, so the pool is started first and then
+reused. ``where`` picks the place; the lines printed at the end say where and when
+each job ran, and how much CPU it used.
 
 What to look for:
 
@@ -45,8 +46,9 @@ CPU 密集的工作：放在事件循环里、线程里、进程里
 
 CPU 密集的函数（这里是 ``count_primes``，纯 Python，约 0.3 秒的工作）从不 await。
 在任务里直接调用它，它会在整个运行期间占住事件循环。用 ``run_in_executor`` 放进线程池
-能让事件循环保持空闲，但 GIL 同一时刻只让一个线程运行 Python 代码：两个线程里的两个
-作业，与一个接一个地运行用时相同。进程池让每个作业在各自的 Python 进程里运行，所以在
+能让事件循环保持空闲，但 GIL 同一时刻只让一个线程运行 Python 代码（标准构建如此；
+自由线程的 3.13t/3.14t 构建没有 GIL）：两个线程里的两个作业，与一个接一个地运行用时
+相同。进程池让每个作业在各自的 Python 进程里运行，所以在
 两个空闲的核上，两个作业只需一个作业的时间。工作进程启动需要一些时间，所以先启动进程池，
 之后重复使用。``where`` 选择在哪里运行；最后打印的几行说明每个作业在哪里、何时运行，
 用了多少 CPU。

@@ -11,10 +11,13 @@ nap and a 2 second nap take about 2 seconds in total, not 3.
 What to look for:
 
 - The lanes ``nap-1s`` and ``nap-2s`` appear the moment ``main`` creates them,
-  but start out *ready*: they only run once ``main`` suspends on ``await``.
-- Both tasks are suspended on ``sleep(...)`` at the same time; the bars overlap.
-- ``main`` is suspended on ``await short`` and then on ``await long``; each
-  finished task sends a "woken by" arrow back to ``main``.
+  *ready*: they only run once ``main`` suspends at ``await short``. Here that is a
+  few microseconds, too short to see; ``task_waits_its_turn`` makes the wait long.
+- Both tasks are suspended at the same time, on ``sleep(1.0)`` and ``sleep(2.0)``;
+  the bars overlap.
+- ``main`` is suspended on ``Task 'nap-1s'`` (``await short``), then on
+  ``Task 'nap-2s'`` (``await long``); each finished task sends a "woken by" arrow
+  back to ``main``.
 - The whole run ends at about 2.0 s.
 """
 
@@ -36,11 +39,13 @@ EXPLAIN_ZH = """\
 
 要看什么：
 
-- ``main`` 创建 ``nap-1s`` 和 ``nap-2s`` 的那一刻，它们的泳道就出现了，但一开始处于
-  *就绪*（ready）状态：只有等 ``main`` 在 ``await`` 上挂起后它们才运行。
-- 两个任务同时挂起在 ``sleep(...)`` 上，两条横条是重叠的。
-- ``main`` 先挂起在 ``await short`` 上，再挂起在 ``await long`` 上；每个结束的任务都
-  有一支“唤醒”箭头指回 ``main``。
+- ``main`` 创建 ``nap-1s`` 和 ``nap-2s`` 的那一刻，它们的泳道就出现了，处于 *就绪*
+  （ready）状态：只有等 ``main`` 在 ``await short`` 处挂起后它们才运行。这里只等了
+  几微秒，短得看不见；``task_waits_its_turn`` 让这段等待变长。
+- 两个任务同时挂起，分别在 ``sleep(1.0)`` 和 ``sleep(2.0)`` 上，两条横条是重叠的。
+- ``main`` 先挂起在 ``Task 'nap-1s'`` 上（``await short``），再挂起在
+  ``Task 'nap-2s'`` 上（``await long``）；每个结束的任务都有一支“唤醒”箭头指回
+  ``main``。
 - 整个运行在约 2.0 秒时结束。
 """
 

@@ -1,11 +1,12 @@
 """A task's exception that nobody retrieves
 
-When a task raises and nothing ever awaits it (or calls ``task.result()``), the
-exception is raised nowhere: the program carries on as if nothing had happened.
-asyncio notices only when the task object is freed, and then *logs* "Task exception
-was never retrieved" with the traceback: on stderr, maybe long after the failure. The
-fix is to await every task you create (or to use a ``TaskGroup``) and handle the
-error there. Here ``upload`` fails at 0.5 s while ``main`` does 2.0 s of other work.
+When a task raises and nothing ever awaits it (or calls ``task.result()`` or
+``task.exception()``), the exception is raised nowhere: the program carries on as if
+nothing had happened. asyncio notices only when the task object is freed, and then
+*logs* "Task exception was never retrieved" with the traceback: on stderr, maybe long
+after the failure. The fix is to await every task you create (or to use a
+``TaskGroup``) and handle the error there. Here ``upload`` fails at 0.5 s while
+``main`` does 2.0 s of other work.
 
 What to look for:
 
@@ -30,12 +31,12 @@ ORDER = 42
 EXPLAIN_ZH = """\
 没有人取回的任务异常
 
-一个任务抛出了异常，却从来没有人 await 它（或调用 ``task.result()``），那么这个异常
-不会在任何地方被抛出：程序照常运行，仿佛什么都没发生。asyncio 直到这个任务对象被释放
-时才注意到，然后把 “Task exception was never retrieved” 连同回溯 *记录到日志*：写在
-stderr 上，可能在失败之后很久。解决办法是 await 你创建的每一个任务（或使用
-``TaskGroup``），并在那里处理错误。这里 ``upload`` 在 0.5 秒时失败，而 ``main`` 在做
-2.0 秒的其他工作。
+一个任务抛出了异常，却从来没有人 await 它（或调用 ``task.result()`` 或
+``task.exception()``），那么这个异常不会在任何地方被抛出：程序照常运行，仿佛什么都
+没发生。asyncio 直到这个任务对象被释放时才注意到，然后把 “Task exception was never
+retrieved” 连同回溯 *记录到日志*：写在 stderr 上，可能在失败之后很久。解决办法是
+await 你创建的每一个任务（或使用 ``TaskGroup``），并在那里处理错误。这里
+``upload`` 在 0.5 秒时失败，而 ``main`` 在做 2.0 秒的其他工作。
 
 要看什么：
 

@@ -12,11 +12,12 @@ starts with A's result.
 What to look for:
 
 - Three lanes that alternate between short *running* slices and long stretches
-  suspended on ``sleep(1)``; all three sleep at the same time.
+  suspended on ``sleep(1.0)`` (``await asyncio.sleep(1)``); all three sleep at the
+  same time.
 - ``factorial-C`` ends after 1 s, ``factorial-B`` after 2 s and
   ``factorial-A`` after 3 s.
-- ``main`` stays suspended on ``gather(...)`` until the slowest task is done,
-  then is woken and prints ``[24, 6, 2]``.
+- ``main`` stays suspended on ``gather(3 awaitables)`` until the slowest task is
+  done, then is woken and prints ``[24, 6, 2]``.
 """
 
 import asyncio
@@ -37,11 +38,11 @@ EXPLAIN_ZH = """\
 
 要看什么：
 
-- 三条泳道交替出现短暂的 *运行*（running）片段和长时间挂起在 ``sleep(1)`` 上的片段；
-  三个任务同时在睡。
+- 三条泳道交替出现短暂的 *运行*（running）片段和长时间挂起在 ``sleep(1.0)`` 上的
+  片段（``await asyncio.sleep(1)``）；三个任务同时在睡。
 - ``factorial-C`` 在 1 秒后结束，``factorial-B`` 在 2 秒后，``factorial-A`` 在 3 秒后。
-- ``main`` 一直挂起在 ``gather(...)`` 上，直到最慢的任务完成，然后被唤醒并打印
-  ``[24, 6, 2]``。
+- ``main`` 一直挂起在 ``gather(3 awaitables)`` 上，直到最慢的任务完成，然后被唤醒
+  并打印 ``[24, 6, 2]``。
 """
 
 

@@ -7,12 +7,12 @@ the await and the write one piece that no other task can interleave with.
 
 What to look for:
 
-- ``locked=False``: both adders are suspended on ``sleep(0.1)`` at the same time, over
-  and over; the run takes ``increments`` x 0.1 s and prints a count of ``increments``:
-  half the updates lost.
+- ``locked=False``: both adders are suspended on ``sleep(0.25)`` at the same time, over
+  and over; the run takes ``increments`` x 0.25 s (0.75 s with the default 3) and
+  prints a count of ``increments`` (``count 3, expected 6``): half the updates lost.
 - ``locked=True``: while one adder holds the lock, the other is suspended on
   ``Lock.acquire``, woken by the first when it lets go (an arrow); the sleeps never
-  overlap, the run takes twice as long, and no update is lost.
+  overlap, the run takes twice as long (1.5 s), and no update is lost.
 """
 
 import asyncio
@@ -30,16 +30,18 @@ EXPLAIN_ZH = """\
 
 要看什么：
 
-- ``locked=False``：两个 adder 一次又一次地同时挂起在 ``sleep(0.1)`` 上；运行用时
-  ``increments`` x 0.1 秒，打印出的计数是 ``increments``：一半的更新丢了。
+- ``locked=False``：两个 adder 一次又一次地同时挂起在 ``sleep(0.25)`` 上；运行用时
+  ``increments`` x 0.25 秒（默认值 3 时为 0.75 秒），打印出的计数是 ``increments``
+  （``count 3, expected 6``）：一半的更新丢了。
 - ``locked=True``：一个 adder 持有锁时，另一个挂起在 ``Lock.acquire`` 上，前者释放
-  锁时唤醒它（一支箭头）；两者的 sleep 从不重叠，运行用时翻倍，没有更新丢失。
+  锁时唤醒它（一支箭头）；两者的 sleep 从不重叠，运行用时翻倍（1.5 秒），没有更新
+  丢失。
 """
 
 
 async def bump(counter: dict[str, int]) -> None:
     value = counter["value"]
-    await asyncio.sleep(0.1)  # a round trip, between the read and the write
+    await asyncio.sleep(0.25)  # a round trip, between the read and the write
     counter["value"] = value + 1
 
 
@@ -52,7 +54,7 @@ async def adder(counter: dict[str, int], lock: asyncio.Lock, times: int, locked:
             await bump(counter)
 
 
-async def main(increments: int = 5, locked: bool = False) -> None:
+async def main(increments: int = 3, locked: bool = False) -> None:
     counter = {"value": 0}
     lock = asyncio.Lock()
     await asyncio.gather(

@@ -11,8 +11,10 @@ What to look for:
 - The producer puts items until the queue is full, then is suspended on ``Queue.put``;
   each time the consumer takes an item, it wakes the producer (an arrow), which puts
   one more.
-- The consumer alternates between ``sleep(work)`` (the work) and ``Queue.get``, which
-  returns at once while items are waiting.
+- The consumer's lane is one ``sleep(0.5)`` (the work, ``work=0.5``) after another:
+  an item is always waiting, so ``Queue.get`` returns without suspending. Only before
+  the first item and after the last is it suspended on ``Queue.get``, for an instant
+  each time: at the end ``main`` cancels it (a purple arrow) and waits for it to end.
 - Try ``maxsize=0`` (no bound): the producer puts everything at once and is done at the
   start; the queue grows instead.
 """
@@ -35,8 +37,10 @@ EXPLAIN_ZH = """\
 
 - 生产者不断放入条目直到队列满，然后挂起在 ``Queue.put`` 上；消费者每取走一个条目
   就唤醒生产者（一支箭头），生产者再放入一个。
-- 消费者在 ``sleep(work)``（工作）和 ``Queue.get`` 之间交替；有条目在等时
-  ``Queue.get`` 立即返回。
+- 消费者的泳道是一个接一个的 ``sleep(0.5)``（工作，``work=0.5``）：总有条目在等，
+  所以 ``Queue.get`` 不挂起就返回了。只有在第一个条目之前和最后一个条目之后，它才
+  挂起在 ``Queue.get`` 上，每次都只是一瞬间：最后 ``main`` 取消它（一支紫色箭头），
+  并等它结束。
 - 试试 ``maxsize=0``（无上限）：生产者一开始就把所有条目放进去并结束；变长的是队列。
 """
 
@@ -60,7 +64,8 @@ async def main(items: int = 6, maxsize: int = 2, work: float = 0.5) -> None:
     worker = asyncio.create_task(consumer(queue, work), name="consumer")
     await asyncio.create_task(producer(queue, items), name="producer")
     await queue.join()  # every item done
-    worker.cancel()
+    worker.cancel()  # the consumer would wait for ever: stop it ...
+    await asyncio.gather(worker, return_exceptions=True)  # ... and wait until it has ended
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ What to look for:
 - ``concurrent``: two more lanes, ``say-hello`` and ``say-world``, are
   suspended on their sleeps at the same time; the run takes 2.0 s, the
   length of the longest wait.
-- ``concurrent``: ``main`` is suspended on ``await task1`` and ``await task2``
-  and is woken by each task as it finishes.
+- ``concurrent``: ``main`` is suspended on ``Task 'say-hello'`` (``await task1``),
+  then on ``Task 'say-world'`` (``await task2``), and is woken by each task as it
+  finishes.
 """
 
 import asyncio
@@ -36,8 +37,8 @@ EXPLAIN_ZH = """\
   ``sleep(2.0)`` 上；整个运行用时 1 + 2 = 3.0 秒。
 - ``concurrent``：多了 ``say-hello`` 和 ``say-world`` 两条泳道，它们同时挂起在各自的
   sleep 上；整个运行用时 2.0 秒，即最长那次等待的长度。
-- ``concurrent``：``main`` 挂起在 ``await task1`` 和 ``await task2`` 上，每个任务
-  结束时都会唤醒它。
+- ``concurrent``：``main`` 先挂起在 ``Task 'say-hello'`` 上（``await task1``），
+  再挂起在 ``Task 'say-world'`` 上（``await task2``），每个任务结束时都会唤醒它。
 """
 
 

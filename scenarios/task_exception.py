@@ -9,10 +9,11 @@ What to look for:
 
 - The ``flaky`` lane is suspended on ``sleep(0.5)`` and ends at 0.5 s: the
   task finished by raising ``ValueError``.
-- ``main`` is suspended on ``await flaky`` and is woken by ``flaky`` at 0.5 s;
-  the exception surfaces there and is caught.
-- The ``steady`` lane keeps sleeping regardless and finishes normally at
-  1.0 s, when it wakes ``main`` a second time.
+- ``main`` is suspended on ``Task 'flaky'`` (``await flaky``) and is woken by
+  ``flaky`` at 0.5 s; the exception surfaces there and is caught.
+- The ``steady`` lane keeps sleeping regardless. ``main`` is then suspended on
+  ``Task 'steady'``, which finishes normally at 1.0 s and wakes ``main`` a
+  second time.
 """
 
 import asyncio
@@ -32,9 +33,10 @@ EXPLAIN_ZH = """\
 
 - ``flaky`` 泳道挂起在 ``sleep(0.5)`` 上，并在 0.5 秒时结束：这个任务以抛出
   ``ValueError`` 的方式结束了。
-- ``main`` 挂起在 ``await flaky`` 上，0.5 秒时被 ``flaky`` 唤醒；异常在那里浮现并被
-  捕获。
-- ``steady`` 泳道照样继续睡，在 1.0 秒时正常结束，并第二次唤醒 ``main``。
+- ``main`` 挂起在 ``Task 'flaky'`` 上（``await flaky``），0.5 秒时被 ``flaky``
+  唤醒；异常在那里浮现并被捕获。
+- ``steady`` 泳道照样继续睡。随后 ``main`` 挂起在 ``Task 'steady'`` 上；``steady``
+  在 1.0 秒时正常结束，并第二次唤醒 ``main``。
 """
 
 

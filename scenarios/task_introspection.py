@@ -10,8 +10,10 @@ code that calls it, so a coroutine can ask who it is running in;
 What to look for:
 
 - Lanes ``download-1``, ``download-3``, ... as named (``download-2`` renames itself,
-  below), and one called ``Task-N``: the name asyncio gave it (the number counts the
-  tasks made before, so it varies).
+  below), and one called ``Task-N``: the name asyncio gave it. The number comes from
+  one counter for the whole process: on 3.11 and 3.12 every ``create_task()``
+  advances it, named or not; from 3.13 only a task made without a name does. So it
+  varies.
 - At 0.5 s ``main`` prints what ``all_tasks()`` returns: every lane, ``main``
   included. At 1.5 s it prints one fewer: ``download-1`` has finished (its end
   mark is at 1.0 s), and a finished task is not listed.
@@ -39,8 +41,9 @@ EXPLAIN_ZH = """\
 要看什么：
 
 - 泳道 ``download-1``、``download-3``……按所起的名字命名（``download-2`` 给自己改了
-  名，见下文），还有一条叫 ``Task-N``：这是 asyncio 给它起的名字（数字是在它之前创建
-  过的任务的计数，所以并不固定）。
+  名，见下文），还有一条叫 ``Task-N``：这是 asyncio 给它起的名字。这个数字来自整个
+  进程共用的一个计数器：在 3.11 和 3.12 上，每次 ``create_task()`` 都会让它加一，
+  不管起没起名字；从 3.13 起，只有不起名字创建的任务才会。所以这个数字并不固定。
 - 0.5 秒时 ``main`` 打印 ``all_tasks()`` 的返回值：每条泳道都在，包括 ``main``。
   1.5 秒时少了一个：``download-1`` 已经结束（它的结束标记在 1.0 秒处），结束了的
   任务不会被列出。

@@ -18,7 +18,8 @@ What to look for:
 - The handlers take turns as the lines arrive: one task per connection, one thread
   for all of them. Between lines every task is suspended and the loop is idle.
 - At the end each client closes its connection, its handler reads the end of the
-  stream (an empty line) and closes its side, and ``main`` closes the server.
+  stream (``readline()`` returns ``b""``; an empty line would be ``b"\\n"``) and
+  closes its side, and ``main`` closes the server.
 """
 
 import asyncio
@@ -47,8 +48,8 @@ TCP 回显服务器和它的客户端：被 I/O 唤醒的任务
   I/O 唤醒，只是紧随其后，在图上看不出来。
 - 各行到达时，handler 轮流作答：每个连接一个任务，所有连接共用一个线程。两行之间，
   所有任务都处于挂起状态，事件循环是空闲的。
-- 最后每个客户端关闭连接，它的 handler 读到流的结尾（一个空行），关闭自己这一端，
-  然后 ``main`` 关闭服务器。
+- 最后每个客户端关闭连接，它的 handler 读到流的结尾（``readline()`` 返回 ``b""``；
+  空行则是 ``b"\\n"``），关闭自己这一端，然后 ``main`` 关闭服务器。
 """
 
 LINES = 3

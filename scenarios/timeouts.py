@@ -2,21 +2,31 @@
 
 Two ways to stop waiting after ``timeout`` seconds: ``await asyncio.wait_for(aw,
 timeout)``, and ``async with asyncio.timeout(timeout):`` (Python 3.11+) around any
-awaits. When the time is up, both *cancel* what is being waited for (a
-``CancelledError`` lands at its ``await``), wait for it to end, and raise
-``TimeoutError`` in the waiter. Here the work is a task named ``slow`` that takes
-2.0 s, so it has a lane of its own. A bare coroutine, ``wait_for(slow(), timeout)``,
-is cancelled the same way: on 3.11 ``wait_for`` wraps it in a task of its own (a
-lane with a default name such as ``Task-1``), on 3.12+ it runs in ``main``'s lane.
+awaits. When the time is up, ``wait_for()`` *cancels* what it waits for;
+``asyncio.timeout()`` cancels the task running the block (here ``main``), which passes
+the cancel on to what it is awaiting. Either way a ``CancelledError`` lands at the
+work's ``await``, the waiter waits for the work to end, and ``TimeoutError`` is raised
+in the waiter. Here the work is a task named ``slow`` that takes 2.0 s, so it has a
+lane of its own. A bare coroutine, ``wait_for(slow(), timeout)``, is cancelled the
+same way: on 3.11 ``wait_for`` wraps it in a task of its own (a lane with a default
+name such as ``Task-1``), on 3.12+ it runs in ``main``'s lane.
 
 What to look for:
 
 - ``slow`` is suspended on ``sleep(2.0)``; at 1.0 s, halfway, its sleep is cut short
   and it ends cancelled (a purple square).
+- Who cancels ``slow``: with ``way=timeout`` the timer cancels ``main``, which passes
+  the cancel on to ``slow``: a purple triangle above ``slow``'s bar, no arrow. With
+  ``way=wait_for`` on Python 3.11, ``wait_for``'s timer wakes ``main`` (a brown
+  diamond) and ``main`` cancels ``slow`` (a purple arrow from ``main``); from 3.12
+  ``wait_for`` is built on ``asyncio.timeout()``, and the chart shows a purple triangle
+  as with ``way=timeout``.
 - ``main`` is suspended on ``wait_for(timeout=1.0)`` (``way=wait_for``) or on
   ``Task 'slow'`` (``way=timeout``: the ``async with`` is not an await, the
-  ``await work`` inside it is); either way it wakes at 1.0 s, right after ``slow`` has
-  ended (an arrow from ``slow``), and prints ``TimeoutError after 1.0 s``.
+  ``await work`` inside it is); either way it is last woken at 1.0 s, right after
+  ``slow`` has ended (an arrow from ``slow``), and prints ``TimeoutError after 1.0 s``.
+  (On 3.11 ``wait_for`` shows two waits: one until its timer, then a sliver until
+  ``slow`` has ended.)
 - Try ``timeout=3.0``: ``slow`` finishes at 2.0 s and ``main`` prints its result.
 """
 
@@ -32,8 +42,10 @@ EXPLAIN_ZH = """\
 
 有两种办法在 ``timeout`` 秒后停止等待：``await asyncio.wait_for(aw, timeout)``，以及
 把任意 await 包在 ``async with asyncio.timeout(timeout):``（Python 3.11+）里。时间一
-到，两者都会 *取消* 正在等待的东西（``CancelledError`` 落在它的 ``await`` 处），等它
-结束，然后在等待方抛出 ``TimeoutError``。这里的工作是一个名为 ``slow`` 的任务，耗时
+到，``wait_for()`` 会 *取消* 它所等待的东西；``asyncio.timeout()`` 则取消运行这个代码
+块的任务（这里是 ``main``），再由这个任务把取消传给它正在 await 的东西。无论哪种，
+``CancelledError`` 都会落在工作的 ``await`` 处，等待方等工作结束，然后在等待方抛出
+``TimeoutError``。这里的工作是一个名为 ``slow`` 的任务，耗时
 2.0 秒，所以它有自己的泳道。裸协程 ``wait_for(slow(), timeout)`` 也会以同样的方式被
 取消：在 3.11 上 ``wait_for`` 把它包装成一个自己的任务（一条默认名字形如
 ``Task-1`` 的泳道），在 3.12+ 上它在 ``main`` 的泳道里运行。
@@ -42,10 +54,16 @@ EXPLAIN_ZH = """\
 
 - ``slow`` 挂起在 ``sleep(2.0)`` 上；1.0 秒时，才睡到一半，它的 sleep 被截断，以取消
   告终（一个紫色方块）。
+- 是谁取消了 ``slow``：``way=timeout`` 时，定时器取消 ``main``，``main`` 再把取消
+  传给 ``slow``：``slow`` 的横条上方有一个紫色三角形，没有箭头。``way=wait_for`` 时，
+  在 Python 3.11 上是 ``wait_for`` 的定时器唤醒 ``main``（一个棕色菱形），再由
+  ``main`` 取消 ``slow``（一支来自 ``main`` 的紫色箭头）；从 3.12 起 ``wait_for``
+  基于 ``asyncio.timeout()`` 实现，图上和 ``way=timeout`` 一样是一个紫色三角形。
 - ``main`` 挂起在 ``wait_for(timeout=1.0)``（``way=wait_for``）或 ``Task 'slow'``
   （``way=timeout``：``async with`` 本身不是 await，其中的 ``await work`` 才是）上；
-  无论哪种，它都在 1.0 秒、``slow`` 刚结束之后醒来（一支来自 ``slow`` 的箭头），并打印
-  ``TimeoutError after 1.0 s``。
+  无论哪种，它最后都在 1.0 秒、``slow`` 刚结束之后被唤醒（一支来自 ``slow`` 的
+  箭头），并打印 ``TimeoutError after 1.0 s``。（在 3.11 上 ``wait_for`` 显示为两段
+  等待：一段等到它的定时器，随后很窄的一段等到 ``slow`` 结束。）
 - 试试 ``timeout=3.0``：``slow`` 在 2.0 秒时完成，``main`` 打印它的结果。
 """
 

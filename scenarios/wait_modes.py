@@ -4,8 +4,8 @@
 until the moment ``return_when`` names, then hands back two sets of tasks: those that
 are done and those still pending. It raises nothing (an exception stays inside its
 task) and cancels nothing: the pending tasks are the caller's to deal with, and here
-``main`` cancels them. The three tasks finish at 1 s (``fast``), 2 s (``failing``, with
-an exception) and 3 s (``slow``).
+``main`` cancels them and waits until they have ended. The three tasks finish at 1 s
+(``fast``), 2 s (``failing``, with an exception) and 3 s (``slow``).
 
 What to look for:
 
@@ -13,13 +13,16 @@ What to look for:
   ``FIRST_COMPLETED`` at 1 s (``fast`` done), ``FIRST_EXCEPTION`` at 2 s (``failing``
   raised), ``ALL_COMPLETED`` at 3 s; it is woken by the task that finished then (an
   arrow).
-- At that moment the tasks still pending are cancelled by ``main``: their lanes end
-  there with a purple square, cut short in their sleeps. With ``ALL_COMPLETED`` none
-  is.
+- At that moment the tasks still pending are cancelled by ``main`` (purple arrows):
+  their lanes end there with a purple square, cut short in their sleeps. ``main``
+  waits for them on ``gather(2 awaitables)`` (``gather(1 awaitable)`` with
+  ``FIRST_EXCEPTION``), a sliver: they end at once. With ``ALL_COMPLETED`` nothing is
+  left to cancel.
 - ``main`` prints the two sets, e.g. ``done ['fast'], pending ['failing', 'slow']``.
-- Try ``timeout=1.5``: ``main`` wakes at 1.5 s at the latest, whatever the mode
-  (woken by the timer), with the tasks not done yet in ``pending``. (``timeout=0``
-  means no timeout.)
+- Try ``timeout=1.5`` with ``FIRST_EXCEPTION`` or ``ALL_COMPLETED``: ``main`` wakes at
+  1.5 s, woken by the timer (a brown diamond), with ``failing`` and ``slow`` in
+  ``pending``. ``FIRST_COMPLETED`` is unchanged: ``fast`` wakes it at 1.0 s, before
+  the timeout. (``timeout=0`` means no timeout.)
 """
 
 import asyncio
@@ -35,19 +38,23 @@ asyncio.wait()：何时醒来
 ``done, pending = await asyncio.wait(tasks, return_when=..., timeout=...)`` 挂起，
 直到 ``return_when`` 指定的时刻，然后交还两个任务集合：已完成的和仍未完成的。它不抛出
 任何异常（异常留在各自的任务里），也不取消任何任务：未完成的任务由调用方处理，这里
-``main`` 取消了它们。三个任务分别在 1 秒（``fast``）、2 秒（``failing``，抛出异常）和
-3 秒（``slow``）时结束。
+``main`` 取消了它们，并等它们结束。三个任务分别在 1 秒（``fast``）、2 秒
+（``failing``，抛出异常）和 3 秒（``slow``）时结束。
 
 要看什么：
 
 - ``main`` 挂起在 ``wait`` 上，直到 ``return_when`` 指定的时刻：``FIRST_COMPLETED``
   在 1 秒（``fast`` 完成），``FIRST_EXCEPTION`` 在 2 秒（``failing`` 抛出异常），
   ``ALL_COMPLETED`` 在 3 秒；唤醒它的是那一刻结束的任务（一支箭头）。
-- 就在那一刻，仍未完成的任务被 ``main`` 取消：它们的泳道在那里以一个紫色方块结束，
-  sleep 被截断。``ALL_COMPLETED`` 时没有任务被取消。
+- 就在那一刻，仍未完成的任务被 ``main`` 取消（紫色箭头）：它们的泳道在那里以一个
+  紫色方块结束，sleep 被截断。``main`` 挂起在 ``gather(2 awaitables)`` 上等它们结束
+  （``FIRST_EXCEPTION`` 时是 ``gather(1 awaitable)``），只是很窄的一条：它们立刻就
+  结束了。``ALL_COMPLETED`` 时没有剩下要取消的任务。
 - ``main`` 打印这两个集合，例如 ``done ['fast'], pending ['failing', 'slow']``。
-- 试试 ``timeout=1.5``：无论哪种模式，``main`` 最晚在 1.5 秒时醒来（由定时器唤醒），
-  尚未完成的任务都在 ``pending`` 里。（``timeout=0`` 表示不设超时。）
+- 用 ``FIRST_EXCEPTION`` 或 ``ALL_COMPLETED`` 试试 ``timeout=1.5``：``main`` 在 1.5 秒
+  时醒来，由定时器唤醒（一个棕色菱形），``failing`` 和 ``slow`` 都在 ``pending`` 里。
+  ``FIRST_COMPLETED`` 不变：``fast`` 在 1.0 秒、超时之前就唤醒了它。（``timeout=0``
+  表示不设超时。）
 """
 
 
@@ -83,6 +90,8 @@ async def main(
         print(f"  {task.get_name()}: {outcome!r}")
     for task in pending:
         task.cancel()  # wait() cancelled nothing: what is left is ours to stop
+    if pending:  # and to wait for, until each has taken its cancel and ended
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ def _sleeping_at_once(trace: Trace) -> int:
         (w.start, w.end)
         for name in ("adder-1", "adder-2")
         for w in of_state(trace, name, SUSPENDED)
-        if w.label == "sleep(0.1)"
+        if w.label == "sleep(0.25)"
     ]
     return max_holders(intervals)
 
@@ -112,19 +112,19 @@ def _sleeping_at_once(trace: Trace) -> int:
 def test_without_a_lock_the_round_trips_interleave_and_updates_are_lost(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    trace = lesson("lock_race", increments=5, locked=False)
+    trace = lesson("lock_race", increments=3, locked=False)
     assert _sleeping_at_once(trace) == 2
-    assert trace.duration == approx(0.5, abs=0.05)
-    assert "count 5, expected 10" in capsys.readouterr().out  # half of them lost
+    assert trace.duration == approx(0.75, abs=0.05)
+    assert "count 3, expected 6" in capsys.readouterr().out  # half of them lost
 
 
 def test_with_a_lock_one_adder_waits_for_the_other(capsys: pytest.CaptureFixture[str]) -> None:
-    trace = lesson("lock_race", increments=5, locked=True)
-    assert "count 10, expected 10" in capsys.readouterr().out
+    trace = lesson("lock_race", increments=3, locked=True)
+    assert "count 6, expected 6" in capsys.readouterr().out
     assert _sleeping_at_once(trace) == 1
     waits = [w for name in ("adder-1", "adder-2") for w in of_state(trace, name, SUSPENDED)]
     assert any(w.label == "Lock.acquire" for w in waits)
-    assert trace.duration == approx(1.0, abs=0.05)
+    assert trace.duration == approx(1.5, abs=0.05)
 
 
 def test_a_taskgroup_cancels_the_rest_when_one_fails(capsys: pytest.CaptureFixture[str]) -> None:
@@ -197,7 +197,7 @@ def test_debug_mode_reports_a_slow_step_and_where_a_coroutine_was_made(debug: bo
     if debug:
         slow = marks.pop("Executing Task 'resize'")
         assert trace.tasks[slow.task or 0].name == "resize"
-        assert slow.t == approx(band.end, abs=0.01)
+        assert slow.t == approx(band.end, abs=0.05)
     assert marks == {}
 
 
@@ -217,7 +217,7 @@ def test_a_blocking_call_freezes_every_task_an_awaited_pause_none(pause: str) ->
         # the worker waits without holding the loop: every tick on time
         assert max(s.duration for s in worker_steps) < 0.05
         assert trace.blocked == []
-        assert longest == approx(0.1, abs=0.02)
+        assert longest == approx(0.1, abs=0.05)
         waits = [w.duration for w in of_state(trace, "worker", SUSPENDED)]
         assert any(w == approx(block, abs=0.05) for w in waits)
 
@@ -236,4 +236,4 @@ def test_work_in_threads_leaves_the_loop_free() -> None:
         job = next(j for j in trace.jobs if j.task == trace.task_by_name(name).id)
         assert job.end <= woken[0].start and job.end - job.start >= seconds * 0.9
     # the ticker ticks on time meanwhile
-    assert max(t.duration for t in of_state(trace, "ticker", SUSPENDED)) == approx(0.1, abs=0.03)
+    assert max(t.duration for t in of_state(trace, "ticker", SUSPENDED)) == approx(0.1, abs=0.05)

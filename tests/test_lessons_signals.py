@@ -73,7 +73,8 @@ def test_sleep_zero_between_chunks_lets_the_heartbeat_in(
         if span.state == SUSPENDED:
             assert span.label == "sleep(0.05)" and span.duration <= 0.05 + 0.01 + SLACK
     out = capsys.readouterr().out
-    assert "longest gap 0.0" in out  # under 0.1 s
+    gap = re.search(r"longest gap ([0-9.]+) s", out)
+    assert gap is not None and float(gap.group(1)) <= 0.05 + 0.01 + 2 * SLACK  # (hog: 0.30)
 
 
 # --- event_and_condition --------------------------------------------------------------------

@@ -151,12 +151,19 @@ def test_wait_wakes_when_return_when_says_and_cancels_nothing(
     path = find("wait_modes").path
     tasks = by_name(trace)
     main = tasks["main"].id
-    # main waits on `wait` alone, and wakes at the moment the mode (or the timeout) says
+    # main waits on `wait`, and wakes at the moment the mode (or the timeout) says; then
+    # it waits (a sliver) for the pending tasks it cancelled to end
     waits = of_state(trace, "main", SUSPENDED)
-    assert [w.label for w in waits] == ["wait"]
-    assert waits[0].end == at(wake)
+    gathered = [f"gather({len(pending)} awaitable{'s' * (len(pending) > 1)})"] if pending else []
+    assert [w.label for w in waits] == ["wait", *gathered]
+    assert waits[0].end == at(wake) and waits[-1].end == at(wake)
     expected_waker = ("task", tasks[waker].id) if waker else ("timer", None)
-    assert [w.woken_by for w in wakes(trace, "main")] == [expected_waker]
+    woken = [w.woken_by for w in wakes(trace, "main")]
+    assert woken[0] == expected_waker
+    if pending:  # (woken by whichever ended last)
+        assert len(woken) == 2 and woken[1] in {("task", tasks[name].id) for name in pending}
+    else:
+        assert len(woken) == 1
     out = capsys.readouterr().out
     assert f"{wake:.1f} s: done {done}, pending {pending}" in out
     if "failing" in done:  # wait() raised nothing: the error is inside the task

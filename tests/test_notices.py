@@ -9,13 +9,16 @@ the task it concerns, at the moment it was made, without being taken from stderr
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,7 +69,7 @@ def test_an_unretrieved_exception_is_marked_on_its_task_when_freed(tmp_path: Pat
     flaky = trace.task_by_name("flaky")
     assert flaky.outcome == "error" and flaky.ended is not None
     # freed as it ended (nothing referred to it): the warning comes at that moment
-    assert mark.t == pytest.approx(flaky.ended, abs=0.01)
+    assert mark.t == pytest.approx(flaky.ended, abs=0.05)
     # the full report: the traceback, with the program's frame, and no frame of ours
     assert "ValueError: boom" in mark.detail
     assert 'program.py", line 6, in flaky' in mark.detail
@@ -94,26 +97,44 @@ def test_a_coroutine_never_awaited_is_marked_on_the_task_that_dropped_it(tmp_pat
     [mark] = warnings_of(trace)
     assert mark.label == "RuntimeWarning: coroutine 'save' was never awaited"
     assert lane(trace, mark) == "worker"
-    assert mark.t == pytest.approx(0.3, abs=0.02)
+    assert mark.t == pytest.approx(0.3, abs=0.05)
 
 
 def test_a_rerun_is_warned_again(tmp_path: Path) -> None:
-    """Python shows a warning once per place and remembers it: a second recording of the
-    same program must still show its warning."""
+    """Python shows a warning once per place and remembers it for the process: a second
+    recording must still show it.  (The place is in a module a run does not reload.)"""
+    (tmp_path / "reports.py").write_text(
+        textwrap.dedent(
+            """
+            import asyncio
+
+            async def save():
+                await asyncio.sleep(0.1)
+
+            def forget_to_await():
+                save()
+            """
+        ),
+        encoding="utf-8",
+    )
     body = """
     import asyncio
-
-    async def save():
-        await asyncio.sleep(0.1)
+    import reports
 
     async def main():
-        save()
+        reports.forget_to_await()
         await asyncio.sleep(0.1)
     """
-    first = run_program(tmp_path, body)
-    second = run_program(tmp_path, body)
-    assert [m.label for m in warnings_of(first)] == [m.label for m in warnings_of(second)]
-    assert len(warnings_of(second)) == 1
+    sys.path.insert(0, str(tmp_path))
+    try:
+        first = run_program(tmp_path, body)
+        second = run_program(tmp_path, body)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("reports", None)
+    expected = ["RuntimeWarning: coroutine 'save' was never awaited"]
+    assert [m.label for m in warnings_of(first)] == expected
+    assert [m.label for m in warnings_of(second)] == expected
 
 
 def test_a_slow_step_in_debug_mode_is_marked_on_its_task(tmp_path: Path) -> None:
@@ -135,7 +156,7 @@ def test_a_slow_step_in_debug_mode_is_marked_on_its_task(tmp_path: Path) -> None
     assert mark.label.startswith("Executing Task 'resize' took 0.1")
     assert lane(trace, mark) == "resize"
     [blocked] = trace.blocked
-    assert mark.t == pytest.approx(blocked.end, abs=0.01)
+    assert mark.t == pytest.approx(blocked.end, abs=0.05)
     assert "name='resize'" in mark.detail  # asyncio's own text, whole
     # without debug mode asyncio does not time its steps: no warning, the band stays
     quiet = run_program(tmp_path, body, debug=False)
@@ -273,3 +294,185 @@ def test_a_task_freed_by_the_final_collection_is_reported_at_the_runs_end(
     [mark] = warnings_of(trace)
     assert lane(trace, mark) == "flaky"
     assert mark.t == pytest.approx(trace.duration, abs=1e-9)
+
+
+def test_overlapping_recordings_put_everything_back_in_any_order() -> None:
+    """The doors are process-wide: held while any recording listens, given back by the
+    last, whichever finishes first."""
+    showwarnmsg = warnings._showwarnmsg  # type: ignore[attr-defined]
+    handlers = list(logging.getLogger("asyncio").handlers)
+    for first_done in ("a", "b"):
+        a, b = Recorder("virtual"), Recorder("virtual")
+        loop_a, loop_b = a.new_loop(), b.new_loop()
+        try:
+            assert warnings._showwarnmsg is not showwarnmsg  # type: ignore[attr-defined]
+            (a if first_done == "a" else b).finish()
+            assert warnings._showwarnmsg is not showwarnmsg  # (the other still listens)
+            (b if first_done == "a" else a).finish()
+            assert warnings._showwarnmsg is showwarnmsg  # type: ignore[attr-defined]
+            assert logging.getLogger("asyncio").handlers == handlers
+        finally:
+            loop_a.close()
+            loop_b.close()
+
+
+def test_a_loops_own_exception_handler_attribute_is_kept(tmp_path: Path) -> None:
+    loop = asyncio.new_event_loop()
+    seen: list[str] = []
+
+    def own(context: dict[str, object]) -> None:
+        seen.append(str(context["message"]))
+
+    loop.call_exception_handler = own  # type: ignore[method-assign]
+    try:
+        recorder = Recorder("virtual")
+        recorder.install(loop)
+        loop.call_exception_handler({"message": "heard"})
+        recorder.finish()
+        assert loop.call_exception_handler is own
+        assert seen == ["heard"]  # the program's own handler still ran
+    finally:
+        loop.close()
+
+
+def test_a_log_line_is_printed_once_however_many_recordings_listen(tmp_path: Path) -> None:
+    script = tmp_path / "two.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import logging
+            from visualizer.session.runner import Recorder
+
+            a = Recorder("virtual"); loop_a = a.new_loop()
+            logging.getLogger("asyncio").warning("one listening")
+            b = Recorder("virtual"); loop_b = b.new_loop()
+            logging.getLogger("asyncio").warning("two listening")
+            b.finish(); a.finish(); loop_a.close(); loop_b.close()
+            logging.getLogger("asyncio").warning("none listening")
+            """
+        ),
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stderr.splitlines()
+    for text in ("one listening", "two listening", "none listening"):
+        assert lines.count(text) == 1, out.stderr
+
+
+def test_a_report_freed_by_another_threads_collection_is_still_the_runs(tmp_path: Path) -> None:
+    """A virtual run records in a worker thread; the GUI's thread may be the one whose
+    collection frees the run's failed task.  The report is the run's all the same."""
+    body = """
+    import asyncio
+    import threading
+
+    async def flaky():
+        await asyncio.sleep(0.1)
+        raise ValueError("boom")
+
+    async def main(collected):
+        box = {}
+        box["task"] = asyncio.create_task(flaky(), name="flaky")
+        box["self"] = box  # a cycle: only a collection frees the task
+        del box
+        await asyncio.sleep(0.3)
+        collected.wait(10)  # the other thread collects meanwhile
+        await asyncio.sleep(0.1)
+    """
+    program: dict[str, Any] = {}
+    exec(compile(textwrap.dedent(body), str(tmp_path / "program.py"), "exec"), program)
+    collected = threading.Event()
+    out: dict[str, Trace] = {}
+
+    def record() -> None:
+        recorder = Recorder("virtual")
+        with asyncio.Runner(loop_factory=recorder.new_loop) as runner:
+            runner.run(program["main"](collected), context=recorder.tracer.new_context())
+        out["trace"] = recorder.finish()
+
+    gc.disable()
+    try:
+        thread = threading.Thread(target=record)
+        thread.start()
+        time.sleep(0.2)
+        gc.collect()  # this thread's collection frees the run's task
+        collected.set()
+        thread.join(30)
+    finally:
+        gc.enable()
+    trace = out["trace"]
+    [mark] = warnings_of(trace)
+    assert mark.label == "Task exception was never retrieved" and lane(trace, mark) == "flaky"
+
+
+def test_other_codes_garbage_is_not_the_runs(tmp_path: Path) -> None:
+    """The recording ends with a collection of the whole process: what it frees of the
+    GUI's own (a coroutine it never awaited) is not the program's warning."""
+
+    async def gui_refresh() -> None:
+        pass
+
+    gc.disable()
+    try:
+        box: dict[str, object] = {"coro": gui_refresh()}
+        box["self"] = box  # the GUI's garbage, in a cycle
+        del box
+        trace = run_program(
+            tmp_path,
+            """
+            import asyncio
+
+            async def main():
+                await asyncio.sleep(0.1)
+            """,
+        )
+    finally:
+        gc.enable()
+    assert warnings_of(trace) == []
+
+
+def test_a_warning_the_program_catches_itself_is_not_marked(tmp_path: Path) -> None:
+    trace = run_program(
+        tmp_path,
+        """
+        import asyncio
+        import warnings
+
+        async def main():
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                warnings.warn("handled here", UserWarning, stacklevel=1)
+            assert len(caught) == 1
+            await asyncio.sleep(0)
+            warnings.warn("shown", UserWarning, stacklevel=1)
+        """,
+    )
+    assert [m.label for m in warnings_of(trace)] == ["UserWarning: shown"]
+
+
+def test_a_slow_step_is_marked_on_its_own_task_among_namesakes(tmp_path: Path) -> None:
+    trace = run_program(
+        tmp_path,
+        """
+        import asyncio
+        import time
+
+        async def work(n):
+            await asyncio.sleep(0.1 * n)
+            if n == 2:
+                time.sleep(0.15)
+            await asyncio.sleep(0.5)
+
+        async def main():
+            asyncio.get_running_loop().set_debug(True)
+            await asyncio.gather(
+                *(asyncio.create_task(work(n), name="worker") for n in (1, 2, 3))
+            )
+        """,
+    )
+    [band] = trace.blocked
+    [mark] = warnings_of(trace)
+    assert mark.task == band.task == 2  # the second of three tasks all called "worker"

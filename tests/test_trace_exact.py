@@ -13,11 +13,13 @@ to real busy time: ``tolerance()`` (5 ms, more only on a loaded machine).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import inspect
 import json
 import logging
 import math
+import multiprocessing
 import os
 import re
 import socket
@@ -362,7 +364,7 @@ def test_cancellation() -> None:
         susp("sleep(1.0)", tick_site),
         ready("cancel", main.id),
         RUN,
-        susp("sleep(0.1)", text_site(path, "await asyncio.sleep(0.1)")),
+        susp("sleep(0.5)", text_site(path, "await asyncio.sleep(0.5)")),
         ready("timer"),
         RUN,
     ]
@@ -370,7 +372,7 @@ def test_cancellation() -> None:
     cancel_wake = worker_spans[9]
     assert cancel_wake.start == approx(2.5, abs=tol)
     assert running_at(trace, main.id, cancel_wake.start)  # main's step called cancel()
-    assert worker.ended == approx(2.6, abs=tol)
+    assert worker.ended == approx(3.0, abs=tol)
 
     main_shape = shape(trace, main.id)
     assert main_shape[:6] == [
@@ -385,8 +387,8 @@ def test_cancellation() -> None:
     last_wake = spans(trace, main.id)[6]
     assert last_wake.state == "ready"
     assert last_wake.woken_by is not None and last_wake.woken_by[1] == worker.id
-    assert last_wake.start == approx(2.6, abs=tol)
-    assert trace.duration == approx(2.6, abs=tol)
+    assert last_wake.start == approx(3.0, abs=tol)
+    assert trace.duration == approx(3.0, abs=tol)
 
 
 def test_cancellation_awaiter_is_woken_by_task_not_cancel() -> None:
@@ -1944,3 +1946,42 @@ def test_qasync_loop(qapp: Any) -> None:
     for name in names:
         (nap,) = [s for s in spans(trace, name) if s.label == "sleep(0.05)"]
         assert nap.duration == approx(0.05, abs=0.04)
+
+
+# --- a process pool's jobs ------------------------------------------------------------------
+
+
+async def pool_main(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    loop = asyncio.get_running_loop()
+    job = loop.run_in_executor(pool, time.sleep, 0.5)
+    await asyncio.sleep(0.3)  # AWAIT-SITE-POOL-SLEEP
+    await job
+
+
+async def pool_after_shutdown(pool: concurrent.futures.ProcessPoolExecutor) -> str:
+    try:
+        await asyncio.get_running_loop().run_in_executor(pool, time.sleep, 0)
+    except RuntimeError as exc:
+        return str(exc)
+    return "ran"
+
+
+def test_a_process_pools_job_holds_the_virtual_clock_and_ends_before_its_wake() -> None:
+    """While a job runs in another process the virtual clock must not skip ahead (the
+    loop waits for it, in real time): 0.5 s of job, not 0.5 s plus the 0.3 s sleep
+    skipped.  The job ends (its result is back) before it wakes the task."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        pool.submit(time.sleep, 0).result()  # the worker started before the recording
+        run = run_traced(pool_main, pool)
+        assert run.error is None
+        [job] = run.trace.jobs
+        assert job.thread == "process pool" and job.func == "sleep"
+        assert job.end - job.start == approx(0.5, abs=0.1)
+        assert run.trace.duration == approx(0.5, abs=0.1)
+        [wake] = [s for s in spans(run.trace, 0) if s.woken_by == ("thread", None)]
+        assert job.end <= wake.start
+        pool.shutdown()
+        refused = run_traced(pool_after_shutdown, pool)
+    assert "shutdown" in refused.result
+    assert refused.trace.jobs == []  # a job the pool refused is no job

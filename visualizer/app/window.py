@@ -435,19 +435,25 @@ class MainWindow(QMainWindow):
         self._frames.start()
         context = recorder.tracer.new_context()
         task = loop.create_task(main(**params), name=MAIN_TASK, context=context)
+        leaving = False
         try:
             await task
         except asyncio.CancelledError:
             this = asyncio.current_task()
             if not task.cancelled() or (this is not None and this.cancelling()):
+                leaving = True
                 raise  # the window's own task is being cancelled: not a Stop
             error = STOPPED
         except Exception as exc:
             error, failure = _failure(exc)
         finally:
-            await self._end_leftovers(recorder)
-            self._live = None
-            self.chart.end_live()
+            try:
+                await self._end_leftovers(recorder)
+            finally:
+                self._live = None
+                self.chart.end_live()
+                if leaving:  # (no outcome to show, but the loop put back as it was)
+                    recorder.finish()
         return RunOutcome(recorder.finish(), error, failure)
 
     @staticmethod

@@ -6,21 +6,26 @@ task destroyed while still pending, a coroutine that was never awaited (when it 
 garbage), a callback that held the loop too long (debug mode).  A learner watching
 the chart never looks at stderr, so each report becomes a mark on the timeline, on
 the lane of the task it concerns, at the moment it was made.  Nothing is swallowed:
-every message still goes where it went before.
+every message still goes where it went before, whole.
 
-Three doors, open only while a recording listens:
+Three doors:
 
-- ``loop.call_exception_handler`` of each loop the recording is installed on: the
-  structured report (which task, which exception);
+- ``loop.call_exception_handler`` of each loop a recording is installed on: the
+  structured report (which task, which exception).  Per loop; a report about a task
+  that is not the run's (the GUI's own, in a live run) is left alone, whichever
+  thread's garbage collection made it.
 - the ``asyncio`` logger, for what is only logged (debug mode's "Executing ... took
-  0.2 seconds"); not the exception handler's own log line, already a mark;
-- ``warnings.showwarning``: ``RuntimeWarning: coroutine ... was never awaited``,
-  ``ResourceWarning`` for unclosed transports.
+  0.2 seconds"); not the exception handler's own log line, already a mark.
+- ``warnings._showwarnmsg``, through which every warning Python shows passes
+  (``RuntimeWarning: coroutine ... was never awaited``, ``ResourceWarning``); a
+  warning the program catches itself (``catch_warnings(record=True)``) is not shown,
+  so it is not marked either.
 
-Only what happens on the recording's thread is the program's (a virtual-clock run
-records in a worker thread while the GUI goes on), and a report about a task that is
-not the run's (the GUI's own, in a live run) is left alone.  As with the tracer's
-hooks, a failing door is closed and logged once, never fatal.
+The logger and the warnings are process-wide, so one ``_Hub`` holds them for every
+recording listening at once (a virtual run records in a worker thread while a live
+one may run on the GUI's), and puts them back when the last stops.  A log record or
+warning goes to the recordings whose loops run on the thread that made it.  As with
+the tracer's hooks, a failing door is closed and logged once, never fatal.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import threading
 import traceback
 import warnings
 from collections.abc import Callable
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol
 
 from visualizer.trace.store import TraceStore
 
@@ -47,13 +52,15 @@ MAX_WARNINGS = 1000
 class _Tasks(Protocol):
     """What notices need of the tracer: which of the run's tasks a report concerns."""
 
-    def task_id(self, task: object) -> int | None: ...
+    def task_id(self, task: object, *, dying: bool = False) -> int | None: ...
 
     def task_of_error(self, exc: BaseException) -> int | None: ...
 
     def task_named(self, name: str) -> int | None: ...
 
     def note_name(self, task: asyncio.Task[Any]) -> None: ...
+
+    def forget(self, task: asyncio.Task[Any]) -> None: ...
 
 
 class Notices:
@@ -65,85 +72,87 @@ class Notices:
         self.tasks = tasks
         self.count = 0  #: warnings noted
         self.dropped = 0  #: warnings past MAX_WARNINGS
-        self._thread: int | None = None
-        self._loops: list[asyncio.AbstractEventLoop] = []
-        self._in_handler = False  #: the exception handler is running (it logs too)
-        self._log_handler: _AsyncioLog | None = None
-        self._showwarning: Any = None  #: the one we replaced
+        #: threads whose logs and warnings are this recording's (its loops' threads)
+        self.threads: set[int] = set()
+        #: the end of the recording: only reports about the run's own tasks count now
+        #: (the final collection frees other code's garbage too)
+        self.closing = False
+        self._loops: list[tuple[asyncio.AbstractEventLoop, Any]] = []  #: (loop, its own)
+        self._in_handler = threading.local()  #: the exception handler runs (it logs too)
+        self._listening = False
         self._failed = False
 
     # --- opening and closing the doors ---------------------------------------------------
-    def listen(self) -> None:
-        """Start listening on this thread (idempotent): the logger and the warnings."""
-        if self._thread is not None:
-            return
-        self._thread = threading.get_ident()
-        self._log_handler = _AsyncioLog(self)
-        logging.getLogger("asyncio").addHandler(self._log_handler)
-        self._showwarning = warnings.showwarning
-        warnings.showwarning = self._on_warning
-        _forget_shown_warnings()
-
     def install(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Hear ``loop``'s exception handler too (an instance attribute, as the tracer's
-        hooks are: asyncio's Task and Future look it up on the loop by name)."""
-        if loop in self._loops:
+        """Hear ``loop``'s exception handler, and what this thread logs and warns."""
+        self.threads.add(threading.get_ident())
+        if not self._listening:
+            self._listening = True
+            _HUB.join(self)
+        if any(each is loop for each, _ in self._loops):
             return
-        handle = type(loop).call_exception_handler.__get__(loop)
+        own = loop.__dict__.get("call_exception_handler")  # (one set on the instance)
+        handle = loop.call_exception_handler
 
         def call_exception_handler(context: dict[str, Any]) -> None:
-            if not self._in_handler:
+            if not getattr(self._in_handler, "on", False):
                 self._on_exception(context)
-            self._in_handler = True
+            self._in_handler.on = True
             try:
                 handle(context)
             finally:
-                self._in_handler = False
+                self._in_handler.on = False
 
+        # an instance attribute, as the tracer's hooks are: asyncio's Task and Future
+        # look it up on the loop by name
         loop.call_exception_handler = call_exception_handler  # type: ignore[method-assign]
-        self._loops.append(loop)
+        self._loops.append((loop, own))
 
     def close(self) -> None:
-        """Stop listening; everything is as it was before ``listen``."""
-        for loop in self._loops:
-            loop.__dict__.pop("call_exception_handler", None)
+        """Stop listening; everything is as it was before."""
+        for loop, own in self._loops:
+            if own is None:
+                loop.__dict__.pop("call_exception_handler", None)
+            else:
+                loop.call_exception_handler = own  # type: ignore[method-assign]
         self._loops.clear()
-        if self._log_handler is not None:
-            logging.getLogger("asyncio").removeHandler(self._log_handler)
-            self._log_handler = None
-        if self._showwarning is not None:
-            if warnings.showwarning == self._on_warning:
-                warnings.showwarning = self._showwarning
-            self._showwarning = None
+        if self._listening:
+            self._listening = False
+            _HUB.leave(self)
         if self.dropped:
             self.store.meta.extra["dropped_warnings"] = self.dropped
-        self._thread = None
 
     # --- what comes through them ---------------------------------------------------------
     def _on_exception(self, context: dict[str, Any]) -> None:
-        if threading.get_ident() != self._thread:
-            return
         try:
             task = context.get("task") or context.get("future")
             exc = context.get("exception")
-            tid = self.tasks.task_id(task) if isinstance(task, asyncio.Task) else None
+            is_task = isinstance(task, asyncio.Task)
+            tid = self.tasks.task_id(task, dying=True) if is_task else None
             if tid is None and isinstance(exc, BaseException):
                 tid = self.tasks.task_of_error(exc)
-            if tid is None and isinstance(task, asyncio.Task):
+            if tid is None and (is_task or self.closing):
                 return  # about a task that is not the run's
-            if isinstance(task, asyncio.Task):
+            if isinstance(task, asyncio.Task) and tid is not None:
                 self.tasks.note_name(task)  # (one destroyed pending is never seen to end)
+                if not task.done():
+                    self.tasks.forget(task)  # destroyed: its address may be reused
             message = str(context.get("message") or "Unhandled exception in event loop")
             detail = message
             if isinstance(exc, BaseException):
-                detail += "\n" + _program_frames("".join(traceback.format_exception(exc)).rstrip())
+                text = "".join(traceback.format_exception(exc)).rstrip()
+                detail += "\n" + _program_frames(text)
             self._add(tid, message, detail)
         except Exception as failure:
             self._fail(failure)
 
+    def hears(self) -> bool:
+        """Whether a log record or warning made now, on this thread, is this run's."""
+        return not self.closing and threading.get_ident() in self.threads
+
     def on_log(self, record: logging.LogRecord) -> None:
-        if self._in_handler or record.thread != self._thread:
-            return
+        if getattr(self._in_handler, "on", False):
+            return  # the exception handler's own log line: already a mark
         try:
             text = record.getMessage()
             label, tid = _first_line(text), self._current_task()
@@ -151,32 +160,37 @@ class Notices:
             if slow is not None:  # "Executing <Task ... name='x' ...> took 0.150 seconds"
                 what, name, seconds = slow
                 label = f"Executing {what} took {seconds:.3f} seconds"
-                if name is not None:
-                    tid = self.tasks.task_named(name)
-            self._add(tid, label, text)
+                tid = self._slow_task(name)
+            if tid != -1:
+                self._add(tid, label, text)
         except Exception as failure:
             self._fail(failure)
 
-    def _on_warning(
-        self,
-        message: Warning | str,
-        category: type[Warning],
-        filename: str,
-        lineno: int,
-        file: TextIO | None = None,
-        line: str | None = None,
-    ) -> None:
+    def on_warning(self, message: warnings.WarningMessage) -> None:
         try:
-            if threading.get_ident() == self._thread:
-                tid = self._current_task()
-                if tid != -1:
-                    text = _program_frames(str(message))
-                    label = f"{category.__name__}: {_first_line(text)}"
-                    self._add(tid, label, f"{category.__name__}: {text}\n({filename}:{lineno})")
+            tid = self._current_task()
+            if tid != -1:
+                category = message.category.__name__
+                text = _program_frames(str(message.message))
+                label = f"{category}: {_first_line(text)}"
+                where = f"({message.filename}:{message.lineno})"
+                self._add(tid, label, f"{category}: {text}\n{where}")
         except Exception as failure:
             self._fail(failure)
-        shown = self._showwarning or warnings._showwarning_orig  # type: ignore[attr-defined]
-        shown(message, category, filename, lineno, file, line)
+
+    def _slow_task(self, name: str | None) -> int | None:
+        """The task whose step debug mode just called slow: asyncio logs it as the step
+        returns, so it is the step the tracer recorded last, if that ended just now
+        (names repeat: ``name`` only if it did not)."""
+        if name is None:
+            return None  # (a callback's, not a task's step)
+        store = self.store
+        store.sync()
+        if len(store.step_task):
+            end = store.step_start[-1] + store.step_dur[-1]
+            if end >= self.clock() - SLOW_RECORD_AGE:
+                return int(store.step_task[-1])
+        return self.tasks.task_named(name)
 
     def _current_task(self) -> int | None:
         """The run's task running now (None: none is; -1: one that is not the run's)."""
@@ -196,9 +210,8 @@ class Notices:
             self.dropped += 1
             return
         self.count += 1
-        self.store.marks.append(
-            (self.clock(), -1 if tid is None else tid, label, "warning", detail)
-        )
+        task = -1 if tid is None else tid
+        self.store.marks.append((self.clock(), task, label, "warning", detail))
 
     def _fail(self, failure: Exception) -> None:
         if not self._failed:
@@ -208,17 +221,76 @@ class Notices:
             )
 
 
+#: a step that ended this recently (seconds) is the one a slow-step warning names
+SLOW_RECORD_AGE = 0.005
+
+
+class _Hub:
+    """The process-wide doors, held while any recording listens (reference-counted)."""
+
+    def __init__(self) -> None:
+        self.listening: list[Notices] = []
+        self._lock = threading.Lock()
+        self._handler: _AsyncioLog | None = None
+        self._showwarnmsg: Any = None  #: the one we replaced
+        self._impl: Any = None  #: warnings' way of showing, when we started
+
+    def join(self, notices: Notices) -> None:
+        with self._lock:
+            self.listening.append(notices)
+            if len(self.listening) > 1:
+                return
+            self._handler = _AsyncioLog(self)
+            logging.getLogger("asyncio").addHandler(self._handler)
+            self._showwarnmsg = getattr(warnings, "_showwarnmsg", None)
+            self._impl = getattr(warnings, "_showwarnmsg_impl", None)
+            if self._showwarnmsg is not None:
+                warnings._showwarnmsg = self._on_warning  # type: ignore[attr-defined]
+            _forget_shown_warnings()
+
+    def leave(self, notices: Notices) -> None:
+        with self._lock:
+            if notices in self.listening:
+                self.listening.remove(notices)
+            if self.listening:
+                return
+            if self._handler is not None:
+                logging.getLogger("asyncio").removeHandler(self._handler)
+                self._handler = None
+            if self._showwarnmsg is not None:
+                if getattr(warnings, "_showwarnmsg", None) == self._on_warning:
+                    warnings._showwarnmsg = self._showwarnmsg  # type: ignore[attr-defined]
+                self._showwarnmsg = None
+
+    def _hearers(self) -> list[Notices]:
+        return [each for each in list(self.listening) if each.hears()]
+
+    def on_log(self, record: logging.LogRecord) -> None:
+        for each in self._hearers():
+            each.on_log(record)
+
+    def _on_warning(self, message: warnings.WarningMessage) -> None:
+        # (a program catching its warnings itself changes how they are shown: they are
+        # not shown, so not marked)
+        if getattr(warnings, "_showwarnmsg_impl", None) is self._impl:
+            for each in self._hearers():
+                each.on_warning(message)
+        shown = self._showwarnmsg or getattr(warnings, "_showwarnmsg_impl", None)
+        if shown is not None:
+            shown(message)
+
+
 class _AsyncioLog(logging.Handler):
     """Hears the ``asyncio`` logger.  Being a handler, it would stop Python printing
     the record itself when no other handler is configured (``logging.lastResort``,
     what a plain run relies on): then it prints it as Python would have."""
 
-    def __init__(self, notices: Notices) -> None:
+    def __init__(self, hub: _Hub) -> None:
         super().__init__(logging.WARNING)
-        self.notices = notices
+        self.hub = hub
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.notices.on_log(record)
+        self.hub.on_log(record)
         last = logging.lastResort
         if last is not None and record.levelno >= last.level and not self._others(record.name):
             last.handle(record)
@@ -233,9 +305,11 @@ class _AsyncioLog(logging.Handler):
         return False
 
 
+_HUB = _Hub()
+
 #: debug mode's warning about a callback or step that held the loop (base_events.py)
 _SLOW_MESSAGE = "Executing %s took %.3f seconds"
-_TASK_NAME = re.compile(r"^<Task \w*\s*name='((?:[^'\\]|\\.)*)'")
+_TASK_NAME = re.compile(r"^<Task \w*\s*name=(?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\")")
 
 
 def _slow_step(record: logging.LogRecord) -> tuple[str, str | None, float] | None:
@@ -250,14 +324,22 @@ def _slow_step(record: logging.LogRecord) -> tuple[str, str | None, float] | Non
         return None
     match = _TASK_NAME.match(str(handle))
     if match is not None:
-        return f"Task '{match.group(1)}'", match.group(1), float(seconds)
+        name = match.group(1) if match.group(1) is not None else match.group(2)
+        return f"Task {name!r}", name, float(seconds)
     return _first_line(str(handle))[:40], None, float(seconds)
 
 
-#: frames of these files are asyncio's or ours, not the program's
+#: frames of these are asyncio's or the visualizer's own code, not the program's (the
+#: built-in scenarios, in ``visualizer/builtin_scenarios`` when installed, are the
+#: program's)
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _NOT_THE_PROGRAM = (
     os.path.dirname(asyncio.__file__) + os.sep,
-    os.path.dirname(os.path.dirname(__file__)) + os.sep,
+    *(
+        os.path.join(_PACKAGE, part) + os.sep
+        for part in ("app", "instrument", "model", "session", "trace", "views")
+    ),
+    os.path.join(_PACKAGE, "cli.py"),
     "<",
 )
 
@@ -265,10 +347,9 @@ _NOT_THE_PROGRAM = (
 def _program_frames(text: str) -> str:
     """``text`` without the traceback frames that are asyncio's or the visualizer's
     (debug mode's "Coroutine created at" lists the whole stack, ours included)."""
-    lines = text.split("\n")
     out: list[str] = []
     skipping = False
-    for line in lines:
+    for line in text.split("\n"):
         if line.startswith('  File "'):
             path = line[len('  File "') :].split('"', 1)[0]
             skipping = path.startswith(_NOT_THE_PROGRAM)
@@ -286,9 +367,7 @@ def _first_line(text: str) -> str:
 def _forget_shown_warnings() -> None:
     """Let each warning show again in this recording: Python shows a warning once per
     place by default and remembers it for the process, so a rerun would show none.
-    Invalidating the filters' version makes every module forget what it showed
-    (3.11-3.13 ``_filters_mutated``; where it is gone, a warning shows as Python's
-    filters allow)."""
+    Invalidating the filters' version makes every module forget what it showed."""
     mutated = getattr(warnings, "_filters_mutated", None)
     if mutated is not None:
         mutated()

@@ -94,7 +94,9 @@ _TASK_TYPES: Final = (asyncio.Task, asyncio.tasks._PyTask)  # type: ignore[attr-
 #: that awaits one of these cancels that work, and the task is woken only when the
 #: work has ended (a step of it wakes the task), not by the cancel.  Any other future
 #: the task awaits is cancelled on the spot, and the cancel is what wakes it.
-_PROPAGATING: Final = (*_TASK_TYPES, asyncio.tasks._GatheringFuture)  # type: ignore[attr-defined]
+#: (gather's future is not one: cancelled, it cancels its children and ends with their
+#: CancelledError set as its exception, not cancelled)
+_PROPAGATING: Final = _TASK_TYPES
 _LOOP_CREATE_TASK: Final = asyncio.BaseEventLoop.create_task.__code__
 _HANDLE_RUN_CODE: Final = asyncio.Handle._run.__code__
 #: Tasks may run their first step inside the factory (``eager_start``) from 3.12 on.
@@ -613,21 +615,21 @@ class Tracer:
             if not tracer.enabled or not tracer.in_run():
                 return orig_run_in_executor(executor, func, *args)
             job = Job(len(store.jobs), func_name(func), tracer._running, clock())
-            with store.lock:
-                store.jobs.append(job)
-            in_process = isinstance(executor, concurrent.futures.ProcessPoolExecutor)
-            if in_process:
-                # It runs in another process: it cannot be wrapped.  Its end is when the
-                # result reaches this process (the pool's thread completes the future),
-                # before the loop hears of it and wakes the task: as run_in_executor.
-                job.thread = "process pool"
-                if loop.is_closed():
-                    raise RuntimeError("Event loop is closed")
-                done = executor.submit(func, *args)
-                done.add_done_callback(lambda _f: _end_job(job, clock))
-                future = asyncio.wrap_future(done, loop=loop)
-            else:
+            if _runs_in_threads(executor):
+                with store.lock:
+                    store.jobs.append(job)
                 future = orig_run_in_executor(executor, _job_runner(job, func, clock), *args)
+            else:
+                # It runs elsewhere (another process), or the executor pickles what it is
+                # given: the job cannot be wrapped.  Its end is when the result reaches
+                # this process (the executor's future completes, from its thread), before
+                # the loop hears of it and wakes the task; the loop's run_in_executor
+                # is kept (its checks, its count of jobs in flight).
+                job.thread = executor_row(executor)
+                noting: Any = _Noting(executor, job, clock)
+                future = orig_run_in_executor(noting, func, *args)
+                with store.lock:
+                    store.jobs.append(job)
             describer.future_labels[future] = executor_label(func)
             return future
 
@@ -745,19 +747,29 @@ class Tracer:
         self.store.task_error[tid] = TaskError(type(exc).__qualname__, str(exc), text)
         self._errors[id(exc)] = tid
 
-    def task_id(self, task: object) -> int | None:
-        """Our id of one of the run's tasks (None if it is not the run's).  Works while
-        the task is being finalized too (a cyclic collection clears its weak reference
-        first: the object at that address is still this task, so the key is enough)."""
+    def task_id(self, task: object, *, dying: bool = False) -> int | None:
+        """Our id of one of the run's tasks (None if it is not the run's).  ``dying``:
+        the task is being finalized (a report asyncio makes as it frees it), and a
+        cyclic collection clears its weak reference first; the object at that address
+        is still this task, so the key is enough then, and only then."""
+        ref = self._ids.get(id(task))
+        if ref is not None:
+            alive = ref()
+            if alive is task or (dying and alive is None):
+                return ref.tid
+        return None
+
+    def forget(self, task: asyncio.Task[Any]) -> None:
+        """A task destroyed while pending: its address may be reused by another object,
+        which must not pass for it."""
         ref = self._ids.get(id(task))
         if ref is not None and ref() in (task, None):
-            return ref.tid
-        return None
+            del self._ids[id(task)]
 
     def note_name(self, task: asyncio.Task[Any]) -> None:
         """Note the name of one of the run's tasks now: one destroyed while pending
         (reported as it is freed) is never seen to end, so its name would be lost."""
-        tid = self.task_id(task)
+        tid = self.task_id(task, dying=True)
         if tid is not None:
             self.store.task_name[tid] = self.store.intern(task.get_name())
 
@@ -770,6 +782,8 @@ class Tracer:
             if task is not None and task.get_name() == name:
                 return ref.tid
         sid = self.store.string_id(name)
+        if sid is None:
+            return None
         names = self.store.task_name
         for tid in range(len(names) - 1, -1, -1):  # (rare: only for such a report)
             if names[tid] == sid:
@@ -894,9 +908,14 @@ def _dispatch_codes_of(loop_type: type) -> frozenset[int]:
     """Code ids of where ``loop_type`` runs callbacks: the creation-site walk stops there.
     (The compiled hot path runs a handle with no Python frame of its own, so the walk
     meets the loop's method next: a task a callback made with no user code of its own
-    would otherwise be credited to the line that started the loop.)"""
+    would otherwise be credited to the line that started the loop.)  Every class of
+    the loop's: a subclass's ``_run_once`` may call its base's."""
     names = (*_DISPATCH_METHODS, *getattr(loop_type, "_asyncviz_dispatch", ()))
-    codes = (getattr(getattr(loop_type, name, None), "__code__", None) for name in names)
+    codes = (
+        getattr(cls.__dict__.get(name), "__code__", None)
+        for cls in loop_type.__mro__
+        for name in names
+    )
     return frozenset(id(code) for code in codes if code is not None)
 
 
@@ -1116,3 +1135,37 @@ def _job_runner(job: Job, func: Any, clock: Callable[[], float]) -> Callable[...
 
 def _end_job(job: Job, clock: Callable[[], float]) -> None:
     job.end = clock()
+
+
+def _runs_in_threads(executor: Any) -> bool:
+    """Whether a job for ``executor`` runs in a thread of this interpreter, wrapped (None:
+    the loop's default executor, a thread pool).  3.14's InterpreterPoolExecutor is a
+    thread pool's subclass that pickles what it runs: not one."""
+    if executor is None:
+        return True
+    return isinstance(executor, concurrent.futures.ThreadPoolExecutor) and not any(
+        cls.__name__ == "InterpreterPoolExecutor" for cls in type(executor).__mro__
+    )
+
+
+def executor_row(executor: Any) -> str:
+    """The name of the rows of an executor whose jobs run elsewhere (several at once)."""
+    if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
+        return "process pool"
+    return f"executor {type(executor).__name__}"
+
+
+class _Noting:
+    """An executor to asyncio, which only calls ``submit``: the real one's, noting when
+    the job's result has come (its future's first callback: before asyncio's own)."""
+
+    def __init__(self, executor: Any, job: Job, clock: Callable[[], float]) -> None:
+        self.executor = executor
+        self.job = job
+        self.clock = clock
+
+    def submit(self, func: Callable[..., Any], /, *args: Any) -> concurrent.futures.Future[Any]:
+        job, clock = self.job, self.clock
+        done: concurrent.futures.Future[Any] = self.executor.submit(func, *args)
+        done.add_done_callback(lambda _f: _end_job(job, clock))
+        return done

@@ -17,6 +17,9 @@ THREAD_ROW = "thread "
 #: the jobs of a process pool (the tracer's ``Job.thread`` for them): they run in other
 #: processes, several at once, so they get as many rows as overlap, ``process pool N``
 PROCESS_POOL = "process pool"
+#: the jobs of another executor that runs them out of sight (``executor ClassName``):
+#: rows as for a process pool
+EXECUTOR_ROW = "executor "
 
 
 @dataclass
@@ -78,7 +81,7 @@ def job_rows(jobs: list[JobRecord]) -> ExtraRows:
     submission to result), so each goes on the first of its rows free by then."""
     rows = ExtraRows(names=[LOOP_LANE])
     threads: dict[str, int] = {}
-    slots: list[tuple[float, int]] = []  #: the process pool's rows: (free from, row)
+    pools: dict[str, list[tuple[float, int]]] = {}  #: a pool's rows: (free from, row)
     job_row: list[int] = []
     job_start: list[float] = []
     job_end: list[float] = []
@@ -88,8 +91,8 @@ def job_rows(jobs: list[JobRecord]) -> ExtraRows:
             rows.job_row.append(-1)
             continue  # a job that never started (or is still running, in a snapshot)
         name = job.thread or "worker thread"
-        if name == PROCESS_POOL:
-            row = _free_slot(slots, rows.names, job.start, job.end)
+        if name == PROCESS_POOL or name.startswith(EXECUTOR_ROW):
+            row = _free_slot(pools.setdefault(name, []), name, rows.names, job.start, job.end)
         else:
             if name not in threads:
                 threads[name] = len(rows.names)
@@ -107,14 +110,16 @@ def job_rows(jobs: list[JobRecord]) -> ExtraRows:
     return rows
 
 
-def _free_slot(slots: list[tuple[float, int]], names: list[str], start: float, end: float) -> int:
-    """The process pool's first row free at ``start`` (a new one if none is)."""
+def _free_slot(
+    slots: list[tuple[float, int]], pool: str, names: list[str], start: float, end: float
+) -> int:
+    """A pool's first row free at ``start`` (a new one, ``POOL N``, if none is)."""
     for i, (free, row) in enumerate(slots):
         if free <= start:
             slots[i] = (end, row)
             return row
     row = len(names)
-    names.append(f"{PROCESS_POOL} {len(slots) + 1}")
+    names.append(f"{pool} {len(slots) + 1}")
     slots.append((end, row))
     return row
 

@@ -92,7 +92,6 @@ class Recorder:
         """Record ``loop``'s tasks, and the warnings asyncio and Python give them, from
         this thread."""
         self.tracer.install(loop)
-        self.notices.listen()
         self.notices.install(loop)
         self.loops.append(loop)
         self.store.meta.loop = f"{type(loop).__module__}.{type(loop).__qualname__}"
@@ -102,13 +101,16 @@ class Recorder:
         are still heard: a task or coroutine caught in a reference cycle is reported when
         it is collected, which a plain run would do later or at exit, and the report
         belongs to this run (at its end: the collection's time is not the program's)."""
-        self.tracer.finish()
-        if self.loops:
-            end = self.store.finished_at or self.clock.time()
-            self.notices.clock = lambda: end  # (what the collection reports, at the end)
-            gc.collect()
-        self.notices.close()
-        self.tracer.uninstall()
+        try:
+            self.tracer.finish()
+            if self.loops:
+                end = self.store.finished_at or self.clock.time()
+                self.notices.clock = lambda: end  # (what the collection reports, at the end)
+                self.notices.closing = True  # (the run's tasks only: not other garbage)
+                gc.collect()
+        finally:
+            self.notices.close()
+            self.tracer.uninstall()
         return self.model.snapshot()
 
     @contextlib.contextmanager

@@ -13,6 +13,7 @@ and no overlap.  A chart drawn from a file that breaks it would lie.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import gzip
 import itertools
@@ -770,9 +771,11 @@ def _check_references(trace: Trace) -> None:
     for task in trace.tasks:
         if task.parent is not None:
             _expect(0 <= task.parent < n, f"tasks[{task.id}].parent", f"no task {task.parent}")
-    for i, mark in enumerate(trace.marks):
-        if mark.task is not None:
-            _expect(0 <= mark.task < n, f"marks[{i}].task", f"no task {mark.task}")
+    # (a mark naming no task is drawn on the loop's row: it loses nothing else)
+    trace.marks = [
+        m if m.task is None or 0 <= m.task < n else dataclasses.replace(m, task=None)
+        for m in trace.marks
+    ]
     spans = trace.spans
     if len(spans):
         bad = np.flatnonzero((spans.task < 0) | (spans.task >= n))

@@ -103,10 +103,6 @@ class TimelineMarks:
         for label in self.labels:
             label.setFont(font)
 
-    def set_visible(self, visible: bool) -> None:
-        for item in [*self.glyphs.values(), *self.labels]:
-            item.setVisible(visible)
-
     def mark_at(self, x: float, y: float, pixel: tuple[float, float]) -> Mark | None:
         """The mark whose glyph is under (x, y), given the view's size of a pixel."""
         width, height = pixel
