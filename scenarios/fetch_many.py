@@ -5,7 +5,7 @@ aiohttp's ``ClientSession`` or httpx's ``AsyncClient``, keeps connections open f
 reuse), starts a task per URL, and limits how many requests are in flight with an
 ``asyncio.Semaphore``: all at once would swamp the server, one at a time wastes the
 waiting. Here the client is a stand-in whose request is an ``asyncio.sleep`` as long
-as the URL's latency (0.5 to 2.0 s); 12 requests take 11.5 s one after another. The
+as the URL's latency (0.6 to 2.0 s); 12 requests take 15.3 s one after another. The
 run prints its throughput: requests per second.
 
 What to look for:
@@ -15,7 +15,7 @@ What to look for:
   that finished (an arrow).
 - At no time are more than ``limit`` fetches in their ``sleep``: a fast request frees
   its place at once, so short and long requests pack together.
-- ``limit=1``: one line of requests, 11.5 s. ``limit=3``: 4.0 s. ``limit=12``: all at
+- ``limit=1``: one line of requests, 15.3 s. ``limit=3``: 5.6 s. ``limit=12``: all at
   once, as long as the slowest request, 2.0 s.
 """
 
@@ -32,8 +32,8 @@ EXPLAIN_ZH = """\
 ``ClientSession`` 或 httpx 的 ``AsyncClient``，会保持连接以便复用），为每个 URL 启动
 一个任务，并用 ``asyncio.Semaphore`` 限制同时进行的请求数：一下子全发出去会压垮服务器，
 一次一个又白白浪费了等待的时间。这里的客户端是个替身，它的请求就是一次
-``asyncio.sleep``，时长等于该 URL 的延迟（0.5 到 2.0 秒）；12 个请求一个接一个要
-11.5 秒。运行结束时打印吞吐量：每秒完成的请求数。
+``asyncio.sleep``，时长等于该 URL 的延迟（0.6 到 2.0 秒）；12 个请求一个接一个要
+15.3 秒。运行结束时打印吞吐量：每秒完成的请求数。
 
 要看什么：
 
@@ -41,14 +41,16 @@ EXPLAIN_ZH = """\
   ``Semaphore.acquire`` 上，直到有请求结束，再由完成的那个 fetch 唤醒（一支箭头）。
 - 任何时刻处于 ``sleep`` 中的 fetch 都不超过 ``limit`` 个：快的请求一结束就让出位置，
   所以长短请求紧凑地排在一起。
-- ``limit=1``：请求排成一条线，11.5 秒。``limit=3``：4.0 秒。``limit=12``：全部同时
+- ``limit=1``：请求排成一条线，15.3 秒。``limit=3``：5.6 秒。``limit=12``：全部同时
   进行，用时等于最慢的请求，2.0 秒。
 """
 
 #: each URL's latency, in seconds: how long its request takes
 LATENCY = {
     f"https://example.com/page/{i}": latency
-    for i, latency in enumerate((1.0, 0.5, 1.5, 0.5, 1.0, 2.0, 0.5, 1.0, 1.5, 0.5, 1.0, 0.5), 1)
+    # (no two requests end at the same moment, whatever the limit: which one frees the
+    # Semaphore first is then never down to microseconds of real work)
+    for i, latency in enumerate((0.8, 2.0, 0.7, 1.2, 0.9, 1.0, 1.8, 1.9, 0.6, 1.1, 1.6, 1.7), 1)
 }
 
 

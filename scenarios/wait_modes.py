@@ -88,10 +88,11 @@ async def main(
     for task in sorted(done, key=asyncio.Task.get_name):
         outcome = task.exception() or task.result()  # wait() raised nothing: look inside
         print(f"  {task.get_name()}: {outcome!r}")
-    for task in pending:
+    left = [task for task in tasks if task in pending]  # (in order: a set has none)
+    for task in left:
         task.cancel()  # wait() cancelled nothing: what is left is ours to stop
-    if pending:  # and to wait for, until each has taken its cancel and ended
-        await asyncio.gather(*pending, return_exceptions=True)
+    if left:  # and to wait for, until each has taken its cancel and ended
+        await asyncio.gather(*left, return_exceptions=True)
 
 
 if __name__ == "__main__":

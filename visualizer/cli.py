@@ -98,9 +98,24 @@ def _parser() -> argparse.ArgumentParser:
     p_gui.add_argument("--autorun", action="store_true", help="run the scenario at once")
     p_gui.add_argument(
         "--clock",
-        choices=("real", "virtual"),
-        help="real: live on the window's loop; virtual: recorded off it, then shown"
-        " (default: as last time, real at first)",
+        choices=("real", "virtual", "lecture"),
+        help="real: live on the window's loop; virtual: recorded off it, then shown;"
+        " lecture: live at a speed you set, pausable (default: as last time, real at first)",
+    )
+    p_gui.add_argument(
+        "--lecture", action="store_true", help="lecture mode: the same as --clock lecture"
+    )
+    p_gui.add_argument(
+        "--speed",
+        type=float,
+        metavar="X",
+        help="a lecture's speed: the scenario's seconds per second on screen (0.05 to 20)",
+    )
+    p_gui.add_argument(
+        "--pause-at",
+        type=float,
+        metavar="SECONDS",
+        help="a lecture pauses when the scenario's time reaches this",
     )
     p_gui.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a scenario parameter"
@@ -168,7 +183,9 @@ def _gui(args: argparse.Namespace) -> int:
     options = GuiOptions(
         scenario=args.scenario,
         autorun=args.autorun,
-        clock=args.clock,
+        clock="lecture" if args.lecture else args.clock,
+        speed=args.speed,
+        pause_at=args.pause_at,
         params=params,
         save_trace=args.save_trace,
         screenshot=args.screenshot,

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtWidgets import QApplication
@@ -31,6 +32,8 @@ class GuiOptions:
     scenario: str | None = None
     autorun: bool = False
     clock: str | None = None  #: None: as last time (real the first time)
+    speed: float | None = None  #: a lecture's speed (None: 1x)
+    pause_at: float | None = None  #: a lecture pauses at this scenario time
     params: Mapping[str, object] = field(default_factory=dict)
     save_trace: Path | None = None
     screenshot: Path | None = None
@@ -67,8 +70,19 @@ async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | 
         # the window's first paint happens now: a run started during it would show the
         # loop busy painting (true, but not the lesson)
         await asyncio.sleep(0.3)
-        outcome = await window.run(chosen, dict(options.params), clock)
-        if outcome.error:
+        run = asyncio.ensure_future(window.run(chosen, dict(options.params), clock))
+        if clock == "lecture" and options.pause_at is not None:
+            # a scripted demo: the picture and the exit come at the pause
+            await _paused_or_done(window, run)
+            if options.screenshot is not None or options.exit_when_done:
+                await asyncio.sleep(0.1)  # let the frame at the pause paint
+                if options.screenshot is not None:
+                    window.screenshot(options.screenshot)
+                    options.screenshot = None
+                if options.exit_when_done and window.lecture.session is not None:
+                    window.lecture.session.stop()
+        outcome = await run
+        if outcome.error and not (options.pause_at is not None and clock == "lecture"):
             print(f"asyncviz: {chosen.id}: {outcome.error}", file=sys.stderr)
             status = 1
         await asyncio.sleep(0.05)  # let the final frame paint
@@ -81,6 +95,15 @@ async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | 
     window.removeEventFilter(watcher)
     window.close()
     return status
+
+
+async def _paused_or_done(window: MainWindow, run: asyncio.Future[Any]) -> None:
+    """Until the lecture on screen is paused, or the run is over."""
+    while not run.done():
+        session = window.lecture.session
+        if session is not None and session.paused:
+            return
+        await asyncio.sleep(0.02)
 
 
 def run_gui(options: GuiOptions) -> int:
@@ -106,6 +129,9 @@ def run_gui(options: GuiOptions) -> int:
         window.resize(*options.size)
     window.set_font_size(options.font_size or saved("font_size", 11, int))
     window.set_clock_mode(options.clock or saved("clock", "real", str))
+    if options.speed is not None:
+        window.lecture.set_speed(options.speed)
+    window.pause_at = options.pause_at
     if chosen is not None:
         window.select(chosen.id)
         window.params.set_values(options.params)

@@ -51,6 +51,8 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from visualizer.instrument.loop import move_due_timers
+
 
 class _Wakeup(QObject):
     """Emitted from any thread; delivered (queued) on the loop's thread."""
@@ -146,21 +148,7 @@ class GuiEventLoop(qasync.QEventLoop):  # type: ignore[misc]
         if not self.is_running() or self.is_closed():
             return
         ready = self._ready  # type: ignore[attr-defined]
-        scheduled = self._scheduled  # type: ignore[attr-defined]
-        if scheduled:
-            end = self.time() + self._clock_resolution  # type: ignore[attr-defined]
-            while scheduled:
-                handle = scheduled[0]
-                if handle._cancelled:
-                    heapq.heappop(scheduled)
-                    handle._scheduled = False
-                    self._timer_cancelled_count -= 1  # type: ignore[attr-defined]
-                    continue
-                if handle._when > end:
-                    break
-                heapq.heappop(scheduled)
-                handle._scheduled = False
-                ready.append(handle)
+        move_due_timers(self, at_end_too=True)
         ntodo = len(ready)
         debug = self._debug  # type: ignore[attr-defined]
         for _ in range(ntodo):

@@ -5,7 +5,9 @@ The scenario runs on the *GUI's own* loop (``GuiEventLoop``) when the clock is r
 the real thing, traced live, while the window keeps drawing.  The window's own tasks
 (this module's coroutines) are never traced: the tracer records only tasks made in the
 run's context.  With the virtual clock the run is recorded off the GUI loop, in a
-worker thread, and the finished chart is shown.
+worker thread, and the finished chart is shown.  In a lecture the scenario runs on a
+loop of its own that this window turns a few milliseconds at a time, at the speed the
+teacher sets (``visualizer.session.lecture``; the controls: ``LectureBar``).
 
 Attributes go down (the window sets the chart's data), messages come up (the run
 reports through the model it fills; the window reads it at frame rate).
@@ -48,11 +50,13 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.app.browser import ID_ROLE, ScenarioBrowser
+from visualizer.app.lecture_bar import LectureBar
 from visualizer.app.params import ParamsForm
 from visualizer.app.settings import save_window
 from visualizer.app.theme import apply_theme
 from visualizer.app.translations import LANGUAGES, ui_language, use_language
 from visualizer.model.details import span_details
+from visualizer.session.lecture import LectureSession
 from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, run_scenario
 from visualizer.session.scenarios import Scenario, ScenarioError, bind_params, load_main
 from visualizer.trace import schema
@@ -75,7 +79,9 @@ log = logging.getLogger("asyncviz.app")
 #: their cost does not set the pace
 FIRST_FRAMES = 3
 #: the clocks a run can use (the clock menu's entries, in its order)
-CLOCKS = ("real", "virtual")
+CLOCKS = ("real", "virtual", "lecture")
+#: in a lecture, the scenario's loop is turned this often (seconds)
+LECTURE_TICK = 0.005
 #: a live run's error when the user stopped it
 STOPPED = "stopped"
 #: while live, the tasks' names are read this often (seconds)
@@ -136,6 +142,8 @@ class MainWindow(QMainWindow):
         self._tasks_drawn = -1  #: the model's task version the live chart last drew
         self.last_message: tuple[str, str] | None = None  #: the last message shown (tests)
         self._task: asyncio.Task[Any] | None = None
+        #: a lecture pauses when its scenario's time reaches this (``--pause-at``)
+        self.pause_at: float | None = None
         self._started = 0.0
         self._clicked = -1  #: the span whose details are shown (of the chart's trace)
         self._ended: str | None = None  #: what ended the run shown, if anything did
@@ -226,6 +234,9 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             action.setChecked(True)
             action.toggled.connect(self._arrows_toggled)
+        #: the lecture controls (on while a lecture run is on screen)
+        self.lecture = LectureBar(self)
+        self.addToolBar(self.lecture)
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
         self._build_menus()
@@ -263,12 +274,15 @@ class MainWindow(QMainWindow):
         self._clock_label.setText(self.tr("clock"))
         self.clock.setItemText(CLOCKS.index("real"), self.tr("real"))
         self.clock.setItemText(CLOCKS.index("virtual"), self.tr("virtual"))
+        self.clock.setItemText(CLOCKS.index("lecture"), self.tr("lecture"))
         self.clock.setToolTip(
             self.tr(
                 "real: live, on this window's own event loop; virtual: recorded off it, idle"
-                " waits skipped, then shown"
+                " waits skipped, then shown; lecture: live on a clock you can slow down,"
+                " pause and step"
             )
         )
+        self.lecture.retranslate()
         self.wake_arrows.setText(self.tr("Wake arrows"))
         self.creation_arrows.setText(self.tr("Creation arrows"))
         self._retranslate_menus()
@@ -394,6 +408,8 @@ class MainWindow(QMainWindow):
                     error.message if error else None,
                     (error.traceback or None) if error else None,
                 )
+            elif clock == "lecture":
+                outcome = await self._run_lecture(scenario, params)
             else:
                 outcome = await self._run_live(scenario, params)
         finally:
@@ -424,15 +440,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # a broken scenario: say so, keep the window
             return RunOutcome(recorder.finish(), *_failure(exc))
         recorder.install(loop)
-        self._live = recorder
-        self._drawn = 0
-        self._frame_costs.clear()
-        self._frames_drawn = 0
-        self._frame_failed = False
-        self._tasks_drawn = -1
-        self.chart.following = True
-        self.chart.begin_live(lambda: self._live_snapshot(recorder))
-        self._frames.start()
+        self._begin_frames(recorder)
         context = recorder.tracer.new_context()
         task = loop.create_task(main(**params), name=MAIN_TASK, context=context)
         leaving = False
@@ -456,6 +464,52 @@ class MainWindow(QMainWindow):
                     recorder.finish()
         return RunOutcome(recorder.finish(), error, failure)
 
+    async def _run_lecture(self, scenario: Scenario, params: dict[str, Any]) -> RunOutcome:
+        """The scenario on a loop of its own, turned from this one every few milliseconds
+        at the lecture's speed; paused, it stands still and the window goes on."""
+        try:
+            main = load_main(scenario)
+        except Exception as exc:  # a broken scenario: say so, keep the window
+            return RunOutcome(Recorder("virtual", source=scenario.id).finish(), *_failure(exc))
+        session = LectureSession(main, params, source=scenario.id, speed=self.lecture.speed())
+        session.pause_at = self.pause_at
+        session.paused = self.pause_at is not None and self.pause_at <= 0
+        self.lecture.attach(session)
+        self._begin_frames(session.recorder)
+        try:
+            last = time.perf_counter()
+            while not session.done:
+                await asyncio.sleep(LECTURE_TICK)
+                now = time.perf_counter()
+                session.advance(now - last)  # (nothing, while paused)
+                last = now
+                self.lecture._show_state()
+        except asyncio.CancelledError:
+            session.stop()  # (the window's own task is being cancelled)
+            raise
+        finally:
+            self._live = None
+            self.chart.end_live()
+            self.lecture.attach(None)
+        assert session.trace is not None
+        if session.stopped:
+            return RunOutcome(session.trace, STOPPED)
+        if session.error is not None:
+            return RunOutcome(session.trace, *_failure(session.error))
+        return RunOutcome(session.trace, None)
+
+    def _begin_frames(self, recorder: Recorder) -> None:
+        """Live frames of ``recorder``'s run, from now on."""
+        self._live = recorder
+        self._drawn = 0
+        self._frame_costs.clear()
+        self._frames_drawn = 0
+        self._frame_failed = False
+        self._tasks_drawn = -1
+        self.chart.following = True
+        self.chart.begin_live(lambda: self._live_snapshot(recorder))
+        self._frames.start()
+
     @staticmethod
     async def _end_leftovers(recorder: Recorder) -> None:
         """Tasks the run left behind are cancelled and given a moment to clean up, as
@@ -468,6 +522,9 @@ class MainWindow(QMainWindow):
 
     def stop(self) -> None:
         """Cancel every task of the live run (the trace so far is kept and shown)."""
+        if self.lecture.session is not None:
+            self.lecture.session.stop()
+            return
         recorder = self._live
         if recorder is None:
             return  # (a virtual-clock run records in a thread: it cannot be interrupted)
@@ -560,8 +617,11 @@ class MainWindow(QMainWindow):
             else self.tr("{tasks} tasks, {live} live").format(tasks=tasks, live=live),
         ]
         recorder = self._live
+        if self.lecture.session is not None:
+            parts.insert(1, self.lecture.describe())  # (the mode and speed: always in view)
         if recorder is not None and not done:
-            loop = asyncio.get_running_loop()
+            loop: Any = self.lecture.session.loop if self.lecture.session else None
+            loop = loop or asyncio.get_running_loop()
             ready = len(getattr(loop, "_ready", ()))
             parts.append(self.tr("ready queue {count}").format(count=ready))
             events = recorder.store.rows + recorder.store.task_count

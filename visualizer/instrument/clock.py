@@ -46,4 +46,43 @@ class VirtualClock:
             self.skipped += seconds
 
 
-Clock = RealClock | VirtualClock
+class LectureClock:
+    """A clock the lecture driver moves (``visualizer.session.lecture``): it stands still
+    while the scenario is not being run (paused, or between two turns of the GUI), runs
+    for real while it is (a step's own work keeps its true length), and jumps when the
+    driver says the wait is over (``advance``), at the pace the teacher chose."""
+
+    kind: Final = "lecture"
+
+    def __init__(self) -> None:
+        self._offset = 0.0  #: time() = monotonic() + offset, while running
+        self._frozen: float | None = _monotonic()  #: time() while stopped
+
+    def time(self) -> float:
+        frozen = self._frozen
+        return _monotonic() + self._offset if frozen is None else frozen
+
+    @property
+    def running(self) -> bool:
+        return self._frozen is None
+
+    def start(self) -> None:
+        """Let time run (the scenario is being run now)."""
+        if self._frozen is not None:
+            self._offset = self._frozen - _monotonic()
+            self._frozen = None
+
+    def stop(self) -> None:
+        """Stop time (the scenario is not being run)."""
+        if self._frozen is None:
+            self._frozen = _monotonic() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        if seconds > 0:
+            if self._frozen is None:
+                self._offset += seconds
+            else:
+                self._frozen += seconds
+
+
+Clock = RealClock | VirtualClock | LectureClock

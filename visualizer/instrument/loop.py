@@ -13,14 +13,19 @@ waits for real, and real time passes on the virtual clock too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import heapq
 import selectors
+import sys
 import threading
 import warnings
-from collections.abc import Callable
+from asyncio.base_events import _format_handle  # type: ignore[attr-defined]
+from asyncio.log import logger as asyncio_logger
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from visualizer.instrument.clock import RealClock, VirtualClock
+from visualizer.instrument.clock import Clock, LectureClock, RealClock, VirtualClock
 
 #: the loop's own housekeeping coroutines, run by asyncio.run() after the program
 _SHUTDOWN_CODES: frozenset[Any] = frozenset(
@@ -34,8 +39,8 @@ _SHUTDOWN_CODES: frozenset[Any] = frozenset(
 class TracingEventLoop(asyncio.SelectorEventLoop):
     """A selector event loop on a ``RealClock`` or a ``VirtualClock``."""
 
-    def __init__(self, clock: RealClock | VirtualClock | None = None) -> None:
-        self.clock: RealClock | VirtualClock = clock if clock is not None else RealClock()
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock if clock is not None else RealClock()
         self._jobs_in_flight = 0
         #: threads alive before the run (a GUI's, a test runner's): not the program's
         self._old_threads = set(threading.enumerate())
@@ -91,6 +96,112 @@ class TracingEventLoop(asyncio.SelectorEventLoop):
             return events
 
         selector.select = select  # type: ignore[method-assign]
+
+
+class LectureEventLoop(TracingEventLoop):
+    """A loop that is never left to run on its own: the lecture driver turns it one
+    callback at a time (``run_one``), between the GUI's own turns, on the GUI's thread.
+
+    Its turn is asyncio's ``_run_once`` cut in two: ``poll`` takes what is due now (I/O,
+    without waiting; timers due on the clock) into the ready queue, ``run_one`` runs the
+    first ready callback.  So a step can stop after any callback, and time moves only
+    when the driver moves the clock.  While the driver runs it, it is the running loop
+    of its thread (``driving``): the program's ``get_running_loop()``, its async
+    generators' hooks and debug mode's thread checks see it, not the GUI's loop.
+    """
+
+    def __init__(self, clock: LectureClock) -> None:
+        super().__init__(clock)
+        self.lecture_clock = clock
+
+    def poll(self) -> None:
+        """What is due now into the ready queue: I/O events (no wait), then due timers."""
+        events = self._selector.select(0)  # type: ignore[attr-defined]
+        self._process_events(events)  # type: ignore[attr-defined]
+        move_due_timers(self)
+
+    def run_one(self) -> bool:
+        """Run the first ready callback (after ``poll``); False if none was ready."""
+        self.poll()
+        ready = self._ready  # type: ignore[attr-defined]
+        while ready:
+            handle = ready.popleft()
+            if handle._cancelled:
+                continue
+            if self._debug:  # type: ignore[attr-defined]
+                # (as _run_once: debug mode times each callback)
+                self._current_handle = handle
+                try:
+                    began = self.time()
+                    handle._run()
+                    took = self.time() - began
+                    if took >= self.slow_callback_duration:
+                        asyncio_logger.warning(
+                            "Executing %s took %.3f seconds", _format_handle(handle), took
+                        )
+                finally:
+                    self._current_handle = None
+            else:
+                handle._run()
+            return True
+        return False
+
+    def next_timer(self) -> float | None:
+        """When the next timer is due (None: no timer)."""
+        for handle in sorted(self._scheduled):  # type: ignore[attr-defined]
+            if not handle._cancelled:
+                return float(handle._when)
+        return None
+
+    def has_ready(self) -> bool:
+        return bool(self._ready)  # type: ignore[attr-defined]
+
+    def waits_on_the_world(self) -> bool:
+        """An executor job, I/O or another thread is in flight: time must pass for real."""
+        return not self._idle_wait_is_skippable()
+
+    @contextlib.contextmanager
+    def driving(self) -> Iterator[None]:
+        """Run as this thread's running loop, time running, for the duration."""
+        previous = asyncio.events._get_running_loop()
+        hooks = sys.get_asyncgen_hooks()
+        self._thread_id = threading.get_ident()
+        asyncio.events._set_running_loop(self)
+        sys.set_asyncgen_hooks(
+            firstiter=self._asyncgen_firstiter_hook,  # type: ignore[attr-defined]
+            finalizer=self._asyncgen_finalizer_hook,  # type: ignore[attr-defined]
+        )
+        self.lecture_clock.start()
+        try:
+            yield
+        finally:
+            self.lecture_clock.stop()
+            sys.set_asyncgen_hooks(*hooks)
+            asyncio.events._set_running_loop(previous)
+            self._thread_id = None  # type: ignore[assignment]
+
+
+def move_due_timers(loop: Any, *, at_end_too: bool = False) -> None:
+    """The middle of asyncio's ``_run_once``, for loops that turn themselves: the timers
+    due by now (``time() + clock resolution``; ``at_end_too``: one due exactly then as
+    well) from the heap into the ready queue, and cancelled ones dropped on the way."""
+    scheduled = loop._scheduled
+    if not scheduled:
+        return
+    end = loop.time() + loop._clock_resolution
+    ready = loop._ready
+    while scheduled:
+        handle = scheduled[0]
+        if handle._cancelled:
+            heapq.heappop(scheduled)
+            handle._scheduled = False
+            loop._timer_cancelled_count -= 1
+            continue
+        if handle._when > end or (handle._when == end and not at_end_too):
+            break
+        heapq.heappop(scheduled)
+        handle._scheduled = False
+        ready.append(handle)
 
 
 class TracingPolicy(asyncio.DefaultEventLoopPolicy):

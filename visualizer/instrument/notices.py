@@ -81,6 +81,9 @@ class Notices:
         self._in_handler = threading.local()  #: the exception handler runs (it logs too)
         self._listening = False
         self._failed = False
+        #: how warnings were shown when this recording began: if the program changes it
+        #: (``catch_warnings(record=True)``), what it catches is not shown, not marked
+        self.shown_by: Any = None
 
     # --- opening and closing the doors ---------------------------------------------------
     def install(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -88,6 +91,7 @@ class Notices:
         self.threads.add(threading.get_ident())
         if not self._listening:
             self._listening = True
+            self.shown_by = getattr(warnings, "_showwarnmsg_impl", None)
             _HUB.join(self)
         if any(each is loop for each, _ in self._loops):
             return
@@ -233,7 +237,6 @@ class _Hub:
         self._lock = threading.Lock()
         self._handler: _AsyncioLog | None = None
         self._showwarnmsg: Any = None  #: the one we replaced
-        self._impl: Any = None  #: warnings' way of showing, when we started
 
     def join(self, notices: Notices) -> None:
         with self._lock:
@@ -243,7 +246,6 @@ class _Hub:
             self._handler = _AsyncioLog(self)
             logging.getLogger("asyncio").addHandler(self._handler)
             self._showwarnmsg = getattr(warnings, "_showwarnmsg", None)
-            self._impl = getattr(warnings, "_showwarnmsg_impl", None)
             if self._showwarnmsg is not None:
                 warnings._showwarnmsg = self._on_warning  # type: ignore[attr-defined]
             _forget_shown_warnings()
@@ -272,8 +274,9 @@ class _Hub:
     def _on_warning(self, message: warnings.WarningMessage) -> None:
         # (a program catching its warnings itself changes how they are shown: they are
         # not shown, so not marked)
-        if getattr(warnings, "_showwarnmsg_impl", None) is self._impl:
-            for each in self._hearers():
+        shown_by = getattr(warnings, "_showwarnmsg_impl", None)
+        for each in self._hearers():
+            if shown_by is each.shown_by:
                 each.on_warning(message)
         shown = self._showwarnmsg or getattr(warnings, "_showwarnmsg_impl", None)
         if shown is not None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Final
 
@@ -132,8 +133,11 @@ def _tail(column: Any, dtype: Any, begin: int, end: int) -> npt.NDArray[Any]:
 class TraceModel:
     """Derives spans from a ``TraceStore`` incrementally. Never draws, never imports Qt."""
 
-    def __init__(self, store: TraceStore) -> None:
+    def __init__(self, store: TraceStore, clock: Callable[[], float] | None = None) -> None:
         self.store = store
+        #: the run's clock, if time between facts is to be shown passing (a lecture:
+        #: a sleep's bar grows as the scenario's time goes on, and stops when paused)
+        self.clock = clock
         self._origin = store.origin
         self._steps_seen = 0
         self._wakes_seen = 0
@@ -391,6 +395,8 @@ class TraceModel:
                 end = max(end, store.wake_t[-1])
             if store.task_created:
                 end = max(end, store.task_created[-1])
+            if self.clock is not None:
+                end = max(end, self.clock())
         if store.truncated_at is not None:
             end = min(end, store.truncated_at)
         return end - self._origin

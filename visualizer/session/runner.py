@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from visualizer.instrument.clock import RealClock, VirtualClock
+from visualizer.instrument.clock import Clock, LectureClock, RealClock, VirtualClock
 from visualizer.instrument.loop import TracingEventLoop, TracingPolicy, set_policy
 from visualizer.instrument.notices import Notices
 from visualizer.instrument.tracer import RUN, Tracer
@@ -63,15 +63,23 @@ class Recorder:
 
     def __init__(
         self,
-        clock: ClockKind = "virtual",
+        clock: ClockKind | LectureClock = "virtual",
         *,
         source: str = "",
         capacity: int = DEFAULT_CAPACITY,
         slow_callback_duration: float = 0.1,
     ) -> None:
-        self.clock: RealClock | VirtualClock = VirtualClock() if clock == "virtual" else RealClock()
+        self.clock: Clock
+        if isinstance(clock, LectureClock):
+            # a lecture's times are a virtual clock's (idle waits paced, not real; busy
+            # time real): the file says so, and that it was a lecture
+            self.clock, kind = clock, "virtual"
+        else:
+            self.clock, kind = (VirtualClock() if clock == "virtual" else RealClock()), clock
         self.store = TraceStore(capacity=capacity, origin=self.clock.time())
-        self.store.meta.clock = clock
+        self.store.meta.clock = kind
+        if isinstance(clock, LectureClock):
+            self.store.meta.extra["lecture"] = True
         self.store.meta.source = source
         self.store.meta.extra["python"] = sys.version.split()[0]
         self.tracer = Tracer(

@@ -142,6 +142,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         plot.getViewBox().sigYRangeChanged.connect(self._name_lanes)
         self._font_size = font_size
         self.paint_seconds = 0.0  #: how long the last paint took
+        self.paints = 0  #: paints so far
         self.set_palette(palette)
 
     def paintEvent(self, event: Any) -> None:
@@ -149,6 +150,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         began = time.perf_counter()
         super().paintEvent(event)
         self.paint_seconds = time.perf_counter() - began
+        self.paints += 1
 
     def set_palette(self, palette: Palette) -> None:
         """Re-colour everything (light/dark) without touching the data."""

@@ -195,6 +195,81 @@
     </message>
 </context>
 <context>
+    <name>LectureBar</name>
+    <message>
+        <source>Lecture</source>
+        <translation>讲课</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>单步</translation>
+    </message>
+    <message>
+        <source>Run until the next task step ends (S)</source>
+        <translation>运行到下一个任务步结束 (S)</translation>
+    </message>
+    <message>
+        <source>Step callback</source>
+        <translation>单个回调</translation>
+    </message>
+    <message>
+        <source>Run the next callback only (Shift+S)</source>
+        <translation>只运行下一个回调 (Shift+S)</translation>
+    </message>
+    <message>
+        <source>Slower</source>
+        <translation>慢一点</translation>
+    </message>
+    <message>
+        <source>Half the speed ([)</source>
+        <translation>速度减半 ([)</translation>
+    </message>
+    <message>
+        <source>Faster</source>
+        <translation>快一点</translation>
+    </message>
+    <message>
+        <source>Twice the speed (])</source>
+        <translation>速度加倍 (])</translation>
+    </message>
+    <message>
+        <source>The scenario&apos;s time per second on screen</source>
+        <translation>屏幕上每一秒对应的示例时间</translation>
+    </message>
+    <message>
+        <source>Run to</source>
+        <translation>运行到</translation>
+    </message>
+    <message>
+        <source>Run on until the scenario&apos;s time is this, then pause</source>
+        <translation>一直运行到示例时间到达这里，然后暂停</translation>
+    </message>
+    <message>
+        <source>lecture {speed}, finished</source>
+        <translation>讲课 {speed}，已结束</translation>
+    </message>
+    <message>
+        <source>lecture {speed}, paused at {t} s</source>
+        <translation>讲课 {speed}，暂停于 {t} 秒</translation>
+    </message>
+    <message>
+        <source>lecture {speed}</source>
+        <translation>讲课 {speed}</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Pause or resume the scenario&apos;s time (Space)</source>
+        <translation>暂停或继续示例的时间（空格键）</translation>
+    </message>
+</context>
+<context>
     <name>Legend</name>
     <message>
         <source>created</source>
@@ -306,10 +381,6 @@
     <message>
         <source>virtual</source>
         <translation>虚拟</translation>
-    </message>
-    <message>
-        <source>real: live, on this window&apos;s own event loop; virtual: recorded off it, idle waits skipped, then shown</source>
-        <translation>真实：在本窗口自己的事件循环上实时运行；虚拟：在事件循环之外录制，跳过空闲的等待，录完再显示</translation>
     </message>
     <message>
         <source>Wake arrows</source>
@@ -430,6 +501,14 @@
     <message>
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
+    </message>
+    <message>
+        <source>lecture</source>
+        <translation>讲课</translation>
+    </message>
+    <message>
+        <source>real: live, on this window&apos;s own event loop; virtual: recorded off it, idle waits skipped, then shown; lecture: live on a clock you can slow down, pause and step</source>
+        <translation>真实：在本窗口自己的事件循环上实时运行；虚拟：在它之外录制，跳过空闲等待，然后显示；讲课：在一个可以放慢、暂停和单步执行的时钟上实时运行</translation>
     </message>
     <message>
         <source>asyncviz traces (*.json *.json.gz);;All files (*)</source>
