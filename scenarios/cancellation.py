@@ -10,9 +10,9 @@ What to look for:
 
 - The ``worker`` lane is suspended on ``sleep(1.0)`` again and again, with a
   short running slice between sleeps (one "tick" per second).
-- At ``cancel_after`` seconds (2.5 s by default) ``main`` cancels it: the
-  worker's third sleep is cut short, halfway, and it is woken by ``main`` (a
-  purple arrow).
+- At ``cancel_after`` seconds (2.5 s by default) ``main`` cancels it (the
+  blue pin "task.cancel()" on ``main``'s lane): the worker's third sleep is cut
+  short, halfway, and it is woken by ``main`` (a purple arrow).
 - The worker then runs its ``finally`` block and is suspended once more, on
   ``sleep(0.5)``, while it cleans up.
 - ``main`` is suspended on ``Task 'worker'`` (``await task``) during the cleanup
@@ -20,6 +20,8 @@ What to look for:
 """
 
 import asyncio
+
+from visualizer import mark
 
 TAGS = ("tasks", "cancellation")
 ORDER = 60
@@ -37,8 +39,9 @@ EXPLAIN_ZH = """\
 
 - ``worker`` 泳道一次又一次地挂起在 ``sleep(1.0)`` 上，两次 sleep 之间有一小段运行
   （每秒“跳动”一次）。
-- 在第 ``cancel_after`` 秒（默认 2.5 秒）``main`` 取消它：worker 的第三次 sleep 在
-  一半处被截断，唤醒它的是 ``main``（紫色箭头）。
+- 在第 ``cancel_after`` 秒（默认 2.5 秒）``main`` 取消它（``main`` 泳道上的蓝色图钉
+  "task.cancel()"）：worker 的第三次 sleep 在一半处被截断，唤醒它的是 ``main``（紫色
+  箭头）。
 - 随后 worker 运行它的 ``finally`` 块，清理时又挂起了一次，挂起在 ``sleep(0.5)`` 上。
 - 清理期间 ``main`` 挂起在 ``Task 'worker'`` 上（``await task``），3.0 秒时任务真正
   结束，``worker`` 唤醒了它。
@@ -60,6 +63,7 @@ async def main(cancel_after: float = 2.5) -> None:
     task = asyncio.create_task(worker(), name="worker")
     await asyncio.sleep(cancel_after)
 
+    mark("task.cancel()")  # (a pin on the timeline; nothing at all when not traced)
     task.cancel()
     try:
         await task

@@ -8,10 +8,12 @@ add up. Wrapping them in tasks first lets their waits overlap. This is the
 What to look for:
 
 - ``sequential``: there is only the ``main`` lane. It is suspended on
-  ``sleep(1.0)``, then on ``sleep(2.0)``; the run takes 1 + 2 = 3.0 s.
+  ``sleep(1.0)``, then on ``sleep(2.0)``; the run takes 1 + 2 = 3.0 s. The
+  blue pins "hello" and "world" mark each print: at 1.0 s and at 3.0 s.
 - ``concurrent``: two more lanes, ``say-hello`` and ``say-world``, are
   suspended on their sleeps at the same time; the run takes 2.0 s, the
-  length of the longest wait.
+  length of the longest wait. The pins "hello" and "world" are on those
+  lanes now, at 1.0 s and at 2.0 s.
 - ``concurrent``: ``main`` is suspended on ``Task 'say-hello'`` (``await task1``),
   then on ``Task 'say-world'`` (``await task2``), and is woken by each task as it
   finishes.
@@ -19,6 +21,8 @@ What to look for:
 
 import asyncio
 from typing import Literal
+
+from visualizer import mark
 
 TAGS = ("basics", "tasks", "concurrency")
 ORDER = 20
@@ -34,9 +38,11 @@ EXPLAIN_ZH = """\
 要看什么：
 
 - ``sequential``：只有 ``main`` 一条泳道。它先挂起在 ``sleep(1.0)`` 上，再挂起在
-  ``sleep(2.0)`` 上；整个运行用时 1 + 2 = 3.0 秒。
+  ``sleep(2.0)`` 上；整个运行用时 1 + 2 = 3.0 秒。蓝色图钉 "hello" 和 "world" 标出
+  每次 print：在 1.0 秒和 3.0 秒。
 - ``concurrent``：多了 ``say-hello`` 和 ``say-world`` 两条泳道，它们同时挂起在各自的
-  sleep 上；整个运行用时 2.0 秒，即最长那次等待的长度。
+  sleep 上；整个运行用时 2.0 秒，即最长那次等待的长度。图钉 "hello" 和 "world" 现在
+  在这两条泳道上，在 1.0 秒和 2.0 秒。
 - ``concurrent``：``main`` 先挂起在 ``Task 'say-hello'`` 上（``await task1``），
   再挂起在 ``Task 'say-world'`` 上（``await task2``），每个任务结束时都会唤醒它。
 """
@@ -45,6 +51,7 @@ EXPLAIN_ZH = """\
 async def say_after(delay: float, what: str) -> None:
     await asyncio.sleep(delay)
     print(what)
+    mark(what)  # (a pin on the timeline; nothing at all when not traced)
 
 
 async def main(mode: Literal["sequential", "concurrent"] = "concurrent") -> None:

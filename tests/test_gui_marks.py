@@ -40,7 +40,7 @@ def test_a_warning_is_drawn_on_its_tasks_lane_with_its_words(qtbot: Any) -> None
     assert x.tolist() == [pytest.approx(2.0, abs=0.05)]
     assert y.tolist() == [view.lanes[upload.id] - MARK_Y]  # in the gap above upload's bar
     [label] = marks.labels
-    assert label.toPlainText() == "Task exception was never retrieved"
+    assert label.toPlainText().strip() == "Task exception was never retrieved"
     assert label.isVisible()
     # late in the run the label reads leftwards, so a fitted chart does not cut it off
     view.grab()
@@ -62,7 +62,11 @@ def test_many_marks_keep_their_glyphs_and_drop_their_labels(qtbot: Any) -> None:
     assert view.timeline_marks.labels == []
     trace.marks = [*trace.marks[:2], Mark(0.5, None, "a note")]  # a note, on the loop's row
     view.show_trace(trace)
-    assert [label.toPlainText() for label in view.timeline_marks.labels] == ["w0", "w1", "a note"]
+    assert [label.toPlainText().strip() for label in view.timeline_marks.labels] == [
+        "w0",
+        "w1",
+        "a note",
+    ]
     _, y = view.timeline_marks.glyphs["note"].getData()
     assert y.tolist() == [len(trace.tasks) - MARK_Y]
 

@@ -118,7 +118,21 @@ def _parser() -> argparse.ArgumentParser:
         help="a lecture pauses when the scenario's time reaches this",
     )
     p_gui.add_argument(
+        "--cursor-at",
+        type=float,
+        metavar="SECONDS",
+        help="after the run, show the time cursor at this time (every task's state then)",
+    )
+    p_gui.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a scenario parameter"
+    )
+    p_gui.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="run the scenario (with --param's values) and again with this parameter"
+        " changed (repeatable), both on the virtual clock, and compare the two runs",
     )
     p_gui.add_argument("--save-trace", type=Path, metavar="PATH", help="save the trace when done")
     p_gui.add_argument(
@@ -127,6 +141,12 @@ def _parser() -> argparse.ArgumentParser:
     p_gui.add_argument("--exit-when-done", action="store_true", help="quit after the run")
     p_gui.add_argument("--theme", choices=("light", "dark"), help="(default: as last time)")
     p_gui.add_argument("--font-size", type=int, metavar="PT", help="(default: as last time)")
+    p_gui.add_argument(
+        "--presenter",
+        action="store_true",
+        help="presenter mode: full screen, type of 20 pt or more, high contrast, and the keys"
+        " Space pause, Right step, R rerun, + - speed, 0 fit all, F full screen, Esc leave",
+    )
     p_gui.add_argument("--size", metavar="WxH", help="window size (default: as last time)")
     scenario_dirs(p_gui)
     return parser
@@ -179,6 +199,14 @@ def _gui(args: argparse.Namespace) -> int:
     params: dict[str, object] = {}
     if args.scenario and args.param:
         params = bind_params(find(args.scenario, args.scenarios), _pairs(args.param))
+    compare: dict[str, object] | None = None
+    if args.compare:
+        if not args.scenario:
+            raise ScenarioError("--compare: name the scenario to run twice")
+        scenario = find(args.scenario, args.scenarios)
+        # every parameter, in both runs: the comparison names the ones that differ
+        params = bind_params(scenario, _pairs(args.param))
+        compare = bind_params(scenario, {**_pairs(args.param), **_pairs(args.compare)})
     width, _, height = (args.size or "1600x900").partition("x")
     options = GuiOptions(
         scenario=args.scenario,
@@ -186,11 +214,14 @@ def _gui(args: argparse.Namespace) -> int:
         clock="lecture" if args.lecture else args.clock,
         speed=args.speed,
         pause_at=args.pause_at,
+        cursor_at=args.cursor_at,
         params=params,
+        compare=compare,
         save_trace=args.save_trace,
         screenshot=args.screenshot,
         exit_when_done=args.exit_when_done,
         theme=args.theme,
+        presenter=args.presenter,
         font_size=args.font_size,
         size=(int(width), int(height)),
         size_given=args.size is not None,

@@ -34,12 +34,17 @@ class GuiOptions:
     clock: str | None = None  #: None: as last time (real the first time)
     speed: float | None = None  #: a lecture's speed (None: 1x)
     pause_at: float | None = None  #: a lecture pauses at this scenario time
+    cursor_at: float | None = None  #: after the run, the time cursor at this time
     params: Mapping[str, object] = field(default_factory=dict)
+    #: ``--compare``: run B's parameters (every one); the scenario is run with ``params``
+    #: (A) and with these (B), both on the virtual clock, and the two compared
+    compare: Mapping[str, object] | None = None
     save_trace: Path | None = None
     screenshot: Path | None = None
     exit_when_done: bool = False
     theme: str | None = None  #: None: as last time (light the first time)
     font_size: int | None = None  #: None: as last time (11 the first time)
+    presenter: bool = False  #: open in presenter mode (full screen, big type, high contrast)
     size: tuple[int, int] = (1600, 900)
     size_given: bool = False
     extra_dirs: tuple[Path, ...] = ()
@@ -66,7 +71,18 @@ async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | 
     window.show()
     status = 0
     clock = window.clock_mode()
-    if options.autorun and chosen is not None:
+    shown: Any = window  # (what --screenshot captures: the comparison, if one is made)
+    if options.compare is not None and chosen is not None:
+        await asyncio.sleep(0.3)  # (the window's first paint: see below)
+        outcome = await window.run(chosen, dict(options.params), "virtual")
+        compared = await window.comparing.compare_with_run(chosen, dict(options.compare))
+        if outcome.error or compared is None:
+            print(f"asyncviz: {chosen.id}: {outcome.error or 'no comparison'}", file=sys.stderr)
+            status = 1
+        if compared is not None:
+            shown = compared
+            await asyncio.sleep(0.3)  # let the comparison paint
+    elif options.autorun and chosen is not None:
         # the window's first paint happens now: a run started during it would show the
         # loop busy painting (true, but not the lesson)
         await asyncio.sleep(0.3)
@@ -86,10 +102,13 @@ async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | 
             print(f"asyncviz: {chosen.id}: {outcome.error}", file=sys.stderr)
             status = 1
         await asyncio.sleep(0.05)  # let the final frame paint
+    if options.cursor_at is not None and window.chart.trace is not None:
+        window.show_time_cursor(True, at=options.cursor_at)
+        await asyncio.sleep(0.05)  # (and let it paint)
     if options.save_trace is not None:
         window.save_trace(options.save_trace)
     if options.screenshot is not None:
-        window.screenshot(options.screenshot)
+        shown.screenshot(options.screenshot)
     if not options.exit_when_done:
         await closed
     window.removeEventFilter(watcher)
@@ -132,6 +151,8 @@ def run_gui(options: GuiOptions) -> int:
     if options.speed is not None:
         window.lecture.set_speed(options.speed)
     window.pause_at = options.pause_at
+    if options.presenter:
+        window.presenter.enter()  # (full screen from the first show)
     if chosen is not None:
         window.select(chosen.id)
         window.params.set_values(options.params)

@@ -1,4 +1,5 @@
-"""Light and dark themes for the whole window (the chart's colours are in views.gantt)."""
+"""Light, dark and presenter themes for the whole window (the chart's colours are in
+views.gantt)."""
 
 from __future__ import annotations
 
@@ -15,23 +16,71 @@ def apply_theme(app: QApplication, theme: str) -> None:
     if theme == "light":
         app.setPalette(app.style().standardPalette())
         return
-    palette = QPalette()
+    if theme == "presenter":
+        app.setPalette(_presenter_palette(app, colours.running))
+        return
     base, text = QColor(colours.background), QColor(colours.foreground)
     panel = QColor("#202327")
+    palette = _coloured(
+        QPalette(),
+        panel=panel,
+        text=text,
+        base=base,
+        alternate=panel,
+        tooltip=panel,
+        placeholder=QColor("#9aa0a6"),
+        highlight=QColor(colours.running),
+    )
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#6b7075"))
+    app.setPalette(palette)
+
+
+def _presenter_palette(app: QApplication, highlight: str) -> QPalette:
+    """Light, at full contrast: pure white behind pure black text, panels barely grey,
+    nothing pale that a projector would wash out (the disabled text stays readable)."""
+    white, black = QColor("#ffffff"), QColor("#000000")
+    palette = _coloured(
+        app.style().standardPalette(),
+        panel=white,
+        text=black,
+        base=white,
+        alternate=QColor("#f2f2f2"),
+        tooltip=white,
+        placeholder=QColor("#505050"),
+        highlight=QColor(highlight),
+        button=QColor("#f2f2f2"),
+    )
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#606060"))
+    return palette
+
+
+def _coloured(
+    palette: QPalette,
+    *,
+    panel: QColor,
+    text: QColor,
+    base: QColor,
+    alternate: QColor,
+    tooltip: QColor,
+    placeholder: QColor,
+    highlight: QColor,
+    button: QColor | None = None,
+) -> QPalette:
+    """``palette`` with a theme's colours in every role the window uses."""
     for role, colour in (
         (QPalette.ColorRole.Window, panel),
         (QPalette.ColorRole.WindowText, text),
         (QPalette.ColorRole.Base, base),
-        (QPalette.ColorRole.AlternateBase, panel),
+        (QPalette.ColorRole.AlternateBase, alternate),
         (QPalette.ColorRole.Text, text),
-        (QPalette.ColorRole.Button, panel),
+        (QPalette.ColorRole.Button, panel if button is None else button),
         (QPalette.ColorRole.ButtonText, text),
-        (QPalette.ColorRole.ToolTipBase, panel),
+        (QPalette.ColorRole.ToolTipBase, tooltip),
         (QPalette.ColorRole.ToolTipText, text),
-        (QPalette.ColorRole.PlaceholderText, QColor("#9aa0a6")),
-        (QPalette.ColorRole.Highlight, QColor(colours.running)),
+        (QPalette.ColorRole.PlaceholderText, placeholder),
+        (QPalette.ColorRole.Highlight, highlight),
         (QPalette.ColorRole.HighlightedText, QColor("#ffffff")),
     ):
         palette.setColor(role, colour)
-    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#6b7075"))
-    app.setPalette(palette)
+    return palette

@@ -50,11 +50,22 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.app.browser import ID_ROLE, ScenarioBrowser
+from visualizer.app.compare_window import Comparing
 from visualizer.app.lecture_bar import LectureBar
 from visualizer.app.params import ParamsForm
+from visualizer.app.presenter import Presenter
+from visualizer.app.replay import Replay
 from visualizer.app.settings import save_window
 from visualizer.app.theme import apply_theme
 from visualizer.app.translations import LANGUAGES, ui_language, use_language
+from visualizer.model.at_time import (
+    TimeIndex,
+    busiest_file,
+    describe_time,
+    state_counts,
+    task_rows,
+    waiting_lines,
+)
 from visualizer.model.details import span_details
 from visualizer.session.lecture import LectureSession
 from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, run_scenario
@@ -90,6 +101,9 @@ NAMES_EVERY = 0.25
 STATUS_EVERY = 0.2
 #: seconds the tasks a run left behind get to finish cancelling
 LEFTOVER_GRACE = 1.0
+#: the time cursor's list shows this many tasks at most: a table of 100 rows takes Qt
+#: 13 ms to lay out (300: 50 ms, too slow for a drag); the rest are counted in its title
+CURSOR_ROWS = 100
 
 
 @dataclass
@@ -138,6 +152,7 @@ class MainWindow(QMainWindow):
         self._frames_drawn = 0  #: live frames of this run so far
         self._names_read = 0.0  #: when the live tasks' names were last read
         self._status_shown = 0.0  #: when the status line was last written, while live
+        self._lecture_said = ""  #: the lecture's state (paused, speed) the status line says
         self._frame_failed = False  #: a live frame of this run raised (logged once)
         self._tasks_drawn = -1  #: the model's task version the live chart last drew
         self.last_message: tuple[str, str] | None = None  #: the last message shown (tests)
@@ -237,9 +252,27 @@ class MainWindow(QMainWindow):
         #: the lecture controls (on while a lecture run is on screen)
         self.lecture = LectureBar(self)
         self.addToolBar(self.lecture)
+        #: play from the time cursor, at the lecture's speed
+        self.replay = Replay(self.lecture.speed, self)
+        self._time_index: TimeIndex | None = None  #: the states at any time, of one trace
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
+        self.cursor_status = QLabel()  #: where the time cursor is, while it is shown
+        self.statusBar().addPermanentWidget(self.cursor_status)
         self._build_menus()
+        toolbar.addSeparator()
+        toolbar.addAction(self.cursor_action)
+        toolbar.addAction(self.play_action)
+        for action in (self.cursor_action, self.play_action):
+            action.setEnabled(False)  # (until a finished run or an opened trace is shown)
+        self.chart.cursor.moved.connect(self._cursor_moved)
+        self.chart.cursor.shown.connect(self._cursor_shown)
+        self.replay.moved.connect(self.chart.cursor.show_at)
+        self.replay.playing.connect(self._replay_playing)
+        #: the Compare menu, the last two runs shown, the comparison window
+        self.comparing = Comparing(self)
+        #: presenter mode: full screen, big type, high contrast, one key per control
+        self.presenter = Presenter(self)
         self.retranslate()
 
         self.search.textChanged.connect(self._filter)
@@ -305,6 +338,8 @@ class MainWindow(QMainWindow):
         self._status(self.trace, done=True, error=self._ended)
         if self.details.details is not None and self._clicked >= 0:
             self._span_clicked(self._clicked)
+        if self.details.states is not None and self.chart.cursor.isVisible():
+            self._cursor_moved(self.chart.cursor.value())
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -388,6 +423,9 @@ class MainWindow(QMainWindow):
         self.details.show_details(None)
         self._ended = None
         self._last_run = (scenario, dict(params), clock)
+        self.show_time_cursor(False)  # (a live chart has no cursor: its future is unknown)
+        self.cursor_action.setEnabled(False)
+        self.play_action.setEnabled(False)
         self.run_action.setEnabled(False)
         self.rerun_action.setEnabled(False)
         self.stop_action.setEnabled(True)
@@ -419,8 +457,11 @@ class MainWindow(QMainWindow):
             self.run_action.setEnabled(True)
             self.rerun_action.setEnabled(True)
             self.stop_action.setEnabled(False)
+            self.cursor_action.setEnabled(True)
+            self.play_action.setEnabled(True)
             self._task = None
         self.trace = outcome.trace
+        self.comparing.shown(outcome.trace)
         self._ended = outcome.error
         self.chart.show_trace(outcome.trace)
         self._status(outcome.trace, done=True, error=outcome.error)
@@ -571,7 +612,10 @@ class MainWindow(QMainWindow):
         self._tasks_drawn = model.task_version
         self.chart.show_live(delta, opened, tasks_changed=changed)
         self._mark_waiting(delta, opened)
-        if now - self._status_shown >= STATUS_EVERY:  # (text at frame rate: a blur, and work)
+        said = self.lecture.describe()  # (paused or not, the speed: said at once)
+        if now - self._status_shown >= STATUS_EVERY or said != self._lecture_said:
+            # (else text at frame rate: a blur, and work)
+            self._lecture_said = said
             self._status(delta, done=False, error=None, spans=model.span_count)
             self._status_shown = now
 
@@ -648,6 +692,17 @@ class MainWindow(QMainWindow):
         self.follow_action = view.addAction("", self.follow)
         self.follow_action.setShortcut("End")
         view.addSeparator()
+        self.cursor_action = view.addAction("", self.show_time_cursor)
+        self.cursor_action.setCheckable(True)
+        self.cursor_action.setShortcut("T")
+        self.play_action = view.addAction("", self.play_from_here)
+        self.play_action.setCheckable(True)
+        self.play_action.setShortcut("P")
+        self.next_change_action = view.addAction("", lambda: self.step_cursor(+1))
+        self.next_change_action.setShortcut(".")
+        self.previous_change_action = view.addAction("", lambda: self.step_cursor(-1))
+        self.previous_change_action.setShortcut(",")
+        view.addSeparator()
         self.bigger_action = view.addAction("", lambda: self.set_font_size(self.font_size + 2))
         self.bigger_action.setShortcut("Ctrl++")
         self.smaller_action = view.addAction("", lambda: self.set_font_size(self.font_size - 2))
@@ -681,15 +736,129 @@ class MainWindow(QMainWindow):
         self.zoom_in_action.setText(self.tr("Zoom &in (time)"))
         self.zoom_out_action.setText(self.tr("Zoom &out (time)"))
         self.follow_action.setText(self.tr("Follow &live"))
+        self.cursor_action.setText(self.tr("&Time cursor"))
+        self.cursor_action.setToolTip(
+            self.tr(
+                "A line to drag through a finished run: every task's state at that instant"
+                " (T, or click the time axis)"
+            )
+        )
+        self.play_action.setText(
+            self.tr("Pause replay") if self.replay.is_playing() else self.tr("&Play from here")
+        )
+        self.play_action.setToolTip(
+            self.tr("Replay the run from the time cursor at the lecture's speed (P)")
+        )
+        self.next_change_action.setText(self.tr("Cursor to the &next change"))
+        self.previous_change_action.setText(self.tr("Cursor to the pre&vious change"))
         self.bigger_action.setText(self.tr("&Bigger text"))
         self.smaller_action.setText(self.tr("&Smaller text"))
-        themes = {"light": self.tr("Lig&ht theme"), "dark": self.tr("&Dark theme")}
+        themes = {
+            "light": self.tr("Lig&ht theme"),
+            "dark": self.tr("&Dark theme"),
+            "presenter": self.tr("High-&contrast theme"),
+        }
         for name, action in self.theme_actions.items():
             action.setText(themes.get(name, name))
         self.language_menu.setTitle(self.tr("Lan&guage"))
+        self.comparing.retranslate()
+        self.presenter.retranslate()
+
+    # --- the time cursor ----------------------------------------------------------------
+    def show_time_cursor(self, on: bool = True, at: float | None = None) -> None:
+        """The time cursor over the finished run shown, at ``at`` (else where it was, or
+        mid-view); off, it goes and so does a replay.  Never over a live run."""
+        cursor = self.chart.cursor
+        trace = self.chart.trace
+        if not on or trace is None or self._task is not None:
+            self.replay.pause()
+            cursor.hide()
+            self.cursor_action.setChecked(False)
+            return
+        if at is None:
+            (x0, x1), _ = self.chart.getPlotItem().getViewBox().viewRange()
+            inside = max(x0, 0.0) < cursor.value() < min(x1, trace.duration)
+            at = cursor.value() if inside else (max(x0, 0.0) + min(x1, trace.duration)) / 2
+        cursor.show_at(at)
+
+    def play_from_here(self, _checked: bool = False) -> None:
+        """Replay the run from the cursor (shown at the start if it is not) at the
+        lecture's speed; while playing: pause."""
+        trace = self.chart.trace
+        if self.replay.is_playing() or trace is None or self._task is not None:
+            self.replay.pause()
+            self._replay_playing(False)
+            return
+        if not self.chart.cursor.isVisible():
+            self.show_time_cursor(True, at=0.0)
+        self.replay.play(self.chart.cursor.value(), trace.duration)
+        self._replay_playing(self.replay.is_playing())  # (the action's check, as it is)
+
+    def _replay_playing(self, playing: bool) -> None:
+        self.play_action.setChecked(playing)
+        self.play_action.setText(self.tr("Pause replay") if playing else self.tr("&Play from here"))
+
+    def step_cursor(self, direction: int) -> None:
+        """The cursor to the next (``+1``) or previous (``-1``) instant a task's state
+        changes: the run, one event at a time."""
+        trace = self.chart.trace
+        if trace is None or not self.chart.cursor.isVisible():
+            return
+        index = self._states_index(trace)
+        t = self.chart.cursor.value()
+        found = index.next_change(t) if direction > 0 else index.previous_change(t)
+        if found is not None:
+            self.chart.cursor.show_at(found)
+
+    def _states_index(self, trace: Trace) -> TimeIndex:
+        """The states-at-a-time index of ``trace`` (made once per trace)."""
+        if self._time_index is None or self._time_index.trace is not trace:
+            self._time_index = TimeIndex(trace)
+        return self._time_index
+
+    def _cursor_moved(self, t: float) -> None:
+        """Every task's state at ``t`` in the details panel, the lines tasks wait on in the
+        source view, ``t`` in the status line."""
+        trace = self.chart.trace
+        if trace is None or self._task is not None or not self.chart.cursor.isVisible():
+            return
+        self.replay.follow(t)
+        translate = QCoreApplication.translate
+        index = self._states_index(trace)
+        states = index.at(t)
+        rows = task_rows(trace, states, translate, order=index.by_lane, limit=CURSOR_ROWS)
+        title = self.tr("At {t} s: {states}").format(
+            t=f"{t:.3f}", states=state_counts(states, translate)
+        )
+        self.details.show_states(title, rows, more=len(trace.tasks) - len(rows))
+        path = self.source.path
+        lines = waiting_lines(trace, states, str(path)) if path is not None else {}
+        if not lines:  # (an opened trace: the file its tasks wait in, if it is here)
+            busiest = busiest_file(trace, states)
+            if busiest is not None and self.source.show_file(Path(busiest)):
+                lines = waiting_lines(trace, states, busiest)
+        self.source.mark_waiting(lines)
+        self.source.reveal(lines)
+        self.cursor_status.setText(describe_time(t, trace.duration, translate))
+
+    def _cursor_shown(self, shown: bool) -> None:
+        """The menu's check follows the cursor (a click on the time axis shows it); gone,
+        so are its marks and its list."""
+        self.cursor_action.setChecked(shown)
+        if shown:
+            return
+        self.replay.pause()
+        self.source.mark_waiting({})
+        self.cursor_status.setText("")
+        if self.details.states is not None:
+            self.details.show_details(None)
 
     def fit(self) -> None:
-        if self.chart.trace is not None:
+        """Everything in view: the run shown, or the live run so far (and following it)."""
+        if self._live is not None:
+            self.chart.fit_time(self._live.model.now())
+            self.chart.following = True
+        elif self.chart.trace is not None:
             self.chart.fit(self.chart.trace)
 
     def follow(self) -> None:
@@ -703,6 +872,7 @@ class MainWindow(QMainWindow):
         font.setPointSize(self.font_size)
         QApplication.setFont(font)
         self.chart.set_font_size(self.font_size)
+        self.comparing.set_font_size(self.font_size)
         self.source.setFont(_fixed_font(self.font_size))
         self.chart.update()
 
@@ -726,6 +896,7 @@ class MainWindow(QMainWindow):
         self.chart.set_palette(palette)
         self.source.set_palette(palette)
         self.legend.setText(legend_html(palette))
+        self.comparing.set_theme(theme)
         for name, action in self.theme_actions.items():
             action.setChecked(name == theme)
 
@@ -786,10 +957,16 @@ class MainWindow(QMainWindow):
             self._say(self.tr("Cannot open {path}").format(path=path), str(exc))
             return False
         self.trace = trace
+        self.comparing.shown(trace)
         self._ended = None
         self.details.show_details(None)
         self.chart.show_trace(trace)
         self._status(trace, done=True, error=None)
+        self.replay.pause()
+        self.cursor_action.setEnabled(True)
+        self.play_action.setEnabled(True)
+        if self.chart.cursor.isVisible():  # (the cursor stays: now over this trace)
+            self._cursor_moved(self.chart.cursor.value())
         return True
 
     def export_chart(self, path: Path, kind: str) -> None:
@@ -818,6 +995,7 @@ class MainWindow(QMainWindow):
         self.last_message = (title, text)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.presenter.leave()  # (what is remembered is the window as the user set it)
         save_window(self)
         super().closeEvent(event)
 

@@ -74,6 +74,9 @@ log = logging.getLogger(__name__)
 
 #: Set (to a tracer's key) in the context of a traced run; copied into its tasks.
 RUN: Final[contextvars.ContextVar[object]] = contextvars.ContextVar("asyncviz_run")
+#: at most this many notes (``visualizer.mark``) a run: a program can mark in a loop;
+#: the rest are counted in ``meta["dropped_notes"]``
+MAX_NOTES: Final = 1000
 
 _HOOKED: Final = (
     "call_soon",
@@ -158,6 +161,30 @@ def _inherit(waker: int) -> int:
     return (waker & _CANCEL_BITS) | _INHERITED if waker & 7 == schema.WAKE_TASK else waker
 
 
+class RunKey:
+    """What ``RUN`` holds in a traced run's context: its tracer, weakly.
+
+    Code that runs in the context (``visualizer.mark``) finds its own recording through
+    it, never through a process-wide "current recording": a virtual run may record in a
+    worker thread while a live one records on the GUI's loop.  Weakly: a context can
+    outlive its recording (a callback left behind), and must not keep it alive.
+    """
+
+    __slots__ = ("_tracer",)
+
+    def __init__(self, tracer: Tracer) -> None:
+        self._tracer = weakref.ref(tracer)
+
+    def tracer(self) -> Tracer | None:
+        return self._tracer()
+
+
+def current_tracer() -> Tracer | None:
+    """The tracer recording the code running now (None: that code is not traced)."""
+    key = RUN.get(None)
+    return key.tracer() if type(key) is RunKey else None
+
+
 class Tracer:
     """Records one run's tasks into ``store`` from any number of loops it is installed on.
 
@@ -185,6 +212,7 @@ class Tracer:
         "clock",
         "enabled",
         "key",
+        "notes",
         "slow_callback_duration",
         "store",
     )
@@ -200,7 +228,8 @@ class Tracer:
         self.clock = clock
         self.slow_callback_duration = slow_callback_duration
         store.slow_threshold = slow_callback_duration
-        self.key = object()
+        self.key = RunKey(self)
+        self.notes = 0  #: notes the program made (``visualizer.mark``)
         self.enabled = True
         self._failure: BaseException | None = None
         self._ids: dict[int, _TaskRef] = {}
@@ -797,6 +826,29 @@ class Tracer:
         if error is None or error.type != type(exc).__qualname__ or error.message != str(exc):
             return None  # (an id reused by another exception)
         return tid
+
+    # --- the program's own notes --------------------------------------------------------
+    def note(self, label: str) -> None:
+        """A labelled instant of the program's own (``visualizer.mark``): now, on the lane
+        of the run's task running now, or on the loop's row (a callback, a thread)."""
+        store = self.store
+        if not self.enabled or store.finished_at is not None:
+            return  # (nothing after the tracer stopped is known: no note either)
+        if self.notes >= MAX_NOTES:
+            dropped = store.meta.extra.get("dropped_notes", 0)
+            store.meta.extra["dropped_notes"] = (dropped if isinstance(dropped, int) else 0) + 1
+            return
+        self.notes += 1
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # no loop running in this thread (``asyncio.to_thread``)
+            task = None
+        tid = NO_TASK
+        if task is not None:
+            known = self.task_id(task)
+            # (an eager task's first step runs before the task is registered)
+            tid = self._running if known is None else known
+        store.marks.append((self.clock(), tid, str(label), "note", ""))
 
     # --- end of run -----------------------------------------------------------------
     def finish(self) -> None:

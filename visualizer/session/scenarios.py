@@ -10,6 +10,8 @@ with ``python NAME.py``::
     import asyncio
     from typing import Literal
 
+    from visualizer import mark  # optional: labelled pins on the timeline
+
     TAGS = ("basics", "tasks")   # optional, str literals
     ORDER = 10                   # optional int literal, sorts the list (default 1000)
     EXPLAIN_ZH = "标题\n\n说明……"  # optional str literal: the docstring in Simplified Chinese
@@ -22,6 +24,12 @@ with ``python NAME.py``::
 The keyword parameters of ``main`` (each annotated, each with a literal default) are
 the scenario's tunable parameters; ``--param workers=3`` on the command line goes
 through :func:`bind_params`.
+
+``mark("label")`` (``visualizer.marks``) puts a note at that instant on the lane of
+the task that calls it (the event loop's row from a callback or a thread): "cancel()"
+where the lesson's point happens.  Traced, the note is in the trace and on the chart;
+run as a plain script, ``mark`` does nothing.  (A file that must also run where the
+visualizer is not installed can fall back to ``def mark(label): pass`` on ImportError.)
 
 Listing scenarios must be safe and cheap, and a user's scenario directory may hold
 half-written files, so everything a listing needs is read from the syntax tree

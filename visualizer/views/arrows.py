@@ -39,6 +39,7 @@ class Arrows(pg.GraphicsObject):  # type: ignore[misc]
         self._to = np.zeros(0)
         self._colour = QColor(colour)
         self._dashed = dashed
+        self._scale = 1.0  #: line and head sizes grow with the chart's type (``set_scale``)
         self._bounds = QRectF()
         self.drawn = 0  #: arrows drawn in the last paint (tests)
 
@@ -63,6 +64,12 @@ class Arrows(pg.GraphicsObject):  # type: ignore[misc]
 
     def set_colour(self, colour: str) -> None:
         self._colour = QColor(colour)
+        self.update()
+
+    def set_scale(self, scale: float) -> None:
+        """Lines and heads ``scale`` times as thick and big: a chart in big type (a
+        projector) gets arrows to match."""
+        self._scale = scale
         self.update()
 
     def count(self) -> int:
@@ -99,7 +106,7 @@ class Arrows(pg.GraphicsObject):  # type: ignore[misc]
         painter.save()
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        pen = QPen(self._colour, 1.5)
+        pen = QPen(self._colour, 1.5 * self._scale)
         if self._dashed:
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
@@ -127,19 +134,22 @@ class Arrows(pg.GraphicsObject):  # type: ignore[misc]
         )
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self._colour)
-        painter.drawPath(_heads(xs, np.where(y1 >= y0, 1.0, -1.0), y1))
+        painter.drawPath(_heads(xs, np.where(y1 >= y0, 1.0, -1.0), y1, HEAD * self._scale))
         self.drawn = len(index)
         painter.restore()
 
 
 def _heads(
-    x: npt.NDArray[np.float64], sign: npt.NDArray[np.float64], tip: npt.NDArray[np.float64]
+    x: npt.NDArray[np.float64],
+    sign: npt.NDArray[np.float64],
+    tip: npt.NDArray[np.float64],
+    head: float = HEAD,
 ) -> QPainterPath:
     """Arrowheads at (``x``, ``tip``), pointing down (``sign`` 1) or up (-1), in device
     pixels: one path of closed triangles, built from arrays (``pg.arrayToQPath``; a
     polygon per head, made in Python, cost a frame with 200 arrows 1.6 ms)."""
-    back = tip - sign * HEAD
-    xs = np.stack([x, x - HEAD / 2, x + HEAD / 2, x], axis=1).reshape(-1)
+    back = tip - sign * head
+    xs = np.stack([x, x - head / 2, x + head / 2, x], axis=1).reshape(-1)
     ys = np.stack([tip, back, back, tip], axis=1).reshape(-1)
     connect = np.ones(len(xs), np.int32)
     connect[3::4] = 0  # (each triangle closes on its tip; the next starts afresh)

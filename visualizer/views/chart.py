@@ -22,6 +22,7 @@ from visualizer.views.arrows import Arrows
 from visualizer.views.bands import Bands
 from visualizer.views.gantt import BAR, LIGHT, Palette, SpanBars
 from visualizer.views.live_spans import Columns, LiveSpans
+from visualizer.views.time_cursor import TimeCursor
 from visualizer.views.timeline_marks import TimelineMarks, mark_tooltip
 from visualizer.views.words import row_name
 
@@ -52,6 +53,10 @@ NAMES_MEASURED = 50
 
 #: a click this many pixels beside a thin bar still selects it
 CLICK_PIXELS = 4
+
+#: glyphs (outcomes, wakes) and arrows grow with the type above this size (points): big
+#: type for a projector, and glyphs as readable as the words beside them
+GLYPH_FONT = 11
 
 #: a fitted chart has room for this many lanes at least
 MIN_LANES = 8
@@ -114,8 +119,13 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # (a click gives it the keys)
         #: warnings asyncio gave the program (and its notes), labelled on their lanes
         self.timeline_marks = TimelineMarks(plot, QFont())
+        #: over a finished run: a line to drag through time, the future dimmed (``moved``)
+        self.cursor = TimeCursor(plot, palette)
         self._ticks: list[tuple[int, str]] = []
         self._shown_ticks: list[tuple[int, str]] | None = None
+        #: the names' column is at least this wide (pixels): charts stacked on one time
+        #: axis set it alike, so the same instant is at the same x in each
+        self.names_width_floor = 0
         self.set_font_size(font_size)
         self.lanes = np.zeros(0, np.int64)
         self.rows = 0  #: task lanes plus the loop's and the threads' rows
@@ -138,6 +148,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.now_line.hide()
         plot.addItem(self.now_line)
         self.following = True
+        #: while following, keep the run's start in view (the view grows) rather than
+        #: slide along with "now": a lecture's short run seen whole (presenter mode)
+        self.keep_start = False
         plot.getViewBox().sigRangeChangedManually.connect(self._user_moved)
         plot.getViewBox().sigYRangeChanged.connect(self._name_lanes)
         self._font_size = font_size
@@ -164,6 +177,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         pen.setCosmetic(True)
         self.selection.setPen(pen)
         self.now_line.setPen(pg.mkPen(palette.running, width=2, style=Qt.PenStyle.DashLine))
+        self.cursor.set_palette(palette)
         self.set_font_size(self._font_size)
 
     def _name_lanes(self, *_: Any) -> None:
@@ -208,6 +222,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             (x0, x1), (y0, y1) = view.viewRange()
             width = max(x1 - x0, 0.5)
             left = max(0.0, now - width * 0.9)
+            if self.keep_start:  # (as ``fit`` pads: the start's glyphs and 0 s in view)
+                width = max(width, now / 0.9)
+                left = -0.02 * width
             lanes = (-0.6, max(rows, MIN_LANES) - 0.4) if rows is not None else (y0, y1)
             view.setRange(xRange=(left, left + width), yRange=lanes, padding=0)
 
@@ -254,6 +271,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         trace = self._shown_trace()
         if event.button() != Qt.MouseButton.LeftButton or trace is None:
             return
+        if self._snapshot is None and self.cursor.place_from_axis(event.scenePos()):
+            return  # (a click on the time axis of a finished run: the time cursor there)
         view = self.getPlotItem().getViewBox()
         if not view.sceneBoundingRect().contains(event.scenePos()):
             return
@@ -337,12 +356,25 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.selection.setRect(QRectF(start, lane - BAR / 2, max(end - start, 1e-9), BAR))
         self.selection.show()
 
+    def _glyph_size(self, kind: str | int) -> int:
+        """Pixels of an outcome's glyph (9 at the usual type) or a wake's (7)."""
+        base = 9 if isinstance(kind, str) else 7
+        return round(base * max(1.0, self._font_size / GLYPH_FONT))
+
     def set_font_size(self, size: int) -> None:
         self._font_size = size
+        for kind, item in self.marks.items():
+            item.setSize(self._glyph_size(kind))
+        scale = max(1.0, size / GLYPH_FONT)
+        for arrows in (self.wakes, self.cancels, self.creations, self.from_threads):
+            arrows.set_scale(scale)
+        for arrows in self.from_loop.values():
+            arrows.set_scale(scale)
         font = QFont()
         font.setPointSize(size)
         self.bars.set_font(font)
         self.timeline_marks.set_font(font)
+        self.cursor.set_font(font)
         for name in ("left", "bottom"):
             axis = self.getPlotItem().getAxis(name)
             # major ticks only: minor grid lines clutter a projected chart and cost
@@ -380,6 +412,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self._show_markers(trace)
         self._show_arrows(trace)
         self.timeline_marks.set_marks(trace.marks, self.lanes, first, trace.duration)
+        self.cursor.set_end(trace.duration)
         if fit:
             self.fit(trace)
 
@@ -393,6 +426,18 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             self._size_names_column()
             self._name_lanes()
 
+    def names_width(self) -> int:
+        """Pixels of the lane names' column (at the left of the time axis)."""
+        return self._names_width
+
+    def set_names_width_floor(self, pixels: int) -> None:
+        """The names' column at least ``pixels`` wide (0: as wide as its names need)."""
+        self.names_width_floor = pixels
+        if self._ticks:
+            self._shown_ticks = None
+            self._size_names_column()
+            self._name_lanes()
+
     def _size_names_column(self) -> None:
         """As wide as the longest name needs, between ``NAMES_COLUMN`` and
         ``NAMES_COLUMN_MAX`` characters' worth of the font: longer names are shortened.
@@ -401,6 +446,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         longest = heapq.nlargest(NAMES_MEASURED, (name for _, name in self._ticks), key=len)
         needed = max((metrics.horizontalAdvance(name) for name in longest), default=0)
         width = int(np.clip(needed + NAME_MARGIN, *self._names_bounds))
+        width = max(width, self.names_width_floor)
         if width != self._names_width:
             self._names_width = width
             self._fitted_names = {}
@@ -618,7 +664,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         if item is None:
             symbol, colour = MARKERS[kind] if isinstance(kind, str) else WAKE_MARKS[kind]
             pen = pg.mkPen(colour, width=2) if symbol == "x" else None
-            size = 9 if isinstance(kind, str) else 7
+            size = self._glyph_size(kind)
             item = pg.ScatterPlotItem(pxMode=True, size=size, symbol=symbol, brush=colour, pen=pen)
             item.setZValue(5)
             self.getPlotItem().addItem(item)
@@ -626,9 +672,13 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         item.setData(x=x, y=y)
 
     def fit(self, trace: Trace) -> None:
+        self.fit_time(trace.duration)
+
+    def fit_time(self, duration: float) -> None:
+        """Every lane, and time from 0 to ``duration`` (a live run's so far)."""
         # room for at least MIN_LANES lanes: two tasks do not become two slabs
         lanes = max(self.rows, MIN_LANES)
-        self.getPlotItem().setXRange(0.0, max(trace.duration, 1e-6), padding=0.02)
+        self.getPlotItem().setXRange(0.0, max(duration, 1e-6), padding=0.02)
         self.getPlotItem().setYRange(-0.6, lanes - 0.4, padding=0)
 
 

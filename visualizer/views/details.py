@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser
 
+from visualizer.model.at_time import RUNNING, TaskAt
 from visualizer.model.details import Details
 
 #: a traceback's frame line: File "path", line N, in name
@@ -25,13 +27,15 @@ class DetailsPanel(QTextBrowser):
         self.setOpenLinks(False)
         self.details: Details | None = None
         self.error: str | None = None  #: the error shown, if one is
+        #: the tasks' states at the time cursor, if shown (``show_states``)
+        self.states: list[TaskAt] | None = None
         self.anchorClicked.connect(self._clicked)
         self.retranslate()
 
     def retranslate(self) -> None:
         """This panel's own words in the application's language (the details shown are
         the window's to make again: they come from the model, translated)."""
-        if self.error is None:
+        if self.error is None and self.states is None:  # (states: the window's to redo)
             self.show_details(self.details)
 
     def changeEvent(self, event: QEvent) -> None:
@@ -47,6 +51,7 @@ class DetailsPanel(QTextBrowser):
     def show_error(self, title: str, message: str, traceback: str) -> None:
         """What ended a run, its traceback's frames clickable."""
         self.details = None
+        self.states = None
         self.error = message
         self.setHtml(
             f"<h3 style='color:#d32f2f'>{html.escape(title)}</h3>"
@@ -57,6 +62,7 @@ class DetailsPanel(QTextBrowser):
     def show_details(self, details: Details | None) -> None:
         self.details = details
         self.error = None
+        self.states = None
         if details is None:
             # a hint, as text (a placeholder would not wrap: cut off in a narrow panel)
             hint = self.tr("Click a bar to see what the task was doing, and why.")
@@ -76,6 +82,36 @@ class DetailsPanel(QTextBrowser):
             heading = html.escape(self.tr("traceback"))
             parts.append(f"<p><b>{heading}</b></p><pre>{linked_traceback(details.traceback)}</pre>")
         self.setHtml("".join(parts))
+
+    def show_states(self, title: str, rows: Sequence[TaskAt], more: int = 0) -> None:
+        """Every task's state at the time cursor, a line each: the task, its state, what
+        it awaits and where (a link to the line); ``more`` tasks left out at the end.
+        Two columns that wrap only between words: the panel is narrow, the type big."""
+        self.details = None
+        self.error = None
+        self.states = list(rows)
+        lines = []
+        for row in rows:
+            state = html.escape(row.state)
+            if row.code == RUNNING:
+                state = f"<b>{state}</b>"  # (the one task the loop runs: find it at a glance)
+            if row.awaiting:
+                awaited = f"<span style='white-space:nowrap'>{html.escape(row.awaiting)}</span>"
+                state = self.tr("{state} on {awaited}").format(state=state, awaited=awaited)
+            if row.site:
+                href = html.escape(f"site:{row.site}", quote=True)
+                number = row.site.rpartition(":")[2]
+                line = html.escape(self.tr("line {line}").format(line=number))
+                state += f" <a href='{href}' style='color:gray;white-space:nowrap'>{line}</a>"
+            lines.append(
+                "<tr><td style='padding-right:12px;white-space:nowrap'>"
+                f"{html.escape(row.task)}</td><td>{state}</td></tr>"
+            )
+        tail = ""
+        if more:
+            left = self.tr("and {count} more tasks").format(count=f"{more:,}")
+            tail = f"<p style='color:gray'>{html.escape(left)}</p>"
+        self.setHtml(f"<h3>{html.escape(title)}</h3><table>{''.join(lines)}</table>{tail}")
 
 
 def linked_traceback(text: str) -> str:

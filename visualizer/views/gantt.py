@@ -70,6 +70,10 @@ class Palette:
     grid: str
     wake: str
     creation: str
+    #: an outline around each bar wide enough for one (``EDGE_MIN_PIXELS``), and its
+    #: width in pixels: a bar's edge survives a projector that washes its colour out
+    edge: str | None = None
+    edge_width: float = 0.0
 
     def state(self, state: int) -> str:
         return (self.ready, self.running, self.suspended)[state]
@@ -97,7 +101,26 @@ DARK = Palette(
     wake="#e8eaed",
     creation="#9aa0a6",
 )
-THEMES = {"light": LIGHT, "dark": DARK}
+#: for a projector (presenter mode): pure white and near-black, strongly saturated
+#: state colours far apart in lightness too (dark blue, bright orange, mid grey: told
+#: apart in grey scale and by the colour-blind), and thick dark edges on every bar
+PRESENTER = Palette(
+    background="#ffffff",
+    foreground="#000000",
+    ready="#ff8800",
+    running="#0036c7",
+    suspended="#9099a6",
+    label="#000000",
+    grid="#b0b4ba",
+    wake="#000000",
+    creation="#4a4f55",
+    edge="#000000",
+    edge_width=2.0,
+)
+THEMES = {"light": LIGHT, "dark": DARK, "presenter": PRESENTER}
+#: a bar at least this many pixels wide gets the palette's edge (a thinner one would
+#: be all edge: a step's blue would turn black)
+EDGE_MIN_PIXELS = 6
 
 
 class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
@@ -398,6 +421,29 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             edge = QPen(QColor(self._palette.background), 0)
             painter.setPen(edge if state == schema.SUSPENDED else Qt.PenStyle.NoPen)
             painter.drawRects(*self._rects.drawargs())
+            if self._palette.edge is not None and px > 0:
+                self._paint_edges(painter, lane, start, end, px)
+
+    def _paint_edges(
+        self, painter: QPainter, lane: IntArray, start: FloatArray, end: FloatArray, px: float
+    ) -> None:
+        """The palette's outline around each bar wide enough for one."""
+        wide = (end - start) >= EDGE_MIN_PIXELS * px
+        n = int(np.count_nonzero(wide))
+        if n == 0:
+            return
+        self._rects.resize(n)
+        memory = self._rects.ndarray()
+        memory[:, 0] = start[wide]
+        memory[:, 1] = lane[wide] - BAR / 2
+        memory[:, 2] = end[wide] - start[wide]
+        memory[:, 3] = BAR
+        pen = QPen(QColor(self._palette.edge), self._palette.edge_width)
+        pen.setCosmetic(True)
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRects(*self._rects.drawargs())
 
     def _paint_coverage(
         self,

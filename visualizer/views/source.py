@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 from PySide6.QtCore import QRegularExpression
@@ -146,6 +147,18 @@ class SourceView(QPlainTextEdit):
             return
         self.waiting = lines
         self._apply()
+
+    def reveal(self, lines: Collection[int]) -> None:
+        """Scroll so that one of ``lines`` at least is in view (the first, a third of the
+        way down, if none is); the view stays put while one is: no jumping as the time
+        cursor moves."""
+        if not lines:
+            return
+        first = self.firstVisibleBlock().blockNumber() + 1
+        shown = max(1, self.viewport().height() // max(1, self.fontMetrics().lineSpacing()))
+        if any(first <= line < first + shown for line in lines):
+            return
+        self.verticalScrollBar().setValue(max(0, min(lines) - 1 - shown // 3))
 
     def _apply(self) -> None:
         selections = []

@@ -36,8 +36,15 @@ LABEL_CHARS = 64
 MARK_Y = 0.5
 #: a label past this fraction of the run reads leftwards
 LEFT_FROM = 0.6
+#: a label is centred on its glyph's height; on the first lane, whose gap above is the
+#: chart's top edge, it hangs lower (a fraction of its height above the glyph's centre)
+#: so that the edge does not cut it
+TOP_ANCHOR = 0.25
 #: a hover this many pixels from a glyph's centre is on it
 REACH = 8
+#: a glyph's size (pixels) at the usual type; it grows with bigger type (the labels' font)
+GLYPH = 13
+GLYPH_FONT = 11
 
 
 class TimelineMarks:
@@ -49,7 +56,7 @@ class TimelineMarks:
         self.glyphs: dict[str, pg.ScatterPlotItem] = {}
         for kind, (symbol, colour) in MARK_STYLES.items():
             item = pg.ScatterPlotItem(
-                pxMode=True, size=13, symbol=symbol, brush=colour, pen=pg.mkPen("#202124")
+                pxMode=True, size=GLYPH, symbol=symbol, brush=colour, pen=pg.mkPen("#202124")
             )
             item.setZValue(6)
             plot.addItem(item)
@@ -91,7 +98,9 @@ class TimelineMarks:
             colour = MARK_STYLES.get(mark.kind, MARK_STYLES["note"])[1]
             text = mark.label if len(mark.label) <= LABEL_CHARS else mark.label[:LABEL_CHARS] + "…"
             left = mx > duration * LEFT_FROM
-            label = pg.TextItem(text, color=QColor(colour), anchor=(1.0 if left else 0.0, 0.5))
+            text = f"{text} " if left else f" {text}"  # (a space between it and the glyph)
+            anchor = (1.0 if left else 0.0, TOP_ANCHOR if my < 0 else 0.5)
+            label = pg.TextItem(text, color=QColor(colour), anchor=anchor)
             label.setFont(self.font)
             label.setPos(float(mx), float(my))
             label.setZValue(6)
@@ -102,6 +111,9 @@ class TimelineMarks:
         self.font = font
         for label in self.labels:
             label.setFont(font)
+        size = round(GLYPH * max(1.0, font.pointSizeF() / GLYPH_FONT))
+        for item in self.glyphs.values():
+            item.setSize(size)
 
     def mark_at(self, x: float, y: float, pixel: tuple[float, float]) -> Mark | None:
         """The mark whose glyph is under (x, y), given the view's size of a pixel."""
@@ -110,7 +122,9 @@ class TimelineMarks:
             return None
         distance = np.hypot((self.x - x) / width, (self.y - y) / height)
         nearest = int(np.argmin(distance))
-        return self.marks[nearest] if distance[nearest] <= REACH else None
+        glyph = next(iter(self.glyphs.values())).opts["size"]  # (bigger with big type)
+        reach = max(REACH, glyph / 2 + 2)
+        return self.marks[nearest] if distance[nearest] <= reach else None
 
 
 def mark_tooltip(mark: Mark) -> str:

@@ -2,9 +2,196 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AtTime</name>
+    <message>
+        <source>not yet created</source>
+        <translation>尚未创建</translation>
+    </message>
+    <message>
+        <source>not recorded</source>
+        <translation>未录制</translation>
+    </message>
+    <message>
+        <source>{count} {state}</source>
+        <translation>{count} 个{state}</translation>
+    </message>
+    <message>
+        <source>cursor at {t} s of {duration} s</source>
+        <translation>光标位于 {t} 秒（共 {duration} 秒）</translation>
+    </message>
+</context>
+<context>
+    <name>Compare</name>
+    <message>
+        <source>A</source>
+        <translation>A</translation>
+    </message>
+    <message>
+        <source>B</source>
+        <translation>B</translation>
+    </message>
+    <message>
+        <source>No difference: the two runs took the same time ({time}), made as many tasks and overlapped their waits as much.</source>
+        <translation>没有差别：两次运行用时相同（{time}），创建的任务一样多，等待的重叠程度也一样。</translation>
+    </message>
+    <message>
+        <source>{a} and {b} took the same time: {time}.</source>
+        <translation>{a} 和 {b} 用时相同：{time}。</translation>
+    </message>
+    <message>
+        <source>{b} took {b_time}, {diff} less than {a} ({a_time}): {percent}% less time.</source>
+        <translation>{b} 用时 {b_time}，比 {a}（{a_time}）少 {diff}：时间少了 {percent}%。</translation>
+    </message>
+    <message>
+        <source>{b} took {b_time}, {diff} more than {a} ({a_time}): {percent}% more time.</source>
+        <translation>{b} 用时 {b_time}，比 {a}（{a_time}）多 {diff}：时间多了 {percent}%。</translation>
+    </message>
+    <message>
+        <source>Most tasks waiting at once on a sleep, I/O or a thread: {n} in both.</source>
+        <translation>同时在 sleep、I/O 或线程上等待的任务最多有：两次都是 {n} 个。</translation>
+    </message>
+    <message>
+        <source>Most tasks waiting at once on a sleep, I/O or a thread: {a_n} in {a}, {b_n} in {b}.</source>
+        <translation>同时在 sleep、I/O 或线程上等待的任务最多有：{a} 中 {a_n} 个，{b} 中 {b_n} 个。</translation>
+    </message>
+    <message>
+        <source>Only one task runs at a time: {faster} is faster than {slower} because more of its waits overlap.</source>
+        <translation>同一时刻只有一个任务在运行：{faster} 比 {slower} 快，是因为它的等待有更多重叠。</translation>
+    </message>
+    <message>
+        <source>Tasks made: {a_n} in {a}, {b_n} in {b}.</source>
+        <translation>创建的任务：{a} 中 {a_n} 个，{b} 中 {b_n} 个。</translation>
+    </message>
+    <message>
+        <source>In both runs the tasks hardly waited for the loop (ready: under 1% of their time).</source>
+        <translation>两次运行中，任务几乎都不用等事件循环（就绪时间不到它们时间的 1%）。</translation>
+    </message>
+    <message>
+        <source>Time ready (waiting for the loop): {a_time} in {a} ({a_share} of the tasks&apos; time), {b_time} in {b} ({b_share}).</source>
+        <translation>就绪时间（等待事件循环）：{a} 中 {a_time}（占任务时间的 {a_share}），{b} 中 {b_time}（{b_share}）。</translation>
+    </message>
+    <message>
+        <source>total time</source>
+        <translation>总用时</translation>
+    </message>
+    <message>
+        <source>most tasks waiting at once (sleep, I/O, thread)</source>
+        <translation>同时等待的任务最多（sleep、I/O、线程）</translation>
+    </message>
+    <message>
+        <source>most tasks alive at once</source>
+        <translation>同时存在的任务最多</translation>
+    </message>
+    <message>
+        <source>tasks made</source>
+        <translation>创建的任务</translation>
+    </message>
+    <message>
+        <source>time ready (share of the tasks&apos; time)</source>
+        <translation>就绪时间（占任务时间的比例）</translation>
+    </message>
+    <message>
+        <source>loop busy (share of the run)</source>
+        <translation>事件循环忙碌（占运行时间的比例）</translation>
+    </message>
+    <message>
+        <source>a run</source>
+        <translation>一次运行</translation>
+    </message>
+    <message>
+        <source>{letter}: {run}, total time {time} (virtual clock)</source>
+        <translation>{letter}：{run}，总用时 {time}（虚拟时钟）</translation>
+    </message>
+    <message>
+        <source>{letter}: {run}, total time {time}</source>
+        <translation>{letter}：{run}，总用时 {time}</translation>
+    </message>
+</context>
+<context>
+    <name>CompareWindow</name>
+    <message>
+        <source>Compare two runs</source>
+        <translation>比较两次运行</translation>
+    </message>
+    <message>
+        <source>Fit both runs</source>
+        <translation>显示两次运行的全部</translation>
+    </message>
+    <message>
+        <source>Zoom in (time)</source>
+        <translation>放大时间轴</translation>
+    </message>
+    <message>
+        <source>Zoom out (time)</source>
+        <translation>缩小时间轴</translation>
+    </message>
+    <message>
+        <source>Full screen</source>
+        <translation>全屏</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>Comparing</name>
+    <message>
+        <source>&amp;Compare</source>
+        <translation>比较(&amp;C)</translation>
+    </message>
+    <message>
+        <source>With the &amp;previous run</source>
+        <translation>与上一次运行比较(&amp;P)</translation>
+    </message>
+    <message>
+        <source>The run shown before this one (A, above) against this one (B)</source>
+        <translation>把之前显示的运行（A，在上）与这一次（B）比较</translation>
+    </message>
+    <message>
+        <source>With the &amp;form&apos;s parameters</source>
+        <translation>用表单中的参数比较(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Run the selected scenario with the parameters in the form, on the virtual clock, and compare it (B) with the run on screen (A)</source>
+        <translation>用表单中的参数在虚拟时钟上运行所选示例，并把它（B）与屏幕上的运行（A）比较</translation>
+    </message>
+    <message>
+        <source>With a &amp;trace file...</source>
+        <translation>与追踪记录文件比较(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>recording {scenario} on the virtual clock, to compare...</source>
+        <translation>正在用虚拟时钟录制 {scenario}，以便比较……</translation>
+    </message>
+    <message>
+        <source>{scenario} failed</source>
+        <translation>{scenario} 运行失败</translation>
+    </message>
+    <message>
+        <source>Invalid parameter</source>
+        <translation>参数无效</translation>
+    </message>
+    <message>
+        <source>Compare with a trace file</source>
+        <translation>与追踪记录文件比较</translation>
+    </message>
+    <message>
+        <source>asyncviz traces (*.json *.json.gz);;All files (*)</source>
+        <translation>asyncviz 追踪记录 (*.json *.json.gz);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Cannot open {path}</source>
+        <translation>无法打开 {path}</translation>
+    </message>
+</context>
+<context>
     <name>Details</name>
     <message>
         <source>ready</source>
+        <extracomment>the task does not exist yet between two recorded spans (a trace that lost events) each state&apos;s word, indexed by its code (the outcomes are ``schema.OUTCOMES``&apos; words)
+----------
+``translate(context, text)``: ``text`` in the user&apos;s language (``QCoreApplication.translate``) the states, outcomes and wake kinds (``schema``&apos;s names), for ``lupdate``</extracomment>
         <translation>就绪</translation>
     </message>
     <message>
@@ -174,11 +361,26 @@
         <source>traceback</source>
         <translation>回溯（traceback）</translation>
     </message>
+    <message>
+        <source>{state} on {awaited}</source>
+        <translation>{state}，等待 {awaited}</translation>
+    </message>
+    <message>
+        <source>line {line}</source>
+        <translation>第 {line} 行</translation>
+    </message>
+    <message>
+        <source>and {count} more tasks</source>
+        <translation>还有 {count} 个任务</translation>
+    </message>
 </context>
 <context>
     <name>GanttView</name>
     <message>
         <source>time</source>
+        <extracomment>a cancel that no task called (a timeout&apos;s timer, a callback): a wake kind of the chart&apos;s own, as it is drawn like a timer&apos;s wake (a mark, a short arrow), not like a cancel by a task (an arrow from that task) wakes that no task caused -&gt; (symbol, colour), drawn where the ready bar begins above this many marks of one kind none are drawn (they would hide the bars) a wake&apos;s mark sits this far above its lane&apos;s centre: in the gap above the bar pixels of the names&apos; column a lane name leaves free (the tick and its gap) the names&apos; column, in font sizes (points): at least (about 14 characters), at most (about 25: the bars keep the width) as wide as the longest name needs the longest names (by characters) measured for the column&apos;s width a click this many pixels beside a thin bar still selects it glyphs (outcomes, wakes) and arrows grow with the type above this size (points): big type for a projector, and glyphs as readable as the words beside them a fitted chart has room for this many lanes at least outcome -&gt; (symbol, colour): each its own glyph, so colour is never the only cue one scatter item per kind a short arrow from a timer&apos;s or I/O&apos;s mark into the bar of the task it woke
+----------
+a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>时间</translation>
     </message>
     <message>
@@ -483,6 +685,34 @@
         <translation>跟随实时运行(&amp;L)</translation>
     </message>
     <message>
+        <source>&amp;Time cursor</source>
+        <translation>时间光标(&amp;T)</translation>
+    </message>
+    <message>
+        <source>A line to drag through a finished run: every task&apos;s state at that instant (T, or click the time axis)</source>
+        <translation>一条可以在已结束的运行上拖动的线：显示每个任务在那一刻的状态（T，或点击时间轴）</translation>
+    </message>
+    <message>
+        <source>Pause replay</source>
+        <translation>暂停回放</translation>
+    </message>
+    <message>
+        <source>&amp;Play from here</source>
+        <translation>从这里播放(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Replay the run from the time cursor at the lecture&apos;s speed (P)</source>
+        <translation>按讲课的速度从时间光标处回放这次运行 (P)</translation>
+    </message>
+    <message>
+        <source>Cursor to the &amp;next change</source>
+        <translation>光标移到下一个变化(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Cursor to the pre&amp;vious change</source>
+        <translation>光标移到上一个变化(&amp;V)</translation>
+    </message>
+    <message>
         <source>&amp;Bigger text</source>
         <translation>放大文字(&amp;B)</translation>
     </message>
@@ -493,6 +723,10 @@
     <message>
         <source>Lig&amp;ht theme</source>
         <translation>浅色主题(&amp;H)</translation>
+    </message>
+    <message>
+        <source>High-&amp;contrast theme</source>
+        <translation>高对比度主题(&amp;C)</translation>
     </message>
     <message>
         <source>Lan&amp;guage</source>
@@ -509,6 +743,10 @@
     <message>
         <source>real: live, on this window&apos;s own event loop; virtual: recorded off it, idle waits skipped, then shown; lecture: live on a clock you can slow down, pause and step</source>
         <translation>真实：在本窗口自己的事件循环上实时运行；虚拟：在它之外录制，跳过空闲等待，然后显示；讲课：在一个可以放慢、暂停和单步执行的时钟上实时运行</translation>
+    </message>
+    <message>
+        <source>At {t} s: {states}</source>
+        <translation>{t} 秒时：{states}</translation>
     </message>
     <message>
         <source>asyncviz traces (*.json *.json.gz);;All files (*)</source>
@@ -555,6 +793,49 @@
     <message>
         <source>(no parameters)</source>
         <translation>（没有参数）</translation>
+    </message>
+</context>
+<context>
+    <name>Presenter</name>
+    <message>
+        <source>&amp;Presenter mode</source>
+        <translation>演示模式(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Full screen, big type, high contrast. Keys: Space pause or resume, Right step, R rerun, + or - speed, 0 fit all, F full screen, Esc leave</source>
+        <translation>全屏、大字号、高对比度。按键：空格 暂停或继续，右方向键 单步，R 重新运行，+ 或 - 调整速度，0 显示全部，F 全屏，Esc 退出</translation>
+    </message>
+    <message>
+        <source>Pause or resume</source>
+        <translation>暂停或继续</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>单步</translation>
+    </message>
+    <message>
+        <source>Rerun</source>
+        <translation>重新运行</translation>
+    </message>
+    <message>
+        <source>Twice the speed</source>
+        <translation>速度加倍</translation>
+    </message>
+    <message>
+        <source>Half the speed</source>
+        <translation>速度减半</translation>
+    </message>
+    <message>
+        <source>Fit all</source>
+        <translation>显示全部</translation>
+    </message>
+    <message>
+        <source>Full screen</source>
+        <translation>全屏</translation>
+    </message>
+    <message>
+        <source>Leave presenter mode</source>
+        <translation>退出演示模式</translation>
     </message>
 </context>
 <context>
