@@ -8,17 +8,24 @@ test, never against a wall-clock limit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import logging
+import sys
 import time
-from collections.abc import Iterator
+import warnings
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
 from tracehelp import shape
 
 from visualizer.app.qtloop import GuiEventLoop
 from visualizer.app.window import MainWindow
+from visualizer.instrument import notices
 from visualizer.session.lecture import LectureSession, run_lecture
 from visualizer.session.runner import run_scenario
 from visualizer.session.scenarios import find, load_main
@@ -104,7 +111,7 @@ def test_speed_scales_wall_time_not_the_traces_time() -> None:
     # the same 2.0 s of the scenario's time, four times faster on screen
     assert traces[2.0].duration == pytest.approx(2.0, abs=0.05)
     assert traces[8.0].duration == pytest.approx(2.0, abs=0.05)
-    assert 2.5 < walls[2.0] / walls[8.0] < 5.0
+    assert 2.4 < walls[2.0] / walls[8.0] < 5.5  # (4: less the fixed costs of a run)
     assert same_story(traces[2.0], traces[8.0])
 
 
@@ -171,6 +178,16 @@ def test_the_window_runs_a_lecture_and_repaints_while_paused(qapp: Any, window: 
             await asyncio.sleep(0.05)
             paints.append(window.chart.paints - before)
         assert session.steps == steps and session.now == pytest.approx(0.75, abs=0.01)
+        # paused, the chart still answers: a click on worker-3's bar shows its details
+        chart = window.chart
+        view = chart.getPlotItem().getViewBox()
+        lane = float(chart.lanes[3])  # (worker-3: task 3, waiting on the Semaphore)
+        point = chart.mapFromScene(view.mapViewToScene(QPointF(0.5, lane)))
+        QTest.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=point)
+        shown = window.details.details
+        assert shown is not None
+        fields = dict(shown.fields)
+        assert fields["awaiting"] == "Semaphore.acquire" and fields["task"].startswith("worker-3")
         window.lecture.step()  # one task step, and still paused
         assert session.steps == steps + 1 and session.paused
         window.lecture.toggle_pause()
@@ -187,3 +204,99 @@ def test_the_window_runs_a_lecture_and_repaints_while_paused(qapp: Any, window: 
     assert outcome.trace.duration == pytest.approx(3.0, abs=0.05)
     assert outcome.trace.meta["clock"] == "virtual" and outcome.trace.meta["lecture"] is True
     assert window.lecture.session is None and not window.lecture.step_action.isEnabled()
+
+
+def test_a_change_of_speed_mid_run_takes_effect_at_once_without_a_jump() -> None:
+    session = session_of("sequential_vs_concurrent", mode="sequential")
+    session.advance(0.0)  # (main starts, and sleeps 1.0 s)
+    marks = [session.now]
+    for speed in (1.0, 4.0, 0.5):
+        session.speed = speed
+        for _ in range(3):
+            before = session.now
+            session.advance(0.05)
+            # the scenario's time moved by 0.05 s of wall x the speed now, no more
+            assert session.now - before == pytest.approx(0.05 * speed, abs=0.003)
+        marks.append(session.now)
+    assert marks[-1] - marks[0] == pytest.approx(0.15 * (1.0 + 4.0 + 0.5), abs=0.01)
+
+
+def test_threads_work_for_real_time_in_a_lecture() -> None:
+    """While a job runs in a thread the scenario's time passes at 1x, for real: the
+    jobs last as long as on any clock, and the ticker keeps ticking meanwhile."""
+    session = run_lecture(load_main(find("executor_jobs")), speed=8.0)
+    trace = session.trace
+    assert trace is not None and session.error is None
+    lengths = sorted(job.end - job.start for job in trace.jobs if job.func == "crunch")
+    assert lengths == [pytest.approx(0.4, abs=0.1), pytest.approx(0.6, abs=0.1)]
+    virtual = run_scenario(find("executor_jobs"), clock="virtual").trace
+    assert trace.duration == pytest.approx(virtual.duration, abs=0.15)
+    assert [t.name for t in trace.tasks] == [t.name for t in virtual.tasks]
+
+
+async def _stubborn() -> None:
+    async def never_ends() -> None:
+        while True:
+            with contextlib.suppress(asyncio.CancelledError):  # (it will not be cancelled)
+                await asyncio.sleep(10)
+
+    await asyncio.create_task(never_ends(), name="stubborn")
+
+
+def test_stop_ends_a_run_whose_task_ignores_cancel() -> None:
+    session = LectureSession(_stubborn)
+    _OPEN.append(session)
+    session.advance(0.1)
+    session.stop()
+    assert session.done and session.stopped and session.trace is not None
+    assert session.trace.task_by_name("stubborn").outcome == "pending"
+
+
+async def _exits() -> None:
+    await asyncio.sleep(0.2)
+    raise SystemExit(3)
+
+
+def test_a_scenario_calling_sys_exit_ends_its_run_not_the_window() -> None:
+    session = run_lecture(_exits, speed=4.0)
+    assert session.done and isinstance(session.error, SystemExit)
+    assert session.trace is not None and session.trace.duration == pytest.approx(0.2, abs=0.05)
+    assert not notices._HUB.listening  # (the recording let go of the warning hooks)
+
+
+async def _with_a_generator(events: list[str]) -> None:
+    async def ticks() -> AsyncIterator[int]:
+        try:
+            for i in range(10):
+                await asyncio.sleep(0.1)
+                yield i
+        finally:
+            events.append("generator closed")
+
+    async for i in ticks():
+        if i == 1:
+            break  # (the generator is left open: asyncio closes it at the end)
+    events.append("main done")
+
+
+def test_the_end_closes_async_generators_and_the_loop() -> None:
+    events: list[str] = []
+    session = run_lecture(_with_a_generator, {"events": events}, speed=8.0)
+    assert events[-1] == "generator closed" and "main done" in events
+    assert session.loop.is_closed()
+
+
+def test_debug_mode_leaves_nothing_behind() -> None:
+    run_lecture(load_main(find("debug_mode")), speed=8.0)
+    assert sys.get_coroutine_origin_tracking_depth() == 0
+
+
+def test_the_windows_own_warnings_between_turns_are_not_the_programs() -> None:
+    session = session_of("semaphore_workers")
+    session.advance(0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("the window's own", UserWarning, stacklevel=1)  # between two turns
+    logging.getLogger("asyncio").warning("the window's own log line")
+    session.stop()
+    assert session.trace is not None and session.trace.marks == []

@@ -517,18 +517,36 @@ class MainWindow(QMainWindow):
         session.paused = self.pause_at is not None and self.pause_at <= 0
         self.lecture.attach(session)
         self._begin_frames(session.recorder)
-        try:
-            last = time.perf_counter()
-            while not session.done:
-                await asyncio.sleep(LECTURE_TICK)
-                now = time.perf_counter()
+        # The turns come from a Qt timer, not from this coroutine: a turn runs the
+        # scenario's task steps, and no task of the window's may be the current task
+        # then (from 3.14 one task at a time per thread, whatever its loop).
+        over: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        turns = QTimer(self)
+        turns.setTimerType(Qt.TimerType.PreciseTimer)
+        last = time.perf_counter()
+
+        def turn() -> None:
+            nonlocal last
+            now = time.perf_counter()
+            try:
                 session.advance(now - last)  # (nothing, while paused)
-                last = now
-                self.lecture._show_state()
-        except asyncio.CancelledError:
-            session.stop()  # (the window's own task is being cancelled)
-            raise
+            except Exception as exc:  # (a bug of ours: end the run, keep the trace)
+                log.exception("asyncviz: a lecture turn failed")
+                session.error = exc
+                session.stop()
+            last = now
+            self.lecture._show_state()
+            if session.done and not over.done():
+                over.set_result(None)
+
+        turns.timeout.connect(turn)
+        turns.start(max(1, round(LECTURE_TICK * 1000)))
+        try:
+            await over
         finally:
+            turns.stop()
+            if not session.done:
+                session.stop()  # (the window's own task is being cancelled)
             self._live = None
             self.chart.end_live()
             self.lecture.attach(None)

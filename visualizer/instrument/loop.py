@@ -113,6 +113,7 @@ class LectureEventLoop(TracingEventLoop):
     def __init__(self, clock: LectureClock) -> None:
         super().__init__(clock)
         self.lecture_clock = clock
+        self._batch = 0  #: callbacks left of the batch ready at the last poll
 
     def poll(self) -> None:
         """What is due now into the ready queue: I/O events (no wait), then due timers."""
@@ -121,10 +122,17 @@ class LectureEventLoop(TracingEventLoop):
         move_due_timers(self)
 
     def run_one(self) -> bool:
-        """Run the first ready callback (after ``poll``); False if none was ready."""
-        self.poll()
+        """Run the first ready callback; False if none was ready.  As ``_run_once``,
+        it polls once a batch: the callbacks ready at a poll run before the next poll
+        (callbacks they make ready wait for it), one a call."""
         ready = self._ready  # type: ignore[attr-defined]
-        while ready:
+        while True:
+            if self._batch <= 0 or not ready:
+                self.poll()
+                self._batch = len(ready)
+                if not ready:
+                    return False
+            self._batch -= 1
             handle = ready.popleft()
             if handle._cancelled:
                 continue
@@ -144,14 +152,24 @@ class LectureEventLoop(TracingEventLoop):
             else:
                 handle._run()
             return True
-        return False
 
     def next_timer(self) -> float | None:
-        """When the next timer is due (None: no timer)."""
-        for handle in sorted(self._scheduled):  # type: ignore[attr-defined]
-            if not handle._cancelled:
-                return float(handle._when)
-        return None
+        """When the next timer is due (None: no timer); cancelled ones on top are dropped
+        (and, as ``_run_once`` does, the heap is rebuilt when they are half of it)."""
+        scheduled = self._scheduled  # type: ignore[attr-defined]
+        loop: Any = self  # (asyncio's private counters)
+        if loop._timer_cancelled_count * 2 > len(scheduled) > 100:
+            kept = [handle for handle in scheduled if not handle._cancelled]
+            for handle in scheduled:
+                if handle._cancelled:
+                    handle._scheduled = False
+            heapq.heapify(kept)
+            scheduled[:] = kept
+            loop._timer_cancelled_count = 0
+        while scheduled and scheduled[0]._cancelled:
+            heapq.heappop(scheduled)._scheduled = False
+            loop._timer_cancelled_count -= 1
+        return float(scheduled[0]._when) if scheduled else None
 
     def has_ready(self) -> bool:
         return bool(self._ready)  # type: ignore[attr-defined]
@@ -171,11 +189,17 @@ class LectureEventLoop(TracingEventLoop):
             firstiter=self._asyncgen_firstiter_hook,  # type: ignore[attr-defined]
             finalizer=self._asyncgen_finalizer_hook,  # type: ignore[attr-defined]
         )
+        # (as run_forever: debug mode tracks where coroutines are made, while it runs)
+        origins = getattr(self, "_set_coroutine_origin_tracking", None)
+        if origins is not None:
+            origins(self._debug)  # type: ignore[attr-defined]
         self.lecture_clock.start()
         try:
             yield
         finally:
             self.lecture_clock.stop()
+            if origins is not None:
+                origins(False)
             sys.set_asyncgen_hooks(*hooks)
             asyncio.events._set_running_loop(previous)
             self._thread_id = None  # type: ignore[assignment]

@@ -77,6 +77,10 @@ class Notices:
         #: the end of the recording: only reports about the run's own tasks count now
         #: (the final collection frees other code's garbage too)
         self.closing = False
+        #: hear logs and warnings only while one of the recording's loops is the running
+        #: loop (a lecture's loop runs in the window's thread, in turns: between them
+        #: the window's own warnings are not the program's)
+        self.while_running = False
         self._loops: list[tuple[asyncio.AbstractEventLoop, Any]] = []  #: (loop, its own)
         self._in_handler = threading.local()  #: the exception handler runs (it logs too)
         self._listening = False
@@ -152,7 +156,12 @@ class Notices:
 
     def hears(self) -> bool:
         """Whether a log record or warning made now, on this thread, is this run's."""
-        return not self.closing and threading.get_ident() in self.threads
+        if self.closing or threading.get_ident() not in self.threads:
+            return False
+        if self.while_running:
+            running = asyncio.events._get_running_loop()
+            return any(loop is running for loop, _ in self._loops)
+        return True
 
     def on_log(self, record: logging.LogRecord) -> None:
         if getattr(self._in_handler, "on", False):

@@ -182,6 +182,8 @@ def names_apart(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, str] | None:
     source_a, source_b = str(a.get("source", "")), str(b.get("source", ""))
     params_a, params_b = dict(a.get("params") or {}), dict(b.get("params") or {})
     if source_a != source_b:
+        if not source_a or not source_b:
+            return None  # (a run with no name: A and B say it better than a blank)
         return _named(source_a, params_a), _named(source_b, params_b)
     # (a parameter only one run names was the other's default, value unknown: not told)
     differ = [n for n in params_a if n in params_b and params_a[n] != params_b[n]]
