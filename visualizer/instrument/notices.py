@@ -40,13 +40,13 @@ import warnings
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from visualizer.trace.store import TraceStore
+from visualizer.trace.store import MAX_MARKS, TraceStore
 
 log = logging.getLogger(__name__)
 
-#: at most this many warning marks a run (a program can warn in a loop); the rest are
-#: counted in ``meta["dropped_warnings"]``
-MAX_WARNINGS = 1000
+#: at most this many warning marks a run; the rest are counted in
+#: ``meta["dropped_warnings"]`` (``TraceStore.add_mark``)
+MAX_WARNINGS = MAX_MARKS
 
 
 class _Tasks(Protocol):
@@ -70,8 +70,6 @@ class Notices:
         self.store = store
         self.clock = clock
         self.tasks = tasks
-        self.count = 0  #: warnings noted
-        self.dropped = 0  #: warnings past MAX_WARNINGS
         #: threads whose logs and warnings are this recording's (its loops' threads)
         self.threads: set[int] = set()
         #: the end of the recording: only reports about the run's own tasks count now
@@ -127,8 +125,6 @@ class Notices:
         if self._listening:
             self._listening = False
             _HUB.leave(self)
-        if self.dropped:
-            self.store.meta.extra["dropped_warnings"] = self.dropped
 
     # --- what comes through them ---------------------------------------------------------
     def _on_exception(self, context: dict[str, Any]) -> None:
@@ -217,14 +213,9 @@ class Notices:
         return -1 if tid is None else tid
 
     def _add(self, tid: int | None, label: str, detail: str) -> None:
-        if self._failed:
-            return
-        if self.count >= MAX_WARNINGS:
-            self.dropped += 1
-            return
-        self.count += 1
-        task = -1 if tid is None else tid
-        self.store.marks.append((self.clock(), task, label, "warning", detail))
+        if not self._failed:
+            task = -1 if tid is None else tid
+            self.store.add_mark(self.clock(), task, label, "warning", detail)
 
     def _fail(self, failure: Exception) -> None:
         if not self._failed:

@@ -68,15 +68,15 @@ from visualizer.trace.schema import (
     WAKE_TIMER,
     pack_waker,
 )
-from visualizer.trace.store import Blocked, Job, TaskError, TraceStore
+from visualizer.trace.store import MAX_MARKS, Blocked, Job, TaskError, TraceStore
 
 log = logging.getLogger(__name__)
 
 #: Set (to a tracer's key) in the context of a traced run; copied into its tasks.
 RUN: Final[contextvars.ContextVar[object]] = contextvars.ContextVar("asyncviz_run")
 #: at most this many notes (``visualizer.mark``) a run: a program can mark in a loop;
-#: the rest are counted in ``meta["dropped_notes"]``
-MAX_NOTES: Final = 1000
+#: the rest are counted in ``meta["dropped_notes"]`` (``TraceStore.add_mark``)
+MAX_NOTES: Final = MAX_MARKS
 
 _HOOKED: Final = (
     "call_soon",
@@ -212,7 +212,6 @@ class Tracer:
         "clock",
         "enabled",
         "key",
-        "notes",
         "slow_callback_duration",
         "store",
     )
@@ -229,7 +228,6 @@ class Tracer:
         self.slow_callback_duration = slow_callback_duration
         store.slow_threshold = slow_callback_duration
         self.key = RunKey(self)
-        self.notes = 0  #: notes the program made (``visualizer.mark``)
         self.enabled = True
         self._failure: BaseException | None = None
         self._ids: dict[int, _TaskRef] = {}
@@ -791,8 +789,7 @@ class Tracer:
     def forget(self, task: asyncio.Task[Any]) -> None:
         """A task destroyed while pending: its address may be reused by another object,
         which must not pass for it."""
-        ref = self._ids.get(id(task))
-        if ref is not None and ref() in (task, None):
+        if self.task_id(task, dying=True) is not None:
             del self._ids[id(task)]
 
     def note_name(self, task: asyncio.Task[Any]) -> None:
@@ -834,11 +831,6 @@ class Tracer:
         store = self.store
         if not self.enabled or store.finished_at is not None:
             return  # (nothing after the tracer stopped is known: no note either)
-        if self.notes >= MAX_NOTES:
-            dropped = store.meta.extra.get("dropped_notes", 0)
-            store.meta.extra["dropped_notes"] = (dropped if isinstance(dropped, int) else 0) + 1
-            return
-        self.notes += 1
         try:
             task = asyncio.current_task()
         except RuntimeError:  # no loop running in this thread (``asyncio.to_thread``)
@@ -848,7 +840,7 @@ class Tracer:
             known = self.task_id(task)
             # (an eager task's first step runs before the task is registered)
             tid = self._running if known is None else known
-        store.marks.append((self.clock(), tid, str(label), "note", ""))
+        store.add_mark(self.clock(), tid, str(label), "note")
 
     # --- end of run -----------------------------------------------------------------
     def finish(self) -> None:

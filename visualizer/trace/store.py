@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from typing import Final
 
 DEFAULT_CAPACITY: Final = 50_000_000
+#: marks of one kind kept a run, at most (``TraceStore.add_mark``)
+MAX_MARKS: Final = 1000
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,9 @@ class TraceStore:
 
         self.jobs: list[Job] = []
         self.blocked: list[Blocked] = []
-        #: (t, task or -1, label, kind, detail): see ``data.Mark``
+        #: (t, task or -1, label, kind, detail): see ``data.Mark``; ``add_mark`` adds
         self.marks: list[tuple[float, int, str, str, str]] = []
+        self._marks_of: dict[str, int] = {}  #: marks kept, per kind
 
         self.dropped = 0  #: rows not recorded because the store was full
         self.truncated_at: float | None = None  #: clock reading of the first drop
@@ -140,6 +143,18 @@ class TraceStore:
             sync()
 
     # --- writing -------------------------------------------------------------------
+    def add_mark(self, t: float, task: int, label: str, kind: str, detail: str = "") -> None:
+        """A mark, if fewer than ``MAX_MARKS`` of its kind were kept (a program can warn
+        or mark in a loop): the rest are counted in ``meta["dropped_<kind>s"]``."""
+        kept = self._marks_of.get(kind, 0)
+        if kept >= MAX_MARKS:
+            key = f"dropped_{kind}s"
+            dropped = self.meta.extra.get(key, 0)
+            self.meta.extra[key] = (dropped if isinstance(dropped, int) else 0) + 1
+            return
+        self._marks_of[kind] = kept + 1
+        self.marks.append((t, task, label, kind, detail))
+
     def string_id(self, text: str) -> int | None:
         """The id of ``text`` if the table has it (nothing is added)."""
         return self._string_ids.get(text)
