@@ -147,7 +147,9 @@ def test_cpu_work_in_processes_runs_in_two_other_processes_at_once(
     assert max_holders(waits.values()) == 2
     assert not [b for b in trace.blocked if b.what.startswith("job-")]
     begin, end = min(w[0] for w in waits.values()), max(w[1] for w in waits.values())
-    assert len([s for s in of_state(trace, "ticker", RUNNING) if begin < s.start < end]) >= 2
+    # the ticker runs while both jobs are in flight (how often depends on how long the
+    # jobs take, which a busy machine changes: once is the lesson, the loop is free)
+    assert [s for s in of_state(trace, "ticker", RUNNING) if begin < s.start < end]
     # each job in a worker process of its own (loaded from the scenario's file: the
     # module asyncviz loads it as cannot be imported by name), both at work at once
     counted = _counted(out)

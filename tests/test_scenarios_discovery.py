@@ -212,23 +212,23 @@ def test_bind_params(tmp_path: Path) -> None:
 
 BROKEN = {
     "syntax.py": ("async def main(:\n    pass\n", r"syntax error at line 1"),
-    "nomain.py": ('"""No main"""\nasync def run() -> None:\n    pass\n', "no top-level"),
-    "syncmain.py": ("def main() -> None:\n    pass\n", "must be 'async def main"),
-    "unannotated.py": ("async def main(n=3):\n    pass\n", "'n' needs a type annotation"),
-    "nodefault.py": ("async def main(n: int):\n    pass\n", "'n' needs a default"),
-    "notliteral.py": (
-        "X = 3\nasync def main(n: int = X):\n    pass\n",
-        "default 'X' is not a literal",
-    ),
-    "wrongtype.py": ("async def main(n: int = 'x'):\n    pass\n", "'x' is not an int"),
-    "badchoice.py": (
-        "from typing import Literal\nasync def main(m: Literal['a'] = 'b'):\n    pass\n",
-        "not one of the choices",
-    ),
-    "unsupported.py": ("async def main(n: list[int] = []):\n    pass\n", "unsupported type"),
-    "varargs.py": ("async def main(*args: int):\n    pass\n", r"\*args"),
     "badtags.py": ("TAGS = 'basics'\nasync def main():\n    pass\n", "TAGS must be"),
     "badorder.py": ("ORDER = '1'\nasync def main():\n    pass\n", "ORDER must be"),
+}
+
+#: not in the scenario form, but good Python: plain programs (issue 12), listed, not errors
+PROGRAMS = {
+    "nomain.py": '"""No main"""\nasync def run() -> None:\n    pass\n',
+    "syncmain.py": "def main() -> None:\n    pass\n",
+    "unannotated.py": "async def main(n=3):\n    pass\n",
+    "nodefault.py": "async def main(n: int):\n    pass\n",
+    "notliteral.py": "X = 3\nasync def main(n: int = X):\n    pass\n",
+    "wrongtype.py": "async def main(n: int = 'x'):\n    pass\n",
+    "badchoice.py": (
+        "from typing import Literal\nasync def main(m: Literal['a'] = 'b'):\n    pass\n"
+    ),
+    "unsupported.py": "async def main(n: list[int] = []):\n    pass\n",
+    "varargs.py": "async def main(*args: int):\n    pass\n",
 }
 
 
@@ -238,11 +238,14 @@ def test_broken_files_are_reported_not_raised(
     directory = tmp_path / "mine"
     for name, (source, _) in BROKEN.items():
         write(directory, name, source)
+    for name, source in PROGRAMS.items():
+        write(directory, name, source)
     write(directory, "good.py", simple("Good one"))
     monkeypatch.setenv(ENV_VAR, str(directory))
 
     scenarios, errors = discover()
-    assert [s.id for s in scenarios if not s.builtin] == ["good"]
+    mine = {s.id: s.kind for s in scenarios if not s.builtin}
+    assert mine == {"good": "scenario", **{Path(name).stem: "program" for name in PROGRAMS}}
     by_file = {error.path.name: str(error) for error in errors if error.path}
     assert set(by_file) == set(BROKEN)
     for name, (_, pattern) in BROKEN.items():
@@ -397,9 +400,11 @@ def test_find_errors(tmp_path: Path) -> None:
         find("nope")
     with pytest.raises(ScenarioError, match="no such scenario file"):
         find(str(tmp_path / "missing.py"))
-    write(tmp_path / "d", "broken.py", "async def main(n):\n    pass\n")
-    with pytest.raises(ScenarioError, match="needs a type annotation"):
+    write(tmp_path / "d", "broken.py", "async def main(:\n    pass\n")
+    with pytest.raises(ScenarioError, match="syntax error"):
         find("broken", [tmp_path / "d"])
+    write(tmp_path / "d", "plain.py", "async def main(n):\n    pass\n")
+    assert find("plain", [tmp_path / "d"]).kind == "program"  # (issue 12: not an error)
 
 
 # --------------------------------------------------------------------------- loading

@@ -17,7 +17,13 @@ from typing import Final
 
 from visualizer.model.summary import format_summary
 from visualizer.session.runner import RunResult, record_script, run_scenario
-from visualizer.session.scenarios import SECTIONS, ScenarioError, bind_params, discover, find
+from visualizer.session.scenarios import (
+    SECTION_TITLES,
+    ScenarioError,
+    bind_params,
+    discover,
+    find,
+)
 from visualizer.trace.fileformat import save
 
 
@@ -70,14 +76,24 @@ def _parser() -> argparse.ArgumentParser:
     p_list.add_argument("--json", action="store_true", help="machine-readable output")
     scenario_dirs(p_list)
 
-    p_run = sub.add_parser("run", help="run a scenario, traced")
-    p_run.add_argument("scenario", help="a scenario id (see `asyncviz list`) or a .py path")
+    p_run = sub.add_parser(
+        "run",
+        help="run a scenario, or a plain asyncio program, traced",
+        usage="%(prog)s [OPTIONS] SCENARIO [-- ARGS...]",
+        epilog="A plain program (one `asyncviz list` marks as a program) runs once, whole, as"
+        " `python FILE ARGS...` would run it: its arguments go after --, as in"
+        " `asyncviz run prog.py --summary -- -n 3`.",
+    )
+    p_run.add_argument(
+        "scenario", help="a scenario id (see `asyncviz list`) or a .py path (any asyncio program)"
+    )
+    p_run.set_defaults(program_args=[])  # (what follows `--`: main() takes it off first)
     p_run.add_argument(
         "--param",
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="set a scenario parameter (repeatable)",
+        help="set a scenario parameter (repeatable; a plain program has none)",
     )
     _trace_options(p_run, "virtual")
     scenario_dirs(p_run)
@@ -91,7 +107,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     _trace_options(p_rec, "real")
 
-    p_gui = sub.add_parser("gui", help="open the window (the default with no command)")
+    p_gui = sub.add_parser(
+        "gui",
+        help="open the window (the default with no command)",
+        usage="%(prog)s [OPTIONS] [SCENARIO | PROGRAM.py [-- ARGS...]]",
+    )
     p_gui.add_argument(
         "scenario", nargs="?", help="a scenario id or a .py path to select (and --autorun)"
     )
@@ -139,6 +159,19 @@ def _parser() -> argparse.ArgumentParser:
         "--screenshot", type=Path, metavar="PATH", help="save the window as PNG when done"
     )
     p_gui.add_argument("--exit-when-done", action="store_true", help="quit after the run")
+    p_gui.add_argument(
+        "--own-process",
+        action="store_true",
+        help="run the scenario in a process of its own, streamed to the window (a plain"
+        " program always runs so; its arguments go after --)",
+    )
+    p_gui.add_argument(
+        "--stop-after",
+        type=float,
+        metavar="SECONDS",
+        help="press Stop this long after the run began (with --autorun: to script the stop,"
+        " hang and crash cases and judge them by --save-trace and the exit code)",
+    )
     p_gui.add_argument("--theme", choices=("light", "dark"), help="(default: as last time)")
     p_gui.add_argument("--font-size", type=int, metavar="PT", help="(default: as last time)")
     p_gui.add_argument(
@@ -160,9 +193,16 @@ _SCRIPT_ARGS_MARK: Final = "\0--"  # not "-...": argparse would read that as an 
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
+    program_args: list[str] = []
     if words[:1] == ["record"] and "--" in words:
         words[words.index("--")] = _SCRIPT_ARGS_MARK
+    elif words[:1] in (["run"], ["gui"]) and "--" in words:
+        # `run FILE [OPTIONS] -- ARGS...`: everything after -- is the program's
+        cut = words.index("--")
+        words, program_args = words[:cut], words[cut + 1 :]
     args = _parser().parse_args(words)
+    if args.command in ("run", "gui"):
+        args.program_args = program_args
     if args.command == "record" and str(args.script) == _SCRIPT_ARGS_MARK:
         # `record [OPTIONS] -- SCRIPT ARGS...`: the script is the first word after --
         if not args.args:
@@ -226,6 +266,9 @@ def _gui(args: argparse.Namespace) -> int:
         size=(int(width), int(height)),
         size_given=args.size is not None,
         extra_dirs=tuple(args.scenarios),
+        own_process=args.own_process,
+        program_args=tuple(args.program_args),
+        stop_after=args.stop_after,
     )
     return run_gui(options)
 
@@ -236,14 +279,16 @@ def _list(args: argparse.Namespace) -> int:
         print(json.dumps([s.to_json() for s in scenarios], indent=2))
     else:
         # in sections, from the basics on (the window's browser shows the same)
+        # (the plain programs last, in a section of their own)
         width = max((len(s.id) for s in scenarios), default=0)
-        for _, section in SECTIONS:
+        for section in SECTION_TITLES:
             members = [s for s in scenarios if s.section == section]
             if members:
                 print(f"{section}:")
             for s in members:
                 tags = f"  [{', '.join(s.tags)}]" if s.tags else ""
-                print(f"  {s.id.ljust(width)}  {s.title}{tags}")
+                kind = f"  (program: runs as python {s.path.name})" if s.kind == "program" else ""
+                print(f"  {s.id.ljust(width)}  {s.title}{tags}{kind}")
     for error in errors:
         print(f"asyncviz: skipped: {error}", file=sys.stderr)
     return 0
@@ -262,6 +307,25 @@ def _pairs(items: list[str]) -> dict[str, str]:
 
 def _run(args: argparse.Namespace) -> int:
     scenario = find(args.scenario, args.scenarios)
+    program_args: list[str] = args.program_args
+    if scenario.kind == "program":
+        # a plain program: once, whole, as `python FILE ARGS...` (its own sys.argv)
+        if args.param:
+            raise ScenarioError(
+                f"{scenario.path}: {scenario.id!r} is a plain program, not a scenario: it has"
+                f" no parameters for --param; give it arguments after --"
+                f" (asyncviz run {args.scenario} -- ARGS...)",
+                scenario.path,
+            )
+        typed = Path(args.scenario).expanduser()
+        script = typed if typed.is_file() and typed.resolve() == scenario.path else scenario.path
+        return _record_program(args, script, program_args)
+    if program_args:
+        raise ScenarioError(
+            f"scenario {scenario.id!r} takes no arguments after --: set its parameters with"
+            " --param NAME=VALUE",
+            scenario.path,
+        )
     params = bind_params(scenario, _pairs(args.param))
     result = run_scenario(scenario, params, clock=args.clock, slow_callback_duration=args.slow)
     if result.error is not None and result.error.traceback:
@@ -274,7 +338,11 @@ def _record(args: argparse.Namespace) -> int:
     if not script.is_file():
         print(f"asyncviz: {script}: no such file", file=sys.stderr)
         return 2
-    script_args = _script_args(args)
+    return _record_program(args, script, _script_args(args))
+
+
+def _record_program(args: argparse.Namespace, script: Path, script_args: list[str]) -> int:
+    """``python SCRIPT ARGS...``, once, traced in this process (``run`` and ``record``)."""
     result = record_script(
         script,
         script_args,

@@ -1,9 +1,9 @@
 """The scenario browser: the scenarios in sections, from the basics on.
 
-The sections are ``visualizer.session.scenarios.SECTIONS`` (bands of ``ORDER``), each
-under a header that cannot be selected: a click on it does nothing and the keys pass
-over it. The filter (search text, tag) hides the scenarios that do not match and the
-headers of sections left empty.
+The sections are ``visualizer.session.scenarios.SECTIONS`` (bands of ``ORDER``), then
+the plain programs' (all in ``SECTION_TITLES``), each under a header that cannot be
+selected: a click on it does nothing and the keys pass over it. The filter (search
+text, tag) hides the scenarios that do not match and the headers of sections left empty.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.session.scenarios import SECTIONS, Scenario
+from visualizer.session.scenarios import SECTION_TITLES, Scenario
 
 #: a scenario's item holds its id here; a header holds None
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -51,7 +51,7 @@ class ScenarioBrowser(QListWidget):
         super().__init__(parent)
         self.setItemDelegate(_Delegate(self))
         self.scenarios = {s.id: s for s in scenarios}
-        for _, title in SECTIONS:
+        for title in SECTION_TITLES:  # (the plain programs' last)
             members = [s for s in scenarios if s.section == title]
             if not members:
                 continue

@@ -48,6 +48,13 @@ class GuiOptions:
     size: tuple[int, int] = (1600, 900)
     size_given: bool = False
     extra_dirs: tuple[Path, ...] = ()
+    #: run the scenario in a process of its own (a plain program always is)
+    own_process: bool = False
+    #: a plain program's arguments (after ``--``)
+    program_args: tuple[str, ...] = ()
+    #: press Stop this many seconds after the run began (scripts judge stop, hang and
+    #: crash cases from the saved trace and the exit code)
+    stop_after: float | None = None
 
 
 class _Closed(QObject):
@@ -86,7 +93,18 @@ async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | 
         # the window's first paint happens now: a run started during it would show the
         # loop busy painting (true, but not the lesson)
         await asyncio.sleep(0.3)
-        run = asyncio.ensure_future(window.run(chosen, dict(options.params), clock))
+        run = asyncio.ensure_future(
+            window.run(
+                chosen,
+                dict(options.params),
+                clock,
+                own_process=options.own_process,
+                args=options.program_args,
+            )
+        )
+        if options.stop_after is not None:
+            stopper = asyncio.ensure_future(_stop_after(window, run, options.stop_after))
+            run.add_done_callback(lambda _: stopper.cancel())
         if clock == "lecture" and options.pause_at is not None:
             # a scripted demo: the picture and the exit come at the pause
             await _paused_or_done(window, run)
@@ -114,6 +132,16 @@ async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | 
     window.removeEventFilter(watcher)
     window.close()
     return status
+
+
+async def _stop_after(window: MainWindow, run: asyncio.Future[Any], seconds: float) -> None:
+    """Press Stop ``seconds`` after the run began drawing (a program in its own process:
+    after it started and said hello), unless it ended before."""
+    while window._live is None and not run.done():
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(seconds)
+    if not run.done():
+        window.stop()
 
 
 async def _paused_or_done(window: MainWindow, run: asyncio.Future[Any]) -> None:
@@ -153,6 +181,8 @@ def run_gui(options: GuiOptions) -> int:
     window.pause_at = options.pause_at
     if options.presenter:
         window.presenter.enter()  # (full screen from the first show)
+    window.own_process_action.setChecked(options.own_process)
+    window.program_args = tuple(options.program_args)
     if chosen is not None:
         window.select(chosen.id)
         window.params.set_values(options.params)

@@ -21,9 +21,7 @@ import html
 import logging
 import statistics
 import time
-import traceback
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,16 +65,28 @@ from visualizer.model.at_time import (
     waiting_lines,
 )
 from visualizer.model.details import span_details
+from visualizer.model.files import load_any
 from visualizer.session.lecture import LectureSession
-from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, run_scenario
+from visualizer.session.process import ChildRun, OutputLine
+from visualizer.session.runner import Recorder
 from visualizer.session.scenarios import Scenario, ScenarioError, bind_params, load_main
+from visualizer.session.sources import (
+    STOPPED,
+    InLoopRun,
+    LiveSource,
+    RecorderSource,
+    RunOutcome,
+    VirtualRun,
+    failure,
+)
 from visualizer.trace import schema
 from visualizer.trace.data import SpanColumns, Trace
-from visualizer.trace.fileformat import TraceFormatError, load, save
+from visualizer.trace.fileformat import TraceFormatError, save
 from visualizer.views.chart import GanttView
 from visualizer.views.details import DetailsPanel
 from visualizer.views.gantt import THEMES
 from visualizer.views.legend import legend_html
+from visualizer.views.output import OutputPane
 from visualizer.views.source import SourceView
 
 #: chart refreshes per second while a run is live
@@ -93,38 +103,19 @@ FIRST_FRAMES = 3
 CLOCKS = ("real", "virtual", "lecture")
 #: in a lecture, the scenario's loop is turned this often (seconds)
 LECTURE_TICK = 0.005
-#: a live run's error when the user stopped it
-STOPPED = "stopped"
 #: while live, the tasks' names are read this often (seconds)
 NAMES_EVERY = 0.25
 #: while live, the status line (time, tasks, events) is written this often (seconds)
 STATUS_EVERY = 0.2
-#: seconds the tasks a run left behind get to finish cancelling
-LEFTOVER_GRACE = 1.0
 #: the time cursor's list shows this many tasks at most: a table of 100 rows takes Qt
 #: 13 ms to lay out (300: 50 ms, too slow for a drag); the rest are counted in its title
 CURSOR_ROWS = 100
-
-
-@dataclass
-class RunOutcome:
-    """What a run left: its trace, and the error that ended it (one line), if any."""
-
-    trace: Trace
-    error: str | None
-    traceback: str | None = None
 
 
 def _fixed_font(size: int) -> QFont:
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
     font.setPointSize(size)
     return font
-
-
-def _failure(exc: BaseException) -> tuple[str, str]:
-    """One line, and the whole traceback, of what ended a run."""
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return f"{type(exc).__name__}: {exc}", text
 
 
 class MainWindow(QMainWindow):
@@ -145,7 +136,9 @@ class MainWindow(QMainWindow):
         self.font_size = font_size
         self.chart = GanttView(palette, font_size)
         self.trace: Trace | None = None
-        self._live: Recorder | None = None
+        self._live: LiveSource | None = None
+        #: the run going on (what Stop stops), if any
+        self._source: InLoopRun | VirtualRun | ChildRun | None = None
         self._drawn = 0  #: spans of the live run the chart has been given
         #: seconds the last live frames took (updating and painting)
         self._frame_costs: deque[float] = deque(maxlen=9)
@@ -212,7 +205,15 @@ class MainWindow(QMainWindow):
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)  # (one long line would squeeze the side panels)
         chart_column.addWidget(self.legend)
-        chart_column.addWidget(self.chart, 1)
+        #: a program's stdout and stderr, under the chart (shown for a run in its own process)
+        self.output = OutputPane()
+        self.output.hide()
+        self.output.time_clicked.connect(self._output_clicked)
+        self.chart_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.chart_splitter.addWidget(self.chart)
+        self.chart_splitter.addWidget(self.output)
+        self.chart_splitter.setStretchFactor(0, 3)
+        chart_column.addWidget(self.chart_splitter, 1)
         self.splitter = splitter = QSplitter()
         splitter.addWidget(side)
         splitter.addWidget(centre)
@@ -234,7 +235,12 @@ class MainWindow(QMainWindow):
         self.rerun_action = toolbar.addAction("", self.rerun)
         self.rerun_action.setShortcut("Ctrl+R")
         self.rerun_action.setEnabled(False)
-        self._last_run: tuple[Scenario, dict[str, Any], str] | None = None
+        self._last_run: tuple[Scenario, dict[str, Any], str, bool, tuple[str, ...]] | None = None
+        #: run scenarios in a process of their own (plain programs always are)
+        self.own_process_action = toolbar.addAction("")
+        self.own_process_action.setCheckable(True)
+        #: a program's arguments (``asyncviz gui prog.py -- ARGS``)
+        self.program_args: tuple[str, ...] = ()
         self.clock = QComboBox()  # (shown in the user's language; each item's data: its name)
         for clock in CLOCKS:
             self.clock.addItem(clock, clock)
@@ -316,6 +322,14 @@ class MainWindow(QMainWindow):
             )
         )
         self.lecture.retranslate()
+        self.own_process_action.setText(self.tr("Own process"))
+        self.own_process_action.setToolTip(
+            self.tr(
+                "Run the scenario in a process of its own, streamed to this window: a"
+                " program that spins, crashes or exits cannot take the window with it."
+                " Plain programs (asyncio.run(main()) files) always run so."
+            )
+        )
         self.wake_arrows.setText(self.tr("Wake arrows"))
         self.creation_arrows.setText(self.tr("Creation arrows"))
         self._retranslate_menus()
@@ -377,7 +391,10 @@ class MainWindow(QMainWindow):
         """The scenario's explanation, in the window's language where it has one."""
         if item.data(ID_ROLE) is None:
             return
-        title, text = self.scenarios[item.data(ID_ROLE)].text(self.language)
+        self._explain_scenario(self.scenarios[item.data(ID_ROLE)])
+
+    def _explain_scenario(self, scenario: Scenario) -> None:
+        title, text = scenario.text(self.language)
         # docstrings use reST's ``code``; Markdown's is `code`
         text = text.replace("``", "`")
         self.about.setText(f"**{title}**\n\n{text}".strip())
@@ -408,21 +425,48 @@ class MainWindow(QMainWindow):
         except (ScenarioError, ValueError) as exc:
             self._say(self.tr("Invalid parameter"), str(exc))
             return
-        self._task = asyncio.ensure_future(self.run(scenario, params, self.clock_mode()))
+        self._task = asyncio.ensure_future(
+            self.run(
+                scenario,
+                params,
+                self.clock_mode(),
+                own_process=self.own_process_action.isChecked(),
+                args=self.program_args,
+            )
+        )
 
     def rerun(self) -> None:
         """The last run again, as it was asked for (not the form's values now)."""
         if self._last_run is None or self._task is not None:
             return
-        self._task = asyncio.ensure_future(self.run(*self._last_run))
+        scenario, params, clock, own, args = self._last_run
+        self._task = asyncio.ensure_future(
+            self.run(scenario, params, clock, own_process=own, args=args)
+        )
 
-    async def run(self, scenario: Scenario, params: dict[str, Any], clock: str) -> RunOutcome:
-        """Run ``scenario`` and show it; returns what it left (the window keeps it too)."""
-        if scenario.id in self.scenarios:
+    async def run(
+        self,
+        scenario: Scenario,
+        params: dict[str, Any],
+        clock: str,
+        *,
+        own_process: bool = False,
+        args: tuple[str, ...] = (),
+    ) -> RunOutcome:
+        """Run ``scenario`` (or a plain program) and show it; returns what it left (the
+        window keeps it too).  A plain program, or any scenario with ``own_process``,
+        runs in a process of its own and streams to the window."""
+        if self.scenarios.get(scenario.id) == scenario:
             self.select(scenario.id)  # the browser names what the chart shows
+        else:  # (a file given by its path, not in the browser: its text and source)
+            self.browser.clearSelection()
+            self._explain_scenario(scenario)
+            self.source.show_file(scenario.path)
+            self.params.set_scenario(scenario)
         self.details.show_details(None)
         self._ended = None
-        self._last_run = (scenario, dict(params), clock)
+        self._last_run = (scenario, dict(params), clock, own_process, tuple(args))
+        child = own_process or scenario.kind == "program"
         self.show_time_cursor(False)  # (a live chart has no cursor: its future is unknown)
         self.cursor_action.setEnabled(False)
         self.play_action.setEnabled(False)
@@ -431,26 +475,22 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(True)
         self._started = time.monotonic()
         try:
-            if clock == "virtual":
+            if child:
+                outcome = await self._run_child(scenario, params, clock, args)
+            elif clock == "virtual":
                 self.status.setText(
                     self.tr("recording {scenario} on the virtual clock...").format(
                         scenario=scenario.id
                     )
                 )
-                result: RunResult = await asyncio.to_thread(
-                    run_scenario, scenario, params, clock="virtual"
-                )
-                error = result.error
-                outcome = RunOutcome(
-                    result.trace,
-                    error.message if error else None,
-                    (error.traceback or None) if error else None,
-                )
+                self._source = virtual = VirtualRun(scenario, params)
+                outcome = await virtual.wait()
             elif clock == "lecture":
                 outcome = await self._run_lecture(scenario, params)
             else:
                 outcome = await self._run_live(scenario, params)
         finally:
+            self._source = None
             self._frames.stop()
             self.chart.show_now(None)
             self.source.mark_waiting({})
@@ -472,38 +512,78 @@ class MainWindow(QMainWindow):
         return outcome
 
     async def _run_live(self, scenario: Scenario, params: dict[str, Any]) -> RunOutcome:
-        recorder = Recorder("real", source=scenario.id)
-        loop = asyncio.get_running_loop()
-        error: str | None = None
-        failure: str | None = None
+        """The scenario on this window's own loop, drawn live."""
+        self._source = run = InLoopRun(scenario, params)
+        run.start()
+        if run.live:
+            self._begin_frames(run)
         try:
-            main = load_main(scenario)
-        except Exception as exc:  # a broken scenario: say so, keep the window
-            return RunOutcome(recorder.finish(), *_failure(exc))
-        recorder.install(loop)
-        self._begin_frames(recorder)
-        context = recorder.tracer.new_context()
-        task = loop.create_task(main(**params), name=MAIN_TASK, context=context)
-        leaving = False
-        try:
-            await task
-        except asyncio.CancelledError:
-            this = asyncio.current_task()
-            if not task.cancelled() or (this is not None and this.cancelling()):
-                leaving = True
-                raise  # the window's own task is being cancelled: not a Stop
-            error = STOPPED
-        except Exception as exc:
-            error, failure = _failure(exc)
+            return await run.wait()
         finally:
-            try:
-                await self._end_leftovers(recorder)
-            finally:
-                self._live = None
-                self.chart.end_live()
-                if leaving:  # (no outcome to show, but the loop put back as it was)
-                    recorder.finish()
-        return RunOutcome(recorder.finish(), error, failure)
+            self._live = None
+            self.chart.end_live()
+
+    async def _run_child(
+        self, scenario: Scenario, params: dict[str, Any], clock: str, args: tuple[str, ...]
+    ) -> RunOutcome:
+        """A program (or a scenario) in a process of its own, streamed and drawn live; its
+        output in the output pane.  Whatever the program does, the window stays."""
+        program = scenario.kind == "program"
+        run = ChildRun(
+            scenario.path,
+            args if program else (),
+            kind="program" if program else "scenario",
+            params=params,
+            clock="virtual" if clock == "virtual" else "real",
+        )
+        self._source = run
+        self.output.clear_lines()
+        self._show_output(True)
+        run.on_output = self._output_line
+        if clock == "lecture":
+            self._say(
+                self.tr("Not in a lecture"),
+                self.tr(
+                    "A program in its own process runs on the real clock: lecture mode"
+                    " (slow motion, pause, step) is for scenarios run in the window."
+                ),
+            )
+        self.status.setText(self.tr("starting {program}...").format(program=scenario.path.name))
+        try:
+            await run.start()
+        except OSError as exc:
+            return RunOutcome(Recorder("real", source=str(scenario.path)).finish(), *failure(exc))
+        try:
+            await run.hello.wait()
+            if run.model is not None and run.running:
+                self._begin_frames(run)
+            outcome = await run.wait()
+        except asyncio.CancelledError:
+            run.kill()  # (the window is closing: the program goes with it)
+            raise
+        finally:
+            self._live = None
+            self.chart.end_live()
+            self.output.flush()
+        return outcome
+
+    def _output_line(self, line: OutputLine) -> None:
+        self.output.add(line.t, line.stream, line.text)
+
+    def _show_output(self, on: bool) -> None:
+        """The output pane under the chart (a program run in its own process has one)."""
+        if on and not self.output.isVisible():
+            self.output.show()
+            total = sum(self.chart_splitter.sizes())
+            self.chart_splitter.setSizes([total * 3 // 4, total - total * 3 // 4])
+        elif not on:
+            self.output.hide()
+
+    def _output_clicked(self, t: float) -> None:
+        """A line of output was clicked: the chart to the moment it was written."""
+        self.chart.center_on(t)
+        if self._task is None and self.chart.trace is not None:
+            self.show_time_cursor(True, at=t)
 
     async def _run_lecture(self, scenario: Scenario, params: dict[str, Any]) -> RunOutcome:
         """The scenario on a loop of its own, turned from this one every few milliseconds
@@ -511,12 +591,12 @@ class MainWindow(QMainWindow):
         try:
             main = load_main(scenario)
         except Exception as exc:  # a broken scenario: say so, keep the window
-            return RunOutcome(Recorder("virtual", source=scenario.id).finish(), *_failure(exc))
+            return RunOutcome(Recorder("virtual", source=scenario.id).finish(), *failure(exc))
         session = LectureSession(main, params, source=scenario.id, speed=self.lecture.speed())
         session.pause_at = self.pause_at
         session.paused = self.pause_at is not None and self.pause_at <= 0
         self.lecture.attach(session)
-        self._begin_frames(session.recorder)
+        self._begin_frames(RecorderSource(session.recorder))
         # The turns come from a Qt timer, not from this coroutine: a turn runs the
         # scenario's task steps, and no task of the window's may be the current task
         # then (from 3.14 one task at a time per thread, whatever its loop).
@@ -554,49 +634,37 @@ class MainWindow(QMainWindow):
         if session.stopped:
             return RunOutcome(session.trace, STOPPED)
         if session.error is not None:
-            return RunOutcome(session.trace, *_failure(session.error))
+            return RunOutcome(session.trace, *failure(session.error))
         return RunOutcome(session.trace, None)
 
-    def _begin_frames(self, recorder: Recorder) -> None:
-        """Live frames of ``recorder``'s run, from now on."""
-        self._live = recorder
+    def _begin_frames(self, source: LiveSource) -> None:
+        """Live frames of ``source``'s run, from now on."""
+        self._live = source
         self._drawn = 0
         self._frame_costs.clear()
         self._frames_drawn = 0
         self._frame_failed = False
         self._tasks_drawn = -1
         self.chart.following = True
-        self.chart.begin_live(lambda: self._live_snapshot(recorder))
+        self.chart.begin_live(lambda: self._live_snapshot(source))
         self._frames.start()
 
-    @staticmethod
-    async def _end_leftovers(recorder: Recorder) -> None:
-        """Tasks the run left behind are cancelled and given a moment to clean up, as
-        ``asyncio.run`` does; a task that will not end is left pending in the trace."""
-        leftovers = recorder.tracer.live_tasks()
-        for task in leftovers:
-            task.cancel()
-        if leftovers:
-            await asyncio.wait(leftovers, timeout=LEFTOVER_GRACE)
-
     def stop(self) -> None:
-        """Cancel every task of the live run (the trace so far is kept and shown)."""
+        """Stop the run going on: its tasks cancelled (a program in its own process is
+        asked as Ctrl-C asks, then ended); the trace so far is kept and shown."""
         if self.lecture.session is not None:
             self.lecture.session.stop()
             return
-        recorder = self._live
-        if recorder is None:
-            return  # (a virtual-clock run records in a thread: it cannot be interrupted)
-        for task in recorder.tracer.live_tasks():
-            task.cancel()
+        if self._source is not None:
+            self._source.stop()  # (a virtual-clock run takes milliseconds: it is not)
 
     def _frame(self) -> None:
-        recorder = self._live
-        if recorder is None:
+        source = self._live
+        if source is None:
             return
         began = time.perf_counter()
         try:
-            self._draw_live(recorder)
+            self._draw_live(source)
         except Exception:  # a bug in drawing must not stop the run, nor the next frames
             if not self._frame_failed:
                 self._frame_failed = True
@@ -614,13 +682,15 @@ class MainWindow(QMainWindow):
         wait = began + period - time.perf_counter()
         self._frames.start(max(1, round(wait * 1000)))
 
-    def _draw_live(self, recorder: Recorder) -> None:
+    def _draw_live(self, source: LiveSource) -> None:
         """One live frame: the spans closed since the last one, the open ones, the tasks."""
         now = time.monotonic()
         if now - self._names_read >= NAMES_EVERY:  # (a name rarely changes mid-run)
-            recorder.tracer.record_live_names()
+            source.refresh_names()
             self._names_read = now
-        model = recorder.model
+        model = source.model
+        if model is None:
+            return
         delta = model.since(self._drawn)
         self._drawn = model.span_count
         opened = model.open_spans(delta.duration)
@@ -637,10 +707,12 @@ class MainWindow(QMainWindow):
             self._status(delta, done=False, error=None, spans=model.span_count)
             self._status_shown = now
 
-    def _live_snapshot(self, recorder: Recorder) -> Trace:
+    def _live_snapshot(self, source: LiveSource) -> Trace:
         """The live run as a trace from the view's left edge on (for a click, a tooltip)."""
         (left, _), _ = self.chart.getPlotItem().getViewBox().viewRange()
-        return recorder.model.recent(since=left)
+        model = source.model
+        assert model is not None  # (frames begin once a source has a model)
+        return model.recent(since=left)
 
     def _mark_waiting(self, trace: Trace, opened: SpanColumns) -> None:
         """In the source view, the lines where the run's tasks are suspended right now."""
@@ -678,16 +750,27 @@ class MainWindow(QMainWindow):
             if done
             else self.tr("{tasks} tasks, {live} live").format(tasks=tasks, live=live),
         ]
-        recorder = self._live
+        source = self._live
         if self.lecture.session is not None:
             parts.insert(1, self.lecture.describe())  # (the mode and speed: always in view)
-        if recorder is not None and not done:
+        if isinstance(source, ChildRun) and not done:
+            parts.insert(1, self.tr("own process, pid {pid}").format(pid=source.pid))
+            held = source.held()
+            if held is not None:  # (a step holding the program's loop: say who, how long)
+                task, seconds = held
+                name = trace.tasks[task].name if task < len(trace.tasks) else f"task {task}"
+                parts.append(
+                    self.tr("{task} has held the loop for {seconds} s").format(
+                        task=name, seconds=f"{seconds:.1f}"
+                    )
+                )
+        elif source is not None and not done:
             loop: Any = self.lecture.session.loop if self.lecture.session else None
             loop = loop or asyncio.get_running_loop()
             ready = len(getattr(loop, "_ready", ()))
             parts.append(self.tr("ready queue {count}").format(count=ready))
-            events = recorder.store.rows + recorder.store.task_count
-            parts.append(self.tr("{count} events").format(count=f"{events:,}"))
+        if source is not None and not done:
+            parts.append(self.tr("{count} events").format(count=f"{source.events:,}"))
         count = len(trace.spans) if spans is None else spans
         parts.append(self.tr("{count} spans").format(count=f"{count:,}"))
         if dropped:
@@ -873,8 +956,9 @@ class MainWindow(QMainWindow):
 
     def fit(self) -> None:
         """Everything in view: the run shown, or the live run so far (and following it)."""
-        if self._live is not None:
-            self.chart.fit_time(self._live.model.now())
+        model = self._live.model if self._live is not None else None
+        if model is not None:
+            self.chart.fit_time(model.now())
             self.chart.following = True
         elif self.chart.trace is not None:
             self.chart.fit(self.chart.trace)
@@ -943,7 +1027,7 @@ class MainWindow(QMainWindow):
 
     def _trace_files(self) -> str:
         """The file dialogs' filter for traces."""
-        return self.tr("asyncviz traces (*.json *.json.gz);;All files (*)")
+        return self.tr("asyncviz traces (*.json *.json.gz *.avzs);;All files (*)")
 
     def _ask_open(self) -> None:
         self._file_dialog(self.tr("Open trace"), self._trace_files(), False, self.open_trace)
@@ -970,7 +1054,7 @@ class MainWindow(QMainWindow):
             )
             return False
         try:
-            trace = load(path)
+            trace = load_any(path)
         except (TraceFormatError, OSError) as exc:
             self._say(self.tr("Cannot open {path}").format(path=path), str(exc))
             return False
@@ -1013,6 +1097,8 @@ class MainWindow(QMainWindow):
         self.last_message = (title, text)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if isinstance(self._source, ChildRun):
+            self._source.kill()  # (a program of the window's goes with it)
         self.presenter.leave()  # (what is remembered is the window as the user set it)
         save_window(self)
         super().closeEvent(event)

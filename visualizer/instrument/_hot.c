@@ -34,6 +34,7 @@
 #define Py_T_LONG T_LONG
 #define Py_T_PYSSIZET T_PYSSIZET
 #define Py_T_BOOL T_BOOL
+#define Py_T_DOUBLE T_DOUBLE
 #endif
 
 /* schema.py */
@@ -136,6 +137,7 @@ typedef struct {
     char flushing;   /* appending a block to the store's columns now */
     char fast_clock; /* the clock is time.monotonic on Linux: read CLOCK_MONOTONIC here */
     double slow;     /* a callback at least this long held the loop */
+    double step_t0;  /* when the task step running now began (read by a streamer) */
     PyObject *clock;
     PyObject *store_full;   /* store.full(now) */
     PyObject *fail;         /* tracer._fail(exc) */
@@ -845,6 +847,8 @@ static PyMemberDef Recorder_members[] = {
     {"waker", Py_T_LONG, offsetof(Recorder, waker), 0, "what runs now, packed like a waker"},
     {"room", Py_T_PYSSIZET, offsetof(Recorder, room), 0, "rows left before the store is full"},
     {"enabled", Py_T_BOOL, offsetof(Recorder, enabled), 0, "False once tracing is off"},
+    {"step_t0", Py_T_DOUBLE, offsetof(Recorder, step_t0), 0,
+     "when the task step running now began (a streamer reports a step holding the loop)"},
     {NULL}};
 
 static PyTypeObject Recorder_Type = {
@@ -974,12 +978,15 @@ step_run(PyObject *self, PyObject *unused)
         return PyObject_CallOneArg(g_handle_run, self);
     }
     long prev = r->waker;
+    double prev_t0 = r->step_t0;
     r->waker = code;
+    r->step_t0 = t0;
     int err = run_reporting(self);
     PyObject *type = NULL, *value = NULL, *tb = NULL;
     if (err < 0) {
         PyErr_Fetch(&type, &value, &tb);
     }
+    r->step_t0 = prev_t0;
     if (rec_now(r, &t1) < 0) {
         r->waker = prev;
         rec_fail(r);

@@ -11,6 +11,8 @@ A recorder holds:
 * ``waker``: what runs now, packed like a waker (a task's step, a timer callback...);
 * ``room``: rows the store can still take before it drops and counts;
 * ``enabled``: False once the tracer switched itself off;
+* ``step_t0``: when the task step running now began (a streamer, on another thread,
+  reports a step that holds the loop: which task, since when);
 * ``step()`` / ``wake()``: append one row (or count a drop);
 * ``sync()``: the C recorder stages rows in blocks; ``sync`` appends the rest to the
   store, and ``TraceStore.sync()`` (called by every reader) calls it.
@@ -58,6 +60,7 @@ class Recorder(Protocol):
     waker: int
     room: int
     enabled: bool
+    step_t0: float
 
     def step(self, tid: int, t0: float, t1: float, code: int, /) -> None: ...
     def wake(self, tid: int, t: float, waker: int, /) -> None: ...
@@ -68,7 +71,7 @@ class Recorder(Protocol):
 class PyRecorder:
     """The pure-Python recorder: rows go straight into the store's arrays."""
 
-    __slots__ = ("_store", "describe", "enabled", "room", "waker")
+    __slots__ = ("_store", "describe", "enabled", "room", "step_t0", "waker")
 
     def __init__(self, store: TraceStore, describer: AwaitDescriber) -> None:
         self._store = store
@@ -76,6 +79,7 @@ class PyRecorder:
         self.waker = CALLBACK_WAKER
         self.room = store.capacity - store.rows
         self.enabled = True
+        self.step_t0 = 0.0
 
     def step(self, tid: int, t0: float, t1: float, code: int) -> None:
         store = self._store

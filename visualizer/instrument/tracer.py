@@ -496,14 +496,14 @@ class Tracer:
             """A task step scheduled through a loop we cannot hand our own Handle to."""
             if not tracer.enabled:
                 return callback(*args)
-            prev_waker = rec.waker
+            prev_waker, prev_t0 = rec.waker, rec.step_t0
             rec.waker = ref.code
-            t0 = clock()
+            rec.step_t0 = t0 = clock()
             try:
                 return callback(*args)
             finally:
                 t1 = clock()
-                rec.waker = prev_waker
+                rec.waker, rec.step_t0 = prev_waker, prev_t0
                 finish_step(ref, t0, t1)
 
         # On asyncio's own loops the hook builds the Handle itself, as a subclass
@@ -706,14 +706,14 @@ class Tracer:
             )
             tracer._pending.append(tid)
             rec = tracer._rec
-            prev_waker = rec.waker
+            prev_waker, prev_t0 = rec.waker, rec.step_t0
             rec.waker = pack_waker(schema.WAKE_TASK, tid)
-            t0 = clock()
+            rec.step_t0 = t0 = clock()
             try:
                 task = _make_task(inner, loop_, coro, kwargs)
             finally:
                 t1 = clock()
-                rec.waker = prev_waker
+                rec.waker, rec.step_t0 = prev_waker, prev_t0
                 if tracer._pending and tracer._pending[-1] == tid:
                     tracer._pending.pop()
             try:
@@ -1003,9 +1003,9 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
             ref = self._ref
             if not tracer.enabled:
                 return handle_run(self)
-            prev_waker = rec.waker
+            prev_waker, prev_t0 = rec.waker, rec.step_t0
             rec.waker = ref.code
-            t0 = clock()
+            rec.step_t0 = t0 = clock()
             try:
                 self._context.run(self._callback, *self._args)
             except (SystemExit, KeyboardInterrupt):
@@ -1014,7 +1014,7 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
                 _report(self, exc)  # asyncio reports it, as it would have
             finally:
                 t1 = clock()
-                rec.waker = prev_waker
+                rec.waker, rec.step_t0 = prev_waker, prev_t0
                 try:
                     task: Any = ref()
                     waiter = task._fut_waiter

@@ -146,13 +146,19 @@ def run_scenario(
     clock: ClockKind = "virtual",
     capacity: int = DEFAULT_CAPACITY,
     slow_callback_duration: float = 0.1,
+    started: Callable[[Recorder], None] | None = None,
 ) -> RunResult:
-    """Run ``scenario.main(**params)`` on a traced loop, as ``asyncio.run`` would."""
+    """Run ``scenario.main(**params)`` on a traced loop, as ``asyncio.run`` would.
+
+    ``started`` is called with the recorder before the scenario runs (a streamer
+    starts sending it to a window: ``visualizer.session.child``)."""
     wall = time.perf_counter()
     recorder = Recorder(
         clock, source=scenario.id, capacity=capacity, slow_callback_duration=slow_callback_duration
     )
     recorder.store.meta.extra["params"] = dict(params or {})
+    if started is not None:
+        started(recorder)
     error: RunError | None = None
     try:
         main = load_main(scenario)
@@ -184,18 +190,22 @@ def record_script(
     capacity: int = DEFAULT_CAPACITY,
     slow_callback_duration: float = 0.1,
     on_exception: Callable[[BaseException], None] | None = None,
+    started: Callable[[Recorder], None] | None = None,
 ) -> RunResult:
     """Run ``python path args...`` in this process, tracing every asyncio loop it makes.
 
     The script sees its own ``sys.argv`` and ``sys.path[0]``, runs as
     ``__main__``, and its stdout is untouched.  An uncaught exception is passed
     to ``on_exception`` (the CLI prints it as Python would) and gives exit code 1.
+    ``started`` is called with the recorder before the script runs.
     """
     wall = time.perf_counter()
     path = Path(path)
     recorder = Recorder(
         clock, source=str(path), capacity=capacity, slow_callback_duration=slow_callback_duration
     )
+    if started is not None:
+        started(recorder)
     error: RunError | None = None
     exit_code = 0
     saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None

@@ -25,6 +25,15 @@ The keyword parameters of ``main`` (each annotated, each with a literal default)
 the scenario's tunable parameters; ``--param workers=3`` on the command line goes
 through :func:`bind_params`.
 
+Any other asyncio file is a *program* (``Scenario.kind == "program"``): one with no
+``async def main``, or whose ``main`` takes parameters a scenario could not (no
+annotation, no literal default, a plain ``def``), or that starts a loop itself outside
+``if __name__ == "__main__":`` (``asyncio.run(main())`` at the top level,
+``loop.run_until_complete(...)``, ``asyncio.Runner``), or whose ``__main__`` block does
+anything but ``asyncio.run(main())`` (parses ``sys.argv``, runs twice, ...).  A program
+is listed (in its own last section) but never imported for its ``main``: it is run
+whole, once, as ``python FILE ARGS...`` would run it (``session.runner.record_script``).
+
 ``mark("label")`` (``visualizer.marks``) puts a note at that instant on the lane of
 the task that calls it (the event loop's row from a callback or a thread): "cancel()"
 where the lesson's point happens.  Traced, the note is in the trace and on the chart;
@@ -57,11 +66,14 @@ from typing import Any, Final, Literal
 __all__ = [
     "DEFAULT_ORDER",
     "ENV_VAR",
+    "PROGRAMS_SECTION",
     "SECTIONS",
+    "SECTION_TITLES",
     "ParamKind",
     "ParamValue",
     "Scenario",
     "ScenarioError",
+    "ScenarioKind",
     "ScenarioParam",
     "bind_params",
     "builtin_scenario_dir",
@@ -100,11 +112,22 @@ A scenario is in the last section whose first ``ORDER`` it reaches (one below th
 the first section); one without ``ORDER`` (:data:`DEFAULT_ORDER`) is the user's own."""
 
 
+PROGRAMS_SECTION: Final = QT_TRANSLATE_NOOP("Sections", "Your programs")
+"""The section of the plain programs (``Scenario.kind == "program"``), whatever their
+``ORDER``: after every section of :data:`SECTIONS`."""
+
+SECTION_TITLES: Final[tuple[str, ...]] = (*(title for _, title in SECTIONS), PROGRAMS_SECTION)
+"""Every section's title (in English), in the order a listing shows them."""
+
+
 def section_of(order: int) -> str:
     """The title (in English) of the section of a scenario with this ``ORDER``."""
     index = bisect.bisect_right([first for first, _ in SECTIONS], order) - 1
     return SECTIONS[max(index, 0)][1]
 
+
+ScenarioKind = Literal["scenario", "program"]
+"""A scenario (its ``main(**params)`` is run) or a plain program (run whole, as a script)."""
 
 ParamKind = Literal["int", "float", "bool", "str", "choice"]
 ParamValue = bool | int | float | str
@@ -212,6 +235,9 @@ class Scenario:
     #: shown when the app's language is Chinese; empty if the scenario has none
     title_zh: str = ""
     explanation_zh: str = ""
+    #: "program": a plain program (no parameters), run whole as ``python FILE``, never
+    #: through :func:`load_main` (see the module's docstring)
+    kind: ScenarioKind = "scenario"
 
     def text(self, language: str) -> tuple[str, str]:
         """(title, explanation) in ``language`` (``"zh"`` or a ``zh_*`` locale: the
@@ -222,7 +248,10 @@ class Scenario:
 
     @property
     def section(self) -> str:
-        """The title (in English) of the scenario list's section it is in (:data:`SECTIONS`)."""
+        """The title (in English) of the scenario list's section it is in (:data:`SECTIONS`;
+        a program's is :data:`PROGRAMS_SECTION`)."""
+        if self.kind == "program":
+            return PROGRAMS_SECTION
         return section_of(self.order)
 
     def param(self, name: str) -> ScenarioParam:
@@ -247,6 +276,7 @@ class Scenario:
             "path": str(self.path),
             "params": [param.to_json() for param in self.params],
             "builtin": self.builtin,
+            "kind": self.kind,
         }
 
 
@@ -254,13 +284,16 @@ class Scenario:
 
 
 def read_scenario(path: Path | str, *, builtin: bool = False) -> Scenario:
-    """Describe the scenario in ``path`` from its syntax tree alone.
+    """Describe the scenario (or plain program) in ``path`` from its syntax tree alone.
 
     Nothing in the file is executed, so listing a directory of untrusted or
-    half-finished scenarios is safe.  Raises :class:`ScenarioError` naming the
-    file when it cannot be read or parsed, has no ``async def main``, or ``main``
-    has a parameter the command line could not supply (no annotation, no
-    default, a default that is not a literal, an unsupported type).
+    half-finished scenarios is safe.  A file that is not in the scenario form is a
+    program (``kind="program"``, no parameters; :func:`_is_program`), not an error:
+    with no ``async def main``, or a ``main`` with a parameter the command line
+    could not supply (no annotation, no default, a default that is not a literal,
+    an unsupported type).  Raises :class:`ScenarioError` naming the file when it
+    cannot be read or parsed, or its ``TAGS``, ``ORDER`` or ``EXPLAIN_ZH`` is not a
+    literal of the right type.
     """
     path = Path(path).resolve()
     try:
@@ -297,25 +330,118 @@ def read_scenario(path: Path | str, *, builtin: bool = False) -> Scenario:
         elif target == "EXPLAIN_ZH" and value is not None:
             zh = _read_text(path, value, "EXPLAIN_ZH")
 
-    if main is None:
-        raise ScenarioError(f"{path}: no top-level 'async def main(...)' found", path)
-    if not isinstance(main, ast.AsyncFunctionDef):
-        raise ScenarioError(
-            f"{path}, line {main.lineno}: 'main' must be 'async def main(...)', not a plain def",
-            path,
-        )
+    kind: ScenarioKind = "scenario"
+    params: tuple[ScenarioParam, ...] = ()
+    if not isinstance(main, ast.AsyncFunctionDef) or _is_program(tree):
+        kind = "program"
+    else:
+        try:
+            params = _read_params(path, main)
+        except ScenarioError:  # a main the command line cannot call: a program's own main
+            kind = "program"
     return Scenario(
         id=path.stem,
         title=title,
         explanation=explanation,
         tags=tags,
         path=path,
-        params=_read_params(path, main),
+        params=params,
         builtin=builtin,
         order=order,
         title_zh=zh.partition("\n")[0].strip(),
         explanation_zh=inspect.cleandoc(zh.partition("\n")[2]).strip(),
+        kind=kind,
     )
+
+
+#: the calls that start an event loop (as a name or an attribute, whatever it is called
+#: on): ``asyncio.run``, ``asyncio.Runner``, ``loop.run_until_complete``, ``run_forever``
+_LOOP_STARTERS: Final = frozenset({"run", "Runner", "run_until_complete", "run_forever"})
+
+
+def _is_program(tree: ast.Module) -> bool:
+    """Whether a module that has an ``async def main`` is still a plain program.
+
+    It is when a top-level statement outside ``if __name__ == "__main__":`` starts a
+    loop (:func:`_starts_a_loop`: importing it for its ``main`` would run it), or when
+    the ``__main__`` block is anything but the one statement ``asyncio.run(main())``
+    (:func:`_is_run_main`), no ``else``, and there is at most one such block: only
+    then does running ``main()`` do all that ``python FILE`` would.
+    """
+    guards = 0
+    for node in tree.body:
+        if isinstance(node, ast.If) and _is_main_guard(node.test):
+            guards += 1
+            if guards > 1 or node.orelse or len(node.body) != 1 or not _is_run_main(node.body[0]):
+                return True
+        elif _starts_a_loop(node):
+            return True
+    return False
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and len(test.comparators) == 1
+    ):
+        return False
+    sides = (test.left, test.comparators[0])
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    mains = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return len(names) == 1 and len(mains) == 1
+
+
+def _is_run_main(node: ast.stmt) -> bool:
+    """The statement ``asyncio.run(main())`` (``debug=...`` allowed: nothing else)."""
+    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+        return False
+    call = node.value
+    func = call.func
+    if not (
+        isinstance(func, ast.Attribute)
+        and func.attr == "run"
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "asyncio"
+    ):
+        return False
+    if len(call.args) != 1 or any(keyword.arg != "debug" for keyword in call.keywords):
+        return False
+    inner = call.args[0]
+    return (
+        isinstance(inner, ast.Call)
+        and isinstance(inner.func, ast.Name)
+        and inner.func.id == "main"
+        and not inner.args
+        and not inner.keywords
+    )
+
+
+def _starts_a_loop(node: ast.stmt) -> bool:
+    """Whether running this top-level statement may call one of :data:`_LOOP_STARTERS`.
+
+    Everything that runs when the statement does is looked at (a class body, a
+    function's decorators and defaults), not the bodies of functions and lambdas it
+    only defines: ``def blocking(): subprocess.run(...)`` starts nothing."""
+    stack: list[ast.AST] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Call):
+            func = current.func
+            if (isinstance(func, ast.Name) and func.id in _LOOP_STARTERS) or (
+                isinstance(func, ast.Attribute) and func.attr in _LOOP_STARTERS
+            ):
+                return True
+        if isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            if not isinstance(current, ast.Lambda):
+                stack.extend(current.decorator_list)
+            stack.extend(current.args.defaults)
+            stack.extend(d for d in current.args.kw_defaults if d is not None)
+            continue
+        stack.extend(ast.iter_child_nodes(current))
+    return False
 
 
 def _module_assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
@@ -581,8 +707,16 @@ def load_main(scenario: Scenario) -> Callable[..., Coroutine[Any, Any, object]]:
     inside it can find it; each call re-executes the file so edits are picked
     up.  :data:`sys.path` is left alone.  Exceptions from the file (syntax
     errors, import-time failures) propagate unchanged, with their traceback,
-    for the caller to report.
+    for the caller to report.  A plain program (``kind == "program"``) is not
+    imported at all: :class:`ScenarioError` (run it whole, with
+    ``session.runner.record_script``).
     """
+    if scenario.kind == "program":
+        raise ScenarioError(
+            f"{scenario.path}: {scenario.id!r} is a plain program: it runs as a whole, "
+            "not its main()",
+            scenario.path,
+        )
     module_name = "asyncviz_scenario_" + re.sub(r"\W", "_", scenario.id)
     spec = importlib.util.spec_from_file_location(module_name, scenario.path)
     if spec is None or spec.loader is None:

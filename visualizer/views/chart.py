@@ -251,6 +251,15 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         )
         event.accept()
 
+    def center_on(self, t: float) -> None:
+        """The view's time span, moved to have ``t`` in its middle (and no longer
+        following a live run: the user looks at that moment)."""
+        self.following = False
+        view = self.getPlotItem().getViewBox()
+        (x0, x1), _ = view.viewRange()
+        half = (x1 - x0) / 2
+        view.setXRange(t - half, t + half, padding=0)
+
     def zoom_time(self, factor: float) -> None:
         """Zoom the time axis about the view's centre (factor < 1: in)."""
         self.getPlotItem().getViewBox().scaleBy(x=factor, y=1)

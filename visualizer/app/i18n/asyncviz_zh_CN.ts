@@ -585,6 +585,14 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>虚拟</translation>
     </message>
     <message>
+        <source>Own process</source>
+        <translation>独立进程</translation>
+    </message>
+    <message>
+        <source>Run the scenario in a process of its own, streamed to this window: a program that spins, crashes or exits cannot take the window with it. Plain programs (asyncio.run(main()) files) always run so.</source>
+        <translation>在独立的进程中运行示例，并实时传送到本窗口：程序空转、崩溃或退出都不会连累窗口。普通程序（以 asyncio.run(main()) 结尾的文件）总是这样运行。</translation>
+    </message>
+    <message>
         <source>Wake arrows</source>
         <translation>唤醒箭头</translation>
     </message>
@@ -605,6 +613,18 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>{scenario} 运行失败</translation>
     </message>
     <message>
+        <source>Not in a lecture</source>
+        <translation>不在讲课模式中</translation>
+    </message>
+    <message>
+        <source>A program in its own process runs on the real clock: lecture mode (slow motion, pause, step) is for scenarios run in the window.</source>
+        <translation>在独立进程中运行的程序使用真实时钟：讲课模式（慢放、暂停、单步）只适用于在窗口中运行的示例。</translation>
+    </message>
+    <message>
+        <source>starting {program}...</source>
+        <translation>正在启动 {program}……</translation>
+    </message>
+    <message>
         <source>{duration} (virtual)</source>
         <translation>{duration}（虚拟）</translation>
     </message>
@@ -615,6 +635,14 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>{tasks} tasks, {live} live</source>
         <translation>{tasks} 个任务，{live} 个未结束</translation>
+    </message>
+    <message>
+        <source>own process, pid {pid}</source>
+        <translation>独立进程，pid {pid}</translation>
+    </message>
+    <message>
+        <source>{task} has held the loop for {seconds} s</source>
+        <translation>{task} 已占用事件循环 {seconds} 秒</translation>
     </message>
     <message>
         <source>ready queue {count}</source>
@@ -733,6 +761,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>语言 Language(&amp;G)</translation>
     </message>
     <message>
+        <source>asyncviz traces (*.json *.json.gz *.avzs);;All files (*)</source>
+        <translation>asyncviz 追踪记录 (*.json *.json.gz *.avzs);;所有文件 (*)</translation>
+    </message>
+    <message>
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
@@ -747,10 +779,6 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>At {t} s: {states}</source>
         <translation>{t} 秒时：{states}</translation>
-    </message>
-    <message>
-        <source>asyncviz traces (*.json *.json.gz);;All files (*)</source>
-        <translation>asyncviz 追踪记录 (*.json *.json.gz);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Open trace</source>
@@ -867,6 +895,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>Your scenarios</source>
         <translation>你的示例</translation>
+    </message>
+    <message>
+        <source>Your programs</source>
+        <translation>你的程序</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,326 @@
+"""The live stream (docs/stream-format.md): what a traced program sends, read back exactly,
+and a malformed or hostile stream refused with a clear message (fuzzed)."""
+
+from __future__ import annotations
+
+import math
+import random
+import struct
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import numpy as np
+import pytest
+
+from visualizer.model.files import load_any, load_stream
+from visualizer.model.spans import TraceModel
+from visualizer.session.runner import Recorder, RunResult, run_scenario
+from visualizer.session.scenarios import find
+from visualizer.session.streaming import Streamer
+from visualizer.trace import schema
+from visualizer.trace.data import Trace
+from visualizer.trace.fileformat import TraceFormatError
+from visualizer.trace.mirror import BatchMaker, StreamMirror
+from visualizer.trace.store import TraceStore
+from visualizer.trace.wire import (
+    MAGIC,
+    MAX_FRAME,
+    Batch,
+    End,
+    FrameDecoder,
+    Hello,
+    StepRows,
+    StreamFormatError,
+    TaskRows,
+    frame,
+)
+
+
+def streamed(
+    scenario: str, period: float = 0.0005, clock: str = "virtual", **params: Any
+) -> tuple[RunResult, bytes]:
+    """Run a scenario in this process with a streamer beside it, sending every ``period``
+    seconds into memory (many small batches, made while the loop thread writes)."""
+    sent: list[bytes] = []
+    streamers: list[Streamer] = []
+
+    def started(recorder: Recorder) -> None:
+        streamer = Streamer(
+            recorder.store, recorder.tracer, sent.append, clock=recorder.clock.time, period=period
+        )
+        streamer.start()
+        streamers.append(streamer)
+
+    result = run_scenario(find(scenario), params, clock=clock, started=started)  # type: ignore[arg-type]
+    (streamer,) = streamers
+    streamer.close(exit_code=result.exit_code)
+    return result, b"".join(sent)
+
+
+def replay(data: bytes, chunk: int = 4096) -> tuple[StreamMirror, FrameDecoder]:
+    decoder = FrameDecoder()
+    mirror: StreamMirror | None = None
+    for i in range(0, len(data), chunk):
+        for message in decoder.feed(data[i : i + chunk]):
+            if isinstance(message, Hello):
+                mirror = StreamMirror(message)
+            else:
+                assert mirror is not None
+                mirror.apply(message)
+    assert mirror is not None
+    return mirror, decoder
+
+
+def assert_same_trace(a: Trace, b: Trace) -> None:
+    assert [(t.name, t.coro, t.parent, t.outcome, t.error) for t in a.tasks] == [
+        (t.name, t.coro, t.parent, t.outcome, t.error) for t in b.tasks
+    ]
+    for name in ("task", "state", "start", "end", "awaiting", "woken_kind", "woken_task"):
+        assert np.array_equal(getattr(a.spans, name), getattr(b.spans, name)), name
+    assert a.suspensions == b.suspensions
+    assert a.jobs == b.jobs
+    assert a.blocked == b.blocked
+    assert a.marks == b.marks
+    assert a.duration == b.duration
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    ["semaphore_workers", "executor_jobs", "cancellation", "exception_never_retrieved"],
+)
+def test_a_streamed_run_reads_back_as_the_recorded_trace(scenario: str) -> None:
+    """Jobs, marks, warnings, errors, names: the window's copy is the recording, exactly."""
+    result, data = streamed(scenario)
+    mirror, decoder = replay(data)
+    assert decoder.ended and mirror.end is not None and mirror.batches > 3
+    assert_same_trace(TraceModel(mirror.store).snapshot(), result.trace)
+
+
+def test_the_same_stream_in_any_chunks_gives_the_same_trace() -> None:
+    result, data = streamed("gather_basics")
+    for chunk in (1, 7, 1 << 20):
+        mirror, _ = replay(data, chunk)
+        assert_same_trace(TraceModel(mirror.store).snapshot(), result.trace)
+
+
+def test_a_saved_stream_opens_as_a_trace(tmp_path: Path) -> None:
+    result, data = streamed("queue_backpressure")
+    path = tmp_path / "run.avzs"
+    path.write_bytes(data)
+    opened = load_any(path)
+    assert_same_trace(opened, result.trace)
+    assert opened.meta["stream"] == {
+        "ended": True,
+        "batches": opened.meta["stream"]["batches"],
+        "cut_off": False,
+    }
+
+
+def test_a_stream_cut_off_mid_frame_opens_with_what_it_holds(tmp_path: Path) -> None:
+    """The program was killed while the stream was saved: what came is kept."""
+    result, data = streamed("gather_basics", period=0.01, clock="real")
+    # up to the middle of the frame that holds the tasks' ends
+    decoder, ends = FrameDecoder(), []
+    for i in range(len(data)):
+        if any(isinstance(m, Batch) and m.steps for m in decoder.feed(data[i : i + 1])):
+            ends.append(i + 1)
+    cut = ends[-1] - 10
+    path = tmp_path / "cut.avzs"
+    path.write_bytes(data[:cut])
+    opened = load_stream(path)
+    assert opened.meta["stream"]["ended"] is False
+    assert opened.meta["stream"]["cut_off"] is True
+    assert 0 < len(opened.spans) < len(result.trace.spans) + len(result.trace.tasks)
+    # every task it knows of is one of the run's, named as in the run
+    names = [t.name for t in result.trace.tasks]
+    assert [t.name for t in opened.tasks] == names[: len(opened.tasks)]
+
+
+def test_heartbeats_and_a_step_that_holds_the_loop() -> None:
+    """An empty store still sends a batch each time (the program is alive)."""
+    store = TraceStore(origin=10.0)
+    maker = BatchMaker(store)
+    hello = maker.hello(pid=7, argv=["prog.py"])
+    mirror = StreamMirror(hello)
+    beat = maker.batch(12.5, running=-1)
+    assert beat.steps is None and beat.tasks is None and beat.seq == 0
+    mirror.apply(beat)
+    assert mirror.now == 12.5
+
+
+# --- refusing bad streams ------------------------------------------------------------------------
+def _good() -> bytes:
+    return streamed("gather_basics")[1]
+
+
+def _frames(*messages: Any) -> bytes:
+    return MAGIC + b"".join(frame(m) for m in messages)
+
+
+HELLO = Hello(version=1, origin=0.0, clock="real", source="x")
+
+
+def _rows(first: int, kind: str, *columns: list[Any]) -> Any:
+    dtypes = {"tasks": ("<i4", "<f8", "<i4", "<i4"), "steps": ("<i4", "<f8", "<f4", "<i4")}
+    data = [np.array(c, d).tobytes() for c, d in zip(columns, dtypes[kind], strict=True)]
+    return TaskRows(first, *data) if kind == "tasks" else StepRows(first, *data)
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"PK\x03\x04 not a stream", "not an asyncviz stream"),
+        (b"ASYNCVZ\x02", "framing version 2"),
+        (MAGIC + struct.pack(">I", MAX_FRAME + 1), "a frame of"),
+        (MAGIC + struct.pack(">I", 3) + b"\xc1\xc1\xc1", "malformed message"),
+        (_frames(Batch(seq=0, now=0.0)), "does not begin with a hello"),
+        (_frames(Hello(version=9, origin=0.0, clock="real", source="x")), "stream version 9"),
+        (_frames(HELLO, HELLO), "a second hello"),
+        (_frames(HELLO, Batch(seq=1, now=0.0)), "batch 1 where batch 0 was due"),
+        (_frames(HELLO, End(1.0), Batch(seq=0, now=0.0)), "after the stream's end"),
+    ],
+)
+def test_a_bad_stream_is_refused_with_its_reason(data: bytes, says: str) -> None:
+    decoder = FrameDecoder()
+    with pytest.raises(StreamFormatError, match=says):
+        decoder.feed(data)
+    with pytest.raises(StreamFormatError):  # (and everything after it)
+        decoder.feed(_good())
+
+
+def _apply(*batches: Batch) -> StreamMirror:
+    mirror = StreamMirror(HELLO)
+    for batch in batches:
+        mirror.apply(batch)
+    return mirror
+
+
+STRINGS = Batch(seq=0, now=0.0, strings=["main"])
+TASK = _rows(0, "tasks", [-1], [0.0], [0], [-1])
+
+
+@pytest.mark.parametrize(
+    ("batch", "says"),
+    [
+        (Batch(seq=1, now=math.nan), "now is not a finite number"),
+        (Batch(seq=1, now=0.0, tasks=_rows(0, "tasks", [-1], [0.0], [5], [-1])), "coro: 5"),
+        (Batch(seq=1, now=0.0, tasks=_rows(0, "tasks", [3], [0.0], [0], [-1])), "parent"),
+        (Batch(seq=1, now=0.0, tasks=_rows(2, "tasks", [-1], [0.0], [0], [-1])), "from 2"),
+        (Batch(seq=1, now=0.0, tasks=_rows(0, "tasks", [-1], [math.inf], [0], [-1])), "finite"),
+        (Batch(seq=1, now=0.0, tasks=TaskRows(0, b"\0\0\0", b"", b"", b"")), "whole number"),
+        (Batch(seq=1, now=0.0, steps=_rows(0, "steps", [0], [0.0], [0.1], [-1])), "task: 0"),
+        (
+            Batch(seq=1, now=0.0, tasks=TASK, steps=_rows(0, "steps", [0], [0.0], [0.1], [4])),
+            "code: 4",
+        ),
+        (
+            Batch(seq=1, now=0.0, tasks=TASK, steps=_rows(0, "steps", [0], [0.0], [-1.0], [-1])),
+            "negative duration",
+        ),
+        (
+            Batch(seq=1, now=0.0, tasks=TASK, steps=_rows(5, "steps", [0], [0.0], [0.1], [-1])),
+            "rows are missing",
+        ),
+        (Batch(seq=1, now=0.0, names=[(0, 0)]), "out of range"),
+        (Batch(seq=1, now=0.0, tasks=TASK, names=[(0, 9)]), "out of range"),
+        (
+            Batch(seq=1, now=0.0, marks_first=3, marks=[(0.0, -1, "x", "note", "")]),
+            "do not continue",
+        ),
+        (Batch(seq=1, now=0.0, marks=[(0.0, 4, "x", "note", "")]), "malformed"),
+        (Batch(seq=1, now=0.0, running=2), "running task 2"),
+        (Batch(seq=1, now=0.0, strings_first=7, strings=["x"]), "strings from 7"),
+    ],
+)
+def test_a_batch_that_says_something_impossible_is_refused_and_changes_nothing(
+    batch: Batch, says: str
+) -> None:
+    mirror = _apply(STRINGS)
+    before = (mirror.store.task_count, len(mirror.store.step_task), len(mirror.store.strings))
+    with pytest.raises(StreamFormatError, match=says):
+        mirror.apply(batch)
+    after = (mirror.store.task_count, len(mirror.store.step_task), len(mirror.store.strings))
+    assert after == before
+
+
+def test_fuzzed_streams_are_refused_cleanly_or_read_and_never_break_the_model() -> None:
+    """Random damage to a real stream: the reader raises StreamFormatError or reads it;
+    either way the model derives a trace from what was accepted, and never crashes."""
+    good = _good()
+    rng = random.Random(12)
+    refused = read = 0
+    for _ in range(400):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 6)):
+            action = rng.random()
+            at = rng.randrange(len(data))
+            if action < 0.6:
+                data[at] = rng.randrange(256)
+            elif action < 0.8:
+                del data[at : at + rng.randint(1, 40)]
+            else:
+                data[at:at] = rng.randbytes(rng.randint(1, 40))
+        decoder = FrameDecoder()
+        mirror: StreamMirror | None = None
+        try:
+            for message in decoder.feed(bytes(data)):
+                if isinstance(message, Hello):
+                    mirror = StreamMirror(message)
+                elif mirror is not None:
+                    mirror.apply(message)
+            read += 1
+        except StreamFormatError:
+            refused += 1
+        if mirror is not None:
+            mirror.finish()
+            trace = TraceModel(mirror.store).snapshot()
+            # (a task made after the run's end, as the damaged stream says, is not shown)
+            assert len(trace.tasks) <= mirror.store.task_count
+            assert (trace.spans.task < len(trace.tasks)).all()
+    assert refused > 100  # (most damage is caught; some lands in a string or a time)
+
+
+def test_typed_garbage_in_every_field_is_refused() -> None:
+    """Well-framed MessagePack of the wrong shape: a clear message, never a crash."""
+    rng = random.Random(3)
+    values: list[Any] = [None, True, -1, 2**40, 1.5, "x", b"\x00", [], {}, [1, "a"], {"a": 1}]
+    fields = [f for f in Batch.__struct_fields__ if f != "seq"]
+    for _ in range(300):
+        body: dict[str, Any] = {"kind": "batch", "seq": 0, "now": 0.0}
+        for name in rng.sample(fields, 3):
+            body[name] = rng.choice(values)
+        data = _frames(HELLO) + frame_raw(body)
+        decoder = FrameDecoder()
+        try:
+            messages = decoder.feed(data)
+            mirror = StreamMirror(messages[0])  # type: ignore[arg-type]
+            for message in messages[1:]:
+                mirror.apply(message)  # type: ignore[arg-type]
+        except StreamFormatError:
+            pass
+
+
+def frame_raw(body: dict[str, Any]) -> bytes:
+    data = msgspec.msgpack.encode(body)
+    return struct.pack(">I", len(data)) + data
+
+
+def test_a_trace_file_that_is_not_a_stream_opens_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "nothing.avzs"
+    path.write_bytes(MAGIC)
+    with pytest.raises(TraceFormatError, match="no hello"):
+        load_any(path)
+    assert schema.SCHEMA_VERSION == 1
+
+
+def test_a_run_cannot_end_or_fill_up_before_the_rows_it_holds() -> None:
+    """A lane for every task with spans: the model cuts the run at its end and at the
+    moment the store filled, so neither may come before a row the stream already sent."""
+    mirror = _apply(STRINGS, Batch(seq=1, now=5.0, tasks=_rows(0, "tasks", [-1], [4.0], [0], [-1])))
+    with pytest.raises(StreamFormatError, match="before its last recorded moment"):
+        mirror.apply(End(finished_at=3.0))
+    with pytest.raises(StreamFormatError, match="after the store was full"):
+        mirror.apply(Batch(seq=2, now=5.0, truncated_at=2.0))
+    mirror.apply(End(finished_at=4.5))
+    assert mirror.store.finished_at == 4.5

@@ -1,0 +1,61 @@
+"""Open any trace: a trace file (``docs/trace-format.md``) or a saved live stream
+(``docs/stream-format.md``), told apart by their first bytes.
+
+A stream holds the store's rows, not spans: opening one replays it into a
+``StreamMirror`` (every row checked on the way in) and derives the spans with the same
+``TraceModel`` that drew it live, so the file shows exactly what the window showed.
+A stream that breaks off (the program was killed while it was being saved) opens with
+what it holds; a malformed one is refused, with the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from visualizer.model.spans import TraceModel
+from visualizer.trace.data import Trace
+from visualizer.trace.fileformat import TraceFormatError, load
+from visualizer.trace.mirror import StreamMirror
+from visualizer.trace.wire import MAGIC, Batch, End, FrameDecoder, Hello, StreamFormatError
+
+_CHUNK = 1 << 22
+
+
+def is_stream(path: str | Path) -> bool:
+    """The file begins as a saved stream does."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+def load_stream(path: str | Path) -> Trace:
+    """A saved stream as a trace (``TraceFormatError`` if it is not a valid one)."""
+    decoder = FrameDecoder()
+    mirror: StreamMirror | None = None
+    try:
+        with open(path, "rb") as file:
+            while chunk := file.read(_CHUNK):
+                for message in decoder.feed(chunk):
+                    if isinstance(message, Hello):
+                        mirror = StreamMirror(message)
+                    elif isinstance(message, Batch | End):
+                        assert mirror is not None  # (the decoder: a hello comes first)
+                        mirror.apply(message)
+    except StreamFormatError as exc:
+        raise TraceFormatError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise TraceFormatError(f"{path}: {exc}") from None
+    if mirror is None:
+        raise TraceFormatError(f"{path}: a stream with no hello (empty, or cut off at once)")
+    ended = mirror.end is not None
+    mirror.finish()
+    # (how the stream ended: with the program's last word, or cut off mid-frame)
+    said = {"ended": ended, "batches": mirror.batches, "cut_off": decoder.pending > 0}
+    return TraceModel(mirror.store).snapshot({"stream": said})
+
+
+def load_any(path: str | Path) -> Trace:
+    """A trace file or a saved stream, whichever ``path`` is."""
+    return load_stream(path) if is_stream(path) else load(path)

@@ -1,0 +1,140 @@
+"""The window's end of a stream: bytes in, a growing store and its model out.
+
+Shared by every streamed run (a child process, an attached program): it decodes the
+frames (``wire.FrameDecoder``), applies them to a ``StreamMirror``, and gives the live
+chart a ``TraceModel`` over the mirror's store, with a clock so that time passes on the
+chart while the program runs even when nothing happens.  A malformed stream stops the
+reading, keeps what came before, and says why (``error``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import IO
+
+from visualizer.model.spans import TraceModel
+from visualizer.trace.mirror import StreamMirror
+from visualizer.trace.wire import Batch, End, FrameDecoder, Hello, StreamFormatError
+
+
+class StreamReceiver:
+    """Feeds a stream, as its bytes come, into a mirror store and its model."""
+
+    def __init__(self, keep: IO[bytes] | None = None) -> None:
+        self.decoder = FrameDecoder()
+        self.mirror: StreamMirror | None = None
+        self.model: TraceModel | None = None
+        self.hello = asyncio.Event()  #: set when the hello came, or it never will
+        self.error: str | None = None  #: the stream was malformed, and why
+        self.ended_at: float | None = None  #: our clock when the program was seen to end
+        self._keep = keep  #: where the raw stream is saved (it opens as a trace)
+        self._offset = 0.0  #: the program's clock minus ours, at the last batch
+
+    def feed(self, data: bytes) -> bool:
+        """Take ``data``; False once the stream is over (its end came, or it was bad)."""
+        if self._keep is not None:
+            self._keep.write(data)
+        try:
+            for message in self.decoder.feed(data):
+                self._apply(message)
+                if isinstance(message, End):
+                    return False
+        except StreamFormatError as exc:
+            self.error = str(exc)
+            return False
+        return True
+
+    def close(self) -> None:
+        """No more bytes will come."""
+        self.hello.set()
+        if self._keep is not None:
+            self._keep.close()
+            self._keep = None
+
+    async def read(self, reader: asyncio.StreamReader, size: int = 1 << 20) -> None:
+        """Read ``reader`` to its end (or the stream's)."""
+        try:
+            while data := await reader.read(size):
+                if not self.feed(data):
+                    return
+        except OSError:
+            pass
+        finally:
+            self.close()
+
+    def _apply(self, message: Hello | Batch | End) -> None:
+        if isinstance(message, Hello):
+            self.mirror = StreamMirror(message)
+            self.model = TraceModel(self.mirror.store, clock=self.now)
+            self.hello.set()
+            return
+        assert self.mirror is not None  # (the decoder sees to it: a hello comes first)
+        self.mirror.apply(message)
+        if isinstance(message, Batch):
+            self._offset = message.now - time.monotonic()
+
+    @property
+    def real_clock(self) -> bool:
+        return self.mirror is not None and self.mirror.store.meta.clock == "real"
+
+    def now(self) -> float:
+        """The program's clock now, as the model reads it: while the program runs, time
+        passes on the chart even when nothing happens (a sleep's bar grows)."""
+        mirror = self.mirror
+        if mirror is None:
+            return time.monotonic()
+        if self.ended_at is not None or mirror.end is not None:
+            return mirror.now
+        if self.real_clock:
+            return time.monotonic()  # (the program's clock is this one: CLOCK_MONOTONIC)
+        return mirror.now
+
+    def time_of(self, moment: float) -> float:
+        """``moment`` (a reading of our monotonic clock) in seconds since the run's start
+        (0 before the hello said when that was; a virtual clock's, as of the last batch)."""
+        mirror = self.mirror
+        if mirror is None:
+            return 0.0
+        moment += 0.0 if self.real_clock else self._offset
+        return max(0.0, moment - mirror.store.origin)
+
+    @property
+    def events(self) -> int:
+        """Rows received so far."""
+        store = self.mirror.store if self.mirror is not None else None
+        return 0 if store is None else store.rows + store.task_count
+
+    def held(self, at_least: float = 0.5) -> tuple[int, float] | None:
+        """(task id, seconds) if one task's step has held the program's loop for at least
+        ``at_least`` seconds (by the last batch), else None."""
+        mirror = self.mirror
+        if mirror is None or mirror.running < 0 or mirror.running_since is None:
+            return None
+        seconds = self.now() - mirror.running_since
+        return (mirror.running, seconds) if seconds >= at_least else None
+
+    def close_running(self, end: float) -> None:
+        """The program died with no last word: the run ends at ``end`` (on the program's
+        clock), and a step that was holding the loop then is recorded as running up to that
+        moment (it was: nothing else could run)."""
+        mirror = self.mirror
+        if mirror is None or mirror.end is not None:
+            return
+        store = mirror.store
+        if mirror.running >= 0 and mirror.running_since is not None:
+            start = min(mirror.running_since, end)
+            store.step_task.append(mirror.running)
+            store.step_start.append(start)
+            store.step_dur.append(end - start)
+            store.step_code.append(-1)  # (END_READY: it never got to say how it ended)
+        mirror.finish(at=end)
+
+    def program_end(self) -> float:
+        """When the program was seen to end, on its clock: our clock on the real clock (the
+        same one), else its last batch."""
+        mirror = self.mirror
+        assert mirror is not None
+        if self.real_clock and self.ended_at is not None:
+            return max(mirror.now, self.ended_at)
+        return mirror.now

@@ -1,0 +1,502 @@
+"""A store, streamed: batches made from a growing ``TraceStore``, and applied to another.
+
+``BatchMaker`` runs in the traced program, on a thread of its own: it reads what the
+store gained since its last batch, never writing to the store, never taking a lock the
+loop thread takes, so the program never waits for it.  Reading from another thread is
+safe because the store is append-only and every read is one C-level copy under the
+GIL (a slice of an ``array``, a list, a dict): a table's columns are appended one
+after another, so the shortest column says how many rows are whole, and tables are
+read in the order their rows refer to each other (steps before the tasks and
+suspensions they name, tasks before the strings theirs name), so everything a row
+refers to is read too.  Nothing here exports an array's buffer: the program's next
+append would then fail.
+
+``StreamMirror`` runs in the window: it checks every row a batch brings (indices in
+range, times finite, lists continuing where the last one stopped) and only then
+appends it to its own store, which the ``TraceModel`` reads like any other.  String
+ids are the one thing renumbered: the window interns names of its own into the same
+table, so the program's string ids are mapped to the mirror's as they arrive.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from array import array
+from collections.abc import Iterable
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from visualizer.trace import schema
+from visualizer.trace.store import Blocked, Job, Suspension, TaskError, TraceStore
+from visualizer.trace.wire import (
+    VERSION,
+    Batch,
+    End,
+    Hello,
+    JobRow,
+    StepRows,
+    StreamFormatError,
+    TaskRows,
+    WakeRows,
+)
+
+#: rows of one table in one batch, at most: a batch stays about a megabyte
+BATCH_ROWS: Final = 50_000
+_LITTLE: Final = sys.byteorder == "little"
+
+
+def _bytes(column: array[Any], begin: int, end: int) -> bytes:
+    """Rows ``begin:end`` of a column as little-endian bytes (one C-level copy)."""
+    part = column[begin:end]
+    if not _LITTLE:  # pragma: no cover - no big-endian machine here
+        part.byteswap()
+    return part.tobytes()
+
+
+def _rows_of(columns: tuple[array[Any], ...], begin: int, end: int) -> list[bytes]:
+    """Rows ``begin:end`` of each of a table's columns, as little-endian bytes."""
+    return [_bytes(column, begin, end) for column in columns]
+
+
+def _column(data: bytes, dtype: str, rows: int, what: str) -> npt.NDArray[Any]:
+    """A received column: ``rows`` values of ``dtype`` (little-endian), or an error."""
+    kind = np.dtype(dtype).newbyteorder("<")
+    if len(data) != rows * kind.itemsize:
+        raise StreamFormatError(
+            f"{what}: {len(data)} bytes for {rows} rows of {kind.itemsize} bytes each"
+        )
+    return np.frombuffer(data, kind).astype(dtype)
+
+
+def _rows(data: bytes, itemsize: int, what: str) -> int:
+    if len(data) % itemsize:
+        raise StreamFormatError(f"{what}: {len(data)} bytes is not a whole number of rows")
+    return len(data) // itemsize
+
+
+class BatchMaker:
+    """What a store gained since the last batch (see the module's docstring)."""
+
+    def __init__(self, store: TraceStore) -> None:
+        self.store = store
+        self._seq = 0
+        self._tasks = 0
+        self._steps = 0
+        self._wakes = 0
+        self._strings = 0
+        self._suspensions = 0
+        self._blocked = 0
+        self._marks = 0
+        self._names = np.zeros(0, np.int32)  #: the name string id sent, per task
+        self._live_names: dict[int, str] = {}
+        self._errors: set[int] = set()
+        self._jobs: dict[int, JobRow] = {}
+        self._extra: dict[str, Any] = {}
+        self._loop = store.meta.loop
+
+    def hello(self, *, pid: int = 0, argv: Iterable[str] = ()) -> Hello:
+        store = self.store
+        return Hello(
+            version=VERSION,
+            origin=store.origin,
+            clock=store.meta.clock,
+            source=store.meta.source,
+            pid=pid,
+            argv=list(argv),
+            loop=store.meta.loop,
+            slow=store.slow_threshold,
+            extra=dict(store.meta.extra),
+        )
+
+    def batch(
+        self,
+        now: float,
+        live_names: Iterable[tuple[int, str]] = (),
+        *,
+        running: int = -1,
+        running_since: float | None = None,
+    ) -> Batch:
+        """The next batch: at most ``BATCH_ROWS`` rows of each table (``more`` says
+        whether rows are left over for the next one at once)."""
+        store = self.store
+        store.sync()
+        # lists that refer to tasks first, then the tables in the order rows refer to
+        # each other: steps and wakes, then tasks, then names, then the strings and
+        # suspensions all of these name
+        with store.lock:
+            jobs = [
+                JobRow(j.id, j.func, j.task, j.submitted, j.thread, j.start, j.end, j.error)
+                for j in store.jobs
+            ]
+        blocked = store.blocked[self._blocked :]
+        marks = store.marks[self._marks :]
+        errors = list(store.task_error.items())
+        wakes_end = min(len(store.wake_task), len(store.wake_t), len(store.wake_waker))
+        wakes_end = min(wakes_end, self._wakes + BATCH_ROWS)
+        steps_end = min(
+            len(store.step_task), len(store.step_start), len(store.step_dur), len(store.step_code)
+        )
+        steps_end = min(steps_end, self._steps + BATCH_ROWS)
+        tasks_end = min(
+            len(store.task_parent),
+            len(store.task_created),
+            len(store.task_coro),
+            len(store.task_site),
+            len(store.task_name),
+        )
+        names = np.frombuffer(store.task_name[:tasks_end].tobytes(), np.int32)
+        strings_end = len(store.strings)
+        suspensions_end = len(store.suspensions)
+
+        batch = Batch(seq=self._seq, now=now, running=running, running_since=running_since)
+        self._seq += 1
+        if wakes_end > self._wakes:
+            wake_columns = (store.wake_task, store.wake_t, store.wake_waker)
+            batch.wakes = WakeRows(self._wakes, *_rows_of(wake_columns, self._wakes, wakes_end))
+            self._wakes = wakes_end
+        if steps_end > self._steps:
+            step_columns = (store.step_task, store.step_start, store.step_dur, store.step_code)
+            batch.steps = StepRows(self._steps, *_rows_of(step_columns, self._steps, steps_end))
+            self._steps = steps_end
+        if tasks_end > self._tasks:
+            task_columns = (store.task_parent, store.task_created, store.task_coro, store.task_site)
+            batch.tasks = TaskRows(self._tasks, *_rows_of(task_columns, self._tasks, tasks_end))
+            self._tasks = tasks_end
+        sent = np.concatenate([self._names, np.full(len(names) - len(self._names), -1, np.int32)])
+        changed = np.flatnonzero(names != sent)
+        batch.names = list(zip(changed.tolist(), names[changed].tolist(), strict=True))
+        self._names = names.copy()
+        for tid, name in live_names:
+            if tid < tasks_end and names[tid] < 0 and self._live_names.get(tid) != name:
+                self._live_names[tid] = name
+                batch.live_names.append((tid, name))
+        if strings_end > self._strings:
+            batch.strings_first = self._strings
+            batch.strings = store.strings[self._strings : strings_end]
+            self._strings = strings_end
+        if suspensions_end > self._suspensions:
+            batch.suspensions_first = self._suspensions
+            batch.suspensions = [
+                (s.label, s.site, list(s.stack))
+                for s in store.suspensions[self._suspensions : suspensions_end]
+            ]
+            self._suspensions = suspensions_end
+        for tid, error in errors:
+            if tid not in self._errors and tid < tasks_end:
+                self._errors.add(tid)
+                batch.errors.append((tid, error.type, error.message, error.traceback))
+        for job in jobs:
+            if self._jobs.get(job.id) != job and job.task < tasks_end:
+                self._jobs[job.id] = job
+                batch.jobs.append(job)
+        if blocked:
+            batch.blocked_first = self._blocked
+            batch.blocked = [(b.task, b.start, b.end, b.what) for b in blocked]
+            self._blocked += len(blocked)
+        if marks:
+            batch.marks_first = self._marks
+            batch.marks = list(marks)
+            self._marks += len(marks)
+        batch.dropped = store.dropped
+        batch.truncated_at = store.truncated_at
+        if store.meta.loop != self._loop:
+            batch.loop = self._loop = store.meta.loop
+        for key, value in list(store.meta.extra.items()):
+            if key.startswith("dropped_") and self._extra.get(key) != value:
+                self._extra[key] = value
+                batch.extra[key] = value
+        return batch
+
+    @property
+    def behind(self) -> bool:
+        """Rows are left that did not fit the last batch."""
+        store = self.store
+        return len(store.step_code) > self._steps or len(store.wake_waker) > self._wakes
+
+
+def end_message(
+    store: TraceStore,
+    *,
+    exit_code: int = 0,
+    error_kind: str | None = None,
+    message: str | None = None,
+    traceback: str = "",
+    tracer_failure: str | None = None,
+) -> End:
+    finished = store.finished_at if store.finished_at is not None else store.origin
+    return End(finished, exit_code, error_kind, message, traceback, tracer_failure)
+
+
+def _finite(values: npt.NDArray[np.floating[Any]], what: str) -> None:
+    if len(values) and not np.isfinite(values).all():
+        raise StreamFormatError(f"{what}: a time that is not a finite number")
+
+
+def _in_range(values: npt.NDArray[Any], low: int, high: int, what: str) -> None:
+    """Every value in ``low <= v < high``."""
+    if len(values) and (int(values.min()) < low or int(values.max()) >= high):
+        bad = values[(values < low) | (values >= high)][0]
+        raise StreamFormatError(f"{what}: {int(bad)} is out of range ({low} to {high - 1})")
+
+
+class StreamMirror:
+    """A ``TraceStore`` that grows as a stream's batches are applied (in the window)."""
+
+    def __init__(self, hello: Hello, *, capacity: int | None = None) -> None:
+        if not math.isfinite(hello.origin):
+            raise StreamFormatError("hello: the origin is not a finite number")
+        kwargs: dict[str, Any] = {} if capacity is None else {"capacity": capacity}
+        self.store = store = TraceStore(origin=hello.origin, **kwargs)
+        self.hello = hello
+        store.meta.clock = hello.clock if hello.clock in ("real", "virtual") else "real"
+        store.meta.source = hello.source
+        store.meta.loop = hello.loop
+        store.meta.extra.update(hello.extra)
+        store.slow_threshold = hello.slow if hello.slow > 0 else 0.1
+        self._sids = np.zeros(0, np.int64)  #: the program's string id -> the mirror's
+        self.now = hello.origin  #: the program's clock at its last batch
+        self.running = -1  #: the task whose step held the loop at the last batch, or -1
+        self.running_since: float | None = None
+        self.end: End | None = None
+        self.batches = 0
+        self.dropped_rows = 0  #: rows this mirror could not keep (its store was full)
+        self._steps_dropped = 0  #: (rows of each table the stream sent that were dropped)
+        self._wakes_dropped = 0
+        self._blocked_seen = 0  #: blocked steps and marks the stream sent so far
+        self._marks_seen = 0
+        self._named: set[int] = set()  #: tasks whose final name came (live names wait)
+        self._job_index: dict[int, int] = {}  #: job id -> its index in ``store.jobs``
+        #: the latest moment the rows so far name (the run cannot end before it)
+        self._latest = hello.origin
+        self._next_latest = hello.origin
+        self._stream_cut: float | None = None  #: when the program's store filled up
+
+    def apply(self, message: Batch | End) -> None:
+        """Check ``message`` whole, then append what it brings; a bad one changes nothing."""
+        if isinstance(message, End):
+            if not math.isfinite(message.finished_at):
+                raise StreamFormatError("end: the end time is not a finite number")
+            if message.finished_at < self._latest:
+                raise StreamFormatError("end: the run ends before its last recorded moment")
+            self.end = message
+            self.store.finished_at = max(message.finished_at, self.store.origin)
+            return
+        checked = self._check(message)
+        self._append(message, *checked)
+        self.batches += 1
+
+    # --- checks: nothing is written until the whole batch passed -------------------------
+    def _check(self, batch: Batch) -> tuple[Any, ...]:
+        store = self.store
+        if not math.isfinite(batch.now):
+            raise StreamFormatError(f"batch {batch.seq}: now is not a finite number")
+        if batch.strings and batch.strings_first != len(self._sids):
+            raise StreamFormatError(
+                f"batch {batch.seq}: strings from {batch.strings_first}, expected {len(self._sids)}"
+            )
+        n_strings = len(self._sids) + len(batch.strings)
+        n_susp = len(store.suspensions) + len(batch.suspensions)
+        if batch.suspensions and batch.suspensions_first != len(store.suspensions):
+            raise StreamFormatError(
+                f"batch {batch.seq}: suspensions from {batch.suspensions_first}, expected"
+                f" {len(store.suspensions)}"
+            )
+        n_tasks = store.task_count
+        tasks = None
+        if batch.tasks is not None:
+            tasks = self._check_tasks(batch.tasks, n_strings, batch.seq)
+            n_tasks += len(tasks[0])
+        steps = None
+        if batch.steps is not None:
+            steps = self._check_steps(batch.steps, n_tasks, n_susp, batch.seq)
+        wakes = None
+        if batch.wakes is not None:
+            wakes = self._check_wakes(batch.wakes, n_tasks, batch.seq)
+        where = f"batch {batch.seq}"
+        for tid, sid in batch.names:
+            if not (0 <= tid < n_tasks and 0 <= sid < n_strings):
+                raise StreamFormatError(f"{where}: name ({tid}, {sid}) is out of range")
+        for tid, _name in batch.live_names:
+            if not 0 <= tid < n_tasks:
+                raise StreamFormatError(f"{where}: live name of task {tid}: no such task")
+        for tid, *_ in batch.errors:
+            if not 0 <= tid < n_tasks:
+                raise StreamFormatError(f"{where}: error of task {tid}: no such task")
+        for job in batch.jobs:
+            if not -1 <= job.task < n_tasks or not math.isfinite(job.submitted):
+                raise StreamFormatError(f"{where}: job {job.id} is malformed")
+        if batch.blocked and batch.blocked_first != self._blocked_seen:
+            raise StreamFormatError(f"{where}: blocked steps do not continue")
+        for tid, start, end, _what in batch.blocked:
+            if not (-1 <= tid < n_tasks and math.isfinite(start) and math.isfinite(end)):
+                raise StreamFormatError(f"{where}: a blocked step is malformed")
+        if batch.marks and batch.marks_first != self._marks_seen:
+            raise StreamFormatError(f"{where}: marks do not continue")
+        for t, tid, *_ in batch.marks:
+            if not (-1 <= tid < n_tasks and math.isfinite(t)):
+                raise StreamFormatError(f"{where}: a mark is malformed")
+        if batch.running >= n_tasks or batch.running < -1:
+            raise StreamFormatError(f"{where}: running task {batch.running}: no such task")
+        if batch.dropped < 0:
+            raise StreamFormatError(f"{where}: a negative count of dropped rows")
+        # the run's end and the moment the store filled come after every row: the model
+        # cuts the run there, and a task made later would have spans but no lane
+        latest = self._latest
+        if tasks is not None and len(tasks[1]):
+            latest = max(latest, float(tasks[1].max()))
+        if steps is not None and len(steps[1]):
+            latest = max(latest, float((steps[1] + steps[2].astype(np.float64)).max()))
+        if wakes is not None and len(wakes[1]):
+            latest = max(latest, float(wakes[1].max()))
+        cut = batch.truncated_at if batch.truncated_at is not None else self._stream_cut
+        if cut is not None and (not math.isfinite(cut) or cut < latest):
+            raise StreamFormatError(f"{where}: rows recorded after the store was full")
+        self._next_latest = latest
+        return tasks, steps, wakes
+
+    def _check_tasks(self, rows: TaskRows, n_strings: int, seq: int) -> tuple[Any, ...]:
+        where = f"batch {seq}: tasks"
+        if rows.first != self.store.task_count:
+            raise StreamFormatError(f"{where} from {rows.first}, expected {self.store.task_count}")
+        n = _rows(rows.parent, 4, where)
+        parent = _column(rows.parent, "i4", n, f"{where}.parent")
+        created = _column(rows.created, "f8", n, f"{where}.created")
+        coro = _column(rows.coro, "i4", n, f"{where}.coro")
+        site = _column(rows.site, "i4", n, f"{where}.site")
+        ids = np.arange(rows.first, rows.first + n)
+        if len(parent) and ((parent < -1).any() or (parent >= ids).any()):
+            raise StreamFormatError(f"{where}.parent: a parent made after its child")
+        _finite(created, f"{where}.created")
+        _in_range(coro, 0, n_strings, f"{where}.coro")
+        _in_range(site, -1, n_strings, f"{where}.site")
+        return parent, created, coro, site
+
+    def _check_steps(
+        self, rows: StepRows, n_tasks: int, n_susp: int, seq: int
+    ) -> tuple[npt.NDArray[Any], ...]:
+        where = f"batch {seq}: steps"
+        if rows.first != len(self.store.step_task) + self._steps_dropped:
+            raise StreamFormatError(f"{where} from {rows.first}: rows are missing")
+        n = _rows(rows.task, 4, where)
+        task = _column(rows.task, "i4", n, f"{where}.task")
+        start = _column(rows.start, "f8", n, f"{where}.start")
+        dur = _column(rows.dur, "f4", n, f"{where}.dur")
+        code = _column(rows.code, "i4", n, f"{where}.code")
+        _in_range(task, 0, n_tasks, f"{where}.task")
+        _in_range(code, schema.END_CANCELLED, n_susp, f"{where}.code")
+        _finite(start, f"{where}.start")
+        _finite(dur, f"{where}.dur")
+        if len(dur) and (dur < 0).any():
+            raise StreamFormatError(f"{where}.dur: a negative duration")
+        return task, start, dur, code
+
+    def _check_wakes(self, rows: WakeRows, n_tasks: int, seq: int) -> tuple[npt.NDArray[Any], ...]:
+        where = f"batch {seq}: wakes"
+        if rows.first != len(self.store.wake_task) + self._wakes_dropped:
+            raise StreamFormatError(f"{where} from {rows.first}: rows are missing")
+        n = _rows(rows.task, 4, where)
+        task = _column(rows.task, "i4", n, f"{where}.task")
+        t = _column(rows.t, "f8", n, f"{where}.t")
+        waker = _column(rows.waker, "i4", n, f"{where}.waker")
+        _in_range(task, 0, n_tasks, f"{where}.task")
+        _finite(t, f"{where}.t")
+        _in_range(waker & 7, 0, len(schema.WAKE_NAMES), f"{where}.waker kind")
+        _in_range((waker >> 3) - 1, -1, n_tasks, f"{where}.waker task")
+        return task, t, waker
+
+    # --- appending -----------------------------------------------------------------------
+    def _append(self, batch: Batch, tasks: Any, steps: Any, wakes: Any) -> None:
+        store = self.store
+        if batch.strings:
+            self._sids = np.concatenate(
+                [self._sids, np.array([store.intern(s) for s in batch.strings], np.int64)]
+            )
+        for label, site, stack in batch.suspensions:
+            store.add_suspension(Suspension(label, site, tuple(stack)))
+        if tasks is not None:
+            parent, created, coro, site = tasks
+            sids = self._sids
+            store.task_parent.frombytes(parent.astype(np.int32).tobytes())
+            store.task_created.frombytes(created.astype(np.float64).tobytes())
+            store.task_coro.frombytes(sids[coro].astype(np.int32).tobytes())
+            mapped = np.where(site >= 0, sids[np.maximum(site, 0)], -1)
+            store.task_site.frombytes(mapped.astype(np.int32).tobytes())
+            store.task_name.frombytes(np.full(len(parent), -1, np.int32).tobytes())
+        room = store.capacity - (len(store.step_task) + len(store.wake_task))
+        if steps is not None:
+            task, start, dur, code = steps
+            keep = max(0, min(len(task), room))
+            store.step_task.frombytes(task[:keep].astype(np.int32).tobytes())
+            store.step_start.frombytes(start[:keep].astype(np.float64).tobytes())
+            store.step_dur.frombytes(dur[:keep].astype(np.float32).tobytes())
+            store.step_code.frombytes(code[:keep].astype(np.int32).tobytes())
+            room -= keep
+            self._drop(len(task) - keep, float(start[keep]) if keep < len(task) else 0.0)
+            self._steps_dropped += len(task) - keep
+        if wakes is not None:
+            task, t, waker = wakes
+            keep = max(0, min(len(task), room))
+            store.wake_task.frombytes(task[:keep].astype(np.int32).tobytes())
+            store.wake_t.frombytes(t[:keep].astype(np.float64).tobytes())
+            store.wake_waker.frombytes(waker[:keep].astype(np.int32).tobytes())
+            self._drop(len(task) - keep, float(t[keep]) if keep < len(task) else 0.0)
+            self._wakes_dropped += len(task) - keep
+        for tid, name in batch.live_names:
+            if tid not in self._named:
+                store.task_name[tid] = store.intern(name)
+        for tid, sid in batch.names:  # (after the live ones: the final name wins)
+            store.task_name[tid] = int(self._sids[sid])
+            self._named.add(tid)
+        for tid, type_, message, traceback in batch.errors:
+            store.task_error[tid] = TaskError(type_, message, traceback)
+        for job in batch.jobs:
+            self._job(job)
+        for tid, start, end, what in batch.blocked:
+            store.blocked.append(Blocked(tid, start, end, what))
+        self._blocked_seen += len(batch.blocked)
+        for t, tid, label, kind, detail in batch.marks:
+            store.add_mark(t, tid, label, kind, detail)
+        self._marks_seen += len(batch.marks)
+        store.dropped = batch.dropped + self.dropped_rows
+        if batch.truncated_at is not None:
+            self._stream_cut = batch.truncated_at
+            if store.truncated_at is None or batch.truncated_at < store.truncated_at:
+                store.truncated_at = batch.truncated_at
+        store.meta.extra.update(batch.extra)
+        if batch.loop is not None:
+            store.meta.loop = batch.loop
+        self.now = max(self.now, batch.now)
+        self._latest = self._next_latest
+        self.running = batch.running
+        self.running_since = batch.running_since
+
+    def _drop(self, count: int, t: float) -> None:
+        if count <= 0:
+            return
+        if self.store.truncated_at is None:
+            self.store.truncated_at = t
+        self.dropped_rows += count
+
+    def _job(self, row: JobRow) -> None:
+        store = self.store
+        index = self._job_index.get(row.id)
+        job = Job(
+            row.id, row.func, row.task, row.submitted, row.thread, row.start, row.end, row.error
+        )
+        with store.lock:
+            if index is None:
+                self._job_index[row.id] = len(store.jobs)
+                store.jobs.append(job)
+            else:
+                store.jobs[index] = job
+
+    def finish(self, at: float | None = None) -> None:
+        """The stream is over (``End`` came, or the connection died): the run ends at
+        its ``End``'s time, else at ``at`` (the last moment known), else the last batch."""
+        store = self.store
+        if store.finished_at is None:
+            end = at if at is not None else self.now
+            store.finished_at = max(end, store.origin)
