@@ -19,6 +19,7 @@ import asyncio
 import functools
 import html
 import logging
+import math
 import statistics
 import time
 from collections import deque
@@ -143,6 +144,7 @@ class MainWindow(QMainWindow):
         #: seconds the last live frames took (updating and painting)
         self._frame_costs: deque[float] = deque(maxlen=9)
         self._frames_drawn = 0  #: live frames of this run so far
+        self._deferred = 0.0  #: seconds the next frame waited for the loop's timers
         self._names_read = 0.0  #: when the live tasks' names were last read
         self._status_shown = 0.0  #: when the status line was last written, while live
         self._lecture_said = ""  #: the lecture's state (paused, speed) the status line says
@@ -512,14 +514,18 @@ class MainWindow(QMainWindow):
         return outcome
 
     async def _run_live(self, scenario: Scenario, params: dict[str, Any]) -> RunOutcome:
-        """The scenario on this window's own loop, drawn live."""
+        """The scenario on this window's own loop, drawn live.  The window's frames and
+        paints hold that loop: each is recorded (``TraceStore.add_observed``) and drawn,
+        in a row of its own, so a late timer is never left unexplained."""
         self._source = run = InLoopRun(scenario, params)
         run.start()
         if run.live:
+            self.chart.painted = run.recorder.store.add_observed
             self._begin_frames(run)
         try:
             return await run.wait()
         finally:
+            self.chart.painted = None
             self._live = None
             self.chart.end_live()
 
@@ -662,25 +668,56 @@ class MainWindow(QMainWindow):
         source = self._live
         if source is None:
             return
+        run = self._source
+        shares_loop = isinstance(run, InLoopRun)  # (the run is on this window's loop)
+        if shares_loop and self._timer_first():
+            return
         began = time.perf_counter()
+        held_from = time.monotonic()
         try:
             self._draw_live(source)
         except Exception:  # a bug in drawing must not stop the run, nor the next frames
             if not self._frame_failed:
                 self._frame_failed = True
                 log.exception("asyncviz: a live frame failed; the run goes on")
+        if isinstance(run, InLoopRun):  # the program's loop was the window's meanwhile
+            run.recorder.store.add_observed(held_from, time.monotonic())
         # A frame (bringing the chart up to date, then painting it) may take at most
-        # half the loop's time: the program shown must not starve for its picture
-        # (bench/live_gui.py).  The median of the last frames' costs sets the pace (a
-        # slow frame now and then does not), and the next frame is due a period after
-        # this one began, not after it ended.
+        # half the loop's time, and a third while the program on this loop has work
+        # ready (it would wait for the frame): the program shown must not starve for its
+        # picture, and runs at least half as fast as it would unwatched
+        # (bench/live_gui.py, bench/observer.py).  The median of the last frames' costs
+        # sets the pace (a slow frame now and then does not), and the next frame is due
+        # a period after this one began, not after it ended.
         self._frames_drawn += 1
         if self._frames_drawn > FIRST_FRAMES:  # (the first lay the chart out: one-offs)
             self._frame_costs.append(time.perf_counter() - began + self.chart.paint_seconds)
         cost = statistics.median(self._frame_costs) if self._frame_costs else 0.0
-        period = max(1.0 / FRAME_RATE, 2.0 * cost)
+        waiting = shares_loop and bool(getattr(asyncio.get_running_loop(), "_ready", None))
+        period = max(1.0 / FRAME_RATE, (3.0 if waiting else 2.0) * cost)
         wait = began + period - time.perf_counter()
         self._frames.start(max(1, round(wait * 1000)))
+        self._deferred = 0.0
+
+    def _timer_first(self) -> bool:
+        """A timer of the loop falls due before this frame would end: the frame waits
+        until just after it (at most a frame period in all), and True.  A frame started
+        now would make the timer late by up to its cost, and the chart would draw the
+        program's sleep longer than it asked for."""
+        if not self._frame_costs:
+            return False
+        loop: Any = asyncio.get_running_loop()
+        scheduled = getattr(loop, "_scheduled", None)
+        if not scheduled:
+            return False
+        due = scheduled[0].when() - loop.time()
+        expected = statistics.median(self._frame_costs)
+        if not -0.005 < due < expected or self._deferred >= 1.0 / FRAME_RATE:
+            return False
+        wait = max(due, 0.0) + 0.001  # (just after: the loop runs it, then the frame)
+        self._deferred += wait
+        self._frames.start(max(1, math.ceil(wait * 1000)))
+        return True
 
     def _draw_live(self, source: LiveSource) -> None:
         """One live frame: the spans closed since the last one, the open ones, the tasks."""

@@ -101,11 +101,15 @@ def _func_name(func: Any) -> str:
 
 
 def _fmt_seconds(value: Any) -> str:
-    """``1.0``, ``0.15`` (not ``0.15000000000000002`` from ``0.05 * 3``): 12 digits."""
+    """``1.0``, ``0.15`` (not ``0.15000000000000002`` from ``0.05 * 3``: 12 digits), and
+    ``0.2944…`` for ``0.294419235895`` (a random delay): 4 digits on a bar, and the "…"
+    says they are not all of them."""
     try:
-        return repr(float(f"{float(value):.12g}"))
+        exact = float(f"{float(value):.12g}")
     except (TypeError, ValueError):
         return repr(value)
+    short = float(f"{exact:.4g}")
+    return repr(short) if short == exact else f"{short!r}…"
 
 
 class AwaitDescriber:

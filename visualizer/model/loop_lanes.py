@@ -12,6 +12,9 @@ from visualizer.trace import schema
 from visualizer.trace.data import JobRecord, Trace
 
 LOOP_LANE = "event loop"
+#: the row of the window's live frames, when it drew the run on the run's own loop
+#: (``Trace.observed``): right under the loop's row
+WINDOW_ROW = "window drawing"
 #: a row of a thread's jobs is named ``THREAD_ROW + thread name``
 THREAD_ROW = "thread "
 #: the jobs of a process pool (the tracer's ``Job.thread`` for them): they run in other
@@ -62,7 +65,7 @@ def union(
 
 
 def extra_rows(trace: Trace) -> ExtraRows:
-    rows = job_rows(trace.jobs)
+    rows = job_rows(trace.jobs, trace.observed)
     busy_start, busy_end = busy_intervals(trace)
     rows.row = np.concatenate([np.zeros(len(busy_start), np.int64), rows.row])
     rows.start = np.concatenate([busy_start, rows.start])
@@ -75,11 +78,15 @@ def extra_rows(trace: Trace) -> ExtraRows:
     return rows
 
 
-def job_rows(jobs: list[JobRecord]) -> ExtraRows:
-    """The loop's row (empty here) and a row per executor thread with its jobs.  A
-    thread runs one job at a time; a process pool's jobs overlap (each bar runs from
-    submission to result), so each goes on the first of its rows free by then."""
+def job_rows(jobs: list[JobRecord], observed: list[tuple[float, float]] | None = None) -> ExtraRows:
+    """The loop's row (empty here), the window's frames if it drew the run on the run's
+    loop (``observed``), and a row per executor thread with its jobs.  A thread runs one
+    job at a time; a process pool's jobs overlap (each bar runs from submission to
+    result), so each goes on the first of its rows free by then."""
     rows = ExtraRows(names=[LOOP_LANE])
+    frames = observed or []
+    if frames:
+        rows.names.append(WINDOW_ROW)
     threads: dict[str, int] = {}
     pools: dict[str, list[tuple[float, int]]] = {}  #: a pool's rows: (free from, row)
     job_row: list[int] = []
@@ -103,10 +110,11 @@ def job_rows(jobs: list[JobRecord]) -> ExtraRows:
         job_start.append(job.start)
         job_end.append(job.end)
         labels.append(job.func)
-    rows.row = np.array(job_row, np.int64)
-    rows.start = np.array(job_start, np.float64)
-    rows.end = np.array(job_end, np.float64)
-    rows.label = labels
+    rows.row = np.array([1] * len(frames) + job_row, np.int64)
+    rows.start = np.array([a for a, _ in frames] + job_start, np.float64)
+    rows.end = np.array([b for _, b in frames] + job_end, np.float64)
+    unlabelled: list[str | None] = [None] * len(frames)
+    rows.label = unlabelled + labels
     return rows
 
 

@@ -173,6 +173,7 @@ class TraceModel:
         self.task_version = 0
         self._record_names = np.zeros(0, np.int32)
         self._record_ended = np.zeros(0, np.bool_)
+        self._observed: list[tuple[float, float]] = []
 
     # --- incremental derivation -------------------------------------------------------
     def update(self) -> int:
@@ -493,6 +494,7 @@ class TraceModel:
         # the records are the model's own, kept up to date for live frames: a snapshot
         # keeps them as they are now
         trace.tasks = [copy.copy(record) for record in trace.tasks]
+        trace.observed = list(trace.observed)
         return trace
 
     def _trace(
@@ -522,7 +524,19 @@ class TraceModel:
                 Mark(t - self._origin, tid if tid >= 0 else None, label, kind, detail)
                 for t, tid, label, kind, detail in store.marks
             ],
+            observed=self._observed_so_far(),
         )
+
+    def _observed_so_far(self) -> list[tuple[float, float]]:
+        """The observer's intervals, relative (kept between calls: a live frame pays only
+        for the new ones; the list is the model's, a snapshot copies it)."""
+        store, seen = self.store, self._observed
+        n = min(len(store.observed_start), len(store.observed_end))
+        if n > len(seen):
+            starts = _tail(store.observed_start, np.float64, len(seen), n) - self._origin
+            ends = _tail(store.observed_end, np.float64, len(seen), n) - self._origin
+            seen.extend(zip(starts.tolist(), ends.tolist(), strict=True))
+        return seen
 
     def _task_records(self, now: float) -> list[TaskRecord]:
         """One record per task, kept between calls: a live frame pays only for the tasks

@@ -19,6 +19,7 @@ from typing import Any, Final, Protocol
 from visualizer.model.spans import TraceModel
 from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, run_scenario
 from visualizer.session.scenarios import Scenario, load_main
+from visualizer.session.watchdog import StepInterrupted, StepWatchdog
 from visualizer.trace.data import Trace
 
 #: a run's error when the user stopped it
@@ -85,6 +86,8 @@ class InLoopRun(RecorderSource):
         self.params = params
         self._task: asyncio.Task[Any] | None = None
         self._load_error: BaseException | None = None
+        #: interrupts a step that holds the loop (the window's) too long
+        self.watchdog = StepWatchdog(self.recorder.tracer)
 
     def start(self) -> None:
         """Load the scenario and start its main task (a broken file: ``wait`` says so)."""
@@ -98,6 +101,7 @@ class InLoopRun(RecorderSource):
         recorder.install(loop)
         context = recorder.tracer.new_context()
         self._task = loop.create_task(main(**self.params), name=MAIN_TASK, context=context)
+        self.watchdog.start()
 
     @property
     def live(self) -> bool:
@@ -126,12 +130,13 @@ class InLoopRun(RecorderSource):
                 leaving = True
                 raise  # the caller itself is being cancelled: not a Stop
             error = STOPPED
-        except Exception as exc:
+        except (Exception, StepInterrupted) as exc:
             error, failed = failure(exc)
         finally:
             try:
                 await self._end_leftovers()
             finally:
+                self.watchdog.stop()
                 if leaving:  # (no outcome to give, but the loop put back as it was)
                     recorder.finish()
         return RunOutcome(recorder.finish(), error, failed)

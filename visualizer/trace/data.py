@@ -128,6 +128,9 @@ class Trace:
     jobs: list[JobRecord] = field(default_factory=list)
     blocked: list[BlockedRecord] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
+    #: when the observer (the window drawing the run live on the run's own loop) held
+    #: the loop: (start, end) pairs, seconds since the run started
+    observed: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def duration(self) -> float:

@@ -94,6 +94,7 @@ class _Doc(msgspec.Struct, gc=False):
     jobs: Any = msgspec.UNSET
     blocked: Any = msgspec.UNSET
     marks: Any = msgspec.UNSET
+    observed: Any = msgspec.UNSET
 
 
 _DOC_DECODER: Final = msgspec.json.Decoder(_Doc)
@@ -152,6 +153,7 @@ def _document_without_spans(trace: Trace) -> dict[str, Any]:
             {"task": b.task, "start": b.start, "end": b.end, "what": b.what} for b in trace.blocked
         ],
         "marks": [_mark_document(m) for m in trace.marks],
+        **({"observed": [[a, b] for a, b in trace.observed]} if trace.observed else {}),
     }
 
 
@@ -340,6 +342,7 @@ def from_json_dict(doc: Any) -> Trace:
     jobs = _jobs(_list(doc, "jobs"))
     blocked = _blocked(_list(doc, "blocked"))
     marks = _marks(doc.get("marks", []))
+    observed = _observed(doc.get("observed", []))
     trace = Trace(
         meta=meta,
         tasks=tasks,
@@ -348,6 +351,7 @@ def from_json_dict(doc: Any) -> Trace:
         jobs=jobs,
         blocked=blocked,
         marks=marks,
+        observed=observed,
     )
     _check_references(trace)
     _check_tiling(trace)
@@ -763,6 +767,26 @@ def _marks(items: Any) -> list[Mark]:
                 detail if isinstance(detail, str) else "",
             )
         )
+    return out
+
+
+def _observed(items: Any) -> list[tuple[float, float]]:
+    """``observed``: [start, end] pairs, each a number, start <= end."""
+    _expect(isinstance(items, list), "observed", "must be a list")
+    out = []
+    for i, item in enumerate(items):
+        _expect(
+            isinstance(item, list) and len(item) == 2 and all(_is_num(x) for x in item),
+            f"observed[{i}]",
+            "must be [start, end], two numbers",
+        )
+        start, end = float(item[0]), float(item[1])
+        _expect(
+            math.isfinite(start) and math.isfinite(end) and start <= end,
+            f"observed[{i}]",
+            "must be finite, start <= end",
+        )
+        out.append((start, end))
     return out
 
 

@@ -30,6 +30,8 @@ from typing import Final
 DEFAULT_CAPACITY: Final = 50_000_000
 #: marks of one kind kept a run, at most (``TraceStore.add_mark``)
 MAX_MARKS: Final = 1000
+#: the observer's busy intervals kept a run, at most (an hour of frames at 35 a second)
+MAX_OBSERVED: Final = 130_000
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,10 @@ class TraceStore:
         #: (t, task or -1, label, kind, detail): see ``data.Mark``; ``add_mark`` adds
         self.marks: list[tuple[float, int, str, str, str]] = []
         self._marks_of: dict[str, int] = {}  #: marks kept, per kind
+        #: when the observer (the window that draws this run live, on the same loop) held
+        #: the loop: its frames' start and end, raw clock readings (``add_observed``)
+        self.observed_start = array("d")
+        self.observed_end = array("d")
 
         self.dropped = 0  #: rows not recorded because the store was full
         self.truncated_at: float | None = None  #: clock reading of the first drop
@@ -154,6 +160,18 @@ class TraceStore:
             return
         self._marks_of[kind] = kept + 1
         self.marks.append((t, task, label, kind, detail))
+
+    def add_observed(self, start: float, end: float) -> None:
+        """The observer held the run's loop from ``start`` to ``end`` (a live frame of the
+        window, on the loop the program runs on): drawn on the chart, so that a timer
+        the program saw late is never left unexplained.  At most ``MAX_OBSERVED``; the
+        rest are counted in ``meta["dropped_observed"]``."""
+        if len(self.observed_start) >= MAX_OBSERVED:
+            dropped = self.meta.extra.get("dropped_observed", 0)
+            self.meta.extra["dropped_observed"] = (dropped if isinstance(dropped, int) else 0) + 1
+            return
+        self.observed_start.append(start)
+        self.observed_end.append(end)
 
     def string_id(self, text: str) -> int | None:
         """The id of ``text`` if the table has it (nothing is added)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import time
 from collections.abc import Callable
@@ -156,14 +157,20 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self._font_size = font_size
         self.paint_seconds = 0.0  #: how long the last paint took
         self.paints = 0  #: paints so far
+        #: told of each paint, (start, end) on ``time.monotonic``: a run drawn on the
+        #: loop it runs on records when the window held that loop
+        self.painted: Callable[[float, float], None] | None = None
         self.set_palette(palette)
 
     def paintEvent(self, event: Any) -> None:
         """Paint, and note how long it took (a live frame's pace counts it)."""
-        began = time.perf_counter()
+        began = time.monotonic()
         super().paintEvent(event)
-        self.paint_seconds = time.perf_counter() - began
+        ended = time.monotonic()
+        self.paint_seconds = ended - began
         self.paints += 1
+        if self.painted is not None:
+            self.painted(began, ended)
 
     def set_palette(self, palette: Palette) -> None:
         """Re-colour everything (light/dark) without touching the data."""
@@ -529,7 +536,10 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             labels,
         )
         # the threads' rows: every job, each frame (a few)
-        rows = job_rows(delta.jobs)
+        # (the window's frames in view: a long run has many)
+        (x0, _), _ = self.getPlotItem().getViewBox().viewRange()
+        observed = delta.observed
+        rows = job_rows(delta.jobs, observed[bisect.bisect_left(observed, x0, key=_end) :])
         job_labels = sorted({text for text in rows.label if text is not None})
         index = {text: i for i, text in enumerate(job_labels)}
         self.extra.set_live(
@@ -689,6 +699,10 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         lanes = max(self.rows, MIN_LANES)
         self.getPlotItem().setXRange(0.0, max(duration, 1e-6), padding=0.02)
         self.getPlotItem().setYRange(-0.6, lanes - 0.4, padding=0)
+
+
+def _end(interval: tuple[float, float]) -> float:
+    return interval[1]
 
 
 def _keyed(spans: SpanColumns, key: np.ndarray, label: np.ndarray) -> Columns:

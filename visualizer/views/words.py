@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from visualizer.model.loop_lanes import LOOP_LANE, PROCESS_POOL, THREAD_ROW
+from visualizer.model.loop_lanes import LOOP_LANE, PROCESS_POOL, THREAD_ROW, WINDOW_ROW
 
 
 def row_name(name: str) -> str:
@@ -13,6 +13,8 @@ def row_name(name: str) -> str:
     the program gave it, stays as it is)."""
     if name == LOOP_LANE:
         return QCoreApplication.translate("GanttView", "event loop")
+    if name == WINDOW_ROW:
+        return QCoreApplication.translate("GanttView", "window drawing")
     if name.startswith(THREAD_ROW):
         return QCoreApplication.translate("GanttView", "thread {name}").format(
             name=name[len(THREAD_ROW) :]

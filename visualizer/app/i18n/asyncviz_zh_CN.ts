@@ -388,6 +388,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>事件循环</translation>
     </message>
     <message>
+        <source>window drawing</source>
+        <translation>窗口绘制</translation>
+    </message>
+    <message>
         <source>thread {name}</source>
         <translation>线程 {name}</translation>
     </message>
