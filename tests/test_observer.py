@@ -51,8 +51,8 @@ def test_runs_off_the_windows_loop_have_no_window_row() -> None:
 @pytest.mark.parametrize("bad", ["[[1, 0]]", '[[0, "x"]]', "[1]", '{"a": 1}'])
 def test_a_malformed_observed_list_is_refused(bad: str) -> None:
     text = (
-        '{"format": "asyncviz-trace", "version": 1, "meta": {"clock": "real", "duration": 1.0, "source": "x", "loop": "y",'
-        ' "python": "3", "dropped_events": 0},'
+        '{"format": "asyncviz-trace", "version": 1, "meta": {"clock": "real",'
+        ' "duration": 1.0, "source": "x", "loop": "y", "python": "3", "dropped_events": 0},'
         ' "tasks": [], "spans": [], "jobs": [], "blocked": [], "observed": ' + bad + "}"
     )
     with pytest.raises(TraceFormatError, match="observed"):
