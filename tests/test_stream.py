@@ -30,6 +30,7 @@ from visualizer.trace.wire import (
     End,
     FrameDecoder,
     Hello,
+    NameRows,
     StepRows,
     StreamFormatError,
     TaskRows,
@@ -93,7 +94,9 @@ def test_a_streamed_run_reads_back_as_the_recorded_trace(scenario: str) -> None:
     """Jobs, marks, warnings, errors, names: the window's copy is the recording, exactly."""
     result, data = streamed(scenario)
     mirror, decoder = replay(data)
-    assert decoder.ended and mirror.end is not None and mirror.batches > 3
+    # (how many batches the streamer made while the loop ran depends on the machine's
+    # load; at least the last one, with the End after it)
+    assert decoder.ended and mirror.end is not None and mirror.batches >= 1
     assert_same_trace(TraceModel(mirror.store).snapshot(), result.trace)
 
 
@@ -197,6 +200,12 @@ def _apply(*batches: Batch) -> StreamMirror:
 
 
 STRINGS = Batch(seq=0, now=0.0, strings=["main"])
+
+
+def _names(task: list[int], name: list[int]) -> NameRows:
+    return NameRows(np.array(task, "<i4").tobytes(), np.array(name, "<i4").tobytes())
+
+
 TASK = _rows(0, "tasks", [-1], [0.0], [0], [-1])
 
 
@@ -222,8 +231,9 @@ TASK = _rows(0, "tasks", [-1], [0.0], [0], [-1])
             Batch(seq=1, now=0.0, tasks=TASK, steps=_rows(5, "steps", [0], [0.0], [0.1], [-1])),
             "rows are missing",
         ),
-        (Batch(seq=1, now=0.0, names=[(0, 0)]), "out of range"),
-        (Batch(seq=1, now=0.0, tasks=TASK, names=[(0, 9)]), "out of range"),
+        (Batch(seq=1, now=0.0, names=_names([0], [0])), "names.task: 0 is out of range"),
+        (Batch(seq=1, now=0.0, tasks=TASK, names=_names([0], [9])), "names.name: 9"),
+        (Batch(seq=1, now=0.0, tasks=TASK, names=NameRows(b"\0\0\0\0", b"")), "names.name"),
         (
             Batch(seq=1, now=0.0, marks_first=3, marks=[(0.0, -1, "x", "note", "")]),
             "do not continue",

@@ -501,16 +501,7 @@ class TraceModel:
         self, now: float, spans: SpanColumns, meta: dict[str, object] | None = None
     ) -> Trace:
         store = self.store
-        trace_meta: dict[str, object] = {
-            "clock": store.meta.clock,
-            "source": store.meta.source,
-            "loop": store.meta.loop,
-            "duration": now,
-            "dropped_events": store.dropped,
-        }
-        if store.truncated_at is not None:
-            trace_meta["truncated_at"] = store.truncated_at - self._origin
-        trace_meta.update(store.meta.extra)
+        trace_meta = self.meta(now)
         if meta:
             trace_meta.update(meta)
         return Trace(
@@ -526,6 +517,22 @@ class TraceModel:
             ],
             observed=self._observed_so_far(),
         )
+
+    def meta(self, now: float | None = None) -> dict[str, object]:
+        """A trace's ``meta``: the clock, the source, the duration up to ``now`` (the
+        run's so far, if not given), the rows dropped, and the store's extras."""
+        store = self.store
+        trace_meta: dict[str, object] = {
+            "clock": store.meta.clock,
+            "source": store.meta.source,
+            "loop": store.meta.loop,
+            "duration": self.now() if now is None else now,
+            "dropped_events": store.dropped,
+        }
+        if store.truncated_at is not None:
+            trace_meta["truncated_at"] = store.truncated_at - self._origin
+        trace_meta.update(store.meta.extra)
+        return trace_meta
 
     def _observed_so_far(self) -> list[tuple[float, float]]:
         """The observer's intervals, relative (kept between calls: a live frame pays only

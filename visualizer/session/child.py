@@ -12,29 +12,64 @@ row it was sent.  And ``asyncio.run`` cannot run inside the window's own loop.
 
 The exit code is the program's (1 for an uncaught exception, 130 for Ctrl-C, its
 ``sys.exit`` code); 3 means this launcher was called wrongly.
+
+A program started elsewhere is traced by the same code: ``run_program`` (which
+``python -m visualizer.attach`` calls, with a reconnecting connection to a window that
+may or may not listen), or ``stream()``, one line at the top of the program itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import atexit
+import contextlib
 import json
-import os
+import logging
 import socket
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Final
 
-from visualizer.session.runner import Recorder, RunResult, record_script, run_scenario
+from visualizer.instrument.loop import TracingPolicy
+from visualizer.session.runner import (
+    ClockKind,
+    Recorder,
+    RunError,
+    RunResult,
+    _how_it_ended,
+    record_script,
+    run_scenario,
+)
 from visualizer.session.scenarios import ScenarioError, find
-from visualizer.session.streaming import Streamer, socket_sink
+from visualizer.session.streaming import (
+    DEFAULT_ADDRESS,
+    TOKEN_ENV,
+    Connection,
+    FixedConnection,
+    ReconnectingConnection,
+    Streamer,
+    parse_address,
+    take_token,
+)
+from visualizer.trace.mirror import end_message
+from visualizer.trace.store import TraceStore
+from visualizer.trace.wire import End
+
+__all__ = ["TOKEN_ENV", "USAGE_EXIT", "connect", "main", "run_program", "stream", "traced"]
+
+log = logging.getLogger(__name__)
 
 #: this launcher was called wrongly (the program never ran)
 USAGE_EXIT: Final = 3
-#: the environment variable that carries an attach token (never on the command line,
-#: where ``ps`` shows it to every user)
-TOKEN_ENV: Final = "ASYNCVIZ_TOKEN"
+#: set while this process streams a recording (a launcher's, or ``stream()``'s): a
+#: ``visualizer.stream()`` in a program already traced does nothing
+_STREAMING: Final = threading.Event()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,11 +87,78 @@ def connect(where: str) -> socket.socket:
     """The connection to the window: an inherited socket (``fd:N``) or ``HOST:PORT``."""
     if where.startswith("fd:"):
         return socket.socket(fileno=int(where[3:]))
-    host, _, port = where.rpartition(":")
-    sock = socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=10)
-    token = os.environ.pop(TOKEN_ENV, "")  # (the program must not see it)
-    sock.sendall(token.encode() + b"\n")
+    sock = socket.create_connection(parse_address(where), timeout=10)
+    sock.sendall(take_token().encode() + b"\n")
     return sock
+
+
+def _end(
+    store: TraceStore, error: RunError | None, exit_code: int, tracer_failure: str | None
+) -> End:
+    """The stream's last word: how the run ended."""
+    return end_message(
+        store,
+        exit_code=exit_code,
+        error_kind=error.kind if error else None,
+        message=error.message if error else None,
+        traceback=error.traceback if error else "",
+        tracer_failure=tracer_failure,
+    )
+
+
+def traced(
+    run: Callable[[Callable[[Recorder], None]], RunResult],
+    connection: Connection,
+    argv: Sequence[str],
+) -> RunResult:
+    """``run(started)`` (``record_script`` or ``run_scenario`` with ``started=``) with a
+    streamer beside it sending to ``connection``; the stream ends with how it ended."""
+    streamers: list[Streamer] = []
+
+    def started(recorder: Recorder) -> None:
+        streamer = Streamer(
+            recorder.store,
+            recorder.tracer,
+            connection,
+            clock=recorder.clock.time,
+            argv=list(argv),
+        )
+        streamer.start()
+        streamers.append(streamer)
+
+    _STREAMING.set()
+    result = run(started)
+    for streamer in streamers:
+        streamer.close(_end(streamer.store, result.error, result.exit_code, result.tracer_failure))
+    return result
+
+
+def run_program(
+    path: Path,
+    args: Sequence[str],
+    connection: Connection,
+    *,
+    clock: ClockKind = "real",
+    slow: float = 0.1,
+) -> int:
+    """Run ``python PATH ARGS...`` in this process (once, as ``__main__``), traced and
+    streamed to ``connection``: the program's exit code."""
+    result = traced(
+        lambda started: record_script(
+            path,
+            args,
+            clock=clock,
+            slow_callback_duration=slow,
+            on_exception=traceback.print_exception,
+            started=started,
+            snapshot=False,  # (the window derives the spans: the End goes out at once)
+        ),
+        connection,
+        [str(path), *args],
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return result.exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,54 +168,102 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"asyncviz: cannot reach the window ({args.connect}): {exc}", file=sys.stderr)
         return USAGE_EXIT
-    streamers: list[Streamer] = []
-
-    def started(recorder: Recorder) -> None:
-        streamer = Streamer(
-            recorder.store,
-            recorder.tracer,
-            socket_sink(sock),
-            clock=recorder.clock.time,
-            argv=[str(args.path), *args.args],
-        )
-        streamer.start()
-        streamers.append(streamer)
-
-    result: RunResult
-    if args.kind == "program":
-        result = record_script(
-            args.path,
-            args.args,
-            clock=args.clock,
-            slow_callback_duration=args.slow,
-            on_exception=traceback.print_exception,
-            started=started,
-        )
-    else:
+    connection = FixedConnection.of_socket(sock)
+    try:
+        if args.kind == "program":
+            return run_program(args.path, args.args, connection, clock=args.clock, slow=args.slow)
         try:
             scenario = find(args.path)
             params = json.loads(args.args[0]) if args.args else {}
         except (ScenarioError, ValueError) as exc:
             print(f"asyncviz: {exc}", file=sys.stderr)
             return USAGE_EXIT
-        result = run_scenario(
-            scenario, params, clock=args.clock, slow_callback_duration=args.slow, started=started
+        result = traced(
+            lambda started: run_scenario(
+                scenario,
+                params,
+                clock=args.clock,
+                slow_callback_duration=args.slow,
+                started=started,
+                snapshot=False,
+            ),
+            connection,
+            [str(args.path), *args.args],
         )
         if result.error is not None and result.error.traceback:
             sys.stderr.write(result.error.traceback)
-    error = result.error
-    for streamer in streamers:
-        streamer.close(
-            exit_code=result.exit_code,
-            error_kind=error.kind if error else None,
-            message=error.message if error else None,
-            traceback=error.traceback if error else "",
-            tracer_failure=result.tracer_failure,
-        )
-    sock.close()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    return result.exit_code
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return result.exit_code
+    finally:
+        sock.close()
+
+
+# --- one line in the program ------------------------------------------------------------
+def stream(address: str = DEFAULT_ADDRESS, *, clock: ClockKind = "real", slow: float = 0.1) -> None:
+    """Trace this program from now on and send it to a window listening at ``address``
+    (``asyncviz gui --listen``), whether or not one is there yet: one line at the top,
+    before ``asyncio.run(...)``.  The token, if the window asks for one, comes from the
+    environment (``ASYNCVIZ_TOKEN``).  A second call, or a call in a program already
+    traced (``python -m visualizer.attach``, a window's own process, ``asyncviz
+    record``), does nothing.
+
+    Every asyncio loop the program makes from now on is traced (a loop policy); at
+    exit, the recording ends and the window is told how: an uncaught exception, Ctrl-C
+    or a window's Stop (``KeyboardInterrupt``), or a normal end.  (``sys.exit(n)``
+    does not reach the program's exception hook: it ends as a normal end.)"""
+    if _STREAMING.is_set() or _traced_already():
+        return
+    host, port = parse_address(address)
+    _STREAMING.set()
+    source = sys.argv[0] if sys.argv and sys.argv[0] else "<program>"
+    recorder = Recorder(clock, source=source, slow_callback_duration=slow)
+    policy = contextlib.ExitStack()
+    policy.enter_context(recorder.as_default_loop())
+    streamer = Streamer(
+        recorder.store,
+        recorder.tracer,
+        ReconnectingConnection(host, port, take_token()),
+        clock=recorder.clock.time,
+    )
+    streamer.start()
+    seen: list[BaseException] = []
+    previous = sys.excepthook
+
+    def excepthook(
+        kind: type[BaseException], value: BaseException, tb: TracebackType | None
+    ) -> None:
+        seen.append(value)  # (how the program ended, for the window: read at exit)
+        previous(kind, value, tb)
+
+    sys.excepthook = excepthook
+    atexit.register(_at_exit, recorder, policy, streamer, seen)
+
+
+def _traced_already() -> bool:
+    """Loops are made traced already (``asyncviz record PROGRAM``, in this process)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # (3.14 deprecates policies)
+        return isinstance(asyncio.get_event_loop_policy(), TracingPolicy)
+
+
+def _at_exit(
+    recorder: Recorder,
+    policy: contextlib.ExitStack,
+    streamer: Streamer,
+    seen: list[BaseException],
+) -> None:
+    """The program is exiting: the recording ends, and the window gets its ``End``."""
+    try:
+        with contextlib.suppress(Exception):
+            policy.close()
+        error, exit_code = _how_it_ended(seen[-1]) if seen else (None, 0)
+        recorder.finish()
+        failure = recorder.tracer.failure
+        tracer_failure = None if failure is None else f"{type(failure).__name__}: {failure}"
+        streamer.close(_end(recorder.store, error, exit_code, tracer_failure))
+    except Exception:  # (never a traceback of ours at the program's exit)
+        log.exception("asyncviz: the recording could not be ended")
 
 
 if __name__ == "__main__":

@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Final, Literal
 
 from visualizer.model.spans import TraceModel
-from visualizer.session.receiver import StreamReceiver
+from visualizer.session.receiver import StreamedSource, StreamReceiver
 from visualizer.session.sources import STOPPED, RunOutcome
 from visualizer.trace.data import Trace
-from visualizer.trace.mirror import StreamMirror
 from visualizer.trace.store import TraceStore
+from visualizer.trace.wire import End
 
 #: seconds between the signals of a stop: SIGINT (Ctrl-C: ``asyncio.run`` cancels the
 #: main task), SIGINT again (Ctrl-C twice: ``KeyboardInterrupt`` wherever the program
@@ -100,12 +100,28 @@ def describe_exit(returncode: int | None) -> str:
     return words.get(name, f"killed by {name}")
 
 
+def end_error(
+    end: End, *, stopped: bool, exit_code: int, last_words: str | None = None
+) -> tuple[str | None, str | None]:
+    """What a stream's ``End`` says went wrong: (one line or None, the traceback or
+    None).  ``stopped``: the window asked the program to stop (an interrupt is then a
+    Stop, not a Ctrl-C); ``exit_code``: the program's, as the window knows it;
+    ``last_words``: the traceback when the ``End`` has none (its stderr's last lines)."""
+    if end.message and end.error_kind != "interrupted":
+        return end.message, end.traceback or last_words or None
+    if end.error_kind == "interrupted":
+        return (STOPPED if stopped else "interrupted (Ctrl-C)"), None
+    if exit_code != 0:
+        return describe_exit(exit_code), None
+    return None, None
+
+
 def _package_root() -> str:
     """The folder the ``visualizer`` package is in (the child must import it too)."""
     return str(Path(__file__).resolve().parents[2])
 
 
-class ChildRun:
+class ChildRun(StreamedSource):
     """One program (``kind="program"``) or scenario run in a child process."""
 
     def __init__(
@@ -207,36 +223,8 @@ class ChildRun:
         return self.process is not None and self.process.returncode is None
 
     @property
-    def model(self) -> TraceModel | None:
-        return self.receiver.model
-
-    @property
-    def mirror(self) -> StreamMirror | None:
-        return self.receiver.mirror
-
-    @property
-    def hello(self) -> asyncio.Event:
-        """Set when the stream's hello came, or it never will."""
-        return self.receiver.hello
-
-    @property
-    def stream_error(self) -> str | None:
-        return self.receiver.error
-
-    @property
-    def events(self) -> int:
-        return self.receiver.events
-
-    def refresh_names(self) -> None:
-        pass  # (the program sends its tasks' names with its batches)
-
-    @property
     def pid(self) -> int | None:
         return None if self.process is None else self.process.pid
-
-    def held(self, at_least: float = 0.5) -> tuple[int, float] | None:
-        """(task id, seconds) if a step has held the program's loop that long."""
-        return self.receiver.held(at_least)
 
     # --- the stream --------------------------------------------------------------------
     async def _read_stream(self, sock: socket.socket) -> None:
@@ -390,13 +378,12 @@ class ChildRun:
         if self.stream_error is not None:
             error = f"the stream was malformed: {self.stream_error}"
         elif end is not None:
-            if end.message and end.error_kind != "interrupted":
-                error = end.message
-                traceback = end.traceback or "\n".join(last_words) or None
-            elif end.error_kind == "interrupted":
-                error = STOPPED if self.stopping else "interrupted (Ctrl-C)"
-            elif returncode != 0:
-                error = describe_exit(returncode)
+            error, traceback = end_error(
+                end,
+                stopped=self.stopping,
+                exit_code=returncode,
+                last_words="\n".join(last_words) or None,
+            )
         else:
             error = describe_exit(returncode)
             if self.stopping and returncode in (-signal.SIGTERM, -signal.SIGKILL):

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import IO
+from typing import IO, Final
 
 from visualizer.model.spans import TraceModel
 from visualizer.trace.mirror import StreamMirror
 from visualizer.trace.wire import Batch, End, FrameDecoder, Hello, StreamFormatError
+
+#: seconds: a program whose real clock reads this far from ours at its first batch runs
+#: on another machine's clock (an attached program): its times are ours, shifted
+CLOCK_SKEW: Final = 2.0
 
 
 class StreamReceiver:
@@ -30,6 +34,8 @@ class StreamReceiver:
         self.ended_at: float | None = None  #: our clock when the program was seen to end
         self._keep = keep  #: where the raw stream is saved (it opens as a trace)
         self._offset = 0.0  #: the program's clock minus ours, at the last batch
+        #: the program's real clock is ours (None: no batch yet, assumed so)
+        self._same_clock: bool | None = None
 
     def feed(self, data: bytes) -> bool:
         """Take ``data``; False once the stream is over (its end came, or it was bad)."""
@@ -72,10 +78,19 @@ class StreamReceiver:
         assert self.mirror is not None  # (the decoder sees to it: a hello comes first)
         self.mirror.apply(message)
         if isinstance(message, Batch):
-            self._offset = message.now - time.monotonic()
+            ours = time.monotonic()
+            if self._same_clock is None:
+                self._same_clock = abs(message.now - ours) < CLOCK_SKEW
+            self._offset = message.now - ours
 
     @property
     def real_clock(self) -> bool:
+        """The program's clock is this process's monotonic clock (a program on this
+        machine, on the real clock)."""
+        return self._on_real_clock and self._same_clock is not False
+
+    @property
+    def _on_real_clock(self) -> bool:
         return self.mirror is not None and self.mirror.store.meta.clock == "real"
 
     def now(self) -> float:
@@ -88,6 +103,8 @@ class StreamReceiver:
             return mirror.now
         if self.real_clock:
             return time.monotonic()  # (the program's clock is this one: CLOCK_MONOTONIC)
+        if self._on_real_clock:  # (another machine's: it runs as ours does, shifted)
+            return max(mirror.now, time.monotonic() + self._offset)
         return mirror.now
 
     def time_of(self, moment: float) -> float:
@@ -135,6 +152,42 @@ class StreamReceiver:
         same one), else its last batch."""
         mirror = self.mirror
         assert mirror is not None
-        if self.real_clock and self.ended_at is not None:
-            return max(mirror.now, self.ended_at)
+        if self._on_real_clock and self.ended_at is not None:
+            shift = 0.0 if self.real_clock else self._offset
+            return max(mirror.now, self.ended_at + shift)
         return mirror.now
+
+
+class StreamedSource:
+    """A live source whose rows come in a stream (a child process, an attached program):
+    what the window reads of it is its ``receiver``'s."""
+
+    receiver: StreamReceiver
+
+    @property
+    def model(self) -> TraceModel | None:
+        return self.receiver.model
+
+    @property
+    def mirror(self) -> StreamMirror | None:
+        return self.receiver.mirror
+
+    @property
+    def hello(self) -> asyncio.Event:
+        """Set when the stream's hello came, or it never will."""
+        return self.receiver.hello
+
+    @property
+    def stream_error(self) -> str | None:
+        return self.receiver.error
+
+    @property
+    def events(self) -> int:
+        return self.receiver.events
+
+    def refresh_names(self) -> None:
+        pass  # (the program sends its tasks' names with its batches)
+
+    def held(self, at_least: float = 0.5) -> tuple[int, float] | None:
+        """(task id, seconds) if a step has held the program's loop that long."""
+        return self.receiver.held(at_least)

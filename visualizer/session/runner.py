@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from visualizer.instrument.clock import Clock, LectureClock, RealClock, VirtualClock
 from visualizer.instrument.loop import TracingEventLoop, TracingPolicy, set_policy
@@ -31,7 +31,7 @@ from visualizer.instrument.notices import Notices
 from visualizer.instrument.tracer import RUN, Tracer
 from visualizer.model.spans import TraceModel
 from visualizer.session.scenarios import Scenario, load_main
-from visualizer.trace.data import Trace
+from visualizer.trace.data import SpanColumns, Trace
 from visualizer.trace.store import DEFAULT_CAPACITY, TraceStore
 
 ClockKind = Literal["virtual", "real"]
@@ -68,7 +68,10 @@ class Recorder:
         source: str = "",
         capacity: int = DEFAULT_CAPACITY,
         slow_callback_duration: float = 0.1,
+        make_loop: Callable[[Any], asyncio.AbstractEventLoop] | None = None,
     ) -> None:
+        #: makes the loops (given the clock): a lecture's turn themselves at its pace
+        self._make_loop = make_loop
         self.clock: Clock
         if isinstance(clock, LectureClock):
             # a lecture's times are a virtual clock's (idle waits paced, not real; busy
@@ -92,7 +95,9 @@ class Recorder:
 
     def new_loop(self) -> asyncio.AbstractEventLoop:
         """A loop on our clock with the tracer installed (a ``loop_factory``)."""
-        loop = TracingEventLoop(self.clock)
+        loop = (
+            TracingEventLoop(self.clock) if self._make_loop is None else self._make_loop(self.clock)
+        )
         self.install(loop)
         return loop
 
@@ -104,11 +109,14 @@ class Recorder:
         self.loops.append(loop)
         self.store.meta.loop = f"{type(loop).__module__}.{type(loop).__qualname__}"
 
-    def finish(self) -> Trace:
+    def finish(self, *, snapshot: bool = True) -> Trace:
         """The recording ends: the trace.  Garbage is collected first, while the warnings
         are still heard: a task or coroutine caught in a reference cycle is reported when
         it is collected, which a plain run would do later or at exit, and the report
-        belongs to this run (at its end: the collection's time is not the program's)."""
+        belongs to this run (at its end: the collection's time is not the program's).
+        ``snapshot=False``: the store is all that is wanted (a streamed run's window
+        derives the spans itself), and the trace returned holds only the meta: deriving
+        2 M spans would hold the program's last word back for most of a second."""
         try:
             self.tracer.finish()
             if self.loops:
@@ -119,6 +127,8 @@ class Recorder:
         finally:
             self.notices.close()
             self.tracer.uninstall()
+        if not snapshot:
+            return Trace(dict(self.model.meta()), [], SpanColumns.empty(), [])
         return self.model.snapshot()
 
     @contextlib.contextmanager
@@ -147,6 +157,7 @@ def run_scenario(
     capacity: int = DEFAULT_CAPACITY,
     slow_callback_duration: float = 0.1,
     started: Callable[[Recorder], None] | None = None,
+    snapshot: bool = True,
 ) -> RunResult:
     """Run ``scenario.main(**params)`` on a traced loop, as ``asyncio.run`` would.
 
@@ -179,30 +190,38 @@ def run_scenario(
     finally:
         with contextlib.suppress(BaseException):
             runner.close()
-    return _result(recorder, error, exit_code, wall)
+    return _result(recorder, error, exit_code, wall, snapshot)
 
 
 def record_script(
     path: str | Path,
     args: Sequence[str] = (),
     *,
-    clock: ClockKind = "real",
+    clock: ClockKind | LectureClock = "real",
     capacity: int = DEFAULT_CAPACITY,
     slow_callback_duration: float = 0.1,
     on_exception: Callable[[BaseException], None] | None = None,
     started: Callable[[Recorder], None] | None = None,
+    make_loop: Callable[[Any], asyncio.AbstractEventLoop] | None = None,
+    snapshot: bool = True,
 ) -> RunResult:
     """Run ``python path args...`` in this process, tracing every asyncio loop it makes.
 
     The script sees its own ``sys.argv`` and ``sys.path[0]``, runs as
     ``__main__``, and its stdout is untouched.  An uncaught exception is passed
     to ``on_exception`` (the CLI prints it as Python would) and gives exit code 1.
-    ``started`` is called with the recorder before the script runs.
+    ``started`` is called with the recorder before the script runs; ``make_loop`` makes
+    its loops, given the clock (a lecture's: ``lecture_child.PacedLoop``); with
+    ``snapshot=False`` the result's trace holds only the meta (``Recorder.finish``).
     """
     wall = time.perf_counter()
     path = Path(path)
     recorder = Recorder(
-        clock, source=str(path), capacity=capacity, slow_callback_duration=slow_callback_duration
+        clock,
+        source=str(path),
+        capacity=capacity,
+        slow_callback_duration=slow_callback_duration,
+        make_loop=make_loop,
     )
     if started is not None:
         started(recorder)
@@ -230,7 +249,7 @@ def record_script(
             if not loop.is_closed() and not loop.is_running():
                 with contextlib.suppress(BaseException):
                     loop.close()
-    return _result(recorder, error, exit_code, wall)
+    return _result(recorder, error, exit_code, wall, snapshot)
 
 
 def _how_it_ended(exc: BaseException) -> tuple[RunError | None, int]:
@@ -255,8 +274,14 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
-def _result(recorder: Recorder, error: RunError | None, exit_code: int, wall: float) -> RunResult:
-    trace = recorder.finish()
+def _result(
+    recorder: Recorder,
+    error: RunError | None,
+    exit_code: int,
+    wall: float,
+    snapshot: bool = True,
+) -> RunResult:
+    trace = recorder.finish(snapshot=snapshot)
     failure = recorder.tracer.failure
     return RunResult(
         trace=trace,

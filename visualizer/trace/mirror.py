@@ -37,6 +37,8 @@ from visualizer.trace.wire import (
     End,
     Hello,
     JobRow,
+    LectureState,
+    NameRows,
     StepRows,
     StreamFormatError,
     TaskRows,
@@ -59,6 +61,11 @@ def _bytes(column: array[Any], begin: int, end: int) -> bytes:
 def _rows_of(columns: tuple[array[Any], ...], begin: int, end: int) -> list[bytes]:
     """Rows ``begin:end`` of each of a table's columns, as little-endian bytes."""
     return [_bytes(column, begin, end) for column in columns]
+
+
+def _little(values: npt.NDArray[Any]) -> bytes:
+    """A numpy column as little-endian bytes."""
+    return values.astype(values.dtype.newbyteorder("<")).tobytes()
 
 
 def _column(data: bytes, dtype: str, rows: int, what: str) -> npt.NDArray[Any]:
@@ -118,6 +125,7 @@ class BatchMaker:
         *,
         running: int = -1,
         running_since: float | None = None,
+        lecture: LectureState | None = None,
     ) -> Batch:
         """The next batch: at most ``BATCH_ROWS`` rows of each table (``more`` says
         whether rows are left over for the next one at once)."""
@@ -151,7 +159,13 @@ class BatchMaker:
         strings_end = len(store.strings)
         suspensions_end = len(store.suspensions)
 
-        batch = Batch(seq=self._seq, now=now, running=running, running_since=running_since)
+        batch = Batch(
+            seq=self._seq,
+            now=now,
+            running=running,
+            running_since=running_since,
+            lecture=lecture,
+        )
         self._seq += 1
         if wakes_end > self._wakes:
             wake_columns = (store.wake_task, store.wake_t, store.wake_waker)
@@ -167,10 +181,14 @@ class BatchMaker:
             self._tasks = tasks_end
         sent = np.concatenate([self._names, np.full(len(names) - len(self._names), -1, np.int32)])
         changed = np.flatnonzero(names != sent)
-        batch.names = list(zip(changed.tolist(), names[changed].tolist(), strict=True))
+        if len(changed):
+            batch.names = NameRows(
+                _little(changed.astype(np.int32)), _little(names[changed].astype(np.int32))
+            )
         self._names = names.copy()
-        for tid, name in live_names:
-            if tid < tasks_end and names[tid] < 0 and self._live_names.get(tid) != name:
+        unnamed = names < 0
+        for tid, name in live_names:  # (the live names that changed: a few, as a rule)
+            if tid < tasks_end and unnamed[tid] and self._live_names.get(tid) != name:
                 self._live_names[tid] = name
                 batch.live_names.append((tid, name))
         if strings_end > self._strings:
@@ -260,6 +278,8 @@ class StreamMirror:
         self.now = hello.origin  #: the program's clock at its last batch
         self.running = -1  #: the task whose step held the loop at the last batch, or -1
         self.running_since: float | None = None
+        #: a program run as a lecture: where it is (paused, speed, its time), as last said
+        self.lecture: LectureState | None = None
         self.end: End | None = None
         self.batches = 0
         self.dropped_rows = 0  #: rows this mirror could not keep (its store was full)
@@ -267,7 +287,8 @@ class StreamMirror:
         self._wakes_dropped = 0
         self._blocked_seen = 0  #: blocked steps and marks the stream sent so far
         self._marks_seen = 0
-        self._named: set[int] = set()  #: tasks whose final name came (live names wait)
+        #: per task: its final name came (a live name no longer applies)
+        self._named = np.zeros(0, np.bool_)
         self._job_index: dict[int, int] = {}  #: job id -> its index in ``store.jobs``
         #: the latest moment the rows so far name (the run cannot end before it)
         self._latest = hello.origin
@@ -316,9 +337,15 @@ class StreamMirror:
         if batch.wakes is not None:
             wakes = self._check_wakes(batch.wakes, n_tasks, batch.seq)
         where = f"batch {batch.seq}"
-        for tid, sid in batch.names:
-            if not (0 <= tid < n_tasks and 0 <= sid < n_strings):
-                raise StreamFormatError(f"{where}: name ({tid}, {sid}) is out of range")
+        names = None
+        if batch.names is not None:
+            n = _rows(batch.names.task, 4, f"{where}: names")
+            names = (
+                _column(batch.names.task, "i4", n, f"{where}: names.task"),
+                _column(batch.names.name, "i4", n, f"{where}: names.name"),
+            )
+            _in_range(names[0], 0, n_tasks, f"{where}: names.task")
+            _in_range(names[1], 0, n_strings, f"{where}: names.name")
         for tid, _name in batch.live_names:
             if not 0 <= tid < n_tasks:
                 raise StreamFormatError(f"{where}: live name of task {tid}: no such task")
@@ -355,7 +382,7 @@ class StreamMirror:
         if cut is not None and (not math.isfinite(cut) or cut < latest):
             raise StreamFormatError(f"{where}: rows recorded after the store was full")
         self._next_latest = latest
-        return tasks, steps, wakes
+        return tasks, steps, wakes, names
 
     def _check_tasks(self, rows: TaskRows, n_strings: int, seq: int) -> tuple[Any, ...]:
         where = f"batch {seq}: tasks"
@@ -408,7 +435,7 @@ class StreamMirror:
         return task, t, waker
 
     # --- appending -----------------------------------------------------------------------
-    def _append(self, batch: Batch, tasks: Any, steps: Any, wakes: Any) -> None:
+    def _append(self, batch: Batch, tasks: Any, steps: Any, wakes: Any, names: Any) -> None:
         store = self.store
         if batch.strings:
             self._sids = np.concatenate(
@@ -444,12 +471,19 @@ class StreamMirror:
             store.wake_waker.frombytes(waker[:keep].astype(np.int32).tobytes())
             self._drop(len(task) - keep, float(t[keep]) if keep < len(task) else 0.0)
             self._wakes_dropped += len(task) - keep
+        if len(self._named) < store.task_count:
+            grown = np.zeros(store.task_count, np.bool_)
+            grown[: len(self._named)] = self._named
+            self._named = grown
         for tid, name in batch.live_names:
-            if tid not in self._named:
+            if not self._named[tid]:
                 store.task_name[tid] = store.intern(name)
-        for tid, sid in batch.names:  # (after the live ones: the final name wins)
-            store.task_name[tid] = int(self._sids[sid])
-            self._named.add(tid)
+        if names is not None:  # (after the live ones: the final name wins)
+            task, sid = names
+            column = np.frombuffer(store.task_name, np.int32)  # (a view: set in place)
+            column[task] = self._sids[sid]
+            del column  # (let go of the array's buffer: it must grow again)
+            self._named[task] = True
         for tid, type_, message, traceback in batch.errors:
             store.task_error[tid] = TaskError(type_, message, traceback)
         for job in batch.jobs:
@@ -472,6 +506,8 @@ class StreamMirror:
         self._latest = self._next_latest
         self.running = batch.running
         self.running_since = batch.running_since
+        if batch.lecture is not None and math.isfinite(batch.lecture.now):
+            self.lecture = batch.lecture
 
     def _drop(self, count: int, t: float) -> None:
         if count <= 0:

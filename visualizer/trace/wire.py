@@ -92,6 +92,13 @@ class WakeRows(msgspec.Struct, forbid_unknown_fields=False):
     waker: bytes  #: int32, ``pack_waker(kind, task)``
 
 
+class NameRows(msgspec.Struct, forbid_unknown_fields=False):
+    """Tasks' names as the store has them (set when a task ends): pairs, as columns."""
+
+    task: bytes  #: int32, task ids
+    name: bytes  #: int32, string ids
+
+
 class JobRow(msgspec.Struct, array_like=True, forbid_unknown_fields=False):
     """An executor job, whole, each time it is new or has changed."""
 
@@ -103,6 +110,14 @@ class JobRow(msgspec.Struct, array_like=True, forbid_unknown_fields=False):
     start: float  #: NaN until it starts
     end: float  #: NaN until it ends
     error: str | None
+
+
+class LectureState(msgspec.Struct, forbid_unknown_fields=False):
+    """A program run as a lecture (slowed, paused, stepped from the window): where it is."""
+
+    paused: bool
+    speed: float
+    now: float  #: the program's clock (it stands still while paused)
 
 
 class Batch(msgspec.Struct, tag_field="kind", tag="batch", forbid_unknown_fields=False):
@@ -118,8 +133,9 @@ class Batch(msgspec.Struct, tag_field="kind", tag="batch", forbid_unknown_fields
     tasks: TaskRows | None = None
     steps: StepRows | None = None
     wakes: WakeRows | None = None
-    #: (task id, string id): a task's name as the store has it (set when it ends)
-    names: list[tuple[int, int]] = msgspec.field(default_factory=list)
+    #: tasks' names as the store has them (set when they end): columns, for a run's
+    #: 100,000 tasks may end at once
+    names: NameRows | None = None
     #: (task id, name): a live task's name as it is now (``create_task(name=...)``
     #: names a task only after the store saw it made)
     live_names: list[tuple[int, str]] = msgspec.field(default_factory=list)
@@ -142,6 +158,8 @@ class Batch(msgspec.Struct, tag_field="kind", tag="batch", forbid_unknown_fields
     #: held the loop since ``running_since`` is drawn running up to ``now``
     running: int = -1
     running_since: float | None = None
+    #: in a lecture: paused or not, the speed, the program's time (None: not a lecture)
+    lecture: LectureState | None = None
 
 
 class End(msgspec.Struct, tag_field="kind", tag="end", forbid_unknown_fields=False):
