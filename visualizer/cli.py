@@ -166,6 +166,15 @@ def _parser() -> argparse.ArgumentParser:
         " program always runs so; its arguments go after --)",
     )
     p_gui.add_argument(
+        "--listen",
+        nargs="?",
+        const="127.0.0.1:7319",
+        metavar="HOST:PORT",
+        help="listen for programs started elsewhere (python -m visualizer.attach PROGRAM.py)"
+        " and show each live as it attaches (default 127.0.0.1:7319; another host than this"
+        " machine's needs the token printed, in ASYNCVIZ_TOKEN)",
+    )
+    p_gui.add_argument(
         "--stop-after",
         type=float,
         metavar="SECONDS",
@@ -269,6 +278,7 @@ def _gui(args: argparse.Namespace) -> int:
         own_process=args.own_process,
         program_args=tuple(args.program_args),
         stop_after=args.stop_after,
+        listen=args.listen,
     )
     return run_gui(options)
 

@@ -55,6 +55,9 @@ class GuiOptions:
     #: press Stop this many seconds after the run began (scripts judge stop, hang and
     #: crash cases from the saved trace and the exit code)
     stop_after: float | None = None
+    #: listen for programs started elsewhere (``HOST:PORT``); with ``--exit-when-done``,
+    #: until one attached and ended
+    listen: str | None = None
 
 
 class _Closed(QObject):
@@ -78,6 +81,14 @@ async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | 
     window.show()
     status = 0
     clock = window.clock_mode()
+    if options.listen is not None:
+        if not await window.listening.start(options.listen):
+            print(f"asyncviz: cannot listen on {options.listen}", file=sys.stderr)
+            status = 2
+        else:
+            print(f"asyncviz: listening: {window.listening.instructions()}", file=sys.stderr)
+            if options.exit_when_done:
+                status = await _one_attached(window)
     shown: Any = window  # (what --screenshot captures: the comparison, if one is made)
     if options.compare is not None and chosen is not None:
         await asyncio.sleep(0.3)  # (the window's first paint: see below)
@@ -129,9 +140,23 @@ async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | 
         shown.screenshot(options.screenshot)
     if not options.exit_when_done:
         await closed
+    await window.listening.stop()
     window.removeEventFilter(watcher)
     window.close()
     return status
+
+
+async def _one_attached(window: MainWindow) -> int:
+    """Until a program attached and its run ended: 0 if it ended well, else 1."""
+    listening = window.listening
+    while not listening.shown:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)  # (let the final frame paint)
+    outcome = listening.shown[0]
+    if outcome.error:
+        print(f"asyncviz: attached program: {outcome.error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 async def _stop_after(window: MainWindow, run: asyncio.Future[Any], seconds: float) -> None:

@@ -23,6 +23,7 @@ import math
 import statistics
 import time
 from collections import deque
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ from PySide6.QtWidgets import (
 from visualizer.app.browser import ID_ROLE, ScenarioBrowser
 from visualizer.app.compare_window import Comparing
 from visualizer.app.lecture_bar import LectureBar
+from visualizer.app.listening import Listening
 from visualizer.app.params import ParamsForm
 from visualizer.app.presenter import Presenter
 from visualizer.app.replay import Replay
@@ -68,6 +70,7 @@ from visualizer.model.at_time import (
 from visualizer.model.details import span_details
 from visualizer.model.files import load_any
 from visualizer.session.lecture import LectureSession
+from visualizer.session.listen import AttachedRun
 from visualizer.session.process import ChildRun, OutputLine
 from visualizer.session.runner import Recorder
 from visualizer.session.scenarios import Scenario, ScenarioError, bind_params, load_main
@@ -139,7 +142,7 @@ class MainWindow(QMainWindow):
         self.trace: Trace | None = None
         self._live: LiveSource | None = None
         #: the run going on (what Stop stops), if any
-        self._source: InLoopRun | VirtualRun | ChildRun | None = None
+        self._source: InLoopRun | VirtualRun | ChildRun | AttachedRun | None = None
         self._drawn = 0  #: spans of the live run the chart has been given
         #: seconds the last live frames took (updating and painting)
         self._frame_costs: deque[float] = deque(maxlen=9)
@@ -279,6 +282,8 @@ class MainWindow(QMainWindow):
         self.replay.playing.connect(self._replay_playing)
         #: the Compare menu, the last two runs shown, the comparison window
         self.comparing = Comparing(self)
+        #: File > Listen for programs...: programs started elsewhere, shown as they come
+        self.listening = Listening(self)
         #: presenter mode: full screen, big type, high contrast, one key per control
         self.presenter = Presenter(self)
         self.retranslate()
@@ -465,10 +470,52 @@ class MainWindow(QMainWindow):
             self._explain_scenario(scenario)
             self.source.show_file(scenario.path)
             self.params.set_scenario(scenario)
+        self._last_run = (scenario, dict(params), clock, own_process, tuple(args))
+        if own_process or scenario.kind == "program":
+            return await self._showing(scenario.id, self._run_child(scenario, params, clock, args))
+        if clock == "virtual":
+            self.status.setText(
+                self.tr("recording {scenario} on the virtual clock...").format(scenario=scenario.id)
+            )
+            self._source = VirtualRun(scenario, params)
+            return await self._showing(scenario.id, self._source.wait())
+        if clock == "lecture":
+            return await self._showing(scenario.id, self._run_lecture(scenario, params))
+        return await self._showing(scenario.id, self._run_live(scenario, params))
+
+    async def show_attached(self, run: AttachedRun) -> RunOutcome:
+        """A program started elsewhere that attached to this window (File > Listen for
+        programs...): drawn live until its stream ends; Stop asks it to stop."""
+        name = Path(run.source).name or run.source
+        self.browser.clearSelection()
+        self.about.setText(
+            self.tr("**{program}** (attached, pid {pid})\n\n`{argv}`").format(
+                program=name, pid=run.pid, argv=" ".join(run.argv)
+            )
+        )
+        if run.source and Path(run.source).is_file():
+            self.source.show_file(Path(run.source))
+        self._show_output(False)  # (its output went to its own terminal)
+        return await self._showing(name, self._run_attached(run))
+
+    async def _run_attached(self, run: AttachedRun) -> RunOutcome:
+        self._source = run
+        if run.model is not None and run.running:
+            self._begin_frames(run)
+        try:
+            return await run.wait()
+        except asyncio.CancelledError:
+            run.close()  # (the window is closing: the program goes on, unwatched)
+            raise
+        finally:
+            self._live = None
+            self.chart.end_live()
+
+    async def _showing(self, name: str, running: Awaitable[RunOutcome]) -> RunOutcome:
+        """A run on screen, from its start to what it left: the controls while it goes,
+        then its trace, its status and its error, if any."""
         self.details.show_details(None)
         self._ended = None
-        self._last_run = (scenario, dict(params), clock, own_process, tuple(args))
-        child = own_process or scenario.kind == "program"
         self.show_time_cursor(False)  # (a live chart has no cursor: its future is unknown)
         self.cursor_action.setEnabled(False)
         self.play_action.setEnabled(False)
@@ -477,20 +524,7 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(True)
         self._started = time.monotonic()
         try:
-            if child:
-                outcome = await self._run_child(scenario, params, clock, args)
-            elif clock == "virtual":
-                self.status.setText(
-                    self.tr("recording {scenario} on the virtual clock...").format(
-                        scenario=scenario.id
-                    )
-                )
-                self._source = virtual = VirtualRun(scenario, params)
-                outcome = await virtual.wait()
-            elif clock == "lecture":
-                outcome = await self._run_lecture(scenario, params)
-            else:
-                outcome = await self._run_live(scenario, params)
+            outcome = await running
         finally:
             self._source = None
             self._frames.stop()
@@ -509,7 +543,7 @@ class MainWindow(QMainWindow):
         self._status(outcome.trace, done=True, error=outcome.error)
         if outcome.traceback:
             # the error panel: the app stays up, the partial trace stays shown and savable
-            title = self.tr("{scenario} failed").format(scenario=scenario.id)
+            title = self.tr("{scenario} failed").format(scenario=name)
             self.details.show_error(title, outcome.error or "", outcome.traceback)
         return outcome
 
@@ -790,8 +824,13 @@ class MainWindow(QMainWindow):
         source = self._live
         if self.lecture.session is not None:
             parts.insert(1, self.lecture.describe())  # (the mode and speed: always in view)
-        if isinstance(source, ChildRun) and not done:
-            parts.insert(1, self.tr("own process, pid {pid}").format(pid=source.pid))
+        if isinstance(source, ChildRun | AttachedRun) and not done:
+            parts.insert(
+                1,
+                self.tr("own process, pid {pid}").format(pid=source.pid)
+                if isinstance(source, ChildRun)
+                else self.tr("attached, pid {pid}").format(pid=source.pid),
+            )
             held = source.held()
             if held is not None:  # (a step holding the program's loop: say who, how long)
                 task, seconds = held
@@ -901,6 +940,8 @@ class MainWindow(QMainWindow):
         self.language_menu.setTitle(self.tr("Lan&guage"))
         self.comparing.retranslate()
         self.presenter.retranslate()
+        if hasattr(self, "listening"):  # (made after the menus it joins)
+            self.listening.retranslate()
 
     # --- the time cursor ----------------------------------------------------------------
     def show_time_cursor(self, on: bool = True, at: float | None = None) -> None:
@@ -1136,6 +1177,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if isinstance(self._source, ChildRun):
             self._source.kill()  # (a program of the window's goes with it)
+        elif isinstance(self._source, AttachedRun):
+            self._source.close()  # (one started elsewhere goes on, unwatched)
         self.presenter.leave()  # (what is remembered is the window as the user set it)
         save_window(self)
         super().closeEvent(event)

@@ -32,11 +32,14 @@ import threading
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Final
+from typing import Any, Final
 
+from visualizer.instrument.clock import LectureClock
 from visualizer.instrument.loop import TracingPolicy
+from visualizer.session.lecture_child import LectureControls, PacedLoop
 from visualizer.session.runner import (
     ClockKind,
     Recorder,
@@ -77,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--connect", required=True, help="fd:N (an inherited socket) or HOST:PORT")
     p.add_argument("--clock", choices=("real", "virtual"), default="real")
     p.add_argument("--slow", type=float, default=0.1)
+    p.add_argument(
+        "--lecture",
+        type=float,
+        metavar="SPEED",
+        help="a lecture at this speed (the window slows, pauses and steps it over the connection)",
+    )
+    p.add_argument("--pause-at", type=float, metavar="SECONDS", help="(a lecture) pause there")
     p.add_argument("kind", choices=("program", "scenario"))
     p.add_argument("path", type=Path)
     p.add_argument("args", nargs=argparse.REMAINDER)
@@ -90,6 +100,12 @@ def connect(where: str) -> socket.socket:
     sock = socket.create_connection(parse_address(where), timeout=10)
     sock.sendall(take_token().encode() + b"\n")
     return sock
+
+
+def _steps(store: TraceStore) -> int:
+    """Task steps recorded so far (a lecture's Step waits for one more)."""
+    store.sync()
+    return len(store.step_task)
 
 
 def _end(
@@ -106,28 +122,59 @@ def _end(
     )
 
 
+@dataclass(frozen=True)
+class Lecture:
+    """A lecture's start: its speed, and where it pauses by itself."""
+
+    speed: float = 1.0
+    pause_at: float | None = None
+
+
 def traced(
-    run: Callable[[Callable[[Recorder], None]], RunResult],
+    run: Callable[[Callable[[Recorder], None], Callable[[Any], PacedLoop] | None], RunResult],
     connection: Connection,
     argv: Sequence[str],
+    lecture: Lecture | None = None,
 ) -> RunResult:
-    """``run(started)`` (``record_script`` or ``run_scenario`` with ``started=``) with a
-    streamer beside it sending to ``connection``; the stream ends with how it ended."""
+    """``run(started, make_loop)`` (``record_script`` or ``run_scenario`` with
+    ``started=`` and ``make_loop=``) with a streamer beside it sending to ``connection``;
+    the stream ends with how it ended.  In a ``lecture`` the program's loops are
+    ``PacedLoop``s, turned at the pace the window's commands set."""
     streamers: list[Streamer] = []
+    controls: list[LectureControls] = []
+
+    def make_loop(clock: Any) -> PacedLoop:
+        return PacedLoop(clock, controls[0])
 
     def started(recorder: Recorder) -> None:
+        state = None
+        if lecture is not None:
+            store = recorder.store
+            assert isinstance(recorder.clock, LectureClock)
+            controls.append(
+                LectureControls(
+                    recorder.clock,
+                    store.origin,
+                    steps=lambda: _steps(store),
+                    speed=lecture.speed,
+                    pause_at=lecture.pause_at,
+                )
+            )
+            state = controls[0].state
         streamer = Streamer(
             recorder.store,
             recorder.tracer,
             connection,
             clock=recorder.clock.time,
             argv=list(argv),
+            other_commands=controls[0].command if controls else None,
+            lecture=state,
         )
         streamer.start()
         streamers.append(streamer)
 
     _STREAMING.set()
-    result = run(started)
+    result = run(started, make_loop if lecture is not None else None)
     for streamer in streamers:
         streamer.close(_end(streamer.store, result.error, result.exit_code, result.tracer_failure))
     return result
@@ -140,21 +187,24 @@ def run_program(
     *,
     clock: ClockKind = "real",
     slow: float = 0.1,
+    lecture: Lecture | None = None,
 ) -> int:
     """Run ``python PATH ARGS...`` in this process (once, as ``__main__``), traced and
-    streamed to ``connection``: the program's exit code."""
+    streamed to ``connection`` (as a ``lecture``, if given): the program's exit code."""
     result = traced(
-        lambda started: record_script(
+        lambda started, make_loop: record_script(
             path,
             args,
-            clock=clock,
+            clock=LectureClock() if lecture is not None else clock,
             slow_callback_duration=slow,
             on_exception=traceback.print_exception,
             started=started,
+            make_loop=make_loop,
             snapshot=False,  # (the window derives the spans: the End goes out at once)
         ),
         connection,
         [str(path), *args],
+        lecture,
     )
     sys.stdout.flush()
     sys.stderr.flush()
@@ -169,9 +219,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"asyncviz: cannot reach the window ({args.connect}): {exc}", file=sys.stderr)
         return USAGE_EXIT
     connection = FixedConnection.of_socket(sock)
+    lecture = None if args.lecture is None else Lecture(args.lecture, args.pause_at)
     try:
         if args.kind == "program":
-            return run_program(args.path, args.args, connection, clock=args.clock, slow=args.slow)
+            return run_program(
+                args.path,
+                args.args,
+                connection,
+                clock=args.clock,
+                slow=args.slow,
+                lecture=lecture,
+            )
         try:
             scenario = find(args.path)
             params = json.loads(args.args[0]) if args.args else {}
@@ -179,16 +237,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"asyncviz: {exc}", file=sys.stderr)
             return USAGE_EXIT
         result = traced(
-            lambda started: run_scenario(
+            lambda started, make_loop: run_scenario(
                 scenario,
                 params,
-                clock=args.clock,
+                clock=LectureClock() if lecture is not None else args.clock,
                 slow_callback_duration=args.slow,
                 started=started,
                 snapshot=False,
+                make_loop=make_loop,
             ),
             connection,
             [str(args.path), *args.args],
+            lecture,
         )
         if result.error is not None and result.error.traceback:
             sys.stderr.write(result.error.traceback)

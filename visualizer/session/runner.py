@@ -153,11 +153,12 @@ def run_scenario(
     scenario: Scenario,
     params: Mapping[str, object] | None = None,
     *,
-    clock: ClockKind = "virtual",
+    clock: ClockKind | LectureClock = "virtual",
     capacity: int = DEFAULT_CAPACITY,
     slow_callback_duration: float = 0.1,
     started: Callable[[Recorder], None] | None = None,
     snapshot: bool = True,
+    make_loop: Callable[[Any], asyncio.AbstractEventLoop] | None = None,
 ) -> RunResult:
     """Run ``scenario.main(**params)`` on a traced loop, as ``asyncio.run`` would.
 
@@ -165,7 +166,11 @@ def run_scenario(
     starts sending it to a window: ``visualizer.session.child``)."""
     wall = time.perf_counter()
     recorder = Recorder(
-        clock, source=scenario.id, capacity=capacity, slow_callback_duration=slow_callback_duration
+        clock,
+        source=scenario.id,
+        capacity=capacity,
+        slow_callback_duration=slow_callback_duration,
+        make_loop=make_loop,
     )
     recorder.store.meta.extra["params"] = dict(params or {})
     if started is not None:

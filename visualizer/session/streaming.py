@@ -65,7 +65,7 @@ from visualizer.session.connections import (
 from visualizer.trace.mirror import BatchMaker, end_message
 from visualizer.trace.schema import WAKE_TASK, waker_task
 from visualizer.trace.store import TraceStore
-from visualizer.trace.wire import MAGIC, End, frame
+from visualizer.trace.wire import MAGIC, End, LectureState, frame
 
 __all__ = [
     "COMMANDS",
@@ -169,8 +169,11 @@ class Streamer:
         commands: Mapping[str, Callable[[str], None]] = COMMANDS,
         other_commands: Callable[[str], None] | None = None,
         linger: float | None = None,
+        lecture: Callable[[], LectureState] | None = None,
     ) -> None:
         self.store = store
+        #: a program run as a lecture: where it is (paused, speed, its time), each batch
+        self.lecture = lecture
         self.tracer = tracer
         self.connection = sink if isinstance(sink, Connection) else FixedConnection(sink)
         self._clock = clock
@@ -321,7 +324,13 @@ class Streamer:
                 self._names_read = now
             running, since = self._long_step()
             try:
-                batch = self._maker.batch(now, names, running=running, running_since=since)
+                batch = self._maker.batch(
+                    now,
+                    names,
+                    running=running,
+                    running_since=since,
+                    lecture=self.lecture() if self.lecture is not None else None,
+                )
             except Exception as exc:  # a bug of ours: stop streaming, never the program
                 log.exception("asyncviz: the streamer failed; the program goes on")
                 self.broken = exc
