@@ -282,17 +282,9 @@ def recorded_store(scenario: Scenario, params: dict[str, Any] | None = None) -> 
     """The store of ``scenario`` run on the virtual clock (``run_scenario`` keeps only
     the trace made from it)."""
     kept: list[TraceStore] = []
-    finish = runner.Recorder.finish
-
-    def keep(self: runner.Recorder) -> Trace:
-        kept.append(self.store)
-        return finish(self)
-
-    runner.Recorder.finish = keep  # type: ignore[method-assign]
-    try:
-        runner.run_scenario(scenario, params, clock="virtual")
-    finally:
-        runner.Recorder.finish = finish  # type: ignore[method-assign]
+    runner.run_scenario(
+        scenario, params, clock="virtual", started=lambda recorder: kept.append(recorder.store)
+    )
     return kept[0]
 
 

@@ -1,6 +1,7 @@
 """The lecture controls: pause, step, speed, run to a time (issue 5).
 
-A toolbar that drives the ``LectureSession`` of the run on screen (``attach``); with
+A toolbar that drives the lecture of the run on screen (``attach``: a scenario's
+``LectureSession``, or a program's ``RemoteLecture`` in its own process); with
 none attached its controls are off.  Attributes down: the window attaches the session
 and asks for ``describe()`` for its status line; the bar calls the session directly.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QToolBar, QWidget
 
-from visualizer.session.lecture import MAX_SPEED, MIN_SPEED, LectureSession
+from visualizer.session.pace import MAX_SPEED, MIN_SPEED, Lecture
 
 #: "slower" and "faster" divide and multiply the speed by this
 SPEED_STEP = 2.0
@@ -22,7 +23,7 @@ class LectureBar(QToolBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMovable(False)
-        self.session: LectureSession | None = None
+        self.session: Lecture | None = None
         self.pause_action = self._action(self.toggle_pause, "Space")
         self.step_action = self._action(self.step, "S")
         self.callback_action = self._action(self.step_callback, "Shift+S")
@@ -75,7 +76,7 @@ class LectureBar(QToolBar):
         self._show_state()
 
     # --- the session -------------------------------------------------------------------
-    def attach(self, session: LectureSession | None) -> None:
+    def attach(self, session: Lecture | None) -> None:
         """Drive ``session`` (None: no lecture run on screen)."""
         self.session = session
         if session is not None:

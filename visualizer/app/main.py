@@ -125,7 +125,7 @@ async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | 
                     window.screenshot(options.screenshot)
                     options.screenshot = None
                 if options.exit_when_done and window.lecture.session is not None:
-                    window.lecture.session.stop()
+                    window.stop()
         outcome = await run
         if outcome.error and not (options.pause_at is not None and clock == "lecture"):
             print(f"asyncviz: {chosen.id}: {outcome.error}", file=sys.stderr)

@@ -692,8 +692,9 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         """Stop the run going on: its tasks cancelled (a program in its own process is
         asked as Ctrl-C asks, then ended); the trace so far is kept and shown."""
-        if self.lecture.session is not None:
-            self.lecture.session.stop()
+        session = self.lecture.session
+        if isinstance(session, LectureSession):  # (a scenario's lecture, in this process)
+            session.stop()
             return
         if self._source is not None:
             self._source.stop()  # (a virtual-clock run takes milliseconds: it is not)
@@ -841,7 +842,8 @@ class MainWindow(QMainWindow):
                     )
                 )
         elif source is not None and not done:
-            loop: Any = self.lecture.session.loop if self.lecture.session else None
+            session = self.lecture.session
+            loop: Any = session.loop if isinstance(session, LectureSession) else None
             loop = loop or asyncio.get_running_loop()
             ready = len(getattr(loop, "_ready", ()))
             parts.append(self.tr("ready queue {count}").format(count=ready))

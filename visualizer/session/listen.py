@@ -240,8 +240,12 @@ class AttachedRun(StreamedSource):
             error, traceback = end_error(end, stopped=self.stopping, exit_code=end.exit_code)
         else:
             error = DETACHED if self.detached else WENT_AWAY
-        if end is None:
-            receiver.close_running(receiver.program_end())
+        if end is None:  # (what happened after its last news is not known: said on the chart)
+            receiver.close_running(
+                receiver.program_end(),
+                None if self.detached else "connection lost (no last word)",
+                ended="The connection to the program closed",
+            )
         meta: dict[str, object] = {"attached": {"peer": self.peer, "pid": mirror.hello.pid}}
         if end is not None:
             meta["exit"] = {"returncode": end.exit_code, "how": describe_exit(end.exit_code)}

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Protocol
 
 from visualizer.instrument.clock import LectureClock
 from visualizer.instrument.loop import LectureEventLoop
@@ -34,6 +34,26 @@ TURN_BUDGET: Final = 0.02
 STEP_HORIZON: Final = 3600.0
 #: a Step gives the driver back after this long (wall seconds), done or not
 STEP_BUDGET: Final = 0.5
+
+
+class Lecture(Protocol):
+    """What the lecture controls drive: a scenario's ``LectureSession`` in the window's
+    process, or a program's lecture in its own (``lecture_child.RemoteLecture``)."""
+
+    speed: float
+    paused: bool
+
+    @property
+    def now(self) -> float: ...
+
+    @property
+    def done(self) -> bool: ...
+
+    def step(self) -> bool: ...
+
+    def step_callback(self) -> bool: ...
+
+    def run_to(self, seconds: float) -> None: ...
 
 
 class Pace:

@@ -3,11 +3,14 @@
 ``ChildRun`` starts ``python -m visualizer.session.child``, reads the stream it sends
 into a ``StreamMirror`` (whose ``TraceModel`` the window draws live, as it draws an
 in-process run), reads the program's stdout and stderr line by line with the time of
-each line, and stops the program when asked: politely first (SIGINT, which is what
-Ctrl-C sends: ``asyncio.run`` cancels the main task and the program's ``finally``
-blocks run), then SIGTERM, then SIGKILL, a grace period apart.  Whatever the program
+each line (one thread for both pipes, so that their lines keep their order), and stops
+the program when asked: politely first (SIGINT, which is what Ctrl-C sends:
+``asyncio.run`` cancels the main task and the program's ``finally`` blocks run), then
+SIGTERM, then SIGKILL, a grace period apart.  Whatever the program
 does, the rows it sent are kept, and ``ChildOutcome`` says how it ended: its exit
-code or the signal that killed it, and its last words on stderr.
+code or the signal that killed it, and its last words on stderr.  A program that died
+with no last word (killed, crashed, ``os._exit``) has a warning at its run's end, on
+the loop's row: how it ended, and that what it did after its last batch is not known.
 
 Runs on any asyncio loop (the window's, or ``asyncio.run`` in a test); no Qt here.
 """
@@ -18,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import os
+import selectors
 import signal
 import socket
 import sys
@@ -50,6 +54,9 @@ LAST_WORDS: Final = 40
 #: grandchild may hold them open for ever)
 DRAIN: Final = 1.0
 _READ: Final = 1 << 20
+#: seconds: the interpreter's switch interval while a program's output is read (see
+#: ``_GilHandOff``)
+SWITCH_INTERVAL: Final = 0.0005
 
 Stream = Literal["stdout", "stderr"]
 
@@ -100,6 +107,17 @@ def describe_exit(returncode: int | None) -> str:
     return words.get(name, f"killed by {name}")
 
 
+def death_label(returncode: int, *, stopped: bool = False) -> str:
+    """How a program that sent no last word (no ``End``) ended, in a few words: the
+    label of the warning at its run's end.  ``stopped``: the window stopped it."""
+    if returncode >= 0:  # (it exited, yet its recording never said goodbye)
+        return f"exit code {returncode} (no last word: os._exit?)"
+    how = describe_exit(returncode)
+    if returncode == -signal.SIGKILL:
+        how = "killed by SIGKILL"
+    return f"stopped: {how}" if stopped else how
+
+
 def end_error(
     end: End, *, stopped: bool, exit_code: int, last_words: str | None = None
 ) -> tuple[str | None, str | None]:
@@ -114,6 +132,56 @@ def end_error(
     if exit_code != 0:
         return describe_exit(exit_code), None
     return None, None
+
+
+class _GilHandOff:
+    """The interpreter's switch interval, lowered while a program's output is read.
+
+    A thread that wants the GIL while another holds it waits for the switch interval
+    (5 ms by default) before it asks the holder to let go.  The window's main thread
+    holds the GIL for long stretches (painting the chart is Python), so the thread that
+    reads the program's pipes, woken by a line, waited up to 5 ms before it could stamp
+    the line: every line came about 5 ms late.  At 0.5 ms it comes within about half a
+    millisecond.  The cost is nothing while the reader sleeps in ``select`` (the
+    interval only matters to a thread waiting for the GIL), and more frequent hand-offs
+    between the window's other busy threads, if any.
+
+    Several programs may run at once (several ``ChildRun``s): the first reader to start
+    lowers the interval, the last to end puts the old one back (they are counted under a
+    lock).  An interval already lower is left as it is; one set by someone else while
+    ours was in force is overwritten when the last reader ends."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.readers = 0  #: readers running
+        #: the interval before the first one started, if it was lowered (None: it was not)
+        self._saved: float | None = None
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self.readers == 0:
+                current = sys.getswitchinterval()
+                if current > self.interval:
+                    self._saved = current
+                    sys.setswitchinterval(self.interval)
+            self.readers += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self.readers -= 1
+            if self.readers == 0 and self._saved is not None:
+                sys.setswitchinterval(self._saved)
+                self._saved = None
+
+
+_HAND_OFF: Final = _GilHandOff(SWITCH_INTERVAL)
+#: which pipe's lines come first when both had something in one wakeup
+_FIRST: Final[dict[Stream, int]] = {"stdout": 0, "stderr": 1}
+
+
+def _decode(line: bytes) -> str:
+    return line.decode(errors="replace").rstrip("\r")
 
 
 def _package_root() -> str:
@@ -158,8 +226,10 @@ class ChildRun(StreamedSource):
         self.stopping = False  #: stop() was called
         self._last_words: deque[str] = deque(maxlen=LAST_WORDS)
         self._readers: list[asyncio.Future[None]] = []
+        self._pumping: asyncio.Future[None] | None = None  #: done when the pipes are read
+        self._pump_wake = -1  #: closing it stops the pipes' reader (a pipe's write end)
         #: lines that came before the stream said when the run began (timed once it did)
-        self._early: list[tuple[Stream, list[str], float]] = []
+        self._early: list[tuple[list[tuple[Stream, list[str]]], float]] = []
         self._escalation: asyncio.Task[None] | None = None
 
     # --- starting ----------------------------------------------------------------------
@@ -183,7 +253,7 @@ class ChildRun(StreamedSource):
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         if self.keep_stream is not None:
             self.receiver = StreamReceiver(open(self.keep_stream, "wb"))  # noqa: SIM115
-        # the output's pipes are read by threads of their own, not by this loop: each line
+        # the output's pipes are read by a thread of their own, not by this loop: each line
         # is timed when it comes, not when the loop (busy painting) gets to it
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -211,11 +281,8 @@ class ChildRun(StreamedSource):
             os.close(out_w)
             os.close(err_w)
         loop = asyncio.get_running_loop()
-        self._readers = [
-            asyncio.ensure_future(self._read_stream(ours)),
-            self._pump(loop, out_r, "stdout"),
-            self._pump(loop, err_r, "stderr"),
-        ]
+        self._pumping = self._pump(loop, {"stdout": out_r, "stderr": err_r})
+        self._readers = [asyncio.ensure_future(self._read_stream(ours)), self._pumping]
         self._readers.append(asyncio.ensure_future(self._after_hello()))
 
     @property
@@ -241,60 +308,121 @@ class ChildRun(StreamedSource):
 
     # --- output ------------------------------------------------------------------------
     def _pump(
-        self, loop: asyncio.AbstractEventLoop, fd: int, stream: Stream
+        self, loop: asyncio.AbstractEventLoop, pipes: Mapping[Stream, int]
     ) -> asyncio.Future[None]:
-        """Read a pipe in a thread, line by line, each chunk timed as it comes; the lines
-        go to this loop.  The future is done at the pipe's end."""
+        """Read the pipes in one thread, line by line, timed as they come; the lines go to
+        this loop.  The future is done once every pipe ended (or the reader was stopped:
+        ``_stop_pump``) and the reader let go of everything it held.
+
+        One thread waits on both pipes (``select``) and reads whichever is ready, so a
+        line that came after another, in a later wakeup, is stamped after it and shown
+        after it.  (Two threads, one per pipe, each racing for the GIL, stamped and sent
+        lines out of order: a crash's stdout after the fault handler's stderr.)  The
+        lines of one wakeup are stamped together, once they are read, stdout's first:
+        the true order of two writes that land in the same wakeup cannot be known from
+        the pipes."""
         done: asyncio.Future[None] = loop.create_future()
+        wake_r, self._pump_wake = os.pipe()
 
         def finished() -> None:
             if not done.done():
                 done.set_result(None)
 
         def pump() -> None:
-            partial = b""
             try:
-                while data := os.read(fd, _READ):
-                    came = time.monotonic()
-                    lines = (partial + data).split(b"\n")
-                    partial = lines.pop()
-                    if len(partial) > LINE_CHARS:  # (no newline for long: show it anyway)
-                        lines.append(partial)
-                        partial = b""
-                    if lines:
-                        texts = [line.decode(errors="replace").rstrip("\r") for line in lines]
-                        loop.call_soon_threadsafe(self._lines, stream, texts, came)
-                if partial:
-                    text = partial.decode(errors="replace").rstrip("\r")
-                    loop.call_soon_threadsafe(self._lines, stream, [text], time.monotonic())
-                loop.call_soon_threadsafe(finished)
+                self._read_pipes(loop, pipes, wake_r)
             except (OSError, RuntimeError):  # (the loop closed: nobody reads any more)
                 pass
             finally:
-                os.close(fd)
+                for fd in (*pipes.values(), wake_r):
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+                _HAND_OFF.release()
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(finished)
 
-        threading.Thread(target=pump, name=f"asyncviz-{stream}", daemon=True).start()
+        _HAND_OFF.acquire()
+        try:
+            threading.Thread(target=pump, name="asyncviz-output", daemon=True).start()
+        except BaseException:
+            _HAND_OFF.release()
+            for fd in (*pipes.values(), wake_r):
+                os.close(fd)
+            raise
         return done
+
+    def _read_pipes(
+        self, loop: asyncio.AbstractEventLoop, pipes: Mapping[Stream, int], wake: int
+    ) -> None:
+        """The reader thread's work (see ``_pump``): until every pipe ended, or ``wake``
+        is readable (its write end was closed: stop)."""
+        partial: dict[Stream, bytes] = {stream: b"" for stream in pipes}
+        with selectors.DefaultSelector() as selector:
+            for stream, fd in pipes.items():
+                selector.register(fd, selectors.EVENT_READ, stream)
+            selector.register(wake, selectors.EVENT_READ, None)
+            stop = False
+            while partial and not stop:
+                ready: list[Stream] = []
+                for key, _events in selector.select():
+                    if key.data is None:
+                        stop = True
+                    else:
+                        ready.append(key.data)
+                ready.sort(key=_FIRST.__getitem__)
+                read = [(stream, os.read(pipes[stream], _READ)) for stream in ready]
+                came = time.monotonic()  # (after the reads: every byte read came before it)
+                chunks: list[tuple[Stream, list[str]]] = []
+                for stream, data in read:
+                    if not data:  # (its end: what is left of its last line is a line)
+                        selector.unregister(pipes[stream])
+                        rest = partial.pop(stream)
+                        if rest:
+                            chunks.append((stream, [_decode(rest)]))
+                        continue
+                    lines = (partial[stream] + data).split(b"\n")
+                    rest = lines.pop()
+                    if len(rest) > LINE_CHARS:  # (no newline for long: show it anyway)
+                        lines.append(rest)
+                        rest = b""
+                    partial[stream] = rest
+                    if lines:
+                        chunks.append((stream, [_decode(line) for line in lines]))
+                if stop:  # (stopped: what is left of the last lines are lines)
+                    chunks += [
+                        (stream, [_decode(rest)]) for stream, rest in partial.items() if rest
+                    ]
+                if chunks:
+                    loop.call_soon_threadsafe(self._lines, chunks, came)
+
+    def _stop_pump(self) -> None:
+        """Stop reading the pipes (a grandchild may hold them open for ever)."""
+        if self._pump_wake >= 0:
+            os.close(self._pump_wake)
+            self._pump_wake = -1
 
     async def _after_hello(self) -> None:
         await self.receiver.hello.wait()
         self._lines_early()
 
-    def _lines(self, stream: Stream, texts: list[str], came: float) -> None:
+    def _lines(self, chunks: list[tuple[Stream, list[str]]], came: float) -> None:
+        """Lines read at ``came`` (our clock), in their order."""
         if self.receiver.mirror is None:
-            self._early.append((stream, texts, came))
+            self._early.append((chunks, came))
             return
         self._lines_early()
         t = self.receiver.time_of(came)
-        for text in texts:
-            self._line(stream, text, t)
+        for stream, texts in chunks:
+            for text in texts:
+                self._line(stream, text, t)
 
     def _lines_early(self) -> None:
         early, self._early = self._early, []
-        for stream, texts, came in early:
+        for chunks, came in early:
             t = self.receiver.time_of(came)
-            for text in texts:
-                self._line(stream, text, t)
+            for stream, texts in chunks:
+                for text in texts:
+                    self._line(stream, text, t)
 
     def _line(self, stream: Stream, text: str, t: float) -> None:
         for i in range(0, max(len(text), 1), LINE_CHARS):
@@ -347,6 +475,9 @@ class ChildRun(StreamedSource):
         self.receiver.ended_at = time.monotonic()
         # what is still in the pipes and the socket; a grandchild may hold them open
         _done, pending = await asyncio.wait(self._readers, timeout=DRAIN)
+        self._stop_pump()
+        if self._pumping in pending:  # (it stops at once: let it hand in its last lines)
+            await asyncio.wait({self._pumping}, timeout=DRAIN)
         for task in pending:
             task.cancel()
         await asyncio.gather(*self._readers, return_exceptions=True)
@@ -370,8 +501,11 @@ class ChildRun(StreamedSource):
                 self.stream_error,
                 self.stopping,
             )
-        if mirror.end is None:
-            self.receiver.close_running(self.receiver.program_end())
+        if mirror.end is None:  # (no last word: the mark at its end says what is not known)
+            label = death_label(returncode, stopped=self.stopping)
+            if self.stream_error is not None:
+                label = f"its stream was malformed; {describe_exit(returncode)}"
+            self.receiver.close_running(self.receiver.program_end(), label, last_words)
         end = mirror.end
         error: str | None = None
         traceback: str | None = None

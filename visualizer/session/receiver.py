@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from typing import IO, Final
 
 from visualizer.model.spans import TraceModel
@@ -20,6 +21,10 @@ from visualizer.trace.wire import Batch, End, FrameDecoder, Hello, StreamFormatE
 #: seconds: a program whose real clock reads this far from ours at its first batch runs
 #: on another machine's clock (an attached program): its times are ours, shifted
 CLOCK_SKEW: Final = 2.0
+#: lines of a program's last words on stderr that the mark of its unexplained end shows
+MARK_LAST_WORDS: Final = 20
+#: where a crash's report begins (faulthandler's, a traceback's): its top says the most
+_REPORT_STARTS: Final = ("Fatal Python error", "Traceback (most recent call last)")
 
 
 class StreamReceiver:
@@ -131,10 +136,23 @@ class StreamReceiver:
         seconds = self.now() - mirror.running_since
         return (mirror.running, seconds) if seconds >= at_least else None
 
-    def close_running(self, end: float) -> None:
+    def close_running(
+        self,
+        end: float,
+        how: str | None = None,
+        last_words: Sequence[str] = (),
+        *,
+        ended: str = "The program's process ended",
+    ) -> None:
         """The program died with no last word: the run ends at ``end`` (on the program's
         clock), and a step that was holding the loop then is recorded as running up to that
-        moment (it was: nothing else could run)."""
+        moment (it was: nothing else could run).
+
+        ``how``: how it ended, in a few words (``"crashed: segmentation fault (SIGSEGV)"``):
+        a warning on the loop's row at the run's end says so, and that what its tasks did
+        between its last batch and ``end`` is not known; ``last_words``, its stderr's last
+        lines, are in the warning's detail (``MARK_LAST_WORDS`` of them at most).
+        ``ended``: what was seen to end, the detail's first words.  None: no warning."""
         mirror = self.mirror
         if mirror is None or mirror.end is not None:
             return
@@ -146,6 +164,17 @@ class StreamReceiver:
             store.step_dur.append(end - start)
             store.step_code.append(-1)  # (END_READY: it never got to say how it ended)
         mirror.finish(at=end)
+        if how is None:
+            return
+        at = store.finished_at if store.finished_at is not None else end
+        detail = (
+            f"{ended} at {at - store.origin:.3f} s. Its last news came at"
+            f" {mirror.now - store.origin:.3f} s: what its tasks did after that is not known."
+        )
+        shown = shown_last_words(last_words)
+        if shown:
+            detail += "\n\nIts last words on stderr:\n" + "\n".join(shown)
+        store.add_mark(at, -1, how, "warning", detail)
 
     def program_end(self) -> float:
         """When the program was seen to end, on its clock: our clock on the real clock (the
@@ -156,6 +185,22 @@ class StreamReceiver:
             shift = 0.0 if self.real_clock else self._offset
             return max(mirror.now, self.ended_at + shift)
         return mirror.now
+
+
+def shown_last_words(lines: Sequence[str], limit: int = MARK_LAST_WORDS) -> list[str]:
+    """At most ``limit`` of a program's last lines on stderr, to show: from the top of
+    the last crash report among them (faulthandler's ``Fatal Python error``, a traceback:
+    where it crashed is at its top), else the last ones; a line says how many more."""
+    lines = list(lines)
+    starts = [i for i, line in enumerate(lines) if line.startswith(_REPORT_STARTS)]
+    begin = starts[-1] if starts else max(0, len(lines) - limit)
+    shown = lines[begin : begin + limit]
+    more = len(lines) - begin - len(shown)
+    while shown and not shown[-1].strip():
+        shown.pop()
+    if more:
+        shown.append(f"[... {more} more lines]")
+    return shown
 
 
 class StreamedSource:
