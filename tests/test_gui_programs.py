@@ -213,3 +213,51 @@ def test_gui_flags_stop_a_program_that_hangs_and_save_what_it_did(tmp_path: Path
     assert main.outcome == "cancelled"
     assert trace.duration >= 0.5
     assert json.loads(json.dumps(trace.meta["exit"]))["returncode"] == 130
+
+
+def test_a_plain_program_as_a_lecture_pauses_steps_and_resumes(
+    qapp: Any, window: MainWindow, tmp_path: Path
+) -> None:
+    """The program's own loop, in its own process, turned at the lecture's pace: paused
+    at 0.3 s of its time, one step on, then to its end; its trace is the program's time."""
+    path = write(tmp_path, WORKERS)
+    loop = GuiEventLoop(qapp)
+    seen: dict[str, Any] = {}
+
+    async def go() -> RunOutcome:
+        window.pause_at = 0.3
+        window.lecture.set_speed(4.0)
+        running = asyncio.ensure_future(window.run(find(path), {}, "lecture"))
+        while window.lecture.session is None or not window.lecture.session.paused:
+            assert not running.done()
+            await asyncio.sleep(0.01)
+        lecture = window.lecture.session
+        seen["paused at"] = lecture.now
+        await asyncio.sleep(0.3)
+        seen["still"] = lecture.now  # (paused: the program's time stands still)
+        seen["status"] = window.status.text()
+        window.lecture.step()  # (runs to the end of the next task step)
+        while lecture.now <= seen["paused at"]:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        seen["stepped to"] = lecture.now
+        seen["paused after the step"] = lecture.paused
+        window.lecture.toggle_pause()
+        return await running
+
+    try:
+        outcome = loop.run_until_complete(go())
+    finally:
+        window.pause_at = None
+        loop.close()
+    assert outcome.error is None
+    assert seen["paused at"] == pytest.approx(0.3, abs=0.02)
+    assert seen["still"] == pytest.approx(seen["paused at"], abs=0.005)
+    assert "lecture 4x, paused at 0.3" in seen["status"]
+    # worker 2 and 3 got the semaphore at 0.2 and sleep to 0.4: the next step is at 0.4
+    assert seen["stepped to"] == pytest.approx(0.4, abs=0.02)
+    assert seen["paused after the step"] is True
+    trace = outcome.trace
+    assert trace.meta["lecture"] is True and trace.meta["clock"] == "virtual"
+    assert trace.duration == pytest.approx(0.6, abs=0.03)  # (three rounds of 0.2 s)
+    assert window.lecture.session is None

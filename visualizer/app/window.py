@@ -575,26 +575,24 @@ class MainWindow(QMainWindow):
             kind="program" if program else "scenario",
             params=params,
             clock="virtual" if clock == "virtual" else "real",
+            # a lecture: the program's own loops turn at the pace the lecture bar sets
+            lecture=self.lecture.speed() if clock == "lecture" else None,
+            pause_at=self.pause_at,
         )
         self._source = run
         self.output.clear_lines()
         self._show_output(True)
         run.on_output = self._output_line
-        if clock == "lecture":
-            self._say(
-                self.tr("Not in a lecture"),
-                self.tr(
-                    "A program in its own process runs on the real clock: lecture mode"
-                    " (slow motion, pause, step) is for scenarios run in the window."
-                ),
-            )
         self.status.setText(self.tr("starting {program}...").format(program=scenario.path.name))
         try:
             await run.start()
         except OSError as exc:
             return RunOutcome(Recorder("real", source=str(scenario.path)).finish(), *failure(exc))
+        lecture = run.remote_lecture(self.lecture.speed()) if clock == "lecture" else None
         try:
             await run.hello.wait()
+            if lecture is not None:
+                self.lecture.attach(lecture)
             if run.model is not None and run.running:
                 self._begin_frames(run)
             outcome = await run.wait()
@@ -602,6 +600,9 @@ class MainWindow(QMainWindow):
             run.kill()  # (the window is closing: the program goes with it)
             raise
         finally:
+            if lecture is not None:
+                lecture.done = True
+                self.lecture.attach(None)
             self._live = None
             self.chart.end_live()
             self.output.flush()
@@ -772,6 +773,8 @@ class MainWindow(QMainWindow):
         self._tasks_drawn = model.task_version
         self.chart.show_live(delta, opened, tasks_changed=changed)
         self._mark_waiting(delta, opened)
+        if isinstance(source, ChildRun) and self.lecture.session is not None:
+            self.lecture._show_state()  # (the program's word on its lecture: each frame)
         said = self.lecture.describe()  # (paused or not, the speed: said at once)
         if now - self._status_shown >= STATUS_EVERY or said != self._lecture_said:
             # (else text at frame rate: a blur, and work)

@@ -52,6 +52,7 @@ from visualizer.session.runner import (
 from visualizer.session.scenarios import ScenarioError, find
 from visualizer.session.streaming import (
     DEFAULT_ADDRESS,
+    PERIOD,
     TOKEN_ENV,
     Connection,
     FixedConnection,
@@ -68,6 +69,8 @@ __all__ = ["TOKEN_ENV", "USAGE_EXIT", "connect", "main", "run_program", "stream"
 
 log = logging.getLogger(__name__)
 
+#: seconds between batches in a lecture (else ``streaming.PERIOD``)
+LECTURE_PERIOD: Final = 0.01
 #: this launcher was called wrongly (the program never ran)
 USAGE_EXIT: Final = 3
 #: set while this process streams a recording (a launcher's, or ``stream()``'s): a
@@ -169,6 +172,9 @@ def traced(
             argv=list(argv),
             other_commands=controls[0].command if controls else None,
             lecture=state,
+            # (a lecture's clock jumps: its output is timed by the batch after each line,
+            # so batches come often; a lecture is slow by nature, and they cost little)
+            period=LECTURE_PERIOD if lecture is not None else PERIOD,
         )
         streamer.start()
         streamers.append(streamer)

@@ -34,11 +34,12 @@ from pathlib import Path
 from typing import Final, Literal
 
 from visualizer.model.spans import TraceModel
+from visualizer.session.lecture_child import RemoteLecture
 from visualizer.session.receiver import StreamedSource, StreamReceiver
 from visualizer.session.sources import STOPPED, RunOutcome
 from visualizer.trace.data import Trace
 from visualizer.trace.store import TraceStore
-from visualizer.trace.wire import End
+from visualizer.trace.wire import End, LectureState
 
 #: seconds between the signals of a stop: SIGINT (Ctrl-C: ``asyncio.run`` cancels the
 #: main task), SIGINT again (Ctrl-C twice: ``KeyboardInterrupt`` wherever the program
@@ -205,6 +206,8 @@ class ChildRun(StreamedSource):
         grace: float = STOP_GRACE,
         keep_stream: Path | None = None,
         python: str = sys.executable,
+        lecture: float | None = None,
+        pause_at: float | None = None,
     ) -> None:
         self.path = Path(path)
         self.args = list(args)
@@ -216,9 +219,14 @@ class ChildRun(StreamedSource):
         self.grace = grace
         self.keep_stream = keep_stream
         self.python = python
+        #: run as a lecture at this speed (the window paces, pauses and steps it)
+        self.lecture = lecture
+        self.pause_at = pause_at  #: (a lecture) where it pauses by itself
+        self._writer: asyncio.StreamWriter | None = None  #: commands to the program
         self.process: asyncio.subprocess.Process | None = None
         #: the stream's reader: its mirror store and model (the live chart's)
         self.receiver = StreamReceiver()
+        self.receiver.on_batch = self._lines_early
         self.output: deque[OutputLine] = deque(maxlen=OUTPUT_LINES)
         self.output_dropped = 0  #: lines no longer kept (the oldest go first)
         #: called with each line as it comes (the window's output pane)
@@ -229,14 +237,19 @@ class ChildRun(StreamedSource):
         self._pumping: asyncio.Future[None] | None = None  #: done when the pipes are read
         self._pump_wake = -1  #: closing it stops the pipes' reader (a pipe's write end)
         #: lines that came before the stream said when the run began (timed once it did)
-        self._early: list[tuple[list[tuple[Stream, list[str]]], float]] = []
+        self._early: deque[tuple[list[tuple[Stream, list[str]]], float]] = deque()
         self._escalation: asyncio.Task[None] | None = None
 
     # --- starting ----------------------------------------------------------------------
-    def command(self, connect: str) -> list[str]:
+    def command_line(self, connect: str) -> list[str]:
         """The child's command line."""
         cmd = [self.python, "-m", "visualizer.session.child", "--connect", connect]
-        cmd += ["--clock", self.clock, "--slow", repr(self.slow), self.kind, str(self.path)]
+        cmd += ["--clock", self.clock, "--slow", repr(self.slow)]
+        if self.lecture is not None:
+            cmd += ["--lecture", repr(self.lecture)]
+            if self.pause_at is not None:
+                cmd += ["--pause-at", repr(self.pause_at)]
+        cmd += [self.kind, str(self.path)]
         if self.kind == "scenario":
             return [*cmd, json.dumps(self.params)]
         return [*cmd, *self.args]
@@ -253,13 +266,14 @@ class ChildRun(StreamedSource):
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         if self.keep_stream is not None:
             self.receiver = StreamReceiver(open(self.keep_stream, "wb"))  # noqa: SIM115
+            self.receiver.on_batch = self._lines_early
         # the output's pipes are read by a thread of their own, not by this loop: each line
         # is timed when it comes, not when the loop (busy painting) gets to it
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
             self.process = await asyncio.create_subprocess_exec(
-                *self.command(f"fd:{theirs.fileno()}"),
+                *self.command_line(f"fd:{theirs.fileno()}"),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=out_w,
                 stderr=err_w,
@@ -301,10 +315,32 @@ class ChildRun(StreamedSource):
             sock.close()
             self.receiver.close()
             return
+        self._writer = writer
         try:
             await self.receiver.read(reader)
         finally:
+            self._writer = None
             writer.close()
+
+    def command(self, line: str) -> bool:
+        """Send the program a command (a lecture's ``pause``, ``step``, ...); False if
+        the connection is gone."""
+        writer = self._writer
+        if writer is None or writer.is_closing():
+            return False
+        writer.write(line.encode("ascii", "replace") + b"\n")
+        return True
+
+    def remote_lecture(self, speed: float) -> RemoteLecture:
+        """The lecture bar's handle on this program's lecture (``lecture=`` given)."""
+
+        def state() -> tuple[LectureState | None, int, float]:
+            mirror = self.receiver.mirror
+            if mirror is None:
+                return None, 0, 0.0
+            return mirror.lecture, mirror.batches, mirror.store.origin
+
+        return RemoteLecture(self.command, state, speed=speed)
 
     # --- output ------------------------------------------------------------------------
     def _pump(
@@ -406,20 +442,20 @@ class ChildRun(StreamedSource):
         self._lines_early()
 
     def _lines(self, chunks: list[tuple[Stream, list[str]]], came: float) -> None:
-        """Lines read at ``came`` (our clock), in their order."""
-        if self.receiver.mirror is None:
-            self._early.append((chunks, came))
-            return
+        """Lines read at ``came`` (our clock), in their order: timed once the program's
+        time then is known (at once on the real clock; else at the next batch)."""
+        self._early.append((chunks, came))
         self._lines_early()
-        t = self.receiver.time_of(came)
-        for stream, texts in chunks:
-            for text in texts:
-                self._line(stream, text, t)
 
-    def _lines_early(self) -> None:
-        early, self._early = self._early, []
-        for chunks, came in early:
-            t = self.receiver.time_of(came)
+    def _lines_early(self, *, all_of_them: bool = False) -> None:
+        """The lines waiting whose time is known now (``all_of_them``: the run is over)."""
+        receiver = self.receiver
+        while self._early:
+            chunks, came = self._early[0]
+            if not all_of_them and not receiver.can_time(came):
+                return
+            self._early.popleft()
+            t = receiver.time_of(came)
             for stream, texts in chunks:
                 for text in texts:
                     self._line(stream, text, t)
@@ -441,6 +477,8 @@ class ChildRun(StreamedSource):
         if not self.running or self.stopping:
             return
         self.stopping = True
+        if self.lecture is not None:  # (a paused lecture must run on for the cancel)
+            self.command("finish")
         self._signal(signal.SIGINT)
         self._escalation = asyncio.ensure_future(self._escalate())
 
@@ -481,7 +519,7 @@ class ChildRun(StreamedSource):
         for task in pending:
             task.cancel()
         await asyncio.gather(*self._readers, return_exceptions=True)
-        self._lines_early()
+        self._lines_early(all_of_them=True)
         if self._escalation is not None:
             self._escalation.cancel()
         if self.stopping:  # (and whatever it started: the group goes with it)

@@ -10,8 +10,10 @@ reading, keeps what came before, and says why (``error``).
 from __future__ import annotations
 
 import asyncio
+import bisect
+import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, Final
 
 from visualizer.model.spans import TraceModel
@@ -38,9 +40,16 @@ class StreamReceiver:
         self.error: str | None = None  #: the stream was malformed, and why
         self.ended_at: float | None = None  #: our clock when the program was seen to end
         self._keep = keep  #: where the raw stream is saved (it opens as a trace)
+        self._closed = False  #: no more bytes will come
         self._offset = 0.0  #: the program's clock minus ours, at the last batch
         #: the program's real clock is ours (None: no batch yet, assumed so)
         self._same_clock: bool | None = None
+        #: (our monotonic clock, the program's) at each batch: a virtual or a lecture's
+        #: clock runs at its own pace, and a line of output is timed between two of them
+        self._monos: list[float] = []
+        self._nows: list[float] = []
+        #: called after each batch (output waiting for the program's time is timed then)
+        self.on_batch: Callable[[], None] | None = None
 
     def feed(self, data: bytes) -> bool:
         """Take ``data``; False once the stream is over (its end came, or it was bad)."""
@@ -58,6 +67,7 @@ class StreamReceiver:
 
     def close(self) -> None:
         """No more bytes will come."""
+        self._closed = True
         self.hello.set()
         if self._keep is not None:
             self._keep.close()
@@ -87,6 +97,12 @@ class StreamReceiver:
             if self._same_clock is None:
                 self._same_clock = abs(message.now - ours) < CLOCK_SKEW
             self._offset = message.now - ours
+            mono = message.mono if message.mono is not None else ours
+            if math.isfinite(mono) and (not self._monos or mono >= self._monos[-1]):
+                self._monos.append(mono)
+                self._nows.append(message.now)
+            if self.on_batch is not None:
+                self.on_batch()
 
     @property
     def real_clock(self) -> bool:
@@ -112,14 +128,33 @@ class StreamReceiver:
             return max(mirror.now, time.monotonic() + self._offset)
         return mirror.now
 
+    def can_time(self, moment: float) -> bool:
+        """``time_of(moment)`` is known: the program's clock is ours, or a batch made at or
+        after ``moment`` came, or no more will."""
+        if self.mirror is None:
+            return False
+        if self.real_clock or not self.hello.is_set() or self.mirror.end is not None:
+            return True
+        return (bool(self._monos) and self._monos[-1] >= moment) or self._closed
+
     def time_of(self, moment: float) -> float:
         """``moment`` (a reading of our monotonic clock) in seconds since the run's start
-        (0 before the hello said when that was; a virtual clock's, as of the last batch)."""
+        (0 before the hello said when that was).  On a virtual or a lecture's clock, the
+        program's time at the first batch made at or after ``moment``: such a clock
+        stands still or jumps while the program waits, and runs only during its steps, so
+        a line written in a step is written at (or just before) that time; within one
+        batch of the program's running time at most (a lecture's come every 10 ms)."""
         mirror = self.mirror
         if mirror is None:
             return 0.0
-        moment += 0.0 if self.real_clock else self._offset
-        return max(0.0, moment - mirror.store.origin)
+        origin = mirror.store.origin
+        if self.real_clock:
+            return max(0.0, moment - origin)
+        monos, nows = self._monos, self._nows
+        if not monos:
+            return 0.0
+        i = min(bisect.bisect_left(monos, moment), len(monos) - 1)
+        return max(0.0, nows[i] - origin)
 
     @property
     def events(self) -> int:

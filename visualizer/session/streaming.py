@@ -330,6 +330,7 @@ class Streamer:
                     running=running,
                     running_since=since,
                     lecture=self.lecture() if self.lecture is not None else None,
+                    mono=time.monotonic(),
                 )
             except Exception as exc:  # a bug of ours: stop streaming, never the program
                 log.exception("asyncviz: the streamer failed; the program goes on")

@@ -126,6 +126,7 @@ class BatchMaker:
         running: int = -1,
         running_since: float | None = None,
         lecture: LectureState | None = None,
+        mono: float | None = None,
     ) -> Batch:
         """The next batch: at most ``BATCH_ROWS`` rows of each table (``more`` says
         whether rows are left over for the next one at once)."""
@@ -165,6 +166,7 @@ class BatchMaker:
             running=running,
             running_since=running_since,
             lecture=lecture,
+            mono=mono,
         )
         self._seq += 1
         if wakes_end > self._wakes:

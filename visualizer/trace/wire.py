@@ -160,6 +160,9 @@ class Batch(msgspec.Struct, tag_field="kind", tag="batch", forbid_unknown_fields
     running_since: float | None = None
     #: in a lecture: paused or not, the speed, the program's time (None: not a lecture)
     lecture: LectureState | None = None
+    #: the program's ``time.monotonic()`` when the batch was made: with ``now``, how its
+    #: clock (a virtual or a lecture's) stood against the machine's, to time its output
+    mono: float | None = None
 
 
 class End(msgspec.Struct, tag_field="kind", tag="end", forbid_unknown_fields=False):
