@@ -539,6 +539,29 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     </message>
 </context>
 <context>
+    <name>Listening</name>
+    <message>
+        <source>&amp;Listen for programs...</source>
+        <translation>监听程序(&amp;L)…</translation>
+    </message>
+    <message>
+        <source>Show programs started elsewhere with python -m visualizer.attach PROGRAM.py (or visualizer.stream() in the program), live</source>
+        <translation>实时显示在别处用 python -m visualizer.attach PROGRAM.py 启动的程序（或在程序中调用 visualizer.stream()）</translation>
+    </message>
+    <message>
+        <source>Cannot listen on {address}</source>
+        <translation>无法在 {address} 上监听</translation>
+    </message>
+    <message>
+        <source>listening on {host}:{port}</source>
+        <translation>正在监听 {host}:{port}</translation>
+    </message>
+    <message>
+        <source>, {count} waiting</source>
+        <translation>，{count} 个在等待</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Cannot load {scenario}</source>
@@ -613,16 +636,16 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>正在用虚拟时钟录制 {scenario}……</translation>
     </message>
     <message>
+        <source>**{program}** (attached, pid {pid})
+
+`{argv}`</source>
+        <translation>**{program}**（已连接，pid {pid}）
+
+`{argv}`</translation>
+    </message>
+    <message>
         <source>{scenario} failed</source>
         <translation>{scenario} 运行失败</translation>
-    </message>
-    <message>
-        <source>Not in a lecture</source>
-        <translation>不在讲课模式中</translation>
-    </message>
-    <message>
-        <source>A program in its own process runs on the real clock: lecture mode (slow motion, pause, step) is for scenarios run in the window.</source>
-        <translation>在独立进程中运行的程序使用真实时钟：讲课模式（慢放、暂停、单步）只适用于在窗口中运行的示例。</translation>
     </message>
     <message>
         <source>starting {program}...</source>
@@ -643,6 +666,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>own process, pid {pid}</source>
         <translation>独立进程，pid {pid}</translation>
+    </message>
+    <message>
+        <source>attached, pid {pid}</source>
+        <translation>已连接，pid {pid}</translation>
     </message>
     <message>
         <source>{task} has held the loop for {seconds} s</source>
