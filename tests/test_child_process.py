@@ -86,8 +86,8 @@ def test_a_tutorial_program_runs_once_and_streams_its_tasks(tmp_path: Path, styl
     assert len(outcome.trace.tasks) == 6 * times  # (each asyncio.run's main task, and 5)
     trace = outcome.trace
     assert all(t.outcome == "done" for t in trace.tasks)
-    # its time zero is the recording's start: the first task is made at once
-    assert trace.tasks[0].created < 0.5
+    # (its time zero is the recording's start: checked on the virtual clock, where times
+    # do not stretch with the machine's load, by test_a_streamed_run_draws_what_record_...)
     # each worker waits its turn on the semaphore: 3 rounds of 0.2 s per asyncio.run
     assert trace.duration >= 0.6 * times
     assert trace.meta["clock"] == "real" and trace.meta["exit"]["returncode"] == 0

@@ -78,7 +78,6 @@ def test_gui_listen_shows_one_program_and_saves_it(tmp_path: Path) -> None:
     path = tmp_path / "prog.py"
     path.write_text(PROGRAM)
     saved = tmp_path / "attached.json"
-    port = 7000 + os.getpid() % 2000
     window = subprocess.Popen(
         [
             sys.executable,
@@ -86,7 +85,7 @@ def test_gui_listen_shows_one_program_and_saves_it(tmp_path: Path) -> None:
             "visualizer.cli",
             "gui",
             "--listen",
-            f"127.0.0.1:{port}",
+            "127.0.0.1:0",
             "--exit-when-done",
             "--save-trace",
             str(saved),
@@ -98,14 +97,20 @@ def test_gui_listen_shows_one_program_and_saves_it(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert window.stderr is not None
-    said = ""
-    while "listening" not in said:  # (once it listens; Qt may say things first)
-        said = window.stderr.readline()
-        assert said, "the window ended before it listened"
-    assert "python -m visualizer.attach" in said, said
-    program = attach(path, port)
-    assert program.wait(timeout=60) == 0
-    assert window.wait(timeout=120) == 0, window.stderr.read()[-2000:]
+    try:
+        assert window.stderr is not None
+        said = ""
+        while "listening" not in said:  # (once it listens; Qt may say things first)
+            said = window.stderr.readline()
+            assert said, "the window ended before it listened"
+        # "... python -m visualizer.attach --to 127.0.0.1:PORT PROGRAM.py": the port it took
+        port = int(said.split("--to ")[1].split()[0].rpartition(":")[2])
+        program = attach(path, port)
+        assert program.wait(timeout=60) == 0
+        assert window.wait(timeout=120) == 0, window.stderr.read()[-2000:]
+    finally:
+        if window.poll() is None:  # (a failed test must not leave a window listening)
+            window.kill()
+            window.wait()
     trace = load(saved)
     assert [t.name for t in trace.tasks] == ["Task-1", "w0", "w1", "w2"]

@@ -326,11 +326,101 @@ def test_a_trace_file_that_is_not_a_stream_opens_as_before(tmp_path: Path) -> No
 
 def test_a_run_cannot_end_or_fill_up_before_the_rows_it_holds() -> None:
     """A lane for every task with spans: the model cuts the run at its end and at the
-    moment the store filled, so neither may come before a row the stream already sent."""
-    mirror = _apply(STRINGS, Batch(seq=1, now=5.0, tasks=_rows(0, "tasks", [-1], [4.0], [0], [-1])))
+    moment the store filled, so neither may come before a step or a wake the stream already
+    sent (a task made later than the end has no spans: the model leaves it out)."""
+    mirror = _apply(
+        STRINGS,
+        Batch(
+            seq=1,
+            now=5.0,
+            tasks=_rows(0, "tasks", [-1], [1.0], [0], [-1]),
+            steps=_rows(0, "steps", [0], [3.5], [0.5], [-1]),
+        ),
+    )
     with pytest.raises(StreamFormatError, match="before its last recorded moment"):
         mirror.apply(End(finished_at=3.0))
     with pytest.raises(StreamFormatError, match="after the store was full"):
         mirror.apply(Batch(seq=2, now=5.0, truncated_at=2.0))
     mirror.apply(End(finished_at=4.5))
     assert mirror.store.finished_at == 4.5
+
+
+def test_what_a_stream_says_may_not_break_the_picture() -> None:
+    """Well-formed batches that say impossible things (a reviewer's cases): refused, or
+    made harmless, never an error in the model or the chart later."""
+    made = Batch(seq=1, now=1.0, tasks=_rows(0, "tasks", [-1], [0.5], [0], [-1]))
+    # a step before its task was made
+    mirror = _apply(STRINGS, made)
+    with pytest.raises(StreamFormatError, match="before its task was made"):
+        mirror.apply(Batch(seq=2, now=1.0, steps=_rows(0, "steps", [0], [0.1], [0.1], [-1])))
+    # a step after the step that ended the task (in the same batch, or a later one)
+    two = _rows(0, "steps", [0, 0], [0.6, 0.8], [0.1, 0.1], [schema.END_DONE, -1])
+    with pytest.raises(StreamFormatError, match="a task that had ended"):
+        mirror.apply(Batch(seq=2, now=1.0, steps=two))
+    mirror.apply(
+        Batch(seq=2, now=1.0, steps=_rows(0, "steps", [0], [0.6], [0.1], [schema.END_DONE]))
+    )
+    with pytest.raises(StreamFormatError, match="a task that had ended"):
+        mirror.apply(Batch(seq=3, now=1.0, steps=_rows(1, "steps", [0], [0.8], [0.1], [-1])))
+    # extras that would replace the trace's own meta; an unknown step start
+    mirror.apply(
+        Batch(
+            seq=3,
+            now=1.0,
+            extra={"duration": "abc", "dropped_x": -1, "dropped_y": 2},
+            running=0,
+            running_since=math.nan,
+        )
+    )
+    assert mirror.running == -1 and mirror.running_since is None
+    trace = TraceModel(mirror.store).snapshot()
+    assert isinstance(trace.duration, float) and trace.meta["dropped_y"] == 2
+    assert "dropped_x" not in trace.meta
+    hostile = Hello(
+        version=1,
+        origin=0.0,
+        clock="real",
+        source="x",
+        extra={"duration": "abc", "dropped_events": "lots", "params": {"n": 1}},
+    )
+    kept = StreamMirror(hostile)
+    assert TraceModel(kept.store).snapshot().meta["params"] == {"n": 1}
+    assert isinstance(TraceModel(kept.store).snapshot().duration, float)
+
+
+def test_a_run_cut_off_ends_after_every_row_it_holds() -> None:
+    """The stream broke off: the run ends at the last batch's now, but never before a row
+    of that batch (the model cuts the run there: a task would lose its lane)."""
+    mirror = _apply(
+        STRINGS,
+        Batch(
+            seq=1,
+            now=0.5,
+            tasks=_rows(0, "tasks", [-1], [0.4], [0], [-1]),
+            steps=_rows(0, "steps", [0], [0.6], [0.2], [-1]),
+        ),
+    )
+    mirror.finish()
+    assert mirror.store.finished_at == pytest.approx(0.8)
+    trace = TraceModel(mirror.store).snapshot()
+    assert len(trace.tasks) == 1 and (trace.spans.task == 0).all()
+
+
+def test_a_full_store_still_streams_the_tasks_made_after() -> None:
+    """The program's store is full: its steps are dropped, but its tasks are still made
+    (and sent); those are not rows 'after the store was full'."""
+    mirror = _apply(
+        STRINGS,
+        Batch(
+            seq=1,
+            now=1.0,
+            tasks=_rows(0, "tasks", [-1], [0.1], [0], [-1]),
+            steps=_rows(0, "steps", [0], [0.1], [0.1], [-1]),
+            truncated_at=0.3,
+            dropped=5,
+        ),
+    )
+    mirror.apply(Batch(seq=2, now=2.0, tasks=_rows(1, "tasks", [0], [1.5], [0], [-1]), dropped=9))
+    trace = TraceModel(mirror.store).snapshot()
+    assert trace.meta["dropped_events"] == 9
+    assert len(trace.tasks) == 1  # (the task made after the cut is not in the run shown)

@@ -42,6 +42,7 @@ class Listening(QObject):
         self.token: str | None = None
         self.waiting: deque[AttachedRun] = deque()
         self.shown: list[RunOutcome] = []  #: what each attached run left, in order
+        self.failed: list[str] = []  #: why showing one failed (a bug of ours), each time
         self.action = window.file_menu.addAction("")
         self.action.setCheckable(True)
         self.action.triggered.connect(self.toggle)
@@ -166,7 +167,9 @@ class Listening(QObject):
         if not task.cancelled() and task.exception() is None:
             self.shown.append(task.result())
         elif not task.cancelled():
-            log.error("asyncviz: showing an attached program failed", exc_info=task.exception())
+            exc = task.exception()
+            self.failed.append(f"{type(exc).__name__}: {exc}")
+            log.error("asyncviz: showing an attached program failed", exc_info=exc)
         self._say()
         if self.waiting:
             self._poll.start()

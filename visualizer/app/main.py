@@ -149,9 +149,12 @@ async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | 
 async def _one_attached(window: MainWindow) -> int:
     """Until a program attached and its run ended: 0 if it ended well, else 1."""
     listening = window.listening
-    while not listening.shown:
+    while not listening.shown and not listening.failed:
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.05)  # (let the final frame paint)
+    if not listening.shown:
+        print(f"asyncviz: attached program: {listening.failed[0]}", file=sys.stderr)
+        return 1
     outcome = listening.shown[0]
     if outcome.error:
         print(f"asyncviz: attached program: {outcome.error}", file=sys.stderr)

@@ -16,6 +16,7 @@ reports through the model it fills; the window reads it at frame rate).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html
 import logging
@@ -111,6 +112,8 @@ LECTURE_TICK = 0.005
 NAMES_EVERY = 0.25
 #: while live, the status line (time, tasks, events) is written this often (seconds)
 STATUS_EVERY = 0.2
+#: an attached program's source file is shown if it is at most this big (bytes)
+SOURCE_MAX = 2_000_000
 #: the time cursor's list shows this many tasks at most: a table of 100 rows takes Qt
 #: 13 ms to lay out (300: 50 ms, too slow for a drag); the rest are counted in its title
 CURSOR_ROWS = 100
@@ -493,8 +496,12 @@ class MainWindow(QMainWindow):
                 program=name, pid=run.pid, argv=" ".join(run.argv)
             )
         )
-        if run.source and Path(run.source).is_file():
-            self.source.show_file(Path(run.source))
+        source = Path(run.source) if run.source else None
+        # (what a program that attached says it runs: shown if it is a source file here;
+        # any local process may attach, so not a huge file read on the window's loop)
+        with contextlib.suppress(OSError):
+            if source is not None and source.is_file() and source.stat().st_size < SOURCE_MAX:
+                self.source.show_file(source)
         self._show_output(False)  # (its output went to its own terminal)
         return await self._showing(name, self._run_attached(run))
 

@@ -979,8 +979,8 @@ step_run(PyObject *self, PyObject *unused)
     }
     long prev = r->waker;
     double prev_t0 = r->step_t0;
+    r->step_t0 = t0; /* before the waker: a streamer thread reads them in that order */
     r->waker = code;
-    r->step_t0 = t0;
     int err = run_reporting(self);
     PyObject *type = NULL, *value = NULL, *tb = NULL;
     if (err < 0) {

@@ -91,6 +91,9 @@ _HOOKED: Final = (
 )
 
 _CANCEL_BITS: Final = ~7
+#: asyncio's callback that hands a concurrent future's result (an executor job's) to the
+#: loop's future (``futures._chain_future``)
+_CHAINED_RESULT: Final = "_chain_future.<locals>._set_state"
 #: asyncio's C Task and its pure-Python twin (not a subclass of it)
 _TASK_TYPES: Final = (asyncio.Task, asyncio.tasks._PyTask)  # type: ignore[attr-defined]
 #: Futures that a cancel passes through to the work they wait for: cancelling a task
@@ -497,8 +500,8 @@ class Tracer:
             if not tracer.enabled:
                 return callback(*args)
             prev_waker, prev_t0 = rec.waker, rec.step_t0
+            rec.step_t0 = t0 = clock()  # (before the waker: a streamer reads them so)
             rec.waker = ref.code
-            rec.step_t0 = t0 = clock()
             try:
                 return callback(*args)
             finally:
@@ -618,9 +621,16 @@ class Tracer:
             # runs in another thread: its context is not the run's, so always wrap
             if tracer.enabled and type(callback) is not _KindCallback:
                 if getattr(loop, "_thread_id", None) == threading.get_ident():
-                    # called on the loop's own thread, inside a step or a callback (a
-                    # concurrent future completed there): the same as call_soon
-                    callback = _KindCallback(callback, _inherit(rec.waker), tracer)
+                    # called on the loop's own thread, inside a step or a callback: the
+                    # same as call_soon; but a job's result handed on here (its thread
+                    # finished before the loop chained its future: a busy machine) was
+                    # the thread's doing, not the step's
+                    waker = (
+                        thread_waker
+                        if getattr(callback, "__qualname__", "") == _CHAINED_RESULT
+                        else _inherit(rec.waker)
+                    )
+                    callback = _KindCallback(callback, waker, tracer)
                     return orig_threadsafe(callback, *args, context=context)
                 callback = _KindCallback(callback, thread_waker, tracer)
                 if context is None and threading.current_thread() not in tracer._threads_before:
@@ -707,8 +717,8 @@ class Tracer:
             tracer._pending.append(tid)
             rec = tracer._rec
             prev_waker, prev_t0 = rec.waker, rec.step_t0
-            rec.waker = pack_waker(schema.WAKE_TASK, tid)
             rec.step_t0 = t0 = clock()
+            rec.waker = pack_waker(schema.WAKE_TASK, tid)
             try:
                 task = _make_task(inner, loop_, coro, kwargs)
             finally:
@@ -1004,8 +1014,8 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
             if not tracer.enabled:
                 return handle_run(self)
             prev_waker, prev_t0 = rec.waker, rec.step_t0
+            rec.step_t0 = t0 = clock()  # (before the waker: a streamer reads them so)
             rec.waker = ref.code
-            rec.step_t0 = t0 = clock()
             try:
                 self._context.run(self._callback, *self._args)
             except (SystemExit, KeyboardInterrupt):

@@ -522,16 +522,16 @@ class TraceModel:
         """A trace's ``meta``: the clock, the source, the duration up to ``now`` (the
         run's so far, if not given), the rows dropped, and the store's extras."""
         store = self.store
-        trace_meta: dict[str, object] = {
-            "clock": store.meta.clock,
-            "source": store.meta.source,
-            "loop": store.meta.loop,
-            "duration": self.now() if now is None else now,
-            "dropped_events": store.dropped,
-        }
+        trace_meta: dict[str, object] = dict(store.meta.extra)  # (the core keys win)
+        trace_meta.update(
+            clock=store.meta.clock,
+            source=store.meta.source,
+            loop=store.meta.loop,
+            duration=self.now() if now is None else now,
+            dropped_events=store.dropped,
+        )
         if store.truncated_at is not None:
             trace_meta["truncated_at"] = store.truncated_at - self._origin
-        trace_meta.update(store.meta.extra)
         return trace_meta
 
     def _observed_so_far(self) -> list[tuple[float, float]]:
@@ -588,7 +588,7 @@ class TraceModel:
         tid = record.id
         code = int(tasks["last_code"][tid])
         record.ended = float(tasks["last_end"][tid])
-        record.outcome = _OUTCOME[code]
+        record.outcome = _OUTCOME.get(code, "pending")  # (a step after its end: pending)
         error = self.store.task_error.get(tid)
         if error is not None:
             record.error = f"{error.type}: {error.message}" if error.message else error.type

@@ -192,7 +192,11 @@ class StreamReceiver:
         if mirror is None or mirror.end is not None:
             return
         store = mirror.store
-        if mirror.running >= 0 and mirror.running_since is not None:
+        if (
+            mirror.running >= 0
+            and mirror.running_since is not None
+            and not mirror.ended(mirror.running)  # (its last step already came)
+        ):
             start = min(mirror.running_since, end)
             store.step_task.append(mirror.running)
             store.step_start.append(start)

@@ -20,9 +20,11 @@ without returning to Python cannot be interrupted this way; the watchdog says so
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
@@ -100,9 +102,30 @@ class StepWatchdog:
 
     def _handler(self, signum: int, frame: FrameType | None) -> None:
         step = self._running()
-        if step is not None and step == self._target:
-            held = self.tracer.clock() - step[1]
-            raise StepInterrupted(
-                f"this step held the event loop (the window's) for {held:.1f} s:"
-                f" asyncviz interrupted it after {self.limit:g} s"
-            )
+        if step is None or step != self._target:
+            return
+        if frame is None or _ours(frame.f_code.co_filename):
+            # the step is in the tracer's or asyncio's code just now (making a task,
+            # say): an exception there would end the tracing, not the step.  Try again
+            # at the next look (the step is still the target only once it is in its code)
+            self._target = None
+            self.interrupted.pop()
+            return
+        held = self.tracer.clock() - step[1]
+        raise StepInterrupted(
+            f"this step held the event loop (the window's) for {held:.1f} s:"
+            f" asyncviz interrupted it after {self.limit:g} s"
+        )
+
+
+#: where a ``StepInterrupted`` must never land: the tracer's code and asyncio's (the
+#: step's own code, and the libraries it calls, are where it belongs)
+_NOT_THERE: Final = (
+    str(Path(__file__).resolve().parents[1] / "instrument"),
+    str(Path(asyncio.__file__).resolve().parent),
+)
+
+
+def _ours(filename: str) -> bool:
+    """``filename`` is the tracer's or asyncio's (the frame a signal landed in)."""
+    return filename.startswith(_NOT_THERE)

@@ -1,8 +1,9 @@
 """A store, streamed: batches made from a growing ``TraceStore``, and applied to another.
 
 ``BatchMaker`` runs in the traced program, on a thread of its own: it reads what the
-store gained since its last batch, never writing to the store, never taking a lock the
-loop thread takes, so the program never waits for it.  Reading from another thread is
+store gained since its last batch, never taking a lock the loop thread takes, so the
+program never waits for it (the one thing it writes is what ``store.sync()`` does: the
+compiled recorder's staged rows moved into the columns, in one C call under the GIL).  Reading from another thread is
 safe because the store is append-only and every read is one C-level copy under the
 GIL (a slice of an ``array``, a list, a dict): a table's columns are appended one
 after another, so the shortest column says how many rows are whole, and tables are
@@ -20,6 +21,7 @@ table, so the program's string ids are mapped to the mirror's as they arrive.
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 from array import array
@@ -47,6 +49,12 @@ from visualizer.trace.wire import (
 
 #: rows of one table in one batch, at most: a batch stays about a megabyte
 BATCH_ROWS: Final = 50_000
+#: (seconds) a time a hair before another is taken as not before it
+_SLACK: Final = 1e-6
+#: the trace meta's own keys: a stream's extras never replace them
+_CORE_META: Final = frozenset(
+    {"clock", "source", "loop", "duration", "dropped_events", "truncated_at", "stream", "exit"}
+)
 _LITTLE: Final = sys.byteorder == "little"
 
 
@@ -100,7 +108,9 @@ class BatchMaker:
         self._names = np.zeros(0, np.int32)  #: the name string id sent, per task
         self._live_names: dict[int, str] = {}
         self._errors: set[int] = set()
-        self._jobs: dict[int, JobRow] = {}
+        self._jobs: dict[int, JobRow] = {}  #: each job as last sent
+        self._jobs_seen: list[Job] = []  #: the store's jobs read so far
+        self._jobs_open: list[Job] = []  #: those not ended when last read (sent again)
         self._extra: dict[str, Any] = {}
         self._loop = store.meta.loop
 
@@ -134,15 +144,19 @@ class BatchMaker:
         store.sync()
         # lists that refer to tasks first, then the tables in the order rows refer to
         # each other: steps and wakes, then tasks, then names, then the strings and
-        # suspensions all of these name
-        with store.lock:
-            jobs = [
-                JobRow(j.id, j.func, j.task, j.submitted, j.thread, j.start, j.end, j.error)
-                for j in store.jobs
-            ]
+        # suspensions all of these name.  No lock: the loop thread takes ``store.lock``
+        # to add a job, and must never wait for this thread (a slice of a list is one
+        # step under the GIL; a job's fields, set by its thread, are read as they are,
+        # and a job is sent again while it has not ended)
+        new_jobs = store.jobs[len(self._jobs_seen) :]
+        self._jobs_seen.extend(new_jobs)
+        jobs = [
+            JobRow(j.id, j.func, j.task, j.submitted, j.thread, j.start, j.end, j.error)
+            for j in (*self._jobs_open, *new_jobs)
+        ]
         blocked = store.blocked[self._blocked :]
         marks = store.marks[self._marks :]
-        errors = list(store.task_error.items())
+        errors = list(store.task_error.items()) if len(store.task_error) > len(self._errors) else []
         wakes_end = min(len(store.wake_task), len(store.wake_t), len(store.wake_waker))
         wakes_end = min(wakes_end, self._wakes + BATCH_ROWS)
         steps_end = min(
@@ -155,7 +169,15 @@ class BatchMaker:
             len(store.task_coro),
             len(store.task_site),
             len(store.task_name),
+            self._tasks + BATCH_ROWS,
         )
+        # (rows that name a task not sent yet wait for the batch that sends it)
+        steps_end = self._rows_naming_sent(store.step_task, None, self._steps, steps_end, tasks_end)
+        wakes_end = self._rows_naming_sent(
+            store.wake_task, store.wake_waker, self._wakes, wakes_end, tasks_end
+        )
+        blocked = list(itertools.takewhile(lambda b: b.task < tasks_end, blocked))
+        marks = list(itertools.takewhile(lambda m: m[1] < tasks_end, marks))
         names = np.frombuffer(store.task_name[:tasks_end].tobytes(), np.int32)
         strings_end = len(store.strings)
         suspensions_end = len(store.suspensions)
@@ -212,6 +234,7 @@ class BatchMaker:
             if self._jobs.get(job.id) != job and job.task < tasks_end:
                 self._jobs[job.id] = job
                 batch.jobs.append(job)
+        self._jobs_open = [j for j in (*self._jobs_open, *new_jobs) if math.isnan(j.end)]
         if blocked:
             batch.blocked_first = self._blocked
             batch.blocked = [(b.task, b.start, b.end, b.what) for b in blocked]
@@ -230,11 +253,29 @@ class BatchMaker:
                 batch.extra[key] = value
         return batch
 
+    @staticmethod
+    def _rows_naming_sent(
+        task: array[Any], waker: array[Any] | None, begin: int, end: int, tasks_end: int
+    ) -> int:
+        """The end of the rows from ``begin`` that name only tasks below ``tasks_end``
+        (the rows after the first that names another wait for a later batch)."""
+        if end <= begin:
+            return end
+        named = np.frombuffer(task[begin:end].tobytes(), np.int32) >= tasks_end
+        if waker is not None:
+            packed = np.frombuffer(waker[begin:end].tobytes(), np.int32)
+            named |= (packed >> 3) - 1 >= tasks_end
+        return begin + int(np.argmax(named)) if named.any() else end
+
     @property
     def behind(self) -> bool:
         """Rows are left that did not fit the last batch."""
         store = self.store
-        return len(store.step_code) > self._steps or len(store.wake_waker) > self._wakes
+        return (
+            len(store.step_code) > self._steps
+            or len(store.wake_waker) > self._wakes
+            or len(store.task_name) > self._tasks
+        )
 
 
 def end_message(
@@ -274,7 +315,7 @@ class StreamMirror:
         store.meta.clock = hello.clock if hello.clock in ("real", "virtual") else "real"
         store.meta.source = hello.source
         store.meta.loop = hello.loop
-        store.meta.extra.update(hello.extra)
+        store.meta.extra.update({k: v for k, v in hello.extra.items() if k not in _CORE_META})
         store.slow_threshold = hello.slow if hello.slow > 0 else 0.1
         self._sids = np.zeros(0, np.int64)  #: the program's string id -> the mirror's
         self.now = hello.origin  #: the program's clock at its last batch
@@ -291,6 +332,7 @@ class StreamMirror:
         self._marks_seen = 0
         #: per task: its final name came (a live name no longer applies)
         self._named = np.zeros(0, np.bool_)
+        self._ended = np.zeros(0, np.bool_)  #: per task: a step ended it
         self._job_index: dict[int, int] = {}  #: job id -> its index in ``store.jobs``
         #: the latest moment the rows so far name (the run cannot end before it)
         self._latest = hello.origin
@@ -334,7 +376,8 @@ class StreamMirror:
             n_tasks += len(tasks[0])
         steps = None
         if batch.steps is not None:
-            steps = self._check_steps(batch.steps, n_tasks, n_susp, batch.seq)
+            new_created = tasks[1] if tasks is not None else None
+            steps = self._check_steps(batch.steps, n_tasks, n_susp, batch.seq, new_created)
         wakes = None
         if batch.wakes is not None:
             wakes = self._check_wakes(batch.wakes, n_tasks, batch.seq)
@@ -374,8 +417,6 @@ class StreamMirror:
         # the run's end and the moment the store filled come after every row: the model
         # cuts the run there, and a task made later would have spans but no lane
         latest = self._latest
-        if tasks is not None and len(tasks[1]):
-            latest = max(latest, float(tasks[1].max()))
         if steps is not None and len(steps[1]):
             latest = max(latest, float((steps[1] + steps[2].astype(np.float64)).max()))
         if wakes is not None and len(wakes[1]):
@@ -404,7 +445,12 @@ class StreamMirror:
         return parent, created, coro, site
 
     def _check_steps(
-        self, rows: StepRows, n_tasks: int, n_susp: int, seq: int
+        self,
+        rows: StepRows,
+        n_tasks: int,
+        n_susp: int,
+        seq: int,
+        new_created: npt.NDArray[np.float64] | None,
     ) -> tuple[npt.NDArray[Any], ...]:
         where = f"batch {seq}: steps"
         if rows.first != len(self.store.step_task) + self._steps_dropped:
@@ -420,6 +466,19 @@ class StreamMirror:
         _finite(dur, f"{where}.dur")
         if len(dur) and (dur < 0).any():
             raise StreamFormatError(f"{where}.dur: a negative duration")
+        if not len(task):
+            return task, start, dur, code
+        # a task's steps come after it was made, and none after the step it ended in
+        created = self._created(new_created, n_tasks)
+        if (created[task] > start + _SLACK).any():
+            raise StreamFormatError(f"{where}: a step before its task was made")
+        ended = self._ended_of(n_tasks)
+        rows_at = np.arange(n)
+        first_end = np.full(n_tasks, n, np.int64)
+        ends = code <= schema.END_DONE
+        np.minimum.at(first_end, task[ends], rows_at[ends])
+        if (ended[task] | (rows_at > first_end[task])).any():
+            raise StreamFormatError(f"{where}: a step of a task that had ended")
         return task, start, dur, code
 
     def _check_wakes(self, rows: WakeRows, n_tasks: int, seq: int) -> tuple[npt.NDArray[Any], ...]:
@@ -435,6 +494,25 @@ class StreamMirror:
         _in_range(waker & 7, 0, len(schema.WAKE_NAMES), f"{where}.waker kind")
         _in_range((waker >> 3) - 1, -1, n_tasks, f"{where}.waker task")
         return task, t, waker
+
+    def _created(
+        self, new_created: npt.NDArray[np.float64] | None, n_tasks: int
+    ) -> npt.NDArray[np.float64]:
+        """When each task was made (those of this batch too)."""
+        store = self.store
+        known = np.frombuffer(store.task_created[: store.task_count].tobytes(), np.float64)
+        parts = [known] if new_created is None else [known, new_created]
+        return np.concatenate(parts)[:n_tasks]
+
+    def _ended_of(self, n_tasks: int) -> npt.NDArray[np.bool_]:
+        """Per task: a step ended it (in the batches applied so far)."""
+        ended = np.zeros(n_tasks, np.bool_)
+        ended[: len(self._ended)] = self._ended[:n_tasks]
+        return ended
+
+    def ended(self, task: int) -> bool:
+        """A step ended ``task`` (its coroutine returned, raised or was cancelled)."""
+        return 0 <= task < len(self._ended) and bool(self._ended[task])
 
     # --- appending -----------------------------------------------------------------------
     def _append(self, batch: Batch, tasks: Any, steps: Any, wakes: Any, names: Any) -> None:
@@ -462,6 +540,8 @@ class StreamMirror:
             store.step_start.frombytes(start[:keep].astype(np.float64).tobytes())
             store.step_dur.frombytes(dur[:keep].astype(np.float32).tobytes())
             store.step_code.frombytes(code[:keep].astype(np.int32).tobytes())
+            self._ended = self._ended_of(store.task_count)
+            self._ended[task[code <= schema.END_DONE]] = True
             room -= keep
             self._drop(len(task) - keep, float(start[keep]) if keep < len(task) else 0.0)
             self._steps_dropped += len(task) - keep
@@ -501,13 +581,24 @@ class StreamMirror:
             self._stream_cut = batch.truncated_at
             if store.truncated_at is None or batch.truncated_at < store.truncated_at:
                 store.truncated_at = batch.truncated_at
-        store.meta.extra.update(batch.extra)
+        store.meta.extra.update(
+            {
+                k: v
+                for k, v in batch.extra.items()
+                if k.startswith("dropped_") and isinstance(v, int) and v >= 0
+            }
+        )
         if batch.loop is not None:
             store.meta.loop = batch.loop
         self.now = max(self.now, batch.now)
         self._latest = self._next_latest
         self.running = batch.running
         self.running_since = batch.running_since
+        since = batch.running_since
+        if since is not None and not (
+            math.isfinite(since) and store.origin - _SLACK <= since <= batch.now + _SLACK
+        ):  # (a step whose start is unknown: not drawn as held)
+            self.running, self.running_since = -1, None
         if batch.lecture is not None and math.isfinite(batch.lecture.now):
             self.lecture = batch.lecture
 
@@ -537,4 +628,5 @@ class StreamMirror:
         store = self.store
         if store.finished_at is None:
             end = at if at is not None else self.now
-            store.finished_at = max(end, store.origin)
+            # (never before a row it holds: the run is cut there)
+            store.finished_at = max(end, store.origin, self._latest)
