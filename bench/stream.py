@@ -10,7 +10,7 @@ and the recording's end are not in it).  Each run is a fresh process, in turn:
 
 * (C) ``python PROG.py``: untraced, for reference;
 * (A) ``python -m visualizer.cli record PROG.py``: traced in its process, no stream;
-* (B) the same program streamed: ``ChildRun(PROG)`` (``python -m visualizer.session.child``,
+* (B) the same program streamed: ``ChildRun(PROG)`` (``visualizer.session.child``,
   a ``Streamer`` thread sending the store's rows every 50 ms), driven by ``asyncio.run``
   in this process, which reads the stream into the ``StreamMirror`` as the window does
   (without Qt, and without deriving spans while it runs).

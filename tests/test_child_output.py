@@ -7,8 +7,10 @@ Nothing here bounds a time: the order of lines, the marks' places and words only
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import subprocess
 import sys
 import textwrap
 import threading
@@ -17,7 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from visualizer.session.process import SWITCH_INTERVAL, ChildOutcome, ChildRun, _GilHandOff
+import visualizer
+from visualizer.session.process import (
+    SWITCH_INTERVAL,
+    ChildOutcome,
+    ChildRun,
+    _Backlog,
+    _Chunk,
+    _GilHandOff,
+)
 from visualizer.session.receiver import StreamReceiver, shown_last_words
 from visualizer.trace.data import Mark, Trace
 from visualizer.trace.wire import MAGIC, Batch, Hello, frame
@@ -111,6 +121,101 @@ def test_a_crash_s_last_stdout_line_comes_before_the_fault_handler_s(tmp_path: P
     assert texts[0] == "calling into C..."
     assert any(t.startswith("Fatal Python error") for t in texts[1:])
     assert [line.stream for line in run.output][1:] == ["stderr"] * (len(texts) - 1)
+
+
+# --- a flood of output ---------------------------------------------------------------------------
+#: 2,000,000 short lines, written as fast as the program can
+FLOOD_LINES = 2_000_000
+FLOOD = f"""
+import sys
+out = sys.stdout
+for start in range(0, {FLOOD_LINES}, 1000):
+    out.write("".join([f"line {{i}} of a flood of output\\n" for i in range(start, start + 1000)]))
+"""
+#: the window, in a process of its own: its loop is busy (as a window painting for long
+#: is) and turns nothing until the pipes' reader has read the whole flood; then what it
+#: kept, and how much its memory grew: its peak (VmHWM: this process's own since its
+#: exec; getrusage's ru_maxrss would count the parent's pages at the fork before it)
+#: over what it had before the run
+WINDOW = """
+import asyncio, json, re, sys, threading, time
+from visualizer.session.process import ChildRun
+
+def memory(what):
+    status = open("/proc/self/status").read()
+    return int(re.search(rf"^{what}:\\s+(\\d+) kB", status, re.M).group(1)) * 1024
+
+def reading():
+    return any(thread.name == "asyncviz-output" for thread in threading.enumerate())
+
+async def main():
+    run = ChildRun(sys.argv[1])
+    await run.start()
+    deadline = time.monotonic() + 300  # (a safeguard: the flood takes seconds)
+    while reading() and time.monotonic() < deadline:
+        time.sleep(0.01)  # (the loop is blocked: the reader runs, nothing is taken)
+    outcome = await run.wait()
+    return outcome, run
+
+before = memory("VmRSS")
+outcome, run = asyncio.run(main())
+growth = memory("VmHWM") - before
+print(json.dumps({
+    "returncode": outcome.returncode,
+    "kept": [line.text for line in run.output],
+    "times": [line.t for line in run.output],
+    "dropped": run.output_dropped,
+    "growth": growth,
+}))
+"""
+#: the window's peak memory may grow by less than this in the flood (it grew by 200 MB
+#: when every line waited in its loop's ready queue; by about 5 MB with the bounded inbox)
+FLOOD_MEMORY = 100 * 2**20
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the window's peak memory: /proc")
+def test_a_flood_of_output_costs_the_window_bounded_memory(tmp_path: Path) -> None:
+    """The reader thread never waits for the loop (the program is never slowed by the
+    window), and the lines wait for the loop in a buffer of their own, at most
+    ``OUTPUT_LINES``: beyond, the oldest are dropped and counted."""
+    path = program(tmp_path, FLOOD)
+    root = Path(visualizer.__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", WINDOW, str(path)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout.splitlines()[-1])
+    assert got["returncode"] == 0
+    kept = got["kept"]
+    assert len(kept) + got["dropped"] == FLOOD_LINES
+    assert kept[-1] == f"line {FLOOD_LINES - 1} of a flood of output"
+    first = FLOOD_LINES - len(kept)  # (the oldest were dropped: the last ones are kept)
+    assert kept == [f"line {i} of a flood of output" for i in range(first, FLOOD_LINES)]
+    assert got["times"] == sorted(got["times"])
+    assert got["growth"] < FLOOD_MEMORY, f"{got['growth'] / 2**20:.0f} MB"
+
+
+def test_the_backlog_drops_the_oldest_lines_and_counts_them() -> None:
+    backlog = _Backlog(5)
+    assert backlog.add([_Chunk("stdout", ["a", "b", "c"], 1.0)]) == 0
+    assert backlog.add([_Chunk("stderr", ["d", "e"], 2.0), _Chunk("stdout", ["f"], 3.0)]) == 1
+    assert [(c.stream, c.texts, c.came) for c in backlog.chunks] == [
+        ("stdout", ["b", "c"], 1.0),
+        ("stderr", ["d", "e"], 2.0),
+        ("stdout", ["f"], 3.0),
+    ]
+    assert backlog.add([_Chunk("stdout", [str(i) for i in range(4)], 4.0)]) == 4
+    assert [(c.texts, c.came) for c in backlog.chunks] == [
+        (["f"], 3.0),
+        (["0", "1", "2", "3"], 4.0),
+    ]
+    assert backlog.lines == 5
+    assert backlog.popleft().texts == ["f"] and backlog.lines == 4
+    assert len(backlog.take()) == 1 and backlog.lines == 0 and not backlog.chunks
 
 
 # --- the switch interval -------------------------------------------------------------------------

@@ -6,16 +6,19 @@ is kept."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+import visualizer
 from visualizer.session.process import ChildOutcome, ChildRun
 from visualizer.session.runner import record_script
 from visualizer.trace import schema
@@ -53,10 +56,14 @@ def program(tmp_path: Path, source: str, name: str = "prog.py") -> Path:
 
 
 def run_child(
-    path: Path, *args: str, stop_after: float | None = None, **options: Any
+    path: Path,
+    *args: str,
+    stop_after: float | None = None,
+    make: type[ChildRun] = ChildRun,
+    **options: Any,
 ) -> tuple[ChildOutcome, ChildRun]:
     async def go() -> tuple[ChildOutcome, ChildRun]:
-        run = ChildRun(path, args, **options)
+        run = make(path, args, **options)
         await run.start()
         if stop_after is not None:
             await run.hello.wait()
@@ -161,6 +168,139 @@ def test_a_program_that_spins_is_interrupted_and_its_step_drawn_running(tmp_path
     assert running.start[longest] == pytest.approx(0.2, abs=0.15)
     assert running.end[longest] - running.start[longest] >= 0.5 + 0.5 - 0.2 - 0.05
     assert trace.tasks[0].outcome == "error"  # (KeyboardInterrupt, raised in the loop)
+
+
+#: a process the program starts that ignores Ctrl-C and SIGTERM: only SIGKILL ends it
+HELPER = (
+    "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN);"
+    " signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(600)"
+)
+
+
+def starts_a_helper(pid_file: Path, then: str) -> str:
+    """A program that starts ``HELPER``, waits until it ignores the signals, writes its
+    pid to ``pid_file`` and does ``then``."""
+    return f"""
+import asyncio, os, subprocess, sys
+async def main():
+    helper = subprocess.Popen([sys.executable, "-c", {HELPER!r}], stdout=subprocess.PIPE)
+    assert helper.stdout.readline() == b"up\\n"
+    with open({str(pid_file) + ".tmp"!r}, "w") as f:
+        f.write(str(helper.pid))
+    os.replace({str(pid_file) + ".tmp"!r}, {str(pid_file)!r})
+    {then}
+asyncio.run(main())
+"""
+
+
+def ended(pid: int) -> bool:
+    """The process has ended (a zombie counts: an orphan's may be left unreaped here)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def ends_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not ended(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+@pytest.mark.parametrize("how", ["stop", "kill after the program ended"])
+def test_what_the_program_started_goes_with_it(tmp_path: Path, how: str) -> None:
+    """Stop (the program ends at the first Ctrl-C, its helper ignores it), and the
+    window closing once the program has ended but its helper is still there: the
+    program's process group is killed either way."""
+    pid_file = tmp_path / "helper.pid"
+    then = "await asyncio.sleep(60)" if how == "stop" else "pass"
+    path = program(tmp_path, starts_a_helper(pid_file, then))
+
+    async def go() -> ChildOutcome:
+        run = ChildRun(path, grace=0.5)
+        await run.start()
+        deadline = time.monotonic() + 60  # (a safeguard)
+        while not pid_file.exists() and run.running and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert pid_file.exists(), [line.text for line in run.output]
+        if how == "stop":
+            run.stop()
+        else:
+            assert run.process is not None
+            await run.process.wait()
+            run.kill()
+        return await run.wait()
+
+    try:
+        outcome = asyncio.run(go())
+        assert outcome.returncode == (130 if how == "stop" else 0), outcome.traceback
+        assert ends_within(int(pid_file.read_text()), 10)
+    finally:
+        if pid_file.exists():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+
+@pytest.mark.parametrize("pythonpath", ["/nowhere/asyncviz-test", None])
+def test_the_program_inherits_the_window_s_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pythonpath: str | None
+) -> None:
+    """Nothing added to PYTHONPATH (the child finds the package by its command line):
+    the program and what it starts see the window's, as ``python prog.py`` would; its
+    output is unbuffered (that one is set, so that lines come as they are written)."""
+    if pythonpath is None:
+        monkeypatch.delenv("PYTHONPATH", raising=False)
+    else:
+        monkeypatch.setenv("PYTHONPATH", pythonpath)
+    path = program(
+        tmp_path,
+        """
+        import os, subprocess, sys
+        print(repr(os.environ.get("PYTHONPATH")))
+        code = "import os; print(repr(os.environ.get('PYTHONPATH')))"
+        print(subprocess.check_output([sys.executable, "-c", code], text=True).strip())
+        print(repr(os.environ.get("PYTHONUNBUFFERED")))
+        print(sys.path[0])
+        """,
+    )
+    outcome, run = run_child(path)
+    assert outcome.returncode == 0, outcome.traceback
+    assert lines(run) == [repr(pythonpath), repr(pythonpath), "'1'", str(tmp_path.resolve())]
+
+
+class ModuleRun(ChildRun):
+    """A ``ChildRun`` whose child is ``python -m visualizer.session.child``."""
+
+    def command_line(self, connect: str) -> list[str]:
+        python, dash_c, _bootstrap, *args = super().command_line(connect)
+        assert dash_c == "-c"
+        return [python, "-m", "visualizer.session.child", *args]
+
+
+def test_the_child_runs_as_a_module_too(tmp_path: Path) -> None:
+    """``python -m visualizer.session.child ARGS`` takes the arguments that follow
+    ``ChildRun``'s bootstrap."""
+    path = program(
+        tmp_path,
+        """
+        import asyncio, sys
+        async def main():
+            print("argv", sys.argv[1:])
+        asyncio.run(main())
+        """,
+    )
+    root = Path(visualizer.__file__).resolve().parents[1]
+    outcome, run = run_child(path, "-n", "3", make=ModuleRun, cwd=root)
+    assert outcome.returncode == 0, outcome.traceback
+    assert lines(run) == ["argv ['-n', '3']"]
+    assert names(outcome.trace) == ["Task-1"]
 
 
 def test_a_program_that_ignores_every_signal_but_kill_is_killed(tmp_path: Path) -> None:

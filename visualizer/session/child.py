@@ -1,6 +1,8 @@
 """The traced program's process: run one program (or scenario) and stream it to a window.
 
-``python -m visualizer.session.child --connect fd:N program PATH [ARGS...]`` runs
+``python -m visualizer.session.child --connect fd:N program PATH [ARGS...]`` (``ChildRun``
+starts the same with ``python -c``, which puts this package on ``sys.path`` without
+changing the program's environment) runs
 ``PATH`` exactly as ``python PATH ARGS...`` would (as ``__main__``, with its own
 ``sys.argv``), with the tracer installed on every loop it makes, and streams the
 recording over the connection as it grows (``streaming.Streamer``).  Its stdout and

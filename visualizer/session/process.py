@@ -1,12 +1,15 @@
 """A program in a process of its own, traced and streamed: the window's side.
 
-``ChildRun`` starts ``python -m visualizer.session.child``, reads the stream it sends
-into a ``StreamMirror`` (whose ``TraceModel`` the window draws live, as it draws an
-in-process run), reads the program's stdout and stderr line by line with the time of
-each line (one thread for both pipes, so that their lines keep their order), and stops
-the program when asked: politely first (SIGINT, which is what Ctrl-C sends:
-``asyncio.run`` cancels the main task and the program's ``finally`` blocks run), then
-SIGTERM, then SIGKILL, a grace period apart.  Whatever the program
+``ChildRun`` starts ``visualizer.session.child`` in a process of its own (``python -c
+BOOTSTRAP``, which finds this package without touching the environment the program and
+whatever it starts inherit), reads the stream it sends into a ``StreamMirror`` (whose
+``TraceModel`` the window draws live, as it draws an in-process run), reads the
+program's stdout and stderr line by line with the time of each line (one thread for
+both pipes, so that their lines keep their order; a program that floods them costs
+bounded memory, the oldest lines dropped and counted), and stops the program and
+whatever it started (its process group) when asked: politely first (SIGINT, which is
+what Ctrl-C sends: ``asyncio.run`` cancels the main task and the program's ``finally``
+blocks run), then SIGTERM, then SIGKILL, a grace period apart.  Whatever the program
 does, the rows it sent are kept, and ``ChildOutcome`` says how it ended: its exit
 code or the signal that killed it, and its last words on stderr.  A program that died
 with no last word (killed, crashed, ``os._exit``) has a warning at its run's end, on
@@ -28,7 +31,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
@@ -45,7 +48,8 @@ from visualizer.trace.wire import End, LectureState
 #: main task), SIGINT again (Ctrl-C twice: ``KeyboardInterrupt`` wherever the program
 #: is, a spinning step included), SIGTERM, SIGKILL
 STOP_GRACE: Final = 1.0
-#: lines of output kept (a program that floods its stdout must not flood memory)
+#: lines of output kept (a program that floods its stdout must not flood memory); also
+#: the most lines waiting for the loop, and the most waiting to be timed
 OUTPUT_LINES: Final = 20_000
 #: a line longer than this is cut into pieces of this length
 LINE_CHARS: Final = 4000
@@ -185,9 +189,112 @@ def _decode(line: bytes) -> str:
     return line.decode(errors="replace").rstrip("\r")
 
 
+def _texts(lines: Iterable[bytes]) -> list[str]:
+    """The lines as they are shown: decoded, and cut in pieces of ``LINE_CHARS``."""
+    texts = [_decode(line) for line in lines]
+    if not texts or max(map(len, texts)) <= LINE_CHARS:
+        return texts
+    return [
+        text[i : i + LINE_CHARS] for text in texts for i in range(0, max(len(text), 1), LINE_CHARS)
+    ]
+
+
+@dataclass
+class _Chunk:
+    """Lines of one pipe, read together at ``came`` (our monotonic clock)."""
+
+    stream: Stream
+    texts: list[str]
+    came: float
+
+
+class _Backlog:
+    """Chunks of lines in their order, at most ``limit`` lines: beyond, the oldest go."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.chunks: deque[_Chunk] = deque()
+        self.lines = 0  #: lines in ``chunks``
+
+    def add(self, chunks: Iterable[_Chunk]) -> int:
+        """Add these (the newest); the lines dropped to stay within the limit."""
+        for chunk in chunks:
+            self.chunks.append(chunk)
+            self.lines += len(chunk.texts)
+        dropped = 0
+        while self.lines > self.limit:
+            oldest = self.chunks[0]
+            n = min(len(oldest.texts), self.lines - self.limit)
+            if n == len(oldest.texts):
+                self.chunks.popleft()
+            else:
+                del oldest.texts[:n]
+            self.lines -= n
+            dropped += n
+        return dropped
+
+    def popleft(self) -> _Chunk:
+        chunk = self.chunks.popleft()
+        self.lines -= len(chunk.texts)
+        return chunk
+
+    def take(self) -> deque[_Chunk]:
+        """Every chunk, oldest first; the backlog is then empty."""
+        chunks, self.chunks, self.lines = self.chunks, deque(), 0
+        return chunks
+
+
+class _Inbox:
+    """The lines the pipes' reader thread read, waiting for the loop.
+
+    The reader never waits for the loop (a program is never slowed by a busy window),
+    and the loop is never sent more than it can keep: the lines wait here, at most
+    ``limit`` of them (beyond, the oldest are dropped and counted), and one call at a
+    time is pending on the loop to take them all.  (Posting each chunk to the loop
+    queued every line a flooding program wrote in the loop's ready queue: memory
+    without bound.)"""
+
+    def __init__(self, limit: int) -> None:
+        self._lock = threading.Lock()
+        self._backlog = _Backlog(limit)
+        self._dropped = 0
+        self._pending = False  #: a call to take them is on its way to the loop
+
+    def put(self, chunks: Iterable[_Chunk]) -> bool:
+        """(The reader's thread) add lines: True if the loop must be called to take them
+        (no call is pending)."""
+        with self._lock:
+            self._dropped += self._backlog.add(chunks)
+            if self._pending:
+                return False
+            self._pending = True
+            return True
+
+    def take(self) -> tuple[deque[_Chunk], int]:
+        """(The loop) every chunk waiting, oldest first, and how many lines were dropped
+        since the last take."""
+        with self._lock:
+            dropped, self._dropped = self._dropped, 0
+            self._pending = False
+            return self._backlog.take(), dropped
+
+
 def _package_root() -> str:
     """The folder the ``visualizer`` package is in (the child must import it too)."""
     return str(Path(__file__).resolve().parents[2])
+
+
+def bootstrap(root: str) -> str:
+    """The child's ``python -c`` code: ``visualizer.session.child.main`` with the
+    arguments after it, the package found in ``root``.  Its folder goes on the child's
+    ``sys.path`` (if it is not there: an installed package's is site-packages), after
+    ``sys.path[0]`` (the program's folder once it runs), where ``PYTHONPATH`` would put
+    it, but not in ``PYTHONPATH``: the program and the processes it starts inherit the
+    window's environment as it is."""
+    return (
+        f"import sys; root = {root!r}; root in sys.path or sys.path.insert(1, root); "
+        "from visualizer.session.child import main; sys.exit(main(sys.argv[1:]))"
+    )
 
 
 class ChildRun(StreamedSource):
@@ -236,14 +343,21 @@ class ChildRun(StreamedSource):
         self._readers: list[asyncio.Future[None]] = []
         self._pumping: asyncio.Future[None] | None = None  #: done when the pipes are read
         self._pump_wake = -1  #: closing it stops the pipes' reader (a pipe's write end)
-        #: lines that came before the stream said when the run began (timed once it did)
-        self._early: deque[tuple[list[tuple[Stream, list[str]]], float]] = deque()
+        #: lines read, on their way from the reader thread to this loop
+        self._inbox = _Inbox(OUTPUT_LINES)
+        #: lines whose time is not known yet (the stream has not said when the run began,
+        #: or on a virtual clock no batch came since): timed once it is
+        self._early = _Backlog(OUTPUT_LINES)
         self._escalation: asyncio.Task[None] | None = None
+        #: the program's process group (its pid: ``start_new_session``), signalled
+        #: whether or not the program itself is still there (None: not ours to signal)
+        self._group: int | None = None
 
     # --- starting ----------------------------------------------------------------------
     def command_line(self, connect: str) -> list[str]:
-        """The child's command line."""
-        cmd = [self.python, "-m", "visualizer.session.child", "--connect", connect]
+        """The child's command line (``python -c BOOTSTRAP ARGS``: ``bootstrap``; the same
+        ``ARGS`` as ``python -m visualizer.session.child ARGS``)."""
+        cmd = [self.python, "-c", bootstrap(_package_root()), "--connect", connect]
         cmd += ["--clock", self.clock, "--slow", repr(self.slow)]
         if self.lecture is not None:
             cmd += ["--lecture", repr(self.lecture)]
@@ -257,13 +371,13 @@ class ChildRun(StreamedSource):
     async def start(self) -> None:
         """Start the process and the readers (returns at once)."""
         ours, theirs = socket.socketpair()
-        env = dict(os.environ)
-        # the program's output as it is written (a pipe is block-buffered otherwise,
+        # the window's environment as it is (the package is found by the command line's
+        # bootstrap, not by a PYTHONPATH every process the program starts would inherit),
+        # but: the program's output as it is written (a pipe is block-buffered otherwise,
         # and a line would show up seconds late); a crash's Python stack on stderr
+        env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
         env.setdefault("PYTHONFAULTHANDLER", "1")
-        root = _package_root()
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         if self.keep_stream is not None:
             self.receiver = StreamReceiver(open(self.keep_stream, "wb"))  # noqa: SIM115
             self.receiver.on_batch = self._lines_early
@@ -294,6 +408,7 @@ class ChildRun(StreamedSource):
             theirs.close()
             os.close(out_w)
             os.close(err_w)
+        self._group = self.process.pid
         loop = asyncio.get_running_loop()
         self._pumping = self._pump(loop, {"stdout": out_r, "stderr": err_r})
         self._readers = [asyncio.ensure_future(self._read_stream(ours)), self._pumping]
@@ -391,7 +506,9 @@ class ChildRun(StreamedSource):
         self, loop: asyncio.AbstractEventLoop, pipes: Mapping[Stream, int], wake: int
     ) -> None:
         """The reader thread's work (see ``_pump``): until every pipe ended, or ``wake``
-        is readable (its write end was closed: stop)."""
+        is readable (its write end was closed: stop).  The lines go to the inbox (never
+        waiting for the loop), and the loop is called to take them if no call is on its
+        way already."""
         partial: dict[Stream, bytes] = {stream: b"" for stream in pipes}
         with selectors.DefaultSelector() as selector:
             for stream, fd in pipes.items():
@@ -408,13 +525,13 @@ class ChildRun(StreamedSource):
                 ready.sort(key=_FIRST.__getitem__)
                 read = [(stream, os.read(pipes[stream], _READ)) for stream in ready]
                 came = time.monotonic()  # (after the reads: every byte read came before it)
-                chunks: list[tuple[Stream, list[str]]] = []
+                chunks: list[_Chunk] = []
                 for stream, data in read:
                     if not data:  # (its end: what is left of its last line is a line)
                         selector.unregister(pipes[stream])
                         rest = partial.pop(stream)
                         if rest:
-                            chunks.append((stream, [_decode(rest)]))
+                            chunks.append(_Chunk(stream, _texts([rest]), came))
                         continue
                     lines = (partial[stream] + data).split(b"\n")
                     rest = lines.pop()
@@ -423,13 +540,15 @@ class ChildRun(StreamedSource):
                         rest = b""
                     partial[stream] = rest
                     if lines:
-                        chunks.append((stream, [_decode(line) for line in lines]))
+                        chunks.append(_Chunk(stream, _texts(lines), came))
                 if stop:  # (stopped: what is left of the last lines are lines)
                     chunks += [
-                        (stream, [_decode(rest)]) for stream, rest in partial.items() if rest
+                        _Chunk(stream, _texts([rest]), came)
+                        for stream, rest in partial.items()
+                        if rest
                     ]
-                if chunks:
-                    loop.call_soon_threadsafe(self._lines, chunks, came)
+                if chunks and self._inbox.put(chunks):
+                    loop.call_soon_threadsafe(self._take_output)
 
     def _stop_pump(self) -> None:
         """Stop reading the pipes (a grandchild may hold them open for ever)."""
@@ -441,35 +560,37 @@ class ChildRun(StreamedSource):
         await self.receiver.hello.wait()
         self._lines_early()
 
-    def _lines(self, chunks: list[tuple[Stream, list[str]]], came: float) -> None:
-        """Lines read at ``came`` (our clock), in their order: timed once the program's
-        time then is known (at once on the real clock; else at the next batch)."""
-        self._early.append((chunks, came))
+    def _take_output(self) -> None:
+        """The lines the reader read, in their order, each chunk with the time it was
+        read (our clock): timed once the program's time then is known (at once on the
+        real clock; else at the next batch)."""
+        chunks, dropped = self._inbox.take()
+        self.output_dropped += dropped + self._early.add(chunks)
         self._lines_early()
 
     def _lines_early(self, *, all_of_them: bool = False) -> None:
         """The lines waiting whose time is known now (``all_of_them``: the run is over)."""
         receiver = self.receiver
-        while self._early:
-            chunks, came = self._early[0]
+        early = self._early
+        while early.chunks:
+            came = early.chunks[0].came
             if not all_of_them and not receiver.can_time(came):
                 return
-            self._early.popleft()
+            chunk = early.popleft()
             t = receiver.time_of(came)
-            for stream, texts in chunks:
-                for text in texts:
-                    self._line(stream, text, t)
+            for text in chunk.texts:
+                self._line(chunk.stream, text, t)
 
     def _line(self, stream: Stream, text: str, t: float) -> None:
-        for i in range(0, max(len(text), 1), LINE_CHARS):
-            line = OutputLine(t, stream, text[i : i + LINE_CHARS])
-            if len(self.output) == self.output.maxlen:
-                self.output_dropped += 1
-            self.output.append(line)
-            if stream == "stderr":
-                self._last_words.append(line.text)
-            if self.on_output is not None:
-                self.on_output(line)
+        """One line (a piece of ``LINE_CHARS`` at most: ``_texts``)."""
+        line = OutputLine(t, stream, text)
+        if len(self.output) == self.output.maxlen:
+            self.output_dropped += 1
+        self.output.append(line)
+        if stream == "stderr":
+            self._last_words.append(text)
+        if self.on_output is not None:
+            self.on_output(line)
 
     # --- stopping ----------------------------------------------------------------------
     def stop(self) -> None:
@@ -492,16 +613,17 @@ class ChildRun(StreamedSource):
             self._signal(sig)
 
     def kill(self) -> None:
-        """End the program and everything it started, now (the window is closing)."""
-        if self.running:
-            self._signal(signal.SIGKILL)
+        """End the program and everything it started, now (the window is closing): its
+        process group, even if the program itself has ended."""
+        self._signal(signal.SIGKILL)
 
     def _signal(self, sig: signal.Signals) -> None:
-        process = self.process
-        if process is None or process.returncode is not None:
+        """Signal the program's process group (start_new_session made it its own): the
+        program and whatever it started, whether or not the program is still there."""
+        if self._group is None:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, sig)  # (its group: start_new_session made it its own)
+            os.killpg(self._group, sig)  # (ESRCH: nobody is left in it)
 
     # --- the end -----------------------------------------------------------------------
     async def wait(self) -> ChildOutcome:
@@ -511,6 +633,8 @@ class ChildRun(StreamedSource):
             return ChildOutcome(_empty_trace(str(self.path)), "the program did not start")
         returncode = await process.wait()
         self.receiver.ended_at = time.monotonic()
+        if self.stopping:  # whatever it started goes with it (and lets go of the pipes)
+            self._signal(signal.SIGKILL)
         # what is still in the pipes and the socket; a grandchild may hold them open
         _done, pending = await asyncio.wait(self._readers, timeout=DRAIN)
         self._stop_pump()
@@ -519,11 +643,13 @@ class ChildRun(StreamedSource):
         for task in pending:
             task.cancel()
         await asyncio.gather(*self._readers, return_exceptions=True)
+        self._take_output()  # (what the reader read last)
         self._lines_early(all_of_them=True)
         if self._escalation is not None:
             self._escalation.cancel()
-        if self.stopping:  # (and whatever it started: the group goes with it)
-            self._signal(signal.SIGKILL)
+        # the run is over: its group is no longer ours to signal (its id, once nobody is
+        # left in it, may be another group's)
+        self._group = None
         return self._outcome(returncode)
 
     def _outcome(self, returncode: int) -> ChildOutcome:
