@@ -5,8 +5,9 @@ store gained since its last batch, never taking a lock the loop thread takes, so
 program never waits for it (the one thing it writes is what ``store.sync()`` does: the
 compiled recorder's staged rows moved into the columns, in one C call under the GIL).
 Reading from another thread is safe because the store is append-only and every read is
-one C-level copy under the GIL (a slice of an ``array``, a list, a dict): a table's columns are appended one
-after another, so the shortest column says how many rows are whole, and tables are
+one C-level copy under the GIL (a slice of an ``array``, a list, a dict): a table's
+columns are appended one after another, so the shortest column says how many rows are
+whole, and tables are
 read in the order their rows refer to each other (steps before the tasks and
 suspensions they name, tasks before the strings theirs name), so everything a row
 refers to is read too.  Nothing here exports an array's buffer: the program's next
