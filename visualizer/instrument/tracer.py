@@ -94,6 +94,18 @@ _CANCEL_BITS: Final = ~7
 #: asyncio's callback that hands a concurrent future's result (an executor job's) to the
 #: loop's future (``futures._chain_future``)
 _CHAINED_RESULT: Final = "_chain_future.<locals>._set_state"
+
+
+def _done_when_chained() -> bool:
+    """The concurrent future being handed on was done before asyncio chained it: its
+    done-callback runs inside ``add_done_callback`` itself (2 frames up from the
+    ``call_soon_threadsafe`` hook that asks), not from the ``set_result`` of whoever
+    completed it just now (a task's step, for ``run_coroutine_threadsafe``)."""
+    try:
+        frame = sys._getframe(3)
+    except ValueError:
+        return False
+    return frame.f_code.co_name == "add_done_callback"
 #: asyncio's C Task and its pure-Python twin (not a subclass of it)
 _TASK_TYPES: Final = (asyncio.Task, asyncio.tasks._PyTask)  # type: ignore[attr-defined]
 #: Futures that a cancel passes through to the work they wait for: cancelling a task
@@ -622,12 +634,13 @@ class Tracer:
             if tracer.enabled and type(callback) is not _KindCallback:
                 if getattr(loop, "_thread_id", None) == threading.get_ident():
                     # called on the loop's own thread, inside a step or a callback: the
-                    # same as call_soon; but a job's result handed on here (its thread
-                    # finished before the loop chained its future: a busy machine) was
-                    # the thread's doing, not the step's
+                    # same as call_soon; but a job's result handed on as its future is
+                    # chained (its thread finished before: a busy machine) was the
+                    # thread's doing, not the step's that chained it
                     waker = (
                         thread_waker
                         if getattr(callback, "__qualname__", "") == _CHAINED_RESULT
+                        and _done_when_chained()
                         else _inherit(rec.waker)
                     )
                     callback = _KindCallback(callback, waker, tracer)
