@@ -106,6 +106,8 @@ def _done_when_chained() -> bool:
     except ValueError:
         return False
     return frame.f_code.co_name == "add_done_callback"
+
+
 #: asyncio's C Task and its pure-Python twin (not a subclass of it)
 _TASK_TYPES: Final = (asyncio.Task, asyncio.tasks._PyTask)  # type: ignore[attr-defined]
 #: Futures that a cancel passes through to the work they wait for: cancelling a task

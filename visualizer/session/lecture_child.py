@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from visualizer.instrument.clock import LectureClock
 from visualizer.instrument.loop import LectureEventLoop
-from visualizer.session.pace import MAX_SPEED, MIN_SPEED, Pace
+from visualizer.session.pace import MAX_SPEED, Pace, clamp_speed
 from visualizer.trace.wire import LectureState
 
 #: a paced loop looks at its commands and the time this often (seconds)
@@ -179,7 +179,7 @@ class RemoteLecture:
         self._send = send
         #: (the last batch's lecture state, batches received, the run's origin)
         self._state = state
-        self._speed = min(max(speed, MIN_SPEED), MAX_SPEED)
+        self._speed = clamp_speed(speed)
         self._paused = False
         self._said = -2  #: batches received when the window last said something
         self.done = False  #: the run is over (the window says so)
@@ -199,7 +199,7 @@ class RemoteLecture:
 
     @speed.setter
     def speed(self, value: float) -> None:
-        self._speed = min(max(float(value), MIN_SPEED), MAX_SPEED)
+        self._speed = clamp_speed(value)
         self._say(f"speed {self._speed!r}")
 
     @property

@@ -36,6 +36,11 @@ STEP_HORIZON: Final = 3600.0
 STEP_BUDGET: Final = 0.5
 
 
+def clamp_speed(value: float) -> float:
+    """A speed a teacher can pick: between ``MIN_SPEED`` and ``MAX_SPEED``."""
+    return min(max(float(value), MIN_SPEED), MAX_SPEED)
+
+
 class Lecture(Protocol):
     """What the lecture controls drive: a scenario's ``LectureSession`` in the window's
     process, or a program's lecture in its own (``lecture_child.RemoteLecture``)."""
@@ -85,7 +90,7 @@ class Pace:
 
     @speed.setter
     def speed(self, value: float) -> None:
-        self._speed = min(max(float(value), MIN_SPEED), MAX_SPEED)
+        self._speed = clamp_speed(value)
 
     @property
     def paused(self) -> bool:
