@@ -7,7 +7,9 @@ that reads, every ``POLL`` seconds, which task's step is running and since when 
 tracer's recorder keeps both, ``waker`` and ``step_t0``); when one step has held the loop
 for ``limit`` seconds, it sends the loop's thread a signal whose handler raises
 ``StepInterrupted`` into that step, at its next bytecode (a blocking system call such as
-``time.sleep`` is interrupted too).  The handler checks that the same step is still
+``time.sleep`` is interrupted too); when the step is in the tracer's code just then, at
+the next look (an exception in the tracer would switch the tracing off and leave the
+step running).  The handler checks that the same step is still
 running: a signal that arrives after the step ended does nothing.
 
 ``StepInterrupted`` is a ``BaseException``, so ``except Exception`` in the spinning code
@@ -20,7 +22,6 @@ without returning to Python cannot be interrupted this way; the watchdog says so
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 import threading
@@ -105,9 +106,9 @@ class StepWatchdog:
         if step is None or step != self._target:
             return
         if frame is None or _ours(frame.f_code.co_filename):
-            # the step is in the tracer's or asyncio's code just now (making a task,
-            # say): an exception there would end the tracing, not the step.  Try again
-            # at the next look (the step is still the target only once it is in its code)
+            # the step is in the tracer's code just now (making a task, say): there an
+            # exception would end the tracing, not the step.  The next look (POLL
+            # later) signals again; a step spends most of its time elsewhere
             self._target = None
             self.interrupted.pop()
             return
@@ -118,14 +119,12 @@ class StepWatchdog:
         )
 
 
-#: where a ``StepInterrupted`` must never land: the tracer's code and asyncio's (the
-#: step's own code, and the libraries it calls, are where it belongs)
-_NOT_THERE: Final = (
-    str(Path(__file__).resolve().parents[1] / "instrument"),
-    str(Path(asyncio.__file__).resolve().parent),
-)
+#: where a ``StepInterrupted`` must never land: the tracer's code (it catches every
+#: exception, switches itself off and goes on).  Anywhere else (the step's own code,
+#: asyncio's, a library's) it goes up through the step's frames and ends its task.
+_NOT_THERE: Final = str(Path(__file__).resolve().parents[1] / "instrument")
 
 
 def _ours(filename: str) -> bool:
-    """``filename`` is the tracer's or asyncio's (the frame a signal landed in)."""
+    """``filename`` is the tracer's (the frame a signal landed in)."""
     return filename.startswith(_NOT_THERE)
