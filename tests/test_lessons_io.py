@@ -135,7 +135,8 @@ def test_cpu_work_in_threads_leaves_the_loop_free_but_shares_one_gil(
     assert {c.thread for c in counted.values()} == {"worker_0", "worker_1"}
     both = max(c.end for c in counted.values()) - min(c.start for c in counted.values())
     assert sum(c.cpu for c in counted.values()) <= 1.2 * both + 0.02
-    assert _ticks_meanwhile(out, "threads") >= 2
+    # (at least once: how often depends on how long the jobs take, which load changes)
+    assert _ticks_meanwhile(out, "threads") >= 1
 
 
 def test_cpu_work_in_processes_runs_in_two_other_processes_at_once(
@@ -188,7 +189,8 @@ def test_cpu_work_in_processes_runs_in_two_other_processes_at_once(
     assert labels[0] == "gather(2 awaitables)" and labels[-1] == (
         "to_thread(ProcessPoolExecutor.shutdown)"
     )
-    assert _ticks_meanwhile(out, "processes") >= 2
+    # (at least once: how often depends on how long the jobs take, which load changes)
+    assert _ticks_meanwhile(out, "processes") >= 1
 
 
 # --- fetch_many -------------------------------------------------------------------------------
