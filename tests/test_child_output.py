@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -335,32 +334,6 @@ def test_a_segfault_s_mark_names_the_signal_and_shows_the_fault_handler_s_report
     assert "\nFatal Python error: Segmentation fault" in mark.detail
     words = mark.detail.split("Its last words on stderr:\n", 1)[1].splitlines()
     assert len(words) <= 20 + 1  # (and a line that says how many more)
-
-
-def test_a_program_killed_from_outside_has_the_mark_and_no_last_words(tmp_path: Path) -> None:
-    path = program(
-        tmp_path,
-        """
-        import asyncio, os
-        async def main():
-            print(os.getpid(), flush=True)
-            await asyncio.sleep(60)
-        asyncio.run(main())
-        """,
-    )
-
-    async def go() -> tuple[ChildOutcome, ChildRun]:
-        run = ChildRun(path)
-        await run.start()
-        while not run.output or run.mirror is None or not run.mirror.store.task_count:
-            await asyncio.sleep(0.01)
-        os.kill(int(run.output[0].text), signal.SIGKILL)
-        return await run.wait(), run
-
-    outcome, run = asyncio.run(go())
-    mark = the_death_mark(outcome, run)
-    assert mark.label == "killed by SIGKILL"
-    assert "last words" not in mark.detail
 
 
 @pytest.mark.parametrize(

@@ -395,6 +395,10 @@ def test_a_program_killed_from_outside_is_said_to_be(tmp_path: Path) -> None:
     assert outcome.returncode == -signal.SIGKILL
     assert outcome.error is not None and "out-of-memory" in outcome.error
     assert names(outcome.trace) == ["Task-1"]
+    # the mark at its end says how it ended; it said no last words
+    deaths = [m for m in outcome.trace.marks if m.kind == "warning" and m.task is None]
+    assert [m.label for m in deaths] == ["killed by SIGKILL"]
+    assert "last words" not in deaths[0].detail
 
 
 def test_a_flood_of_output_is_kept_bounded_and_never_stalls_the_program(tmp_path: Path) -> None:

@@ -368,13 +368,3 @@ class Streamer:
         self.connection.disconnect()
         if not self.connection.reconnects:
             self.broken = exc
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
-    """Poll ``predicate`` for up to ``timeout`` seconds (for a close that must not hang)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.01)
-    return True
