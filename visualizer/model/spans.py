@@ -56,6 +56,7 @@ from visualizer.trace.schema import (
     WAKE_CREATED,
     WAKE_TASK,
 )
+from visualizer.model.history import Forgotten, per_task
 from visualizer.trace.store import TraceStore
 
 _OUTCOME = {END_DONE: "done", END_ERROR: "error", END_CANCELLED: "cancelled"}
@@ -166,7 +167,8 @@ class TraceModel:
         )
         # wakes not yet taken by a step, in the order recorded
         self._pending = _Grown(task=np.int32, t=np.float64, waker=np.int32)
-        self._slow: list[int] = []  #: steps that held the loop (``store.slow_threshold``)
+        #: steps that held the loop (``store.slow_threshold``): task, start, end
+        self._slow: list[tuple[int, float, float]] = []
         self._records: list[TaskRecord] = []
         #: counts changes to the task records (new, renamed, ended): a live view redraws
         #: what depends on them only when it moved
@@ -174,6 +176,10 @@ class TraceModel:
         self._record_names = np.zeros(0, np.int32)
         self._record_ended = np.zeros(0, np.bool_)
         self._observed: list[tuple[float, float]] = []
+        #: what was let go of a long run (``visualizer.model.history``); ``generation``
+        #: counts the times: a live view that drew spans by index starts again then
+        self.forgotten = Forgotten()
+        self.generation = 0
 
     # --- incremental derivation -------------------------------------------------------
     def update(self) -> int:
@@ -219,8 +225,11 @@ class TraceModel:
             else:
                 taken = self._derive(task, start, end, code, wake_task, wake_t, wake_waker)
             self._steps_seen = n_steps
-            slow = np.flatnonzero(dur >= store.slow_threshold)
-            self._slow.extend((slow + begin).tolist())
+            slow = dur >= store.slow_threshold
+            if slow.any():
+                self._slow.extend(
+                    zip(task[slow].tolist(), start[slow].tolist(), end[slow].tolist(), strict=True)
+                )
         # keep the wakes no step has taken (a step takes its queue's head: the wakes at
         # or before its start, when it runs), of tasks still going
         keep = ~taken & ~self._tasks["ended"][wake_task]
@@ -377,6 +386,92 @@ class TraceModel:
         took[wake_order] = np.arange(len(wake_task)) <= reached[wake_task[wake_order]]
         return took
 
+    # --- forgetting (``visualizer.model.history``) ----------------------------------------
+    def tasks_kept_at(self, cut: float) -> npt.NDArray[np.int64]:
+        """The tasks a history from ``cut`` on shows: all but those that ended before it."""
+        self.update()
+        tasks = self._tasks
+        return np.flatnonzero(~(tasks["ended"] & (tasks["last_end"] < cut)))
+
+    def forget(self, cut: float, keep: npt.NDArray[np.int64]) -> None:
+        """Let go of the spans ending before ``cut`` and of every task but ``keep``
+        (ascending ids), the rest renumbered from 0; summarise what went.  Only through
+        ``history.forget_history``: the store must forget the same tasks, and every row
+        the model read, before the next ``update``."""
+        self.update()
+        self._task_records(self.now())  # (up to date, read from the store as it is)
+        records = self._records
+        n = self._tasks.length
+        new_of = np.full(n + 1, -1, np.int64)  # (the last: -1 stays -1)
+        new_of[keep] = np.arange(len(keep))
+        spans = {name: self._spans[name] for name in _FIELDS}
+        old = spans["end"] < cut
+        gone = new_of[:n] < 0
+        # what goes, summarised: per task kept, and in all for the tasks dropped
+        earlier = per_task(
+            spans["task"][old], spans["state"][old], (spans["end"] - spans["start"])[old], n
+        )
+        forgotten = self.forgotten
+        forgotten.before = max(forgotten.before, cut)
+        forgotten.spans += int(old.sum())
+        forgotten.steps += int(earlier[:, 0].sum())
+        forgotten.count(
+            [records[tid].coro for tid in np.flatnonzero(gone).tolist()],
+            [records[tid].outcome for tid in np.flatnonzero(gone).tolist()],
+        )
+        for tid in keep[earlier[keep, 0] + earlier[keep, 1:].sum(axis=1) > 0].tolist():
+            record = records[tid]
+            steps, running, ready, suspended = earlier[tid].tolist()
+            was = record.earlier or (0, 0.0, 0.0, 0.0)
+            record.earlier = (
+                was[0] + int(steps),
+                was[1] + running,
+                was[2] + ready,
+                was[3] + suspended,
+            )
+        # what stays, renumbered
+        kept_spans = _Grown(**{name: self._spans.columns[name].dtype for name in _FIELDS})
+        stay = ~old
+        kept_spans.extend(
+            **{name: spans[name][stay] for name in _FIELDS}
+            | {
+                "task": new_of[spans["task"][stay]],
+                "woken_task": new_of[spans["woken_task"][stay]],
+            }
+        )
+        self._spans = kept_spans
+        self._block_first = [0] if kept_spans.length else []
+        self._reach = (
+            np.array([kept_spans["end"].max()]) if kept_spans.length else np.zeros(0)
+        )
+        tasks = _Grown(**{name: column.dtype for name, column in self._tasks.columns.items()})
+        tasks.extend(**{name: self._tasks[name][keep] for name in self._tasks.columns})
+        tasks.columns["parent"][: tasks.length] = new_of[tasks["parent"]]
+        self._tasks = tasks
+        pending = self._pending
+        by = (pending["waker"] >> 3) - 1
+        still = new_of[pending["task"]] >= 0
+        self._pending = _Grown(task=np.int32, t=np.float64, waker=np.int32)
+        self._pending.extend(
+            task=new_of[pending["task"][still]],
+            t=pending["t"][still],
+            waker=(new_of[by[still]] + 1) << 3 | (pending["waker"][still] & 7),
+        )
+        self._slow = [
+            (int(new_of[tid]), start, end) for tid, start, end in self._slow if end >= cut
+        ]
+        self._records = [records[tid] for tid in keep.tolist()]
+        for new, record in enumerate(self._records):
+            record.id = new
+            if record.parent is not None:
+                parent = int(new_of[record.parent])
+                record.parent = parent if parent >= 0 else None
+        self._record_names = self._record_names[keep]
+        self._record_ended = self._record_ended[keep]
+        self._steps_seen = self._wakes_seen = 0  # (the store lets go of every row read)
+        self.task_version += 1
+        self.generation += 1
+
     # --- views of the current state -----------------------------------------------------
     @property
     def span_count(self) -> int:
@@ -396,6 +491,8 @@ class TraceModel:
                 end = max(end, store.wake_t[-1])
             if store.task_created:
                 end = max(end, store.task_created[-1])
+            if store.forgotten_until is not None:
+                end = max(end, store.forgotten_until)
             if self.clock is not None:
                 end = max(end, self.clock())
         if store.truncated_at is not None:
@@ -532,6 +629,8 @@ class TraceModel:
         )
         if store.truncated_at is not None:
             trace_meta["truncated_at"] = store.truncated_at - self._origin
+        if self.generation:
+            trace_meta["forgotten"] = self.forgotten.as_meta()
         return trace_meta
 
     def _observed_so_far(self) -> list[tuple[float, float]]:
@@ -609,12 +708,10 @@ class TraceModel:
             BlockedRecord(b.task if b.task >= 0 else None, b.start - origin, b.end - origin, b.what)
             for b in store.blocked
         ]
-        for i in self._slow:
-            tid = store.step_task[i]
-            start = store.step_start[i] - origin
+        for tid, start, end in self._slow:
             name = store.task_name[tid]
             what = store.strings[name] if name >= 0 else f"task-{tid}"
-            records.append(BlockedRecord(tid, start, start + store.step_dur[i], what))
+            records.append(BlockedRecord(tid, start, end, what))
         records.sort(key=lambda b: b.start)
         return records
 

@@ -4,7 +4,8 @@ Shared by every streamed run (a child process, an attached program): it decodes 
 frames (``wire.FrameDecoder``), applies them to a ``StreamMirror``, and gives the live
 chart a ``TraceModel`` over the mirror's store, with a clock so that time passes on the
 chart while the program runs even when nothing happens.  A malformed stream stops the
-reading, keeps what came before, and says why (``error``).
+reading, keeps what came before, and says why (``error``).  A program that runs for
+hours is kept to a moving window of history (``history``, ``visualizer.model.history``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import IO, Final
 
+from visualizer.model import history
+from visualizer.model.history import DEFAULT_HISTORY
 from visualizer.model.spans import TraceModel
 from visualizer.trace.mirror import StreamMirror
 from visualizer.trace.wire import Batch, End, FrameDecoder, Hello, StreamFormatError
@@ -27,6 +30,9 @@ CLOCK_SKEW: Final = 2.0
 MARK_LAST_WORDS: Final = 20
 #: where a crash's report begins (faulthandler's, a traceback's): its top says the most
 _REPORT_STARTS: Final = ("Fatal Python error", "Traceback (most recent call last)")
+#: batches' (our clock, the program's) pairs kept to time output lines by (the lines
+#: are timed as they come: only the recent pairs are ever asked)
+MONOS_KEPT: Final = 5_000
 
 
 class StreamReceiver:
@@ -50,6 +56,9 @@ class StreamReceiver:
         self._nows: list[float] = []
         #: called after each batch (output waiting for the program's time is timed then)
         self.on_batch: Callable[[], None] | None = None
+        #: (seconds) the history kept for drawing, the rest summarised and let go
+        #: (``visualizer.model.history``); None: everything is kept
+        self.history: float | None = DEFAULT_HISTORY
 
     def feed(self, data: bytes) -> bool:
         """Take ``data``; False once the stream is over (its end came, or it was bad)."""
@@ -92,6 +101,10 @@ class StreamReceiver:
             return
         assert self.mirror is not None  # (the decoder sees to it: a hello comes first)
         self.mirror.apply(message)
+        if self.history is not None and self.model is not None:
+            cut = history.due(self.model, self.history)
+            if cut is not None:
+                history.forget_history(self.mirror, self.model, cut)
         if isinstance(message, Batch):
             ours = time.monotonic()
             if self._same_clock is None:
@@ -101,6 +114,8 @@ class StreamReceiver:
             if math.isfinite(mono) and (not self._monos or mono >= self._monos[-1]):
                 self._monos.append(mono)
                 self._nows.append(message.now)
+                if len(self._monos) > 2 * MONOS_KEPT:  # (a line is timed by recent ones)
+                    del self._monos[:-MONOS_KEPT], self._nows[:-MONOS_KEPT]
             if self.on_batch is not None:
                 self.on_batch()
 
@@ -158,9 +173,12 @@ class StreamReceiver:
 
     @property
     def events(self) -> int:
-        """Rows received so far."""
-        store = self.mirror.store if self.mirror is not None else None
-        return 0 if store is None else store.rows + store.task_count
+        """Rows received so far (those the window forgot too)."""
+        if self.mirror is None or self.model is None:
+            return 0
+        store = self.mirror.store
+        kept = store.rows + store.task_count
+        return kept + store.steps_forgotten + store.wakes_forgotten + self.model.forgotten.tasks
 
     def held(self, at_least: float = 0.5) -> tuple[int, float] | None:
         """(task id, seconds) if one task's step has held the program's loop for at least

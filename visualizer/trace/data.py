@@ -35,6 +35,9 @@ class TaskRecord:
     error: str | None = None  #: "Type: message" for error outcomes
     traceback: str | None = None
     cancelled_at: str | None = None  #: await site where the CancelledError landed
+    #: what the window forgot of this task (its history before the one kept, for a
+    #: service watched for hours): steps, and seconds running, ready and suspended
+    earlier: tuple[int, float, float, float] | None = None
 
 
 @dataclass

@@ -134,6 +134,7 @@ def _document_without_spans(trace: Trace) -> dict[str, Any]:
                 "traceback": t.traceback,
                 "cancelled_at": t.cancelled_at,
             }
+            | ({} if t.earlier is None else {"earlier": list(t.earlier)})
             for t in trace.tasks
         ],
         "stacks": [list(s.stack) for s in trace.suspensions],
@@ -446,6 +447,16 @@ def _tasks(items: list[Any]) -> list[TaskRecord]:
         )
         traceback = item.get("traceback")
         cancelled_at = item.get("cancelled_at")
+        earlier = item.get("earlier")
+        if earlier is not None:
+            _expect(
+                isinstance(earlier, list)
+                and len(earlier) == 4
+                and _is_int(earlier[0])
+                and all(_is_num(v) and v >= 0 for v in earlier),
+                f"{where}.earlier",
+                "must be [steps, running, ready, suspended]: numbers >= 0",
+            )
         tasks.append(
             TaskRecord(
                 id=i,
@@ -459,6 +470,9 @@ def _tasks(items: list[Any]) -> list[TaskRecord]:
                 error=item["error"],
                 traceback=traceback if isinstance(traceback, str) else None,
                 cancelled_at=cancelled_at if isinstance(cancelled_at, str) else None,
+                earlier=None
+                if earlier is None
+                else (int(earlier[0]), float(earlier[1]), float(earlier[2]), float(earlier[3])),
             )
         )
     return tasks

@@ -16,8 +16,13 @@ append would then fail.
 ``StreamMirror`` runs in the window: it checks every row a batch brings (indices in
 range, times finite, lists continuing where the last one stopped) and only then
 appends it to its own store, which the ``TraceModel`` reads like any other.  String
-ids are the one thing renumbered: the window interns names of its own into the same
-table, so the program's string ids are mapped to the mirror's as they arrive.
+ids are renumbered: the window interns names of its own into the same table, so the
+program's string ids are mapped to the mirror's as they arrive.  So are task ids, once
+the window forgets (``keep_tasks``, for a service that runs for hours): the store then
+holds only the tasks kept, numbered from 0, and ``_local`` maps the program's id of each
+task to the store's (-1: forgotten; every forgotten task had ended, so a step that names
+one is refused as a step of a task that had ended, and a wake, name or error of one is
+let go).
 """
 
 from __future__ import annotations
@@ -319,15 +324,17 @@ class StreamMirror:
         store.meta.extra.update({k: v for k, v in hello.extra.items() if k not in _CORE_META})
         store.slow_threshold = hello.slow if hello.slow > 0 else 0.1
         self._sids = np.zeros(0, np.int64)  #: the program's string id -> the mirror's
+        #: the program's task id -> the store's (-1: forgotten); the identity until then
+        self._local = np.zeros(0, np.int64)
         self.now = hello.origin  #: the program's clock at its last batch
-        self.running = -1  #: the task whose step held the loop at the last batch, or -1
+        #: the task whose step held the loop at the last batch (the store's id), or -1
         self.running_since: float | None = None
         #: a program run as a lecture: where it is (paused, speed, its time), as last said
         self.lecture: LectureState | None = None
         self.end: End | None = None
         self.batches = 0
         self.dropped_rows = 0  #: rows this mirror could not keep (its store was full)
-        self._steps_dropped = 0  #: (rows of each table the stream sent that were dropped)
+        self._steps_dropped = 0  #: (rows of each table the stream sent and the store has not)
         self._wakes_dropped = 0
         self._blocked_seen = 0  #: blocked steps and marks the stream sent so far
         self._marks_seen = 0
@@ -370,18 +377,19 @@ class StreamMirror:
                 f"batch {batch.seq}: suspensions from {batch.suspensions_first}, expected"
                 f" {len(store.suspensions)}"
             )
-        n_tasks = store.task_count
         tasks = None
         if batch.tasks is not None:
             tasks = self._check_tasks(batch.tasks, n_strings, batch.seq)
-            n_tasks += len(tasks[0])
+        # the store's id of each of the program's tasks, those of this batch too
+        local = self._locals(len(tasks[0]) if tasks is not None else 0)
+        n_tasks = len(local)  # (the program's tasks: its ids are checked against it)
         steps = None
         if batch.steps is not None:
             new_created = tasks[1] if tasks is not None else None
-            steps = self._check_steps(batch.steps, n_tasks, n_susp, batch.seq, new_created)
+            steps = self._check_steps(batch.steps, local, n_susp, batch.seq, new_created)
         wakes = None
         if batch.wakes is not None:
-            wakes = self._check_wakes(batch.wakes, n_tasks, batch.seq)
+            wakes = self._check_wakes(batch.wakes, local, batch.seq)
         where = f"batch {batch.seq}"
         names = None
         if batch.names is not None:
@@ -392,6 +400,8 @@ class StreamMirror:
             )
             _in_range(names[0], 0, n_tasks, f"{where}: names.task")
             _in_range(names[1], 0, n_strings, f"{where}: names.name")
+            kept = local[names[0]] >= 0  # (a forgotten task's name: let go)
+            names = (local[names[0]][kept], names[1][kept])
         for tid, _name in batch.live_names:
             if not 0 <= tid < n_tasks:
                 raise StreamFormatError(f"{where}: live name of task {tid}: no such task")
@@ -426,12 +436,12 @@ class StreamMirror:
         if cut is not None and (not math.isfinite(cut) or cut < latest):
             raise StreamFormatError(f"{where}: rows recorded after the store was full")
         self._next_latest = latest
-        return tasks, steps, wakes, names
+        return tasks, steps, wakes, names, local
 
     def _check_tasks(self, rows: TaskRows, n_strings: int, seq: int) -> tuple[Any, ...]:
         where = f"batch {seq}: tasks"
-        if rows.first != self.store.task_count:
-            raise StreamFormatError(f"{where} from {rows.first}, expected {self.store.task_count}")
+        if rows.first != len(self._local):
+            raise StreamFormatError(f"{where} from {rows.first}, expected {len(self._local)}")
         n = _rows(rows.parent, 4, where)
         parent = _column(rows.parent, "i4", n, f"{where}.parent")
         created = _column(rows.created, "f8", n, f"{where}.created")
@@ -448,13 +458,16 @@ class StreamMirror:
     def _check_steps(
         self,
         rows: StepRows,
-        n_tasks: int,
+        local: npt.NDArray[np.int64],
         n_susp: int,
         seq: int,
         new_created: npt.NDArray[np.float64] | None,
     ) -> tuple[npt.NDArray[Any], ...]:
+        """The step rows, checked; their tasks as the store's ids."""
         where = f"batch {seq}: steps"
-        if rows.first != len(self.store.step_task) + self._steps_dropped:
+        n_tasks = len(local)
+        store = self.store
+        if rows.first != len(store.step_task) + store.steps_forgotten + self._steps_dropped:
             raise StreamFormatError(f"{where} from {rows.first}: rows are missing")
         n = _rows(rows.task, 4, where)
         task = _column(rows.task, "i4", n, f"{where}.task")
@@ -469,7 +482,11 @@ class StreamMirror:
             raise StreamFormatError(f"{where}.dur: a negative duration")
         if not len(task):
             return task, start, dur, code
+        task = local[task]
+        if (task < 0).any():  # (forgotten: it had ended before the window's history)
+            raise StreamFormatError(f"{where}: a step of a task that had ended")
         # a task's steps come after it was made, and none after the step it ended in
+        n_tasks = store.task_count + (len(new_created) if new_created is not None else 0)
         created = self._created(new_created, n_tasks)
         if (created[task] > start + _SLACK).any():
             raise StreamFormatError(f"{where}: a step before its task was made")
@@ -482,9 +499,15 @@ class StreamMirror:
             raise StreamFormatError(f"{where}: a step of a task that had ended")
         return task, start, dur, code
 
-    def _check_wakes(self, rows: WakeRows, n_tasks: int, seq: int) -> tuple[npt.NDArray[Any], ...]:
+    def _check_wakes(
+        self, rows: WakeRows, local: npt.NDArray[np.int64], seq: int
+    ) -> tuple[npt.NDArray[Any], ...]:
+        """The wake rows, checked, as the store's ids (with ``sent``, how many came:
+        a wake of a forgotten task is let go, a forgotten waker is none known)."""
         where = f"batch {seq}: wakes"
-        if rows.first != len(self.store.wake_task) + self._wakes_dropped:
+        n_tasks = len(local)
+        store = self.store
+        if rows.first != len(store.wake_task) + store.wakes_forgotten + self._wakes_dropped:
             raise StreamFormatError(f"{where} from {rows.first}: rows are missing")
         n = _rows(rows.task, 4, where)
         task = _column(rows.task, "i4", n, f"{where}.task")
@@ -494,7 +517,15 @@ class StreamMirror:
         _finite(t, f"{where}.t")
         _in_range(waker & 7, 0, len(schema.WAKE_NAMES), f"{where}.waker kind")
         _in_range((waker >> 3) - 1, -1, n_tasks, f"{where}.waker task")
-        return task, t, waker
+        sent = len(task)
+        if len(task):
+            by = (waker >> 3) - 1
+            by = np.where(by >= 0, local[np.maximum(by, 0)], -1)
+            waker = ((by + 1) << 3 | (waker & 7)).astype(np.int32)
+            task = local[task]
+            kept = task >= 0
+            task, t, waker = task[kept], t[kept], waker[kept]
+        return task, t, waker, sent
 
     def _created(
         self, new_created: npt.NDArray[np.float64] | None, n_tasks: int
@@ -504,6 +535,13 @@ class StreamMirror:
         known = np.frombuffer(store.task_created[: store.task_count].tobytes(), np.float64)
         parts = [known] if new_created is None else [known, new_created]
         return np.concatenate(parts)[:n_tasks]
+
+    def _locals(self, new: int) -> npt.NDArray[np.int64]:
+        """The store's id of each of the program's tasks, with ``new`` more to come."""
+        if not new:
+            return self._local
+        first = self.store.task_count
+        return np.concatenate([self._local, np.arange(first, first + new)])
 
     def _ended_of(self, n_tasks: int) -> npt.NDArray[np.bool_]:
         """Per task: a step ended it (in the batches applied so far)."""
@@ -516,8 +554,17 @@ class StreamMirror:
         return 0 <= task < len(self._ended) and bool(self._ended[task])
 
     # --- appending -----------------------------------------------------------------------
-    def _append(self, batch: Batch, tasks: Any, steps: Any, wakes: Any, names: Any) -> None:
+    def _append(
+        self,
+        batch: Batch,
+        tasks: Any,
+        steps: Any,
+        wakes: Any,
+        names: Any,
+        local: npt.NDArray[np.int64],
+    ) -> None:
         store = self.store
+        self._local = local
         if batch.strings:
             self._sids = np.concatenate(
                 [self._sids, np.array([store.intern(s) for s in batch.strings], np.int64)]
@@ -527,6 +574,7 @@ class StreamMirror:
         if tasks is not None:
             parent, created, coro, site = tasks
             sids = self._sids
+            parent = np.where(parent >= 0, local[np.maximum(parent, 0)], -1)
             store.task_parent.frombytes(parent.astype(np.int32).tobytes())
             store.task_created.frombytes(created.astype(np.float64).tobytes())
             store.task_coro.frombytes(sids[coro].astype(np.int32).tobytes())
@@ -547,19 +595,26 @@ class StreamMirror:
             self._drop(len(task) - keep, float(start[keep]) if keep < len(task) else 0.0)
             self._steps_dropped += len(task) - keep
         if wakes is not None:
-            task, t, waker = wakes
+            task, t, waker, sent = wakes
             keep = max(0, min(len(task), room))
             store.wake_task.frombytes(task[:keep].astype(np.int32).tobytes())
             store.wake_t.frombytes(t[:keep].astype(np.float64).tobytes())
             store.wake_waker.frombytes(waker[:keep].astype(np.int32).tobytes())
             self._drop(len(task) - keep, float(t[keep]) if keep < len(task) else 0.0)
-            self._wakes_dropped += len(task) - keep
+            # (rows as the program numbers them: a forgotten task's wake is not kept, and
+            # not counted as dropped either)
+            self._wakes_dropped += sent - keep
         if len(self._named) < store.task_count:
             grown = np.zeros(store.task_count, np.bool_)
             grown[: len(self._named)] = self._named
             self._named = grown
+
+        def to_local(tid: int) -> int:  # (-1: none, or forgotten)
+            return int(local[tid]) if tid >= 0 else -1
+
         for tid, name in batch.live_names:
-            if not self._named[tid]:
+            tid = to_local(tid)
+            if tid >= 0 and not self._named[tid]:
                 store.task_name[tid] = store.intern(name)
         if names is not None:  # (after the live ones: the final name wins)
             task, sid = names
@@ -568,14 +623,15 @@ class StreamMirror:
             del column  # (let go of the array's buffer: it must grow again)
             self._named[task] = True
         for tid, type_, message, traceback in batch.errors:
-            store.task_error[tid] = TaskError(type_, message, traceback)
+            if (tid := to_local(tid)) >= 0:
+                store.task_error[tid] = TaskError(type_, message, traceback)
         for job in batch.jobs:
-            self._job(job)
+            self._job(job, to_local(job.task))
         for tid, start, end, what in batch.blocked:
-            store.blocked.append(Blocked(tid, start, end, what))
+            store.blocked.append(Blocked(to_local(tid), start, end, what))
         self._blocked_seen += len(batch.blocked)
         for t, tid, label, kind, detail in batch.marks:
-            store.add_mark(t, tid, label, kind, detail)
+            store.add_mark(t, to_local(tid), label, kind, detail)
         self._marks_seen += len(batch.marks)
         store.dropped = batch.dropped + self.dropped_rows
         if batch.truncated_at is not None:
@@ -593,7 +649,7 @@ class StreamMirror:
             store.meta.loop = batch.loop
         self.now = max(self.now, batch.now)
         self._latest = self._next_latest
-        self.running = batch.running
+        self.running = to_local(batch.running)  # (a forgotten task's step: not drawn)
         self.running_since = batch.running_since
         since = batch.running_since
         if since is not None and not (
@@ -603,6 +659,33 @@ class StreamMirror:
         if batch.lecture is not None and math.isfinite(batch.lecture.now):
             self.lecture = batch.lecture
 
+    # --- forgetting ------------------------------------------------------------------------
+    def keep_tasks(
+        self, keep: npt.NDArray[np.int64], cut: float
+    ) -> npt.NDArray[np.int64]:
+        """The window forgets: every step and wake row goes (its model has read them all:
+        the caller sees to it), and every task but ``keep`` (the store's ids, ascending),
+        the rest renumbered from 0; jobs and blocked steps that ended before ``cut`` (the
+        program's clock) go too.  Batches that come later are mapped to the new ids.
+        Returns the new id of each old one (-1: forgotten)."""
+        store = self.store
+        ended = self._ended_of(store.task_count)
+        named = np.zeros(store.task_count, np.bool_)
+        named[: len(self._named)] = self._named[: store.task_count]
+        store.forget_read_rows()
+        new_of = store.keep_tasks(keep, cut)
+        if len(new_of):
+            self._local = np.where(self._local >= 0, new_of[np.maximum(self._local, 0)], -1)
+        else:
+            self._local = np.full(len(self._local), -1, np.int64)
+        self._ended = ended[keep]
+        self._named = named[keep]
+        if self.running >= 0:
+            self.running = int(new_of[self.running])
+        with store.lock:
+            self._job_index = {job.id: i for i, job in enumerate(store.jobs)}
+        return new_of
+
     def _drop(self, count: int, t: float) -> None:
         if count <= 0:
             return
@@ -610,12 +693,11 @@ class StreamMirror:
             self.store.truncated_at = t
         self.dropped_rows += count
 
-    def _job(self, row: JobRow) -> None:
+    def _job(self, row: JobRow, task: int) -> None:
+        """A job, new or again (its task as the store's id)."""
         store = self.store
         index = self._job_index.get(row.id)
-        job = Job(
-            row.id, row.func, row.task, row.submitted, row.thread, row.start, row.end, row.error
-        )
+        job = Job(row.id, row.func, task, row.submitted, row.thread, row.start, row.end, row.error)
         with store.lock:
             if index is None:
                 self._job_index[row.id] = len(store.jobs)

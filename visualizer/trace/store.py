@@ -17,15 +17,24 @@ calls ``sync()`` first, so what it reads is complete up to that moment.
 The store is bounded: past ``capacity`` rows (steps + wakes) it stops
 recording, remembers when (``truncated_at``) and counts every row it dropped,
 so a run that floods the recorder loses the tail, never the run or the head.
+
+A store that feeds a window for an hour forgets instead (``forget_read_rows``,
+``keep_tasks``): once every reader has read its step and wake rows, they are let go,
+and tasks that ended before the window's history are dropped and the rest renumbered.
+Only a window's mirror of a stream does this (``visualizer.model.forget``); a
+recording keeps every row.
 """
 
 from __future__ import annotations
 
 import threading
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
+
+import numpy as np
+import numpy.typing as npt
 
 DEFAULT_CAPACITY: Final = 50_000_000
 #: marks of one kind kept a run, at most (``TraceStore.add_mark``)
@@ -134,6 +143,13 @@ class TraceStore:
         self.observed_start = array("d")
         self.observed_end = array("d")
 
+        #: step and wake rows let go once read (``forget_read_rows``): a reader's cursor
+        #: into the tables is then ``len(column)`` plus these
+        self.steps_forgotten = 0
+        self.wakes_forgotten = 0
+        #: clock reading of the latest moment a forgotten row named (None: none was)
+        self.forgotten_until: float | None = None
+
         self.dropped = 0  #: rows not recorded because the store was full
         self.truncated_at: float | None = None  #: clock reading of the first drop
         self._syncers: list[Callable[[], None]] = []
@@ -215,6 +231,77 @@ class TraceStore:
         self.task_site.append(site)
         self.task_name.append(-1)
         return tid
+
+    # --- forgetting (a window's mirror of a long stream) -------------------------------
+    def forget_read_rows(self) -> None:
+        """Let go of every step and wake row: each reader has read them (the caller
+        sees to it).  The count of each is kept, and the latest moment they named."""
+        self.sync()
+        latest = [self.forgotten_until] if self.forgotten_until is not None else []
+        if self.step_start:
+            ends = [s + d for s, d in zip(self.step_start[-64:], self.step_dur[-64:])]
+            latest.append(max(ends))
+        if self.wake_t:
+            latest.append(self.wake_t[-1])
+        if latest:
+            self.forgotten_until = max(latest)
+        self.steps_forgotten += len(self.step_task)
+        self.wakes_forgotten += len(self.wake_task)
+        for column in (
+            self.step_task,
+            self.step_start,
+            self.step_dur,
+            self.step_code,
+            self.wake_task,
+            self.wake_t,
+            self.wake_waker,
+        ):
+            del column[:]
+
+    def keep_tasks(self, keep: Sequence[int] | npt.NDArray[np.int64], cut: float) -> npt.NDArray[np.int64]:
+        """Keep only the tasks ``keep`` (ids, ascending), renumbered ``0..len(keep)-1``,
+        and the jobs and blocked steps ending at or after ``cut`` (a clock reading).
+
+        Call it with no step or wake rows left (``forget_read_rows``): rows name tasks
+        by id.  A parent, a job's or a mark's task that is not kept becomes -1 (none
+        known).  Returns the new id of each old one (-1: not kept)."""
+        self.sync()
+        if self.step_task or self.wake_task:
+            raise ValueError("keep_tasks: step or wake rows are left (forget_read_rows first)")
+        keep_ids = np.asarray(keep, np.int64)
+        new_of = np.full(self.task_count, -1, np.int64)
+        new_of[keep_ids] = np.arange(len(keep_ids))
+
+        def renamed(tid: int) -> int:
+            return int(new_of[tid]) if 0 <= tid < len(new_of) else -1
+
+        for column in (
+            self.task_parent,
+            self.task_created,
+            self.task_coro,
+            self.task_site,
+            self.task_name,
+        ):
+            kept = np.frombuffer(column, column.typecode)[keep_ids]  # (a copy)
+            if column is self.task_parent:
+                kept = np.where(kept >= 0, new_of[np.maximum(kept, 0)], -1).astype(np.int32)
+            del column[:]  # (in place: a writer may hold the column)
+            column.frombytes(kept.tobytes())
+        self.task_error = {
+            renamed(tid): error for tid, error in self.task_error.items() if new_of[tid] >= 0
+        }
+        with self.lock:
+            jobs = [
+                job for job in self.jobs if not job.end < cut  # (nan: not ended, kept)
+            ]
+            for job in jobs:
+                job.task = renamed(job.task)
+            self.jobs = jobs
+        self.blocked = [
+            Blocked(renamed(b.task), b.start, b.end, b.what) for b in self.blocked if b.end >= cut
+        ]
+        self.marks = [(t, renamed(tid), label, kind, d) for t, tid, label, kind, d in self.marks]
+        return new_of
 
     # --- reading -------------------------------------------------------------------
     @property
