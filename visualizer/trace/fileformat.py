@@ -823,9 +823,15 @@ def _check_references(trace: Trace) -> None:
 
 
 def _check_tiling(trace: Trace) -> None:
-    """Each task's spans must cover [created, ended or duration] without gap or overlap."""
+    """Each task's spans must cover [created, ended or duration] without gap or overlap;
+    from the history kept on, if the window forgot what came before (``meta.forgotten``:
+    a task's first span then starts at its creation or, if it was made before the
+    history, at or before the history's start)."""
     spans = trace.spans
     duration = trace.duration
+    forgotten = trace.meta.get("forgotten")
+    before = forgotten.get("before") if isinstance(forgotten, dict) else None
+    kept_from = float(before) if _is_num(before) else None
     order = np.lexsort((spans.start, spans.task))
     task = spans.task[order]
     start = spans.start[order]
@@ -850,10 +856,16 @@ def _check_tiling(trace: Trace) -> None:
         tid = int(task[first])
         seen.add(tid)
         record = trace.tasks[tid]
+        begins = start[first]
         _expect(
-            abs(start[first] - record.created) <= _TILE_TOLERANCE,
+            abs(begins - record.created) <= _TILE_TOLERANCE
+            or (
+                kept_from is not None
+                and record.created < kept_from
+                and record.created - _TILE_TOLERANCE <= begins <= kept_from + _TILE_TOLERANCE
+            ),
             f"tasks[{tid}]",
-            f"spans start at {start[first]:.6f}, not at created={record.created:.6f}",
+            f"spans start at {begins:.6f}, not at created={record.created:.6f}",
         )
         life_end = record.ended if record.ended is not None else duration
         _expect(
