@@ -181,6 +181,14 @@ def _parser() -> argparse.ArgumentParser:
         help="press Stop this long after the run began (with --autorun: to script the stop,"
         " hang and crash cases and judge them by --save-trace and the exit code)",
     )
+    p_gui.add_argument(
+        "--history",
+        type=float,
+        metavar="SECONDS",
+        help="how much of a long run (a service) the window keeps for drawing; what falls"
+        " out is summarised, and the chart says so (0: everything; default: as last time,"
+        " five minutes the first time)",
+    )
     p_gui.add_argument("--theme", choices=("light", "dark"), help="(default: as last time)")
     p_gui.add_argument("--font-size", type=int, metavar="PT", help="(default: as last time)")
     p_gui.add_argument(
@@ -279,6 +287,7 @@ def _gui(args: argparse.Namespace) -> int:
         program_args=tuple(args.program_args),
         stop_after=args.stop_after,
         listen=args.listen,
+        history=args.history,
     )
     return run_gui(options)
 

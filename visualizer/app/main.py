@@ -19,8 +19,9 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
+from visualizer.app.history_menu import history_setting
 from visualizer.app.qtloop import GuiEventLoop
-from visualizer.app.settings import restore_window, saved
+from visualizer.app.settings import restore_window, saved, saved_history
 from visualizer.app.theme import apply_theme
 from visualizer.app.window import MainWindow
 from visualizer.session.scenarios import Scenario, ScenarioError, discover, find
@@ -58,6 +59,9 @@ class GuiOptions:
     #: listen for programs started elsewhere (``HOST:PORT``); with ``--exit-when-done``,
     #: until one attached and ended
     listen: str | None = None
+    #: seconds of a long run's history kept for drawing (0: everything); None: as last
+    #: time (five minutes the first time)
+    history: float | None = None
 
 
 class _Closed(QObject):
@@ -210,6 +214,8 @@ def run_gui(options: GuiOptions) -> int:
     if options.presenter:
         window.presenter.enter()  # (full screen from the first show)
     window.own_process_action.setChecked(options.own_process)
+    given = options.history
+    window.history_menu.set(history_setting(str(given)) if given is not None else saved_history())
     window.program_args = tuple(options.program_args)
     if chosen is not None:
         window.select(chosen.id)

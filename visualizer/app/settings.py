@@ -1,12 +1,15 @@
 """What the window remembers between runs (QSettings, an INI file in the user's config
-folder): geometry, panel sizes, theme, text size, clock, arrows, the language (if the user
-picked one: else the system's is used), the last scenario."""
+folder): geometry, panel sizes, theme, text size, clock, arrows, the history a long run
+keeps, the language (if the user picked one: else the system's is used), the last
+scenario."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings
+
+from visualizer.model.history import DEFAULT_HISTORY
 
 if TYPE_CHECKING:
     from visualizer.app.window import MainWindow
@@ -33,6 +36,12 @@ def saved(name: str, default: Any, kind: type) -> Any:
         return default
 
 
+def saved_history() -> float | None:
+    """The history a long run keeps, as last chosen (seconds; None: everything)."""
+    seconds = saved("history", DEFAULT_HISTORY, float)
+    return seconds if seconds > 0 else None
+
+
 def save_window(window: MainWindow) -> None:
     settings = open_settings()
     settings.setValue("geometry", window.saveGeometry())
@@ -40,6 +49,7 @@ def save_window(window: MainWindow) -> None:
     settings.setValue("theme", window.theme)
     settings.setValue("font_size", window.font_size)
     settings.setValue("clock", window.clock_mode())
+    settings.setValue("history", window.history_menu.seconds or 0.0)
     settings.setValue("wake_arrows", window.wake_arrows.isChecked())
     settings.setValue("creation_arrows", window.creation_arrows.isChecked())
     if window.language_chosen:

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 
 from visualizer.app.browser import ID_ROLE, ScenarioBrowser
 from visualizer.app.compare_window import Comparing
+from visualizer.app.history_menu import HistoryMenu
 from visualizer.app.lecture_bar import LectureBar
 from visualizer.app.listening import Listening
 from visualizer.app.params import ParamsForm
@@ -73,6 +74,7 @@ from visualizer.model.files import load_any
 from visualizer.session.lecture import LectureSession
 from visualizer.session.listen import AttachedRun
 from visualizer.session.process import ChildRun, OutputLine
+from visualizer.session.receiver import StreamedSource
 from visualizer.session.runner import Recorder
 from visualizer.session.scenarios import Scenario, ScenarioError, bind_params, load_main
 from visualizer.session.sources import (
@@ -156,6 +158,9 @@ class MainWindow(QMainWindow):
         self._lecture_said = ""  #: the lecture's state (paused, speed) the status line says
         self._frame_failed = False  #: a live frame of this run raised (logged once)
         self._tasks_drawn = -1  #: the model's task version the live chart last drew
+        #: the model's forgetting the live chart last drew (a long run's history moved on:
+        #: the spans it was given by index are renumbered, and it starts again)
+        self._generation_drawn = 0
         self.last_message: tuple[str, str] | None = None  #: the last message shown (tests)
         self._task: asyncio.Task[Any] | None = None
         #: a lecture pauses when its scenario's time reaches this (``--pause-at``)
@@ -507,6 +512,7 @@ class MainWindow(QMainWindow):
 
     async def _run_attached(self, run: AttachedRun) -> RunOutcome:
         self._source = run
+        run.receiver.history = self.history_menu.seconds
         if run.model is not None and run.running:
             self._begin_frames(run)
         try:
@@ -586,6 +592,7 @@ class MainWindow(QMainWindow):
             lecture=self.lecture.speed() if clock == "lecture" else None,
             pause_at=self.pause_at,
         )
+        run.receiver.history = self.history_menu.seconds
         self._source = run
         self.output.clear_lines()
         self._show_output(True)
@@ -689,6 +696,7 @@ class MainWindow(QMainWindow):
         """Live frames of ``source``'s run, from now on."""
         self._live = source
         self._drawn = 0
+        self._generation_drawn = 0
         self._frame_costs.clear()
         self._frames_drawn = 0
         self._frame_failed = False
@@ -771,6 +779,11 @@ class MainWindow(QMainWindow):
         model = source.model
         if model is None:
             return
+        if model.generation != self._generation_drawn:  # (the history moved on)
+            self._generation_drawn = model.generation
+            self._drawn = 0
+            self._tasks_drawn = -1
+            self.chart.begin_live(lambda: self._live_snapshot(source))
         delta = model.since(self._drawn)
         self._drawn = model.span_count
         opened = model.open_spans(delta.duration)
@@ -863,6 +876,13 @@ class MainWindow(QMainWindow):
         parts.append(self.tr("{count} spans").format(count=f"{count:,}"))
         if dropped:
             parts.append(self.tr("{count} events dropped").format(count=f"{dropped:,}"))
+        forgotten = trace.meta.get("forgotten")
+        if isinstance(forgotten, dict) and isinstance(forgotten.get("before"), int | float):
+            parts.append(
+                self.tr("kept from {time} s ({tasks} tasks before it let go)").format(
+                    time=f"{forgotten['before']:.1f}", tasks=f"{forgotten.get('tasks', 0):,}"
+                )
+            )
         if error:
             said = self.tr("stopped") if error == STOPPED else error
             parts.append(self.tr("ended: {error}").format(error=said))
@@ -904,6 +924,8 @@ class MainWindow(QMainWindow):
             action.setChecked(name == self.theme)
             self.theme_actions[name] = action
         view.addSeparator()
+        self.history_menu = HistoryMenu(view)
+        self.history_menu.changed.connect(self._history_changed)
         # each language named in itself: whoever reads it finds their own
         self.language_menu: QMenu = view.addMenu("")
         self.language_actions: dict[str, QAction] = {}
@@ -912,6 +934,12 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             action.setChecked(ui_language(self.language) == code)
             self.language_actions[code] = action
+
+    def _history_changed(self) -> None:
+        """The history kept, chosen again: the run going on keeps that much from now on."""
+        run = self._source
+        if isinstance(run, StreamedSource):
+            run.receiver.history = self.history_menu.seconds
 
     def _retranslate_menus(self) -> None:
         self.file_menu.setTitle(self.tr("&File"))
@@ -950,6 +978,7 @@ class MainWindow(QMainWindow):
         for name, action in self.theme_actions.items():
             action.setText(themes.get(name, name))
         self.language_menu.setTitle(self.tr("Lan&guage"))
+        self.history_menu.retranslate()
         self.comparing.retranslate()
         self.presenter.retranslate()
         if hasattr(self, "listening"):  # (made after the menus it joins)

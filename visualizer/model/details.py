@@ -133,6 +133,8 @@ def span_details(trace: Trace, index: int, translate: Translate = english) -> De
             name = names.get(waker) or translate("Details", "task {id}").format(id=waker)
             who = f"{name} (#{waker})"
         if kind == schema.WAKE_CREATED:
+            if not who and task.parent_gone is not None:
+                who = translate("Details", "{task} (forgotten)").format(task=task.parent_gone)
             text = (
                 translate("Details", "created by {task}").format(task=who)
                 if who
@@ -156,6 +158,8 @@ def span_details(trace: Trace, index: int, translate: Translate = english) -> De
     parent = (
         f"{names.get(task.parent, '?')} (#{task.parent})"
         if task.parent is not None
+        else translate("Details", "{task} (forgotten)").format(task=task.parent_gone)
+        if task.parent_gone is not None
         else translate("Details", "none")
     )
     outcome = translate("Details", task.outcome)
@@ -179,6 +183,22 @@ def span_details(trace: Trace, index: int, translate: Translate = english) -> De
         fields.append((translate("Details", "ended"), seconds(task.ended)))
     if task.cancelled_at:
         fields.append((translate("Details", "cancelled at"), task.cancelled_at))
+    if task.earlier is not None:
+        steps, running, ready, suspended = task.earlier
+        fields.append(
+            (
+                translate("Details", "before the history kept"),
+                translate(
+                    "Details",
+                    "{steps} steps; running {running}, ready {ready}, suspended {suspended}",
+                ).format(
+                    steps=f"{steps:,}",
+                    running=seconds(running),
+                    ready=seconds(ready),
+                    suspended=seconds(suspended),
+                ),
+            )
+        )
     return Details(
         title=translate("Details", "{task}: {state}").format(task=task.name, state=state),
         fields=fields,

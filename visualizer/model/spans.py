@@ -36,6 +36,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from visualizer.model.history import Forgotten, per_task
 from visualizer.trace.data import (
     BlockedRecord,
     JobRecord,
@@ -56,7 +57,6 @@ from visualizer.trace.schema import (
     WAKE_CREATED,
     WAKE_TASK,
 )
-from visualizer.model.history import Forgotten, per_task
 from visualizer.trace.store import TraceStore
 
 _OUTCOME = {END_DONE: "done", END_ERROR: "error", END_CANCELLED: "cancelled"}
@@ -441,9 +441,7 @@ class TraceModel:
         )
         self._spans = kept_spans
         self._block_first = [0] if kept_spans.length else []
-        self._reach = (
-            np.array([kept_spans["end"].max()]) if kept_spans.length else np.zeros(0)
-        )
+        self._reach = np.array([kept_spans["end"].max()]) if kept_spans.length else np.zeros(0)
         tasks = _Grown(**{name: column.dtype for name, column in self._tasks.columns.items()})
         tasks.extend(**{name: self._tasks[name][keep] for name in self._tasks.columns})
         tasks.columns["parent"][: tasks.length] = new_of[tasks["parent"]]
@@ -465,6 +463,8 @@ class TraceModel:
             record.id = new
             if record.parent is not None:
                 parent = int(new_of[record.parent])
+                if parent < 0:
+                    record.parent_gone = records[record.parent].name
                 record.parent = parent if parent >= 0 else None
         self._record_names = self._record_names[keep]
         self._record_ended = self._record_ended[keep]

@@ -379,8 +379,10 @@ class ChildRun(StreamedSource):
         env["PYTHONUNBUFFERED"] = "1"
         env.setdefault("PYTHONFAULTHANDLER", "1")
         if self.keep_stream is not None:
+            history = self.receiver.history  # (as the window set it)
             self.receiver = StreamReceiver(open(self.keep_stream, "wb"))  # noqa: SIM115
             self.receiver.on_batch = self._lines_early
+            self.receiver.history = history
         # the output's pipes are read by a thread of their own, not by this loop: each line
         # is timed when it comes, not when the loop (busy painting) gets to it
         out_r, out_w = os.pipe()

@@ -38,6 +38,9 @@ class TaskRecord:
     #: what the window forgot of this task (its history before the one kept, for a
     #: service watched for hours): steps, and seconds running, ready and suspended
     earlier: tuple[int, float, float, float] | None = None
+    #: the parent's name, when the window forgot the parent (it ended before the
+    #: history kept): ``parent`` is then None, and this says it was not no one
+    parent_gone: str | None = None
 
 
 @dataclass

@@ -135,6 +135,7 @@ def _document_without_spans(trace: Trace) -> dict[str, Any]:
                 "cancelled_at": t.cancelled_at,
             }
             | ({} if t.earlier is None else {"earlier": list(t.earlier)})
+            | ({} if t.parent_gone is None else {"parent_gone": t.parent_gone})
             for t in trace.tasks
         ],
         "stacks": [list(s.stack) for s in trace.suspensions],
@@ -448,6 +449,7 @@ def _tasks(items: list[Any]) -> list[TaskRecord]:
         traceback = item.get("traceback")
         cancelled_at = item.get("cancelled_at")
         earlier = item.get("earlier")
+        parent_gone = item.get("parent_gone")
         if earlier is not None:
             _expect(
                 isinstance(earlier, list)
@@ -473,6 +475,7 @@ def _tasks(items: list[Any]) -> list[TaskRecord]:
                 earlier=None
                 if earlier is None
                 else (int(earlier[0]), float(earlier[1]), float(earlier[2]), float(earlier[3])),
+                parent_gone=parent_gone if isinstance(parent_gone, str) else None,
             )
         )
     return tasks
@@ -831,7 +834,7 @@ def _check_tiling(trace: Trace) -> None:
     duration = trace.duration
     forgotten = trace.meta.get("forgotten")
     before = forgotten.get("before") if isinstance(forgotten, dict) else None
-    kept_from = float(before) if _is_num(before) else None
+    kept_from = float(before) if isinstance(before, int | float) and _is_num(before) else None
     order = np.lexsort((spans.start, spans.task))
     task = spans.task[order]
     start = spans.start[order]

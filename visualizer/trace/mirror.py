@@ -501,7 +501,7 @@ class StreamMirror:
 
     def _check_wakes(
         self, rows: WakeRows, local: npt.NDArray[np.int64], seq: int
-    ) -> tuple[npt.NDArray[Any], ...]:
+    ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any], int]:
         """The wake rows, checked, as the store's ids (with ``sent``, how many came:
         a wake of a forgotten task is let go, a forgotten waker is none known)."""
         where = f"batch {seq}: wakes"
@@ -660,9 +660,7 @@ class StreamMirror:
             self.lecture = batch.lecture
 
     # --- forgetting ------------------------------------------------------------------------
-    def keep_tasks(
-        self, keep: npt.NDArray[np.int64], cut: float
-    ) -> npt.NDArray[np.int64]:
+    def keep_tasks(self, keep: npt.NDArray[np.int64], cut: float) -> npt.NDArray[np.int64]:
         """The window forgets: every step and wake row goes (its model has read them all:
         the caller sees to it), and every task but ``keep`` (the store's ids, ascending),
         the rest renumbered from 0; jobs and blocked steps that ended before ``cut`` (the

@@ -238,9 +238,8 @@ class TraceStore:
         sees to it).  The count of each is kept, and the latest moment they named."""
         self.sync()
         latest = [self.forgotten_until] if self.forgotten_until is not None else []
-        if self.step_start:
-            ends = [s + d for s, d in zip(self.step_start[-64:], self.step_dur[-64:])]
-            latest.append(max(ends))
+        if self.step_start:  # (the last row: as ``TraceModel.now`` reads the run's end)
+            latest.append(self.step_start[-1] + self.step_dur[-1])
         if self.wake_t:
             latest.append(self.wake_t[-1])
         if latest:
@@ -258,7 +257,9 @@ class TraceStore:
         ):
             del column[:]
 
-    def keep_tasks(self, keep: Sequence[int] | npt.NDArray[np.int64], cut: float) -> npt.NDArray[np.int64]:
+    def keep_tasks(
+        self, keep: Sequence[int] | npt.NDArray[np.int64], cut: float
+    ) -> npt.NDArray[np.int64]:
         """Keep only the tasks ``keep`` (ids, ascending), renumbered ``0..len(keep)-1``,
         and the jobs and blocked steps ending at or after ``cut`` (a clock reading).
 
@@ -292,7 +293,9 @@ class TraceStore:
         }
         with self.lock:
             jobs = [
-                job for job in self.jobs if not job.end < cut  # (nan: not ended, kept)
+                job
+                for job in self.jobs
+                if not job.end < cut  # (nan: not ended, kept)
             ]
             for job in jobs:
                 job.task = renamed(job.task)

@@ -21,6 +21,7 @@ from visualizer.trace import schema
 from visualizer.trace.data import SpanColumns, TaskRecord, Trace
 from visualizer.views.arrows import Arrows
 from visualizer.views.bands import Bands
+from visualizer.views.forgotten import ForgottenShade
 from visualizer.views.gantt import BAR, LIGHT, Palette, SpanBars
 from visualizer.views.live_spans import Columns, LiveSpans
 from visualizer.views.time_cursor import TimeCursor
@@ -148,6 +149,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.now_line.setZValue(20)
         self.now_line.hide()
         plot.addItem(self.now_line)
+        #: a long run's time before the history kept: shaded, and said in words
+        self.forgotten = ForgottenShade(plot, palette)
         self.following = True
         #: while following, keep the run's start in view (the view grows) rather than
         #: slide along with "now": a lecture's short run seen whole (presenter mode)
@@ -184,6 +187,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         pen.setCosmetic(True)
         self.selection.setPen(pen)
         self.now_line.setPen(pg.mkPen(palette.running, width=2, style=Qt.PenStyle.DashLine))
+        self.forgotten.set_palette(palette)
         self.cursor.set_palette(palette)
         self.set_font_size(self._font_size)
 
@@ -428,6 +432,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self._show_markers(trace)
         self._show_arrows(trace)
         self.timeline_marks.set_marks(trace.marks, self.lanes, first, trace.duration)
+        self.forgotten.show(trace.meta)
         self.cursor.set_end(trace.duration)
         if fit:
             self.fit(trace)
@@ -513,6 +518,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         frame, ``opened`` the spans still open; ``tasks_changed`` if a task was made,
         renamed or ended since.  It costs what is new, not what is shown (``live_spans``)."""
         tasks = delta.tasks
+        self.forgotten.show(delta.meta)
         if len(tasks) != len(self.lanes):  # (tasks only come: lanes change only then)
             self.lanes = lane_order(tasks)
             tasks_changed = True

@@ -267,6 +267,10 @@
         <translation>任务 {id}</translation>
     </message>
     <message>
+        <source>{task} (forgotten)</source>
+        <translation>{task}（已遗忘）</translation>
+    </message>
+    <message>
         <source>created by {task}</source>
         <translation>由 {task} 创建</translation>
     </message>
@@ -335,6 +339,14 @@
         <translation>取消位置</translation>
     </message>
     <message>
+        <source>before the history kept</source>
+        <translation>保留的历史之前</translation>
+    </message>
+    <message>
+        <source>{steps} steps; running {running}, ready {ready}, suspended {suspended}</source>
+        <translation>{steps} 步；运行 {running}，就绪 {ready}，挂起 {suspended}</translation>
+    </message>
+    <message>
         <source>{task}: {state}</source>
         <translation>{task}：{state}</translation>
     </message>
@@ -398,6 +410,33 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>process pool {n}</source>
         <translation>进程池 {n}</translation>
+    </message>
+    <message>
+        <source>history before {time} s let go: {tasks} tasks, {spans} spans</source>
+        <translation>{time} 秒之前的历史已释放：{tasks} 个任务，{spans} 个区间</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryMenu</name>
+    <message>
+        <source>&amp;History kept</source>
+        <translation>保留的历史(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Everything (memory grows with the run)</source>
+        <translation>全部（内存随运行增长）</translation>
+    </message>
+    <message>
+        <source>Last {count} h</source>
+        <translation>最近 {count} 小时</translation>
+    </message>
+    <message>
+        <source>Last {count} min</source>
+        <translation>最近 {count} 分钟</translation>
+    </message>
+    <message>
+        <source>Last {count} s</source>
+        <translation>最近 {count} 秒</translation>
     </message>
 </context>
 <context>
@@ -690,6 +729,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>{count} events dropped</source>
         <translation>丢弃了 {count} 个事件</translation>
+    </message>
+    <message>
+        <source>kept from {time} s ({tasks} tasks before it let go)</source>
+        <translation>从 {time} 秒起保留（之前的 {tasks} 个任务已释放）</translation>
     </message>
     <message>
         <source>stopped</source>
