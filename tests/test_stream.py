@@ -424,3 +424,43 @@ def test_a_full_store_still_streams_the_tasks_made_after() -> None:
     trace = TraceModel(mirror.store).snapshot()
     assert trace.meta["dropped_events"] == 9
     assert len(trace.tasks) == 1  # (the task made after the cut is not in the run shown)
+
+
+@pytest.mark.parametrize("scenario", ["semaphore_workers", "cancellation", "gather_basics"])
+def test_a_program_lets_go_of_the_rows_it_sent_and_the_window_has_them_all(
+    scenario: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over a fixed connection the program keeps only the rows not sent yet (a service
+    runs for hours): the window's copy is still the whole run, exactly."""
+    from visualizer.session import streaming
+
+    monkeypatch.setattr(streaming, "LET_GO_ROWS", 5)
+    stores: list[TraceStore] = []
+    sent: list[bytes] = []
+
+    def started(recorder: Recorder) -> None:
+        stores.append(recorder.store)
+        streamer = Streamer(
+            recorder.store, recorder.tracer, sent.append, clock=recorder.clock.time, period=0.0005
+        )
+        streamer.start()
+        started_streamers.append(streamer)
+
+    started_streamers: list[Streamer] = []
+    result = run_scenario(find(scenario), {}, clock="virtual", started=started, snapshot=False)
+    (streamer,) = started_streamers
+    streamer.close(exit_code=result.exit_code)
+    (store,) = stores
+    mirror, _ = replay(b"".join(sent))
+    # the program let go of rows (how many depends on how the batches fell)...
+    assert store.steps_forgotten + store.wakes_forgotten > 0
+    assert store.steps_recorded == mirror.store.steps_recorded
+    # ... and the window has every one: the same run recorded without a stream, span for
+    # span (its times differ by the steps' own cost, on the virtual clock)
+    alone = run_scenario(find(scenario), {}, clock="virtual").trace
+    window = TraceModel(mirror.store).snapshot()
+    assert [(t.name, t.parent, t.outcome) for t in window.tasks] == [
+        (t.name, t.parent, t.outcome) for t in alone.tasks
+    ]
+    for name in ("task", "state", "awaiting", "woken_kind", "woken_task"):
+        assert np.array_equal(getattr(window.spans, name), getattr(alone.spans, name)), name

@@ -188,11 +188,14 @@ class TraceModel:
         store.sync()
         before = self._spans.length
         self._new_tasks()
+        # (the cursors count every row; a store may have let go of rows read: the ones
+        # left begin after those)
+        seen_wakes = max(0, self._wakes_seen - store.wakes_forgotten)
         n_wakes = len(store.wake_task)
         new_wakes = (
-            _tail(store.wake_task, np.int32, self._wakes_seen, n_wakes),
-            _tail(store.wake_t, np.float64, self._wakes_seen, n_wakes) - self._origin,
-            _tail(store.wake_waker, np.int32, self._wakes_seen, n_wakes),
+            _tail(store.wake_task, np.int32, seen_wakes, n_wakes),
+            _tail(store.wake_t, np.float64, seen_wakes, n_wakes) - self._origin,
+            _tail(store.wake_waker, np.int32, seen_wakes, n_wakes),
         )
         pending = self._pending
         wake_task = np.concatenate([pending["task"], new_wakes[0]])
@@ -200,8 +203,8 @@ class TraceModel:
         wake_waker = np.concatenate([pending["waker"], new_wakes[2]])
         taken = np.zeros(len(wake_task), np.bool_)
         n_steps = len(store.step_task)
-        if n_steps > self._steps_seen:
-            begin = self._steps_seen
+        begin = max(0, self._steps_seen - store.steps_forgotten)
+        if n_steps > begin:
             task = _tail(store.step_task, np.int32, begin, n_steps)
             start = _tail(store.step_start, np.float64, begin, n_steps) - self._origin
             dur = _tail(store.step_dur, np.float32, begin, n_steps)
@@ -224,7 +227,7 @@ class TraceModel:
                 self._spans.trim(3 * steps - written)
             else:
                 taken = self._derive(task, start, end, code, wake_task, wake_t, wake_waker)
-            self._steps_seen = n_steps
+            self._steps_seen = store.steps_forgotten + n_steps
             slow = dur >= store.slow_threshold
             if slow.any():
                 self._slow.extend(
@@ -233,7 +236,7 @@ class TraceModel:
         # keep the wakes no step has taken (a step takes its queue's head: the wakes at
         # or before its start, when it runs), of tasks still going
         keep = ~taken & ~self._tasks["ended"][wake_task]
-        self._wakes_seen = n_wakes
+        self._wakes_seen = store.wakes_forgotten + n_wakes
         self._pending = _Grown(task=np.int32, t=np.float64, waker=np.int32)
         self._pending.extend(task=wake_task[keep], t=wake_t[keep], waker=wake_waker[keep])
         added = self._spans.length - before
@@ -468,7 +471,6 @@ class TraceModel:
                 record.parent = parent if parent >= 0 else None
         self._record_names = self._record_names[keep]
         self._record_ended = self._record_ended[keep]
-        self._steps_seen = self._wakes_seen = 0  # (the store lets go of every row read)
         self.task_version += 1
         self.generation += 1
 

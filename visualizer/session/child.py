@@ -110,7 +110,7 @@ def connect(where: str) -> socket.socket:
 def _steps(store: TraceStore) -> int:
     """Task steps recorded so far (a lecture's Step waits for one more)."""
     store.sync()
-    return len(store.step_task)
+    return store.steps_recorded
 
 
 def _end(

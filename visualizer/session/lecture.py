@@ -105,7 +105,7 @@ class LectureSession:
         """Task steps recorded so far."""
         store = self.recorder.store
         store.sync()
-        return len(store.step_task)
+        return store.steps_recorded
 
     # --- driving ----------------------------------------------------------------------
     @property

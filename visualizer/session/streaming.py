@@ -28,6 +28,10 @@ The store itself is the bounded buffer (``TraceStore.capacity``): past it, rows 
 dropped and counted (``TraceStore.dropped``, ``truncated_at``), and every batch says
 so, whichever window reads it.
 
+A program that runs for hours streams for hours: over a fixed connection (the window's
+own child, a file) the rows sent are let go in the program (``LET_GO_ROWS`` at a time),
+so its memory stays bounded.  A reconnecting stream keeps them, for the next window.
+
 The window may send commands back over the same socket: ASCII lines.  ``stop`` asks
 the program to stop as Ctrl-C does (``interrupt_program``); other lines are ignored.
 A command never raises into the program.
@@ -90,6 +94,9 @@ log = logging.getLogger(__name__)
 #: seconds between batches: 20 a second, under the 30 frames a second the window
 #: draws, so a frame rarely waits for data (and a heartbeat rarely lags)
 PERIOD: Final = 0.05
+#: rows sent (steps and wakes) a fixed connection's program lets go of at a time: about
+#: 20 MB kept at most, and a let-go (a memmove of the rows not sent yet) now and then
+LET_GO_ROWS: Final = 1_000_000
 #: live tasks' names are read this often (seconds): a task is named just after it is
 #: made (``create_task(name=...)``), and rarely renamed
 NAMES_EVERY: Final = 0.25
@@ -336,8 +343,21 @@ class Streamer:
                 log.exception("asyncviz: the streamer failed; the program goes on")
                 self.broken = exc
                 return
-            if not self._send(frame(batch)) or not self._maker.behind:
+            if not self._send(frame(batch)):
                 return
+            if not self.connection.reconnects:
+                self._let_go()
+            if not self._maker.behind:
+                return
+
+    def _let_go(self) -> None:
+        """Rows the window has (sent to the one stream there will be) need not stay in
+        the program: past ``LET_GO_ROWS`` they go, and the recorder's count of room
+        grows as much (it never fills up, however long the program runs)."""
+        gone = self._maker.let_go(LET_GO_ROWS)
+        tracer = self.tracer
+        if gone and tracer is not None:
+            tracer._rec.room += gone  # (a row's miscount, if the loop wrote meanwhile)
 
     def _long_step(self) -> tuple[int, float | None]:
         """The task whose step is running now, and when that step began."""

@@ -197,13 +197,20 @@ class BatchMaker:
             mono=mono,
         )
         self._seq += 1
+        # (rows are numbered from the run's first: those let go count, ``let_go``)
         if wakes_end > self._wakes:
             wake_columns = (store.wake_task, store.wake_t, store.wake_waker)
-            batch.wakes = WakeRows(self._wakes, *_rows_of(wake_columns, self._wakes, wakes_end))
+            batch.wakes = WakeRows(
+                store.wakes_forgotten + self._wakes,
+                *_rows_of(wake_columns, self._wakes, wakes_end),
+            )
             self._wakes = wakes_end
         if steps_end > self._steps:
             step_columns = (store.step_task, store.step_start, store.step_dur, store.step_code)
-            batch.steps = StepRows(self._steps, *_rows_of(step_columns, self._steps, steps_end))
+            batch.steps = StepRows(
+                store.steps_forgotten + self._steps,
+                *_rows_of(step_columns, self._steps, steps_end),
+            )
             self._steps = steps_end
         if tasks_end > self._tasks:
             task_columns = (store.task_parent, store.task_created, store.task_coro, store.task_site)
@@ -273,6 +280,19 @@ class BatchMaker:
             named |= (packed >> 3) - 1 >= tasks_end
         return begin + int(np.argmax(named)) if named.any() else end
 
+    def let_go(self, at_least: int) -> int:
+        """If at least ``at_least`` step and wake rows were sent, let go of them in the
+        store (``TraceStore.let_go``: the program's memory stays bounded however long
+        it runs) and return how many; else 0.  Only for a stream that is the run's one
+        reader: a window that connected later could not get them."""
+        steps, wakes = self._steps, self._wakes
+        if steps + wakes < at_least:
+            return 0
+        self.store.let_go(steps, wakes)
+        self._steps -= steps
+        self._wakes -= wakes
+        return steps + wakes
+
     @property
     def behind(self) -> bool:
         """Rows are left that did not fit the last batch."""
@@ -328,6 +348,7 @@ class StreamMirror:
         self._local = np.zeros(0, np.int64)
         self.now = hello.origin  #: the program's clock at its last batch
         #: the task whose step held the loop at the last batch (the store's id), or -1
+        self.running = -1
         self.running_since: float | None = None
         #: a program run as a lecture: where it is (paused, speed, its time), as last said
         self.lecture: LectureState | None = None

@@ -244,18 +244,26 @@ class TraceStore:
             latest.append(self.wake_t[-1])
         if latest:
             self.forgotten_until = max(latest)
-        self.steps_forgotten += len(self.step_task)
-        self.wakes_forgotten += len(self.wake_task)
-        for column in (
-            self.step_task,
-            self.step_start,
-            self.step_dur,
-            self.step_code,
-            self.wake_task,
-            self.wake_t,
-            self.wake_waker,
-        ):
-            del column[:]
+        self.let_go(len(self.step_task), len(self.wake_task))
+
+    def let_go(self, steps: int, wakes: int) -> None:
+        """Let go of the first ``steps`` step rows and ``wakes`` wake rows (every reader
+        has read them).  Safe beside a writer on another thread: each column loses its
+        first rows in one C-level operation, so rows stay aligned across columns however
+        the writer's appends fall in between (it only appends, after row ``steps``).  The
+        counts grow after the rows went: a reader of ``steps_forgotten + len(column)``
+        may see too few rows for a moment, never too many."""
+        for column in (self.step_task, self.step_start, self.step_dur, self.step_code):
+            del column[:steps]
+        for column in (self.wake_task, self.wake_t, self.wake_waker):
+            del column[:wakes]
+        self.steps_forgotten += steps
+        self.wakes_forgotten += wakes
+
+    @property
+    def steps_recorded(self) -> int:
+        """Step rows recorded so far, those let go included."""
+        return self.steps_forgotten + len(self.step_task)
 
     def keep_tasks(
         self, keep: Sequence[int] | npt.NDArray[np.int64], cut: float
