@@ -147,7 +147,9 @@ def test_the_history_kept_is_the_recording_from_the_cut_on(
     assert receiver.model.generation >= 3  # (forgot again and again as the run went)
     forgotten = kept.meta["forgotten"]
     cut = forgotten["before"]
-    assert full.duration - 2.0 * 1.25 <= cut <= full.duration - 2.0
+    # (the cut is 2 s before the program's time at a batch: that may pass the run's end a
+    # little, as the last batches come after it)
+    assert full.duration - 2.0 * 1.25 - 0.5 <= cut <= full.duration - 1.5
 
     # the tasks kept: every one that had not ended before the cut, in the same order
     gone = [t for t in full.tasks if t.ended is not None and t.ended < cut]
