@@ -534,13 +534,15 @@ def test_ten_thousand_lanes_name_only_what_fits_and_sample_rows(qtbot: Any) -> N
     view = GanttView()
     qtbot.addWidget(view)
     view.resize(1200, 600)
-    view._ticks = [(i, f"task-{i}") for i in range(10_000)]
+    view.names.set(np.arange(10_000)[::-1].copy(), [f"task-{i}" for i in range(10_000)], [], 10_000)
     view.getPlotItem().setYRange(-0.6, 9999.4, padding=0)
-    view._name_lanes()
-    shown = view._shown_ticks or []
+    view.names.show_in_view()
+    shown = view.names.shown or []
     assert 10 <= len(shown) <= 60  # a readable column of names, not 10,000 on top of each other
     view.getPlotItem().setYRange(100, 120, padding=0)
-    assert [lane for lane, _ in view._shown_ticks or []] == list(range(100, 121))
+    shown = view.names.shown or []
+    assert [lane for lane, _ in shown] == list(range(100, 121))
+    assert [name for _, name in shown] == [f"task-{9999 - lane}" for lane in range(100, 121)]
 
 
 def test_a_task_woken_by_its_job_gets_an_arrow_from_the_thread(qtbot: Any) -> None:

@@ -16,7 +16,8 @@ from visualizer.app.window import MainWindow, RunOutcome
 from visualizer.session.runner import run_scenario
 from visualizer.session.scenarios import find
 from visualizer.trace.data import Mark, Trace
-from visualizer.views.chart import CANCEL_BY_CALLBACK, NAME_MARGIN, WAKE_MARK_Y, GanttView
+from visualizer.views.chart import CANCEL_BY_CALLBACK, WAKE_MARK_Y, GanttView
+from visualizer.views.lane_names import NAME_MARGIN
 from visualizer.views.timeline_marks import MARK_Y, MAX_LABELS
 
 
@@ -113,16 +114,16 @@ def test_long_lane_names_are_shortened_not_dropped(qtbot: Any) -> None:
     long = "download-2 (saving the report to disk)"
     trace.tasks[1] = dataclasses.replace(trace.tasks[1], name=long)
     view = _chart(qtbot, trace)
-    names = dict(view._shown_ticks or [])
+    names = dict(view.names.shown or [])
     shown = names[int(view.lanes[1])]
     assert shown != long and "…" in shown
     assert shown.startswith("download-2") and shown.endswith("disk)")
-    metrics = QFontMetrics(view._tick_font)
-    assert metrics.horizontalAdvance(shown) <= view._names_width - NAME_MARGIN
+    metrics = QFontMetrics(view.names.font)
+    assert metrics.horizontalAdvance(shown) <= view.names.width - NAME_MARGIN
     assert names[int(view.lanes[0])] == "main"  # a name that fits is left alone
     # a bigger font: fewer characters fit, and the names are fitted again
     view.set_font_size(20)
-    bigger = dict(view._shown_ticks or [])[int(view.lanes[1])]
-    assert QFontMetrics(view._tick_font).horizontalAdvance(bigger) <= (
-        view._names_width - NAME_MARGIN
+    bigger = dict(view.names.shown or [])[int(view.lanes[1])]
+    assert QFontMetrics(view.names.font).horizontalAdvance(bigger) <= (
+        view.names.width - NAME_MARGIN
     )

@@ -148,7 +148,7 @@ def test_a_run_and_its_details_read_in_chinese(qapp: Any, window: MainWindow) ->
     finally:
         loop.close()
     assert "个任务" in window.status.text() and "（虚拟）" in window.status.text()
-    assert "事件循环" in [name for _, name in window.chart._ticks]
+    assert "事件循环" in [name for _, name in window.chart.names.ticks]
     worker = outcome.trace.task_by_name("worker")
     index = int((outcome.trace.spans.task == worker.id).nonzero()[0][-1])
     window._span_clicked(index)
@@ -156,7 +156,7 @@ def test_a_run_and_its_details_read_in_chinese(qapp: Any, window: MainWindow) ->
     assert fields["任务"] == f"worker (#{worker.id})" and "状态" in fields
     # back to English: the lanes, the details, the status line follow
     window.set_language("en")
-    assert "event loop" in [name for _, name in window.chart._ticks]
+    assert "event loop" in [name for _, name in window.chart.names.ticks]
     assert "task" in dict(window.details.details.fields)  # type: ignore[union-attr]
     assert "tasks" in window.status.text()
 

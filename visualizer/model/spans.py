@@ -42,6 +42,7 @@ from visualizer.trace.data import (
     JobRecord,
     Mark,
     SpanColumns,
+    TaskColumns,
     TaskRecord,
     Trace,
 )
@@ -170,6 +171,7 @@ class TraceModel:
         #: steps that held the loop (``store.slow_threshold``): task, start, end
         self._slow: list[tuple[int, float, float]] = []
         self._records: list[TaskRecord] = []
+        self._names: list[str] = []  #: each record's name (``TaskColumns.names``)
         #: counts changes to the task records (new, renamed, ended): a live view redraws
         #: what depends on them only when it moved
         self.task_version = 0
@@ -462,6 +464,7 @@ class TraceModel:
             (int(new_of[tid]), start, end) for tid, start, end in self._slow if end >= cut
         ]
         self._records = [records[tid] for tid in keep.tolist()]
+        self._names = [self._names[tid] for tid in keep.tolist()]
         for new, record in enumerate(self._records):
             record.id = new
             if record.parent is not None:
@@ -603,9 +606,11 @@ class TraceModel:
         trace_meta = self.meta(now)
         if meta:
             trace_meta.update(meta)
+        records = self._task_records(now)
         return Trace(
             meta=trace_meta,
-            tasks=self._task_records(now),
+            tasks=records,
+            columns=self._task_columns(len(records)),
             spans=spans,
             suspensions=list(store.suspensions),
             jobs=self._jobs(now),
@@ -652,6 +657,7 @@ class TraceModel:
         store = self.store
         records = self._records
         tasks = self._tasks
+        self._names.extend([""] * (tasks.length - len(records)))
         for tid in range(len(records), tasks.length):
             parent = int(tasks["parent"][tid])
             records.append(
@@ -673,6 +679,7 @@ class TraceModel:
         for tid in renamed:
             name_id = int(names[tid])
             records[tid].name = store.strings[name_id] if name_id >= 0 else f"task-{tid}"
+            self._names[tid] = records[tid].name
         self._record_names = names
         ended = tasks["ended"][:count]
         was = np.concatenate([self._record_ended, np.zeros(count - len(self._record_ended), bool)])
@@ -683,6 +690,22 @@ class TraceModel:
             self.task_version += 1
         self._record_ended = ended.copy()
         return records[: self._known_tasks(now)]
+
+    def _task_columns(self, known: int) -> TaskColumns:
+        """The first ``known`` tasks as columns (as their records say, from the arrays)."""
+        tasks = self._tasks
+        code = tasks["last_code"][:known]
+        ended = tasks["ended"][:known]
+        outcome = np.zeros(known, np.int8)
+        for number, end in ((1, END_DONE), (2, END_ERROR), (3, END_CANCELLED)):
+            outcome[ended & (code == end)] = number
+        return TaskColumns(
+            created=tasks["created"][:known].copy(),
+            parent=tasks["parent"][:known].astype(np.int64),
+            ended=np.where(ended, tasks["last_end"][:known], np.nan),
+            outcome=outcome,
+            names=self._names[:known],
+        )
 
     def _ended(self, record: TaskRecord) -> None:
         tasks = self._tasks

@@ -125,6 +125,35 @@ class SpanColumns:
         )
 
 
+#: a task's outcome as a number (``TaskColumns.outcome``): its index here
+OUTCOMES: tuple[str, ...] = ("pending", "done", "error", "cancelled")
+
+
+@dataclass(frozen=True)
+class TaskColumns:
+    """The tasks' fields a chart draws, as columns (index == task id): a live chart of a
+    service keeps hundreds of thousands of tasks, and a Python loop over their records
+    each frame cost more than the frame (``TraceModel`` gives these from its arrays)."""
+
+    created: npt.NDArray[np.float64]
+    parent: npt.NDArray[np.int64]  #: -1: none
+    ended: npt.NDArray[np.float64]  #: nan: not ended
+    outcome: npt.NDArray[np.int8]  #: index in ``OUTCOMES``
+    names: list[str]
+
+    @classmethod
+    def of(cls, tasks: list[TaskRecord]) -> TaskColumns:
+        """From the records (a trace read from a file: once, not each frame)."""
+        code = {name: i for i, name in enumerate(OUTCOMES)}
+        return cls(
+            created=np.array([t.created for t in tasks], np.float64),
+            parent=np.array([-1 if t.parent is None else t.parent for t in tasks], np.int64),
+            ended=np.array([np.nan if t.ended is None else t.ended for t in tasks], np.float64),
+            outcome=np.array([code.get(t.outcome, 0) for t in tasks], np.int8),
+            names=[t.name for t in tasks],
+        )
+
+
 @dataclass
 class Trace:
     meta: dict[str, Any]
@@ -137,10 +166,18 @@ class Trace:
     #: when the observer (the window drawing the run live on the run's own loop) held
     #: the loop: (start, end) pairs, seconds since the run started
     observed: list[tuple[float, float]] = field(default_factory=list)
+    #: ``tasks`` as columns, if whoever made the trace had them (``task_columns``)
+    columns: TaskColumns | None = field(default=None, repr=False, compare=False)
 
     @property
     def duration(self) -> float:
         return float(self.meta.get("duration", 0.0))
+
+    def task_columns(self) -> TaskColumns:
+        """``tasks`` as columns: as given, else made from the records (and kept)."""
+        if self.columns is None or len(self.columns.names) != len(self.tasks):
+            self.columns = TaskColumns.of(self.tasks)
+        return self.columns
 
     def task_by_name(self, name: str) -> TaskRecord:
         """The task called ``name`` (the first, if several share it)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import heapq
 import time
 from collections.abc import Callable
 from typing import Any
@@ -11,18 +10,19 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPen
+from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from visualizer.model.details import span_at, span_of_marker, span_tooltip
-from visualizer.model.lanes import lane_order
+from visualizer.model.lanes import lanes_of
 from visualizer.model.loop_lanes import extra_rows, job_rows, thread_wakes, union
 from visualizer.trace import schema
-from visualizer.trace.data import SpanColumns, TaskRecord, Trace
+from visualizer.trace.data import OUTCOMES, SpanColumns, TaskColumns, Trace
 from visualizer.views.arrows import Arrows
 from visualizer.views.bands import Bands
 from visualizer.views.forgotten import ForgottenShade
 from visualizer.views.gantt import BAR, LIGHT, Palette, SpanBars
+from visualizer.views.lane_names import LaneNames
 from visualizer.views.live_spans import Columns, LiveSpans
 from visualizer.views.time_cursor import TimeCursor
 from visualizer.views.timeline_marks import TimelineMarks, mark_tooltip
@@ -44,14 +44,8 @@ MAX_WAKE_MARKS = 2000
 #: a wake's mark sits this far above its lane's centre: in the gap above the bar
 WAKE_MARK_Y = 0.5
 
-#: pixels of the names' column a lane name leaves free (the tick and its gap)
-NAME_MARGIN = 16
-#: the names' column, in font sizes (points): at least (about 14 characters), at most
-#: (about 25: the bars keep the width) as wide as the longest name needs
-NAMES_COLUMN = 13
-NAMES_COLUMN_MAX = 22
-#: the longest names (by characters) measured for the column's width
-NAMES_MEASURED = 50
+#: a kind with more marks than this draws only those in view (fewer: all, once)
+CULL_FROM = 2000
 
 #: a click this many pixels beside a thin bar still selects it
 CLICK_PIXELS = 4
@@ -123,11 +117,13 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.timeline_marks = TimelineMarks(plot, QFont())
         #: over a finished run: a line to drag through time, the future dimmed (``moved``)
         self.cursor = TimeCursor(plot, palette)
-        self._ticks: list[tuple[int, str]] = []
-        self._shown_ticks: list[tuple[int, str]] | None = None
-        #: the names' column is at least this wide (pixels): charts stacked on one time
-        #: axis set it alike, so the same instant is at the same x in each
-        self.names_width_floor = 0
+        #: the lane names' column (charts stacked on one time axis give it a floor, so
+        #: the same instant is at the same x in each)
+        self.names = LaneNames(plot.getAxis("left"), plot.getViewBox())
+        self._rows_named = 0  #: the rows under the task lanes, as last named
+        #: each mark kind's marks, all of them: only those in view are given to its item
+        #: (a service's chart has hundreds of thousands; pyqtgraph rebuilds every spot)
+        self._marks_drawn: dict[str | int, tuple[np.ndarray, np.ndarray]] = {}
         self.set_font_size(font_size)
         self.lanes = np.zeros(0, np.int64)
         self.rows = 0  #: task lanes plus the loop's and the threads' rows
@@ -156,7 +152,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         #: slide along with "now": a lecture's short run seen whole (presenter mode)
         self.keep_start = False
         plot.getViewBox().sigRangeChangedManually.connect(self._user_moved)
-        plot.getViewBox().sigYRangeChanged.connect(self._name_lanes)
+        plot.getViewBox().sigYRangeChanged.connect(self.names.show_in_view)
+        plot.getViewBox().sigRangeChanged.connect(self._cull_marks)
         self._font_size = font_size
         self.paint_seconds = 0.0  #: how long the last paint took
         self.paints = 0  #: paints so far
@@ -190,32 +187,6 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.forgotten.set_palette(palette)
         self.cursor.set_palette(palette)
         self.set_font_size(self._font_size)
-
-    def _name_lanes(self, *_: Any) -> None:
-        """Name the lanes in view, as many as fit: with thousands of lanes in view every
-        name would be drawn on top of the others (2.3 s a frame at 10,000)."""
-        view = self.getPlotItem().getViewBox()
-        (_, _), (y0, y1) = view.viewRange()
-        top, bottom = max(int(np.floor(min(y0, y1))), 0), int(np.ceil(max(y0, y1)))
-        pixels = max(view.height(), 1.0) / max(bottom - top, 1)
-        step = max(1, int(np.ceil(self._font_size * 1.6 / pixels)))
-        shown = [(lane, name) for lane, name in self._ticks if top <= lane <= bottom]
-        shown = [tick for tick in shown if tick[0] % step == 0] if step > 1 else shown
-        shown = [(lane, self._fitted(name)) for lane, name in shown]
-        if shown != self._shown_ticks:
-            self._shown_ticks = shown
-            self.getPlotItem().getAxis("left").setTicks([shown, []])
-
-    def _fitted(self, name: str) -> str:
-        """``name`` shortened in the middle to fit the names' column: the axis draws
-        no text at all for a name too wide for it ("download-2 (saving)" vanished)."""
-        text = self._fitted_names.get(name)
-        if text is None:
-            metrics = QFontMetrics(self._tick_font)
-            mode = Qt.TextElideMode.ElideMiddle
-            text = metrics.elidedText(name, mode, self._names_width - NAME_MARGIN)
-            self._fitted_names[name] = text
-        return text
 
     def _user_moved(self, *_: Any) -> None:
         self.following = False  # the user looks elsewhere: stop following (End resumes)
@@ -403,20 +374,13 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             axis.setTextPen(self.palette.foreground)
             axis.setPen(self.palette.foreground)
             axis.label.setFont(font)
-        self._tick_font = font
-        self._names_bounds = (int(size * NAMES_COLUMN), int(size * NAMES_COLUMN_MAX))
-        self._names_width = self._names_bounds[0]
-        self.getPlotItem().getAxis("left").setWidth(self._names_width)
-        self._fitted_names: dict[str, str] = {}
-        if self._ticks:  # (names already shown: again, fitted to the new size)
-            self._shown_ticks = None
-            self._size_names_column()
-            self._name_lanes()
+        self.names.set_font(font, size)
 
     def show_trace(self, trace: Trace, *, fit: bool = True) -> None:
         """Draw ``trace`` (a finished run, or a snapshot of a live one)."""
         self.trace = trace
-        self.lanes = lane_order(trace.tasks)
+        columns = TaskColumns.of(trace.tasks)  # (from the records as they are now)
+        self.lanes = lanes_of(columns.parent)
         spans = trace.spans
         lane = self.lanes[spans.task] if len(spans) else np.zeros(0, np.int64)
         self.bars.set_spans(
@@ -428,50 +392,28 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             [s.label for s in trace.suspensions],
         )
         first = len(trace.tasks)
-        self._set_ticks(trace.tasks, self._show_loop_rows(trace, first), first)
-        self._show_markers(trace)
-        self._show_arrows(trace)
+        self.names.reset()
+        self._set_ticks(columns, self._show_loop_rows(trace, first), first)
+        self._show_markers(trace, columns)
+        self._show_arrows(trace, columns)
         self.timeline_marks.set_marks(trace.marks, self.lanes, first, trace.duration)
         self.forgotten.show(trace.meta)
         self.cursor.set_end(trace.duration)
         if fit:
             self.fit(trace)
 
-    def _set_ticks(self, tasks: list[TaskRecord], rows: list[str], first: int) -> None:
+    def _set_ticks(self, columns: TaskColumns, rows: list[str], first: int) -> None:
         """Name the task lanes and, from lane ``first``, the loop's and threads' rows."""
-        ticks = sorted((int(self.lanes[t.id]), t.name) for t in tasks)
-        ticks += [(first + i, row_name(name)) for i, name in enumerate(rows)]
-        if ticks != self._ticks:  # (re-laying out the lane names costs a frame's time)
-            self._ticks = ticks
-            self._shown_ticks = None
-            self._size_names_column()
-            self._name_lanes()
+        self._rows_named = len(rows)
+        self.names.set(self.lanes, columns.names, [row_name(name) for name in rows], first)
 
     def names_width(self) -> int:
         """Pixels of the lane names' column (at the left of the time axis)."""
-        return self._names_width
+        return self.names.width
 
     def set_names_width_floor(self, pixels: int) -> None:
         """The names' column at least ``pixels`` wide (0: as wide as its names need)."""
-        self.names_width_floor = pixels
-        if self._ticks:
-            self._shown_ticks = None
-            self._size_names_column()
-            self._name_lanes()
-
-    def _size_names_column(self) -> None:
-        """As wide as the longest name needs, between ``NAMES_COLUMN`` and
-        ``NAMES_COLUMN_MAX`` characters' worth of the font: longer names are shortened.
-        (Only the longest names by characters are measured: thousands of lanes.)"""
-        metrics = QFontMetrics(self._tick_font)
-        longest = heapq.nlargest(NAMES_MEASURED, (name for _, name in self._ticks), key=len)
-        needed = max((metrics.horizontalAdvance(name) for name in longest), default=0)
-        width = int(np.clip(needed + NAME_MARGIN, *self._names_bounds))
-        width = max(width, self.names_width_floor)
-        if width != self._names_width:
-            self._names_width = width
-            self._fitted_names = {}
-            self.getPlotItem().getAxis("left").setWidth(width)
+        self.names.set_floor(pixels)
 
     def _show_loop_rows(self, trace: Trace, first: int) -> list[str]:
         """Under the tasks: the event loop (busy when a step runs) and each executor
@@ -518,9 +460,10 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         frame, ``opened`` the spans still open; ``tasks_changed`` if a task was made,
         renamed or ended since.  It costs what is new, not what is shown (``live_spans``)."""
         tasks = delta.tasks
+        columns = delta.columns if delta.columns is not None else TaskColumns.of(tasks)
         self.forgotten.show(delta.meta)
         if len(tasks) != len(self.lanes):  # (tasks only come: lanes change only then)
-            self.lanes = lane_order(tasks)
+            self.lanes = lanes_of(columns.parent)
             tasks_changed = True
             self._place_selection()
         self.trace = None  # a click asks ``snapshot`` for the trace of this frame
@@ -560,10 +503,10 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             job_labels,
         )
         self.rows = first + len(rows.names)
-        if tasks_changed or len(rows.names) != len(self._ticks) - len(tasks):
-            self._set_ticks(tasks, rows.names, first)
-            self._show_task_marks(tasks)
-            self._set_creation_arrows(tasks)
+        if tasks_changed or len(rows.names) != self._rows_named:
+            self._set_ticks(columns, rows.names, first)
+            self._show_task_marks(columns)
+            self._set_creation_arrows(columns)
         self.bands.set_bands(
             [b.start for b in delta.blocked], [b.end for b in delta.blocked], -0.5, self.rows - 0.5
         )
@@ -609,13 +552,13 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             [self.lanes[task] for _, _, task in wakes],
         )
 
-    def _show_arrows(self, trace: Trace) -> None:
+    def _show_arrows(self, trace: Trace, columns: TaskColumns) -> None:
         """Wake arrows (a task's step woke another) and creation arrows (parent to child)."""
         spans = trace.spans
         self._set_wake_arrows(
             spans.task, spans.state, spans.start, spans.woken_kind, spans.woken_task
         )
-        self._set_creation_arrows(trace.tasks)
+        self._set_creation_arrows(columns)
 
     def _set_wake_arrows(
         self,
@@ -633,12 +576,12 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             which = ready & (kind == which_kind)
             item.set_arrows(start[which], self.lanes[waker[which]], self.lanes[task[which]])
 
-    def _set_creation_arrows(self, tasks: list[TaskRecord]) -> None:
-        children = [t for t in tasks if t.parent is not None]
+    def _set_creation_arrows(self, columns: TaskColumns) -> None:
+        children = np.flatnonzero(columns.parent >= 0)
         self.creations.set_arrows(
-            [t.created for t in children],
-            [self.lanes[t.parent] for t in children],
-            [self.lanes[t.id] for t in children],
+            columns.created[children],
+            self.lanes[columns.parent[children]],
+            self.lanes[children],
         )
 
     def show_arrows(self, wakes: bool, creations: bool) -> None:
@@ -649,26 +592,21 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             item.setVisible(wakes)
         self.creations.setVisible(creations)
 
-    def _show_markers(self, trace: Trace) -> None:
+    def _show_markers(self, trace: Trace, columns: TaskColumns) -> None:
         """Outcome glyphs at each task's creation and end, and marks where a timer, I/O
         or a thread woke a task: one scatter item per kind, fed whole arrays (a Python
         dict per spot made a live frame of 200 tasks cost 40 ms)."""
-        self._show_task_marks(trace.tasks)
+        self._show_task_marks(columns)
         spans = trace.spans
         self._show_wake_marks(spans.task, spans.state, spans.start, _shown_kinds(spans))
 
-    def _show_task_marks(self, tasks: list[TaskRecord]) -> None:
-        lane = np.array([self.lanes[t.id] for t in tasks], np.float64)
-        created = np.array([t.created for t in tasks], np.float64)
-        self._set_marks("created", created, lane)
-        for outcome in ("done", "error", "cancelled"):
-            ended = [(t.ended, self.lanes[t.id]) for t in tasks if t.outcome == outcome]
-            x, y = (
-                (np.array(c, np.float64) for c in zip(*ended, strict=True))
-                if ended
-                else (np.zeros(0), np.zeros(0))
-            )
-            self._set_marks(outcome, x, y)
+    def _show_task_marks(self, columns: TaskColumns) -> None:
+        lane = self.lanes[: len(columns.created)].astype(np.float64)
+        self._set_marks("created", columns.created, lane)
+        for number, outcome in enumerate(OUTCOMES):
+            if outcome != "pending":
+                which = columns.outcome == number
+                self._set_marks(outcome, columns.ended[which], lane[which])
 
     def _show_wake_marks(
         self, task: np.ndarray, state: np.ndarray, start: np.ndarray, kind: np.ndarray
@@ -681,10 +619,31 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             self._set_marks(wake, start[which], self.lanes[task[which]] - WAKE_MARK_Y)
 
     def _set_marks(self, kind: str | int, x: np.ndarray, y: np.ndarray) -> None:
+        """The marks of ``kind``: kept whole, and those in view drawn."""
         shown = self._marks_shown.get(kind)
         if shown is not None and np.array_equal(shown[0], x) and np.array_equal(shown[1], y):
-            return  # (pyqtgraph rebuilds every spot on setData: 0.5 ms, each kind, each frame)
+            return
         self._marks_shown[kind] = (np.array(x, np.float64), np.array(y, np.float64))
+        self._cull_marks(kinds=(kind,))
+
+    def _cull_marks(self, *_: Any, kinds: tuple[str | int, ...] | None = None) -> None:
+        """Give each kind's item the marks in view (and a margin): pyqtgraph rebuilds
+        every spot on ``setData`` (80,000 of them: 60 ms), so only a view's worth goes."""
+        (x0, x1), (y0, y1) = self.getPlotItem().getViewBox().viewRange()
+        dx = (x1 - x0) * 0.1
+        low, high = min(y0, y1) - 1.0, max(y0, y1) + 1.0
+        for kind in kinds if kinds is not None else tuple(self._marks_shown):
+            x, y = self._marks_shown[kind]
+            if len(x) > CULL_FROM:
+                inside = (x >= x0 - dx) & (x <= x1 + dx) & (y >= low) & (y <= high)
+                x, y = x[inside], y[inside]
+            drawn = self._marks_drawn.get(kind)
+            if drawn is not None and np.array_equal(drawn[0], x) and np.array_equal(drawn[1], y):
+                continue  # (pyqtgraph rebuilds every spot on setData: 0.5 ms, each kind)
+            self._marks_drawn[kind] = (x, y)
+            self._mark_item(kind).setData(x=x, y=y)
+
+    def _mark_item(self, kind: str | int) -> pg.ScatterPlotItem:
         item = self.marks.get(kind)
         if item is None:
             symbol, colour = MARKERS[kind] if isinstance(kind, str) else WAKE_MARKS[kind]
@@ -694,7 +653,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             item.setZValue(5)
             self.getPlotItem().addItem(item)
             self.marks[kind] = item
-        item.setData(x=x, y=y)
+        return item
 
     def fit(self, trace: Trace) -> None:
         self.fit_time(trace.duration)
