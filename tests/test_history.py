@@ -255,3 +255,24 @@ def test_a_trace_saved_after_forgetting_says_what_went(
         (t.earlier, t.parent_gone) for t in trace.tasks
     ]
     assert any(t.parent_gone for t in again.tasks)
+
+
+def test_a_history_is_never_more_than_its_tasks_cap(
+    service: tuple[Trace, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A service that makes many tasks is kept to fewer seconds than asked: the tasks
+    kept stay near the cap, and the ones dropped are those that ended first."""
+    from visualizer.model import history
+
+    full, data = service
+    monkeypatch.setattr(history, "MAX_TASKS", 60)
+    receiver = watched(data, history=600.0, chunk=1 << 12)
+    assert receiver.model is not None
+    kept = receiver.model.snapshot()
+    assert receiver.model.generation >= 2
+    alive = sum(1 for t in kept.tasks if t.ended is None)
+    assert len(kept.tasks) <= max(60 * 1.25, alive) + 1
+    cut = kept.meta["forgotten"]["before"]
+    assert [t.name for t in kept.tasks] == [
+        t.name for t in full.tasks if not (t.ended is not None and t.ended < cut)
+    ]

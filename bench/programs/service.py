@@ -22,10 +22,13 @@ async def main(seconds: float = 3620.0, rate: float = 1290.0, workers: int = 20)
     pool = [asyncio.create_task(worker(jobs), name=f"worker-{k}") for k in range(workers)]
     loop = asyncio.get_running_loop()
     start = loop.time()
+    requests: set[asyncio.Task[None]] = set()
     i = 0
     while loop.time() - start < seconds:
         for _ in range(int(rate / 100)):  # a burst every 10 ms
-            asyncio.create_task(handle(i, jobs, rng), name=f"request-{i}")
+            request = asyncio.create_task(handle(i, jobs, rng), name=f"request-{i}")
+            requests.add(request)
+            request.add_done_callback(requests.discard)
             i += 1
         await asyncio.sleep(0.01)
     await jobs.join()

@@ -12,6 +12,10 @@ drawing, and what falls out of them is summarised, never silently gone:
   how many, how they ended, of which coroutines), and the chart shades the time before
   the history and says so.
 
+The history is a length of time (``DEFAULT_HISTORY``, a setting), but never more than
+``MAX_TASKS`` tasks nor ``MAX_SPANS`` spans: a service that makes a thousand tasks a
+second is kept to its last minute or less, and the chart says from when.
+
 Only a stream's mirror forgets (a child process, an attached program): its store can
 renumber its tasks (``StreamMirror.keep_tasks``).  A recording in the window's own
 process, or a trace file, keeps everything.  ``forget_history`` is the one way in: the
@@ -41,6 +45,10 @@ DEFAULT_HISTORY: Final = 300.0
 SLACK: Final = 0.25
 #: spans kept, at most, whatever the history's length: a flood is cut back sooner
 MAX_SPANS: Final = 12_000_000
+#: tasks kept, at most, whatever the history's length (those still running are always
+#: kept): a lane each, and a live frame's work grows with them (a service making 1,300
+#: tasks a second keeps its last 40 seconds; bench/service_hour.py)
+MAX_TASKS: Final = 50_000
 #: coroutines counted by name among the forgotten tasks, at most (the rest: "others")
 MAX_COROS: Final = 50
 OTHERS: Final = "(others)"
@@ -95,14 +103,22 @@ def per_task(
 
 
 def due(model: TraceModel, history: float) -> float | None:
-    """The cut, if the model holds more than ``history`` seconds (and the slack), or
-    more spans than ``MAX_SPANS``: the history then starts at the cut.  Else None."""
+    """The cut, if the model holds more than ``history`` seconds, or more spans than
+    ``MAX_SPANS``, or more tasks than ``MAX_TASKS`` (each with the slack): the history
+    then starts at the cut.  Else None."""
     now = model.now()
     kept_from = model.forgotten.before
     if now - kept_from > history * (1.0 + SLACK):
         return now - history
     if model.span_count > MAX_SPANS:
         return kept_from + (now - kept_from) / 2
+    tasks = model.task_count
+    if tasks > MAX_TASKS * (1.0 + SLACK):
+        ends = model.task_ends()  # (the tasks that ended: those are the ones that can go)
+        drop = min(tasks - MAX_TASKS, len(ends))
+        if drop > 0:
+            cut = float(np.partition(ends, drop - 1)[drop - 1])
+            return max(float(np.nextafter(cut, np.inf)), kept_from)
     return None
 
 

@@ -392,6 +392,16 @@ class TraceModel:
         return took
 
     # --- forgetting (``visualizer.model.history``) ----------------------------------------
+    @property
+    def task_count(self) -> int:
+        """Tasks read so far (those the model forgot not counted)."""
+        return self._tasks.length
+
+    def task_ends(self) -> npt.NDArray[np.float64]:
+        """When each task that ended ended (a copy, in no particular order)."""
+        tasks = self._tasks
+        return tasks["last_end"][tasks["ended"]]
+
     def tasks_kept_at(self, cut: float) -> npt.NDArray[np.int64]:
         """The tasks a history from ``cut`` on shows: all but those that ended before it."""
         self.update()

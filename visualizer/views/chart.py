@@ -628,7 +628,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
 
     def _cull_marks(self, *_: Any, kinds: tuple[str | int, ...] | None = None) -> None:
         """Give each kind's item the marks in view (and a margin): pyqtgraph rebuilds
-        every spot on ``setData`` (80,000 of them: 60 ms), so only a view's worth goes."""
+        every spot on ``setData`` (80,000 of them: 60 ms), so only a view's worth goes,
+        and none when more than ``MAX_WAKE_MARKS`` are in view (a smear over the bars)."""
         (x0, x1), (y0, y1) = self.getPlotItem().getViewBox().viewRange()
         dx = (x1 - x0) * 0.1
         low, high = min(y0, y1) - 1.0, max(y0, y1) + 1.0
@@ -637,6 +638,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             if len(x) > CULL_FROM:
                 inside = (x >= x0 - dx) & (x <= x1 + dx) & (y >= low) & (y <= high)
                 x, y = x[inside], y[inside]
+                if len(x) > MAX_WAKE_MARKS:  # (as the wakes': they would hide the bars)
+                    x, y = x[:0], y[:0]
             drawn = self._marks_drawn.get(kind)
             if drawn is not None and np.array_equal(drawn[0], x) and np.array_equal(drawn[1], y):
                 continue  # (pyqtgraph rebuilds every spot on setData: 0.5 ms, each kind)
