@@ -54,7 +54,12 @@ def record(path: Path, seconds: float, out: Path) -> None:
 
         def started(recorder: Recorder) -> None:
             streamer = Streamer(
-                recorder.store, recorder.tracer, sink.write, clock=recorder.clock.time, period=0.002
+                recorder.store,
+                recorder.tracer,
+                sink.write,
+                clock=recorder.clock.time,
+                period=0.002,
+                let_go=True,  # (as the window's child does)
             )
             streamer.start()
             streamers.append(streamer)

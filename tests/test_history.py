@@ -10,6 +10,7 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -276,3 +277,48 @@ def test_a_history_is_never_more_than_its_tasks_cap(
     assert [t.name for t in kept.tasks] == [
         t.name for t in full.tasks if not (t.ended is not None and t.ended < cut)
     ]
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda m: m.update(forgotten=[1]), "meta.forgotten: must be an object"),
+        (lambda m: m["forgotten"].update(before=1e300), "meta.forgotten.before"),
+        (lambda m: m["forgotten"].update(tasks=[1]), "meta.forgotten.tasks"),
+        (lambda m: m["forgotten"].update(coros={"handle": -1}), "meta.forgotten.coros"),
+        (lambda m: m.pop("forgotten"), "spans start at"),  # (a late start, unexplained)
+    ],
+)
+def test_a_file_that_lies_about_what_was_forgotten_is_refused(
+    service: tuple[Trace, bytes], tmp_path: Path, change: Any, says: str
+) -> None:
+    import json
+
+    from visualizer.trace.fileformat import TraceFormatError, load, save
+
+    _, data = service
+    window = watched(data, history=2.0, chunk=1 << 16)
+    assert window.model is not None
+    save(window.model.snapshot(), tmp_path / "kept.json")
+    doc = json.loads((tmp_path / "kept.json").read_text())
+    change(doc["meta"])
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(TraceFormatError, match=says.replace("(", r"\(")):
+        load(tmp_path / "bad.json")
+
+
+def test_a_task_that_lost_history_must_say_so(service: tuple[Trace, bytes], tmp_path: Path) -> None:
+    import json
+
+    from visualizer.trace.fileformat import TraceFormatError, load, save
+
+    _, data = service
+    window = watched(data, history=2.0, chunk=1 << 16)
+    assert window.model is not None
+    save(window.model.snapshot(), tmp_path / "kept.json")
+    doc = json.loads((tmp_path / "kept.json").read_text())
+    lost = next(t for t in doc["tasks"] if "earlier" in t)
+    del lost["earlier"]
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(TraceFormatError, match="spans start at"):
+        load(tmp_path / "bad.json")

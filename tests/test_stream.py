@@ -441,7 +441,12 @@ def test_a_program_lets_go_of_the_rows_it_sent_and_the_window_has_them_all(
     def started(recorder: Recorder) -> None:
         stores.append(recorder.store)
         streamer = Streamer(
-            recorder.store, recorder.tracer, sent.append, clock=recorder.clock.time, period=0.0005
+            recorder.store,
+            recorder.tracer,
+            sent.append,
+            clock=recorder.clock.time,
+            period=0.0005,
+            let_go=True,
         )
         streamer.start()
         started_streamers.append(streamer)

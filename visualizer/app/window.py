@@ -787,6 +787,7 @@ class MainWindow(QMainWindow):
             self._generation_drawn = model.generation
             self._drawn = 0
             self._tasks_drawn = -1
+            self._status_shown = -math.inf  # (the status says so at once)
             self.chart.begin_live(lambda: self._live_snapshot(source))
         delta = model.since(self._drawn)
         self._drawn = model.span_count
@@ -806,11 +807,15 @@ class MainWindow(QMainWindow):
             self._status(delta, done=False, error=None, spans=model.span_count)
             self._status_shown = now
 
-    def _live_snapshot(self, source: LiveSource) -> Trace:
-        """The live run as a trace from the view's left edge on (for a click, a tooltip)."""
+    def _live_snapshot(self, source: LiveSource) -> Trace | None:
+        """The live run as a trace from the view's left edge on (for a click, a tooltip);
+        None while the history moved on since the last frame (the chart's lanes are the
+        tasks' as they were numbered: the next frame draws them anew)."""
         (left, _), _ = self.chart.getPlotItem().getViewBox().viewRange()
         model = source.model
         assert model is not None  # (frames begin once a source has a model)
+        if model.generation != self._generation_drawn:
+            return None
         return model.recent(since=left)
 
     def _mark_waiting(self, trace: Trace, opened: SpanColumns) -> None:

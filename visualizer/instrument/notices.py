@@ -195,10 +195,12 @@ class Notices:
             return None  # (a callback's, not a task's step)
         store = self.store
         store.sync()
-        if len(store.step_task):
+        try:  # (a streamer may have let go of every row meanwhile: then none is recent)
             end = store.step_start[-1] + store.step_dur[-1]
             if end >= self.clock() - SLOW_RECORD_AGE:
                 return int(store.step_task[-1])
+        except IndexError:
+            pass
         return self.tasks.task_named(name)
 
     def _current_task(self) -> int | None:

@@ -192,7 +192,9 @@ class TraceModel:
         self._new_tasks()
         # (the cursors count every row; a store may have let go of rows read: the ones
         # left begin after those)
-        seen_wakes = max(0, self._wakes_seen - store.wakes_forgotten)
+        if store.steps_forgotten > self._steps_seen or store.wakes_forgotten > self._wakes_seen:
+            raise RuntimeError("the store let go of rows this model had not read")
+        seen_wakes = self._wakes_seen - store.wakes_forgotten
         n_wakes = len(store.wake_task)
         new_wakes = (
             _tail(store.wake_task, np.int32, seen_wakes, n_wakes),
@@ -205,7 +207,7 @@ class TraceModel:
         wake_waker = np.concatenate([pending["waker"], new_wakes[2]])
         taken = np.zeros(len(wake_task), np.bool_)
         n_steps = len(store.step_task)
-        begin = max(0, self._steps_seen - store.steps_forgotten)
+        begin = self._steps_seen - store.steps_forgotten
         if n_steps > begin:
             task = _tail(store.step_task, np.int32, begin, n_steps)
             start = _tail(store.step_start, np.float64, begin, n_steps) - self._origin
@@ -400,7 +402,8 @@ class TraceModel:
     def task_ends(self) -> npt.NDArray[np.float64]:
         """When each task that ended ended (a copy, in no particular order)."""
         tasks = self._tasks
-        return tasks["last_end"][tasks["ended"]]
+        ends: npt.NDArray[np.float64] = tasks["last_end"][tasks["ended"]]
+        return ends
 
     def tasks_kept_at(self, cut: float) -> npt.NDArray[np.int64]:
         """The tasks a history from ``cut`` on shows: all but those that ended before it."""

@@ -177,6 +177,7 @@ def traced(
             # (a lecture's clock jumps: its output is timed by the batch after each line,
             # so batches come often; a lecture is slow by nature, and they cost little)
             period=LECTURE_PERIOD if lecture is not None else PERIOD,
+            let_go=True,  # (the window is the run's one reader: the program stays small)
         )
         streamer.start()
         streamers.append(streamer)

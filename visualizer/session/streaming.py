@@ -28,9 +28,10 @@ The store itself is the bounded buffer (``TraceStore.capacity``): past it, rows 
 dropped and counted (``TraceStore.dropped``, ``truncated_at``), and every batch says
 so, whichever window reads it.
 
-A program that runs for hours streams for hours: over a fixed connection (the window's
-own child, a file) the rows sent are let go in the program (``LET_GO_ROWS`` at a time),
-so its memory stays bounded.  A reconnecting stream keeps them, for the next window.
+A program that runs for hours streams for hours: the window's own child lets go of the
+rows it sent (``let_go``, ``LET_GO_ROWS`` at a time), so its memory stays bounded.  A
+reconnecting stream keeps them, for the next window, and so does any other (a test's
+or a tool's, which may read the store after the run).
 
 The window may send commands back over the same socket: ASCII lines.  ``stop`` asks
 the program to stop as Ctrl-C does (``interrupt_program``); other lines are ignored.
@@ -177,12 +178,17 @@ class Streamer:
         other_commands: Callable[[str], None] | None = None,
         linger: float | None = None,
         lecture: Callable[[], LectureState] | None = None,
+        let_go: bool = False,
     ) -> None:
         self.store = store
         #: a program run as a lecture: where it is (paused, speed, its time), each batch
         self.lecture = lecture
         self.tracer = tracer
         self.connection = sink if isinstance(sink, Connection) else FixedConnection(sink)
+        #: the rows sent are let go in the program (``LET_GO_ROWS`` at a time): only for a
+        #: run whose one reader is this stream (the window's child), over a fixed
+        #: connection (a reconnecting stream gives a later window the whole history)
+        self.let_go = let_go and not self.connection.reconnects
         self._clock = clock
         self.period = period
         self.commands = commands
@@ -345,7 +351,7 @@ class Streamer:
                 return
             if not self._send(frame(batch)):
                 return
-            if not self.connection.reconnects:
+            if self.let_go:
                 self._let_go()
             if not self._maker.behind:
                 return

@@ -384,6 +384,29 @@ def _is_int(value: Any) -> bool:
     return type(value) is int and -_INT32 <= value < _INT32
 
 
+def _forgotten(forgotten: Any, duration: float) -> None:
+    """``meta.forgotten``: what a window let go of a long run (``model.history``)."""
+    where = "meta.forgotten"
+    _expect(isinstance(forgotten, dict), where, "must be an object")
+    before = forgotten.get("before")
+    _expect(
+        _is_num(before) and 0 <= before <= duration,
+        f"{where}.before",
+        "must be a number from 0 to the duration",
+    )
+    for key in ("tasks", "spans", "steps"):
+        value = forgotten.get(key)
+        _expect(type(value) is int and value >= 0, f"{where}.{key}", "must be an integer >= 0")
+    for key in ("outcomes", "coros"):
+        counts = forgotten.get(key)
+        _expect(
+            isinstance(counts, dict)
+            and all(isinstance(k, str) and type(v) is int and v >= 0 for k, v in counts.items()),
+            f"{where}.{key}",
+            "must map names to integers >= 0",
+        )
+
+
 def _meta(meta: Any) -> dict[str, Any]:
     _expect(isinstance(meta, dict), "meta", "missing or not an object")
     clock = meta.get("clock")
@@ -398,6 +421,8 @@ def _meta(meta: Any) -> dict[str, Any]:
     _expect(meta["duration"] >= 0, "meta.duration", "must not be negative")
     dropped = meta.get("dropped_events")
     _expect(_is_int(dropped) and dropped >= 0, "meta.dropped_events", "must be an integer >= 0")
+    if "forgotten" in meta:
+        _forgotten(meta["forgotten"], meta["duration"])
     return dict(meta)
 
 
@@ -864,6 +889,7 @@ def _check_tiling(trace: Trace) -> None:
             abs(begins - record.created) <= _TILE_TOLERANCE
             or (
                 kept_from is not None
+                and record.earlier is not None  # (it says what it lost)
                 and record.created < kept_from
                 and record.created - _TILE_TOLERANCE <= begins <= kept_from + _TILE_TOLERANCE
             ),

@@ -149,6 +149,9 @@ class TraceStore:
         self.wakes_forgotten = 0
         #: clock reading of the latest moment a forgotten row named (None: none was)
         self.forgotten_until: float | None = None
+        #: held while rows are let go, and while they are counted (``steps_recorded``):
+        #: a streamer's thread lets go, the loop thread counts; microseconds either way
+        self._letting_go = threading.Lock()
 
         self.dropped = 0  #: rows not recorded because the store was full
         self.truncated_at: float | None = None  #: clock reading of the first drop
@@ -215,7 +218,10 @@ class TraceStore:
     def full(self, now: float) -> bool:
         """True (and counts one drop) if no more rows fit. Called by writers."""
         self.sync()
-        if len(self.step_task) + len(self.wake_task) < self.capacity:
+        # (once full, full for good: rows after the first drop would contradict the
+        # trace's promise that nothing after ``truncated_at`` was recorded, though
+        # rows let go later make room)
+        if self.truncated_at is None and len(self.step_task) + len(self.wake_task) < self.capacity:
             return False
         if self.truncated_at is None:
             self.truncated_at = now
@@ -250,20 +256,23 @@ class TraceStore:
         """Let go of the first ``steps`` step rows and ``wakes`` wake rows (every reader
         has read them).  Safe beside a writer on another thread: each column loses its
         first rows in one C-level operation, so rows stay aligned across columns however
-        the writer's appends fall in between (it only appends, after row ``steps``).  The
-        counts grow after the rows went: a reader of ``steps_forgotten + len(column)``
-        may see too few rows for a moment, never too many."""
-        for column in (self.step_task, self.step_start, self.step_dur, self.step_code):
-            del column[:steps]
-        for column in (self.wake_task, self.wake_t, self.wake_waker):
-            del column[:wakes]
-        self.steps_forgotten += steps
-        self.wakes_forgotten += wakes
+        the writer's appends fall in between (it only appends, after row ``steps``); the
+        writer never waits for it.  A reader of the last row must allow for the rows
+        being gone (``IndexError``); ``steps_recorded`` counts under the same lock."""
+        with self._letting_go:
+            for column in (self.step_task, self.step_start, self.step_dur, self.step_code):
+                del column[:steps]
+            for column in (self.wake_task, self.wake_t, self.wake_waker):
+                del column[:wakes]
+            self.steps_forgotten += steps
+            self.wakes_forgotten += wakes
 
     @property
     def steps_recorded(self) -> int:
-        """Step rows recorded so far, those let go included."""
-        return self.steps_forgotten + len(self.step_task)
+        """Step rows recorded so far, those let go included (never a count taken while
+        rows were being let go: a lecture's Step waits for this to grow)."""
+        with self._letting_go:
+            return self.steps_forgotten + len(self.step_task)
 
     def keep_tasks(
         self, keep: Sequence[int] | npt.NDArray[np.int64], cut: float
@@ -272,8 +281,9 @@ class TraceStore:
         and the jobs and blocked steps ending at or after ``cut`` (a clock reading).
 
         Call it with no step or wake rows left (``forget_read_rows``): rows name tasks
-        by id.  A parent, a job's or a mark's task that is not kept becomes -1 (none
-        known).  Returns the new id of each old one (-1: not kept)."""
+        by id.  A parent or a job's task that is not kept becomes -1 (none known); a
+        mark's too, its label then naming the task.  Returns the new id of each old one
+        (-1: not kept)."""
         self.sync()
         if self.step_task or self.wake_task:
             raise ValueError("keep_tasks: step or wake rows are left (forget_read_rows first)")
@@ -283,6 +293,13 @@ class TraceStore:
 
         def renamed(tid: int) -> int:
             return int(new_of[tid]) if 0 <= tid < len(new_of) else -1
+
+        named = np.frombuffer(self.task_name, np.int32).copy()  # (before the renumbering)
+
+        def gone(tid: int, label: str) -> str:
+            """A dropped task's mark, on the loop's row now: its label names the task."""
+            sid = int(named[tid]) if 0 <= tid < len(named) else -1
+            return f"{label} ({self.strings[sid] if sid >= 0 else 'a task let go'})"
 
         for column in (
             self.task_parent,
@@ -311,7 +328,10 @@ class TraceStore:
         self.blocked = [
             Blocked(renamed(b.task), b.start, b.end, b.what) for b in self.blocked if b.end >= cut
         ]
-        self.marks = [(t, renamed(tid), label, kind, d) for t, tid, label, kind, d in self.marks]
+        self.marks = [
+            (t, renamed(tid), label if renamed(tid) >= 0 or tid < 0 else gone(tid, label), kind, d)
+            for t, tid, label, kind, d in self.marks
+        ]
         return new_of
 
     # --- reading -------------------------------------------------------------------

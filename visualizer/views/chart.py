@@ -128,7 +128,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.lanes = np.zeros(0, np.int64)
         self.rows = 0  #: task lanes plus the loop's and the threads' rows
         self.trace: Trace | None = None
-        self._snapshot: Callable[[], Trace] | None = None  #: while live: the run so far
+        self._snapshot: Callable[[], Trace | None] | None = None  #: while live: the run so far
         self._selected: tuple[int, float, float] | None = None  #: (task, start, end)
         self._points = LiveSpans()
         self.selection = QGraphicsRectItem()
@@ -251,6 +251,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         without the tasks made since the last frame: they have no lane yet."""
         if self.trace is None and self._snapshot is not None:
             trace = self._snapshot()
+            if trace is None:  # (the run's tasks were renumbered: until the next frame)
+                return None
             known = len(self.lanes)
             if len(trace.tasks) > known:
                 trace.tasks = trace.tasks[:known]
@@ -439,7 +441,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         return rows.names
 
     # --- live -------------------------------------------------------------------------------
-    def begin_live(self, snapshot: Callable[[], Trace]) -> None:
+    def begin_live(self, snapshot: Callable[[], Trace | None]) -> None:
         """A live run begins: frames come by ``show_live``; ``snapshot`` gives the trace so
         far when a click or the tooltip needs it (at most once a frame)."""
         self.bars.begin_live()
