@@ -73,10 +73,12 @@ def record(path: Path, seconds: float, out: Path) -> None:
         )
         streamers[0].close(exit_code=result.exit_code)
         store = streamers[0].store
+        rss, peak = memory()
         print(
             f"recorded: {store.task_count:,} tasks, {store.steps_recorded:,} steps,"
             f" {store.wakes_forgotten + len(store.wake_task):,} wakes;"
-            f" kept in the program at the end: {store.rows:,} rows",
+            f" kept in the program at the end: {store.rows:,} rows; the program's memory"
+            f" (its resident set) at the end {rss / 2**20:,.0f} MiB, peak {peak / 2**20:,.0f} MiB",
             flush=True,
         )
 

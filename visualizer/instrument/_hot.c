@@ -149,9 +149,7 @@ typedef struct {
     PyObject *user_code;    /* describer._user_code */
     PyObject *valued;       /* describer._valued */
     PyObject *ids;          /* tracer._ids: id(task) -> _TaskRef */
-    PyObject *string_ids;   /* store._string_ids */
-    PyObject *intern;       /* store.intern */
-    PyObject *task_name;    /* store.task_name */
+    PyObject *set_name;     /* store.set_name: a task's name is a string of its own */
     PyObject *cols[7];      /* step_task, step_start, step_dur, step_code, wake_task, wake_t,
                                wake_waker */
     PyObject *weakrefs; /* the store holds our sync weakly: it must not keep a tracer alive */
@@ -417,22 +415,18 @@ task_end(Recorder *r, PyObject *task, PyObject *ref, long tid)
     if (name == NULL) {
         return NO_CODE;
     }
-    PyObject *sid = PyDict_GetItemWithError(r->string_ids, name); /* borrowed */
-    if (sid != NULL) {
-        Py_INCREF(sid);
+    PyObject *tid_obj = PyLong_FromLong(tid);
+    if (tid_obj == NULL) {
+        Py_DECREF(name);
+        return NO_CODE;
     }
-    else if (!PyErr_Occurred()) {
-        sid = PyObject_CallOneArg(r->intern, name);
-    }
+    PyObject *set = PyObject_CallFunctionObjArgs(r->set_name, tid_obj, name, NULL);
+    Py_DECREF(tid_obj);
     Py_DECREF(name);
-    if (sid == NULL) {
+    if (set == NULL) {
         return NO_CODE;
     }
-    int err = PySequence_SetItem(r->task_name, tid, sid);
-    Py_DECREF(sid);
-    if (err < 0) {
-        return NO_CODE;
-    }
+    Py_DECREF(set);
     if (PyDict_DelItem(r->ids, SLOT(ref, off_ref_key)) < 0) {
         if (!PyErr_ExceptionMatches(PyExc_KeyError)) {
             return NO_CODE;
@@ -703,9 +697,7 @@ Recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         }
     }
     if ((r->store_full = PyObject_GetAttrString(store, "full")) == NULL ||
-        (r->string_ids = PyObject_GetAttrString(store, "_string_ids")) == NULL ||
-        (r->intern = PyObject_GetAttrString(store, "intern")) == NULL ||
-        (r->task_name = PyObject_GetAttrString(store, "task_name")) == NULL ||
+        (r->set_name = PyObject_GetAttrString(store, "set_name")) == NULL ||
         (r->describe = PyObject_GetAttrString(describer, "describe")) == NULL ||
         (r->leaf_key = PyObject_GetAttrString(describer, "_leaf_key")) == NULL ||
         (r->desc_cache = PyObject_GetAttrString(describer, "_cache")) == NULL ||
@@ -713,7 +705,7 @@ Recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         (r->valued = PyObject_GetAttrString(describer, "_valued")) == NULL) {
         goto error;
     }
-    if (!PyDict_Check(r->string_ids) || !PyDict_Check(r->desc_cache) ||
+    if (!PyDict_Check(r->desc_cache) ||
         !PyDict_Check(r->user_code) || !PyDict_Check(r->valued)) {
         PyErr_SetString(PyExc_TypeError, "asyncviz._hot: the describer's caches are not dicts");
         goto error;
@@ -768,9 +760,7 @@ Recorder_traverse(Recorder *r, visitproc visit, void *arg)
     Py_VISIT(r->user_code);
     Py_VISIT(r->valued);
     Py_VISIT(r->ids);
-    Py_VISIT(r->string_ids);
-    Py_VISIT(r->intern);
-    Py_VISIT(r->task_name);
+    Py_VISIT(r->set_name);
     for (int i = 0; i < 7; i++) {
         Py_VISIT(r->cols[i]);
     }
@@ -791,9 +781,7 @@ Recorder_clear(Recorder *r)
     Py_CLEAR(r->user_code);
     Py_CLEAR(r->valued);
     Py_CLEAR(r->ids);
-    Py_CLEAR(r->string_ids);
-    Py_CLEAR(r->intern);
-    Py_CLEAR(r->task_name);
+    Py_CLEAR(r->set_name);
     for (int i = 0; i < 7; i++) {
         Py_CLEAR(r->cols[i]);
     }

@@ -790,7 +790,7 @@ class Tracer:
         else:
             code = END_DONE
         if name_now:
-            store.task_name[tid] = store.intern(task.get_name())
+            store.set_name(tid, task.get_name())
         self._ids.pop(ref.key, None)
         return code
 
@@ -822,7 +822,7 @@ class Tracer:
         (reported as it is freed) is never seen to end, so its name would be lost."""
         tid = self.task_id(task, dying=True)
         if tid is not None:
-            self.store.task_name[tid] = self.store.intern(task.get_name())
+            self.store.set_name(tid, task.get_name())
 
     def task_named(self, name: str) -> int | None:
         """The run's task called ``name``: a live one, else the last one made (for a
@@ -832,12 +832,9 @@ class Tracer:
             task = ref()
             if task is not None and task.get_name() == name:
                 return ref.tid
-        sid = self.store.string_id(name)
-        if sid is None:
-            return None
-        names = self.store.task_name
+        names, strings = self.store.task_name, self.store.strings
         for tid in range(len(names) - 1, -1, -1):  # (rare: only for such a report)
-            if names[tid] == sid:
+            if names[tid] >= 0 and strings[names[tid]] == name:
                 return tid
         return None
 
@@ -884,12 +881,12 @@ class Tracer:
         frame: ``asyncio.create_task(name=...)`` names a task only after making it)."""
         store = self.store
         for task, tid in self._eager_done:
-            store.task_name[tid] = store.intern(task.get_name())
+            store.set_name(tid, task.get_name())
         self._eager_done.clear()
         for ref in list(self._ids.values()):
             task = ref()
             if task is not None:
-                store.task_name[ref.tid] = store.intern(task.get_name())
+                store.set_name(ref.tid, task.get_name())
 
 
 @functools.cache

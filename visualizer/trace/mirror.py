@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import sys
 from array import array
 from collections.abc import Iterable
@@ -77,6 +78,15 @@ def _rows_of(columns: tuple[array[Any], ...], begin: int, end: int) -> list[byte
     return [_bytes(column, begin, end) for column in columns]
 
 
+def _gather(column: array[Any], ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
+    """``column[i]`` for each of ``ids``: one C-level call (never a view of the column's
+    buffer, which would make the program's next append fail)."""
+    if not len(ids):
+        return np.zeros(0, np.int32)
+    got = operator.itemgetter(*ids.tolist())(column)
+    return np.array(got if len(ids) > 1 else [got], np.int32)
+
+
 def _little(values: npt.NDArray[Any]) -> bytes:
     """A numpy column as little-endian bytes."""
     return values.astype(values.dtype.newbyteorder("<")).tobytes()
@@ -111,7 +121,11 @@ class BatchMaker:
         self._suspensions = 0
         self._blocked = 0
         self._marks = 0
-        self._names = np.zeros(0, np.int32)  #: the name string id sent, per task
+        #: tasks not named yet (a task is named once, as it ends: ``TraceStore.set_name``),
+        #: and the first task not looked at yet: only these are read at each batch
+        self._unnamed = np.zeros(0, np.int64)
+        self._named_upto = 0
+        self._names_sent: list[int] = []  #: name strings sent since the last ``let_go``
         self._live_names: dict[int, str] = {}
         self._errors: set[int] = set()
         self._jobs: dict[int, JobRow] = {}  #: each job as last sent
@@ -184,7 +198,8 @@ class BatchMaker:
         )
         blocked = list(itertools.takewhile(lambda b: b.task < tasks_end, blocked))
         marks = list(itertools.takewhile(lambda m: m[1] < tasks_end, marks))
-        names = np.frombuffer(store.task_name[:tasks_end].tobytes(), np.int32)
+        looked_at = np.concatenate([self._unnamed, np.arange(self._named_upto, tasks_end)])
+        names = _gather(store.task_name, looked_at)
         strings_end = len(store.strings)
         suspensions_end = len(store.suspensions)
 
@@ -216,18 +231,22 @@ class BatchMaker:
             task_columns = (store.task_parent, store.task_created, store.task_coro, store.task_site)
             batch.tasks = TaskRows(self._tasks, *_rows_of(task_columns, self._tasks, tasks_end))
             self._tasks = tasks_end
-        sent = np.concatenate([self._names, np.full(len(names) - len(self._names), -1, np.int32)])
-        changed = np.flatnonzero(names != sent)
-        if len(changed):
+        named = names >= 0
+        if named.any():
             batch.names = NameRows(
-                _little(changed.astype(np.int32)), _little(names[changed].astype(np.int32))
+                _little(looked_at[named].astype(np.int32)), _little(names[named].astype(np.int32))
             )
-        self._names = names.copy()
-        unnamed = names < 0
-        for tid, name in live_names:  # (the live names that changed: a few, as a rule)
-            if tid < tasks_end and unnamed[tid] and self._live_names.get(tid) != name:
-                self._live_names[tid] = name
-                batch.live_names.append((tid, name))
+            self._names_sent.extend(names[named].tolist())
+            for tid in looked_at[named].tolist():  # (their live names are done with)
+                self._live_names.pop(tid, None)
+        self._unnamed = looked_at[~named]
+        self._named_upto = max(self._named_upto, tasks_end)
+        if live_names:  # (the live names that changed: a few, as a rule)
+            unnamed = set(self._unnamed.tolist())
+            for tid, name in live_names:
+                if tid in unnamed and self._live_names.get(tid) != name:
+                    self._live_names[tid] = name
+                    batch.live_names.append((tid, name))
         if strings_end > self._strings:
             batch.strings_first = self._strings
             batch.strings = store.strings[self._strings : strings_end]
@@ -283,8 +302,11 @@ class BatchMaker:
     def let_go(self, at_least: int) -> int:
         """If at least ``at_least`` step and wake rows were sent, let go of them in the
         store (``TraceStore.let_go``: the program's memory stays bounded however long
-        it runs) and return how many; else 0.  Only for a stream that is the run's one
+        it runs) and return how many; else 0.  The names sent go at once.  Only for a stream that is the run's one
         reader: a window that connected later could not get them."""
+        if self._names_sent:  # (names sent: strings of their tasks' own, done with here)
+            self.store.release(self._names_sent)
+            self._names_sent = []
         steps, wakes = self._steps, self._wakes
         if steps + wakes < at_least:
             return 0
@@ -329,6 +351,41 @@ def _in_range(values: npt.NDArray[Any], low: int, high: int, what: str) -> None:
         raise StreamFormatError(f"{what}: {int(bad)} is out of range ({low} to {high - 1})")
 
 
+class _Ids:
+    """A growing column of ids (numpy, doubling): a mirror maps every one of the
+    program's tasks and strings, a million an hour for a service, and copying the whole
+    map at each batch cost the window more than the batch."""
+
+    def __init__(self) -> None:
+        self._data = np.zeros(1024, np.int32)
+        self.length = 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    @property
+    def ids(self) -> npt.NDArray[np.int32]:
+        """The ids so far (a view: valid until the next ``with_more``)."""
+        return self._data[: self.length]
+
+    def with_more(self, values: npt.NDArray[Any]) -> npt.NDArray[np.int32]:
+        """The ids so far and ``values`` after them (not kept until ``keep``)."""
+        need = self.length + len(values)
+        if need > len(self._data):
+            grown = np.zeros(max(need, 2 * len(self._data)), np.int32)
+            grown[: self.length] = self._data[: self.length]
+            self._data = grown
+        self._data[self.length : need] = values
+        return self._data[:need]
+
+    def keep(self, length: int) -> None:
+        """The first ``length`` ids are kept (those ``with_more`` wrote included)."""
+        self.length = length
+
+    def replace(self, ids: npt.NDArray[Any]) -> None:
+        self._data[: self.length] = ids
+
+
 class StreamMirror:
     """A ``TraceStore`` that grows as a stream's batches are applied (in the window)."""
 
@@ -343,9 +400,9 @@ class StreamMirror:
         store.meta.loop = hello.loop
         store.meta.extra.update({k: v for k, v in hello.extra.items() if k not in _CORE_META})
         store.slow_threshold = hello.slow if hello.slow > 0 else 0.1
-        self._sids = np.zeros(0, np.int64)  #: the program's string id -> the mirror's
+        self._sids = _Ids()  #: the program's string id -> the mirror's
         #: the program's task id -> the store's (-1: forgotten); the identity until then
-        self._local = np.zeros(0, np.int64)
+        self._local = _Ids()
         self.now = hello.origin  #: the program's clock at its last batch
         #: the task whose step held the loop at the last batch (the store's id), or -1
         self.running = -1
@@ -557,12 +614,10 @@ class StreamMirror:
         parts = [known] if new_created is None else [known, new_created]
         return np.concatenate(parts)[:n_tasks]
 
-    def _locals(self, new: int) -> npt.NDArray[np.int64]:
+    def _locals(self, new: int) -> npt.NDArray[np.int32]:
         """The store's id of each of the program's tasks, with ``new`` more to come."""
-        if not new:
-            return self._local
         first = self.store.task_count
-        return np.concatenate([self._local, np.arange(first, first + new)])
+        return self._local.with_more(np.arange(first, first + new))
 
     def _ended_of(self, n_tasks: int) -> npt.NDArray[np.bool_]:
         """Per task: a step ended it (in the batches applied so far)."""
@@ -585,16 +640,17 @@ class StreamMirror:
         local: npt.NDArray[np.int64],
     ) -> None:
         store = self.store
-        self._local = local
-        if batch.strings:
-            self._sids = np.concatenate(
-                [self._sids, np.array([store.intern(s) for s in batch.strings], np.int64)]
-            )
+        self._local.keep(len(local))
+        if batch.strings:  # (each of its own: a task's name can go with the task)
+            first = len(store.strings)
+            store.strings.extend(batch.strings)
+            self._sids.with_more(np.arange(first, len(store.strings)))
+            self._sids.keep(len(self._sids) + len(batch.strings))
         for label, site, stack in batch.suspensions:
             store.add_suspension(Suspension(label, site, tuple(stack)))
         if tasks is not None:
             parent, created, coro, site = tasks
-            sids = self._sids
+            sids = self._sids.ids
             parent = np.where(parent >= 0, local[np.maximum(parent, 0)], -1)
             store.task_parent.frombytes(parent.astype(np.int32).tobytes())
             store.task_created.frombytes(created.astype(np.float64).tobytes())
@@ -636,11 +692,15 @@ class StreamMirror:
         for tid, name in batch.live_names:
             tid = to_local(tid)
             if tid >= 0 and not self._named[tid]:
-                store.task_name[tid] = store.intern(name)
+                was = store.task_name[tid]
+                store.set_name(tid, name)
+                if store.task_name[tid] != was:
+                    store.release([was])  # (a live name of its own, gone by)
         if names is not None:  # (after the live ones: the final name wins)
             task, sid = names
             column = np.frombuffer(store.task_name, np.int32)  # (a view: set in place)
-            column[task] = self._sids[sid]
+            store.release(column[task][~self._named[task]].tolist())  # (live names, gone by)
+            column[task] = self._sids.ids[sid]
             del column  # (let go of the array's buffer: it must grow again)
             self._named[task] = True
         for tid, type_, message, traceback in batch.errors:
@@ -692,11 +752,16 @@ class StreamMirror:
         named = np.zeros(store.task_count, np.bool_)
         named[: len(self._named)] = self._named[: store.task_count]
         store.forget_read_rows()
+        # the names of the tasks that go, with them (each is a string of the task's own)
+        gone = np.ones(store.task_count, np.bool_)
+        gone[keep] = False
+        store.release(np.frombuffer(store.task_name, np.int32)[gone].tolist())
         new_of = store.keep_tasks(keep, cut)
+        local = self._local.ids
         if len(new_of):
-            self._local = np.where(self._local >= 0, new_of[np.maximum(self._local, 0)], -1)
+            self._local.replace(np.where(local >= 0, new_of[np.maximum(local, 0)], -1))
         else:
-            self._local = np.full(len(self._local), -1, np.int64)
+            self._local.replace(np.full(len(local), -1, np.int32))
         self._ended = ended[keep]
         self._named = named[keep]
         if self.running >= 0:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import threading
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -193,8 +193,32 @@ class TraceStore:
         self.observed_end.append(end)
 
     def string_id(self, text: str) -> int | None:
-        """The id of ``text`` if the table has it (nothing is added)."""
+        """The id of ``text`` if the table has it as a shared string (``intern``; a
+        task's name is not one: ``set_name``)."""
         return self._string_ids.get(text)
+
+    def add_string(self, text: str) -> int:
+        """A string of its own (not shared, so it can be let go: ``release``); its id."""
+        self.strings.append(text)
+        return len(self.strings) - 1
+
+    def set_name(self, tid: int, name: str) -> None:
+        """Task ``tid`` is called ``name`` now.  A name is a string of the task's own, not
+        interned: a service names a million tasks an hour ("Task-1234567"), and a shared
+        string is kept for good, while a task's own goes with it (``release``).  The same
+        name again adds nothing."""
+        sid = self.task_name[tid]
+        if sid >= 0 and self.strings[sid] == name:
+            return
+        self.task_name[tid] = self.add_string(name)
+
+    def release(self, sids: Iterable[int]) -> None:
+        """Let go of the texts of these strings of their own (a task's name, once sent
+        to the window or once the window forgot the task): their ids stay, empty."""
+        strings = self.strings
+        for sid in sids:
+            if sid >= 0:
+                strings[sid] = ""
 
     def intern(self, text: str) -> int:
         """Return the id of ``text`` in the string table, adding it once."""
