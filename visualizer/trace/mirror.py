@@ -302,8 +302,9 @@ class BatchMaker:
     def let_go(self, at_least: int) -> int:
         """If at least ``at_least`` step and wake rows were sent, let go of them in the
         store (``TraceStore.let_go``: the program's memory stays bounded however long
-        it runs) and return how many; else 0.  The names sent go at once.  Only for a stream that is the run's one
-        reader: a window that connected later could not get them."""
+        it runs) and return how many; else 0.  The names sent go at once.  Only for a
+        stream that is the run's one reader: a window that connected later could not
+        get them."""
         if self._names_sent:  # (names sent: strings of their tasks' own, done with here)
             self.store.release(self._names_sent)
             self._names_sent = []
@@ -536,7 +537,7 @@ class StreamMirror:
     def _check_steps(
         self,
         rows: StepRows,
-        local: npt.NDArray[np.int64],
+        local: npt.NDArray[np.int32],
         n_susp: int,
         seq: int,
         new_created: npt.NDArray[np.float64] | None,
@@ -578,7 +579,7 @@ class StreamMirror:
         return task, start, dur, code
 
     def _check_wakes(
-        self, rows: WakeRows, local: npt.NDArray[np.int64], seq: int
+        self, rows: WakeRows, local: npt.NDArray[np.int32], seq: int
     ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any], int]:
         """The wake rows, checked, as the store's ids (with ``sent``, how many came:
         a wake of a forgotten task is let go, a forgotten waker is none known)."""
@@ -637,7 +638,7 @@ class StreamMirror:
         steps: Any,
         wakes: Any,
         names: Any,
-        local: npt.NDArray[np.int64],
+        local: npt.NDArray[np.int32],
     ) -> None:
         store = self.store
         self._local.keep(len(local))
