@@ -67,7 +67,7 @@ if os.environ.get({detail_env!r}):  # (only when streamed: time the streamer's p
     import atexit
 
     from visualizer.session import runner, streaming
-    from visualizer.trace import mirror
+    from visualizer.trace import batches
 
     spent = {{"batch": 0.0, "frame": 0.0, "send": 0.0, "flush": 0.0, "flush_cpu": 0.0,
              "names": 0.0, "finish": 0.0, "batches": 0}}
@@ -90,7 +90,7 @@ if os.environ.get({detail_env!r}):  # (only when streamed: time the streamer's p
 
         setattr(owner, name, wrapper)
 
-    timed(mirror.BatchMaker, "batch", "batch")
+    timed(batches.BatchMaker, "batch", "batch")
     timed(streaming, "frame", "frame")
     timed(streaming, "live_names", "names")
     timed(streaming.Streamer, "_send", "send")

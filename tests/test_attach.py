@@ -37,7 +37,7 @@ from visualizer.session.streaming import (
     Streamer,
     parse_address,
 )
-from visualizer.trace.mirror import BatchMaker
+from visualizer.trace.batches import BatchMaker
 from visualizer.trace.store import TraceStore
 from visualizer.trace.wire import MAGIC, frame
 

@@ -322,3 +322,24 @@ def test_a_task_that_lost_history_must_say_so(service: tuple[Trace, bytes], tmp_
     (tmp_path / "bad.json").write_text(json.dumps(doc))
     with pytest.raises(TraceFormatError, match="spans start at"):
         load(tmp_path / "bad.json")
+
+
+def test_a_dropped_tasks_marks_stay_and_name_it() -> None:
+    """A warning of a task the window let go stays, on the loop's row, naming the task."""
+    from visualizer.trace.store import TraceStore
+
+    store = TraceStore()
+    coro = store.intern("handle")
+    for _ in range(3):
+        store.add_task(-1, 0.0, coro, -1)
+    store.set_name(0, "request-7")
+    store.set_name(2, "worker")
+    store.add_mark(0.5, 0, "Task exception was never retrieved", "warning")
+    store.add_mark(0.6, 2, "a note", "note")
+    new_of = store.keep_tasks([1, 2], cut=1.0)
+    assert new_of.tolist() == [-1, 0, 1]
+    assert store.marks == [
+        (0.5, -1, "Task exception was never retrieved (request-7)", "warning", ""),
+        (0.6, 1, "a note", "note", ""),
+    ]
+    assert store.task_name[0] == -1 and store.strings[store.task_name[1]] == "worker"

@@ -19,9 +19,10 @@ from visualizer.session.runner import Recorder, RunResult, run_scenario
 from visualizer.session.scenarios import find
 from visualizer.session.streaming import Streamer
 from visualizer.trace import schema
+from visualizer.trace.batches import BatchMaker
 from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import TraceFormatError
-from visualizer.trace.mirror import BatchMaker, StreamMirror
+from visualizer.trace.mirror import StreamMirror
 from visualizer.trace.store import TraceStore
 from visualizer.trace.wire import (
     MAGIC,

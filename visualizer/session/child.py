@@ -63,7 +63,7 @@ from visualizer.session.streaming import (
     parse_address,
     take_token,
 )
-from visualizer.trace.mirror import end_message
+from visualizer.trace.batches import end_message
 from visualizer.trace.store import TraceStore
 from visualizer.trace.wire import End
 

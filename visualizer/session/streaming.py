@@ -1,7 +1,7 @@
 """Send a recording to a window as it grows: the program's side of a live stream.
 
 A ``Streamer`` is a thread beside the traced program.  Every ``period`` seconds it
-makes a batch of what the store gained (``mirror.BatchMaker``) and sends it; an empty
+makes a batch of what the store gained (``batches.BatchMaker``) and sends it; an empty
 batch is a heartbeat, so the window knows the program is alive (and, when a step
 holds the loop, which task's step and since when).  The program's loop thread does
 nothing for it: tokio-console's rule, the producer never blocks.  If the window reads
@@ -67,7 +67,7 @@ from visualizer.session.connections import (
     parse_address,
     take_token,
 )
-from visualizer.trace.mirror import BatchMaker, end_message
+from visualizer.trace.batches import BatchMaker, end_message
 from visualizer.trace.schema import WAKE_TASK, waker_task
 from visualizer.trace.store import TraceStore
 from visualizer.trace.wire import MAGIC, End, LectureState, frame
@@ -217,7 +217,7 @@ class Streamer:
 
     def close(self, end: End | None = None, **how: object) -> None:
         """The run is over: stop the thread, send what is left, then ``End`` (made from
-        ``how``, see ``mirror.end_message``, unless given).  A reconnecting stream that
+        ``how``, see ``batches.end_message``, unless given).  A reconnecting stream that
         is not connected tries once more (a quick program still reaches a listening
         window), then gives up; its last words take at most ``linger`` seconds."""
         deadline = None if self.linger is None else time.monotonic() + self.linger

@@ -325,13 +325,7 @@ class TraceStore:
             sid = int(named[tid]) if 0 <= tid < len(named) else -1
             return f"{label} ({self.strings[sid] if sid >= 0 else 'a task let go'})"
 
-        for column in (
-            self.task_parent,
-            self.task_created,
-            self.task_coro,
-            self.task_site,
-            self.task_name,
-        ):
+        for column in self.task_columns:
             kept = np.frombuffer(column, column.typecode)[keep_ids]  # (a copy)
             if column is self.task_parent:
                 kept = np.where(kept >= 0, new_of[np.maximum(kept, 0)], -1).astype(np.int32)
@@ -363,6 +357,11 @@ class TraceStore:
     def task_count(self) -> int:
         return len(self.task_parent)
 
+    @property
+    def task_columns(self) -> tuple[array[int], array[float], array[int], array[int], array[int]]:
+        """The tasks table's columns: parent, created, coro, site, name."""
+        return (self.task_parent, self.task_created, self.task_coro, self.task_site, self.task_name)
+
     def string(self, sid: int) -> str | None:
         return self.strings[sid] if sid >= 0 else None
 
@@ -371,11 +370,7 @@ class TraceStore:
         self.sync()
         total = 0
         for column in (
-            self.task_parent,
-            self.task_created,
-            self.task_coro,
-            self.task_site,
-            self.task_name,
+            *self.task_columns,
             self.step_task,
             self.step_start,
             self.step_dur,

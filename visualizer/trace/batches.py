@@ -1,0 +1,307 @@
+"""A store, streamed: the program's side, batches made from its growing ``TraceStore``.
+
+``BatchMaker`` runs in the traced program, on a thread of its own: it reads what the
+store gained since its last batch, never taking a lock the loop thread takes, so the
+program never waits for it (the one thing it writes is what ``store.sync()`` does: the
+compiled recorder's staged rows moved into the columns, in one C call under the GIL).
+Reading from another thread is safe because the store is append-only and every read is
+one C-level copy under the GIL (a slice of an ``array``, a list, a dict): a table's
+columns are appended one after another, so the shortest column says how many rows are
+whole, and tables are read in the order their rows refer to each other (steps before the
+tasks and suspensions they name, tasks before the strings theirs name), so everything a
+row refers to is read too.  Nothing here exports an array's buffer: the program's next
+append would then fail.  Rows the window has may be let go (``let_go``): the program's
+memory then stays bounded however long it runs.
+
+The window's side, which checks and applies the batches, is ``visualizer.trace.mirror``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import operator
+import sys
+from array import array
+from collections.abc import Iterable
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from visualizer.trace.store import Job, TraceStore
+from visualizer.trace.wire import (
+    VERSION,
+    Batch,
+    End,
+    Hello,
+    JobRow,
+    LectureState,
+    NameRows,
+    StepRows,
+    TaskRows,
+    WakeRows,
+)
+
+#: rows of one table in one batch, at most: a batch stays about a megabyte
+BATCH_ROWS: Final = 50_000
+_LITTLE: Final = sys.byteorder == "little"
+
+
+def _bytes(column: array[Any], begin: int, end: int) -> bytes:
+    """Rows ``begin:end`` of a column as little-endian bytes (one C-level copy)."""
+    part = column[begin:end]
+    if not _LITTLE:  # pragma: no cover - no big-endian machine here
+        part.byteswap()
+    return part.tobytes()
+
+
+def _rows_of(columns: tuple[array[Any], ...], begin: int, end: int) -> list[bytes]:
+    """Rows ``begin:end`` of each of a table's columns, as little-endian bytes."""
+    return [_bytes(column, begin, end) for column in columns]
+
+
+def _gather(column: array[Any], ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
+    """``column[i]`` for each of ``ids``: one C-level call (never a view of the column's
+    buffer, which would make the program's next append fail)."""
+    if not len(ids):
+        return np.zeros(0, np.int32)
+    got = operator.itemgetter(*ids.tolist())(column)
+    return np.array(got if len(ids) > 1 else [got], np.int32)
+
+
+def _little(values: npt.NDArray[Any]) -> bytes:
+    """A numpy column as little-endian bytes."""
+    return values.astype(values.dtype.newbyteorder("<")).tobytes()
+
+
+class BatchMaker:
+    """What a store gained since the last batch (see the module's docstring)."""
+
+    def __init__(self, store: TraceStore) -> None:
+        self.store = store
+        self._seq = 0
+        self._tasks = 0
+        self._steps = 0
+        self._wakes = 0
+        self._strings = 0
+        self._suspensions = 0
+        self._blocked = 0
+        self._marks = 0
+        #: tasks not named yet (a task is named once, as it ends: ``TraceStore.set_name``),
+        #: and the first task not looked at yet: only these are read at each batch
+        self._unnamed = np.zeros(0, np.int64)
+        self._named_upto = 0
+        self._names_sent: list[int] = []  #: name strings sent since the last ``let_go``
+        self._live_names: dict[int, str] = {}
+        self._errors: set[int] = set()
+        self._jobs: dict[int, JobRow] = {}  #: each job as last sent
+        self._jobs_seen: list[Job] = []  #: the store's jobs read so far
+        self._jobs_open: list[Job] = []  #: those not ended when last read (sent again)
+        self._extra: dict[str, Any] = {}
+        self._loop = store.meta.loop
+
+    def hello(self, *, pid: int = 0, argv: Iterable[str] = ()) -> Hello:
+        store = self.store
+        return Hello(
+            version=VERSION,
+            origin=store.origin,
+            clock=store.meta.clock,
+            source=store.meta.source,
+            pid=pid,
+            argv=list(argv),
+            loop=store.meta.loop,
+            slow=store.slow_threshold,
+            extra=dict(store.meta.extra),
+        )
+
+    def batch(
+        self,
+        now: float,
+        live_names: Iterable[tuple[int, str]] = (),
+        *,
+        running: int = -1,
+        running_since: float | None = None,
+        lecture: LectureState | None = None,
+        mono: float | None = None,
+    ) -> Batch:
+        """The next batch: at most ``BATCH_ROWS`` rows of each table (``more`` says
+        whether rows are left over for the next one at once)."""
+        store = self.store
+        store.sync()
+        # lists that refer to tasks first, then the tables in the order rows refer to
+        # each other: steps and wakes, then tasks, then names, then the strings and
+        # suspensions all of these name.  No lock: the loop thread takes ``store.lock``
+        # to add a job, and must never wait for this thread (a slice of a list is one
+        # step under the GIL; a job's fields, set by its thread, are read as they are,
+        # and a job is sent again while it has not ended)
+        new_jobs = store.jobs[len(self._jobs_seen) :]
+        self._jobs_seen.extend(new_jobs)
+        jobs = [
+            JobRow(j.id, j.func, j.task, j.submitted, j.thread, j.start, j.end, j.error)
+            for j in (*self._jobs_open, *new_jobs)
+        ]
+        blocked = store.blocked[self._blocked :]
+        marks = store.marks[self._marks :]
+        errors = list(store.task_error.items()) if len(store.task_error) > len(self._errors) else []
+        wakes_end = min(len(store.wake_task), len(store.wake_t), len(store.wake_waker))
+        wakes_end = min(wakes_end, self._wakes + BATCH_ROWS)
+        steps_end = min(
+            len(store.step_task), len(store.step_start), len(store.step_dur), len(store.step_code)
+        )
+        steps_end = min(steps_end, self._steps + BATCH_ROWS)
+        tasks_end = min(
+            len(store.task_parent),
+            len(store.task_created),
+            len(store.task_coro),
+            len(store.task_site),
+            len(store.task_name),
+            self._tasks + BATCH_ROWS,
+        )
+        # (rows that name a task not sent yet wait for the batch that sends it)
+        steps_end = self._rows_naming_sent(store.step_task, None, self._steps, steps_end, tasks_end)
+        wakes_end = self._rows_naming_sent(
+            store.wake_task, store.wake_waker, self._wakes, wakes_end, tasks_end
+        )
+        blocked = list(itertools.takewhile(lambda b: b.task < tasks_end, blocked))
+        marks = list(itertools.takewhile(lambda m: m[1] < tasks_end, marks))
+        looked_at = np.concatenate([self._unnamed, np.arange(self._named_upto, tasks_end)])
+        names = _gather(store.task_name, looked_at)
+        strings_end = len(store.strings)
+        suspensions_end = len(store.suspensions)
+
+        batch = Batch(
+            seq=self._seq,
+            now=now,
+            running=running,
+            running_since=running_since,
+            lecture=lecture,
+            mono=mono,
+        )
+        self._seq += 1
+        # (rows are numbered from the run's first: those let go count, ``let_go``)
+        if wakes_end > self._wakes:
+            wake_columns = (store.wake_task, store.wake_t, store.wake_waker)
+            batch.wakes = WakeRows(
+                store.wakes_forgotten + self._wakes,
+                *_rows_of(wake_columns, self._wakes, wakes_end),
+            )
+            self._wakes = wakes_end
+        if steps_end > self._steps:
+            step_columns = (store.step_task, store.step_start, store.step_dur, store.step_code)
+            batch.steps = StepRows(
+                store.steps_forgotten + self._steps,
+                *_rows_of(step_columns, self._steps, steps_end),
+            )
+            self._steps = steps_end
+        if tasks_end > self._tasks:
+            task_columns = (store.task_parent, store.task_created, store.task_coro, store.task_site)
+            batch.tasks = TaskRows(self._tasks, *_rows_of(task_columns, self._tasks, tasks_end))
+            self._tasks = tasks_end
+        named = names >= 0
+        if named.any():
+            batch.names = NameRows(
+                _little(looked_at[named].astype(np.int32)), _little(names[named].astype(np.int32))
+            )
+            self._names_sent.extend(names[named].tolist())
+            for tid in looked_at[named].tolist():  # (their live names are done with)
+                self._live_names.pop(tid, None)
+        self._unnamed = looked_at[~named]
+        self._named_upto = max(self._named_upto, tasks_end)
+        if live_names:  # (the live names that changed: a few, as a rule)
+            unnamed = set(self._unnamed.tolist())
+            for tid, name in live_names:
+                if tid in unnamed and self._live_names.get(tid) != name:
+                    self._live_names[tid] = name
+                    batch.live_names.append((tid, name))
+        if strings_end > self._strings:
+            batch.strings_first = self._strings
+            batch.strings = store.strings[self._strings : strings_end]
+            self._strings = strings_end
+        if suspensions_end > self._suspensions:
+            batch.suspensions_first = self._suspensions
+            batch.suspensions = [
+                (s.label, s.site, list(s.stack))
+                for s in store.suspensions[self._suspensions : suspensions_end]
+            ]
+            self._suspensions = suspensions_end
+        for tid, error in errors:
+            if tid not in self._errors and tid < tasks_end:
+                self._errors.add(tid)
+                batch.errors.append((tid, error.type, error.message, error.traceback))
+        for job in jobs:
+            if self._jobs.get(job.id) != job and job.task < tasks_end:
+                self._jobs[job.id] = job
+                batch.jobs.append(job)
+        self._jobs_open = [j for j in (*self._jobs_open, *new_jobs) if math.isnan(j.end)]
+        if blocked:
+            batch.blocked_first = self._blocked
+            batch.blocked = [(b.task, b.start, b.end, b.what) for b in blocked]
+            self._blocked += len(blocked)
+        if marks:
+            batch.marks_first = self._marks
+            batch.marks = list(marks)
+            self._marks += len(marks)
+        batch.dropped = store.dropped
+        batch.truncated_at = store.truncated_at
+        if store.meta.loop != self._loop:
+            batch.loop = self._loop = store.meta.loop
+        for key, value in list(store.meta.extra.items()):
+            if key.startswith("dropped_") and self._extra.get(key) != value:
+                self._extra[key] = value
+                batch.extra[key] = value
+        return batch
+
+    @staticmethod
+    def _rows_naming_sent(
+        task: array[Any], waker: array[Any] | None, begin: int, end: int, tasks_end: int
+    ) -> int:
+        """The end of the rows from ``begin`` that name only tasks below ``tasks_end``
+        (the rows after the first that names another wait for a later batch)."""
+        if end <= begin:
+            return end
+        named = np.frombuffer(task[begin:end].tobytes(), np.int32) >= tasks_end
+        if waker is not None:
+            packed = np.frombuffer(waker[begin:end].tobytes(), np.int32)
+            named |= (packed >> 3) - 1 >= tasks_end
+        return begin + int(np.argmax(named)) if named.any() else end
+
+    def let_go(self, at_least: int) -> int:
+        """If at least ``at_least`` step and wake rows were sent, let go of them in the
+        store (``TraceStore.let_go``: the program's memory stays bounded however long
+        it runs) and return how many; else 0.  The names sent go at once.  Only for a
+        stream that is the run's one reader: a window that connected later could not
+        get them."""
+        if self._names_sent:  # (names sent: strings of their tasks' own, done with here)
+            self.store.release(self._names_sent)
+            self._names_sent = []
+        steps, wakes = self._steps, self._wakes
+        if steps + wakes < at_least:
+            return 0
+        self.store.let_go(steps, wakes)
+        self._steps -= steps
+        self._wakes -= wakes
+        return steps + wakes
+
+    @property
+    def behind(self) -> bool:
+        """Rows are left that did not fit the last batch."""
+        store = self.store
+        return (
+            len(store.step_code) > self._steps
+            or len(store.wake_waker) > self._wakes
+            or len(store.task_name) > self._tasks
+        )
+
+
+def end_message(
+    store: TraceStore,
+    *,
+    exit_code: int = 0,
+    error_kind: str | None = None,
+    message: str | None = None,
+    traceback: str = "",
+    tracer_failure: str | None = None,
+) -> End:
+    finished = store.finished_at if store.finished_at is not None else store.origin
+    return End(finished, exit_code, error_kind, message, traceback, tracer_failure)
