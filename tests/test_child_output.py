@@ -19,14 +19,8 @@ from pathlib import Path
 import pytest
 
 import visualizer
-from visualizer.session.process import (
-    SWITCH_INTERVAL,
-    ChildOutcome,
-    ChildRun,
-    _Backlog,
-    _Chunk,
-    _GilHandOff,
-)
+from visualizer.session.output_pipes import SWITCH_INTERVAL, Backlog, Chunk, GilHandOff
+from visualizer.session.process import ChildOutcome, ChildRun
 from visualizer.session.receiver import StreamReceiver, shown_last_words
 from visualizer.trace.data import Mark, Trace
 from visualizer.trace.wire import MAGIC, Batch, Hello, frame
@@ -199,15 +193,15 @@ def test_a_flood_of_output_costs_the_window_bounded_memory(tmp_path: Path) -> No
 
 
 def test_the_backlog_drops_the_oldest_lines_and_counts_them() -> None:
-    backlog = _Backlog(5)
-    assert backlog.add([_Chunk("stdout", ["a", "b", "c"], 1.0)]) == 0
-    assert backlog.add([_Chunk("stderr", ["d", "e"], 2.0), _Chunk("stdout", ["f"], 3.0)]) == 1
+    backlog = Backlog(5)
+    assert backlog.add([Chunk("stdout", ["a", "b", "c"], 1.0)]) == 0
+    assert backlog.add([Chunk("stderr", ["d", "e"], 2.0), Chunk("stdout", ["f"], 3.0)]) == 1
     assert [(c.stream, c.texts, c.came) for c in backlog.chunks] == [
         ("stdout", ["b", "c"], 1.0),
         ("stderr", ["d", "e"], 2.0),
         ("stdout", ["f"], 3.0),
     ]
-    assert backlog.add([_Chunk("stdout", [str(i) for i in range(4)], 4.0)]) == 4
+    assert backlog.add([Chunk("stdout", [str(i) for i in range(4)], 4.0)]) == 4
     assert [(c.texts, c.came) for c in backlog.chunks] == [
         (["f"], 3.0),
         (["0", "1", "2", "3"], 4.0),
@@ -256,7 +250,7 @@ def test_the_switch_interval_is_lowered_while_any_program_s_output_is_read(
 
 def test_the_hand_off_counts_its_readers_across_threads() -> None:
     before = sys.getswitchinterval()
-    hand_off = _GilHandOff(0.001)
+    hand_off = GilHandOff(0.001)
     barrier = threading.Barrier(8)
 
     def reader() -> None:

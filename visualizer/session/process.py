@@ -4,9 +4,10 @@
 BOOTSTRAP``, which finds this package without touching the environment the program and
 whatever it starts inherit), reads the stream it sends into a ``StreamMirror`` (whose
 ``TraceModel`` the window draws live, as it draws an in-process run), reads the
-program's stdout and stderr line by line with the time of each line (one thread for
-both pipes, so that their lines keep their order; a program that floods them costs
-bounded memory, the oldest lines dropped and counted), and stops the program and
+program's stdout and stderr line by line with the time of each line
+(``output_pipes.PipeReader``: one thread for both pipes, so that their lines keep their
+order; a program that floods them costs bounded memory, the oldest lines dropped and
+counted), and stops the program and
 whatever it started (its process group) when asked: politely first (SIGINT, which is
 what Ctrl-C sends: ``asyncio.run`` cancels the main task and the program's ``finally``
 blocks run), then SIGTERM, then SIGKILL, a grace period apart.  Whatever the program
@@ -24,20 +25,19 @@ import asyncio
 import contextlib
 import json
 import os
-import selectors
 import signal
 import socket
 import sys
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
 from visualizer.model.spans import TraceModel
 from visualizer.session.lecture_child import RemoteLecture
+from visualizer.session.output_pipes import Backlog, Chunk, PipeReader, Stream
 from visualizer.session.receiver import StreamedSource, StreamReceiver
 from visualizer.session.sources import STOPPED, RunOutcome
 from visualizer.trace.data import Trace
@@ -51,19 +51,11 @@ STOP_GRACE: Final = 1.0
 #: lines of output kept (a program that floods its stdout must not flood memory); also
 #: the most lines waiting for the loop, and the most waiting to be timed
 OUTPUT_LINES: Final = 20_000
-#: a line longer than this is cut into pieces of this length
-LINE_CHARS: Final = 4000
 #: stderr lines kept as "last words" when a program dies
 LAST_WORDS: Final = 40
 #: seconds the pipes and the stream are still read after the process exited (a
 #: grandchild may hold them open for ever)
 DRAIN: Final = 1.0
-_READ: Final = 1 << 20
-#: seconds: the interpreter's switch interval while a program's output is read (see
-#: ``_GilHandOff``)
-SWITCH_INTERVAL: Final = 0.0005
-
-Stream = Literal["stdout", "stderr"]
 
 
 @dataclass(frozen=True)
@@ -139,146 +131,6 @@ def end_error(
     return None, None
 
 
-class _GilHandOff:
-    """The interpreter's switch interval, lowered while a program's output is read.
-
-    A thread that wants the GIL while another holds it waits for the switch interval
-    (5 ms by default) before it asks the holder to let go.  The window's main thread
-    holds the GIL for long stretches (painting the chart is Python), so the thread that
-    reads the program's pipes, woken by a line, waited up to 5 ms before it could stamp
-    the line: every line came about 5 ms late.  At 0.5 ms it comes within about half a
-    millisecond.  The cost is nothing while the reader sleeps in ``select`` (the
-    interval only matters to a thread waiting for the GIL), and more frequent hand-offs
-    between the window's other busy threads, if any.
-
-    Several programs may run at once (several ``ChildRun``s): the first reader to start
-    lowers the interval, the last to end puts the old one back (they are counted under a
-    lock).  An interval already lower is left as it is; one set by someone else while
-    ours was in force is overwritten when the last reader ends."""
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self.readers = 0  #: readers running
-        #: the interval before the first one started, if it was lowered (None: it was not)
-        self._saved: float | None = None
-        self._lock = threading.Lock()
-
-    def acquire(self) -> None:
-        with self._lock:
-            if self.readers == 0:
-                current = sys.getswitchinterval()
-                if current > self.interval:
-                    self._saved = current
-                    sys.setswitchinterval(self.interval)
-            self.readers += 1
-
-    def release(self) -> None:
-        with self._lock:
-            self.readers -= 1
-            if self.readers == 0 and self._saved is not None:
-                sys.setswitchinterval(self._saved)
-                self._saved = None
-
-
-_HAND_OFF: Final = _GilHandOff(SWITCH_INTERVAL)
-#: which pipe's lines come first when both had something in one wakeup
-_FIRST: Final[dict[Stream, int]] = {"stdout": 0, "stderr": 1}
-
-
-def _decode(line: bytes) -> str:
-    return line.decode(errors="replace").rstrip("\r")
-
-
-def _texts(lines: Iterable[bytes]) -> list[str]:
-    """The lines as they are shown: decoded, and cut in pieces of ``LINE_CHARS``."""
-    texts = [_decode(line) for line in lines]
-    if not texts or max(map(len, texts)) <= LINE_CHARS:
-        return texts
-    return [
-        text[i : i + LINE_CHARS] for text in texts for i in range(0, max(len(text), 1), LINE_CHARS)
-    ]
-
-
-@dataclass
-class _Chunk:
-    """Lines of one pipe, read together at ``came`` (our monotonic clock)."""
-
-    stream: Stream
-    texts: list[str]
-    came: float
-
-
-class _Backlog:
-    """Chunks of lines in their order, at most ``limit`` lines: beyond, the oldest go."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.chunks: deque[_Chunk] = deque()
-        self.lines = 0  #: lines in ``chunks``
-
-    def add(self, chunks: Iterable[_Chunk]) -> int:
-        """Add these (the newest); the lines dropped to stay within the limit."""
-        for chunk in chunks:
-            self.chunks.append(chunk)
-            self.lines += len(chunk.texts)
-        dropped = 0
-        while self.lines > self.limit:
-            oldest = self.chunks[0]
-            n = min(len(oldest.texts), self.lines - self.limit)
-            if n == len(oldest.texts):
-                self.chunks.popleft()
-            else:
-                del oldest.texts[:n]
-            self.lines -= n
-            dropped += n
-        return dropped
-
-    def popleft(self) -> _Chunk:
-        chunk = self.chunks.popleft()
-        self.lines -= len(chunk.texts)
-        return chunk
-
-    def take(self) -> deque[_Chunk]:
-        """Every chunk, oldest first; the backlog is then empty."""
-        chunks, self.chunks, self.lines = self.chunks, deque(), 0
-        return chunks
-
-
-class _Inbox:
-    """The lines the pipes' reader thread read, waiting for the loop.
-
-    The reader never waits for the loop (a program is never slowed by a busy window),
-    and the loop is never sent more than it can keep: the lines wait here, at most
-    ``limit`` of them (beyond, the oldest are dropped and counted), and one call at a
-    time is pending on the loop to take them all.  (Posting each chunk to the loop
-    queued every line a flooding program wrote in the loop's ready queue: memory
-    without bound.)"""
-
-    def __init__(self, limit: int) -> None:
-        self._lock = threading.Lock()
-        self._backlog = _Backlog(limit)
-        self._dropped = 0
-        self._pending = False  #: a call to take them is on its way to the loop
-
-    def put(self, chunks: Iterable[_Chunk]) -> bool:
-        """(The reader's thread) add lines: True if the loop must be called to take them
-        (no call is pending)."""
-        with self._lock:
-            self._dropped += self._backlog.add(chunks)
-            if self._pending:
-                return False
-            self._pending = True
-            return True
-
-    def take(self) -> tuple[deque[_Chunk], int]:
-        """(The loop) every chunk waiting, oldest first, and how many lines were dropped
-        since the last take."""
-        with self._lock:
-            dropped, self._dropped = self._dropped, 0
-            self._pending = False
-            return self._backlog.take(), dropped
-
-
 def _package_root() -> str:
     """The folder the ``visualizer`` package is in (the child must import it too)."""
     return str(Path(__file__).resolve().parents[2])
@@ -342,12 +194,12 @@ class ChildRun(StreamedSource):
         self._last_words: deque[str] = deque(maxlen=LAST_WORDS)
         self._readers: list[asyncio.Future[None]] = []
         self._pumping: asyncio.Future[None] | None = None  #: done when the pipes are read
-        self._pump_wake = -1  #: closing it stops the pipes' reader (a pipe's write end)
-        #: lines read, on their way from the reader thread to this loop
-        self._inbox = _Inbox(OUTPUT_LINES)
+        #: the pipes' reader: a thread of its own, so each line is timed when it comes,
+        #: not when this loop (busy painting) gets to it
+        self._pipes = PipeReader(OUTPUT_LINES, self._take_output)
         #: lines whose time is not known yet (the stream has not said when the run began,
         #: or on a virtual clock no batch came since): timed once it is
-        self._early = _Backlog(OUTPUT_LINES)
+        self._early = Backlog(OUTPUT_LINES)
         self._escalation: asyncio.Task[None] | None = None
         #: the program's process group (its pid: ``start_new_session``), signalled
         #: whether or not the program itself is still there (None: not ours to signal)
@@ -412,7 +264,7 @@ class ChildRun(StreamedSource):
             os.close(err_w)
         self._group = self.process.pid
         loop = asyncio.get_running_loop()
-        self._pumping = self._pump(loop, {"stdout": out_r, "stderr": err_r})
+        self._pumping = self._pipes.start(loop, {"stdout": out_r, "stderr": err_r})
         self._readers = [asyncio.ensure_future(self._read_stream(ours)), self._pumping]
         self._readers.append(asyncio.ensure_future(self._after_hello()))
 
@@ -460,113 +312,14 @@ class ChildRun(StreamedSource):
         return RemoteLecture(self.command, state, speed=speed)
 
     # --- output ------------------------------------------------------------------------
-    def _pump(
-        self, loop: asyncio.AbstractEventLoop, pipes: Mapping[Stream, int]
-    ) -> asyncio.Future[None]:
-        """Read the pipes in one thread, line by line, timed as they come; the lines go to
-        this loop.  The future is done once every pipe ended (or the reader was stopped:
-        ``_stop_pump``) and the reader let go of everything it held.
-
-        One thread waits on both pipes (``select``) and reads whichever is ready, so a
-        line that came after another, in a later wakeup, is stamped after it and shown
-        after it.  (Two threads, one per pipe, each racing for the GIL, stamped and sent
-        lines out of order: a crash's stdout after the fault handler's stderr.)  The
-        lines of one wakeup are stamped together, once they are read, stdout's first:
-        the true order of two writes that land in the same wakeup cannot be known from
-        the pipes."""
-        done: asyncio.Future[None] = loop.create_future()
-        wake_r, self._pump_wake = os.pipe()
-
-        def finished() -> None:
-            if not done.done():
-                done.set_result(None)
-
-        def pump() -> None:
-            try:
-                self._read_pipes(loop, pipes, wake_r)
-            except (OSError, RuntimeError):  # (the loop closed: nobody reads any more)
-                pass
-            finally:
-                for fd in (*pipes.values(), wake_r):
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
-                _HAND_OFF.release()
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(finished)
-
-        _HAND_OFF.acquire()
-        try:
-            threading.Thread(target=pump, name="asyncviz-output", daemon=True).start()
-        except BaseException:
-            _HAND_OFF.release()
-            for fd in (*pipes.values(), wake_r):
-                os.close(fd)
-            raise
-        return done
-
-    def _read_pipes(
-        self, loop: asyncio.AbstractEventLoop, pipes: Mapping[Stream, int], wake: int
-    ) -> None:
-        """The reader thread's work (see ``_pump``): until every pipe ended, or ``wake``
-        is readable (its write end was closed: stop).  The lines go to the inbox (never
-        waiting for the loop), and the loop is called to take them if no call is on its
-        way already."""
-        partial: dict[Stream, bytes] = {stream: b"" for stream in pipes}
-        with selectors.DefaultSelector() as selector:
-            for stream, fd in pipes.items():
-                selector.register(fd, selectors.EVENT_READ, stream)
-            selector.register(wake, selectors.EVENT_READ, None)
-            stop = False
-            while partial and not stop:
-                ready: list[Stream] = []
-                for key, _events in selector.select():
-                    if key.data is None:
-                        stop = True
-                    else:
-                        ready.append(key.data)
-                ready.sort(key=_FIRST.__getitem__)
-                read = [(stream, os.read(pipes[stream], _READ)) for stream in ready]
-                came = time.monotonic()  # (after the reads: every byte read came before it)
-                chunks: list[_Chunk] = []
-                for stream, data in read:
-                    if not data:  # (its end: what is left of its last line is a line)
-                        selector.unregister(pipes[stream])
-                        rest = partial.pop(stream)
-                        if rest:
-                            chunks.append(_Chunk(stream, _texts([rest]), came))
-                        continue
-                    lines = (partial[stream] + data).split(b"\n")
-                    rest = lines.pop()
-                    if len(rest) > LINE_CHARS:  # (no newline for long: show it anyway)
-                        lines.append(rest)
-                        rest = b""
-                    partial[stream] = rest
-                    if lines:
-                        chunks.append(_Chunk(stream, _texts(lines), came))
-                if stop:  # (stopped: what is left of the last lines are lines)
-                    chunks += [
-                        _Chunk(stream, _texts([rest]), came)
-                        for stream, rest in partial.items()
-                        if rest
-                    ]
-                if chunks and self._inbox.put(chunks):
-                    loop.call_soon_threadsafe(self._take_output)
-
-    def _stop_pump(self) -> None:
-        """Stop reading the pipes (a grandchild may hold them open for ever)."""
-        if self._pump_wake >= 0:
-            os.close(self._pump_wake)
-            self._pump_wake = -1
-
     async def _after_hello(self) -> None:
         await self.receiver.hello.wait()
         self._lines_early()
 
-    def _take_output(self) -> None:
+    def _take_output(self, chunks: deque[Chunk], dropped: int) -> None:
         """The lines the reader read, in their order, each chunk with the time it was
         read (our clock): timed once the program's time then is known (at once on the
         real clock; else at the next batch)."""
-        chunks, dropped = self._inbox.take()
         self.output_dropped += dropped + self._early.add(chunks)
         self._lines_early()
 
@@ -584,7 +337,7 @@ class ChildRun(StreamedSource):
                 self._line(chunk.stream, text, t)
 
     def _line(self, stream: Stream, text: str, t: float) -> None:
-        """One line (a piece of ``LINE_CHARS`` at most: ``_texts``)."""
+        """One line (a piece of ``output_pipes.LINE_CHARS`` at most)."""
         line = OutputLine(t, stream, text)
         if len(self.output) == self.output.maxlen:
             self.output_dropped += 1
@@ -639,13 +392,13 @@ class ChildRun(StreamedSource):
             self._signal(signal.SIGKILL)
         # what is still in the pipes and the socket; a grandchild may hold them open
         _done, pending = await asyncio.wait(self._readers, timeout=DRAIN)
-        self._stop_pump()
+        self._pipes.stop()
         if self._pumping in pending:  # (it stops at once: let it hand in its last lines)
             await asyncio.wait({self._pumping}, timeout=DRAIN)
         for task in pending:
             task.cancel()
         await asyncio.gather(*self._readers, return_exceptions=True)
-        self._take_output()  # (what the reader read last)
+        self._pipes.take()  # (what the reader read last)
         self._lines_early(all_of_them=True)
         if self._escalation is not None:
             self._escalation.cancel()
