@@ -16,7 +16,7 @@ its own, not sharing its loop with the window, the program was ahead so often th
 
 Reports the events per second the program recorded (from the final trace: its task
 steps over its busy time), the frames per second the window drew over that time (a
-frame: ``MainWindow._frame``, the chart brought up to date, then its paint), each
+frame: ``LiveFrames._frame``, the chart brought up to date, then its paint), each
 second's count, what a frame costs, and how old the chart's data was at each frame
 (our clock minus the program's clock at the last batch received).  Target: at least 30
 frames a second while the program records 200,000 events a second.
@@ -176,9 +176,9 @@ def measure(args: argparse.Namespace, folder: Path) -> None:
     paints: list[tuple[float, float]] = []  # the chart painted
     stale: list[float] = []  # our clock minus the program's at its last batch, per frame
     sources: list[ChildRun] = []
-    frame = window._frame
+    frame = window.frames._frame
     paint_event = window.chart.paintEvent
-    begin_frames = window._begin_frames
+    begin_frames = window.frames.begin
 
     def timed_frame() -> None:
         t0 = time.monotonic()
@@ -198,10 +198,10 @@ def measure(args: argparse.Namespace, folder: Path) -> None:
             sources.append(source)
         begin_frames(source)
 
-    window._frames.timeout.disconnect()
-    window._frames.timeout.connect(timed_frame)
+    window.frames._timer.timeout.disconnect()
+    window.frames._timer.timeout.connect(timed_frame)
     window.chart.paintEvent = timed_paint  # type: ignore[method-assign]
-    window._begin_frames = begin  # type: ignore[method-assign]
+    window.frames.begin = begin  # type: ignore[method-assign]
     loop = GuiEventLoop(app)
     outcome = loop.run_until_complete(window.run(scenario, {}, "real"))
     loop.close()

@@ -64,7 +64,7 @@ def main() -> None:
     window.show()
     updates: list[tuple[float, float]] = []  # (when, seconds): the chart brought up to date
     paints: list[tuple[float, float]] = []  # (when, seconds): the chart painted
-    frame = window._frame
+    frame = window.frames._frame
     paint_event = window.chart.paintEvent
 
     def timed_frame() -> None:
@@ -77,8 +77,8 @@ def main() -> None:
         paint_event(event)
         paints.append((t0, time.perf_counter() - t0))
 
-    window._frames.timeout.disconnect()
-    window._frames.timeout.connect(timed_frame)
+    window.frames._timer.timeout.disconnect()
+    window.frames._timer.timeout.connect(timed_frame)
     window.chart.paintEvent = timed_paint  # type: ignore[method-assign]
     loop = GuiEventLoop(app)
 

@@ -133,7 +133,7 @@ def watch(stream: Path, hour: float, history: float) -> None:
     window.history_menu.set(history)
     # (when, cost, the program's time, bringing the chart up to date, painting it)
     frames: list[tuple[float, float, float, float, float]] = []
-    draw_live = window._draw_live
+    draw_live = window.frames._draw
 
     def timed(source: object) -> None:
         t0 = time.monotonic()
@@ -144,7 +144,7 @@ def watch(stream: Path, hour: float, history: float) -> None:
         paint = window.chart.paint_seconds
         frames.append((t0, update + paint, now, update, paint))
 
-    window._draw_live = timed  # type: ignore[method-assign]
+    window.frames._draw = timed  # type: ignore[method-assign]
     loop = GuiEventLoop(app)
     samples: list[tuple[float, int]] = []
     report: dict[str, object] = {}
@@ -170,7 +170,7 @@ def watch(stream: Path, hour: float, history: float) -> None:
         run: AttachedRun | None = None
         while True:
             samples.append((time.monotonic(), memory()[0]))
-            source = window._live
+            source = window.frames.source
             if isinstance(source, AttachedRun):
                 run = source
             if run is not None and not run.running:

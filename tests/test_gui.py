@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt, QUrl
 from PySide6.QtGui import QImage
 
+from visualizer.app.live_frames import LiveFrames
 from visualizer.app.qtloop import GuiEventLoop
 from visualizer.app.window import MainWindow
 from visualizer.model.lanes import lane_order
@@ -586,11 +587,11 @@ def test_a_failing_live_frame_is_logged_and_the_run_goes_on(
     frames after it: it is logged once and the run ends normally, its trace whole."""
     calls: list[int] = []
 
-    def broken(self: MainWindow, recorder: Any) -> None:
+    def broken(self: LiveFrames, recorder: Any) -> None:
         calls.append(1)
         raise RuntimeError("a bug in a frame")
 
-    monkeypatch.setattr(MainWindow, "_draw_live", broken)
+    monkeypatch.setattr(LiveFrames, "_draw", broken)
     loop = GuiEventLoop(qapp)
     try:
         with caplog.at_level("ERROR", logger="asyncviz.app"):

@@ -61,10 +61,10 @@ def test_a_service_is_kept_to_its_history_while_drawn_live(
         # program runs until it is stopped: no timing decides the verdict)
         # (and the status bar, written a few times a second, says so)
         while not running.done() and not (
-            window._generation_drawn >= 2 and "kept from" in window.status.text()
+            window.frames._generation_drawn >= 2 and "kept from" in window.status.text()
         ):
             await asyncio.sleep(0.02)
-        source = window._live
+        source = window.frames.source
         assert isinstance(source, ChildRun) and source.model is not None
         seen["kept"] = source.model.snapshot()
         seen["events"] = source.events
@@ -73,10 +73,10 @@ def test_a_service_is_kept_to_its_history_while_drawn_live(
         seen["status"] = window.status.text()
         # a click between the history moving on and the next frame finds nothing (the
         # lanes drawn are the tasks as they were numbered), not the wrong task
-        window._generation_drawn -= 1
+        window.frames._generation_drawn -= 1
         seen["click"] = window.chart._shown_trace() if window.chart.trace is None else None
-        seen["snapshot"] = window._live_snapshot(source)
-        window._generation_drawn += 1
+        seen["snapshot"] = window.frames._snapshot(source)
+        window.frames._generation_drawn += 1
         window.stop()
         outcome = await running
         await asyncio.sleep(0.05)

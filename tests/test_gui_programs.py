@@ -59,7 +59,7 @@ def run_in(
     async def go() -> RunOutcome:
         running = asyncio.ensure_future(window.run(find(path), {}, "real", **options))
         if stop_after is not None:
-            while window._live is None and not running.done():
+            while window.frames.source is None and not running.done():
                 await asyncio.sleep(0.01)
             await asyncio.sleep(stop_after)
             window.stop()

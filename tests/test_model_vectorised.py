@@ -22,7 +22,7 @@ import pytest
 from model_reference import ReferenceModel
 from tracehelp import GrowingStore, recorded_store
 
-from visualizer.model import spans
+from visualizer.model import derive
 from visualizer.model.spans import TraceModel
 from visualizer.session.scenarios import discover
 from visualizer.trace import schema
@@ -36,8 +36,8 @@ FIELDS = ("task", "state", "start", "end", "awaiting", "woken_kind", "woken_task
 def derivation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Every test runs against both derivations: the C loop and the numpy one."""
     if request.param == "numpy":
-        monkeypatch.setattr(spans, "compiled", None)
-    elif spans.compiled is None:
+        monkeypatch.setattr(derive, "compiled", None)
+    elif derive.compiled is None:
         pytest.skip("the compiled derivation (visualizer/model/_derive.c) is not built")
     return str(request.param)
 
@@ -205,7 +205,7 @@ def test_a_wake_stamped_with_the_start_of_a_step_before_it_waits_for_the_next() 
 
 def test_the_compiled_loop_refuses_columns_of_the_wrong_kind() -> None:
     """Same item size, other kind (int64 for float64): refused, never read as garbage."""
-    if spans.compiled is None:
+    if derive.compiled is None:
         pytest.skip("the compiled derivation is not built")
     one_task = (
         np.zeros(1),
@@ -229,7 +229,7 @@ def test_the_compiled_loop_refuses_columns_of_the_wrong_kind() -> None:
     steps = (np.zeros(1, np.int32), np.zeros(1), np.ones(1), np.full(1, -2, np.int32))
     wakes = (np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int32))
     taken = np.zeros(0, np.bool_)
-    assert spans.compiled.derive(steps, wakes, one_task, out, taken) == 2  # ready, running
+    assert derive.compiled.derive(steps, wakes, one_task, out, taken) == 2  # ready, running
     wrong = (steps[0], np.zeros(1, np.int64), steps[2], steps[3])  # start as int64
     with pytest.raises(TypeError, match="format"):
-        spans.compiled.derive(wrong, wakes, one_task, out, taken)
+        derive.compiled.derive(wrong, wakes, one_task, out, taken)

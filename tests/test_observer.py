@@ -65,21 +65,21 @@ def test_a_frame_waits_for_a_timer_about_to_fall_due(qapp: Any, window: MainWind
     loop = GuiEventLoop(qapp)
 
     async def check() -> list[bool]:
-        window._frame_costs.extend([0.02] * 5)
+        window.frames._frame_costs.extend([0.02] * 5)
         said = []
         soon = loop.call_later(0.005, lambda: None)
-        said.append(window._timer_first())
+        said.append(window.frames._timer_first())
         soon.cancel()
         loop._scheduled.clear()
         later = loop.call_later(0.1, lambda: None)
-        window._deferred = 0.0
-        said.append(window._timer_first())
+        window.frames._deferred = 0.0
+        said.append(window.frames._timer_first())
         later.cancel()
         loop._scheduled.clear()
         loop.call_later(0.005, lambda: None)
-        window._deferred = 1.0
-        said.append(window._timer_first())
-        window._frames.stop()
+        window.frames._deferred = 1.0
+        said.append(window.frames._timer_first())
+        window.frames._timer.stop()
         return said
 
     try:

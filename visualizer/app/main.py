@@ -169,7 +169,7 @@ async def _one_attached(window: MainWindow) -> int:
 async def _stop_after(window: MainWindow, run: asyncio.Future[Any], seconds: float) -> None:
     """Press Stop ``seconds`` after the run began drawing (a program in its own process:
     after it started and said hello), unless it ended before."""
-    while window._live is None and not run.done():
+    while window.frames.source is None and not run.done():
         await asyncio.sleep(0.01)
     await asyncio.sleep(seconds)
     if not run.done():

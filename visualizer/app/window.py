@@ -10,7 +10,8 @@ loop of its own that this window turns a few milliseconds at a time, at the spee
 teacher sets (``visualizer.session.lecture``; the controls: ``LectureBar``).
 
 Attributes go down (the window sets the chart's data), messages come up (the run
-reports through the model it fills; the window reads it at frame rate).
+reports through the model it fills; the window reads it at frame rate: its live frames
+are ``visualizer.app.live_frames``).
 """
 
 from __future__ import annotations
@@ -20,10 +21,7 @@ import contextlib
 import functools
 import html
 import logging
-import math
-import statistics
 import time
-from collections import deque
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
@@ -55,6 +53,7 @@ from visualizer.app.compare_window import Comparing
 from visualizer.app.history_menu import HistoryMenu
 from visualizer.app.lecture_bar import LectureBar
 from visualizer.app.listening import Listening
+from visualizer.app.live_frames import LiveFrames
 from visualizer.app.params import ParamsForm
 from visualizer.app.presenter import Presenter
 from visualizer.app.replay import Replay
@@ -80,14 +79,12 @@ from visualizer.session.scenarios import Scenario, ScenarioError, bind_params, l
 from visualizer.session.sources import (
     STOPPED,
     InLoopRun,
-    LiveSource,
     RecorderSource,
     RunOutcome,
     VirtualRun,
     failure,
 )
-from visualizer.trace import schema
-from visualizer.trace.data import SpanColumns, Trace
+from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import TraceFormatError, save
 from visualizer.views.chart import GanttView
 from visualizer.views.details import DetailsPanel
@@ -96,24 +93,12 @@ from visualizer.views.legend import legend_html
 from visualizer.views.output import OutputPane
 from visualizer.views.source import SourceView
 
-#: chart refreshes per second while a run is live
-#: live frames a second, at most: over the 30 a user needs, with room for a timer's whole
-#: milliseconds and lateness (a 30-a-second pace gave 29.4, a 32 one 29-31); the pace
-#: rule (a frame takes at most half the loop's time) holds it lower when frames are dear
-FRAME_RATE = 35
 log = logging.getLogger("asyncviz.app")
 
-#: a live run's first frames lay the chart out (lane names, the first coverage grid):
-#: their cost does not set the pace
-FIRST_FRAMES = 3
 #: the clocks a run can use (the clock menu's entries, in its order)
 CLOCKS = ("real", "virtual", "lecture")
 #: in a lecture, the scenario's loop is turned this often (seconds)
 LECTURE_TICK = 0.005
-#: while live, the tasks' names are read this often (seconds)
-NAMES_EVERY = 0.25
-#: while live, the status line (time, tasks, events) is written this often (seconds)
-STATUS_EVERY = 0.2
 #: an attached program's source file is shown if it is at most this big (bytes)
 SOURCE_MAX = 2_000_000
 #: the time cursor's list shows this many tasks at most: a table of 100 rows takes Qt
@@ -145,22 +130,8 @@ class MainWindow(QMainWindow):
         self.font_size = font_size
         self.chart = GanttView(palette, font_size)
         self.trace: Trace | None = None
-        self._live: LiveSource | None = None
         #: the run going on (what Stop stops), if any
         self._source: InLoopRun | VirtualRun | ChildRun | AttachedRun | None = None
-        self._drawn = 0  #: spans of the live run the chart has been given
-        #: seconds the last live frames took (updating and painting)
-        self._frame_costs: deque[float] = deque(maxlen=9)
-        self._frames_drawn = 0  #: live frames of this run so far
-        self._deferred = 0.0  #: seconds the next frame waited for the loop's timers
-        self._names_read = 0.0  #: when the live tasks' names were last read
-        self._status_shown = 0.0  #: when the status line was last written, while live
-        self._lecture_said = ""  #: the lecture's state (paused, speed) the status line says
-        self._frame_failed = False  #: a live frame of this run raised (logged once)
-        self._tasks_drawn = -1  #: the model's task version the live chart last drew
-        #: the model's forgetting the live chart last drew (a long run's history moved on:
-        #: the spans it was given by index are renumbered, and it starts again)
-        self._generation_drawn = 0
         self.last_message: tuple[str, str] | None = None  #: the last message shown (tests)
         self._task: asyncio.Task[Any] | None = None
         #: a lecture pauses when its scenario's time reaches this (``--pause-at``)
@@ -299,11 +270,14 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(self._filter)
         self.tags.currentIndexChanged.connect(self._filter)
         self.browser.currentItemChanged.connect(self._selected)
-        self._frames = QTimer(self)  # a live frame; each one sets when the next is due
-        self._frames.setSingleShot(True)
-        self._frames.setTimerType(Qt.TimerType.PreciseTimer)
-        self._frames.setInterval(1000 // FRAME_RATE)
-        self._frames.timeout.connect(self._frame)
+        #: the live frames of the run on screen (the chart, the waiting lines, the status)
+        self.frames = LiveFrames(
+            self,
+            chart=self.chart,
+            source_view=self.source,
+            lecture=self.lecture,
+            status=self._status,
+        )
         self.browser.select_first()
 
     # --- the window's words -------------------------------------------------------------
@@ -514,15 +488,14 @@ class MainWindow(QMainWindow):
         self._source = run
         run.receiver.history = self.history_menu.seconds
         if run.model is not None and run.running:
-            self._begin_frames(run)
+            self.frames.begin(run)
         try:
             return await run.wait()
         except asyncio.CancelledError:
             run.close()  # (the window is closing: the program goes on, unwatched)
             raise
         finally:
-            self._live = None
-            self.chart.end_live()
+            self.frames.end()
 
     async def _showing(self, name: str, running: Awaitable[RunOutcome]) -> RunOutcome:
         """A run on screen, from its start to what it left: the controls while it goes,
@@ -540,7 +513,7 @@ class MainWindow(QMainWindow):
             outcome = await running
         finally:
             self._source = None
-            self._frames.stop()
+            self.frames.end()  # (the run's own ``finally`` did: this, if it never got there)
             self.chart.show_now(None)
             self.source.mark_waiting({})
             self.run_action.setEnabled(True)
@@ -568,13 +541,12 @@ class MainWindow(QMainWindow):
         run.start()
         if run.live:
             self.chart.painted = run.recorder.store.add_observed
-            self._begin_frames(run)
+            self.frames.begin(run)
         try:
             return await run.wait()
         finally:
             self.chart.painted = None
-            self._live = None
-            self.chart.end_live()
+            self.frames.end()
 
     async def _run_child(
         self, scenario: Scenario, params: dict[str, Any], clock: str, args: tuple[str, ...]
@@ -608,7 +580,7 @@ class MainWindow(QMainWindow):
             if lecture is not None:
                 self.lecture.attach(lecture)
             if run.model is not None and run.running:
-                self._begin_frames(run)
+                self.frames.begin(run)
             outcome = await run.wait()
         except asyncio.CancelledError:
             run.kill()  # (the window is closing: the program goes with it)
@@ -617,8 +589,7 @@ class MainWindow(QMainWindow):
             if lecture is not None:
                 lecture.done = True
                 self.lecture.attach(None)
-            self._live = None
-            self.chart.end_live()
+            self.frames.end()
             self.output.flush()
         return outcome
 
@@ -651,7 +622,7 @@ class MainWindow(QMainWindow):
         session.pause_at = self.pause_at
         session.paused = self.pause_at is not None and self.pause_at <= 0
         self.lecture.attach(session)
-        self._begin_frames(RecorderSource(session.recorder))
+        self.frames.begin(RecorderSource(session.recorder))
         # The turns come from a Qt timer, not from this coroutine: a turn runs the
         # scenario's task steps, and no task of the window's may be the current task
         # then (from 3.14 one task at a time per thread, whatever its loop).
@@ -682,8 +653,7 @@ class MainWindow(QMainWindow):
             turns.stop()
             if not session.done:
                 session.stop()  # (the window's own task is being cancelled)
-            self._live = None
-            self.chart.end_live()
+            self.frames.end()
             self.lecture.attach(None)
         assert session.trace is not None
         if session.stopped:
@@ -691,19 +661,6 @@ class MainWindow(QMainWindow):
         if session.error is not None:
             return RunOutcome(session.trace, *failure(session.error))
         return RunOutcome(session.trace, None)
-
-    def _begin_frames(self, source: LiveSource) -> None:
-        """Live frames of ``source``'s run, from now on."""
-        self._live = source
-        self._drawn = 0
-        self._generation_drawn = 0
-        self._frame_costs.clear()
-        self._frames_drawn = 0
-        self._frame_failed = False
-        self._tasks_drawn = -1
-        self.chart.following = True
-        self.chart.begin_live(lambda: self._live_snapshot(source))
-        self._frames.start()
 
     def stop(self) -> None:
         """Stop the run going on: its tasks cancelled (a program in its own process is
@@ -714,127 +671,6 @@ class MainWindow(QMainWindow):
             return
         if self._source is not None:
             self._source.stop()  # (a virtual-clock run takes milliseconds: it is not)
-
-    def _frame(self) -> None:
-        source = self._live
-        if source is None:
-            return
-        run = self._source
-        shares_loop = isinstance(run, InLoopRun)  # (the run is on this window's loop)
-        if shares_loop and self._timer_first():
-            return
-        began = time.perf_counter()
-        held_from = time.monotonic()
-        try:
-            self._draw_live(source)
-        except Exception:  # a bug in drawing must not stop the run, nor the next frames
-            if not self._frame_failed:
-                self._frame_failed = True
-                log.exception("asyncviz: a live frame failed; the run goes on")
-        if isinstance(run, InLoopRun):  # the program's loop was the window's meanwhile
-            run.recorder.store.add_observed(held_from, time.monotonic())
-        # A frame (bringing the chart up to date, then painting it) may take at most
-        # half the loop's time, and a third while the program on this loop has work
-        # ready (it would wait for the frame): the program shown must not starve for its
-        # picture, and runs at least half as fast as it would unwatched
-        # (bench/live_gui.py, bench/observer.py).  A program in a process of its own
-        # never waits for a frame: this loop only reads its stream (a batch costs a
-        # millisecond or two), so a frame may take two thirds of the loop's time
-        # (bench/service_hour.py).  The median of the last frames' costs sets the pace
-        # (a slow frame now and then does not), and the next frame is due a period after
-        # this one began, not after it ended.
-        self._frames_drawn += 1
-        if self._frames_drawn > FIRST_FRAMES:  # (the first lay the chart out: one-offs)
-            self._frame_costs.append(time.perf_counter() - began + self.chart.paint_seconds)
-        cost = statistics.median(self._frame_costs) if self._frame_costs else 0.0
-        waiting = shares_loop and bool(getattr(asyncio.get_running_loop(), "_ready", None))
-        share = 1.5 if isinstance(run, StreamedSource) else 3.0 if waiting else 2.0
-        period = max(1.0 / FRAME_RATE, share * cost)
-        wait = began + period - time.perf_counter()
-        self._frames.start(max(1, round(wait * 1000)))
-        self._deferred = 0.0
-
-    def _timer_first(self) -> bool:
-        """A timer of the loop falls due before this frame would end: the frame waits
-        until just after it (at most a frame period in all), and True.  A frame started
-        now would make the timer late by up to its cost, and the chart would draw the
-        program's sleep longer than it asked for."""
-        if not self._frame_costs:
-            return False
-        loop: Any = asyncio.get_running_loop()
-        scheduled = getattr(loop, "_scheduled", None)
-        if not scheduled:
-            return False
-        due = scheduled[0].when() - loop.time()
-        expected = statistics.median(self._frame_costs)
-        if not -0.005 < due < expected or self._deferred >= 1.0 / FRAME_RATE:
-            return False
-        wait = max(due, 0.0) + 0.001  # (just after: the loop runs it, then the frame)
-        self._deferred += wait
-        self._frames.start(max(1, math.ceil(wait * 1000)))
-        return True
-
-    def _draw_live(self, source: LiveSource) -> None:
-        """One live frame: the spans closed since the last one, the open ones, the tasks."""
-        now = time.monotonic()
-        if now - self._names_read >= NAMES_EVERY:  # (a name rarely changes mid-run)
-            source.refresh_names()
-            self._names_read = now
-        model = source.model
-        if model is None:
-            return
-        if model.generation != self._generation_drawn:  # (the history moved on)
-            self._generation_drawn = model.generation
-            self._drawn = 0
-            self._tasks_drawn = -1
-            self._status_shown = -math.inf  # (the status says so at once)
-            self.chart.begin_live(lambda: self._live_snapshot(source))
-        delta = model.since(self._drawn)
-        self._drawn = model.span_count
-        opened = model.open_spans(delta.duration)
-        # (compared with the version last drawn: a click between frames reads the model
-        # too, and moves the version)
-        changed = model.task_version != self._tasks_drawn
-        self._tasks_drawn = model.task_version
-        self.chart.show_live(delta, opened, tasks_changed=changed)
-        self._mark_waiting(delta, opened)
-        if isinstance(source, ChildRun) and self.lecture.session is not None:
-            self.lecture._show_state()  # (the program's word on its lecture: each frame)
-        said = self.lecture.describe()  # (paused or not, the speed: said at once)
-        if now - self._status_shown >= STATUS_EVERY or said != self._lecture_said:
-            # (else text at frame rate: a blur, and work)
-            self._lecture_said = said
-            self._status(delta, done=False, error=None, spans=model.span_count)
-            self._status_shown = now
-
-    def _live_snapshot(self, source: LiveSource) -> Trace | None:
-        """The live run as a trace from the view's left edge on (for a click, a tooltip);
-        None while the history moved on since the last frame (the chart's lanes are the
-        tasks' as they were numbered: the next frame draws them anew)."""
-        (left, _), _ = self.chart.getPlotItem().getViewBox().viewRange()
-        model = source.model
-        assert model is not None  # (frames begin once a source has a model)
-        if model.generation != self._generation_drawn:
-            return None
-        return model.recent(since=left)
-
-    def _mark_waiting(self, trace: Trace, opened: SpanColumns) -> None:
-        """In the source view, the lines where the run's tasks are suspended right now."""
-        path = self.source.path
-        if path is None:
-            return
-        spans = opened
-        now = trace.duration
-        open_waits = (spans.state == schema.SUSPENDED) & (spans.end >= now) & (spans.awaiting >= 0)
-        lines: dict[int, list[str]] = {}
-        prefix = f"{path}:"
-        for task, awaiting in zip(
-            spans.task[open_waits].tolist(), spans.awaiting[open_waits].tolist(), strict=True
-        ):
-            site = trace.suspensions[awaiting].site
-            if site and site.startswith(prefix) and site[len(prefix) :].isdigit():
-                lines.setdefault(int(site[len(prefix) :]), []).append(trace.tasks[task].name)
-        self.source.mark_waiting(lines)
 
     def _status(
         self, trace: Trace, *, done: bool, error: str | None, spans: int | None = None
@@ -859,7 +695,7 @@ class MainWindow(QMainWindow):
             if done
             else self.tr("{tasks} tasks, {live} live").format(tasks=tasks, live=live),
         ]
-        source = self._live
+        source = self.frames.source
         if self.lecture.session is not None:
             parts.insert(1, self.lecture.describe())  # (the mode and speed: always in view)
         if isinstance(source, ChildRun | AttachedRun) and not done:
@@ -1089,7 +925,8 @@ class MainWindow(QMainWindow):
 
     def fit(self) -> None:
         """Everything in view: the run shown, or the live run so far (and following it)."""
-        model = self._live.model if self._live is not None else None
+        source = self.frames.source
+        model = source.model if source is not None else None
         if model is not None:
             self.chart.fit_time(model.now())
             self.chart.following = True

@@ -1,7 +1,7 @@
-/* Spans from a block of step rows, in C: the span model's inner loop (spans.py).
+/* Spans from a block of step rows, in C: the span model's inner loop (derive.py).
  *
  * Why C: a live chart updates the model at frame rate while a busy program records
- * 200,000 events a second.  The numpy derivation in spans.py costs about 0.3 us a step
+ * 200,000 events a second.  The numpy derivation in derive.py costs about 0.3 us a step
  * (some fifty passes over the block); a frame at 30 frames per second has 14 ms for
  * everything, and the model's share was 2-3 ms of it.  This loop is the rule as it is
  * stated, one step at a time (tests/model_reference.py), at a few tens of ns a step.
@@ -17,7 +17,7 @@
  *          woken_kind int8, woken_task int32): room for 3 spans a step
  *   taken  bool, one per wake: set where a step took the wake (popped its task's queue)
  *
- * The numpy derivation in spans.py stays the fallback where this is not built; the
+ * The numpy derivation in derive.py stays the fallback where this is not built; the
  * tests hold both to the reference, span for span.
  */
 #define PY_SSIZE_T_CLEAN
@@ -221,7 +221,7 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_derive", "The span model's inner loop, in C (spans.py).", -1,
+    PyModuleDef_HEAD_INIT, "_derive", "The span model's inner loop, in C (derive.py).", -1,
     methods,
 };
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from visualizer.trace.data import SpanColumns, TaskRecord
 from visualizer.trace.schema import READY, RUNNING, SUSPENDED
 
 if TYPE_CHECKING:
@@ -102,6 +103,40 @@ def per_task(
     return out
 
 
+def summarise(
+    forgotten: Forgotten,
+    records: list[TaskRecord],
+    going: SpanColumns,
+    keep: npt.NDArray[np.int64],
+    cut: float,
+) -> None:
+    """What a cut lets go, summarised: the spans ``going`` (those ending before ``cut``)
+    per task kept (``keep``, ascending ids: added to its record's ``earlier``), and in
+    all in ``forgotten``, with the tasks not kept (dropped whole).  ``records``: every
+    task's, by id."""
+    n = len(records)
+    gone = np.ones(n, np.bool_)
+    gone[keep] = False
+    earlier = per_task(going.task, going.state, going.end - going.start, n)
+    forgotten.before = max(forgotten.before, cut)
+    forgotten.spans += len(going)
+    forgotten.steps += int(earlier[:, 0].sum())
+    forgotten.count(
+        [records[tid].coro for tid in np.flatnonzero(gone).tolist()],
+        [records[tid].outcome for tid in np.flatnonzero(gone).tolist()],
+    )
+    for tid in keep[earlier[keep, 0] + earlier[keep, 1:].sum(axis=1) > 0].tolist():
+        record = records[tid]
+        steps, running, ready, suspended = earlier[tid].tolist()
+        was = record.earlier or (0, 0.0, 0.0, 0.0)
+        record.earlier = (
+            was[0] + int(steps),
+            was[1] + running,
+            was[2] + ready,
+            was[3] + suspended,
+        )
+
+
 def due(model: TraceModel, history: float) -> float | None:
     """The cut, if the model holds more than ``history`` seconds, or more spans than
     ``MAX_SPANS``, or more tasks than ``MAX_TASKS`` (each with the slack): the history
@@ -112,8 +147,9 @@ def due(model: TraceModel, history: float) -> float | None:
         return now - history
     if model.span_count > MAX_SPANS:
         return kept_from + (now - kept_from) / 2
-    tasks = model.task_count
-    if tasks > MAX_TASKS * (1.0 + SLACK):
+    if model.store.task_count > MAX_TASKS * (1.0 + SLACK):  # (the store's: up to date)
+        model.update()  # (the model reads what came since: which tasks ended, and when)
+        tasks = model.task_count
         ends = model.task_ends()  # (the tasks that ended: those are the ones that can go)
         drop = min(tasks - MAX_TASKS, len(ends))
         if drop > 0:
