@@ -58,7 +58,9 @@ def test_sleep_zero_between_chunks_lets_the_heartbeat_in(
     work = [s for s in of_state(trace, "cruncher", RUNNING) if s.duration >= 0.0099]
     assert len(work) == 30  # 30 chunks of 10 ms, one step each
     assert all(s.duration <= 0.01 + SLACK for s in work)
-    assert sum(s.duration for s in work) == approx(0.3, abs=SLACK)
+    # (each chunk busy for 10 ms at least: together at least 0.3 s; how much more depends
+    # on the machine's load, which each chunk's bound above already allows for)
+    assert sum(s.duration for s in work) >= 0.3 * 0.99
     assert not [b for b in trace.blocked if b.what == "cruncher"]  # never held the loop long
     # the heartbeat runs between the chunks, several times during the work
     beats = [b for b in of_state(trace, "heartbeat", RUNNING) if b.end <= work[-1].end]
