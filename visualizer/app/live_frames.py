@@ -36,7 +36,6 @@ from visualizer.views.source import SourceView
 
 log = logging.getLogger("asyncviz.app")
 
-#: chart refreshes per second while a run is live
 #: live frames a second, at most: over the 30 a user needs, with room for a timer's whole
 #: milliseconds and lateness (a 30-a-second pace gave 29.4, a 32 one 29-31); the pace
 #: rule (a frame takes at most half the loop's time) holds it lower when frames are dear
