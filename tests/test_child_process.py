@@ -144,6 +144,32 @@ def test_stop_asks_as_ctrl_c_does_and_the_program_cleans_up(tmp_path: Path) -> N
     assert main.outcome == "cancelled"
 
 
+def test_stop_asks_politely_even_when_the_window_ignores_ctrl_c(tmp_path: Path) -> None:
+    """A window started in the background of a script ignores SIGINT, and its children
+    inherit that: the program gets Python's handler back, so Stop still asks it (found
+    when the suite ran in a background job: every polite stop became a SIGTERM)."""
+    path = program(
+        tmp_path,
+        """
+        import asyncio
+        async def main():
+            try:
+                await asyncio.sleep(60)
+            finally:
+                print("cleaned up")
+        asyncio.run(main())
+        """,
+    )
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        outcome, run = run_child(path, stop_after=0.3)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert outcome.stopped and outcome.error == "stopped"
+    assert outcome.returncode == 130
+    assert lines(run) == ["cleaned up"]
+
+
 def test_a_program_that_spins_is_interrupted_and_its_step_drawn_running(tmp_path: Path) -> None:
     path = program(
         tmp_path,

@@ -25,7 +25,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from visualizer.session.child import USAGE_EXIT, run_program
+from visualizer.session.child import USAGE_EXIT, ctrl_c_works, run_program
 from visualizer.session.streaming import (
     DEFAULT_ADDRESS,
     TOKEN_ENV,
@@ -70,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"asyncviz: can't open file {str(args.program)!r}: no such file", file=sys.stderr)
         return 2
     connection = ReconnectingConnection(host, port, take_token())
+    ctrl_c_works()  # (the window's Stop asks as Ctrl-C does)
     return run_program(args.program, args.args, connection, clock=args.clock, slow=args.slow)
 
 

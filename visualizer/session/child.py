@@ -28,6 +28,7 @@ import atexit
 import contextlib
 import json
 import logging
+import signal
 import socket
 import sys
 import threading
@@ -220,8 +221,18 @@ def run_program(
     return result.exit_code
 
 
+def ctrl_c_works() -> None:
+    """Ctrl-C (SIGINT) stops the program, as in a terminal, even when the process was
+    started with it ignored: a window (or a launcher) started in the background of a
+    script ignores SIGINT, and its children inherit that, so ``asyncio.run`` would not
+    take it, and Stop could not ask the program to stop, only kill it."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    ctrl_c_works()
     try:
         sock = connect(args.connect)
     except (OSError, ValueError) as exc:
