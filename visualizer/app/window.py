@@ -17,7 +17,6 @@ are ``visualizer.app.live_frames``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import html
 import logging
@@ -75,7 +74,13 @@ from visualizer.session.listen import AttachedRun
 from visualizer.session.process import ChildRun, OutputLine
 from visualizer.session.receiver import StreamedSource
 from visualizer.session.runner import Recorder
-from visualizer.session.scenarios import Scenario, ScenarioError, bind_params, load_main
+from visualizer.session.scenarios import (
+    Scenario,
+    ScenarioError,
+    bind_params,
+    builtin_scenario_dir,
+    load_main,
+)
 from visualizer.session.sources import (
     STOPPED,
     InLoopRun,
@@ -99,8 +104,6 @@ log = logging.getLogger("asyncviz.app")
 CLOCKS = ("real", "virtual", "lecture")
 #: in a lecture, the scenario's loop is turned this often (seconds)
 LECTURE_TICK = 0.005
-#: an attached program's source file is shown if it is at most this big (bytes)
-SOURCE_MAX = 2_000_000
 #: the time cursor's list shows this many tasks at most: a table of 100 rows takes Qt
 #: 13 ms to lay out (300: 50 ms, too slow for a drag); the rest are counted in its title
 CURSOR_ROWS = 100
@@ -133,6 +136,7 @@ class MainWindow(QMainWindow):
         #: the run going on (what Stop stops), if any
         self._source: InLoopRun | VirtualRun | ChildRun | AttachedRun | None = None
         self.last_message: tuple[str, str] | None = None  #: the last message shown (tests)
+        self.asked: QMessageBox | None = None  #: the last question asked (tests)
         self._task: asyncio.Task[Any] | None = None
         #: a lecture pauses when its scenario's time reaches this (``--pause-at``)
         self.pause_at: float | None = None
@@ -208,6 +212,9 @@ class MainWindow(QMainWindow):
         splitter.setSizes([300, 1000, 360])
         self.chart.span_clicked.connect(self._span_clicked)
         self.details.site_clicked.connect(self.source.show_site)
+        # a file a trace names is shown unasked only from where this window ran programs
+        self.source.trusted.add(builtin_scenario_dir().resolve())
+        self.source.asks.connect(self._ask_to_show)
         self.setCentralWidget(splitter)
 
         self.toolbar = toolbar = QToolBar()
@@ -245,9 +252,12 @@ class MainWindow(QMainWindow):
         #: play from the time cursor, at the lecture's speed
         self.replay = Replay(self.lecture.speed, self)
         self._time_index: TimeIndex | None = None  #: the states at any time, of one trace
-        self.status = QLabel()
+        # (a trace is someone else's data: its source, names and errors are shown as text,
+        # never as rich text, where a "<b style=...>" would draw whatever it says)
+        self.status = QLabel(textFormat=Qt.TextFormat.PlainText)
         self.statusBar().addWidget(self.status, 1)
-        self.cursor_status = QLabel()  #: where the time cursor is, while it is shown
+        #: where the time cursor is, while it is shown
+        self.cursor_status = QLabel(textFormat=Qt.TextFormat.PlainText)
         self.statusBar().addPermanentWidget(self.cursor_status)
         self._build_menus()
         toolbar.addSeparator()
@@ -372,7 +382,7 @@ class MainWindow(QMainWindow):
         if item is None or item.data(ID_ROLE) is None:
             return
         scenario = self.scenarios[item.data(ID_ROLE)]
-        self.source.show_file(scenario.path)
+        self._show_own(scenario.path)
         self.params.set_scenario(scenario)
         self._explain(item)
 
@@ -386,6 +396,7 @@ class MainWindow(QMainWindow):
         title, text = scenario.text(self.language)
         # docstrings use reST's ``code``; Markdown's is `code`
         text = text.replace("``", "`")
+        self.about.setTextFormat(Qt.TextFormat.MarkdownText)  # (a file here: its own text)
         self.about.setText(f"**{title}**\n\n{text}".strip())
 
     def select(self, scenario_id: str) -> None:
@@ -450,7 +461,7 @@ class MainWindow(QMainWindow):
         else:  # (a file given by its path, not in the browser: its text and source)
             self.browser.clearSelection()
             self._explain_scenario(scenario)
-            self.source.show_file(scenario.path)
+            self._show_own(scenario.path)
             self.params.set_scenario(scenario)
         self._last_run = (scenario, dict(params), clock, own_process, tuple(args))
         if own_process or scenario.kind == "program":
@@ -470,17 +481,19 @@ class MainWindow(QMainWindow):
         programs...): drawn live until its stream ends; Stop asks it to stop."""
         name = Path(run.source).name or run.source
         self.browser.clearSelection()
+        # (what a program that attached says of itself is shown as it is: not Markdown)
+        self.about.setTextFormat(Qt.TextFormat.PlainText)
         self.about.setText(
-            self.tr("**{program}** (attached, pid {pid})\n\n`{argv}`").format(
+            self.tr("{program} (attached, pid {pid})\n\n{argv}").format(
                 program=name, pid=run.pid, argv=" ".join(run.argv)
             )
         )
         source = Path(run.source) if run.source else None
-        # (what a program that attached says it runs: shown if it is a source file here;
-        # any local process may attach, so not a huge file read on the window's loop)
-        with contextlib.suppress(OSError):
-            if source is not None and source.is_file() and source.stat().st_size < SOURCE_MAX:
-                self.source.show_file(source)
+        # (what a program that attached says it runs is its word, not this window's:
+        # shown if the user agrees, or agreed before)
+        self.source.run_folder = None
+        if source is not None and not self.source.show_named(source):
+            self.source.asks.emit(f"{source}:1")
         self._show_output(False)  # (its output went to its own terminal)
         return await self._showing(name, self._run_attached(run))
 
@@ -905,7 +918,7 @@ class MainWindow(QMainWindow):
         lines = waiting_lines(trace, states, str(path)) if path is not None else {}
         if not lines:  # (an opened trace: the file its tasks wait in, if it is here)
             busiest = busiest_file(trace, states)
-            if busiest is not None and self.source.show_file(Path(busiest)):
+            if busiest is not None and self.source.show_named(Path(busiest)):
                 lines = waiting_lines(trace, states, busiest)
         self.source.mark_waiting(lines)
         self.source.reveal(lines)
@@ -1028,6 +1041,7 @@ class MainWindow(QMainWindow):
         except (TraceFormatError, OSError) as exc:
             self._say(self.tr("Cannot open {path}").format(path=path), str(exc))
             return False
+        self.source.run_folder = None  # (its files are the trace's word: asked for)
         self.trace = trace
         self.comparing.shown(trace)
         self._ended = None
@@ -1058,11 +1072,42 @@ class MainWindow(QMainWindow):
         finally:
             painter.end()
 
+    def _show_own(self, path: Path) -> None:
+        """The program or scenario this window runs (or is about to): shown, and the
+        files of its folder may be shown when its trace names them."""
+        self.source.run_folder = path.resolve().parent
+        self.source.show_file(path)
+
+    def _ask_to_show(self, site: str) -> None:
+        """A trace names a file this window did not run: show it only if the user says
+        so (a trace is someone else's data, and could name any file here)."""
+        path = site.rpartition(":")[0]
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Show a file the trace names?"),
+            self.tr("The trace names {path}, a file this window did not run. Show it?").format(
+                path=path
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+
+        def answered(button: int) -> None:
+            if button == QMessageBox.StandardButton.Yes:
+                self.source.agree(Path(path))
+                self.source.show_site(site)
+
+        box.finished.connect(answered)
+        box.open()
+        self.asked = box
+
     def _say(self, title: str, text: str) -> None:
         """A message box that does not block (``open()``, not ``exec()``)."""
         box = QMessageBox(
             QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
         )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # (an error may quote a trace's text)
         box.open()
         self.last_message = (title, text)
 

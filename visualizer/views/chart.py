@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import html
 import time
 from collections.abc import Callable
 from typing import Any
@@ -311,11 +312,11 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         point = view.mapSceneToView(position)
         mark = self.timeline_marks.mark_at(point.x(), point.y(), view.viewPixelSize())
         if mark is not None:
-            self.setToolTip(mark_tooltip(mark))
+            self.setToolTip(as_text(mark_tooltip(mark)))
             return
         index = self._span_under(trace, point)
         self.setToolTip(
-            "" if index is None else span_tooltip(trace, index, QCoreApplication.translate)
+            "" if index is None else as_text(span_tooltip(trace, index, QCoreApplication.translate))
         )
 
     def _span_under(self, trace: Trace, point: QPointF) -> int | None:
@@ -669,6 +670,12 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         lanes = max(self.rows, MIN_LANES)
         self.getPlotItem().setXRange(0.0, max(duration, 1e-6), padding=0.02)
         self.getPlotItem().setYRange(-0.6, lanes - 0.4, padding=0)
+
+
+def as_text(text: str) -> str:
+    """``text`` for a tooltip, shown as it is: Qt renders a tooltip that looks like HTML
+    as HTML, and a task's name or a warning's text is the program's (or a trace file's)."""
+    return "<p style='white-space:pre-wrap'>" + html.escape(text) + "</p>"
 
 
 def _end(interval: tuple[float, float]) -> float:

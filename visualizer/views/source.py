@@ -2,16 +2,27 @@
 
 A small highlighter of its own (keywords, strings, comments, numbers, decorators): the
 source view needs no dependency beyond Qt, and a scenario is a short plain file.
+
+A trace is someone else's data, and its await sites name files: ``"/home/me/.ssh/
+id_rsa:1"`` would show a private file, and ``"/dev/zero:1"`` would read for ever.  So a
+file a trace names (``show_site``, ``show_named``) is shown without asking only when it
+is one this window was told it may show: the built-in scenarios, and the folder of the
+program or scenario run here (``run_folder``); any other is shown only once the user
+agreed (``asks`` is emitted, the window asks, ``agree``).  Whatever names it, only a
+regular file of at most ``SOURCE_MAX`` bytes is read, never a device or a pipe.
 """
 
 from __future__ import annotations
 
 import keyword
+import os
 import re
+import stat
 from collections.abc import Collection
 from pathlib import Path
+from typing import Final
 
-from PySide6.QtCore import QRegularExpression
+from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -25,6 +36,38 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
 
 from visualizer.views.gantt import LIGHT, Palette
+
+#: bytes of a file, at most, for it to be shown (a source file is some hundred kilobytes)
+SOURCE_MAX: Final = 2_000_000
+
+
+def read_source(path: Path) -> str | None:
+    """The text of ``path`` if it is a regular file of at most ``SOURCE_MAX`` bytes in
+    UTF-8; else None.  Opened without blocking (a pipe put there meanwhile would wait
+    for a writer for ever) and checked again once open."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > SOURCE_MAX:
+            return None
+        chunks, size = [], 0
+        while size <= SOURCE_MAX and (chunk := os.read(fd, SOURCE_MAX + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(data) > SOURCE_MAX:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _format(colour: str, *, bold: bool = False, italic: bool = False) -> QTextCharFormat:
@@ -87,8 +130,16 @@ class PythonHighlighter(QSyntaxHighlighter):
 class SourceView(QPlainTextEdit):
     """Read-only code of one file; ``mark(line)`` highlights and shows a line."""
 
+    #: a trace named this site, in a file not shown without asking (see the module)
+    asks = Signal(str)
+
     def __init__(self, palette: Palette = LIGHT) -> None:
         super().__init__()
+        #: folders whose files a trace may name and have shown: the built-in scenarios
+        self.trusted: set[Path] = set()
+        #: the folder of the program or scenario run here, while its trace is shown
+        self.run_folder: Path | None = None
+        self.agreed: set[Path] = set()  #: files the user agreed to have shown
         self.setReadOnly(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -105,13 +156,32 @@ class SourceView(QPlainTextEdit):
         if self.marked is not None:
             self.mark(self.marked)
 
+    def may_show(self, path: Path) -> bool:
+        """``path``, named by a trace, may be shown without asking (see the module)."""
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):
+            return False
+        folders = [*self.trusted, *([self.run_folder] if self.run_folder else [])]
+        return resolved in self.agreed or any(resolved.is_relative_to(f) for f in folders)
+
+    def agree(self, path: Path) -> None:
+        """The user agreed to have ``path`` shown (for the rest of the session)."""
+        self.agreed.add(path.resolve())
+
+    def show_named(self, path: Path) -> bool:
+        """Show ``path``, named by a trace, if it may be shown without asking."""
+        return self.may_show(path) and self.show_file(path)
+
     def show_file(self, path: Path) -> bool:
-        """Show ``path`` (again only if it is another file); False if it cannot be read."""
+        """Show ``path`` (again only if it is another file); False if it cannot be read
+        (or is not a regular file of at most ``SOURCE_MAX`` bytes).  For a file this
+        window chose (the program it runs); one a trace names goes through ``show_site``
+        or ``show_named``."""
         if self.path == path:
             return True
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        text = read_source(path)
+        if text is None:
             return False
         self.path = path
         self.marked = None
@@ -120,11 +190,17 @@ class SourceView(QPlainTextEdit):
         return True
 
     def show_site(self, site: str | None) -> bool:
-        """``path:line``: show that file and mark that line."""
+        """``path:line``, named by a trace: show that file and mark that line; a file
+        not to be shown without asking emits ``asks`` instead (and False)."""
         if not site or ":" not in site:
             return False
         path, _, line = site.rpartition(":")
-        if not line.isdigit() or not self.show_file(Path(path)):
+        if not line.isdigit():
+            return False
+        if not self.may_show(Path(path)):
+            self.asks.emit(site)
+            return False
+        if not self.show_file(Path(path)):
             return False
         self.mark(int(line))
         return True

@@ -390,7 +390,7 @@
     <name>GanttView</name>
     <message>
         <source>time</source>
-        <extracomment>a cancel that no task called (a timeout&apos;s timer, a callback): a wake kind of the chart&apos;s own, as it is drawn like a timer&apos;s wake (a mark, a short arrow), not like a cancel by a task (an arrow from that task) wakes that no task caused -&gt; (symbol, colour), drawn where the ready bar begins above this many marks of one kind none are drawn (they would hide the bars) a wake&apos;s mark sits this far above its lane&apos;s centre: in the gap above the bar pixels of the names&apos; column a lane name leaves free (the tick and its gap) the names&apos; column, in font sizes (points): at least (about 14 characters), at most (about 25: the bars keep the width) as wide as the longest name needs the longest names (by characters) measured for the column&apos;s width a click this many pixels beside a thin bar still selects it glyphs (outcomes, wakes) and arrows grow with the type above this size (points): big type for a projector, and glyphs as readable as the words beside them a fitted chart has room for this many lanes at least outcome -&gt; (symbol, colour): each its own glyph, so colour is never the only cue one scatter item per kind a short arrow from a timer&apos;s or I/O&apos;s mark into the bar of the task it woke
+        <extracomment>a cancel that no task called (a timeout&apos;s timer, a callback): a wake kind of the chart&apos;s own, as it is drawn like a timer&apos;s wake (a mark, a short arrow), not like a cancel by a task (an arrow from that task) wakes that no task caused -&gt; (symbol, colour), drawn where the ready bar begins above this many marks of one kind none are drawn (they would hide the bars) a wake&apos;s mark sits this far above its lane&apos;s centre: in the gap above the bar a kind with more marks than this draws only those in view (fewer: all, once) a click this many pixels beside a thin bar still selects it glyphs (outcomes, wakes) and arrows grow with the type above this size (points): big type for a projector, and glyphs as readable as the words beside them a fitted chart has room for this many lanes at least outcome -&gt; (symbol, colour): each its own glyph, so colour is never the only cue one scatter item per kind a short arrow from a timer&apos;s or I/O&apos;s mark into the bar of the task it woke
 ----------
 a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>时间</translation>
@@ -675,14 +675,6 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>正在用虚拟时钟录制 {scenario}……</translation>
     </message>
     <message>
-        <source>**{program}** (attached, pid {pid})
-
-`{argv}`</source>
-        <translation>**{program}**（已连接，pid {pid}）
-
-`{argv}`</translation>
-    </message>
-    <message>
         <source>{scenario} failed</source>
         <translation>{scenario} 运行失败</translation>
     </message>
@@ -851,6 +843,14 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>真实：在本窗口自己的事件循环上实时运行；虚拟：在它之外录制，跳过空闲等待，然后显示；讲课：在一个可以放慢、暂停和单步执行的时钟上实时运行</translation>
     </message>
     <message>
+        <source>{program} (attached, pid {pid})
+
+{argv}</source>
+        <translation>{program}（已连接，pid {pid}）
+
+{argv}</translation>
+    </message>
+    <message>
         <source>At {t} s: {states}</source>
         <translation>{t} 秒时：{states}</translation>
     </message>
@@ -873,6 +873,14 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>A run is going: stop it first.</source>
         <translation>正在运行：请先停止它。</translation>
+    </message>
+    <message>
+        <source>Show a file the trace names?</source>
+        <translation>显示轨迹中提到的文件？</translation>
+    </message>
+    <message>
+        <source>The trace names {path}, a file this window did not run. Show it?</source>
+        <translation>轨迹提到了 {path}，这不是本窗口运行的文件。要显示它吗？</translation>
     </message>
     <message>
         <source>Cannot save {path}</source>
