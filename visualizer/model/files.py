@@ -16,17 +16,18 @@ from visualizer.model.spans import TraceModel
 from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import TraceFormatError, load
 from visualizer.trace.mirror import StreamMirror
+from visualizer.trace.safe_read import UnsafeInput, open_regular
 from visualizer.trace.wire import MAGIC, Batch, End, FrameDecoder, Hello, StreamFormatError
 
 _CHUNK = 1 << 22
 
 
 def is_stream(path: str | Path) -> bool:
-    """The file begins as a saved stream does."""
+    """The file begins as a saved stream does (only a regular file: ``safe_read``)."""
     try:
-        with open(path, "rb") as file:
+        with open_regular(path) as file:
             return file.read(len(MAGIC)) == MAGIC
-    except OSError:
+    except (OSError, UnsafeInput):
         return False
 
 
@@ -35,7 +36,7 @@ def load_stream(path: str | Path) -> Trace:
     decoder = FrameDecoder()
     mirror: StreamMirror | None = None
     try:
-        with open(path, "rb") as file:
+        with open_regular(path) as file:
             while chunk := file.read(_CHUNK):
                 for message in decoder.feed(chunk):
                     if isinstance(message, Hello):
@@ -45,7 +46,7 @@ def load_stream(path: str | Path) -> Trace:
                         mirror.apply(message)
     except StreamFormatError as exc:
         raise TraceFormatError(f"{path}: {exc}") from None
-    except OSError as exc:
+    except (OSError, UnsafeInput) as exc:
         raise TraceFormatError(f"{path}: {exc}") from None
     if mirror is None:
         raise TraceFormatError(f"{path}: a stream with no hello (empty, or cut off at once)")

@@ -41,6 +41,7 @@ from visualizer.trace.data import (
     TaskRecord,
     Trace,
 )
+from visualizer.trace.safe_read import UnsafeInput, inflate, open_regular
 from visualizer.trace.store import Suspension
 
 FORMAT: Final = "asyncviz-trace"
@@ -283,15 +284,23 @@ def _write_behind(pieces: Iterable[bytes], write: Callable[[bytes], int]) -> Non
 
 # --- loading ------------------------------------------------------------------------------
 def load(path: str | Path) -> Trace:
-    """Read and validate a trace file. Raises ``TraceFormatError`` (or ``OSError``)."""
+    """Read and validate a trace file. Raises ``TraceFormatError`` (or ``OSError``):
+    also for what is not a regular file, and a gzip that would inflate beyond reason
+    (``safe_read``)."""
     path = Path(path)
-    with open(path, "rb") as file:
+    try:
+        opened = open_regular(path)
+    except UnsafeInput as exc:
+        raise TraceFormatError(f"{path.name}: {exc}") from None
+    with opened as file:
         gzipped = file.read(2) == b"\x1f\x8b"
         file.seek(0)
         try:
             if gzipped:
                 try:
-                    raw = gzip.decompress(file.read())
+                    raw = inflate(file.read())
+                except UnsafeInput as exc:
+                    raise TraceFormatError(str(exc)) from None
                 except (OSError, EOFError, zlib.error) as exc:
                     raise TraceFormatError(f"corrupt gzip data ({exc})") from None
                 return loads(raw)
@@ -308,6 +317,17 @@ def loads(raw: bytes | str | mmap.mmap) -> Trace:
     """Parse and validate.  Well-typed spans take the fast path (typed records checked
     column by column); anything else is parsed to plain dicts, whose checks name
     the first field that is wrong."""
+    try:
+        return _loads(raw)
+    except RecursionError:
+        raise TraceFormatError("nested too deeply") from None
+    except OverflowError as exc:  # (an id or a count past any column's range)
+        raise TraceFormatError(f"a number out of range ({exc})") from None
+    except MemoryError:
+        raise TraceFormatError("too big to hold in memory") from None
+
+
+def _loads(raw: bytes | str | mmap.mmap) -> Trace:
     with _gc_paused():
         try:
             typed = _DOC_DECODER.decode(raw)
@@ -325,7 +345,11 @@ def loads(raw: bytes | str | mmap.mmap) -> Trace:
                 return from_json_dict(doc)
             except _NotSimple:
                 pass  # well typed but off (a bad state name, say): name the span
-        return from_json_dict(msgspec.json.decode(raw))
+        try:
+            doc = msgspec.json.decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise TraceFormatError(f"not JSON ({exc})") from None
+        return from_json_dict(doc)
 
 
 def from_json_dict(doc: Any) -> Trace:

@@ -1,0 +1,120 @@
+"""Bad trace files (issue 13, point 1): every malformed, hostile or absurd input gets the
+documented error, ``TraceFormatError``, with a message that says what is wrong; never
+another exception, never a hang, and the window keeps what it showed."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from visualizer.app.window import MainWindow
+from visualizer.model.files import load_any
+from visualizer.session.runner import run_scenario
+from visualizer.session.scenarios import find
+from visualizer.trace.fileformat import TraceFormatError, load, save
+from visualizer.trace.safe_read import RATIO_FROM, UnsafeInput, inflate
+
+
+def good(tmp_path: Path) -> Path:
+    trace = run_scenario(find("gather_basics"), {}, clock="virtual").trace
+    assert trace is not None
+    path = tmp_path / "good.json"
+    save(trace, path)
+    return path
+
+
+def _text(body: str) -> Callable[[Path], Path]:
+    def make(tmp_path: Path) -> Path:
+        path = tmp_path / "bad.json"
+        path.write_text(body)
+        return path
+
+    return make
+
+
+def _bytes(body: bytes) -> Callable[[Path], Path]:
+    def make(tmp_path: Path) -> Path:
+        path = tmp_path / "bad.json"
+        path.write_bytes(body)
+        return path
+
+    return make
+
+
+def _huge_id(tmp_path: Path) -> Path:
+    text = good(tmp_path).read_text()
+    bad = re.sub(r'"parent":\s*null', f'"parent":{2**63}', text, count=1)
+    assert bad != text
+    path = tmp_path / "bad.json"
+    path.write_text(bad)
+    return path
+
+
+def _fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe.json"
+    os.mkfifo(path)
+    return path
+
+
+BAD: dict[str, tuple[Callable[[Path], Path], str]] = {
+    "truncated JSON": (_text('{"spans":[1],'), "not JSON"),
+    "invalid UTF-8": (_bytes(b'{"format": "\xff\xfe"}'), ""),
+    "a number past a float": (_text('{"meta": 1e400}'), ""),
+    "nested deeply": (_text("[" * 100_000), ""),
+    "a task id past int64": (_huge_id, ""),
+    "a pipe": (_fifo, "not a regular file (a pipe)"),
+    "a folder": (lambda tmp_path: tmp_path, "not a regular file (a folder)"),
+    "a device": (lambda _tmp: Path("/dev/zero"), "not a regular file (a device)"),
+    "corrupt gzip": (_bytes(b"\x1f\x8b\x08\x00garbage"), "gzip"),
+    "a gzip cut short": (_bytes(gzip.compress(b'{"format": "asyncviz-trace"}' * 50)[:40]), ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_a_bad_file_gets_the_documented_error(tmp_path: Path, name: str) -> None:
+    make, says = BAD[name]
+    path = make(tmp_path)
+    for reader in (load, load_any):
+        began = time.monotonic()
+        with pytest.raises(TraceFormatError, match=re.escape(says) or None):
+            reader(path)
+        assert time.monotonic() - began < 60  # (a pipe never blocks: refused at once)
+
+
+def test_a_gzip_bomb_is_refused_as_it_inflates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "bomb.json.gz"
+    path.write_bytes(gzip.compress(b" " * (8 << 20)))  # (8 MB of nothing: 8 KB on disk)
+    monkeypatch.setenv("ASYNCVIZ_MAX_INFLATED", str(1 << 20))  # (the setting)
+    with pytest.raises(TraceFormatError, match="inflates to more than 1,048,576 bytes"):
+        load(path)
+    # the ratio, whatever the limit: past RATIO_FROM, a thousand times its size is a bomb
+    with pytest.raises(UnsafeInput, match="times its size"):
+        inflate(gzip.compress(b"\0" * (RATIO_FROM * 2)), limit=1 << 40)
+    # a real trace, gzipped, inflates as it did
+    trace_path = good(tmp_path)
+    zipped = tmp_path / "good.json.gz"
+    zipped.write_bytes(gzip.compress(trace_path.read_bytes()))
+    assert len(load(zipped).tasks) == len(load(trace_path).tasks)
+
+
+def test_the_window_says_what_is_wrong_and_keeps_what_it_showed(
+    qtbot: Any, window: MainWindow, tmp_path: Path
+) -> None:
+    assert window.open_trace(good(tmp_path))
+    shown = window.chart.trace
+    for name, (make, _says) in sorted(BAD.items()):
+        folder = tmp_path / name.replace(" ", "_")
+        folder.mkdir()
+        window.last_message = None
+        assert not window.open_trace(make(folder)), name
+        assert window.last_message is not None, name
+        assert window.chart.trace is shown, name

@@ -1,0 +1,101 @@
+"""Reading a file someone else made: only a regular file, and never more than it is worth.
+
+A trace file is data from anyone (a colleague, a bug report, a download).  ``open``
+on a pipe (``mkfifo t.json``) waits for a writer for ever, and so would the window;
+``/dev/zero`` never ends; an 8 MB gzip can inflate to 8 GB.  So a trace is opened
+without blocking and refused unless it is a regular file (``open_regular``), and a
+gzip is inflated a piece at a time, refused as soon as it passes ``max_inflated`` bytes
+or inflates more than ``MAX_RATIO`` times its size (``inflate``).  Both raise
+``UnsafeInput``; the loaders turn it into their own documented error.
+
+The limit on what a gzip inflates to is a setting: ``ASYNCVIZ_MAX_INFLATED`` (bytes,
+in the environment), 2 GiB unless set.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zlib
+from pathlib import Path
+from typing import BinaryIO, Final
+
+#: bytes a gzipped trace may inflate to, unless ``ASYNCVIZ_MAX_INFLATED`` says otherwise
+DEFAULT_MAX_INFLATED: Final = 2 << 30
+#: a gzip inflating more than this many times its size is a bomb, not a trace (a trace
+#: of steps compresses about 10 times; of identical sleeps, at most about 100)
+MAX_RATIO: Final = 1000
+#: the ratio is judged from this many bytes inflated on (a tiny file may inflate a lot)
+RATIO_FROM: Final = 16 << 20
+_PIECE: Final = 1 << 20
+
+
+class UnsafeInput(ValueError):
+    """A file this reader will not read (what it is, or what it would cost, says why)."""
+
+
+def max_inflated() -> int:
+    """The setting: ``ASYNCVIZ_MAX_INFLATED`` if it is a whole number of bytes."""
+    text = os.environ.get("ASYNCVIZ_MAX_INFLATED", "")
+    return int(text) if text.isdigit() and int(text) > 0 else DEFAULT_MAX_INFLATED
+
+
+def open_regular(path: str | Path) -> BinaryIO:
+    """``path`` opened for reading, if it is a regular file (not a pipe, a device, a
+    socket or a folder); opened without blocking, then checked, so nothing put there
+    meanwhile can make it wait.  Raises ``UnsafeInput`` (or ``OSError``)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise UnsafeInput(f"not a regular file ({_kind(mode)})")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a pipe"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def inflate(data: bytes, *, limit: int | None = None, ratio: int = MAX_RATIO) -> bytes:
+    """The gzip ``data`` inflated, a piece at a time: ``UnsafeInput`` as soon as it
+    passes ``limit`` bytes (``max_inflated()`` if None) or ``ratio`` times its size
+    (once ``RATIO_FROM`` bytes came out); ``zlib.error`` or ``EOFError`` if corrupt."""
+    limit = max_inflated() if limit is None else limit
+    out: list[bytes] = []
+    size = 0
+    rest = data
+    while rest:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # (a gzip member)
+        while True:
+            piece = inflater.decompress(rest, _PIECE)
+            rest = inflater.unconsumed_tail
+            size += len(piece)
+            if size > limit:
+                raise UnsafeInput(
+                    f"it inflates to more than {limit:,} bytes (ASYNCVIZ_MAX_INFLATED)"
+                )
+            if size >= RATIO_FROM and size > ratio * max(len(data), 1):
+                raise UnsafeInput(f"it inflates more than {ratio} times its size: not a trace")
+            out.append(piece)
+            if inflater.eof or (not piece and not rest):
+                break
+        if not inflater.eof:
+            raise EOFError("compressed file ended before the end-of-stream marker")
+        rest = inflater.unused_data  # (a gzip may hold several members)
+        if rest and not rest.startswith(b"\x1f\x8b"):
+            break  # (trailing garbage after the last member: as gzip.decompress ignores)
+    return b"".join(out)
