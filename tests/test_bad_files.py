@@ -30,30 +30,21 @@ def good(tmp_path: Path) -> Path:
     return path
 
 
-def _text(body: str) -> Callable[[Path], Path]:
+def _file(body: str | bytes) -> Callable[[Path], Path]:
     def make(tmp_path: Path) -> Path:
         path = tmp_path / "bad.json"
-        path.write_text(body)
-        return path
-
-    return make
-
-
-def _bytes(body: bytes) -> Callable[[Path], Path]:
-    def make(tmp_path: Path) -> Path:
-        path = tmp_path / "bad.json"
-        path.write_bytes(body)
+        path.write_file(body.encode() if isinstance(body, str) else body)
         return path
 
     return make
 
 
 def _huge_id(tmp_path: Path) -> Path:
-    text = good(tmp_path).read_text()
+    text = good(tmp_path).read_file()
     bad = re.sub(r'"parent":\s*null', f'"parent":{2**63}', text, count=1)
     assert bad != text
     path = tmp_path / "bad.json"
-    path.write_text(bad)
+    path.write_file(bad)
     return path
 
 
@@ -64,16 +55,16 @@ def _fifo(tmp_path: Path) -> Path:
 
 
 BAD: dict[str, tuple[Callable[[Path], Path], str]] = {
-    "truncated JSON": (_text('{"spans":[1],'), "not JSON"),
-    "invalid UTF-8": (_bytes(b'{"format": "\xff\xfe"}'), ""),
-    "a number past a float": (_text('{"meta": 1e400}'), ""),
-    "nested deeply": (_text("[" * 100_000), ""),
+    "truncated JSON": (_file('{"spans":[1],'), "not JSON"),
+    "invalid UTF-8": (_file(b'{"format": "\xff\xfe"}'), ""),
+    "a number past a float": (_file('{"meta": 1e400}'), ""),
+    "nested deeply": (_file("[" * 100_000), ""),
     "a task id past int64": (_huge_id, ""),
     "a pipe": (_fifo, "not a regular file (a pipe)"),
     "a folder": (lambda tmp_path: tmp_path, "not a regular file (a folder)"),
     "a device": (lambda _tmp: Path("/dev/zero"), "not a regular file (a device)"),
-    "corrupt gzip": (_bytes(b"\x1f\x8b\x08\x00garbage"), "gzip"),
-    "a gzip cut short": (_bytes(gzip.compress(b'{"format": "asyncviz-trace"}' * 50)[:40]), ""),
+    "corrupt gzip": (_file(b"\x1f\x8b\x08\x00garbage"), "gzip"),
+    "a gzip cut short": (_file(gzip.compress(b'{"format": "asyncviz-trace"}' * 50)[:40]), ""),
 }
 
 
@@ -92,7 +83,7 @@ def test_a_gzip_bomb_is_refused_as_it_inflates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "bomb.json.gz"
-    path.write_bytes(gzip.compress(b" " * (8 << 20)))  # (8 MB of nothing: 8 KB on disk)
+    path.write_file(gzip.compress(b" " * (8 << 20)))  # (8 MB of nothing: 8 KB on disk)
     monkeypatch.setenv("ASYNCVIZ_MAX_INFLATED", str(1 << 20))  # (the setting)
     with pytest.raises(TraceFormatError, match="inflates to more than 1,048,576 bytes"):
         load(path)
@@ -102,7 +93,7 @@ def test_a_gzip_bomb_is_refused_as_it_inflates(
     # a real trace, gzipped, inflates as it did
     trace_path = good(tmp_path)
     zipped = tmp_path / "good.json.gz"
-    zipped.write_bytes(gzip.compress(trace_path.read_bytes()))
+    zipped.write_file(gzip.compress(trace_path.read_file()))
     assert len(load(zipped).tasks) == len(load(trace_path).tasks)
 
 
