@@ -33,18 +33,18 @@ def good(tmp_path: Path) -> Path:
 def _file(body: str | bytes) -> Callable[[Path], Path]:
     def make(tmp_path: Path) -> Path:
         path = tmp_path / "bad.json"
-        path.write_file(body.encode() if isinstance(body, str) else body)
+        path.write_bytes(body.encode() if isinstance(body, str) else body)
         return path
 
     return make
 
 
 def _huge_id(tmp_path: Path) -> Path:
-    text = good(tmp_path).read_file()
+    text = good(tmp_path).read_text()
     bad = re.sub(r'"parent":\s*null', f'"parent":{2**63}', text, count=1)
     assert bad != text
     path = tmp_path / "bad.json"
-    path.write_file(bad)
+    path.write_text(bad)
     return path
 
 
