@@ -83,7 +83,7 @@ def test_a_gzip_bomb_is_refused_as_it_inflates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "bomb.json.gz"
-    path.write_file(gzip.compress(b" " * (8 << 20)))  # (8 MB of nothing: 8 KB on disk)
+    path.write_bytes(gzip.compress(b" " * (8 << 20)))  # (8 MB of nothing: 8 KB on disk)
     monkeypatch.setenv("ASYNCVIZ_MAX_INFLATED", str(1 << 20))  # (the setting)
     with pytest.raises(TraceFormatError, match="inflates to more than 1,048,576 bytes"):
         load(path)
@@ -93,7 +93,7 @@ def test_a_gzip_bomb_is_refused_as_it_inflates(
     # a real trace, gzipped, inflates as it did
     trace_path = good(tmp_path)
     zipped = tmp_path / "good.json.gz"
-    zipped.write_file(gzip.compress(trace_path.read_file()))
+    zipped.write_bytes(gzip.compress(trace_path.read_bytes()))
     assert len(load(zipped).tasks) == len(load(trace_path).tasks)
 
 
