@@ -5,6 +5,7 @@ another exception, never a hang, and the window keeps what it showed."""
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import time
@@ -109,3 +110,49 @@ def test_the_window_says_what_is_wrong_and_keeps_what_it_showed(
         assert not window.open_trace(make(folder)), name
         assert window.last_message is not None, name
         assert window.chart.trace is shown, name
+
+
+def _edited(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    doc = json.loads(good(tmp_path).read_text())
+    change(doc)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def _parent(task: int, parent: int) -> Callable[[dict[str, Any]], None]:
+    def change(doc: dict[str, Any]) -> None:
+        doc["tasks"][task]["parent"] = parent
+
+    return change
+
+
+def _row(table: str, **fields: Any) -> Callable[[dict[str, Any]], None]:
+    def change(doc: dict[str, Any]) -> None:
+        row = {"task": None, "start": 0.1, "end": 0.2} | fields
+        if table == "jobs":
+            row = {"thread": "t", "func": "f"} | row
+        doc.setdefault(table, []).append(row)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (_parent(1, 2), "tasks[1].parent: task 2 was made after its child"),
+        (_parent(1, 1), "tasks[1].parent: task 1 was made after its child"),
+        (_row("jobs", end=0.05), "jobs[0].end: before start"),
+        (_row("jobs", task=99), "jobs[0].task: no task 99"),
+        (_row("blocked", end=0.05), "blocked[0].end: before start"),
+        (_row("blocked", task=-3), "blocked[0].task: no task -3"),
+    ],
+)
+def test_a_file_that_says_the_impossible_is_refused(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], says: str
+) -> None:
+    """A parent cycle made two tasks vanish from the chart; a job that ends before it
+    starts, or names no task, drew nothing true."""
+    assert len(load(_edited(tmp_path, lambda doc: None)).tasks) >= 3
+    with pytest.raises(TraceFormatError, match=re.escape(says)):
+        load(_edited(tmp_path, change))

@@ -861,6 +861,22 @@ def _check_references(trace: Trace) -> None:
     for task in trace.tasks:
         if task.parent is not None:
             _expect(0 <= task.parent < n, f"tasks[{task.id}].parent", f"no task {task.parent}")
+            # (tasks are in creation order, and a parent runs when it makes its child: a
+            # parent after its child is a cycle, or a file put together by hand, and its
+            # tasks would vanish from the lanes)
+            _expect(
+                task.parent < task.id,
+                f"tasks[{task.id}].parent",
+                f"task {task.parent} was made after its child (a parent cycle?)",
+            )
+    for where, rows in (("jobs", trace.jobs), ("blocked", trace.blocked)):
+        for i, row in enumerate(rows):
+            _expect(
+                row.task is None or 0 <= row.task < n,
+                f"{where}[{i}].task",
+                f"no task {row.task}",
+            )
+            _expect(row.end >= row.start - _TILE_TOLERANCE, f"{where}[{i}].end", "before start")
     # (a mark naming no task is drawn on the loop's row: it loses nothing else)
     trace.marks = [
         m if m.task is None or 0 <= m.task < n else dataclasses.replace(m, task=None)
