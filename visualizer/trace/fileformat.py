@@ -869,14 +869,14 @@ def _check_references(trace: Trace) -> None:
                 f"tasks[{task.id}].parent",
                 f"task {task.parent} was made after its child (a parent cycle?)",
             )
-    for where, rows in (("jobs", trace.jobs), ("blocked", trace.blocked)):
-        for i, row in enumerate(rows):
-            _expect(
-                row.task is None or 0 <= row.task < n,
-                f"{where}[{i}].task",
-                f"no task {row.task}",
-            )
-            _expect(row.end >= row.start - _TILE_TOLERANCE, f"{where}[{i}].end", "before start")
+    intervals: list[tuple[str, list[tuple[int | None, float, float]]]] = [
+        ("jobs", [(j.task, j.start, j.end) for j in trace.jobs]),
+        ("blocked", [(b.task, b.start, b.end) for b in trace.blocked]),
+    ]
+    for where, rows in intervals:
+        for i, (tid, start, end) in enumerate(rows):
+            _expect(tid is None or 0 <= tid < n, f"{where}[{i}].task", f"no task {tid}")
+            _expect(end >= start - _TILE_TOLERANCE, f"{where}[{i}].end", "before start")
     # (a mark naming no task is drawn on the loop's row: it loses nothing else)
     trace.marks = [
         m if m.task is None or 0 <= m.task < n else dataclasses.replace(m, task=None)
