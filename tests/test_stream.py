@@ -470,3 +470,17 @@ def test_a_program_lets_go_of_the_rows_it_sent_and_the_window_has_them_all(
     ]
     for name in ("task", "state", "awaiting", "woken_kind", "woken_task"):
         assert np.array_equal(getattr(window.spans, name), getattr(alone.spans, name)), name
+
+
+def test_names_are_gathered_alike_from_dense_and_sparse_ids() -> None:
+    """The batch maker reads the names of the tasks not named yet: a copy of the rows
+    they span when they are close together, one by one when far apart."""
+    from array import array
+
+    from visualizer.trace.batches import _gather
+
+    column = array("i", range(100, 1100))
+    for ids in ([], [5], [0, 1, 2, 3], list(range(0, 1000, 3)), [0, 500, 999], [7, 998]):
+        wanted = np.array(ids, np.int64)
+        assert _gather(column, wanted).tolist() == [column[i] for i in ids]
+    column.append(7)  # (no view of its buffer was left behind)

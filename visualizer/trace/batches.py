@@ -62,10 +62,15 @@ def _rows_of(columns: tuple[array[Any], ...], begin: int, end: int) -> list[byte
 
 
 def _gather(column: array[Any], ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
-    """``column[i]`` for each of ``ids``: one C-level call (never a view of the column's
-    buffer, which would make the program's next append fail)."""
+    """``column[i]`` for each of ``ids`` (ascending), never through a view of the
+    column's buffer (the program's next append would then fail): ids close together
+    (100,000 tasks alive at once) as one copy of the rows they span, ids far apart (a
+    service's few live tasks among millions) one by one, in one C-level call."""
     if not len(ids):
         return np.zeros(0, np.int32)
+    low, high = int(ids[0]), int(ids[-1]) + 1
+    if len(ids) * 16 >= high - low:
+        return np.frombuffer(column[low:high].tobytes(), np.int32)[ids - low]
     got = operator.itemgetter(*ids.tolist())(column)
     return np.array(got if len(ids) > 1 else [got], np.int32)
 
