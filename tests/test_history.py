@@ -267,6 +267,7 @@ def test_a_history_is_never_more_than_its_tasks_cap(
 
     full, data = service
     monkeypatch.setattr(history, "MAX_TASKS", 60)
+    monkeypatch.setattr(history, "MIN_KEPT", 0.5)
     receiver = watched(data, history=600.0, chunk=1 << 12)
     assert receiver.model is not None
     kept = receiver.model.snapshot()
@@ -343,3 +344,17 @@ def test_a_dropped_tasks_marks_stay_and_name_it() -> None:
         (0.6, 1, "a note", "note", ""),
     ]
     assert store.task_name[0] == -1 and store.strings[store.task_name[1]] == "worker"
+
+
+def test_a_short_run_is_kept_whole_however_many_tasks_it_makes(
+    service: tuple[Trace, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caps never cut into the last ``MIN_KEPT`` seconds: a run of 100,000 tasks in
+    three seconds keeps every one (its trace is what the user saves)."""
+    from visualizer.model import history
+
+    full, data = service
+    monkeypatch.setattr(history, "MAX_TASKS", 60)  # (the 12 s run is within MIN_KEPT)
+    receiver = watched(data, history=600.0, chunk=1 << 12)
+    assert receiver.model is not None and receiver.model.generation == 0
+    assert len(receiver.model.snapshot().tasks) == len(full.tasks) > 60

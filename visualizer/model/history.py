@@ -50,6 +50,10 @@ MAX_SPANS: Final = 12_000_000
 #: kept): a lane each, and a live frame's work grows with them (a service making 1,300
 #: tasks a second keeps its last 40 seconds; bench/service_hour.py)
 MAX_TASKS: Final = 50_000
+#: (seconds) the caps on tasks and spans never cut into the last this many seconds: a
+#: run shorter than this is kept whole, however many tasks it makes (a trace of it is
+#: what a user saves)
+MIN_KEPT: Final = 30.0
 #: coroutines counted by name among the forgotten tasks, at most (the rest: "others")
 MAX_COROS: Final = 50
 OTHERS: Final = "(others)"
@@ -140,21 +144,25 @@ def summarise(
 def due(model: TraceModel, history: float) -> float | None:
     """The cut, if the model holds more than ``history`` seconds, or more spans than
     ``MAX_SPANS``, or more tasks than ``MAX_TASKS`` (each with the slack): the history
-    then starts at the cut.  Else None."""
+    then starts at the cut.  Else None.  The caps never cut into the last ``MIN_KEPT``
+    seconds: a run shorter than that (100,000 tasks in three seconds) is kept whole."""
     now = model.now()
     kept_from = model.forgotten.before
     if now - kept_from > history * (1.0 + SLACK):
         return now - history
+    latest = now - MIN_KEPT  # (the caps' cut, at the latest)
+    if latest <= kept_from:
+        return None
     if model.span_count > MAX_SPANS:
-        return kept_from + (now - kept_from) / 2
+        return min(kept_from + (now - kept_from) / 2, latest)
     if model.store.task_count > MAX_TASKS * (1.0 + SLACK):  # (the store's: up to date)
         model.update()  # (the model reads what came since: which tasks ended, and when)
         tasks = model.task_count
         ends = model.task_ends()  # (the tasks that ended: those are the ones that can go)
         drop = min(tasks - MAX_TASKS, len(ends))
         if drop > 0:
-            cut = float(np.partition(ends, drop - 1)[drop - 1])
-            return max(float(np.nextafter(cut, np.inf)), kept_from)
+            cut = min(float(np.nextafter(np.partition(ends, drop - 1)[drop - 1], np.inf)), latest)
+            return cut if cut > kept_from else None
     return None
 
 
