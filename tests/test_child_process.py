@@ -123,19 +123,20 @@ def test_the_program_gets_its_own_argv_and_output_lines_carry_times(tmp_path: Pa
     assert later.t >= max(sleep)
 
 
+#: a program that waits a minute and says so when it is cancelled
+CLEANS_UP = """
+import asyncio
+async def main():
+    try:
+        await asyncio.sleep(60)
+    finally:
+        print("cleaned up")
+asyncio.run(main())
+"""
+
+
 def test_stop_asks_as_ctrl_c_does_and_the_program_cleans_up(tmp_path: Path) -> None:
-    path = program(
-        tmp_path,
-        """
-        import asyncio
-        async def main():
-            try:
-                await asyncio.sleep(60)
-            finally:
-                print("cleaned up")
-        asyncio.run(main())
-        """,
-    )
+    path = program(tmp_path, CLEANS_UP)
     outcome, run = run_child(path, stop_after=0.3)
     assert outcome.stopped and outcome.error == "stopped"
     assert outcome.returncode == 130  # (KeyboardInterrupt, after main was cancelled)
@@ -148,18 +149,7 @@ def test_stop_asks_politely_even_when_the_window_ignores_ctrl_c(tmp_path: Path) 
     """A window started in the background of a script ignores SIGINT, and its children
     inherit that: the program gets Python's handler back, so Stop still asks it (found
     when the suite ran in a background job: every polite stop became a SIGTERM)."""
-    path = program(
-        tmp_path,
-        """
-        import asyncio
-        async def main():
-            try:
-                await asyncio.sleep(60)
-            finally:
-                print("cleaned up")
-        asyncio.run(main())
-        """,
-    )
+    path = program(tmp_path, CLEANS_UP)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         outcome, run = run_child(path, stop_after=0.3)

@@ -166,18 +166,13 @@ class Trace:
     #: when the observer (the window drawing the run live on the run's own loop) held
     #: the loop: (start, end) pairs, seconds since the run started
     observed: list[tuple[float, float]] = field(default_factory=list)
-    #: ``tasks`` as columns, if whoever made the trace had them (``task_columns``)
+    #: ``tasks`` as columns, if whoever made the trace had them (a live model: a frame
+    #: reads them, not the records; anyone else makes them with ``TaskColumns.of``)
     columns: TaskColumns | None = field(default=None, repr=False, compare=False)
 
     @property
     def duration(self) -> float:
         return float(self.meta.get("duration", 0.0))
-
-    def task_columns(self) -> TaskColumns:
-        """``tasks`` as columns: as given, else made from the records (and kept)."""
-        if self.columns is None or len(self.columns.names) != len(self.tasks):
-            self.columns = TaskColumns.of(self.tasks)
-        return self.columns
 
     def task_by_name(self, name: str) -> TaskRecord:
         """The task called ``name`` (the first, if several share it)."""

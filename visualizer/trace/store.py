@@ -192,11 +192,6 @@ class TraceStore:
         self.observed_start.append(start)
         self.observed_end.append(end)
 
-    def string_id(self, text: str) -> int | None:
-        """The id of ``text`` if the table has it as a shared string (``intern``; a
-        task's name is not one: ``set_name``)."""
-        return self._string_ids.get(text)
-
     def add_string(self, text: str) -> int:
         """A string of its own (not shared, so it can be let go: ``release``); its id."""
         self.strings.append(text)
