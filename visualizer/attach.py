@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from visualizer.session.child import USAGE_EXIT, ctrl_c_works, run_program
+from visualizer.session.interrupts import Interrupts, end_process
 from visualizer.session.streaming import (
     DEFAULT_ADDRESS,
     TOKEN_ENV,
@@ -71,7 +72,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     connection = ReconnectingConnection(host, port, take_token())
     ctrl_c_works()  # (the window's Stop asks as Ctrl-C does)
-    return run_program(args.program, args.args, connection, clock=args.clock, slow=args.slow)
+    with Interrupts() as interrupts:  # (Ctrl-C, SIGTERM: the run ends, the window is told)
+        code = run_program(
+            args.program,
+            args.args,
+            connection,
+            clock=args.clock,
+            slow=args.slow,
+            interrupts=interrupts,
+        )
+        code = interrupts.exit_code(code)
+        if interrupts.stopped_now is not None:
+            end_process(code)
+        return code
 
 
 if __name__ == "__main__":

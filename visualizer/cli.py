@@ -11,11 +11,12 @@ import argparse
 import json
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
 from visualizer.model.summary import format_summary
+from visualizer.session.interrupts import GRACE, Interrupts, end_process
 from visualizer.session.runner import RunResult, record_script, run_scenario
 from visualizer.session.scenarios import (
     SECTION_TITLES,
@@ -52,6 +53,13 @@ def _trace_options(p: argparse.ArgumentParser, default_clock: str | None) -> Non
         default=default(0.1),
         metavar="SECONDS",
         help="report steps/callbacks that hold the loop this long (default 0.1)",
+    )
+    p.add_argument(
+        "--grace",
+        type=float,
+        default=default(GRACE),
+        metavar="SECONDS",
+        help=f"after Ctrl-C, stop the program at once if it runs this long (default {GRACE:g})",
     )
 
 
@@ -346,10 +354,17 @@ def _run(args: argparse.Namespace) -> int:
             scenario.path,
         )
     params = bind_params(scenario, _pairs(args.param))
-    result = run_scenario(scenario, params, clock=args.clock, slow_callback_duration=args.slow)
-    if result.error is not None and result.error.traceback:
-        sys.stderr.write(result.error.traceback)
-    return _finish(args, result)
+    return _traced(
+        args,
+        lambda interrupts: run_scenario(
+            scenario,
+            params,
+            clock=args.clock,
+            slow_callback_duration=args.slow,
+            interrupts=interrupts,
+        ),
+        print_traceback=True,
+    )
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -362,14 +377,33 @@ def _record(args: argparse.Namespace) -> int:
 
 def _record_program(args: argparse.Namespace, script: Path, script_args: list[str]) -> int:
     """``python SCRIPT ARGS...``, once, traced in this process (``run`` and ``record``)."""
-    result = record_script(
-        script,
-        script_args,
-        clock=args.clock,
-        slow_callback_duration=args.slow,
-        on_exception=lambda exc: traceback.print_exception(exc),
+    return _traced(
+        args,
+        lambda interrupts: record_script(
+            script,
+            script_args,
+            clock=args.clock,
+            slow_callback_duration=args.slow,
+            on_exception=lambda exc: traceback.print_exception(exc),
+            interrupts=interrupts,
+        ),
     )
-    return _finish(args, result)
+
+
+def _traced(
+    args: argparse.Namespace,
+    run: Callable[[Interrupts], RunResult],
+    *,
+    print_traceback: bool = False,
+) -> int:
+    """``run`` the program, with Ctrl-C and SIGTERM answered (``session.interrupts``)
+    until its trace is written: the exit code.  ``print_traceback``: the error's, if any
+    (a script's is printed as it happens, as Python would)."""
+    with Interrupts(args.grace) as interrupts:
+        result = run(interrupts)
+        if print_traceback and result.error is not None and result.error.traceback:
+            sys.stderr.write(result.error.traceback)
+        return _finish(args, result, interrupts)
 
 
 def _script_args(args: argparse.Namespace) -> list[str]:
@@ -391,7 +425,11 @@ def _script_args(args: argparse.Namespace) -> list[str]:
     return theirs + after
 
 
-def _finish(args: argparse.Namespace, result: RunResult) -> int:
+def _finish(args: argparse.Namespace, result: RunResult, interrupts: Interrupts) -> int:
+    """Write the trace and say how the run ended: the exit code.  Ctrl-C and SIGTERM are
+    held meanwhile (``Interrupts.program_ended``): the trace is written whole, and the
+    exit code then says a signal came.  A run stopped at once leaves the process at
+    once, after that (its executor threads may never end)."""
     if result.tracer_failure:
         print(
             f"asyncviz: the tracer failed and was switched off: {result.tracer_failure}",
@@ -408,10 +446,21 @@ def _finish(args: argparse.Namespace, result: RunResult) -> int:
             format_summary(result.trace),
             file=sys.stderr if args.command == "record" else sys.stdout,
         )
+    saved = f" (trace written to {args.trace})" if args.trace is not None else ""
     if result.error is not None:
-        saved = f" (trace written to {args.trace})" if args.trace is not None else ""
         print(f"asyncviz: {result.error.message}{saved}", file=sys.stderr)
-    return result.exit_code
+    if result.stopped:
+        print(f"asyncviz: {result.stopped}", file=sys.stderr)
+    for sig in dict.fromkeys(interrupts.late):
+        print(
+            f"asyncviz: {sig.name} came while the trace was being written: it was finished"
+            f" first{saved}",
+            file=sys.stderr,
+        )
+    code = interrupts.exit_code(result.exit_code)
+    if interrupts.stopped_now is not None:
+        end_process(code)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -42,6 +42,7 @@ from typing import Any, Final
 
 from visualizer.instrument.clock import LectureClock
 from visualizer.instrument.loop import TracingPolicy
+from visualizer.session.interrupts import Interrupts, end_process
 from visualizer.session.lecture_child import LectureControls, PacedLoop
 from visualizer.session.runner import (
     ClockKind,
@@ -198,9 +199,11 @@ def run_program(
     clock: ClockKind = "real",
     slow: float = 0.1,
     lecture: Lecture | None = None,
+    interrupts: Interrupts | None = None,
 ) -> int:
     """Run ``python PATH ARGS...`` in this process (once, as ``__main__``), traced and
-    streamed to ``connection`` (as a ``lecture``, if given): the program's exit code."""
+    streamed to ``connection`` (as a ``lecture``, if given): the program's exit code.
+    ``interrupts``, if given, answers Ctrl-C and SIGTERM (``session.interrupts``)."""
     result = traced(
         lambda started, make_loop: record_script(
             path,
@@ -211,11 +214,14 @@ def run_program(
             started=started,
             make_loop=make_loop,
             snapshot=False,  # (the window derives the spans: the End goes out at once)
+            interrupts=interrupts,
         ),
         connection,
         [str(path), *args],
         lecture,
     )
+    if result.stopped:
+        print(f"asyncviz: {result.stopped}", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     return result.exit_code
@@ -240,43 +246,63 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USAGE_EXIT
     connection = FixedConnection.of_socket(sock)
     lecture = None if args.lecture is None else Lecture(args.lecture, args.pause_at)
-    try:
-        if args.kind == "program":
-            return run_program(
-                args.path,
-                args.args,
-                connection,
-                clock=args.clock,
-                slow=args.slow,
-                lecture=lecture,
-            )
+    # Ctrl-C and SIGTERM (a window's Stop sends both) end the run with its End sent
+    with Interrupts() as interrupts:
         try:
-            scenario = find(args.path)
-            params = json.loads(args.args[0]) if args.args else {}
-        except (ScenarioError, ValueError) as exc:
-            print(f"asyncviz: {exc}", file=sys.stderr)
-            return USAGE_EXIT
-        result = traced(
-            lambda started, make_loop: run_scenario(
-                scenario,
-                params,
-                clock=LectureClock() if lecture is not None else args.clock,
-                slow_callback_duration=args.slow,
-                started=started,
-                snapshot=False,
-                make_loop=make_loop,
-            ),
+            code = _run_here(args, connection, lecture, interrupts)
+        finally:
+            sock.close()
+        code = interrupts.exit_code(code)
+        if interrupts.stopped_now is not None:
+            end_process(code)  # (its threads may never end: the trace is out)
+        return code
+
+
+def _run_here(
+    args: argparse.Namespace,
+    connection: Connection,
+    lecture: Lecture | None,
+    interrupts: Interrupts,
+) -> int:
+    """The program or scenario ``args`` name, traced and streamed: its exit code."""
+    if args.kind == "program":
+        return run_program(
+            args.path,
+            args.args,
             connection,
-            [str(args.path), *args.args],
-            lecture,
+            clock=args.clock,
+            slow=args.slow,
+            lecture=lecture,
+            interrupts=interrupts,
         )
-        if result.error is not None and result.error.traceback:
-            sys.stderr.write(result.error.traceback)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        return result.exit_code
-    finally:
-        sock.close()
+    try:
+        scenario = find(args.path)
+        params = json.loads(args.args[0]) if args.args else {}
+    except (ScenarioError, ValueError) as exc:
+        print(f"asyncviz: {exc}", file=sys.stderr)
+        return USAGE_EXIT
+    result = traced(
+        lambda started, make_loop: run_scenario(
+            scenario,
+            params,
+            clock=LectureClock() if lecture is not None else args.clock,
+            slow_callback_duration=args.slow,
+            started=started,
+            snapshot=False,
+            make_loop=make_loop,
+            interrupts=interrupts,
+        ),
+        connection,
+        [str(args.path), *args.args],
+        lecture,
+    )
+    if result.error is not None and result.error.traceback:
+        sys.stderr.write(result.error.traceback)
+    if result.stopped:
+        print(f"asyncviz: {result.stopped}", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return result.exit_code
 
 
 # --- one line in the program ------------------------------------------------------------

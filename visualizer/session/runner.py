@@ -17,7 +17,9 @@ import asyncio
 import contextlib
 import gc
 import runpy
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -30,6 +32,7 @@ from visualizer.instrument.loop import TracingEventLoop, TracingPolicy, set_poli
 from visualizer.instrument.notices import Notices
 from visualizer.instrument.tracer import RUN, Tracer
 from visualizer.model.spans import TraceModel
+from visualizer.session.interrupts import EXIT_CTRL_C, EXIT_SIGTERM, Interrupts, Terminated
 from visualizer.session.scenarios import Scenario, load_main
 from visualizer.trace.data import SpanColumns, Trace
 from visualizer.trace.store import DEFAULT_CAPACITY, TraceStore
@@ -56,6 +59,8 @@ class RunResult:
     exit_code: int
     wall_seconds: float
     tracer_failure: str | None = None
+    #: how the run was stopped at once, and the tasks it left (``Interrupts.report``)
+    stopped: str = ""
 
 
 class Recorder:
@@ -69,9 +74,12 @@ class Recorder:
         capacity: int = DEFAULT_CAPACITY,
         slow_callback_duration: float = 0.1,
         make_loop: Callable[[Any], asyncio.AbstractEventLoop] | None = None,
+        interrupts: Interrupts | None = None,
     ) -> None:
         #: makes the loops (given the clock): a lecture's turn themselves at its pace
         self._make_loop = make_loop
+        #: how the run answers Ctrl-C and SIGTERM (None: as Python would, untraced)
+        self.interrupts = interrupts
         self.clock: Clock
         if isinstance(clock, LectureClock):
             # a lecture's times are a virtual clock's (idle waits paced, not real; busy
@@ -106,6 +114,8 @@ class Recorder:
         this thread."""
         self.tracer.install(loop)
         self.notices.install(loop)
+        if self.interrupts is not None:
+            self.interrupts.watch(loop)
         self.loops.append(loop)
         self.store.meta.loop = f"{type(loop).__module__}.{type(loop).__qualname__}"
 
@@ -159,11 +169,14 @@ def run_scenario(
     started: Callable[[Recorder], None] | None = None,
     snapshot: bool = True,
     make_loop: Callable[[Any], asyncio.AbstractEventLoop] | None = None,
+    interrupts: Interrupts | None = None,
 ) -> RunResult:
-    """Run ``scenario.main(**params)`` on a traced loop, as ``asyncio.run`` would.
+    """Run ``scenario.main(**params)`` on a traced loop, as ``asyncio.run`` would
+    (Ctrl-C included: the first cancels the main task).
 
     ``started`` is called with the recorder before the scenario runs (a streamer
-    starts sending it to a window: ``visualizer.session.child``)."""
+    starts sending it to a window: ``visualizer.session.child``); ``interrupts`` (entered
+    by the caller, around the save too) answers Ctrl-C and SIGTERM."""
     wall = time.perf_counter()
     recorder = Recorder(
         clock,
@@ -171,6 +184,7 @@ def run_scenario(
         capacity=capacity,
         slow_callback_duration=slow_callback_duration,
         make_loop=make_loop,
+        interrupts=interrupts,
     )
     recorder.store.meta.extra["params"] = dict(params or {})
     if started is not None:
@@ -181,6 +195,8 @@ def run_scenario(
     except BaseException as exc:  # a broken scenario file: report it, with what we have
         error = _describe_exception(exc)
         error.kind = "load"
+        if interrupts is not None:
+            interrupts.program_ended()
         return RunResult(recorder.finish(), error, 1, time.perf_counter() - wall)
     exit_code = 0
     runner = asyncio.Runner(loop_factory=recorder.new_loop)
@@ -189,13 +205,55 @@ def run_scenario(
         loop = runner.get_loop()
         context = recorder.tracer.new_context()
         task = loop.create_task(main(**(params or {})), name=MAIN_TASK, context=context)
-        loop.run_until_complete(task)
+        with _ctrl_c_cancels(task) as interrupted:
+            try:
+                loop.run_until_complete(task)
+            except asyncio.CancelledError:
+                if interrupted and task.uncancel() == 0:
+                    raise KeyboardInterrupt from None  # (as Runner.run: Ctrl-C, not a cancel)
+                raise
     except BaseException as exc:
         error, exit_code = _how_it_ended(exc)
     finally:
-        with contextlib.suppress(BaseException):
+        # (the clean-up runs the program's code: it can be interrupted, or stopped at once)
+        try:
             runner.close()
+        except BaseException as exc:
+            if error is None:
+                error, exit_code = _how_it_ended(exc)
+        if interrupts is not None:
+            interrupts.program_ended()
     return _result(recorder, error, exit_code, wall, snapshot)
+
+
+@contextlib.contextmanager
+def _ctrl_c_cancels(task: asyncio.Task[Any]) -> Iterator[list[bool]]:
+    """As ``asyncio.Runner.run`` does: while ``task`` runs, the first Ctrl-C cancels it
+    (and the list yielded becomes true), a second raises ``KeyboardInterrupt``.  Only in
+    the main thread, and only where Ctrl-C has Python's default handler."""
+    interrupted: list[bool] = []
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield interrupted
+        return
+    loop = task.get_loop()
+
+    def on_sigint(_number: int, _frame: Any) -> None:
+        if not interrupted and not task.done():
+            interrupted.append(True)
+            task.cancel()
+            loop.call_soon_threadsafe(lambda: None)  # (wake a loop asleep in select)
+            return
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield interrupted
+    finally:
+        if signal.getsignal(signal.SIGINT) is on_sigint:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def record_script(
@@ -209,6 +267,7 @@ def record_script(
     started: Callable[[Recorder], None] | None = None,
     make_loop: Callable[[Any], asyncio.AbstractEventLoop] | None = None,
     snapshot: bool = True,
+    interrupts: Interrupts | None = None,
 ) -> RunResult:
     """Run ``python path args...`` in this process, tracing every asyncio loop it makes.
 
@@ -217,7 +276,9 @@ def record_script(
     to ``on_exception`` (the CLI prints it as Python would) and gives exit code 1.
     ``started`` is called with the recorder before the script runs; ``make_loop`` makes
     its loops, given the clock (a lecture's: ``lecture_child.PacedLoop``); with
-    ``snapshot=False`` the result's trace holds only the meta (``Recorder.finish``).
+    ``snapshot=False`` the result's trace holds only the meta (``Recorder.finish``);
+    ``interrupts`` (entered by the caller, around the save too) answers Ctrl-C and
+    SIGTERM.
     """
     wall = time.perf_counter()
     path = Path(path)
@@ -227,6 +288,7 @@ def record_script(
         capacity=capacity,
         slow_callback_duration=slow_callback_duration,
         make_loop=make_loop,
+        interrupts=interrupts,
     )
     if started is not None:
         started(recorder)
@@ -252,15 +314,19 @@ def record_script(
             sys.path[0] = saved_path0
         for loop in recorder.loops:
             if not loop.is_closed() and not loop.is_running():
-                with contextlib.suppress(BaseException):
+                with contextlib.suppress(Exception):
                     loop.close()
+        if interrupts is not None:
+            interrupts.program_ended()
     return _result(recorder, error, exit_code, wall, snapshot)
 
 
 def _how_it_ended(exc: BaseException) -> tuple[RunError | None, int]:
     """What a program's escaping exception means: the error to report, the exit code."""
     if isinstance(exc, KeyboardInterrupt):
-        return RunError("interrupted", "interrupted (Ctrl-C)"), 130
+        return RunError("interrupted", "interrupted (Ctrl-C)"), EXIT_CTRL_C
+    if isinstance(exc, Terminated):
+        return RunError("interrupted", "terminated (SIGTERM)"), EXIT_SIGTERM
     if isinstance(exc, SystemExit):
         code = _exit_code(exc)
         return (RunError("exit", f"exit code {code}") if code else None), code
@@ -294,4 +360,5 @@ def _result(
         exit_code=exit_code,
         wall_seconds=time.perf_counter() - wall,
         tracer_failure=None if failure is None else f"{type(failure).__name__}: {failure}",
+        stopped="" if recorder.interrupts is None else recorder.interrupts.report(),
     )

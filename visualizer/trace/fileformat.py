@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, BinaryIO, Final, Literal
 
 import msgspec
 import numpy as np
@@ -42,6 +42,7 @@ from visualizer.trace.data import (
     Trace,
 )
 from visualizer.trace.safe_read import UnsafeInput, inflate, open_regular
+from visualizer.trace.safe_write import Saved, replace_atomically
 from visualizer.trace.store import Suspension
 
 FORMAT: Final = "asyncviz-trace"
@@ -251,22 +252,22 @@ def dumps(trace: Trace) -> bytes:
         return b"".join(_encoded(trace))
 
 
-def save(trace: Trace, path: str | Path) -> None:
-    """Write ``trace`` to ``path`` (gzip when it ends in ``.gz``), atomically: into
-    ``path.partial``, renamed over ``path`` only once complete."""
+def save(trace: Trace, path: str | Path) -> Saved:
+    """Write ``trace`` to ``path`` (gzip when it ends in ``.gz``): all of it or, if the
+    save fails, nothing, the previous file untouched and nothing left beside it
+    (``safe_write``).  Ctrl-C and SIGTERM wait for the save to end: the result says
+    which came meanwhile, for the caller to act on."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".partial")
-    try:
-        with open(tmp, "wb") as file, _gc_paused():
+
+    def write(file: BinaryIO) -> None:
+        with _gc_paused():
             if path.suffix == ".gz":
                 with gzip.GzipFile(fileobj=file, mode="wb", compresslevel=5) as zipped:
                     _write_behind(_encoded(trace), zipped.write)
             else:
                 _write_behind(_encoded(trace), file.write)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    return replace_atomically(path, write)
 
 
 def _write_behind(pieces: Iterable[bytes], write: Callable[[bytes], int]) -> None:
