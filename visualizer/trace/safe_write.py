@@ -16,8 +16,8 @@ So (``replace_atomically``):
   random name (``mkstemp``: created exclusively, so a planted symlink is refused, not
   followed) and removed if the write fails;
 - Ctrl-C and SIGTERM that arrive during the write are held until it ends (``held``):
-  the save finishes, the caller is told which signals came (``Saved.signals``), and
-  says so, instead of losing the new trace to a traceback.
+  the save finishes, then they take effect, and the caller is told which came
+  (``Saved.signals``), instead of losing the new trace to a traceback.
 """
 
 from __future__ import annotations
@@ -50,10 +50,12 @@ class Saved:
 
 @contextlib.contextmanager
 def held(saved: Saved) -> Iterator[None]:
-    """Ctrl-C and SIGTERM are noted in ``saved`` instead of acted on, in this block.
-    Only the main thread can set signal handlers; elsewhere (a window's worker) this
-    holds nothing, and the thread is not interrupted by signals anyway.  A handler the
-    process set to ignore a signal stays as it was."""
+    """Ctrl-C and SIGTERM wait for the end of this block: noted in ``saved`` as they
+    come, then given, in order, to the handlers that were there before (Python's own
+    raises ``KeyboardInterrupt``, or ends the process, once the file is complete; the
+    command line's only notes them, ``session.interrupts``).  Only the main thread can
+    set signal handlers; elsewhere (a window's worker) this holds nothing, and the
+    thread is not interrupted by signals anyway.  A signal ignored stays ignored."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -73,6 +75,8 @@ def held(saved: Saved) -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old if old is not None else signal.SIG_DFL)
+        for sig in saved.signals:
+            signal.raise_signal(sig)
 
 
 def replace_atomically(path: str | Path, write: Callable[[BinaryIO], None]) -> Saved:
