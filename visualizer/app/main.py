@@ -25,6 +25,7 @@ from visualizer.app.settings import restore_window, saved, saved_history
 from visualizer.app.theme import apply_theme
 from visualizer.app.window import MainWindow
 from visualizer.session.scenarios import Scenario, ScenarioError, discover, find
+from visualizer.session.sources import VirtualRun
 from visualizer.views.gantt import THEMES
 
 
@@ -170,6 +171,8 @@ async def _stop_after(window: MainWindow, run: asyncio.Future[Any], seconds: flo
     """Press Stop ``seconds`` after the run began drawing (a program in its own process:
     after it started and said hello), unless it ended before."""
     while window.frames.source is None and not run.done():
+        if isinstance(window.current_run, VirtualRun):  # (nothing to draw until it ends)
+            break
         await asyncio.sleep(0.01)
     await asyncio.sleep(seconds)
     if not run.done():

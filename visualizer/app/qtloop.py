@@ -52,6 +52,7 @@ from PySide6.QtCore import (
 )
 
 from visualizer.instrument.loop import move_due_timers
+from visualizer.instrument.tracer import RUN
 
 
 class _Wakeup(QObject):
@@ -155,12 +156,30 @@ class GuiEventLoop(qasync.QEventLoop):  # type: ignore[misc]
             handle = ready.popleft()
             if handle._cancelled:
                 continue
-            if debug:
-                self._run_debug(handle)
-            else:
-                handle._run()
+            try:
+                if debug:
+                    self._run_debug(handle)
+                else:
+                    handle._run()
+            except (SystemExit, KeyboardInterrupt) as exc:
+                self._program_exit(handle, exc)
         handle = None  # (as _run_once: do not keep the last one alive)
         self._arm()
+
+    def _program_exit(self, handle: asyncio.Handle, exc: BaseException) -> None:
+        """``sys.exit()`` or ``KeyboardInterrupt`` from a traced program's callback.
+        asyncio lets both escape a task's step (after making them the task's outcome),
+        to end ``asyncio.run``: here they would end the window.  A program run on this
+        loop is the window's guest: its exit ends its run (whoever awaits the task gets
+        it), never the window.  Anything else (the window's own code) goes on up."""
+        context = handle._context  # type: ignore[attr-defined]
+        if context is None or context.get(RUN, None) is None:
+            raise exc
+        owner = getattr(handle._callback, "__self__", None)  # type: ignore[attr-defined]
+        if not isinstance(owner, asyncio.Task):  # (a plain callback: no task to keep it)
+            self.call_exception_handler(
+                {"message": f"{type(exc).__name__} in a callback of the program", "exception": exc}
+            )
 
     def _run_debug(self, handle: asyncio.Handle) -> None:
         """As ``_run_once`` in debug mode: note the handle, warn about a slow callback."""

@@ -675,6 +675,11 @@ class MainWindow(QMainWindow):
             return RunOutcome(session.trace, *failure(session.error))
         return RunOutcome(session.trace, None)
 
+    @property
+    def current_run(self) -> InLoopRun | VirtualRun | ChildRun | AttachedRun | None:
+        """The run going on, if any (what Stop stops)."""
+        return self._source
+
     def stop(self) -> None:
         """Stop the run going on: its tasks cancelled (a program in its own process is
         asked as Ctrl-C asks, then ended); the trace so far is kept and shown."""
@@ -683,7 +688,7 @@ class MainWindow(QMainWindow):
             session.stop()
             return
         if self._source is not None:
-            self._source.stop()  # (a virtual-clock run takes milliseconds: it is not)
+            self._source.stop()
 
     def _status(
         self, trace: Trace, *, done: bool, error: str | None, spans: int | None = None
@@ -1114,6 +1119,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if isinstance(self._source, ChildRun):
             self._source.kill()  # (a program of the window's goes with it)
+        elif isinstance(self._source, VirtualRun):
+            self._source.stop(at_once=True)  # (its thread must not outlive the window)
         elif isinstance(self._source, AttachedRun):
             self._source.close()  # (one started elsewhere goes on, unwatched)
         self.presenter.leave()  # (what is remembered is the window as the user set it)

@@ -49,7 +49,7 @@ from visualizer.session.runner import (
     Recorder,
     RunError,
     RunResult,
-    _how_it_ended,
+    how_it_ended,
     record_script,
     run_scenario,
 )
@@ -363,7 +363,7 @@ def _at_exit(
     try:
         with contextlib.suppress(Exception):
             policy.close()
-        error, exit_code = _how_it_ended(seen[-1]) if seen else (None, 0)
+        error, exit_code = how_it_ended(seen[-1]) if seen else (None, 0)
         recorder.finish()
         failure = recorder.tracer.failure
         tracer_failure = None if failure is None else f"{type(failure).__name__}: {failure}"

@@ -133,7 +133,7 @@ class Interrupts:
         stopped at once.  Wraps the loop's ``run_forever`` (which ``run_until_complete``
         calls), so it serves any loop class the program makes."""
         self._loops.append(loop)
-        inner = loop.run_forever
+        inner, inner_until = loop.run_forever, loop.run_until_complete
 
         def run_forever() -> None:
             if self.stopped_now is not None:
@@ -141,7 +141,15 @@ class Interrupts:
             with self._sigint_wrapped():
                 inner()
 
+        def run_until_complete(future: Any) -> Any:
+            if self.stopped_now is not None:
+                if asyncio.iscoroutine(future):
+                    future.close()  # (never run: not "never awaited" either)
+                raise self.stopped_now()
+            return inner_until(future)
+
         loop.run_forever = run_forever  # type: ignore[method-assign]
+        loop.run_until_complete = run_until_complete  # type: ignore[method-assign]
 
     @contextlib.contextmanager
     def _sigint_wrapped(self) -> Iterator[None]:
@@ -197,7 +205,20 @@ class Interrupts:
 
     def _raise(self) -> None:
         if self.stopped_now is not None:
+            if not self.abandoned:  # (``abandon``: named here, on the loop's own thread)
+                self.abandoned = self._unfinished()
             raise self.stopped_now()
+
+    def abandon(self, why: str) -> None:
+        """Stop the run at once, from any thread (a window's Stop of a run in a worker
+        thread): its loops raise ``KeyboardInterrupt`` at their next turn, and refuse to
+        run again.  (A step that never returns to its loop needs ``raise_in_thread``.)"""
+        if self.stopped_now is None:
+            self.stopped_now, self.why = KeyboardInterrupt, why
+        for loop in list(self._loops):
+            if not loop.is_closed():
+                with contextlib.suppress(RuntimeError):  # (closed meanwhile)
+                    loop.call_soon_threadsafe(self._raise)
 
     def _unfinished(self) -> list[str]:
         for loop in self._loops:
@@ -242,6 +263,20 @@ class Interrupts:
         if code == 0 and self.late:
             return EXIT_SIGTERM if signal.SIGTERM in self.late else EXIT_CTRL_C
         return code
+
+
+def raise_in_thread(ident: int, kind: type[BaseException] = KeyboardInterrupt) -> bool:
+    """Raise ``kind`` in the thread ``ident`` at its next bytecode (CPython's
+    ``PyThreadState_SetAsyncExc``): the last resort for a run in a worker thread whose
+    step never returns to its loop.  A thread blocked inside C gets it only when it
+    returns to Python.  False if there is no such thread (or no way to do it)."""
+    try:
+        import ctypes
+
+        set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    except (ImportError, AttributeError):  # pragma: no cover - not CPython
+        return False
+    return bool(set_async_exc(ctypes.c_ulong(ident), ctypes.py_object(kind)) == 1)
 
 
 def end_process(code: int) -> None:

@@ -213,14 +213,14 @@ def run_scenario(
                     raise KeyboardInterrupt from None  # (as Runner.run: Ctrl-C, not a cancel)
                 raise
     except BaseException as exc:
-        error, exit_code = _how_it_ended(exc)
+        error, exit_code = how_it_ended(exc)
     finally:
         # (the clean-up runs the program's code: it can be interrupted, or stopped at once)
         try:
             runner.close()
         except BaseException as exc:
             if error is None:
-                error, exit_code = _how_it_ended(exc)
+                error, exit_code = how_it_ended(exc)
         if interrupts is not None:
             interrupts.program_ended()
     return _result(recorder, error, exit_code, wall, snapshot)
@@ -305,7 +305,7 @@ def record_script(
         with recorder.as_default_loop():
             runpy.run_path(str(path), run_name="__main__")
     except BaseException as exc:
-        error, exit_code = _how_it_ended(exc)
+        error, exit_code = how_it_ended(exc)
         if error is not None and error.kind in ("exception", "load") and on_exception:
             on_exception(exc)
     finally:
@@ -321,7 +321,7 @@ def record_script(
     return _result(recorder, error, exit_code, wall, snapshot)
 
 
-def _how_it_ended(exc: BaseException) -> tuple[RunError | None, int]:
+def how_it_ended(exc: BaseException) -> tuple[RunError | None, int]:
     """What a program's escaping exception means: the error to report, the exit code."""
     if isinstance(exc, KeyboardInterrupt):
         return RunError("interrupted", "interrupted (Ctrl-C)"), EXIT_CTRL_C

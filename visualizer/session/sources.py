@@ -12,12 +12,16 @@ until it ends), ``stop()``, and ``wait()``, which returns what it left: a
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from visualizer.model.spans import TraceModel
-from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, run_scenario
+from visualizer.session.interrupts import Interrupts, raise_in_thread
+from visualizer.session.runner import MAIN_TASK, Recorder, RunResult, how_it_ended, run_scenario
 from visualizer.session.scenarios import Scenario, load_main
 from visualizer.session.watchdog import StepInterrupted, StepWatchdog
 from visualizer.trace.data import Trace
@@ -26,6 +30,9 @@ from visualizer.trace.data import Trace
 STOPPED: Final = "stopped"
 #: seconds the tasks a run left behind get to finish cancelling
 LEFTOVER_GRACE: Final = 1.0
+#: seconds a virtual-clock run has to end after Stop cancels its tasks, before it is
+#: stopped at once (and again, before its thread is interrupted where it is)
+STOP_GRACE: Final = 1.0
 
 
 @dataclass
@@ -52,8 +59,14 @@ class LiveSource(Protocol):
         """Bring the live tasks' names up to date (a task is named after it is made)."""
 
 
-def failure(exc: BaseException) -> tuple[str, str]:
-    """One line, and the whole traceback, of what ended a run."""
+def failure(exc: BaseException) -> tuple[str | None, str | None]:
+    """One line, and the whole traceback, of what ended a run.  The program's own
+    ``sys.exit`` and ``KeyboardInterrupt`` are ends, not failures: said as the command
+    line says them ("exit code 3", "interrupted (Ctrl-C)"; nothing for ``sys.exit(0)``),
+    with no traceback, whatever the clock."""
+    if isinstance(exc, SystemExit | KeyboardInterrupt):
+        ended, _code = how_it_ended(exc)
+        return (ended.message if ended is not None else None), None
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return f"{type(exc).__name__}: {exc}", text
 
@@ -130,8 +143,8 @@ class InLoopRun(RecorderSource):
                 leaving = True
                 raise  # the caller itself is being cancelled: not a Stop
             error = STOPPED
-        except (Exception, StepInterrupted) as exc:
-            error, failed = failure(exc)
+        except (Exception, StepInterrupted, SystemExit, KeyboardInterrupt) as exc:
+            error, failed = failure(exc)  # (an exit of the program's: not the window's)
         finally:
             try:
                 await self._end_leftovers()
@@ -152,28 +165,105 @@ class InLoopRun(RecorderSource):
 
 
 class VirtualRun:
-    """A scenario recorded on the virtual clock in a worker thread, shown when done."""
+    """A scenario recorded on the virtual clock in a worker thread, shown when done.
 
-    model = None  #: nothing to draw until it ends (it takes milliseconds)
+    Most take milliseconds, but a scenario can run for ever (a server loop: the
+    virtual clock skips its idle waits, so it spins at full speed) or spin in a step.
+    So it can be stopped, as a run on the window's loop is (``stop``: every task
+    cancelled), then at once if it still goes ``STOP_GRACE`` seconds later (its loop
+    raises at its next turn), and as a last resort by raising into the thread itself
+    (a step that never returns to its loop).  The thread is a daemon: a run blocked
+    inside C cannot keep the application from exiting."""
+
+    model = None  #: nothing to draw until it ends
     events = 0
 
     def __init__(self, scenario: Scenario, params: dict[str, Any]) -> None:
         self.scenario = scenario
         self.params = params
+        #: stops it at once (not entered: a worker thread has no signals of its own)
+        self.interrupts = Interrupts()
+        self._recorder: Recorder | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped = False
 
     def refresh_names(self) -> None:
         pass
 
-    def stop(self) -> None:
-        pass  # (a thread cannot be interrupted; a virtual run takes milliseconds)
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, *, at_once: bool = False) -> None:
+        """Stop the run: its tasks are cancelled (their clean-up runs), and after
+        ``STOP_GRACE`` seconds, or ``at_once`` (the window is closing), it is stopped at
+        once.  The trace so far is kept."""
+        self._stopped = True
+        recorder = self._recorder
+        if at_once or recorder is None:
+            self._stop_now()
+            return
+        for loop in recorder.loops:
+            with contextlib.suppress(RuntimeError):  # (closed meanwhile: it is ending)
+                loop.call_soon_threadsafe(self._cancel_all, recorder)
+        _later(STOP_GRACE, self._stop_now)
+
+    @staticmethod
+    def _cancel_all(recorder: Recorder) -> None:
+        for task in recorder.tracer.live_tasks():
+            task.cancel()
+
+    def _stop_now(self) -> None:
+        if self._thread is not None and not self.running:
+            return
+        self.interrupts.abandon("Stop")
+        _later(STOP_GRACE, self._force)
+
+    def _force(self) -> None:
+        thread = self._thread
+        if thread is not None and thread.is_alive() and thread.ident is not None:
+            raise_in_thread(thread.ident)
+
+    def _started(self, recorder: Recorder) -> None:
+        self._recorder = recorder
 
     async def wait(self) -> RunOutcome:
-        result: RunResult = await asyncio.to_thread(
-            run_scenario, self.scenario, self.params, clock="virtual"
-        )
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[RunResult] = loop.create_future()
+
+        def give(result: RunResult) -> None:
+            if not done.done():
+                done.set_result(result)
+
+        def work() -> None:
+            result = run_scenario(
+                self.scenario,
+                self.params,
+                clock="virtual",
+                started=self._started,
+                interrupts=self.interrupts,
+            )
+            with contextlib.suppress(RuntimeError):  # (the window's loop closed: it left)
+                loop.call_soon_threadsafe(give, result)
+
+        self._thread = threading.Thread(target=work, name="asyncviz-virtual-run", daemon=True)
+        if self._stopped:
+            self.interrupts.abandon("Stop")
+        self._thread.start()
+        result = await done
         error = result.error
+        if self._stopped:  # (cancelled, or stopped at once: either way, by Stop)
+            return RunOutcome(result.trace, STOPPED)
         return RunOutcome(
             result.trace,
             error.message if error else None,
             (error.traceback or None) if error else None,
         )
+
+
+def _later(seconds: float, then: Callable[[], None]) -> None:
+    """``then()`` on a timer thread: a Stop's next steps must come even when the
+    window's loop is closing (the window is being closed)."""
+    timer = threading.Timer(seconds, then)
+    timer.daemon = True
+    timer.start()
