@@ -10,9 +10,9 @@ process writes to the window.  The rule each must hold:
 * on the wire, a bad frame ends the stream but the receiver keeps what it had.
 
 Seeded: the same mutants every run.  A failure names the seed and the mutant's index,
-and ``mutant(seed, index)``-style helpers here rebuild it.  No wall-clock limit: "no
-hang" is held by the size of the inputs (every mutant is a few KB) and pytest's own
-timeout in CI, never by timing a mutant on a loaded machine.
+and ``value_mutant`` / ``byte_mutant`` rebuild it.  No wall-clock limit (a verdict must
+not depend on the machine's load): every mutant is a few KB, so a hang shows as a test
+that never ends, never as a slow one.
 """
 
 from __future__ import annotations
