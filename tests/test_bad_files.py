@@ -156,3 +156,74 @@ def test_a_file_that_says_the_impossible_is_refused(
     assert len(load(_edited(tmp_path, lambda doc: None)).tasks) >= 3
     with pytest.raises(TraceFormatError, match=re.escape(says)):
         load(_edited(tmp_path, change))
+
+
+def _set(*path: Any, to: Any) -> Callable[[dict[str, Any]], None]:
+    def change(doc: dict[str, Any]) -> None:
+        where = doc
+        for key in path[:-1]:
+            where = where[key]
+        where[path[-1]] = to
+
+    return change
+
+
+def _both(*changes: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def change(doc: dict[str, Any]) -> None:
+        for each in changes:
+            each(doc)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (_set("meta", "duration", to=1e308), "meta.duration: 1e+308 s is longer than any run"),
+        (_set("meta", "truncated_at", to=-1.0), "meta.truncated_at: negative"),
+        (
+            _both(_set("tasks", 0, "created", to=-5.0), _set("spans", 0, "start", to=-5.0)),
+            "tasks[0].created: negative (-5.0)",
+        ),
+        (_set("tasks", 0, "ended", to=1e9), "tasks[0].ended: 1000000000.0 is after the run's end"),
+        (_row("jobs", start=-0.5), "jobs[0].start: negative"),
+        (_row("jobs", end=1e300), "jobs[0].end: 1e+300 s is past any run"),
+        (_row("jobs", submitted=0.15), "jobs[0].submitted: after start"),
+        (_row("jobs", submitted="soon"), "jobs[0].submitted: must be a number or null"),
+        (_row("blocked", start=-1), "blocked[0].start: negative"),
+        (_row("blocked", what=7), "blocked[0].what: must be a string"),
+        (_row("marks", t=1e308, label="x"), "marks[0].t: 1e+308 s is past any run"),
+        (_row("marks", t=0.1, label="x", task="one"), "marks[0].task: must be an integer"),
+        (_set("observed", to=[[-2.0, 0.1]]), "observed[0][0]: negative"),
+        (_set("tasks", 0, "traceback", to=42), "tasks[0].traceback: must be a string or null"),
+    ],
+)
+def test_a_time_or_field_no_run_can_have_is_refused_naming_it(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], says: str
+) -> None:
+    """Negative times, times past the run or past any run (``1e308``), a job submitted
+    after it ran, a mistyped optional field: refused, naming the field (issue 13)."""
+    with pytest.raises(TraceFormatError, match=re.escape(says)):
+        load(_edited(tmp_path, change))
+
+
+def test_duplicate_keys_the_last_one_counts_and_is_checked(tmp_path: Path) -> None:
+    """JSON's duplicate keys: msgspec (as Python's json, and browsers) keeps the last; the
+    checks then apply to that value, so a file cannot hide a bad one behind a good one."""
+    text = good(tmp_path).read_text()
+    head, rest = text.split('"duration":', 1)
+    value, tail = rest.split(",", 1)
+    path = tmp_path / "twice.json"
+    path.write_text(f'{head}"duration":{value},"duration":{value},{tail}')
+    assert load(path).duration == float(value)
+    path.write_text(f'{head}"duration":{value},"duration":1e308,{tail}')
+    with pytest.raises(TraceFormatError, match=re.escape("meta.duration")):
+        load(path)
+
+
+def test_nul_and_control_characters_are_kept_in_the_trace(tmp_path: Path) -> None:
+    """A name with NUL, escape sequences or a newline is data: read back whole (the views
+    make it harmless to draw: ``test_display_text``)."""
+    odd = "a\x00b\x1b[31mred\nline\u202e"
+    trace = load(_edited(tmp_path, _set("tasks", 0, "name", to=odd)))
+    assert trace.tasks[0].name == odd

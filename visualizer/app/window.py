@@ -68,6 +68,7 @@ from visualizer.model.at_time import (
     waiting_lines,
 )
 from visualizer.model.details import span_details
+from visualizer.model.display_text import shown
 from visualizer.model.files import load_any
 from visualizer.session.lecture import LectureSession
 from visualizer.session.listen import AttachedRun
@@ -705,7 +706,7 @@ class MainWindow(QMainWindow):
         duration = f"{trace.duration:.3f} s"
         tasks = len(trace.tasks)
         parts = [
-            f"{trace.meta.get('source', '')}",
+            shown(str(trace.meta.get("source", ""))),
             self.tr("{duration} (virtual)").format(duration=duration)
             if trace.meta.get("clock") == "virtual"
             else duration,
@@ -726,7 +727,7 @@ class MainWindow(QMainWindow):
             held = source.held()
             if held is not None:  # (a step holding the program's loop: say who, how long)
                 task, seconds = held
-                name = trace.tasks[task].name if task < len(trace.tasks) else f"task {task}"
+                name = shown(trace.tasks[task].name) if task < len(trace.tasks) else f"task {task}"
                 parts.append(
                     self.tr("{task} has held the loop for {seconds} s").format(
                         task=name, seconds=f"{seconds:.1f}"

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from visualizer.model.details import QT_TRANSLATE_NOOP, Translate, english
+from visualizer.model.display_text import shown, shown_site
 from visualizer.model.lanes import lane_order
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
@@ -74,7 +75,7 @@ class StatesAt:
 class TaskAt:
     """One row of the list the details panel shows: words, ready to print."""
 
-    task: str
+    task: str  #: its name, as shown (``display_text.shown``)
     state: str
     awaiting: str  #: ``Semaphore.acquire``, or "" when not suspended
     site: str | None  #: the await site (``path:line``) of a suspended task
@@ -181,10 +182,10 @@ def task_rows(
         suspension = trace.suspensions[awaiting] if awaiting >= 0 else None
         rows.append(
             TaskAt(
-                task=trace.tasks[task].name,
+                task=shown(trace.tasks[task].name),
                 state=translate(_CONTEXT[code], STATE_WORDS[code]),
-                awaiting=suspension.label if suspension else "",
-                site=suspension.site if suspension else None,
+                awaiting=shown(suspension.label) if suspension else "",
+                site=shown_site(suspension.site) if suspension else None,
                 code=code,
             )
         )
@@ -213,7 +214,7 @@ def waiting_lines(trace: Trace, states: StatesAt, path: str) -> dict[int, list[s
     for task in np.flatnonzero(states.awaiting >= 0).tolist():
         site = trace.suspensions[int(states.awaiting[task])].site
         if site and site.startswith(prefix) and site[len(prefix) :].isdigit():
-            lines.setdefault(int(site[len(prefix) :]), []).append(trace.tasks[task].name)
+            lines.setdefault(int(site[len(prefix) :]), []).append(shown(trace.tasks[task].name))
     return lines
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from visualizer.model.display_text import FIELD_CHARS, shown, shown_lines, shown_site
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
 
@@ -31,6 +32,9 @@ def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # (Qt's name: the one lu
 
 
 #: the states, outcomes and wake kinds (``schema``'s names), for ``lupdate``
+#: frames of an await stack shown (a real one is tens deep; a file may say millions)
+MAX_FRAMES = 200
+
 _NAMES = (
     QT_TRANSLATE_NOOP("Details", "ready"),
     QT_TRANSLATE_NOOP("Details", "running"),
@@ -199,12 +203,13 @@ def span_details(trace: Trace, index: int, translate: Translate = english) -> De
                 ),
             )
         )
+    # (names, labels, errors are the program's: kept whole in the trace, bounded here)
     return Details(
-        title=translate("Details", "{task}: {state}").format(task=task.name, state=state),
-        fields=fields,
-        stack=stack,
-        traceback=task.traceback,
-        site=site or task.created_at,
+        title=translate("Details", "{task}: {state}").format(task=shown(task.name), state=state),
+        fields=[(name, shown(value, FIELD_CHARS)) for name, value in fields],
+        stack=tuple(shown(frame, FIELD_CHARS) for frame in stack[:MAX_FRAMES]),
+        traceback=None if task.traceback is None else shown_lines(task.traceback),
+        site=shown_site(site or task.created_at),
     )
 
 
@@ -217,8 +222,11 @@ def span_tooltip(trace: Trace, index: int, translate: Translate = english) -> st
     length = seconds(float(spans.end[index] - spans.start[index]))
     if awaiting >= 0:
         return translate("Details", "{task}: {state} on {awaited}, {length}").format(
-            task=task.name, state=state, awaited=trace.suspensions[awaiting].label, length=length
+            task=shown(task.name),
+            state=state,
+            awaited=shown(trace.suspensions[awaiting].label),
+            length=length,
         )
     return translate("Details", "{task}: {state}, {length}").format(
-        task=task.name, state=state, length=length
+        task=shown(task.name), state=state, length=length
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from visualizer.model.display_text import shown
 from visualizer.trace.data import Trace
 from visualizer.trace.schema import READY, RUNNING, SUSPENDED
 
@@ -72,13 +73,13 @@ def format_summary(trace: Trace) -> str:
     for s in summarize(trace):
         rows.append(
             (
-                s.name,
+                shown(s.name),
                 s.outcome,
                 _fmt_seconds(s.ready),
                 _fmt_seconds(s.running),
                 _fmt_seconds(s.suspended),
                 str(s.awaits),
-                s.waited_most_on or "-",
+                shown(s.waited_most_on) if s.waited_most_on else "-",
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

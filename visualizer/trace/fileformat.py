@@ -13,7 +13,6 @@ and no overlap.  A chart drawn from a file that breaks it would lie.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import gzip
 import itertools
@@ -32,6 +31,8 @@ import msgspec
 import numpy as np
 
 from visualizer.trace import schema
+from visualizer.trace.coherence import MAX_SECONDS, check, expect, instant
+from visualizer.trace.coherence import TraceFormatError as TraceFormatError
 from visualizer.trace.data import (
     MARK_KINDS,
     BlockedRecord,
@@ -47,11 +48,6 @@ from visualizer.trace.store import Suspension
 
 FORMAT: Final = "asyncviz-trace"
 VERSION: Final = 1
-_TILE_TOLERANCE: Final = 1e-6  # seconds; spans are written from the same floats
-
-
-class TraceFormatError(ValueError):
-    """The file is not a valid asyncviz trace; the message says why."""
 
 
 # --- the span records, typed ---------------------------------------------------------------
@@ -354,15 +350,15 @@ def _loads(raw: bytes | str | mmap.mmap) -> Trace:
 
 
 def from_json_dict(doc: Any) -> Trace:
-    _expect(isinstance(doc, dict), "", "the top level must be a JSON object")
-    _expect(doc.get("format") == FORMAT, "format", f"must be {FORMAT!r} (is this a trace file?)")
+    expect(isinstance(doc, dict), "", "the top level must be a JSON object")
+    expect(doc.get("format") == FORMAT, "format", f"must be {FORMAT!r} (is this a trace file?)")
     version = doc.get("version")
-    _expect(
+    expect(
         isinstance(version, int) and not isinstance(version, bool),
         "version",
         "must be an integer",
     )
-    _expect(version == VERSION, "version", f"is {version}; this asyncviz reads version {VERSION}")
+    expect(version == VERSION, "version", f"is {version}; this asyncviz reads version {VERSION}")
     meta = _meta(doc.get("meta"))
     tasks = _tasks(_list(doc, "tasks"))
     suspensions, spans = _spans(_list(doc, "spans"), doc.get("stacks"))
@@ -380,20 +376,14 @@ def from_json_dict(doc: Any) -> Trace:
         marks=marks,
         observed=observed,
     )
-    _check_references(trace)
-    _check_tiling(trace)
+    check(trace)
     return trace
 
 
-def _expect(ok: bool, where: str, message: str) -> None:
-    if not ok:
-        raise TraceFormatError(f"{where}: {message}" if where else message)
-
-
 def _list(doc: dict[str, Any], key: str) -> list[Any]:
-    _expect(key in doc, key, "missing")
+    expect(key in doc, key, "missing")
     value = doc[key]
-    _expect(isinstance(value, list), key, f"must be a list, not {type(value).__name__}")
+    expect(isinstance(value, list), key, f"must be a list, not {type(value).__name__}")
     return value  # type: ignore[no-any-return]
 
 
@@ -412,19 +402,19 @@ def _is_int(value: Any) -> bool:
 def _forgotten(forgotten: Any, duration: float) -> None:
     """``meta.forgotten``: what a window let go of a long run (``model.history``)."""
     where = "meta.forgotten"
-    _expect(isinstance(forgotten, dict), where, "must be an object")
+    expect(isinstance(forgotten, dict), where, "must be an object")
     before = forgotten.get("before")
-    _expect(
+    expect(
         _is_num(before) and 0 <= before <= duration,
         f"{where}.before",
         "must be a number from 0 to the duration",
     )
     for key in ("tasks", "spans", "steps"):
         value = forgotten.get(key)
-        _expect(type(value) is int and value >= 0, f"{where}.{key}", "must be an integer >= 0")
+        expect(type(value) is int and value >= 0, f"{where}.{key}", "must be an integer >= 0")
     for key in ("outcomes", "coros"):
         counts = forgotten.get(key)
-        _expect(
+        expect(
             isinstance(counts, dict)
             and all(isinstance(k, str) and type(v) is int and v >= 0 for k, v in counts.items()),
             f"{where}.{key}",
@@ -433,19 +423,27 @@ def _forgotten(forgotten: Any, duration: float) -> None:
 
 
 def _meta(meta: Any) -> dict[str, Any]:
-    _expect(isinstance(meta, dict), "meta", "missing or not an object")
+    expect(isinstance(meta, dict), "meta", "missing or not an object")
     clock = meta.get("clock")
-    _expect(
+    expect(
         clock in ("virtual", "real") and type(clock) is str,
         "meta.clock",
         'must be "virtual" or "real"',
     )
     for key in ("source", "python", "loop"):
-        _expect(isinstance(meta.get(key), str), f"meta.{key}", "must be a string")
-    _expect(_is_num(meta.get("duration")), "meta.duration", "must be a number")
-    _expect(meta["duration"] >= 0, "meta.duration", "must not be negative")
+        expect(isinstance(meta.get(key), str), f"meta.{key}", "must be a string")
+    expect(_is_num(meta.get("duration")), "meta.duration", "must be a number")
+    expect(meta["duration"] >= 0, "meta.duration", "must not be negative")
+    expect(
+        meta["duration"] <= MAX_SECONDS,
+        "meta.duration",
+        f"{meta['duration']!r} s is longer than any run (at most {MAX_SECONDS:.0f} s)",
+    )
+    if meta.get("truncated_at") is not None:
+        expect(_is_num(meta["truncated_at"]), "meta.truncated_at", "must be a number")
+        instant(meta["truncated_at"], "meta.truncated_at")
     dropped = meta.get("dropped_events")
-    _expect(_is_int(dropped) and dropped >= 0, "meta.dropped_events", "must be an integer >= 0")
+    expect(_is_int(dropped) and dropped >= 0, "meta.dropped_events", "must be an integer >= 0")
     if "forgotten" in meta:
         _forgotten(meta["forgotten"], meta["duration"])
     return dict(meta)
@@ -454,10 +452,20 @@ def _meta(meta: Any) -> dict[str, Any]:
 def _check_fields(
     item: Any, where: str, checks: Iterable[tuple[str, Callable[[Any], bool], str]]
 ) -> None:
-    _expect(isinstance(item, dict), where, "must be an object")
+    expect(isinstance(item, dict), where, "must be an object")
     for key, ok, what in checks:
-        _expect(key in item, f"{where}.{key}", "missing")
-        _expect(ok(item[key]), f"{where}.{key}", f"must be {what}, not {item[key]!r}")
+        expect(key in item, f"{where}.{key}", "missing")
+        expect(ok(item[key]), f"{where}.{key}", f"must be {what}, not {item[key]!r}")
+
+
+def _check_optional(
+    item: dict[str, Any], where: str, checks: Iterable[tuple[str, Callable[[Any], bool], str]]
+) -> None:
+    """Optional fields: absent is fine, present means well typed (a mistyped one was
+    once read as absent, and what it said was lost without a word)."""
+    for key, ok, what in checks:
+        if key in item:
+            expect(ok(item[key]), f"{where}.{key}", f"must be {what}, not {item[key]!r}")
 
 
 def _opt(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
@@ -490,18 +498,19 @@ def _tasks(items: list[Any]) -> list[TaskRecord]:
     for i, item in enumerate(items):
         where = f"tasks[{i}]"
         _check_fields(item, where, _TASK_CHECKS)
-        _expect(item["id"] == i, f"{where}.id", f"must be {i} (ids are dense, in order)")
-        _expect(
+        expect(item["id"] == i, f"{where}.id", f"must be {i} (ids are dense, in order)")
+        expect(
             (item["ended"] is None) == (item["outcome"] == "pending"),
             f"{where}.ended",
             "must be null exactly when the outcome is pending",
         )
+        _check_optional(item, where, _TASK_OPTIONAL)
         traceback = item.get("traceback")
         cancelled_at = item.get("cancelled_at")
         earlier = item.get("earlier")
         parent_gone = item.get("parent_gone")
         if earlier is not None:
-            _expect(
+            expect(
                 isinstance(earlier, list)
                 and len(earlier) == 4
                 and _is_int(earlier[0])
@@ -530,6 +539,12 @@ def _tasks(items: list[Any]) -> list[TaskRecord]:
         )
     return tasks
 
+
+_TASK_OPTIONAL: Final = (
+    ("traceback", _opt(_str), "a string or null"),
+    ("cancelled_at", _opt(_str), "a string or null"),
+    ("parent_gone", _opt(_str), "a string or null"),
+)
 
 _STATES: Final = {name: i for i, name in enumerate(schema.STATE_NAMES)}
 
@@ -718,7 +733,7 @@ def _spans_one_by_one(items: list[Any], stacks: Any) -> tuple[list[Suspension], 
             and (site is None or type(site) is str)
         ):
             _check_fields(span, f"spans[{i}]", _SPAN_CHECKS)
-        _expect(b >= a, f"spans[{i}]", f"ends ({b}) before it starts ({a})")
+        expect(b >= a, f"spans[{i}]", f"ends ({b}) before it starts ({a})")
         task[i] = t
         state[i] = s
         start[i] = a
@@ -738,18 +753,18 @@ def _spans_one_by_one(items: list[Any], stacks: Any) -> tuple[list[Suspension], 
             awaiting[i] = sid
         if woken is not None:
             where = f"spans[{i}].woken_by"
-            _expect(isinstance(woken, dict), where, "must be an object or null")
+            expect(isinstance(woken, dict), where, "must be an object or null")
             kind_name = woken.get("kind")
             kind = schema.WAKE_KINDS.get(kind_name) if type(kind_name) is str else None
-            _expect(
+            expect(
                 kind is not None, f"{where}.kind", "must be one of " + "/".join(schema.WAKE_NAMES)
             )
             waker = woken.get("task")
-            _expect(waker is None or _is_int(waker), f"{where}.task", "must be an integer or null")
+            expect(waker is None or _is_int(waker), f"{where}.task", "must be an integer or null")
             wkind[i] = kind  # type: ignore[assignment]
             wtask[i] = -1 if waker is None else waker
         if s == schema.READY:
-            _expect(woken is not None, f"spans[{i}].woken_by", "every ready span says who woke it")
+            expect(woken is not None, f"spans[{i}].woken_by", "every ready span says who woke it")
     return suspensions, SpanColumns(task, state, start, end, awaiting, wkind, wtask)
 
 
@@ -776,6 +791,7 @@ def _jobs(items: list[Any]) -> list[JobRecord]:
     jobs = []
     for i, item in enumerate(items):
         _check_fields(item, f"jobs[{i}]", _JOB_CHECKS)
+        _check_optional(item, f"jobs[{i}]", _JOB_OPTIONAL)
         submitted = item.get("submitted")
         error = item.get("error")
         jobs.append(
@@ -792,6 +808,11 @@ def _jobs(items: list[Any]) -> list[JobRecord]:
     return jobs
 
 
+_JOB_OPTIONAL: Final = (
+    ("submitted", _opt(_is_num), "a number or null"),
+    ("error", _opt(_str), "a string or null"),
+)
+
 _BLOCKED_CHECKS: Final = (
     ("task", _opt(_is_int), "an integer or null"),
     ("start", _is_num, "a number"),
@@ -803,6 +824,7 @@ def _blocked(items: list[Any]) -> list[BlockedRecord]:
     out = []
     for i, item in enumerate(items):
         _check_fields(item, f"blocked[{i}]", _BLOCKED_CHECKS)
+        _check_optional(item, f"blocked[{i}]", (("what", _str, "a string"),))
         what = item.get("what")
         out.append(
             BlockedRecord(
@@ -815,8 +837,15 @@ def _blocked(items: list[Any]) -> list[BlockedRecord]:
     return out
 
 
+_MARK_OPTIONAL: Final = (
+    ("task", _opt(_is_int), "an integer or null"),
+    ("kind", _str, "a string"),  # (an unknown one: a plain note, as the format says)
+    ("detail", _str, "a string"),
+)
+
+
 def _marks(items: Any) -> list[Mark]:
-    _expect(isinstance(items, list), "marks", "must be a list")
+    expect(isinstance(items, list), "marks", "must be a list")
     out = []
     for i, item in enumerate(items):
         _check_fields(
@@ -824,6 +853,7 @@ def _marks(items: Any) -> list[Mark]:
             f"marks[{i}]",
             (("t", _is_num, "a number"), ("label", _str, "a string")),
         )
+        _check_optional(item, f"marks[{i}]", _MARK_OPTIONAL)
         task, kind, detail = item.get("task"), item.get("kind"), item.get("detail")
         out.append(
             Mark(
@@ -839,110 +869,19 @@ def _marks(items: Any) -> list[Mark]:
 
 def _observed(items: Any) -> list[tuple[float, float]]:
     """``observed``: [start, end] pairs, each a number, start <= end."""
-    _expect(isinstance(items, list), "observed", "must be a list")
+    expect(isinstance(items, list), "observed", "must be a list")
     out = []
     for i, item in enumerate(items):
-        _expect(
+        expect(
             isinstance(item, list) and len(item) == 2 and all(_is_num(x) for x in item),
             f"observed[{i}]",
             "must be [start, end], two numbers",
         )
         start, end = float(item[0]), float(item[1])
-        _expect(
+        expect(
             math.isfinite(start) and math.isfinite(end) and start <= end,
             f"observed[{i}]",
             "must be finite, start <= end",
         )
         out.append((start, end))
     return out
-
-
-def _check_references(trace: Trace) -> None:
-    n = len(trace.tasks)
-    for task in trace.tasks:
-        if task.parent is not None:
-            _expect(0 <= task.parent < n, f"tasks[{task.id}].parent", f"no task {task.parent}")
-            # (tasks are in creation order, and a parent runs when it makes its child: a
-            # parent after its child is a cycle, or a file put together by hand, and its
-            # tasks would vanish from the lanes)
-            _expect(
-                task.parent < task.id,
-                f"tasks[{task.id}].parent",
-                f"task {task.parent} was made after its child (a parent cycle?)",
-            )
-    intervals: list[tuple[str, list[tuple[int | None, float, float]]]] = [
-        ("jobs", [(j.task, j.start, j.end) for j in trace.jobs]),
-        ("blocked", [(b.task, b.start, b.end) for b in trace.blocked]),
-    ]
-    for where, rows in intervals:
-        for i, (tid, start, end) in enumerate(rows):
-            _expect(tid is None or 0 <= tid < n, f"{where}[{i}].task", f"no task {tid}")
-            _expect(end >= start - _TILE_TOLERANCE, f"{where}[{i}].end", "before start")
-    # (a mark naming no task is drawn on the loop's row: it loses nothing else)
-    trace.marks = [
-        m if m.task is None or 0 <= m.task < n else dataclasses.replace(m, task=None)
-        for m in trace.marks
-    ]
-    spans = trace.spans
-    if len(spans):
-        bad = np.flatnonzero((spans.task < 0) | (spans.task >= n))
-        _expect(not bad.size, f"spans[{bad[0] if bad.size else 0}].task", "names no task")
-        bad = np.flatnonzero((spans.woken_task < -1) | (spans.woken_task >= n))
-        _expect(not bad.size, f"spans[{bad[0] if bad.size else 0}].woken_by.task", "names no task")
-
-
-def _check_tiling(trace: Trace) -> None:
-    """Each task's spans must cover [created, ended or duration] without gap or overlap;
-    from the history kept on, if the window forgot what came before (``meta.forgotten``:
-    a task's first span then starts at its creation or, if it was made before the
-    history, at or before the history's start)."""
-    spans = trace.spans
-    duration = trace.duration
-    forgotten = trace.meta.get("forgotten")
-    before = forgotten.get("before") if isinstance(forgotten, dict) else None
-    kept_from = float(before) if isinstance(before, int | float) and _is_num(before) else None
-    order = np.lexsort((spans.start, spans.task))
-    task = spans.task[order]
-    start = spans.start[order]
-    end = spans.end[order]
-    n = len(task)
-    firsts = np.flatnonzero(np.r_[True, task[1:] != task[:-1]]) if n else np.zeros(0, np.int64)
-    lasts = np.r_[firsts[1:] - 1, n - 1] if n else firsts
-    if n > 1:
-        same = task[1:] == task[:-1]
-        gap = np.abs(start[1:] - end[:-1]) > _TILE_TOLERANCE
-        bad = np.flatnonzero(same & gap)
-        if bad.size:
-            i = int(order[bad[0] + 1])
-            tid = int(task[bad[0]])
-            at = start[bad[0] + 1]
-            raise TraceFormatError(
-                f"spans[{i}]: task {tid}'s spans leave a gap or overlap at t={at:.6f}"
-                f" (previous span ends at {end[bad[0]]:.6f})"
-            )
-    seen = set()
-    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
-        tid = int(task[first])
-        seen.add(tid)
-        record = trace.tasks[tid]
-        begins = start[first]
-        _expect(
-            abs(begins - record.created) <= _TILE_TOLERANCE
-            or (
-                kept_from is not None
-                and record.earlier is not None  # (it says what it lost)
-                and record.created < kept_from
-                and record.created - _TILE_TOLERANCE <= begins <= kept_from + _TILE_TOLERANCE
-            ),
-            f"tasks[{tid}]",
-            f"spans start at {begins:.6f}, not at created={record.created:.6f}",
-        )
-        life_end = record.ended if record.ended is not None else duration
-        _expect(
-            abs(end[last] - life_end) <= _TILE_TOLERANCE,
-            f"tasks[{tid}]",
-            f"spans end at {end[last]:.6f}, not at "
-            f"{'ended' if record.ended is not None else 'the run end'}={life_end:.6f}",
-        )
-    for record in trace.tasks:
-        _expect(record.id in seen, f"tasks[{record.id}]", "has no spans")

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from visualizer.trace import schema
+from visualizer.trace.coherence import MAX_SECONDS
 from visualizer.trace.store import Blocked, Job, Suspension, TaskError, TraceStore
 from visualizer.trace.wire import (
     Batch,
@@ -63,6 +64,21 @@ def _rows(data: bytes, itemsize: int, what: str) -> int:
 def _finite(values: npt.NDArray[np.floating[Any]], what: str) -> None:
     if len(values) and not np.isfinite(values).all():
         raise StreamFormatError(f"{what}: a time that is not a finite number")
+
+
+def _of_the_run(values: npt.NDArray[np.floating[Any]], origin: float, what: str) -> None:
+    """Clock readings of the run: finite, none before its start, none past
+    ``MAX_SECONDS`` after it (a reading of ``1e134`` made the model's run that long)."""
+    _finite(values, what)
+    if len(values) and (
+        float(values.min()) < origin - _SLACK or float(values.max()) > origin + MAX_SECONDS
+    ):
+        raise StreamFormatError(f"{what}: a time before the run began, or past any run")
+
+
+def _a_time(value: float, origin: float) -> bool:
+    """``value`` is a clock reading the run can have (as ``_of_the_run``)."""
+    return math.isfinite(value) and origin - _SLACK <= value <= origin + MAX_SECONDS
 
 
 def _in_range(values: npt.NDArray[Any], low: int, high: int, what: str) -> None:
@@ -111,8 +127,8 @@ class StreamMirror:
     """A ``TraceStore`` that grows as a stream's batches are applied (in the window)."""
 
     def __init__(self, hello: Hello, *, capacity: int | None = None) -> None:
-        if not math.isfinite(hello.origin):
-            raise StreamFormatError("hello: the origin is not a finite number")
+        if not (math.isfinite(hello.origin) and abs(hello.origin) <= MAX_SECONDS):
+            raise StreamFormatError("hello: the origin is not a clock reading")
         kwargs: dict[str, Any] = {} if capacity is None else {"capacity": capacity}
         self.store = store = TraceStore(origin=hello.origin, **kwargs)
         self.hello = hello
@@ -151,6 +167,8 @@ class StreamMirror:
         if isinstance(message, End):
             if not math.isfinite(message.finished_at):
                 raise StreamFormatError("end: the end time is not a finite number")
+            if not _a_time(message.finished_at, self.store.origin):
+                raise StreamFormatError("end: the end time is not a time of the run")
             if message.finished_at < self._latest:
                 raise StreamFormatError("end: the run ends before its last recorded moment")
             self.end = message
@@ -165,6 +183,8 @@ class StreamMirror:
         store = self.store
         if not math.isfinite(batch.now):
             raise StreamFormatError(f"batch {batch.seq}: now is not a finite number")
+        if not _a_time(batch.now, store.origin):
+            raise StreamFormatError(f"batch {batch.seq}: now is not a time of the run")
         if batch.strings and batch.strings_first != len(self._sids):
             raise StreamFormatError(
                 f"batch {batch.seq}: strings from {batch.strings_first}, expected {len(self._sids)}"
@@ -208,17 +228,24 @@ class StreamMirror:
             if not 0 <= tid < n_tasks:
                 raise StreamFormatError(f"{where}: error of task {tid}: no such task")
         for job in batch.jobs:
-            if not -1 <= job.task < n_tasks or not math.isfinite(job.submitted):
+            origin = store.origin  # (start and end are NaN until they happen)
+            if not (
+                -1 <= job.task < n_tasks
+                and _a_time(job.submitted, origin)
+                and all(math.isnan(t) or _a_time(t, origin) for t in (job.start, job.end))
+            ):
                 raise StreamFormatError(f"{where}: job {job.id} is malformed")
         if batch.blocked and batch.blocked_first != self._blocked_seen:
             raise StreamFormatError(f"{where}: blocked steps do not continue")
         for tid, start, end, _what in batch.blocked:
-            if not (-1 <= tid < n_tasks and math.isfinite(start) and math.isfinite(end)):
+            if not (
+                -1 <= tid < n_tasks and _a_time(start, store.origin) and _a_time(end, store.origin)
+            ):
                 raise StreamFormatError(f"{where}: a blocked step is malformed")
         if batch.marks and batch.marks_first != self._marks_seen:
             raise StreamFormatError(f"{where}: marks do not continue")
         for t, tid, *_ in batch.marks:
-            if not (-1 <= tid < n_tasks and math.isfinite(t)):
+            if not (-1 <= tid < n_tasks and _a_time(t, store.origin)):
                 raise StreamFormatError(f"{where}: a mark is malformed")
         if batch.running >= n_tasks or batch.running < -1:
             raise StreamFormatError(f"{where}: running task {batch.running}: no such task")
@@ -249,7 +276,7 @@ class StreamMirror:
         ids = np.arange(rows.first, rows.first + n)
         if len(parent) and ((parent < -1).any() or (parent >= ids).any()):
             raise StreamFormatError(f"{where}.parent: a parent made after its child")
-        _finite(created, f"{where}.created")
+        _of_the_run(created, self.store.origin, f"{where}.created")
         _in_range(coro, 0, n_strings, f"{where}.coro")
         _in_range(site, -1, n_strings, f"{where}.site")
         return parent, created, coro, site
@@ -275,10 +302,11 @@ class StreamMirror:
         code = _column(rows.code, "i4", n, f"{where}.code")
         _in_range(task, 0, n_tasks, f"{where}.task")
         _in_range(code, schema.END_CANCELLED, n_susp, f"{where}.code")
-        _finite(start, f"{where}.start")
+        _of_the_run(start, store.origin, f"{where}.start")
         _finite(dur, f"{where}.dur")
         if len(dur) and (dur < 0).any():
             raise StreamFormatError(f"{where}.dur: a negative duration")
+        _of_the_run(start + dur.astype(np.float64), store.origin, f"{where}.dur")
         if not len(task):
             return task, start, dur, code
         task = local[task]
@@ -313,7 +341,7 @@ class StreamMirror:
         t = _column(rows.t, "f8", n, f"{where}.t")
         waker = _column(rows.waker, "i4", n, f"{where}.waker")
         _in_range(task, 0, n_tasks, f"{where}.task")
-        _finite(t, f"{where}.t")
+        _of_the_run(t, store.origin, f"{where}.t")
         _in_range(waker & 7, 0, len(schema.WAKE_NAMES), f"{where}.waker kind")
         _in_range((waker >> 3) - 1, -1, n_tasks, f"{where}.waker task")
         sent = len(task)

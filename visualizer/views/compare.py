@@ -23,6 +23,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from visualizer.model.compare import Comparison, RunFigures, compare, params_text, short_seconds
+from visualizer.model.display_text import shown
 from visualizer.trace.data import Trace
 from visualizer.views.chart import GanttView
 from visualizer.views.gantt import LIGHT, Palette
@@ -180,7 +181,7 @@ def figures_rows(comparison: Comparison) -> list[tuple[str, str, str]]:
 def run_title(trace: Trace) -> str:
     """``semaphore_workers (limit=1)``: which run this is."""
     meta = trace.meta
-    source = str(meta.get("source", "")) or translate("Compare", "a run")
+    source = shown(str(meta.get("source", ""))) or translate("Compare", "a run")
     params = dict(meta.get("params") or {})
     return f"{source} ({params_text(params)})" if params else source
 

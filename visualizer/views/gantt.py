@@ -23,6 +23,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
+from visualizer.model.display_text import shown
 from visualizer.trace import schema
 from visualizer.views.coverage import (
     OPACITY_STEPS,
@@ -595,7 +596,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             if bar.height() < metrics.height():
                 break  # lanes too thin for text: none fits
             rect = bar.intersected(shown)
-            text = self._labels[int(label[i])]
+            text = shown(self._labels[int(label[i])])
             if rect.height() < metrics.height() or rect.width() < widths[label[i]] + 8:
                 continue
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
@@ -605,7 +606,8 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         key = (self._font.toString(), len(self._labels))
         if self._widths_key != key:
             self._widths = np.array(
-                [metrics.horizontalAdvance(text) for text in self._labels] or [0.0], np.float64
+                [metrics.horizontalAdvance(shown(text)) for text in self._labels] or [0.0],
+                np.float64,
             )
             self._widths_key = key
         return self._widths

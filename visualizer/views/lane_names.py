@@ -24,6 +24,8 @@ import numpy.typing as npt
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 
+from visualizer.model.display_text import shown
+
 #: pixels of the names' column a lane name leaves free (the tick and its gap)
 NAME_MARGIN: Final = 16
 #: the names' column, in font sizes (points): at least (about 14 characters), at most
@@ -124,7 +126,7 @@ class LaneNames:
         if text is None:
             metrics = QFontMetrics(self.font)
             mode = Qt.TextElideMode.ElideMiddle
-            text = metrics.elidedText(name, mode, self.width - NAME_MARGIN)
+            text = metrics.elidedText(shown(name), mode, self.width - NAME_MARGIN)
             self._fitted[name] = text
         return text
 
@@ -150,7 +152,7 @@ class LaneNames:
 
     def _size_column(self) -> None:
         metrics = QFontMetrics(self.font)
-        needed = max((metrics.horizontalAdvance(name) for name in self._longest), default=0)
+        needed = max((metrics.horizontalAdvance(shown(name)) for name in self._longest), default=0)
         width = int(np.clip(needed + NAME_MARGIN, *self._bounds))
         width = max(width, self.floor)
         if width != self.width:

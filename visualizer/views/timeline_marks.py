@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor, QFont
 
+from visualizer.model.display_text import shown, shown_lines
 from visualizer.trace.data import Mark
 
 #: (by this name, lupdate finds each ``translate("Marks", "...")`` below)
@@ -29,8 +30,10 @@ MARK_STYLES = {
 }
 #: with more marks than this, glyphs only (labels would pile up)
 MAX_LABELS = 60
-#: a label is cut after this many characters (the tooltip has it all)
+#: a label is cut to this many characters (the tooltip has more: TOOLTIP_CHARS)
 LABEL_CHARS = 64
+#: characters of a mark's full text in its tooltip
+TOOLTIP_CHARS = 2000
 #: the glyph sits this far above the lane's centre, in the gap over the bar, as a
 #: wake's mark does; its label to its right
 MARK_Y = 0.5
@@ -96,7 +99,7 @@ class TimelineMarks:
             return
         for mark, mx, my in zip(marks, x, y, strict=True):
             colour = MARK_STYLES.get(mark.kind, MARK_STYLES["note"])[1]
-            text = mark.label if len(mark.label) <= LABEL_CHARS else mark.label[:LABEL_CHARS] + "…"
+            text = shown(mark.label, LABEL_CHARS)
             left = mx > duration * LEFT_FROM
             text = f"{text} " if left else f" {text}"  # (a space between it and the glyph)
             anchor = (1.0 if left else 0.0, TOP_ANCHOR if my < 0 else 0.5)
@@ -134,4 +137,4 @@ def mark_tooltip(mark: Mark) -> str:
         head = translate("Marks", "warning at {t} s").format(t=f"{mark.t:.3f}")
     else:
         head = translate("Marks", "note at {t} s").format(t=f"{mark.t:.3f}")
-    return f"{head}\n{mark.detail or mark.label}"
+    return f"{head}\n{shown_lines(mark.detail, TOOLTIP_CHARS) or shown(mark.label)}"
