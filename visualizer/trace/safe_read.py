@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import stat
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Final
 
@@ -28,6 +29,8 @@ MAX_RATIO: Final = 1000
 #: the ratio is judged from this many bytes inflated on (a tiny file may inflate a lot)
 RATIO_FROM: Final = 16 << 20
 _PIECE: Final = 1 << 20
+#: compressed bytes handed to zlib at a time
+_FEED: Final = 1 << 18
 
 
 class UnsafeInput(ValueError):
@@ -70,19 +73,35 @@ def _kind(mode: int) -> str:
     return "not a file"
 
 
-def inflate(data: bytes, *, limit: int | None = None, ratio: int = MAX_RATIO) -> bytes:
+def inflate(
+    data: bytes,
+    *,
+    limit: int | None = None,
+    ratio: int = MAX_RATIO,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
     """The gzip ``data`` inflated, a piece at a time: ``UnsafeInput`` as soon as it
     passes ``limit`` bytes (``max_inflated()`` if None) or ``ratio`` times its size
-    (once ``RATIO_FROM`` bytes came out); ``zlib.error`` or ``EOFError`` if corrupt."""
+    (once ``RATIO_FROM`` bytes came out); ``zlib.error`` or ``EOFError`` if corrupt.
+    ``progress(consumed, len(data))`` is told how much of ``data`` was read, now and then.
+
+    The input goes to zlib ``_FEED`` bytes at a time: handed all of it, zlib keeps what
+    it has not read as ``unconsumed_tail``, a fresh copy of the rest after every piece
+    out, and a 100 MB gzip took 23 s instead of 2 (issue 13, ``bench/big_file.py``)."""
     limit = max_inflated() if limit is None else limit
     out: list[bytes] = []
     size = 0
-    rest = data
-    while rest:
+    view = memoryview(data)
+    at = 0  # (bytes of ``data`` handed to zlib so far)
+    while at < len(view):
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # (a gzip member)
         while True:
-            piece = inflater.decompress(rest, _PIECE)
-            rest = inflater.unconsumed_tail
+            tail = inflater.unconsumed_tail
+            if not tail and at < len(view):
+                tail, at = view[at : at + _FEED], min(at + _FEED, len(view))
+                if progress is not None:
+                    progress(at, len(view))
+            piece = inflater.decompress(tail, _PIECE)
             size += len(piece)
             if size > limit:
                 raise UnsafeInput(
@@ -91,11 +110,13 @@ def inflate(data: bytes, *, limit: int | None = None, ratio: int = MAX_RATIO) ->
             if size >= RATIO_FROM and size > ratio * max(len(data), 1):
                 raise UnsafeInput(f"it inflates more than {ratio} times its size: not a trace")
             out.append(piece)
-            if inflater.eof or (not piece and not rest):
+            if inflater.eof or (not piece and not inflater.unconsumed_tail and at >= len(view)):
                 break
         if not inflater.eof:
             raise EOFError("compressed file ended before the end-of-stream marker")
-        rest = inflater.unused_data  # (a gzip may hold several members)
+        # (a gzip may hold several members: what follows this one's end)
+        rest = inflater.unused_data + bytes(view[at:])
+        view, at = memoryview(rest), 0
         if rest and not rest.startswith(b"\x1f\x8b"):
             break  # (trailing garbage after the last member: as gzip.decompress ignores)
     return b"".join(out)
