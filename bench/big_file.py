@@ -72,9 +72,7 @@ def synthetic(n: int, seed: int = 0) -> Trace:
     )
     awaiting = np.tile(np.array([-1, -1, 0, -1, -1], np.int32), total)
     awaiting[2] = 1  # (main awaits gather)
-    kind = np.tile(
-        np.array([schema.WAKE_CREATED, -1, -1, schema.WAKE_TIMER, -1], np.int8), total
-    )
+    kind = np.tile(np.array([schema.WAKE_CREATED, -1, -1, schema.WAKE_TIMER, -1], np.int8), total)
     waker = np.tile(np.array([0, -1, -1, -1, -1], np.int32), total)
     waker[0] = -1  # (main: made by no task)
     kind[3] = schema.WAKE_TASK
@@ -161,7 +159,13 @@ def child(what: str, path: Path) -> None:
     t2 = time.perf_counter()
     print(
         json.dumps(
-            {"load": t1 - t0, "show": t2 - t1, "base": base, "peak": _rss_peak(), "after": _rss_now()}
+            {
+                "load": t1 - t0,
+                "show": t2 - t1,
+                "base": base,
+                "peak": _rss_peak(),
+                "after": _rss_now(),
+            }
         )
     )
     del app
@@ -197,8 +201,10 @@ def main() -> None:
         for path in (plain, zipped):
             print(json.dumps(gap_run(path)), flush=True)
         return
-    print("tasks | file | MB on disk | MB JSON | what | load s | show s | peak MB | "
-          "x disk | x JSON | kept MB")
+    print(
+        "tasks | file | MB on disk | MB JSON | what | load s | show s | peak MB | "
+        "x disk | x JSON | kept MB"
+    )
     for n in args.tasks:
         t0 = time.perf_counter()
         files = make_files(n, args.folder)

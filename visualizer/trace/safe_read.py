@@ -10,6 +10,12 @@ or inflates more than ``MAX_RATIO`` times its size (``inflate``).  Both raise
 
 The limit on what a gzip inflates to is a setting: ``ASYNCVIZ_MAX_INFLATED`` (bytes,
 in the environment), 2 GiB unless set.
+
+A valid trace can be too big as well: loading one costs about 4 times its JSON in
+memory, and the window keeps about 2 times (``docs/performance.md``, "Big trace files").
+``check_size`` refuses, before anything is decoded, a file whose JSON (a gzip's as its
+trailer says) is over ``ASYNCVIZ_MAX_TRACE`` bytes, 1 GiB unless set: a 1,000,000-task
+trace of 909 MB opens within about 4 GB.
 """
 
 from __future__ import annotations
@@ -33,8 +39,52 @@ _PIECE: Final = 1 << 20
 _FEED: Final = 1 << 18
 
 
+#: bytes of JSON a trace may hold, unless ``ASYNCVIZ_MAX_TRACE`` says otherwise
+DEFAULT_MAX_TRACE: Final = 1 << 30
+
+
 class UnsafeInput(ValueError):
     """A file this reader will not read (what it is, or what it would cost, says why)."""
+
+
+class TooBig(UnsafeInput):
+    """A trace over ``max_trace()``: ``size`` bytes of JSON (uncompressed), ``limit``."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"{size:,} bytes of trace, over {limit:,} (ASYNCVIZ_MAX_TRACE)")
+        self.size = size
+        self.limit = limit
+
+
+def max_trace() -> int:
+    """The setting: ``ASYNCVIZ_MAX_TRACE`` if it is a whole number of bytes."""
+    text = os.environ.get("ASYNCVIZ_MAX_TRACE", "")
+    return int(text) if text.isdigit() and int(text) > 0 else DEFAULT_MAX_TRACE
+
+
+def expected_size(path: str | Path) -> int:
+    """Bytes of JSON ``path`` holds: its size, or a gzip's inflated size as its trailer
+    says (modulo 4 GiB, and of the last member only: ``inflate``'s limit catches the
+    rest).  A trailer saying more than ``MAX_RATIO`` times the file is no trailer (a
+    gzip cut short ends in whatever it was cut at): the file's size then, and inflating
+    it will say what is wrong.  Raises ``UnsafeInput`` (not a regular file) or
+    ``OSError``."""
+    with open_regular(path) as file:
+        size = os.fstat(file.fileno()).st_size
+        if size < 18 or file.read(2) != b"\x1f\x8b":
+            return size
+        file.seek(-4, os.SEEK_END)
+        said = int.from_bytes(file.read(4), "little")
+        return max(said, size) if said <= MAX_RATIO * size else size
+
+
+def check_size(path: str | Path, limit: int | None = None) -> int:
+    """``expected_size(path)``, or ``TooBig`` if it is over ``limit`` (``max_trace()``)."""
+    limit = max_trace() if limit is None else limit
+    size = expected_size(path)
+    if size > limit:
+        raise TooBig(size, limit)
+    return size
 
 
 def max_inflated() -> int:
@@ -96,7 +146,7 @@ def inflate(
     while at < len(view):
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # (a gzip member)
         while True:
-            tail = inflater.unconsumed_tail
+            tail: bytes | memoryview = inflater.unconsumed_tail
             if not tail and at < len(view):
                 tail, at = view[at : at + _FEED], min(at + _FEED, len(view))
                 if progress is not None:

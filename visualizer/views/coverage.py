@@ -45,9 +45,7 @@ class Pyramid:
     def __init__(self, bars: dict[int, StateBars], t0: float, t1: float, lanes: int) -> None:
         self.t0 = t0
         self.lanes = lanes
-        cols = int(
-            min(PYRAMID_COLUMNS, max(PYRAMID_MIN_COLUMNS, PYRAMID_CELLS // max(lanes, 1)))
-        )
+        cols = int(min(PYRAMID_COLUMNS, max(PYRAMID_MIN_COLUMNS, PYRAMID_CELLS // max(lanes, 1))))
         self.images: list[npt.NDArray[np.uint8]] = []
         self.widths: list[float] = []
         self._colours: npt.NDArray[np.uint32] | None = None
