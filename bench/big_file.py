@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import resource
@@ -171,6 +172,69 @@ def child(what: str, path: Path) -> None:
     del app
 
 
+def window_child(path: Path, shots: Path | None) -> None:
+    """The window opens ``path`` (its background loader); a 10 ms timer on its thread
+    records when it ticks: the longest gap while loading, and while drawing the result
+    (``show_trace``, which is Qt's and runs on the window's thread)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from visualizer.app.window import MainWindow
+    from visualizer.session.scenarios import discover
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(discover()[0])
+    window.resize(1600, 900)
+    window.show()
+    ticks: list[float] = []
+    drawn: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(10)
+    shown = window._show_opened
+
+    def show(trace: Trace) -> None:
+        drawn.append(time.perf_counter())
+        shown(trace)
+        drawn.append(time.perf_counter())
+
+    window.loading._show = show
+    wait = QEventLoop()
+    QTimer.singleShot(300, wait.quit)
+    wait.exec()
+    t0 = time.perf_counter()
+    window.open_trace(path)
+    if shots is not None:
+        QTimer.singleShot(4000, lambda: window.screenshot(shots / f"loading-{path.name}.png"))
+    while len(drawn) < 2 and (window.loading.busy or window.loading.dialog is not None):
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    t1 = time.perf_counter()
+    for _ in range(20):
+        app.processEvents()
+    if shots is not None:
+        window.screenshot(shots / f"loaded-{path.name}.png")
+    loading = [b - a for a, b in itertools.pairwise(ticks) if a >= t0 and b <= drawn[0]]
+    gaps = sorted(loading)
+    print(
+        json.dumps(
+            {
+                "tasks": len(window.trace.tasks) if window.trace else None,
+                "until shown s": round(t1 - t0, 2),
+                "loading s": round(drawn[0] - t0, 2),
+                "drawing s": round(drawn[1] - drawn[0], 2),
+                "longest gap while loading ms": round(gaps[-1] * 1000, 1),
+                "gaps over 100 ms": sum(g > 0.1 for g in gaps),
+                "ticks while loading": len(gaps),
+                "window peak MB": round(_rss_peak() / 1e6),
+                "loader peak MB": round(
+                    resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 / 1e6
+                ),
+            }
+        )
+    )
+
+
 def measure(what: str, path: Path) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", what, str(path)],
@@ -188,18 +252,27 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "asyncviz-big")
     parser.add_argument("--only", choices=("load", "show"), default=None)
     parser.add_argument("--gap", action="store_true", help="the window's loop while loading")
-    parser.add_argument("--child", nargs=2, metavar=("WHAT", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--screenshots", type=Path, help="with --gap: PNGs into this folder")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], Path(args.child[1]))
+        if args.child[0] == "window":
+            window_child(Path(args.child[1]), Path(args.child[2]) if args.child[2:] else None)
+        else:
+            child(args.child[0], Path(args.child[1]))
         return
     args.folder.mkdir(exist_ok=True)
     if args.gap:
-        from bench.big_file_gap import gap_run  # (the window, only when asked)
-
         plain, zipped = make_files(max(args.tasks), args.folder)
         for path in (plain, zipped):
-            print(json.dumps(gap_run(path)), flush=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", "window", str(path)]
+                + ([str(args.screenshots)] if args.screenshots else []),
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            print(path.name, out.strip().splitlines()[-1], flush=True)
         return
     print(
         "tasks | file | MB on disk | MB JSON | what | load s | show s | peak MB | "
