@@ -206,7 +206,11 @@ def window_child(path: Path, shots: Path | None) -> None:
     t0 = time.perf_counter()
     window.open_trace(path)
     if shots is not None:
-        QTimer.singleShot(4000, lambda: window.screenshot(shots / f"loading-{path.name}.png"))
+        # (the whole screen: the progress dialog is a window of its own)
+        QTimer.singleShot(
+            4000,
+            lambda: app.primaryScreen().grabWindow(0).save(str(shots / f"loading-{path.name}.png")),
+        )
     while len(drawn) < 2 and (window.loading.busy or window.loading.dialog is not None):
         app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
     t1 = time.perf_counter()

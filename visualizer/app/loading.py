@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final
@@ -47,6 +48,8 @@ IN_LINE_BYTES: Final = 16 << 20
 MEMORY_MULTIPLE: Final = 6
 #: the progress dialog shows only once a loading took this long
 SHOW_AFTER_MS: Final = 300
+#: the dialog is told how far the loading is at most this often (seconds)
+PROGRESS_EVERY: Final = 0.2
 #: where each phase starts and ends on the progress bar (of 1,000)
 _PHASES: Final = {READ: (0, 150), CHECK: (150, 700), SEND: (700, 950)}
 _DRAW: Final = 950
@@ -152,7 +155,17 @@ class TraceLoading(QObject):
     def _read(self, process: subprocess.Popen[bytes], serial: int) -> None:
         """Frames to a trace (off the window's thread); the outcome as a signal."""
         assert process.stdout is not None and process.stderr is not None
-        receiver = Receiver(lambda phase, done, total: self._progressed.emit(phase, done, total))
+        said_at = [0.0]
+
+        def progress(phase: str, done: int, total: int) -> None:
+            # (at most every PROGRESS_EVERY s: each update costs the window a relayout
+            # and a repaint of the dialog, and a hundred of them queued up held it back)
+            now = time.monotonic()
+            if now - said_at[0] >= PROGRESS_EVERY or (phase == READ and done >= total):
+                said_at[0] = now
+                self._progressed.emit(phase, done, total)
+
+        receiver = Receiver(progress)
         try:
             for frame in read_frames(process.stdout):
                 receiver.take(frame)
@@ -182,8 +195,6 @@ class TraceLoading(QObject):
         dialog = self.dialog
         if dialog is None:
             return
-        lo, hi = _PHASES.get(phase, (0, 0))
-        dialog.setValue(lo + (hi - lo) * done // max(total, 1) if total else lo)
         name = Path(self._path).name
         if phase == READ:
             text = self.tr("Reading {name}: {done} of {total} MB").format(
@@ -196,6 +207,10 @@ class TraceLoading(QObject):
                 name=name, done=f"{done:,}", total=f"{total:,}"
             )
         dialog.setLabelText(text)
+        # (last: a modal dialog's setValue handles the events queued meanwhile, the next
+        # progress among them, whose words must not be overwritten by these)
+        lo, hi = _PHASES.get(phase, (0, 0))
+        dialog.setValue(lo + (hi - lo) * done // max(total, 1) if total else lo)
 
     def _done(self, trace: Trace, serial: int) -> None:
         if serial != self._serial or self.dialog is None:
