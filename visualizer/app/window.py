@@ -53,6 +53,7 @@ from visualizer.app.history_menu import HistoryMenu
 from visualizer.app.lecture_bar import LectureBar
 from visualizer.app.listening import Listening
 from visualizer.app.live_frames import LiveFrames
+from visualizer.app.loading import TraceLoading
 from visualizer.app.params import ParamsForm
 from visualizer.app.presenter import Presenter
 from visualizer.app.replay import Replay
@@ -69,7 +70,6 @@ from visualizer.model.at_time import (
 )
 from visualizer.model.details import span_details
 from visualizer.model.display_text import shown
-from visualizer.model.files import load_any
 from visualizer.session.lecture import LectureSession
 from visualizer.session.listen import AttachedRun
 from visualizer.session.process import ChildRun, OutputLine
@@ -91,7 +91,7 @@ from visualizer.session.sources import (
     failure,
 )
 from visualizer.trace.data import Trace
-from visualizer.trace.fileformat import TraceFormatError, save
+from visualizer.trace.fileformat import save
 from visualizer.views.chart import GanttView
 from visualizer.views.details import DetailsPanel
 from visualizer.views.gantt import THEMES
@@ -276,6 +276,8 @@ class MainWindow(QMainWindow):
         self.listening = Listening(self)
         #: presenter mode: full screen, big type, high contrast, one key per control
         self.presenter = Presenter(self)
+        #: File > Open's loading: big files in the background, with progress and Cancel
+        self.loading = TraceLoading(self, self._show_opened, self._cannot_open)
         self.retranslate()
 
         self.search.textChanged.connect(self._filter)
@@ -1035,18 +1037,21 @@ class MainWindow(QMainWindow):
 
     def open_trace(self, path: str | Path) -> bool:
         """Show a saved trace exactly as recorded; a file that is not one changes nothing,
-        and neither does opening one while a run is going (the chart is the run's)."""
+        and neither does opening one while a run is going (the chart is the run's).  A big
+        file loads in the background (``TraceLoading``): True then means it is loading."""
         if self._task is not None:
             self._say(
                 self.tr("Cannot open {path}").format(path=path),
                 self.tr("A run is going: stop it first."),
             )
             return False
-        try:
-            trace = load_any(path)
-        except (TraceFormatError, OSError) as exc:
-            self._say(self.tr("Cannot open {path}").format(path=path), str(exc))
-            return False
+        return self.loading.open(path)
+
+    def _cannot_open(self, path: str, why: str) -> None:
+        self._say(self.tr("Cannot open {path}").format(path=path), why)
+
+    def _show_opened(self, trace: Trace) -> None:
+        """A trace read from a file, on screen (``TraceLoading`` read it)."""
         self.source.run_folder = None  # (its files are the trace's word: asked for)
         self.trace = trace
         self.comparing.shown(trace)
@@ -1059,7 +1064,6 @@ class MainWindow(QMainWindow):
         self.play_action.setEnabled(True)
         if self.chart.cursor.isVisible():  # (the cursor stays: now over this trace)
             self._cursor_moved(self.chart.cursor.value())
-        return True
 
     def export_chart(self, path: Path, kind: str) -> None:
         """PNG through pyqtgraph's exporter; SVG by painting the chart into Qt's SVG
@@ -1118,6 +1122,7 @@ class MainWindow(QMainWindow):
         self.last_message = (title, text)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.loading.cancel()
         if isinstance(self._source, ChildRun):
             self._source.kill()  # (a program of the window's goes with it)
         elif isinstance(self._source, VirtualRun):

@@ -10,6 +10,8 @@ what it holds; a malformed one is refused, with the reason.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 from visualizer.model.spans import TraceModel
@@ -31,13 +33,19 @@ def is_stream(path: str | Path) -> bool:
         return False
 
 
-def load_stream(path: str | Path) -> Trace:
-    """A saved stream as a trace (``TraceFormatError`` if it is not a valid one)."""
+def load_stream(path: str | Path, progress: Callable[[int, int], None] | None = None) -> Trace:
+    """A saved stream as a trace (``TraceFormatError`` if it is not a valid one);
+    ``progress(read, size)`` after each chunk read."""
     decoder = FrameDecoder()
     mirror: StreamMirror | None = None
     try:
         with open_regular(path) as file:
+            size = os.fstat(file.fileno()).st_size
+            read = 0
             while chunk := file.read(_CHUNK):
+                read += len(chunk)
+                if progress is not None:
+                    progress(read, size)
                 for message in decoder.feed(chunk):
                     if isinstance(message, Hello):
                         mirror = StreamMirror(message)
@@ -57,6 +65,28 @@ def load_stream(path: str | Path) -> Trace:
     return TraceModel(mirror.store).snapshot({"stream": said})
 
 
-def load_any(path: str | Path) -> Trace:
-    """A trace file or a saved stream, whichever ``path`` is."""
-    return load_stream(path) if is_stream(path) else load(path)
+def load_any(path: str | Path, progress: Callable[[int, int], None] | None = None) -> Trace:
+    """A trace file or a saved stream, whichever ``path`` is.  ``progress(read, size)``
+    as the file is read (a trace file is decoded only once all of it was read)."""
+    if is_stream(path):
+        return load_stream(path, progress)
+    if progress is not None:
+        _read_through(path, progress)
+    return load(path, progress)
+
+
+def _read_through(path: str | Path, progress: Callable[[int, int], None]) -> None:
+    """Read a plain trace file once, saying how far: ``load`` parses it from ``mmap``,
+    in one call, and this makes that call find it in memory (the page cache) rather
+    than wait on the disk with nothing to say.  A gzip says how far as it inflates."""
+    try:
+        with open_regular(path) as file:
+            if file.read(2) == b"\x1f\x8b":
+                return
+            size = os.fstat(file.fileno()).st_size
+            read = 2
+            while piece := file.read(_CHUNK):
+                read += len(piece)
+                progress(read, size)
+    except (OSError, UnsafeInput):
+        return  # (``load`` says what is wrong)

@@ -280,10 +280,10 @@ def _write_behind(pieces: Iterable[bytes], write: Callable[[bytes], int]) -> Non
 
 
 # --- loading ------------------------------------------------------------------------------
-def load(path: str | Path) -> Trace:
+def load(path: str | Path, progress: Callable[[int, int], None] | None = None) -> Trace:
     """Read and validate a trace file. Raises ``TraceFormatError`` (or ``OSError``):
     also for what is not a regular file, and a gzip that would inflate beyond reason
-    (``safe_read``)."""
+    (``safe_read``).  ``progress(read, size)``: how much of a gzip was inflated."""
     path = Path(path)
     try:
         opened = open_regular(path)
@@ -295,7 +295,7 @@ def load(path: str | Path) -> Trace:
         try:
             if gzipped:
                 try:
-                    raw = inflate(file.read())
+                    raw = inflate(file.read(), progress=progress)
                 except UnsafeInput as exc:
                     raise TraceFormatError(str(exc)) from None
                 except (OSError, EOFError, zlib.error) as exc:

@@ -10,6 +10,12 @@ or inflates more than ``MAX_RATIO`` times its size (``inflate``).  Both raise
 
 The limit on what a gzip inflates to is a setting: ``ASYNCVIZ_MAX_INFLATED`` (bytes,
 in the environment), 2 GiB unless set.
+
+A valid trace can be too big as well: loading one costs about 4 times its JSON in
+memory, and the window keeps about 2 times (``docs/performance.md``, "Big trace files").
+``check_size`` refuses, before anything is decoded, a file whose JSON (a gzip's as its
+trailer says) is over ``ASYNCVIZ_MAX_TRACE`` bytes, 1 GiB unless set: a 1,000,000-task
+trace of 909 MB opens within about 4 GB.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import os
 import stat
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Final
 
@@ -28,10 +35,56 @@ MAX_RATIO: Final = 1000
 #: the ratio is judged from this many bytes inflated on (a tiny file may inflate a lot)
 RATIO_FROM: Final = 16 << 20
 _PIECE: Final = 1 << 20
+#: compressed bytes handed to zlib at a time
+_FEED: Final = 1 << 18
+
+
+#: bytes of JSON a trace may hold, unless ``ASYNCVIZ_MAX_TRACE`` says otherwise
+DEFAULT_MAX_TRACE: Final = 1 << 30
 
 
 class UnsafeInput(ValueError):
     """A file this reader will not read (what it is, or what it would cost, says why)."""
+
+
+class TooBig(UnsafeInput):
+    """A trace over ``max_trace()``: ``size`` bytes of JSON (uncompressed), ``limit``."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"{size:,} bytes of trace, over {limit:,} (ASYNCVIZ_MAX_TRACE)")
+        self.size = size
+        self.limit = limit
+
+
+def max_trace() -> int:
+    """The setting: ``ASYNCVIZ_MAX_TRACE`` if it is a whole number of bytes."""
+    text = os.environ.get("ASYNCVIZ_MAX_TRACE", "")
+    return int(text) if text.isdigit() and int(text) > 0 else DEFAULT_MAX_TRACE
+
+
+def expected_size(path: str | Path) -> int:
+    """Bytes of JSON ``path`` holds: its size, or a gzip's inflated size as its trailer
+    says (modulo 4 GiB, and of the last member only: ``inflate``'s limit catches the
+    rest).  A trailer saying more than ``MAX_RATIO`` times the file is no trailer (a
+    gzip cut short ends in whatever it was cut at): the file's size then, and inflating
+    it will say what is wrong.  Raises ``UnsafeInput`` (not a regular file) or
+    ``OSError``."""
+    with open_regular(path) as file:
+        size = os.fstat(file.fileno()).st_size
+        if size < 18 or file.read(2) != b"\x1f\x8b":
+            return size
+        file.seek(-4, os.SEEK_END)
+        said = int.from_bytes(file.read(4), "little")
+        return max(said, size) if said <= MAX_RATIO * size else size
+
+
+def check_size(path: str | Path, limit: int | None = None) -> int:
+    """``expected_size(path)``, or ``TooBig`` if it is over ``limit`` (``max_trace()``)."""
+    limit = max_trace() if limit is None else limit
+    size = expected_size(path)
+    if size > limit:
+        raise TooBig(size, limit)
+    return size
 
 
 def max_inflated() -> int:
@@ -70,19 +123,35 @@ def _kind(mode: int) -> str:
     return "not a file"
 
 
-def inflate(data: bytes, *, limit: int | None = None, ratio: int = MAX_RATIO) -> bytes:
+def inflate(
+    data: bytes,
+    *,
+    limit: int | None = None,
+    ratio: int = MAX_RATIO,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
     """The gzip ``data`` inflated, a piece at a time: ``UnsafeInput`` as soon as it
     passes ``limit`` bytes (``max_inflated()`` if None) or ``ratio`` times its size
-    (once ``RATIO_FROM`` bytes came out); ``zlib.error`` or ``EOFError`` if corrupt."""
+    (once ``RATIO_FROM`` bytes came out); ``zlib.error`` or ``EOFError`` if corrupt.
+    ``progress(consumed, len(data))`` is told how much of ``data`` was read, now and then.
+
+    The input goes to zlib ``_FEED`` bytes at a time: handed all of it, zlib keeps what
+    it has not read as ``unconsumed_tail``, a fresh copy of the rest after every piece
+    out, and a 100 MB gzip took 23 s instead of 2 (issue 13, ``bench/big_file.py``)."""
     limit = max_inflated() if limit is None else limit
     out: list[bytes] = []
     size = 0
-    rest = data
-    while rest:
+    view = memoryview(data)
+    at = 0  # (bytes of ``data`` handed to zlib so far)
+    while at < len(view):
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # (a gzip member)
         while True:
-            piece = inflater.decompress(rest, _PIECE)
-            rest = inflater.unconsumed_tail
+            tail: bytes | memoryview = inflater.unconsumed_tail
+            if not tail and at < len(view):
+                tail, at = view[at : at + _FEED], min(at + _FEED, len(view))
+                if progress is not None:
+                    progress(at, len(view))
+            piece = inflater.decompress(tail, _PIECE)
             size += len(piece)
             if size > limit:
                 raise UnsafeInput(
@@ -91,11 +160,13 @@ def inflate(data: bytes, *, limit: int | None = None, ratio: int = MAX_RATIO) ->
             if size >= RATIO_FROM and size > ratio * max(len(data), 1):
                 raise UnsafeInput(f"it inflates more than {ratio} times its size: not a trace")
             out.append(piece)
-            if inflater.eof or (not piece and not rest):
+            if inflater.eof or (not piece and not inflater.unconsumed_tail and at >= len(view)):
                 break
         if not inflater.eof:
             raise EOFError("compressed file ended before the end-of-stream marker")
-        rest = inflater.unused_data  # (a gzip may hold several members)
+        # (a gzip may hold several members: what follows this one's end)
+        rest = inflater.unused_data + bytes(view[at:])
+        view, at = memoryview(rest), 0
         if rest and not rest.startswith(b"\x1f\x8b"):
             break  # (trailing garbage after the last member: as gzip.decompress ignores)
     return b"".join(out)

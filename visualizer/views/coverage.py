@@ -24,6 +24,13 @@ OPACITY_STEPS = 8
 PYRAMID_COLUMNS = 4096
 #: ... and at most this many (lane, column) cells per state
 PYRAMID_CELLS = 2_000_000
+#: ... but never fewer than this many columns (coarser is no use to a frame) ...
+PYRAMID_MIN_COLUMNS = 256
+#: ... so no pyramid past this many level-0 cells (131,072 lanes): its images, and the
+#: colours a frame makes of a level, grow with the lanes (1 GB at 1,000,000)
+PYRAMID_MAX_CELLS = 1 << 25
+#: lanes built at a time (the float temporaries of one block: about 16 MB)
+PYRAMID_BLOCK = 8192
 
 
 class Pyramid:
@@ -38,26 +45,42 @@ class Pyramid:
     def __init__(self, bars: dict[int, StateBars], t0: float, t1: float, lanes: int) -> None:
         self.t0 = t0
         self.lanes = lanes
-        cols = int(min(PYRAMID_COLUMNS, max(256, PYRAMID_CELLS // max(lanes, 1))))
+        cols = int(min(PYRAMID_COLUMNS, max(PYRAMID_MIN_COLUMNS, PYRAMID_CELLS // max(lanes, 1))))
         self.images: list[npt.NDArray[np.uint8]] = []
         self.widths: list[float] = []
         self._colours: npt.NDArray[np.uint32] | None = None
         self._pixels: dict[int, npt.NDArray[np.uint32]] = {}  #: levels in those colours
         width = max(t1 - t0, 1e-12) / cols
-        level = np.zeros((len(schema.STATE_NAMES), lanes, cols), np.float32)
-        for state, b in bars.items():
-            level[state] = coverage(b.lane, b.start, b.end, t0, width, cols, lanes).reshape(
-                lanes, cols
-            )
-        while True:
-            self.images.append(shade(level))
-            self.widths.append(width)
-            if level.shape[2] < 64:
-                break
-            if level.shape[2] % 2:  # (an odd last column pairs with an empty one: kept)
-                level = np.concatenate([level, np.zeros_like(level[:, :, :1])], axis=2)
-            level = ((level[:, :, 0::2] + level[:, :, 1::2]) / 2).astype(np.float32)
-            width *= 2
+        # the levels' widths: halved until under 64 columns (an odd last column pairs
+        # with an empty one)
+        sizes = [cols]
+        while sizes[-1] >= 64:
+            sizes.append((sizes[-1] + 1) // 2)
+        self.images = [np.zeros((lanes, size), np.uint8) for size in sizes]
+        self.widths = [width * 2**k for k in range(len(sizes))]
+        # A block of lanes at a time: every level's cell depends on its own lane only,
+        # and the whole float level 0 (plus coverage's float64 temporaries) cost 1 GB at
+        # 100,000 lanes, 9 GB at 1,000,000 (issue 13, ``bench/big_file.py``)
+        for lo in range(0, lanes, PYRAMID_BLOCK):
+            hi = min(lo + PYRAMID_BLOCK, lanes)
+            level = np.zeros((len(schema.STATE_NAMES), hi - lo, cols), np.float32)
+            for state, b in bars.items():
+                a, z = np.searchsorted(b.lane, [lo, hi])
+                level[state] = coverage(
+                    b.lane[a:z] - lo, b.start[a:z], b.end[a:z], t0, width, cols, hi - lo
+                ).reshape(hi - lo, cols)
+            for k in range(len(sizes)):
+                self.images[k][lo:hi] = shade(level)
+                if k + 1 < len(sizes):
+                    if level.shape[2] % 2:
+                        level = np.concatenate([level, np.zeros_like(level[:, :, :1])], axis=2)
+                    level = ((level[:, :, 0::2] + level[:, :, 1::2]) / 2).astype(np.float32)
+
+    @staticmethod
+    def fits(lanes: int) -> bool:
+        """A pyramid of ``lanes`` lanes stays within ``PYRAMID_MAX_CELLS``: past that a
+        zoomed-out frame reads the spans of the lanes it samples instead."""
+        return lanes * PYRAMID_MIN_COLUMNS <= PYRAMID_MAX_CELLS
 
     def image(
         self,

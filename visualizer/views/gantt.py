@@ -178,7 +178,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
                 bars.first, bars.last = float(bars.start.min()), float(bars.end.max())
             self._bars[value] = bars
         self._pyramid = None
-        if len(starts) > IMAGE_ABOVE:
+        if len(starts) > IMAGE_ABOVE and Pyramid.fits(int(lanes.max()) + 1):
             t0, t1 = float(starts.min()), float(ends.max())
             self._pyramid = Pyramid(self._bars, t0, t1, int(lanes.max()) + 1)
         if len(starts):

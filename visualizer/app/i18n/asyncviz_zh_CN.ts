@@ -191,7 +191,7 @@
         <source>ready</source>
         <extracomment>the task does not exist yet between two recorded spans (a trace that lost events) each state&apos;s word, indexed by its code (the outcomes are ``schema.OUTCOMES``&apos; words)
 ----------
-``translate(context, text)``: ``text`` in the user&apos;s language (``QCoreApplication.translate``) the states, outcomes and wake kinds (``schema``&apos;s names), for ``lupdate``</extracomment>
+``translate(context, text)``: ``text`` in the user&apos;s language (``QCoreApplication.translate``) the states, outcomes and wake kinds (``schema``&apos;s names), for ``lupdate`` frames of an await stack shown (a real one is tens deep; a file may say millions)</extracomment>
         <translation>就绪</translation>
     </message>
     <message>
@@ -981,6 +981,49 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>Your programs</source>
         <translation>你的程序</translation>
+    </message>
+</context>
+<context>
+    <name>TraceLoading</name>
+    <message>
+        <source>{name} holds {size} GB of trace data (uncompressed), over this window&apos;s limit of {limit} GB: loading it would take about {need} GB of memory.
+
+To open it anyway, start asyncviz with the environment variable ASYNCVIZ_MAX_TRACE set to a larger number of bytes, e.g. ASYNCVIZ_MAX_TRACE={suggest}.</source>
+        <translation>{name} 含 {size} GB 的跟踪数据（未压缩），超过本窗口 {limit} GB 的上限：加载它约需 {need} GB 内存。
+
+仍要打开：启动 asyncviz 前把环境变量 ASYNCVIZ_MAX_TRACE 设为更大的字节数，例如 ASYNCVIZ_MAX_TRACE={suggest}。</translation>
+    </message>
+    <message>
+        <source>Reading {name}...</source>
+        <translation>正在读取 {name}...</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Opening a trace</source>
+        <translation>正在打开追踪记录</translation>
+    </message>
+    <message>
+        <source>The loader ended without a trace (exit code {code}). {said}</source>
+        <translation>加载进程没有给出追踪记录就结束了（退出码 {code}）。{said}</translation>
+    </message>
+    <message>
+        <source>Reading {name}: {done} of {total} MB</source>
+        <translation>正在读取 {name}：{done} / {total} MB</translation>
+    </message>
+    <message>
+        <source>Decoding and checking {name}...</source>
+        <translation>正在解码并检查 {name}...</translation>
+    </message>
+    <message>
+        <source>Receiving {name}: {done} of {total} tasks</source>
+        <translation>正在接收 {name}：{done} / {total} 个任务</translation>
+    </message>
+    <message>
+        <source>Drawing {count} tasks...</source>
+        <translation>正在绘制 {count} 个任务...</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,199 @@
+"""Loading a big trace in a process of its own, and taking the result back in pieces.
+
+``python -m visualizer.model.background PATH`` (the window starts it with ``python -c``,
+see ``command_line``) runs ``load_any(PATH)``: every check, every message, exactly as
+in the window; and writes to its stdout what it read, as msgpack frames (a 4-byte
+length, then the frame): progress while it reads, then the trace, its columns as raw
+bytes and its tasks 20,000 at a time.  ``Receiver`` turns those frames back into a
+``Trace``.
+
+Why a process and not a thread (issue 13, ``bench/big_file.py``): the decoding of a
+1,000,000-task file is one msgspec call of 3.7 s that holds the GIL all along, and a
+window whose every paint and event is Python code cannot answer meanwhile.  In a
+process of its own the window's loop is never held longer than one frame of the
+result takes to decode.  And Cancel ends it at once, with all the memory it held: a
+thread could only be asked to stop, and would go on decoding until it looked.
+
+Nothing is unpickled: the frames are plain msgpack (strings, numbers, bytes), built by
+this module from a trace ``load_any`` checked.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any, Final
+
+import msgspec
+import numpy as np
+
+from visualizer.trace.data import BlockedRecord, JobRecord, Mark, SpanColumns, TaskRecord, Trace
+from visualizer.trace.store import Suspension
+
+#: tasks per frame: one frame's decode holds the window's loop (about 20 ms)
+TASKS_PER_FRAME: Final = 20_000
+_LENGTH: Final = struct.Struct("<I")
+_SPAN_COLUMNS: Final = ("task", "state", "start", "end", "awaiting", "woken_kind", "woken_task")
+_TASK_FIELDS: Final = (
+    "name",
+    "coro",
+    "parent",
+    "created",
+    "created_at",
+    "ended",
+    "outcome",
+    "error",
+    "traceback",
+    "cancelled_at",
+    "earlier",
+    "parent_gone",
+)
+#: the phases a loading goes through, in order (``progress`` frames name them)
+READ, CHECK, SEND = "read", "check", "send"
+
+
+def command_line(path: str | Path) -> list[str]:
+    """The loader's command line: this package found where the window found it."""
+    root = str(Path(__file__).resolve().parents[2])
+    code = (
+        f"import sys; root = {root!r}; root in sys.path or sys.path.insert(1, root); "
+        "from visualizer.model.background import main; sys.exit(main(sys.argv[1:]))"
+    )
+    return [sys.executable, "-c", code, str(path)]
+
+
+# --- the loader's side --------------------------------------------------------------------
+def main(argv: list[str]) -> int:
+    """Load ``argv[0]`` and write it to stdout as frames; a file that is not a trace is
+    an ``error`` frame with its message (exit 0: the loader did its work)."""
+    from visualizer.model.files import load_any
+    from visualizer.trace.fileformat import TraceFormatError
+
+    out = sys.stdout.buffer
+    encoder = msgspec.msgpack.Encoder()
+
+    def send(*message: Any) -> None:
+        frame = encoder.encode(message)
+        out.write(_LENGTH.pack(len(frame)))
+        out.write(frame)
+        out.flush()
+
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = done * 100 // max(total, 1)
+        if percent != last[0]:  # (a frame per percent, not per chunk)
+            last[0] = percent
+            send("progress", READ, done, total)
+
+    try:
+        trace = load_any(argv[0], progress)
+    except (TraceFormatError, OSError) as exc:
+        send("error", str(exc))
+        return 0
+    except MemoryError:
+        send("error", "too big to hold in memory")
+        return 0
+    send("progress", SEND, 0, len(trace.tasks))
+    for part in frames(trace):
+        send(*part)
+        if part[0] == "tasks":
+            send("progress", SEND, part[1] + len(part[2]["name"]), len(trace.tasks))
+    send("end")
+    return 0
+
+
+def frames(trace: Trace) -> Iterator[tuple[Any, ...]]:
+    """``trace`` as the frames ``Receiver`` takes (tuples of plain values)."""
+    yield (
+        "head",
+        trace.meta,
+        [(s.label, s.site, list(s.stack)) for s in trace.suspensions],
+        [(j.thread, j.func, j.task, j.start, j.end, j.submitted, j.error) for j in trace.jobs],
+        [(b.task, b.start, b.end, b.what) for b in trace.blocked],
+        [(m.t, m.task, m.label, m.kind, m.detail) for m in trace.marks],
+        [list(pair) for pair in trace.observed],
+        len(trace.tasks),
+    )
+    for name in _SPAN_COLUMNS:
+        column = np.ascontiguousarray(getattr(trace.spans, name))
+        yield ("span", name, column.dtype.str, column.tobytes())
+    tasks = trace.tasks
+    for lo in range(0, len(tasks), TASKS_PER_FRAME):
+        part = tasks[lo : lo + TASKS_PER_FRAME]
+        yield ("tasks", lo, {key: [getattr(t, key) for t in part] for key in _TASK_FIELDS})
+
+
+# --- the window's side --------------------------------------------------------------------
+class LoaderFailed(Exception):
+    """The loader said the file is not a trace (the message is its ``TraceFormatError``),
+    or ended without one."""
+
+
+def read_frames(stream: IO[bytes]) -> Iterator[Any]:
+    """The frames on ``stream`` until it ends (a frame cut short ends it too)."""
+    decoder = msgspec.msgpack.Decoder()
+    while len(head := stream.read(_LENGTH.size)) == _LENGTH.size:
+        (length,) = _LENGTH.unpack(head)
+        frame = stream.read(length)
+        if len(frame) < length:
+            return
+        yield decoder.decode(frame)
+
+
+class Receiver:
+    """A trace put back together from the loader's frames, a frame at a time."""
+
+    def __init__(self, progress: Callable[[str, int, int], None] | None = None) -> None:
+        self.progress = progress
+        self.trace: Trace | None = None  #: once the ``end`` frame came
+        self._head: list[Any] | None = None
+        self._spans: dict[str, np.ndarray] = {}
+        self._tasks: list[TaskRecord] = []
+
+    def take(self, frame: list[Any]) -> None:
+        """One frame; ``LoaderFailed`` for an ``error`` frame."""
+        kind = frame[0]
+        if kind == "progress":
+            if self.progress is not None:
+                self.progress(frame[1], frame[2], frame[3])
+        elif kind == "error":
+            raise LoaderFailed(frame[1])
+        elif kind == "head":
+            self._head = frame
+        elif kind == "span":
+            _, name, dtype, data = frame
+            self._spans[name] = np.frombuffer(data, np.dtype(dtype)).copy()
+        elif kind == "tasks":
+            lo, columns = frame[1], frame[2]
+            earlier = [None if e is None else tuple(e) for e in columns["earlier"]]
+            self._tasks += map(
+                TaskRecord,
+                range(lo, lo + len(columns["name"])),
+                *(earlier if key == "earlier" else columns[key] for key in _TASK_FIELDS),
+            )
+        elif kind == "end":
+            self.trace = self._finish()
+
+    def _finish(self) -> Trace:
+        if self._head is None or len(self._tasks) != self._head[7]:
+            raise LoaderFailed("the loader's answer was cut short")
+        _, meta, suspensions, jobs, blocked, marks, observed, _count = self._head
+        return Trace(
+            meta=meta,
+            tasks=self._tasks,
+            spans=SpanColumns(**{name: self._spans[name] for name in _SPAN_COLUMNS}),
+            suspensions=[
+                Suspension(label, site, tuple(stack)) for label, site, stack in suspensions
+            ],
+            jobs=[JobRecord(*job) for job in jobs],
+            blocked=[BlockedRecord(*b) for b in blocked],
+            marks=[Mark(*m) for m in marks],
+            observed=[(float(a), float(b)) for a, b in observed],
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
