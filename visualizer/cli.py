@@ -210,6 +210,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: the exit code of a run that traced nothing (the program's own failure comes first)
+NOTHING_TRACED: Final = 2
+
 #: stands in for ``record``'s first ``--`` while argparse reads the line: argparse drops a
 #: ``--`` that directly follows a positional, and then ``record app.py -- --trace x``
 #: could not be told from ``record app.py --trace x``
@@ -458,6 +461,12 @@ def _finish(args: argparse.Namespace, result: RunResult, interrupts: Interrupts)
             file=sys.stderr,
         )
     code = interrupts.exit_code(result.exit_code)
+    if result.nothing_traced:
+        print(f"asyncviz: nothing was traced: {result.nothing_traced}", file=sys.stderr)
+        code = code or NOTHING_TRACED
+    else:
+        for line in result.untraced:
+            print(f"asyncviz: not traced: {line}", file=sys.stderr)
     if interrupts.stopped_now is not None:
         end_process(code)
     return code

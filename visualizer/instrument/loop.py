@@ -46,19 +46,13 @@ class TracingEventLoop(asyncio.SelectorEventLoop):
         self._old_threads = set(threading.enumerate())
         super().__init__()
         if isinstance(self.clock, VirtualClock):
-            self._install_virtual_select(self.clock)
+            skip_idle_waits(self, self.clock, self._idle_wait_is_skippable)
 
     def time(self) -> float:
         return self.clock.time()
 
     def run_until_complete(self, future: Any) -> Any:
-        # asyncio.run() (and Runner.close) ends by running the loop's own
-        # shutdown coroutines as tasks in the caller's context; under `record`
-        # that context is the traced run's, but these tasks are asyncio's
-        # housekeeping, not the program's: run them in an empty context.
-        if getattr(future, "cr_code", None) in _SHUTDOWN_CODES:
-            future = self.create_task(future, context=contextvars.Context())
-        return super().run_until_complete(future)
+        return super().run_until_complete(_housekeeping_apart(self, future))
 
     def run_in_executor(  # type: ignore[override]
         self, executor: Any, func: Callable[..., Any], *args: Any
@@ -72,30 +66,89 @@ class TracingEventLoop(asyncio.SelectorEventLoop):
         self._jobs_in_flight -= 1
 
     def _idle_wait_is_skippable(self) -> bool:
-        if self._jobs_in_flight:
-            return False
-        # the self-pipe is always registered; anything more is real I/O in flight
-        if len(self._selector.get_map()) > 1:  # type: ignore[attr-defined]
-            return False
-        # A thread started since (other than the default executor's idle workers,
-        # whose jobs are counted above) may call call_soon_threadsafe at any moment.
-        pool = getattr(self._default_executor, "_threads", ())  # type: ignore[attr-defined]
-        old = self._old_threads
-        return all(t in old or t in pool for t in threading.enumerate())
+        return _nothing_in_flight(self, self._jobs_in_flight, self._old_threads)
 
-    def _install_virtual_select(self, clock: VirtualClock) -> None:
-        selector: selectors.BaseSelector = self._selector  # type: ignore[attr-defined]
-        real_select = selector.select
 
-        def select(timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-            if timeout is None or timeout <= 0 or not self._idle_wait_is_skippable():
-                return real_select(timeout)
-            events = real_select(0)
-            if not events:
-                clock.advance(timeout)
-            return events
+def _housekeeping_apart(loop: asyncio.AbstractEventLoop, future: Any) -> Any:
+    """asyncio.run() (and Runner.close) ends by running the loop's own shutdown
+    coroutines as tasks in the caller's context; under `record` that context is the
+    traced run's, but these tasks are asyncio's housekeeping, not the program's: they
+    run in an empty context (so they are not traced)."""
+    if getattr(future, "cr_code", None) in _SHUTDOWN_CODES:
+        return loop.create_task(future, context=contextvars.Context())
+    return future
 
-        selector.select = select  # type: ignore[method-assign]
+
+def _nothing_in_flight(loop: Any, jobs: int, old_threads: set[threading.Thread]) -> bool:
+    """Whether nothing can arrive from outside ``loop``: no executor job in flight, no
+    file descriptor watched but its self-pipe, no thread started since (other than the
+    default executor's idle workers, whose jobs are counted) that might call
+    ``call_soon_threadsafe`` at any moment."""
+    if jobs:
+        return False
+    if len(loop._selector.get_map()) > 1:  # (the self-pipe is always registered)
+        return False
+    pool = getattr(loop._default_executor, "_threads", ())
+    return all(t in old_threads or t in pool for t in threading.enumerate())
+
+
+def skip_idle_waits(loop: Any, clock: VirtualClock, skippable: Callable[[], bool]) -> None:
+    """On a virtual clock, ``loop``'s selector skips idle waits: when the wait would be
+    idle (``skippable()``), it polls once without blocking and the clock advances by
+    exactly the timeout, so the timer is due at once, at its exact virtual time."""
+    selector: selectors.BaseSelector = loop._selector
+    real_select = selector.select
+
+    def select(timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        if timeout is None or timeout <= 0 or not skippable():
+            return real_select(timeout)
+        events = real_select(0)
+        if not events:
+            clock.advance(timeout)
+        return events
+
+    selector.select = select  # type: ignore[method-assign]
+
+
+def adopt_clock(loop: asyncio.AbstractEventLoop, clock: Clock) -> str | None:
+    """Put a loop the program made itself (its own policy, ``Runner(loop_factory=...)``,
+    a loop subclass) on the run's ``clock``, so its times are the trace's, with its
+    housekeeping kept apart as on ours: None, or why it cannot be.  Its own ``time()`` is ``time.monotonic``, the real clock's already; on
+    a virtual clock it reads the virtual one, and its selector skips idle waits as ours
+    does (counting its executor jobs).  A loop without a selector (a proactor), or a
+    lecture's (turned one callback at a time by its driver), cannot be."""
+    if isinstance(loop, TracingEventLoop):
+        return None
+    inner_run_until_complete = loop.run_until_complete
+
+    def run_until_complete(future: Any) -> Any:
+        return inner_run_until_complete(_housekeeping_apart(loop, future))
+
+    loop.run_until_complete = run_until_complete  # type: ignore[method-assign]
+    if isinstance(clock, RealClock):
+        return None
+    name = f"{type(loop).__module__}.{type(loop).__qualname__}"
+    if isinstance(clock, LectureClock):
+        return f"{name}: a lecture turns only its own loops"
+    if not isinstance(clock, VirtualClock) or not hasattr(loop, "_selector"):
+        return f"{name} has no selector: its waits cannot be skipped on the virtual clock"
+    jobs = [0]
+    old_threads = set(threading.enumerate())
+    inner_run_in_executor = loop.run_in_executor
+
+    def job_done(_future: Any) -> None:
+        jobs[0] -= 1
+
+    def run_in_executor(executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+        future = inner_run_in_executor(executor, func, *args)
+        jobs[0] += 1
+        future.add_done_callback(job_done)
+        return future
+
+    loop.run_in_executor = run_in_executor  # type: ignore[method-assign,assignment]
+    loop.time = clock.time  # type: ignore[method-assign]
+    skip_idle_waits(loop, clock, lambda: _nothing_in_flight(loop, jobs[0], old_threads))
+    return None
 
 
 class LectureEventLoop(TracingEventLoop):

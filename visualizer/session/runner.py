@@ -23,15 +23,16 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from visualizer.instrument.clock import Clock, LectureClock, RealClock, VirtualClock
-from visualizer.instrument.loop import TracingEventLoop, TracingPolicy, set_policy
+from visualizer.instrument.loop import TracingEventLoop, TracingPolicy, adopt_clock, set_policy
 from visualizer.instrument.notices import Notices
 from visualizer.instrument.tracer import RUN, Tracer
 from visualizer.model.spans import TraceModel
+from visualizer.session.foreign_loops import every_loop_adopted, loop_name
 from visualizer.session.interrupts import EXIT_CTRL_C, EXIT_SIGTERM, Interrupts, Terminated
 from visualizer.session.scenarios import Scenario, load_main
 from visualizer.trace.data import SpanColumns, Trace
@@ -61,6 +62,17 @@ class RunResult:
     tracer_failure: str | None = None
     #: how the run was stopped at once, and the tasks it left (``Interrupts.report``)
     stopped: str = ""
+    #: loops the program ran that could not be traced, and why (``Recorder.untraced``)
+    untraced: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_traced(self) -> str:
+        """Why the trace is empty, if no loop at all was traced (else "")."""
+        if self.trace.meta.get("loop"):
+            return ""
+        if self.untraced:
+            return "; ".join(self.untraced)
+        return "the program made no asyncio event loop"
 
 
 class Recorder:
@@ -100,6 +112,8 @@ class Recorder:
         #: asyncio's and Python's warnings to the program, as marks on the chart
         self.notices = Notices(self.store, self.clock.time, self.tracer)
         self.loops: list[asyncio.AbstractEventLoop] = []
+        #: loops the program ran that could not be traced, and why
+        self.untraced: list[str] = []
 
     def new_loop(self) -> asyncio.AbstractEventLoop:
         """A loop on our clock with the tracer installed (a ``loop_factory``)."""
@@ -109,9 +123,29 @@ class Recorder:
         self.install(loop)
         return loop
 
+    def adopt(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A loop the program made its own way (``foreign_loops``): put on the run's clock
+        and recorded, or, if it cannot be, named in ``untraced`` with the reason."""
+        if any(loop is mine for mine in self.loops):
+            return
+        why = adopt_clock(loop, self.clock)
+        if why is not None:
+            self.untraced.append(why)
+            return
+        self.install(loop)
+
+    def foreign(self, loop: object) -> None:
+        """The program ran a loop that is not an asyncio ``BaseEventLoop``."""
+        self.untraced.append(
+            f"{loop_name(loop)} is not an asyncio BaseEventLoop (asyncviz traces those:"
+            " asyncio's own loops and their subclasses)"
+        )
+
     def install(self, loop: asyncio.AbstractEventLoop) -> None:
         """Record ``loop``'s tasks, and the warnings asyncio and Python give them, from
         this thread."""
+        if any(loop is mine for mine in self.loops):
+            return
         self.tracer.install(loop)
         self.notices.install(loop)
         if self.interrupts is not None:
@@ -143,11 +177,13 @@ class Recorder:
 
     @contextlib.contextmanager
     def as_default_loop(self) -> Iterator[None]:
-        """Make ``asyncio.run`` / ``new_event_loop`` build our loops, in this context."""
+        """Make ``asyncio.run`` / ``new_event_loop`` build our loops, in this context, and
+        trace any other loop the program makes its own way (``foreign_loops``)."""
         old = set_policy(TracingPolicy(self.new_loop))
         token = self.tracer.bind_current_context()
         try:
-            yield
+            with every_loop_adopted(self.adopt, self.foreign):
+                yield
         finally:
             RUN.reset(token)
             set_policy(old)
@@ -361,4 +397,5 @@ def _result(
         wall_seconds=time.perf_counter() - wall,
         tracer_failure=None if failure is None else f"{type(failure).__name__}: {failure}",
         stopped="" if recorder.interrupts is None else recorder.interrupts.report(),
+        untraced=list(recorder.untraced),
     )
