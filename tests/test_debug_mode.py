@@ -235,8 +235,11 @@ def _events(trace: Trace) -> dict[str, Any]:
             )
             for i in range(len(spans))
         ],
+        # (which of the pool's threads ran a job is the OS's choice: a worker may not be
+        # idle yet when the next job comes, and the pool starts another)
         "jobs": [
-            (j.func, j.task, j.thread, j.submitted, j.start, j.end, j.error) for j in trace.jobs
+            (j.func, j.task, j.thread.startswith("asyncio_"), j.submitted, j.start, j.end, j.error)
+            for j in trace.jobs
         ],
         "blocked": trace.blocked,
         "duration": trace.duration,
