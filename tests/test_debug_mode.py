@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import re
 import sys
 import threading
@@ -258,3 +259,77 @@ def test_debug_mode_records_the_very_same_events(first: bool) -> None:
     assert {"created", "task", "timer", "thread", "cancel"} <= kinds
     thread_wakes = [s for s in plain["spans"] if s[5] == schema.WAKE_NAMES.index("thread")]
     assert len(thread_wakes) == 5  # four executor jobs and the thread's reply
+
+
+# --- what asyncio tells the program reads the same, traced or not --------------------------------
+def _boom(x: int = 1) -> None:
+    raise ValueError(x)
+
+
+async def _coroutine_function() -> None:
+    pass
+
+
+async def _schedules(how: str) -> str:
+    loop = asyncio.get_running_loop()
+    try:
+        if how == "call_soon":
+            loop.call_soon(_boom)  # a callback of a traced step's
+        elif how == "call_later":
+            loop.call_later(0.001, _boom)  # a timer
+        elif how == "partial":
+            loop.call_later(0.001, functools.partial(_boom, 2))
+        elif how == "threadsafe":
+            loop.call_soon_threadsafe(_boom)
+        elif how == "refused_soon":
+            loop.call_soon(_coroutine_function)  # type: ignore[arg-type]
+        elif how == "refused_later":
+            loop.call_later(0.001, _coroutine_function)  # type: ignore[arg-type]
+        else:
+            await loop.run_in_executor(None, _coroutine_function)
+    except TypeError as exc:  # (debug mode refuses a coroutine function)
+        return f"TypeError: {exc}"
+    await asyncio.sleep(0.01)
+    return "went on"
+
+
+def _told(how: str, *, traced: bool, debug: bool) -> tuple[str, list[str], Tracer]:
+    told: list[str] = []
+    loop = asyncio.new_event_loop()
+    loop.set_debug(debug)
+    loop.set_exception_handler(lambda _loop, context: told.append(context["message"]))
+    tracer = Tracer(TraceStore(), time.monotonic)
+    context = None
+    if traced:
+        tracer.install(loop)
+        context = tracer.new_context()
+    try:
+        result = loop.run_until_complete(loop.create_task(_schedules(how), context=context))
+    finally:
+        tracer.uninstall()
+        loop.close()
+    return result, told, tracer
+
+
+@pytest.mark.filterwarnings("ignore:coroutine '_coroutine_function' was never awaited")
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize(
+    "how",
+    ["call_soon", "call_later", "partial", "threadsafe", "refused_soon", "refused_later", "job"],
+)
+def test_asyncio_reports_and_refuses_as_it_does_untraced(how: str, debug: bool) -> None:
+    """ "Exception in callback f(2)() at file:line", and debug mode's TypeError for a
+    coroutine function handed to call_soon, call_later or run_in_executor: the hooks wrap
+    callbacks, and asyncio must see through them (it did not for timers, nor for any
+    callback in debug mode; a refused call_soon even switched the tracer off)."""
+    plain = _told(how, traced=False, debug=debug)[:2]
+    result, told, tracer = _told(how, traced=True, debug=debug)
+    assert (result, told) == plain
+    assert tracer.failure is None and tracer.enabled
+    if how.startswith("refused") or how == "job":
+        assert result.startswith("TypeError") is debug
+    else:
+        assert len(told) == 1 and told[0].endswith(f"at {__file__}:{_LINE_OF_BOOM}"), told
+
+
+_LINE_OF_BOOM = _boom.__code__.co_firstlineno
