@@ -426,7 +426,9 @@ def test_a_flood_of_output_is_kept_bounded_and_never_stalls_the_program(tmp_path
             for i in range(60_000):
                 print("line", i)
             await asyncio.sleep(0)
-        asyncio.run(main())
+        # (never in debug mode, even under PYTHONASYNCIODEBUG=1: it would add a line of
+        # its own to stderr, "Executing <Task ...> took", if the flood was slow)
+        asyncio.run(main(), debug=False)
         """,
     )
     outcome, run = run_child(path)

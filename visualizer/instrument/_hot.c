@@ -346,12 +346,19 @@ rec_wake(Recorder *r, long tid, double t, long waker)
     return 0;
 }
 
-/* A failure inside the tracing: hand the exception to Tracer._fail, never to the program. */
-static void
+/* A failure inside the tracing: hand the exception to Tracer._fail, never to the program;
+ * returns 0.  But a KeyboardInterrupt or SystemExit (any BaseException that is not an
+ * Exception: a second Ctrl-C lands wherever the loop is) is the program's: it stays set,
+ * tracing stays on, and -1 tells the caller to let it go on up (after putting back what
+ * it changed).  The rows here are staged in C, never torn. */
+static int
 rec_fail(Recorder *r)
 {
     if (!PyErr_Occurred()) {
         PyErr_SetString(PyExc_SystemError, "asyncviz._hot: a failure with no exception");
+    }
+    if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+        return -1;
     }
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
@@ -368,6 +375,7 @@ rec_fail(Recorder *r)
     Py_XDECREF(type);
     Py_XDECREF(value);
     Py_XDECREF(tb);
+    return 0;
 }
 
 /* --- how a step ended ------------------------------------------------------------------ */
@@ -582,16 +590,16 @@ error:
     return NO_CODE;
 }
 
-/* After a traced step: how it ended; append its row.  Failures go to Tracer._fail. */
-static void
+/* After a traced step: how it ended; append its row.  Failures go to Tracer._fail;
+ * -1: an interrupt is set (rec_fail). */
+static int
 finish_step(Recorder *r, PyObject *ref, long tid, double t0, double t1)
 {
     long code = NO_CODE;
     PyObject *task = ref_target(ref);
     if (task == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "asyncviz: a task vanished during its own step");
-        rec_fail(r);
-        return;
+        return rec_fail(r);
     }
     PyObject *waiter = PyObject_GetAttr(task, s_fut_waiter);
     if (waiter != NULL) {
@@ -613,8 +621,9 @@ finish_step(Recorder *r, PyObject *ref, long tid, double t0, double t1)
     }
     Py_DECREF(task);
     if (code == NO_CODE || rec_step(r, tid, t0, t1, code) < 0) {
-        rec_fail(r);
+        return rec_fail(r);
     }
+    return 0;
 }
 
 /* --- Python-facing methods --------------------------------------------------------------- */
@@ -945,6 +954,35 @@ recorder_of(PyObject *self, Py_ssize_t off)
     return (rec != NULL && Py_IS_TYPE(rec, &Recorder_Type)) ? (Recorder *)rec : NULL;
 }
 
+/* How a _run ends: the callback's own exception (err < 0: type, value, tb) goes on up;
+ * an interrupt set while recording after it replaces it, as one raised in a `finally`
+ * would, with the callback's as its __context__. */
+static PyObject *
+end_run(int err, int interrupted, PyObject *type, PyObject *value, PyObject *tb)
+{
+    if (interrupted) {
+        if (err < 0) {
+            PyErr_NormalizeException(&type, &value, &tb);
+            PyObject *t2, *v2, *tb2;
+            PyErr_Fetch(&t2, &v2, &tb2);
+            PyErr_NormalizeException(&t2, &v2, &tb2);
+            if (v2 != NULL && value != NULL && v2 != value) {
+                PyException_SetContext(v2, Py_NewRef(value));
+            }
+            PyErr_Restore(t2, v2, tb2);
+            Py_XDECREF(type);
+            Py_XDECREF(value);
+            Py_XDECREF(tb);
+        }
+        return NULL;
+    }
+    if (err < 0) {
+        PyErr_Restore(type, value, tb);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* StepHandle._run: a traced task's step. */
 static PyObject *
 step_run(PyObject *self, PyObject *unused)
@@ -960,10 +998,10 @@ step_run(PyObject *self, PyObject *unused)
     long code = tid == NO_CODE ? NO_CODE : long_of(SLOT(ref, off_ref_code));
     double t0, t1;
     if (tid == NO_CODE || code == NO_CODE || rec_now(r, &t0) < 0) {
-        rec_fail(r);
+        int interrupted = rec_fail(r) < 0;
         Py_DECREF(ref);
         Py_DECREF(r);
-        return PyObject_CallOneArg(g_handle_run, self);
+        return interrupted ? NULL : PyObject_CallOneArg(g_handle_run, self);
     }
     long prev = r->waker;
     double prev_t0 = r->step_t0;
@@ -975,21 +1013,12 @@ step_run(PyObject *self, PyObject *unused)
         PyErr_Fetch(&type, &value, &tb);
     }
     r->step_t0 = prev_t0;
-    if (rec_now(r, &t1) < 0) {
-        r->waker = prev;
-        rec_fail(r);
-    }
-    else {
-        r->waker = prev;
-        finish_step(r, ref, tid, t0, t1);
-    }
+    r->waker = prev;
+    int interrupted = (rec_now(r, &t1) < 0) ? rec_fail(r) < 0
+                                             : finish_step(r, ref, tid, t0, t1) < 0;
     Py_DECREF(ref);
     Py_DECREF(r);
-    if (err < 0) {
-        PyErr_Restore(type, value, tb);
-        return NULL;
-    }
-    Py_RETURN_NONE;
+    return end_run(err, interrupted, type, value, tb);
 }
 
 /* WakerHandle._run: a plain callback a traced step scheduled; it wakes on that step's behalf. */
@@ -1005,9 +1034,9 @@ waker_run(PyObject *self, PyObject *unused)
     double t0, t1;
     Py_INCREF(r);
     if (waker == NO_CODE || rec_now(r, &t0) < 0) {
-        rec_fail(r);
+        int interrupted = rec_fail(r) < 0;
         Py_DECREF(r);
-        return PyObject_CallOneArg(g_handle_run, self);
+        return interrupted ? NULL : PyObject_CallOneArg(g_handle_run, self);
     }
     long prev = r->waker;
     r->waker = waker;
@@ -1017,8 +1046,9 @@ waker_run(PyObject *self, PyObject *unused)
         PyErr_Fetch(&type, &value, &tb);
     }
     r->waker = prev;
+    int interrupted = 0;
     if (rec_now(r, &t1) < 0) {
-        rec_fail(r);
+        interrupted = rec_fail(r) < 0;
     }
     else if (t1 - t0 >= r->slow) {
         PyObject *a = PyFloat_FromDouble(t0), *b = PyFloat_FromDouble(t1);
@@ -1029,16 +1059,12 @@ waker_run(PyObject *self, PyObject *unused)
         Py_XDECREF(a);
         Py_XDECREF(b);
         if (res == NULL) {
-            rec_fail(r);
+            interrupted = rec_fail(r) < 0;
         }
         Py_XDECREF(res);
     }
     Py_DECREF(r);
-    if (err < 0) {
-        PyErr_Restore(type, value, tb);
-        return NULL;
-    }
-    Py_RETURN_NONE;
+    return end_run(err, interrupted, type, value, tb);
 }
 
 static PyMethodDef step_run_def = {"_run", step_run, METH_NOARGS,
@@ -1186,7 +1212,10 @@ Hook_vectorcall(Hook *hook, PyObject *const *args, size_t nargsf, PyObject *kwna
                              : NULL;
         if (handle == NULL) {
             Py_XDECREF(w);
-            rec_fail(r); /* as the Python hook: tracing off, the loop schedules it */
+            if (rec_fail(r) < 0) { /* (an interrupt: on up, unscheduled) */
+                return NULL;
+            }
+            /* as the Python hook: tracing off, the loop schedules it */
             return PyObject_Vectorcall(hook->orig, args, nargsf, kwnames);
         }
         SLOT(handle, off_waker_waker) = w;
@@ -1250,7 +1279,9 @@ Hook_vectorcall(Hook *hook, PyObject *const *args, size_t nargsf, PyObject *kwna
         }
         if (!ok || rec_now(r, &now) < 0 || rec_wake(r, tid, now, waker) < 0) {
             Py_DECREF(ref);
-            rec_fail(r);
+            if (rec_fail(r) < 0) { /* (an interrupt: on up, unscheduled) */
+                return NULL;
+            }
             return PyObject_Vectorcall(hook->orig, args, nargsf, kwnames);
         }
     }

@@ -135,7 +135,15 @@ class _TaskRef(weakref.ref):  # type: ignore[type-arg]
 
 
 class _KindCallback:
-    """A loop callback that runs with a known waker (timer, io, thread, or inherited)."""
+    """A loop callback that runs with a known waker (timer, io, thread, or inherited).
+
+    To asyncio it passes for the callback it wraps: its attributes, its repr and its
+    class (``__class__``, which ``isinstance`` consults), so "Exception in callback
+    f(1)() at file:line", a slow-callback warning and debug mode's checks read the
+    same as without the tracer (a ``functools.partial`` is formatted as one, a
+    function's source line is found).  ``type()`` still tells it apart: the hooks use
+    that.  Only what asyncio accepts is wrapped (``_wrappable``).
+    """
 
     __slots__ = ("_callback", "_tracer", "_waker")
 
@@ -155,8 +163,8 @@ class _KindCallback:
         try:
             return self._callback(*args)
         finally:
+            rec.waker = prev_waker  # (first: the clock may raise)
             t1 = tracer.clock()
-            rec.waker = prev_waker
             if t1 - t0 >= tracer.slow_callback_duration:
                 tracer._blocked(NO_TASK, t0, t1, func_name(self._callback))
 
@@ -165,6 +173,26 @@ class _KindCallback:
 
     def __repr__(self) -> str:
         return repr(self._callback)
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # (see the class's docstring)
+        return type(self._callback)
+
+
+def _wrappable(callback: Any) -> bool:
+    """Whether ``callback`` may be wrapped in a ``_KindCallback``: what asyncio's debug
+    mode refuses (``_check_callback``: a coroutine or a coroutine function, anything not
+    callable) is handed on as it is, so debug mode still raises its TypeError, and
+    outside debug mode it fails later exactly as it would untraced."""
+    return callable(callback) and not (
+        inspect.iscoroutine(callback)
+        or inspect.iscoroutinefunction(callback)
+        or getattr(callback, "_is_coroutine", None) is _IS_COROUTINE
+    )
+
+
+#: the mark asyncio's ``iscoroutinefunction`` also accepts (set by ``unittest.mock``)
+_IS_COROUTINE: Final = getattr(asyncio.coroutines, "_is_coroutine", object())
 
 
 #: Internal wake kind: "inside a callback scheduled by task N's step".  Recorded as
@@ -362,7 +390,12 @@ class Tracer:
                 each.set_task_factory(factory)  # closed too: else it keeps the tracer alive
 
     def _fail(self, exc: BaseException) -> None:
-        """A hook failed: switch tracing off (keep what was recorded) and log it once."""
+        """A hook failed: switch tracing off (keep what was recorded) and log it once.
+
+        Only for an ``Exception``: a ``KeyboardInterrupt`` or ``SystemExit`` passing
+        through a hook (a second Ctrl-C lands wherever the loop is, our code included)
+        is the program's, not a failure of ours; it goes on up, tracing stays on, and
+        ``_interrupted`` mends the row it may have torn."""
         self._rec.enabled = False
         if self._failure is None:
             self._failure = exc
@@ -376,6 +409,12 @@ class Tracer:
             self.uninstall()
         except Exception:  # pragma: no cover - restoring must not raise either
             log.exception("asyncviz: restoring the loop after a tracer failure failed")
+
+    def _interrupted(self) -> None:
+        """A KeyboardInterrupt or SystemExit is passing through a hook: it may have landed
+        between two columns of one row (a task's, a step's, a wake's); cut that row, so
+        the rows after it line up and the trace can still be written."""
+        self.store.mend()
 
     # --- registration ---------------------------------------------------------------
     def _register(self, task: asyncio.Task[Any], tid: int | None = None) -> _TaskRef:
@@ -506,8 +545,11 @@ class Tracer:
                     code = tracer._task_end(task, ref)
                 record_step(tid, t0, t1, code)
                 # (steps that held the loop too long are found in the steps table)
-            except BaseException as exc:
+            except Exception as exc:
                 tracer._fail(exc)
+            except BaseException:
+                tracer._interrupted()
+                raise
 
         def run_step(ref: _TaskRef, callback: Any, *args: Any) -> Any:
             """A task step scheduled through a loop we cannot hand our own Handle to."""
@@ -519,9 +561,8 @@ class Tracer:
             try:
                 return callback(*args)
             finally:
-                t1 = clock()
-                rec.waker, rec.step_t0 = prev_waker, prev_t0
-                finish_step(ref, t0, t1)
+                rec.waker, rec.step_t0 = prev_waker, prev_t0  # (first: the clock may raise)
+                finish_step(ref, t0, clock())
 
         # On asyncio's own loops the hook builds the Handle itself, as a subclass
         # whose _run times the step: no wrapper callable, no extra frame, and the
@@ -547,6 +588,14 @@ class Tracer:
         step_type, wakeup_type, wakeup_name, task_funcs = probed or (None, None, "", frozenset())
 
         def call_soon(callback: Any, *args: Any, context: Any = None) -> Any:
+            debug = ready_append is not None and loop._debug  # type: ignore[attr-defined]
+            if debug:
+                # asyncio's own checks first (BaseEventLoop.call_soon makes them in debug
+                # mode): a call it refuses is the program's error, raised as it raises
+                # it, before anything is recorded
+                loop._check_closed()  # type: ignore[attr-defined]
+                loop._check_thread()  # type: ignore[attr-defined]
+                loop._check_callback(callback, "call_soon")  # type: ignore[attr-defined]
             # A task's own step or wakeup, or any other callback?  (A bound method of a
             # task the program schedules, `call_soon(task.cancel)`, is not a step.)
             callback_type = type(callback)
@@ -560,31 +609,23 @@ class Tracer:
                 ref = ids.get(id(owner))
             else:
                 owner = ref = None
+            plain: int | None = None  # the waker of a plain callback we run, if we do
             try:
                 if ref is None or ref() is not owner:
                     if not tracer.enabled:
-                        return orig_call_soon(callback, *args, context=context)
-                    if isinstance(owner, Task) and (
+                        ref = None
+                    elif isinstance(owner, Task) and (
                         context.get(RUN) is key if context is not None else tracer.in_run()
                     ):
                         pending = tracer._pending
                         ref = tracer._register(owner, pending.pop() if pending else None)
                     else:
+                        ref = None
                         waker = rec.waker
-                        if waker == CALLBACK_WAKER or isinstance(owner, Task):
-                            # (a task outside the run must not act as whoever woke it)
-                            return orig_call_soon(callback, *args, context=context)
-                        if ready_append is None or loop._debug:  # type: ignore[attr-defined]
-                            callback = _KindCallback(callback, _inherit(waker), tracer)
-                            return orig_call_soon(callback, *args, context=context)
-                        if loop._closed:  # type: ignore[attr-defined]
-                            raise RuntimeError("Event loop is closed")
-                        handle = waker_handle(callback, args, loop, context)
-                        handle._waker = _inherit(waker)
-                        handle._rec = rec
-                        ready_append(handle)
-                        return handle
-                if args and not isinstance(args[0], BaseException):
+                        # (a task outside the run must not act as whoever woke it)
+                        if waker != CALLBACK_WAKER and not isinstance(owner, Task):
+                            plain = _inherit(waker)
+                if ref is not None and args and not isinstance(args[0], BaseException):
                     # a wakeup: what the task awaited has completed, now
                     waker = rec.waker
                     kind = waker & 7
@@ -599,26 +640,49 @@ class Tracer:
                     elif kind == _INHERITED:
                         waker = (waker & _CANCEL_BITS) | schema.WAKE_TASK
                     record_wake(ref.tid, clock(), waker)
-            except BaseException as exc:
+            except Exception as exc:
                 tracer._fail(exc)
-                return orig_call_soon(callback, *args, context=context)
-            if ready_append is None or loop._debug:  # type: ignore[attr-defined]
-                if loop.get_debug():
-                    callback_ = MethodType(run_step_named, owner)
-                    return orig_call_soon(callback_, ref, callback, *args, context=context)
-                return orig_call_soon(run_step, ref, callback, *args, context=context)
-            if loop._closed:  # type: ignore[attr-defined]
-                raise RuntimeError("Event loop is closed")
-            handle = step_handle(callback, args, loop, context)
-            handle._ref = ref
-            handle._rec = rec
+                ref = plain = None
+            except BaseException:
+                tracer._interrupted()
+                raise
+            # Schedule it.  On asyncio's own loops, as BaseEventLoop.call_soon does, with
+            # our Handle (in debug mode too: the same Handle, with asyncio's checks above
+            # and the stack it notes); on other loops through their call_soon, wrapped.
+            if ref is None:
+                if plain is None:
+                    return orig_call_soon(callback, *args, context=context)
+                if ready_append is None:
+                    if _wrappable(callback):
+                        callback = _KindCallback(callback, plain, tracer)
+                    return orig_call_soon(callback, *args, context=context)
+                if loop._closed:  # type: ignore[attr-defined]
+                    raise RuntimeError("Event loop is closed")
+                handle = waker_handle(callback, args, loop, context)
+                handle._waker = plain
+                handle._rec = rec
+            else:
+                if ready_append is None:
+                    if loop.get_debug():
+                        callback_ = MethodType(run_step_named, owner)
+                        return orig_call_soon(callback_, ref, callback, *args, context=context)
+                    return orig_call_soon(run_step, ref, callback, *args, context=context)
+                if loop._closed:  # type: ignore[attr-defined]
+                    raise RuntimeError("Event loop is closed")
+                handle = step_handle(callback, args, loop, context)
+                handle._ref = ref
+                handle._rec = rec
+            if debug:
+                # where it was scheduled from (Handle.__init__ notes it in debug mode):
+                # the caller's stack, without this hook
+                handle._source_traceback = format_helpers.extract_stack(sys._getframe(1))
             ready_append(handle)
             return handle
 
         def wrap_kind(callback: Any, waker: int, context: Any) -> Any:
             if not tracer.enabled or type(callback) is _KindCallback:
                 return callback
-            if not tracer.in_run(context):
+            if not tracer.in_run(context) or not _wrappable(callback):
                 return callback
             return _KindCallback(callback, waker, tracer)
 
@@ -633,7 +697,7 @@ class Tracer:
 
         def call_soon_threadsafe(callback: Any, *args: Any, context: Any = None) -> Any:
             # runs in another thread: its context is not the run's, so always wrap
-            if tracer.enabled and type(callback) is not _KindCallback:
+            if tracer.enabled and type(callback) is not _KindCallback and _wrappable(callback):
                 if getattr(loop, "_thread_id", None) == threading.get_ident():
                     # called on the loop's own thread, inside a step or a callback: the
                     # same as call_soon; but a job's result handed on as its future is
@@ -664,7 +728,8 @@ class Tracer:
             return orig_add_writer(fd, wrap_kind(callback, io_waker, None), *args)
 
         def run_in_executor(executor: Any, func: Any, *args: Any) -> asyncio.Future[Any]:
-            if not tracer.enabled or not tracer.in_run():
+            if not tracer.enabled or not tracer.in_run() or not _wrappable(func):
+                # (a coroutine function: debug mode refuses it; ours would hide it)
                 return orig_run_in_executor(executor, func, *args)
             job = Job(len(store.jobs), func_name(func), tracer._running, clock())
             if _runs_in_threads(executor):
@@ -723,12 +788,16 @@ class Tracer:
             if not tracer.enabled or not tracer.in_run(kwargs.get("context")):
                 return _make_task(inner, loop_, coro, kwargs)
             clock = tracer.clock
-            tid = store.add_task(
-                tracer._running,
-                clock(),
-                store.intern(_coro_name_of(coro)),
-                tracer._creation_site(inner is not None),
-            )
+            try:
+                tid = store.add_task(
+                    tracer._running,
+                    clock(),
+                    store.intern(_coro_name_of(coro)),
+                    tracer._creation_site(inner is not None),
+                )
+            except BaseException:
+                tracer._interrupted()
+                raise
             tracer._pending.append(tid)
             rec = tracer._rec
             prev_waker, prev_t0 = rec.waker, rec.step_t0
@@ -743,8 +812,11 @@ class Tracer:
                     tracer._pending.pop()
             try:
                 tracer._after_create(task, tid, t0, t1)
-            except BaseException as exc:
+            except Exception as exc:
                 tracer._fail(exc)
+            except BaseException:
+                tracer._interrupted()
+                raise
             return task
 
         return task_factory
@@ -869,6 +941,7 @@ class Tracer:
         """Record the final names of tasks still alive; note when the run ended."""
         self.record_live_names()
         self.store.sync()
+        self.store.mend()  # (a row torn by an interrupt no hook saw)
         self.store.finished_at = self.clock()
         # A dict keeps its largest table after deletions: 100,000 tasks alive at once
         # leave 5 MB behind.  Compact it in place (the C recorder holds this object).
@@ -950,8 +1023,8 @@ _HANDLE_SLOTS: Final = frozenset(
 
 
 class _QuickHandle(asyncio.Handle):
-    """asyncio's Handle, made the way Handle.__init__ makes it outside debug mode
-    (the hooks send debug-mode loops the other way), without its debug check."""
+    """asyncio's Handle, made the way Handle.__init__ makes it outside debug mode,
+    without its debug check (in debug mode the hook notes the stack itself)."""
 
     __slots__ = ()
 
@@ -988,10 +1061,11 @@ def _dispatch_codes_of(loop_type: type) -> frozenset[int]:
 def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, Any] | None:
     """Handle subclasses whose ``_run`` records what runs (made per install: closures).
 
-    Only for stock loops outside debug mode (the hook checks): their ``__init__``
-    sets asyncio's slots directly, skipping the debug-mode check Handle.__init__
-    makes, and StepHandle runs the step itself instead of through Handle._run,
-    one Python call less on every step.  (None if asyncio's Handle has other
+    Only for stock loops (the hook checks): their ``__init__`` sets asyncio's slots
+    directly, skipping the debug-mode check Handle.__init__ makes (in debug mode the
+    hook makes asyncio's checks and notes the stack itself: the same Handles, so the
+    same recording, as outside it), and StepHandle runs the step itself instead of
+    through Handle._run, one Python call less on every step.  (None if asyncio's Handle has other
     slots than the ones known here: then the hooks wrap callbacks instead.)  An
     exception from a step (Task.__step catches everything, so only a broken
     asyncio raises) is reported by ``_report`` exactly as Handle._run reports it.
@@ -1035,8 +1109,8 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
             except BaseException as exc:
                 _report(self, exc)  # asyncio reports it, as it would have
             finally:
+                rec.waker, rec.step_t0 = prev_waker, prev_t0  # (first: the clock may raise)
                 t1 = clock()
-                rec.waker, rec.step_t0 = prev_waker, prev_t0
                 try:
                     task: Any = ref()
                     waiter = task._fut_waiter
@@ -1055,8 +1129,11 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
                             step_start.append(t0)
                             step_dur.append(t1 - t0)
                             step_code.append(code)
-                except BaseException as exc:
+                except Exception as exc:
                     tracer._fail(exc)
+                except BaseException:
+                    tracer._interrupted()
+                    raise
             return None
 
     class WakerHandle(_QuickHandle):
@@ -1075,8 +1152,8 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
             try:
                 handle_run(self)
             finally:
+                rec.waker = prev_waker  # (first: the clock may raise)
                 t1 = clock()
-                rec.waker = prev_waker
                 if t1 - t0 >= tracer.slow_callback_duration:
                     tracer._blocked(NO_TASK, t0, t1, func_name(self._callback))
             return None

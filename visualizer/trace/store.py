@@ -167,6 +167,21 @@ class TraceStore:
         for sync in self._syncers:
             sync()
 
+    def mend(self) -> None:
+        """Cut a row torn in two: a KeyboardInterrupt landing between the appends of one
+        row (a task's, a step's, a wake's) leaves its first columns one longer than the
+        rest, and every later row would be misaligned.  Rows are appended at the end, so
+        the torn one is the last: each table is cut to its shortest column."""
+        tables = (
+            (self.task_parent, self.task_created, self.task_coro, self.task_site, self.task_name),
+            (self.step_task, self.step_start, self.step_dur, self.step_code),
+            (self.wake_task, self.wake_t, self.wake_waker),
+        )
+        for columns in tables:
+            whole = min(len(column) for column in columns)
+            for column in columns:
+                del column[whole:]
+
     # --- writing -------------------------------------------------------------------
     def add_mark(self, t: float, task: int, label: str, kind: str, detail: str = "") -> None:
         """A mark, if fewer than ``MAX_MARKS`` of its kind were kept (a program can warn
