@@ -113,10 +113,11 @@ def skip_idle_waits(loop: Any, clock: VirtualClock, skippable: Callable[[], bool
 def adopt_clock(loop: asyncio.AbstractEventLoop, clock: Clock) -> str | None:
     """Put a loop the program made itself (its own policy, ``Runner(loop_factory=...)``,
     a loop subclass) on the run's ``clock``, so its times are the trace's, with its
-    housekeeping kept apart as on ours: None, or why it cannot be.  Its own ``time()`` is ``time.monotonic``, the real clock's already; on
-    a virtual clock it reads the virtual one, and its selector skips idle waits as ours
-    does (counting its executor jobs).  A loop without a selector (a proactor), or a
-    lecture's (turned one callback at a time by its driver), cannot be."""
+    housekeeping kept apart as on ours: None, or why it cannot be.  Its own ``time()``
+    is ``time.monotonic``, the real clock's already; on a virtual clock it reads the
+    virtual one, and its selector skips idle waits as ours does (counting its executor
+    jobs).  A loop without a selector (a proactor), or a lecture's (turned one callback
+    at a time by its driver), cannot be."""
     if isinstance(loop, TracingEventLoop):
         return None
     inner_run_until_complete = loop.run_until_complete
