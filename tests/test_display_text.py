@@ -88,6 +88,8 @@ def test_the_window_shows_a_megabyte_name_and_label_shortened(
     save(huge, path)
     assert len(load(path).suspensions[0].label) == BIG + 2  # (the file keeps them whole)
     assert window.open_trace(path)
+    qtbot.waitUntil(lambda: not window.loading.busy, timeout=120_000)  # (a big file: loads apart)
+    assert window.trace is not None
     names = window.chart.names.shown
     assert names and all(len(name) <= SHOWN_CHARS for _lane, name in names)
     marks = window.chart.timeline_marks.labels

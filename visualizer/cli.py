@@ -461,7 +461,7 @@ def _finish(args: argparse.Namespace, result: RunResult, interrupts: Interrupts)
             file=sys.stderr,
         )
     code = interrupts.exit_code(result.exit_code)
-    if result.nothing_traced:
+    if result.nothing_traced and not (result.error is not None and result.error.kind == "load"):
         print(f"asyncviz: nothing was traced: {result.nothing_traced}", file=sys.stderr)
         code = code or NOTHING_TRACED
     else:
