@@ -300,3 +300,42 @@ def test_the_handlers_are_put_back_after_a_run_in_this_process(tmp_path: Path) -
     assert cli.main(["run", str(scenario), "--trace", str(tmp_path / "t.json")]) == 0
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_a_windows_program_stops_when_its_window_is_gone(tmp_path: Path) -> None:
+    """A window's own process streams to the window over a socket; the window dying (a
+    crash, a kill: its end of the socket closes) stops the program, as closing the
+    window does, instead of leaving it running unwatched."""
+    import socket
+
+    program = tmp_path / "program.py"
+    program.write_text(POLITE)
+    window_end, program_end = socket.socketpair()
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "visualizer.session.child",
+            "--connect",
+            f"fd:{program_end.fileno()}",
+            "program",
+            str(program),
+        ],
+        pass_fds=(program_end.fileno(),),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    program_end.close()
+    try:
+        assert child.stdout is not None
+        assert "ready" in child.stdout.readline()
+        assert window_end.recv(4096)  # (it streams: the hello, at least)
+        window_end.close()  # the window is gone
+        code = child.wait(timeout=HANG)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.communicate()
+    assert code == 143  # (SIGTERM's: stopped at once)

@@ -62,6 +62,7 @@ from visualizer.session.streaming import (
     FixedConnection,
     ReconnectingConnection,
     Streamer,
+    interrupt_program,
     parse_address,
     take_token,
 )
@@ -180,6 +181,9 @@ def traced(
             # so batches come often; a lecture is slow by nature, and they cost little)
             period=LECTURE_PERIOD if lecture is not None else PERIOD,
             let_go=True,  # (the window is the run's one reader: the program stays small)
+            # (the window is gone, a crash or a kill: its program goes with it, as it
+            # does when the window is closed; the trace has no reader left)
+            on_lost=lambda _exc: interrupt_program(signal.SIGTERM),
         )
         streamer.start()
         streamers.append(streamer)

@@ -112,14 +112,15 @@ LINGER: Final = 5.0
 COMMAND_BYTES: Final = 256
 
 
-def interrupt_program() -> None:
+def interrupt_program(sig: signal.Signals = signal.SIGINT) -> None:
     """Stop the program as Ctrl-C does: SIGINT to its main thread (``asyncio.run``
     cancels the main task; a second one raises ``KeyboardInterrupt`` wherever the
-    program is).  A real signal, not ``_thread.interrupt_main``: that one only sets a
-    flag, which a loop asleep in ``select`` would not see until its timer is due."""
+    program is), or as SIGTERM does (``session.interrupts``: at once).  A real signal,
+    not ``_thread.interrupt_main``: that one only sets a flag, which a loop asleep in
+    ``select`` would not see until its timer is due."""
     main = threading.main_thread()
     if hasattr(signal, "pthread_kill") and main.ident is not None and main.is_alive():
-        signal.pthread_kill(main.ident, signal.SIGINT)
+        signal.pthread_kill(main.ident, sig)
     else:  # pragma: no cover - Windows
         _thread.interrupt_main()
 
@@ -179,8 +180,12 @@ class Streamer:
         linger: float | None = None,
         lecture: Callable[[], LectureState] | None = None,
         let_go: bool = False,
+        on_lost: Callable[[BaseException], None] | None = None,
     ) -> None:
         self.store = store
+        #: called (on the streamer's thread) if a fixed connection breaks while the run
+        #: goes on: a window's own program is stopped when its window is gone
+        self.on_lost = on_lost
         #: a program run as a lecture: where it is (paused, speed, its time), each batch
         self.lecture = lecture
         self.tracer = tracer
@@ -389,8 +394,15 @@ class Streamer:
             return True
 
     def _lost(self, exc: BaseException) -> None:
-        """The window went away: try again later, or (a fixed connection) stop for good."""
+        """The window went away: try again later, or (a fixed connection) stop for good,
+        and say so (``on_lost``) if the run is still going."""
         self.disconnected = exc
         self.connection.disconnect()
         if not self.connection.reconnects:
+            first = self.broken is None
             self.broken = exc
+            if first and self.on_lost is not None and not self._stop.is_set():
+                try:
+                    self.on_lost(exc)
+                except Exception:  # (never raised into the program)
+                    log.exception("asyncviz: on_lost failed")
