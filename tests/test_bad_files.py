@@ -227,3 +227,26 @@ def test_nul_and_control_characters_are_kept_in_the_trace(tmp_path: Path) -> Non
     odd = "a\x00b\x1b[31mred\nline\u202e"
     trace = load(_edited(tmp_path, _set("tasks", 0, "name", to=odd)))
     assert trace.tasks[0].name == odd
+
+
+def test_a_mark_naming_no_task_is_repaired_and_the_repair_said(tmp_path: Path, qtbot: Any) -> None:
+    """The one repair: a mark naming no task is drawn on the loop's row (its instant and
+    text kept), and the trace says so; the window's status line shows it."""
+
+    def marks(doc: dict[str, Any]) -> None:
+        doc.setdefault("marks", []).extend(
+            [{"t": 0.1, "task": 99, "label": "lost"}, {"t": 0.2, "task": 0, "label": "kept"}]
+        )
+
+    trace = load(_edited(tmp_path, marks))
+    lost = next(m for m in trace.marks if m.label == "lost")
+    assert (lost.t, lost.task) == (0.1, None)
+    assert next(m for m in trace.marks if m.label == "kept").task == 0
+    assert trace.meta["repaired"] == ["marks[0].task: no task 99, drawn on the loop's row"]
+
+    from visualizer.app.window import MainWindow
+
+    window = MainWindow([])
+    qtbot.addWidget(window)
+    assert window.open_trace(_edited(tmp_path, marks))
+    assert "repaired on reading: marks[0].task: no task 99" in window.status.text()

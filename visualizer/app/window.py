@@ -754,6 +754,12 @@ class MainWindow(QMainWindow):
                     time=f"{forgotten['before']:.1f}", tasks=f"{forgotten.get('tasks', 0):,}"
                 )
             )
+        repaired = trace.meta.get("repaired")
+        if isinstance(repaired, list) and repaired:  # (a file's word: shown as text, short)
+            parts.append(
+                self.tr("repaired on reading: {what}").format(what=shown(str(repaired[0])))
+                + (f" (+{len(repaired) - 1})" if len(repaired) > 1 else "")
+            )
         if error:
             said = self.tr("stopped") if error == STOPPED else error
             parts.append(self.tr("ended: {error}").format(error=said))

@@ -22,6 +22,8 @@ import numpy as np
 
 from visualizer.trace.data import Trace
 
+#: repairs named one by one in ``meta["repaired"]`` (the rest are counted)
+REPAIRS_SAID: Final = 5
 #: seconds; times are written from the same floats, so rounding is all that can differ
 TOLERANCE: Final = 1e-6
 #: no time in a trace is later than this (seconds since the run started: 100 years).
@@ -135,11 +137,21 @@ def _check_references(trace: Trace) -> None:
         for i, (tid, start, end) in enumerate(rows):
             expect(tid is None or 0 <= tid < n, f"{where}[{i}].task", f"no task {tid}")
             expect(end >= start - TOLERANCE, f"{where}[{i}].end", "before start")
-    # (a mark naming no task is drawn on the loop's row: it loses nothing else)
-    trace.marks = [
-        m if m.task is None or 0 <= m.task < n else dataclasses.replace(m, task=None)
-        for m in trace.marks
+    # (a mark naming no task is drawn on the loop's row: it loses nothing else; the
+    # repair is said, in ``meta["repaired"]``, which the window's status line shows)
+    repaired = [
+        f"marks[{i}].task: no task {m.task}, drawn on the loop's row"
+        for i, m in enumerate(trace.marks)
+        if m.task is not None and not 0 <= m.task < n
     ]
+    if repaired:
+        trace.marks = [
+            m if m.task is None or 0 <= m.task < n else dataclasses.replace(m, task=None)
+            for m in trace.marks
+        ]
+        trace.meta["repaired"] = repaired[:REPAIRS_SAID] + (
+            [f"and {len(repaired) - REPAIRS_SAID} more"] if len(repaired) > REPAIRS_SAID else []
+        )
     spans = trace.spans
     if len(spans):
         bad = np.flatnonzero((spans.task < 0) | (spans.task >= n))

@@ -727,6 +727,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>从 {time} 秒起保留（之前的 {tasks} 个任务已释放）</translation>
     </message>
     <message>
+        <source>repaired on reading: {what}</source>
+        <translation>读取时已修复：{what}</translation>
+    </message>
+    <message>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
