@@ -35,6 +35,7 @@ import contextvars
 import functools
 import inspect
 import logging
+import os
 import sys
 import threading
 import time
@@ -96,16 +97,30 @@ _CANCEL_BITS: Final = ~7
 _CHAINED_RESULT: Final = "_chain_future.<locals>._set_state"
 
 
+#: the file of ``concurrent.futures.Future`` (its ``add_done_callback``)
+_FUTURES_BASE: Final = os.path.join("concurrent", "futures", "_base.py")
+
+
 def _done_when_chained() -> bool:
     """The concurrent future being handed on was done before asyncio chained it: its
-    done-callback runs inside ``add_done_callback`` itself (2 frames up from the
-    ``call_soon_threadsafe`` hook that asks), not from the ``set_result`` of whoever
-    completed it just now (a task's step, for ``run_coroutine_threadsafe``)."""
+    done-callback runs inside ``concurrent.futures``' ``add_done_callback`` itself (a
+    few frames up from the ``call_soon_threadsafe`` hook that asks: 3 on 3.11-3.13; a
+    few more are looked at, for versions that add a helper between), not from the
+    ``set_result`` of whoever completed it just now (a task's step, for
+    ``run_coroutine_threadsafe``)."""
+    frame: FrameType | None
     try:
-        frame = sys._getframe(3)
+        frame = sys._getframe(2)
     except ValueError:
         return False
-    return frame.f_code.co_name == "add_done_callback"
+    for _ in range(4):
+        if frame is None:
+            return False
+        code = frame.f_code
+        if code.co_name == "add_done_callback" and code.co_filename.endswith(_FUTURES_BASE):
+            return True
+        frame = frame.f_back
+    return False
 
 
 #: asyncio's C Task and its pure-Python twin (not a subclass of it)
