@@ -22,6 +22,7 @@ import dataclasses
 import gzip
 import json
 import random
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -326,6 +327,15 @@ def test_damaged_saved_streams_are_refused_or_read(stream: bytes, tmp_path: Path
         read_or_refuse(lambda: load_any(path), lambda: None, what)
 
 
+def _kept(data: bytes, what: str) -> str:
+    """``what``, and where its bytes were kept: a stream is a real run's, never twice the
+    same (its batches fall where the streamer's thread happened to cut), so a failing
+    mutant is rebuilt from the file, not from its seed."""
+    path = Path(tempfile.gettempdir()) / f"asyncviz-{what.split(' in ')[0].replace(' ', '-')}.bin"
+    path.write_bytes(data)
+    return f"{what} (its bytes: {path})"
+
+
 def test_garbage_on_the_wire_ends_the_stream_and_the_window_keeps_what_it_had(
     stream: bytes,
 ) -> None:
@@ -340,7 +350,7 @@ def test_garbage_on_the_wire_ends_the_stream_and_the_window_keeps_what_it_had(
         receiver.history = None
         chunk = rng.choice((1 << 10, 1 << 14, 1 << 20))
         tasks_before = 0
-        what = f"wire mutant seed={seed} index={index}"
+        what = f"wire mutant seed={seed} index={index} in {chunk}-byte pieces"
         try:
             for at in range(0, len(data), chunk):
                 tasks_before = receiver.mirror.store.task_count if receiver.mirror else 0
@@ -348,7 +358,7 @@ def test_garbage_on_the_wire_ends_the_stream_and_the_window_keeps_what_it_had(
                     break
             receiver.close()
         except Exception as exc:
-            raise AssertionError(f"{what}: {type(exc).__name__}: {exc}") from exc
+            raise AssertionError(f"{_kept(data, what)}: {type(exc).__name__}: {exc}") from exc
         if receiver.model is None:
             continue  # (no hello came: nothing to keep)
         assert receiver.mirror is not None
@@ -357,4 +367,6 @@ def test_garbage_on_the_wire_ends_the_stream_and_the_window_keeps_what_it_had(
             trace = receiver.model.snapshot()
             holds_up(trace, None)
         except Exception as exc:
-            raise AssertionError(f"{what}, what it kept: {type(exc).__name__}: {exc}") from exc
+            raise AssertionError(
+                f"{_kept(data, what)}, what it kept: {type(exc).__name__}: {exc}"
+            ) from exc

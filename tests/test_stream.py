@@ -484,3 +484,38 @@ def test_names_are_gathered_alike_from_dense_and_sparse_ids() -> None:
         wanted = np.array(ids, np.int64)
         assert _gather(column, wanted).tolist() == [column[i] for i in ids]
     column.append(7)  # (no view of its buffer was left behind)
+
+
+def test_a_tasks_steps_come_one_after_another() -> None:
+    """A step that begins before the task's previous step ended (a clock read out of
+    order, or a hostile program) would draw a span that ends before it begins: refused,
+    within a batch and across batches; steps that follow each other are taken."""
+    two = _rows(0, "steps", [0, 0], [1.0, 1.2], [0.5, 0.1], [-1, -1])
+    with pytest.raises(StreamFormatError, match="before the task's previous one ended"):
+        _apply(STRINGS, Batch(seq=1, now=5.0, tasks=TASK, steps=two))
+    mirror = _apply(
+        STRINGS,
+        Batch(seq=1, now=5.0, tasks=TASK, steps=_rows(0, "steps", [0], [1.0], [0.5], [-1])),
+    )
+    with pytest.raises(StreamFormatError, match="before the task's previous one ended"):
+        mirror.apply(Batch(seq=2, now=5.0, steps=_rows(1, "steps", [0], [1.2], [0.1], [-1])))
+    # a long step's float32 duration rounds: the next step right after it is taken
+    long = _rows(1, "steps", [0], [2.0], [1000.000001], [-1])
+    mirror.apply(Batch(seq=2, now=1003.0, steps=long))
+    mirror.apply(Batch(seq=3, now=1003.0, steps=_rows(2, "steps", [0], [1002.000001], [0.1], [-1])))
+    assert len(mirror.store.step_task) == 3
+
+
+def test_a_batch_whose_clock_reads_before_its_rows_does_not_cut_them() -> None:
+    """The chart ends at the program's clock as last read (``now``): a batch saying it
+    read its clock before its own rows would end the chart before them."""
+    mirror = _apply(
+        STRINGS,
+        Batch(
+            seq=1,
+            now=0.5,
+            tasks=_rows(0, "tasks", [-1], [1.0], [0], [-1]),
+            steps=_rows(0, "steps", [0], [3.5], [0.5], [-1]),
+        ),
+    )
+    assert mirror.now >= 4.0

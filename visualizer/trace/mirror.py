@@ -156,6 +156,8 @@ class StreamMirror:
         #: per task: its final name came (a live name no longer applies)
         self._named = np.zeros(0, np.bool_)
         self._ended = np.zeros(0, np.bool_)  #: per task: a step ended it
+        #: per task: when its last step so far ended (its next cannot begin before)
+        self._last_end = np.zeros(0, np.float64)
         self._job_index: dict[int, int] = {}  #: job id -> its index in ``store.jobs``
         #: the latest moment the rows so far name (the run cannot end before it)
         self._latest = hello.origin
@@ -324,7 +326,29 @@ class StreamMirror:
         np.minimum.at(first_end, task[ends], rows_at[ends])
         if (ended[task] | (rows_at > first_end[task])).any():
             raise StreamFormatError(f"{where}: a step of a task that had ended")
+        # a task's steps one after another: none begins before the one before it ended
+        # (a clock read out of order would draw a span that ends before it begins)
+        # (a duration is a float32: its rounding, up to about 1e-7 of it, is allowed)
+        order = np.lexsort((rows_at, task))
+        by_task, begins = task[order], start[order]
+        lasted = dur[order].astype(np.float64)
+        finishes, slack = begins + lasted, _SLACK + lasted * 1e-6
+        same = by_task[1:] == by_task[:-1]
+        first = np.ones(n, np.bool_)
+        first[1:] = ~same
+        previous = self._last_end_of(n_tasks)[by_task[first]]
+        if (same & (begins[1:] < finishes[:-1] - slack[:-1])).any() or (
+            begins[first] < previous
+        ).any():
+            raise StreamFormatError(f"{where}: a step before the task's previous one ended")
         return task, start, dur, code
+
+    def _last_end_of(self, n_tasks: int) -> npt.NDArray[np.float64]:
+        """Per task: the earliest its next step may begin, from the last step applied so
+        far (its end, less the rounding allowed; -inf: none yet)."""
+        last = np.full(n_tasks, -np.inf)
+        last[: len(self._last_end)] = self._last_end[:n_tasks]
+        return last
 
     def _check_wakes(
         self, rows: WakeRows, local: npt.NDArray[np.int32], seq: int
@@ -417,6 +441,9 @@ class StreamMirror:
             store.step_code.frombytes(code[:keep].astype(np.int32).tobytes())
             self._ended = self._ended_of(store.task_count)
             self._ended[task[code <= schema.END_DONE]] = True
+            self._last_end = self._last_end_of(store.task_count)
+            lasted = dur.astype(np.float64)
+            np.maximum.at(self._last_end, task, start + lasted - _SLACK - lasted * 1e-6)
             room -= keep
             self._drop(len(task) - keep, float(start[keep]) if keep < len(task) else 0.0)
             self._steps_dropped += len(task) - keep
@@ -477,8 +504,10 @@ class StreamMirror:
         )
         if batch.loop is not None:
             store.meta.loop = batch.loop
-        self.now = max(self.now, batch.now)
         self._latest = self._next_latest
+        # (never before a row it holds: a batch that says its clock read earlier than
+        # its own rows, a hostile or broken one, would end the chart before them)
+        self.now = max(self.now, batch.now, self._latest)
         self.running = to_local(batch.running)  # (a forgotten task's step: not drawn)
         self.running_since = batch.running_since
         since = batch.running_since
@@ -513,6 +542,7 @@ class StreamMirror:
         else:
             self._local.replace(np.full(len(local), -1, np.int32))
         self._ended = ended[keep]
+        self._last_end = self._last_end_of(len(ended))[keep]
         self._named = named[keep]
         if self.running >= 0:
             self.running = int(new_of[self.running])
