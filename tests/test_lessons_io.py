@@ -49,7 +49,7 @@ class Counted:
 
 
 _JOB_LINE = re.compile(
-    r"^job-(\d): 13848 primes, in process (\d+), thread (\S+), "
+    r"^job-(\d): 25997 primes, in process (\d+), thread (\S+), "
     r"from ([\d.]+) to ([\d.]+) s \(([\d.]+) s of CPU\)$",
     re.M,
 )
