@@ -148,7 +148,11 @@ def test_stop_keeps_the_partial_trace(qapp: Any, window: MainWindow) -> None:
     finally:
         loop.close()
     assert outcome.error == "stopped"
-    assert 0.25 < outcome.trace.duration < 1.0
+    # cut short: the whole run takes 3 s (its main cancels the worker at 3 s and ends
+    # "done"); stopped after 0.3 s, however late a busy machine let the Stop come, main
+    # was cancelled, not done
+    assert outcome.trace.duration >= 0.25
+    assert {t.name: t.outcome for t in outcome.trace.tasks}["main"] == "cancelled"
     assert len(outcome.trace.spans) > 3
 
 
