@@ -12,7 +12,6 @@ import contextlib
 import itertools
 import logging
 import sys
-import time
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
