@@ -161,6 +161,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         plot.getViewBox().sigRangeChangedManually.connect(self._user_moved)
         plot.getViewBox().sigYRangeChanged.connect(self.names.show_in_view)
         plot.getViewBox().sigRangeChanged.connect(self._cull_marks)
+        # (a warning's label is laid out in the view: never cut by its edges)
+        plot.getViewBox().sigRangeChanged.connect(self.timeline_marks.place)
+        plot.getViewBox().sigResized.connect(self.timeline_marks.place)
         self._font_size = font_size
         self.paint_seconds = 0.0  #: how long the last paint took
         self.paints = 0  #: paints so far
@@ -316,7 +319,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             self.setToolTip("")
             return
         point = view.mapSceneToView(position)
-        mark = self.timeline_marks.mark_at(point.x(), point.y(), view.viewPixelSize())
+        mark = self.timeline_marks.mark_at(
+            point.x(), point.y(), view.viewPixelSize()
+        ) or self.timeline_marks.mark_of_label_at(position)
         if mark is not None:
             self.setToolTip(as_text(mark_tooltip(mark)))
             return
@@ -409,7 +414,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self._set_ticks(columns, self._show_loop_rows(trace, first), first)
         self._show_markers(trace, columns)
         self._show_arrows(trace, columns)
-        self.timeline_marks.set_marks(trace.marks, self.lanes, first, trace.duration)
+        self.timeline_marks.set_marks(trace.marks, self.lanes, first)
         self.forgotten.show(trace.meta)
         self.cursor.set_end(trace.duration)
         if fit:
@@ -524,7 +529,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             [b.start for b in delta.blocked], [b.end for b in delta.blocked], -0.5, self.rows - 0.5
         )
         self._points.append(_points(spans))
-        self.timeline_marks.set_marks(delta.marks, self.lanes, first, delta.duration)
+        self.timeline_marks.set_marks(delta.marks, self.lanes, first)
         self.show_now(delta.duration, self.rows)
         view = self.getPlotItem().getViewBox()
         # pyqtgraph moves the view on its next paint, and that move asks for a second

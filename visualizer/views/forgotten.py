@@ -13,6 +13,9 @@ from PySide6.QtGui import QColor
 
 from visualizer.views.gantt import Palette
 
+#: the band's opacity (0-255) of the palette's foreground: seen, and under the bars
+SHADE_ALPHA = 28
+
 
 class ForgottenShade:
     """The band and its line on a plot; hidden until a trace says it forgot."""
@@ -33,7 +36,7 @@ class ForgottenShade:
 
     def set_palette(self, palette: Palette) -> None:
         shade = QColor(palette.foreground)
-        shade.setAlpha(28)
+        shade.setAlpha(SHADE_ALPHA)
         self.band.setBrush(pg.mkBrush(shade))
         for line in self.band.lines:
             line.setPen(pg.mkPen(None))
