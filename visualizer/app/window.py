@@ -1074,7 +1074,10 @@ class MainWindow(QMainWindow):
         """The chart as PNG or SVG, with a title (what ran, on which clock, when) and the
         legend over it (``views.export``)."""
         font = QFont(self.legend.font())
-        export_chart(self.chart, path, kind, self.export_title(), THEMES[self.theme], font)
+        try:
+            export_chart(self.chart, path, kind, self.export_title(), THEMES[self.theme], font)
+        except OSError as error:
+            self._say(self.tr("Cannot export the chart"), str(error))
 
     def export_title(self) -> str:
         """An exported chart's title: the scenario or program, the clock, the date."""

@@ -17,8 +17,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QRectF, QSize
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QTextDocument
+from PySide6.QtCore import QByteArray, QRect, QRectF, QSize
+from PySide6.QtGui import QColor, QFont, QImage, QImageWriter, QPainter, QTextDocument
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsView
 
@@ -82,8 +82,9 @@ def export_chart(
             _paint(painter, chart, header, size, palette)
         finally:
             painter.end()
-        if not image.save(str(path), "PNG"):
-            raise OSError(f"cannot write {path}")
+        writer = QImageWriter(str(path), QByteArray(b"png"))  # (whatever the name ends in)
+        if not writer.write(image):
+            raise OSError(f"cannot write {path}: {writer.errorString()}")
         return
     generator = QSvgGenerator()
     generator.setFileName(str(path))
