@@ -85,8 +85,8 @@ class LabelFits:
 
     def update(self, texts: list[str]) -> None:
         """Take ``texts``; measure only what is new (a live run's list only grows)."""
-        if texts is self.raw:
-            return
+        if texts is self.raw and len(texts) == len(self.texts):
+            return  # (the same list as the last paint's: the usual case)
         known = len(self.raw)
         if len(texts) < known or texts[:known] != self.raw:
             known = 0
@@ -99,7 +99,7 @@ class LabelFits:
             min(w, narrow(text[:MIN_CHARS] + ELLIPSIS))
             for text, w in zip(new, condensed, strict=True)
         ]
-        self.raw = list(texts)
+        self.raw = texts
         self.texts = self.texts[:known] + new
         self.whole = np.concatenate([self.whole[:known], np.array(whole, np.float64)])
         self.narrow = np.concatenate([self.narrow[:known], np.array(condensed, np.float64)])
