@@ -15,6 +15,8 @@ from visualizer.views.gantt import Palette
 
 #: the band's opacity (0-255) of the palette's foreground: seen, and under the bars
 SHADE_ALPHA = 28
+#: the opacity of the line at its edge
+EDGE_ALPHA = 150
 
 
 class ForgottenShade:
@@ -41,7 +43,7 @@ class ForgottenShade:
         for line in self.band.lines:
             line.setPen(pg.mkPen(None))
         edge = QColor(palette.foreground)
-        edge.setAlpha(150)
+        edge.setAlpha(EDGE_ALPHA)
         self.line.setPen(pg.mkPen(edge, width=1, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.label.setColor(QColor(palette.foreground))
 

@@ -23,7 +23,7 @@ from PySide6.QtGui import QColor
 from visualizer.trace import schema
 from visualizer.views.bands import BLOCKED
 from visualizer.views.chart import CANCEL_BY_CALLBACK, MARKERS, WAKE_MARKS
-from visualizer.views.forgotten import SHADE_ALPHA
+from visualizer.views.forgotten import EDGE_ALPHA
 from visualizer.views.gantt import Palette
 from visualizer.views.timeline_marks import MARK_STYLES
 
@@ -43,6 +43,7 @@ _BAR = "\u2588"
 _DOWN = "\u2193"  # an arrow from one task to another
 _UP = "\u2191"  # from a thread's row (under the tasks) up to the task its job woke
 _DASHED = "\u21e3"  # the dashed arrow from a parent to the task it created
+_SHADE = "\u2592"  # the forgotten past, shaded
 
 #: (by this name, lupdate finds each ``translate("Legend", "...")`` below)
 translate = QCoreApplication.translate
@@ -79,8 +80,8 @@ def legend_entries(palette: Palette) -> list[LegendEntry]:
     outcome = {name: (colour, _GLYPHS[symbol]) for name, (symbol, colour) in MARKERS.items()}
     wake = {kind: (colour, _GLYPHS[symbol]) for kind, (symbol, colour) in WAKE_MARKS.items()}
     mark = {kind: (colour, _GLYPHS[symbol]) for kind, (symbol, colour) in MARK_STYLES.items()}
-    shade = QColor(palette.foreground)
-    shade.setAlpha(SHADE_ALPHA)
+    edge = QColor(palette.foreground)
+    edge.setAlpha(EDGE_ALPHA)
     woken_by = translate("Legend", "woken by:")
     return [
         LegendEntry(("state:running",), ((palette.running, _BAR),), translate("Legend", "running")),
@@ -134,7 +135,9 @@ def legend_entries(palette: Palette) -> list[LegendEntry]:
         ),
         LegendEntry(
             ("shade:forgotten",),
-            ((_over(shade, palette.background), _BAR),),
+            # (the band itself is faint: a swatch of it vanished on the window's grey;
+            # a shade glyph in the line's colour reads as "shaded")
+            ((_over(edge, palette.background), _SHADE),),
             translate("Legend", "forgotten"),
         ),
     ]
