@@ -119,7 +119,7 @@ def test_switching_the_language_changes_every_word_at_once(window: MainWindow) -
     assert window.tags.itemText(0) == "全部标签"
     assert window.clock.itemText(1) == "虚拟" and window.clock.itemData(1) == "virtual"
     legend = window.legend.text().replace("\u2060", "")  # (joins Chinese: no break inside)
-    assert "就绪" in legend and "挂起" in legend and "由定时器唤醒" in legend
+    assert "就绪" in legend and "挂起" in legend and "唤醒者" in legend and "定时器" in legend
     assert window.chart.getPlotItem().getAxis("bottom").labelText == "时间"
     assert "看看任务当时在做什么" in window.details.toPlainText()
     header = window.browser.item(0)

@@ -25,10 +25,8 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
-from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import QCoreApplication, QEvent, QLocale, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontDatabase, QKeySequence, QPainter
-from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtCore import QCoreApplication, QDateTime, QEvent, QLocale, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -94,6 +92,7 @@ from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import save
 from visualizer.views.chart import GanttView
 from visualizer.views.details import DetailsPanel
+from visualizer.views.export import export_chart
 from visualizer.views.gantt import THEMES
 from visualizer.views.legend import legend_html
 from visualizer.views.output import OutputPane
@@ -1072,21 +1071,23 @@ class MainWindow(QMainWindow):
             self._cursor_moved(self.chart.cursor.value())
 
     def export_chart(self, path: Path, kind: str) -> None:
-        """PNG through pyqtgraph's exporter; SVG by painting the chart into Qt's SVG
-        generator (pyqtgraph's SVG exporter cannot read back the paths our bars make)."""
-        if kind == "png":
-            ImageExporter(self.chart.getPlotItem()).export(str(path))
-            return
-        generator = QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(self.chart.size())
-        generator.setViewBox(self.chart.rect())
-        generator.setTitle(self.trace.meta.get("source", "") if self.trace else "")
-        painter = QPainter(generator)
+        """The chart as PNG or SVG, with a title (what ran, on which clock, when) and the
+        legend over it (``views.export``)."""
+        font = QFont(self.legend.font())
         try:
-            self.chart.render(painter)
-        finally:
-            painter.end()
+            export_chart(self.chart, path, kind, self.export_title(), THEMES[self.theme], font)
+        except OSError as error:
+            self._say(self.tr("Cannot export the chart"), str(error))
+
+    def export_title(self) -> str:
+        """An exported chart's title: the scenario or program, the clock, the date."""
+        meta = self.trace.meta if self.trace is not None else {}
+        name = shown(str(meta.get("source", ""))) or self.tr("asyncio program")
+        clock = meta.get("clock")
+        when = QDateTime.currentDateTime().toString("yyyy-MM-dd HH:mm")
+        if clock == "virtual":
+            return self.tr("{name}, virtual clock, {date}").format(name=name, date=when)
+        return self.tr("{name}, real clock, {date}").format(name=name, date=when)
 
     def _show_own(self, path: Path) -> None:
         """The program or scenario this window runs (or is about to): shown, and the

@@ -21,6 +21,7 @@ from visualizer.trace import schema
 from visualizer.trace.data import OUTCOMES, SpanColumns, TaskColumns, Trace
 from visualizer.views.arrows import Arrows
 from visualizer.views.bands import Bands
+from visualizer.views.bar_labels import BarLabels
 from visualizer.views.forgotten import ForgottenShade
 from visualizer.views.gantt import BAR, LIGHT, Palette, SpanBars
 from visualizer.views.lane_names import LaneNames
@@ -80,6 +81,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.palette = palette
         self.bars = SpanBars(palette)
         self.extra = SpanBars(palette)  # the event loop's row and the executor threads'
+        #: what each bar stands for, written in it, over the arrows
+        self.bar_labels = BarLabels(self.bars)
+        self.extra_labels = BarLabels(self.extra)
         self.bands = Bands()
         self.marks: dict[str | int, pg.ScatterPlotItem] = {}  #: one scatter item per kind
         self._marks_shown: dict[str | int, tuple[np.ndarray, np.ndarray]] = {}
@@ -102,6 +106,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         plot.addItem(self.from_threads)
         for item in self.from_loop.values():
             plot.addItem(item)
+        plot.addItem(self.bar_labels, ignoreBounds=True)
+        plot.addItem(self.extra_labels, ignoreBounds=True)
         plot.invertY(True)
         # before anything is shown: the first second, and room for a few lanes (not
         # pyqtgraph's -0.5..0.5, negative time on an empty chart)
@@ -155,6 +161,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         plot.getViewBox().sigRangeChangedManually.connect(self._user_moved)
         plot.getViewBox().sigYRangeChanged.connect(self.names.show_in_view)
         plot.getViewBox().sigRangeChanged.connect(self._cull_marks)
+        # (a warning's label is laid out in the view: never cut by its edges)
+        plot.getViewBox().sigRangeChanged.connect(self.timeline_marks.place)
+        plot.getViewBox().sigResized.connect(self.timeline_marks.place)
         self._font_size = font_size
         self.paint_seconds = 0.0  #: how long the last paint took
         self.paints = 0  #: paints so far
@@ -310,14 +319,19 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             self.setToolTip("")
             return
         point = view.mapSceneToView(position)
-        mark = self.timeline_marks.mark_at(point.x(), point.y(), view.viewPixelSize())
+        mark = self.timeline_marks.mark_at(
+            point.x(), point.y(), view.viewPixelSize()
+        ) or self.timeline_marks.mark_of_label_at(position)
         if mark is not None:
             self.setToolTip(as_text(mark_tooltip(mark)))
             return
         index = self._span_under(trace, point)
-        self.setToolTip(
-            "" if index is None else as_text(span_tooltip(trace, index, QCoreApplication.translate))
-        )
+        if index is not None:
+            self.setToolTip(as_text(span_tooltip(trace, index, QCoreApplication.translate)))
+            return
+        # a job on a thread's row: no task's span, but its label, whole
+        whole = self.extra_labels.label_at(point.x(), point.y())
+        self.setToolTip("" if whole is None else as_text(whole))
 
     def _span_under(self, trace: Trace, point: QPointF) -> int | None:
         """The span a marker under ``point`` stands for, else the bar under it."""
@@ -366,7 +380,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             arrows.set_scale(scale)
         font = QFont()
         font.setPointSize(size)
-        self.bars.set_font(font)
+        self.bar_labels.set_font(font)
+        self.extra_labels.set_font(font)
         self.timeline_marks.set_font(font)
         self.cursor.set_font(font)
         for name in ("left", "bottom"):
@@ -399,7 +414,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self._set_ticks(columns, self._show_loop_rows(trace, first), first)
         self._show_markers(trace, columns)
         self._show_arrows(trace, columns)
-        self.timeline_marks.set_marks(trace.marks, self.lanes, first, trace.duration)
+        self.timeline_marks.set_marks(trace.marks, self.lanes, first)
         self.forgotten.show(trace.meta)
         self.cursor.set_end(trace.duration)
         if fit:
@@ -514,7 +529,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             [b.start for b in delta.blocked], [b.end for b in delta.blocked], -0.5, self.rows - 0.5
         )
         self._points.append(_points(spans))
-        self.timeline_marks.set_marks(delta.marks, self.lanes, first, delta.duration)
+        self.timeline_marks.set_marks(delta.marks, self.lanes, first)
         self.show_now(delta.duration, self.rows)
         view = self.getPlotItem().getViewBox()
         # pyqtgraph moves the view on its next paint, and that move asks for a second

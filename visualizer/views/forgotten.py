@@ -13,6 +13,11 @@ from PySide6.QtGui import QColor
 
 from visualizer.views.gantt import Palette
 
+#: the band's opacity (0-255) of the palette's foreground: seen, and under the bars
+SHADE_ALPHA = 28
+#: the opacity of the line at its edge
+EDGE_ALPHA = 150
+
 
 class ForgottenShade:
     """The band and its line on a plot; hidden until a trace says it forgot."""
@@ -33,12 +38,12 @@ class ForgottenShade:
 
     def set_palette(self, palette: Palette) -> None:
         shade = QColor(palette.foreground)
-        shade.setAlpha(28)
+        shade.setAlpha(SHADE_ALPHA)
         self.band.setBrush(pg.mkBrush(shade))
         for line in self.band.lines:
             line.setPen(pg.mkPen(None))
         edge = QColor(palette.foreground)
-        edge.setAlpha(150)
+        edge.setAlpha(EDGE_ALPHA)
         self.line.setPen(pg.mkPen(edge, width=1, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.label.setColor(QColor(palette.foreground))
 

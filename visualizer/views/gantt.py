@@ -8,7 +8,8 @@ sorted by lane then start), merges, per lane, spans closer than a pixel into one
 bar at least one pixel, so a 10 us step stays visible at any zoom.
 
 The chart knows nothing of where spans come from: ``set_spans`` takes columns (the
-model's ``SpanColumns`` with a lane per task) and the labels of suspensions.
+model's ``SpanColumns`` with a lane per task) and the labels of suspensions.  The labels
+are drawn by an item of their own (``bar_labels.BarLabels``), over the arrows.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from pyqtgraph.Qt import internals
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
-from visualizer.model.display_text import shown
 from visualizer.trace import schema
 from visualizer.views.coverage import (
     OPACITY_STEPS,
@@ -49,8 +49,6 @@ BAR: float = 0.64
 LIVE_IMAGE_ABOVE = 4_000
 #: an overview of more lanes than pixel rows may use pyramid columns this many pixels wide
 COARSEST_PIXELS = 4
-#: at most this many labels are drawn in one frame (they are text: the dear part)
-MAX_LABELS = 1500
 #: above this many visible bars a frame is drawn as a coverage image (a pixel per lane
 #: and time column) instead of one rectangle per bar: measured at 790 x 795 pixels, 10,000
 #: bars paint in 6 ms and 40,000 in 25 ms, the image in 3-5 ms whatever it shows
@@ -131,13 +129,14 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         super().__init__()
         self._palette = palette
         self._bars: dict[int, StateBars] = {}
+        self._labelled: dict[int, StateBars] = {}  #: the bars with a label, per state
         self._pyramid: Pyramid | None = None
         self._labels: list[str] = []
         self._bounds = QRectF()
         self._rects = internals.PrimitiveArray(QRectF, 4)
-        self._font = QFont()
-        self._widths = np.zeros(1)
-        self._widths_key: tuple[str, int] | None = None
+        #: the item that draws these bars' labels, over the arrows (``BarLabels``): told
+        #: when the bars change
+        self.overlay: pg.GraphicsObject | None = None
         self.drawn: dict[int, int] = {}  #: bars drawn per state in the last paint (tests)
         self.drew_image = False  #: the last paint drew a coverage image, not bars (tests)
         self._tables: dict[Palette, npt.NDArray[np.uint32]] = {}
@@ -168,6 +167,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         self._live = None
         self._grid = None
         self._bars = {}
+        self._labelled = {}
         for value in range(len(schema.STATE_NAMES)):
             mask = states == value
             order = np.lexsort((starts[mask], lanes[mask]))
@@ -177,6 +177,16 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             if len(bars.start):
                 bars.first, bars.last = float(bars.start.min()), float(bars.end.max())
             self._bars[value] = bars
+            named = bars.label >= 0
+            if named.any():
+                self._labelled[value] = StateBars(
+                    bars.lane[named],
+                    bars.start[named],
+                    bars.end[named],
+                    bars.label[named],
+                    float(bars.start[named].min()),
+                    float(bars.end[named].max()),
+                )
         self._pyramid = None
         if len(starts) > IMAGE_ABOVE and Pyramid.fits(int(lanes.max()) + 1):
             t0, t1 = float(starts.min()), float(ends.max())
@@ -190,19 +200,19 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             )
         else:
             self._bounds = QRectF()
-        self.update()
+        self._changed(geometry=True)
 
     # --- live data ----------------------------------------------------------------------
     def begin_live(self) -> None:
         """A live run begins: spans will come by ``append_live``, a frame at a time."""
         self.prepareGeometryChange()
-        self._bars, self._pyramid = {}, None
+        self._bars, self._pyramid, self._labelled = {}, None, {}
         self._live = LiveSpans()
         self._open = Columns.empty()
         self._grid = None
         self._lane_of = np.zeros(0, np.int64)
         self._bounds = QRectF()
-        self.update()
+        self._changed(geometry=True)
 
     def append_live(self, spans: Columns) -> None:
         """Spans that closed since the last frame (``key``: a task id, or a row)."""
@@ -223,18 +233,39 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         bounds = QRectF()
         if np.isfinite(first) and len(lane_of):
             bounds = QRectF(first, -0.5, max(last - first, 1e-9), float(lane_of.max() + 1))
-        if bounds != self._bounds:
+        moved = bounds != self._bounds
+        if moved:
             self.prepareGeometryChange()
             self._bounds = bounds
-        self.update()
+        self._changed(geometry=moved)
 
     def set_palette(self, palette: Palette) -> None:
         self._palette = palette
-        self.update()
+        self._changed(geometry=False)
 
-    def set_font(self, font: QFont) -> None:
-        self._font = QFont(font)
+    def current_palette(self) -> Palette:
+        return self._palette
+
+    def _changed(self, *, geometry: bool) -> None:
+        """Repaint these bars, and their labels (whose item has these bars' bounds)."""
         self.update()
+        if self.overlay is not None:
+            if geometry:
+                self.overlay.prepareGeometryChange()
+            self.overlay.update()
+
+    def label_texts(self) -> list[str]:
+        """The labels' texts, as the trace has them (``label`` columns index this)."""
+        return self._labels
+
+    def labelled_in_view(
+        self, x0: float, x1: float, y0: float, y1: float
+    ) -> dict[int, tuple[IntArray, FloatArray, FloatArray, IntArray]]:
+        """The bars with a label in view, per state (suspended: what they await; running:
+        an executor job's function), sorted by lane then start."""
+        if self._live is not None:
+            return self._live_visible(x0, x1, y0, y1, labelled=True)
+        return {state: in_view(bars, x0, x1, y0, y1) for state, bars in self._labelled.items()}
 
     def boundingRect(self) -> QRectF:
         return QRectF(self._bounds)
@@ -266,20 +297,6 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             self._paint_coverage(painter, visible, x0, x1, y0, y1, px)
         else:
             self._paint_bars(painter, visible, px)
-        self._paint_all_labels(painter, visible, px)
-
-    def _paint_all_labels(
-        self,
-        painter: QPainter,
-        visible: dict[int, tuple[IntArray, FloatArray, FloatArray, IntArray]],
-        px: float,
-    ) -> None:
-        """What a suspended bar awaits; what a job ran (rows of the loop's threads)."""
-        for state in (schema.SUSPENDED, schema.RUNNING):
-            shown = visible.get(state)
-            if shown is not None and px > 0 and len(shown[3]) and bool((shown[3] >= 0).any()):
-                colour = self._palette.label if state == schema.SUSPENDED else "#ffffff"
-                self._paint_labels(painter, *shown, px, colour)
 
     def _paint_live(
         self, painter: QPainter, x0: float, x1: float, y0: float, y1: float, px: float
@@ -291,7 +308,6 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         if px <= 0 or live.at_most(x0, x1) + len(self._open) <= LIVE_IMAGE_ABOVE:
             visible = self._live_visible(x0, x1, y0, y1)
             self._paint_bars(painter, visible, px)
-            self._paint_all_labels(painter, visible, px)
             return
         # the image covers this item's lanes in view only (the loop's rows are two or three)
         mine = self._lane_of[self._lane_of >= 0]
@@ -335,9 +351,6 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         # task is doing now, at full strength
         opened = self._live_visible(x0, x1, y0, y1, spans=self._open)
         self._paint_bars(painter, opened, px)
-        metrics = QFontMetricsF(self._font)
-        if BAR / (self.pixelHeight() or 1.0) >= metrics.height():  # lanes tall enough
-            self._paint_all_labels(painter, self._live_visible(x0, x1, y0, y1, labelled=True), px)
 
     def _add_rows(
         self,
@@ -555,59 +568,3 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
                 table.append((round(255 * alpha) << 24) | (r << 16) | (g << 8) | b)
         self._tables[self._palette] = np.array(table, np.uint32)
         return self._tables[self._palette]
-
-    def _paint_labels(
-        self,
-        painter: QPainter,
-        lane: IntArray,
-        start: FloatArray,
-        end: FloatArray,
-        label: IntArray,
-        px: float,
-        colour: str,
-    ) -> None:
-        """The label inside each bar wide enough to hold it (``awaiting`` of a suspended
-        bar, the function of an executor job).
-
-        Which bars can hold their label is decided with numpy (text widths measured once
-        per label); only those few are drawn one by one."""
-        if not len(start):
-            return
-        metrics = QFontMetricsF(self._font)
-        lane_px = BAR / (self.pixelHeight() or 1.0)
-        if lane_px < metrics.height():
-            return  # lanes too thin for text: no label fits anywhere
-        widths = self._label_widths(metrics)
-        room = (end - start) / px
-        fits = (label >= 0) & (room >= widths[np.maximum(label, 0)] + 8)
-        chosen = np.flatnonzero(fits)[:MAX_LABELS]
-        if not len(chosen):
-            return
-        to_device = painter.worldTransform()
-        shown = to_device.mapRect(self.viewRect())  # a label sits in the bar's visible part
-        painter.save()
-        painter.resetTransform()
-        painter.setFont(self._font)
-        painter.setPen(QPen(QColor(colour)))
-        for i in chosen.tolist():
-            y = float(lane[i])
-            corner, other = QPointF(start[i], y - BAR / 2), QPointF(end[i], y + BAR / 2)
-            bar = to_device.mapRect(QRectF(corner, other))
-            if bar.height() < metrics.height():
-                break  # lanes too thin for text: none fits
-            rect = bar.intersected(shown)
-            text = shown(self._labels[int(label[i])])
-            if rect.height() < metrics.height() or rect.width() < widths[label[i]] + 8:
-                continue
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-        painter.restore()
-
-    def _label_widths(self, metrics: QFontMetricsF) -> FloatArray:
-        key = (self._font.toString(), len(self._labels))
-        if self._widths_key != key:
-            self._widths = np.array(
-                [metrics.horizontalAdvance(shown(text)) for text in self._labels] or [0.0],
-                np.float64,
-            )
-            self._widths_key = key
-        return self._widths

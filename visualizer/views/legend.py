@@ -1,13 +1,29 @@
-"""The chart's legend, one line of rich text above it: colours, glyphs, arrows."""
+"""The chart's legend: every colour, glyph, arrow and band the chart can draw, once.
+
+Why its entries are keyed: a legend that misses what the chart draws (the red band of a
+blocked loop) makes the teacher explain it, and one that shows a thing twice with two
+glyphs (``cancelled``: the square at a task's end and the arrow from who cancelled it)
+asks which is which.  Each entry names the things it stands for (``LegendEntry.keys``:
+``state:running``, ``outcome:cancelled``, ``arrow:cancels``...), and the tests hold them
+against what the chart's own tables and items say it can draw.
+
+Why short: it sits over the chart, and each line it takes is a line of lanes fewer (on a
+projector, in big type, most of all).  The wakes no task caused share one ``woken by``;
+what goes together (a task's cancel and the arrow from who cancelled it) is one entry.
+"""
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QColor
 
 from visualizer.trace import schema
+from visualizer.views.bands import BLOCKED
 from visualizer.views.chart import CANCEL_BY_CALLBACK, MARKERS, WAKE_MARKS
+from visualizer.views.forgotten import EDGE_ALPHA
 from visualizer.views.gantt import Palette
 from visualizer.views.timeline_marks import MARK_STYLES
 
@@ -21,67 +37,129 @@ _GLYPHS = {
     "p": "\u2b1f",
     "h": "\u2b22",
     "t": "\u25bc",
+    "star": "\u2605",
 }
-
-
-#: the outcome markers' words (``MARKERS``' keys), for ``lupdate``
-_OUTCOMES = (
-    QT_TRANSLATE_NOOP("Legend", "created"),
-    QT_TRANSLATE_NOOP("Legend", "done"),
-    QT_TRANSLATE_NOOP("Legend", "error"),
-    QT_TRANSLATE_NOOP("Legend", "cancelled"),
-)
-
+_BAR = "\u2588"
+_DOWN = "\u2193"  # an arrow from one task to another
+_UP = "\u2191"  # from a thread's row (under the tasks) up to the task its job woke
+_DASHED = "\u21e3"  # the dashed arrow from a parent to the task it created
+_SHADE = "\u2592"  # the forgotten past, shaded
 
 #: (by this name, lupdate finds each ``translate("Legend", "...")`` below)
 translate = QCoreApplication.translate
 
 
-def _woken_by(kind: int) -> str:
-    if kind == schema.WAKE_TIMER:
-        return translate("Legend", "woken by timer")
-    if kind == schema.WAKE_IO:
-        return translate("Legend", "woken by io")
-    if kind == schema.WAKE_THREAD:
-        return translate("Legend", "woken by thread")
-    if kind == CANCEL_BY_CALLBACK:
-        return translate("Legend", "cancelled by a timeout or callback")
-    what = translate("Details", schema.WAKE_NAMES[kind])
-    return translate("Legend", "woken by {what}").format(what=what)
+@dataclass(frozen=True)
+class LegendEntry:
+    """One entry: what it stands for (``keys``), how it looks, what it says."""
+
+    keys: tuple[str, ...]
+    parts: tuple[tuple[str, str], ...]  #: (colour, glyph) drawn before the words
+    text: str
+    #: the words before a group of entries ("woken by:"), on the group's first entry
+    group: str = ""
+
+
+def _over(colour: QColor, background: str) -> str:
+    """A see-through colour as it looks on ``background`` (rich text has no alpha)."""
+    under = QColor(background)
+    alpha = colour.alphaF()
+    mixed = [
+        round(a * alpha + b * (1 - alpha))
+        for a, b in zip(
+            (colour.red(), colour.green(), colour.blue()),
+            (under.red(), under.green(), under.blue()),
+            strict=True,
+        )
+    ]
+    return "#{:02x}{:02x}{:02x}".format(*mixed)
+
+
+def legend_entries(palette: Palette) -> list[LegendEntry]:
+    """The legend's entries, in the application's language (as its translators say now)."""
+    outcome = {name: (colour, _GLYPHS[symbol]) for name, (symbol, colour) in MARKERS.items()}
+    wake = {kind: (colour, _GLYPHS[symbol]) for kind, (symbol, colour) in WAKE_MARKS.items()}
+    mark = {kind: (colour, _GLYPHS[symbol]) for kind, (symbol, colour) in MARK_STYLES.items()}
+    edge = QColor(palette.foreground)
+    edge.setAlpha(EDGE_ALPHA)
+    woken_by = translate("Legend", "woken by:")
+    return [
+        LegendEntry(("state:running",), ((palette.running, _BAR),), translate("Legend", "running")),
+        LegendEntry(("state:ready",), ((palette.ready, _BAR),), translate("Legend", "ready")),
+        LegendEntry(
+            ("state:suspended",), ((palette.suspended, _BAR),), translate("Legend", "suspended")
+        ),
+        # a task's life: made (and the dashed arrow from its parent), ended
+        LegendEntry(
+            ("outcome:created", "arrow:creations"),
+            (outcome["created"], (palette.creation, _DASHED)),
+            translate("Legend", "created"),
+        ),
+        LegendEntry(("outcome:done",), (outcome["done"],), translate("Legend", "done")),
+        LegendEntry(("outcome:error",), (outcome["error"],), translate("Legend", "error")),
+        LegendEntry(
+            ("outcome:cancelled", "arrow:cancels"),
+            (outcome["cancelled"], (outcome["cancelled"][0], _DOWN)),
+            translate("Legend", "cancelled"),
+        ),
+        # what woke a task: another task (an arrow from it), or the loop (a mark)
+        LegendEntry(
+            ("arrow:wakes",), ((palette.wake, _DOWN),), translate("Legend", "task"), woken_by
+        ),
+        LegendEntry(
+            (f"wake:{schema.WAKE_TIMER}",),
+            (wake[schema.WAKE_TIMER],),
+            translate("Legend", "timer"),
+        ),
+        LegendEntry(
+            (f"wake:{schema.WAKE_IO}",),
+            (wake[schema.WAKE_IO],),
+            translate("Legend", "I/O"),
+        ),
+        LegendEntry(
+            (f"wake:{schema.WAKE_THREAD}", "arrow:from_threads"),
+            (wake[schema.WAKE_THREAD], (wake[schema.WAKE_THREAD][0], _UP)),
+            translate("Legend", "thread"),
+        ),
+        LegendEntry(
+            (f"wake:{CANCEL_BY_CALLBACK}",),
+            (wake[CANCEL_BY_CALLBACK],),
+            translate("Legend", "cancel"),
+        ),
+        LegendEntry(("mark:warning",), (mark["warning"],), translate("Legend", "warning")),
+        LegendEntry(("mark:note",), (mark["note"],), translate("Legend", "note")),
+        LegendEntry(
+            ("band:blocked",),
+            ((_over(BLOCKED, palette.background), _BAR),),
+            translate("Legend", "loop blocked"),
+        ),
+        LegendEntry(
+            ("shade:forgotten",),
+            # (the band itself is faint: a swatch of it vanished on the window's grey;
+            # a shade glyph in the line's colour reads as "shaded")
+            ((_over(edge, palette.background), _SHADE),),
+            translate("Legend", "forgotten"),
+        ),
+    ]
 
 
 #: between two characters, no line break (Chinese may break between any two otherwise)
 _JOIN = "\u2060"
 
 
-def _item(colour: str, glyph: str, text: str) -> str:
-    # (no break inside an item: a line wraps between items, never in "a thread's job woke")
-    words = html.escape(text if text.isascii() else _JOIN.join(text)).replace(" ", "&nbsp;")
-    return f"<span style='color:{colour}'>{glyph}</span>&nbsp;{words}"
+def _words(text: str) -> str:
+    # (no break inside an entry: a line wraps between entries, never in "a thread's job")
+    return html.escape(text if text.isascii() else _JOIN.join(text)).replace(" ", "&nbsp;")
+
+
+def _entry(entry: LegendEntry) -> str:
+    glyphs = "".join(
+        f"<span style='color:{colour}'>{html.escape(glyph)}</span>" for colour, glyph in entry.parts
+    )
+    group = f"{_words(entry.group)}&nbsp;" if entry.group else ""
+    return f"&nbsp;{group}{glyphs}&nbsp;{_words(entry.text)}"
 
 
 def legend_html(palette: Palette) -> str:
-    """The legend in the application's language (as its translators say now)."""
-    bar = "\u2588\u2588"
-    items = [
-        _item(palette.running, bar, translate("Legend", "running")),
-        _item(palette.ready, bar, translate("Legend", "ready")),
-        _item(palette.suspended, bar, translate("Legend", "suspended")),
-    ]
-    for outcome, (symbol, colour) in MARKERS.items():
-        items.append(_item(colour, _GLYPHS[symbol], translate("Legend", outcome)))
-    items += [
-        _item(palette.wake, "\u2193", translate("Legend", "woke")),
-        _item(MARKERS["cancelled"][1], "\u2193", translate("Legend", "cancelled")),
-        _item(
-            WAKE_MARKS[schema.WAKE_THREAD][1], "\u2191", translate("Legend", "a thread's job woke")
-        ),
-        _item(palette.creation, "\u21e3", translate("Legend", "created")),
-    ]
-    for kind, (symbol, colour) in WAKE_MARKS.items():
-        # timers and I/O: the mark and a short arrow down into the bar it woke
-        glyph = _GLYPHS[symbol] + ("" if kind == schema.WAKE_THREAD else "\u2193")
-        items.append(_item(colour, glyph, _woken_by(kind)))
-    # asyncio's and Python's warnings to the program, where and when they came
-    items.append(_item(MARK_STYLES["warning"][1], "\u2605", translate("Legend", "warning")))
-    return "&nbsp;&nbsp; ".join(items)  # (a plain space between items: it may wrap there)
+    """The legend as one paragraph of rich text: it wraps between entries."""
+    return " ".join(_entry(entry) for entry in legend_entries(palette))

@@ -3,9 +3,13 @@
 A warning (a task's exception never retrieved, a coroutine never awaited, a slow
 callback in debug mode) is drawn on the lane of the task it concerns, at the moment
 it was reported, with its first line beside it: on a projector it must be read
-without hovering.  The full text is the tooltip.  Marks are few (the recorder keeps
-at most a thousand), so each label is its own text item; past ``MAX_LABELS`` only
-the glyphs are drawn.
+without hovering.  The full text is the tooltip (over the glyph or the label).  Marks
+are few (the recorder keeps at most a thousand), so each label is its own text item;
+past ``MAX_LABELS`` only the glyphs are drawn.
+
+A label is never cut by the chart's edge (``place``, at every change of the view): it
+reads rightwards from its glyph if it fits there, else leftwards if it fits there,
+else on the side with more room, shortened with an ellipsis to that room.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QCoreApplication, QPointF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
 
 from visualizer.model.display_text import shown, shown_lines
 from visualizer.trace.data import Mark
@@ -37,8 +41,11 @@ TOOLTIP_CHARS = 2000
 #: the glyph sits this far above the lane's centre, in the gap over the bar, as a
 #: wake's mark does; its label to its right
 MARK_Y = 0.5
-#: a label past this fraction of the run reads leftwards
-LEFT_FROM = 0.6
+#: pixels beside a label's text besides the text: the glyph's half, the space before
+#: the text, the text item's margins
+LABEL_MARGIN = 16
+#: a label is not shortened under this many characters (and an ellipsis)
+MIN_CHARS = 6
 #: a label is centred on its glyph's height; on the first lane, whose gap above is the
 #: chart's top edge, it hangs lower (a fraction of its height above the glyph's centre)
 #: so that the edge does not cut it
@@ -65,16 +72,15 @@ class TimelineMarks:
             plot.addItem(item)
             self.glyphs[kind] = item
         self.labels: list[pg.TextItem] = []
+        self.texts: list[str] = []  #: each label's whole text (as shown: bounded)
+        self.placed: list[tuple[str, bool]] = []  #: each label as laid out: (text, leftwards)
         self.marks: list[Mark] = []
         self.x = np.zeros(0)
         self.y = np.zeros(0)
 
-    def set_marks(
-        self, marks: Sequence[Mark], lanes: np.ndarray, loop_row: int, duration: float
-    ) -> None:
+    def set_marks(self, marks: Sequence[Mark], lanes: np.ndarray, loop_row: int) -> None:
         """Show ``marks``: a task's on its lane (``lanes[task]``), the rest on the loop's
-        row.  A label reads to the right of its glyph, or to the left in the last part
-        of the run (``duration``), where it would run off a fitted chart."""
+        row, each with its label (laid out by ``place``)."""
         marks = list(marks)
         lane = np.array(
             [
@@ -94,26 +100,62 @@ class TimelineMarks:
             item.setData(x=x[which], y=y[which])
         for label in self.labels:
             self.plot.removeItem(label)
-        self.labels = []
+        self.labels, self.texts, self.placed = [], [], []
         if len(marks) > MAX_LABELS:
             return
         for mark, mx, my in zip(marks, x, y, strict=True):
             colour = MARK_STYLES.get(mark.kind, MARK_STYLES["note"])[1]
-            text = shown(mark.label, LABEL_CHARS)
-            left = mx > duration * LEFT_FROM
-            text = f"{text} " if left else f" {text}"  # (a space between it and the glyph)
-            anchor = (1.0 if left else 0.0, TOP_ANCHOR if my < 0 else 0.5)
-            label = pg.TextItem(text, color=QColor(colour), anchor=anchor)
+            label = pg.TextItem("", color=QColor(colour))
             label.setFont(self.font)
             label.setPos(float(mx), float(my))
             label.setZValue(6)
             self.plot.addItem(label)
             self.labels.append(label)
+            self.texts.append(shown(mark.label, LABEL_CHARS))
+            self.placed.append(("", False))
+        self.place()
+
+    def place(self, *_: object) -> None:
+        """Lay each label out in the view: rightwards of its glyph if it fits, else
+        leftwards if it fits, else on the side with more room, shortened with an
+        ellipsis to fit it (the tooltip has it whole)."""
+        if not self.labels:
+            return
+        view = self.plot.getViewBox()
+        (x0, x1), _ = view.viewRange()
+        px = view.viewPixelSize()[0]
+        if not px:
+            return
+        metrics = QFontMetricsF(self.font)
+        for i, (label, text) in enumerate(zip(self.labels, self.texts, strict=True)):
+            mx, my = float(self.x[i]), float(self.y[i])
+            right = (x1 - mx) / px - LABEL_MARGIN
+            left = (mx - x0) / px - LABEL_MARGIN
+            width = metrics.horizontalAdvance(text)
+            leftwards = width > right and (width <= left or left > right)
+            room = left if leftwards else right
+            if width > room:
+                least = metrics.horizontalAdvance(text[:MIN_CHARS] + "\u2026")
+                text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(room, least))
+            if self.placed[i] == (text, leftwards):
+                continue
+            self.placed[i] = (text, leftwards)
+            label.setText(f"{text} " if leftwards else f" {text}")  # (a space by the glyph)
+            label.setAnchor((1.0 if leftwards else 0.0, TOP_ANCHOR if my < 0 else 0.5))
+
+    def mark_of_label_at(self, scene: QPointF) -> Mark | None:
+        """The mark whose label is under ``scene`` (a point of the scene), if any."""
+        for label, mark in zip(self.labels, self.marks, strict=False):
+            if label.isVisible() and label.sceneBoundingRect().contains(scene):
+                return mark
+        return None
 
     def set_font(self, font: QFont) -> None:
         self.font = font
         for label in self.labels:
             label.setFont(font)
+        self.placed = [("", False)] * len(self.labels)
+        self.place()
         size = round(GLYPH * max(1.0, font.pointSizeF() / GLYPH_FONT))
         for item in self.glyphs.values():
             item.setSize(size)

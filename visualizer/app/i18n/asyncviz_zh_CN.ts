@@ -390,7 +390,7 @@
     <name>GanttView</name>
     <message>
         <source>time</source>
-        <extracomment>a cancel that no task called (a timeout&apos;s timer, a callback): a wake kind of the chart&apos;s own, as it is drawn like a timer&apos;s wake (a mark, a short arrow), not like a cancel by a task (an arrow from that task) wakes that no task caused -&gt; (symbol, colour), drawn where the ready bar begins above this many marks of one kind none are drawn (they would hide the bars) a wake&apos;s mark sits this far above its lane&apos;s centre: in the gap above the bar a kind with more marks than this draws only those in view (fewer: all, once) a click this many pixels beside a thin bar still selects it glyphs (outcomes, wakes) and arrows grow with the type above this size (points): big type for a projector, and glyphs as readable as the words beside them a fitted chart has room for this many lanes at least outcome -&gt; (symbol, colour): each its own glyph, so colour is never the only cue one scatter item per kind a short arrow from a timer&apos;s or I/O&apos;s mark into the bar of the task it woke
+        <extracomment>a cancel that no task called (a timeout&apos;s timer, a callback): a wake kind of the chart&apos;s own, as it is drawn like a timer&apos;s wake (a mark, a short arrow), not like a cancel by a task (an arrow from that task) wakes that no task caused -&gt; (symbol, colour), drawn where the ready bar begins above this many marks of one kind none are drawn (they would hide the bars) a wake&apos;s mark sits this far above its lane&apos;s centre: in the gap above the bar a kind with more marks than this draws only those in view (fewer: all, once) a click this many pixels beside a thin bar still selects it glyphs (outcomes, wakes) and arrows grow with the type above this size (points): big type for a projector, and glyphs as readable as the words beside them a fitted chart has room for this many lanes at least outcome -&gt; (symbol, colour): each its own glyph, so colour is never the only cue what each bar stands for, written in it, over the arrows one scatter item per kind a short arrow from a timer&apos;s or I/O&apos;s mark into the bar of the task it woke
 ----------
 a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>时间</translation>
@@ -517,6 +517,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
 <context>
     <name>Legend</name>
     <message>
+        <source>woken by:</source>
+        <translation>唤醒者：</translation>
+    </message>
+    <message>
         <source>created</source>
         <translation>创建</translation>
     </message>
@@ -533,24 +537,36 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>已取消</translation>
     </message>
     <message>
-        <source>woken by timer</source>
-        <translation>由定时器唤醒</translation>
+        <source>task</source>
+        <translation>任务</translation>
     </message>
     <message>
-        <source>woken by io</source>
-        <translation>由 I/O 唤醒</translation>
+        <source>timer</source>
+        <translation>定时器</translation>
     </message>
     <message>
-        <source>woken by thread</source>
-        <translation>由线程唤醒</translation>
+        <source>I/O</source>
+        <translation>I/O 事件</translation>
     </message>
     <message>
-        <source>cancelled by a timeout or callback</source>
-        <translation>被超时或回调取消</translation>
+        <source>thread</source>
+        <translation>线程</translation>
     </message>
     <message>
-        <source>woken by {what}</source>
-        <translation>由{what}唤醒</translation>
+        <source>cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>标注</translation>
+    </message>
+    <message>
+        <source>loop blocked</source>
+        <translation>事件循环阻塞</translation>
+    </message>
+    <message>
+        <source>forgotten</source>
+        <translation>已释放的历史</translation>
     </message>
     <message>
         <source>running</source>
@@ -563,14 +579,6 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>suspended</source>
         <translation>挂起</translation>
-    </message>
-    <message>
-        <source>woke</source>
-        <translation>唤醒</translation>
-    </message>
-    <message>
-        <source>a thread&apos;s job woke</source>
-        <translation>线程作业唤醒</translation>
     </message>
     <message>
         <source>warning</source>
@@ -877,6 +885,22 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>A run is going: stop it first.</source>
         <translation>正在运行：请先停止它。</translation>
+    </message>
+    <message>
+        <source>Cannot export the chart</source>
+        <translation>无法导出图表</translation>
+    </message>
+    <message>
+        <source>asyncio program</source>
+        <translation>asyncio 程序</translation>
+    </message>
+    <message>
+        <source>{name}, virtual clock, {date}</source>
+        <translation>{name}，虚拟时钟，{date}</translation>
+    </message>
+    <message>
+        <source>{name}, real clock, {date}</source>
+        <translation>{name}，真实时钟，{date}</translation>
     </message>
     <message>
         <source>Show a file the trace names?</source>
