@@ -8,6 +8,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,3 +39,32 @@ def window(qtbot: Any) -> Iterator[MainWindow]:
     main_window.show()
     yield main_window
     use_language("en")  # (a test may have switched it: English for the tests after it)
+
+
+class _PaintFailures(logging.Handler):
+    """The paints that failed during a test (``views/guard.py`` logs each, once)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.failed: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "painting" in record.getMessage():
+            self.failed.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def _no_paint_fails_unseen(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A paint that raises is logged and skipped, so the window never goes down; in a
+    test it must fail instead.  Quietly skipped, it hid a regression for a whole session:
+    every bar label raised a TypeError (a local name hid a function) and none was drawn.
+    A test that breaks a paint on purpose says so: ``@pytest.mark.paint_fails``."""
+    handler = _PaintFailures()
+    logger = logging.getLogger("asyncviz.views")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    if handler.failed and request.node.get_closest_marker("paint_fails") is None:
+        pytest.fail(f"a paint failed (and was skipped): {handler.failed[0]}")
