@@ -584,7 +584,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         if not len(chosen):
             return
         to_device = painter.worldTransform()
-        shown = to_device.mapRect(self.viewRect())  # a label sits in the bar's visible part
+        visible = to_device.mapRect(self.viewRect())  # a label sits in the bar's visible part
         painter.save()
         painter.resetTransform()
         painter.setFont(self._font)
@@ -595,7 +595,7 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
             bar = to_device.mapRect(QRectF(corner, other))
             if bar.height() < metrics.height():
                 break  # lanes too thin for text: none fits
-            rect = bar.intersected(shown)
+            rect = bar.intersected(visible)
             text = shown(self._labels[int(label[i])])
             if rect.height() < metrics.height() or rect.width() < widths[label[i]] + 8:
                 continue
