@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
 from visualizer.app.browser import ID_ROLE, ScenarioBrowser
 from visualizer.app.compare_window import Comparing
 from visualizer.app.history_menu import HistoryMenu
+from visualizer.app.layout import Panes
 from visualizer.app.lecture_bar import LectureBar
 from visualizer.app.listening import Listening
 from visualizer.app.live_frames import LiveFrames
@@ -207,10 +208,6 @@ class MainWindow(QMainWindow):
         splitter.addWidget(side)
         splitter.addWidget(centre)
         splitter.addWidget(right)
-        splitter.setStretchFactor(1, 4)
-        side.setMinimumWidth(240)
-        right.setMinimumWidth(300)
-        splitter.setSizes([300, 1000, 360])
         self.chart.span_clicked.connect(self._span_clicked)
         self.details.site_clicked.connect(self.source.show_site)
         # a file a trace names is shown unasked only from where this window ran programs
@@ -261,6 +258,8 @@ class MainWindow(QMainWindow):
         self.cursor_status = QLabel(textFormat=Qt.TextFormat.PlainText)
         self.statusBar().addPermanentWidget(self.cursor_status)
         self._build_menus()
+        #: the side panes: narrow at first, put away from the View menu, remembered
+        self.panes = Panes(self, side, right)
         toolbar.addSeparator()
         toolbar.addAction(self.cursor_action)
         toolbar.addAction(self.play_action)
@@ -858,6 +857,7 @@ class MainWindow(QMainWindow):
         self.history_menu.retranslate()
         self.comparing.retranslate()
         self.presenter.retranslate()
+        self.panes.retranslate()
         if hasattr(self, "listening"):  # (made after the menus it joins)
             self.listening.retranslate()
 
