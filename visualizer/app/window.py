@@ -49,9 +49,11 @@ from PySide6.QtWidgets import (
 
 from visualizer.app.browser import ID_ROLE, ScenarioBrowser
 from visualizer.app.compare_window import Comparing
+from visualizer.app.elided_label import ElidedLabel
 from visualizer.app.history_menu import HistoryMenu
 from visualizer.app.layout import Panes
 from visualizer.app.lecture_bar import LectureBar
+from visualizer.app.lesson_text import lesson_html
 from visualizer.app.listening import Listening
 from visualizer.app.live_frames import LiveFrames
 from visualizer.app.loading import TraceLoading
@@ -152,6 +154,7 @@ class MainWindow(QMainWindow):
         self.tags.addItems(sorted({tag for s in scenarios for tag in s.tags}))
         self.browser = ScenarioBrowser(scenarios)
         self.about = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignTop)
+        self._lesson: str | None = None  #: the lesson shown in ``about`` (Markdown)
         self.about.setTextFormat(Qt.TextFormat.MarkdownText)
         # the side column: three panes the user can resize (big type needs room)
         self.params = ParamsForm()
@@ -252,7 +255,8 @@ class MainWindow(QMainWindow):
         self._time_index: TimeIndex | None = None  #: the states at any time, of one trace
         # (a trace is someone else's data: its source, names and errors are shown as text,
         # never as rich text, where a "<b style=...>" would draw whatever it says)
-        self.status = QLabel(textFormat=Qt.TextFormat.PlainText)
+        # (shortened in the middle when too long, whole in its tooltip: never cut)
+        self.status = ElidedLabel()
         self.statusBar().addWidget(self.status, 1)
         #: where the time cursor is, while it is shown
         self.cursor_status = QLabel(textFormat=Qt.TextFormat.PlainText)
@@ -398,8 +402,9 @@ class MainWindow(QMainWindow):
         title, text = scenario.text(self.language)
         # docstrings use reST's ``code``; Markdown's is `code`
         text = text.replace("``", "`")
-        self.about.setTextFormat(Qt.TextFormat.MarkdownText)  # (a file here: its own text)
-        self.about.setText(f"**{title}**\n\n{text}".strip())
+        self._lesson = f"**{title}**\n\n{text}".strip()
+        self.about.setTextFormat(Qt.TextFormat.RichText)  # (a file here: its own text)
+        self.about.setText(lesson_html(self._lesson, self.font_size))
 
     def select(self, scenario_id: str) -> None:
         self.browser.setCurrentRow(self.browser.row_of(scenario_id))
@@ -483,6 +488,7 @@ class MainWindow(QMainWindow):
         programs...): drawn live until its stream ends; Stop asks it to stop."""
         name = Path(run.source).name or run.source
         self.browser.clearSelection()
+        self._lesson = None
         # (what a program that attached says of itself is shown as it is: not Markdown)
         self.about.setTextFormat(Qt.TextFormat.PlainText)
         self.about.setText(
@@ -973,6 +979,8 @@ class MainWindow(QMainWindow):
         self.chart.set_font_size(self.font_size)
         self.comparing.set_font_size(self.font_size)
         self.source.setFont(_fixed_font(self.font_size))
+        if self._lesson is not None:  # (its code keeps the size it was read at: again)
+            self.about.setText(lesson_html(self._lesson, self.font_size))
         self.chart.update()
 
     def set_language(self, language: str) -> None:
