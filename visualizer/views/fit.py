@@ -22,6 +22,8 @@ import numpy as np
 
 #: room before a run's start and after its end, as a share of the run
 TIME_MARGIN = 0.05
+#: ... and at most this share after its end (a narrow chart gives its end's label less)
+MAX_AFTER = 0.08
 #: a lane (its bar and the gap to the next) is at most this many lines of the chart's
 #: type tall: at 11 points about 140 pixels (a bar of 90), at a projector's 20 about 250
 MAX_LANE_LINES = 8.0
@@ -31,12 +33,14 @@ TOP = -0.6
 
 def time_range(duration: float, width: float, overhang: float) -> tuple[float, float]:
     """The view's time for a run of ``duration`` in ``width`` pixels: ``TIME_MARGIN``
-    before and after, and at least ``overhang`` pixels after the end (its label)."""
+    before and after, and ``overhang`` pixels after the end (its label) if that is no
+    more than ``MAX_AFTER`` of the run."""
     span = max(duration, 1e-6)
     before = TIME_MARGIN * span
     after = TIME_MARGIN * span
     if width > 2 * overhang > 0:  # after = overhang pixels of (span + before + after)
         after = max(after, overhang * (span + before) / (width - overhang))
+        after = min(after, MAX_AFTER * span)
     return -before, span + after
 
 
