@@ -267,7 +267,9 @@ def test_presenter_status_line_is_never_cut(window: MainWindow) -> None:
     assert status.text() == long  # (the label keeps it whole...)
     shown = status.shown_text()
     assert metrics.horizontalAdvance(shown) <= status.contentsRect().width()  # (...draws what fits)
-    assert shown.startswith("taskgroup_failure") and shown.endswith("ended: boom")
+    # whole parts left out from the middle: the run, the lecture's state and the end stay
+    assert shown.startswith("taskgroup_failure   |   lecture 1x, paused at 0.500 s   |   ")
+    assert shown.endswith("   |   …   |   ended: boom")
     assert status.toolTip() == long
     assert window.width() == 1280  # (and it never widened the window)
 

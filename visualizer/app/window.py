@@ -106,6 +106,8 @@ log = logging.getLogger("asyncviz.app")
 
 #: the clocks a run can use (the clock menu's entries, in its order)
 CLOCKS = ("real", "virtual", "lecture")
+#: between the parts of the status line
+STATUS_SEPARATOR = "   |   "
 #: in a lecture, the scenario's loop is turned this often (seconds)
 LECTURE_TICK = 0.005
 #: the time cursor's list shows this many tasks at most: a table of 100 rows takes Qt
@@ -256,7 +258,7 @@ class MainWindow(QMainWindow):
         # (a trace is someone else's data: its source, names and errors are shown as text,
         # never as rich text, where a "<b style=...>" would draw whatever it says)
         # (shortened in the middle when too long, whole in its tooltip: never cut)
-        self.status = ElidedLabel()
+        self.status = ElidedLabel(separator=STATUS_SEPARATOR)
         self.statusBar().addWidget(self.status, 1)
         #: where the time cursor is, while it is shown
         self.cursor_status = QLabel(textFormat=Qt.TextFormat.PlainText)
@@ -768,7 +770,7 @@ class MainWindow(QMainWindow):
         if error:
             said = self.tr("stopped") if error == STOPPED else error
             parts.append(self.tr("ended: {error}").format(error=said))
-        self.status.setText("   |   ".join(parts))
+        self.status.setText(STATUS_SEPARATOR.join(parts))
 
     # --- files (dialogs open non-modally: never a nested event loop on the asyncio loop) ---
     def _build_view_menu(self) -> None:
