@@ -4,13 +4,16 @@ The sections are ``visualizer.session.scenarios.SECTIONS`` (bands of ``ORDER``),
 the plain programs' (all in ``SECTION_TITLES``), each under a header that cannot be
 selected: a click on it does nothing and the keys pass over it. The filter (search
 text, tag) hides the scenarios that do not match and the headers of sections left empty.
+
+A title longer than the pane is wide wraps onto a second line (issue 14: the narrow
+pane cut "Limiting concurrency with a Semaph"); its tooltip has it whole, with its id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListWidget,
@@ -33,7 +36,23 @@ INDENT = 12
 
 class _Delegate(QStyledItemDelegate):
     """Headers drawn bold in the normal text colour (a disabled item would be grey),
-    scenarios indented under them."""
+    scenarios indented under them; every title wrapped to the list's width."""
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        """As tall as the title needs, wrapped to the list's width (Qt's list gives the
+        delegate no width to wrap to: the title would be one long line)."""
+        view = self.parent()
+        if not isinstance(view, QListWidget):
+            return super().sizeHint(option, index)
+        item = QStyleOptionViewItem(option)
+        self.initStyleOption(item, index)  # (indented: a scenario's width is less)
+        width = view.viewport().width() - (0 if index.data(SECTION_ROLE) is not None else INDENT)
+        item.rect = QRect(0, 0, max(width, 1), 1)
+        item.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+        style = view.style()
+        return style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, item, QSize(), view)
 
     def initStyleOption(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -50,6 +69,9 @@ class ScenarioBrowser(QListWidget):
     def __init__(self, scenarios: Sequence[Scenario], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setItemDelegate(_Delegate(self))
+        self.setWordWrap(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)  # (wrapped again when resized)
         self.scenarios = {s.id: s for s in scenarios}
         for title in SECTION_TITLES:  # (the plain programs' last)
             members = [s for s in scenarios if s.section == title]
@@ -62,7 +84,7 @@ class ScenarioBrowser(QListWidget):
             for scenario in members:
                 item = QListWidgetItem(scenario.title)
                 item.setData(ID_ROLE, scenario.id)
-                item.setToolTip(scenario.id)
+                item.setToolTip(f"{scenario.title} ({scenario.id})")
                 self.addItem(item)
 
     # --- what is in it ------------------------------------------------------------------
@@ -97,7 +119,10 @@ class ScenarioBrowser(QListWidget):
             if title is not None:
                 item.setText(QCoreApplication.translate("Sections", title))
             else:
-                item.setText(self.scenarios[item.data(ID_ROLE)].text(language)[0])
+                scenario = self.scenarios[item.data(ID_ROLE)]
+                title = scenario.text(language)[0]
+                item.setText(title)
+                item.setToolTip(f"{title} ({scenario.id})")
 
     # --- the filter ---------------------------------------------------------------------
     def filter(self, text: str, tag: str | None) -> None:

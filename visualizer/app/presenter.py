@@ -27,6 +27,8 @@ from PySide6.QtCore import QByteArray, QCoreApplication, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMenu, QSizePolicy, QSplitter, QWidget
 
+from visualizer.app.presenter_bar import CompactBars
+
 if TYPE_CHECKING:
     from visualizer.app.window import MainWindow
 
@@ -74,7 +76,8 @@ class Presenter(QObject):
         self._state = window.windowState()
         self._geometry = QByteArray()
         self._splitter = QByteArray()
-        self._break = False  #: the lecture bar was put on a row of its own
+        #: the toolbars on one row (the lesson's controls; the rest in a "More" menu)
+        self.bars = CompactBars(window)
         self._narrowed: list[tuple[QWidget, int]] = []  #: panes and their least widths
         self._legend_policy = QSizePolicy()
         self._hidden: list[QWidget] = []
@@ -121,6 +124,7 @@ class Presenter(QObject):
         self.fit_key.setText(self.tr("Fit all"))
         self.full_screen_key.setText(self.tr("Full screen"))
         self.leave_key.setText(self.tr("Leave presenter mode"))
+        self.bars.retranslate()
 
     # --- on and off ----------------------------------------------------------------------
     def _toggled(self, on: bool) -> None:
@@ -162,9 +166,7 @@ class Presenter(QObject):
         window.chart.keep_start = False
         window.set_font_size(self._font_size)
         window.set_theme(self._theme)
-        if self._break:
-            window.removeToolBarBreak(window.lecture)
-            self._break = False
+        self.bars.restore()
         # the smaller type reaches the widgets by posted events: before the window gets
         # its size back, or the big type's minimum sizes would stretch it
         QCoreApplication.sendPostedEvents()
@@ -183,12 +185,10 @@ class Presenter(QObject):
     def _make_room(self) -> None:
         """The chart gets the room: beside it only the explanation (left) and the details
         of what was clicked (right); the browser, the parameters and the source (lines
-        of code do not fit at this size) are hidden.  The lecture's controls and state
-        get a row of their own (at this size they do not fit beside the run's)."""
+        of code do not fit at this size) are hidden.  The toolbars keep the lesson's
+        controls, on one row (``CompactBars``)."""
         window = self.window
-        if not window.toolBarBreak(window.lecture):
-            window.insertToolBarBreak(window.lecture)
-            self._break = True
+        self.bars.compact()
         # nothing's least width may keep the window wider than a 1024-pixel projector:
         # the panes may be narrower, and the legend wraps (its longest item, unbroken,
         # is 530 pixels at this size)

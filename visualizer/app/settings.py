@@ -1,7 +1,7 @@
 """What the window remembers between runs (QSettings, an INI file in the user's config
-folder): geometry, panel sizes, theme, text size, clock, arrows, the history a long run
-keeps, the language (if the user picked one: else the system's is used), the last
-scenario."""
+folder): geometry, panel sizes and which panels are shown, theme, text size, clock,
+arrows, the history a long run keeps, the language (if the user picked one: else the
+system's is used), the last scenario."""
 
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ def save_window(window: MainWindow) -> None:
     settings = open_settings()
     settings.setValue("geometry", window.saveGeometry())
     settings.setValue("splitter", window.splitter.saveState())
+    for name, shown in window.panes.state().items():
+        settings.setValue(name, shown)
     settings.setValue("theme", window.theme)
     settings.setValue("font_size", window.font_size)
     settings.setValue("clock", window.clock_mode())
@@ -70,6 +72,7 @@ def restore_window(window: MainWindow) -> None:
     splitter = settings.value("splitter")
     if isinstance(splitter, QByteArray):
         window.splitter.restoreState(splitter)
+    window.panes.restore({name: saved(name, True, bool) for name in window.panes.state()})
     window.wake_arrows.setChecked(saved("wake_arrows", True, bool))
     window.creation_arrows.setChecked(saved("creation_arrows", True, bool))
     language = saved("language", "", str)

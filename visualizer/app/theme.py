@@ -1,12 +1,61 @@
 """Light, dark and presenter themes for the whole window (the chart's colours are in
-views.gantt)."""
+views.gantt).
+
+Fusion draws a check box's (and a radio button's) frame a shade darker than the
+window: on the dark theme's near-black panels an unchecked box was all but invisible
+(issue 14).  The dark theme's style (``DarkStyle``) draws that frame again, light.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleFactory,
+    QStyleOption,
+    QWidget,
+)
 
 from visualizer.views.gantt import THEMES
+
+#: the frame of a check box or a radio button on the dark theme: light grey, a contrast
+#: of about 7:1 on its panels
+DARK_INDICATOR_FRAME = "#b0b5ba"
+
+
+class DarkStyle(QProxyStyle):
+    """Fusion, with a light frame round check boxes and radio buttons."""
+
+    def __init__(self) -> None:
+        super().__init__(QStyleFactory.create("Fusion"))
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        super().drawPrimitive(element, option, painter, widget)
+        round_ = element == QStyle.PrimitiveElement.PE_IndicatorRadioButton
+        if not round_ and element not in (
+            QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+            QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck,
+        ):
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, round_)
+        painter.setPen(QPen(QColor(DARK_INDICATOR_FRAME), 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        rect = QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5)
+        if round_:
+            painter.drawEllipse(rect)
+        else:
+            painter.drawRect(rect)
+        painter.restore()
 
 
 def apply_theme(app: QApplication, theme: str) -> None:
@@ -19,6 +68,7 @@ def apply_theme(app: QApplication, theme: str) -> None:
     if theme == "presenter":
         app.setPalette(_presenter_palette(app, colours.running))
         return
+    app.setStyle(DarkStyle())
     base, text = QColor(colours.background), QColor(colours.foreground)
     panel = QColor("#202327")
     palette = _coloured(

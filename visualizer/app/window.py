@@ -47,8 +47,11 @@ from PySide6.QtWidgets import (
 
 from visualizer.app.browser import ID_ROLE, ScenarioBrowser
 from visualizer.app.compare_window import Comparing
+from visualizer.app.elided_label import ElidedLabel
 from visualizer.app.history_menu import HistoryMenu
+from visualizer.app.layout import Panes
 from visualizer.app.lecture_bar import LectureBar
+from visualizer.app.lesson_text import lesson_html
 from visualizer.app.listening import Listening
 from visualizer.app.live_frames import LiveFrames
 from visualizer.app.loading import TraceLoading
@@ -102,6 +105,8 @@ log = logging.getLogger("asyncviz.app")
 
 #: the clocks a run can use (the clock menu's entries, in its order)
 CLOCKS = ("real", "virtual", "lecture")
+#: between the parts of the status line
+STATUS_SEPARATOR = "   |   "
 #: in a lecture, the scenario's loop is turned this often (seconds)
 LECTURE_TICK = 0.005
 #: the time cursor's list shows this many tasks at most: a table of 100 rows takes Qt
@@ -150,6 +155,7 @@ class MainWindow(QMainWindow):
         self.tags.addItems(sorted({tag for s in scenarios for tag in s.tags}))
         self.browser = ScenarioBrowser(scenarios)
         self.about = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignTop)
+        self._lesson: str | None = None  #: the lesson shown in ``about`` (Markdown)
         self.about.setTextFormat(Qt.TextFormat.MarkdownText)
         # the side column: three panes the user can resize (big type needs room)
         self.params = ParamsForm()
@@ -206,10 +212,6 @@ class MainWindow(QMainWindow):
         splitter.addWidget(side)
         splitter.addWidget(centre)
         splitter.addWidget(right)
-        splitter.setStretchFactor(1, 4)
-        side.setMinimumWidth(240)
-        right.setMinimumWidth(300)
-        splitter.setSizes([300, 1000, 360])
         self.chart.span_clicked.connect(self._span_clicked)
         self.details.site_clicked.connect(self.source.show_site)
         # a file a trace names is shown unasked only from where this window ran programs
@@ -254,12 +256,15 @@ class MainWindow(QMainWindow):
         self._time_index: TimeIndex | None = None  #: the states at any time, of one trace
         # (a trace is someone else's data: its source, names and errors are shown as text,
         # never as rich text, where a "<b style=...>" would draw whatever it says)
-        self.status = QLabel(textFormat=Qt.TextFormat.PlainText)
+        # (shortened in the middle when too long, whole in its tooltip: never cut)
+        self.status = ElidedLabel(separator=STATUS_SEPARATOR)
         self.statusBar().addWidget(self.status, 1)
         #: where the time cursor is, while it is shown
         self.cursor_status = QLabel(textFormat=Qt.TextFormat.PlainText)
         self.statusBar().addPermanentWidget(self.cursor_status)
         self._build_menus()
+        #: the side panes: narrow at first, put away from the View menu, remembered
+        self.panes = Panes(self, side, right)
         toolbar.addSeparator()
         toolbar.addAction(self.cursor_action)
         toolbar.addAction(self.play_action)
@@ -398,8 +403,9 @@ class MainWindow(QMainWindow):
         title, text = scenario.text(self.language)
         # docstrings use reST's ``code``; Markdown's is `code`
         text = text.replace("``", "`")
-        self.about.setTextFormat(Qt.TextFormat.MarkdownText)  # (a file here: its own text)
-        self.about.setText(f"**{title}**\n\n{text}".strip())
+        self._lesson = f"**{title}**\n\n{text}".strip()
+        self.about.setTextFormat(Qt.TextFormat.RichText)  # (a file here: its own text)
+        self.about.setText(lesson_html(self._lesson, self.font_size))
 
     def select(self, scenario_id: str) -> None:
         self.browser.setCurrentRow(self.browser.row_of(scenario_id))
@@ -483,6 +489,7 @@ class MainWindow(QMainWindow):
         programs...): drawn live until its stream ends; Stop asks it to stop."""
         name = Path(run.source).name or run.source
         self.browser.clearSelection()
+        self._lesson = None
         # (what a program that attached says of itself is shown as it is: not Markdown)
         self.about.setTextFormat(Qt.TextFormat.PlainText)
         self.about.setText(
@@ -762,7 +769,7 @@ class MainWindow(QMainWindow):
         if error:
             said = self.tr("stopped") if error == STOPPED else error
             parts.append(self.tr("ended: {error}").format(error=said))
-        self.status.setText("   |   ".join(parts))
+        self.status.setText(STATUS_SEPARATOR.join(parts))
 
     # --- files (dialogs open non-modally: never a nested event loop on the asyncio loop) ---
     def _build_view_menu(self) -> None:
@@ -857,6 +864,7 @@ class MainWindow(QMainWindow):
         self.history_menu.retranslate()
         self.comparing.retranslate()
         self.presenter.retranslate()
+        self.panes.retranslate()
         if hasattr(self, "listening"):  # (made after the menus it joins)
             self.listening.retranslate()
 
@@ -972,6 +980,8 @@ class MainWindow(QMainWindow):
         self.chart.set_font_size(self.font_size)
         self.comparing.set_font_size(self.font_size)
         self.source.setFont(_fixed_font(self.font_size))
+        if self._lesson is not None:  # (its code keeps the size it was read at: again)
+            self.about.setText(lesson_html(self._lesson, self.font_size))
         self.chart.update()
 
     def set_language(self, language: str) -> None:

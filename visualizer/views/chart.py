@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from visualizer.model.details import span_at, span_of_marker, span_tooltip
@@ -22,10 +22,12 @@ from visualizer.trace.data import OUTCOMES, SpanColumns, TaskColumns, Trace
 from visualizer.views.arrows import Arrows
 from visualizer.views.bands import Bands
 from visualizer.views.bar_labels import BarLabels
+from visualizer.views.fit import ChartFit
 from visualizer.views.forgotten import ForgottenShade
 from visualizer.views.gantt import BAR, LIGHT, Palette, SpanBars
 from visualizer.views.lane_names import LaneNames
 from visualizer.views.live_spans import Columns, LiveSpans
+from visualizer.views.time_axis import TimeAxis
 from visualizer.views.time_cursor import TimeCursor
 from visualizer.views.timeline_marks import TimelineMarks, mark_tooltip
 from visualizer.views.words import row_name
@@ -77,7 +79,10 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
     span_clicked = Signal(int)
 
     def __init__(self, palette: Palette = LIGHT, font_size: int = 11) -> None:
-        super().__init__(background=palette.background)
+        time_axis = TimeAxis("bottom")
+        super().__init__(background=palette.background, axisItems={"bottom": time_axis})
+        #: seconds, with the run's end labelled
+        self.time_axis = time_axis
         self.palette = palette
         self.bars = SpanBars(palette)
         self.extra = SpanBars(palette)  # the event loop's row and the executor threads'
@@ -127,6 +132,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         #: the lane names' column (charts stacked on one time axis give it a floor, so
         #: the same instant is at the same x in each)
         self.names = LaneNames(plot.getAxis("left"), plot.getViewBox())
+        #: fits the view to a run (and again as the chart is resized): ``fit_time``
+        self.fitting = ChartFit(plot.getViewBox(), self._line_pixels, self.time_axis.end_overhang)
         self._rows_named = 0  #: the rows under the task lanes, as last named
         #: each mark kind's marks, all of them: only those in view are given to its item
         #: (a service's chart has hundreds of thousands; pyqtgraph rebuilds every spot)
@@ -217,7 +224,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             if self.keep_start:  # (as ``fit`` pads: the start's glyphs and 0 s in view)
                 width = max(width, now / 0.9)
                 left = -0.02 * width
-            lanes = (-0.6, max(rows, MIN_LANES) - 0.4) if rows is not None else (y0, y1)
+            lanes = self.fitting.lanes(rows) if rows is not None else (y0, y1)
             view.setRange(xRange=(left, left + width), yRange=lanes, padding=0)
 
     def keyPressEvent(self, event: Any) -> None:
@@ -392,7 +399,14 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             axis.setTextPen(self.palette.foreground)
             axis.setPen(self.palette.foreground)
             axis.label.setFont(font)
+        self.time_axis.set_fonts(font)  # (its height: the title under the numbers)
         self.names.set_font(font, size)
+
+    def _line_pixels(self) -> float:
+        """Pixels of a line of the chart's type (a lane's most height is counted in them)."""
+        font = QFont()
+        font.setPointSize(self._font_size)
+        return QFontMetricsF(font).lineSpacing()
 
     def show_trace(self, trace: Trace, *, fit: bool = True) -> None:
         """Draw ``trace`` (a finished run, or a snapshot of a live one)."""
@@ -417,6 +431,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.timeline_marks.set_marks(trace.marks, self.lanes, first)
         self.forgotten.show(trace.meta)
         self.cursor.set_end(trace.duration)
+        self.time_axis.set_end(trace.duration)
         if fit:
             self.fit(trace)
 
@@ -466,6 +481,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self._points = LiveSpans()
         self._snapshot = snapshot
         self.trace = None
+        self.time_axis.set_end(None)  # (no end yet)
+        self.fitting.forget()  # (the frames move the view)
         self.lanes = np.zeros(0, np.int64)
         self.selection.hide()
         self._selected = None
@@ -680,11 +697,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.fit_time(trace.duration)
 
     def fit_time(self, duration: float) -> None:
-        """Every lane, and time from 0 to ``duration`` (a live run's so far)."""
-        # room for at least MIN_LANES lanes: two tasks do not become two slabs
-        lanes = max(self.rows, MIN_LANES)
-        self.getPlotItem().setXRange(0.0, max(duration, 1e-6), padding=0.02)
-        self.getPlotItem().setYRange(-0.6, lanes - 0.4, padding=0)
+        """Every lane, and time from 0 to ``duration`` (a live run's so far), with room
+        before and after it (``views.fit``)."""
+        self.fitting.fit(duration, self.rows)
 
 
 def as_text(text: str) -> str:

@@ -21,6 +21,17 @@
     </message>
 </context>
 <context>
+    <name>CompactBars</name>
+    <message>
+        <source>More</source>
+        <translation>更多</translation>
+    </message>
+    <message>
+        <source>The controls presenter mode leaves off the toolbar</source>
+        <translation>演示模式下不在工具栏上的控件</translation>
+    </message>
+</context>
+<context>
     <name>Compare</name>
     <message>
         <source>A</source>
@@ -390,7 +401,7 @@
     <name>GanttView</name>
     <message>
         <source>time</source>
-        <extracomment>a cancel that no task called (a timeout&apos;s timer, a callback): a wake kind of the chart&apos;s own, as it is drawn like a timer&apos;s wake (a mark, a short arrow), not like a cancel by a task (an arrow from that task) wakes that no task caused -&gt; (symbol, colour), drawn where the ready bar begins above this many marks of one kind none are drawn (they would hide the bars) a wake&apos;s mark sits this far above its lane&apos;s centre: in the gap above the bar a kind with more marks than this draws only those in view (fewer: all, once) a click this many pixels beside a thin bar still selects it glyphs (outcomes, wakes) and arrows grow with the type above this size (points): big type for a projector, and glyphs as readable as the words beside them a fitted chart has room for this many lanes at least outcome -&gt; (symbol, colour): each its own glyph, so colour is never the only cue what each bar stands for, written in it, over the arrows one scatter item per kind a short arrow from a timer&apos;s or I/O&apos;s mark into the bar of the task it woke
+        <extracomment>a cancel that no task called (a timeout&apos;s timer, a callback): a wake kind of the chart&apos;s own, as it is drawn like a timer&apos;s wake (a mark, a short arrow), not like a cancel by a task (an arrow from that task) wakes that no task caused -&gt; (symbol, colour), drawn where the ready bar begins above this many marks of one kind none are drawn (they would hide the bars) a wake&apos;s mark sits this far above its lane&apos;s centre: in the gap above the bar a kind with more marks than this draws only those in view (fewer: all, once) a click this many pixels beside a thin bar still selects it glyphs (outcomes, wakes) and arrows grow with the type above this size (points): big type for a projector, and glyphs as readable as the words beside them a fitted chart has room for this many lanes at least outcome -&gt; (symbol, colour): each its own glyph, so colour is never the only cue seconds, with the run&apos;s end labelled what each bar stands for, written in it, over the arrows one scatter item per kind a short arrow from a timer&apos;s or I/O&apos;s mark into the bar of the task it woke
 ----------
 a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>时间</translation>
@@ -924,6 +935,25 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>note at {t} s</source>
         <translation>{t} 秒时的标注</translation>
+    </message>
+</context>
+<context>
+    <name>Panes</name>
+    <message>
+        <source>Scenarios and &amp;lesson pane</source>
+        <translation>场景与讲解窗格(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Show or hide the column of scenarios, lesson and parameters</source>
+        <translation>显示或隐藏场景、讲解和参数这一栏</translation>
+    </message>
+    <message>
+        <source>Details and so&amp;urce pane</source>
+        <translation>详情与源代码窗格(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Show or hide the column of details and source</source>
+        <translation>显示或隐藏详情和源代码这一栏</translation>
     </message>
 </context>
 <context>
