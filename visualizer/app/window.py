@@ -17,6 +17,7 @@ are ``visualizer.app.live_frames``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html
 import logging
@@ -1058,6 +1059,7 @@ class MainWindow(QMainWindow):
 
     def _show_opened(self, trace: Trace) -> None:
         """A trace read from a file, on screen (``TraceLoading`` read it)."""
+        self._explain_opened(trace)
         self.source.run_folder = None  # (its files are the trace's word: asked for)
         self.trace = trace
         self.comparing.shown(trace)
@@ -1070,6 +1072,40 @@ class MainWindow(QMainWindow):
         self.play_action.setEnabled(True)
         if self.chart.cursor.isVisible():  # (the cursor stays: now over this trace)
             self._cursor_moved(self.chart.cursor.value())
+
+    def _explain_opened(self, trace: Trace) -> None:
+        """The explanation and source panes say what the opened trace is of (never what
+        was selected before): a scenario or program this window lists, named by
+        ``meta.source`` (its id or its file), is selected and shown as for a run; any
+        other file is the trace's word, shown only if the user agrees (``show_named``,
+        ``asks``); with neither, both panes are cleared."""
+        source = str(trace.meta.get("source") or "")
+        scenario = self.scenarios.get(source)
+        if scenario is None and source.endswith(".py"):
+            with contextlib.suppress(OSError, RuntimeError):
+                path = Path(source).resolve()
+                scenario = next((s for s in self.scenarios.values() if s.path == path), None)
+        if scenario is not None:
+            self.select(scenario.id)  # (the browser names what the chart shows)
+            self._explain_scenario(scenario)  # (again: it may have been selected already)
+            self.source.show_file(scenario.path)
+            self.params.set_scenario(scenario)
+            params = trace.meta.get("params")
+            for name, value in params.items() if isinstance(params, dict) else ():
+                with contextlib.suppress(TypeError, ValueError, OverflowError):  # (a file's)
+                    self.params.set_values({name: value})
+            return
+        self.browser.clearSelection()
+        self.about.setTextFormat(Qt.TextFormat.PlainText)  # (the trace's words, as they are)
+        self.about.setText(
+            self.tr("A trace of {source}").format(source=source)
+            if source
+            else self.tr("A trace that names no program")
+        )
+        self.source.show_nothing()
+        named = Path(source) if source.endswith(".py") else None
+        if named is not None and not self.source.show_named(named) and named.is_file():
+            self.source.asks.emit(f"{source}:1")
 
     def export_chart(self, path: Path, kind: str) -> None:
         """PNG through pyqtgraph's exporter; SVG by painting the chart into Qt's SVG

@@ -16,6 +16,7 @@ import contextlib
 import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
@@ -101,6 +102,12 @@ class InLoopRun(RecorderSource):
         self._load_error: BaseException | None = None
         #: interrupts a step that holds the loop (the window's) too long
         self.watchdog = StepWatchdog(self.recorder.tracer)
+        #: the run's default executor, as ``asyncio.run`` gives a program one of its own:
+        #: the window's loop's is qasync's (QThreads, which ``threading`` names "Dummy-N",
+        #: ten of them), so its jobs' rows would be named and pooled unlike on every other
+        #: clock ("asyncio_0", "asyncio_1"... a fresh pool numbers from 0 each run)
+        self.executor = ThreadPoolExecutor(thread_name_prefix="asyncio")
+        self.recorder.tracer.default_executor = self.executor
 
     def start(self) -> None:
         """Load the scenario and start its main task (a broken file: ``wait`` says so)."""
@@ -131,6 +138,7 @@ class InLoopRun(RecorderSource):
         task = self._task
         if task is None:
             assert self._load_error is not None
+            self.executor.shutdown(wait=False)
             return RunOutcome(recorder.finish(), *failure(self._load_error))
         error: str | None = None
         failed: str | None = None
@@ -150,6 +158,8 @@ class InLoopRun(RecorderSource):
                 await self._end_leftovers()
             finally:
                 self.watchdog.stop()
+                # (as asyncio.run, without waiting for jobs still going: the window goes on)
+                self.executor.shutdown(wait=False)
                 if leaving:  # (no outcome to give, but the loop put back as it was)
                     recorder.finish()
         return RunOutcome(recorder.finish(), error, failed)
