@@ -103,12 +103,20 @@ from visualizer.views.source import SourceView
 log = logging.getLogger("asyncviz.app")
 
 #: the clocks a run can use (the clock menu's entries, in its order)
-CLOCKS = ("real", "virtual", "lecture")
+CLOCKS = ("real", "virtual", "ideal", "lecture")
 #: in a lecture, the scenario's loop is turned this often (seconds)
 LECTURE_TICK = 0.005
 #: the time cursor's list shows this many tasks at most: a table of 100 rows takes Qt
 #: 13 ms to lay out (300: 50 ms, too slow for a drag); the rest are counted in its title
 CURSOR_ROWS = 100
+
+
+def _clock_of(trace: Trace) -> str:
+    """The clock that drew ``trace``, by its name in ``CLOCKS`` (a file's word: checked)."""
+    if trace.meta.get("lecture") is True:
+        return "lecture"
+    clock = trace.meta.get("clock")
+    return clock if clock in CLOCKS else "real"
 
 
 def _fixed_font(size: int) -> QFont:
@@ -316,12 +324,14 @@ class MainWindow(QMainWindow):
         self._clock_label.setText(self.tr("clock"))
         self.clock.setItemText(CLOCKS.index("real"), self.tr("real"))
         self.clock.setItemText(CLOCKS.index("virtual"), self.tr("virtual"))
+        self.clock.setItemText(CLOCKS.index("ideal"), self.tr("ideal"))
         self.clock.setItemText(CLOCKS.index("lecture"), self.tr("lecture"))
         self.clock.setToolTip(
             self.tr(
                 "real: live, on this window's own event loop; virtual: recorded off it, idle"
-                " waits skipped, then shown; lecture: live on a clock you can slow down,"
-                " pause and step"
+                " waits skipped, then shown; ideal: as virtual, and steps take no time"
+                " (time.sleep in a step still counts): the same picture every run; lecture:"
+                " live on a clock you can slow down, pause and step"
             )
         )
         self.lecture.retranslate()
@@ -411,7 +421,7 @@ class MainWindow(QMainWindow):
         return None if scenario_id is None else self.scenarios[scenario_id]
 
     def clock_mode(self) -> str:
-        """The clock chosen for the next run: ``"real"`` or ``"virtual"``."""
+        """The clock chosen for the next run: one of ``CLOCKS``."""
         return str(self.clock.currentData())
 
     def set_clock_mode(self, clock: str) -> None:
@@ -470,11 +480,15 @@ class MainWindow(QMainWindow):
         self._last_run = (scenario, dict(params), clock, own_process, tuple(args))
         if own_process or scenario.kind == "program":
             return await self._showing(scenario.id, self._run_child(scenario, params, clock, args))
-        if clock == "virtual":
+        if clock in ("virtual", "ideal"):
             self.status.setText(
-                self.tr("recording {scenario} on the virtual clock...").format(scenario=scenario.id)
+                self.tr("recording {scenario} on the {clock} clock...").format(
+                    scenario=scenario.id, clock=self.tr(clock)
+                )
             )
-            self._source = VirtualRun(scenario, params)
+            self._source = VirtualRun(
+                scenario, params, clock="ideal" if clock == "ideal" else "virtual"
+            )
             return await self._showing(scenario.id, self._source.wait())
         if clock == "lecture":
             return await self._showing(scenario.id, self._run_lecture(scenario, params))
@@ -576,7 +590,7 @@ class MainWindow(QMainWindow):
             args if program else (),
             kind="program" if program else "scenario",
             params=params,
-            clock="virtual" if clock == "virtual" else "real",
+            clock="virtual" if clock == "virtual" else "ideal" if clock == "ideal" else "real",
             # a lecture: the program's own loops turn at the pace the lecture bar sets
             lecture=self.lecture.speed() if clock == "lecture" else None,
             pause_at=self.pause_at,
@@ -710,9 +724,10 @@ class MainWindow(QMainWindow):
         tasks = len(trace.tasks)
         parts = [
             shown(str(trace.meta.get("source", ""))),
-            self.tr("{duration} (virtual)").format(duration=duration)
-            if trace.meta.get("clock") == "virtual"
-            else duration,
+            # (every clock named: a virtual or an ideal second is not a real one)
+            self.tr("{duration} ({clock} clock)").format(
+                duration=duration, clock=self.tr(_clock_of(trace))
+            ),
             self.tr("{tasks} tasks").format(tasks=tasks)
             if done
             else self.tr("{tasks} tasks, {live} live").format(tasks=tasks, live=live),

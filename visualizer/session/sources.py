@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from visualizer.model.spans import TraceModel
 from visualizer.session.interrupts import Interrupts, raise_in_thread
@@ -175,7 +175,8 @@ class InLoopRun(RecorderSource):
 
 
 class VirtualRun:
-    """A scenario recorded on the virtual clock in a worker thread, shown when done.
+    """A scenario recorded on the virtual clock (or the ideal one) in a worker thread,
+    shown when done.
 
     Most take milliseconds, but a scenario can run for ever (a server loop: the
     virtual clock skips its idle waits, so it spins at full speed) or spin in a step.
@@ -188,9 +189,15 @@ class VirtualRun:
     model = None  #: nothing to draw until it ends
     events = 0
 
-    def __init__(self, scenario: Scenario, params: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        params: dict[str, Any],
+        clock: Literal["virtual", "ideal"] = "virtual",
+    ) -> None:
         self.scenario = scenario
         self.params = params
+        self.clock: Literal["virtual", "ideal"] = clock
         #: stops it at once (not entered: a worker thread has no signals of its own)
         self.interrupts = Interrupts()
         self._recorder: Recorder | None = None
@@ -249,7 +256,7 @@ class VirtualRun:
             result = run_scenario(
                 self.scenario,
                 self.params,
-                clock="virtual",
+                clock=self.clock,
                 started=self._started,
                 interrupts=self.interrupts,
             )
