@@ -1,7 +1,7 @@
-"""The lessons on making tasks and waiting for them, asserted from their virtual-clock traces.
+"""The lessons on making tasks and waiting for them, asserted from their ideal-clock traces.
 
 three_ways_to_make_a_task, gather_exceptions, wait_modes, timeouts, shield: each run
-exactly as the app runs it (``run_scenario``, virtual clock); await sites are found by
+exactly as the app runs it (``run_scenario``, ideal clock); await sites are found by
 the text of the scenario's line, never by a line number.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from tracehelp import READY, RUNNING, SUSPENDED, Span, of_state, short_site, spans, text_site
 
-from visualizer.session.runner import run_scenario
+from visualizer.session.runner import ClockKind, run_scenario
 from visualizer.session.scenarios import find
 from visualizer.trace.data import TaskRecord, Trace
 
@@ -25,9 +25,11 @@ TOL_CAP = 0.2
 At = Callable[[float], object]
 
 
-def lesson(name: str, **params: object) -> tuple[Trace, At]:
-    """The scenario's trace, run as the app runs it, and ``at(t)``: "at about t s"."""
-    result = run_scenario(find(name), params or None, clock="virtual")
+def lesson(name: str, *, on: ClockKind = "ideal", **params: object) -> tuple[Trace, At]:
+    """The scenario's trace, run as the app runs it (on the ideal clock unless ``on`` says:
+    busy time is not what these lessons check, and there a busy machine cannot move it),
+    and ``at(t)``: "at about t s"."""
+    result = run_scenario(find(name), params or None, clock=on)
     assert result.error is None, result.error
     tol = min(max(TOL, result.wall_seconds), TOL_CAP)
     return result.trace, lambda seconds: pytest.approx(seconds, abs=tol)

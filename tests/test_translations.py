@@ -147,7 +147,7 @@ def test_a_run_and_its_details_read_in_chinese(qapp: Any, window: MainWindow) ->
         outcome = loop.run_until_complete(window.run(find("blocking_call"), {}, "virtual"))
     finally:
         loop.close()
-    assert "个任务" in window.status.text() and "（虚拟）" in window.status.text()
+    assert "个任务" in window.status.text() and "（虚拟时钟）" in window.status.text()
     assert "事件循环" in [name for _, name in window.chart.names.ticks]
     worker = outcome.trace.task_by_name("worker")
     index = int((outcome.trace.spans.task == worker.id).nonzero()[0][-1])

@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help=f"where the window listens (default {DEFAULT_ADDRESS})",
     )
-    p.add_argument("--clock", choices=("real", "virtual"), default="real")
+    p.add_argument("--clock", choices=("real", "virtual", "ideal"), default="real")
     p.add_argument(
         "--slow", type=float, default=0.1, help="a step at least this long held the loop (s)"
     )

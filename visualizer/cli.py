@@ -37,9 +37,10 @@ def _trace_options(p: argparse.ArgumentParser, default_clock: str | None) -> Non
 
     p.add_argument(
         "--clock",
-        choices=("virtual", "real"),
+        choices=("virtual", "real", "ideal"),
         default=default(default_clock),
-        help=f"virtual skips idle waits; real is wall time (default: {default_clock})",
+        help="virtual skips idle waits; real is wall time; ideal skips idle waits and steps"
+        f" take no time (time.sleep counts): the same every run (default: {default_clock})",
     )
     p.add_argument(
         "--trace", type=Path, default=default(None), metavar="OUT.json", help="write the trace file"
@@ -126,8 +127,9 @@ def _parser() -> argparse.ArgumentParser:
     p_gui.add_argument("--autorun", action="store_true", help="run the scenario at once")
     p_gui.add_argument(
         "--clock",
-        choices=("real", "virtual", "lecture"),
+        choices=("real", "virtual", "ideal", "lecture"),
         help="real: live on the window's loop; virtual: recorded off it, then shown;"
+        " ideal: as virtual, steps taking no time;"
         " lecture: live at a speed you set, pausable (default: as last time, real at first)",
     )
     p_gui.add_argument(

@@ -17,6 +17,7 @@ are ``visualizer.app.live_frames``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html
 import logging
@@ -104,7 +105,7 @@ from visualizer.views.source import SourceView
 log = logging.getLogger("asyncviz.app")
 
 #: the clocks a run can use (the clock menu's entries, in its order)
-CLOCKS = ("real", "virtual", "lecture")
+CLOCKS = ("real", "virtual", "ideal", "lecture")
 #: between the parts of the status line
 STATUS_SEPARATOR = "   |   "
 #: in a lecture, the scenario's loop is turned this often (seconds)
@@ -112,6 +113,14 @@ LECTURE_TICK = 0.005
 #: the time cursor's list shows this many tasks at most: a table of 100 rows takes Qt
 #: 13 ms to lay out (300: 50 ms, too slow for a drag); the rest are counted in its title
 CURSOR_ROWS = 100
+
+
+def _clock_of(trace: Trace) -> str:
+    """The clock that drew ``trace``, by its name in ``CLOCKS`` (a file's word: checked)."""
+    if trace.meta.get("lecture") is True:
+        return "lecture"
+    clock = trace.meta.get("clock")
+    return clock if clock in CLOCKS else "real"
 
 
 def _fixed_font(size: int) -> QFont:
@@ -319,12 +328,14 @@ class MainWindow(QMainWindow):
         self._clock_label.setText(self.tr("clock"))
         self.clock.setItemText(CLOCKS.index("real"), self.tr("real"))
         self.clock.setItemText(CLOCKS.index("virtual"), self.tr("virtual"))
+        self.clock.setItemText(CLOCKS.index("ideal"), self.tr("ideal"))
         self.clock.setItemText(CLOCKS.index("lecture"), self.tr("lecture"))
         self.clock.setToolTip(
             self.tr(
                 "real: live, on this window's own event loop; virtual: recorded off it, idle"
-                " waits skipped, then shown; lecture: live on a clock you can slow down,"
-                " pause and step"
+                " waits skipped, then shown; ideal: as virtual, and steps take no time"
+                " (time.sleep in a step still counts): the same picture every run; lecture:"
+                " live on a clock you can slow down, pause and step"
             )
         )
         self.lecture.retranslate()
@@ -415,7 +426,7 @@ class MainWindow(QMainWindow):
         return None if scenario_id is None else self.scenarios[scenario_id]
 
     def clock_mode(self) -> str:
-        """The clock chosen for the next run: ``"real"`` or ``"virtual"``."""
+        """The clock chosen for the next run: one of ``CLOCKS``."""
         return str(self.clock.currentData())
 
     def set_clock_mode(self, clock: str) -> None:
@@ -474,11 +485,15 @@ class MainWindow(QMainWindow):
         self._last_run = (scenario, dict(params), clock, own_process, tuple(args))
         if own_process or scenario.kind == "program":
             return await self._showing(scenario.id, self._run_child(scenario, params, clock, args))
-        if clock == "virtual":
+        if clock in ("virtual", "ideal"):
             self.status.setText(
-                self.tr("recording {scenario} on the virtual clock...").format(scenario=scenario.id)
+                self.tr("recording {scenario} on the {clock} clock...").format(
+                    scenario=scenario.id, clock=self.tr(clock)
+                )
             )
-            self._source = VirtualRun(scenario, params)
+            self._source = VirtualRun(
+                scenario, params, clock="ideal" if clock == "ideal" else "virtual"
+            )
             return await self._showing(scenario.id, self._source.wait())
         if clock == "lecture":
             return await self._showing(scenario.id, self._run_lecture(scenario, params))
@@ -581,7 +596,7 @@ class MainWindow(QMainWindow):
             args if program else (),
             kind="program" if program else "scenario",
             params=params,
-            clock="virtual" if clock == "virtual" else "real",
+            clock="virtual" if clock == "virtual" else "ideal" if clock == "ideal" else "real",
             # a lecture: the program's own loops turn at the pace the lecture bar sets
             lecture=self.lecture.speed() if clock == "lecture" else None,
             pause_at=self.pause_at,
@@ -715,9 +730,10 @@ class MainWindow(QMainWindow):
         tasks = len(trace.tasks)
         parts = [
             shown(str(trace.meta.get("source", ""))),
-            self.tr("{duration} (virtual)").format(duration=duration)
-            if trace.meta.get("clock") == "virtual"
-            else duration,
+            # (every clock named: a virtual or an ideal second is not a real one)
+            self.tr("{duration} ({clock} clock)").format(
+                duration=duration, clock=self.tr(_clock_of(trace))
+            ),
             self.tr("{tasks} tasks").format(tasks=tasks)
             if done
             else self.tr("{tasks} tasks, {live} live").format(tasks=tasks, live=live),
@@ -1067,6 +1083,7 @@ class MainWindow(QMainWindow):
 
     def _show_opened(self, trace: Trace) -> None:
         """A trace read from a file, on screen (``TraceLoading`` read it)."""
+        self._explain_opened(trace)
         self.source.run_folder = None  # (its files are the trace's word: asked for)
         self.trace = trace
         self.comparing.shown(trace)
@@ -1079,6 +1096,40 @@ class MainWindow(QMainWindow):
         self.play_action.setEnabled(True)
         if self.chart.cursor.isVisible():  # (the cursor stays: now over this trace)
             self._cursor_moved(self.chart.cursor.value())
+
+    def _explain_opened(self, trace: Trace) -> None:
+        """The explanation and source panes say what the opened trace is of (never what
+        was selected before): a scenario or program this window lists, named by
+        ``meta.source`` (its id or its file), is selected and shown as for a run; any
+        other file is the trace's word, shown only if the user agrees (``show_named``,
+        ``asks``); with neither, both panes are cleared."""
+        source = str(trace.meta.get("source") or "")
+        scenario = self.scenarios.get(source)
+        if scenario is None and source.endswith(".py"):
+            with contextlib.suppress(OSError, RuntimeError):
+                path = Path(source).resolve()
+                scenario = next((s for s in self.scenarios.values() if s.path == path), None)
+        if scenario is not None:
+            self.select(scenario.id)  # (the browser names what the chart shows)
+            self._explain_scenario(scenario)  # (again: it may have been selected already)
+            self.source.show_file(scenario.path)
+            self.params.set_scenario(scenario)
+            params = trace.meta.get("params")
+            for name, value in params.items() if isinstance(params, dict) else ():
+                with contextlib.suppress(TypeError, ValueError, OverflowError):  # (a file's)
+                    self.params.set_values({name: value})
+            return
+        self.browser.clearSelection()
+        self.about.setTextFormat(Qt.TextFormat.PlainText)  # (the trace's words, as they are)
+        self.about.setText(
+            self.tr("A trace of {source}").format(source=source)
+            if source
+            else self.tr("A trace that names no program")
+        )
+        self.source.show_nothing()
+        named = Path(source) if source.endswith(".py") else None
+        if named is not None and not self.source.show_named(named) and named.is_file():
+            self.source.asks.emit(f"{source}:1")
 
     def export_chart(self, path: Path, kind: str) -> None:
         """The chart as PNG or SVG, with a title (what ran, on which clock, when) and the

@@ -1,4 +1,4 @@
-"""An asyncio loop whose clock is pluggable: real, or virtual (idle waits skipped).
+"""An asyncio loop whose clock is pluggable: real, virtual (idle waits skipped), or ideal.
 
 Why a subclass and not a patch: the clock must agree with the selector.  The
 loop computes its select timeout from ``time()`` and the next timer; on a
@@ -7,7 +7,10 @@ blocking and the clock advances by exactly the timeout, so the timer is due
 at once and fires at its exact virtual time.  The wait is idle only when
 nothing can arrive from outside: no executor job in flight (counted here) and no
 file descriptor watched except the loop's own self-pipe.  Otherwise the loop
-waits for real, and real time passes on the virtual clock too.
+waits for real, and real time passes on the virtual clock too.  On the ideal clock
+(``clock.IdealClock``) time passes only then: the clock runs while the loop waits for
+the world and stands still while it works, and ``time.sleep`` on the loop's thread moves
+it (``ideal.running_on``, for as long as the loop runs).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from asyncio.log import logger as asyncio_logger
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from visualizer.instrument.clock import Clock, LectureClock, RealClock, VirtualClock
+from visualizer.instrument import ideal
+from visualizer.instrument.clock import Clock, IdealClock, LectureClock, RealClock, VirtualClock
 
 #: the loop's own housekeeping coroutines, run by asyncio.run() after the program
 _SHUTDOWN_CODES: frozenset[Any] = frozenset(
@@ -37,7 +41,7 @@ _SHUTDOWN_CODES: frozenset[Any] = frozenset(
 
 
 class TracingEventLoop(asyncio.SelectorEventLoop):
-    """A selector event loop on a ``RealClock`` or a ``VirtualClock``."""
+    """A selector event loop on a ``RealClock``, a ``VirtualClock`` or an ``IdealClock``."""
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock: Clock = clock if clock is not None else RealClock()
@@ -45,11 +49,18 @@ class TracingEventLoop(asyncio.SelectorEventLoop):
         #: threads alive before the run (a GUI's, a test runner's): not the program's
         self._old_threads = set(threading.enumerate())
         super().__init__()
-        if isinstance(self.clock, VirtualClock):
+        if isinstance(self.clock, VirtualClock | IdealClock):
             skip_idle_waits(self, self.clock, self._idle_wait_is_skippable)
 
     def time(self) -> float:
         return self.clock.time()
+
+    def run_forever(self) -> None:
+        clock = self.clock
+        if not isinstance(clock, IdealClock):
+            return super().run_forever()
+        with ideal.running_on(clock):
+            return super().run_forever()
 
     def run_until_complete(self, future: Any) -> Any:
         return super().run_until_complete(_housekeeping_apart(self, future))
@@ -92,20 +103,32 @@ def _nothing_in_flight(loop: Any, jobs: int, old_threads: set[threading.Thread])
     return all(t in old_threads or t in pool for t in threading.enumerate())
 
 
-def skip_idle_waits(loop: Any, clock: VirtualClock, skippable: Callable[[], bool]) -> None:
-    """On a virtual clock, ``loop``'s selector skips idle waits: when the wait would be
-    idle (``skippable()``), it polls once without blocking and the clock advances by
-    exactly the timeout, so the timer is due at once, at its exact virtual time."""
+def skip_idle_waits(
+    loop: Any, clock: VirtualClock | IdealClock, skippable: Callable[[], bool]
+) -> None:
+    """On a virtual (or ideal) clock, ``loop``'s selector skips idle waits: when the wait
+    would be idle (``skippable()``), it polls once without blocking and the clock advances
+    by exactly the timeout, so the timer is due at once, at its exact virtual time.  On an
+    ideal clock a wait that is not skipped (for the world) is the only time it runs."""
     selector: selectors.BaseSelector = loop._selector
     real_select = selector.select
+    ideal_clock = clock if isinstance(clock, IdealClock) else None
 
     def select(timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        if timeout is None or timeout <= 0 or not skippable():
+        if timeout is not None and timeout <= 0:
+            return real_select(timeout)  # (a poll: ready callbacks wait)
+        if timeout is not None and skippable():
+            events = real_select(0)
+            if not events:
+                clock.advance(timeout)
+            return events
+        if ideal_clock is None:
             return real_select(timeout)
-        events = real_select(0)
-        if not events:
-            clock.advance(timeout)
-        return events
+        ideal_clock.start()
+        try:
+            return real_select(timeout)
+        finally:
+            ideal_clock.stop()
 
     selector.select = select  # type: ignore[method-assign]
 
@@ -114,8 +137,8 @@ def adopt_clock(loop: asyncio.AbstractEventLoop, clock: Clock) -> str | None:
     """Put a loop the program made itself (its own policy, ``Runner(loop_factory=...)``,
     a loop subclass) on the run's ``clock``, so its times are the trace's, with its
     housekeeping kept apart as on ours: None, or why it cannot be.  Its own ``time()``
-    is ``time.monotonic``, the real clock's already; on a virtual clock it reads the
-    virtual one, and its selector skips idle waits as ours does (counting its executor
+    is ``time.monotonic``, the real clock's already; on a virtual (or ideal) clock it reads
+    that one, and its selector skips idle waits as ours does (counting its executor
     jobs).  A loop without a selector (a proactor), or a lecture's (turned one callback
     at a time by its driver), cannot be."""
     if isinstance(loop, TracingEventLoop):
@@ -131,8 +154,8 @@ def adopt_clock(loop: asyncio.AbstractEventLoop, clock: Clock) -> str | None:
     name = f"{type(loop).__module__}.{type(loop).__qualname__}"
     if isinstance(clock, LectureClock):
         return f"{name}: a lecture turns only its own loops"
-    if not isinstance(clock, VirtualClock) or not hasattr(loop, "_selector"):
-        return f"{name} has no selector: its waits cannot be skipped on the virtual clock"
+    if not isinstance(clock, VirtualClock | IdealClock) or not hasattr(loop, "_selector"):
+        return f"{name} has no selector: its waits cannot be skipped on the {clock.kind} clock"
     jobs = [0]
     old_threads = set(threading.enumerate())
     inner_run_in_executor = loop.run_in_executor
@@ -149,6 +172,14 @@ def adopt_clock(loop: asyncio.AbstractEventLoop, clock: Clock) -> str | None:
     loop.run_in_executor = run_in_executor  # type: ignore[method-assign,assignment]
     loop.time = clock.time  # type: ignore[method-assign]
     skip_idle_waits(loop, clock, lambda: _nothing_in_flight(loop, jobs[0], old_threads))
+    if isinstance(clock, IdealClock):
+        inner_run_forever = loop.run_forever
+
+        def run_forever() -> None:
+            with ideal.running_on(clock):
+                inner_run_forever()
+
+        loop.run_forever = run_forever  # type: ignore[method-assign]
     return None
 
 

@@ -55,6 +55,7 @@ from visualizer.instrument.awaits import (
     generator_of,
     line_of,
 )
+from visualizer.instrument.task_names import DefaultNames
 from visualizer.trace import schema
 from visualizer.trace.schema import (
     CALLBACK_WAKER,
@@ -265,11 +266,13 @@ class Tracer:
         "_ids",
         "_inner_factories",
         "_installed",
+        "_names",
         "_pending",
         "_rec",
         "_sites",
         "_threads_before",
         "clock",
+        "default_executor",
         "enabled",
         "key",
         "slow_callback_duration",
@@ -319,6 +322,13 @@ class Tracer:
         self._errors: dict[int, int] = {}
         #: threads alive before the run (a GUI's, a test runner's): not the program's
         self._threads_before: frozenset[threading.Thread] = frozenset(threading.enumerate())
+        #: the executor the run's ``run_in_executor(None, ...)`` (``to_thread``) uses, when
+        #: the run shares a loop whose default one is not asyncio's (the window's: qasync's
+        #: QThreads, rows named "Dummy-N"): a pool as ``asyncio.run`` would make (None: the
+        #: loop's own default)
+        self.default_executor: concurrent.futures.Executor | None = None
+        #: asyncio's default task names, numbered by the run (``task_names``)
+        self._names = DefaultNames()
 
     # --- which tasks belong to the run --------------------------------------------
     def bind_current_context(self) -> contextvars.Token[object]:
@@ -447,6 +457,7 @@ class Tracer:
             store.task_coro.append(self._coro_sid(task.get_coro()))
             store.task_site.append(self._creation_site(factory is not None))
             store.task_name.append(-1)
+        self._names.renumber(task)
         # No weakref callback (a Python call at every task's death): call_soon checks
         # ref() is owner, so an entry left by a task that died pending is never
         # mistaken for a new object at the same address.
@@ -743,6 +754,8 @@ class Tracer:
             return orig_add_writer(fd, wrap_kind(callback, io_waker, None), *args)
 
         def run_in_executor(executor: Any, func: Any, *args: Any) -> asyncio.Future[Any]:
+            if executor is None and tracer.default_executor is not None and tracer.in_run():
+                executor = tracer.default_executor
             if not tracer.enabled or not tracer.in_run() or not _wrappable(func):
                 # (a coroutine function: debug mode refuses it; ours would hide it)
                 return orig_run_in_executor(executor, func, *args)

@@ -86,7 +86,7 @@ _STREAMING: Final = threading.Event()
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m visualizer.session.child")
     p.add_argument("--connect", required=True, help="fd:N (an inherited socket) or HOST:PORT")
-    p.add_argument("--clock", choices=("real", "virtual"), default="real")
+    p.add_argument("--clock", choices=("real", "virtual", "ideal"), default="real")
     p.add_argument("--slow", type=float, default=0.1)
     p.add_argument(
         "--lecture",

@@ -159,7 +159,7 @@ class ChildRun(StreamedSource):
         *,
         kind: Literal["program", "scenario"] = "program",
         params: Mapping[str, object] | None = None,
-        clock: Literal["real", "virtual"] = "real",
+        clock: Literal["real", "virtual", "ideal"] = "real",
         slow: float = 0.1,
         cwd: str | Path | None = None,
         grace: float = STOP_GRACE,

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from visualizer.instrument.clock import Clock, LectureClock, RealClock, VirtualClock
+from visualizer.instrument.clock import Clock, IdealClock, LectureClock, RealClock, VirtualClock
+from visualizer.instrument.ideal import sleeping_ideally
 from visualizer.instrument.loop import TracingEventLoop, TracingPolicy, adopt_clock, set_policy
 from visualizer.instrument.notices import Notices
 from visualizer.instrument.tracer import RUN, Tracer
@@ -38,7 +39,7 @@ from visualizer.session.scenarios import Scenario, load_main
 from visualizer.trace.data import SpanColumns, Trace
 from visualizer.trace.store import DEFAULT_CAPACITY, TraceStore
 
-ClockKind = Literal["virtual", "real"]
+ClockKind = Literal["virtual", "real", "ideal"]
 
 #: the name of a scenario's main task (the one running its ``main()``)
 MAIN_TASK = "main"
@@ -75,6 +76,13 @@ class RunResult:
         return "the program made no asyncio event loop"
 
 
+_CLOCKS: dict[str, Callable[[], Clock]] = {
+    "real": RealClock,
+    "virtual": VirtualClock,
+    "ideal": IdealClock,
+}
+
+
 class Recorder:
     """One traced recording: clock + store + tracer, and loops made for it."""
 
@@ -98,7 +106,12 @@ class Recorder:
             # time real): the file says so, and that it was a lecture
             self.clock, kind = clock, "virtual"
         else:
-            self.clock, kind = (VirtualClock() if clock == "virtual" else RealClock()), clock
+            self.clock, kind = _CLOCKS[clock](), clock
+        #: what the recording changes in the process while it goes (``time.sleep`` on the
+        #: ideal clock), undone by ``finish``
+        self._patches = contextlib.ExitStack()
+        if isinstance(self.clock, IdealClock):
+            self._patches.enter_context(sleeping_ideally())
         self.store = TraceStore(capacity=capacity, origin=self.clock.time())
         self.store.meta.clock = kind
         if isinstance(clock, LectureClock):
@@ -171,6 +184,7 @@ class Recorder:
         finally:
             self.notices.close()
             self.tracer.uninstall()
+            self._patches.close()
         if not snapshot:
             return Trace(dict(self.model.meta()), [], SpanColumns.empty(), [])
         return self.model.snapshot()

@@ -16,8 +16,9 @@ import contextlib
 import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from visualizer.model.spans import TraceModel
 from visualizer.session.interrupts import Interrupts, raise_in_thread
@@ -101,6 +102,12 @@ class InLoopRun(RecorderSource):
         self._load_error: BaseException | None = None
         #: interrupts a step that holds the loop (the window's) too long
         self.watchdog = StepWatchdog(self.recorder.tracer)
+        #: the run's default executor, as ``asyncio.run`` gives a program one of its own:
+        #: the window's loop's is qasync's (QThreads, which ``threading`` names "Dummy-N",
+        #: ten of them), so its jobs' rows would be named and pooled unlike on every other
+        #: clock ("asyncio_0", "asyncio_1"... a fresh pool numbers from 0 each run)
+        self.executor = ThreadPoolExecutor(thread_name_prefix="asyncio")
+        self.recorder.tracer.default_executor = self.executor
 
     def start(self) -> None:
         """Load the scenario and start its main task (a broken file: ``wait`` says so)."""
@@ -131,6 +138,7 @@ class InLoopRun(RecorderSource):
         task = self._task
         if task is None:
             assert self._load_error is not None
+            self.executor.shutdown(wait=False)
             return RunOutcome(recorder.finish(), *failure(self._load_error))
         error: str | None = None
         failed: str | None = None
@@ -150,6 +158,8 @@ class InLoopRun(RecorderSource):
                 await self._end_leftovers()
             finally:
                 self.watchdog.stop()
+                # (as asyncio.run, without waiting for jobs still going: the window goes on)
+                self.executor.shutdown(wait=False)
                 if leaving:  # (no outcome to give, but the loop put back as it was)
                     recorder.finish()
         return RunOutcome(recorder.finish(), error, failed)
@@ -165,7 +175,8 @@ class InLoopRun(RecorderSource):
 
 
 class VirtualRun:
-    """A scenario recorded on the virtual clock in a worker thread, shown when done.
+    """A scenario recorded on the virtual clock (or the ideal one) in a worker thread,
+    shown when done.
 
     Most take milliseconds, but a scenario can run for ever (a server loop: the
     virtual clock skips its idle waits, so it spins at full speed) or spin in a step.
@@ -178,9 +189,15 @@ class VirtualRun:
     model = None  #: nothing to draw until it ends
     events = 0
 
-    def __init__(self, scenario: Scenario, params: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        params: dict[str, Any],
+        clock: Literal["virtual", "ideal"] = "virtual",
+    ) -> None:
         self.scenario = scenario
         self.params = params
+        self.clock: Literal["virtual", "ideal"] = clock
         #: stops it at once (not entered: a worker thread has no signals of its own)
         self.interrupts = Interrupts()
         self._recorder: Recorder | None = None
@@ -239,7 +256,7 @@ class VirtualRun:
             result = run_scenario(
                 self.scenario,
                 self.params,
-                clock="virtual",
+                clock=self.clock,
                 started=self._started,
                 interrupts=self.interrupts,
             )

@@ -426,9 +426,9 @@ def _meta(meta: Any) -> dict[str, Any]:
     expect(isinstance(meta, dict), "meta", "missing or not an object")
     clock = meta.get("clock")
     expect(
-        clock in ("virtual", "real") and type(clock) is str,
+        clock in schema.CLOCKS and type(clock) is str,
         "meta.clock",
-        'must be "virtual" or "real"',
+        "must be " + " or ".join(f'"{name}"' for name in schema.CLOCKS),
     )
     for key in ("source", "python", "loop"):
         expect(isinstance(meta.get(key), str), f"meta.{key}", "must be a string")

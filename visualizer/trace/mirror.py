@@ -132,7 +132,7 @@ class StreamMirror:
         kwargs: dict[str, Any] = {} if capacity is None else {"capacity": capacity}
         self.store = store = TraceStore(origin=hello.origin, **kwargs)
         self.hello = hello
-        store.meta.clock = hello.clock if hello.clock in ("real", "virtual") else "real"
+        store.meta.clock = hello.clock if hello.clock in schema.CLOCKS else "real"
         store.meta.source = hello.source
         store.meta.loop = hello.loop
         store.meta.extra.update({k: v for k, v in hello.extra.items() if k not in _CORE_META})

@@ -33,6 +33,12 @@ from typing import Final
 
 SCHEMA_VERSION: Final = 1
 
+#: what kind of seconds a trace's times are (``meta.clock``): the loop's own
+#: (``time.monotonic``), the virtual clock's (idle waits skipped), or the ideal clock's
+#: (idle waits skipped and steps taking no time; ``instrument.clock.IdealClock``).  A
+#: lecture's are the virtual clock's, paced.
+CLOCKS: Final = ("virtual", "real", "ideal")
+
 # --- how a step ended (negative values of steps.code) ---------------------------
 END_READY: Final = -1  #: bare yield (``sleep(0)``): runnable again at once
 END_DONE: Final = -2  #: the coroutine returned

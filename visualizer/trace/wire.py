@@ -52,7 +52,8 @@ class Hello(msgspec.Struct, tag_field="kind", tag="hello", forbid_unknown_fields
 
     version: int
     origin: float  #: the clock reading at which the run started (times are raw readings)
-    clock: str  #: "real" (``time.monotonic``, the same clock as the window's) or "virtual"
+    #: "real" (``time.monotonic``, the same clock as the window's), "virtual" or "ideal"
+    clock: str
     source: str  #: what runs: a scenario id or a program's path
     pid: int = 0
     argv: list[str] = msgspec.field(default_factory=list)

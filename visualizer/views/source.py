@@ -189,6 +189,14 @@ class SourceView(QPlainTextEdit):
         self.setPlainText(text)
         return True
 
+    def show_nothing(self) -> None:
+        """No file (a trace that names none this window may show): an empty view, not
+        the last one's, which would pass for the trace's."""
+        self.path = None
+        self.marked = None
+        self.waiting = {}
+        self.setPlainText("")
+
     def show_site(self, site: str | None) -> bool:
         """``path:line``, named by a trace: show that file and mark that line; a file
         not to be shown without asking emits ``asks`` instead (and False)."""

@@ -670,6 +670,14 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>虚拟</translation>
     </message>
     <message>
+        <source>ideal</source>
+        <translation>理想</translation>
+    </message>
+    <message>
+        <source>real: live, on this window&apos;s own event loop; virtual: recorded off it, idle waits skipped, then shown; ideal: as virtual, and steps take no time (time.sleep in a step still counts): the same picture every run; lecture: live on a clock you can slow down, pause and step</source>
+        <translation>真实：在本窗口自己的事件循环上实时运行；虚拟：在它之外录制，跳过空闲等待，然后显示；理想：同虚拟，且每一步不占时间（步骤中的 time.sleep 仍然计时）：每次运行画面都相同；讲课：在一个可以放慢、暂停和单步执行的时钟上实时运行</translation>
+    </message>
+    <message>
         <source>Own process</source>
         <translation>独立进程</translation>
     </message>
@@ -690,10 +698,6 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>参数无效</translation>
     </message>
     <message>
-        <source>recording {scenario} on the virtual clock...</source>
-        <translation>正在用虚拟时钟录制 {scenario}……</translation>
-    </message>
-    <message>
         <source>{scenario} failed</source>
         <translation>{scenario} 运行失败</translation>
     </message>
@@ -702,8 +706,12 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>正在启动 {program}……</translation>
     </message>
     <message>
-        <source>{duration} (virtual)</source>
-        <translation>{duration}（虚拟）</translation>
+        <source>recording {scenario} on the {clock} clock...</source>
+        <translation>正在用{clock}时钟录制 {scenario}……</translation>
+    </message>
+    <message>
+        <source>{duration} ({clock} clock)</source>
+        <translation>{duration}（{clock}时钟）</translation>
     </message>
     <message>
         <source>{tasks} tasks</source>
@@ -862,10 +870,6 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>讲课</translation>
     </message>
     <message>
-        <source>real: live, on this window&apos;s own event loop; virtual: recorded off it, idle waits skipped, then shown; lecture: live on a clock you can slow down, pause and step</source>
-        <translation>真实：在本窗口自己的事件循环上实时运行；虚拟：在它之外录制，跳过空闲等待，然后显示；讲课：在一个可以放慢、暂停和单步执行的时钟上实时运行</translation>
-    </message>
-    <message>
         <source>{program} (attached, pid {pid})
 
 {argv}</source>
@@ -896,6 +900,14 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>A run is going: stop it first.</source>
         <translation>正在运行：请先停止它。</translation>
+    </message>
+    <message>
+        <source>A trace of {source}</source>
+        <translation>{source} 的跟踪</translation>
+    </message>
+    <message>
+        <source>A trace that names no program</source>
+        <translation>未指明程序的跟踪</translation>
     </message>
     <message>
         <source>Cannot export the chart</source>
