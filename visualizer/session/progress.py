@@ -95,7 +95,7 @@ class Progress:
         self.on = wanted(self.stream) if on is None else on
         self.every = every
         self._clock = clock
-        self._began = clock()
+        self._began = 0.0  #: when the run began (``__enter__``)
         self._store: TraceStore | None = None
         self._shown = False  #: the line is on the terminal now
         self._lock = threading.Lock()  #: one writer of the line at a time
