@@ -292,9 +292,12 @@ def _not_the_size(window: MainWindow, size: tuple[int, int]) -> bool:
     if (window.width(), window.height()) == size:
         return False
     least = window.minimumSizeHint().expandedTo(window.minimumSize())
+    if size[0] < least.width() or size[1] < least.height():
+        why = f"it needs at least {least.width()}x{least.height()} at this text size"
+    else:
+        why = "the screen, or its window manager, would not have it so"
     print(
-        f"asyncviz gui: the window cannot be {size[0]}x{size[1]}: it needs at least"
-        f" {least.width()}x{least.height()} at this text size (it is"
+        f"asyncviz gui: the window cannot be {size[0]}x{size[1]}: {why} (it is"
         f" {window.width()}x{window.height()})",
         file=sys.stderr,
     )
