@@ -396,7 +396,7 @@ def test_find_by_id_and_path(tmp_path: Path) -> None:
 
 
 def test_find_errors(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match=r"unknown scenario 'nope'.*create_task_basics"):
+    with pytest.raises(ScenarioError, match=r"unknown scenario 'nope'.*asyncviz list"):
         find("nope")
     with pytest.raises(ScenarioError, match="no such scenario file"):
         find(str(tmp_path / "missing.py"))

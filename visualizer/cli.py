@@ -15,15 +15,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
+from visualizer.cli_gui import GUI_DESCRIPTION, add_gui_options, gui, pairs
 from visualizer.model.summary import format_summary
 from visualizer.session.interrupts import GRACE, Interrupts, end_process
-from visualizer.session.runner import RunResult, record_script, run_scenario
+from visualizer.session.progress import Progress
+from visualizer.session.runner import Recorder, RunResult, record_script, run_scenario
 from visualizer.session.scenarios import (
     SECTION_TITLES,
     ScenarioError,
     bind_params,
     discover,
     find,
+    folder_warnings,
+    scenario_dirs,
 )
 from visualizer.trace.fileformat import save
 
@@ -71,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def scenario_dirs(p: argparse.ArgumentParser) -> None:
+    def scenario_folders(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--scenarios",
             action="append",
@@ -83,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p_list = sub.add_parser("list", help="list the scenarios")
     p_list.add_argument("--json", action="store_true", help="machine-readable output")
-    scenario_dirs(p_list)
+    scenario_folders(p_list)
 
     p_run = sub.add_parser(
         "run",
@@ -105,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
         help="set a scenario parameter (repeatable; a plain program has none)",
     )
     _trace_options(p_run, "virtual")
-    scenario_dirs(p_run)
+    scenario_folders(p_run)
 
     p_rec = sub.add_parser("record", help="run any asyncio script, traced")
     p_rec.add_argument("script", type=Path, help="the script, run as `python SCRIPT ARGS...`")
@@ -120,95 +124,10 @@ def _parser() -> argparse.ArgumentParser:
         "gui",
         help="open the window (the default with no command)",
         usage="%(prog)s [OPTIONS] [SCENARIO | PROGRAM.py [-- ARGS...]]",
+        description=GUI_DESCRIPTION,
     )
-    p_gui.add_argument(
-        "scenario", nargs="?", help="a scenario id or a .py path to select (and --autorun)"
-    )
-    p_gui.add_argument("--autorun", action="store_true", help="run the scenario at once")
-    p_gui.add_argument(
-        "--clock",
-        choices=("real", "virtual", "ideal", "lecture"),
-        help="real: live on the window's loop; virtual: recorded off it, then shown;"
-        " ideal: as virtual, steps taking no time;"
-        " lecture: live at a speed you set, pausable (default: as last time, real at first)",
-    )
-    p_gui.add_argument(
-        "--lecture", action="store_true", help="lecture mode: the same as --clock lecture"
-    )
-    p_gui.add_argument(
-        "--speed",
-        type=float,
-        metavar="X",
-        help="a lecture's speed: the scenario's seconds per second on screen (0.05 to 20)",
-    )
-    p_gui.add_argument(
-        "--pause-at",
-        type=float,
-        metavar="SECONDS",
-        help="a lecture pauses when the scenario's time reaches this",
-    )
-    p_gui.add_argument(
-        "--cursor-at",
-        type=float,
-        metavar="SECONDS",
-        help="after the run, show the time cursor at this time (every task's state then)",
-    )
-    p_gui.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE", help="a scenario parameter"
-    )
-    p_gui.add_argument(
-        "--compare",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="run the scenario (with --param's values) and again with this parameter"
-        " changed (repeatable), both on the virtual clock, and compare the two runs",
-    )
-    p_gui.add_argument("--save-trace", type=Path, metavar="PATH", help="save the trace when done")
-    p_gui.add_argument(
-        "--screenshot", type=Path, metavar="PATH", help="save the window as PNG when done"
-    )
-    p_gui.add_argument("--exit-when-done", action="store_true", help="quit after the run")
-    p_gui.add_argument(
-        "--own-process",
-        action="store_true",
-        help="run the scenario in a process of its own, streamed to the window (a plain"
-        " program always runs so; its arguments go after --)",
-    )
-    p_gui.add_argument(
-        "--listen",
-        nargs="?",
-        const="127.0.0.1:7319",
-        metavar="HOST:PORT",
-        help="listen for programs started elsewhere (python -m visualizer.attach PROGRAM.py)"
-        " and show each live as it attaches (default 127.0.0.1:7319; another host than this"
-        " machine's needs the token printed, in ASYNCVIZ_TOKEN)",
-    )
-    p_gui.add_argument(
-        "--stop-after",
-        type=float,
-        metavar="SECONDS",
-        help="press Stop this long after the run began (with --autorun: to script the stop,"
-        " hang and crash cases and judge them by --save-trace and the exit code)",
-    )
-    p_gui.add_argument(
-        "--history",
-        type=float,
-        metavar="SECONDS",
-        help="how much of a long run (a service) the window keeps for drawing; what falls"
-        " out is summarised, and the chart says so (0: everything; default: as last time,"
-        " five minutes the first time)",
-    )
-    p_gui.add_argument("--theme", choices=("light", "dark"), help="(default: as last time)")
-    p_gui.add_argument("--font-size", type=int, metavar="PT", help="(default: as last time)")
-    p_gui.add_argument(
-        "--presenter",
-        action="store_true",
-        help="presenter mode: full screen, type of 20 pt or more, high contrast, and the keys"
-        " Space pause, Right step, R rerun, + - speed, 0 fit all, F full screen, Esc leave",
-    )
-    p_gui.add_argument("--size", metavar="WxH", help="window size (default: as last time)")
-    scenario_dirs(p_gui)
+    add_gui_options(p_gui)
+    scenario_folders(p_gui)
     return parser
 
 
@@ -240,9 +159,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.script, args.args = Path(args.args[0]), [_SCRIPT_ARGS_MARK, *args.args[1:]]
     if args.command is None:
         args = _parser().parse_args(["gui"])
+    if args.command in ("gui", "list", "run"):
+        # a folder's name mistyped looks like a folder with no scenarios: say it first
+        for warning in folder_warnings(args.scenarios):
+            print(f"asyncviz: warning: {warning}", file=sys.stderr)
     try:
         if args.command == "gui":
-            return _gui(args)
+            return gui(args)
         if args.command == "list":
             return _list(args)
         if args.command == "run":
@@ -251,58 +174,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"asyncviz: {exc}", file=sys.stderr)
         return 2
-
-
-def _gui(args: argparse.Namespace) -> int:
-    # Qt is loaded only here: the other commands run where Qt cannot
-    from visualizer.app.main import GuiOptions, has_display, run_gui
-
-    if not has_display():
-        print(
-            "asyncviz: no display to open the window on (DISPLAY is not set). Run it on a\n"
-            "desktop, or under a virtual one: `xvfb-run -a asyncviz gui ...`, or offscreen\n"
-            "with QT_QPA_PLATFORM=offscreen and --screenshot PATH --exit-when-done.\n"
-            "Without a window: `asyncviz list`, `asyncviz run SCENARIO --summary`.",
-            file=sys.stderr,
-        )
-        return 2
-    params: dict[str, object] = {}
-    if args.scenario and args.param:
-        params = bind_params(find(args.scenario, args.scenarios), _pairs(args.param))
-    compare: dict[str, object] | None = None
-    if args.compare:
-        if not args.scenario:
-            raise ScenarioError("--compare: name the scenario to run twice")
-        scenario = find(args.scenario, args.scenarios)
-        # every parameter, in both runs: the comparison names the ones that differ
-        params = bind_params(scenario, _pairs(args.param))
-        compare = bind_params(scenario, {**_pairs(args.param), **_pairs(args.compare)})
-    width, _, height = (args.size or "1600x900").partition("x")
-    options = GuiOptions(
-        scenario=args.scenario,
-        autorun=args.autorun,
-        clock="lecture" if args.lecture else args.clock,
-        speed=args.speed,
-        pause_at=args.pause_at,
-        cursor_at=args.cursor_at,
-        params=params,
-        compare=compare,
-        save_trace=args.save_trace,
-        screenshot=args.screenshot,
-        exit_when_done=args.exit_when_done,
-        theme=args.theme,
-        presenter=args.presenter,
-        font_size=args.font_size,
-        size=(int(width), int(height)),
-        size_given=args.size is not None,
-        extra_dirs=tuple(args.scenarios),
-        own_process=args.own_process,
-        program_args=tuple(args.program_args),
-        stop_after=args.stop_after,
-        listen=args.listen,
-        history=args.history,
-    )
-    return run_gui(options)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -321,20 +192,11 @@ def _list(args: argparse.Namespace) -> int:
                 tags = f"  [{', '.join(s.tags)}]" if s.tags else ""
                 kind = f"  (program: runs as python {s.path.name})" if s.kind == "program" else ""
                 print(f"  {s.id.ljust(width)}  {s.title}{tags}{kind}")
+    folders = set(scenario_dirs(args.scenarios))  # (one that is not a folder: warned of)
     for error in errors:
-        print(f"asyncviz: skipped: {error}", file=sys.stderr)
+        if error.path not in folders:
+            print(f"asyncviz: skipped: {error}", file=sys.stderr)
     return 0
-
-
-def _pairs(items: list[str]) -> dict[str, str]:
-    """``--param NAME=VALUE`` options as a dict (values still text)."""
-    raw: dict[str, str] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ScenarioError(f"--param {item!r}: expected NAME=VALUE")
-        raw[name.strip()] = value
-    return raw
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -358,15 +220,16 @@ def _run(args: argparse.Namespace) -> int:
             " --param NAME=VALUE",
             scenario.path,
         )
-    params = bind_params(scenario, _pairs(args.param))
+    params = bind_params(scenario, pairs(args.param))
     return _traced(
         args,
-        lambda interrupts: run_scenario(
+        lambda interrupts, started: run_scenario(
             scenario,
             params,
             clock=args.clock,
             slow_callback_duration=args.slow,
             interrupts=interrupts,
+            started=started,
         ),
         print_traceback=True,
     )
@@ -384,28 +247,31 @@ def _record_program(args: argparse.Namespace, script: Path, script_args: list[st
     """``python SCRIPT ARGS...``, once, traced in this process (``run`` and ``record``)."""
     return _traced(
         args,
-        lambda interrupts: record_script(
+        lambda interrupts, started: record_script(
             script,
             script_args,
             clock=args.clock,
             slow_callback_duration=args.slow,
             on_exception=lambda exc: traceback.print_exception(exc),
             interrupts=interrupts,
+            started=started,
         ),
     )
 
 
 def _traced(
     args: argparse.Namespace,
-    run: Callable[[Interrupts], RunResult],
+    run: Callable[[Interrupts, Callable[[Recorder], None]], RunResult],
     *,
     print_traceback: bool = False,
 ) -> int:
     """``run`` the program, with Ctrl-C and SIGTERM answered (``session.interrupts``)
     until its trace is written: the exit code.  ``print_traceback``: the error's, if any
-    (a script's is printed as it happens, as Python would)."""
+    (a script's is printed as it happens, as Python would).  A progress line on a
+    terminal meanwhile (``session.progress``), wiped before anything more is said."""
     with Interrupts(args.grace) as interrupts:
-        result = run(interrupts)
+        with Progress() as progress:
+            result = run(interrupts, progress.started)
         if print_traceback and result.error is not None and result.error.traceback:
             sys.stderr.write(result.error.traceback)
         return _finish(args, result, interrupts)

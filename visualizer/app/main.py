@@ -20,6 +20,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from visualizer.app.history_menu import history_setting
+from visualizer.app.presenter import PRESENTER_THEME
 from visualizer.app.qtloop import GuiEventLoop
 from visualizer.app.settings import restore_window, saved, saved_history
 from visualizer.app.theme import apply_theme
@@ -27,6 +28,14 @@ from visualizer.app.window import MainWindow
 from visualizer.session.scenarios import Scenario, ScenarioError, discover, find
 from visualizer.session.sources import VirtualRun
 from visualizer.views.gantt import THEMES
+
+#: ``--theme``'s names of the View menu's themes (``views.gantt.THEMES``), where they differ
+THEME_FLAGS = {"high-contrast": PRESENTER_THEME}
+#: the window's size for a picture (``--screenshot``) when no ``--size`` is given: the
+#: same every time, whatever size the window was left at
+PICTURE_SIZE = (1600, 900)
+#: the window's size the first time, before it remembers one
+FIRST_SIZE = (1600, 900)
 
 
 @dataclass
@@ -44,11 +53,14 @@ class GuiOptions:
     save_trace: Path | None = None
     screenshot: Path | None = None
     exit_when_done: bool = False
-    theme: str | None = None  #: None: as last time (light the first time)
+    #: a View-menu theme, named as ``--theme`` names it (:data:`THEME_FLAGS`); None: as
+    #: last time (light the first time)
+    theme: str | None = None
     font_size: int | None = None  #: None: as last time (11 the first time)
     presenter: bool = False  #: open in presenter mode (full screen, big type, high contrast)
-    size: tuple[int, int] = (1600, 900)
-    size_given: bool = False
+    #: the window's size, exactly; None: as last time (with ``screenshot``:
+    #: :data:`PICTURE_SIZE`, so pictures do not follow the last window's size)
+    size: tuple[int, int] | None = None
     extra_dirs: tuple[Path, ...] = ()
     #: run the scenario in a process of its own (a plain program always is)
     own_process: bool = False
@@ -78,13 +90,22 @@ class _Closed(QObject):
         return False
 
 
-async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | None) -> int:
+async def _app_main(
+    window: MainWindow, options: GuiOptions, chosen: Scenario | None, size: tuple[int, int] | None
+) -> int:
+    """The window's life: shown (``size``: exactly that big), the run asked for, what
+    was asked to be saved; until the window closes, or the run ends (``exit_when_done``)."""
     loop = asyncio.get_running_loop()
     closed: asyncio.Future[None] = loop.create_future()
     watcher = _Closed(closed)
     window.installEventFilter(watcher)
     window.show()
     status = 0
+    if size is not None:
+        await asyncio.sleep(0.05)  # (polished and laid out: the least size it can take)
+        if _not_the_size(window, size):
+            options.exit_when_done, options.screenshot, status = True, None, 2
+            chosen = None
     clock = window.clock_mode()
     if options.listen is not None:
         if not await window.listening.start(options.listen):
@@ -143,6 +164,8 @@ async def _app_main(window: MainWindow, options: GuiOptions, chosen: Scenario | 
         window.save_trace(options.save_trace)
     if options.screenshot is not None:
         shown.screenshot(options.screenshot)
+        if size is not None and shown is window and _not_the_size(window, size):
+            status = status or 2
     if not options.exit_when_done:
         await closed
     await window.listening.stop()
@@ -201,14 +224,16 @@ def run_gui(options: GuiOptions) -> int:
             problem = exc
     if chosen is not None and chosen.id not in {s.id for s in scenarios}:
         scenarios.append(chosen)
-    theme = options.theme or saved("theme", "light", str)
+    flagged = THEME_FLAGS.get(options.theme, options.theme) if options.theme else None
+    theme = flagged or saved("theme", "light", str)
     theme = theme if theme in THEMES else "light"
     apply_theme(app, theme)
     window = MainWindow(scenarios, theme=theme, font_size=11)
-    window.resize(*options.size)
-    restore_window(window)  # (before the flags: a flag given wins over what was saved)
-    if options.size_given:
-        window.resize(*options.size)
+    # a size given, or a picture's: exactly that, never what was remembered (restoring a
+    # geometry fits it to the screen, less a frame: the next picture would shrink)
+    size = options.size or (PICTURE_SIZE if options.screenshot is not None else None)
+    window.resize(*(size or FIRST_SIZE))
+    restore_window(window, geometry=size is None)
     window.set_font_size(options.font_size or saved("font_size", 11, int))
     window.set_clock_mode(options.clock or saved("clock", "real", str))
     if options.speed is not None:
@@ -223,6 +248,9 @@ def run_gui(options: GuiOptions) -> int:
     if chosen is not None:
         window.select(chosen.id)
         window.params.set_values(options.params)
+    _session_only(window, options, size, chosen)
+    if options.presenter:
+        size = None  # (full screen: the screen's size)
     if problem is not None:
         title = QCoreApplication.translate("MainWindow", "Cannot load {scenario}")
         window.details.show_error(title.format(scenario=options.scenario), str(problem), "")
@@ -231,11 +259,49 @@ def run_gui(options: GuiOptions) -> int:
         print(f"asyncviz: {problem}", file=sys.stderr)
     loop = GuiEventLoop(app)
     try:
-        status = loop.run_until_complete(_app_main(window, options, chosen))
+        status = loop.run_until_complete(_app_main(window, options, chosen, size))
         return 1 if problem is not None else status
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
+
+
+def _session_only(
+    window: MainWindow, options: GuiOptions, size: tuple[int, int] | None, chosen: Scenario | None
+) -> None:
+    """What the flags set, as the window has it now: for this session only.  The window
+    saves such a value only if the user changed it (``settings.save_window``)."""
+    given = window.session_only
+    if options.theme:
+        given["theme"] = window.theme
+    if options.font_size:
+        given["font_size"] = window.font_size
+    if options.clock:
+        given["clock"] = window.clock_mode()
+    if options.history is not None:
+        given["history"] = window.history_menu.seconds or 0.0
+    if size is not None:
+        given["size"] = size
+    if chosen is not None:
+        given["scenario"] = chosen.id
+
+
+def _not_the_size(window: MainWindow, size: tuple[int, int]) -> bool:
+    """The window is not ``size`` big (below what its panes need, at this text size):
+    said, as the run's failure (a bigger picture than asked for would pass unnoticed)."""
+    if (window.width(), window.height()) == size:
+        return False
+    least = window.minimumSizeHint().expandedTo(window.minimumSize())
+    if size[0] < least.width() or size[1] < least.height():
+        why = f"it needs at least {least.width()}x{least.height()} at this text size"
+    else:
+        why = "the screen, or its window manager, would not have it so"
+    print(
+        f"asyncviz gui: the window cannot be {size[0]}x{size[1]}: {why} (it is"
+        f" {window.width()}x{window.height()})",
+        file=sys.stderr,
+    )
+    return True
 
 
 def has_display() -> bool:

@@ -43,32 +43,46 @@ def saved_history() -> float | None:
 
 
 def save_window(window: MainWindow) -> None:
-    settings = open_settings()
-    settings.setValue("geometry", window.saveGeometry())
-    settings.setValue("splitter", window.splitter.saveState())
-    for name, shown in window.panes.state().items():
-        settings.setValue(name, shown)
-    settings.setValue("theme", window.theme)
-    settings.setValue("font_size", window.font_size)
-    settings.setValue("clock", window.clock_mode())
-    settings.setValue("history", window.history_menu.seconds or 0.0)
-    settings.setValue("wake_arrows", window.wake_arrows.isChecked())
-    settings.setValue("creation_arrows", window.creation_arrows.isChecked())
+    """Remember the window as the user left it.  A value a command-line flag gave
+    (``window.session_only``: ``--theme``, ``--font-size``, ``--size``, ``--clock``,
+    ``--history``, the scenario named) is for that session only: it is saved only if
+    the user changed it in the window, so ``asyncviz gui --theme dark`` once does not
+    darken every later start."""
+    given = window.session_only
+    values: dict[str, object] = {
+        "theme": window.theme,
+        "font_size": window.font_size,
+        "clock": window.clock_mode(),
+        "history": window.history_menu.seconds or 0.0,
+        "wake_arrows": window.wake_arrows.isChecked(),
+        "creation_arrows": window.creation_arrows.isChecked(),
+    }
     if window.language_chosen:
-        settings.setValue("language", window.language)
+        values["language"] = window.language
     scenario = window.selected()
     if scenario is not None:
-        settings.setValue("scenario", scenario.id)
+        values["scenario"] = scenario.id
+    size = window.normalGeometry().size()
+    if given.get("size") != (size.width(), size.height()):
+        values["geometry"] = window.saveGeometry()
+    settings = open_settings()
+    settings.setValue("splitter", window.splitter.saveState())
+    for name, shown in window.panes.state().items():  # (the side panes shown or hidden)
+        settings.setValue(name, shown)
+    for name, value in values.items():
+        if name not in given or given[name] != value:
+            settings.setValue(name, value)
     settings.sync()
 
 
-def restore_window(window: MainWindow) -> None:
-    """Geometry, panels, arrows and the last scenario (theme, text size and clock are
-    applied by the caller, which lets command-line flags win)."""
+def restore_window(window: MainWindow, *, geometry: bool = True) -> None:
+    """Geometry (unless ``geometry`` is false: a size was given), panels, arrows and the
+    last scenario (theme, text size and clock are applied by the caller, which lets
+    command-line flags win)."""
     settings = open_settings()
-    geometry = settings.value("geometry")
-    if isinstance(geometry, QByteArray):
-        window.restoreGeometry(geometry)
+    saved_geometry = settings.value("geometry")
+    if geometry and isinstance(saved_geometry, QByteArray):
+        window.restoreGeometry(saved_geometry)
     splitter = settings.value("splitter")
     if isinstance(splitter, QByteArray):
         window.splitter.restoreState(splitter)

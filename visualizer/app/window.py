@@ -142,6 +142,8 @@ class MainWindow(QMainWindow):
         #: the system's until the user picks one (View > Language), then remembered
         self.language = QLocale.system().name()
         self.language_chosen = False  #: the user picked the language (it is saved)
+        #: what command-line flags set, for this session only (``settings.save_window``)
+        self.session_only: dict[str, object] = {}
         use_language(self.language)
         self._words_in = ""  #: the language the trace's words (lanes, details) were made in
         self.font_size = font_size

@@ -63,6 +63,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from visualizer.session.suggest import did_you_mean, nearest
+
 __all__ = [
     "DEFAULT_ORDER",
     "ENV_VAR",
@@ -79,6 +81,7 @@ __all__ = [
     "builtin_scenario_dir",
     "discover",
     "find",
+    "folder_warnings",
     "load_main",
     "read_scenario",
     "scenario_dirs",
@@ -260,8 +263,10 @@ class Scenario:
             if param.name == name:
                 return param
         valid = ", ".join(p.name for p in self.params) or "(none)"
+        hint = did_you_mean(nearest(name, [p.name for p in self.params]))
         raise ScenarioError(
-            f"scenario {self.id!r} has no parameter {name!r}; valid parameters: {valid}",
+            f"scenario {self.id!r} has no parameter {name!r}{'; ' + hint if hint else ''}"
+            f" (valid parameters: {valid})",
             self.path,
         )
 
@@ -628,6 +633,25 @@ def scenario_dirs(extra: Sequence[Path] = ()) -> list[Path]:
     return result
 
 
+def folder_warnings(extra: Sequence[Path] = ()) -> list[str]:
+    """What is wrong with the scenario folders named (``extra``: ``--scenarios DIR``; and
+    ``$ASYNCVIZ_SCENARIOS``): one line each for a folder that does not exist or is not a
+    folder.  Said before anything runs: a typo in a folder's name otherwise looks like
+    a folder with no scenarios in it."""
+    named = [(f"${ENV_VAR}", entry) for entry in os.environ.get(ENV_VAR, "").split(os.pathsep)]
+    named += [("--scenarios", str(entry)) for entry in extra]
+    warnings: list[str] = []
+    for origin, entry in named:
+        if not entry:
+            continue
+        path = Path(entry).expanduser()
+        if not path.exists():
+            warnings.append(f"{origin} {entry}: no such folder")
+        elif not path.is_dir():
+            warnings.append(f"{origin} {entry}: not a folder")
+    return warnings
+
+
 def discover(extra: Sequence[Path] = ()) -> tuple[list[Scenario], list[ScenarioError]]:
     """All scenarios in :func:`scenario_dirs`, plus an error per file or dir that fails.
 
@@ -642,9 +666,8 @@ def discover(extra: Sequence[Path] = ()) -> tuple[list[Scenario], list[ScenarioE
     errors: list[ScenarioError] = []
     for directory in scenario_dirs(extra):
         if not directory.is_dir():
-            errors.append(
-                ScenarioError(f"{directory}: scenario directory does not exist", directory)
-            )
+            problem = "is not a folder" if directory.exists() else "does not exist"
+            errors.append(ScenarioError(f"{directory}: scenario directory {problem}", directory))
             continue
         for path in sorted(directory.glob("*.py")):
             if path.name.startswith(("_", ".")) or not path.is_file():
@@ -673,7 +696,7 @@ def find(name_or_path: str | Path, extra: Sequence[Path] = ()) -> Scenario:
 
     Anything that ends in ``.py`` or contains a path separator is taken as a path,
     so a file outside the search directories can be run directly.  For an
-    unknown id the error lists the known ones; for an id whose file is broken it
+    unknown id the error names the nearest ones (``suggest``); for an id whose file is broken it
     is that file's error, which is what the user needs to fix.
     """
     text = str(name_or_path)
@@ -691,8 +714,12 @@ def find(name_or_path: str | Path, extra: Sequence[Path] = ()) -> Scenario:
     for error in errors:
         if error.path is not None and error.path.suffix == ".py" and error.path.stem == text:
             raise error
-    known = ", ".join(s.id for s in scenarios) or "(none)"
-    raise ScenarioError(f"unknown scenario {text!r}; known scenarios: {known}")
+    # the nearest few, not every id: the reader should not have to do the search
+    hint = did_you_mean(
+        nearest(text, [s.id for s in scenarios], {s.id: s.title for s in scenarios})
+    )
+    listing = f"`asyncviz list` shows the {len(scenarios)} there are"
+    raise ScenarioError(f"unknown scenario {text!r}{'; ' + hint if hint else ''} ({listing})")
 
 
 # --------------------------------------------------------------------------- running
