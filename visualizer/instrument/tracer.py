@@ -46,7 +46,7 @@ from collections.abc import Callable
 from types import CoroutineType, FrameType, MethodType
 from typing import Any, Final
 
-from visualizer.instrument import awaits
+from visualizer.instrument import awaits, resources
 from visualizer.instrument import recorder as recorders
 from visualizer.instrument.awaits import (
     AwaitDescriber,
@@ -269,6 +269,7 @@ class Tracer:
         "_names",
         "_pending",
         "_rec",
+        "_resources",
         "_sites",
         "_threads_before",
         "clock",
@@ -329,6 +330,8 @@ class Tracer:
         self.default_executor: concurrent.futures.Executor | None = None
         #: asyncio's default task names, numbered by the run (``task_names``)
         self._names = DefaultNames()
+        #: the run's queues, locks ... (``resources``): recorded from ``install`` to ``finish``
+        self._resources = resources.ResourceRecorder(self)
 
     # --- which tasks belong to the run --------------------------------------------
     def bind_current_context(self) -> contextvars.Token[object]:
@@ -372,6 +375,9 @@ class Tracer:
         """Hook ``loop`` (idempotent). Works on any loop whose methods are looked up by name."""
         if id(loop) in self._installed:
             return
+        if not self._resources.on and self.store.finished_at is None:
+            self._resources.on = True
+            resources.attach()
         saved: dict[str, Any] = {n: loop.__dict__[n] for n in _HOOKED if n in loop.__dict__}
         hooks = self._make_hooks(loop)
         if _EAGER_TASKS:
@@ -413,6 +419,9 @@ class Tracer:
             if id(each) in self._inner_factories:
                 factory = self._inner_factories.pop(id(each))
                 each.set_task_factory(factory)  # closed too: else it keeps the tracer alive
+        if not self._installed and self._resources.on:  # (a run left without ``finish``)
+            self._resources.on = False
+            resources.detach()
 
     def _fail(self, exc: BaseException) -> None:
         """A hook failed: switch tracing off (keep what was recorded) and log it once.
@@ -967,6 +976,9 @@ class Tracer:
     # --- end of run -----------------------------------------------------------------
     def finish(self) -> None:
         """Record the final names of tasks still alive; note when the run ended."""
+        if self._resources.on:
+            self._resources.on = False
+            resources.detach()
         self.record_live_names()
         self.store.sync()
         self.store.mend()  # (a row torn by an interrupt no hook saw)

@@ -36,6 +36,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from visualizer.trace.resources import ResourceTable
+
 DEFAULT_CAPACITY: Final = 50_000_000
 #: marks of one kind kept a run, at most (``TraceStore.add_mark``)
 MAX_MARKS: Final = 1000
@@ -133,6 +135,9 @@ class TraceStore:
         self.strings: list[str] = []
         self._string_ids: dict[str, int] = {}
 
+        #: the run's queues, locks, events ... and their changes (``trace.resources``)
+        self.resources = ResourceTable()
+
         self.jobs: list[Job] = []
         self.blocked: list[Blocked] = []
         #: (t, task or -1, label, kind, detail): see ``data.Mark``; ``add_mark`` adds
@@ -181,6 +186,7 @@ class TraceStore:
             whole = min(len(column) for column in columns)
             for column in columns:
                 del column[whole:]
+        self.resources.mend()
 
     # --- writing -------------------------------------------------------------------
     def add_mark(self, t: float, task: int, label: str, kind: str, detail: str = "") -> None:
@@ -353,6 +359,8 @@ class TraceStore:
             for job in jobs:
                 job.task = renamed(job.task)
             self.jobs = jobs
+        self.resources.renumber_tasks(new_of)
+        self.resources.forget_before(cut)
         self.blocked = [
             Blocked(renamed(b.task), b.start, b.end, b.what) for b in self.blocked if b.end >= cut
         ]
