@@ -44,6 +44,7 @@ from visualizer.session.streaming import Streamer
 from visualizer.trace.coherence import MAX_SECONDS, TOLERANCE
 from visualizer.trace.data import Mark, TaskColumns, Trace
 from visualizer.trace.fileformat import TraceFormatError, dumps, load, loads
+from visualizer.trace.resources import Resource, ResourceChanges
 from visualizer.trace.wire import MAGIC
 
 #: the seeds, one per kind of damage; every run makes the same mutants
@@ -91,6 +92,19 @@ def recorded() -> Trace:
         trace,
         marks=[Mark(0.1, None, "checkpoint"), Mark(0.2, 1, "warned", "warning", "in full")],
         observed=[(0.01, 0.02)],
+        # (issue 15) a queue and a lock with a few changes, so those keys are damaged too
+        resources=[
+            Resource(0, "Queue", "q", 0.05, 0, "x.py:1", 2),
+            Resource(1, "Lock", "lock", 0.06, None, None, None),
+        ],
+        resource_changes=ResourceChanges(
+            resource=np.array([0, 0, 1, 0, 1], np.int32),
+            t=np.array([0.07, 0.08, 0.09, 0.1, 0.11]),
+            task=np.array([0, 1, 1, -1, -1], np.int32),
+            op=np.array([0, 9, 4, 1, 5], np.int8),
+            value=np.array([1, 0, 1, 0, -1], np.int64),
+            detail=np.array([1, 1, 1, 1, 0], np.int64),
+        ),
     )
 
 
@@ -123,6 +137,12 @@ def a_run_could_have_made(trace: Trace) -> None:
     rows += [(b.task, b.start, b.end) for b in trace.blocked]
     rows += [(m.task, m.t, m.t) for m in trace.marks]
     rows += [(None, a, b) for a, b in trace.observed]
+    for r in trace.resources:
+        rows.append((r.task, r.created, r.created))
+    changes = trace.resource_changes
+    assert ((changes.resource >= 0) & (changes.resource < len(trace.resources))).all()
+    assert ((changes.task >= -1) & (changes.task < n)).all()
+    rows += [(None, t, t) for t in changes.t.tolist()]
     for task_id, start, end in rows:
         assert task_id is None or 0 <= task_id < n
         assert -slack <= start <= end + slack and end <= MAX_SECONDS

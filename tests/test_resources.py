@@ -12,13 +12,16 @@ is no change, and none is recorded).  Run on the C and the pure-Python tracer
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tracehelp import run_traced
 
-from visualizer.trace.resources import Resource, of_store
+from visualizer.trace.fileformat import TraceFormatError, dumps, loads
+from visualizer.trace.resources import Resource, ResourceChanges, of_store
 
 Row = tuple[str | None, str, int, int]
 
@@ -310,3 +313,69 @@ def test_outside_the_run_nothing_is_recorded_and_classes_are_put_back() -> None:
 def _line_of(text: str) -> int:
     source = Path(__file__).read_text().splitlines()
     return next(i + 1 for i, line in enumerate(source) if text in line and "_line_of" not in line)
+
+
+# --- in the trace file (format v1, optional keys) ------------------------------------------
+def _recorded_trace() -> Any:
+    async def main() -> None:
+        q: asyncio.Queue[int] = asyncio.Queue(maxsize=3)
+        lock = asyncio.Lock()
+
+        async def worker() -> None:
+            async with lock:
+                await q.put(1)
+            await q.get()
+            q.task_done()
+
+        await asyncio.gather(*(asyncio.create_task(worker()) for _ in range(3)))
+
+    run = run_traced(main)
+    assert run.error is None
+    return run.trace
+
+
+def test_resources_round_trip_through_the_file() -> None:
+    trace = _recorded_trace()
+    assert [r.name for r in trace.resources] == ["q", "lock"]
+    back = loads(dumps(trace))
+    assert back.resources == trace.resources
+    assert back.resource_changes == trace.resource_changes
+    assert len(back.resource_changes) == len(trace.resource_changes) > 10
+
+
+def test_a_file_without_resources_is_plain_v1_and_an_older_reader_ignores_them() -> None:
+    trace = _recorded_trace()
+    doc = json.loads(dumps(trace))
+    assert doc["version"] == 1 and "resources" in doc
+    plain = {k: v for k, v in doc.items() if k not in ("resources", "resource_changes")}
+    assert loads(json.dumps(plain)).resources == []
+    no_resources = dataclasses.replace(trace, resources=[], resource_changes=ResourceChanges())
+    assert "resources" not in json.loads(dumps(no_resources))
+
+
+@pytest.mark.parametrize(
+    ("where", "damage"),
+    [
+        ("resources[0].kind", lambda d: d["resources"][0].update(kind="Pipe")),
+        ("resources[1].id", lambda d: d["resources"][1].update(id=5)),
+        ("resources[0].created", lambda d: d["resources"][0].update(created=1e9)),
+        ("resources[0].task", lambda d: d["resources"][0].update(task=99)),
+        ("resources[0].capacity", lambda d: d["resources"][0].update(capacity=-3)),
+        (
+            "resource_changes[0].resource",
+            lambda d: d["resource_changes"]["resource"].__setitem__(0, 7),
+        ),
+        ("resource_changes[0].t", lambda d: d["resource_changes"]["t"].__setitem__(0, -1.0)),
+        ("resource_changes[0].task", lambda d: d["resource_changes"]["task"].__setitem__(0, 99)),
+        ("resource_changes[0].op", lambda d: d["resource_changes"]["op"].__setitem__(0, "set")),
+        ("resource_changes[0].value", lambda d: d["resource_changes"]["value"].__setitem__(0, -2)),
+        ("resource_changes.t", lambda d: d["resource_changes"]["t"].pop()),
+        ("resource_changes", lambda d: d.update(resource_changes=[1])),
+    ],
+)
+def test_bad_resource_fields_are_refused_naming_the_field(where: str, damage: Any) -> None:
+    doc = json.loads(dumps(_recorded_trace()))
+    damage(doc)
+    with pytest.raises(TraceFormatError) as error:
+        loads(json.dumps(doc))
+    assert where in str(error.value)

@@ -29,6 +29,7 @@ from typing import IO, Any, Final
 import msgspec
 import numpy as np
 
+from visualizer.trace import resource_file
 from visualizer.trace.data import BlockedRecord, JobRecord, Mark, SpanColumns, TaskRecord, Trace
 from visualizer.trace.store import Suspension
 
@@ -117,6 +118,8 @@ def frames(trace: Trace) -> Iterator[tuple[Any, ...]]:
         [list(pair) for pair in trace.observed],
         len(trace.tasks),
     )
+    if trace.resources:  # (issue 15: checked again as the window takes them)
+        yield ("resources", resource_file.document(trace.resources, trace.resource_changes))
     for name in _SPAN_COLUMNS:
         column = np.ascontiguousarray(getattr(trace.spans, name))
         yield ("span", name, column.dtype.str, column.tobytes())
@@ -150,6 +153,7 @@ class Receiver:
         self.progress = progress
         self.trace: Trace | None = None  #: once the ``end`` frame came
         self._head: list[Any] | None = None
+        self._resources: dict[str, Any] = {}
         self._spans: dict[str, np.ndarray] = {}
         self._tasks: list[TaskRecord] = []
 
@@ -163,6 +167,8 @@ class Receiver:
             raise LoaderFailed(frame[1])
         elif kind == "head":
             self._head = frame
+        elif kind == "resources":
+            self._resources = frame[1]
         elif kind == "span":
             _, name, dtype, data = frame
             self._spans[name] = np.frombuffer(data, np.dtype(dtype)).copy()
@@ -181,6 +187,9 @@ class Receiver:
         if self._head is None or len(self._tasks) != self._head[7]:
             raise LoaderFailed("the loader's answer was cut short")
         _, meta, suspensions, jobs, blocked, marks, observed, _count = self._head
+        resources, changes = resource_file.read(
+            self._resources, len(self._tasks), float(meta.get("duration", 0.0))
+        )
         return Trace(
             meta=meta,
             tasks=self._tasks,
@@ -192,6 +201,8 @@ class Receiver:
             blocked=[BlockedRecord(*b) for b in blocked],
             marks=[Mark(*m) for m in marks],
             observed=[(float(a), float(b)) for a, b in observed],
+            resources=resources,
+            resource_changes=changes,
         )
 
 

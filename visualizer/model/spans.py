@@ -41,6 +41,7 @@ from visualizer.trace.data import (
     TaskRecord,
     Trace,
 )
+from visualizer.trace.resources import of_store as resources_of_store
 from visualizer.trace.schema import END_CANCELLED, END_DONE, END_ERROR
 from visualizer.trace.store import TraceStore
 
@@ -315,7 +316,16 @@ class TraceModel:
                 for t, tid, label, kind, detail in store.marks
             ],
             observed=self._observed_so_far(),
+            **self._resources(),
         )
+
+    def _resources(self) -> dict[str, Any]:
+        """The run's resources and their changes so far (``trace.resources``)."""
+        store = self.store
+        if not len(store.resources):
+            return {}
+        found, changes = resources_of_store(store.resources, store.strings, self._origin)
+        return {"resources": found, "resource_changes": changes}
 
     def meta(self, now: float | None = None) -> dict[str, object]:
         """A trace's ``meta``: the clock, the source, the duration up to ``now`` (the

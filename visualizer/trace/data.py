@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from visualizer.trace.resources import Resource, ResourceChanges
 from visualizer.trace.store import Suspension
 
 FloatArray = npt.NDArray[np.float64]
@@ -169,6 +170,10 @@ class Trace:
     #: ``tasks`` as columns, if whoever made the trace had them (a live model: a frame
     #: reads them, not the records; anyone else makes them with ``TaskColumns.of``)
     columns: TaskColumns | None = field(default=None, repr=False, compare=False)
+    #: the run's queues, locks, events ... (issue 15) and every change of their state
+    #: (``visualizer.trace.resources``; times in seconds since the run started)
+    resources: list[Resource] = field(default_factory=list)
+    resource_changes: ResourceChanges = field(default_factory=ResourceChanges)
 
     @property
     def duration(self) -> float:

@@ -30,7 +30,7 @@ from typing import Any, BinaryIO, Final, Literal
 import msgspec
 import numpy as np
 
-from visualizer.trace import schema
+from visualizer.trace import resource_file, schema
 from visualizer.trace.coherence import MAX_SECONDS, check, expect, instant
 from visualizer.trace.coherence import TraceFormatError as TraceFormatError
 from visualizer.trace.data import (
@@ -93,6 +93,8 @@ class _Doc(msgspec.Struct, gc=False):
     blocked: Any = msgspec.UNSET
     marks: Any = msgspec.UNSET
     observed: Any = msgspec.UNSET
+    resources: Any = msgspec.UNSET
+    resource_changes: Any = msgspec.UNSET
 
 
 _DOC_DECODER: Final = msgspec.json.Decoder(_Doc)
@@ -154,6 +156,7 @@ def _document_without_spans(trace: Trace) -> dict[str, Any]:
         ],
         "marks": [_mark_document(m) for m in trace.marks],
         **({"observed": [[a, b] for a, b in trace.observed]} if trace.observed else {}),
+        **resource_file.document(trace.resources, trace.resource_changes),
     }
 
 
@@ -366,6 +369,7 @@ def from_json_dict(doc: Any) -> Trace:
     blocked = _blocked(_list(doc, "blocked"))
     marks = _marks(doc.get("marks", []))
     observed = _observed(doc.get("observed", []))
+    resources, changes = resource_file.read(doc, len(tasks), float(meta.get("duration", 0.0)))
     trace = Trace(
         meta=meta,
         tasks=tasks,
@@ -375,6 +379,8 @@ def from_json_dict(doc: Any) -> Trace:
         blocked=blocked,
         marks=marks,
         observed=observed,
+        resources=resources,
+        resource_changes=changes,
     )
     check(trace)
     return trace
