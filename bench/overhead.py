@@ -6,8 +6,10 @@ Run:  python bench/overhead.py [--loop default|qasync|both] [--runs 5] [--scale 
   class, median of ``--runs`` alternating runs (untraced, traced, untraced, ...),
   so slow drift on a noisy machine hits both sides alike.  Workloads are in
   ``bench/workloads.py``: (a) 100,000 tasks x 10 ``sleep(0)``, (b) 100,000 Queue
-  ping-pong round trips.  ``--scale`` shrinks both (qasync takes about a minute
-  per run of (a) at full size, because qasync makes every callback a Qt timer).
+  ping-pong round trips, (c) 100,000 round trips through one ``Queue(maxsize=10)``, 10
+  producers and 10 consumers (issue 15: every change of the queue recorded).
+  ``--scale`` shrinks them (qasync takes about a minute per run of (a) at full size,
+  because qasync makes every callback a Qt timer).
 * Memory: bytes the trace store holds per recorded step (all its columns,
   allocated capacity), and everything the tracer allocated (tracemalloc) per step.
 * File: save + load time of a trace of about 1,000,000 recorded events.
@@ -30,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.workloads import pingpong, sleep0
+from bench.workloads import pingpong, queue_pool, sleep0
 from visualizer.instrument.tracer import Tracer
 from visualizer.model.spans import TraceModel
 from visualizer.trace import fileformat
@@ -188,6 +190,7 @@ def main() -> None:
     workloads: dict[str, Workload] = {
         "sleep0": lambda: sleep0(n_tasks, 10),
         "pingpong": lambda: pingpong(n_trips),
+        "queue_pool": lambda: queue_pool(n_trips),
     }
     print(
         f"Python {sys.version.split()[0]}; {n_tasks:,} tasks x 10 sleep(0); "

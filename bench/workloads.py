@@ -40,6 +40,26 @@ async def pingpong(round_trips: int = 100_000, pause: float = 0.0) -> None:
     await other
 
 
+async def queue_pool(round_trips: int = 100_000, workers: int = 10, maxsize: int = 10) -> None:
+    """(c) issue 15: ``round_trips`` items through one ``Queue(maxsize=10)``, put by
+    ``workers`` producers and got by as many consumers (a resource's every change is
+    recorded: two per round trip)."""
+    queue: asyncio.Queue[int] = asyncio.Queue(maxsize=maxsize)
+    share = round_trips // workers
+
+    async def producer() -> None:
+        for i in range(share):
+            await queue.put(i)
+
+    async def consumer() -> None:
+        for _ in range(share):
+            await queue.get()
+
+    await asyncio.gather(
+        *(producer() for _ in range(workers)), *(consumer() for _ in range(workers))
+    )
+
+
 async def sleep_errors(delays: Sequence[float], repeat: int) -> dict[float, list[float]]:
     """How late (or early: negative) each ``sleep(d)`` ends, measured around the ``await``
     with ``time.monotonic`` (the loops' clock): ``repeat`` sleeps of each delay."""
@@ -52,4 +72,4 @@ async def sleep_errors(delays: Sequence[float], repeat: int) -> dict[float, list
     return errors
 
 
-WORKLOADS = {"sleep0": sleep0, "pingpong": pingpong}
+WORKLOADS = {"sleep0": sleep0, "pingpong": pingpong, "queue_pool": queue_pool}
