@@ -1,0 +1,34 @@
+"""pyqtgraph's ``InfiniteLine``, made safe to be asked for its bounds at any moment.
+
+Qt asks a graphics item for its bounds whenever it likes, from C++: also while the view
+it sits in is being torn down (a window closed, a chart replaced, a test's widget
+deleted, events processed in between).  pyqtgraph's ``InfiniteLine`` then reads the size
+of a view box that is already gone and raises ``AttributeError``; an exception raised
+into Qt from C++ is what PySide 6.10-6.12 can turn into a segfault (seen: the whole test
+run on Python 3.12 died so, in a test that drew nothing, from a line left by an earlier
+one).  So every vertical line of ours is a ``SafeLine``: without a view it has no bounds
+and draws nothing, as ``views/guard.py`` does for our own items' paints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+
+from visualizer.views.guard import painted
+
+
+class SafeLine(pg.InfiniteLine):  # type: ignore[misc]
+    """An ``InfiniteLine`` whose bounds and paint never raise into Qt."""
+
+    def boundingRect(self) -> QRectF:
+        try:
+            return super().boundingRect()
+        except (AttributeError, RuntimeError, TypeError):  # (its view is gone)
+            return QRectF()
+
+    @painted
+    def paint(self, painter: Any, *args: Any) -> None:
+        super().paint(painter, *args)
