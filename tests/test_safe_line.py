@@ -10,7 +10,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QRectF
 
-from visualizer.views.lines import SafeLine
+from visualizer.views.lines import SafeLine, _compute_bounds
 
 
 def _torn_down(line: pg.InfiniteLine, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -20,16 +20,6 @@ def _torn_down(line: pg.InfiniteLine, monkeypatch: pytest.MonkeyPatch) -> None:
     line._boundingRect = None  # (pyqtgraph caches it: ask again)
 
 
-def test_pyqtgraphs_own_line_raises_there(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    plot = pg.PlotWidget()
-    qtbot.addWidget(plot)
-    line = pg.InfiniteLine(angle=90)
-    plot.addItem(line)
-    _torn_down(line, monkeypatch)
-    with pytest.raises(AttributeError):
-        line.boundingRect()
-
-
 def test_ours_has_no_bounds_then(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     plot = pg.PlotWidget()
     qtbot.addWidget(plot)
@@ -37,3 +27,21 @@ def test_ours_has_no_bounds_then(qtbot: Any, monkeypatch: pytest.MonkeyPatch) ->
     plot.addItem(line)
     _torn_down(line, monkeypatch)
     assert line.boundingRect() == QRectF()
+
+
+def test_pyqtgraphs_own_lines_too(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The edges of a region (the time cursor's veil) are pyqtgraph's own lines: the 3.12
+    crash came from one of them."""
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    region = pg.LinearRegionItem(values=(0.0, 1.0))
+    plot.addItem(region)
+    for line in region.lines:
+        _torn_down(line, monkeypatch)
+        with pytest.raises(AttributeError):  # (pyqtgraph's own computation, unguarded)
+            _compute_bounds(line)
+        assert line.boundingRect() == QRectF()
+    # (and where the view is there, the bound is pyqtgraph's as ever)
+    whole = pg.InfiniteLine(angle=90)
+    plot.addItem(whole)
+    assert whole.boundingRect() != QRectF()
