@@ -4,9 +4,10 @@ Qt asks a graphics item for its bounds whenever it likes, from C++: also while t
 it sits in is being torn down (a window closed, a chart replaced, a test's widget
 deleted, events processed in between).  pyqtgraph's ``InfiniteLine`` then reads the size
 of a view box that is already gone and raises ``AttributeError``; an exception raised
-into Qt from C++ is what PySide 6.10-6.12 can turn into a segfault (seen: the whole test
-run on Python 3.12 died so, in a test that drew nothing, from a line left by an earlier
-one).  So every vertical line of ours is a ``SafeLine``: without a view it has no bounds
+into Qt from C++ is what PySide 6.10-6.12 can turn into a segfault (seen on Python 3.12
+with PySide 6.12, in a test that drew nothing, from a line left by an earlier one; 6.12
+went on crashing there without any exception of ours, so the project also pins PySide
+below 6.12).  So every vertical line of ours is a ``SafeLine``: without a view it has no bounds
 and draws nothing, as ``views/guard.py`` does for our own items' paints.  The lines
 pyqtgraph makes itself (the two edges of a ``LinearRegionItem``: the time cursor's veil,
 the forgotten history's band) are plain ``InfiniteLine``s, so the bound is computed
