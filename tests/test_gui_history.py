@@ -95,7 +95,10 @@ def test_a_service_is_kept_to_its_history_while_drawn_live(
     names = [t.name for t in kept.tasks]
     assert names[:3] == ["Task-1", "worker-0", "worker-1"]
     assert all(t.earlier is not None for t in kept.tasks[:3])
-    assert min(t.created for t in kept.tasks[3:]) >= forgotten["before"] - 0.1
+    # a task kept had not ended before the cut (made before it, still alive then, is
+    # kept: on a busy machine a request lives long enough for that)
+    before = forgotten["before"]
+    assert all(t.ended is None or t.ended >= before - 1e-6 for t in kept.tasks[3:])
     assert seen["events"] > len(kept.spans)  # (what came, not only what is kept)
     # the chart shades the time let go and says so; so does the status bar
     assert seen["band"] and "let go" in seen["label"]

@@ -251,13 +251,16 @@ def test_a_plain_program_as_a_lecture_pauses_steps_and_resumes(
         window.pause_at = None
         loop.close()
     assert outcome.error is None
-    assert seen["paused at"] == pytest.approx(0.3, abs=0.02)
+    # (a lecture's steps take their real busy time, longer on a busy machine: so each
+    # moment is asserted between the events around it, not to the millisecond)
+    assert 0.3 - 0.02 <= seen["paused at"] < 0.4
     assert seen["still"] == pytest.approx(seen["paused at"], abs=0.005)
     assert "lecture 4x, paused at 0.3" in seen["status"]
     # worker 2 and 3 got the semaphore at 0.2 and sleep to 0.4: the next step is at 0.4
-    assert seen["stepped to"] == pytest.approx(0.4, abs=0.02)
+    # (and ends after its busy time, before the round after it, at 0.6)
+    assert 0.4 - 0.02 <= seen["stepped to"] < 0.6
     assert seen["paused after the step"] is True
     trace = outcome.trace
     assert trace.meta["lecture"] is True and trace.meta["clock"] == "virtual"
-    assert trace.duration == pytest.approx(0.6, abs=0.03)  # (three rounds of 0.2 s)
+    assert 0.6 - 0.03 <= trace.duration < 0.8  # (three rounds of 0.2 s)
     assert window.lecture.session is None

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from visualizer.session.child import USAGE_EXIT, ctrl_c_works, run_program
-from visualizer.session.interrupts import Interrupts, end_process
+from visualizer.session.interrupts import Interrupts
 from visualizer.session.streaming import (
     DEFAULT_ADDRESS,
     TOKEN_ENV,
@@ -81,10 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             slow=args.slow,
             interrupts=interrupts,
         )
-        code = interrupts.exit_code(code)
-        if interrupts.stopped_now is not None:
-            end_process(code)
-        return code
+        return interrupts.leave(code)
 
 
 if __name__ == "__main__":

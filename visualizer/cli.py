@@ -17,7 +17,7 @@ from typing import Final
 
 from visualizer.cli_gui import GUI_DESCRIPTION, add_gui_options, gui, pairs
 from visualizer.model.summary import format_summary
-from visualizer.session.interrupts import GRACE, Interrupts, end_process
+from visualizer.session.interrupts import GRACE, Interrupts
 from visualizer.session.progress import Progress
 from visualizer.session.runner import Recorder, RunResult, record_script, run_scenario
 from visualizer.session.scenarios import (
@@ -328,16 +328,14 @@ def _finish(args: argparse.Namespace, result: RunResult, interrupts: Interrupts)
             f" first{saved}",
             file=sys.stderr,
         )
-    code = interrupts.exit_code(result.exit_code)
+    code = interrupts.exit_code(result.exit_code)  # (a signal during the save first)
     if result.nothing_traced and not (result.error is not None and result.error.kind == "load"):
         print(f"asyncviz: nothing was traced: {result.nothing_traced}", file=sys.stderr)
         code = code or NOTHING_TRACED
     else:
         for line in result.untraced:
             print(f"asyncviz: not traced: {line}", file=sys.stderr)
-    if interrupts.stopped_now is not None:
-        end_process(code)
-    return code
+    return interrupts.leave(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -42,7 +42,7 @@ from typing import Any, Final
 
 from visualizer.instrument.clock import LectureClock
 from visualizer.instrument.loop import TracingPolicy
-from visualizer.session.interrupts import Interrupts, end_process
+from visualizer.session.interrupts import Interrupts
 from visualizer.session.lecture_child import LectureControls, PacedLoop
 from visualizer.session.runner import (
     ClockKind,
@@ -256,10 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _run_here(args, connection, lecture, interrupts)
         finally:
             sock.close()
-        code = interrupts.exit_code(code)
-        if interrupts.stopped_now is not None:
-            end_process(code)  # (its threads may never end: the trace is out)
-        return code
+        return interrupts.leave(code)  # (stopped at once: its threads may never end)
 
 
 def _run_here(

@@ -264,6 +264,14 @@ class Interrupts:
             return EXIT_SIGTERM if signal.SIGTERM in self.late else EXIT_CTRL_C
         return code
 
+    def leave(self, code: int) -> int:
+        """The run's exit code (``exit_code``), to return; or, after a run stopped at once,
+        the process ends here with it (``end_process``), its last words already out."""
+        code = self.exit_code(code)
+        if self.stopped_now is not None:
+            end_process(code)
+        return code
+
 
 def raise_in_thread(ident: int, kind: type[BaseException] = KeyboardInterrupt) -> bool:
     """Raise ``kind`` in the thread ``ident`` at its next bytecode (CPython's

@@ -26,6 +26,7 @@ from visualizer.views.fit import ChartFit
 from visualizer.views.forgotten import ForgottenShade
 from visualizer.views.gantt import BAR, LIGHT, Palette, SpanBars
 from visualizer.views.lane_names import LaneNames
+from visualizer.views.lines import SafeLine
 from visualizer.views.live_spans import Columns, LiveSpans
 from visualizer.views.time_axis import TimeAxis
 from visualizer.views.time_cursor import TimeCursor
@@ -155,7 +156,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.scene().sigMouseClicked.connect(self._clicked)
         self.scene().sigMouseMoved.connect(self._hovered)
         # live: a "now" line, and the view following it until the user pans or zooms
-        self.now_line = pg.InfiniteLine(angle=90, movable=False)
+        self.now_line = SafeLine(angle=90, movable=False)
         self.now_line.setZValue(20)
         self.now_line.hide()
         plot.addItem(self.now_line)

@@ -28,6 +28,7 @@ from visualizer.trace.data import Trace
 from visualizer.views.chart import GanttView
 from visualizer.views.gantt import LIGHT, Palette
 from visualizer.views.legend import legend_html
+from visualizer.views.lines import SafeLine
 
 #: a fitted chart has room for this many rows at least (two do not become two slabs)
 MIN_ROWS = 4
@@ -190,7 +191,7 @@ def _end_line() -> pg.InfiniteLine:
     """A dashed line at a run's end, its total time written at its foot (under the
     rows: ``END_BAND``), on its left (on the right it would fall off the chart at the
     longer run's end)."""
-    return pg.InfiniteLine(
+    return SafeLine(
         angle=90,
         movable=False,
         label="",

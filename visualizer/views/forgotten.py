@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor
 
 from visualizer.views.gantt import Palette
+from visualizer.views.lines import SafeLine
 
 #: the band's opacity (0-255) of the palette's foreground: seen, and under the bars
 SHADE_ALPHA = 28
@@ -25,7 +26,7 @@ class ForgottenShade:
     def __init__(self, plot: Any, palette: Palette) -> None:
         self.band = pg.LinearRegionItem(values=(0.0, 0.0), movable=False)
         self.band.setZValue(-20)  # (under the bars: only the empty past is shaded)
-        self.line = pg.InfiniteLine(angle=90, movable=False)
+        self.line = SafeLine(angle=90, movable=False)
         self.line.setZValue(15)
         self.label = pg.InfLineLabel(
             self.line, text="", position=0.97, anchors=[(1, 0), (1, 0)], rotateAxis=(1, 0)

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QPointF, Signal
 from PySide6.QtGui import QColor, QFont
 
 from visualizer.views.gantt import Palette
+from visualizer.views.lines import SafeLine
 
 #: how much of the background's colour covers the future (0: none, 255: all of it)
 VEIL_ALPHA = 175
@@ -40,7 +41,7 @@ class TimeCursor(QObject):
         super().__init__()
         self._plot = plot
         self.end = 0.0  #: the trace's end: the cursor stays in [0, end]
-        self.line = pg.InfiniteLine(
+        self.line = SafeLine(
             pos=0.0,
             angle=90,
             movable=True,
