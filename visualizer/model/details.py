@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from visualizer.model.display_text import FIELD_CHARS, shown, shown_lines, shown_site
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
+
+if TYPE_CHECKING:
+    from visualizer.model.resource_states import ResourceRow
 
 #: ``translate(context, text)``: ``text`` in the user's language (``QCoreApplication.translate``)
 Translate = Callable[[str, str], str]
@@ -106,9 +110,17 @@ def span_of_marker(trace: Trace, task: int, kind: str | int, x: float) -> int | 
     return int(ready[np.argmin(np.abs(spans.start[ready] - x))])
 
 
-def span_details(trace: Trace, index: int, translate: Translate = english) -> Details:
+def span_details(
+    trace: Trace,
+    index: int,
+    translate: Translate = english,
+    resources: list[ResourceRow] | None = None,
+) -> Details:
     """Everything known about span ``index``: its fields in reading order (names and
-    values in the language of ``translate``), its await stack, the task's traceback."""
+    values in the language of ``translate``), its await stack, the task's traceback.
+    A span suspended on a queue, lock ... names it and its state then (``waiting
+    for``): ``resources`` are the trace's rows (``resource_states.rows_of``), if the
+    caller keeps them; else they are derived here."""
     spans = trace.spans
     task = trace.tasks[int(spans.task[index])]
     names = {t.id: t.name for t in trace.tasks}
@@ -129,6 +141,14 @@ def span_details(trace: Trace, index: int, translate: Translate = english) -> De
         fields.append((translate("Details", "awaiting"), suspension.label))
         fields.append((translate("Details", "at"), suspension.site or no_line))
         stack, site = suspension.stack, suspension.site
+    if trace.resources and int(spans.state[index]) == schema.SUSPENDED:
+        from visualizer.model.resource_states import rows_of, waiting_for  # (it imports us)
+
+        rows = resources if resources is not None else rows_of(trace)
+        names_list = [t.name for t in trace.tasks]
+        waited = waiting_for(rows, task.id, start, names_list, translate)
+        if waited is not None:
+            fields.append((translate("Details", "waiting for"), waited))
     kind = int(spans.woken_kind[index])
     if kind >= 0:
         waker = int(spans.woken_task[index])

@@ -1,0 +1,109 @@
+"""The resources' rows (``model.resource_states``): levels, full stretches, waits and the
+words for them, from recorded runs on the virtual clock (exact times)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pytest import approx
+from tracehelp import run_traced
+
+from visualizer.model.details import span_details
+from visualizer.model.resource_states import ResourceRow, rows_of, state_words, waiting_for
+from visualizer.trace import schema
+from visualizer.trace.data import Trace
+
+
+async def _program() -> None:
+    queue: asyncio.Queue[int] = asyncio.Queue(maxsize=2)
+    sem = asyncio.Semaphore(2)
+    lock = asyncio.Lock()
+    ev = asyncio.Event()
+
+    async def producer() -> None:
+        for i in range(5):
+            await queue.put(i)
+
+    async def consumer() -> None:
+        for _ in range(5):
+            await queue.get()
+            await asyncio.sleep(0.1)
+
+    async def worker() -> None:
+        async with sem:
+            async with lock:
+                await asyncio.sleep(0.05)
+        await ev.wait()
+
+    tasks = [
+        asyncio.create_task(producer(), name="producer"),
+        asyncio.create_task(consumer(), name="consumer"),
+    ]
+    tasks += [asyncio.create_task(worker(), name=f"w{i}") for i in range(4)]
+    await asyncio.sleep(0.5)
+    ev.set()
+    await asyncio.gather(*tasks)
+
+
+def _recorded() -> tuple[Trace, dict[str, ResourceRow], list[str]]:
+    run = run_traced(_program, clock="ideal")
+    assert run.error is None
+    rows = rows_of(run.trace)
+    return run.trace, {row.name: row for row in rows}, [t.name for t in run.trace.tasks]
+
+
+def test_levels_bounds_and_full_stretches() -> None:
+    trace, rows, names = _recorded()
+    assert list(rows) == ["queue", "sem", "lock", "ev"]
+    queue, sem, lock, ev = rows["queue"], rows["sem"], rows["lock"], rows["ev"]
+    assert (queue.bound, sem.bound, lock.bound, ev.bound) == (2, 2, 1, 1)
+    assert queue.levels.max() == 2 and queue.levels.min() == 0
+    # the queue is full from the producer's third put until the consumer's next get,
+    # each 0.1 s, and at most maxsize, ever
+    assert [round(b - a, 6) for a, b in queue.full][1:] == [0.1, 0.1, 0.1]
+    # two permits in use from the start until the third worker's lock turn
+    assert sem.full and sem.full[0][1] - sem.full[0][0] == approx(0.15)
+    assert set(sem.levels.tolist()) == {0, 1, 2}
+    # one holder at a time, w0 .. w3 in turn, 0.05 s each
+    holders = [names[h] for h in lock.holders if h >= 0]
+    assert holders == ["w0", "w1", "w2", "w3"]
+    assert ev.levels.tolist() == [0, 1]  # made clear, set once
+    assert ev.times[-1] == approx(0.5, abs=1e-6)
+
+
+def test_waits_end_when_the_task_is_woken() -> None:
+    trace, rows, names = _recorded()
+    waits = [(names[w.task], round(w.end - w.start, 3)) for w in rows["lock"].waits]
+    assert waits == [("w1", 0.05), ("w2", 0.05), ("w3", 0.05)]
+    # all four workers wait for the event until it is set, and no longer
+    ev = rows["ev"]
+    assert sorted(names[w.task] for w in ev.waits) == ["w0", "w1", "w2", "w3"]
+    assert all(w.end == approx(ev.times[-1], abs=1e-6) for w in ev.waits)
+    assert all(w.end >= ev.times[-1] for w in ev.waits)
+    # the producer waits on put (what=1) for room, the items past maxsize
+    assert [w.what for w in rows["queue"].waits] == [1, 1, 1]
+
+
+def test_words_at_a_moment_and_in_the_details_of_a_waiting_task() -> None:
+    trace, rows, names = _recorded()
+    assert state_words(rows["queue"], 0.05, names) == "2/2 full, 1 waiting"
+    assert state_words(rows["sem"], 0.05, names) == "0 of 2 free, 2 waiting"
+    assert state_words(rows["lock"], 0.07, names) == "held by w1, 1 waiting"
+    assert state_words(rows["ev"], 0.45, names) == "clear, 4 waiting"
+    assert state_words(rows["ev"], 0.55, names) == "set"
+    every = list(rows.values())
+    producer = names.index("producer")
+    assert waiting_for(every, producer, 0.05, names) == "queue (2/2 full, 1 waiting)"
+    assert waiting_for(every, names.index("consumer"), 0.05, names) is None
+    # the details panel of the producer's suspension on Queue.put says the same
+    spans = trace.spans
+    index = next(
+        i
+        for i in range(len(spans))
+        if spans.task[i] == producer
+        and spans.state[i] == schema.SUSPENDED
+        and spans.start[i] < 0.05 < spans.end[i]
+    )
+    fields = dict(span_details(trace, index).fields)
+    assert fields["awaiting"] == "Queue.put"
+    assert fields["waiting for"] == "queue (2/2 full, 1 waiting)"

@@ -1,0 +1,284 @@
+"""What each resource was at every moment of the run, and who waited on it: the rows
+under the tasks (``views.resource_rows``), the details of a waiting task, the time
+cursor and Compare all read it from here (issue 15).
+
+The trace holds *changes* (``trace.resources``: the state after each); a row wants a
+*level over time* and the stretches a task waited.  Both are derived here once per
+trace, as arrays, so that drawing and hovering are lookups:
+
+* **Level**: what the row draws, one number per change, held until the next one (a
+  step function that starts at the resource's creation):
+
+  =========================  =======================================  ===============
+  kind                       level                                    out of
+  =========================  =======================================  ===============
+  Queue, Priority-, Lifo-    items in it                              ``maxsize``
+  Semaphore, Bounded-        permits in use (initial minus free)      initial permits
+  Lock, Condition            1 while held, else 0 (``holder``: who)   1
+  Event                      1 while set, else 0                      1
+  Barrier                    tasks waiting in it                      parties
+  =========================  =======================================  ===============
+
+  Every primitive starts empty, free, clear or at zero, as asyncio makes them, so the
+  level before the first change is 0 (a window that forgot the early history kept
+  each resource's last change before the cut: its state there).  A queue without
+  ``maxsize`` is drawn out of the most it ever held.
+* **Full**: a stretch where the level is at its bound (a queue at ``maxsize``, a
+  semaphore with no permit free): where a producer or a worker can only wait.
+* **Waits**: a ``wait`` row is written as a task is about to wait on the resource (in
+  its step); the wait lasts until that task's suspension that follows ends: until it
+  was woken, whoever woke it (given the permit, cancelled or timed out).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from visualizer.model.details import QT_TRANSLATE_NOOP, Translate, english
+from visualizer.trace import resources as res
+from visualizer.trace import schema
+from visualizer.trace.data import Trace
+from visualizer.trace.resources import Resource
+
+#: what a waiting task waits for (``wait`` row's detail), for the details panel
+WAIT_WORDS = (
+    QT_TRANSLATE_NOOP("Resources", "get"),
+    QT_TRANSLATE_NOOP("Resources", "put"),
+    QT_TRANSLATE_NOOP("Resources", "join"),
+)
+QUEUES = frozenset({"Queue", "PriorityQueue", "LifoQueue"})
+SEMAPHORES = frozenset({"Semaphore", "BoundedSemaphore"})
+HELD = frozenset({"Lock", "Condition"})
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A task waited on a resource from ``start`` to ``end`` (``what``: ``WAIT_*``)."""
+
+    task: int
+    start: float
+    end: float
+    what: int
+
+
+@dataclass
+class ResourceRow:
+    """One resource over the run: its level as a step function, when it was full, who
+    waited on it, and the tasks that used it."""
+
+    resource: Resource
+    times: npt.NDArray[np.float64]  #: when the level changed (the first: creation)
+    levels: npt.NDArray[np.int64]  #: the level from ``times[i]`` until the next
+    holders: npt.NDArray[np.int64]  #: Lock/Condition: the holder's task id (-1: none)
+    bound: int  #: the level's most (``maxsize``, permits, parties; 1 for the rest)
+    full: list[tuple[float, float]]  #: stretches at ``bound`` (queues, semaphores)
+    waits: list[Wait]
+    notifies: list[tuple[float, int | None, int]] = field(default_factory=list)
+    #: tasks that changed it or waited on it (and the one that made it)
+    users: frozenset[int] = frozenset()
+    end: float = 0.0  #: the trace's end: the last level lasts until then
+
+    @property
+    def kind(self) -> str:
+        return self.resource.kind
+
+    @property
+    def name(self) -> str:
+        return self.resource.name
+
+    def index_at(self, t: float) -> int:
+        """The change in force at ``t`` (-1: before the resource was made)."""
+        return bisect.bisect_right(self.times, t) - 1
+
+    def level_at(self, t: float) -> int:
+        i = self.index_at(t)
+        return int(self.levels[i]) if i >= 0 else 0
+
+    def holder_at(self, t: float) -> int | None:
+        i = self.index_at(t)
+        holder = int(self.holders[i]) if i >= 0 else -1
+        return holder if holder >= 0 else None
+
+    def waiting_at(self, t: float) -> list[Wait]:
+        """The waits in progress at ``t`` (begun at or before it, not yet over)."""
+        return [w for w in self.waits if w.start <= t < w.end]
+
+    def steps(
+        self,
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """(start, end, level) of each stretch of one level, up to ``end``."""
+        ends = np.append(self.times[1:], max(self.end, float(self.times[-1])))
+        return self.times, ends, self.levels
+
+
+def rows_of(trace: Trace) -> list[ResourceRow]:
+    """Every resource of ``trace`` as a row, in the order they were made."""
+    if not trace.resources:
+        return []
+    changes = trace.resource_changes
+    suspended = _suspensions(trace)
+    end = float(trace.duration)
+    order = np.argsort(changes.resource, kind="stable")
+    sorted_ids = changes.resource[order]
+    out = []
+    for r in trace.resources:
+        lo, hi = np.searchsorted(sorted_ids, [r.id, r.id + 1])
+        out.append(_row(r, changes, order[lo:hi], suspended, end))
+    return out
+
+
+def _suspensions(
+    trace: Trace,
+) -> dict[int, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]:
+    """Each task's suspended spans: (starts, ends), in time order."""
+    spans = trace.spans
+    mask = spans.state == schema.SUSPENDED
+    task, start, end = spans.task[mask], spans.start[mask], spans.end[mask]
+    order = np.lexsort((start, task))
+    task, start, end = task[order], start[order], end[order]
+    out = {}
+    bounds = np.flatnonzero(np.diff(task)) + 1
+    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(task)], strict=True):
+        if hi > lo:
+            out[int(task[lo])] = (start[lo:hi], end[lo:hi])
+    return out
+
+
+def _row(
+    r: Resource,
+    changes: res.ResourceChanges,
+    rows: npt.NDArray[np.int64],
+    suspended: dict[int, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]],
+    end: float,
+) -> ResourceRow:
+    ops = changes.op[rows]
+    is_wait = ops == res.WAIT
+    is_notify = ops == res.NOTIFY
+    state = rows[~is_wait & ~is_notify]
+    t = changes.t[state]
+    value = changes.value[state]
+    detail = changes.detail[state]
+    kind = r.kind
+    holders = np.full(len(state), -1, np.int64)
+    if kind in QUEUES:
+        levels = value
+    elif kind in SEMAPHORES:
+        levels = (r.capacity or 0) - value
+    elif kind in HELD:
+        levels = detail
+        holders = value
+    else:  # Event: 1 set; Barrier: tasks in it
+        levels = value
+    levels = levels.astype(np.int64)
+    times = np.r_[min(r.created, float(t[0]) if len(t) else r.created), t]
+    levels = np.r_[0, levels]
+    holders = np.r_[-1, holders]
+    if kind in QUEUES:
+        bound = r.capacity if r.capacity is not None else max(int(levels.max()), 1)
+    elif kind in SEMAPHORES or kind == "Barrier":
+        bound = max(r.capacity or 0, 1)
+    else:
+        bound = 1
+    full: list[tuple[float, float]] = []
+    if (kind in QUEUES and r.capacity is not None) or kind in SEMAPHORES:
+        ends = np.append(times[1:], max(end, float(times[-1])))
+        at_bound = levels >= bound
+        for start, stop in zip(times[at_bound], ends[at_bound], strict=True):
+            if full and full[-1][1] == start:
+                full[-1] = (full[-1][0], float(stop))
+            elif stop > start:
+                full.append((float(start), float(stop)))
+    waits = []
+    for i in rows[is_wait]:
+        task = int(changes.task[i])
+        if task < 0:
+            continue
+        start = float(changes.t[i])
+        starts, ends = suspended.get(task, (np.zeros(0), np.zeros(0)))
+        k = int(np.searchsorted(starts, start, side="left"))
+        stop = float(ends[k]) if k < len(starts) else end
+        waits.append(Wait(task, start, max(stop, start), int(changes.detail[i])))
+    notifies = [
+        (
+            float(changes.t[i]),
+            int(changes.task[i]) if changes.task[i] >= 0 else None,
+            int(changes.value[i]),
+        )
+        for i in rows[is_notify]
+    ]
+    users = {int(x) for x in changes.task[rows] if x >= 0}
+    if r.task is not None:
+        users.add(r.task)
+    return ResourceRow(
+        resource=r,
+        times=times.astype(np.float64),
+        levels=levels,
+        holders=holders,
+        bound=int(bound),
+        full=full,
+        waits=waits,
+        notifies=notifies,
+        users=frozenset(users),
+        end=end,
+    )
+
+
+# --- words ---------------------------------------------------------------------------
+def state_words(
+    row: ResourceRow, t: float, names: list[str], translate: Translate = english
+) -> str:
+    """The resource at ``t`` in a few words: ``2/2 full``, ``0 of 2 free``, ``held by
+    worker-1``, ``set``, ``1 of 3 arrived``; and how many tasks wait, if any."""
+    level = row.level_at(t)
+    kind = row.kind
+    if kind in QUEUES:
+        if row.resource.capacity is None:
+            text = translate("Resources", "{size} items").format(size=level)
+        elif level >= row.bound:
+            text = translate("Resources", "{size}/{most} full").format(size=level, most=row.bound)
+        else:
+            text = translate("Resources", "{size}/{most}").format(size=level, most=row.bound)
+    elif kind in SEMAPHORES:
+        permits = row.resource.capacity or 0
+        text = translate("Resources", "{free} of {permits} free").format(
+            free=permits - level, permits=permits
+        )
+    elif kind in HELD:
+        holder = row.holder_at(t)
+        if level == 0:
+            text = translate("Resources", "free")
+        elif holder is None:
+            text = translate("Resources", "held")
+        else:
+            text = translate("Resources", "held by {task}").format(task=_name(names, holder))
+    elif kind == "Event":
+        text = translate("Resources", "set") if level else translate("Resources", "clear")
+    else:  # Barrier
+        text = translate("Resources", "{count} of {parties} arrived").format(
+            count=level, parties=row.bound
+        )
+    waiting = len(row.waiting_at(t))
+    if waiting:
+        text = translate("Resources", "{state}, {count} waiting").format(state=text, count=waiting)
+    return text
+
+
+def waiting_for(
+    rows: list[ResourceRow], task: int, t: float, names: list[str], translate: Translate = english
+) -> str | None:
+    """What a task suspended at ``t`` waits on, if a resource: ``queue (2/2 full)``."""
+    for row in rows:
+        for w in row.waits:
+            if w.task == task and w.start <= t < w.end:
+                return translate("Resources", "{resource} ({state})").format(
+                    resource=row.name, state=state_words(row, t, names, translate)
+                )
+    return None
+
+
+def _name(names: list[str], task: int) -> str:
+    return names[task] if 0 <= task < len(names) else f"#{task}"
