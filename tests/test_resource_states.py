@@ -30,9 +30,8 @@ async def _program() -> None:
             await asyncio.sleep(0.1)
 
     async def worker() -> None:
-        async with sem:
-            async with lock:
-                await asyncio.sleep(0.05)
+        async with sem, lock:
+            await asyncio.sleep(0.05)
         await ev.wait()
 
     tasks = [
@@ -53,7 +52,7 @@ def _recorded() -> tuple[Trace, dict[str, ResourceRow], list[str]]:
 
 
 def test_levels_bounds_and_full_stretches() -> None:
-    trace, rows, names = _recorded()
+    _trace, rows, names = _recorded()
     assert list(rows) == ["queue", "sem", "lock", "ev"]
     queue, sem, lock, ev = rows["queue"], rows["sem"], rows["lock"], rows["ev"]
     assert (queue.bound, sem.bound, lock.bound, ev.bound) == (2, 2, 1, 1)
@@ -72,7 +71,7 @@ def test_levels_bounds_and_full_stretches() -> None:
 
 
 def test_waits_end_when_the_task_is_woken() -> None:
-    trace, rows, names = _recorded()
+    _trace, rows, names = _recorded()
     waits = [(names[w.task], round(w.end - w.start, 3)) for w in rows["lock"].waits]
     assert waits == [("w1", 0.05), ("w2", 0.05), ("w3", 0.05)]
     # all four workers wait for the event until it is set, and no longer
