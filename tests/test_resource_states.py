@@ -106,3 +106,48 @@ def test_words_at_a_moment_and_in_the_details_of_a_waiting_task() -> None:
     fields = dict(span_details(trace, index).fields)
     assert fields["awaiting"] == "Queue.put"
     assert fields["waiting for"] == "queue (2/2 full, 1 waiting)"
+
+
+def test_a_cancelled_waiter_waits_until_the_cancel_and_words_for_every_kind() -> None:
+    async def program() -> None:
+        gate = asyncio.Event()
+        barrier = asyncio.Barrier(3)
+        cond = asyncio.Condition()
+        unbounded: asyncio.Queue[int] = asyncio.Queue()
+
+        async def stuck() -> None:
+            await gate.wait()
+
+        async def party() -> None:
+            await barrier.wait()
+
+        task = asyncio.create_task(stuck(), name="stuck")
+        parties = [asyncio.create_task(party(), name=f"p{i}") for i in range(2)]
+        unbounded.put_nowait(1)
+        unbounded.put_nowait(2)
+        async with cond:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.2)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.sleep(0.1)
+        for p in parties:
+            p.cancel()
+        await asyncio.gather(*parties, return_exceptions=True)
+
+    run = run_traced(program, clock="ideal")
+    assert run.error is None
+    rows = {row.name: row for row in rows_of(run.trace)}
+    names = [t.name for t in run.trace.tasks]
+    (wait,) = rows["gate"].waits
+    assert names[wait.task] == "stuck"
+    assert wait.end == approx(0.3, abs=1e-6)  # woken by the cancel, not by a set
+    assert state_words(rows["gate"], 0.2, names) == "clear, 1 waiting"
+    assert state_words(rows["gate"], 0.35, names) == "clear"
+    assert state_words(rows["barrier"], 0.2, names) == "2 of 3 arrived, 2 waiting"
+    assert (
+        state_words(rows["cond"], 0.05, names) == "held by Task-1"
+    )  # (run_traced names the main task so)
+    assert state_words(rows["cond"], 0.15, names) == "free"
+    assert state_words(rows["unbounded"], 0.05, names) == "2 items"
+    assert rows["unbounded"].bound == 2  # drawn out of the most it held

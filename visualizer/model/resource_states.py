@@ -76,7 +76,11 @@ class ResourceRow:
     holders: npt.NDArray[np.int64]  #: Lock/Condition: the holder's task id (-1: none)
     bound: int  #: the level's most (``maxsize``, permits, parties; 1 for the rest)
     full: list[tuple[float, float]]  #: stretches at ``bound`` (queues, semaphores)
-    waits: list[Wait]
+    #: the waits as columns, in the order begun: task, start, end, what (``WAIT_*``)
+    wait_task: npt.NDArray[np.int64]
+    wait_start: npt.NDArray[np.float64]
+    wait_end: npt.NDArray[np.float64]
+    wait_what: npt.NDArray[np.int64]
     notifies: list[tuple[float, int | None, int]] = field(default_factory=list)
     #: tasks that changed it or waited on it (and the one that made it)
     users: frozenset[int] = frozenset()
@@ -103,9 +107,28 @@ class ResourceRow:
         holder = int(self.holders[i]) if i >= 0 else -1
         return holder if holder >= 0 else None
 
+    @property
+    def waits(self) -> list[Wait]:
+        """The waits, as records (a few: a panel's or a test's; a frame reads columns)."""
+        return [
+            Wait(int(task), float(start), float(end), int(what))
+            for task, start, end, what in zip(
+                self.wait_task, self.wait_start, self.wait_end, self.wait_what, strict=True
+            )
+        ]
+
     def waiting_at(self, t: float) -> list[Wait]:
         """The waits in progress at ``t`` (begun at or before it, not yet over)."""
-        return [w for w in self.waits if w.start <= t < w.end]
+        on = np.flatnonzero((self.wait_start <= t) & (t < self.wait_end))
+        return [
+            Wait(
+                int(self.wait_task[i]),
+                float(self.wait_start[i]),
+                float(self.wait_end[i]),
+                int(self.wait_what[i]),
+            )
+            for i in on
+        ]
 
     def steps(
         self,
@@ -120,31 +143,46 @@ def rows_of(trace: Trace) -> list[ResourceRow]:
     if not trace.resources:
         return []
     changes = trace.resource_changes
-    suspended = _suspensions(trace)
     end = float(trace.duration)
+    wait_end = _wait_ends(trace, end)
     order = np.argsort(changes.resource, kind="stable")
     sorted_ids = changes.resource[order]
     out = []
     for r in trace.resources:
         lo, hi = np.searchsorted(sorted_ids, [r.id, r.id + 1])
-        out.append(_row(r, changes, order[lo:hi], suspended, end))
+        out.append(_row(r, changes, order[lo:hi], wait_end, end))
     return out
 
 
-def _suspensions(
-    trace: Trace,
-) -> dict[int, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]:
-    """Each task's suspended spans: (starts, ends), in time order."""
+def _wait_ends(trace: Trace, end: float) -> npt.NDArray[np.float64]:
+    """For every change row, if a ``wait``: when the waiting task's suspension that
+    follows it ended (``end`` if none followed: the trace ends with it waiting).
+
+    All at once (a queue-bound run has a wait per round trip): the wait rows and the
+    suspended spans sorted together by (task, time, wait first), and each wait takes the
+    next suspension in that order if it is the same task's."""
+    changes = trace.resource_changes
+    out = np.full(len(changes), np.nan)
+    waits = np.flatnonzero((changes.op == res.WAIT) & (changes.task >= 0))
+    if not len(waits):
+        return out
     spans = trace.spans
-    mask = spans.state == schema.SUSPENDED
-    task, start, end = spans.task[mask], spans.start[mask], spans.end[mask]
-    order = np.lexsort((start, task))
-    task, start, end = task[order], start[order], end[order]
-    out = {}
-    bounds = np.flatnonzero(np.diff(task)) + 1
-    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(task)], strict=True):
-        if hi > lo:
-            out[int(task[lo])] = (start[lo:hi], end[lo:hi])
+    suspended = np.flatnonzero(spans.state == schema.SUSPENDED)
+    task = np.r_[changes.task[waits], spans.task[suspended]].astype(np.int64)
+    time = np.r_[changes.t[waits], spans.start[suspended]]
+    is_span = np.r_[np.zeros(len(waits), np.int8), np.ones(len(suspended), np.int8)]
+    stop = np.r_[np.full(len(waits), end), spans.end[suspended]]
+    order = np.lexsort((is_span, time, task))
+    # for each place in that order, the place of the next suspension at or after it
+    place = np.where(is_span[order] == 1, np.arange(len(order)), len(order))
+    next_span = np.minimum.accumulate(place[::-1])[::-1]
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    at = next_span[rank[: len(waits)]]
+    found = at < len(order)
+    chosen = order[np.where(found, at, 0)]
+    same = found & (task[chosen] == task[: len(waits)])
+    out[waits] = np.maximum(np.where(same, stop[chosen], end), changes.t[waits])
     return out
 
 
@@ -152,7 +190,7 @@ def _row(
     r: Resource,
     changes: res.ResourceChanges,
     rows: npt.NDArray[np.int64],
-    suspended: dict[int, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]],
+    wait_end: npt.NDArray[np.float64],
     end: float,
 ) -> ResourceRow:
     ops = changes.op[rows]
@@ -192,16 +230,8 @@ def _row(
                 full[-1] = (full[-1][0], float(stop))
             elif stop > start:
                 full.append((float(start), float(stop)))
-    waits = []
-    for i in rows[is_wait]:
-        task = int(changes.task[i])
-        if task < 0:
-            continue
-        start = float(changes.t[i])
-        starts, ends = suspended.get(task, (np.zeros(0), np.zeros(0)))
-        k = int(np.searchsorted(starts, start, side="left"))
-        stop = float(ends[k]) if k < len(starts) else end
-        waits.append(Wait(task, start, max(stop, start), int(changes.detail[i])))
+    waits = rows[is_wait]
+    waits = waits[changes.task[waits] >= 0]
     notifies = [
         (
             float(changes.t[i]),
@@ -220,7 +250,10 @@ def _row(
         holders=holders,
         bound=int(bound),
         full=full,
-        waits=waits,
+        wait_task=changes.task[waits].astype(np.int64),
+        wait_start=changes.t[waits].astype(np.float64),
+        wait_end=wait_end[waits],
+        wait_what=changes.detail[waits].astype(np.int64),
         notifies=notifies,
         users=frozenset(users),
         end=end,
@@ -272,8 +305,8 @@ def waiting_for(
 ) -> str | None:
     """What a task suspended at ``t`` waits on, if a resource: ``queue (2/2 full)``."""
     for row in rows:
-        for w in row.waits:
-            if w.task == task and w.start <= t < w.end:
+        for w in row.waiting_at(t):
+            if w.task == task:
                 return translate("Resources", "{resource} ({state})").format(
                     resource=row.name, state=state_words(row, t, names, translate)
                 )
