@@ -17,6 +17,10 @@ What to look for:
   every 0.07 s or so: its short *ready* (orange) stretch is the chunk it waits for.
 - Both modes spend 0.3 s on the work: yielding costs almost nothing. The run prints how
   many beats there were and the longest gap between them (0.30 s against 0.07 s).
+- The ``finished`` row under the tasks is a thin line (the event clear) during all the
+  work, and a filled bar from when ``main`` sets it, right after ``cruncher`` ends. It
+  has no tick marks: ``heartbeat`` never waits on the event, it checks ``is_set()``
+  after each beat, and ends at its first beat after the row fills.
 """
 
 import asyncio
@@ -46,6 +50,9 @@ EXPLAIN_ZH = """\
   运行一次：它那一小段 *就绪*（橙色）就是在等当前这一块做完。
 - 两种模式在工作上都花了 0.3 秒：让出几乎不花代价。运行结束时打印跳动的次数和两次
   跳动之间最长的间隔（0.30 秒对 0.07 秒）。
+- 任务泳道下方的 ``finished`` 行在整个工作期间是一条细线（事件未设置），``cruncher``
+  一结束 ``main`` 就设置它，从那时起变成实心横条。它没有刻度线：``heartbeat`` 从不
+  等待这个事件，只在每次跳动后检查 ``is_set()``，并在这一行填满后的第一次跳动时结束。
 """
 
 CHUNKS = 30

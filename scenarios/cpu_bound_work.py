@@ -27,6 +27,10 @@ What to look for:
 - At the end ``main`` shuts the process pool down in a thread,
   ``to_thread(ProcessPoolExecutor.shutdown)``: waiting for processes to exit would
   block the loop.
+- The ``done`` row under the tasks is a thin line (the event clear) while the jobs
+  work, and a filled bar from when ``main`` sets it, once both are done. It has no tick
+  marks: the ticker never waits on the event, it checks ``is_set()`` after each tick,
+  and its lane ends at its first tick after the row fills.
 """
 
 import asyncio
@@ -68,6 +72,9 @@ CPU 密集的函数（这里是 ``count_primes``，纯 Python，约 0.3 秒的�
   指向它唤醒的任务。
 - 最后 ``main`` 在一个线程里关闭进程池，即
   ``to_thread(ProcessPoolExecutor.shutdown)``：等待进程退出会阻塞事件循环。
+- 任务泳道下方的 ``done`` 行在作业进行期间是一条细线（事件未设置），两个作业都完成后
+  ``main`` 设置它，从那时起变成实心横条。它没有刻度线：ticker 从不等待这个事件，只在
+  每次跳动后检查 ``is_set()``，这一行填满后的第一次跳动时，它的泳道就结束了。
 """
 
 LIMIT = 300_000  # count_primes(LIMIT): about 0.3 s of work (0.1 s, 150_000, sat on the

@@ -17,6 +17,12 @@ What to look for:
   the others keep waiting.
 - At 2.0 s ``notifier`` adds two jobs and calls ``notify_all()``: arrows to both
   remaining waiters at once. The run takes 2.5 s.
+- The rows under the tasks: ``go`` (``primitive="event"``) is a thin line until 1.0 s
+  and a filled bar from then on: it is set once, at the moment the waiters are woken.
+  ``condition`` stays empty but for instants: a waiter holds its lock only while it
+  checks ``jobs`` or takes a job, and lets go of it while it waits; ``notifier`` only
+  while it adds jobs and notifies. Each has three tick marks at 0 s, the waiters
+  starting to wait.
 """
 
 import asyncio
@@ -46,6 +52,11 @@ EXPLAIN_ZH = """\
   其他的继续等待。
 - 2.0 秒时 ``notifier`` 加入两个任务并调用 ``notify_all()``：同时有箭头指向剩下的
   两个等待者。运行用时 2.5 秒。
+- 任务泳道下方的行：``go``（``primitive="event"``）在 1.0 秒之前是一条细线，之后是
+  实心横条：它只被设置一次，正是等待者被唤醒的那一刻。``condition`` 除了几个瞬间
+  之外一直是空的：等待者只在检查 ``jobs`` 或取走任务时持有它的锁，等待期间会释放
+  锁；``notifier`` 也只在加入任务并发出通知时持有。两行在 0 秒处各有三条刻度线：
+  三个等待者开始等待。
 """
 
 

@@ -15,6 +15,10 @@ What to look for:
   that finished (an arrow).
 - At no time are more than ``limit`` fetches in their ``sleep``: a fast request frees
   its place at once, so short and long requests pack together.
+- The ``slots`` row under the tasks is at ``3/3 in use``, marked full, from the start to
+  4.4 s: a request that ends hands its place straight to a waiting fetch, so the count
+  never drops while one waits. It then empties as the last three requests end, at 4.4,
+  5.3 and 5.6 s. Its nine tick marks at 0 s are the fetches that start waiting.
 - ``limit=1``: one line of requests, 15.3 s. ``limit=3``: 5.6 s. ``limit=12``: all at
   once, as long as the slowest request, 2.0 s.
 """
@@ -41,6 +45,10 @@ EXPLAIN_ZH = """\
   ``Semaphore.acquire`` 上，直到有请求结束，再由完成的那个 fetch 唤醒（一支箭头）。
 - 任何时刻处于 ``sleep`` 中的 fetch 都不超过 ``limit`` 个：快的请求一结束就让出位置，
   所以长短请求紧凑地排在一起。
+- 任务泳道下方的 ``slots`` 行从开始到 4.4 秒都是 3 个许可全部在用（3/3），标为已满：
+  结束的请求把位置直接交给一个等待中的 fetch，所以只要还有 fetch 在等，在用的许可数
+  就不会减少。之后随着最后三个请求在 4.4、5.3 和 5.6 秒结束，它逐步变空。它在 0 秒处
+  的九条刻度线是开始等待的 fetch。
 - ``limit=1``：请求排成一条线，15.3 秒。``limit=3``：5.6 秒。``limit=12``：全部同时
   进行，用时等于最慢的请求，2.0 秒。
 """

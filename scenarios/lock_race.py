@@ -13,6 +13,12 @@ What to look for:
 - ``locked=True``: while one adder holds the lock, the other is suspended on
   ``Lock.acquire``, woken by the first when it lets go (an arrow); the sleeps never
   overlap, the run takes twice as long (1.5 s), and no update is lost.
+- The ``lock`` row under the tasks stays empty with ``locked=False``: no one takes the
+  lock. With ``locked=True`` it is one bar from 0 to 1.5 s in six turns of 0.25 s,
+  ``adder-1`` and ``adder-2`` in turn: each holds the lock for its ``sleep(0.25)``, and
+  the other takes it the moment it lets go. The tick marks, at 0 s and at each
+  hand-over but the last, are an adder starting to wait: the one that let go asks again
+  at once and waits its turn.
 """
 
 import asyncio
@@ -36,6 +42,11 @@ EXPLAIN_ZH = """\
 - ``locked=True``：一个 adder 持有锁时，另一个挂起在 ``Lock.acquire`` 上，前者释放
   锁时唤醒它（一支箭头）；两者的 sleep 从不重叠，运行用时翻倍（1.5 秒），没有更新
   丢失。
+- 任务泳道下方的 ``lock`` 行在 ``locked=False`` 时一直是空的：没有谁去拿这把锁。
+  ``locked=True`` 时它从 0 到 1.5 秒是一整条横条，分成六段、每段 0.25 秒，``adder-1``
+  和 ``adder-2`` 轮流持有：每个在自己的 ``sleep(0.25)`` 期间持有锁，它一释放，另一个
+  就在同一时刻拿到。刻度线（0 秒处，以及除最后一次以外的每次交接处）是某个 adder
+  开始等待：刚释放锁的那个马上又来要，只能排队等下一轮。
 """
 
 

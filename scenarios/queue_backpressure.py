@@ -11,12 +11,17 @@ What to look for:
 - The producer puts items until the queue is full, then is suspended on ``Queue.put``;
   each time the consumer takes an item, it wakes the producer (an arrow), which puts
   one more.
+- The ``queue`` row under the tasks fills to ``2/2`` at once and stays marked full until
+  2.0 s: while the producer waits on ``Queue.put``, each get frees a place for an
+  instant only, as the producer it wakes fills it again. After the last put (1.5 s) it
+  drains: ``1/2`` at 2.0 s, empty at 2.5 s.
 - The consumer's lane is one ``sleep(0.5)`` (the work, ``work=0.5``) after another:
   an item is always waiting, so ``Queue.get`` returns without suspending. Only before
   the first item and after the last is it suspended on ``Queue.get``, for an instant
   each time: at the end ``main`` cancels it (a purple arrow) and waits for it to end.
 - Try ``maxsize=0`` (no bound): the producer puts everything at once and is done at the
-  start; the queue grows instead.
+  start; the queue grows instead: its row jumps to 6 items (5 once the consumer has
+  taken the first) and loses one every 0.5 s.
 """
 
 import asyncio
@@ -37,11 +42,16 @@ EXPLAIN_ZH = """\
 
 - 生产者不断放入条目直到队列满，然后挂起在 ``Queue.put`` 上；消费者每取走一个条目
   就唤醒生产者（一支箭头），生产者再放入一个。
+- 任务泳道下方的 ``queue`` 行一开始就涨到 ``2/2``，并一直标为已满，直到 2.0 秒：
+  生产者挂起在 ``Queue.put`` 上时，每取走一个条目，空位都只存在一瞬间：被唤醒的
+  生产者马上又把它填满。最后一次放入（1.5 秒）之后它逐渐变空：2.0 秒时为
+  ``1/2``，2.5 秒时为空。
 - 消费者的泳道是一个接一个的 ``sleep(0.5)``（工作，``work=0.5``）：总有条目在等，
   所以 ``Queue.get`` 不挂起就返回了。只有在第一个条目之前和最后一个条目之后，它才
   挂起在 ``Queue.get`` 上，每次都只是一瞬间：最后 ``main`` 取消它（一支紫色箭头），
   并等它结束。
-- 试试 ``maxsize=0``（无上限）：生产者一开始就把所有条目放进去并结束；变长的是队列。
+- 试试 ``maxsize=0``（无上限）：生产者一开始就把所有条目放进去并结束；变长的是队列：
+  它的行一下子涨到 6 个条目（消费者取走第一个后是 5 个），之后每 0.5 秒少一个。
 """
 
 

@@ -12,6 +12,10 @@ What to look for:
   the others are suspended on ``Semaphore.acquire`` from the start.
 - Each time a worker leaves the ``async with`` block, a "woken by" arrow runs
   from it to the next waiting worker, which then starts its own sleep.
+- The ``sem`` row under the tasks is at ``2/2 in use``, marked full, for the whole run:
+  a worker leaving the block hands its permit straight to the next waiter, so the count
+  never drops while one waits. Its tick marks at 0 s are the four workers that start
+  waiting.
 - The sleeps form a staircase ``limit`` lanes wide. Try ``limit=1`` (one long
   line) and ``limit=6`` (everything at once).
 """
@@ -36,6 +40,9 @@ EXPLAIN_ZH = """\
   在 ``Semaphore.acquire`` 上。
 - 每当一个 worker 离开 ``async with`` 块，就有一支“唤醒”箭头从它指向下一个等待的
   worker，后者随即开始自己的 sleep。
+- 任务泳道下方的 ``sem`` 行在整个运行期间都是 2 个许可全部在用（2/2），标为已满：
+  离开块的 worker 把许可直接交给下一个等待者，所以只要还有人在等，在用的许可数就
+  不会减少。它在 0 秒处的刻度线是开始等待的四个 worker。
 - 这些 sleep 排成 ``limit`` 条泳道宽的阶梯。试试 ``limit=1``（一条长线）和
   ``limit=6``（全部同时进行）。
 """
