@@ -10,6 +10,7 @@ from tracehelp import run_traced
 
 from visualizer.model.details import span_details
 from visualizer.model.resource_states import ResourceRow, rows_of, state_words, waiting_for
+from visualizer.model.spans import TraceModel
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
 
@@ -151,3 +152,38 @@ def test_a_cancelled_waiter_waits_until_the_cancel_and_words_for_every_kind() ->
     assert state_words(rows["cond"], 0.15, names) == "free"
     assert state_words(rows["unbounded"], 0.05, names) == "2 items"
     assert rows["unbounded"].bound == 2  # drawn out of the most it held
+
+
+def test_a_live_views_trace_from_a_later_point_never_matches_a_wait_to_a_later_suspension() -> None:
+    """A live chart's trace holds the spans ending in view: a task's wait on the lock at
+    0.0 (its suspension over at 0.1) must not be taken for its later sleep's suspension,
+    and waits in view are whole."""
+
+    async def program() -> None:
+        lock = asyncio.Lock()
+
+        async def holder() -> None:
+            async with lock:
+                await asyncio.sleep(0.1)
+
+        async def waiter() -> None:
+            async with lock:  # waits 0.0 .. 0.1
+                pass
+            await asyncio.sleep(0.5)  # suspended 0.1 .. 0.6, on no resource
+            async with lock:  # free: no wait
+                pass
+
+        await asyncio.gather(
+            asyncio.create_task(holder(), name="holder"),
+            asyncio.create_task(waiter(), name="waiter"),
+        )
+
+    run = run_traced(program, clock="ideal")
+    assert run.error is None
+    model = TraceModel(run.recorder.store)
+    whole = rows_of(model.snapshot())[0]
+    assert [(w.start, round(w.end, 6)) for w in whole.waits] == [(whole.waits[0].start, 0.1)]
+    later = rows_of(model.recent(0.3))[0]  # (the waiter's sleep reaches into it)
+    assert later.waits == []
+    names = [t.name for t in run.trace.tasks]
+    assert state_words(later, 0.4, names) == "free"

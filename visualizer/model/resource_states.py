@@ -167,6 +167,15 @@ def _wait_ends(trace: Trace, end: float) -> npt.NDArray[np.float64]:
     if not len(waits):
         return out
     spans = trace.spans
+    # A live chart's trace holds each task's spans from some point on (those ending in
+    # view): a wait begun before a task's first span there cannot be matched (its own
+    # suspension may be gone, and a later one would be taken for it), so it is left out.
+    first = np.full(len(trace.tasks) + 1, np.inf)
+    np.minimum.at(first, np.clip(spans.task, 0, len(trace.tasks)), spans.start)
+    waiter = np.clip(changes.task[waits], 0, len(trace.tasks))
+    waits = waits[changes.t[waits] >= first[waiter]]
+    if not len(waits):
+        return out
     suspended = np.flatnonzero(spans.state == schema.SUSPENDED)
     task = np.r_[changes.task[waits], spans.task[suspended]].astype(np.int64)
     time = np.r_[changes.t[waits], spans.start[suspended]]
@@ -231,7 +240,7 @@ def _row(
             elif stop > start:
                 full.append((float(start), float(stop)))
     waits = rows[is_wait]
-    waits = waits[changes.task[waits] >= 0]
+    waits = waits[~np.isnan(wait_end[waits])]
     notifies = [
         (
             float(changes.t[i]),

@@ -66,6 +66,9 @@ class TraceModel:
         #: a sleep's bar grows as the scenario's time goes on, and stops when paused)
         self.clock = clock
         self._origin = store.origin
+        #: the last ``_resources`` made, and the table's lengths it was made at
+        self._resources_key: tuple[int, int, int] | None = None
+        self._resources_made: tuple[list[Any], Any] = ([], None)
         self._steps_seen = 0
         self._wakes_seen = 0
         self._spans = span_table()
@@ -322,10 +325,16 @@ class TraceModel:
     def _resources(self) -> dict[str, Any]:
         """The run's resources and their changes so far (``trace.resources``)."""
         store = self.store
-        if not len(store.resources):
+        table = store.resources
+        if not len(table):
             return {}
-        found, changes = resources_of_store(store.resources, store.strings, self._origin)
-        return {"resources": found, "resource_changes": changes}
+        # (a live chart asks at every frame: made again only when a row was added)
+        key = (len(table), len(table.c_res), table.changes_forgotten)
+        if self._resources_key != key:
+            found, changes = resources_of_store(table, store.strings, self._origin)
+            self._resources_key, self._resources_made = key, (found, changes)
+        found, changes = self._resources_made
+        return {"resources": list(found), "resource_changes": changes}
 
     def meta(self, now: float | None = None) -> dict[str, object]:
         """A trace's ``meta``: the clock, the source, the duration up to ``now`` (the
