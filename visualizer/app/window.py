@@ -66,6 +66,7 @@ from visualizer.model.at_time import (
     TimeIndex,
     busiest_file,
     describe_time,
+    resources_at,
     state_counts,
     task_rows,
     waiting_lines,
@@ -939,8 +940,8 @@ class MainWindow(QMainWindow):
         return self._time_index
 
     def _cursor_moved(self, t: float) -> None:
-        """Every task's state at ``t`` in the details panel, the lines tasks wait on in the
-        source view, ``t`` in the status line."""
+        """Every task's state at ``t`` in the details panel (and every queue's, lock's
+        ...), the lines tasks wait on in the source view, ``t`` in the status line."""
         trace = self.chart.trace
         if trace is None or self._task is not None or not self.chart.cursor.isVisible():
             return
@@ -952,7 +953,14 @@ class MainWindow(QMainWindow):
         title = self.tr("At {t} s: {states}").format(
             t=f"{t:.3f}", states=state_counts(states, translate)
         )
-        self.details.show_states(title, rows, more=len(trace.tasks) - len(rows))
+        resources = (  # (the names only for a run that made some: 100,000 tasks' cost)
+            resources_at(index.resources, t, index.names, translate, limit=CURSOR_ROWS)
+            if index.resources
+            else []
+        )
+        self.details.show_states(
+            title, rows, more=len(trace.tasks) - len(rows), resources=resources
+        )
         path = self.source.path
         lines = waiting_lines(trace, states, str(path)) if path is not None else {}
         if not lines:  # (an opened trace: the file its tasks wait in, if it is here)

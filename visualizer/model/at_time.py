@@ -12,6 +12,9 @@ the task is in the next one; at the instant its last span ends, it is done (or f
 or cancelled).  A task still pending when the recording stopped stays in its last
 state from then on: that is the last thing known of it, and the trace ends there.
 
+The resources too (issue 15): each queue, semaphore, lock ... at ``t`` in a few words,
+``queue: 2/2 full, 1 waiting`` (``resources_at``, from ``model.resource_states``).
+
 The words are English unless a ``translate(context, text)`` is given (as in
 ``visualizer.model.details``): the window gives Qt's, and stays the only Qt user.
 """
@@ -28,6 +31,7 @@ import numpy.typing as npt
 from visualizer.model.details import QT_TRANSLATE_NOOP, Translate, english
 from visualizer.model.display_text import shown, shown_site
 from visualizer.model.lanes import lane_order
+from visualizer.model.resource_states import QUEUES, SEMAPHORES, ResourceRow, rows_of, state_words
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
 
@@ -82,6 +86,18 @@ class TaskAt:
     code: int  #: the state (one of the codes above), for a colour or a test
 
 
+@dataclass(frozen=True)
+class ResourceAt:
+    """One resource at an instant, as the details panel lists it: words, ready to print."""
+
+    name: str  #: as shown (``display_text.shown``)
+    kind: str  #: ``Queue``, ``Semaphore``, ``Lock`` ...
+    state: str  #: ``2/2 full, 1 waiting`` (``resource_states.state_words``)
+    full: bool  #: at its bound: a queue at ``maxsize``, a semaphore with no permit free
+    waiting: int  #: tasks waiting on it
+    made: bool  #: made by then (else ``state`` says "not yet created")
+
+
 class TimeIndex:
     """Spans of ``trace`` sorted by (task, start), for ``at(t)`` at mouse rate.
 
@@ -120,6 +136,22 @@ class TimeIndex:
         self.changes = np.unique(
             np.concatenate([self._starts, self._ended[~np.isnan(self._ended)]])
         )
+        self._resources: list[ResourceRow] | None = None
+        self._names: list[str] | None = None
+
+    @property
+    def resources(self) -> list[ResourceRow]:
+        """The trace's resources as rows (``resource_states.rows_of``), made once."""
+        if self._resources is None:
+            self._resources = rows_of(self.trace)
+        return self._resources
+
+    @property
+    def names(self) -> list[str]:
+        """Every task's name as shown, by id (a resource's holder is named by it)."""
+        if self._names is None:
+            self._names = [shown(t.name) for t in self.trace.tasks]
+        return self._names
 
     def at(self, t: float) -> StatesAt:
         """Every task's state at ``t`` (any ``t``: before the run, beyond its end)."""
@@ -190,6 +222,41 @@ def task_rows(
             )
         )
     return rows
+
+
+def resources_at(
+    rows: list[ResourceRow],
+    t: float,
+    names: list[str],
+    translate: Translate = english,
+    *,
+    limit: int | None = None,
+) -> list[ResourceAt]:
+    """Each resource (``rows``: ``TimeIndex.resources``, in the order they were made; the
+    first ``limit``) at ``t``: ``queue``, ``2/2 full, 1 waiting``.  ``names``: the tasks'
+    names by id (``TimeIndex.names``), for a lock's holder.  One not made by ``t`` is
+    "not yet created", as a task is."""
+    out = []
+    for row in rows[:limit]:
+        name = shown(row.name)
+        if t < min(row.resource.created, float(row.times[0])):
+            state = translate(_CONTEXT[NOT_CREATED], STATE_WORDS[NOT_CREATED])
+            out.append(ResourceAt(name, row.kind, state, False, 0, False))
+            continue
+        bounded = (row.kind in QUEUES and row.resource.capacity is not None) or (
+            row.kind in SEMAPHORES
+        )
+        out.append(
+            ResourceAt(
+                name=name,
+                kind=row.kind,
+                state=state_words(row, t, names, translate),
+                full=bounded and row.level_at(t) >= row.bound,
+                waiting=len(row.waiting_at(t)),
+                made=True,
+            )
+        )
+    return out
 
 
 def state_counts(states: StatesAt, translate: Translate = english) -> str:

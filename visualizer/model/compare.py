@@ -19,6 +19,23 @@ numbers per run, all read from the trace:
 - **loop busy**: how long the loop ran task steps (the union of running spans);
 - **tasks**: how many the run made.
 
+And for each queue, semaphore, lock ... the two runs both made (issue 15; matched by
+name and kind, ``matched_resources``), from ``model.resource_states``:
+
+- **full**: the share of the time it was at its bound (a queue at ``maxsize``, a
+  semaphore with no permit free): where a producer or a worker could only wait.  A
+  share of the time *from the resource's first change to the trace's end* (not of
+  the whole run): before its first use a resource tells nothing, and a window that
+  forgot the early history kept each resource's last change before the cut (its state
+  there), so the share is of the stretch whose state is known.  None for the kinds
+  never full (a lock, an event, a condition, a barrier, a queue with no ``maxsize``);
+- **most tasks waiting on it at once**: its waits (``resource_states.Wait``: from
+  the moment a task began to wait on it until it was woken) that overlap at one
+  instant;
+- **time waited on it**: the lengths of its waits, summed, and split by what for
+  (get or acquire, put, join: a queue's producers wait for room, its consumers for an
+  item, a ``join`` for the last ``task_done``).
+
 Numbers only: the window says them in the user's language (``views.compare``).
 """
 
@@ -31,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from visualizer.model.loop_lanes import busy_intervals
+from visualizer.model.resource_states import QUEUES, SEMAPHORES, ResourceRow, rows_of
 from visualizer.model.summary import summarize
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
@@ -42,6 +60,9 @@ OUTSIDE_WAKES = (schema.WAKE_TIMER, schema.WAKE_IO, schema.WAKE_THREAD)
 SAME_TIME = 0.01
 #: a share of the tasks' time spent ready under this is "hardly any"
 HARDLY_READY = 0.01
+#: two shares of the time a resource was full this close are "as full" (a point: what
+#: the window's whole percents cannot tell apart)
+SAME_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -69,6 +90,41 @@ class RunFigures:
 
 
 @dataclass(frozen=True)
+class ResourceFigures:
+    """One resource of a run: how long it was full, how many tasks waited on it at once
+    and how long they waited (see the module's docstring)."""
+
+    name: str
+    kind: str
+    capacity: int | None  #: maxsize, permits, parties (None: none)
+    measured: float  #: seconds from its first change to the trace's end (the shares')
+    full: float | None  #: seconds at its bound (None: a kind that is never full)
+    most_waiting: int  #: most tasks waiting on it at once
+    most_waiting_at: float  #: the first instant the most were waiting (0.0 if none)
+    waited: float  #: every wait on it, summed (seconds)
+    #: of which waiting to get (or acquire, or a lock's, event's ... wait), to put, to join
+    waited_for: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    @property
+    def full_share(self) -> float | None:
+        """The time full as a fraction of ``measured`` (None: never full, by its kind)."""
+        if self.full is None:
+            return None
+        return self.full / self.measured if self.measured > 0 else 0.0
+
+    def alike(self, other: ResourceFigures) -> bool:
+        """Nothing worth telling apart: as many waiting at once, full as long a share
+        (give or take ``SAME_SHARE``), waited on as long (give or take ``SAME_TIME``)."""
+        mine, theirs = self.full_share, other.full_share
+        return (
+            self.most_waiting == other.most_waiting
+            and (mine is None) == (theirs is None)
+            and abs((mine or 0.0) - (theirs or 0.0)) < SAME_SHARE
+            and abs(self.waited - other.waited) <= SAME_TIME * max(self.waited, other.waited)
+        )
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Run A (shown first) against run B."""
 
@@ -77,6 +133,8 @@ class Comparison:
     #: what tells the runs apart, one text each (``mode=sequential``), or None: the
     #: same scenario with the same parameters (or nothing to tell them apart by)
     names: tuple[str, str] | None
+    #: the resources both runs made, A's and B's figures, in the order A made them
+    resources: tuple[tuple[ResourceFigures, ResourceFigures], ...] = ()
 
     @property
     def saved(self) -> float:
@@ -101,11 +159,14 @@ class Comparison:
 
     @property
     def alike(self) -> bool:
-        """Nothing worth telling apart: the same time, overlap and number of tasks."""
+        """Nothing worth telling apart: the same time, overlap and number of tasks, and
+        the resources both made alike (a queue full 67% of the time in one run and never
+        in the other is a difference, whatever the times)."""
         return (
             self.same_time
             and self.a.most_waiting == self.b.most_waiting
             and self.a.tasks == self.b.tasks
+            and all(a.alike(b) for a, b in self.resources)
         )
 
 
@@ -165,9 +226,77 @@ def most_at_once(start: npt.NDArray[np.float64], end: npt.NDArray[np.float64]) -
     return int(held[peak]), float(times[order][peak])
 
 
+def resource_figures(trace: Trace, rows: list[ResourceRow] | None = None) -> list[ResourceFigures]:
+    """The figures of each resource of ``trace``, in the order they were made (``rows``:
+    its ``resource_states.rows_of``, if the caller has them)."""
+    if not trace.resources:
+        return []
+    if rows is None:
+        rows = rows_of(trace)
+    changes = trace.resource_changes
+    # each resource's first change (the changes are in the order they happened)
+    ids, first_row = np.unique(changes.resource, return_index=True)
+    first = dict(zip(ids.tolist(), changes.t[first_row].tolist(), strict=True))
+    end = float(trace.duration)
+    out = []
+    for row in rows:
+        r = row.resource
+        since = first.get(r.id, end)
+        measured = max(end - since, 0.0)
+        full: float | None = None
+        if (r.kind in QUEUES and r.capacity is not None) or r.kind in SEMAPHORES:
+            full = sum(
+                (max(min(stop, end) - max(start, since), 0.0) for start, stop in row.full), 0.0
+            )
+        starts = np.array([w.start for w in row.waits], np.float64)
+        ends = np.array([w.end for w in row.waits], np.float64)
+        most, at = most_at_once(starts, ends)
+        waited_for = [0.0, 0.0, 0.0]
+        for w in row.waits:
+            waited_for[w.what if 0 <= w.what < 3 else 0] += w.end - w.start
+        out.append(
+            ResourceFigures(
+                name=r.name,
+                kind=r.kind,
+                capacity=r.capacity,
+                measured=measured,
+                full=full,
+                most_waiting=most,
+                most_waiting_at=at,
+                waited=float((ends - starts).sum()),
+                waited_for=(waited_for[0], waited_for[1], waited_for[2]),
+            )
+        )
+    return out
+
+
+def matched_resources(
+    a: list[ResourceFigures], b: list[ResourceFigures]
+) -> tuple[tuple[ResourceFigures, ResourceFigures], ...]:
+    """The resources both runs made, paired: by name and kind, and among those of one
+    name and kind (a queue made in a loop) by the order they were made; in A's order."""
+    of_b: dict[tuple[str, str], list[ResourceFigures]] = {}
+    for figures_b in b:
+        of_b.setdefault((figures_b.name, figures_b.kind), []).append(figures_b)
+    seen: dict[tuple[str, str], int] = {}
+    pairs = []
+    for figures_a in a:
+        key = (figures_a.name, figures_a.kind)
+        nth = seen[key] = seen.get(key, -1) + 1
+        same = of_b.get(key, [])
+        if nth < len(same):
+            pairs.append((figures_a, same[nth]))
+    return tuple(pairs)
+
+
 def compare(a: Trace, b: Trace) -> Comparison:
     """Run ``a`` against run ``b``."""
-    return Comparison(figures(a), figures(b), names_apart(a.meta, b.meta))
+    return Comparison(
+        figures(a),
+        figures(b),
+        names_apart(a.meta, b.meta),
+        matched_resources(resource_figures(a), resource_figures(b)),
+    )
 
 
 def params_text(params: dict[str, Any]) -> str:

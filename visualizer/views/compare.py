@@ -22,8 +22,16 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from visualizer.model.compare import Comparison, RunFigures, compare, params_text, short_seconds
+from visualizer.model.compare import (
+    Comparison,
+    ResourceFigures,
+    RunFigures,
+    compare,
+    params_text,
+    short_seconds,
+)
 from visualizer.model.display_text import shown
+from visualizer.model.resource_states import QUEUES, WAIT_WORDS
 from visualizer.trace.data import Trace
 from visualizer.views.chart import GanttView
 from visualizer.views.gantt import LIGHT, Palette
@@ -55,7 +63,7 @@ def run_names(comparison: Comparison) -> tuple[str, str]:
 def comparison_sentences(comparison: Comparison) -> list[str]:
     """A few short sentences, plain text, in the application's language: the total
     times, how many tasks waited at once, the lesson when it shows, the tasks made,
-    the time ready."""
+    each resource both runs made (``resource_sentences``), the time ready."""
     c = comparison
     a, b = run_names(c)
     said: list[str] = []
@@ -125,6 +133,8 @@ def comparison_sentences(comparison: Comparison) -> list[str]:
                 a=a, b=b, a_n=c.a.tasks, b_n=c.b.tasks
             )
         )
+    for pair in c.resources:
+        said += resource_sentences(pair, a, b)
     if c.hardly_ready:
         said.append(
             translate(
@@ -151,6 +161,89 @@ def comparison_sentences(comparison: Comparison) -> list[str]:
     return said
 
 
+def resource_sentences(pair: tuple[ResourceFigures, ResourceFigures], a: str, b: str) -> list[str]:
+    """What one resource both runs made says: how much of the time it was full, how
+    long tasks waited on it (a queue's waits: for what), how many at once; ``a`` and
+    ``b`` name the runs."""
+    fa, fb = pair
+    name = shown(fa.name)
+    said = []
+    share_a, share_b = fa.full_share, fb.full_share
+    if (share_a is None) != (share_b is None):  # (a queue with a maxsize, one without)
+        bounded, unbounded = (a, b) if share_a is not None else (b, a)
+        said.append(
+            translate(
+                "Compare",
+                "{resource} was full {share} of the time with {bounded}; with {unbounded} it"
+                " had no bound.",
+            ).format(
+                resource=name,
+                share=_percent(share_a if share_a is not None else share_b or 0.0),
+                bounded=bounded,
+                unbounded=unbounded,
+            )
+        )
+    elif share_a is not None and share_b is not None:
+        if _percent(share_a) == _percent(share_b):
+            said.append(
+                translate("Compare", "{resource} was never full in either run.").format(
+                    resource=name
+                )
+                if share_a == share_b == 0
+                else translate(
+                    "Compare", "{resource} was full {share} of the time in both."
+                ).format(resource=name, share=_percent(share_a))
+            )
+        else:
+            said.append(
+                translate(
+                    "Compare",
+                    "{resource} was full {a_share} of the time with {a}, {b_share} with {b}.",
+                ).format(
+                    resource=name, a=a, b=b, a_share=_percent(share_a), b_share=_percent(share_b)
+                )
+            )
+    if fa.waited > 0 or fb.waited > 0:
+        time_a, time_b = _waited(fa), _waited(fb)
+        if time_a == time_b:
+            said.append(
+                translate(
+                    "Compare", "Time tasks spent waiting on {resource}: {time} in both."
+                ).format(resource=name, time=time_a)
+            )
+        else:
+            said.append(
+                translate(
+                    "Compare",
+                    "Time tasks spent waiting on {resource}: {a_time} with {a}, {b_time} with {b}.",
+                ).format(resource=name, a=a, b=b, a_time=time_a, b_time=time_b)
+            )
+        if fa.most_waiting != fb.most_waiting:
+            said.append(
+                translate(
+                    "Compare",
+                    "Most tasks waiting on {resource} at once: {a_n} with {a}, {b_n} with {b}.",
+                ).format(resource=name, a=a, b=b, a_n=fa.most_waiting, b_n=fb.most_waiting)
+            )
+    return said
+
+
+def _waited(f: ResourceFigures) -> str:
+    """``3.00 s (put 1.50 s, join 1.50 s)``: the time waited on a resource; a queue's
+    split by what for (each part of 1% of the time or more)."""
+    total = short_seconds(f.waited)
+    if f.kind not in QUEUES or f.waited <= 0:
+        return total
+    parts = [
+        translate("Compare", "{what} {time}").format(
+            what=translate("Resources", word), time=short_seconds(seconds)
+        )
+        for word, seconds in zip(WAIT_WORDS, f.waited_for, strict=True)
+        if seconds >= 0.01 * f.waited
+    ]
+    return translate("Compare", "{time} ({parts})").format(time=total, parts=", ".join(parts))
+
+
 def figures_rows(comparison: Comparison) -> list[tuple[str, str, str]]:
     """The table under the sentences: (what, run A's, run B's)."""
 
@@ -160,7 +253,7 @@ def figures_rows(comparison: Comparison) -> list[tuple[str, str, str]]:
     def row(what: str, value: Callable[[RunFigures], str]) -> tuple[str, str, str]:
         return what, value(comparison.a), value(comparison.b)
 
-    return [
+    rows = [
         row(translate("Compare", "total time"), lambda f: short_seconds(f.duration)),
         row(
             translate("Compare", "most tasks waiting at once (sleep, I/O, thread)"),
@@ -177,6 +270,38 @@ def figures_rows(comparison: Comparison) -> list[tuple[str, str, str]]:
             lambda f: share(f.loop_busy, f.busy_share),
         ),
     ]
+
+    def full(f: ResourceFigures) -> str:
+        # (the share first: what tells the runs apart at a glance)
+        shared = f.full_share
+        return (
+            "-"
+            if f.full is None or shared is None
+            else f"{_percent(shared)} ({short_seconds(f.full)})"
+        )
+
+    for fa, fb in comparison.resources:
+        name = shown(fa.name)
+        rows += [
+            (
+                translate("Compare", "{resource}: time full (share)").format(resource=name),
+                full(fa),
+                full(fb),
+            ),
+            (
+                translate("Compare", "{resource}: most tasks waiting at once").format(
+                    resource=name
+                ),
+                str(fa.most_waiting),
+                str(fb.most_waiting),
+            ),
+            (
+                translate("Compare", "{resource}: time tasks waited").format(resource=name),
+                short_seconds(fa.waited),
+                short_seconds(fb.waited),
+            ),
+        ]
+    return rows
 
 
 def run_title(trace: Trace) -> str:

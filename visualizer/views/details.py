@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QEvent, QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser
 
-from visualizer.model.at_time import RUNNING, TaskAt
+from visualizer.model.at_time import RUNNING, ResourceAt, TaskAt
 from visualizer.model.details import Details
 
 #: a traceback's frame line: File "path", line N, in name
@@ -29,6 +29,8 @@ class DetailsPanel(QTextBrowser):
         self.error: str | None = None  #: the error shown, if one is
         #: the tasks' states at the time cursor, if shown (``show_states``)
         self.states: list[TaskAt] | None = None
+        #: the resources' states at the time cursor, with the tasks' (``show_states``)
+        self.resources: list[ResourceAt] = []
         self.anchorClicked.connect(self._clicked)
         self.retranslate()
 
@@ -52,6 +54,7 @@ class DetailsPanel(QTextBrowser):
         """What ended a run, its traceback's frames clickable."""
         self.details = None
         self.states = None
+        self.resources = []
         self.error = message
         self.setHtml(
             f"<h3 style='color:#d32f2f'>{html.escape(title)}</h3>"
@@ -63,6 +66,7 @@ class DetailsPanel(QTextBrowser):
         self.details = details
         self.error = None
         self.states = None
+        self.resources = []
         if details is None:
             # a hint, as text (a placeholder would not wrap: cut off in a narrow panel)
             hint = self.tr("Click a bar to see what the task was doing, and why.")
@@ -83,13 +87,22 @@ class DetailsPanel(QTextBrowser):
             parts.append(f"<p><b>{heading}</b></p><pre>{linked_traceback(details.traceback)}</pre>")
         self.setHtml("".join(parts))
 
-    def show_states(self, title: str, rows: Sequence[TaskAt], more: int = 0) -> None:
+    def show_states(
+        self,
+        title: str,
+        rows: Sequence[TaskAt],
+        more: int = 0,
+        resources: Sequence[ResourceAt] = (),
+    ) -> None:
         """Every task's state at the time cursor, a line each: the task, its state, what
         it awaits and where (a link to the line); ``more`` tasks left out at the end.
-        Two columns that wrap only between words: the panel is narrow, the type big."""
+        Two columns that wrap only between words: the panel is narrow, the type big.
+        The run's queues, locks ... (``resources``) first, a line each, the same way:
+        they are few, and a list of a hundred tasks would hide them."""
         self.details = None
         self.error = None
         self.states = list(rows)
+        self.resources = list(resources)
         lines = []
         for row in rows:
             state = html.escape(row.state)
@@ -111,7 +124,32 @@ class DetailsPanel(QTextBrowser):
         if more:
             left = self.tr("and {count} more tasks").format(count=f"{more:,}")
             tail = f"<p style='color:gray'>{html.escape(left)}</p>"
-        self.setHtml(f"<h3>{html.escape(title)}</h3><table>{''.join(lines)}</table>{tail}")
+        head = ""
+        if resources:
+            # (the words out of the f-string: lupdate does not look inside one)
+            said_resources, said_tasks = self.tr("resources"), self.tr("tasks")
+            head = (
+                f"<p style='color:gray'>{html.escape(said_resources)}</p>"
+                f"<table>{''.join(_resource_line(r) for r in resources)}</table>"
+                f"<p style='color:gray'>{html.escape(said_tasks)}</p>"
+            )
+        self.setHtml(f"<h3>{html.escape(title)}</h3>{head}<table>{''.join(lines)}</table>{tail}")
+
+
+def _resource_line(resource: ResourceAt) -> str:
+    """A resource's line in the list at the time cursor: its name (its kind in grey),
+    its state; full, in bold (where the producers or the workers can only wait); not
+    made yet, in grey."""
+    state = html.escape(resource.state)
+    if resource.full:
+        state = f"<b>{state}</b>"
+    elif not resource.made:
+        state = f"<span style='color:gray'>{state}</span>"
+    return (
+        "<tr><td style='padding-right:12px;white-space:nowrap'>"
+        f"{html.escape(resource.name)} <span style='color:gray'>{html.escape(resource.kind)}"
+        f"</span></td><td>{state}</td></tr>"
+    )
 
 
 def linked_traceback(text: str) -> str:

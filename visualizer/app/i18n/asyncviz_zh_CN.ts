@@ -82,6 +82,42 @@
         <translation>就绪时间（等待事件循环）：{a} 中 {a_time}（占任务时间的 {a_share}），{b} 中 {b_time}（{b_share}）。</translation>
     </message>
     <message>
+        <source>{resource} was full {share} of the time with {bounded}; with {unbounded} it had no bound.</source>
+        <translation>{bounded} 时 {resource} 有 {share} 的时间是满的；{unbounded} 时它没有上限。</translation>
+    </message>
+    <message>
+        <source>{resource} was never full in either run.</source>
+        <translation>两次运行中 {resource} 都从未满过。</translation>
+    </message>
+    <message>
+        <source>{resource} was full {share} of the time in both.</source>
+        <translation>两次运行中 {resource} 都有 {share} 的时间是满的。</translation>
+    </message>
+    <message>
+        <source>{resource} was full {a_share} of the time with {a}, {b_share} with {b}.</source>
+        <translation>{resource} 满着的时间：{a} 时占 {a_share}，{b} 时占 {b_share}。</translation>
+    </message>
+    <message>
+        <source>Time tasks spent waiting on {resource}: {time} in both.</source>
+        <translation>任务等待 {resource} 的时间：两次运行都是 {time}。</translation>
+    </message>
+    <message>
+        <source>Time tasks spent waiting on {resource}: {a_time} with {a}, {b_time} with {b}.</source>
+        <translation>任务等待 {resource} 的时间：{a} 时 {a_time}，{b} 时 {b_time}。</translation>
+    </message>
+    <message>
+        <source>Most tasks waiting on {resource} at once: {a_n} with {a}, {b_n} with {b}.</source>
+        <translation>同时等待 {resource} 的任务最多有：{a} 时 {a_n} 个，{b} 时 {b_n} 个。</translation>
+    </message>
+    <message>
+        <source>{what} {time}</source>
+        <translation>{what} {time}</translation>
+    </message>
+    <message>
+        <source>{time} ({parts})</source>
+        <translation>{time}（{parts}）</translation>
+    </message>
+    <message>
         <source>total time</source>
         <translation>总用时</translation>
     </message>
@@ -104,6 +140,18 @@
     <message>
         <source>loop busy (share of the run)</source>
         <translation>事件循环忙碌（占运行时间的比例）</translation>
+    </message>
+    <message>
+        <source>{resource}: time full (share)</source>
+        <translation>{resource}：满着的时间（占比）</translation>
+    </message>
+    <message>
+        <source>{resource}: most tasks waiting at once</source>
+        <translation>{resource}：同时等待的任务最多</translation>
+    </message>
+    <message>
+        <source>{resource}: time tasks waited</source>
+        <translation>{resource}：任务等待的时间</translation>
     </message>
     <message>
         <source>a run</source>
@@ -274,6 +322,10 @@
         <translation>位置</translation>
     </message>
     <message>
+        <source>waiting for</source>
+        <translation>等待的是</translation>
+    </message>
+    <message>
         <source>task {id}</source>
         <translation>任务 {id}</translation>
     </message>
@@ -395,6 +447,14 @@
     <message>
         <source>and {count} more tasks</source>
         <translation>还有 {count} 个任务</translation>
+    </message>
+    <message>
+        <source>resources</source>
+        <translation>资源</translation>
+    </message>
+    <message>
+        <source>tasks</source>
+        <translation>任务</translation>
     </message>
 </context>
 <context>
@@ -1016,6 +1076,69 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>Leave presenter mode</source>
         <translation>退出演示模式</translation>
+    </message>
+</context>
+<context>
+    <name>Resources</name>
+    <message>
+        <source>get</source>
+        <translation>取出</translation>
+    </message>
+    <message>
+        <source>put</source>
+        <translation>放入</translation>
+    </message>
+    <message>
+        <source>join</source>
+        <translation>等待完成</translation>
+    </message>
+    <message>
+        <source>{size} items</source>
+        <translation>{size} 个条目</translation>
+    </message>
+    <message>
+        <source>{size}/{most} full</source>
+        <translation>{size}/{most} 已满</translation>
+    </message>
+    <message>
+        <source>{size}/{most}</source>
+        <translation>{size}/{most}</translation>
+    </message>
+    <message>
+        <source>{free} of {permits} free</source>
+        <translation>{permits} 个中空闲 {free} 个</translation>
+    </message>
+    <message>
+        <source>free</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>held</source>
+        <translation>被占用</translation>
+    </message>
+    <message>
+        <source>held by {task}</source>
+        <translation>被 {task} 占用</translation>
+    </message>
+    <message>
+        <source>set</source>
+        <translation>已设置</translation>
+    </message>
+    <message>
+        <source>clear</source>
+        <translation>未设置</translation>
+    </message>
+    <message>
+        <source>{count} of {parties} arrived</source>
+        <translation>{parties} 个中已到达 {count} 个</translation>
+    </message>
+    <message>
+        <source>{state}, {count} waiting</source>
+        <translation>{state}，{count} 个在等待</translation>
+    </message>
+    <message>
+        <source>{resource} ({state})</source>
+        <translation>{resource}（{state}）</translation>
     </message>
 </context>
 <context>
