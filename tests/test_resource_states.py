@@ -11,6 +11,7 @@ from tracehelp import run_traced
 from visualizer.model.details import span_details
 from visualizer.model.resource_states import ResourceRow, rows_of, state_words, waiting_for
 from visualizer.model.spans import TraceModel
+from visualizer.model.summary import format_resources, format_summary
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
 
@@ -187,3 +188,26 @@ def test_a_live_views_trace_from_a_later_point_never_matches_a_wait_to_a_later_s
     assert later.waits == []
     names = [t.name for t in run.trace.tasks]
     assert state_words(later, 0.4, names) == "free"
+
+
+def test_the_summary_table_tells_each_resources_full_share_and_waits() -> None:
+    trace, _, _ = _recorded()
+    table = format_resources(trace)
+    assert table is not None
+    lines = table.splitlines()
+    assert lines[0].split() == ["resource", "kind", "full", "most", "waiting", "waited"]
+    by_name = {line.split()[0]: line.split()[1:] for line in lines[2:]}
+    assert list(by_name) == ["queue", "sem", "lock", "ev"]
+    assert by_name["queue"][0] == "Queue(2)"
+    assert by_name["lock"][:2] == ["Lock", "-"]  # a lock is never "full"
+    assert by_name["ev"][-3:] == ["4", "1.500", "s"]  # all four waited, 0.45+0.4+0.35+0.3 s
+    assert "\n\nresource  kind" in format_summary(trace)
+
+
+def test_a_run_without_resources_has_no_resources_table() -> None:
+    async def program() -> None:
+        await asyncio.sleep(0.1)
+
+    run = run_traced(program, clock="ideal")
+    assert format_resources(run.trace) is None
+    assert "resource" not in format_summary(run.trace)

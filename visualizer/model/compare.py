@@ -248,12 +248,10 @@ def resource_figures(trace: Trace, rows: list[ResourceRow] | None = None) -> lis
             full = sum(
                 (max(min(stop, end) - max(start, since), 0.0) for start, stop in row.full), 0.0
             )
-        starts = np.array([w.start for w in row.waits], np.float64)
-        ends = np.array([w.end for w in row.waits], np.float64)
+        starts, ends = row.wait_start, row.wait_end
         most, at = most_at_once(starts, ends)
-        waited_for = [0.0, 0.0, 0.0]
-        for w in row.waits:
-            waited_for[w.what if 0 <= w.what < 3 else 0] += w.end - w.start
+        what = np.where((row.wait_what >= 0) & (row.wait_what < 3), row.wait_what, 0)
+        waited_for = np.bincount(what, weights=ends - starts, minlength=3).tolist()
         out.append(
             ResourceFigures(
                 name=r.name,

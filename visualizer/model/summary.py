@@ -7,6 +7,7 @@ running and suspended, how many times it awaited, and what it waited on most
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,8 +83,44 @@ def format_summary(trace: Trace) -> str:
                 shown(s.waited_most_on) if s.waited_most_on else "-",
             )
         )
+    lines = _table(rows, right={2, 3, 4, 5}).split("\n")
+    meta = trace.meta
+    footer = (
+        f"{len(trace.tasks)} tasks, {len(trace.spans)} spans, "
+        f"{float(meta['duration']):.3f} s on the {meta['clock']} clock"
+    )
+    if meta.get("dropped_events"):
+        footer += f", {meta['dropped_events']} events dropped (trace truncated)"
+    resources = format_resources(trace)
+    return "\n".join([*lines, footer, *(["", resources] if resources else [])])
+
+
+def format_resources(trace: Trace) -> str | None:
+    """The run's queues, locks ... as a table (None: it made none): how long each was
+    full, the most tasks waiting on it at once and how long they waited, all told."""
+    from visualizer.model.compare import resource_figures  # (compare reads our tasks)
+
+    figures = resource_figures(trace)
+    if not figures:
+        return None
+    rows = [("resource", "kind", "full", "most waiting", "waited")]
+    for f in figures:
+        share = f.full_share
+        rows.append(
+            (
+                shown(f.name),
+                f.kind if f.capacity is None else f"{f.kind}({f.capacity})",
+                "-" if share is None else f"{share:.0%} ({_fmt_seconds(f.full or 0.0)})",
+                str(f.most_waiting),
+                _fmt_seconds(f.waited),
+            )
+        )
+    return _table(rows, right={2, 3, 4})
+
+
+def _table(rows: Sequence[tuple[str, ...]], right: set[int]) -> str:
+    """``rows`` (the first: headings) as columns sized to fit, ``right`` aligned right."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    right = {2, 3, 4, 5}
     lines = []
     for n, row in enumerate(rows):
         cells = [
@@ -93,11 +130,4 @@ def format_summary(trace: Trace) -> str:
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
-    meta = trace.meta
-    footer = (
-        f"{len(trace.tasks)} tasks, {len(trace.spans)} spans, "
-        f"{float(meta['duration']):.3f} s on the {meta['clock']} clock"
-    )
-    if meta.get("dropped_events"):
-        footer += f", {meta['dropped_events']} events dropped (trace truncated)"
-    return "\n".join([*lines, footer])
+    return "\n".join(lines)
