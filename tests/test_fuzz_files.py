@@ -315,9 +315,10 @@ def _unzipped_tasks(data: bytes) -> Callable[[], int | None]:
 
 
 # --- a saved stream, and the wire ---------------------------------------------------------
-@pytest.fixture(scope="module")
-def stream() -> bytes:
-    """A real run's stream, as a program's process sends it (and a saved stream holds)."""
+@pytest.fixture(scope="module", params=["executor_jobs", "queue_backpressure"])
+def stream(request: pytest.FixtureRequest) -> bytes:
+    """A real run's stream, as a program's process sends it (and a saved stream holds):
+    one with executor jobs, one with a queue's resource rows and changes (issue 15)."""
     sent: list[bytes] = []
     streamers: list[Streamer] = []
 
@@ -328,11 +329,13 @@ def stream() -> bytes:
         streamer.start()
         streamers.append(streamer)
 
-    result = run_scenario(find("executor_jobs"), {}, clock="virtual", started=started)
+    result = run_scenario(find(request.param), {}, clock="virtual", started=started)
     (streamer,) = streamers
     streamer.close(exit_code=result.exit_code)
     data = b"".join(sent)
     assert data.startswith(MAGIC)
+    assert result.trace is not None
+    assert bool(result.trace.resource_changes) == (request.param == "queue_backpressure")
     return data
 
 

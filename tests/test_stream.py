@@ -84,6 +84,8 @@ def assert_same_trace(a: Trace, b: Trace) -> None:
     assert a.jobs == b.jobs
     assert a.blocked == b.blocked
     assert a.marks == b.marks
+    assert a.resources == b.resources
+    assert a.resource_changes == b.resource_changes
     assert a.duration == b.duration
 
 
@@ -95,6 +97,7 @@ def test_a_streamed_run_reads_back_as_the_recorded_trace(scenario: str) -> None:
     """Jobs, marks, warnings, errors, names: the window's copy is the recording, exactly."""
     result, data = streamed(scenario)
     mirror, decoder = replay(data)
+    assert bool(result.trace.resources) == (scenario == "semaphore_workers")  # (issue 15)
     # (how many batches the streamer made while the loop ran depends on the machine's
     # load; at least the last one, with the End after it)
     assert decoder.ended and mirror.end is not None and mirror.batches >= 1

@@ -29,15 +29,18 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from visualizer.trace import resources as res
 from visualizer.trace.store import Job, TraceStore
 from visualizer.trace.wire import (
     VERSION,
     Batch,
+    ChangeRows,
     End,
     Hello,
     JobRow,
     LectureState,
     NameRows,
+    ResourceRows,
     StepRows,
     TaskRows,
     WakeRows,
@@ -105,6 +108,12 @@ class BatchMaker:
         self._jobs_open: list[Job] = []  #: those not ended when last read (sent again)
         self._extra: dict[str, Any] = {}
         self._loop = store.meta.loop
+        #: resource rows sent (never let go: ids are the run's), their kinds, and the
+        #: change rows sent (counted from the store's first row; ``let_go``)
+        self._resources = 0
+        self._kinds = np.zeros(0, np.int8)
+        self._changes = 0
+        self._capped = False  #: the last batch left resource rows over (``BATCH_ROWS``)
 
     def hello(self, *, pid: int = 0, argv: Iterable[str] = ()) -> Hello:
         store = self.store
@@ -155,6 +164,17 @@ class BatchMaker:
             len(store.step_task), len(store.step_start), len(store.step_dur), len(store.step_code)
         )
         steps_end = min(steps_end, self._steps + BATCH_ROWS)
+        # the changes before the resources they name, both before the tasks they name
+        table = store.resources
+        changes_end = min(*(len(c) for c in table.change_columns), self._changes + BATCH_ROWS)
+        resource_columns = (table.kind, table.created, table.task, table.site, table.name)
+        resources_end = min(
+            *(len(c) for c in resource_columns), len(table.capacity), self._resources + BATCH_ROWS
+        )
+        self._capped = (
+            changes_end == self._changes + BATCH_ROWS
+            or resources_end == self._resources + BATCH_ROWS
+        )
         tasks_end = min(
             len(store.task_parent),
             len(store.task_created),
@@ -168,6 +188,7 @@ class BatchMaker:
         wakes_end = self._rows_naming_sent(
             store.wake_task, store.wake_waker, self._wakes, wakes_end, tasks_end
         )
+        resource_rows, change_rows = self._resource_rows(resources_end, changes_end, tasks_end)
         blocked = list(itertools.takewhile(lambda b: b.task < tasks_end, blocked))
         marks = list(itertools.takewhile(lambda m: m[1] < tasks_end, marks))
         looked_at = np.concatenate([self._unnamed, np.arange(self._named_upto, tasks_end)])
@@ -247,6 +268,7 @@ class BatchMaker:
             batch.marks_first = self._marks
             batch.marks = list(marks)
             self._marks += len(marks)
+        batch.resources, batch.resource_changes = resource_rows, change_rows
         batch.dropped = store.dropped
         batch.truncated_at = store.truncated_at
         if store.meta.loop != self._loop:
@@ -256,6 +278,47 @@ class BatchMaker:
                 self._extra[key] = value
                 batch.extra[key] = value
         return batch
+
+    def _resource_rows(
+        self, resources_end: int, changes_end: int, tasks_end: int
+    ) -> tuple[ResourceRows | None, ChangeRows | None]:
+        """The resource and change rows up to these ends that name only tasks below
+        ``tasks_end`` (and resources sent; the rest wait for a later batch), as columns."""
+        table = self.store.resources
+        resources = None
+        begin = self._resources
+        if resources_end > begin:
+            task = np.frombuffer(table.task[begin:resources_end].tobytes(), np.int32)
+            late = task >= tasks_end
+            resources_end = begin + int(np.argmax(late)) if late.any() else resources_end
+        if resources_end > begin:
+            columns = (table.kind, table.created, table.task, table.site, table.name)
+            resources = ResourceRows(
+                begin, *_rows_of((*columns, table.capacity), begin, resources_end)
+            )
+            kinds = np.frombuffer(resources.kind, np.int8)
+            self._kinds = np.concatenate([self._kinds, kinds])
+            self._resources = resources_end
+        changes = None
+        begin = self._changes
+        if changes_end > begin:
+            rows = [
+                np.frombuffer(c[begin:changes_end].tobytes(), c.typecode)
+                for c in table.change_columns
+            ]
+            rid, _t, task, op, value, _detail = rows
+            late = (rid >= self._resources) | (task >= tasks_end)
+            known = (rid >= 0) & ~late
+            kind = np.full(len(rid), -1, np.int8)  # (a lock's holder is a task too)
+            kind[known] = self._kinds[rid[known]]
+            late |= res.holders(kind, op) & (value >= tasks_end)
+            n = int(np.argmax(late)) if late.any() else len(rid)
+            if n:
+                changes = ChangeRows(
+                    table.changes_forgotten + begin, *(_little(c[:n]) for c in rows)
+                )
+                self._changes = begin + n
+        return resources, changes
 
     @staticmethod
     def _rows_naming_sent(
@@ -272,20 +335,23 @@ class BatchMaker:
         return begin + int(np.argmax(named)) if named.any() else end
 
     def let_go(self, at_least: int) -> int:
-        """If at least ``at_least`` step and wake rows were sent, let go of them in the
-        store (``TraceStore.let_go``: the program's memory stays bounded however long
-        it runs) and return how many; else 0.  The names sent go at once.  Only for a
-        stream that is the run's one reader: a window that connected later could not
-        get them."""
+        """If at least ``at_least`` step, wake and resource change rows were sent, let go
+        of them in the store (``TraceStore.let_go``, ``ResourceTable.let_go``: the
+        program's memory stays bounded however long it runs) and return how many step
+        and wake rows went (what the store's capacity counts); else 0.  The names sent
+        go at once.  Only for a stream that is the run's one reader: a window that
+        connected later could not get them."""
         if self._names_sent:  # (names sent: strings of their tasks' own, done with here)
             self.store.release(self._names_sent)
             self._names_sent = []
-        steps, wakes = self._steps, self._wakes
-        if steps + wakes < at_least:
+        steps, wakes, changes = self._steps, self._wakes, self._changes
+        if steps + wakes + changes < at_least:
             return 0
         self.store.let_go(steps, wakes)
+        self.store.resources.let_go(changes)
         self._steps -= steps
         self._wakes -= wakes
+        self._changes -= changes
         return steps + wakes
 
     @property
@@ -296,6 +362,7 @@ class BatchMaker:
             len(store.step_code) > self._steps
             or len(store.wake_waker) > self._wakes
             or len(store.task_name) > self._tasks
+            or self._capped
         )
 
 

@@ -9,7 +9,11 @@ the window forgets (``keep_tasks``, for a service that runs for hours): the stor
 holds only the tasks kept, numbered from 0, and ``_local`` maps the program's id of each
 task to the store's (-1: forgotten; every forgotten task had ended, so a step that names
 one is refused as a step of a task that had ended, and a wake, name or error of one is
-let go).
+let go).  The resources' rows (issue 15) are checked as a trace file's are
+(``resource_file``: what the window saves, it can open again) and mapped alike: their
+string ids, and the tasks they name (a lock's holder too); resources keep the program's
+ids (none is ever forgotten), and their changes are counted from the run's first, as
+steps are (``ResourceTable.forget_before`` lets old ones go with the window's history).
 
 The program's side, which makes the batches, is ``visualizer.trace.batches``.
 """
@@ -22,15 +26,18 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from visualizer.trace import resources as res
 from visualizer.trace import schema
 from visualizer.trace.coherence import MAX_SECONDS
 from visualizer.trace.store import Blocked, Job, Suspension, TaskError, TraceStore
 from visualizer.trace.wire import (
     Batch,
+    ChangeRows,
     End,
     Hello,
     JobRow,
     LectureState,
+    ResourceRows,
     StepRows,
     StreamFormatError,
     TaskRows,
@@ -39,6 +46,13 @@ from visualizer.trace.wire import (
 
 #: (seconds) a time a hair before another is taken as not before it
 _SLACK: Final = 1e-6
+#: ``[kind, op]``: a change a resource of this kind can make (any can be waited on)
+_OPS_OF: Final = np.array(
+    [
+        [op == res.WAIT or op in res.OPS_OF_KIND[kind] for op in range(len(res.OPS))]
+        for kind in res.KINDS
+    ]
+)
 #: the trace meta's own keys: a stream's extras never replace them
 _CORE_META: Final = frozenset(
     {"clock", "source", "loop", "duration", "dropped_events", "truncated_at", "stream", "exit"}
@@ -86,6 +100,60 @@ def _in_range(values: npt.NDArray[Any], low: int, high: int, what: str) -> None:
     if len(values) and (int(values.min()) < low or int(values.max()) >= high):
         bad = values[(values < low) | (values >= high)][0]
         raise StreamFormatError(f"{what}: {int(bad)} is out of range ({low} to {high - 1})")
+
+
+def _after_its_task(
+    task: npt.NDArray[Any],
+    t: npt.NDArray[np.float64],
+    made: npt.NDArray[np.float64],
+    what: str,
+) -> None:
+    """No task (the store's ids; -1: none, or forgotten) named before it was made (the
+    run shown would leave it out: a task made after the run's end has no lane)."""
+    named = task >= 0
+    if named.any() and (made[task[named]] > t[named] + _SLACK).any():
+        raise StreamFormatError(f"{what} by a task before it was made")
+
+
+def _sane(
+    kind: npt.NDArray[Any],
+    op: npt.NDArray[Any],
+    value: npt.NDArray[Any],
+    detail: npt.NDArray[Any],
+    capacity: npt.NDArray[Any],
+    n_tasks: int,
+    where: str,
+    first: int,
+) -> None:
+    """Each change leaves its resource in a state its kind can be in (as a trace file's
+    are checked, ``resource_file._sane``: what the window saves, it can open again)."""
+    wait = op == res.WAIT
+    queue = np.isin(kind, list(res.QUEUES)) & ~wait
+    semaphore = np.isin(kind, list(res.SEMAPHORES)) & ~wait
+    held = res.holders(kind, op)
+    event = (kind == res.EVENT) & ~wait
+    count = ~(wait | queue | semaphore | held | event)
+    bounded = (capacity >= 0) & (value > capacity)
+    for bad, field, says in (
+        (wait & ~np.isin(detail, (0, 1, 2)), "detail", "a wait is for 0, 1 or 2"),
+        (queue & (value < 0), "value", "a queue's size is never negative"),
+        (queue & bounded, "value", "more than the queue's maxsize"),
+        (queue & (detail < 0), "detail", "unfinished tasks are never negative"),
+        (semaphore & (value < 0), "value", "free permits are never negative"),
+        (
+            semaphore & (kind == res.KIND_CODE["BoundedSemaphore"]) & bounded,
+            "value",
+            "over the bound",
+        ),
+        (held & ((value < -1) | (value >= n_tasks)), "value", "a holder is a task id or -1"),
+        (held & ~np.isin(detail, (0, 1)), "detail", "locked is 0 or 1"),
+        (event & ~np.isin(value, (0, 1)), "value", "an event is 0 or 1"),
+        (count & (value < 0), "value", "a count is never negative"),
+    ):
+        if bad.any():
+            raise StreamFormatError(
+                f"{where}.{field}: {says} (change {first + int(np.argmax(bad))})"
+            )
 
 
 class _Ids:
@@ -162,7 +230,17 @@ class StreamMirror:
         #: the latest moment the rows so far name (the run cannot end before it)
         self._latest = hello.origin
         self._next_latest = hello.origin
+        #: the latest moment the resources' rows name (recorded past a full store too:
+        #: the run ends after them, but they say nothing of when it filled)
+        self._latest_change = hello.origin
+        self._next_latest_change = hello.origin
         self._stream_cut: float | None = None  #: when the program's store filled up
+        #: the resources so far (never forgotten: ids are the program's): their kinds,
+        #: capacities (-1: none) and when each was made; the last change's time
+        self._res_kind = np.zeros(0, np.int8)
+        self._res_capacity = np.zeros(0, np.int64)
+        self._res_created = np.zeros(0, np.float64)
+        self._change_t = -math.inf
 
     def apply(self, message: Batch | End) -> None:
         """Check ``message`` whole, then append what it brings; a bad one changes nothing."""
@@ -171,7 +249,7 @@ class StreamMirror:
                 raise StreamFormatError("end: the end time is not a finite number")
             if not _a_time(message.finished_at, self.store.origin):
                 raise StreamFormatError("end: the end time is not a time of the run")
-            if message.finished_at < self._latest:
+            if message.finished_at < max(self._latest, self._latest_change):
                 raise StreamFormatError("end: the run ends before its last recorded moment")
             self.end = message
             self.store.finished_at = max(message.finished_at, self.store.origin)
@@ -211,6 +289,21 @@ class StreamMirror:
         wakes = None
         if batch.wakes is not None:
             wakes = self._check_wakes(batch.wakes, local, batch.seq)
+        resources = changes = None
+        if batch.resources is not None or batch.resource_changes is not None:
+            # (when each task was made, by the store's ids: none is named before it was)
+            made = self._created(
+                tasks[1] if tasks is not None else None,
+                store.task_count + (len(tasks[0]) if tasks is not None else 0),
+            )
+            if batch.resources is not None:
+                resources = self._check_resources(
+                    batch.resources, local, made, n_strings, batch.seq
+                )
+            if batch.resource_changes is not None:
+                changes = self._check_changes(
+                    batch.resource_changes, local, made, resources, batch.seq
+                )
         where = f"batch {batch.seq}"
         names = None
         if batch.names is not None:
@@ -264,7 +357,15 @@ class StreamMirror:
         if cut is not None and (not math.isfinite(cut) or cut < latest):
             raise StreamFormatError(f"{where}: rows recorded after the store was full")
         self._next_latest = latest
-        return tasks, steps, wakes, names, local
+        # (a resource's changes are recorded past a full store: the run ends after them,
+        # but they may come after the moment it filled)
+        latest = self._latest_change
+        if resources is not None and len(resources[1]):
+            latest = max(latest, float(resources[1][-1]))
+        if changes is not None and len(changes[1]):
+            latest = max(latest, float(changes[1][-1]))
+        self._next_latest_change = latest
+        return tasks, steps, wakes, names, local, resources, changes
 
     def _check_tasks(self, rows: TaskRows, n_strings: int, seq: int) -> tuple[Any, ...]:
         where = f"batch {seq}: tasks"
@@ -343,6 +444,92 @@ class StreamMirror:
             raise StreamFormatError(f"{where}: a step before the task's previous one ended")
         return task, start, dur, code
 
+    def _check_resources(
+        self,
+        rows: ResourceRows,
+        local: npt.NDArray[np.int32],
+        made: npt.NDArray[np.float64],
+        n_strings: int,
+        seq: int,
+    ) -> tuple[npt.NDArray[Any], ...]:
+        """The resource rows, checked; their tasks as the store's ids (-1: forgotten)."""
+        where = f"batch {seq}: resources"
+        known = len(self._res_kind)
+        if rows.first != known:
+            raise StreamFormatError(f"{where} from {rows.first}, expected {known}")
+        n = _rows(rows.kind, 1, where)
+        kind = _column(rows.kind, "i1", n, f"{where}.kind")
+        created = _column(rows.created, "f8", n, f"{where}.created")
+        task = _column(rows.task, "i4", n, f"{where}.task")
+        site = _column(rows.site, "i4", n, f"{where}.site")
+        name = _column(rows.name, "i4", n, f"{where}.name")
+        capacity = _column(rows.capacity, "i8", n, f"{where}.capacity")
+        _in_range(kind, 0, len(res.KINDS), f"{where}.kind")
+        _of_the_run(created, self.store.origin, f"{where}.created")
+        last = float(self._res_created[-1]) if known else -math.inf
+        if len(created) and (created[0] < last or (np.diff(created) < 0).any()):
+            raise StreamFormatError(f"{where}.created: not in the order they were made")
+        _in_range(task, -1, len(local), f"{where}.task")
+        _in_range(site, -1, n_strings, f"{where}.site")
+        _in_range(name, 0, n_strings, f"{where}.name")
+        _in_range(capacity, -1, res.BIG + 1, f"{where}.capacity")
+        task = np.where(task >= 0, local[np.maximum(task, 0)], -1)
+        _after_its_task(task, created, made, f"{where}.task: a resource made")
+        return kind, created, task, site, name, capacity
+
+    def _check_changes(
+        self,
+        rows: ChangeRows,
+        local: npt.NDArray[np.int32],
+        made: npt.NDArray[np.float64],
+        new: tuple[npt.NDArray[Any], ...] | None,
+        seq: int,
+    ) -> tuple[npt.NDArray[Any], ...]:
+        """The change rows, checked (as a trace file's are: ``resource_file``); their
+        tasks, and a lock's holder, as the store's ids (-1: forgotten)."""
+        where = f"batch {seq}: resource_changes"
+        table = self.store.resources
+        if rows.first != len(table.c_res) + table.changes_forgotten:
+            raise StreamFormatError(f"{where} from {rows.first}: rows are missing")
+        n = _rows(rows.resource, 4, where)
+        rid = _column(rows.resource, "i4", n, f"{where}.resource")
+        t = _column(rows.t, "f8", n, f"{where}.t")
+        task = _column(rows.task, "i4", n, f"{where}.task")
+        op = _column(rows.op, "i1", n, f"{where}.op")
+        value = _column(rows.value, "i8", n, f"{where}.value")
+        detail = _column(rows.detail, "i8", n, f"{where}.detail")
+        kinds, capacities, created = self._res_kind, self._res_capacity, self._res_created
+        if new is not None:
+            kinds = np.concatenate([kinds, new[0]])
+            created = np.concatenate([created, new[1]])
+            capacities = np.concatenate([capacities, new[5]])
+        _in_range(rid, 0, len(kinds), f"{where}.resource")
+        _of_the_run(t, self.store.origin, f"{where}.t")
+        if len(t) and (t[0] < self._change_t or (np.diff(t) < 0).any()):
+            raise StreamFormatError(f"{where}.t: not in the order they happened")
+        if (t < created[rid] - _SLACK).any():
+            raise StreamFormatError(f"{where}.t: a change before its resource was made")
+        n_tasks = len(local)
+        _in_range(task, -1, n_tasks, f"{where}.task")
+        _in_range(op, 0, len(res.OPS), f"{where}.op")
+        kind = kinds[rid]
+        if not _OPS_OF[kind, op].all():
+            bad = int(np.argmin(_OPS_OF[kind, op]))
+            raise StreamFormatError(
+                f"{where}.op: {res.OPS[op[bad]]} is not a change of resource {rid[bad]}"
+                f" (a {res.KINDS[kind[bad]]}; change {rows.first + bad})"
+            )
+        _in_range(value, -res.BIG, res.BIG + 1, f"{where}.value")
+        _in_range(detail, -res.BIG, res.BIG + 1, f"{where}.detail")
+        _sane(kind, op, value, detail, capacities[rid], n_tasks, where, rows.first)
+        held = res.holders(kind, op)
+        value = value.copy()
+        value[held] = np.where(value[held] >= 0, local[np.maximum(value[held], 0)], -1)
+        task = np.where(task >= 0, local[np.maximum(task, 0)], -1)
+        _after_its_task(task, t, made, f"{where}.task: a change made")
+        _after_its_task(value[held], t[held], made, f"{where}.value: a lock held")
+        return rid, t, task, op, value, detail
+
     def _last_end_of(self, n_tasks: int) -> npt.NDArray[np.float64]:
         """Per task: the earliest its next step may begin, from the last step applied so
         far (its end, less the rounding allowed; -inf: none yet)."""
@@ -411,6 +598,8 @@ class StreamMirror:
         wakes: Any,
         names: Any,
         local: npt.NDArray[np.int32],
+        resources: Any,
+        changes: Any,
     ) -> None:
         store = self.store
         self._local.keep(len(local))
@@ -457,6 +646,19 @@ class StreamMirror:
             # (rows as the program numbers them: a forgotten task's wake is not kept, and
             # not counted as dropped either)
             self._wakes_dropped += sent - keep
+        if resources is not None:
+            self._append_resources(*resources)
+        if changes is not None:
+            rid, t, task, op, value, detail = changes
+            table = store.resources
+            table.c_t.frombytes(t.astype(np.float64).tobytes())
+            table.c_task.frombytes(task.astype(np.int32).tobytes())
+            table.c_op.frombytes(op.astype(np.int8).tobytes())
+            table.c_value.frombytes(value.astype(np.int64).tobytes())
+            table.c_detail.frombytes(detail.astype(np.int64).tobytes())
+            table.c_res.frombytes(rid.astype(np.int32).tobytes())  # (last, as the program's)
+            if len(t):
+                self._change_t = float(t[-1])
         if len(self._named) < store.task_count:
             grown = np.zeros(store.task_count, np.bool_)
             grown[: len(self._named)] = self._named
@@ -505,9 +707,10 @@ class StreamMirror:
         if batch.loop is not None:
             store.meta.loop = batch.loop
         self._latest = self._next_latest
+        self._latest_change = self._next_latest_change
         # (never before a row it holds: a batch that says its clock read earlier than
         # its own rows, a hostile or broken one, would end the chart before them)
-        self.now = max(self.now, batch.now, self._latest)
+        self.now = max(self.now, batch.now, self._latest, self._latest_change)
         self.running = to_local(batch.running)  # (a forgotten task's step: not drawn)
         self.running_since = batch.running_since
         since = batch.running_since
@@ -517,6 +720,28 @@ class StreamMirror:
             self.running, self.running_since = -1, None
         if batch.lecture is not None and math.isfinite(batch.lecture.now):
             self.lecture = batch.lecture
+
+    def _append_resources(
+        self,
+        kind: npt.NDArray[Any],
+        created: npt.NDArray[Any],
+        task: npt.NDArray[Any],
+        site: npt.NDArray[Any],
+        name: npt.NDArray[Any],
+        capacity: npt.NDArray[Any],
+    ) -> None:
+        table = self.store.resources
+        sids = self._sids.ids  # (this batch's strings are mapped by now)
+        table.created.frombytes(created.astype(np.float64).tobytes())
+        table.task.frombytes(task.astype(np.int32).tobytes())
+        mapped = np.where(site >= 0, sids[np.maximum(site, 0)], -1)
+        table.site.frombytes(mapped.astype(np.int32).tobytes())
+        table.name.frombytes(sids[name].astype(np.int32).tobytes())
+        table.capacity.frombytes(capacity.astype(np.int64).tobytes())
+        table.kind.frombytes(kind.astype(np.int8).tobytes())  # (last, as the program's)
+        self._res_kind = np.concatenate([self._res_kind, kind.astype(np.int8)])
+        self._res_capacity = np.concatenate([self._res_capacity, capacity.astype(np.int64)])
+        self._res_created = np.concatenate([self._res_created, created.astype(np.float64)])
 
     # --- forgetting ------------------------------------------------------------------------
     def keep_tasks(self, keep: npt.NDArray[np.int64], cut: float) -> npt.NDArray[np.int64]:
@@ -576,4 +801,4 @@ class StreamMirror:
         if store.finished_at is None:
             end = at if at is not None else self.now
             # (never before a row it holds: the run is cut there)
-            store.finished_at = max(end, store.origin, self._latest)
+            store.finished_at = max(end, store.origin, self._latest, self._latest_change)

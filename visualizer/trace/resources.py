@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -158,13 +158,35 @@ class ResourceTable:
                 del column[whole:]
 
     def renumber_tasks(self, new_of: npt.NDArray[np.int64]) -> None:
-        """Tasks were renumbered (``TraceStore.keep_tasks``): a task not kept becomes -1."""
+        """Tasks were renumbered (``TraceStore.keep_tasks``): a task not kept becomes -1,
+        a lock's holder (the value of its acquires and releases) too."""
         for column in (self.task, self.c_task):
             old = np.frombuffer(column, np.int32).copy()  # (no view left: the column shrinks)
-            inside = (old >= 0) & (old < len(new_of))
-            new = np.where(inside, new_of[np.where(inside, old, 0)], -1).astype(np.int32)
             del column[:]
-            column.frombytes(new.tobytes())
+            column.frombytes(renumbered(old, new_of).astype(np.int32).tobytes())
+        held = holders(self.kind_codes()[np.frombuffer(self.c_res, np.int32)], self.c_op_codes())
+        if held.any():
+            value = np.frombuffer(self.c_value, np.int64).copy()
+            value[held] = renumbered(value[held], new_of)
+            del self.c_value[:]
+            self.c_value.frombytes(value.tobytes())
+
+    def kind_codes(self) -> npt.NDArray[np.int8]:
+        """Each resource's kind (a copy)."""
+        return np.frombuffer(self.kind, np.int8).copy()
+
+    def c_op_codes(self) -> npt.NDArray[np.int8]:
+        """Each change's op (a copy)."""
+        return np.frombuffer(self.c_op, np.int8).copy()
+
+    def let_go(self, changes: int) -> None:
+        """Let go of the first ``changes`` change rows (a program's, once they were sent
+        to the run's one reader: ``BatchMaker.let_go``).  Safe beside the loop thread's
+        appends, as ``TraceStore.let_go``: each column loses its first rows in one
+        C-level step, so rows stay aligned however the appends fall in between."""
+        for column in self.change_columns:
+            del column[:changes]
+        self.changes_forgotten += changes
 
     def forget_before(self, cut: float) -> None:
         """Let go of the changes before ``cut`` (a clock reading) but each resource's
@@ -194,6 +216,21 @@ class ResourceTable:
             c.buffer_info()[1] * c.itemsize
             for c in (*self.change_columns, self.kind, self.created, self.task, self.capacity)
         )
+
+
+def renumbered(tasks: npt.NDArray[Any], new_of: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Task ids mapped by ``new_of`` (-1, and ids it does not map, become -1)."""
+    inside = (tasks >= 0) & (tasks < len(new_of))
+    return np.where(inside, new_of[np.where(inside, tasks, 0)], -1)
+
+
+def holders(kind: npt.NDArray[Any], op: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Which changes' values are a task (a Lock's or Condition's holder), given each
+    change's resource's kind and its op."""
+    held: npt.NDArray[np.bool_] = ((kind == LOCK) | (kind == CONDITION)) & (
+        (op == ACQUIRE) | (op == RELEASE)
+    )
+    return held
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Documented in ``docs/stream-format.md``; this module is its schema.  A stream carries
 the same facts as a trace file (tasks, steps, wakes, suspensions, jobs, blocked steps,
-marks), but as the *store's rows* (``schema.py``), not as derived spans: the window
-feeds them to the same ``TraceModel`` that draws an in-process run, so a streamed run
-is drawn by the code that draws every other run, and its picture cannot differ.
+marks, resources and their changes), but as the *store's rows* (``schema.py``), not
+as derived spans: the window feeds them to the same ``TraceModel`` that draws an
+in-process run, so a streamed run is drawn by the code that draws every other run,
+and its picture cannot differ.
 
 Layout: the 8 bytes ``MAGIC``, then frames.  A frame is a 4-byte big-endian length,
 then that many bytes of MessagePack: one message, a map with a ``"kind"`` field.
@@ -100,6 +101,32 @@ class NameRows(msgspec.Struct, forbid_unknown_fields=False):
     name: bytes  #: int32, string ids
 
 
+class ResourceRows(msgspec.Struct, forbid_unknown_fields=False):
+    """New rows of the resources table (``resources.py``): ids ``first`` .. ``first + n - 1``
+    (a program's resources are never let go: ids are the run's own)."""
+
+    first: int
+    kind: bytes  #: int8, a code of ``resources.KINDS``
+    created: bytes  #: float64, raw clock readings
+    task: bytes  #: int32, the task that made it, or -1
+    site: bytes  #: int32, string id (``path:line``) or -1
+    name: bytes  #: int32, string id
+    capacity: bytes  #: int64: maxsize, initial permits, parties, or -1
+
+
+class ChangeRows(msgspec.Struct, forbid_unknown_fields=False):
+    """New rows of the resources' changes table (``resources.py``), ``first`` counted
+    from the run's first change (rows a program let go of count)."""
+
+    first: int
+    resource: bytes  #: int32, a resource id
+    t: bytes  #: float64, raw clock readings
+    task: bytes  #: int32, the task that made the change, or -1
+    op: bytes  #: int8, a code of ``resources.OPS``
+    value: bytes  #: int64 (a lock's: its holder, a task id or -1)
+    detail: bytes  #: int64
+
+
 class JobRow(msgspec.Struct, array_like=True, forbid_unknown_fields=False):
     """An executor job, whole, each time it is new or has changed."""
 
@@ -121,8 +148,18 @@ class LectureState(msgspec.Struct, forbid_unknown_fields=False):
     now: float  #: the program's clock (it stands still while paused)
 
 
-class Batch(msgspec.Struct, tag_field="kind", tag="batch", forbid_unknown_fields=False):
-    """What the store gained since the last batch (an empty one is a heartbeat)."""
+class Batch(
+    msgspec.Struct,
+    tag_field="kind",
+    tag="batch",
+    forbid_unknown_fields=False,
+    omit_defaults=True,
+):
+    """What the store gained since the last batch (an empty one is a heartbeat).
+
+    A field at its default is left out of the frame (a reader takes the default for a
+    field that is missing): a heartbeat is a few bytes, and a run that makes no resources
+    sends no word of them."""
 
     seq: int  #: 0, 1, 2, ...: a gap means frames were lost
     now: float  #: the program's clock when the batch was made
@@ -164,6 +201,10 @@ class Batch(msgspec.Struct, tag_field="kind", tag="batch", forbid_unknown_fields
     #: the program's ``time.monotonic()`` when the batch was made: with ``now``, how its
     #: clock (a virtual or a lecture's) stood against the machine's, to time its output
     mono: float | None = None
+    #: new resources (queues, locks, ...: issue 15) and new changes of their state; an
+    #: optional part of version 1: a reader that does not know them ignores them
+    resources: ResourceRows | None = None
+    resource_changes: ChangeRows | None = None
 
 
 class End(msgspec.Struct, tag_field="kind", tag="end", forbid_unknown_fields=False):
