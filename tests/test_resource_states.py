@@ -12,8 +12,10 @@ from visualizer.model.details import span_details
 from visualizer.model.resource_states import ResourceRow, rows_of, state_words, waiting_for
 from visualizer.model.spans import TraceModel
 from visualizer.model.summary import format_resources, format_summary
+from visualizer.session.runner import Recorder
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
+from visualizer.trace.fileformat import dumps, loads
 
 
 async def _program() -> None:
@@ -211,3 +213,51 @@ def test_a_run_without_resources_has_no_resources_table() -> None:
     run = run_traced(program, clock="ideal")
     assert format_resources(run.trace) is None
     assert "resource" not in format_summary(run.trace)
+
+
+def test_a_semaphore_of_no_permits_is_a_signal_full_from_the_start_and_saved_whole() -> None:
+    async def program() -> None:
+        signal = asyncio.Semaphore(0)
+
+        async def waiter() -> None:
+            await signal.acquire()
+
+        task = asyncio.create_task(waiter(), name="waiter")
+        await asyncio.sleep(0.2)
+        signal.release()
+        await task
+        signal.release()
+        signal.release()
+
+    run = run_traced(program, clock="ideal")
+    assert run.error is None
+    (row,) = rows_of(run.trace)
+    names = [t.name for t in run.trace.tasks]
+    assert state_words(row, 0.1, names) == "0 free, 1 waiting"
+    assert state_words(row, 0.3, names) == "2 free"
+    assert row.levels.max() == 0  # never more in use than it had: none
+    assert row.full[0][0] == row.times[0] and row.full[0][1] == approx(0.2, abs=1e-6)
+    again = loads(dumps(run.trace))  # (capacity 0 is a count, not a damaged file)
+    assert again.resources == run.trace.resources
+
+
+def test_a_full_store_keeps_no_resource_change_after_it_stopped() -> None:
+    async def program() -> None:
+        queue: asyncio.Queue[int] = asyncio.Queue(maxsize=1)
+
+        async def consumer() -> None:
+            while True:
+                await queue.get()
+                await asyncio.sleep(0.1)
+
+        task = asyncio.create_task(consumer(), name="consumer")
+        for i in range(20):
+            await queue.put(i)
+        task.cancel()
+
+    run = run_traced(program, clock="ideal", recorder=Recorder("ideal", capacity=40))
+    assert run.error is None
+    trace = TraceModel(run.recorder.store).snapshot()
+    end = trace.meta["truncated_at"]
+    assert len(trace.resource_changes) and trace.resource_changes.t.max() <= end
+    assert loads(dumps(trace)).resource_changes == trace.resource_changes

@@ -74,6 +74,8 @@ class ResourceRow:
     times: npt.NDArray[np.float64]  #: when the level changed (the first: creation)
     levels: npt.NDArray[np.int64]  #: the level from ``times[i]`` until the next
     holders: npt.NDArray[np.int64]  #: Lock/Condition: the holder's task id (-1: none)
+    #: a semaphore: its free permits from ``times[i]`` (else as ``levels``)
+    free: npt.NDArray[np.int64]
     bound: int  #: the level's most (``maxsize``, permits, parties; 1 for the rest)
     full: list[tuple[float, float]]  #: stretches at ``bound`` (queues, semaphores)
     #: the waits as columns, in the order begun: task, start, end, what (``WAIT_*``)
@@ -213,8 +215,8 @@ def _row(
     holders = np.full(len(state), -1, np.int64)
     if kind in QUEUES:
         levels = value
-    elif kind in SEMAPHORES:
-        levels = (r.capacity or 0) - value
+    elif kind in SEMAPHORES:  # (a Semaphore released more than taken: none in use)
+        levels = np.maximum((r.capacity or 0) - value, 0)
     elif kind in HELD:
         levels = detail
         holders = value
@@ -233,7 +235,8 @@ def _row(
     full: list[tuple[float, float]] = []
     if (kind in QUEUES and r.capacity is not None) or kind in SEMAPHORES:
         ends = np.append(times[1:], max(end, float(times[-1])))
-        at_bound = levels >= bound
+        # a semaphore: no permit free (a Semaphore(0), a signal: from the start)
+        at_bound = np.r_[r.capacity or 0, value] <= 0 if kind in SEMAPHORES else levels >= bound
         for start, stop in zip(times[at_bound], ends[at_bound], strict=True):
             if full and full[-1][1] == start:
                 full[-1] = (full[-1][0], float(stop))
@@ -257,6 +260,7 @@ def _row(
         times=times.astype(np.float64),
         levels=levels,
         holders=holders,
+        free=np.r_[r.capacity or 0, value].astype(np.int64) if kind in SEMAPHORES else levels,
         bound=int(bound),
         full=full,
         wait_task=changes.task[waits].astype(np.int64),
@@ -286,8 +290,12 @@ def state_words(
             text = translate("Resources", "{size}/{most}").format(size=level, most=row.bound)
     elif kind in SEMAPHORES:
         permits = row.resource.capacity or 0
-        text = translate("Resources", "{free} of {permits} free").format(
-            free=permits - level, permits=permits
+        i = row.index_at(t)
+        free = int(row.free[i]) if i >= 0 else permits
+        text = (
+            translate("Resources", "{free} of {permits} free").format(free=free, permits=permits)
+            if permits
+            else translate("Resources", "{free} free").format(free=free)  # (a Semaphore(0))
         )
     elif kind in HELD:
         holder = row.holder_at(t)

@@ -41,6 +41,7 @@ from visualizer.trace.data import (
     TaskRecord,
     Trace,
 )
+from visualizer.trace.resources import Resource, ResourceChanges
 from visualizer.trace.resources import of_store as resources_of_store
 from visualizer.trace.schema import END_CANCELLED, END_DONE, END_ERROR
 from visualizer.trace.store import TraceStore
@@ -332,6 +333,8 @@ class TraceModel:
         key = (len(table), len(table.c_res), table.changes_forgotten)
         if self._resources_key != key:
             found, changes = resources_of_store(table, store.strings, self._origin)
+            if store.truncated_at is not None:  # (nothing after it is in the trace)
+                found, changes = _until(found, changes, store.truncated_at - self._origin)
             self._resources_key, self._resources_made = key, (found, changes)
         found, changes = self._resources_made
         return {"resources": list(found), "resource_changes": changes}
@@ -478,6 +481,18 @@ class TraceModel:
 
 def _fields(spans: SpanColumns) -> list[npt.NDArray[Any]]:
     return [getattr(spans, name) for name in FIELDS]
+
+
+def _until(
+    found: list[Resource], changes: ResourceChanges, end: float
+) -> tuple[list[Resource], ResourceChanges]:
+    """The resources made and the changes made up to ``end``: a full store stopped
+    recording tasks there, and a trace promises nothing after it was recorded."""
+    kept = [r for r in found if r.created <= end]  # (made in order: ids stay 0..n-1)
+    rows = changes.t <= end
+    return kept, ResourceChanges(
+        *(getattr(changes, f)[rows] for f in ("resource", "t", "task", "op", "value", "detail"))
+    )
 
 
 def _joined(

@@ -181,8 +181,8 @@ def _resource(i: int, item: Any, tasks: int, duration: float) -> Resource:
     expect(site is None or isinstance(site, str), f"{where}.site", "must be a string or null")
     capacity = item.get("capacity")
     expect(
-        capacity is None or (_int(capacity) and capacity > 0),
+        capacity is None or (_int(capacity) and capacity >= 0),  # (a Semaphore(0): a signal)
         f"{where}.capacity",
-        "must be a positive integer or null",
+        "must be a count (0 or more) or null",
     )
     return Resource(i, kind, name, float(created), task, site, capacity)
