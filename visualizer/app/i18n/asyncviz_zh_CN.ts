@@ -1109,6 +1109,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>{permits} 个中空闲 {free} 个</translation>
     </message>
     <message>
+        <source>{free} free</source>
+        <translation>{free} 个空闲</translation>
+    </message>
+    <message>
         <source>free</source>
         <translation>空闲</translation>
     </message>
