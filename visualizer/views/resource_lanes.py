@@ -116,6 +116,7 @@ class ResourceLanes:
                 return False
             if first == self.first and len(task_lanes) == len(self._task_lanes):
                 self.item.moved_on()
+                self.item.set_names(names)  # (a live task is named after it is made)
                 self._names = names
                 return False
         return self._take(self._live.rows, first, task_lanes, names)

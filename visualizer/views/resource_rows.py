@@ -163,8 +163,8 @@ class ResourceRowsItem(pg.GraphicsObject):  # type: ignore[misc]
         self._update_bounds()
 
     def set_names(self, names: list[str]) -> None:
+        """The tasks' names now (a holder's label; drawn at the next paint)."""
         self._names = names
-        self.update()
 
     def moved_on(self) -> None:
         """The rows' end moved on (a live run): only a last full stretch may have grown,
