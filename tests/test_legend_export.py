@@ -22,7 +22,9 @@ from visualizer.views.bar_labels import BarLabels
 from visualizer.views.chart import MARKERS, WAKE_MARKS, GanttView
 from visualizer.views.export import MARGIN
 from visualizer.views.gantt import LIGHT, THEMES, SpanBars
+from visualizer.views.lane_highlight import LaneHighlight
 from visualizer.views.legend import legend_entries, legend_html
+from visualizer.views.resource_rows import ResourceRowsItem
 from visualizer.views.timeline_marks import MARK_STYLES
 
 #: items of the chart that draw nothing a legend explains, and why
@@ -30,6 +32,7 @@ NOT_IN_A_LEGEND = (
     BarLabels,  # words: they say what they are
     QGraphicsRectItem,  # the outline of the bar clicked
     pg.TextItem,  # a warning's or note's words (their glyph is in the legend)
+    LaneHighlight,  # the lanes of the tasks that used a resource clicked
 )
 
 
@@ -53,6 +56,8 @@ def _drawable(view: GanttView) -> set[str]:
             continue  # states
         if isinstance(item, Arrows):
             assert id(item) in arrows or id(item) in loop_arrows, item
+        elif isinstance(item, ResourceRowsItem):  # (a held lock's, a set event's: "in use")
+            keys |= {"resource:level", "resource:full", "resource:wait", "resource:notify"}
         elif isinstance(item, Bands):
             keys.add("band:blocked")
         elif id(item) in forgotten:

@@ -323,5 +323,18 @@ class GrowingStore:
             if full.step_code[steps] == schema.END_ERROR and task in full.task_error:
                 grow.task_error[task] = full.task_error[task]  # (written as the task ended)
             steps += 1
+        have, kept = full.resources, grow.resources  # (issue 15: queues, locks ...)
+        while len(kept) < len(have) and have.created[len(kept)] <= t:
+            i = len(kept)
+            kept.add(
+                have.kind[i], have.created[i], have.task[i], have.site[i], have.name[i],
+                have.capacity[i],
+            )  # fmt: skip
+        while len(kept.c_res) < len(have.c_res) and have.c_t[len(kept.c_res)] <= t:
+            i = len(kept.c_res)
+            kept.change(
+                have.c_res[i], have.c_t[i], have.c_task[i], have.c_op[i], have.c_value[i],
+                have.c_detail[i],
+            )  # fmt: skip
         if cut == np.inf:
             grow.finished_at = full.finished_at

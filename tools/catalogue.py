@@ -32,7 +32,8 @@ from visualizer.views.chart import GanttView  # noqa: E402
 #: scenarios whose lesson needs a newer Python than 3.11 (on 3.11 they say why instead)
 NEEDS = {"eager_tasks": (3, 12)}
 
-#: pixels: the picture's width, and its height per row (lanes, the loop's and threads')
+#: pixels: the picture's width, and its height per row (lanes, the loop's and threads',
+#: the resources')
 WIDTH = 1100
 ROW = 46
 HEADER = (
@@ -49,7 +50,7 @@ def picture(scenario: Scenario, out: Path) -> None:
     trace = run_scenario(scenario, clock="virtual").trace
     view = GanttView(font_size=11)
     view.show_trace(trace)
-    rows = view.rows  # the tasks' lanes, the loop's row, the executors' rows
+    rows = view.all_rows  # the tasks' lanes, the loop's and executors' rows, resources
     view.resize(WIDTH, 90 + ROW * max(rows, 3))
     view.show_trace(trace)
     view.getPlotItem().setYRange(-0.6, rows - 0.4, padding=0)

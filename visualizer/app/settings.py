@@ -1,7 +1,7 @@
 """What the window remembers between runs (QSettings, an INI file in the user's config
 folder): geometry, panel sizes and which panels are shown, theme, text size, clock,
-arrows, the history a long run keeps, the language (if the user picked one: else the
-system's is used), the last scenario."""
+arrows, the resource rows, the history a long run keeps, the language (if the user
+picked one: else the system's is used), the last scenario."""
 
 from __future__ import annotations
 
@@ -56,6 +56,7 @@ def save_window(window: MainWindow) -> None:
         "history": window.history_menu.seconds or 0.0,
         "wake_arrows": window.wake_arrows.isChecked(),
         "creation_arrows": window.creation_arrows.isChecked(),
+        "resource_rows": window.resource_rows_action.isChecked(),
     }
     if window.language_chosen:
         values["language"] = window.language
@@ -89,6 +90,7 @@ def restore_window(window: MainWindow, *, geometry: bool = True) -> None:
     window.panes.restore({name: saved(name, True, bool) for name in window.panes.state()})
     window.wake_arrows.setChecked(saved("wake_arrows", True, bool))
     window.creation_arrows.setChecked(saved("creation_arrows", True, bool))
+    window.resource_rows_action.setChecked(saved("resource_rows", True, bool))
     language = saved("language", "", str)
     if language:
         window.set_language(language)

@@ -225,6 +225,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(centre)
         splitter.addWidget(right)
         self.chart.span_clicked.connect(self._span_clicked)
+        self.chart.resource_rows_shown.connect(self._show_legend)
         self.details.site_clicked.connect(self.source.show_site)
         # a file a trace names is shown unasked only from where this window ran programs
         self.source.trusted.add(builtin_scenario_dir().resolve())
@@ -320,7 +321,7 @@ class MainWindow(QMainWindow):
         self.browser.retranslate(self.language)
         parameters = self.tr("Parameters")
         self._params_title.setText(f"<b>{html.escape(parameters)}</b>")
-        self.legend.setText(legend_html(THEMES[self.theme]))
+        self._show_legend()
         self.toolbar.setWindowTitle(self.tr("Run"))
         self.run_action.setText(self.tr("Run"))
         self.stop_action.setText(self.tr("Stop"))
@@ -386,9 +387,16 @@ class MainWindow(QMainWindow):
         if index < 0 or trace is None:
             self.details.show_details(None)
             return
-        details = span_details(trace, index, QCoreApplication.translate)
+        # (the rows the chart keeps: derived once, not per click)
+        rows = self.chart.resources.rows or None
+        details = span_details(trace, index, QCoreApplication.translate, resources=rows)
         self.details.show_details(details)
         self.source.show_site(details.site)
+
+    def _show_legend(self, _resources: bool = False) -> None:
+        """The legend of what the chart can draw (its resources' only if it shows them)."""
+        on = self.chart.resources.lanes > 0
+        self.legend.setText(legend_html(THEMES[self.theme], resources=on))
 
     def _arrows_toggled(self, _checked: bool) -> None:
         self.chart.show_arrows(self.wake_arrows.isChecked(), self.creation_arrows.isChecked())
@@ -802,6 +810,11 @@ class MainWindow(QMainWindow):
         self.zoom_out_action.setShortcut("-")
         self.follow_action = view.addAction("", self.follow)
         self.follow_action.setShortcut("End")
+        #: the rows of the run's queues, semaphores, locks ... under the tasks (issue 15)
+        self.resource_rows_action = view.addAction("")
+        self.resource_rows_action.setCheckable(True)
+        self.resource_rows_action.setChecked(True)
+        self.resource_rows_action.toggled.connect(self.chart.show_resource_rows)
         view.addSeparator()
         self.cursor_action = view.addAction("", self.show_time_cursor)
         self.cursor_action.setCheckable(True)
@@ -855,6 +868,13 @@ class MainWindow(QMainWindow):
         self.zoom_in_action.setText(self.tr("Zoom &in (time)"))
         self.zoom_out_action.setText(self.tr("Zoom &out (time)"))
         self.follow_action.setText(self.tr("Follow &live"))
+        self.resource_rows_action.setText(self.tr("&Resource rows"))
+        self.resource_rows_action.setToolTip(
+            self.tr(
+                "Rows under the tasks for the run's queues, semaphores, locks, events,"
+                " conditions and barriers: how full, who holds them, who waits"
+            )
+        )
         self.cursor_action.setText(self.tr("&Time cursor"))
         self.cursor_action.setToolTip(
             self.tr(
@@ -1029,7 +1049,7 @@ class MainWindow(QMainWindow):
         palette = THEMES[theme]
         self.chart.set_palette(palette)
         self.source.set_palette(palette)
-        self.legend.setText(legend_html(palette))
+        self._show_legend()
         self.comparing.set_theme(theme)
         for name, action in self.theme_actions.items():
             action.setChecked(name == theme)
@@ -1146,7 +1166,15 @@ class MainWindow(QMainWindow):
         legend over it (``views.export``)."""
         font = QFont(self.legend.font())
         try:
-            export_chart(self.chart, path, kind, self.export_title(), THEMES[self.theme], font)
+            export_chart(
+                self.chart,
+                path,
+                kind,
+                self.export_title(),
+                THEMES[self.theme],
+                font,
+                resources=self.chart.resources.lanes > 0,
+            )
         except OSError as error:
             self._say(self.tr("Cannot export the chart"), str(error))
 

@@ -28,6 +28,7 @@ from visualizer.views.gantt import BAR, LIGHT, Palette, SpanBars
 from visualizer.views.lane_names import LaneNames
 from visualizer.views.lines import SafeLine
 from visualizer.views.live_spans import Columns, LiveSpans
+from visualizer.views.resource_lanes import ResourceLanes
 from visualizer.views.time_axis import TimeAxis
 from visualizer.views.time_cursor import TimeCursor
 from visualizer.views.timeline_marks import TimelineMarks, mark_tooltip
@@ -78,6 +79,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
     span's index in the trace shown; a click on nothing emits -1."""
 
     span_clicked = Signal(int)
+    #: the resources' rows came or went (the legend names them only while shown)
+    resource_rows_shown = Signal(bool)
 
     def __init__(self, palette: Palette = LIGHT, font_size: int = 11) -> None:
         time_axis = TimeAxis("bottom")
@@ -114,6 +117,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             plot.addItem(item)
         plot.addItem(self.bar_labels, ignoreBounds=True)
         plot.addItem(self.extra_labels, ignoreBounds=True)
+        #: the run's queues, semaphores, locks ... as rows under the others (issue 15)
+        self.resources = ResourceLanes(plot, palette)
         plot.invertY(True)
         # before anything is shown: the first second, and room for a few lanes (not
         # pyqtgraph's -0.5..0.5, negative time on an empty chart)
@@ -136,6 +141,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         #: fits the view to a run (and again as the chart is resized): ``fit_time``
         self.fitting = ChartFit(plot.getViewBox(), self._line_pixels, self.time_axis.end_overhang)
         self._rows_named = 0  #: the rows under the task lanes, as last named
+        self._named: tuple[TaskColumns, list[str], int] | None = None  #: ``_set_ticks``'
+        self._resources_on = False  #: the resources' rows were shown, last named
         #: each mark kind's marks, all of them: only those in view are given to its item
         #: (a service's chart has hundreds of thousands; pyqtgraph rebuilds every spot)
         self._marks_drawn: dict[str | int, tuple[np.ndarray, np.ndarray]] = {}
@@ -196,6 +203,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.setBackground(palette.background)
         self.bars.set_palette(palette)
         self.extra.set_palette(palette)
+        self.resources.set_palette(palette)
         self.wakes.set_colour(palette.wake)
         self.creations.set_colour(palette.creation)
         pen = QPen(QColor(palette.foreground), 2)
@@ -284,12 +292,30 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             return
         if self._snapshot is None and self.cursor.place_from_axis(event.scenePos()):
             return  # (a click on the time axis of a finished run: the time cursor there)
+        if self._resource_clicked(event.scenePos()):
+            return
+        self.resources.clear()  # (a click elsewhere: the users of a resource no longer)
         view = self.getPlotItem().getViewBox()
         if not view.sceneBoundingRect().contains(event.scenePos()):
             return
         index = self._span_under(trace, view.mapSceneToView(event.scenePos()))
         self.select_span(index)
         self.span_clicked.emit(-1 if index is None else index)
+
+    def _resource_clicked(self, position: QPointF) -> bool:
+        """A click on a resource's row or its name picks out the tasks that used it (or
+        no longer); on the rows' header, it folds or unfolds them."""
+        plot = self.getPlotItem()
+        view = plot.getViewBox()
+        on_names = plot.getAxis("left").sceneBoundingRect().contains(position)
+        if not self.resources.lanes or not (
+            on_names or view.sceneBoundingRect().contains(position)
+        ):
+            return False
+        what = self.resources.click(view.mapSceneToView(position).y())
+        if what == "layout":
+            self._resources_relaid()
+        return what is not None
 
     def _marker_at(self, trace: Trace, x: float, y: float) -> int | None:
         """The span of the marker under a click (its glyph, a few pixels around), if any:
@@ -321,12 +347,23 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
 
     def _hovered(self, position: Any) -> None:
         """A short tooltip: task, state, what it awaited, how long."""
-        view = self.getPlotItem().getViewBox()
-        trace = self._shown_trace() if view.sceneBoundingRect().contains(position) else None
+        plot = self.getPlotItem()
+        view = plot.getViewBox()
+        inside = view.sceneBoundingRect().contains(position)
+        if self.resources.lanes and not inside:  # (a resource's name: what it is)
+            on_names = plot.getAxis("left").sceneBoundingRect().contains(position)
+            said = self.resources.label_tooltip(view.mapSceneToView(position).y())
+            self.setToolTip(as_text(said) if on_names and said else "")
+            return
+        trace = self._shown_trace() if inside else None
         if trace is None:
             self.setToolTip("")
             return
         point = view.mapSceneToView(position)
+        said = self.resources.tooltip(point.x(), point.y())
+        if said is not None:
+            self.setToolTip(as_text(said))
+            return
         mark = self.timeline_marks.mark_at(
             point.x(), point.y(), view.viewPixelSize()
         ) or self.timeline_marks.mark_of_label_at(position)
@@ -390,6 +427,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         font.setPointSize(size)
         self.bar_labels.set_font(font)
         self.extra_labels.set_font(font)
+        self.resources.set_font(font)
         self.timeline_marks.set_font(font)
         self.cursor.set_font(font)
         for name in ("left", "bottom"):
@@ -426,7 +464,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         )
         first = len(trace.tasks)
         self.names.reset()
-        self._set_ticks(columns, self._show_loop_rows(trace, first), first)
+        loop_rows = self._show_loop_rows(trace, first)
+        self.resources.show_trace(trace, self.rows, self.lanes, columns.names)
+        self._set_ticks(columns, loop_rows, first)
         self._show_markers(trace, columns)
         self._show_arrows(trace, columns)
         self.timeline_marks.set_marks(trace.marks, self.lanes, first)
@@ -439,7 +479,29 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
     def _set_ticks(self, columns: TaskColumns, rows: list[str], first: int) -> None:
         """Name the task lanes and, from lane ``first``, the loop's and threads' rows."""
         self._rows_named = len(rows)
-        self.names.set(self.lanes, columns.names, [row_name(name) for name in rows], first)
+        self._named = (columns, rows, first)
+        on = self.resources.lanes > 0
+        if on != self._resources_on:
+            self._resources_on = on
+            self.resource_rows_shown.emit(on)
+        names = [row_name(name) for name in rows] + self.resources.labels()
+        self.names.set(self.lanes, columns.names, names, first)
+
+    @property
+    def all_rows(self) -> int:
+        """Every lane: the tasks', the loop's and threads', the resources'."""
+        return self.rows + self.resources.lanes
+
+    def show_resource_rows(self, on: bool) -> None:
+        """The resources' rows on or off (the View menu's "Resource rows")."""
+        if self.resources.set_shown(on):
+            self._resources_relaid()
+
+    def _resources_relaid(self) -> None:
+        """The resources' lanes changed (on, off, folded): named and fitted again."""
+        if self._named is not None:
+            self._set_ticks(*self._named)
+        self.fitting.refit(self.all_rows)
 
     def names_width(self) -> int:
         """Pixels of the lane names' column (at the left of the time axis)."""
@@ -487,6 +549,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.lanes = np.zeros(0, np.int64)
         self.selection.hide()
         self._selected = None
+        self.resources.begin_live()
 
     def end_live(self) -> None:
         self._snapshot = None
@@ -539,7 +602,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
             job_labels,
         )
         self.rows = first + len(rows.names)
-        if tasks_changed or len(rows.names) != self._rows_named:
+        relaid = self.resources.show_live(delta, opened, self.rows, self.lanes, columns.names)
+        if tasks_changed or len(rows.names) != self._rows_named or relaid:
             self._set_ticks(columns, rows.names, first)
             self._show_task_marks(columns)
             self._set_creation_arrows(columns)
@@ -548,7 +612,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         )
         self._points.append(_points(spans))
         self.timeline_marks.set_marks(delta.marks, self.lanes, first)
-        self.show_now(delta.duration, self.rows)
+        self.show_now(delta.duration, self.all_rows)
         view = self.getPlotItem().getViewBox()
         # pyqtgraph moves the view on its next paint, and that move asks for a second
         # paint: a frame cost two.  Move it now.
@@ -700,7 +764,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
     def fit_time(self, duration: float) -> None:
         """Every lane, and time from 0 to ``duration`` (a live run's so far), with room
         before and after it (``views.fit``)."""
-        self.fitting.fit(duration, self.rows)
+        self.fitting.fit(duration, self.all_rows)
 
 
 def as_text(text: str) -> str:

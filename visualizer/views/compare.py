@@ -401,7 +401,7 @@ class CompareView(QWidget):
         if self.traces is None:
             return
         # lanes as tall in both (the larger run's fill its chart): one scale for both
-        rows = max(MIN_ROWS, *(chart.rows for chart in self.charts))
+        rows = max(MIN_ROWS, *(chart.all_rows for chart in self.charts))
         for chart in self.charts:
             chart.setYRange(-0.6, rows - 0.4 + END_BAND, padding=0)
         longest = max(trace.duration for trace in self.traces)
@@ -410,9 +410,13 @@ class CompareView(QWidget):
     def zoom_time(self, factor: float) -> None:
         self.charts[0].zoom_time(factor)  # (the other follows: linked)
 
+    def _resources_shown(self) -> bool:
+        """Either run has resources' rows (their legend is shown then)."""
+        return any(chart.resources.lanes for chart in self.charts)
+
     def retranslate(self) -> None:
         """The titles, the summary and the axis's word, in the application's language."""
-        self.legend.setText(legend_html(self.colours))
+        self.legend.setText(legend_html(self.colours, resources=self._resources_shown()))
         self.charts[1].setLabel("bottom", translate("GanttView", "time"), units="s")
         if self.traces is None or self.comparison is None:
             self.summary.setText("")
@@ -464,7 +468,7 @@ class CompareView(QWidget):
             end.label.setColor(palette.foreground)
             end.label.fill = pg.mkBrush(palette.background)  # (legible over a bar)
             end.label.update()
-        self.legend.setText(legend_html(palette))
+        self.legend.setText(legend_html(palette, resources=self._resources_shown()))
 
     def set_font_size(self, size: int) -> None:
         """The window's text size (a teacher's big type), charts and summary alike."""

@@ -38,7 +38,9 @@ PNG_SCALE = 1
 class Header:
     """The title and the legend, laid out for a picture ``width`` pixels wide."""
 
-    def __init__(self, title: str, palette: Palette, font: QFont, width: int) -> None:
+    def __init__(
+        self, title: str, palette: Palette, font: QFont, width: int, *, resources: bool = True
+    ) -> None:
         colour = QColor(palette.foreground).name()
         self.title = QTextDocument()
         big = QFont(font)
@@ -51,7 +53,7 @@ class Header:
         self.legend = QTextDocument()
         self.legend.setDefaultFont(font)
         self.legend.setDefaultStyleSheet(f"body {{ color: {colour}; }}")
-        self.legend.setHtml(f"<body>{legend_html(palette)}</body>")
+        self.legend.setHtml(f"<body>{legend_html(palette, resources=resources)}</body>")
         self.legend.setTextWidth(width - 2 * MARGIN)
         self.height = int(
             MARGIN + self.title.size().height() + self.legend.size().height() + MARGIN / 2
@@ -67,11 +69,19 @@ class Header:
 
 
 def export_chart(
-    chart: QGraphicsView, path: Path, kind: str, title: str, palette: Palette, font: QFont
+    chart: QGraphicsView,
+    path: Path,
+    kind: str,
+    title: str,
+    palette: Palette,
+    font: QFont,
+    *,
+    resources: bool = True,
 ) -> None:
-    """Write ``chart`` with ``title`` and the legend to ``path`` as ``kind`` (png, svg)."""
+    """Write ``chart`` with ``title`` and the legend to ``path`` as ``kind`` (png, svg);
+    the legend of the resources' rows if ``resources`` (the chart shows them)."""
     width, height = chart.width(), chart.height()
-    header = Header(title, palette, font, width)
+    header = Header(title, palette, font, width, resources=resources)
     size = QSize(width, header.height + height)
     if kind == "png":
         image = QImage(size * PNG_SCALE, QImage.Format.Format_ARGB32_Premultiplied)

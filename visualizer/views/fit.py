@@ -74,6 +74,11 @@ class ChartFit:
         self._fitted = (duration, rows)
         self._range = np.array(self.view.viewRange(), np.float64)
 
+    def refit(self, rows: int) -> None:
+        """Fitted, and the lanes grew or shrank: fitted again to ``rows`` lanes."""
+        if self._fitted is not None:
+            self.fit(self._fitted[0], rows)
+
     def forget(self) -> None:
         """The view is no longer the fitted one (a live run moves it itself)."""
         self._fitted = None

@@ -153,6 +153,7 @@ class LaneNames:
     def _size_column(self) -> None:
         metrics = QFontMetrics(self.font)
         needed = max((metrics.horizontalAdvance(shown(name)) for name in self._longest), default=0)
+        needed += 1  # (Qt's elidedText wants a pixel more than the text's advance)
         width = int(np.clip(needed + NAME_MARGIN, *self._bounds))
         width = max(width, self.floor)
         if width != self.width:

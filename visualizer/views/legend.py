@@ -25,6 +25,7 @@ from visualizer.views.bands import BLOCKED
 from visualizer.views.chart import CANCEL_BY_CALLBACK, MARKERS, WAKE_MARKS
 from visualizer.views.forgotten import EDGE_ALPHA
 from visualizer.views.gantt import Palette
+from visualizer.views.resource_rows import row_colours
 from visualizer.views.timeline_marks import MARK_STYLES
 
 #: pyqtgraph symbol -> a character that looks like it
@@ -44,6 +45,8 @@ _DOWN = "\u2193"  # an arrow from one task to another
 _UP = "\u2191"  # from a thread's row (under the tasks) up to the task its job woke
 _DASHED = "\u21e3"  # the dashed arrow from a parent to the task it created
 _SHADE = "\u2592"  # the forgotten past, shaded
+_TICK = "\u2577"  # a tick: a task begins to wait on a resource
+_NOTCH = "\u2575"  # under the row: a Condition's notify
 
 #: (by this name, lupdate finds each ``translate("Legend", "...")`` below)
 translate = QCoreApplication.translate
@@ -75,15 +78,18 @@ def _over(colour: QColor, background: str) -> str:
     return "#{:02x}{:02x}{:02x}".format(*mixed)
 
 
-def legend_entries(palette: Palette) -> list[LegendEntry]:
-    """The legend's entries, in the application's language (as its translators say now)."""
+def legend_entries(palette: Palette, *, resources: bool = True) -> list[LegendEntry]:
+    """The legend's entries, in the application's language (as its translators say now);
+    those of the resources' rows only if ``resources`` (a chart without them keeps its
+    legend short)."""
     outcome = {name: (colour, _GLYPHS[symbol]) for name, (symbol, colour) in MARKERS.items()}
     wake = {kind: (colour, _GLYPHS[symbol]) for kind, (symbol, colour) in WAKE_MARKS.items()}
     mark = {kind: (colour, _GLYPHS[symbol]) for kind, (symbol, colour) in MARK_STYLES.items()}
     edge = QColor(palette.foreground)
     edge.setAlpha(EDGE_ALPHA)
     woken_by = translate("Legend", "woken by:")
-    return [
+    rows = row_colours(palette)
+    entries = [
         LegendEntry(("state:running",), ((palette.running, _BAR),), translate("Legend", "running")),
         LegendEntry(("state:ready",), ((palette.ready, _BAR),), translate("Legend", "ready")),
         LegendEntry(
@@ -140,7 +146,20 @@ def legend_entries(palette: Palette) -> list[LegendEntry]:
             ((_over(edge, palette.background), _SHADE),),
             translate("Legend", "forgotten"),
         ),
+        # the resources' rows (a queue's items, a semaphore's permits, a lock held ...)
+        LegendEntry(
+            ("resource:level",),
+            ((rows.fill, _BAR),),
+            translate("Legend", "in use"),
+            translate("Legend", "resources:"),
+        ),
+        LegendEntry(("resource:full",), ((rows.full, _BAR),), translate("Legend", "full")),
+        LegendEntry(("resource:wait",), ((rows.tick, _TICK),), translate("Legend", "a task waits")),
+        LegendEntry(("resource:notify",), ((rows.notify, _NOTCH),), translate("Legend", "notify")),
     ]
+    if resources:
+        return entries
+    return [entry for entry in entries if not entry.keys[0].startswith("resource:")]
 
 
 #: between two characters, no line break (Chinese may break between any two otherwise)
@@ -160,6 +179,6 @@ def _entry(entry: LegendEntry) -> str:
     return f"&nbsp;{group}{glyphs}&nbsp;{_words(entry.text)}"
 
 
-def legend_html(palette: Palette) -> str:
+def legend_html(palette: Palette, *, resources: bool = True) -> str:
     """The legend as one paragraph of rich text: it wraps between entries."""
-    return " ".join(_entry(entry) for entry in legend_entries(palette))
+    return " ".join(_entry(entry) for entry in legend_entries(palette, resources=resources))

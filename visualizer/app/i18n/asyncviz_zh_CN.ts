@@ -461,7 +461,7 @@
     <name>GanttView</name>
     <message>
         <source>time</source>
-        <extracomment>a cancel that no task called (a timeout&apos;s timer, a callback): a wake kind of the chart&apos;s own, as it is drawn like a timer&apos;s wake (a mark, a short arrow), not like a cancel by a task (an arrow from that task) wakes that no task caused -&gt; (symbol, colour), drawn where the ready bar begins above this many marks of one kind none are drawn (they would hide the bars) a wake&apos;s mark sits this far above its lane&apos;s centre: in the gap above the bar a kind with more marks than this draws only those in view (fewer: all, once) a click this many pixels beside a thin bar still selects it glyphs (outcomes, wakes) and arrows grow with the type above this size (points): big type for a projector, and glyphs as readable as the words beside them a fitted chart has room for this many lanes at least outcome -&gt; (symbol, colour): each its own glyph, so colour is never the only cue seconds, with the run&apos;s end labelled what each bar stands for, written in it, over the arrows one scatter item per kind a short arrow from a timer&apos;s or I/O&apos;s mark into the bar of the task it woke
+        <extracomment>a cancel that no task called (a timeout&apos;s timer, a callback): a wake kind of the chart&apos;s own, as it is drawn like a timer&apos;s wake (a mark, a short arrow), not like a cancel by a task (an arrow from that task) wakes that no task caused -&gt; (symbol, colour), drawn where the ready bar begins above this many marks of one kind none are drawn (they would hide the bars) a wake&apos;s mark sits this far above its lane&apos;s centre: in the gap above the bar a kind with more marks than this draws only those in view (fewer: all, once) a click this many pixels beside a thin bar still selects it glyphs (outcomes, wakes) and arrows grow with the type above this size (points): big type for a projector, and glyphs as readable as the words beside them a fitted chart has room for this many lanes at least outcome -&gt; (symbol, colour): each its own glyph, so colour is never the only cue the resources&apos; rows came or went (the legend names them only while shown) seconds, with the run&apos;s end labelled what each bar stands for, written in it, over the arrows one scatter item per kind a short arrow from a timer&apos;s or I/O&apos;s mark into the bar of the task it woke the run&apos;s queues, semaphores, locks ... as rows under the others (issue 15)
 ----------
 a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>时间</translation>
@@ -638,6 +638,26 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>forgotten</source>
         <translation>已释放的历史</translation>
+    </message>
+    <message>
+        <source>in use</source>
+        <translation>占用</translation>
+    </message>
+    <message>
+        <source>resources:</source>
+        <translation>资源：</translation>
+    </message>
+    <message>
+        <source>full</source>
+        <translation>已满</translation>
+    </message>
+    <message>
+        <source>a task waits</source>
+        <translation>任务开始等待</translation>
+    </message>
+    <message>
+        <source>notify</source>
+        <translation>通知</translation>
     </message>
     <message>
         <source>running</source>
@@ -870,6 +890,14 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>跟随实时运行(&amp;L)</translation>
     </message>
     <message>
+        <source>&amp;Resource rows</source>
+        <translation>资源行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Rows under the tasks for the run&apos;s queues, semaphores, locks, events, conditions and barriers: how full, who holds them, who waits</source>
+        <translation>任务下方为运行中的队列、信号量、锁、事件、条件和屏障各画一行：有多满、谁持有、谁在等待</translation>
+    </message>
+    <message>
         <source>&amp;Time cursor</source>
         <translation>时间光标(&amp;T)</translation>
     </message>
@@ -1076,6 +1104,45 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>Leave presenter mode</source>
         <translation>退出演示模式</translation>
+    </message>
+</context>
+<context>
+    <name>ResourceRows</name>
+    <message>
+        <source>resources ({count})</source>
+        <translation>资源（{count}）</translation>
+    </message>
+    <message>
+        <source>not made yet</source>
+        <translation>尚未创建</translation>
+    </message>
+    <message>
+        <source>at {t} s: {state}</source>
+        <translation>{t} 秒时：{state}</translation>
+    </message>
+    <message>
+        <source>waiting: {tasks}</source>
+        <translation>等待中：{tasks}</translation>
+    </message>
+    <message>
+        <source>made at {site}</source>
+        <translation>创建于 {site}</translation>
+    </message>
+    <message>
+        <source>used by {count} tasks</source>
+        <translation>被 {count} 个任务使用</translation>
+    </message>
+    <message>
+        <source>Click: pick out the tasks that used it</source>
+        <translation>点击：突出显示使用它的任务</translation>
+    </message>
+    <message>
+        <source>Click: show the resources&apos; rows</source>
+        <translation>点击：展开资源行</translation>
+    </message>
+    <message>
+        <source>Click: fold the resources&apos; rows</source>
+        <translation>点击：折叠资源行</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,347 @@
+"""The resources' rows under the tasks (issue 15): a row per queue, semaphore, lock and
+event, drawn as the model's levels say, named, hovered, clicked, toggled, remembered,
+live, opened from a file, exported; the details of a task waiting on one say so.
+Recorded on the ideal clock: exact times."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from test_legend_export import _svg_text
+from test_live_chart import play_live
+from tracehelp import run_traced
+
+from visualizer.app.qtloop import GuiEventLoop
+from visualizer.app.settings import restore_window, saved
+from visualizer.app.window import MainWindow
+from visualizer.model.resource_states import ResourceRow, rows_of
+from visualizer.session.scenarios import discover, find
+from visualizer.trace import schema
+from visualizer.trace.data import Trace
+from visualizer.views.chart import GanttView
+from visualizer.views.resource_rows import BODY
+
+
+async def _program() -> None:
+    queue: asyncio.Queue[int] = asyncio.Queue(maxsize=2)
+    sem = asyncio.Semaphore(2)
+    lock = asyncio.Lock()
+    ev = asyncio.Event()
+
+    async def producer() -> None:
+        for i in range(5):
+            await queue.put(i)
+
+    async def consumer() -> None:
+        for _ in range(5):
+            await queue.get()
+            await asyncio.sleep(0.1)
+
+    async def worker() -> None:
+        async with sem, lock:
+            await asyncio.sleep(0.05)
+        await ev.wait()
+
+    tasks = [
+        asyncio.create_task(producer(), name="producer"),
+        asyncio.create_task(consumer(), name="consumer"),
+    ]
+    tasks += [asyncio.create_task(worker(), name=f"w{i}") for i in range(4)]
+    await asyncio.sleep(0.5)
+    ev.set()
+    await asyncio.gather(*tasks)
+
+
+async def _no_resources() -> None:
+    await asyncio.gather(asyncio.sleep(0.1), asyncio.sleep(0.2))
+
+
+def _recorded(program: Any = _program) -> Trace:
+    run = run_traced(program, clock="ideal")
+    assert run.error is None
+    return run.trace
+
+
+def _chart(qtbot: Any, trace: Trace) -> GanttView:
+    view = GanttView()
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    view.show_trace(trace)
+    return view
+
+
+def _lane_of(view: GanttView, name: str) -> int:
+    lanes = [lane for lane, text in view.names.ticks if text.startswith(f"{name}  ")]
+    assert len(lanes) == 1, view.names.ticks
+    return lanes[0]
+
+
+def _row(view: GanttView, name: str) -> ResourceRow:
+    return next(row for row in view.resources.rows if row.name == name)
+
+
+def test_a_row_per_resource_in_the_order_made_and_none_without(qtbot: Any) -> None:
+    trace = _recorded()
+    view = _chart(qtbot, trace)
+    names = [text for _, text in view.names.ticks]
+    first = view.rows  # (under the tasks and the event loop's row)
+    assert names[first:] == [
+        "\u25be resources (4)",
+        "queue  Queue(2)",
+        "sem  Semaphore(2)",
+        "lock  Lock",
+        "ev  Event",
+    ]
+    assert view.all_rows == view.rows + 5
+    # the view fitted to every lane, the resources' too
+    (_, _), (_, bottom) = view.getPlotItem().getViewBox().viewRange()
+    assert bottom >= view.all_rows - 0.6
+    plain = _chart(qtbot, _recorded(_no_resources))
+    assert plain.resources.lanes == 0 and plain.all_rows == plain.rows
+    assert not any("resources" in text for _, text in plain.names.ticks)
+    assert not plain.resources.item.isVisible()
+
+
+def test_a_queue_row_draws_the_model_level_steps(qtbot: Any) -> None:
+    trace = _recorded()
+    view = _chart(qtbot, trace)
+    view.grab()  # (paints)
+    item = view.resources.item
+    queue = _row(view, "queue")
+    expected = rows_of(trace)[0]
+    assert queue.name == expected.name and np.array_equal(queue.levels, expected.levels)
+    lane = _lane_of(view, "queue")
+    rects = item.drawn_levels[0]
+    px = item.pixelWidth()
+    starts, ends, levels = queue.steps()
+    held = (levels > 0) & (ends > starts)
+    assert len(rects) == int(held.sum()) > 3
+    # each stretch from its start, a pixel's gap at most before the next, as tall as its
+    # share of maxsize, standing on the row's bottom
+    assert np.allclose(rects[:, 0], starts[held])
+    right = np.maximum(ends[held], starts[held] + px)
+    assert np.all(np.abs(rects[:, 0] + rects[:, 2] - right) <= px * 1.01)
+    body = BODY[1] - BODY[0]
+    assert np.allclose(rects[:, 3], body * levels[held] / queue.bound)
+    assert np.allclose(rects[:, 1] + rects[:, 3], lane + BODY[1])
+    # the full band over the full stretches (back to back, a few ns apart: one band),
+    # from the first one's start to the last one's end, over the body
+    assert len(queue.full) >= 3
+    band = item.drawn_full[0]
+    assert band[0, 0] == queue.full[0][0]
+    assert band[-1, 0] + band[-1, 2] == pytest.approx(queue.full[-1][1], abs=px)
+    covered = sum(w for w in band[:, 2])
+    assert covered == pytest.approx(sum(b - a for a, b in queue.full), abs=len(band) * px)
+    assert np.all(band[:, 1] + band[:, 3] <= lane + BODY[0])
+    # the lock's holders named on its bar
+    assert [text for _, _, text in item.drawn_labels] == ["w0", "w1", "w2", "w3"]
+
+
+def test_hovering_a_row_says_its_state_and_who_waits(qtbot: Any) -> None:
+    view = _chart(qtbot, _recorded())
+    box = view.getPlotItem().getViewBox()
+
+    def hover(name: str, t: float) -> str:
+        view._hovered(box.mapViewToScene(QPointF(t, _lane_of(view, name))))
+        return view.toolTip()
+
+    said = hover("queue", 0.05)
+    assert "queue  Queue(2)" in said
+    assert "at 0.050 s: 2/2 full, 1 waiting" in said
+    assert "waiting: producer" in said
+    assert "at 0.070 s: held by w1, 1 waiting" in hover("lock", 0.07)
+    assert "waiting: w2" in hover("lock", 0.07)
+    said = hover("ev", 0.45)
+    assert "clear, 4 waiting" in said and "waiting: w0, w1, w2, w3" in said
+    assert "at 0.510 s: set" in hover("ev", 0.51)
+
+
+def _click(qtbot: Any, view: GanttView, x_scene: float, lane: float) -> None:
+    box = view.getPlotItem().getViewBox()
+    scene = QPointF(x_scene, box.mapViewToScene(QPointF(0.0, lane)).y())
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(scene))
+
+
+def test_clicking_a_resource_picks_out_exactly_its_users(qtbot: Any) -> None:
+    trace = _recorded()
+    view = _chart(qtbot, trace)
+    names = [t.name for t in trace.tasks]
+    axis = view.getPlotItem().getAxis("left").sceneBoundingRect()
+    lane = _lane_of(view, "lock")
+    _click(qtbot, view, axis.center().x(), lane)  # on its name
+    lock = _row(view, "lock")
+    users = sorted(names[t] for t in view.resources.picked_tasks())
+    # the workers took it; Task-1 made it
+    assert users == sorted(names[t] for t in lock.users) == ["Task-1", "w0", "w1", "w2", "w3"]
+    lanes = sorted([int(view.lanes[t]) for t in lock.users] + [lane])
+    assert view.resources.highlight.lanes.tolist() == lanes
+    view.grab()
+    assert view.resources.highlight.drawn == len(lanes)
+    # again: cleared
+    _click(qtbot, view, axis.center().x(), lane)
+    assert view.resources.picked_tasks() == [] and not len(view.resources.highlight.lanes)
+    # the row itself picks them out too; a click elsewhere clears them
+    inside = view.getPlotItem().getViewBox().sceneBoundingRect().center().x()
+    _click(qtbot, view, inside, _lane_of(view, "queue"))
+    queue = _row(view, "queue")
+    assert view.resources.picked_tasks() == sorted(queue.users)
+    assert sorted(names[t] for t in queue.users) == ["Task-1", "consumer", "producer"]
+    _click(qtbot, view, inside, int(view.lanes[names.index("w2")]))
+    assert not len(view.resources.highlight.lanes)
+
+
+def test_the_header_folds_the_rows(qtbot: Any) -> None:
+    view = _chart(qtbot, _recorded())
+    header = view.rows
+    axis = view.getPlotItem().getAxis("left").sceneBoundingRect()
+    _click(qtbot, view, axis.center().x(), header)
+    assert view.resources.collapsed and view.resources.lanes == 1
+    assert [text for _, text in view.names.ticks][header:] == ["\u25b8 resources (4)"]
+    _click(qtbot, view, axis.center().x(), header)
+    assert view.resources.lanes == 5
+
+
+def _run(qapp: Any, window: MainWindow, scenario: str, clock: str = "ideal") -> Trace:
+    loop = GuiEventLoop(qapp)
+    try:
+        outcome = loop.run_until_complete(window.run(find(scenario), {}, clock))
+    finally:
+        loop.close()
+    assert outcome.error is None
+    return outcome.trace
+
+
+def test_the_toggle_hides_and_shows_them_and_is_remembered(
+    qapp: Any, window: MainWindow, qtbot: Any
+) -> None:
+    _run(qapp, window, "queue_backpressure")
+    chart = window.chart
+    assert window.resource_rows_action.isChecked() and chart.resources.lanes == 2
+    assert "in&nbsp;use" in window.legend.text()
+    window.resource_rows_action.setChecked(False)
+    assert chart.resources.lanes == 0 and not chart.resources.item.isVisible()
+    assert not any("Queue(2)" in text for _, text in chart.names.ticks)
+    assert "in&nbsp;use" not in window.legend.text()  # (its legend goes with it)
+    window.close()  # saves
+    assert saved("resource_rows", True, bool) is False
+    scenarios, _ = discover()
+    again = MainWindow(scenarios)
+    qtbot.addWidget(again)
+    restore_window(again)
+    assert not again.resource_rows_action.isChecked()
+    assert again.chart.resources.shown is False
+    again.resource_rows_action.setChecked(True)
+    again.close()  # (on again, for the tests after this one)
+    assert saved("resource_rows", False, bool) is True
+    window.resource_rows_action.setChecked(True)
+    assert any(text == "queue  Queue(2)" for _, text in chart.names.ticks)
+
+
+def test_the_details_of_a_put_waiting_on_a_full_queue(
+    qapp: Any, window: MainWindow, qtbot: Any
+) -> None:
+    trace = _run(qapp, window, "queue_backpressure")
+    chart = window.chart
+    producer = trace.task_by_name("producer").id
+    spans = trace.spans
+    puts = [
+        i
+        for i in range(len(spans))
+        if spans.task[i] == producer
+        and spans.state[i] == schema.SUSPENDED
+        and trace.suspensions[spans.awaiting[i]].label == "Queue.put"
+    ]
+    index = max(puts, key=lambda i: spans.end[i] - spans.start[i])  # (0.5 s: the work)
+    middle = (spans.start[index] + spans.end[index]) / 2
+    box = chart.getPlotItem().getViewBox()
+    scene = box.mapViewToScene(QPointF(middle, float(chart.lanes[producer])))
+    qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=chart.mapFromScene(scene))
+    details = window.details.details
+    assert details is not None
+    fields = dict(details.fields)
+    assert fields["awaiting"] == "Queue.put"
+    assert fields["waiting for"] == "queue (2/2 full, 1 waiting)"
+    assert "waiting for" in window.details.toPlainText()
+
+
+def test_a_live_run_grows_its_rows_deriving_only_on_change(qtbot: Any) -> None:
+    view = GanttView()
+    qtbot.addWidget(view)
+    view.resize(1000, 600)
+    model = play_live(view, "queue_backpressure", frames=30)
+    live = view.resources
+    assert live.lanes == 2 and [row.name for row in live.rows] == ["queue"]
+    # derived when something changed, not each of the 32 frames
+    assert 0 < live._live.derivations < 20
+    final = rows_of(model.snapshot())[0]
+    row = live.rows[0]
+    assert np.array_equal(row.levels, final.levels) and np.allclose(row.times, final.times)
+    assert np.allclose(np.array(row.full), np.array(final.full))
+    assert [(w.task, w.what) for w in row.waits] == [(w.task, w.what) for w in final.waits]
+    assert [w.end for w in row.waits] == pytest.approx([w.end for w in final.waits])
+    # a run without resources keeps none and derives nothing
+    plain = GanttView()
+    qtbot.addWidget(plain)
+    play_live(plain, "gather_basics", frames=10)
+    assert plain.resources.lanes == 0 and plain.resources._live.derivations == 0
+
+
+def test_an_opened_trace_shows_them_and_the_export_has_them(
+    qapp: Any, window: MainWindow, tmp_path: Path
+) -> None:
+    _run(qapp, window, "lock_race")
+    window.save_trace(tmp_path / "lock.json")
+    _run(qapp, window, "gather_basics")
+    assert window.chart.resources.lanes == 0
+    assert window.open_trace(tmp_path / "lock.json")
+    assert [text for _, text in window.chart.names.ticks][-1] == "lock  Lock"
+    window.export_chart(tmp_path / "chart.svg", "svg")
+    words = _svg_text(tmp_path / "chart.svg")
+    assert "lock  Lock" in words and "in use" in words
+    window.resource_rows_action.setChecked(False)
+    window.export_chart(tmp_path / "without.svg", "svg")
+    words = _svg_text(tmp_path / "without.svg")
+    assert "in use" not in words and "Lock" not in words
+    window.resource_rows_action.setChecked(True)
+
+
+def test_a_busy_row_costs_its_width_in_pixels_not_its_changes(qtbot: Any) -> None:
+    """100,000 puts and gets in view: a few rectangles per pixel column, each column's
+    highest level kept (a brief full stays in sight), the full bands joined."""
+    from visualizer.trace.data import SpanColumns, TaskRecord
+    from visualizer.trace.resources import GET, PUT, Resource, ResourceChanges
+
+    n = 100_000
+    t = np.linspace(0.001, 10.0, n)
+    op = np.where(np.arange(n) % 2 == 0, PUT, GET).astype(np.int8)
+    size = np.where(op == PUT, 1, 0) + (np.arange(n) % 1000 == 0)  # (now and then full)
+    trace = Trace(
+        meta={"duration": 10.0},
+        tasks=[TaskRecord(0, "main", "main", None, 0.0, None)],
+        spans=SpanColumns.empty(),
+        suspensions=[],
+        resources=[Resource(0, "Queue", "jobs", 0.0, 0, None, 2)],
+        resource_changes=ResourceChanges(
+            resource=np.zeros(n, np.int32),
+            t=t,
+            task=np.zeros(n, np.int32),
+            op=op,
+            value=size.astype(np.int64),
+            detail=np.zeros(n, np.int64),
+        ),
+    )
+    view = _chart(qtbot, trace)
+    view.grab()
+    item = view.resources.item
+    columns = view.getPlotItem().getViewBox().width()
+    assert 0 < item.drawn["fill"] <= 2 * columns + 2
+    assert 0 < item.drawn["full"] <= columns
+    # the highest level of each column: the brief fulls show as full-height columns
+    full_height = BODY[1] - BODY[0]
+    assert np.isclose(item.drawn_levels[0][:, 3], full_height).sum() >= 50
