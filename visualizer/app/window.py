@@ -956,7 +956,8 @@ class MainWindow(QMainWindow):
     def _states_index(self, trace: Trace) -> TimeIndex:
         """The states-at-a-time index of ``trace`` (made once per trace)."""
         if self._time_index is None or self._time_index.trace is not trace:
-            self._time_index = TimeIndex(trace)
+            # (the chart's resource rows: a live trace holds only the spans in view)
+            self._time_index = TimeIndex(trace, self.chart.resources.rows or None)
         return self._time_index
 
     def _cursor_moved(self, t: float) -> None:

@@ -106,7 +106,9 @@ class TimeIndex:
     starts (so "starts at or before t" is "rank below the count of starts <= t").  A
     key of task and start time in one float would lose the microseconds of a long run."""
 
-    def __init__(self, trace: Trace) -> None:
+    def __init__(self, trace: Trace, resources: list[ResourceRow] | None = None) -> None:
+        """``resources``: the trace's rows, if the caller keeps them (a live chart's:
+        its trace holds only the spans in view, too few to derive them from)."""
         self.trace = trace
         spans = trace.spans
         tasks = len(trace.tasks)
@@ -136,7 +138,7 @@ class TimeIndex:
         self.changes = np.unique(
             np.concatenate([self._starts, self._ended[~np.isnan(self._ended)]])
         )
-        self._resources: list[ResourceRow] | None = None
+        self._resources: list[ResourceRow] | None = resources
         self._names: list[str] | None = None
 
     @property

@@ -140,13 +140,18 @@ class ResourceRow:
         return self.times, ends, self.levels
 
 
-def rows_of(trace: Trace) -> list[ResourceRow]:
-    """Every resource of ``trace`` as a row, in the order they were made."""
+def rows_of(trace: Trace, *, partial: bool = False) -> list[ResourceRow]:
+    """Every resource of ``trace`` as a row, in the order they were made.
+
+    ``trace`` holds, for each task that waited, its suspensions from its first wait on
+    (a whole trace; ``live_resources``' own).  ``partial``: it holds each task's spans
+    from some point on instead (a live view's ``TraceModel.recent``): see
+    ``_wait_ends``."""
     if not trace.resources:
         return []
     changes = trace.resource_changes
     end = float(trace.duration)
-    wait_end = _wait_ends(trace, end)
+    wait_end = _wait_ends(trace, end, partial)
     order = np.argsort(changes.resource, kind="stable")
     sorted_ids = changes.resource[order]
     out = []
@@ -156,7 +161,7 @@ def rows_of(trace: Trace) -> list[ResourceRow]:
     return out
 
 
-def _wait_ends(trace: Trace, end: float) -> npt.NDArray[np.float64]:
+def _wait_ends(trace: Trace, end: float, partial: bool) -> npt.NDArray[np.float64]:
     """For every change row, if a ``wait``: when the waiting task's suspension that
     follows it ended (``end`` if none followed: the trace ends with it waiting).
 
@@ -169,15 +174,16 @@ def _wait_ends(trace: Trace, end: float) -> npt.NDArray[np.float64]:
     if not len(waits):
         return out
     spans = trace.spans
-    # A live chart's trace holds each task's spans from some point on (those ending in
-    # view): a wait begun before a task's first span there cannot be matched (its own
-    # suspension may be gone, and a later one would be taken for it), so it is left out.
-    first = np.full(len(trace.tasks) + 1, np.inf)
-    np.minimum.at(first, np.clip(spans.task, 0, len(trace.tasks)), spans.start)
-    waiter = np.clip(changes.task[waits], 0, len(trace.tasks))
-    waits = waits[changes.t[waits] >= first[waiter]]
-    if not len(waits):
-        return out
+    if partial:
+        # each task's spans from some point on (those ending in a live view): a wait
+        # begun before a task's first span there cannot be matched (its own suspension
+        # may be gone, and a later one would be taken for it), so it is left out
+        most = int(max(spans.task.max(initial=-1), changes.task[waits].max())) + 1
+        first = np.full(most, np.inf)
+        np.minimum.at(first, spans.task[spans.task >= 0], spans.start[spans.task >= 0])
+        waits = waits[changes.t[waits] >= first[changes.task[waits]]]
+        if not len(waits):
+            return out
     suspended = np.flatnonzero(spans.state == schema.SUSPENDED)
     task = np.r_[changes.task[waits], spans.task[suspended]].astype(np.int64)
     time = np.r_[changes.t[waits], spans.start[suspended]]
