@@ -14,14 +14,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
+import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tracehelp import run_traced
 
+from visualizer.instrument import recorder as recorders
+from visualizer.instrument.tracer import Tracer
 from visualizer.trace.fileformat import TraceFormatError, dumps, loads
-from visualizer.trace.resources import Resource, ResourceChanges, of_store
+from visualizer.trace.resources import OPS, Resource, ResourceChanges, of_store
+from visualizer.trace.store import TraceStore
 
 Row = tuple[str | None, str, int, int]
 
@@ -379,3 +385,133 @@ def test_bad_resource_fields_are_refused_naming_the_field(where: str, damage: An
     with pytest.raises(TraceFormatError) as error:
         loads(json.dumps(doc))
     assert where in str(error.value)
+
+
+# --- the C recorder and the pure-Python one write the same rows ---------------------------------
+async def _every_kind(store: TraceStore) -> list[int]:
+    """A deterministic program (no real sleeps) using every kind, enough queue traffic to
+    fill more than one of the C recorder's staging blocks, a change made by a plain
+    callback, a cancelled waiter; it reads the change rows mid-run, as a live view does."""
+    seen: list[int] = []
+
+    def rows_so_far() -> None:
+        store.sync()
+        seen.append(len(store.resources.c_res))
+
+    q: asyncio.Queue[int] = asyncio.Queue(maxsize=3)
+    lock = asyncio.Lock()
+    sem = asyncio.BoundedSemaphore(2)
+    ev = asyncio.Event()
+    cond = asyncio.Condition()
+    barrier = asyncio.Barrier(2)
+
+    async def producer() -> None:
+        for i in range(3000):
+            await q.put(i)
+            if i % 1000 == 0:
+                rows_so_far()
+
+    async def consumer() -> None:
+        for _ in range(3000):
+            await q.get()
+            q.task_done()
+
+    async def locker() -> None:
+        async with lock, sem:
+            await asyncio.sleep(0)
+
+    async def waiter() -> None:
+        await ev.wait()
+        async with cond:
+            await cond.wait()
+        await barrier.wait()
+
+    w = asyncio.create_task(waiter())
+    await asyncio.gather(producer(), consumer(), *(locker() for _ in range(4)))
+    await q.join()
+    asyncio.get_running_loop().call_soon(q.put_nowait, -1)  # (by no task)
+    await asyncio.sleep(0)
+    q.get_nowait()
+    q.task_done()
+    getter = asyncio.create_task(q.get())
+    await asyncio.sleep(0)
+    getter.cancel()
+    await asyncio.gather(getter, return_exceptions=True)
+    ev.set()
+    ev.clear()
+    await asyncio.sleep(0)
+    async with cond:
+        cond.notify_all()
+    await barrier.wait()
+    await w
+    rows_so_far()
+    return seen
+
+
+def _rows_with(hot: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...]:
+    monkeypatch.setattr(recorders, "hot", hot)
+    loop = asyncio.new_event_loop()
+    store = TraceStore(origin=loop.time())
+    tracer = Tracer(store, time.monotonic)
+    assert tracer.compiled == (hot is not None)
+    tracer.install(loop)
+    t0 = time.monotonic()
+    seen = loop.run_until_complete(
+        loop.create_task(_every_kind(store), context=tracer.new_context())
+    )
+    t1 = time.monotonic()
+    tracer.finish()
+    loop.close()
+    table = store.resources
+    t = list(table.c_t)
+    assert t == sorted(t) and t0 <= t[0] and t[-1] <= t1  # (read when each change was made)
+    made = (list(table.kind), list(table.task), list(table.name), list(table.capacity))
+    changes = tuple(list(c) for c in (table.c_res, table.c_task, table.c_op))
+    numbers = (list(table.c_value), list(table.c_detail))
+    return seen, made, changes, numbers
+
+
+def test_the_c_and_the_python_recorder_write_the_same_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    try:
+        from visualizer.instrument import _hot
+    except ImportError:
+        pytest.skip("the C hot path is not built")  # (test_hot_path says why)
+    compiled = _rows_with(_hot, monkeypatch)
+    python = _rows_with(None, monkeypatch)
+    assert compiled == python
+    seen, _, (c_res, c_task, c_op), _ = compiled
+    assert seen[-1] == len(c_res) > 2 * 4096  # (every staged row seen once synced)
+    assert seen == sorted(seen) and len(seen) == 4
+    ops = Counter(OPS[op] for op in c_op)
+    assert ops["put"] == ops["get"] == 3001 and ops["wait"] > 100
+    assert set(ops) == set(OPS) - {"shutdown"}
+    assert -1 in c_task  # (the put of a plain callback)
+
+
+class _OddQueue(asyncio.Queue):  # type: ignore[type-arg]
+    def qsize(self) -> Any:
+        return "many"  # (a subclass's mistake: the recorder cannot store it)
+
+
+def test_a_failing_recording_stops_quietly_and_the_program_runs_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> int:
+        fine: asyncio.Queue[int] = asyncio.Queue()
+        fine.put_nowait(1)
+        odd = _OddQueue()
+        for i in range(3):
+            odd.put_nowait(i)
+        fine.put_nowait(2)  # (no longer recorded)
+        return odd._queue[-1]  # type: ignore[attr-defined,no-any-return]
+
+    before = dict(vars(asyncio.Queue))
+    with caplog.at_level(logging.ERROR):
+        _, (recorded, _, run) = record(main)
+    assert run.result == 2
+    assert recorded["fine"] == [("Task-1", "put", 1, 1)]
+    assert recorded["odd"] == []
+    assert "recording resources failed" in caplog.text
+    assert dict(vars(asyncio.Queue)) == before  # (put back all the same)

@@ -17,6 +17,10 @@
  *   _run       the `_run` of those Handle classes (method descriptors put on the
  *              Python classes): time the step, note how it ended (bare yield,
  *              suspended on what, finished how), append the row.
+ *   ResourceOp a queue's put_nowait / get_nowait / task_done / shutdown, and any
+ *              primitive's _get_loop, while resources are recorded (issue 15,
+ *              resources.py): the change row (or the `wait` row) staged here like
+ *              steps and wakes, into the store's `resources` change columns.
  *
  * The Python code in tracer.py is the reference and the fallback: it must record
  * exactly the same rows (tests/test_trace_exact.py runs against both).  Anything
@@ -35,6 +39,7 @@
 #define Py_T_PYSSIZET T_PYSSIZET
 #define Py_T_BOOL T_BOOL
 #define Py_T_DOUBLE T_DOUBLE
+#define Py_T_ULONG T_ULONG
 #endif
 
 /* schema.py */
@@ -50,6 +55,13 @@
 #define NO_CODE INT32_MIN /* "no code: an error is set" */
 
 #define BLOCK 4096 /* rows staged per table before they go to the store's arrays */
+
+/* trace/resources.py */
+#define RES_WAIT 9 /* OPS.index("wait") */
+#define RES_WAIT_GET 0
+#define RES_WAIT_PUT 1
+#define RES_BIG (((long long)1) << 62) /* resources.BIG: what a number past int64 becomes */
+#define RES_GET_LOOP (-1)              /* ResourceOp's op for a _get_loop */
 
 /* --- slot offsets (asyncio's Handle, our Handle subclasses, _TaskRef) ------------------ */
 
@@ -67,7 +79,8 @@ static PyObject *g_propagating; /* tracer._PROPAGATING: futures a cancel passes 
 
 static PyObject *s_fut_waiter, *s_done, *s_cancelled, *s_cancelling, *s_exception,
     *s_get_name, *s_get_coro, *s_cr_frame, *s_cr_await, *s_gi_frame, *s_gi_yieldfrom,
-    *s_frombytes, *s_debug, *s_closed, *s_self, *s_context, *s_run;
+    *s_frombytes, *s_debug, *s_closed, *s_self, *s_context, *s_run, *s_res_attr, *s_qsize,
+    *s_queue, *s_unfinished, *s_stop, *s_resource_change;
 
 /* The offset of a T_OBJECT_EX slot of `cls`, found through its member descriptor. */
 static Py_ssize_t
@@ -153,7 +166,12 @@ typedef struct {
     PyObject *cols[7];      /* step_task, step_start, step_dur, step_code, wake_task, wake_t,
                                wake_waker */
     PyObject *weakrefs; /* the store holds our sync weakly: it must not keep a tracer alive */
-    Py_ssize_t ns, nw;
+    /* resources (issue 15): recorded on this thread only, 0 while not recorded */
+    unsigned long res_thread;
+    /* store.resources' change columns, in the order a block is appended: c_t, c_task,
+     * c_op, c_value, c_detail, c_res (last: a change is there once its resource is) */
+    PyObject *rcols[6];
+    Py_ssize_t ns, nw, nc;
     int32_t s_task[BLOCK];
     double s_start[BLOCK];
     float s_dur[BLOCK];
@@ -161,6 +179,12 @@ typedef struct {
     int32_t w_task[BLOCK];
     double w_t[BLOCK];
     int32_t w_waker[BLOCK];
+    double c_t[BLOCK];
+    int32_t c_task[BLOCK];
+    int8_t c_op[BLOCK];
+    int64_t c_value[BLOCK];
+    int64_t c_detail[BLOCK];
+    int32_t c_res[BLOCK];
 } Recorder;
 
 static PyTypeObject Recorder_Type;
@@ -183,14 +207,14 @@ append_blocks(Recorder *r, PyObject **columns, void **data, const int *itemsize,
                         "asyncviz: rows recorded while the recorder appended a block");
         return -1;
     }
-    PyObject *blocks[4] = {NULL, NULL, NULL, NULL};
+    PyObject *blocks[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
     for (int i = 0; i < k; i++) {
         blocks[i] = PyBytes_FromStringAndSize(data[i], n * itemsize[i]);
         if (blocks[i] == NULL) {
             goto error;
         }
     }
-    Py_ssize_t before[4];
+    Py_ssize_t before[6];
     for (int i = 0; i < k; i++) {
         if ((before[i] = PyObject_Size(columns[i])) < 0) {
             goto error;
@@ -244,11 +268,20 @@ flush_wakes(Recorder *r)
 }
 
 static int
+flush_changes(Recorder *r)
+{
+    void *data[6] = {r->c_t, r->c_task, r->c_op, r->c_value, r->c_detail, r->c_res};
+    static const int size[6] = {8, 4, 1, 8, 8, 4};
+    return append_blocks(r, r->rcols, data, size, 6, &r->nc);
+}
+
+static int
 rec_sync(Recorder *r)
 {
     int a = flush_steps(r);
     int b = flush_wakes(r);
-    return (a < 0 || b < 0) ? -1 : 0;
+    int c = flush_changes(r);
+    return (a < 0 || b < 0 || c < 0) ? -1 : 0;
 }
 
 static int
@@ -343,6 +376,68 @@ rec_wake(Recorder *r, long tid, double t, long waker)
     r->w_task[i] = (int32_t)tid;
     r->w_t[i] = t;
     r->w_waker[i] = (int32_t)waker;
+    return 0;
+}
+
+/* --- resources (issue 15) ---------------------------------------------------------- */
+
+/* Resources are recorded now, here: tracing on, resources on, the recording thread. */
+static inline int
+res_live(Recorder *r)
+{
+    return r->enabled && r->res_thread != 0 && r->res_thread == PyThread_get_thread_ident();
+}
+
+/* A change row of resource `rid`: now, by what runs now (a task's step, else -1). */
+static int
+rec_change(Recorder *r, long rid, int op, long long value, long long detail)
+{
+    double now;
+    if (r->rcols[0] == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "asyncviz._hot: the store has no resources table");
+        return -1;
+    }
+    if (rec_now(r, &now) < 0) {
+        return -1;
+    }
+    if (r->nc == BLOCK && flush_changes(r) < 0) {
+        return -1;
+    }
+    long w = r->waker;
+    Py_ssize_t i = r->nc++;
+    r->c_t[i] = now;
+    r->c_task[i] = (w & 7) == WAKE_TASK ? (int32_t)((w >> 3) - 1) : -1;
+    r->c_op[i] = (int8_t)op;
+    r->c_value[i] = value;
+    r->c_detail[i] = detail;
+    r->c_res[i] = (int32_t)rid;
+    return 0;
+}
+
+static long long
+res_clamp(long long v)
+{
+    return v > RES_BIG ? RES_BIG : (v < -RES_BIG ? -RES_BIG : v);
+}
+
+/* A change's value and detail as int64, as ResourceTable.change stores them: a number
+ * past int64 (a program's Semaphore(10**30)) makes both clamp()ed, never an error. */
+static int
+res_numbers(PyObject *value, PyObject *detail, long long *v, long long *d)
+{
+    int over_v, over_d;
+    *v = PyLong_AsLongLongAndOverflow(value, &over_v);
+    if (*v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    *d = PyLong_AsLongLongAndOverflow(detail, &over_d);
+    if (*d == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (over_v || over_d) {
+        *v = over_v ? (over_v > 0 ? RES_BIG : -RES_BIG) : res_clamp(*v);
+        *d = over_d ? (over_d > 0 ? RES_BIG : -RES_BIG) : res_clamp(*d);
+    }
     return 0;
 }
 
@@ -656,6 +751,29 @@ Recorder_wake(Recorder *r, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* resource_change(rid, op, value, detail): the Python-facing writer of a change row
+ * (recorder.PyRecorder.resource_change is its reference); nothing unless resources are
+ * recorded now, on this thread. */
+static PyObject *
+Recorder_resource_change(Recorder *r, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_Format(PyExc_TypeError, "resource_change() takes 4 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (!res_live(r)) {
+        Py_RETURN_NONE;
+    }
+    long rid = PyLong_AsLong(args[0]);
+    long op = rid == -1 && PyErr_Occurred() ? -1 : PyLong_AsLong(args[1]);
+    long long value, detail;
+    if ((op == -1 && PyErr_Occurred()) || res_numbers(args[2], args[3], &value, &detail) < 0 ||
+        rec_change(r, rid, (int)op, value, detail) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 Recorder_sync(Recorder *r, PyObject *unused)
 {
@@ -719,6 +837,37 @@ Recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_TypeError, "asyncviz._hot: the describer's caches are not dicts");
         goto error;
     }
+    /* the resources' change columns (a store without them: resource_change fails) */
+    PyObject *table = PyObject_GetAttrString(store, "resources");
+    if (table == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            goto error;
+        }
+        PyErr_Clear();
+    }
+    else {
+        static const char *rcolumns[6] = {"c_t", "c_task", "c_op", "c_value", "c_detail",
+                                          "c_res"};
+        static const long ritemsize[6] = {8, 4, 1, 8, 8, 4};
+        for (int i = 0; i < 6; i++) {
+            PyObject *column = r->rcols[i] = PyObject_GetAttrString(table, rcolumns[i]);
+            PyObject *size = column ? PyObject_GetAttrString(column, "itemsize") : NULL;
+            long got = size ? PyLong_AsLong(size) : -1;
+            Py_XDECREF(size);
+            if (PyErr_Occurred()) {
+                Py_DECREF(table);
+                goto error;
+            }
+            if (got != ritemsize[i]) {
+                PyErr_Format(PyExc_TypeError,
+                             "asyncviz._hot: resources column %s has items of %ld bytes",
+                             rcolumns[i], got);
+                Py_DECREF(table);
+                goto error;
+            }
+        }
+        Py_DECREF(table);
+    }
     PyObject *capacity = PyObject_GetAttrString(store, "capacity");
     PyObject *rows = capacity ? PyObject_GetAttrString(store, "rows") : NULL;
     if (rows == NULL) {
@@ -773,6 +922,9 @@ Recorder_traverse(Recorder *r, visitproc visit, void *arg)
     for (int i = 0; i < 7; i++) {
         Py_VISIT(r->cols[i]);
     }
+    for (int i = 0; i < 6; i++) {
+        Py_VISIT(r->rcols[i]);
+    }
     return 0;
 }
 
@@ -794,6 +946,9 @@ Recorder_clear(Recorder *r)
     for (int i = 0; i < 7; i++) {
         Py_CLEAR(r->cols[i]);
     }
+    for (int i = 0; i < 6; i++) {
+        Py_CLEAR(r->rcols[i]);
+    }
     r->enabled = 0;
     return 0;
 }
@@ -803,7 +958,7 @@ Recorder_clear(Recorder *r)
 static void
 Recorder_finalize(Recorder *r)
 {
-    if (r->cols[0] == NULL || (r->ns == 0 && r->nw == 0)) {
+    if (r->cols[0] == NULL || (r->ns == 0 && r->nw == 0 && r->nc == 0)) {
         return;
     }
     PyObject *type, *value, *tb;
@@ -836,6 +991,9 @@ static PyMethodDef Recorder_methods[] = {
      "wake(tid, t, waker): append a wakes row (or count a drop)."},
     {"sync", (PyCFunction)Recorder_sync, METH_NOARGS,
      "Append the staged rows to the store's columns."},
+    {"resource_change", (PyCFunction)(void (*)(void))Recorder_resource_change, METH_FASTCALL,
+     "resource_change(rid, op, value, detail): stage a change row of a resource (now, by "
+     "the task running now), if resources are recorded now, on this thread."},
     {"describe", (PyCFunction)Recorder_describe, METH_O,
      "describe(task): the suspension id of a task that has just suspended."},
     {NULL}};
@@ -844,6 +1002,8 @@ static PyMemberDef Recorder_members[] = {
     {"waker", Py_T_LONG, offsetof(Recorder, waker), 0, "what runs now, packed like a waker"},
     {"room", Py_T_PYSSIZET, offsetof(Recorder, room), 0, "rows left before the store is full"},
     {"enabled", Py_T_BOOL, offsetof(Recorder, enabled), 0, "False once tracing is off"},
+    {"res_thread", Py_T_ULONG, offsetof(Recorder, res_thread), 0,
+     "resources are recorded on this thread (threading.get_ident()); 0: not recorded"},
     {"step_t0", Py_T_DOUBLE, offsetof(Recorder, step_t0), 0,
      "when the task step running now began (a streamer reports a step holding the loop)"},
     {NULL}};
@@ -1416,6 +1576,505 @@ static PyTypeObject Hook_Type = {
 };
 
 /* ====================================================================================== */
+/* ResourceOp: a queue's operations and a primitive's _get_loop (resources.py)              */
+/* ====================================================================================== */
+
+/* resources.py's handles: _Res (a recorded primitive) and _Part (a primitive asyncio made
+ * inside one), their slots read at the offsets bind_resources() learnt */
+static PyObject *g_res_type, *g_part_type;
+static PyObject *g_queue_qsize; /* asyncio.Queue.qsize: len(self._queue) */
+static Py_ssize_t off_res_rid = -1, off_res_hot = -1, off_res_rec = -1, off_part_owner = -1,
+                  off_part_role = -1;
+
+/* getattr(obj, "_asyncviz_resource", None) as resources._handle reads it (never through
+ * obj.__dict__, which CPython would build): a new reference, or NULL (none; no error) */
+static PyObject *
+res_handle(PyObject *obj)
+{
+    PyObject *h = NULL;
+#if PY_VERSION_HEX >= 0x030D0000
+    int found = PyObject_GetOptionalAttr(obj, s_res_attr, &h);
+#else
+    int found = _PyObject_LookupAttr(obj, s_res_attr, &h);
+#endif
+    if (found < 0) {
+        PyErr_Clear();
+    }
+    if (h == Py_None) {
+        Py_CLEAR(h);
+    }
+    return h;
+}
+
+/* A failure recording a resource of handle `h` (a _Res): the exception goes to its
+ * ResourceRecorder's stop() (logged; its resources no longer recorded), never to the
+ * program: 0.  An interrupt (not an Exception) is the program's: it stays set, -1. */
+static int
+res_fail(PyObject *h)
+{
+    if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+        return -1;
+    }
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL && value != NULL) {
+        PyException_SetTraceback(value, tb);
+    }
+    PyObject *rec = SLOT(h, off_res_rec);
+    PyObject *res = (rec != NULL && value != NULL)
+                        ? PyObject_CallMethodOneArg(rec, s_stop, value)
+                        : NULL;
+    if (res == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_SystemError, "asyncviz._hot: a resource with no recorder");
+        }
+        PyErr_WriteUnraisable(rec != NULL ? rec : h);
+    }
+    Py_XDECREF(res);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return 0;
+}
+
+/* The recorder of `h`, if h is a _Res whose changes are recorded now (a C recorder on
+ * its thread, or any other recorder: its resource_change decides); else NULL. */
+static PyObject *
+res_recording(PyObject *h)
+{
+    if (!Py_IS_TYPE(h, (PyTypeObject *)g_res_type)) {
+        return NULL;
+    }
+    PyObject *hot = SLOT(h, off_res_hot);
+    if (hot == NULL || (Py_IS_TYPE(hot, &Recorder_Type) && !res_live((Recorder *)hot))) {
+        return NULL;
+    }
+    return hot;
+}
+
+/* Write a change row of `h` (a _Res) to `hot` (res_recording's); 0, or -1 error. */
+static int
+res_write(PyObject *h, PyObject *hot, int op, PyObject *value, PyObject *detail)
+{
+    PyObject *rid = SLOT(h, off_res_rid);
+    if (rid == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "asyncviz._hot: a resource with no id");
+        return -1;
+    }
+    if (!Py_IS_TYPE(hot, &Recorder_Type)) {
+        /* (another recorder: the pure-Python one is the reference) */
+        PyObject *op_obj = PyLong_FromLong(op);
+        PyObject *call[5] = {hot, rid, op_obj, value, detail};
+        PyObject *res = op_obj ? PyObject_VectorcallMethod(s_resource_change, call, 5, NULL)
+                               : NULL;
+        Py_XDECREF(op_obj);
+        Py_XDECREF(res);
+        return res == NULL ? -1 : 0;
+    }
+    long long v, d;
+    long id = PyLong_AsLong(rid);
+    if ((id == -1 && PyErr_Occurred()) || res_numbers(value, detail, &v, &d) < 0) {
+        return -1;
+    }
+    return rec_change((Recorder *)hot, id, op, v, d);
+}
+
+/* obj.qsize(); asyncio's own (every queue's but a subclass's that has its own) read here:
+ * len(obj._queue), what it returns, without a Python call */
+static PyObject *
+queue_size(PyObject *obj)
+{
+    if (g_queue_qsize == NULL || _PyType_Lookup(Py_TYPE(obj), s_qsize) != g_queue_qsize) {
+        return PyObject_CallMethodNoArgs(obj, s_qsize);
+    }
+    PyObject *items = PyObject_GetAttr(obj, s_queue);
+    Py_ssize_t n = items != NULL ? PyObject_Size(items) : -1;
+    Py_XDECREF(items);
+    return n < 0 ? NULL : PyLong_FromSsize_t(n);
+}
+
+/* After a queue operation returned: its change (size after, unfinished tasks after). */
+static int
+res_queue_change(PyObject *obj, int op)
+{
+    PyObject *h = res_handle(obj);
+    if (h == NULL) {
+        return 0;
+    }
+    int err = 0;
+    PyObject *hot = res_recording(h);
+    if (hot != NULL) {
+        Py_INCREF(hot);
+        PyObject *size = queue_size(obj);
+        PyObject *unfinished = size ? PyObject_GetAttr(obj, s_unfinished) : NULL;
+        if (unfinished == NULL || res_write(h, hot, op, size, unfinished) < 0) {
+            err = res_fail(h);
+        }
+        Py_XDECREF(size);
+        Py_XDECREF(unfinished);
+        Py_DECREF(hot);
+    }
+    Py_DECREF(h);
+    return err;
+}
+
+/* 1 if the Python code calling us now is a function named "put" (Queue.put) */
+static int
+caller_is_put(void)
+{
+    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed */
+    if (frame == NULL) {
+        return 0;
+    }
+    PyCodeObject *code = PyFrame_GetCode(frame);
+    int put = PyUnicode_Check(code->co_name) &&
+              PyUnicode_CompareWithASCIIString(code->co_name, "put") == 0;
+    Py_DECREF(code);
+    return put;
+}
+
+/* Before _get_loop(): a task is about to wait on the primitive (or on its owner). */
+static int
+res_wait(PyObject *obj)
+{
+    PyObject *h = res_handle(obj);
+    if (h == NULL) {
+        return 0;
+    }
+    PyObject *owner = h;
+    PyObject *role = NULL;
+    if (Py_IS_TYPE(h, (PyTypeObject *)g_part_type)) {
+        owner = SLOT(h, off_part_owner);
+        role = SLOT(h, off_part_role);
+        if (owner == NULL || role == NULL) {
+            Py_DECREF(h);
+            return 0;
+        }
+    }
+    Py_INCREF(owner);
+    Py_DECREF(h);
+    int err = 0;
+    PyObject *hot = res_recording(owner);
+    if (hot != NULL) {
+        Py_INCREF(hot);
+        PyObject *zero = PyLong_FromLong(0);
+        PyObject *what = role != NULL ? Py_NewRef(role)
+                                      : PyLong_FromLong(caller_is_put() ? RES_WAIT_PUT
+                                                                        : RES_WAIT_GET);
+        if (zero == NULL || what == NULL || res_write(owner, hot, RES_WAIT, zero, what) < 0) {
+            err = res_fail(owner);
+        }
+        Py_XDECREF(zero);
+        Py_XDECREF(what);
+        Py_DECREF(hot);
+    }
+    Py_DECREF(owner);
+    return err;
+}
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *original; /* asyncio's own method */
+    int op;             /* the change a queue operation makes, or RES_GET_LOOP */
+} ResourceOp;
+
+static PyTypeObject ResourceOp_Type;
+
+static PyObject *
+ResourceOp_vectorcall(ResourceOp *self, PyObject *const *args, size_t nargsf,
+                      PyObject *kwnames)
+{
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (self->op == RES_GET_LOOP) {
+        if (nargs >= 1 && res_wait(args[0]) < 0) {
+            return NULL; /* an interrupt */
+        }
+        return PyObject_Vectorcall(self->original, args, nargsf, kwnames);
+    }
+    PyObject *result = PyObject_Vectorcall(self->original, args, nargsf, kwnames);
+    if (result != NULL && nargs >= 1 && res_queue_change(args[0], self->op) < 0) {
+        Py_DECREF(result);
+        return NULL; /* an interrupt */
+    }
+    return result;
+}
+
+static PyObject *
+ResourceOp_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *original;
+    int op;
+    if (!PyArg_ParseTuple(args, "Oi:ResourceOp", &original, &op)) {
+        return NULL;
+    }
+    if (g_res_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "asyncviz._hot: bind_resources() was not called");
+        return NULL;
+    }
+    if (!PyCallable_Check(original)) {
+        PyErr_SetString(PyExc_TypeError, "ResourceOp: the original must be callable");
+        return NULL;
+    }
+    ResourceOp *self = (ResourceOp *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->vectorcall = (vectorcallfunc)ResourceOp_vectorcall;
+    self->original = Py_NewRef(original);
+    self->op = op;
+    return (PyObject *)self;
+}
+
+/* a method, as the function it stands for: bound on an instance, itself on the class */
+static PyObject *
+ResourceOp_get(PyObject *self, PyObject *obj, PyObject *type)
+{
+    if (obj == NULL || obj == Py_None) {
+        return Py_NewRef(self);
+    }
+    return PyMethod_New(self, obj);
+}
+
+static int
+ResourceOp_traverse(ResourceOp *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(self->original);
+    return 0;
+}
+
+static int
+ResourceOp_clear(ResourceOp *self)
+{
+    Py_CLEAR(self->original);
+    return 0;
+}
+
+static void
+ResourceOp_dealloc(ResourceOp *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    ResourceOp_clear(self);
+    tp->tp_free((PyObject *)self);
+}
+
+static PyObject *
+ResourceOp_repr(ResourceOp *self)
+{
+    return PyUnicode_FromFormat("<asyncviz resource recorder around %R>", self->original);
+}
+
+static PyObject *
+ResourceOp_getattro(PyObject *self, PyObject *name)
+{
+    /* __name__, __qualname__, __doc__, __module__ ... of the original's */
+    PyObject *found = PyObject_GenericGetAttr(self, name);
+    if (found != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        return found;
+    }
+    PyErr_Clear();
+    return PyObject_GetAttr(((ResourceOp *)self)->original, name);
+}
+
+static PyMemberDef ResourceOp_members[] = {
+    {"__wrapped__", Py_T_OBJECT_EX, offsetof(ResourceOp, original), READONLY,
+     "asyncio's own method"},
+    {NULL}};
+
+static PyTypeObject ResourceOp_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "visualizer.instrument._hot.ResourceOp",
+    .tp_basicsize = sizeof(ResourceOp),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL |
+                Py_TPFLAGS_METHOD_DESCRIPTOR,
+    .tp_doc = "ResourceOp(original, op): a queue operation recording its change (op), or "
+              "_get_loop recording a wait (op -1), while resources are recorded.",
+    .tp_new = ResourceOp_new,
+    .tp_dealloc = (destructor)ResourceOp_dealloc,
+    .tp_traverse = (traverseproc)ResourceOp_traverse,
+    .tp_clear = (inquiry)ResourceOp_clear,
+    .tp_vectorcall_offset = offsetof(ResourceOp, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_descr_get = ResourceOp_get,
+    .tp_getattro = ResourceOp_getattro,
+    .tp_members = ResourceOp_members,
+    .tp_repr = (reprfunc)ResourceOp_repr,
+};
+
+/* StateAttr(name, after): a primitive's state attribute while recording
+ * (resources._state_property): kept in the instance's __dict__ under its own name, and
+ * after it is stored, after(obj, handle, value) if the instance has a handle that is not
+ * a part whose changes are nobody's (a Queue's _finished Event: every put clears it). */
+typedef struct {
+    PyObject_HEAD
+    PyObject *name;
+    PyObject *after;
+} StateAttr;
+
+static PyTypeObject StateAttr_Type;
+static Py_ssize_t off_part_changes = -1;
+
+static PyObject *
+StateAttr_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *name, *after;
+    if (!PyArg_ParseTuple(args, "UO:StateAttr", &name, &after)) {
+        return NULL;
+    }
+    if (g_part_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "asyncviz._hot: bind_resources() was not called");
+        return NULL;
+    }
+    StateAttr *self = (StateAttr *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->name = Py_NewRef(name);
+    self->after = Py_NewRef(after);
+    return (PyObject *)self;
+}
+
+static PyObject *
+StateAttr_get(StateAttr *self, PyObject *obj, PyObject *type)
+{
+    if (obj == NULL || obj == Py_None) {
+        return Py_NewRef((PyObject *)self);
+    }
+    PyObject *dict = PyObject_GenericGetDict(obj, NULL);
+    if (dict == NULL) {
+        return NULL;
+    }
+    PyObject *value = PyDict_GetItemWithError(dict, self->name);
+    Py_XINCREF(value);
+    Py_DECREF(dict);
+    if (value == NULL && !PyErr_Occurred()) {
+        PyErr_SetObject(PyExc_AttributeError, self->name);
+    }
+    return value;
+}
+
+static int
+StateAttr_set(StateAttr *self, PyObject *obj, PyObject *value)
+{
+    if (value == NULL) {
+        PyErr_Format(PyExc_AttributeError, "property %R of '%s' object has no deleter",
+                     self->name, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    PyObject *dict = PyObject_GenericGetDict(obj, NULL);
+    if (dict == NULL) {
+        return -1;
+    }
+    if (PyDict_SetItem(dict, self->name, value) < 0) {
+        Py_DECREF(dict);
+        return -1;
+    }
+    PyObject *h = PyDict_GetItemWithError(dict, s_res_attr);
+    Py_XINCREF(h);
+    Py_DECREF(dict);
+    if (h == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    if (Py_IS_TYPE(h, (PyTypeObject *)g_part_type)) {
+        PyObject *changes = SLOT(h, off_part_changes);
+        int on = changes != NULL ? PyObject_IsTrue(changes) : 0;
+        if (on <= 0) {
+            Py_DECREF(h);
+            return on;
+        }
+    }
+    PyObject *res = PyObject_CallFunctionObjArgs(self->after, obj, h, value, NULL);
+    Py_DECREF(h);
+    if (res == NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+
+static int
+StateAttr_traverse(StateAttr *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(self->name);
+    Py_VISIT(self->after);
+    return 0;
+}
+
+static int
+StateAttr_clear(StateAttr *self)
+{
+    Py_CLEAR(self->name);
+    Py_CLEAR(self->after);
+    return 0;
+}
+
+static void
+StateAttr_dealloc(StateAttr *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    StateAttr_clear(self);
+    tp->tp_free((PyObject *)self);
+}
+
+static PyObject *
+StateAttr_repr(StateAttr *self)
+{
+    return PyUnicode_FromFormat("<asyncviz state attribute %R>", self->name);
+}
+
+static PyTypeObject StateAttr_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "visualizer.instrument._hot.StateAttr",
+    .tp_basicsize = sizeof(StateAttr),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "StateAttr(name, after): a primitive's state attribute while resources are "
+              "recorded; after(obj, handle, value) once a change is stored.",
+    .tp_new = StateAttr_new,
+    .tp_dealloc = (destructor)StateAttr_dealloc,
+    .tp_traverse = (traverseproc)StateAttr_traverse,
+    .tp_clear = (inquiry)StateAttr_clear,
+    .tp_descr_get = (descrgetfunc)StateAttr_get,
+    .tp_descr_set = (descrsetfunc)StateAttr_set,
+    .tp_repr = (reprfunc)StateAttr_repr,
+};
+
+/* bind_resources(_Res, _Part, qsize): learn the handles' slots (resources.py); qsize is
+ * asyncio.Queue.qsize if it returns len(self._queue) (else None: always called). */
+static PyObject *
+bind_resources(PyObject *module, PyObject *args)
+{
+    PyObject *res_cls, *part_cls, *qsize;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyType_Type, &res_cls, &PyType_Type, &part_cls,
+                          &qsize)) {
+        return NULL;
+    }
+    Py_ssize_t rid = slot_offset(res_cls, "rid"), hot = slot_offset(res_cls, "hot"),
+               rec = slot_offset(res_cls, "rec"), owner = slot_offset(part_cls, "owner"),
+               role = slot_offset(part_cls, "role"), changes = slot_offset(part_cls, "changes");
+    if (rid < 0 || hot < 0 || rec < 0 || owner < 0 || role < 0 || changes < 0) {
+        return NULL;
+    }
+    off_part_changes = changes;
+    off_res_rid = rid;
+    off_res_hot = hot;
+    off_res_rec = rec;
+    off_part_owner = owner;
+    off_part_role = role;
+    Py_XSETREF(g_res_type, Py_NewRef(res_cls));
+    Py_XSETREF(g_part_type, Py_NewRef(part_cls));
+    if (qsize == Py_None) {
+        Py_CLEAR(g_queue_qsize);
+    }
+    else {
+        Py_XSETREF(g_queue_qsize, Py_NewRef(qsize));
+    }
+    Py_RETURN_NONE;
+}
+
+/* ====================================================================================== */
 /* module                                                                                  */
 /* ====================================================================================== */
 
@@ -1474,6 +2133,9 @@ static PyMethodDef module_methods[] = {
     {"bind_handles", bind_handles, METH_VARARGS,
      "bind_handles(Handle, StepHandle, WakerHandle, _TaskRef, report, asend_type, "
      "athrow_type) -> (step_run, waker_run)"},
+    {"bind_resources", bind_resources, METH_VARARGS,
+     "bind_resources(_Res, _Part, qsize): the slots of resources.py's handles, and "
+     "asyncio.Queue.qsize if it is len(self._queue), else None"},
     {NULL}};
 
 static struct PyModuleDef module_def = {
@@ -1509,7 +2171,14 @@ PyInit__hot(void)
     INTERN(s_self, "__self__");
     INTERN(s_context, "context");
     INTERN(s_run, "run");
-    if (PyType_Ready(&Recorder_Type) < 0 || PyType_Ready(&Hook_Type) < 0) {
+    INTERN(s_res_attr, "_asyncviz_resource");
+    INTERN(s_qsize, "qsize");
+    INTERN(s_queue, "_queue");
+    INTERN(s_unfinished, "_unfinished_tasks");
+    INTERN(s_stop, "stop");
+    INTERN(s_resource_change, "resource_change");
+    if (PyType_Ready(&Recorder_Type) < 0 || PyType_Ready(&Hook_Type) < 0 ||
+        PyType_Ready(&ResourceOp_Type) < 0 || PyType_Ready(&StateAttr_Type) < 0) {
         return NULL;
     }
     PyObject *m = PyModule_Create(&module_def);
@@ -1517,7 +2186,9 @@ PyInit__hot(void)
         return NULL;
     }
     if (PyModule_AddObjectRef(m, "Recorder", (PyObject *)&Recorder_Type) < 0 ||
-        PyModule_AddObjectRef(m, "Hook", (PyObject *)&Hook_Type) < 0) {
+        PyModule_AddObjectRef(m, "Hook", (PyObject *)&Hook_Type) < 0 ||
+        PyModule_AddObjectRef(m, "ResourceOp", (PyObject *)&ResourceOp_Type) < 0 ||
+        PyModule_AddObjectRef(m, "StateAttr", (PyObject *)&StateAttr_Type) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -14,6 +14,10 @@ A recorder holds:
 * ``step_t0``: when the task step running now began (a streamer, on another thread,
   reports a step that holds the loop: which task, since when);
 * ``step()`` / ``wake()``: append one row (or count a drop);
+* ``res_thread`` and ``resource_change()``: a change of one of the run's asyncio
+  primitives (issue 15, ``visualizer.instrument.resources``), written only while
+  ``res_thread`` is the calling thread (0: resources not recorded) and tracing is on;
+  the time and the task (the one whose step runs now, else -1) are read here;
 * ``sync()``: the C recorder stages rows in blocks; ``sync`` appends the rest to the
   store, and ``TraceStore.sync()`` (called by every reader) calls it.
 """
@@ -26,11 +30,12 @@ import sys
 import time
 import weakref
 from collections.abc import Callable
+from threading import get_ident
 from types import ModuleType
 from typing import Any, Protocol
 
 from visualizer.instrument.awaits import AwaitDescriber
-from visualizer.trace.schema import CALLBACK_WAKER
+from visualizer.trace.schema import CALLBACK_WAKER, WAKE_TASK
 from visualizer.trace.store import TraceStore
 
 log = logging.getLogger(__name__)
@@ -61,9 +66,11 @@ class Recorder(Protocol):
     room: int
     enabled: bool
     step_t0: float
+    res_thread: int
 
     def step(self, tid: int, t0: float, t1: float, code: int, /) -> None: ...
     def wake(self, tid: int, t: float, waker: int, /) -> None: ...
+    def resource_change(self, rid: int, op: int, value: int, detail: int, /) -> None: ...
     def sync(self) -> None: ...
     def describe(self, task: Any, /) -> int: ...
 
@@ -71,15 +78,30 @@ class Recorder(Protocol):
 class PyRecorder:
     """The pure-Python recorder: rows go straight into the store's arrays."""
 
-    __slots__ = ("_store", "describe", "enabled", "room", "step_t0", "waker")
+    __slots__ = (
+        "_change",
+        "_clock",
+        "_store",
+        "describe",
+        "enabled",
+        "res_thread",
+        "room",
+        "step_t0",
+        "waker",
+    )
 
-    def __init__(self, store: TraceStore, describer: AwaitDescriber) -> None:
+    def __init__(
+        self, store: TraceStore, describer: AwaitDescriber, clock: Callable[[], float]
+    ) -> None:
         self._store = store
+        self._clock = clock
+        self._change = store.resources.change
         self.describe: Callable[[Any], int] = describer.describe
         self.waker = CALLBACK_WAKER
         self.room = store.capacity - store.rows
         self.enabled = True
         self.step_t0 = 0.0
+        self.res_thread = 0
 
     def step(self, tid: int, t0: float, t1: float, code: int) -> None:
         store = self._store
@@ -97,6 +119,12 @@ class PyRecorder:
             store.wake_task.append(tid)
             store.wake_t.append(t)
             store.wake_waker.append(waker)
+
+    def resource_change(self, rid: int, op: int, value: int, detail: int) -> None:
+        if self.enabled and self.res_thread == get_ident():
+            w = self.waker
+            task = (w >> 3) - 1 if w & 7 == WAKE_TASK else -1
+            self._change(rid, self._clock(), task, op, value, detail)
 
     def sync(self) -> None:
         pass
@@ -124,7 +152,7 @@ def make_recorder(
 ) -> Recorder:
     """The C recorder if it is built (and wanted), else the Python one."""
     if hot is None:
-        return PyRecorder(store, describer)
+        return PyRecorder(store, describer, clock)
     recorder: Recorder = hot.Recorder(
         store=store,
         clock=clock,

@@ -13,7 +13,9 @@ How they are hooked, and why so:
   context variable of a live tracer is set where it is made (the run's tasks carry it),
   so the window's own queues and locks are never recorded, and it marks the instance
   with a handle (an attribute, ``_asyncviz_resource``) that every wrapper looks up: an
-  instance not marked costs one dictionary lookup per operation.  A primitive asyncio
+  instance not marked costs one attribute lookup per operation.  The handle is set and
+  read as an attribute, never through the instance's ``__dict__`` (``_handle``: CPython
+  would build the dict, and a queue's own methods would run slower).  A primitive asyncio
   makes inside another (a Queue's ``_finished`` Event, a Condition's Lock, a Barrier's
   Condition) is a part of its owner, not a resource: a task waiting on it waits on the
   owner (``join``, the Condition's lock), and a Condition's own lock changes the
@@ -36,7 +38,16 @@ How they are hooked, and why so:
   ``queues.py``), so ``_get_loop`` is wrapped to record a ``wait`` by the running task.
   How long it waited is already in the trace: the task's suspension that follows.
 * **Who changed it**: the task whose step runs now (the tracer's ``waker``), else -1 (a
-  callback).  **Time**: the tracer's clock.  Only the loop's thread records.
+  callback).  **Time**: the tracer's clock.  Only the loop's thread records.  Both are
+  read by the tracer's recorder, which writes the change row (``resource_change``).
+* **In C where the tracer is** (``_hot.c``; issue 15's 1.5x target on programs that do
+  nothing but queue operations, ``docs/performance.md``): the change rows are staged in
+  C blocks like steps and wakes, and appended to the store's columns when it syncs
+  (every reader calls ``TraceStore.sync()`` first); a queue's ``put_nowait``,
+  ``get_nowait``, ``task_done``, ``shutdown`` and every ``_get_loop`` are one C object
+  each (``_hot.ResourceOp``), the state attributes too (``_hot.StateAttr``).  The
+  Python wrappers here are the reference, used with the pure-Python recorder
+  (``ASYNCVIZ_PURE_PYTHON=1``); both write the very same rows (``tests/test_resources.py``).
 * **Where and what name**: the frame that made it (past a subclass's ``__init__``), its
   ``path:line``, and the name it is stored to, read from the bytecode after the call
   (``STORE_FAST q``, ``STORE_ATTR self.q``; once per call site), else ``Queue-1``,
@@ -56,10 +67,10 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from threading import get_ident
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any, Final
 
+from visualizer.instrument import recorder as recorders
 from visualizer.trace import resources as res
 from visualizer.trace.resources import ResourceTable
 
@@ -74,12 +85,14 @@ _MISSING: Final = object()
 
 
 class _Res:
-    """A recorded instance's handle: its recorder, id and last state."""
+    """A recorded instance's handle: its recorder, id and last state (``_hot.c`` reads
+    ``rid``, ``hot`` and ``rec`` at their slots' offsets)."""
 
-    __slots__ = ("depth", "kind", "last", "rec", "rid")
+    __slots__ = ("depth", "hot", "kind", "last", "rec", "rid")
 
     def __init__(self, rec: ResourceRecorder, kind: int) -> None:
         self.rec = rec
+        self.hot: Any = rec.hot  #: the tracer's recorder: ``resource_change`` writes a row
         self.kind = kind
         self.rid = -1
         self.last: Any = None
@@ -98,7 +111,12 @@ class _Part:
 
 
 class ResourceRecorder:
-    """One tracer's resources: writes the rows of its store's ``resources`` table."""
+    """One tracer's resources: writes the rows of its store's ``resources`` table.
+
+    A primitive's row is written here (``created``); a change row by the tracer's
+    recorder (``hot.resource_change``: in C where built, staged like steps and wakes,
+    in the store's columns once it syncs), which reads the time and the running task
+    itself, and writes only while ``hot.res_thread`` is the calling thread."""
 
     def __init__(self, tracer: Tracer) -> None:
         self.table: ResourceTable = tracer.store.resources
@@ -106,26 +124,40 @@ class ResourceRecorder:
         self.add_string = tracer.store.add_string
         self.clock = tracer.clock
         self.hot: Any = tracer._rec
-        self.on = False
+        self._on = False
+        self.failed = False
         self.thread = threading.get_ident()
         self.counts = [0] * len(res.KINDS)
+
+    @property
+    def on(self) -> bool:
+        """The classes are wrapped for this run (from ``install`` to ``finish``)."""
+        return self._on
+
+    @on.setter
+    def on(self, value: bool) -> None:
+        self._on = value
+        self.hot.res_thread = self.thread if value and not self.failed else 0
 
     def task(self) -> int:
         w: int = self.hot.waker
         return (w >> 3) - 1 if w & 7 == 1 else -1
 
     def live(self) -> bool:
-        return self.on and self.hot.enabled and threading.get_ident() == self.thread
+        hot = self.hot
+        return bool(hot.enabled) and hot.res_thread == threading.get_ident()
 
     def note(self, h: _Res, op: int, value: int, detail: int) -> None:
-        if self.live():
-            try:
-                self.table.change(h.rid, self.clock(), self.task(), op, value, detail)
-            except Exception as exc:  # never into the program: stop recording them
-                self.stop(exc)
+        try:
+            self.hot.resource_change(h.rid, op, value, detail)
+        except Exception as exc:  # never into the program: stop recording them
+            self.stop(exc)
 
     def stop(self, exc: BaseException) -> None:
-        self.on = False
+        """Recording failed: no more rows (the classes stay wrapped until ``on`` is
+        cleared: ``detach`` is counted)."""
+        self.failed = True
+        self.hot.res_thread = 0
         log.exception("asyncviz: recording resources failed; stopped", exc_info=exc)
 
     def created(self, obj: Any, h: _Res, frame: FrameType | None) -> None:
@@ -153,9 +185,9 @@ def _capacity(obj: Any, kind: int) -> int:
 
 
 def _state(obj: Any, kind: int) -> Any:
-    d = obj.__dict__
     if kind in res.QUEUES:
         return (obj.qsize(), obj._unfinished_tasks)
+    d = obj.__dict__
     if kind == res.LOCK or kind == res.CONDITION:
         return False if kind == res.CONDITION else d["_locked"]
     if kind == res.BARRIER:
@@ -218,10 +250,25 @@ def _recorder_here() -> ResourceRecorder | None:
     return rec if rec is not None and rec.live() else None
 
 
+def _handle(obj: Any) -> Any:
+    """``obj``'s handle (``_Res``, ``_Part``) or None.  An attribute, never looked up
+    through ``obj.__dict__``: asking for an instance's ``__dict__`` makes CPython build
+    one, and every method call on that instance is slower from then on (3.11 and 3.12
+    cannot specialise them: a queue round trip paid 100 ns on 3.11, 220 ns on 3.12).
+    Where the state is a property of ours (``_state_property``) it is built anyway."""
+    return getattr(obj, ATTR, None)
+
+
+def _set_handle(obj: Any, h: _Res | _Part | None) -> None:
+    if h is None:
+        object.__delattr__(obj, ATTR)
+    else:
+        object.__setattr__(obj, ATTR, h)
+
+
 def _wrap_init(original: Callable[..., None]) -> Callable[..., None]:
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        d = self.__dict__
-        if ATTR in d:  # (a subclass's __init__ of ours got here first)
+        if _handle(self) is not None:  # (a subclass's __init__ of ours got here first)
             return original(self, *args, **kwargs)
         rec = _recorder_here()
         if rec is None:
@@ -239,16 +286,16 @@ def _wrap_init(original: Callable[..., None]) -> Callable[..., None]:
         ):
             frame = frame.f_back
         h = _Res(rec, _kind_of(type(self)))
-        d[ATTR] = h
+        _set_handle(self, h)
         try:
             original(self, *args, **kwargs)
         except BaseException:
-            del d[ATTR]
+            _set_handle(self, None)
             raise
         try:
             rec.created(self, h, frame)
         except Exception as exc:
-            del d[ATTR]
+            _set_handle(self, None)
             rec.stop(exc)
         return None
 
@@ -258,62 +305,84 @@ def _wrap_init(original: Callable[..., None]) -> Callable[..., None]:
 def _mark_part(obj: Any, frame: FrameType) -> None:
     """``obj`` was made by asyncio itself: a part of the recorded primitive making it."""
     owner = frame.f_locals.get("self")
-    h = getattr(owner, "__dict__", {}).get(ATTR) if owner is not None else None
+    h = _handle(owner) if owner is not None else None
     if h is None:
         return
     if type(h) is _Part:
-        obj.__dict__[ATTR] = _Part(h.owner, 0, False)  # (a Barrier's Condition's lock)
+        _set_handle(obj, _Part(h.owner, 0, False))  # (a Barrier's Condition's lock)
         return
     role = res.WAIT_JOIN if h.kind in res.QUEUES else res.WAIT_GET
-    obj.__dict__[ATTR] = _Part(h, role, h.kind == res.CONDITION)
+    _set_handle(obj, _Part(h, role, h.kind == res.CONDITION))
+
+
+# The two wrappers on the hot path of a queue program (every put and get, every wait):
+# in C where the tracer's recorder is (``_hot.ResourceOp``: one C call, no Python frame
+# between the program and asyncio), else these, the reference.  Both write the same rows.
 
 
 def _wrap_get_loop(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A task is about to wait: ``_get_loop`` makes its waiter's future."""
+
     def _get_loop(self: Any) -> Any:
-        h = self.__dict__.get(ATTR)
+        h = _handle(self)
         if h is not None:
             if type(h) is _Part:
                 role, h = h.role, h.owner
             else:
                 role = res.WAIT_PUT if sys._getframe(1).f_code.co_name == "put" else res.WAIT_GET
-            h.rec.note(h, res.WAIT, 0, role)
+            if type(h) is _Res:
+                h.rec.note(h, res.WAIT, 0, role)
         return original(self)
 
     return _get_loop
 
 
 def _wrap_queue_op(original: Callable[..., Any], op: int) -> Callable[..., Any]:
-    """The hot path of a queue's change: two per round trip, so inlined (each Python
-    call saved here is about 5% of a queue round trip: ``docs/performance.md``)."""
+    """A queue's change: its size and unfinished tasks after it."""
 
     def method(self: Any, *args: Any) -> Any:
         result = original(self, *args)
-        h = self.__dict__.get(ATTR)
-        if h is not None:
-            rec = h.rec
-            if rec.on and rec.hot.enabled and get_ident() == rec.thread:
-                w = rec.hot.waker
-                try:
-                    rec.table.change(
-                        h.rid,
-                        rec.clock(),
-                        (w >> 3) - 1 if w & 7 == 1 else -1,
-                        op,
-                        self.qsize(),
-                        self._unfinished_tasks,
-                    )
-                except Exception as exc:  # never into the program
-                    rec.stop(exc)
+        h = _handle(self)
+        if type(h) is _Res and h.rec.live():
+            try:
+                h.hot.resource_change(h.rid, op, self.qsize(), self._unfinished_tasks)
+            except Exception as exc:  # never into the program
+                h.rec.stop(exc)
         return result
 
     return method
+
+
+def _hot_wrappers() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
+    """The C wrappers (``_wrap_get_loop``, ``_wrap_queue_op``), if the tracer's recorder
+    is the C one (``recorder.hot``: the same for every tracer of the process)."""
+    hot = recorders.hot
+    if hot is None:
+        return None
+    hot.bind_resources(_Res, _Part, _queue_len_qsize())
+    return (lambda original: hot.ResourceOp(original, -1)), hot.ResourceOp
+
+
+def _queue_len_qsize() -> Any:
+    """``asyncio.Queue.qsize`` if it is ``return len(self._queue)`` (3.11-3.13: the C
+    wrapper then reads ``len(self._queue)`` itself for every queue that does not have a
+    ``qsize`` of its own), else None (``qsize()`` is called)."""
+    qsize = asyncio.Queue.qsize
+
+    class Probe:
+        _queue = (1, 2, 3)
+
+    try:
+        return qsize if qsize(Probe()) == 3 else None  # type: ignore[arg-type]
+    except Exception:
+        return None
 
 
 def _wrap_depth(original: Callable[..., Any]) -> Callable[..., Any]:
     """An operation whose changes are read once, when it returns (``changed``)."""
 
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        h = self.__dict__.get(ATTR)
+        h = _handle(self)
         if type(h) is not _Res:
             return original(self, *args, **kwargs)
         h.depth += 1
@@ -329,7 +398,7 @@ def _wrap_depth(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def _wrap_notify(original: Callable[..., Any]) -> Callable[..., Any]:
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        h = self.__dict__.get(ATTR)
+        h = _handle(self)
         if type(h) is not _Res or h.depth:
             return original(self, *args, **kwargs)
         before = sum(1 for f in self._waiters if not f.done())
@@ -373,7 +442,31 @@ def _changed(obj: Any, h: _Res, d: dict[str, Any]) -> None:
             h.rec.note(h, op, count, 0)
 
 
-def _state_property(name: str) -> property:
+def _state_set(obj: Any, h: _Res | _Part, value: Any) -> None:
+    """``obj``'s state attribute was set to ``value`` (stored already); ``h`` is its
+    handle (not a part whose changes are nobody's)."""
+    if isinstance(h, _Part):
+        owner = h.owner  # a Condition's own lock: the Condition's holder
+        if value != owner.last:
+            owner.last = value
+            rec = owner.rec
+            if value:
+                rec.note(owner, res.ACQUIRE, rec.task(), 1)
+            else:
+                rec.note(owner, res.RELEASE, -1, 0)
+    elif not h.depth and h.rid >= 0:
+        _changed(obj, h, obj.__dict__)
+
+
+def _state_property(name: str) -> Any:
+    """The state attribute ``name`` while recording: kept in the instance's
+    ``__dict__`` under its own name (an instance stays whole when the class is put
+    back), a change noted as it is stored.  In C where the recorder is
+    (``_hot.StateAttr``: a queue's every ``put`` clears its ``_finished`` Event)."""
+    hot = recorders.hot
+    if hot is not None:
+        return hot.StateAttr(name, _state_set)
+
     def get(self: Any) -> Any:
         try:
             return self.__dict__[name]
@@ -384,21 +477,9 @@ def _state_property(name: str) -> property:
         d = self.__dict__
         d[name] = value
         h = d.get(ATTR)
-        if h is None:
+        if h is None or (type(h) is _Part and not h.changes):
             return
-        if type(h) is _Part:
-            if not h.changes:
-                return
-            owner = h.owner  # a Condition's own lock: the Condition's holder
-            if value != owner.last:
-                owner.last = value
-                rec = owner.rec
-                if value:
-                    rec.note(owner, res.ACQUIRE, rec.task(), 1)
-                else:
-                    rec.note(owner, res.RELEASE, -1, 0)
-        elif not h.depth and h.rid >= 0:
-            _changed(self, h, d)
+        _state_set(self, h, value)
 
     return property(get, set_)
 
@@ -407,10 +488,11 @@ def _patches() -> list[tuple[type, str, Any]]:
     """(class, attribute, what it is while recording)."""
     out: list[tuple[type, str, Any]] = []
     a: Any = asyncio
+    wrap_get_loop, wrap_queue_op = _hot_wrappers() or (_wrap_get_loop, _wrap_queue_op)
     for cls in (a.Queue, a.Semaphore, a.BoundedSemaphore, a.Lock, a.Event, a.Condition, a.Barrier):
         out.append((cls, "__init__", _wrap_init(cls.__init__)))
     for cls in (a.Queue, a.Semaphore, a.Lock, a.Event, a.Condition, a.Barrier):
-        out.append((cls, "_get_loop", _wrap_get_loop(cls._get_loop)))
+        out.append((cls, "_get_loop", wrap_get_loop(cls._get_loop)))
     for name, op in (
         ("put_nowait", res.PUT),
         ("get_nowait", res.GET),
@@ -418,7 +500,7 @@ def _patches() -> list[tuple[type, str, Any]]:
         ("shutdown", res.SHUTDOWN),  # (3.13+)
     ):
         if hasattr(a.Queue, name):
-            out.append((a.Queue, name, _wrap_queue_op(getattr(a.Queue, name), op)))
+            out.append((a.Queue, name, wrap_queue_op(getattr(a.Queue, name), op)))
     out.append((a.Semaphore, "release", _wrap_depth(a.Semaphore.release)))
     out.append((a.Condition, "notify", _wrap_notify(a.Condition.notify)))
     out.append((a.Condition, "notify_all", _wrap_notify(a.Condition.notify_all)))

@@ -97,7 +97,10 @@ def clamp(value: int) -> int:
 
 
 class ResourceTable:
-    """The store's resource tables: typed columns, appended on the loop's thread."""
+    """The store's resource tables: typed columns.  A resource's row is appended on the
+    loop's thread (``add``); its changes by the tracer's recorder: straight away by the
+    pure-Python one (``change``), else staged in C and appended a block at a time, the
+    rest when the store syncs (``TraceStore.sync()``: read the change columns after it)."""
 
     def __init__(self) -> None:
         self.kind = array("b")
