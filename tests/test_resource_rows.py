@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from test_legend_export import _svg_text
 from test_live_chart import play_live
-from tracehelp import run_traced
+from tracehelp import queue_sem_lock_event, run_traced
 
 from visualizer.app.qtloop import GuiEventLoop
 from visualizer.app.settings import restore_window, saved
@@ -27,41 +27,11 @@ from visualizer.views.chart import GanttView
 from visualizer.views.resource_rows import BODY
 
 
-async def _program() -> None:
-    queue: asyncio.Queue[int] = asyncio.Queue(maxsize=2)
-    sem = asyncio.Semaphore(2)
-    lock = asyncio.Lock()
-    ev = asyncio.Event()
-
-    async def producer() -> None:
-        for i in range(5):
-            await queue.put(i)
-
-    async def consumer() -> None:
-        for _ in range(5):
-            await queue.get()
-            await asyncio.sleep(0.1)
-
-    async def worker() -> None:
-        async with sem, lock:
-            await asyncio.sleep(0.05)
-        await ev.wait()
-
-    tasks = [
-        asyncio.create_task(producer(), name="producer"),
-        asyncio.create_task(consumer(), name="consumer"),
-    ]
-    tasks += [asyncio.create_task(worker(), name=f"w{i}") for i in range(4)]
-    await asyncio.sleep(0.5)
-    ev.set()
-    await asyncio.gather(*tasks)
-
-
 async def _no_resources() -> None:
     await asyncio.gather(asyncio.sleep(0.1), asyncio.sleep(0.2))
 
 
-def _recorded(program: Any = _program) -> Trace:
+def _recorded(program: Any = queue_sem_lock_event) -> Trace:
     run = run_traced(program, clock="ideal")
     assert run.error is None
     return run.trace

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from pytest import approx
-from tracehelp import run_traced
+from tracehelp import queue_sem_lock_event, run_traced
 
 from visualizer.model.details import span_details
 from visualizer.model.resource_states import ResourceRow, rows_of, state_words, waiting_for
@@ -18,38 +18,8 @@ from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import dumps, loads
 
 
-async def _program() -> None:
-    queue: asyncio.Queue[int] = asyncio.Queue(maxsize=2)
-    sem = asyncio.Semaphore(2)
-    lock = asyncio.Lock()
-    ev = asyncio.Event()
-
-    async def producer() -> None:
-        for i in range(5):
-            await queue.put(i)
-
-    async def consumer() -> None:
-        for _ in range(5):
-            await queue.get()
-            await asyncio.sleep(0.1)
-
-    async def worker() -> None:
-        async with sem, lock:
-            await asyncio.sleep(0.05)
-        await ev.wait()
-
-    tasks = [
-        asyncio.create_task(producer(), name="producer"),
-        asyncio.create_task(consumer(), name="consumer"),
-    ]
-    tasks += [asyncio.create_task(worker(), name=f"w{i}") for i in range(4)]
-    await asyncio.sleep(0.5)
-    ev.set()
-    await asyncio.gather(*tasks)
-
-
 def _recorded() -> tuple[Trace, dict[str, ResourceRow], list[str]]:
-    run = run_traced(_program, clock="ideal")
+    run = run_traced(queue_sem_lock_event, clock="ideal")
     assert run.error is None
     rows = rows_of(run.trace)
     return run.trace, {row.name: row for row in rows}, [t.name for t in run.trace.tasks]

@@ -338,3 +338,36 @@ class GrowingStore:
             )  # fmt: skip
         if cut == np.inf:
             grow.finished_at = full.finished_at
+
+
+async def queue_sem_lock_event() -> None:
+    """A program with one of each common resource (the resources' tests): a producer
+    and a consumer over ``queue`` (maxsize 2), four workers through ``sem`` (2 permits)
+    and ``lock`` in turn, then waiting for ``ev``, set at 0.5 s."""
+    queue: asyncio.Queue[int] = asyncio.Queue(maxsize=2)
+    sem = asyncio.Semaphore(2)
+    lock = asyncio.Lock()
+    ev = asyncio.Event()
+
+    async def producer() -> None:
+        for i in range(5):
+            await queue.put(i)
+
+    async def consumer() -> None:
+        for _ in range(5):
+            await queue.get()
+            await asyncio.sleep(0.1)
+
+    async def worker() -> None:
+        async with sem, lock:
+            await asyncio.sleep(0.05)
+        await ev.wait()
+
+    tasks = [
+        asyncio.create_task(producer(), name="producer"),
+        asyncio.create_task(consumer(), name="consumer"),
+    ]
+    tasks += [asyncio.create_task(worker(), name=f"w{i}") for i in range(4)]
+    await asyncio.sleep(0.5)
+    ev.set()
+    await asyncio.gather(*tasks)
