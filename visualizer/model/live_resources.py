@@ -21,7 +21,6 @@ seconds rather than its frames.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -78,7 +77,8 @@ class LiveRows:
         self._end: list[npt.NDArray[np.float64]] = []
         self._kept = 0
         self._end_at = 0.0  #: the run's end the rows reach
-        self._open: list[list[int]] = []  #: per row, the waits open at the end
+        #: per row, the waits open at the end (their indices)
+        self._open: list[npt.NDArray[np.intp]] = []
         self._not_before = 0.0  #: a slow derivation: not again before this (perf_counter)
 
     def frame(self, delta: Trace, opened: SpanColumns) -> bool:
@@ -167,7 +167,7 @@ class LiveRows:
         )
         self.rows = rows_of(trace)
         self._end_at = now
-        self._open = [[i for i, w in enumerate(row.waits) if w.end >= now] for row in self.rows]
+        self._open = [np.flatnonzero(row.wait_end >= now) for row in self.rows]
 
     def _reach(self, now: float) -> None:
         """The rows' end moved on to ``now``: the last level, a full stretch that lasts
@@ -183,9 +183,8 @@ class LiveRows:
                     row.full[-1] = (row.full[-1][0], now)
                 else:  # (full from the very end on)
                     row.full.append((max(float(row.times[-1]), old), now))
-            for i in still:
-                if row.waits[i].end == old:
-                    row.waits[i] = replace(row.waits[i], end=now)
+            ends = row.wait_end
+            ends[still[ends[still] == old]] = now
 
 
 def _has_full(row: ResourceRow) -> bool:

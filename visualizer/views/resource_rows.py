@@ -154,7 +154,7 @@ class ResourceRowsItem(pg.GraphicsObject):  # type: ignore[misc]
                 row,
                 lane,
                 np.array(row.full, np.float64).reshape(-1, 2),
-                np.array([w.start for w in row.waits], np.float64),
+                row.wait_start,
                 np.array([t for t, _, _ in row.notifies], np.float64),
             )
             for row, lane in zip(rows, lanes, strict=True)
