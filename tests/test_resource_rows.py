@@ -315,3 +315,47 @@ def test_a_busy_row_costs_its_width_in_pixels_not_its_changes(qtbot: Any) -> Non
     # the highest level of each column: the brief fulls show as full-height columns
     full_height = BODY[1] - BODY[0]
     assert np.isclose(item.drawn_levels[0][:, 3], full_height).sum() >= 50
+
+
+async def _barrier_and_unbounded_queue() -> None:
+    barrier = asyncio.Barrier(3)
+    backlog: asyncio.Queue[int] = asyncio.Queue()
+
+    async def party(delay: float) -> None:
+        await asyncio.sleep(delay)
+        await barrier.wait()
+
+    for i in range(4):
+        backlog.put_nowait(i)
+    await asyncio.gather(party(0.1), party(0.2), party(0.3))
+    while not backlog.empty():
+        backlog.get_nowait()
+        await asyncio.sleep(0.1)
+
+
+def test_a_barrier_fills_by_its_parties_and_an_unbounded_queue_by_its_most(
+    qtbot: Any,
+) -> None:
+    trace = _recorded(_barrier_and_unbounded_queue)
+    view = _chart(qtbot, trace)
+    view.grab()
+    names = [text for _, text in view.names.ticks][view.rows :]
+    assert names[1:] == ["barrier  Barrier(3)", "backlog  Queue"]
+    item = view.resources.item
+    body = BODY[1] - BODY[0]
+    barrier, backlog = _row(view, "barrier"), _row(view, "backlog")
+    px = item.pixelWidth()
+
+    def lasting(index: int) -> list[float]:  # (the heights of steps wider than a pixel)
+        rects = item.drawn_levels[index]
+        return rects[rects[:, 2] > 2 * px, 3].tolist()
+
+    # the barrier: 1 then 2 of 3 arrived (0.1 .. 0.3); the third fills it and all three
+    # leave at that instant (steps of no time, drawn a pixel wide)
+    assert barrier.levels.tolist() == [0, 1, 2, 3, 2, 1, 0]
+    assert lasting(0) == pytest.approx([body / 3, 2 * body / 3])
+    assert barrier.bound == 3 and not barrier.full and not len(item.drawn_full.get(0, []))
+    # the unbounded queue: drawn out of the most it held (4), never "full"; four items
+    # put at 0, one taken every 0.1 s from 0.3
+    assert backlog.bound == 4 and backlog.full == []
+    assert lasting(1) == pytest.approx([body * k / 4 for k in (4, 3, 2, 1)])
