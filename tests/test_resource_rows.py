@@ -6,6 +6,7 @@ Recorded on the ideal clock: exact times."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -345,3 +346,122 @@ def test_a_busy_row_costs_its_width_in_pixels_not_its_changes(qtbot: Any) -> Non
     # the highest level of each column: the brief fulls show as full-height columns
     full_height = BODY[1] - BODY[0]
     assert np.isclose(item.drawn_levels[0][:, 3], full_height).sum() >= 50
+
+
+async def _every_kind_busy() -> None:
+    """Every kind of resource, busy: a bounded queue full and empty by turns (and
+    joined), an unbounded one, semaphores (one of no permits), a lock, an event, a condition's
+    notifies, a barrier, and waits that end by a cancel and by a timeout."""
+    queue: asyncio.Queue[int | None] = asyncio.Queue(maxsize=3)
+    loose: asyncio.Queue[int] = asyncio.Queue()
+    sem = asyncio.Semaphore(2)
+    signal = asyncio.Semaphore(0)
+    lock = asyncio.Lock()
+    ev = asyncio.Event()
+    cond = asyncio.Condition()
+    barrier = asyncio.Barrier(3)
+
+    async def producer(k: int) -> None:
+        for i in range(30):
+            await queue.put(i)
+            loose.put_nowait(i)
+            if i % 7 == k:
+                await asyncio.sleep(0.01)
+
+    async def consumer() -> None:
+        while (item := await queue.get()) is not None:
+            async with sem:
+                await asyncio.sleep(0.003 * (item % 3))
+            async with lock:
+                await asyncio.sleep(0)
+            queue.task_done()  # (often while full: a full stretch of several steps)
+        queue.task_done()
+
+    async def waiter() -> None:
+        await ev.wait()
+        async with cond:
+            await cond.wait()
+        await barrier.wait()
+
+    async def never() -> None:
+        await signal.acquire()
+
+    producers = [asyncio.create_task(producer(k), name=f"producer-{k}") for k in range(3)]
+    consumers = [asyncio.create_task(consumer(), name=f"consumer-{k}") for k in range(4)]
+    waiters = [asyncio.create_task(waiter(), name=f"waiter-{k}") for k in range(3)]
+    stuck = asyncio.create_task(never(), name="stuck")
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(signal.acquire(), 0.05)
+    await asyncio.gather(*producers)
+    for _ in consumers:
+        await queue.put(None)
+    await queue.join()
+    await asyncio.gather(*consumers)
+    ev.set()
+    await asyncio.sleep(0.01)
+    for _ in range(3):
+        async with cond:
+            cond.notify(1)
+        await asyncio.sleep(0.005)
+    await asyncio.gather(*waiters)
+    while not loose.empty():
+        loose.get_nowait()
+    await asyncio.sleep(0.02)
+    stuck.cancel()
+    await asyncio.sleep(0.01)
+
+
+def _same_rows(live: list[ResourceRow], whole: list[ResourceRow]) -> None:
+    """Equal, to the bit: every column, every stretch, every wait, the users, the end."""
+    assert [row.resource for row in live] == [row.resource for row in whole]
+    for mine, theirs in zip(live, whole, strict=True):
+        name = mine.name
+        for column in (
+            "times", "levels", "holders", "free", "full_spans",
+            "wait_task", "wait_start", "wait_end", "wait_what",
+        ):  # fmt: skip
+            a, b = getattr(mine, column), getattr(theirs, column)
+            assert a.dtype == b.dtype and np.array_equal(a, b), (name, column, a, b)
+        assert mine.bound == theirs.bound, name
+        assert mine.notifies == theirs.notifies, name
+        assert mine.users == theirs.users, name
+        assert mine.end == theirs.end, name
+
+
+@pytest.mark.parametrize("frames", [3, 25, 400, 0])  # (0: a frame after every change)
+@pytest.mark.parametrize(
+    "source", ["every kind", "queue_backpressure", "semaphore_workers", "event_and_condition"]
+)
+def test_live_rows_after_each_frame_are_rows_of_the_run_so_far(source: str, frames: int) -> None:
+    """The live rows take in only what is new at each frame (the changes, the waiters'
+    spans closed since), and are then what ``rows_of`` makes of the whole run so far:
+    frames far apart, frame after frame, a frame at every change, and one where nothing
+    came."""
+    from tracehelp import GrowingStore, recorded_store
+
+    from visualizer.model.live_resources import LiveRows
+    from visualizer.model.spans import TraceModel
+
+    if source == "every kind":
+        run = run_traced(_every_kind_busy)
+        assert run.error is None
+        full = run.recorder.store
+    else:
+        full = recorded_store(find(source))
+    growing = GrowingStore(full)
+    model = TraceModel(growing.store)
+    live = LiveRows()
+    end = (full.finished_at or full.origin) - full.origin
+    cuts = np.sort(np.random.default_rng(frames).uniform(0.0, end, frames))
+    if not frames:
+        cuts = np.unique(np.frombuffer(full.resources.c_t, np.float64)) - full.origin
+    drawn = 0
+    for cut in [*cuts, cuts[-1], np.inf]:  # (the second last: a frame with nothing new)
+        growing.up_to(cut)
+        delta = model.since(drawn)
+        drawn = model.span_count
+        live.frame(delta, model.open_spans(delta.duration))
+        _same_rows(live.rows, rows_of(model.snapshot()))
+    whole = rows_of(model.snapshot())
+    assert len(whole) == (8 if source == "every kind" else len(whole)) and whole
+    assert sum(len(row.wait_task) for row in whole) > 0
