@@ -455,13 +455,73 @@ def test_live_rows_after_each_frame_are_rows_of_the_run_so_far(source: str, fram
     cuts = np.sort(np.random.default_rng(frames).uniform(0.0, end, frames))
     if not frames:
         cuts = np.unique(np.frombuffer(full.resources.c_t, np.float64)) - full.origin
-    drawn = 0
+    drawn = kept = 0
     for cut in [*cuts, cuts[-1], np.inf]:  # (the second last: a frame with nothing new)
         growing.up_to(cut)
         delta = model.since(drawn)
         drawn = model.span_count
         live.frame(delta, model.open_spans(delta.duration))
         _same_rows(live.rows, rows_of(model.snapshot()))
+        kept = max(kept, len(live._kept[0]))
+    # the waiters' spans kept are the few a wait to come may end with, not the run's
+    assert kept <= 10
     whole = rows_of(model.snapshot())
     assert len(whole) == (8 if source == "every kind" else len(whole)) and whole
     assert sum(len(row.wait_task) for row in whole) > 0
+
+
+def test_live_rows_when_the_changes_come_a_frame_after_the_spans() -> None:
+    """A streamed run's batches may bring a wait's row a frame after the suspension that
+    ends it (the change rows, the most numerous, are cut first): the wait then ends with
+    that suspension, kept from the frame before."""
+    from visualizer.model.live_resources import LiveRows
+    from visualizer.trace.data import SpanColumns
+    from visualizer.trace.resources import GET, PUT, WAIT, Resource, ResourceChanges
+
+    def spans(*rows: tuple[int, float, float]) -> SpanColumns:
+        n = len(rows)
+        return SpanColumns(
+            task=np.full(n, 1, np.int32),
+            state=np.array([state for state, _, _ in rows], np.int8),
+            start=np.array([start for _, start, _ in rows]),
+            end=np.array([end for _, _, end in rows]),
+            awaiting=np.full(n, -1, np.int32),
+            woken_kind=np.full(n, -1, np.int8),
+            woken_task=np.full(n, -1, np.int32),
+        )
+
+    def trace(changes: int, closed: SpanColumns, now: float) -> Trace:
+        rows = [(0.5, 1, PUT, 1), (1.0, 1, WAIT, 1), (1.9, 1, WAIT, 1), (2.6, 2, GET, 0)]
+        rows = rows[:changes]
+        return Trace(
+            meta={"duration": now},
+            tasks=[],
+            spans=closed,
+            suspensions=[],
+            resources=[Resource(0, "Queue", "q", 0.0, 0, None, 1)],
+            resource_changes=ResourceChanges(
+                resource=np.zeros(len(rows), np.int32),
+                t=np.array([t for t, _, _, _ in rows]),
+                task=np.array([task for _, task, _, _ in rows], np.int32),
+                op=np.array([op for _, _, op, _ in rows], np.int8),
+                value=np.array([value for _, _, _, value in rows], np.int64),
+                detail=np.array([1 if op == WAIT else 0 for _, _, op, _ in rows], np.int64),
+            ),
+        )
+
+    S, R = schema.SUSPENDED, schema.RUNNING
+    live = LiveRows()
+    # (now, change rows so far, spans closed since, spans open)
+    frames = [
+        (1.2, 2, spans((R, 0.4, 1.0)), spans((S, 1.0, 1.2))),
+        (2.55, 2, spans((S, 1.0, 1.5), (R, 1.5, 2.0), (S, 2.0, 2.5)), spans((R, 2.5, 2.55))),
+        (3.0, 4, spans((R, 2.5, 2.6)), spans((S, 2.6, 3.0))),  # (the wait at 1.9 comes)
+    ]
+    for now, changes, closed, opened in frames:
+        live.frame(trace(changes, closed, now), opened)
+    everything = [closed for _, _, closed, _ in frames] + [frames[-1][3]]
+    whole = SpanColumns(
+        *(np.concatenate([getattr(s, f) for s in everything]) for f in SpanColumns.__annotations__)
+    )
+    _same_rows(live.rows, rows_of(trace(4, whole, 3.0)))
+    assert live.rows[0].wait_end.tolist() == [1.5, 2.5]  # (not the suspension from 2.6)

@@ -15,12 +15,15 @@ closed since the last frame; each row takes in the changes new since the last fr
 (appended to its columns: a level, a holder, free permits each; a wait, a notify),
 and its full stretches grow by the steps whose end is now known (every step but the
 last, which lasts until the run's end and is put back and taken again at each frame).
-A wait lasts until the suspension of its task that follows it ends (``rows_of``), so
-the suspended spans of the tasks that ever waited on a resource are kept as they come
-(no other task's: a run without resources keeps nothing and pays nothing), and a wait
-whose end is not known yet (its suspension is still going, or it has not begun) is
-matched again at each frame, against the spans closed since and those open now, until
-its suspension has ended.
+A wait lasts until the suspension of its task that follows it ends (``rows_of``): a
+wait whose end is not known yet (its suspension is still going, or it has not begun)
+is matched again at each frame, against the suspended spans kept and those open now,
+until its suspension has ended.  The suspended spans of the tasks that ever waited on
+a resource are kept as they come (no other task's: a run without resources keeps
+nothing and pays nothing), and let go once they began before the last change taken
+in: the changes come in the order they happened, so every wait to come begins later
+(a streamed run's batches may bring a wait's row a frame after the spans, but never
+before an earlier change's).
 """
 
 from __future__ import annotations
@@ -83,10 +86,15 @@ class LiveRows:
         self._live: list[_LiveRow] = []
         self._seen = 0  #: changes taken in
         self._waiter = np.zeros(0, bool)  #: task id -> it waited on a resource
-        #: those tasks' suspended spans, a chunk a frame: task, start, end; and the
-        #: latest start in each chunk (a wait can end only with a span beginning after it)
-        self._chunks: list[tuple[npt.NDArray[np.int64], Any, Any]] = []
-        self._latest: list[float] = []
+        #: those tasks' suspended spans that a wait to come may end with: task, start, end
+        self._kept: tuple[npt.NDArray[np.int64], Any, Any] = (
+            np.zeros(0, np.int64),
+            np.zeros(0),
+            np.zeros(0),
+        )
+        #: the time of the last change taken in: the changes come in the order they
+        #: happened, so a wait to come begins no earlier
+        self._last = -np.inf
 
     def frame(self, delta: Trace, opened: SpanColumns) -> bool:
         """A live frame (``delta``: every resource and change so far, the spans closed
@@ -106,13 +114,17 @@ class LiveRows:
             self._live.append(_LiveRow(r))
         self.rows = [live.row for live in self._live]
         new = self._take_changes(changes, len(self._live))
-        new_waits = [live.waits_taken for live in self._live]
         relaid |= any(live.users_grew for live in self._live)
         kept = self._keep(delta.spans)
         if new or kept:
             self.derivations += 1
         now = float(delta.duration)
-        self._end_waits(opened, now, new_waits, kept)
+        self._end_waits(opened, now)
+        # (a span begun before the last change can end no wait to come: let go)
+        task, start, end = self._kept
+        if len(start) and start.min() < self._last:
+            later = start >= self._last
+            self._kept = (task[later], start[later], end[later])
         for live in self._live:
             live.reach(now)
         return relaid
@@ -123,7 +135,6 @@ class LiveRows:
         n = len(changes)
         resource = changes.resource
         for live in self._live:
-            live.waits_taken = live.wait_task.n
             live.users_grew = False
         if n <= self._seen:
             return False
@@ -135,6 +146,7 @@ class LiveRows:
             new, ids = slice(self._seen, n), ids[: int(beyond[0])]
             if n == self._seen:
                 return False
+        self._last = float(changes.t[n - 1])
         task = changes.task[new]
         waiting = task[(changes.op[new] == WAIT) & (task >= 0)]
         if len(waiting):
@@ -174,19 +186,21 @@ class LiveRows:
         mine = self._mine(spans)
         if not mine.any():
             return False
-        start = spans.start[mine].astype(np.float64)
-        self._chunks.append(
-            (spans.task[mine].astype(np.int64), start, spans.end[mine].astype(np.float64))
+        task, start, end = self._kept
+        self._kept = (
+            np.concatenate([task, spans.task[mine].astype(np.int64)]),
+            np.concatenate([start, spans.start[mine].astype(np.float64)]),
+            np.concatenate([end, spans.end[mine].astype(np.float64)]),
         )
-        self._latest.append(float(start.max()))
         return True
 
-    def _end_waits(self, opened: SpanColumns, now: float, new_waits: list[int], kept: bool) -> None:
+    def _end_waits(self, opened: SpanColumns, now: float) -> None:
         """The ends of the waits not known at the last frame: each its task's first
-        suspended span beginning at or after it (``rows_of``): among the spans kept if
-        the wait is new, else among those closed since (it matched none before them),
-        and the spans open now.  One that ended with a closed span is known for good;
-        one with an open span, or none yet, lasts until then or ``now`` for now."""
+        suspended span beginning at or after it (``rows_of``), among the spans kept and
+        those open now.  (A span let go began before a change taken in earlier, so
+        before every wait not known then, or ended one.)  One that ended with a closed
+        span is known for good; one with an open span, or none yet, lasts until then or
+        ``now`` for now."""
         pending = [(i, live) for i, live in enumerate(self._live) if len(live.open)]
         if not pending:
             return
@@ -194,20 +208,12 @@ class LiveRows:
         which = np.concatenate([live.open for _, live in pending])
         task = np.concatenate([live.wait_task.view()[live.open] for _, live in pending])
         t = np.concatenate([live.wait_start.view()[live.open] for _, live in pending])
-        is_new = np.concatenate([live.open >= new_waits[i] for i, live in pending])
-        # the kept chunks a wait may end in: this frame's, and for the new waits every
-        # one with a span beginning at or after the first of them
-        first_new = float(t[is_new].min()) if is_new.any() else np.inf
-        chunks = [
-            chunk
-            for k, chunk in enumerate(self._chunks)
-            if self._latest[k] >= first_new or (kept and k == len(self._chunks) - 1)
-        ]
         mine = self._mine(opened) if len(opened) else np.zeros(0, bool)
-        s_task = np.concatenate([c[0] for c in chunks] + [opened.task[mine].astype(np.int64)])
-        s_start = np.concatenate([c[1] for c in chunks] + [opened.start[mine].astype(np.float64)])
-        s_end = np.concatenate([c[2] for c in chunks] + [opened.end[mine].astype(np.float64)])
-        closed = len(s_task) - int(mine.sum())
+        kept_task, kept_start, kept_end = self._kept
+        s_task = np.concatenate([kept_task, opened.task[mine].astype(np.int64)])
+        s_start = np.concatenate([kept_start, opened.start[mine].astype(np.float64)])
+        s_end = np.concatenate([kept_end, opened.end[mine].astype(np.float64)])
+        closed = len(kept_task)
         found = next_suspension(task, t, s_task, s_start)
         stop = s_end[np.maximum(found, 0)] if len(s_end) else np.zeros(len(found))
         end = np.maximum(np.where(found >= 0, stop, now), t)
@@ -271,7 +277,6 @@ class _LiveRow:
         self.wait_what = _Grow(np.int64)
         #: the waits whose end is not known yet (indices)
         self.open: npt.NDArray[np.int64] = np.zeros(0, np.int64)
-        self.waits_taken = 0  #: the waits before this frame's changes
         self.users: set[int] = set() if r.task is None else {r.task}
         self.user = np.zeros(16, bool)  #: task id -> it is one of ``users`` (but the maker)
         self.users_grew = False
