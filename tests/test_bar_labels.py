@@ -154,3 +154,48 @@ def test_a_warning_near_either_edge_is_never_cut(qtbot: Any) -> None:
     assert label.toPlainText().strip().endswith(ELLIPSIS)
     view._hovered(label.sceneBoundingRect().center())
     assert text in QTextDocumentFragment.fromHtml(view.toolTip()).toPlainText()
+
+
+@pytest.mark.parametrize("scenario", ["semaphore_workers", "queue_backpressure"])
+def test_a_live_chart_labels_the_bars_the_finished_chart_labels(qtbot: Any, scenario: str) -> None:
+    """Live, only the bars wide enough for the least label are looked at (a busy run has
+    millions in view): the same labels as the finished run's, and some are drawn."""
+    from test_live_chart import play_live
+
+    view = _view(qtbot, 1200)
+    model = play_live(view, scenario, frames=12)
+    view.grab()
+    live = sorted((d.lane, round(d.left, 9), d.text) for d in view.bar_labels.drawn)
+    assert live
+    view.show_trace(model.snapshot(), fit=False)
+    view.grab()
+    finished = sorted((d.lane, round(d.left, 9), d.text) for d in view.bar_labels.drawn)
+    assert live == finished
+
+
+def test_live_bars_about_the_least_width_are_labelled_as_finished_ones(qtbot: Any) -> None:
+    """Bars a little narrower and a little wider than the least a label needs: live,
+    exactly the ones the finished chart labels."""
+    from visualizer.views.live_spans import Columns
+
+    view = _view(qtbot)
+    labels = ["Semaphore.acquire"] * 8
+    _bars(view, [400.0] * 8, labels)
+    least = float(view.bar_labels._fits.least[0]) + PAD  # (pixels)
+    pixels = [least + d for d in (-3.0, -1.0, -0.25, 0.25, 1.0, 3.0, 20.0, 200.0)]
+    finished = _bars(view, pixels, labels)
+    assert 0 < len(finished) < len(pixels)  # (the narrowest have no room)
+    px = view.getPlotItem().getViewBox().viewPixelSize()[0]
+    lanes = np.arange(len(pixels))
+    view.bars.begin_live()
+    view.bars.append_live(
+        Columns.of(lanes, np.full(len(lanes), schema.SUSPENDED), np.full(len(lanes), 1.0),
+                   1.0 + np.array(pixels) * px, np.zeros(len(lanes)))
+    )  # fmt: skip
+    view.bars.set_live(lanes, Columns.empty(), labels[:1])
+    view.grab()
+    live = {label.lane: label for label in view.bar_labels.drawn}
+    assert sorted(live) == sorted(finished)
+    assert [live[lane].text for lane in sorted(live)] == [
+        finished[lane].text for lane in sorted(finished)
+    ]

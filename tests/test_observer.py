@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from visualizer.app.live_frames import FRAME_RATE
 from visualizer.app.qtloop import GuiEventLoop
 from visualizer.app.window import MainWindow
 from visualizer.model.loop_lanes import LOOP_LANE, WINDOW_ROW, extra_rows
@@ -84,5 +85,31 @@ def test_a_frame_waits_for_a_timer_about_to_fall_due(qapp: Any, window: MainWind
 
     try:
         assert loop.run_until_complete(check()) == [True, False, False]
+    finally:
+        loop.close()
+
+
+def test_a_frame_waits_a_period_of_time_not_of_waits_asked(qapp: Any, window: MainWindow) -> None:
+    """Timers always due (a busy program's sleeps) put a frame off a millisecond at a
+    time, and each wait lasts longer than asked (a timer's whole milliseconds, a busy
+    loop): the frame comes once it has waited a period of time, not a period of waits
+    asked (which held a program's frames to 12 a second)."""
+    loop = GuiEventLoop(qapp)
+    frames = window.frames
+
+    async def check() -> list[bool]:
+        frames._frame_costs.extend([0.02] * 5)
+        frames._deferred, frames._deferred_since = 0.0, None
+        loop.call_later(0.005, lambda: None)
+        said = [frames._timer_first()]  # (put off: it waited nothing yet)
+        assert frames._deferred_since is not None
+        frames._deferred_since -= 1.0 / FRAME_RATE  # (a period has passed since)
+        said.append(frames._timer_first())
+        frames._timer.stop()
+        loop._scheduled.clear()
+        return said
+
+    try:
+        assert loop.run_until_complete(check()) == [True, False]
     finally:
         loop.close()

@@ -6,6 +6,7 @@ Recorded on the ideal clock: exact times."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -359,3 +360,182 @@ def test_a_barrier_fills_by_its_parties_and_an_unbounded_queue_by_its_most(
     # put at 0, one taken every 0.1 s from 0.3
     assert backlog.bound == 4 and backlog.full == []
     assert lasting(1) == pytest.approx([body * k / 4 for k in (4, 3, 2, 1)])
+
+
+async def _every_kind_busy() -> None:
+    """Every kind of resource, busy: a bounded queue full and empty by turns (and
+    joined), an unbounded one, semaphores (one of no permits), a lock, an event, a condition's
+    notifies, a barrier, and waits that end by a cancel and by a timeout."""
+    queue: asyncio.Queue[int | None] = asyncio.Queue(maxsize=3)
+    loose: asyncio.Queue[int] = asyncio.Queue()
+    sem = asyncio.Semaphore(2)
+    signal = asyncio.Semaphore(0)
+    lock = asyncio.Lock()
+    ev = asyncio.Event()
+    cond = asyncio.Condition()
+    barrier = asyncio.Barrier(3)
+
+    async def producer(k: int) -> None:
+        for i in range(30):
+            await queue.put(i)
+            loose.put_nowait(i)
+            if i % 7 == k:
+                await asyncio.sleep(0.01)
+
+    async def consumer() -> None:
+        while (item := await queue.get()) is not None:
+            async with sem:
+                await asyncio.sleep(0.003 * (item % 3))
+            async with lock:
+                await asyncio.sleep(0)
+            queue.task_done()  # (often while full: a full stretch of several steps)
+        queue.task_done()
+
+    async def waiter() -> None:
+        await ev.wait()
+        async with cond:
+            await cond.wait()
+        await barrier.wait()
+
+    async def never() -> None:
+        await signal.acquire()
+
+    producers = [asyncio.create_task(producer(k), name=f"producer-{k}") for k in range(3)]
+    consumers = [asyncio.create_task(consumer(), name=f"consumer-{k}") for k in range(4)]
+    waiters = [asyncio.create_task(waiter(), name=f"waiter-{k}") for k in range(3)]
+    stuck = asyncio.create_task(never(), name="stuck")
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(signal.acquire(), 0.05)
+    await asyncio.gather(*producers)
+    for _ in consumers:
+        await queue.put(None)
+    await queue.join()
+    await asyncio.gather(*consumers)
+    ev.set()
+    await asyncio.sleep(0.01)
+    for _ in range(3):
+        async with cond:
+            cond.notify(1)
+        await asyncio.sleep(0.005)
+    await asyncio.gather(*waiters)
+    while not loose.empty():
+        loose.get_nowait()
+    await asyncio.sleep(0.02)
+    stuck.cancel()
+    await asyncio.sleep(0.01)
+
+
+def _same_rows(live: list[ResourceRow], whole: list[ResourceRow]) -> None:
+    """Equal, to the bit: every column, every stretch, every wait, the users, the end."""
+    assert [row.resource for row in live] == [row.resource for row in whole]
+    for mine, theirs in zip(live, whole, strict=True):
+        name = mine.name
+        for column in (
+            "times", "levels", "holders", "free", "full_spans",
+            "wait_task", "wait_start", "wait_end", "wait_what",
+        ):  # fmt: skip
+            a, b = getattr(mine, column), getattr(theirs, column)
+            assert a.dtype == b.dtype and np.array_equal(a, b), (name, column, a, b)
+        assert mine.bound == theirs.bound, name
+        assert mine.notifies == theirs.notifies, name
+        assert mine.users == theirs.users, name
+        assert mine.end == theirs.end, name
+
+
+@pytest.mark.parametrize("frames", [3, 25, 400, 0])  # (0: a frame after every change)
+@pytest.mark.parametrize(
+    "source", ["every kind", "queue_backpressure", "semaphore_workers", "event_and_condition"]
+)
+def test_live_rows_after_each_frame_are_rows_of_the_run_so_far(source: str, frames: int) -> None:
+    """The live rows take in only what is new at each frame (the changes, the waiters'
+    spans closed since), and are then what ``rows_of`` makes of the whole run so far:
+    frames far apart, frame after frame, a frame at every change, and one where nothing
+    came."""
+    from tracehelp import GrowingStore, recorded_store
+
+    from visualizer.model.live_resources import LiveRows
+    from visualizer.model.spans import TraceModel
+
+    if source == "every kind":
+        run = run_traced(_every_kind_busy)
+        assert run.error is None
+        full = run.recorder.store
+    else:
+        full = recorded_store(find(source))
+    growing = GrowingStore(full)
+    model = TraceModel(growing.store)
+    live = LiveRows()
+    end = (full.finished_at or full.origin) - full.origin
+    cuts = np.sort(np.random.default_rng(frames).uniform(0.0, end, frames))
+    if not frames:
+        cuts = np.unique(np.frombuffer(full.resources.c_t, np.float64)) - full.origin
+    drawn = kept = 0
+    for cut in [*cuts, cuts[-1], np.inf]:  # (the second last: a frame with nothing new)
+        growing.up_to(cut)
+        delta = model.since(drawn)
+        drawn = model.span_count
+        live.frame(delta, model.open_spans(delta.duration))
+        _same_rows(live.rows, rows_of(model.snapshot()))
+        kept = max(kept, len(live._kept[0]))
+    # the waiters' spans kept are the few a wait to come may end with, not the run's
+    assert kept <= 10
+    whole = rows_of(model.snapshot())
+    assert len(whole) == (8 if source == "every kind" else len(whole)) and whole
+    assert sum(len(row.wait_task) for row in whole) > 0
+
+
+def test_live_rows_when_the_changes_come_a_frame_after_the_spans() -> None:
+    """A streamed run's batches may bring a wait's row a frame after the suspension that
+    ends it (the change rows, the most numerous, are cut first): the wait then ends with
+    that suspension, kept from the frame before."""
+    from visualizer.model.live_resources import LiveRows
+    from visualizer.trace.data import SpanColumns
+    from visualizer.trace.resources import GET, PUT, WAIT, Resource, ResourceChanges
+
+    def spans(*rows: tuple[int, float, float]) -> SpanColumns:
+        n = len(rows)
+        return SpanColumns(
+            task=np.full(n, 1, np.int32),
+            state=np.array([state for state, _, _ in rows], np.int8),
+            start=np.array([start for _, start, _ in rows]),
+            end=np.array([end for _, _, end in rows]),
+            awaiting=np.full(n, -1, np.int32),
+            woken_kind=np.full(n, -1, np.int8),
+            woken_task=np.full(n, -1, np.int32),
+        )
+
+    def trace(changes: int, closed: SpanColumns, now: float) -> Trace:
+        rows = [(0.5, 1, PUT, 1), (1.0, 1, WAIT, 1), (1.9, 1, WAIT, 1), (2.6, 2, GET, 0)]
+        rows = rows[:changes]
+        return Trace(
+            meta={"duration": now},
+            tasks=[],
+            spans=closed,
+            suspensions=[],
+            resources=[Resource(0, "Queue", "q", 0.0, 0, None, 1)],
+            resource_changes=ResourceChanges(
+                resource=np.zeros(len(rows), np.int32),
+                t=np.array([t for t, _, _, _ in rows]),
+                task=np.array([task for _, task, _, _ in rows], np.int32),
+                op=np.array([op for _, _, op, _ in rows], np.int8),
+                value=np.array([value for _, _, _, value in rows], np.int64),
+                detail=np.array([1 if op == WAIT else 0 for _, _, op, _ in rows], np.int64),
+            ),
+        )
+
+    S, R = schema.SUSPENDED, schema.RUNNING
+    live = LiveRows()
+    # (now, change rows so far, spans closed since, spans open)
+    frames = [
+        (1.2, 2, spans((R, 0.4, 1.0)), spans((S, 1.0, 1.2))),
+        (2.55, 2, spans((S, 1.0, 1.5), (R, 1.5, 2.0), (S, 2.0, 2.5)), spans((R, 2.5, 2.55))),
+        (3.0, 4, spans((R, 2.5, 2.6)), spans((S, 2.6, 3.0))),  # (the wait at 1.9 comes)
+    ]
+    for now, changes, closed, opened in frames:
+        live.frame(trace(changes, closed, now), opened)
+    everything = [closed for _, _, closed, _ in frames] + [frames[-1][3]]
+    whole = SpanColumns(
+        *(np.concatenate([getattr(s, f) for s in everything]) for f in SpanColumns.__annotations__)
+    )
+    _same_rows(live.rows, rows_of(trace(4, whole, 3.0)))
+    assert live.rows[0].wait_end.tolist() == [1.5, 2.5]  # (not the suspension from 2.6)

@@ -77,7 +77,9 @@ class ResourceRow:
     #: a semaphore: its free permits from ``times[i]`` (else as ``levels``)
     free: npt.NDArray[np.int64]
     bound: int  #: the level's most (``maxsize``, permits, parties; 1 for the rest)
-    full: list[tuple[float, float]]  #: stretches at ``bound`` (queues, semaphores)
+    #: the stretches at ``bound`` (queues, semaphores), (n, 2): start, end; apart, in
+    #: order; stored column by column (each column a contiguous array: bisected as is)
+    full_spans: npt.NDArray[np.float64]
     #: the waits as columns, in the order begun: task, start, end, what (``WAIT_*``)
     wait_task: npt.NDArray[np.int64]
     wait_start: npt.NDArray[np.float64]
@@ -108,6 +110,11 @@ class ResourceRow:
         i = self.index_at(t)
         holder = int(self.holders[i]) if i >= 0 else -1
         return holder if holder >= 0 else None
+
+    @property
+    def full(self) -> list[tuple[float, float]]:
+        """The full stretches, as (start, end) pairs (a panel's or a test's)."""
+        return [(float(a), float(b)) for a, b in self.full_spans.tolist()]
 
     @property
     def waits(self) -> list[Wait]:
@@ -185,22 +192,39 @@ def _wait_ends(trace: Trace, end: float, partial: bool) -> npt.NDArray[np.float6
         if not len(waits):
             return out
     suspended = np.flatnonzero(spans.state == schema.SUSPENDED)
-    task = np.r_[changes.task[waits], spans.task[suspended]].astype(np.int64)
-    time = np.r_[changes.t[waits], spans.start[suspended]]
-    is_span = np.r_[np.zeros(len(waits), np.int8), np.ones(len(suspended), np.int8)]
-    stop = np.r_[np.full(len(waits), end), spans.end[suspended]]
+    found = next_suspension(
+        changes.task[waits], changes.t[waits], spans.task[suspended], spans.start[suspended]
+    )
+    stop = spans.end[suspended][np.maximum(found, 0)] if len(suspended) else np.zeros(len(waits))
+    out[waits] = np.maximum(np.where(found >= 0, stop, end), changes.t[waits])
+    return out
+
+
+def next_suspension(
+    wait_task: npt.NDArray[np.integer],
+    wait_t: npt.NDArray[np.float64],
+    span_task: npt.NDArray[np.integer],
+    span_start: npt.NDArray[np.float64],
+) -> npt.NDArray[np.int64]:
+    """For each wait (its task, its time), the suspended span that ends it: the first
+    of the same task's spans beginning at or after it (an index into the spans; -1:
+    none).  All at once: the waits and the spans sorted together by (task, time, wait
+    first), and each wait takes the next span in that order if it is its task's."""
+    n = len(wait_task)
+    task = np.concatenate([wait_task, span_task]).astype(np.int64)
+    time = np.concatenate([wait_t, span_start])
+    is_span = np.concatenate([np.zeros(n, np.int8), np.ones(len(span_task), np.int8)])
     order = np.lexsort((is_span, time, task))
     # for each place in that order, the place of the next suspension at or after it
     place = np.where(is_span[order] == 1, np.arange(len(order)), len(order))
     next_span = np.minimum.accumulate(place[::-1])[::-1]
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
-    at = next_span[rank[: len(waits)]]
+    at = next_span[rank[:n]]
     found = at < len(order)
     chosen = order[np.where(found, at, 0)]
-    same = found & (task[chosen] == task[: len(waits)])
-    out[waits] = np.maximum(np.where(same, stop[chosen], end), changes.t[waits])
-    return out
+    same = found & (task[chosen] == task[:n])
+    return np.where(same, chosen - n, -1).astype(np.int64)
 
 
 def _row(
@@ -216,38 +240,18 @@ def _row(
     state = rows[~is_wait & ~is_notify]
     t = changes.t[state]
     value = changes.value[state]
-    detail = changes.detail[state]
+    levels, holders = levels_of(r, value, changes.detail[state])
     kind = r.kind
-    holders = np.full(len(state), -1, np.int64)
-    if kind in QUEUES:
-        levels = value
-    elif kind in SEMAPHORES:  # (a Semaphore released more than taken: none in use)
-        levels = np.maximum((r.capacity or 0) - value, 0)
-    elif kind in HELD:
-        levels = detail
-        holders = value
-    else:  # Event: 1 set; Barrier: tasks in it
-        levels = value
-    levels = levels.astype(np.int64)
     times = np.r_[min(r.created, float(t[0]) if len(t) else r.created), t]
     levels = np.r_[0, levels]
     holders = np.r_[-1, holders]
-    if kind in QUEUES:
-        bound = r.capacity if r.capacity is not None else max(int(levels.max()), 1)
-    elif kind in SEMAPHORES or kind == "Barrier":
-        bound = max(r.capacity or 0, 1)
-    else:
-        bound = 1
-    full: list[tuple[float, float]] = []
-    if (kind in QUEUES and r.capacity is not None) or kind in SEMAPHORES:
+    free = np.r_[r.capacity or 0, value].astype(np.int64) if kind in SEMAPHORES else levels
+    bound = bound_of(r, int(levels.max()))
+    full = stretches(np.zeros(0), np.zeros(0))
+    if has_full(r):
         ends = np.append(times[1:], max(end, float(times[-1])))
-        # a semaphore: no permit free (a Semaphore(0), a signal: from the start)
-        at_bound = np.r_[r.capacity or 0, value] <= 0 if kind in SEMAPHORES else levels >= bound
-        for start, stop in zip(times[at_bound], ends[at_bound], strict=True):
-            if full and full[-1][1] == start:
-                full[-1] = (full[-1][0], float(stop))
-            elif stop > start:
-                full.append((float(start), float(stop)))
+        at = at_bound(r, levels, free, bound)
+        full = stretches(times[at], ends[at])
     waits = rows[is_wait]
     waits = waits[~np.isnan(wait_end[waits])]
     notifies = [
@@ -266,9 +270,9 @@ def _row(
         times=times.astype(np.float64),
         levels=levels,
         holders=holders,
-        free=np.r_[r.capacity or 0, value].astype(np.int64) if kind in SEMAPHORES else levels,
-        bound=int(bound),
-        full=full,
+        free=free,
+        bound=bound,
+        full_spans=full,
         wait_task=changes.task[waits].astype(np.int64),
         wait_start=changes.t[waits].astype(np.float64),
         wait_end=wait_end[waits],
@@ -277,6 +281,67 @@ def _row(
         users=frozenset(users),
         end=end,
     )
+
+
+def levels_of(
+    r: Resource, value: npt.NDArray[np.int64], detail: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The level and the holder (-1: none) after each of ``r``'s state changes."""
+    kind = r.kind
+    holders = np.full(len(value), -1, np.int64)
+    if kind in QUEUES:
+        levels = value
+    elif kind in SEMAPHORES:  # (a Semaphore released more than taken: none in use)
+        levels = np.maximum((r.capacity or 0) - value, 0)
+    elif kind in HELD:
+        levels = detail
+        holders = value.astype(np.int64)
+    else:  # Event: 1 set; Barrier: tasks in it
+        levels = value
+    return levels.astype(np.int64), holders
+
+
+def bound_of(r: Resource, most: int) -> int:
+    """The level's most: a queue's ``maxsize`` (without one: the ``most`` it held), a
+    semaphore's permits, a barrier's parties; 1 for the rest."""
+    kind = r.kind
+    if kind in QUEUES:
+        return r.capacity if r.capacity is not None else max(most, 1)
+    if kind in SEMAPHORES or kind == "Barrier":
+        return max(r.capacity or 0, 1)
+    return 1
+
+
+def has_full(r: Resource) -> bool:
+    """The row marks its full stretches (a bounded queue, a semaphore)."""
+    return (r.kind in QUEUES and r.capacity is not None) or r.kind in SEMAPHORES
+
+
+def at_bound(
+    r: Resource,
+    levels: npt.NDArray[np.int64],
+    free: npt.NDArray[np.int64],
+    bound: int,
+) -> npt.NDArray[np.bool_]:
+    """Which levels are full: a queue at its ``maxsize``, a semaphore with no permit free
+    (a Semaphore(0), a signal: from the start)."""
+    return free <= 0 if r.kind in SEMAPHORES else levels >= bound
+
+
+def stretches(
+    starts: npt.NDArray[np.float64], stops: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Steps (in order, each ending where or after it starts) as stretches, (n, 2): the
+    empty ones left out, the ones that touch (one ends where the next starts) joined."""
+    keep = stops > starts
+    s, e = starts[keep], stops[keep]
+    out = np.empty((0, 2), np.float64, order="F")  # (``full_spans``: by column)
+    if len(s):
+        firsts = np.flatnonzero(np.r_[True, s[1:] != e[:-1]])
+        lasts = np.r_[firsts[1:] - 1, len(s) - 1]
+        out = np.empty((len(firsts), 2), np.float64, order="F")
+        out[:, 0], out[:, 1] = s[firsts], e[lasts]
+    return out
 
 
 # --- words ---------------------------------------------------------------------------

@@ -290,26 +290,33 @@ def of_store(
     table: ResourceTable, strings: list[str], origin: float
 ) -> tuple[list[Resource], ResourceChanges]:
     """The store's tables as a ``Trace`` holds them (times since ``origin``)."""
-    n = len(table.kind)
-    resources = [
-        Resource(
-            id=rid,
-            kind=KINDS[table.kind[rid]],
-            name=strings[table.name[rid]],
-            created=table.created[rid] - origin,
-            task=table.task[rid] if table.task[rid] >= 0 else None,
-            site=strings[table.site[rid]] if table.site[rid] >= 0 else None,
-            capacity=table.capacity[rid] if table.capacity[rid] >= 0 else None,
-        )
-        for rid in range(n)
-    ]
-    m = len(table.c_res)
-    changes = ResourceChanges(
-        resource=np.frombuffer(table.c_res, np.int32)[:m].copy(),
-        t=np.frombuffer(table.c_t, np.float64)[:m] - origin,
-        task=np.frombuffer(table.c_task, np.int32)[:m].copy(),
-        op=np.frombuffer(table.c_op, np.int8)[:m].copy(),
-        value=np.frombuffer(table.c_value, np.int64)[:m].copy(),
-        detail=np.frombuffer(table.c_detail, np.int64)[:m].copy(),
+    resources = [resource_of(table, strings, origin, rid) for rid in range(len(table.kind))]
+    return resources, ResourceChanges(**change_rows(table, origin, 0, len(table.c_res)))
+
+
+def resource_of(table: ResourceTable, strings: list[str], origin: float, rid: int) -> Resource:
+    """Resource ``rid`` of the store's table, as a ``Trace`` holds it."""
+    return Resource(
+        id=rid,
+        kind=KINDS[table.kind[rid]],
+        name=strings[table.name[rid]],
+        created=table.created[rid] - origin,
+        task=table.task[rid] if table.task[rid] >= 0 else None,
+        site=strings[table.site[rid]] if table.site[rid] >= 0 else None,
+        capacity=table.capacity[rid] if table.capacity[rid] >= 0 else None,
     )
-    return resources, changes
+
+
+def change_rows(
+    table: ResourceTable, origin: float, first: int, end: int
+) -> dict[str, npt.NDArray[Any]]:
+    """The store's change rows ``first`` to ``end``, copied, as ``ResourceChanges``'
+    columns (no view of the store's columns is kept: they grow)."""
+    return {
+        "resource": np.frombuffer(table.c_res, np.int32)[first:end].copy(),
+        "t": np.frombuffer(table.c_t, np.float64)[first:end] - origin,
+        "task": np.frombuffer(table.c_task, np.int32)[first:end].copy(),
+        "op": np.frombuffer(table.c_op, np.int8)[first:end].copy(),
+        "value": np.frombuffer(table.c_value, np.int64)[first:end].copy(),
+        "detail": np.frombuffer(table.c_detail, np.int64)[first:end].copy(),
+    }

@@ -166,8 +166,11 @@ class BarLabels(pg.GraphicsObject):  # type: ignore[misc]
         if BAR / py < height:
             return  # lanes too thin for text: no label fits anywhere
         x0, x1 = view.left(), view.right()
-        visible = self._bars.labelled_in_view(x0, x1, view.top(), view.bottom())
         fits.update(self._bars.label_texts())
+        # a bar narrower than the least any label needs holds none (a live run's bars
+        # in view are looked at only if they are wider: a busy run has millions)
+        wider = (float(fits.least.min()) + PAD) * px * (1 - 1e-9) if len(fits.least) else 0.0
+        visible = self._bars.labelled_in_view(x0, x1, view.top(), view.bottom(), wider)
         palette = self._bars.current_palette()
         to_device = painter.worldTransform()
         painter.save()

@@ -259,12 +259,13 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         return self._labels
 
     def labelled_in_view(
-        self, x0: float, x1: float, y0: float, y1: float
+        self, x0: float, x1: float, y0: float, y1: float, wider: float = 0.0
     ) -> dict[int, tuple[IntArray, FloatArray, FloatArray, IntArray]]:
         """The bars with a label in view, per state (suspended: what they await; running:
-        an executor job's function), sorted by lane then start."""
+        an executor job's function), sorted by lane then start (while live, only those
+        lasting ``wider`` or more: the narrower ones have no room for a label)."""
         if self._live is not None:
-            return self._live_visible(x0, x1, y0, y1, labelled=True)
+            return self._live_visible(x0, x1, y0, y1, labelled=True, wider=wider)
         return {state: in_view(bars, x0, x1, y0, y1) for state, bars in self._labelled.items()}
 
     def boundingRect(self) -> QRectF:
@@ -383,17 +384,21 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         *,
         labelled: bool = False,
         spans: Columns | None = None,
+        wider: float = 0.0,
     ) -> dict[int, tuple[IntArray, FloatArray, FloatArray, IntArray]]:
         """The live spans in view (and the open ones; or only ``spans``) per state,
         sorted by lane and start, as ``in_view`` gives them for a finished run (only
-        those with a label if ``labelled``)."""
+        those with a label if ``labelled``, lasting ``wider`` or more)."""
         if spans is None:
-            spans = Columns.joined(
-                [self._live.window(x0, x1) if self._live else Columns.empty(), self._open]
-            )
+            live = self._live
+            if live is None:
+                kept = Columns.empty()
+            else:
+                kept = live.labelled(x0, x1, wider) if labelled else live.window(x0, x1)
+            spans = Columns.joined([kept, self._open])
         spans = spans.take((spans.end >= x0) & (spans.start <= x1))
         if labelled:
-            spans = spans.take(spans.label >= 0)
+            spans = spans.take((spans.label >= 0) & (spans.end - spans.start >= wider))
         lane = self._lane_of[spans.key] if len(spans) else np.zeros(0, np.int64)
         keep = (lane >= np.floor(y0)) & (lane <= np.ceil(y1))
         out = {}

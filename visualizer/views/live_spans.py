@@ -106,6 +106,7 @@ class LiveSpans:
         self._first = np.zeros(0)  #: per chunk: earliest start
         self._last = np.zeros(0)  #: per chunk: latest end
         self._sizes = np.zeros(0, np.int64)
+        self._widest = np.zeros(0)  #: per chunk: its longest span with a label (-inf: none)
         self.count = 0  #: spans appended so far
         self.first = np.inf  #: earliest start so far
         self.last = -np.inf  #: latest end so far
@@ -123,6 +124,9 @@ class LiveSpans:
         self._first = np.append(self._first, first)
         self._last = np.append(self._last, last)
         self._sizes = np.append(self._sizes, len(spans))
+        labelled = spans.label >= 0
+        lengths = (spans.end - spans.start)[labelled]
+        self._widest = np.append(self._widest, lengths.max() if len(lengths) else -np.inf)
 
     def _touching(self, x0: float, x1: float) -> npt.NDArray[np.int64]:
         return np.flatnonzero((self._last >= x0) & (self._first <= x1))
@@ -136,6 +140,20 @@ class LiveSpans:
                 parts.append(spans)
             else:
                 parts.append(spans.take((spans.end >= x0) & (spans.start <= x1)))
+        return Columns.joined(parts)
+
+    def labelled(self, x0: float, x1: float, wider: float = 0.0) -> Columns:
+        """The spans with a label that reach into ``[x0, x1]`` and last ``wider`` or
+        more: a label needs room, and a busy run zoomed out has millions of spans in
+        view, few of them wide (the frames with none are skipped whole)."""
+        parts = []
+        touching = (self._last >= x0) & (self._first <= x1) & (self._widest >= wider)
+        for i in np.flatnonzero(touching).tolist():
+            spans = self._chunks[i]
+            keep = (spans.label >= 0) & (spans.end - spans.start >= wider)
+            if self._first[i] < x0 or self._last[i] > x1:
+                keep &= (spans.end >= x0) & (spans.start <= x1)
+            parts.append(spans.take(keep))
         return Columns.joined(parts)
 
     def at_most(self, x0: float, x1: float) -> int:

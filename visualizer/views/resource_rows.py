@@ -111,7 +111,7 @@ def row_label(row: ResourceRow) -> str:
 
 @dataclass
 class _Row:
-    """A row's arrays, made once per ``set_rows``."""
+    """A row's arrays, taken at ``set_rows`` (and again as a live run's grow: ``moved_on``)."""
 
     row: ResourceRow
     lane: int
@@ -153,7 +153,7 @@ class ResourceRowsItem(pg.GraphicsObject):  # type: ignore[misc]
             _Row(
                 row,
                 lane,
-                np.array(row.full, np.float64).reshape(-1, 2),
+                row.full_spans,
                 row.wait_start,
                 np.array([t for t, _, _ in row.notifies], np.float64),
             )
@@ -167,14 +167,14 @@ class ResourceRowsItem(pg.GraphicsObject):  # type: ignore[misc]
         self._names = names
 
     def moved_on(self) -> None:
-        """The rows' end moved on (a live run): only a last full stretch may have grown,
-        or begun."""
+        """The rows grew (a live run): their steps, full stretches, waits and notifies
+        as they are now, their lanes as they were."""
         for kept in self._rows:
-            full = kept.row.full
-            if len(full) != len(kept.full):
-                kept.full = np.array(full, np.float64).reshape(-1, 2)
-            elif full:
-                kept.full[-1] = full[-1]
+            row = kept.row
+            kept.full, kept.waits = row.full_spans, row.wait_start
+            if len(row.notifies) != len(kept.notifies):
+                new = [t for t, _, _ in row.notifies[len(kept.notifies) :]]
+                kept.notifies = np.r_[kept.notifies, np.array(new, np.float64)]
         self._update_bounds()
 
     def _update_bounds(self) -> None:
@@ -287,12 +287,13 @@ class ResourceRowsItem(pg.GraphicsObject):  # type: ignore[misc]
         times = row.times
         a = max(int(np.searchsorted(times, x0, side="right")) - 1, 0)
         z = int(np.searchsorted(times, x1, side="right"))
-        s = times[a:z]
-        e = np.append(times[a + 1 : z + 1], end) if z >= len(times) else times[a + 1 : z + 1]
-        lv, holders = row.levels[a:z], row.holders[a:z]
-        reduced = len(s) > 2 * max((x1 - x0) / px, 1.0)
+        reduced = z - a > 2 * max((x1 - x0) / px, 1.0)
         if reduced:
-            s, e, lv, holders = _per_column(s, e, lv, holders, x0, px)
+            s, e, lv, holders = _per_column(row, a, z, end, x0, px)
+        else:
+            s = times[a:z]
+            e = np.append(times[a + 1 : z + 1], end) if z >= len(times) else times[a + 1 : z + 1]
+            lv, holders = row.levels[a:z], row.holders[a:z]
         kind = row.kind
         if kind == "Event":  # a thin line along the bottom while clear
             clear = (lv == 0) & (e > s)
@@ -323,7 +324,10 @@ class ResourceRowsItem(pg.GraphicsObject):  # type: ignore[misc]
         if len(kept.full):
             lo = int(np.searchsorted(kept.full[:, 1], x0, side="left"))
             hi = int(np.searchsorted(kept.full[:, 0], x1, side="right"))
-            full = _merge_close(kept.full[lo : max(lo, hi)], px)
+            if hi - lo > 2 * max((x1 - x0) / px, 1.0):
+                full = _full_columns(kept.full, lo, hi, x0, x1, px)
+            else:
+                full = _merge_close(kept.full[lo : max(lo, hi)], px)
             if len(full):
                 width = np.maximum(full[:, 1] - full[:, 0], px)
                 band = np.stack(
@@ -337,9 +341,12 @@ class ResourceRowsItem(pg.GraphicsObject):  # type: ignore[misc]
             ("tick", kept.waits, TICK, TICK_PIXELS),
             ("notify", kept.notifies, NOTIFY, NOTIFY_PIXELS),
         ):
-            inside = times[(times >= x0 - px) & (times <= x1 + px)]
+            # (in the order they came: sorted)
+            lo = int(np.searchsorted(times, x0 - px, side="left"))
+            hi = int(np.searchsorted(times, x1 + px, side="right"))
+            inside = times[lo:hi]
             if len(inside) > 1:  # (one tick per pixel column)
-                inside = x0 + (np.unique(np.floor((inside - x0) / px)) + 0.5) * px
+                inside = x0 + (_columns_holding(inside, x0, px) + 0.5) * px
             if len(inside):
                 ticks = np.empty((len(inside), 4))
                 ticks[:, 0] = inside - pixels * px / 2
@@ -383,6 +390,27 @@ class ResourceRowsItem(pg.GraphicsObject):  # type: ignore[misc]
         painter.restore()
 
 
+def _full_columns(
+    full: FloatArray, lo: int, hi: int, x0: float, x1: float, px: float
+) -> FloatArray:
+    """More full stretches (``full[lo:hi]``, in order and apart) than pixel columns:
+    the runs of columns that one touches, each from its first stretch's start to its
+    last's end (as ``_merge_close`` joins those under a pixel apart; found by
+    bisection at the columns' edges: it costs the columns, not the stretches)."""
+    starts, ends = full[lo:hi, 0], full[lo:hi, 1]
+    # (the first and the last may reach far out of view: alone in the columns beyond)
+    c0 = max(int(np.floor((starts[0] - x0) / px)), -2)
+    c1 = min(int(np.floor((ends[-1] - x0) / px)), int(np.ceil((x1 - x0) / px)) + 2)
+    edges = x0 + np.arange(c0, c1 + 2) * px
+    # per column: the stretches begun before its right edge, ended before its left one
+    begun = np.searchsorted(starts, edges[1:], side="left")
+    ended = np.searchsorted(ends, edges[:-1], side="left")
+    touched = begun > ended
+    change = np.diff(touched.astype(np.int8), prepend=0, append=0)
+    first_col, last_col = np.flatnonzero(change == 1), np.flatnonzero(change == -1) - 1
+    return np.stack([starts[ended[first_col]], ends[begun[last_col] - 1]], axis=1)
+
+
 def _merge_close(full: FloatArray, px: float) -> FloatArray:
     """Stretches (sorted, apart) less than a pixel apart, joined: a busy queue full a
     thousand times in a pixel column is one band there, not a thousand."""
@@ -396,24 +424,48 @@ def _merge_close(full: FloatArray, px: float) -> FloatArray:
     return np.stack([full[firsts, 0], full[lasts, 1]], axis=1)
 
 
+def _column_firsts(
+    times: FloatArray, x0: float, px: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Sorted ``times``: the pixel columns (column ``c``: from ``x0 + c * px``) that
+    hold some, and the first of them in each; found by bisection at the columns'
+    edges, so it costs the columns, not the times (a busy row has a million)."""
+    if not len(times):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    # (the first may begin far to the left, a step or a stretch in force at ``x0``: it
+    # is one column's, two to the left, alone there as the rest are in view)
+    c0 = max(int(np.floor((times[0] - x0) / px)), -2)
+    c1 = int(np.floor((times[-1] - x0) / px))
+    edges = x0 + np.arange(c0 + 1, c1 + 1) * px  # (between the columns)
+    starts = np.concatenate([[0], np.searchsorted(times, edges, side="left")])
+    holding = np.flatnonzero(np.diff(starts, append=len(times)) > 0)
+    return c0 + holding, starts[holding]
+
+
+def _columns_holding(times: FloatArray, x0: float, px: float) -> FloatArray:
+    """The pixel columns that hold some of ``times`` (sorted)."""
+    columns, _ = _column_firsts(times, x0, px)
+    return columns.astype(np.float64)
+
+
 def _per_column(
-    s: FloatArray,
-    e: FloatArray,
-    lv: npt.NDArray[np.int64],
-    holders: npt.NDArray[np.int64],
-    x0: float,
-    px: float,
+    row: ResourceRow, a: int, z: int, end: float, x0: float, px: float
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """More steps than pixel columns: per column the steps starting in it become two, its
-    highest level over the column and the level its last step holds until the next
-    column's first step (a brief peak stays in sight, a long level stays as long)."""
-    column = np.floor((s - x0) / px).astype(np.int64)
-    firsts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
-    lasts = np.r_[firsts[1:] - 1, len(s) - 1]
+    """More steps than pixel columns (steps ``a`` to ``z`` of ``row``): per column the
+    steps starting in it become two, its highest level over the column and the level
+    its last step holds until the next column's first step (a brief peak stays in
+    sight, a long level stays as long).  Its cost: the columns, and one pass in C
+    for the peaks."""
+    times = row.times
+    lv, holders = row.levels[a:z], row.holders[a:z]
+    s = times[a:z]
+    column, firsts = _column_firsts(s, x0, px)
+    lasts = np.append(firsts[1:] - 1, len(s) - 1)
     peak = np.maximum.reduceat(lv, firsts)
-    left = x0 + column[firsts] * px
+    left = x0 + column * px
     middle = left + px
-    tail_end = e[lasts]
+    after = a + lasts + 1  # (the step after each column's last: its end)
+    tail_end = np.where(after < len(times), times[np.minimum(after, len(times) - 1)], end)
     n = len(firsts)
     out_s = np.empty(2 * n)
     out_e = np.empty(2 * n)
