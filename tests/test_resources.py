@@ -515,3 +515,32 @@ def test_a_failing_recording_stops_quietly_and_the_program_runs_on(
     assert recorded["odd"] == []
     assert "recording resources failed" in caplog.text
     assert dict(vars(asyncio.Queue)) == before  # (put back all the same)
+
+
+def test_a_condition_and_a_barrier_made_write_no_row_before_they_exist_and_save_whole() -> None:
+    """A Condition makes its own Lock in its ``__init__``, which sets it free before the
+    Condition has an id: no row for that (it was written with resource -1, and the file
+    reader, rightly, refused the whole trace)."""
+
+    async def main() -> None:
+        cond = asyncio.Condition()
+        barrier = asyncio.Barrier(2)
+
+        async def waiter() -> None:
+            async with cond:
+                await cond.wait()
+
+        task = asyncio.create_task(waiter())
+        await asyncio.sleep(0.1)
+        async with cond:
+            cond.notify_all()
+        await task
+        await asyncio.gather(barrier.wait(), barrier.wait())
+
+    run = run_traced(main, clock="ideal")
+    assert run.error is None
+    changes = run.trace.resource_changes
+    assert len(changes) and changes.resource.min() >= 0
+    assert set(changes.resource.tolist()) == {0, 1}
+    again = loads(dumps(run.trace))
+    assert again.resource_changes == changes and again.resources == run.trace.resources

@@ -388,11 +388,16 @@ res_live(Recorder *r)
     return r->enabled && r->res_thread != 0 && r->res_thread == PyThread_get_thread_ident();
 }
 
-/* A change row of resource `rid`: now, by what runs now (a task's step, else -1). */
+/* A change row of resource `rid`: now, by what runs now (a task's step, else -1).
+ * None for a resource not yet made (rid -1: a Condition's own lock set free in its
+ * __init__, before the Condition has an id): its state until then is its first. */
 static int
 rec_change(Recorder *r, long rid, int op, long long value, long long detail)
 {
     double now;
+    if (rid < 0) {
+        return 0;
+    }
     if (r->rcols[0] == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "asyncviz._hot: the store has no resources table");
         return -1;

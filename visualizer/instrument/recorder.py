@@ -121,7 +121,9 @@ class PyRecorder:
             store.wake_waker.append(waker)
 
     def resource_change(self, rid: int, op: int, value: int, detail: int) -> None:
-        if self.enabled and self.res_thread == get_ident():
+        # (rid -1: a resource not yet made, e.g. a Condition's own lock set free in its
+        # ``__init__``: no row, its state until then is its first)
+        if rid >= 0 and self.enabled and self.res_thread == get_ident():
             w = self.waker
             task = (w >> 3) - 1 if w & 7 == WAKE_TASK else -1
             self._change(rid, self._clock(), task, op, value, detail)
