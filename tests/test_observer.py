@@ -5,12 +5,13 @@ waits for a timer about to fall due."""
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from visualizer.app.live_frames import FRAME_RATE
+from visualizer.app.live_frames import MOST_PUT_OFF
 from visualizer.app.qtloop import GuiEventLoop
 from visualizer.app.window import MainWindow
 from visualizer.model.loop_lanes import LOOP_LANE, WINDOW_ROW, extra_rows
@@ -62,7 +63,7 @@ def test_a_malformed_observed_list_is_refused(bad: str) -> None:
 
 def test_a_frame_waits_for_a_timer_about_to_fall_due(qapp: Any, window: MainWindow) -> None:
     """With frames costing 20 ms, a timer due in 5 ms goes first; one due in 100 ms does
-    not hold the frame back, and neither does any timer once the frame waited a period."""
+    not hold the frame back, and neither does any timer once the frame waited its most."""
     loop = GuiEventLoop(qapp)
 
     async def check() -> list[bool]:
@@ -73,12 +74,12 @@ def test_a_frame_waits_for_a_timer_about_to_fall_due(qapp: Any, window: MainWind
         soon.cancel()
         loop._scheduled.clear()
         later = loop.call_later(0.1, lambda: None)
-        window.frames._deferred = 0.0
+        window.frames._deferred_since = None
         said.append(window.frames._timer_first())
         later.cancel()
         loop._scheduled.clear()
         loop.call_later(0.005, lambda: None)
-        window.frames._deferred = 1.0
+        window.frames._deferred_since = time.perf_counter() - 1.0  # (it waited long)
         said.append(window.frames._timer_first())
         window.frames._timer.stop()
         return said
@@ -93,17 +94,47 @@ def test_a_frame_waits_a_period_of_time_not_of_waits_asked(qapp: Any, window: Ma
     """Timers always due (a busy program's sleeps) put a frame off a millisecond at a
     time, and each wait lasts longer than asked (a timer's whole milliseconds, a busy
     loop): the frame comes once it has waited a period of time, not a period of waits
-    asked (which held a program's frames to 12 a second)."""
+    asked (which held a program's frames to 12 a second), and not longer than keeps 30
+    frames a second (a period of waiting held them to 17)."""
     loop = GuiEventLoop(qapp)
     frames = window.frames
 
     async def check() -> list[bool]:
         frames._frame_costs.extend([0.02] * 5)
-        frames._deferred, frames._deferred_since = 0.0, None
+        frames._deferred_since = None
         loop.call_later(0.005, lambda: None)
         said = [frames._timer_first()]  # (put off: it waited nothing yet)
         assert frames._deferred_since is not None
-        frames._deferred_since -= 1.0 / FRAME_RATE  # (a period has passed since)
+        frames._deferred_since -= MOST_PUT_OFF / 2  # (half its time has passed since)
+        loop.call_later(0.005, lambda: None)
+        said.append(frames._timer_first())
+        frames._deferred_since -= MOST_PUT_OFF  # (and all of it: 30 a second still)
+        said.append(frames._timer_first())
+        frames._timer.stop()
+        loop._scheduled.clear()
+        return said
+
+    try:
+        assert loop.run_until_complete(check()) == [True, True, False]
+    finally:
+        loop.close()
+
+
+def test_a_frame_is_put_off_only_while_30_a_second_are_kept(qapp: Any, window: MainWindow) -> None:
+    """A frame due 29 ms after the last began waits for a timer until 30 frames a second
+    would be missed (33 ms after it), not a whole period more (17 a second)."""
+    loop = GuiEventLoop(qapp)
+    frames = window.frames
+
+    async def check() -> list[bool]:
+        frames._frame_costs.extend([0.02] * 5)
+        now = time.perf_counter()
+        frames._last_began, frames._deferred_since = now - 0.029, None
+        loop.call_later(0.005, lambda: None)
+        said = [frames._timer_first()]  # (3 ms before the deadline: put off)
+        # it began waiting 4 ms ago, and the deadline (33 ms after the last frame
+        # began, less a margin) passed since
+        frames._last_began, frames._deferred_since = now - 0.033, now - 0.004
         said.append(frames._timer_first())
         frames._timer.stop()
         loop._scheduled.clear()

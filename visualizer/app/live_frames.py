@@ -40,6 +40,12 @@ log = logging.getLogger("asyncviz.app")
 #: milliseconds and lateness (a 30-a-second pace gave 29.4, a 32 one 29-31); the pace
 #: rule (a frame takes at most half the loop's time) holds it lower when frames are dear
 FRAME_RATE = 35
+#: a frame put off for the loop's timers waits this long at most in all (seconds): what
+#: still keeps 30 frames a second at the pace above.  A program whose timers are always
+#: about to fall due (many tasks' short sleeps) would else have a frame every other
+#: period (17 a second); the frame that then goes first is drawn on the event loop's
+#: row (``observed``), so a timer it made late is never left unexplained
+MOST_PUT_OFF = 1.0 / 30 - 1.0 / FRAME_RATE
 #: a live run's first frames lay the chart out (lane names, the first coverage grid):
 #: their cost does not set the pace
 FIRST_FRAMES = 3
@@ -79,9 +85,10 @@ class LiveFrames:
         #: seconds the last live frames took (updating and painting)
         self._frame_costs: deque[float] = deque(maxlen=9)
         self._frames_drawn = 0  #: live frames of this run so far
-        self._deferred = 0.0  #: seconds the next frame waited for the loop's timers
         #: when the next frame was first put off for a timer (perf_counter), if it was
         self._deferred_since: float | None = None
+        #: when the last frame began (perf_counter): the next is due 1/30 s after it
+        self._last_began = -math.inf
         self._names_read = 0.0  #: when the live tasks' names were last read
         self._status_shown = 0.0  #: when the status line was last written, while live
         self._lecture_said = ""  #: the lecture's state (paused, speed) the status line says
@@ -124,7 +131,7 @@ class LiveFrames:
         shares_loop = isinstance(source, InLoopRun)  # (the run is on this window's loop)
         if shares_loop and self._timer_first():
             return
-        began = time.perf_counter()
+        began = self._last_began = time.perf_counter()
         held_from = time.monotonic()
         try:
             self._draw(source)
@@ -153,11 +160,12 @@ class LiveFrames:
         period = max(1.0 / FRAME_RATE, share * cost)
         wait = began + period - time.perf_counter()
         self._timer.start(max(1, round(wait * 1000)))
-        self._deferred, self._deferred_since = 0.0, None
+        self._deferred_since = None
 
     def _timer_first(self) -> bool:
         """A timer of the loop falls due before this frame would end: the frame waits
-        until just after it (at most a frame period in all), and True.  A frame started
+        until just after it, while 30 frames a second are kept (or ``MOST_PUT_OFF`` in
+        all, for a frame already due later than that), and True.  A frame started
         now would make the timer late by up to its cost, and the chart would draw the
         program's sleep longer than it asked for."""
         if not self._frame_costs:
@@ -174,8 +182,13 @@ class LiveFrames:
         now = time.perf_counter()
         if self._deferred_since is None:
             self._deferred_since = now
-        self._deferred = max(self._deferred, now - self._deferred_since)
-        if not -0.005 < due < expected or self._deferred >= 1.0 / FRAME_RATE:
+        # put off until 30 frames a second would be missed (a millisecond's margin for
+        # the timer that brings it back); a frame due later than that already (dear
+        # frames) waits ``MOST_PUT_OFF`` at most
+        deadline = self._last_began + 1.0 / 30 - 0.001
+        if self._deferred_since >= deadline:
+            deadline = self._deferred_since + MOST_PUT_OFF
+        if not -0.005 < due < expected or now >= deadline:
             return False
         wait = max(due, 0.0) + 0.001  # (just after: the loop runs it, then the frame)
         self._timer.start(max(1, math.ceil(wait * 1000)))
