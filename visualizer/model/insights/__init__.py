@@ -1,0 +1,86 @@
+"""Insights: what went wrong in a run, in plain words, at the moment it happened, with the
+lesson that explains it (issue 16).  Without Qt: run on a ``Trace``.
+
+``insights_of(trace)`` reads the trace for what an expert looks for on the chart, each
+kind in the module of its family:
+
+* ``loop_held``: ``blocking-step`` (a step or callback that held the loop), and
+  ``long-scheduling-delay`` (a task ready but not running for long, and who ran then);
+* ``endings``: what asyncio and Python reported (the warning marks):
+  ``never-retrieved``, ``never-awaited``, ``destroyed-pending``; and ``left-pending``,
+  a task still pending when the trace ended;
+* ``waiting``: ``contention`` (a Lock or Semaphore its waiters spent most of their
+  time waiting for) and ``busy-polling`` (a task looping on ``sleep(0)`` or tiny sleeps).
+
+Each insight says it in the words of the ``translate(context, text)`` given (English
+by default; the window gives Qt's, context "Insights"), as ``model.details`` does.
+
+The thresholds, and why these defaults:
+
+* ``blocking_threshold`` 0.1 s: asyncio's own, ``loop.slow_callback_duration``, what its
+  debug mode calls a slow step (and the chart's red band).
+* ``scheduling_threshold`` 0.05 s: a wait for the loop a user of an interactive program
+  notices (a frame at 20 a second), and half the blocking threshold, so that a task held
+  up by several shorter steps in a row is caught too.
+* ``contention_share`` 0.5: "most of their time": the waiters waited for the resource
+  more than half of their lives (from creation to end).  Two tasks taking turns at a
+  lock each wait just under half: not "most".  And at least ``contention_wait`` 0.05 s
+  waited in all, the scheduling threshold: a program whose tasks live microseconds
+  (the ideal clock) may wait most of them, and lose nothing.
+* ``polling_sleep`` 0.01 s: a sleep this short is a poll, not a pace (periodic work
+  rarely wants more than 100 beats a second); ``polling_count`` 20: a loop that looks
+  that many times; ``polling_work`` 0.001 s: a step that runs a millisecond or less on
+  average between looks does almost nothing (a chunk of real work that yields with
+  ``sleep(0)`` runs longer).  On the ideal clock a step takes no time at all, so there
+  chunked work looks like polling: read busy-polling on the virtual or real clock.
+
+Not yet (issue 16): ``fire-and-forget``, ``cancellation-swallowed``,
+``sequential-awaits``; the stack of the call that blocked (a watchdog's sampling:
+``site`` is where the blocking step began until then); a live run or a stream.
+"""
+
+from __future__ import annotations
+
+from visualizer.model.details import Translate, english
+from visualizer.model.insights.core import (
+    KINDS,
+    SEVERITIES,
+    Insight,
+    Kind,
+    Lanes,
+    Severity,
+)
+from visualizer.model.insights.endings import left_pending, reported
+from visualizer.model.insights.loop_held import blocking_steps, scheduling_delays
+from visualizer.model.insights.waiting import busy_polling, contention
+from visualizer.trace.data import Trace
+
+__all__ = ["KINDS", "SEVERITIES", "Insight", "Kind", "Severity", "insights_of"]
+
+
+def insights_of(
+    trace: Trace,
+    *,
+    blocking_threshold: float = 0.1,
+    scheduling_threshold: float = 0.05,
+    contention_share: float = 0.5,
+    contention_wait: float = 0.05,
+    polling_sleep: float = 0.01,
+    polling_count: int = 20,
+    polling_work: float = 0.001,
+    translate: Translate = english,
+) -> list[Insight]:
+    """Every insight of ``trace``, in time order (of their start), the most severe first
+    at one moment.  The thresholds are explained in the module's docstring."""
+    lanes = Lanes(trace)
+    found = [
+        *blocking_steps(lanes, blocking_threshold, translate),
+        *scheduling_delays(lanes, scheduling_threshold, translate),
+        *reported(lanes, translate),
+        *left_pending(lanes, translate),
+        *contention(lanes, contention_share, contention_wait, translate),
+        *busy_polling(lanes, polling_sleep, polling_count, polling_work, translate),
+    ]
+    rank = {severity: i for i, severity in enumerate(SEVERITIES)}
+    found.sort(key=lambda x: (x.start, rank[x.severity], x.end, x.kind, x.tasks))
+    return found

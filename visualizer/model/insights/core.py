@@ -1,0 +1,290 @@
+"""What every family of insights shares: the ``Insight`` record, the kinds with their
+severity and lesson, and ``Lanes``: the trace's spans in each task's order, with each
+span's neighbours, which every family reads."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from visualizer.model.details import QT_TRANSLATE_NOOP, Translate
+from visualizer.model.display_text import shown
+from visualizer.trace import schema
+from visualizer.trace.data import SpanColumns, Trace
+from visualizer.trace.store import Suspension
+
+Severity = Literal["error", "warning", "hint"]
+#: the severities, most severe first (``Insight``s of one moment are listed in this order)
+SEVERITIES: Final[tuple[Severity, ...]] = ("error", "warning", "hint")
+
+#: the words of the severities, for ``lupdate`` (a pane's or a linter's)
+_SEVERITY_WORDS = (
+    QT_TRANSLATE_NOOP("Insights", "error"),
+    QT_TRANSLATE_NOOP("Insights", "warning"),
+    QT_TRANSLATE_NOOP("Insights", "hint"),
+)
+
+
+@dataclass(frozen=True)
+class Insight:
+    """One thing that went wrong (or could be better), in plain words, at its moment.
+
+    ``tasks`` are the tasks it concerns, the one to blame (if any) first; ``start`` and
+    ``end`` the stretch of the run it concerns (seconds since the run started; equal for
+    an instant); ``finding`` one line, ``explanation`` a paragraph with the fix, both in
+    the language of the ``translate`` given to ``insights_of``; ``lesson`` the built-in
+    scenario that teaches it (its id, ``scenarios/NAME.py``); ``site`` the line of the
+    program it points at (``path:line``, as the trace holds it), where known.  ``facts``
+    holds the numbers behind the words (seconds, counts, task ids, await sites) for a
+    tool (``--json``) or a window; its keys depend on the kind."""
+
+    kind: str
+    severity: Severity
+    tasks: tuple[int, ...]
+    start: float
+    end: float
+    finding: str
+    explanation: str
+    lesson: str | None
+    site: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of insight: its stable id, how bad it is, the lesson that teaches it, and a
+    few words naming it (a heading)."""
+
+    id: str
+    severity: Severity
+    lesson: str
+    title: str
+
+
+KINDS: Final[dict[str, Kind]] = {
+    kind.id: kind
+    for kind in (
+        Kind(
+            "blocking-step",
+            "warning",
+            "blocking_call",
+            QT_TRANSLATE_NOOP("Insights", "A step held the loop"),
+        ),
+        Kind(
+            "long-scheduling-delay",
+            "warning",
+            "task_waits_its_turn",
+            QT_TRANSLATE_NOOP("Insights", "A ready task waited long to run"),
+        ),
+        Kind(
+            "never-retrieved",
+            "error",
+            "exception_never_retrieved",
+            QT_TRANSLATE_NOOP("Insights", "An exception nobody retrieved"),
+        ),
+        Kind(
+            "never-awaited",
+            "error",
+            "debug_mode",
+            QT_TRANSLATE_NOOP("Insights", "A coroutine never awaited"),
+        ),
+        Kind(
+            "destroyed-pending",
+            "error",
+            "background_tasks",
+            QT_TRANSLATE_NOOP("Insights", "A task destroyed while pending"),
+        ),
+        Kind(
+            "left-pending",
+            "warning",
+            "background_tasks",
+            QT_TRANSLATE_NOOP("Insights", "A task left pending at the end"),
+        ),
+        Kind(
+            "contention",
+            "hint",
+            "lock_race",  # (a semaphore's: semaphore_workers, see LESSON_OF_RESOURCE)
+            QT_TRANSLATE_NOOP("Insights", "Tasks mostly waited for a lock or semaphore"),
+        ),
+        Kind(
+            "busy-polling",
+            "warning",
+            "event_and_condition",
+            QT_TRANSLATE_NOOP("Insights", "A task polls instead of waiting"),
+        ),
+    )
+}
+
+#: the lesson of a contention, by the kind of resource
+LESSON_OF_RESOURCE: Final = {
+    "Lock": "lock_race",
+    "Semaphore": "semaphore_workers",
+    "BoundedSemaphore": "semaphore_workers",
+}
+
+
+def insight(
+    kind: str,
+    tasks: tuple[int, ...],
+    start: float,
+    end: float,
+    finding: str,
+    explanation: str,
+    *,
+    site: str | None = None,
+    lesson: str | None = None,
+    facts: dict[str, Any] | None = None,
+) -> Insight:
+    """An ``Insight`` of ``kind`` (its severity, and its lesson unless ``lesson``)."""
+    known = KINDS[kind]
+    return Insight(
+        kind=kind,
+        severity=known.severity,
+        tasks=tasks,
+        start=start,
+        end=end,
+        finding=finding,
+        explanation=explanation,
+        lesson=lesson or known.lesson,
+        site=site,
+        facts=facts or {},
+    )
+
+
+# --- the spans, task by task -----------------------------------------------------------------
+class Lanes:
+    """The trace's spans sorted by task, then time (``spans``), each with the index of the
+    span before and after it in its task (``before``, ``after``; -1: none), and the
+    running spans of every task sorted by start (``running``), to ask who ran when."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        raw = trace.spans
+        # (a zero-length span sorts before one that starts where it does and lasts)
+        order = np.lexsort((raw.end, raw.start, raw.task))
+        self.spans: SpanColumns = raw.take(order)
+        spans = self.spans
+        n = len(spans)
+        self.length = spans.end - spans.start
+        same = spans.task[1:] == spans.task[:-1]
+        index = np.arange(n, dtype=np.int64)
+        self.after = np.full(n, -1, np.int64)
+        self.after[:-1][same] = index[1:][same]
+        self.before = np.full(n, -1, np.int64)
+        self.before[1:][same] = index[:-1][same]
+        running = np.flatnonzero(spans.state == schema.RUNNING)
+        running = running[np.argsort(spans.start[running], kind="stable")]
+        self.running = running  #: indices of the running spans, by start
+        self.running_start = spans.start[running]
+        #: the latest end of the running spans so far (by start): bisected to find the
+        #: first that may reach past a time (steps nest: an eager task's first step)
+        self.running_reach = (
+            np.maximum.accumulate(spans.end[running]) if len(running) else np.zeros(0)
+        )
+        self.names = [task.name for task in trace.tasks]
+        #: each task's last span (-1: none)
+        self.last = np.full(len(trace.tasks), -1, np.int64)
+        ends = np.flatnonzero(self.after == -1)
+        known = (spans.task[ends] >= 0) & (spans.task[ends] < len(trace.tasks))
+        self.last[spans.task[ends][known]] = ends[known]
+        self._delays: npt.NDArray[np.float64] | None = None
+
+    def name(self, task: int) -> str:
+        """The task's name, fit to show, in quotes (``'worker'``)."""
+        name = self.names[task] if 0 <= task < len(self.names) else f"task-{task}"
+        return f"'{shown(name)}'"
+
+    def last_span(self, task: int) -> int:
+        """The index of the task's last span (-1: it has none)."""
+        return int(self.last[task]) if 0 <= task < len(self.last) else -1
+
+    def suspension(self, index: int) -> Suspension | None:
+        """What the span ``index`` awaited, if it is a suspended span that knows it (-1:
+        no span, None)."""
+        if index < 0:
+            return None
+        awaiting = int(self.spans.awaiting[index])
+        suspensions = self.trace.suspensions
+        return suspensions[awaiting] if 0 <= awaiting < len(suspensions) else None
+
+    def suspended_before(self, index: int) -> int:
+        """The suspended span that the step ``index`` resumed from (-1: none: its first
+        step, or one after a bare yield)."""
+        ready = int(self.before[index])
+        if ready < 0 or self.spans.state[ready] != schema.READY:
+            return -1
+        waited = int(self.before[ready])
+        return waited if waited >= 0 and self.spans.state[waited] == schema.SUSPENDED else -1
+
+    def ran_during(self, start: float, end: float) -> dict[int, float]:
+        """Each task's running time within ``start``..``end`` (seconds, by task)."""
+        lo = int(np.searchsorted(self.running_reach, start, side="right"))
+        hi = int(np.searchsorted(self.running_start, end, side="left"))
+        found = self.running[lo:hi]
+        spans = self.spans
+        overlap = np.minimum(spans.end[found], end) - np.maximum(spans.start[found], start)
+        keep = overlap > 0
+        out: dict[int, float] = {}
+        for task, seconds in zip(
+            spans.task[found][keep].tolist(), overlap[keep].tolist(), strict=True
+        ):
+            out[task] = out.get(task, 0.0) + seconds
+        return out
+
+    @property
+    def sleep_delays(self) -> npt.NDArray[np.float64]:
+        """For each suspension of the trace (``trace.suspensions``), the delay of the
+        ``sleep(x)`` it is, exactly as asked (nan: not a sleep, or its label rounds it)."""
+        if self._delays is None:
+            labels = [s.label for s in self.trace.suspensions]
+            self._delays = np.array([sleep_delay(label) for label in labels], np.float64)
+        return self._delays
+
+
+#: a sleep's label: ``sleep(0.25)``; one whose delay was rounded ends in "…" (not matched)
+_SLEEP = re.compile(r"sleep\(([0-9.e+-]+)\)")
+
+
+def sleep_delay(label: str) -> float:
+    """The delay of a ``sleep(x)`` suspension's label (nan: another label, or one that
+    shows the delay rounded: ``sleep(0.2944…)``)."""
+    match = _SLEEP.fullmatch(label)
+    if match is None:
+        return float("nan")
+    try:
+        return float(match.group(1))
+    except ValueError:
+        return float("nan")
+
+
+# --- words -------------------------------------------------------------------------------------
+def seconds(value: float) -> str:
+    """``1.25 s``, ``312 ms``, ``45 us``: three figures, enough for a finding."""
+    magnitude = abs(value)
+    if magnitude >= 1:
+        return f"{value:.3g} s" if magnitude < 100 else f"{value:.0f} s"
+    if magnitude >= 1e-3:
+        return f"{value * 1e3:.3g} ms"
+    return f"{value * 1e6:.3g} us"
+
+
+def share(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def listed(items: list[str], translate: Translate, most: int = 5) -> str:
+    """``a, b and 3 more``: at most ``most`` items named."""
+    if len(items) <= most:
+        return ", ".join(items)
+    return translate("Insights", "{items} and {count} more").format(
+        items=", ".join(items[:most]), count=len(items) - most
+    )
+
+
+def paragraph(*sentences: str) -> str:
+    """Sentences as one paragraph (the empty ones left out)."""
+    return " ".join(s for s in sentences if s)

@@ -1,0 +1,335 @@
+"""Insights about the loop held: a step (or a callback) that ran too long without
+awaiting (``blocking-step``), and the tasks that were ready but waited long for the loop
+(``long-scheduling-delay``).
+
+A blocking step names the task, the await it resumed from and the one it stopped at
+(the blocking call is between the two: ``site`` is where the step began; sampling the
+loop thread's stack while a step runs past the threshold, a later part, will name the
+call itself), the timers it made late, and the tasks that were ready and waited for it.
+
+A timer's lateness needs its deadline, which the trace does not hold: it is read from a
+``sleep(x)`` suspension's label (the task suspended at ``t`` asked to wake at ``t + x``),
+exactly, since the label keeps 12 digits of the delay, or not at all when the label
+shows it rounded (``sleep(0.2944…)``).  Other timers (``wait_for``'s and
+``asyncio.timeout``'s, ``call_later`` callbacks) are not counted late; the tasks they woke
+right after the step show it only as their wake.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+
+from visualizer.model.details import Translate
+from visualizer.model.display_text import shown
+from visualizer.model.insights.core import Insight, Lanes, insight, listed, paragraph, seconds
+from visualizer.trace import schema
+from visualizer.trace.data import BlockedRecord
+
+#: a task ready for less of a blocking step than this (seconds) is not named as waiting
+#: for it (the clock's readings around a step overlap by microseconds)
+NOTICED: Final = 0.001
+
+
+def blocking_steps(lanes: Lanes, threshold: float, translate: Translate) -> list[Insight]:
+    """A step of a task that ran at least ``threshold`` seconds, and a callback the
+    trace lists as blocked (``trace.blocked``, those of its task-less records as long)."""
+    spans = lanes.spans
+    out = []
+    steps = np.flatnonzero((spans.state == schema.RUNNING) & (lanes.length >= threshold))
+    for i in steps.tolist():
+        out.append(_step(lanes, i, translate))
+    for record in lanes.trace.blocked:
+        if record.task is None and record.end - record.start >= threshold:
+            out.append(_callback(lanes, record, translate))
+    return out
+
+
+def _step(lanes: Lanes, i: int, translate: Translate) -> Insight:
+    spans = lanes.spans
+    task = int(spans.task[i])
+    start, end = float(spans.start[i]), float(spans.end[i])
+    before, before_words = _before(lanes, i, translate)
+    after, after_words = _after(lanes, i, translate)
+    late, waited, late_words = _held_up(lanes, task, start, end, translate)
+    name = lanes.name(task)
+    site = (before or {}).get("site") or (after or {}).get("site")
+    return insight(
+        "blocking-step",
+        (task, *dict.fromkeys(x["task"] for x in [*late, *waited] if x["task"] != task)),
+        start,
+        end,
+        translate("Insights", "{task} held the loop for {seconds} in one step").format(
+            task=name, seconds=seconds(end - start)
+        ),
+        paragraph(
+            translate(
+                "Insights",
+                "{task} ran for {seconds} without awaiting, from {before} to {after}: all "
+                "that time no other task, timer or I/O callback could run.",
+            ).format(
+                task=name, seconds=seconds(end - start), before=before_words, after=after_words
+            ),
+            *late_words,
+            _fix(translate),
+        ),
+        site=site,
+        facts={
+            "seconds": end - start,
+            "before": before,
+            "after": after,
+            "late_timers": late,
+            "waited": waited,
+        },
+    )
+
+
+def _callback(lanes: Lanes, record: BlockedRecord, translate: Translate) -> Insight:
+    start, end = record.start, record.end
+    late, waited, late_words = _held_up(lanes, None, start, end, translate)
+    what = shown(record.what) or "?"
+    return insight(
+        "blocking-step",
+        tuple(dict.fromkeys(x["task"] for x in [*late, *waited])),
+        start,
+        end,
+        translate("Insights", "A callback ({callback}) held the loop for {seconds}").format(
+            callback=what, seconds=seconds(end - start)
+        ),
+        paragraph(
+            translate(
+                "Insights",
+                "The loop ran the callback {callback} (a call_soon or call_later callback, "
+                "a done callback, a protocol's method) for {seconds}: all that time no task, "
+                "timer or other callback could run.",
+            ).format(callback=what, seconds=seconds(end - start)),
+            *late_words,
+            _fix(translate),
+        ),
+        facts={
+            "seconds": end - start,
+            "callback": record.what,
+            "late_timers": late,
+            "waited": waited,
+        },
+    )
+
+
+def _fix(translate: Translate) -> str:
+    return translate(
+        "Insights",
+        "The fix: await instead of blocking (asyncio.sleep, not time.sleep; an asyncio "
+        "client, not a blocking one); run blocking calls in a thread with "
+        "asyncio.to_thread or loop.run_in_executor, and CPU-bound Python in a process "
+        "pool; or cut long work into pieces with await asyncio.sleep(0) between them.",
+    )
+
+
+def _where(lanes: Lanes, index: int) -> dict[str, Any]:
+    suspension = lanes.suspension(index)
+    return {
+        "label": suspension.label if suspension else None,
+        "site": suspension.site if suspension else None,
+    }
+
+
+def _at(where: dict[str, Any], translate: Translate) -> str:
+    label = shown(where["label"] or "?")
+    if where["site"]:
+        return translate("Insights", "{label} at {site}").format(
+            label=label, site=shown(where["site"])
+        )
+    return label
+
+
+def _before(lanes: Lanes, i: int, translate: Translate) -> tuple[dict[str, Any] | None, str]:
+    """Where the step ``i`` began: the await it resumed from (None: its first step, or
+    one after a bare yield), and in words."""
+    waited = lanes.suspended_before(i)
+    if waited >= 0:
+        where = _where(lanes, waited)
+        return where, _at(where, translate)
+    ready = int(lanes.before[i])
+    ran = int(lanes.before[ready]) if ready >= 0 else -1
+    if ran >= 0 and lanes.spans.state[ran] == schema.RUNNING:  # (ran, ready, this step)
+        return None, translate("Insights", "a bare yield (sleep(0))")
+    return None, translate("Insights", "its start")
+
+
+def _after(lanes: Lanes, i: int, translate: Translate) -> tuple[dict[str, Any] | None, str]:
+    """Where the step ``i`` stopped: the await it suspended at (None: a bare yield, its
+    end, or the trace's), and in words."""
+    spans = lanes.spans
+    nxt = int(lanes.after[i])
+    if nxt >= 0 and spans.state[nxt] == schema.SUSPENDED:
+        where = _where(lanes, nxt)
+        return where, _at(where, translate)
+    if nxt >= 0:
+        return None, translate("Insights", "a bare yield (sleep(0))")
+    record = lanes.trace.tasks[int(spans.task[i])]
+    if record.ended is not None:
+        return None, translate("Insights", "its end")
+    return None, translate("Insights", "the end of the trace")
+
+
+def _held_up(
+    lanes: Lanes, culprit: int | None, start: float, end: float, translate: Translate
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """What the loop held from ``start`` to ``end`` kept waiting, besides ``culprit``: the
+    ``sleep`` timers due before ``end`` that fired after it (each: task, label, due,
+    woke, late), and the tasks ready during it (each: task, ready since, waited in it);
+    and the sentences that say so."""
+    spans = lanes.spans
+    other = spans.task != (-1 if culprit is None else culprit)
+    # timers: suspended on sleep(x) across the end, due before it, woken by the timer
+    suspended = np.flatnonzero(
+        other & (spans.state == schema.SUSPENDED) & (spans.start < end) & (spans.end >= end)
+    )
+    late: list[dict[str, Any]] = []
+    if len(suspended) and len(lanes.sleep_delays):
+        awaiting = spans.awaiting[suspended]
+        known = awaiting >= 0
+        suspended, awaiting = suspended[known], awaiting[known]
+        due = spans.start[suspended] + lanes.sleep_delays[awaiting]
+        nxt = lanes.after[suspended]
+        by_timer = (nxt >= 0) & (spans.woken_kind[np.maximum(nxt, 0)] == schema.WAKE_TIMER)
+        hit = by_timer & (due < end)  # (nan: not a sleep, never true)
+        for j, when in zip(suspended[hit].tolist(), due[hit].tolist(), strict=True):
+            woke = float(spans.end[j])
+            suspension = lanes.suspension(j)
+            late.append(
+                {
+                    "task": int(spans.task[j]),
+                    "label": suspension.label if suspension else None,
+                    "due": when,
+                    "woke": woke,
+                    "late": woke - when,
+                }
+            )
+    late.sort(key=lambda x: -x["late"])
+    # ready: any part of their ready time within the stretch
+    ready = np.flatnonzero(
+        other & (spans.state == schema.READY) & (spans.start < end) & (spans.end > start)
+    )
+    waited: list[dict[str, Any]] = [
+        {
+            "task": int(spans.task[j]),
+            "ready": float(spans.start[j]),
+            "waited": float(min(spans.end[j], end) - max(spans.start[j], start)),
+        }
+        for j in ready.tolist()
+    ]
+    waited = [x for x in waited if x["waited"] >= NOTICED]
+    waited.sort(key=lambda x: -x["waited"])
+    words = []
+    if late:
+        items = [
+            translate("Insights", "{task} ({label}, due at {due}) {late} late").format(
+                task=lanes.name(x["task"]),
+                label=shown(x["label"] or "?"),
+                due=seconds(x["due"]),
+                late=seconds(x["late"]),
+            )
+            for x in late
+        ]
+        words.append(
+            translate("Insights", "Timers it made late: {timers}.").format(
+                timers=listed(items, translate)
+            )
+        )
+    if waited:
+        items = [
+            translate("Insights", "{task} {seconds}").format(
+                task=lanes.name(x["task"]), seconds=seconds(x["waited"])
+            )
+            for x in waited
+        ]
+        words.append(
+            translate("Insights", "Tasks that were ready and waited for it: {tasks}.").format(
+                tasks=listed(items, translate)
+            )
+        )
+    return late, waited, words
+
+
+def scheduling_delays(lanes: Lanes, threshold: float, translate: Translate) -> list[Insight]:
+    """For each task: its ready spans of at least ``threshold`` seconds, and who ran
+    meanwhile (one insight a task)."""
+    spans = lanes.spans
+    long = np.flatnonzero((spans.state == schema.READY) & (lanes.length >= threshold))
+    if not len(long):
+        return []
+    # (the spans are sorted by task: each task's long waits are one run of ``long``)
+    tasks = spans.task[long]
+    cuts = np.flatnonzero(np.diff(tasks)) + 1
+    out = []
+    for group in np.split(long, cuts):
+        out.append(_delays(lanes, group.tolist(), threshold, translate))
+    return out
+
+
+def _delays(lanes: Lanes, waits: list[int], threshold: float, translate: Translate) -> Insight:
+    spans = lanes.spans
+    task = int(spans.task[waits[0]])
+    lengths = lanes.length[waits]
+    longest = waits[int(np.argmax(lengths))]
+    total = float(lengths.sum())
+    held: dict[int, float] = {}
+    for j in waits:
+        for other, ran in lanes.ran_during(float(spans.start[j]), float(spans.end[j])).items():
+            if other != task:
+                held[other] = held.get(other, 0.0) + ran
+    holders = sorted(held.items(), key=lambda x: -x[1])
+    rest = max(total - sum(held.values()), 0.0)
+    items = [
+        translate("Insights", "{task} {seconds}").format(task=lanes.name(t), seconds=seconds(s))
+        for t, s in holders
+    ]
+    if rest > 0.1 * total:
+        items.append(
+            translate("Insights", "callbacks and the loop itself {seconds}").format(
+                seconds=seconds(rest)
+            )
+        )
+    resumed = lanes.suspension(lanes.suspended_before(longest))
+    site = (resumed.site if resumed else None) or lanes.trace.tasks[task].created_at
+    name = lanes.name(task)
+    return insight(
+        "long-scheduling-delay",
+        (task, *(t for t, _ in holders)),
+        float(spans.start[waits[0]]),
+        float(spans.end[waits[-1]]),
+        translate(
+            "Insights", "{task} was ready to run but waited up to {longest} for the loop"
+        ).format(task=name, longest=seconds(float(lanes.length[longest]))),
+        paragraph(
+            translate(
+                "Insights",
+                "A ready task runs only when the loop comes to it, and the loop runs one "
+                "step at a time. {task} waited {total} in all (waits of {threshold} or "
+                "more: {count}); meanwhile the loop ran: {holders}.",
+            ).format(
+                task=name,
+                count=len(waits),
+                threshold=seconds(threshold),
+                total=seconds(total),
+                holders=listed(items, translate),
+            ),
+            translate(
+                "Insights",
+                "The fix: shorten the steps that held the loop (await instead of blocking, "
+                "move blocking or CPU-bound work to a thread or a process, or cut it up "
+                "with await asyncio.sleep(0)); if there are simply very many ready tasks, "
+                "start fewer at once (a Semaphore).",
+            ),
+        ),
+        site=site,
+        facts={
+            "count": len(waits),
+            "longest": float(lanes.length[longest]),
+            "total": total,
+            "held_by": [{"task": t, "seconds": s} for t, s in holders],
+            "unaccounted": rest,
+        },
+    )
