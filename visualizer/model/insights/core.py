@@ -176,15 +176,9 @@ class Lanes:
         self.after[:-1][same] = index[1:][same]
         self.before = np.full(n, -1, np.int64)
         self.before[1:][same] = index[:-1][same]
-        running = np.flatnonzero(spans.state == schema.RUNNING)
-        running = running[np.argsort(spans.start[running], kind="stable")]
-        self.running = running  #: indices of the running spans, by start
-        self.running_start = spans.start[running]
-        #: the latest end of the running spans so far (by start): bisected to find the
-        #: first that may reach past a time (steps nest: an eager task's first step)
-        self.running_reach = (
-            np.maximum.accumulate(spans.end[running]) if len(running) else np.zeros(0)
-        )
+        self.running = Intervals(spans, np.flatnonzero(spans.state == schema.RUNNING))
+        self.ready = Intervals(spans, np.flatnonzero(spans.state == schema.READY))
+        self._sleeps: Intervals | None = None
         self.names = [task.name for task in trace.tasks]
         #: each task's last span (-1: none)
         self.last = np.full(len(trace.tasks), -1, np.int64)
@@ -222,9 +216,7 @@ class Lanes:
 
     def ran_during(self, start: float, end: float) -> dict[int, float]:
         """Each task's running time within ``start``..``end`` (seconds, by task)."""
-        lo = int(np.searchsorted(self.running_reach, start, side="right"))
-        hi = int(np.searchsorted(self.running_start, end, side="left"))
-        found = self.running[lo:hi]
+        found = self.running.overlapping(start, end)
         spans = self.spans
         overlap = np.minimum(spans.end[found], end) - np.maximum(spans.start[found], start)
         keep = overlap > 0
@@ -236,6 +228,19 @@ class Lanes:
         return out
 
     @property
+    def sleeps(self) -> Intervals:
+        """The suspended spans on a ``sleep(x)`` whose delay the label gives exactly."""
+        if self._sleeps is None:
+            spans = self.spans
+            suspended = np.flatnonzero(spans.state == schema.SUSPENDED)
+            awaiting = spans.awaiting[suspended]
+            delays = self.sleep_delays
+            known = (awaiting >= 0) & (awaiting < len(delays))
+            suspended, awaiting = suspended[known], awaiting[known]
+            self._sleeps = Intervals(spans, suspended[~np.isnan(delays[awaiting])])
+        return self._sleeps
+
+    @property
     def sleep_delays(self) -> npt.NDArray[np.float64]:
         """For each suspension of the trace (``trace.suspensions``), the delay of the
         ``sleep(x)`` it is, exactly as asked (nan: not a sleep, or its label rounds it)."""
@@ -243,6 +248,28 @@ class Lanes:
             labels = [s.label for s in self.trace.suspensions]
             self._delays = np.array([sleep_delay(label) for label in labels], np.float64)
         return self._delays
+
+
+class Intervals:
+    """Some of the spans (``index``), sorted by start, to find those that overlap a
+    stretch of time without looking at the rest: a run has millions of spans, and a
+    blocking step asks about the few around it."""
+
+    def __init__(self, spans: SpanColumns, index: npt.NDArray[np.int64]) -> None:
+        self.index = index[np.argsort(spans.start[index], kind="stable")]
+        self.start = spans.start[self.index]
+        #: the latest end so far, in that order: bisected for the first span that may
+        #: reach past a time (running spans nest: an eager task's first step)
+        self.reach = (
+            np.maximum.accumulate(spans.end[self.index]) if len(self.index) else np.zeros(0)
+        )
+        self._end = spans.end[self.index]
+
+    def overlapping(self, start: float, end: float) -> npt.NDArray[np.int64]:
+        """The spans (indices) that begin before ``end`` and end after ``start``."""
+        lo = int(np.searchsorted(self.reach, start, side="right"))
+        hi = int(np.searchsorted(self.start, end, side="left"))
+        return self.index[lo:hi][self._end[lo:hi] > start]
 
 
 #: a sleep's label: ``sleep(0.25)``; one whose delay was rounded ends in "…" (not matched)
@@ -276,12 +303,19 @@ def share(value: float) -> str:
     return f"{value:.0%}"
 
 
-def listed(items: list[str], translate: Translate, most: int = 5) -> str:
-    """``a, b and 3 more``: at most ``most`` items named."""
-    if len(items) <= most:
-        return ", ".join(items)
+#: items a list in words names (the rest: "and 3 more")
+MOST_NAMED: Final = 5
+
+
+def listed(items: list[str], translate: Translate, total: int | None = None) -> str:
+    """``a, b and 3 more``: at most ``MOST_NAMED`` of ``items`` named, of ``total`` (the
+    caller may make the words of the first few only)."""
+    total = len(items) if total is None else total
+    named = items[:MOST_NAMED]
+    if total <= len(named):
+        return ", ".join(named)
     return translate("Insights", "{items} and {count} more").format(
-        items=", ".join(items[:most]), count=len(items) - most
+        items=", ".join(named), count=total - len(named)
     )
 
 

@@ -115,7 +115,8 @@ def _never_awaited(lanes: Lanes, mark: Mark, coro: str, translate: Translate) ->
     found = _WARNED_AT.fullmatch(last)
     site = found.group(1) if found else None
     record = _record(lanes, mark.task)
-    name = shown(coro)
+    name = shown(coro)  # (its qualified name: ``main.<locals>.save``)
+    short = shown(coro.rsplit(".", 1)[-1])
     return insight(
         "never-awaited",
         (record.id,) if record else (),
@@ -143,7 +144,7 @@ def _never_awaited(lanes: Lanes, mark: Mark, coro: str, translate: Translate) ->
                 "Insights",
                 "The fix: await it (await {coro}(...)), or start it as a task with "
                 "asyncio.create_task and keep the task to await it later.",
-            ).format(coro=name),
+            ).format(coro=short),
         ),
         site=site,
         facts={"coroutine": coro},

@@ -23,7 +23,15 @@ import numpy as np
 
 from visualizer.model.details import Translate
 from visualizer.model.display_text import shown
-from visualizer.model.insights.core import Insight, Lanes, insight, listed, paragraph, seconds
+from visualizer.model.insights.core import (
+    MOST_NAMED,
+    Insight,
+    Lanes,
+    insight,
+    listed,
+    paragraph,
+    seconds,
+)
 from visualizer.trace import schema
 from visualizer.trace.data import BlockedRecord
 
@@ -181,37 +189,33 @@ def _held_up(
     woke, late), and the tasks ready during it (each: task, ready since, waited in it);
     and the sentences that say so."""
     spans = lanes.spans
-    other = spans.task != (-1 if culprit is None else culprit)
-    # timers: suspended on sleep(x) across the end, due before it, woken by the timer
-    suspended = np.flatnonzero(
-        other & (spans.state == schema.SUSPENDED) & (spans.start < end) & (spans.end >= end)
-    )
+    mine = -1 if culprit is None else culprit
+    # timers: suspended on sleep(x) over the stretch, due before its end, woken by the
+    # timer (after the end: the loop was held; a step's end is read to float32's
+    # precision, so the wake may seem to be a few nanoseconds before it)
+    suspended = lanes.sleeps.overlapping(start, end)
+    suspended = suspended[spans.task[suspended] != mine]
+    due = spans.start[suspended] + lanes.sleep_delays[spans.awaiting[suspended]]
+    nxt = lanes.after[suspended]
+    by_timer = (nxt >= 0) & (spans.woken_kind[np.maximum(nxt, 0)] == schema.WAKE_TIMER)
+    hit = by_timer & (due < end) & (spans.end[suspended] > due)
     late: list[dict[str, Any]] = []
-    if len(suspended) and len(lanes.sleep_delays):
-        awaiting = spans.awaiting[suspended]
-        known = awaiting >= 0
-        suspended, awaiting = suspended[known], awaiting[known]
-        due = spans.start[suspended] + lanes.sleep_delays[awaiting]
-        nxt = lanes.after[suspended]
-        by_timer = (nxt >= 0) & (spans.woken_kind[np.maximum(nxt, 0)] == schema.WAKE_TIMER)
-        hit = by_timer & (due < end)  # (nan: not a sleep, never true)
-        for j, when in zip(suspended[hit].tolist(), due[hit].tolist(), strict=True):
-            woke = float(spans.end[j])
-            suspension = lanes.suspension(j)
-            late.append(
-                {
-                    "task": int(spans.task[j]),
-                    "label": suspension.label if suspension else None,
-                    "due": when,
-                    "woke": woke,
-                    "late": woke - when,
-                }
-            )
+    for j, when in zip(suspended[hit].tolist(), due[hit].tolist(), strict=True):
+        woke = float(spans.end[j])
+        suspension = lanes.suspension(j)
+        late.append(
+            {
+                "task": int(spans.task[j]),
+                "label": suspension.label if suspension else None,
+                "due": when,
+                "woke": woke,
+                "late": woke - when,
+            }
+        )
     late.sort(key=lambda x: -x["late"])
     # ready: any part of their ready time within the stretch
-    ready = np.flatnonzero(
-        other & (spans.state == schema.READY) & (spans.start < end) & (spans.end > start)
-    )
+    ready = lanes.ready.overlapping(start, end)
+    ready = ready[spans.task[ready] != mine]
     waited: list[dict[str, Any]] = [
         {
             "task": int(spans.task[j]),
@@ -231,11 +235,11 @@ def _held_up(
                 due=seconds(x["due"]),
                 late=seconds(x["late"]),
             )
-            for x in late
+            for x in late[:MOST_NAMED]
         ]
         words.append(
             translate("Insights", "Timers it made late: {timers}.").format(
-                timers=listed(items, translate)
+                timers=listed(items, translate, len(late))
             )
         )
     if waited:
@@ -243,11 +247,11 @@ def _held_up(
             translate("Insights", "{task} {seconds}").format(
                 task=lanes.name(x["task"]), seconds=seconds(x["waited"])
             )
-            for x in waited
+            for x in waited[:MOST_NAMED]
         ]
         words.append(
             translate("Insights", "Tasks that were ready and waited for it: {tasks}.").format(
-                tasks=listed(items, translate)
+                tasks=listed(items, translate, len(waited))
             )
         )
     return late, waited, words
@@ -281,11 +285,17 @@ def _delays(lanes: Lanes, waits: list[int], threshold: float, translate: Transla
             if other != task:
                 held[other] = held.get(other, 0.0) + ran
     holders = sorted(held.items(), key=lambda x: -x[1])
+    # named: the few that held it longest, for a hundredth of the wait or more (a task
+    # that ran a few microseconds then, its creator say, is no culprit)
+    named = [(t, s) for t, s in holders[:MOST_NAMED] if s >= 0.01 * total]
+    others = sum(s for _, s in holders[len(named) :])
     rest = max(total - sum(held.values()), 0.0)
     items = [
         translate("Insights", "{task} {seconds}").format(task=lanes.name(t), seconds=seconds(s))
-        for t, s in holders
+        for t, s in named
     ]
+    if others > 0.1 * total:
+        items.append(translate("Insights", "other tasks {seconds}").format(seconds=seconds(others)))
     if rest > 0.1 * total:
         items.append(
             translate("Insights", "callbacks and the loop itself {seconds}").format(
@@ -297,7 +307,7 @@ def _delays(lanes: Lanes, waits: list[int], threshold: float, translate: Transla
     name = lanes.name(task)
     return insight(
         "long-scheduling-delay",
-        (task, *(t for t, _ in holders)),
+        (task, *(t for t, _ in named)),
         float(spans.start[waits[0]]),
         float(spans.end[waits[-1]]),
         translate(
@@ -314,7 +324,7 @@ def _delays(lanes: Lanes, waits: list[int], threshold: float, translate: Transla
                 count=len(waits),
                 threshold=seconds(threshold),
                 total=seconds(total),
-                holders=listed(items, translate),
+                holders=", ".join(items),
             ),
             translate(
                 "Insights",
