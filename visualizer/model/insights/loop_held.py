@@ -41,8 +41,10 @@ NOTICED: Final = 0.001
 
 
 def blocking_steps(lanes: Lanes, threshold: float, translate: Translate) -> list[Insight]:
-    """A step of a task that ran at least ``threshold`` seconds, and a callback the
-    trace lists as blocked (``trace.blocked``, those of its task-less records as long)."""
+    """A step of a task that ran at least ``threshold`` seconds, and a callback that did
+    (``trace.blocked``'s task-less records: the recorder lists only the callbacks that
+    ran its ``slow_callback_duration``, 0.1 s, or longer; a lower threshold finds no
+    shorter callback)."""
     spans = lanes.spans
     out = []
     steps = np.flatnonzero((spans.state == schema.RUNNING) & (lanes.length >= threshold))
