@@ -110,6 +110,8 @@ def watched(data: bytes, history: float | None, chunk: int, frames: int = 7) -> 
             receiver.model.update()
     receiver.close()
     assert receiver.error is None
+    if receiver.model is not None:  # (the last frame: everything read, however many pieces)
+        receiver.model.update()
     return receiver
 
 
