@@ -68,6 +68,9 @@ def test_a_service_is_kept_to_its_history_while_drawn_live(
         assert isinstance(source, ChildRun) and source.model is not None
         seen["kept"] = source.model.snapshot()
         seen["events"] = source.events
+        mirror = source.receiver.mirror
+        assert mirror is not None
+        seen["held"] = mirror.store.rows + mirror.store.task_count  # (at the same moment)
         seen["band"] = window.chart.forgotten.band.isVisible()
         seen["label"] = window.chart.forgotten.label.format
         seen["status"] = window.status.text()
@@ -99,7 +102,9 @@ def test_a_service_is_kept_to_its_history_while_drawn_live(
     # kept: on a busy machine a request lives long enough for that)
     before = forgotten["before"]
     assert all(t.ended is None or t.ended >= before - 1e-6 for t in kept.tasks[3:])
-    assert seen["events"] > len(kept.spans)  # (what came, not only what is kept)
+    # what came, not only what is kept (the rows and tasks held then: comparing with
+    # the spans kept depended on how much a busy machine let the history hold)
+    assert seen["events"] > seen["held"]
     # the chart shades the time let go and says so; so does the status bar
     assert seen["band"] and "let go" in seen["label"]
     assert "kept from" in seen["status"]

@@ -14,11 +14,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tracehelp import streamed
 
 from visualizer.session.receiver import StreamReceiver
-from visualizer.session.runner import Recorder, run_scenario
 from visualizer.session.scenarios import read_scenario
-from visualizer.session.streaming import Streamer
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
 
@@ -82,21 +81,9 @@ def stream_of(tmp_path: Path) -> tuple[Trace, bytes]:
     trace, and the bytes it streamed (many batches, made while the loop wrote)."""
     path = tmp_path / "service.py"
     path.write_text(textwrap.dedent(SERVICE), encoding="utf-8")
-    sent: list[bytes] = []
-    streamers: list[Streamer] = []
-
-    def started(recorder: Recorder) -> None:
-        streamer = Streamer(
-            recorder.store, recorder.tracer, sent.append, clock=recorder.clock.time, period=0.0005
-        )
-        streamer.start()
-        streamers.append(streamer)
-
-    result = run_scenario(read_scenario(path), {}, clock="virtual", started=started)
-    (streamer,) = streamers
-    streamer.close(exit_code=result.exit_code)
+    result, data = streamed(read_scenario(path))
     assert result.trace is not None
-    return result.trace, b"".join(sent)
+    return result.trace, data
 
 
 def watched(data: bytes, history: float | None, chunk: int, frames: int = 7) -> StreamReceiver:
@@ -110,6 +97,8 @@ def watched(data: bytes, history: float | None, chunk: int, frames: int = 7) -> 
             receiver.model.update()
     receiver.close()
     assert receiver.error is None
+    if receiver.model is not None:  # (the last frame: everything read, however many pieces)
+        receiver.model.update()
     return receiver
 
 

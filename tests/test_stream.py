@@ -12,10 +12,11 @@ from typing import Any
 import msgspec
 import numpy as np
 import pytest
+from tracehelp import streamed
 
 from visualizer.model.files import load_any, load_stream
 from visualizer.model.spans import TraceModel
-from visualizer.session.runner import Recorder, RunResult, run_scenario
+from visualizer.session.runner import Recorder, run_scenario
 from visualizer.session.scenarios import find
 from visualizer.session.streaming import Streamer
 from visualizer.trace import schema
@@ -37,27 +38,6 @@ from visualizer.trace.wire import (
     TaskRows,
     frame,
 )
-
-
-def streamed(
-    scenario: str, period: float = 0.0005, clock: str = "virtual", **params: Any
-) -> tuple[RunResult, bytes]:
-    """Run a scenario in this process with a streamer beside it, sending every ``period``
-    seconds into memory (many small batches, made while the loop thread writes)."""
-    sent: list[bytes] = []
-    streamers: list[Streamer] = []
-
-    def started(recorder: Recorder) -> None:
-        streamer = Streamer(
-            recorder.store, recorder.tracer, sent.append, clock=recorder.clock.time, period=period
-        )
-        streamer.start()
-        streamers.append(streamer)
-
-    result = run_scenario(find(scenario), params, clock=clock, started=started)  # type: ignore[arg-type]
-    (streamer,) = streamers
-    streamer.close(exit_code=result.exit_code)
-    return result, b"".join(sent)
 
 
 def replay(data: bytes, chunk: int = 4096) -> tuple[StreamMirror, FrameDecoder]:

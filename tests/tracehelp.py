@@ -371,3 +371,29 @@ async def queue_sem_lock_event() -> None:
     await asyncio.sleep(0.5)
     ev.set()
     await asyncio.gather(*tasks)
+
+
+def streamed(
+    scenario: str | Scenario, period: float = 0.0005, clock: str = "virtual", **params: Any
+) -> tuple[runner.RunResult, bytes]:
+    """Run a scenario (a built-in's name, or one read) in this process with a streamer
+    beside it, sending every ``period`` seconds into memory (many small batches, made
+    while the loop thread writes): its result and every byte sent."""
+    from visualizer.session.scenarios import find
+    from visualizer.session.streaming import Streamer
+
+    sent: list[bytes] = []
+    streamers: list[Streamer] = []
+
+    def started(recorder: Recorder) -> None:
+        streamer = Streamer(
+            recorder.store, recorder.tracer, sent.append, clock=recorder.clock.time, period=period
+        )
+        streamer.start()
+        streamers.append(streamer)
+
+    found = find(scenario) if isinstance(scenario, str) else scenario
+    result = runner.run_scenario(found, params, clock=clock, started=started)  # type: ignore[arg-type]
+    (streamer,) = streamers
+    streamer.close(exit_code=result.exit_code)
+    return result, b"".join(sent)

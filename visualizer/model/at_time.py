@@ -28,10 +28,10 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from visualizer.model.details import QT_TRANSLATE_NOOP, Translate, english
 from visualizer.model.display_text import shown, shown_site
 from visualizer.model.lanes import lane_order
 from visualizer.model.resource_states import QUEUES, SEMAPHORES, ResourceRow, rows_of, state_words
+from visualizer.model.words import QT_TRANSLATE_NOOP, Translate, english
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
 

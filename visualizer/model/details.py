@@ -8,32 +8,15 @@ this module stays free of Qt.  Every phrase is written as ``translate("Details",
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from visualizer.model.display_text import FIELD_CHARS, shown, shown_lines, shown_site
+from visualizer.model.resource_states import ResourceRow, rows_of, waiting_for
+from visualizer.model.words import QT_TRANSLATE_NOOP, Translate, english
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
-
-if TYPE_CHECKING:
-    from visualizer.model.resource_states import ResourceRow
-
-#: ``translate(context, text)``: ``text`` in the user's language (``QCoreApplication.translate``)
-Translate = Callable[[str, str], str]
-
-
-def english(context: str, text: str) -> str:
-    """The words as written: English."""
-    return text
-
-
-def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # (Qt's name: the one lupdate reads)
-    """``text`` as it is, marked for ``lupdate``: the words this module looks up by value."""
-    return text
-
 
 #: the states, outcomes and wake kinds (``schema``'s names), for ``lupdate``
 #: frames of an await stack shown (a real one is tens deep; a file may say millions)
@@ -142,8 +125,6 @@ def span_details(
         fields.append((translate("Details", "at"), suspension.site or no_line))
         stack, site = suspension.stack, suspension.site
     if trace.resources and int(spans.state[index]) == schema.SUSPENDED:
-        from visualizer.model.resource_states import rows_of, waiting_for  # (it imports us)
-
         rows = resources if resources is not None else rows_of(trace)
         names_list = [t.name for t in trace.tasks]
         waited = waiting_for(rows, task.id, start, names_list, translate)

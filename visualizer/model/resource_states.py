@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from visualizer.model.details import QT_TRANSLATE_NOOP, Translate, english
+from visualizer.model.words import QT_TRANSLATE_NOOP, Translate, english
 from visualizer.trace import resources as res
 from visualizer.trace import schema
 from visualizer.trace.data import Trace

@@ -250,7 +250,7 @@
         <source>ready</source>
         <extracomment>the task does not exist yet between two recorded spans (a trace that lost events) each state&apos;s word, indexed by its code (the outcomes are ``schema.OUTCOMES``&apos; words)
 ----------
-``translate(context, text)``: ``text`` in the user&apos;s language (``QCoreApplication.translate``) the states, outcomes and wake kinds (``schema``&apos;s names), for ``lupdate`` frames of an await stack shown (a real one is tens deep; a file may say millions)</extracomment>
+the states, outcomes and wake kinds (``schema``&apos;s names), for ``lupdate`` frames of an await stack shown (a real one is tens deep; a file may say millions)</extracomment>
         <translation>就绪</translation>
     </message>
     <message>
