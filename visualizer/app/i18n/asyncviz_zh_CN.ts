@@ -511,6 +511,257 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     </message>
 </context>
 <context>
+    <name>Insights</name>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>hint</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <source>A step held the loop</source>
+        <translation>一步占住了事件循环</translation>
+    </message>
+    <message>
+        <source>A ready task waited long to run</source>
+        <translation>就绪的任务等了很久才运行</translation>
+    </message>
+    <message>
+        <source>An exception nobody retrieved</source>
+        <translation>没有人取走的异常</translation>
+    </message>
+    <message>
+        <source>A coroutine never awaited</source>
+        <translation>从未被 await 的协程</translation>
+    </message>
+    <message>
+        <source>A task destroyed while pending</source>
+        <translation>任务在未完成时被销毁</translation>
+    </message>
+    <message>
+        <source>A task left pending at the end</source>
+        <translation>结束时仍未完成的任务</translation>
+    </message>
+    <message>
+        <source>Tasks mostly waited for a lock or semaphore</source>
+        <translation>任务大部分时间在等锁或信号量</translation>
+    </message>
+    <message>
+        <source>A task polls instead of waiting</source>
+        <translation>任务在轮询而不是等待</translation>
+    </message>
+    <message>
+        <source>{items} and {count} more</source>
+        <translation>{items}，另有 {count} 个</translation>
+    </message>
+    <message>
+        <source>{task} failed with {error}, and nobody retrieved it</source>
+        <translation>{task} 因 {error} 失败，却没有人取走这个异常</translation>
+    </message>
+    <message>
+        <source>{task} raised {error} at {failed}{where}, and nothing awaited it or asked for its result or exception: the error was handled nowhere. asyncio said so only when the task was freed, at {reported}, on stderr, where a program&apos;s user rarely looks.</source>
+        <translation>{task} 在 {failed}{where} 抛出了 {error}，而没有任何代码 await 它，也没有人取它的结果或异常：这个错误在哪里都没有被处理。asyncio 直到任务被释放时（{reported}）才在 stderr 上提到它，而程序的使用者很少看那里。</translation>
+    </message>
+    <message>
+        <source>A future&apos;s exception was never retrieved: {error}</source>
+        <translation>一个 future 的异常从未被取走：{error}</translation>
+    </message>
+    <message>
+        <source>A future (not one of the run&apos;s tasks) was given the exception {error} and freed at {reported} without anyone asking for it.</source>
+        <translation>一个 future（不是本次运行的任务）被设置了异常 {error}，并在 {reported} 被释放，期间没有人取过它。</translation>
+    </message>
+    <message>
+        <source>The fix: await every task you create (or gather them, or start them in a TaskGroup) where its failure can be handled; a task really left to run on its own needs a done callback that retrieves its exception (task.exception()) and logs it.</source>
+        <translation>修正方法：在能处理失败的地方 await 你创建的每个任务（或用 gather 收集，或在 TaskGroup 中启动）；确实要让它独自运行的任务，需要一个完成回调来取走它的异常（task.exception()）并记录下来。</translation>
+    </message>
+    <message>
+        <source>The coroutine &apos;{coro}&apos; was never awaited: its code never ran</source>
+        <translation>协程 &apos;{coro}&apos; 从未被 await：它的代码从未运行</translation>
+    </message>
+    <message>
+        <source>Calling an async def function does not run it: it makes a coroutine object, whose code runs only when something awaits it or makes a task of it. This one was dropped without either{by} (Python said so when it was freed, at {t}), so none of its code ran.</source>
+        <translation>调用 async def 函数并不会运行它：它只会创建一个协程对象，只有被 await 或被做成任务时其代码才会运行。这个协程两者都没有就被丢弃了{by}（Python 在它被释放时，即 {t}，报告了这一点），所以它的代码一行都没有运行。</translation>
+    </message>
+    <message>
+        <source>, in {task}</source>
+        <translation>，在 {task} 中</translation>
+    </message>
+    <message>
+        <source>The fix: await it (await {coro}(...)), or start it as a task with asyncio.create_task and keep the task to await it later.</source>
+        <translation>修正方法：await 它（await {coro}(...)），或用 asyncio.create_task 把它作为任务启动，并保留这个任务以便之后 await。</translation>
+    </message>
+    <message>
+        <source>while it waited on {what}</source>
+        <translation>当时它在等待 {what}</translation>
+    </message>
+    <message>
+        <source>in the middle of its work</source>
+        <translation>当时它的工作正做到一半</translation>
+    </message>
+    <message>
+        <source>{task} was destroyed while still pending</source>
+        <translation>{task} 在仍未完成时被销毁</translation>
+    </message>
+    <message>
+        <source>The event loop keeps only a weak reference to a task. Once nothing else referred to {task}, Python freed it, at {t}, {waiting}: it never finished, what it was to do was never done, and only a line on stderr said so.</source>
+        <translation>事件循环对任务只保留弱引用。一旦没有别的对象引用 {task}，Python 就在 {t} 释放了它（{waiting}）：它从未完成，要做的事也没有做完，只有 stderr 上的一行字提到过。</translation>
+    </message>
+    <message>
+        <source>The fix: keep a reference to every task until it is done, for instance in a set (tasks.add(task); task.add_done_callback(tasks.discard)), and await the tasks still running before the program ends; or start them in a TaskGroup.</source>
+        <translation>修正方法：在每个任务完成之前保留对它的引用，例如放进一个集合（tasks.add(task); task.add_done_callback(tasks.discard)），并在程序结束前 await 仍在运行的任务；或者在 TaskGroup 中启动它们。</translation>
+    </message>
+    <message>
+        <source>waiting on {what}</source>
+        <translation>在等待 {what}</translation>
+    </message>
+    <message>
+        <source>ready or running</source>
+        <translation>处于就绪或运行中</translation>
+    </message>
+    <message>
+        <source>{task} never finished: it was {state} when the run ended</source>
+        <translation>{task} 从未完成：运行结束时它{state}</translation>
+    </message>
+    <message>
+        <source>Nothing awaited or cancelled {task} before the loop stopped, so the rest of its work never ran, nor its finally blocks. asyncio.run cancels the tasks left when main returns; a loop stopped another way (run_until_complete, stop(), a signal) leaves them as they are, and Python later reports &quot;Task was destroyed but it is pending!&quot;.</source>
+        <translation>在事件循环停止前，没有任何代码 await 或取消 {task}，所以它剩下的工作和它的 finally 块都没有运行。main 返回时 asyncio.run 会取消剩下的任务；以其他方式停止的循环（run_until_complete、stop()、信号）会让它们保持原样，之后 Python 会报告 &quot;Task was destroyed but it is pending!&quot;。</translation>
+    </message>
+    <message>
+        <source>The fix: before the program ends, await every task it started (gather, a TaskGroup), or cancel the ones no longer needed and await them.</source>
+        <translation>修正方法：在程序结束前 await 它启动的每个任务（gather、TaskGroup），或取消不再需要的任务并 await 它们。</translation>
+    </message>
+    <message>
+        <source>{label} at {site}</source>
+        <translation>{label}，位于 {site}</translation>
+    </message>
+    <message>
+        <source> (at {site})</source>
+        <translation>（位于 {site}）</translation>
+    </message>
+    <message>
+        <source>{task} held the loop for {seconds} in one step</source>
+        <translation>{task} 在一步中占住事件循环 {seconds}</translation>
+    </message>
+    <message>
+        <source>{task} ran for {seconds} without awaiting, from {before} to {after}: all that time no other task, timer or I/O callback could run.</source>
+        <translation>{task} 从 {before} 到 {after} 连续运行了 {seconds} 而没有 await：这段时间里没有任何其他任务、定时器或 I/O 回调能够运行。</translation>
+    </message>
+    <message>
+        <source>A callback ({callback}) held the loop for {seconds}</source>
+        <translation>一个回调（{callback}）占住事件循环 {seconds}</translation>
+    </message>
+    <message>
+        <source>The loop ran the callback {callback} (a call_soon or call_later callback, a done callback, a protocol&apos;s method) for {seconds}: all that time no task, timer or other callback could run.</source>
+        <translation>事件循环运行回调 {callback}（call_soon 或 call_later 的回调、完成回调、协议的方法）用了 {seconds}：这段时间里没有任何任务、定时器或其他回调能够运行。</translation>
+    </message>
+    <message>
+        <source>The fix: await instead of blocking (asyncio.sleep, not time.sleep; an asyncio client, not a blocking one); run blocking calls in a thread with asyncio.to_thread or loop.run_in_executor, and CPU-bound Python in a process pool; or cut long work into pieces with await asyncio.sleep(0) between them.</source>
+        <translation>修正方法：用 await 代替阻塞（用 asyncio.sleep 而不是 time.sleep；用 asyncio 客户端而不是阻塞的客户端）；用 asyncio.to_thread 或 loop.run_in_executor 在线程中运行阻塞调用，CPU 密集的 Python 代码放进进程池；或者把长的工作切成小块，中间 await asyncio.sleep(0)。</translation>
+    </message>
+    <message>
+        <source>a bare yield (sleep(0))</source>
+        <translation>一次单纯的让出（sleep(0)）</translation>
+    </message>
+    <message>
+        <source>its start</source>
+        <translation>它的开始</translation>
+    </message>
+    <message>
+        <source>its end</source>
+        <translation>它的结束</translation>
+    </message>
+    <message>
+        <source>the end of the trace</source>
+        <translation>记录的结尾</translation>
+    </message>
+    <message>
+        <source>{task} ({label}, due at {due}) {late} late</source>
+        <translation>{task}（{label}，应在 {due} 到期）晚了 {late}</translation>
+    </message>
+    <message>
+        <source>Timers it made late: {timers}.</source>
+        <translation>被它推迟的定时器：{timers}。</translation>
+    </message>
+    <message>
+        <source>{task} {seconds}</source>
+        <translation>{task} {seconds}</translation>
+    </message>
+    <message>
+        <source>Tasks that were ready and waited for it: {tasks}.</source>
+        <translation>已就绪并在等它的任务：{tasks}。</translation>
+    </message>
+    <message>
+        <source>other tasks {seconds}</source>
+        <translation>其他任务 {seconds}</translation>
+    </message>
+    <message>
+        <source>callbacks and the loop itself {seconds}</source>
+        <translation>回调和事件循环本身 {seconds}</translation>
+    </message>
+    <message>
+        <source>{task} was ready to run but waited up to {longest} for the loop</source>
+        <translation>{task} 已经就绪，却等了事件循环最长 {longest}</translation>
+    </message>
+    <message>
+        <source>A ready task runs only when the loop comes to it, and the loop runs one step at a time. {task} waited {total} in all (waits of {threshold} or more: {count}); meanwhile the loop ran: {holders}.</source>
+        <translation>就绪的任务只有在事件循环轮到它时才运行，而事件循环一次只运行一步。{task} 总共等了 {total}（{threshold} 或更长的等待：{count} 次）；这期间事件循环在运行：{holders}。</translation>
+    </message>
+    <message>
+        <source>The fix: shorten the steps that held the loop (await instead of blocking, move blocking or CPU-bound work to a thread or a process, or cut it up with await asyncio.sleep(0)); if there are simply very many ready tasks, start fewer at once (a Semaphore).</source>
+        <translation>修正方法：缩短占住事件循环的步（用 await 代替阻塞，把阻塞或 CPU 密集的工作移到线程或进程中，或用 await asyncio.sleep(0) 切开）；如果只是就绪的任务太多，就一次少启动一些（用 Semaphore）。</translation>
+    </message>
+    <message>
+        <source>{kind} &apos;{name}&apos;</source>
+        <translation>{kind} &apos;{name}&apos;</translation>
+    </message>
+    <message>
+        <source> (made at {site})</source>
+        <translation>（创建于 {site}）</translation>
+    </message>
+    <message>
+        <source>Tasks waited for {resource}{made} {total} in all: {share} of the time they lived.</source>
+        <translation>任务总共等待 {resource}{made} {total}：占它们存活时间的 {share}。</translation>
+    </message>
+    <message>
+        <source>A lock is held for everything done and awaited inside async with lock:, and it was held by {holders}.</source>
+        <translation>在 async with lock: 里做的和 await 的一切都持有着锁，持有它的是 {holders}。</translation>
+    </message>
+    <message>
+        <source>The fix: hold it for less: lock only the reading and writing of the shared state, and do the slow awaits (I/O, sleeps) outside the locked block. Tasks that hold one lock for all their work run one after another, as one task would.</source>
+        <translation>修正方法：少持有一会儿：只在读写共享状态时加锁，把慢的 await（I/O、sleep）放到加锁的块之外。在整个工作期间都持有同一把锁的任务只能一个接一个地运行，就像只有一个任务一样。</translation>
+    </message>
+    <message>
+        <source>A semaphore lets only {permits} tasks in at once, and all its permits were in use for {full}.</source>
+        <translation>信号量一次只允许 {permits} 个任务进入，而它的所有许可被占满了 {full}。</translation>
+    </message>
+    <message>
+        <source>If limiting them is the point (not to overload a server), the waiting sets the pace, as meant. If not: raise the limit, or hold a permit only around the work it limits.</source>
+        <translation>如果限制并发正是目的（不让服务器过载），那么等待就是有意设定的节奏。如果不是：提高上限，或只在需要限制的工作周围持有许可。</translation>
+    </message>
+    <message>
+        <source>Waiting for {resource} took {share} of its waiters&apos; time</source>
+        <translation>等待 {resource} 占了等待者 {share} 的时间</translation>
+    </message>
+    <message>
+        <source>{task} polled {count} times, doing almost nothing each time</source>
+        <translation>{task} 轮询了 {count} 次，每次几乎什么都没做</translation>
+    </message>
+    <message>
+        <source>{share} of the times {task} gave the loop back were a sleep(0) or a sleep of {tiny} or less ({bare} bare yields, {short} short sleeps), and it ran {mean} on average between them: it wakes, finds nothing to do and sleeps again, keeping the loop and a CPU busy while what it waits for happens elsewhere.</source>
+        <translation>{task} 交还事件循环的次数中有 {share} 是 sleep(0) 或不超过 {tiny} 的 sleep（{bare} 次单纯让出，{short} 次短 sleep），两次之间平均只运行 {mean}：它醒来，发现无事可做，又睡下，在它等待的事情于别处发生时，让事件循环和一个 CPU 一直忙着。</translation>
+    </message>
+    <message>
+        <source>The fix: wait for the thing itself: an asyncio.Event that whoever makes the change sets (await event.wait()), a Condition, a Queue or a future; if it must poll something outside the program, sleep longer between looks.</source>
+        <translation>修正方法：直接等待那件事本身：由做出改变的一方设置的 asyncio.Event（await event.wait()）、Condition、Queue 或 future；如果必须轮询程序之外的东西，就在两次查看之间睡得久一些。</translation>
+    </message>
+</context>
+<context>
     <name>LectureBar</name>
     <message>
         <source>Lecture</source>
