@@ -35,14 +35,15 @@ RUN_FLAGS: Final = {
     "stop_after": "--stop-after",
     "save_trace": "--save-trace",
     "cursor_at": "--cursor-at",
+    "insight": "--insight",
 }
 #: those a window that listens (``--listen``) can do for the first program that attaches
 #: (with ``--exit-when-done``: that program's run is the one)
-LISTEN_FLAGS: Final = ("screenshot", "exit_when_done", "save_trace", "cursor_at")
+LISTEN_FLAGS: Final = ("screenshot", "exit_when_done", "save_trace", "cursor_at", "insight")
 
 GUI_DESCRIPTION: Final = (
     "Open the window. With a scenario or a program named, --screenshot, --pause-at,"
-    " --exit-when-done, --stop-after, --save-trace and --cursor-at run it at once"
+    " --exit-when-done, --stop-after, --save-trace, --cursor-at and --insight run it at once"
     " (--autorun is implied; --pause-at also implies --lecture); with none named they"
     " are an error (with --listen: the first program that attaches is the run)."
     " Flags are for this run only: the window remembers what you change in it, never"
@@ -92,6 +93,13 @@ def add_gui_options(p_gui: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="after the run, show the time cursor at this time (every task's state then;"
         " implies --autorun)",
+    )
+    p_gui.add_argument(
+        "--insight",
+        type=int,
+        metavar="N",
+        help="after the run, choose its Nth insight in the Insights pane (1: the first):"
+        " the chart at its moment, its explanation shown (implies --autorun)",
     )
     p_gui.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a scenario parameter"
@@ -255,6 +263,7 @@ def gui(args: argparse.Namespace) -> int:
         speed=args.speed,
         pause_at=args.pause_at,
         cursor_at=args.cursor_at,
+        insight=args.insight,
         params=params,
         compare=compare,
         save_trace=args.save_trace,

@@ -21,6 +21,7 @@ import math
 import statistics
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -97,6 +98,10 @@ class LiveFrames:
         #: the model's forgetting the live chart last drew (a long run's history moved on:
         #: the spans it was given by index are renumbered, and it starts again)
         self._generation_drawn = 0
+        #: what else a frame brings up to date (the Insights pane: at its own pace),
+        #: after the chart, in the frame's time (on the run's loop, recorded as the
+        #: window's)
+        self.extras: list[Callable[[LiveSource], None]] = []
         self._timer = QTimer(parent)  # a live frame; each one sets when the next is due
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -135,6 +140,8 @@ class LiveFrames:
         held_from = time.monotonic()
         try:
             self._draw(source)
+            for extra in self.extras:
+                extra(source)
         except Exception:  # a bug in drawing must not stop the run, nor the next frames
             if not self._frame_failed:
                 self._frame_failed = True

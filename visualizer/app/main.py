@@ -46,6 +46,7 @@ class GuiOptions:
     speed: float | None = None  #: a lecture's speed (None: 1x)
     pause_at: float | None = None  #: a lecture pauses at this scenario time
     cursor_at: float | None = None  #: after the run, the time cursor at this time
+    insight: int | None = None  #: after the run, its Nth insight chosen (1: the first)
     params: Mapping[str, object] = field(default_factory=dict)
     #: ``--compare``: run B's parameters (every one); the scenario is run with ``params``
     #: (A) and with these (B), both on the virtual clock, and the two compared
@@ -159,6 +160,9 @@ async def _app_main(
         await asyncio.sleep(0.05)  # let the final frame paint
     if options.cursor_at is not None and window.chart.trace is not None:
         window.show_time_cursor(True, at=options.cursor_at)
+        await asyncio.sleep(0.05)  # (and let it paint)
+    if options.insight is not None:
+        window.insights.choose(options.insight - 1)
         await asyncio.sleep(0.05)  # (and let it paint)
     if options.save_trace is not None:
         window.save_trace(options.save_trace)

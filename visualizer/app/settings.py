@@ -1,5 +1,5 @@
 """What the window remembers between runs (QSettings, an INI file in the user's config
-folder): geometry, panel sizes and which panels are shown, theme, text size, clock,
+folder): geometry, panel sizes and which panels are shown (the Insights pane too), theme, text size, clock,
 arrows, the resource rows, the history a long run keeps, the language (if the user
 picked one: else the system's is used), the last scenario."""
 
@@ -70,6 +70,7 @@ def save_window(window: MainWindow) -> None:
     settings.setValue("splitter", window.splitter.saveState())
     for name, shown in window.panes.state().items():  # (the side panes shown or hidden)
         settings.setValue(name, shown)
+    settings.setValue("insights_pane", window.insights.action.isChecked())
     for name, value in values.items():
         if name not in given or given[name] != value:
             settings.setValue(name, value)
@@ -88,6 +89,7 @@ def restore_window(window: MainWindow, *, geometry: bool = True) -> None:
     if isinstance(splitter, QByteArray):
         window.splitter.restoreState(splitter)
     window.panes.restore({name: saved(name, True, bool) for name in window.panes.state()})
+    window.insights.restore(saved("insights_pane", True, bool))
     window.wake_arrows.setChecked(saved("wake_arrows", True, bool))
     window.creation_arrows.setChecked(saved("creation_arrows", True, bool))
     window.resource_rows_action.setChecked(saved("resource_rows", True, bool))

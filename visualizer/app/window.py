@@ -50,6 +50,7 @@ from visualizer.app.browser import ID_ROLE, ScenarioBrowser
 from visualizer.app.compare_window import Comparing
 from visualizer.app.elided_label import ElidedLabel
 from visualizer.app.history_menu import HistoryMenu
+from visualizer.app.insights_pane import InsightsPane
 from visualizer.app.layout import Panes
 from visualizer.app.lecture_bar import LectureBar
 from visualizer.app.lesson_text import lesson_html
@@ -219,7 +220,10 @@ class MainWindow(QMainWindow):
         self.chart_splitter.addWidget(self.chart)
         self.chart_splitter.addWidget(self.output)
         self.chart_splitter.setStretchFactor(0, 3)
-        chart_column.addWidget(self.chart_splitter, 1)
+        #: the chart (and the output) over the Insights pane
+        self.chart_and_insights = QSplitter(Qt.Orientation.Vertical)
+        self.chart_and_insights.addWidget(self.chart_splitter)
+        chart_column.addWidget(self.chart_and_insights, 1)
         self.splitter = splitter = QSplitter()
         splitter.addWidget(side)
         splitter.addWidget(centre)
@@ -308,6 +312,8 @@ class MainWindow(QMainWindow):
             lecture=self.lecture,
             status=self._status,
         )
+        #: what went wrong in the run shown, under the chart (and its badges on the lanes)
+        self.insights = InsightsPane(self, self.chart_and_insights)
         self.browser.select_first()
 
     # --- the window's words -------------------------------------------------------------
@@ -549,6 +555,7 @@ class MainWindow(QMainWindow):
         """A run on screen, from its start to what it left: the controls while it goes,
         then its trace, its status and its error, if any."""
         self.details.show_details(None)
+        self.insights.clear()
         self._ended = None
         self.show_time_cursor(False)  # (a live chart has no cursor: its future is unknown)
         self.cursor_action.setEnabled(False)
@@ -574,6 +581,7 @@ class MainWindow(QMainWindow):
         self.comparing.shown(outcome.trace)
         self._ended = outcome.error
         self.chart.show_trace(outcome.trace)
+        self.insights.show_trace(outcome.trace)
         self._status(outcome.trace, done=True, error=outcome.error)
         if outcome.traceback:
             # the error panel: the app stays up, the partial trace stays shown and savable
@@ -1121,6 +1129,7 @@ class MainWindow(QMainWindow):
         self._ended = None
         self.details.show_details(None)
         self.chart.show_trace(trace)
+        self.insights.show_trace(trace)
         self._status(trace, done=True, error=None)
         self.replay.pause()
         self.cursor_action.setEnabled(True)

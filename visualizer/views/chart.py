@@ -160,6 +160,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.selection.setZValue(10)
         self.selection.hide()
         plot.addItem(self.selection)
+        #: more things whose words a hover shows (an insight's badge): each gives them
+        #: at a point of the view (x, y, a pixel's size there), or None
+        self.hover_sources: list[Callable[[float, float, tuple[float, float]], str | None]] = []
         self.scene().sigMouseClicked.connect(self._clicked)
         self.scene().sigMouseMoved.connect(self._hovered)
         # live: a "now" line, and the view following it until the user pans or zooms
@@ -364,6 +367,11 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         if said is not None:
             self.setToolTip(as_text(said))
             return
+        for source in self.hover_sources:
+            said = source(point.x(), point.y(), view.viewPixelSize())
+            if said is not None:
+                self.setToolTip(as_text(said))
+                return
         mark = self.timeline_marks.mark_at(
             point.x(), point.y(), view.viewPixelSize()
         ) or self.timeline_marks.mark_of_label_at(position)

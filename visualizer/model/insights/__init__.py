@@ -34,12 +34,23 @@ The thresholds, and why these defaults:
   ``sleep(0)`` runs longer).  On the ideal clock a step takes no time at all, so there
   chunked work looks like polling: read busy-polling on the virtual or real clock.
 
+A live run's trace is not at its end (``partial=True``): what needs the end is left
+out.  ``left-pending`` (every task still going would be "left"), and a task's ready
+wait still open at the trace's end (its length so far is not its length: the wait
+grows until the loop comes to it, and is counted once it is over).  The rest holds
+of a run's first part as of the whole: a step that held the loop held it, a warning
+asyncio gave was given.
+
 Not yet (issue 16): ``fire-and-forget``, ``cancellation-swallowed``,
 ``sequential-awaits``; the stack of the call that blocked (a watchdog's sampling:
 ``site`` is where the blocking step began until then); a live run or a stream.
 """
 
 from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
 
 from visualizer.model.details import Translate, english
 from visualizer.model.insights.core import (
@@ -53,6 +64,7 @@ from visualizer.model.insights.core import (
 from visualizer.model.insights.endings import left_pending, reported
 from visualizer.model.insights.loop_held import blocking_steps, scheduling_delays
 from visualizer.model.insights.waiting import busy_polling, contention
+from visualizer.trace import schema
 from visualizer.trace.data import Trace
 
 __all__ = ["KINDS", "SEVERITIES", "Insight", "Kind", "Severity", "insights_of"]
@@ -69,18 +81,32 @@ def insights_of(
     polling_count: int = 20,
     polling_work: float = 0.001,
     translate: Translate = english,
+    partial: bool = False,
 ) -> list[Insight]:
     """Every insight of ``trace``, in time order (of their start), the most severe first
-    at one moment.  The thresholds are explained in the module's docstring."""
-    lanes = Lanes(trace)
+    at one moment.  The thresholds are explained in the module's docstring; ``partial``:
+    ``trace`` is a live run's so far, not at its end (what needs the end left out)."""
+    lanes = Lanes(_without_open_waits(trace) if partial else trace)
     found = [
         *blocking_steps(lanes, blocking_threshold, translate),
         *scheduling_delays(lanes, scheduling_threshold, translate),
         *reported(lanes, translate),
-        *left_pending(lanes, translate),
+        *([] if partial else left_pending(lanes, translate)),
         *contention(lanes, contention_share, contention_wait, translate),
         *busy_polling(lanes, polling_sleep, polling_count, polling_work, translate),
     ]
     rank = {severity: i for i, severity in enumerate(SEVERITIES)}
     found.sort(key=lambda x: (x.start, rank[x.severity], x.end, x.kind, x.tasks))
     return found
+
+
+def _without_open_waits(trace: Trace) -> Trace:
+    """``trace`` without the ready spans still open at its end (of a task still pending):
+    a live run's waits not yet over (the trace itself unchanged)."""
+    spans = trace.spans
+    pending = np.array([t.outcome == "pending" for t in trace.tasks] + [False], np.bool_)
+    task = np.where((spans.task >= 0) & (spans.task < len(trace.tasks)), spans.task, -1)
+    open_wait = (spans.state == schema.READY) & (spans.end >= trace.duration) & pending[task]
+    if not open_wait.any():
+        return trace
+    return dataclasses.replace(trace, spans=spans.take(~open_wait))

@@ -1,0 +1,430 @@
+"""The Insights pane (issue 16, point 3): what went wrong in the run shown, in plain
+words, each at its moment, with the lesson that explains it.
+
+Under the chart: a list of the insights in time order (each with its severity's glyph,
+its time and its finding) beside the explanation of the one chosen.  Choosing one moves
+the chart to its moment (``span_in_view``: the user's zoom kept unless the insight's
+span does not fit in it), picks out its tasks' lanes (the one to blame outlined, as a
+click on its bar would), and shows its explanation, with a button that opens the lesson
+in the browser (as choosing it there would) and one that shows the line of the program
+it points at in the source view (a file the trace names is shown only as the source view
+allows: a trace is someone else's data).  The counts by severity stand in the status
+line; the badges on the lanes are ``views.insight_badges``.  Every word from a trace
+(task names, errors, sites) is shown as plain text, never rich text.
+
+Shown for a finished run and an opened trace (``show_trace``), and live: while a run
+goes on, its insights are worked out again from the trace so far (``partial=True``: not
+what needs the end) at the pace ``LivePace`` keeps, and once more, whole, at its end.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt
+from PySide6.QtGui import QAction, QFont, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualizer.model.details import span_details
+from visualizer.model.display_text import shown
+from visualizer.model.insights import KINDS, SEVERITIES, Insight, insights_of
+from visualizer.session.sources import LiveSource
+from visualizer.trace import schema
+from visualizer.trace.data import Trace
+from visualizer.views.insight_badges import InsightBadges, severity_pixmap
+from visualizer.views.lane_highlight import LaneHighlight
+
+if TYPE_CHECKING:
+    from visualizer.app.window import MainWindow
+
+#: a live run's insights are worked out again at most this often (seconds) ...
+LIVE_EVERY: Final = 1.0
+#: ... and no sooner than this many times what the last working-out took after it: at
+#: most 1/21 (under 5%) of the loop's time, whatever the trace's size
+LIVE_SPACING: Final = 20.0
+#: the chart's time span around an insight: its span and a fifth of it on each side
+CONTEXT: Final = 0.2
+#: the pane's first share of the centre column's height (the chart has the rest)
+PANE_SHARE: Final = 0.28
+
+
+def translate(context: str, text: str) -> str:
+    """Qt's translation (by this name, ``lupdate`` finds the pane's words)."""
+    return QCoreApplication.translate(context, text)
+
+
+class LivePace:
+    """When a live run's insights are next worked out: ``LIVE_EVERY`` at most, and at
+    least ``LIVE_SPACING`` times the last working-out's cost after it ended, so that
+    they never take more than about 5% of the loop (a live frame's budget)."""
+
+    def __init__(self) -> None:
+        self.next = 0.0  #: when the next is due (``time.perf_counter``)
+        self.cost = 0.0  #: seconds the last took
+        self.count = 0  #: how many so far (tests, the bench)
+        self.spent = 0.0  #: seconds they took in all
+
+    def due(self, now: float) -> bool:
+        return now >= self.next
+
+    def took(self, began: float, ended: float) -> None:
+        self.cost = ended - began
+        self.count += 1
+        self.spent += self.cost
+        self.next = ended + max(LIVE_EVERY, LIVE_SPACING * self.cost)
+
+
+def span_in_view(x0: float, x1: float, start: float, end: float) -> tuple[float, float]:
+    """The time span to show so that ``start``..``end`` is in view with some context:
+    the view as it is if it holds it already; else the view's width, centred on it (the
+    user's zoom kept); wider only if it does not fit."""
+    width = x1 - x0
+    length = max(end - start, 0.0)
+    margin = CONTEXT * length
+    if length * (1 + 2 * CONTEXT) > width:  # (too long for this zoom: zoomed out to it)
+        return start - margin, end + margin
+    if x0 + 0.05 * width <= start and end <= x1 - 0.05 * width:
+        return x0, x1
+    middle = (start + end) / 2
+    return middle - width / 2, middle + width / 2
+
+
+def counts_text(found: list[Insight]) -> str:
+    """``2 errors, 1 warning`` (the severities found, most severe first)."""
+    words = {
+        "error": (translate("Insights", "{count} error"), translate("Insights", "{count} errors")),
+        "warning": (
+            translate("Insights", "{count} warning"),
+            translate("Insights", "{count} warnings"),
+        ),
+        "hint": (translate("Insights", "{count} hint"), translate("Insights", "{count} hints")),
+    }
+    parts = []
+    for severity in SEVERITIES:
+        count = sum(1 for x in found if x.severity == severity)
+        if count:
+            one, many = words[severity]
+            parts.append((one if count == 1 else many).format(count=count))
+    return ", ".join(parts) if parts else translate("Insights", "no insights")
+
+
+def _key(found: Insight) -> tuple[str, tuple[int, ...], float]:
+    """An insight as the same one while a live run goes on (its words and end may grow)."""
+    return found.kind, found.tasks[:1], found.start
+
+
+class InsightsPane(QSplitter):
+    """The list of insights and the explanation of the one chosen, under the chart."""
+
+    def __init__(self, window: MainWindow, column: QSplitter) -> None:
+        super().__init__(Qt.Orientation.Horizontal)
+        self.setObjectName("insights")
+        self.window_ = window
+        self.insights: list[Insight] = []  #: those listed, in time order
+        self.trace: Trace | None = None  #: the finished trace they are of (None: live)
+        self.pace = LivePace()
+        self._live: LiveSource | None = None  #: the live run they are of, if any
+        self._generation = 0  #: that run's history, as last read (its tasks renumbered)
+        self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.currentRowChanged.connect(self._chosen)
+        self.heading = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
+        self.explanation = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
+        self.explanation.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.site_button = QPushButton()
+        self.site_button.clicked.connect(self._show_site)
+        self.lesson_button = QPushButton()
+        self.lesson_button.clicked.connect(self.open_lesson)
+        for button in (self.site_button, self.lesson_button):
+            # (a long title may be cut, but never widens the pane past the window)
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            button.hide()
+        holder = QWidget()
+        text = QVBoxLayout(holder)
+        text.addWidget(self.heading)
+        text.addWidget(self.explanation)
+        text.addWidget(self.site_button)
+        text.addWidget(self.lesson_button)
+        text.addStretch(1)
+        self.details = QScrollArea()
+        self.details.setWidgetResizable(True)
+        self.details.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.explanation.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.details.setWidget(holder)
+        self.addWidget(self.list)
+        self.addWidget(self.details)
+        self.setStretchFactor(0, 1)
+        self.setStretchFactor(1, 1)
+        self.setSizes([450, 550])  # (the explanation's lines are the longer)
+        #: the counts by severity, in the status line
+        self.counts = QLabel(textFormat=Qt.TextFormat.PlainText)
+        window.statusBar().addPermanentWidget(self.counts)
+        #: the badges on the lanes, and the lanes of the insight chosen picked out
+        chart = window.chart
+        self.badges = InsightBadges(lambda: chart.lanes)
+        self.highlight = LaneHighlight(chart.palette)
+        plot = chart.getPlotItem()
+        plot.addItem(self.badges, ignoreBounds=True)
+        plot.addItem(self.highlight, ignoreBounds=True)
+        chart.hover_sources.append(self.badges.tooltip_at)
+        chart.span_clicked.connect(lambda _: self.highlight.set_lanes([]))
+        column.addWidget(self)
+        column.setCollapsible(0, False)
+        column.setStretchFactor(0, 1)
+        total = max(sum(column.sizes()), 600)
+        column.setSizes([round(total * (1 - PANE_SHARE)), round(total * PANE_SHARE)])
+        #: View > Insights pane (put away, and back)
+        self.action = QAction(window)
+        self.action.setCheckable(True)
+        self.action.setChecked(True)
+        self.action.setShortcut(QKeySequence("Ctrl+I"))
+        self.action.toggled.connect(self.setVisible)
+        window.view_menu.addAction(self.action)
+        window.frames.extras.append(self.live_frame)
+        self._font_size = 0.0
+        self._fit_type()
+        self.retranslate()
+        self._show([])
+
+    # --- words and type -------------------------------------------------------------------
+    def retranslate(self) -> None:
+        """The pane's words in the window's language, and the insights' (worked out again
+        from the finished trace: their words are made with the translation)."""
+        self.action.setText(self.tr("&Insights pane"))
+        self.action.setToolTip(
+            self.tr("Show or hide the list of what went wrong in the run, under the chart")
+        )
+        self.list.setToolTip(
+            self.tr("What went wrong in the run, in time order: click one to see it on the chart")
+        )
+        if self.trace is not None:
+            self.show_trace(self.trace)
+        else:
+            self._show(self.insights)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        elif event.type() == QEvent.Type.FontChange:
+            self._fit_type()
+        super().changeEvent(event)
+
+    def _fit_type(self) -> None:
+        """Glyphs as big as the type (a teacher's big type, presenter mode)."""
+        points = self.font().pointSizeF()
+        if points == self._font_size:
+            return
+        self._font_size = points
+        bold = QFont(self.font())
+        bold.setBold(True)
+        self.heading.setFont(bold)
+        side = self.fontMetrics().height()
+        self.list.setIconSize(QSize(side, side))
+        self.badges.set_font_size(points)
+        self._show(self.insights, keep=True)
+
+    # --- what is shown ----------------------------------------------------------------------
+    def clear(self) -> None:
+        """A run begins: nothing found yet."""
+        self.trace, self._live = None, None
+        self.pace = LivePace()
+        self._show([])
+        self.counts.setText("")
+
+    def show_trace(self, trace: Trace) -> None:
+        """The insights of a finished run or an opened trace."""
+        self.trace, self._live = trace, None
+        self._show(insights_of(trace, translate=QCoreApplication.translate), keep=True)
+
+    def live_frame(self, source: LiveSource) -> None:
+        """A live frame: the run's insights so far worked out again, when ``pace`` says
+        (and at once when the run's history moved on: its tasks were renumbered)."""
+        model = source.model
+        now = time.perf_counter()
+        if model is None:
+            return
+        if source is not self._live or model.generation != self._generation:
+            self._live, self._generation = source, model.generation
+            self.trace = None
+            self.pace.next = 0.0
+        if not self.pace.due(now):
+            return
+        found = insights_of(model.snapshot(), translate=QCoreApplication.translate, partial=True)
+        self.pace.took(now, time.perf_counter())
+        self._show(found, keep=True)
+
+    def _show(self, found: list[Insight], *, keep: bool = False) -> None:
+        """List ``found`` (the one chosen stays chosen if it is there: ``keep``), count it,
+        badge it."""
+        chosen = self.chosen()
+        kept = _key(chosen) if keep and chosen is not None else None
+        self.insights = found
+        side = max(self.list.iconSize().width(), 16)
+        icons = {s: QIcon(severity_pixmap(s, side)) for s in SEVERITIES}
+        self.list.blockSignals(True)
+        self.list.clear()
+        for insight in found:
+            item = QListWidgetItem(icons[insight.severity], self._line(insight))
+            item.setToolTip(insight.finding)  # (plain: a tooltip of text only)
+            self.list.addItem(item)
+        row = next((i for i, x in enumerate(found) if _key(x) == kept), -1)
+        self.list.setCurrentRow(row)
+        self.list.blockSignals(False)
+        if not found:
+            self.list.addItem(self._nothing())
+        self.counts.setText(counts_text(found) if self.trace or self._live else "")
+        self.badges.set_badges(
+            [(x.start, x.end, x.tasks) for x in found],
+            [x.severity for x in found],
+            [x.finding for x in found],
+        )
+        self._explain(self.chosen())
+
+    def _nothing(self) -> QListWidgetItem:
+        if self.trace is None and self._live is None:
+            said = self.tr("Run a scenario or open a trace: what went wrong is listed here.")
+        elif self._live is not None:
+            said = self.tr("Nothing found so far.")
+        else:
+            said = self.tr(
+                "Nothing found: no step held the loop, no error went unseen, no task was left."
+            )
+        item = QListWidgetItem(said)
+        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        return item
+
+    def _line(self, insight: Insight) -> str:
+        return self.tr("{t} s  {finding}").format(t=f"{insight.start:.3f}", finding=insight.finding)
+
+    def chosen(self) -> Insight | None:
+        row = self.list.currentRow()
+        return self.insights[row] if 0 <= row < len(self.insights) else None
+
+    # --- choosing one -----------------------------------------------------------------------
+    def choose(self, row: int) -> None:
+        """Choose the insight ``row`` (as a click on it does)."""
+        self.list.setCurrentRow(row)
+
+    def _chosen(self, row: int) -> None:
+        insight = self.insights[row] if 0 <= row < len(self.insights) else None
+        self._explain(insight)
+        if insight is not None:
+            self._reveal(insight)
+
+    def _explain(self, insight: Insight | None) -> None:
+        """The insight's kind, severity and time, its finding and its explanation (plain
+        text), and the buttons to its site and its lesson."""
+        if insight is None:
+            self.heading.setText("")
+            self.explanation.setText(
+                self.tr("Choose an insight to see it on the chart, and why it happened.")
+                if self.insights
+                else ""
+            )
+            self.site_button.hide()
+            self.lesson_button.hide()
+            return
+        kind = KINDS.get(insight.kind)
+        title = translate("Insights", kind.title) if kind else insight.kind
+        self.heading.setText(
+            self.tr("{title} ({severity}, {start} s)").format(
+                title=title,
+                severity=translate("Insights", insight.severity),
+                start=f"{insight.start:.3f}",
+            )
+        )
+        self.explanation.setText(insight.explanation)  # (the finding: the list's line)
+        if insight.site:
+            path, _, line = insight.site.rpartition(":")
+            self.site_button.setText(
+                self.tr("Show {file}, line {line}").format(file=shown(Path(path).name), line=line)
+            )
+            self.site_button.setToolTip(shown(insight.site))
+        self.site_button.setVisible(bool(insight.site))
+        scenario = self.window_.scenarios.get(insight.lesson or "")
+        if scenario is not None:
+            title = scenario.text(self.window_.language)[0]
+            self.lesson_button.setText(self.tr("Open lesson: {title}").format(title=title))
+            self.lesson_button.setToolTip(title)
+        self.lesson_button.setVisible(scenario is not None)
+
+    def _reveal(self, insight: Insight) -> None:
+        """The chart at the insight's moment (its span in view, its first task's lane
+        too), its tasks' lanes picked out, the span of the one to blame outlined (and
+        its details shown) on a finished run."""
+        chart = self.window_.chart
+        view = chart.getPlotItem().getViewBox()
+        (x0, x1), (y0, y1) = view.viewRange()
+        left, right = span_in_view(x0, x1, insight.start, insight.end)
+        lanes = chart.lanes
+        known = [t for t in insight.tasks if 0 <= t < len(lanes)]
+        top, bottom = min(y0, y1), max(y0, y1)
+        if known:
+            lane = float(lanes[known[0]])
+            if not top + 0.5 <= lane <= bottom - 0.5:  # (the lane out of view: a third down)
+                top = max(-0.6, lane - (bottom - top) / 3)
+                bottom = top + (max(y0, y1) - min(y0, y1))
+        chart.following = False  # (the user looks at that moment)
+        view.setRange(xRange=(left, right), yRange=(top, bottom), padding=0)
+        self.highlight.set_palette(chart.palette)
+        self.highlight.set_lanes(lanes[known] if known else [])
+        trace = chart.trace
+        if trace is not None and trace is self.trace and known:
+            index = _span_of(trace, known[0], insight.start)
+            chart.select_span(index)
+            if index is not None:  # (the details of the span, as a click on it shows)
+                details = span_details(
+                    trace, index, QCoreApplication.translate, resources=chart.resources.rows or None
+                )
+                self.window_.details.show_details(details)
+
+    def _show_site(self) -> None:
+        insight = self.chosen()
+        if insight is not None and insight.site:
+            self.window_.source.show_site(insight.site)
+
+    def open_lesson(self) -> None:
+        """The insight's lesson, selected in the browser (as choosing it there would):
+        its explanation and source shown; the browser's column shown if it was put away."""
+        insight = self.chosen()
+        window = self.window_
+        if insight is None or insight.lesson not in window.scenarios:
+            return
+        window.panes.left_action.setChecked(True)
+        window.select(insight.lesson)
+
+    # --- remembered -------------------------------------------------------------------------
+    def restore(self, on: bool) -> None:
+        self.action.setChecked(on)
+        self.setVisible(on)
+
+
+def _span_of(trace: Trace, task: int, start: float) -> int | None:
+    """The span of ``task`` an insight beginning at ``start`` is about: the one that
+    begins at ``start`` (a running one first), else the one under ``start``."""
+    spans = trace.spans
+    mine = np.flatnonzero(spans.task == task)
+    if not len(mine):
+        return None
+    begins = mine[np.abs(spans.start[mine] - start) <= 1e-9]
+    if len(begins):
+        running = begins[spans.state[begins] == schema.RUNNING]
+        return int((running if len(running) else begins)[0])
+    under = mine[(spans.start[mine] <= start) & (spans.end[mine] >= start)]
+    return int(under[0]) if len(under) else None
+
