@@ -301,9 +301,7 @@ class InsightsPane(QSplitter):
         elif self._live is not None:
             said = self.tr("Nothing found so far.")
         else:
-            said = self.tr(
-                "Nothing found: no step held the loop, no error went unseen, no task was left."
-            )
+            said = self.tr("Nothing found: none of what the checks look for happened in this run.")
         item = QListWidgetItem(said)
         item.setFlags(Qt.ItemFlag.NoItemFlags)
         return item

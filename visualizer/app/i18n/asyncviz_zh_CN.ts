@@ -760,6 +760,81 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <source>The fix: wait for the thing itself: an asyncio.Event that whoever makes the change sets (await event.wait()), a Condition, a Queue or a future; if it must poll something outside the program, sleep longer between looks.</source>
         <translation>修正方法：直接等待那件事本身：由做出改变的一方设置的 asyncio.Event（await event.wait()）、Condition、Queue 或 future；如果必须轮询程序之外的东西，就在两次查看之间睡得久一些。</translation>
     </message>
+    <message>
+        <source>{count} error</source>
+        <translation>{count} 个错误</translation>
+    </message>
+    <message>
+        <source>{count} errors</source>
+        <translation>{count} 个错误</translation>
+    </message>
+    <message>
+        <source>{count} warning</source>
+        <translation>{count} 个警告</translation>
+    </message>
+    <message>
+        <source>{count} warnings</source>
+        <translation>{count} 个警告</translation>
+    </message>
+    <message>
+        <source>{count} hint</source>
+        <translation>{count} 个提示</translation>
+    </message>
+    <message>
+        <source>{count} hints</source>
+        <translation>{count} 个提示</translation>
+    </message>
+    <message>
+        <source>no insights</source>
+        <translation>没有发现问题</translation>
+    </message>
+</context>
+<context>
+    <name>InsightsPane</name>
+    <message>
+        <source>&amp;Insights pane</source>
+        <translation>洞察窗格(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Show or hide the list of what went wrong in the run, under the chart</source>
+        <translation>显示或隐藏图表下方的列表：这次运行中出了什么问题</translation>
+    </message>
+    <message>
+        <source>What went wrong in the run, in time order: click one to see it on the chart</source>
+        <translation>这次运行中出的问题，按时间排列：点击一项，在图表上看它</translation>
+    </message>
+    <message>
+        <source>Run a scenario or open a trace: what went wrong is listed here.</source>
+        <translation>运行一个场景或打开一个跟踪文件：出的问题会列在这里。</translation>
+    </message>
+    <message>
+        <source>Nothing found so far.</source>
+        <translation>到目前为止没有发现问题。</translation>
+    </message>
+    <message>
+        <source>Nothing found: none of what the checks look for happened in this run.</source>
+        <translation>没有发现问题：这次运行中没有出现检查所找的任何情况。</translation>
+    </message>
+    <message>
+        <source>{t} s  {finding}</source>
+        <translation>{t} 秒  {finding}</translation>
+    </message>
+    <message>
+        <source>Choose an insight to see it on the chart, and why it happened.</source>
+        <translation>选择一条洞察，在图表上看它，并了解它为什么发生。</translation>
+    </message>
+    <message>
+        <source>{title} ({severity}, {start} s)</source>
+        <translation>{title}（{severity}，{start} 秒）</translation>
+    </message>
+    <message>
+        <source>Show {file}, line {line}</source>
+        <translation>显示 {file} 第 {line} 行</translation>
+    </message>
+    <message>
+        <source>Open lesson: {title}</source>
+        <translation>打开课程：{title}</translation>
+    </message>
 </context>
 <context>
     <name>LectureBar</name>
