@@ -2,6 +2,7 @@
 
 Run:  python bench/live_gui.py [--seconds 4] [--rate 200000]
           [--workload sleep0|queue] [--tasks 200] [--pairs 10] [--rows shown|hidden]
+          [--insights on|off]
 
 A busy program runs on the window's GuiEventLoop, traced, while the window draws its
 chart live:
@@ -23,7 +24,9 @@ the chart brought up to date and painted; a frame put off for a timer of the loo
 due first, ``LiveFrames._timer_first``, is not one), and what a frame costs; with
 resources, what their rows cost: the live rows brought up to date
 (``LiveRows``: how often, how long), the rows' share of each frame's update and their
-paint.  Target: at least 30 frames per second while the program records 200,000
+paint; the live insights (issue 16: the Insights pane's, worked out again from the run
+so far at their own pace; ``--insights off``: not at all): how many, what each cost,
+their share of the program's time.  Target: at least 30 frames per second while the program records 200,000
 events per second.
 """
 
@@ -150,6 +153,9 @@ def main() -> None:
     parser.add_argument(
         "--rows", choices=("shown", "hidden"), default="shown", help="View > Resource rows"
     )
+    parser.add_argument(
+        "--insights", choices=("on", "off"), default="on", help="the live Insights pane"
+    )
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     path = Path(f"/tmp/asyncviz_busy_{args.workload}.py")
@@ -160,6 +166,15 @@ def main() -> None:
     window.show()
     window.resource_rows_action.setChecked(args.rows == "shown")
     frames = window.frames
+    frames.extras.remove(window.insights.live_frame)
+    held: list[Any] = []  # the pane's live insights (the run's end lets them go)
+
+    def live_insights(source: Any) -> None:
+        window.insights.live_frame(source)
+        held[:] = [window.insights.live]
+
+    if args.insights == "on":
+        frames.extras.append(live_insights)
     updates: list[tuple[float, float]] = []  # (when, seconds): the chart brought up to date
     paints: list[tuple[float, float]] = []  # (when, seconds): the chart painted
     frame = frames._frame
@@ -246,6 +261,14 @@ def main() -> None:
             f" {cost[int(len(cost) * 0.9)] * 1000:.1f} ms 90th percentile;"
             f" update {statistics.median(d for _, d in shown) * 1000:.1f} ms,"
             f" paint {statistics.median(drawn or [0.0]) * 1000:.1f} ms (medians)"
+        )
+    pace = held[0] if held else None
+    if pace is not None and pace.count:
+        print(
+            f"  live insights: {pace.count} in {busy:.1f} s, {pace.spent / pace.count * 1000:.1f}"
+            f" ms each on average, the last {pace.cost * 1000:.1f} ms (the run's last"
+            f" {pace.model.now() - pace.since:.2f} s); {pace.spent / busy:.2%} of the program's"
+            f" time; {len(pace.found)} found"
         )
     if trace.resources:
         during = [d for t, d in derived if begin <= t <= end]

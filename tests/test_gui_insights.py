@@ -20,11 +20,12 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QTextDocumentFragment
 
-from visualizer.app.insights_pane import LIVE_EVERY, LIVE_SPACING, LivePace, span_in_view
+from visualizer.app.insights_pane import span_in_view
 from visualizer.app.presenter import PRESENTER_FONT
 from visualizer.app.qtloop import GuiEventLoop
 from visualizer.app.window import MainWindow
 from visualizer.model.insights import Insight
+from visualizer.model.insights.live import EVERY, MOST, PER_SPAN, SPACING, LiveInsights
 from visualizer.session.scenarios import find
 from visualizer.session.sources import RunOutcome
 from visualizer.views.insight_badges import BADGE_Y
@@ -187,7 +188,7 @@ def test_a_live_run_shows_an_insight_before_its_end(
     assert outcome.error is None
     live, final = seen
     assert [x.kind for x in live] == ["blocking-step"]  # (before the end: the flag waits)
-    assert window.insights.pace.count >= 1
+    assert window.insights.live is None  # (the run's end: the whole trace's)
     assert [x.kind for x in final] == ["blocking-step"]
     assert window.insights.trace is outcome.trace
 
@@ -241,11 +242,17 @@ def test_the_chart_moves_only_as_much_as_it_must() -> None:
     assert span_in_view(0.0, 0.1, 1.0, 2.0) == pytest.approx((0.8, 2.2))
 
 
-def test_live_insights_are_paced_by_their_cost() -> None:
-    pace = LivePace()
-    assert pace.due(0.0)
-    pace.took(10.0, 10.001)  # cheap: once a second at most
-    assert not pace.due(10.001 + LIVE_EVERY - 0.01) and pace.due(10.001 + LIVE_EVERY)
-    pace.took(20.0, 20.2)  # dear: 20 times its cost after it
-    assert pace.next == pytest.approx(20.2 + LIVE_SPACING * 0.2)
+def test_live_insights_are_paced_and_bounded_by_their_cost() -> None:
+    pace = LiveInsights(None, lambda _, text: text)  # type: ignore[arg-type]
+    assert pace.due(0.0) and pace._since(10.0, 10_000) == 0.0  # (cheap: all of it)
+    # at first, a span costs ``PER_SPAN``: 30,000 spans of 1,000,000 in 10 s
+    assert pace._since(10.0, 1_000_000) == pytest.approx(10.0 - MOST / PER_SPAN / 100_000)
+    pace.took(10.0, 10.001, 1000)  # cheap: once a second at most (too few spans to tell)
+    assert pace.per_span == PER_SPAN
+    assert not pace.due(10.001 + EVERY - 0.01) and pace.due(10.001 + EVERY)
+    pace.took(20.0, 20.2, 400_000)  # dear: 20 times its cost after it
+    assert pace.next == pytest.approx(20.2 + SPACING * 0.2)
     assert (pace.count, pace.spent) == (2, pytest.approx(0.201))
+    # 0.5 us a span, 100,000 spans a second: the last 60,000 spans (MOST: 30 ms), 0.6 s
+    assert pace._since(10.0, 1_000_000) == pytest.approx(10.0 - MOST / 0.5e-6 / 100_000)
+    assert pace._since(0.3, 30_000) == 0.0  # (all of it is cheap enough)

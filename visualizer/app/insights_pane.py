@@ -13,8 +13,9 @@ line; the badges on the lanes are ``views.insight_badges``.  Every word from a t
 (task names, errors, sites) is shown as plain text, never rich text.
 
 Shown for a finished run and an opened trace (``show_trace``), and live: while a run
-goes on, its insights are worked out again from the trace so far (``partial=True``: not
-what needs the end) at the pace ``LivePace`` keeps, and once more, whole, at its end.
+goes on, its insights are worked out again from its recent part (``partial=True``: not
+what needs the end) at the pace and cost ``model.insights.live`` keeps, and once more,
+whole, at its end.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
 from visualizer.model.details import span_details
 from visualizer.model.display_text import shown
 from visualizer.model.insights import KINDS, SEVERITIES, Insight, insights_of
+from visualizer.model.insights.live import LiveInsights, key
 from visualizer.session.sources import LiveSource
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
@@ -50,11 +52,6 @@ from visualizer.views.lane_highlight import LaneHighlight
 if TYPE_CHECKING:
     from visualizer.app.window import MainWindow
 
-#: a live run's insights are worked out again at most this often (seconds) ...
-LIVE_EVERY: Final = 1.0
-#: ... and no sooner than this many times what the last working-out took after it: at
-#: most 1/21 (under 5%) of the loop's time, whatever the trace's size
-LIVE_SPACING: Final = 20.0
 #: the chart's time span around an insight: its span and a fifth of it on each side
 CONTEXT: Final = 0.2
 #: the pane's first share of the centre column's height (the chart has the rest)
@@ -64,27 +61,6 @@ PANE_SHARE: Final = 0.28
 def translate(context: str, text: str) -> str:
     """Qt's translation (by this name, ``lupdate`` finds the pane's words)."""
     return QCoreApplication.translate(context, text)
-
-
-class LivePace:
-    """When a live run's insights are next worked out: ``LIVE_EVERY`` at most, and at
-    least ``LIVE_SPACING`` times the last working-out's cost after it ended, so that
-    they never take more than about 5% of the loop (a live frame's budget)."""
-
-    def __init__(self) -> None:
-        self.next = 0.0  #: when the next is due (``time.perf_counter``)
-        self.cost = 0.0  #: seconds the last took
-        self.count = 0  #: how many so far (tests, the bench)
-        self.spent = 0.0  #: seconds they took in all
-
-    def due(self, now: float) -> bool:
-        return now >= self.next
-
-    def took(self, began: float, ended: float) -> None:
-        self.cost = ended - began
-        self.count += 1
-        self.spent += self.cost
-        self.next = ended + max(LIVE_EVERY, LIVE_SPACING * self.cost)
 
 
 def span_in_view(x0: float, x1: float, start: float, end: float) -> tuple[float, float]:
@@ -121,11 +97,6 @@ def counts_text(found: list[Insight]) -> str:
     return ", ".join(parts) if parts else translate("Insights", "no insights")
 
 
-def _key(found: Insight) -> tuple[str, tuple[int, ...], float]:
-    """An insight as the same one while a live run goes on (its words and end may grow)."""
-    return found.kind, found.tasks[:1], found.start
-
-
 class InsightsPane(QSplitter):
     """The list of insights and the explanation of the one chosen, under the chart."""
 
@@ -135,8 +106,9 @@ class InsightsPane(QSplitter):
         self.window_ = window
         self.insights: list[Insight] = []  #: those listed, in time order
         self.trace: Trace | None = None  #: the finished trace they are of (None: live)
-        self.pace = LivePace()
         self._live: LiveSource | None = None  #: the live run they are of, if any
+        #: its insights so far (None: a finished run's, or none)
+        self.live: LiveInsights | None = None
         self._generation = 0  #: that run's history, as last read (its tasks renumbered)
         self.list = QListWidget()
         self.list.setWordWrap(True)
@@ -241,38 +213,32 @@ class InsightsPane(QSplitter):
     # --- what is shown ----------------------------------------------------------------------
     def clear(self) -> None:
         """A run begins: nothing found yet."""
-        self.trace, self._live = None, None
-        self.pace = LivePace()
+        self.trace, self._live, self.live = None, None, None
         self._show([])
         self.counts.setText("")
 
     def show_trace(self, trace: Trace) -> None:
         """The insights of a finished run or an opened trace."""
-        self.trace, self._live = trace, None
+        self.trace, self._live, self.live = trace, None, None
         self._show(insights_of(trace, translate=QCoreApplication.translate), keep=True)
 
     def live_frame(self, source: LiveSource) -> None:
-        """A live frame: the run's insights so far worked out again, when ``pace`` says
-        (and at once when the run's history moved on: its tasks were renumbered)."""
+        """A live frame: the run's insights worked out again when due (``LiveInsights``;
+        anew when the run's history moved on: its tasks were renumbered)."""
         model = source.model
-        now = time.perf_counter()
         if model is None:
             return
-        if source is not self._live or model.generation != self._generation:
-            self._live, self._generation = source, model.generation
-            self.trace = None
-            self.pace.next = 0.0
-        if not self.pace.due(now):
-            return
-        found = insights_of(model.snapshot(), translate=QCoreApplication.translate, partial=True)
-        self.pace.took(now, time.perf_counter())
-        self._show(found, keep=True)
+        if self.live is None or source is not self._live or model.generation != self._generation:
+            self._live, self._generation, self.trace = source, model.generation, None
+            self.live = LiveInsights(model, QCoreApplication.translate)
+        if self.live.due(time.perf_counter()) and self.live.update():
+            self._show(self.live.found, keep=True)
 
     def _show(self, found: list[Insight], *, keep: bool = False) -> None:
         """List ``found`` (the one chosen stays chosen if it is there: ``keep``), count it,
         badge it."""
         chosen = self.chosen()
-        kept = _key(chosen) if keep and chosen is not None else None
+        kept = key(chosen) if keep and chosen is not None else None
         self.insights = found
         side = max(self.list.iconSize().width(), 16)
         icons = {s: QIcon(severity_pixmap(s, side)) for s in SEVERITIES}
@@ -282,7 +248,7 @@ class InsightsPane(QSplitter):
             item = QListWidgetItem(icons[insight.severity], self._line(insight))
             item.setToolTip(insight.finding)  # (plain: a tooltip of text only)
             self.list.addItem(item)
-        row = next((i for i, x in enumerate(found) if _key(x) == kept), -1)
+        row = next((i for i, x in enumerate(found) if key(x) == kept), -1)
         self.list.setCurrentRow(row)
         self.list.blockSignals(False)
         if not found:

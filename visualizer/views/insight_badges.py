@@ -64,11 +64,15 @@ def paint_glyph(painter: QPainter, severity: str, centre: QPointF, size: float) 
             painter.drawEllipse(centre, r, r)
         elif severity == "warning":
             painter.drawPolygon(
-                QPolygonF([QPointF(x, y - r), QPointF(x + r, y + r * 0.8), QPointF(x - r, y + r * 0.8)])
+                QPolygonF(
+                    [QPointF(x, y - r), QPointF(x + r, y + r * 0.8), QPointF(x - r, y + r * 0.8)]
+                )
             )
         else:
             painter.drawPolygon(
-                QPolygonF([QPointF(x, y - r), QPointF(x + r, y), QPointF(x, y + r), QPointF(x - r, y)])
+                QPolygonF(
+                    [QPointF(x, y - r), QPointF(x + r, y), QPointF(x, y + r), QPointF(x - r, y)]
+                )
             )
 
 
@@ -97,6 +101,9 @@ class InsightBadges(pg.GraphicsObject):  # type: ignore[misc]
         self.severities: list[str] = []  #: each insight's severity
         self.findings: list[str] = []  #: each insight's finding (a hover's words)
         self.size = float(BADGE)
+        #: each severity's glyph, drawn once at the size: a paint draws pictures (a
+        #: glyph drawn anew per badge cost a busy run's every frame 20 ms and more)
+        self._glyphs: dict[str, QPixmap] = {}
         self.drawn = 0  #: badges drawn by the last paint (tests)
         self.setZValue(BADGE_Z)
 
@@ -119,7 +126,14 @@ class InsightBadges(pg.GraphicsObject):  # type: ignore[misc]
 
     def set_font_size(self, points: float) -> None:
         self.size = round(BADGE * max(1.0, points / BADGE_FONT))
+        self._glyphs = {}
         self.update()
+
+    def _glyph(self, severity: str) -> QPixmap:
+        glyph = self._glyphs.get(severity)
+        if glyph is None:
+            glyph = self._glyphs[severity] = severity_pixmap(severity, round(self.size) + 2)
+        return glyph
 
     def boundingRect(self) -> QRectF:
         # (as wide and tall as anything: the view is what is drawn, culled in ``paint``)
@@ -158,9 +172,13 @@ class InsightBadges(pg.GraphicsObject):  # type: ignore[misc]
         self.drawn = len(x)
         transform = painter.transform()
         painter.resetTransform()  # (badges in pixels, whatever the zoom)
+        half = (round(self.size) + 2) / 2
+        glyphs = {s: self._glyph(s) for s in set(self.severities)}
         for bx, by, i in zip(x.tolist(), lane.tolist(), which.tolist(), strict=True):
             centre = transform.map(QPointF(bx, by))
-            paint_glyph(painter, self.severities[i], centre, self.size)
+            painter.drawPixmap(
+                QPointF(centre.x() - half, centre.y() - half), glyphs[self.severities[i]]
+            )
 
     def insight_at(self, x: float, y: float, pixel: tuple[float, float]) -> int | None:
         """The insight whose badge is under (x, y) (view coordinates), given the view's
