@@ -24,10 +24,10 @@ the chart brought up to date and painted; a frame put off for a timer of the loo
 due first, ``LiveFrames._timer_first``, is not one), and what a frame costs; with
 resources, what their rows cost: the live rows brought up to date
 (``LiveRows``: how often, how long), the rows' share of each frame's update and their
-paint; the live insights (issue 16: the Insights pane's, worked out again from the run
-so far at their own pace; ``--insights off``: not at all): how many, what each cost,
-their share of the program's time.  Target: at least 30 frames per second while the program records 200,000
-events per second.
+paint; the live insights (issue 16: the Insights pane's, worked out again from the run's
+recent stretch at their own pace, ``model.insights.live``; ``--insights off``: not at
+all): how many, what each cost, their share of the program's time.  Target: at least
+30 frames per second while the program records 200,000 events per second.
 """
 
 from __future__ import annotations

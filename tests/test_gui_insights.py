@@ -44,6 +44,10 @@ def _listed(window: MainWindow) -> list[str]:
     return [window.insights.list.item(i).text() for i in range(window.insights.list.count())]
 
 
+def kinds(found: list[Insight]) -> set[str]:
+    return {x.kind for x in found}
+
+
 def _click_row(qtbot: Any, window: MainWindow, row: int) -> None:
     listing = window.insights.list
     rect = listing.visualItemRect(listing.item(row))
@@ -119,9 +123,7 @@ def test_a_badge_on_each_lane_concerned_says_the_finding(
     qtbot.waitUntil(lambda: badges.drawn == 0)
 
 
-def test_an_opened_trace_shows_its_insights(
-    qapp: Any, window: MainWindow, tmp_path: Path
-) -> None:
+def test_an_opened_trace_shows_its_insights(qapp: Any, window: MainWindow, tmp_path: Path) -> None:
     outcome = _run(qapp, window, "exception_never_retrieved")
     saved = tmp_path / "run.json"
     window.save_trace(saved)
@@ -171,14 +173,14 @@ def test_a_live_run_shows_an_insight_before_its_end(
 
     async def run_and_watch() -> RunOutcome:
         running = asyncio.ensure_future(window.run(find(program), {"flag": str(flag)}, "real"))
-        while not running.done() and not window.insights.insights:
+        while not running.done() and "blocking-step" not in kinds(window.insights.insights):
             await asyncio.sleep(0.05)
         seen.append(list(window.insights.insights))
         counts = window.insights.counts.text()
         flag.write_text("seen")
         outcome = await running
         seen.append([*window.insights.insights])
-        assert counts == "1 warning"
+        assert counts.endswith("warning") or counts.endswith("warnings")
         return outcome
 
     try:
@@ -187,9 +189,16 @@ def test_a_live_run_shows_an_insight_before_its_end(
         loop.close()
     assert outcome.error is None
     live, final = seen
-    assert [x.kind for x in live] == ["blocking-step"]  # (before the end: the flag waits)
+    # before the end (the program waits for the flag): the step, and nothing that needs
+    # the end (the waiting task is not "left pending"; its wait not yet over is no
+    # scheduling delay).  A busy machine may have let the window hold the loop long
+    # enough for a real scheduling delay besides: a fact of the run, allowed.
+    [step] = [x for x in live if x.kind == "blocking-step"]
+    assert kinds(live) <= {"blocking-step", "long-scheduling-delay"}
+    assert step.end - step.start >= 0.3
     assert window.insights.live is None  # (the run's end: the whole trace's)
-    assert [x.kind for x in final] == ["blocking-step"]
+    assert "blocking-step" in kinds(final)
+    assert kinds(final) <= {"blocking-step", "long-scheduling-delay"}
     assert window.insights.trace is outcome.trace
 
 

@@ -391,4 +391,3 @@ def _span_of(trace: Trace, task: int, start: float) -> int | None:
         return int((running if len(running) else begins)[0])
     under = mine[(spans.start[mine] <= start) & (spans.end[mine] >= start)]
     return int(under[0]) if len(under) else None
-

@@ -1,7 +1,7 @@
 """What the window remembers between runs (QSettings, an INI file in the user's config
-folder): geometry, panel sizes and which panels are shown (the Insights pane too), theme, text size, clock,
-arrows, the resource rows, the history a long run keeps, the language (if the user
-picked one: else the system's is used), the last scenario."""
+folder): geometry, panel sizes and which panels are shown (the Insights pane too),
+theme, text size, clock, arrows, the resource rows, the history a long run keeps, the
+language (if the user picked one: else the system's is used), the last scenario."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ import dataclasses
 
 import numpy as np
 
-from visualizer.model.details import Translate, english
+from visualizer.model.words import Translate, english
 from visualizer.model.insights.core import (
     KINDS,
     SEVERITIES,

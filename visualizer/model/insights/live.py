@@ -28,7 +28,7 @@ import dataclasses
 import time
 from typing import Final
 
-from visualizer.model.details import Translate
+from visualizer.model.words import Translate
 from visualizer.model.insights import Insight, insights_of
 from visualizer.model.spans import TraceModel
 
