@@ -48,6 +48,7 @@ from PySide6.QtWidgets import QApplication
 
 from visualizer.app.qtloop import GuiEventLoop
 from visualizer.app.window import MainWindow
+from visualizer.model.insights import insights_of
 from visualizer.session.scenarios import read_scenario
 
 SLEEP0 = '''"""Busy: many tasks stepping, at a given rate"""
@@ -269,6 +270,13 @@ def main() -> None:
             f" ms each on average, the last {pace.cost * 1000:.1f} ms (the run's last"
             f" {pace.model.now() - pace.since:.2f} s); {pace.spent / busy:.2%} of the program's"
             f" time; {len(pace.found)} found"
+        )
+    if args.insights == "on":  # (and the run's end: once more, on the whole trace)
+        t0 = time.perf_counter()
+        found = insights_of(trace)
+        print(
+            f"  the whole trace's insights at the end: {(time.perf_counter() - t0) * 1000:.0f}"
+            f" ms, {len(found)} found"
         )
     if trace.resources:
         during = [d for t, d in derived if begin <= t <= end]

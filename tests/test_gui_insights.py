@@ -86,7 +86,7 @@ def test_a_finished_run_lists_its_insight_and_choosing_it_shows_it(
     assert pane.explanation.text() == step.explanation
     assert "A step held the loop" in pane.heading.text()
     assert pane.lesson_button.isVisible()
-    assert pane.lesson_button.text() == "Open lesson: A blocking call freezes every task"
+    assert pane.lesson_button.whole == "Open lesson: A blocking call freezes every task"
     window.select("gather_basics")
     qtbot.mouseClick(pane.lesson_button, Qt.MouseButton.LeftButton)
     assert window.browser.selected_id() == "blocking_call"
@@ -135,7 +135,7 @@ def test_an_opened_trace_shows_its_insights(qapp: Any, window: MainWindow, tmp_p
     assert (found.kind, found.severity, found.tasks) == ("never-retrieved", "error", (upload,))
     assert window.insights.counts.text() == "1 error"
     window.insights.choose(0)
-    assert window.insights.lesson_button.text().startswith("Open lesson: ")
+    assert window.insights.lesson_button.whole.startswith("Open lesson: ")
 
 
 def test_a_live_run_shows_an_insight_before_its_end(
@@ -211,7 +211,7 @@ def test_the_pane_in_chinese(qapp: Any, window: MainWindow) -> None:
     assert any("\u4e00" <= c <= "\u9fff" for c in step.finding)  # (Chinese characters)
     assert any("\u4e00" <= c <= "\u9fff" for c in window.insights.counts.text())
     window.insights.choose(0)
-    assert any("\u4e00" <= c <= "\u9fff" for c in window.insights.lesson_button.text())
+    assert any("\u4e00" <= c <= "\u9fff" for c in window.insights.lesson_button.whole)
     assert any("\u4e00" <= c <= "\u9fff" for c in window.insights.heading.text())
     window.set_language("en")
     qapp.processEvents()

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt
-from PySide6.QtGui import QAction, QFont, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QFont, QIcon, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -97,6 +97,38 @@ def counts_text(found: list[Insight]) -> str:
     return ", ".join(parts) if parts else translate("Insights", "no insights")
 
 
+class ElidedButton(QPushButton):
+    """A button whose words, too long for it, end in "…" (a lesson's title at big type
+    in a narrow pane: cut at both ends, centred, it read "n lesson: A blocking call
+    freezes every"); the whole in its tooltip."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.whole = ""
+        # (any width: never widens the pane past the window)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def set_whole(self, text: str) -> None:
+        self.whole = text
+        self.setToolTip(text)
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._elide()
+
+    def _elide(self) -> None:
+        room = self.width() - 2 * self.fontMetrics().averageCharWidth() - 8
+        self.setText(
+            self.fontMetrics().elidedText(self.whole, Qt.TextElideMode.ElideRight, max(room, 0))
+        )
+
+
 class InsightsPane(QSplitter):
     """The list of insights and the explanation of the one chosen, under the chart."""
 
@@ -117,20 +149,19 @@ class InsightsPane(QSplitter):
         self.explanation = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
         self.explanation.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.site_button = QPushButton()
+        self.site_button = ElidedButton()
         self.site_button.clicked.connect(self._show_site)
-        self.lesson_button = QPushButton()
+        self.lesson_button = ElidedButton()
         self.lesson_button.clicked.connect(self.open_lesson)
         for button in (self.site_button, self.lesson_button):
-            # (a long title may be cut, but never widens the pane past the window)
-            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             button.hide()
         holder = QWidget()
         text = QVBoxLayout(holder)
         text.addWidget(self.heading)
-        text.addWidget(self.explanation)
-        text.addWidget(self.site_button)
+        # (the buttons before the paragraph: in view without scrolling, in a low pane)
         text.addWidget(self.lesson_button)
+        text.addWidget(self.site_button)
+        text.addWidget(self.explanation)
         text.addStretch(1)
         self.details = QScrollArea()
         self.details.setWidgetResizable(True)
@@ -315,7 +346,7 @@ class InsightsPane(QSplitter):
         self.explanation.setText(insight.explanation)  # (the finding: the list's line)
         if insight.site:
             path, _, line = insight.site.rpartition(":")
-            self.site_button.setText(
+            self.site_button.set_whole(
                 self.tr("Show {file}, line {line}").format(file=shown(Path(path).name), line=line)
             )
             self.site_button.setToolTip(shown(insight.site))
@@ -323,8 +354,7 @@ class InsightsPane(QSplitter):
         scenario = self.window_.scenarios.get(insight.lesson or "")
         if scenario is not None:
             title = scenario.text(self.window_.language)[0]
-            self.lesson_button.setText(self.tr("Open lesson: {title}").format(title=title))
-            self.lesson_button.setToolTip(title)
+            self.lesson_button.set_whole(self.tr("Open lesson: {title}").format(title=title))
         self.lesson_button.setVisible(scenario is not None)
 
     def _reveal(self, insight: Insight) -> None:
