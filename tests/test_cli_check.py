@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -331,6 +332,26 @@ def test_insights_on_record_go_to_stderr_and_on_run_to_stdout(tmp_path: Path) ->
     assert lesson.returncode == 0, lesson.stderr
     [found] = [x for x in lesson.stdout.splitlines() if "[blocking-step at" in x]
     assert found.startswith("scenarios/blocking_call.py:")
+
+
+# --- the README's sample ------------------------------------------------------------------
+def test_the_readmes_sample_is_what_check_prints(tmp_path: Path) -> None:
+    """The program and output in "Check a program in CI", run again (its times, measured
+    in busy time, as numbers of any value: the verdicts are what must hold)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Check a program in CI") :]
+    program = section[section.index("```python\n") + 10 : section.index("```\n\n")]
+    sample = section[section.index("    $ asyncviz check app.py\n") :].splitlines()
+    printed = [line[4:] for line in sample[1 : sample.index("    $ echo $?")]]
+    code = int(sample[sample.index("    $ echo $?") + 1].strip())
+    write(tmp_path, "app.py", program)
+    out = asyncviz(tmp_path, "check", "app.py")
+
+    def masked(lines: list[str]) -> list[str]:
+        return [re.sub(r"\d+ ms|at \d+\.\d+ s", "#", line) for line in lines]
+
+    assert out.returncode == code, out.stderr
+    assert masked(out.stdout.splitlines()) == masked(printed)
 
 
 # --- the pieces --------------------------------------------------------------------------

@@ -140,12 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     scenario_folders(p_run)
 
     p_rec = sub.add_parser("record", help="run any asyncio script, traced")
-    p_rec.add_argument("script", type=Path, help="the script, run as `python SCRIPT ARGS...`")
-    p_rec.add_argument(
-        "args",
-        nargs=argparse.REMAINDER,
-        help="options above, then the script's arguments; after -- everything is the script's",
-    )
+    _script_and_options(p_rec, "script", None, "the script, run as `python SCRIPT ARGS...`")
     _trace_options(p_rec, "real", "record")
 
     p_check = sub.add_parser(
@@ -155,17 +150,12 @@ def _parser() -> argparse.ArgumentParser:
         description=CHECK_DESCRIPTION,
         epilog=EXIT_CODES,
     )
-    p_check.add_argument(
-        "script",
-        type=Path,
-        metavar="PROGRAM.py|TRACE.json",
-        help="a program, run as `python PROGRAM.py ARGS...`, or a trace file or saved stream"
+    _script_and_options(
+        p_check,
+        "program",
+        "PROGRAM.py|TRACE.json",
+        "a program, run as `python PROGRAM.py ARGS...`, or a trace file or saved stream"
         " (told by its name: .py, .json, .gz; else by its first bytes)",
-    )
-    p_check.add_argument(
-        "args",
-        nargs=argparse.REMAINDER,
-        help="options above, then the program's arguments; after -- everything is the program's",
     )
     _trace_options(p_check, "virtual", "check")
 
@@ -178,6 +168,19 @@ def _parser() -> argparse.ArgumentParser:
     add_gui_options(p_gui)
     scenario_folders(p_gui)
     return parser
+
+
+def _script_and_options(
+    p: argparse.ArgumentParser, who: str, metavar: str | None, script_help: str
+) -> None:
+    """``record``'s and ``check``'s words: the script, then our options and its arguments
+    in any order (``_script_args`` tells them apart)."""
+    p.add_argument("script", type=Path, metavar=metavar, help=script_help)
+    p.add_argument(
+        "args",
+        nargs=argparse.REMAINDER,
+        help=f"options above, then the {who}'s arguments; after -- everything is the {who}'s",
+    )
 
 
 #: the exit code of a run that traced nothing (the program's own failure comes first)
