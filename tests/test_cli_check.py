@@ -302,8 +302,17 @@ def test_a_saved_trace_is_checked_as_its_run_was(tmp_path: Path) -> None:
     # with no `.json` to its name, told by what it holds
     (tmp_path / "app.trace").write_bytes((tmp_path / "app.json").read_bytes())
     assert asyncviz(tmp_path, "check", "app.trace").stdout == run.stdout
-    refused = asyncviz(tmp_path, "check", "app.json", "extra")
-    assert refused.returncode == 2 and "saved trace: it takes no arguments" in refused.stderr
+    # what is for a program only is refused, clearly; a summary is the trace's table
+    for words, said in (
+        (["extra", "-x"], "extra -x is for a program"),
+        (["--clock", "real"], "--clock real is for a program"),
+        (["--trace", "again.json"], "--trace again.json is for a program"),
+    ):
+        refused = asyncviz(tmp_path, "check", "app.json", *words)
+        assert (refused.returncode, refused.stdout) == (2, "")
+        assert refused.stderr == f"asyncviz: app.json is a saved trace, recorded already: {said}\n"
+    summary = asyncviz(tmp_path, "check", "app.json", "--summary")
+    assert summary.stdout == run.stdout and "worker" in summary.stderr
 
 
 def test_a_malformed_trace_gets_the_loaders_message_and_exit_2(tmp_path: Path) -> None:

@@ -307,9 +307,16 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_CANNOT_CHECK
     if not is_trace_file(target):
         return _record_program(args, target, _script_args(args))
-    if extra := _script_args(args):
+    extra = _script_args(args)  # (and the options after the trace, read into args)
+    refused = [
+        *([f"--clock {args.clock}"] if args.clock != "virtual" else []),
+        *([f"--trace {args.trace}"] if args.trace is not None else []),
+        *extra,
+    ]
+    if refused:
         print(
-            f"asyncviz: {target} is a saved trace: it takes no arguments ({' '.join(extra)})",
+            f"asyncviz: {target} is a saved trace, recorded already: {' '.join(refused)} is"
+            " for a program",
             file=sys.stderr,
         )
         return EXIT_CANNOT_CHECK
@@ -318,6 +325,8 @@ def _check(args: argparse.Namespace) -> int:
     except (TraceFormatError, OSError) as exc:
         print(f"asyncviz: {exc}", file=sys.stderr)
         return EXIT_CANNOT_CHECK
+    if args.summary:
+        print(format_summary(trace), file=sys.stderr)
     source = str(trace.meta.get("source") or "")
     found = insights_for(trace, args)
     report(found, trace, Path(source) if source.endswith(".py") else target, args, sys.stdout)
