@@ -43,9 +43,9 @@ def test_a_tasks_bar_shows_its_steps_and_waits(qapp: Any, window: MainWindow, qt
     assert "the task's steps and waits" in text
     # three steps: the one that blocked, 500 ms, and two that took no time
     assert "Steps (running): 3, 500.000 ms in all" in text
-    assert "p50 0.0 us   p90 500.000 ms   p99 500.000 ms   max 500.000 ms" in text
+    assert "p50 0.0 us     p90 500.000 ms" in text and "max 500.000 ms" in text
     [line] = [line for line in text.splitlines() if "500 ms-1 s" in line]
-    assert line.endswith("1  p90 p99 max")
+    assert line.endswith("1  p90-max")
     mine = task_statistics(trace, worker.id)
     assert f"Scheduled (ready, waiting for the loop): {mine.scheduled.count}, " in text
 

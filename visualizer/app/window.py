@@ -74,7 +74,7 @@ from visualizer.model.at_time import (
 from visualizer.model.details import span_details
 from visualizer.model.display_text import shown
 from visualizer.model.statistics import run_statistics, task_statistics
-from visualizer.model.statistics_text import run_text, task_text
+from visualizer.model.statistics_text import PANE_BAR, PANE_BINS, run_text, task_text
 from visualizer.session.lecture import LectureSession
 from visualizer.session.listen import AttachedRun
 from visualizer.session.process import ChildRun, OutputLine
@@ -396,7 +396,8 @@ class MainWindow(QMainWindow):
         rows = self.chart.resources.rows or None
         details = span_details(trace, index, QCoreApplication.translate, resources=rows)
         mine = task_statistics(trace, int(trace.spans.task[index]))
-        self.details.show_details(details, task_text(mine, QCoreApplication.translate))
+        said = task_text(mine, QCoreApplication.translate, PANE_BAR)
+        self.details.show_details(details, said)
         self.source.show_site(details.site)
 
     def _loop_clicked(self) -> None:
@@ -405,7 +406,8 @@ class MainWindow(QMainWindow):
         self._clicked = -1
         if trace is None:
             return
-        said = run_text(run_statistics(trace), QCoreApplication.translate)
+        run = run_statistics(trace, PANE_BINS)
+        said = run_text(run, QCoreApplication.translate, PANE_BAR)
         title = QCoreApplication.translate("Statistics", "The event loop, over the whole run")
         self.details.show_statistics(title, said)
 

@@ -30,8 +30,12 @@ from visualizer.model.statistics import (
 )
 from visualizer.model.words import QT_TRANSLATE_NOOP, Translate, english
 
-#: characters of the longest bar
+#: characters of the longest bar (a terminal's)
 BAR_WIDTH: Final = 24
+#: in a narrow pane (the window's details, about 30 characters of its type wide): the
+#: longest bar, and the busy share's bins (a character each)
+PANE_BAR: Final = 8
+PANE_BINS: Final = 24
 #: a bar's characters, from an eighth to a whole one
 _EIGHTHS: Final = " ▏▎▍▌▋▊▉█"
 #: the levels of the busy share's sparkline, from none to all
@@ -40,13 +44,13 @@ _LEVELS: Final = " ▁▂▃▄▅▆▇█"
 _NOTHING: Final = 1e-6
 
 
-def task_text(stats: TaskStatistics, translate: Translate = english) -> str:
-    """A task's statistics: its steps, its scheduled delays (each a histogram), and its
-    ready span the trace ended in, if it did."""
+def task_text(stats: TaskStatistics, translate: Translate = english, bar: int = BAR_WIDTH) -> str:
+    """A task's statistics: its steps, its scheduled delays (each a histogram, its
+    longest bar ``bar`` characters), and its ready span the trace ended in, if it did."""
     lines = [
-        *distribution_lines(stats.steps, _STEPS, translate),
+        *distribution_lines(stats.steps, _STEPS, translate, bar),
         "",
-        *distribution_lines(stats.scheduled, _SCHEDULED, translate),
+        *distribution_lines(stats.scheduled, _SCHEDULED, translate, bar),
     ]
     if stats.waiting.count:
         lines += [
@@ -59,13 +63,13 @@ def task_text(stats: TaskStatistics, translate: Translate = english) -> str:
     return "\n".join(lines)
 
 
-def run_text(stats: RunStatistics, translate: Translate = english) -> str:
+def run_text(stats: RunStatistics, translate: Translate = english, bar: int = BAR_WIDTH) -> str:
     """The whole run's statistics: the loop's busy share (over time, as a sparkline),
     then every task's steps and scheduled delays together."""
     lines = [*busy_lines(stats.busy, translate), ""]
-    lines += distribution_lines(stats.steps, _STEPS, translate)
+    lines += distribution_lines(stats.steps, _STEPS, translate, bar)
     lines.append("")
-    lines += distribution_lines(stats.scheduled, _SCHEDULED, translate)
+    lines += distribution_lines(stats.scheduled, _SCHEDULED, translate, bar)
     lines += _waiting_lines(stats.waiting, translate)
     return "\n".join(lines)
 
@@ -100,24 +104,28 @@ _SCHEDULED: Final = (
 
 
 def distribution_lines(
-    dist: Distribution, heading: tuple[str, str], translate: Translate = english
+    dist: Distribution,
+    heading: tuple[str, str],
+    translate: Translate = english,
+    bar: int = BAR_WIDTH,
 ) -> list[str]:
-    """A heading with the count and the total, the percentiles on a line, then the
-    histogram: a line per bucket from the first to the last with a count, each marked
-    with the percentiles that fall in it."""
+    """A heading with the count and the total, the percentiles two to a line (narrow
+    enough for a pane), then the histogram: a line per bucket from the first to the last
+    with a count, each marked with the percentiles that fall in it."""
     some, none = heading
     if not dist.count:
         return [translate("Statistics", none)]
+    said = [
+        f"{name} {seconds(value)}"
+        for name, value in (
+            *((f"p{p}", dist.percentile(p)) for p in PERCENTILES),
+            (translate("Statistics", "max"), dist.max),
+        )
+    ]
     lines = [
         translate("Statistics", some).format(count=f"{dist.count:,}", total=seconds(dist.total)),
-        "  "
-        + "   ".join(
-            f"{name} {seconds(value)}"
-            for name, value in (
-                *((f"p{p}", dist.percentile(p)) for p in PERCENTILES),
-                (translate("Statistics", "max"), dist.max),
-            )
-        ),
+        f"  {said[0]:<14} {said[1]}",
+        f"  {said[2]:<14} {said[3]}",
     ]
     counts = np.array(dist.buckets)
     used = np.flatnonzero(counts)
@@ -134,9 +142,9 @@ def distribution_lines(
     digits = len(f"{int(counts.max()):,}")
     for (low, _high), label in zip(rows, ranges, strict=True):
         count = int(counts[low])
-        bar = _bar(count / counts.max())
-        mark = " ".join(marks.get(low, []))
-        line = f"  {label:>{width}}  {bar:<{BAR_WIDTH}} {count:>{digits},}  {mark}"
+        drawn = _bar(count / counts.max(), bar)
+        mark = _marks(marks.get(low, []))
+        line = f"  {label:>{width}} {drawn:<{bar}} {count:>{digits},}  {mark}"
         lines.append(line.rstrip())
     return lines
 
@@ -233,12 +241,18 @@ def _waiting_lines(waiting: Waiting, translate: Translate) -> list[str]:
     ]
 
 
-def _bar(fraction: float) -> str:
-    """A bar ``fraction`` of ``BAR_WIDTH`` long, in eighths of a character (a count
-    above zero gets an eighth at least: a rare bucket is seen)."""
-    eighths = max(round(fraction * BAR_WIDTH * 8), 1 if fraction > 0 else 0)
+def _bar(fraction: float, width: int) -> str:
+    """A bar ``fraction`` of ``width`` characters long, in eighths of a character (a
+    count above zero gets an eighth at least: a rare bucket is seen)."""
+    eighths = max(round(fraction * width * 8), 1 if fraction > 0 else 0)
     whole, part = divmod(eighths, 8)
     return "█" * whole + (_EIGHTHS[part] if part else "")
+
+
+def _marks(names: list[str]) -> str:
+    """The percentiles on a bucket's line: ``p50``, ``p90 p99``, three or more as the
+    first and the last (``p90-max``: a pane is narrow)."""
+    return " ".join(names) if len(names) < 3 else f"{names[0]}-{names[-1]}"
 
 
 def _share(value: float) -> str:

@@ -155,8 +155,10 @@ class DetailsPanel(QTextBrowser):
 
 
 def _monospace(text: str) -> str:
-    """Lines that keep their columns (the statistics' histograms), in the panel's size."""
-    return f"<pre style='font-size:small'>{html.escape(text)}</pre>"
+    """Lines that keep their columns (the statistics' histograms), in the panel's type
+    (a projected pane must be read from the back); a line longer than the panel is wide
+    goes on under it, not out of sight."""
+    return f"<pre style='white-space:pre-wrap'>{html.escape(text)}</pre>"
 
 
 def _resource_line(resource: ResourceAt) -> str:
