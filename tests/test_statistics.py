@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tracehelp import run_traced
+from tracehelp import run_traced, traced_until_returned
 
 from visualizer.model.insights import insights_of
 from visualizer.model.spans import TraceModel
@@ -179,15 +179,7 @@ def test_a_task_that_never_ran_was_waiting_not_scheduled() -> None:
         asyncio.get_running_loop().stop()
         return task
 
-    recorder = Recorder("ideal")
-    loop = recorder.new_loop()
-    try:
-        root = loop.create_task(main(), context=recorder.tracer.new_context())
-        task = loop.run_until_complete(root)
-        trace = recorder.finish()
-        loop.run_until_complete(task)  # (then let it end, untraced)
-    finally:
-        loop.close()
+    trace = traced_until_returned(main)
     stats = task_statistics(trace, trace.task_by_name("never").id)
     assert stats.steps.count == stats.scheduled.count == 0
     assert np.isnan(stats.steps.p50) and stats.scheduled.buckets == buckets()

@@ -21,7 +21,6 @@ from typing import Any, Final
 
 import numpy as np
 
-from visualizer.model.details import Translate
 from visualizer.model.display_text import shown
 from visualizer.model.insights.core import (
     MOST_NAMED,
@@ -33,6 +32,7 @@ from visualizer.model.insights.core import (
     seconds,
 )
 from visualizer.model.statistics import Distribution, run_scheduled
+from visualizer.model.words import Translate
 from visualizer.trace import schema
 from visualizer.trace.data import BlockedRecord
 
