@@ -18,11 +18,11 @@ from contextlib import redirect_stderr, redirect_stdout
 from typing import Any
 
 import pytest
-from tracehelp import marker_line, marker_site, run_traced, short_site
+from tracehelp import marker_line, marker_site, run_traced, short_site, traced_until_returned
 
 from visualizer.model.insights import KINDS, SEVERITIES, Insight, insights_of
 from visualizer.model.insights.core import LESSON_OF_RESOURCE
-from visualizer.session.runner import ClockKind, Recorder, run_scenario
+from visualizer.session.runner import ClockKind, run_scenario
 from visualizer.session.scenarios import find
 from visualizer.trace.data import Trace
 
@@ -252,16 +252,7 @@ def test_a_task_left_pending_when_the_loop_stopped() -> None:
         await asyncio.sleep(0.5)
         return task  # (the loop stops here, as run_until_complete does: forever pends)
 
-    recorder = Recorder("ideal")
-    loop = recorder.new_loop()
-    try:
-        root = loop.create_task(main(), context=recorder.tracer.new_context())
-        task = loop.run_until_complete(root)
-        trace = recorder.finish()
-        task.cancel()  # (then let it end, untraced)
-        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
-    finally:
-        loop.close()
+    trace = traced_until_returned(main)
     [found] = insights_of(trace)
     assert (found.kind, found.severity) == ("left-pending", "warning")
     assert found.tasks == (tid(trace, "forever"),) and found.lesson == "background_tasks"

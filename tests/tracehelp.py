@@ -10,6 +10,7 @@ text of a line, never by a hard-coded line number.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import itertools
 import math
@@ -95,6 +96,29 @@ def run_traced(
         error = exc
     wall = time.perf_counter() - wall
     return Traced(rec.finish(), rec, result, error, wall)
+
+
+def traced_until_returned(
+    main_fn: Callable[[], Coroutine[Any, Any, asyncio.Task[Any]]], clock: str = "ideal"
+) -> Trace:
+    """Run ``main_fn()`` on a traced loop until it returns a task, as
+    ``run_until_complete`` does (the loop stops then: the task it left is still pending,
+    or ready), and finish the recording there; then let that task end, untraced (``main_fn``
+    may stop the loop itself, before a task it made has its first step)."""
+    recorder = Recorder(clock)  # type: ignore[arg-type]
+    loop = recorder.new_loop()
+    try:
+        root = loop.create_task(main_fn(), context=recorder.tracer.new_context())
+        task = loop.run_until_complete(root)
+        trace = recorder.finish()
+        task.cancel()
+        ending = asyncio.gather(task, return_exceptions=True)
+        while not ending.done():  # (a ``loop.stop()`` of the program's may still be due)
+            with contextlib.suppress(RuntimeError):
+                loop.run_until_complete(ending)
+    finally:
+        loop.close()
+    return trace
 
 
 def trace_of(

@@ -8,6 +8,7 @@ what was recorded before a crash is exactly what someone needs to look at.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import traceback
@@ -15,7 +16,22 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
+from visualizer.cli_check import (
+    CHECK_DESCRIPTION,
+    EXIT_CANNOT_CHECK,
+    EXIT_CODES,
+    EXIT_FOUND,
+    add_check_options,
+    add_threshold_options,
+    check_exit,
+    fails,
+    insights_for,
+    is_trace_file,
+    report,
+    stdout_to_stderr,
+)
 from visualizer.cli_gui import GUI_DESCRIPTION, add_gui_options, gui, pairs
+from visualizer.model.files import load_any
 from visualizer.model.summary import format_summary
 from visualizer.session.interrupts import GRACE, Interrupts
 from visualizer.session.progress import Progress
@@ -29,12 +45,12 @@ from visualizer.session.scenarios import (
     folder_warnings,
     scenario_dirs,
 )
-from visualizer.trace.fileformat import save
+from visualizer.trace.fileformat import TraceFormatError, save
 
 
-def _trace_options(p: argparse.ArgumentParser, default_clock: str | None) -> None:
-    """The options of ``run`` and ``record``.  ``default_clock=None``: no defaults (the
-    parser that reads the options given after ``record``'s script)."""
+def _trace_options(p: argparse.ArgumentParser, default_clock: str | None, command: str) -> None:
+    """The options of ``run``, ``record`` and ``check``.  ``default_clock=None``: no
+    defaults (the parser that reads the options given after ``record``'s script)."""
 
     def default(value: object) -> object:
         return argparse.SUPPRESS if default_clock is None else value
@@ -57,7 +73,8 @@ def _trace_options(p: argparse.ArgumentParser, default_clock: str | None) -> Non
         type=float,
         default=default(0.1),
         metavar="SECONDS",
-        help="report steps/callbacks that hold the loop this long (default 0.1)",
+        help="report steps/callbacks that hold the loop this long, and make them an insight"
+        " (default 0.1)",
     )
     p.add_argument(
         "--grace",
@@ -66,6 +83,17 @@ def _trace_options(p: argparse.ArgumentParser, default_clock: str | None) -> Non
         metavar="SECONDS",
         help=f"after Ctrl-C, stop the program at once if it runs this long (default {GRACE:g})",
     )
+    defaults = default_clock is not None
+    if command == "check":
+        add_check_options(p, defaults)
+    else:
+        p.add_argument(
+            "--insights",
+            action="store_true",
+            default=default(False),
+            help="print the insights after the run, as `asyncviz check` does",
+        )
+    add_threshold_options(p, defaults)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,17 +136,28 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="set a scenario parameter (repeatable; a plain program has none)",
     )
-    _trace_options(p_run, "virtual")
+    _trace_options(p_run, "virtual", "run")
     scenario_folders(p_run)
 
     p_rec = sub.add_parser("record", help="run any asyncio script, traced")
-    p_rec.add_argument("script", type=Path, help="the script, run as `python SCRIPT ARGS...`")
-    p_rec.add_argument(
-        "args",
-        nargs=argparse.REMAINDER,
-        help="options above, then the script's arguments; after -- everything is the script's",
+    _script_and_options(p_rec, "script", None, "the script, run as `python SCRIPT ARGS...`")
+    _trace_options(p_rec, "real", "record")
+
+    p_check = sub.add_parser(
+        "check",
+        help="print a program's (or a saved trace's) insights as a linter does, for CI",
+        usage="%(prog)s [OPTIONS] PROGRAM.py|TRACE.json [ARGS...] [-- ARGS...]",
+        description=CHECK_DESCRIPTION,
+        epilog=EXIT_CODES,
     )
-    _trace_options(p_rec, "real")
+    _script_and_options(
+        p_check,
+        "program",
+        "PROGRAM.py|TRACE.json",
+        "a program, run as `python PROGRAM.py ARGS...`, or a trace file or saved stream"
+        " (told by its name: .py, .json, .gz; else by its first bytes)",
+    )
+    _trace_options(p_check, "virtual", "check")
 
     p_gui = sub.add_parser(
         "gui",
@@ -129,6 +168,19 @@ def _parser() -> argparse.ArgumentParser:
     add_gui_options(p_gui)
     scenario_folders(p_gui)
     return parser
+
+
+def _script_and_options(
+    p: argparse.ArgumentParser, who: str, metavar: str | None, script_help: str
+) -> None:
+    """``record``'s and ``check``'s words: the script, then our options and its arguments
+    in any order (``_script_args`` tells them apart)."""
+    p.add_argument("script", type=Path, metavar=metavar, help=script_help)
+    p.add_argument(
+        "args",
+        nargs=argparse.REMAINDER,
+        help=f"options above, then the {who}'s arguments; after -- everything is the {who}'s",
+    )
 
 
 #: the exit code of a run that traced nothing (the program's own failure comes first)
@@ -143,7 +195,7 @@ _SCRIPT_ARGS_MARK: Final = "\0--"  # not "-...": argparse would read that as an 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     program_args: list[str] = []
-    if words[:1] == ["record"] and "--" in words:
+    if words[:1] in (["record"], ["check"]) and "--" in words:
         words[words.index("--")] = _SCRIPT_ARGS_MARK
     elif words[:1] in (["run"], ["gui"]) and "--" in words:
         # `run FILE [OPTIONS] -- ARGS...`: everything after -- is the program's
@@ -152,10 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(words)
     if args.command in ("run", "gui"):
         args.program_args = program_args
-    if args.command == "record" and str(args.script) == _SCRIPT_ARGS_MARK:
+    if args.command in ("record", "check") and str(args.script) == _SCRIPT_ARGS_MARK:
         # `record [OPTIONS] -- SCRIPT ARGS...`: the script is the first word after --
         if not args.args:
-            _parser().error("record: the script to run is missing")
+            _parser().error(f"{args.command}: the script to run is missing")
         args.script, args.args = Path(args.args[0]), [_SCRIPT_ARGS_MARK, *args.args[1:]]
     if args.command is None:
         args = _parser().parse_args(["gui"])
@@ -170,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "check":
+            return _check(args)
         return _record(args)
     except ScenarioError as exc:
         print(f"asyncviz: {exc}", file=sys.stderr)
@@ -221,6 +275,7 @@ def _run(args: argparse.Namespace) -> int:
             scenario.path,
         )
     params = bind_params(scenario, pairs(args.param))
+    args.program = scenario.path
     return _traced(
         args,
         lambda interrupts, started: run_scenario(
@@ -243,20 +298,59 @@ def _record(args: argparse.Namespace) -> int:
     return _record_program(args, script, _script_args(args))
 
 
+def _check(args: argparse.Namespace) -> int:
+    """``check PROGRAM.py [ARGS...]``: run it traced and print its insights; ``check
+    TRACE``: those of a saved trace (``cli_check``)."""
+    target: Path = args.script
+    if not target.is_file():
+        print(f"asyncviz: {target}: no such file", file=sys.stderr)
+        return EXIT_CANNOT_CHECK
+    if not is_trace_file(target):
+        return _record_program(args, target, _script_args(args))
+    extra = _script_args(args)  # (and the options after the trace, read into args)
+    refused = [
+        *([f"--clock {args.clock}"] if args.clock != "virtual" else []),
+        *([f"--trace {args.trace}"] if args.trace is not None else []),
+        *extra,
+    ]
+    if refused:
+        print(
+            f"asyncviz: {target} is a saved trace, recorded already: {' '.join(refused)} is"
+            " for a program",
+            file=sys.stderr,
+        )
+        return EXIT_CANNOT_CHECK
+    try:
+        trace = load_any(target)
+    except (TraceFormatError, OSError) as exc:
+        print(f"asyncviz: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_CHECK
+    if args.summary:
+        print(format_summary(trace), file=sys.stderr)
+    source = str(trace.meta.get("source") or "")
+    found = insights_for(trace, args)
+    report(found, trace, Path(source) if source.endswith(".py") else target, args, sys.stdout)
+    return EXIT_FOUND if fails(found, args.fail_on) else 0
+
+
 def _record_program(args: argparse.Namespace, script: Path, script_args: list[str]) -> int:
-    """``python SCRIPT ARGS...``, once, traced in this process (``run`` and ``record``)."""
-    return _traced(
-        args,
-        lambda interrupts, started: record_script(
-            script,
-            script_args,
-            clock=args.clock,
-            slow_callback_duration=args.slow,
-            on_exception=lambda exc: traceback.print_exception(exc),
-            interrupts=interrupts,
-            started=started,
-        ),
-    )
+    """``python SCRIPT ARGS...``, once, traced in this process (``run``, ``record`` and
+    ``check``, which sends the program's stdout to stderr: its own holds the findings)."""
+    args.program = script
+
+    def run(interrupts: Interrupts, started: Callable[[Recorder], None]) -> RunResult:
+        with stdout_to_stderr() if args.command == "check" else contextlib.nullcontext():
+            return record_script(
+                script,
+                script_args,
+                clock=args.clock,
+                slow_callback_duration=args.slow,
+                on_exception=lambda exc: traceback.print_exception(exc),
+                interrupts=interrupts,
+                started=started,
+            )
+
+    return _traced(args, run)
 
 
 def _traced(
@@ -287,11 +381,11 @@ def _script_args(args: argparse.Namespace) -> list[str]:
         cut = rest.index(_SCRIPT_ARGS_MARK)
         rest, after = rest[:cut], rest[cut + 1 :]
     ours = argparse.ArgumentParser(
-        prog="asyncviz record SCRIPT",
+        prog=f"asyncviz {args.command} SCRIPT",
         allow_abbrev=False,
         add_help=False,  # -h: the script's
     )
-    _trace_options(ours, None)
+    _trace_options(ours, None, args.command)
     _, theirs = ours.parse_known_args(rest, namespace=args)
     return theirs + after
 
@@ -312,11 +406,15 @@ def _finish(args: argparse.Namespace, result: RunResult, interrupts: Interrupts)
         except (OSError, TypeError, ValueError) as exc:  # (TypeError: a value JSON lacks)
             print(f"asyncviz: cannot write {args.trace}: {exc}", file=sys.stderr)
             return 2
+    # (`record`'s stdout is the program's, `check`'s the findings': the rest to stderr)
+    said = sys.stdout if args.command == "run" else sys.stderr
     if args.summary:
-        print(
-            format_summary(result.trace),
-            file=sys.stderr if args.command == "record" else sys.stdout,
-        )
+        print(format_summary(result.trace), file=said)
+    checked = args.command == "check" or args.insights
+    found = insights_for(result.trace, args) if checked else []
+    if checked and not result.nothing_traced:
+        out = sys.stdout if args.command == "check" else said
+        report(found, result.trace, args.program, args, out)
     saved = f" (trace written to {args.trace})" if args.trace is not None else ""
     if result.error is not None:
         print(f"asyncviz: {result.error.message}{saved}", file=sys.stderr)
@@ -335,6 +433,8 @@ def _finish(args: argparse.Namespace, result: RunResult, interrupts: Interrupts)
     else:
         for line in result.untraced:
             print(f"asyncviz: not traced: {line}", file=sys.stderr)
+    if args.command == "check":
+        code = check_exit(result, code, found, args.fail_on)
     return interrupts.leave(code)
 
 

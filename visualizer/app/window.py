@@ -74,6 +74,8 @@ from visualizer.model.at_time import (
 )
 from visualizer.model.details import span_details
 from visualizer.model.display_text import shown
+from visualizer.model.statistics import run_statistics, task_statistics
+from visualizer.model.statistics_text import PANE_BAR, PANE_BINS, run_text, task_text
 from visualizer.session.lecture import LectureSession
 from visualizer.session.listen import AttachedRun
 from visualizer.session.process import ChildRun, OutputLine
@@ -229,6 +231,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(centre)
         splitter.addWidget(right)
         self.chart.span_clicked.connect(self._span_clicked)
+        self.chart.loop_clicked.connect(self._loop_clicked)
         self.chart.resource_rows_shown.connect(self._show_legend)
         self.details.site_clicked.connect(self.source.show_site)
         # a file a trace names is shown unasked only from where this window ran programs
@@ -379,6 +382,8 @@ class MainWindow(QMainWindow):
         self._status(self.trace, done=True, error=self._ended)
         if self.details.details is not None and self._clicked >= 0:
             self._span_clicked(self._clicked)
+        elif self.details.details is None and self.details.statistics is not None:
+            self._loop_clicked()
         if self.details.states is not None and self.chart.cursor.isVisible():
             self._cursor_moved(self.chart.cursor.value())
 
@@ -396,8 +401,21 @@ class MainWindow(QMainWindow):
         # (the rows the chart keeps: derived once, not per click)
         rows = self.chart.resources.rows or None
         details = span_details(trace, index, QCoreApplication.translate, resources=rows)
-        self.details.show_details(details)
+        mine = task_statistics(trace, int(trace.spans.task[index]))
+        said = task_text(mine, QCoreApplication.translate, PANE_BAR)
+        self.details.show_details(details, said)
         self.source.show_site(details.site)
+
+    def _loop_clicked(self) -> None:
+        """The event loop's row was clicked: the whole run's statistics."""
+        trace = self.chart.trace
+        self._clicked = -1
+        if trace is None:
+            return
+        run = run_statistics(trace, PANE_BINS)
+        said = run_text(run, QCoreApplication.translate, PANE_BAR)
+        title = QCoreApplication.translate("Statistics", "The event loop, over the whole run")
+        self.details.show_statistics(title, said)
 
     def _show_legend(self, _resources: bool = False) -> None:
         """The legend of what the chart can draw (its resources' only if it shows them)."""

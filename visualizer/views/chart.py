@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QGraphicsRectItem
 from visualizer.model.details import span_at, span_of_marker, span_tooltip
 from visualizer.model.lanes import lanes_of
 from visualizer.model.loop_lanes import extra_rows, job_rows, thread_wakes, union
+from visualizer.model.statistics import run_statistics
+from visualizer.model.statistics_text import run_summary
 from visualizer.trace import schema
 from visualizer.trace.data import OUTCOMES, SpanColumns, TaskColumns, Trace
 from visualizer.views.arrows import Arrows
@@ -79,6 +81,8 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
     span's index in the trace shown; a click on nothing emits -1."""
 
     span_clicked = Signal(int)
+    #: a click on the event loop's row (under the tasks' lanes): the run's statistics
+    loop_clicked = Signal()
     #: the resources' rows came or went (the legend names them only while shown)
     resource_rows_shown = Signal(bool)
 
@@ -152,6 +156,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         self.trace: Trace | None = None
         self._snapshot: Callable[[], Trace | None] | None = None  #: while live: the run so far
         self._selected: tuple[int, float, float] | None = None  #: (task, start, end)
+        self._loop_said: tuple[Trace, str] | None = None  #: ``_loop_summary``'s, and of what
         self._points = LiveSpans()
         self.selection = QGraphicsRectItem()
         pen = QPen(QColor(palette.foreground), 2)
@@ -301,9 +306,25 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         view = self.getPlotItem().getViewBox()
         if not view.sceneBoundingRect().contains(event.scenePos()):
             return
-        index = self._span_under(trace, view.mapSceneToView(event.scenePos()))
+        point = view.mapSceneToView(event.scenePos())
+        index = self._span_under(trace, point)
         self.select_span(index)
+        if index is None and self._on_loop_row(point.y()):
+            self.loop_clicked.emit()
+            return
         self.span_clicked.emit(-1 if index is None else index)
+
+    def _on_loop_row(self, y: float) -> bool:
+        """Whether ``y`` is on the event loop's row: the first under the tasks' lanes."""
+        return round(y) == len(self.lanes)
+
+    def _loop_summary(self, trace: Trace) -> str:
+        """The loop's row's tooltip: the run's busy share and percentiles (one line,
+        made once per trace shown: a run of millions of spans takes tens of ms)."""
+        if self._loop_said is None or self._loop_said[0] is not trace:
+            said = run_summary(run_statistics(trace), QCoreApplication.translate)
+            self._loop_said = (trace, said)
+        return self._loop_said[1]
 
     def _resource_clicked(self, position: QPointF) -> bool:
         """A click on a resource's row or its name picks out the tasks that used it (or
@@ -381,6 +402,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         index = self._span_under(trace, point)
         if index is not None:
             self.setToolTip(as_text(span_tooltip(trace, index, QCoreApplication.translate)))
+            return
+        if self._on_loop_row(point.y()):
+            self.setToolTip(as_text(self._loop_summary(trace)))
             return
         # a job on a thread's row: no task's span, but its label, whole
         whole = self.extra_labels.label_at(point.x(), point.y())

@@ -26,6 +26,8 @@ class DetailsPanel(QTextBrowser):
         super().__init__()
         self.setOpenLinks(False)
         self.details: Details | None = None
+        #: the statistics shown under the details (a task's), or alone (the loop's row's)
+        self.statistics: str | None = None
         self.error: str | None = None  #: the error shown, if one is
         #: the tasks' states at the time cursor, if shown (``show_states``)
         self.states: list[TaskAt] | None = None
@@ -38,7 +40,9 @@ class DetailsPanel(QTextBrowser):
         """This panel's own words in the application's language (the details shown are
         the window's to make again: they come from the model, translated)."""
         if self.error is None and self.states is None:  # (states: the window's to redo)
-            self.show_details(self.details)
+            if self.details is None and self.statistics is not None:
+                return  # (the run's statistics: the window's to make again)
+            self.show_details(self.details, self.statistics)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -62,8 +66,19 @@ class DetailsPanel(QTextBrowser):
             f"<pre>{linked_traceback(traceback)}</pre>"
         )
 
-    def show_details(self, details: Details | None) -> None:
+    def show_statistics(self, title: str, statistics: str) -> None:
+        """The run's statistics (``model.statistics_text``): a click on the loop's row."""
+        self.details = None
+        self.error = None
+        self.states = None
+        self.resources = []
+        self.statistics = statistics
+        self.setHtml(f"<h3>{html.escape(title)}</h3>{_monospace(statistics)}")
+
+    def show_details(self, details: Details | None, statistics: str | None = None) -> None:
+        """A span's details, and its task's statistics under them if given."""
         self.details = details
+        self.statistics = statistics
         self.error = None
         self.states = None
         self.resources = []
@@ -85,6 +100,9 @@ class DetailsPanel(QTextBrowser):
         if details.traceback:
             heading = html.escape(self.tr("traceback"))
             parts.append(f"<p><b>{heading}</b></p><pre>{linked_traceback(details.traceback)}</pre>")
+        if statistics:
+            heading = html.escape(self.tr("the task's steps and waits"))
+            parts.append(f"<p><b>{heading}</b></p>{_monospace(statistics)}")
         self.setHtml("".join(parts))
 
     def show_states(
@@ -134,6 +152,13 @@ class DetailsPanel(QTextBrowser):
                 f"<p style='color:gray'>{html.escape(said_tasks)}</p>"
             )
         self.setHtml(f"<h3>{html.escape(title)}</h3>{head}<table>{''.join(lines)}</table>{tail}")
+
+
+def _monospace(text: str) -> str:
+    """Lines that keep their columns (the statistics' histograms), in the panel's type
+    (a projected pane must be read from the back); a line longer than the panel is wide
+    goes on under it, not out of sight."""
+    return f"<pre style='white-space:pre-wrap'>{html.escape(text)}</pre>"
 
 
 def _resource_line(resource: ResourceAt) -> str:

@@ -437,6 +437,10 @@ the states, outcomes and wake kinds (``schema``&apos;s names), for ``lupdate`` f
         <translation>回溯（traceback）</translation>
     </message>
     <message>
+        <source>the task&apos;s steps and waits</source>
+        <translation>这个任务的各步与等待</translation>
+    </message>
+    <message>
         <source>{state} on {awaited}</source>
         <translation>{state}，等待 {awaited}</translation>
     </message>
@@ -461,7 +465,7 @@ the states, outcomes and wake kinds (``schema``&apos;s names), for ``lupdate`` f
     <name>GanttView</name>
     <message>
         <source>time</source>
-        <extracomment>a cancel that no task called (a timeout&apos;s timer, a callback): a wake kind of the chart&apos;s own, as it is drawn like a timer&apos;s wake (a mark, a short arrow), not like a cancel by a task (an arrow from that task) wakes that no task caused -&gt; (symbol, colour), drawn where the ready bar begins above this many marks of one kind none are drawn (they would hide the bars) a wake&apos;s mark sits this far above its lane&apos;s centre: in the gap above the bar a kind with more marks than this draws only those in view (fewer: all, once) a click this many pixels beside a thin bar still selects it glyphs (outcomes, wakes) and arrows grow with the type above this size (points): big type for a projector, and glyphs as readable as the words beside them a fitted chart has room for this many lanes at least outcome -&gt; (symbol, colour): each its own glyph, so colour is never the only cue the resources&apos; rows came or went (the legend names them only while shown) seconds, with the run&apos;s end labelled what each bar stands for, written in it, over the arrows one scatter item per kind a short arrow from a timer&apos;s or I/O&apos;s mark into the bar of the task it woke the run&apos;s queues, semaphores, locks ... as rows under the others (issue 15)
+        <extracomment>a cancel that no task called (a timeout&apos;s timer, a callback): a wake kind of the chart&apos;s own, as it is drawn like a timer&apos;s wake (a mark, a short arrow), not like a cancel by a task (an arrow from that task) wakes that no task caused -&gt; (symbol, colour), drawn where the ready bar begins above this many marks of one kind none are drawn (they would hide the bars) a wake&apos;s mark sits this far above its lane&apos;s centre: in the gap above the bar a kind with more marks than this draws only those in view (fewer: all, once) a click this many pixels beside a thin bar still selects it glyphs (outcomes, wakes) and arrows grow with the type above this size (points): big type for a projector, and glyphs as readable as the words beside them a fitted chart has room for this many lanes at least outcome -&gt; (symbol, colour): each its own glyph, so colour is never the only cue a click on the event loop&apos;s row (under the tasks&apos; lanes): the run&apos;s statistics the resources&apos; rows came or went (the legend names them only while shown) seconds, with the run&apos;s end labelled what each bar stands for, written in it, over the arrows one scatter item per kind a short arrow from a timer&apos;s or I/O&apos;s mark into the bar of the task it woke the run&apos;s queues, semaphores, locks ... as rows under the others (issue 15)
 ----------
 a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>时间</translation>
@@ -711,6 +715,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>A ready task runs only when the loop comes to it, and the loop runs one step at a time. {task} waited {total} in all (waits of {threshold} or more: {count}); meanwhile the loop ran: {holders}.</source>
         <translation>就绪的任务只有在事件循环轮到它时才运行，而事件循环一次只运行一步。{task} 总共等了 {total}（{threshold} 或更长的等待：{count} 次）；这期间事件循环在运行：{holders}。</translation>
+    </message>
+    <message>
+        <source>Across the run, ready tasks waited {p50} (median), {p99} (99th percentile), {max} at most.</source>
+        <translation>在整个运行中，就绪的任务等待了 {p50}（中位数）、{p99}（第 99 百分位），最长 {max}。</translation>
     </message>
     <message>
         <source>The fix: shorten the steps that held the loop (await instead of blocking, move blocking or CPU-bound work to a thread or a process, or cut it up with await asyncio.sleep(0)); if there are simply very many ready tasks, start fewer at once (a Semaphore).</source>
@@ -1571,6 +1579,57 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>Your programs</source>
         <translation>你的程序</translation>
+    </message>
+</context>
+<context>
+    <name>Statistics</name>
+    <message>
+        <source>Ready when the trace ended, for {seconds} so far (not counted above).</source>
+        <translation>记录结束时仍处于就绪，到那时已等了 {seconds}（未计入上面）。</translation>
+    </message>
+    <message>
+        <source>event loop: busy {share} of the run; steps p50 {step50}, p99 {step99}; ready tasks waited p50 {wait50}, p99 {wait99}</source>
+        <translation>事件循环：运行期间 {share} 的时间在忙；每步 p50 {step50}，p99 {step99}；就绪任务等待 p50 {wait50}，p99 {wait99}</translation>
+    </message>
+    <message>
+        <source>Steps (running): {count}, {total} in all</source>
+        <translation>步（运行）：{count} 步，共 {total}</translation>
+    </message>
+    <message>
+        <source>Steps (running): none</source>
+        <translation>步（运行）：没有</translation>
+    </message>
+    <message>
+        <source>Scheduled (ready, waiting for the loop): {count}, {total} in all</source>
+        <translation>调度等待（就绪，等事件循环）：{count} 次，共 {total}</translation>
+    </message>
+    <message>
+        <source>Scheduled (ready, waiting for the loop): none</source>
+        <translation>调度等待（就绪，等事件循环）：没有</translation>
+    </message>
+    <message>
+        <source>max</source>
+        <translation>最长</translation>
+    </message>
+    <message>
+        <source>The loop was busy {share} of the run: {steps} running steps, {callbacks} in callbacks that blocked it; idle {idle}.</source>
+        <translation>事件循环在运行期间有 {share} 的时间在忙：运行各步 {steps}，阻塞它的回调 {callbacks}；空闲 {idle}。</translation>
+    </message>
+    <message>
+        <source>The loop was busy {share} of the run: {steps} running steps; idle {idle}.</source>
+        <translation>事件循环在运行期间有 {share} 的时间在忙：运行各步 {steps}；空闲 {idle}。</translation>
+    </message>
+    <message>
+        <source>Busy over time, from the start to {end}:</source>
+        <translation>忙碌程度随时间变化，从开始到 {end}：</translation>
+    </message>
+    <message>
+        <source>Ready when the trace ended: {count} tasks, the longest for {seconds} so far (not counted above).</source>
+        <translation>记录结束时仍处于就绪：{count} 个任务，最久的到那时已等了 {seconds}（未计入上面）。</translation>
+    </message>
+    <message>
+        <source>The event loop, over the whole run</source>
+        <translation>事件循环：整个运行</translation>
     </message>
 </context>
 <context>

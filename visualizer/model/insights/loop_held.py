@@ -21,7 +21,6 @@ from typing import Any, Final
 
 import numpy as np
 
-from visualizer.model.details import Translate
 from visualizer.model.display_text import shown
 from visualizer.model.insights.core import (
     MOST_NAMED,
@@ -32,6 +31,8 @@ from visualizer.model.insights.core import (
     paragraph,
     seconds,
 )
+from visualizer.model.statistics import Distribution, run_scheduled
+from visualizer.model.words import Translate
 from visualizer.trace import schema
 from visualizer.trace.data import BlockedRecord
 
@@ -269,13 +270,17 @@ def scheduling_delays(lanes: Lanes, threshold: float, translate: Translate) -> l
     # (the spans are sorted by task: each task's long waits are one run of ``long``)
     tasks = spans.task[long]
     cuts = np.flatnonzero(np.diff(tasks)) + 1
+    # (the run's delays, to compare with: ``model.statistics``, as the loop's row shows them)
+    loop = run_scheduled(lanes.trace)
     out = []
     for group in np.split(long, cuts):
-        out.append(_delays(lanes, group.tolist(), threshold, translate))
+        out.append(_delays(lanes, group.tolist(), threshold, loop, translate))
     return out
 
 
-def _delays(lanes: Lanes, waits: list[int], threshold: float, translate: Translate) -> Insight:
+def _delays(
+    lanes: Lanes, waits: list[int], threshold: float, loop: Distribution, translate: Translate
+) -> Insight:
     spans = lanes.spans
     task = int(spans.task[waits[0]])
     lengths = lanes.length[waits]
@@ -330,6 +335,11 @@ def _delays(lanes: Lanes, waits: list[int], threshold: float, translate: Transla
             ),
             translate(
                 "Insights",
+                "Across the run, ready tasks waited {p50} (median), {p99} (99th percentile), "
+                "{max} at most.",
+            ).format(p50=seconds(loop.p50), p99=seconds(loop.p99), max=seconds(loop.max)),
+            translate(
+                "Insights",
                 "The fix: shorten the steps that held the loop (await instead of blocking, "
                 "move blocking or CPU-bound work to a thread or a process, or cut it up "
                 "with await asyncio.sleep(0)); if there are simply very many ready tasks, "
@@ -343,5 +353,6 @@ def _delays(lanes: Lanes, waits: list[int], threshold: float, translate: Transla
             "total": total,
             "held_by": [{"task": t, "seconds": s} for t, s in holders],
             "unaccounted": rest,
+            "loop": {"count": loop.count, "p50": loop.p50, "p99": loop.p99, "max": loop.max},
         },
     )
