@@ -52,7 +52,6 @@ import dataclasses
 
 import numpy as np
 
-from visualizer.model.words import Translate, english
 from visualizer.model.insights.core import (
     KINDS,
     SEVERITIES,
@@ -64,6 +63,7 @@ from visualizer.model.insights.core import (
 from visualizer.model.insights.endings import left_pending, reported
 from visualizer.model.insights.loop_held import blocking_steps, scheduling_delays
 from visualizer.model.insights.waiting import busy_polling, contention
+from visualizer.model.words import Translate, english
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
 

@@ -28,9 +28,9 @@ import dataclasses
 import time
 from typing import Final
 
-from visualizer.model.words import Translate
 from visualizer.model.insights import Insight, insights_of
 from visualizer.model.spans import TraceModel
+from visualizer.model.words import Translate
 
 #: at most once a second (seconds) ...
 EVERY: Final = 1.0
