@@ -8,8 +8,8 @@ stop.  The fix: re-raise ``CancelledError`` after any clean-up (``except
 asyncio.CancelledError: ...; raise``), or use ``try/finally`` for clean-up and let it
 through.
 
-``asyncviz gui docs/examples/swallowed_cancellation.py --autorun`` runs it in its own
-process: the Insights pane names the worker and the moment it went on.
+``asyncviz gui docs/examples/swallowed_cancellation.py --autorun`` shows it: the
+Insights pane names the worker and the moment it went on.
 """
 
 import asyncio
