@@ -11,8 +11,8 @@ from typing import Any, Final, Literal
 import numpy as np
 import numpy.typing as npt
 
-from visualizer.model.details import QT_TRANSLATE_NOOP, Translate
 from visualizer.model.display_text import shown
+from visualizer.model.words import QT_TRANSLATE_NOOP, Translate
 from visualizer.trace import schema
 from visualizer.trace.data import SpanColumns, Trace
 from visualizer.trace.store import Suspension

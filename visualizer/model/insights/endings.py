@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from visualizer.model.details import Translate
 from visualizer.model.display_text import shown
 from visualizer.model.insights.core import Insight, Lanes, insight, paragraph, seconds
+from visualizer.model.words import Translate
 from visualizer.trace import schema
 from visualizer.trace.data import Mark, TaskRecord
 

@@ -15,7 +15,6 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from visualizer.model.details import Translate
 from visualizer.model.display_text import shown
 from visualizer.model.insights.core import (
     LESSON_OF_RESOURCE,
@@ -28,6 +27,7 @@ from visualizer.model.insights.core import (
     share,
 )
 from visualizer.model.resource_states import ResourceRow, rows_of
+from visualizer.model.words import Translate
 from visualizer.trace import schema
 
 #: the resources tasks contend for (a Condition's waits are mostly for a notify: not these)
