@@ -9,7 +9,10 @@ with that Python, e.g. ``PYTHONPATH=. python3.12 tools/catalogue.py eager_tasks`
 
 Each scenario is recorded on the virtual clock (exact, repeatable times) and its chart
 drawn alone, light theme, at a size that fits its lanes; the page takes each one's
-title, explanation and "what to look for" from its docstring, as the app shows them.
+title, explanation and "what to look for" from its docstring, as the app shows them, and
+the insights found in that same recording (``model.insights``, as the window's Insights pane
+and ``asyncviz check`` show them): a lesson that shows a problem on purpose lists it, the
+others say none.  (tests/test_insights.py holds each lesson's kinds to a table.)
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from visualizer.app.theme import apply_theme  # noqa: E402
+from visualizer.model.insights import KINDS, insights_of  # noqa: E402
 from visualizer.session.runner import run_scenario  # noqa: E402
 from visualizer.session.scenarios import Scenario, discover  # noqa: E402
+from visualizer.trace.data import Trace  # noqa: E402
 from visualizer.views.chart import GanttView  # noqa: E402
 
 #: scenarios whose lesson needs a newer Python than 3.11 (on 3.11 they say why instead)
@@ -45,9 +50,13 @@ HEADER = (
 )
 
 
-def picture(scenario: Scenario, out: Path) -> None:
-    """The scenario's chart, alone, as PNG."""
-    trace = run_scenario(scenario, clock="virtual").trace
+def record(scenario: Scenario) -> Trace:
+    """The scenario's run on the virtual clock (its picture and its insights)."""
+    return run_scenario(scenario, clock="virtual").trace
+
+
+def picture(trace: Trace, out: Path) -> None:
+    """The chart of a scenario's ``trace``, alone, as PNG."""
     view = GanttView(font_size=11)
     view.show_trace(trace)
     rows = view.all_rows  # the tasks' lanes, the loop's and executors' rows, resources
@@ -57,14 +66,27 @@ def picture(scenario: Scenario, out: Path) -> None:
     view.grab().save(str(out))
 
 
-def section(scenario: Scenario) -> str:
+def insights(trace: Trace) -> str:
+    """The insights of a lesson's run, as a list (each kind's title, then its finding)."""
+    found = insights_of(trace)
+    if not found:
+        return "Insights (`asyncviz check`): none.\n"
+    lines = [
+        f"- {i.severity}, {KINDS[i.kind].title.lower()} at {i.start:.2f} s: {i.finding}"
+        for i in found
+    ]
+    return "Insights (`asyncviz check`):\n\n" + "\n".join(lines) + "\n"
+
+
+def section(scenario: Scenario, trace: Trace) -> str:
     text = scenario.explanation.strip()
     tags = ", ".join(f"`{tag}`" for tag in scenario.tags)
     return (
         f"## {scenario.title}\n\n"
         f"`{scenario.id}` ({tags})\n\n"
         f"![{scenario.id}](scenarios/{scenario.id}.png)\n\n"
-        f"{text}\n"
+        f"{text}\n\n"
+        f"{insights(trace)}"
     )
 
 
@@ -76,16 +98,19 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     scenarios = [s for s in discover()[0] if s.builtin]
     wanted = set(sys.argv[1:]) or {s.id for s in scenarios}
+    sections = []
     for scenario in scenarios:
         out = folder / f"{scenario.id}.png"
+        trace = record(scenario)
+        sections.append(section(scenario, trace))
         if scenario.id not in wanted:
             continue
         if sys.version_info < NEEDS.get(scenario.id, (3,)) and out.exists():
             print(f"{out.relative_to(ROOT)}: kept (its lesson needs a newer Python)")
             continue
-        picture(scenario, out)
+        picture(trace, out)
         print(f"docs/scenarios/{scenario.id}.png")
-    page = HEADER + "".join("\n" + section(s) for s in scenarios)
+    page = HEADER + "".join("\n" + s for s in sections)
     (ROOT / "docs" / "scenarios.md").write_text(page, encoding="utf-8")
     print("docs/scenarios.md")
 
