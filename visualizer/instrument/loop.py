@@ -93,14 +93,17 @@ def _housekeeping_apart(loop: asyncio.AbstractEventLoop, future: Any) -> Any:
 def _nothing_in_flight(loop: Any, jobs: int, old_threads: set[threading.Thread]) -> bool:
     """Whether nothing can arrive from outside ``loop``: no executor job in flight, no
     file descriptor watched but its self-pipe, no thread started since (other than the
-    default executor's idle workers, whose jobs are counted) that might call
+    default executor's idle workers, whose jobs are counted, and asyncviz's own) that might call
     ``call_soon_threadsafe`` at any moment."""
     if jobs:
         return False
     if len(loop._selector.get_map()) > 1:  # (the self-pipe is always registered)
         return False
     pool = getattr(loop._default_executor, "_threads", ())
-    return all(t in old_threads or t in pool for t in threading.enumerate())
+    return all(
+        t in old_threads or t in pool or getattr(t, "asyncviz_own", False)  # (``stacks``)
+        for t in threading.enumerate()
+    )
 
 
 def skip_idle_waits(
