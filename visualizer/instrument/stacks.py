@@ -175,7 +175,8 @@ class StackSampler:
         if self._thread is None:
             self._stop.clear()
             thread = threading.Thread(target=self._watch, name="asyncviz-stacks", daemon=True)
-            thread.asyncviz_own = True  # type: ignore[attr-defined] (not the program's: loop.py)
+            # (not the program's: a virtual clock still skips idle waits, ``loop.py``)
+            thread.asyncviz_own = True  # type: ignore[attr-defined]
             self._thread = thread
             thread.start()
 

@@ -34,9 +34,13 @@ The thresholds, and why these defaults:
   ``sleep(0)`` runs longer).  On the ideal clock a step takes no time at all, so there
   chunked work looks like polling: read busy-polling on the virtual or real clock.
 
+A blocking step names the call that blocked where the trace has its stack samples
+(``trace.stack_samples``: the tracer samples a step past its threshold, by default the
+same 0.1 s; a lower ``blocking_threshold`` finds shorter steps with no sample, and names
+only their awaits).
+
 Not yet (issue 16): ``fire-and-forget``, ``cancellation-swallowed``,
-``sequential-awaits``; the stack of the call that blocked (a watchdog's sampling:
-``site`` is where the blocking step began until then); a live run or a stream.
+``sequential-awaits``; a live run or a stream.
 """
 
 from __future__ import annotations
