@@ -25,6 +25,7 @@ import pytest
 from test_stream import replay
 from tracehelp import marker_line, run_traced, streamed, trace_of
 
+from visualizer.instrument import stacks
 from visualizer.model.background import Receiver, frames
 from visualizer.model.insights import Insight, insights_of
 from visualizer.model.spans import TraceModel
@@ -241,7 +242,7 @@ def test_the_sampler_leaves_the_virtual_clock_free_to_skip_idle_waits() -> None:
     run = run_traced(main, clock="virtual")
     assert run.error is None
     assert "asyncviz-stacks" in seen[0] and seen[1] is True
-    assert "asyncviz-stacks" not in [t.name for t in threading.enumerate()]  # (stopped)
+    assert stacks._WATCHER._samplers == []  # (the thread stays, and waits: no looks)
 
 
 # --- where a trace goes --------------------------------------------------------------------

@@ -7,13 +7,15 @@ stopped on that line: the line's source text names the call.
 
 How, without moving the program:
 
-* A thread (``StackSampler``) reads, a few times per threshold, which step is running and
-  since when (``Tracer.running_step``: two numbers the hot path writes anyway, the same
-  the window's watchdog reads).  Only once a step has run ``threshold`` seconds does it
-  take ``sys._current_frames()`` for the loop's thread, and then again every half
-  threshold while that step goes on, keeping what differs (a step may block in two
-  places), at most ``MAX_PER_STEP`` a step and ``MAX_SAMPLES`` a run.  Short steps cost
-  nothing but the polls; the polls take the GIL for microseconds, ``POLLS`` a threshold.
+* A thread, one for the process (``_Watcher``: no thread started or joined inside a
+  recording), reads for each tracer recording now (its ``StackSampler``), a few times per
+  threshold, which step is running and since when (``Tracer.running_step``: two numbers
+  the hot path writes anyway, the same the window's watchdog reads).  Only once a step
+  has run ``threshold`` seconds does it take ``sys._current_frames()`` for the loop's
+  thread, and then again every half threshold while that step goes on, keeping what
+  differs (a step may block in two places), at most ``MAX_PER_STEP`` a step and
+  ``MAX_SAMPLES`` a run.  Short steps cost nothing but the polls; the polls take the GIL
+  for microseconds, ``POLLS`` a threshold, and none while nothing records.
 * A callback that holds the loop is sampled the same way (task -1): the hot path marks
   when it began as it does for steps.
 * On the ideal clock a step takes no wall time at all, so a thread cannot catch it; but
@@ -154,8 +156,6 @@ class StackSampler:
         self.threshold = threshold
         self.on = 0 < threshold < float("inf")
         self.thread_id: int | None = None  #: the loop thread sampled
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
         self._ideal: IdealClock | None = None
         self._step: tuple[int, float] | None = None  #: (waker, start) being sampled
         self._next = 0.0  #: when to sample it next (a clock reading)
@@ -172,42 +172,23 @@ class StackSampler:
             self._ideal = owner
             owner.slept = self.slept
             return
-        if self._thread is None:
-            self._stop.clear()
-            thread = threading.Thread(target=self._watch, name="asyncviz-stacks", daemon=True)
-            # (not the program's: a virtual clock still skips idle waits, ``loop.py``)
-            thread.asyncviz_own = True  # type: ignore[attr-defined]
-            self._thread = thread
-            thread.start()
+        _WATCHER.add(self)
 
     def stop(self) -> None:
-        """No more samples (when this returns, none is being added either)."""
+        """No more samples (one being taken just now is not kept: the store's run has
+        ended first, ``Tracer.finish``).  Nothing is waited for."""
         if self._ideal is not None:
             if self._ideal.slept == self.slept:
                 self._ideal.slept = None
             self._ideal = None
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            self._stop.set()
-            if thread is not threading.current_thread():
-                thread.join()
+        _WATCHER.remove(self)
 
-    # --- the thread -------------------------------------------------------------------
-    def _watch(self) -> None:
-        wait = self.threshold / POLLS
-        while not self._stop.wait(wait):
-            tracer = self._tracer()
-            if tracer is None:
-                return
-            try:
-                wait = self._look(tracer)
-            except Exception:  # (never into the program: sampling stops, tracing goes on)
-                log.exception("asyncviz: sampling the loop's stack failed; stopped")
-                return
-            del tracer
-
-    def _look(self, tracer: Tracer) -> float:
-        """Sample the running step if it is due; the seconds until the next look."""
+    def look(self) -> float:
+        """Sample the running step if it is due; the seconds until the next look (inf:
+        this sampler is done, its tracer gone)."""
+        tracer = self._tracer()
+        if tracer is None:
+            return float("inf")
         poll = self.threshold / POLLS
         step = tracer.running_step()
         if step is None:
@@ -238,10 +219,11 @@ class StackSampler:
         found: tuple[tuple[StackFrame, ...], int],
     ) -> None:
         frames, call = found
-        if frames in self._kept or len(self._kept) >= MAX_PER_STEP:
-            return
-        self._kept.add(frames)
         store = tracer.store
+        over = store.finished_at is not None
+        if over or frames in self._kept or len(self._kept) >= MAX_PER_STEP:
+            return  # (the run is over, the same again, or enough of this step)
+        self._kept.add(frames)
         if len(store.stack_samples) >= MAX_SAMPLES:
             dropped = store.meta.extra.get("dropped_stack_samples", 0)
             store.meta.extra["dropped_stack_samples"] = (
@@ -276,3 +258,69 @@ class StackSampler:
         except Exception:  # (never into the program)
             log.exception("asyncviz: sampling the loop's stack failed; stopped")
             self.stop()
+
+
+class _Watcher:
+    """The one thread that looks for every tracer recording in the process.
+
+    One, started at the first recording and kept: starting a thread (and joining it at
+    the end) waits for the system to schedule it, which on a busy machine is
+    milliseconds inside every recording; and a look costs the loop's thread a hand-over
+    of the GIL, so fewer threads looking is better.  While no tracer records it waits,
+    without looking.  In a child made by ``fork`` it is started again if needed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._samplers: list[StackSampler] = []
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, sampler: StackSampler) -> None:
+        with self._lock:
+            if sampler not in self._samplers:
+                self._samplers.append(sampler)
+            if self._thread is None or not self._thread.is_alive():
+                thread = threading.Thread(target=self._run, name="asyncviz-stacks", daemon=True)
+                # (not the program's: a virtual clock still skips idle waits, ``loop.py``)
+                thread.asyncviz_own = True  # type: ignore[attr-defined]
+                self._thread = thread
+                thread.start()
+        self._wake.set()
+
+    def remove(self, sampler: StackSampler) -> None:
+        with self._lock:
+            if sampler in self._samplers:
+                self._samplers.remove(sampler)
+
+    def _run(self) -> None:
+        wait: float | None = None
+        while True:
+            self._wake.wait(wait)
+            self._wake.clear()
+            with self._lock:
+                samplers = list(self._samplers)
+            wait = None  # (none: until one is added)
+            for sampler in samplers:
+                try:
+                    due = sampler.look()
+                except Exception:  # (never into the program: it stops, tracing goes on)
+                    log.exception("asyncviz: sampling the loop's stack failed; stopped")
+                    due = float("inf")
+                if due == float("inf"):
+                    self.remove(sampler)
+                else:
+                    wait = due if wait is None else min(wait, due)
+            del samplers
+
+    def forked(self) -> None:
+        """In a child made by ``fork``: only the forking thread goes on (the lock may
+        have been held by this one's thread)."""
+        self._lock = threading.Lock()
+        self._samplers = []
+        self._wake = threading.Event()
+        self._thread = None
+
+
+_WATCHER: Final = _Watcher()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_WATCHER.forked)
