@@ -59,7 +59,7 @@ async def blocking_program() -> None:
     async def worker() -> None:
         await asyncio.sleep(0.15)  # AWAIT-SITE-BEFORE
         go.set()  # (the listener is ready from here, and waits for the step to end)
-        time.sleep(0.3)  # the blocking call
+        time.sleep(0.3)  # BLOCKING-CALL
         await asyncio.sleep(0.01)  # AWAIT-SITE-AFTER
 
     await asyncio.gather(
@@ -79,8 +79,9 @@ def test_a_blocking_step_names_its_task_its_awaits_and_the_timers_it_made_late()
     assert step.tasks == (worker, ticker, listener)
     assert (step.start, step.end) == (approx(0.15, abs=EXACT), approx(0.45, abs=EXACT))
     assert step.facts["seconds"] == approx(0.3, abs=EXACT)
-    # where the step began: the blocking call is between the two awaits
-    assert short_site(step.site) == marker_site(blocking_program, "BEFORE")
+    # the blocking call (sampled: ``test_blocking_stack.py``), between the two awaits
+    assert short_site(step.site) == marker_line(blocking_program, "BLOCKING-CALL")
+    assert step.facts["call"]["text"] == "time.sleep(0.3)"
     assert short_site(step.facts["before"]["site"]) == marker_site(blocking_program, "BEFORE")
     assert step.facts["before"]["label"] == "sleep(0.15)"
     assert short_site(step.facts["after"]["site"]) == marker_site(blocking_program, "AFTER")
@@ -92,7 +93,11 @@ def test_a_blocking_step_names_its_task_its_awaits_and_the_timers_it_made_late()
     # the listener, woken in the step, was ready for the rest of it
     [waited] = step.facts["waited"]
     assert waited["task"] == listener and waited["waited"] == approx(0.3, abs=EXACT)
-    assert step.finding == "'worker' held the loop for 300 ms in one step"
+    call_site = marker_line(blocking_program, "BLOCKING-CALL")
+    assert step.finding == (
+        "'worker' held the loop for 300 ms in one step,"
+        f" in time.sleep(0.3) at {call_site} in worker"
+    )
     assert "'ticker' (sleep(0.1), due at 200 ms) 250 ms late" in step.explanation
     assert "asyncio.to_thread" in step.explanation  # (the fix)
     # ... and the listener's wait is a scheduling delay, pointing at the worker
@@ -112,7 +117,7 @@ def test_a_blocking_step_on_the_virtual_clock_counts_real_busy_time() -> None:
     [step] = of_kind(insights_of(trace), "blocking-step")  # (0.3 s against 0.1 s)
     assert step.tasks[0] == tid(trace, "worker")
     assert step.end - step.start >= 0.3  # (time.sleep(0.3) at least)
-    assert short_site(step.site) == marker_site(blocking_program, "BEFORE")
+    assert short_site(step.site) == marker_line(blocking_program, "BLOCKING-CALL")
     assert [x["task"] for x in step.facts["late_timers"]] == [tid(trace, "ticker")]
 
 

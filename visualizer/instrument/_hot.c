@@ -150,7 +150,7 @@ typedef struct {
     char flushing;   /* appending a block to the store's columns now */
     char fast_clock; /* the clock is time.monotonic on Linux: read CLOCK_MONOTONIC here */
     double slow;     /* a callback at least this long held the loop */
-    double step_t0;  /* when the task step running now began (read by a streamer) */
+    double step_t0;  /* when the step (or callback) running now began (read by a streamer) */
     PyObject *clock;
     PyObject *store_full;   /* store.full(now) */
     PyObject *fail;         /* tracer._fail(exc) */
@@ -1204,6 +1204,8 @@ waker_run(PyObject *self, PyObject *unused)
         return interrupted ? NULL : PyObject_CallOneArg(g_handle_run, self);
     }
     long prev = r->waker;
+    double prev_t0 = r->step_t0;
+    r->step_t0 = t0; /* before the waker: the stack sampler reads them in that order */
     r->waker = waker;
     int err = run_reporting(self);
     PyObject *type = NULL, *value = NULL, *tb = NULL;
@@ -1211,6 +1213,7 @@ waker_run(PyObject *self, PyObject *unused)
         PyErr_Fetch(&type, &value, &tb);
     }
     r->waker = prev;
+    r->step_t0 = prev_t0;
     int interrupted = 0;
     if (rec_now(r, &t1) < 0) {
         interrupted = rec_fail(r) < 0;

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from types import FrameType
 from typing import Final
 
 _monotonic: Final = time.monotonic
@@ -85,6 +87,9 @@ class IdealClock:
         self._state: tuple[float, float | None] = (0.0, None)
         #: the thread running a loop on this clock now (its readings tick), or None
         self.thread: int | None = None
+        #: told of each ``time.sleep(x)`` that moved it, with its caller's frame (the
+        #: tracer samples the stack there: ``instrument.stacks``), or None
+        self.slept: Callable[[float, FrameType | None], None] | None = None
 
     def time(self) -> float:
         now, since = self._state
@@ -93,6 +98,12 @@ class IdealClock:
         if _get_ident() == self.thread:
             self._state = (now + TICK, None)  # (only this thread writes while it runs)
         return now
+
+    def peek(self) -> float:
+        """The time, without a tick: a reading that does not count as one (the number
+        of the loop's readings decides its times)."""
+        now, since = self._state
+        return now if since is None else now + (_monotonic() - since)
 
     def advance(self, seconds: float) -> None:
         if seconds > 0:

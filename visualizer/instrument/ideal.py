@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -43,6 +44,9 @@ def sleep(seconds: Any, /) -> None:
         _real_sleep(seconds)
         return
     clock.advance(float(seconds))
+    slept = clock.slept
+    if slept is not None:  # (the stack of a step that blocks: ``instrument.stacks``)
+        slept(float(seconds), sys._getframe(1))
 
 
 @contextlib.contextmanager

@@ -93,14 +93,17 @@ def _housekeeping_apart(loop: asyncio.AbstractEventLoop, future: Any) -> Any:
 def _nothing_in_flight(loop: Any, jobs: int, old_threads: set[threading.Thread]) -> bool:
     """Whether nothing can arrive from outside ``loop``: no executor job in flight, no
     file descriptor watched but its self-pipe, no thread started since (other than the
-    default executor's idle workers, whose jobs are counted) that might call
+    default executor's idle workers, whose jobs are counted, and asyncviz's own) that might call
     ``call_soon_threadsafe`` at any moment."""
     if jobs:
         return False
     if len(loop._selector.get_map()) > 1:  # (the self-pipe is always registered)
         return False
     pool = getattr(loop._default_executor, "_threads", ())
-    return all(t in old_threads or t in pool for t in threading.enumerate())
+    return all(
+        t in old_threads or t in pool or getattr(t, "asyncviz_own", False)  # (``stacks``)
+        for t in threading.enumerate()
+    )
 
 
 def skip_idle_waits(
@@ -108,8 +111,15 @@ def skip_idle_waits(
 ) -> None:
     """On a virtual (or ideal) clock, ``loop``'s selector skips idle waits: when the wait
     would be idle (``skippable()``), it polls once without blocking and the clock advances
-    by exactly the timeout, so the timer is due at once, at its exact virtual time.  On an
-    ideal clock a wait that is not skipped (for the world) is the only time it runs."""
+    to the next timer's deadline, so the timer is due at once, at its exact virtual time.
+    On an ideal clock a wait that is not skipped (for the world) is the only time it runs.
+
+    To the deadline as the clock reads now, not by the timeout: the loop reckoned the
+    timeout a moment before, and a virtual clock's real time since then (the thread
+    descheduled on a busy machine, or waiting for the GIL while another thread, the
+    stack sampler's, looked) has passed already: advancing by the whole timeout would
+    count it twice, and the timer would fire late.  (The ideal clock stands still on
+    the loop's thread: by the timeout, as it was reckoned.)"""
     selector: selectors.BaseSelector = loop._selector
     real_select = selector.select
     ideal_clock = clock if isinstance(clock, IdealClock) else None
@@ -120,7 +130,12 @@ def skip_idle_waits(
         if timeout is not None and skippable():
             events = real_select(0)
             if not events:
-                clock.advance(timeout)
+                # (the heap's first is the next due; the loop may swap the list itself)
+                scheduled: list[Any] | None = getattr(loop, "_scheduled", None)
+                if ideal_clock is None and scheduled:
+                    clock.advance(scheduled[0].when() - clock.time())
+                else:
+                    clock.advance(timeout)
             return events
         if ideal_clock is None:
             return real_select(timeout)

@@ -11,7 +11,7 @@ A recorder holds:
 * ``waker``: what runs now, packed like a waker (a task's step, a timer callback...);
 * ``room``: rows the store can still take before it drops and counts;
 * ``enabled``: False once the tracer switched itself off;
-* ``step_t0``: when the task step running now began (a streamer, on another thread,
+* ``step_t0``: when the task step (or callback) running now began (a streamer, on another thread,
   reports a step that holds the loop: which task, since when);
 * ``step()`` / ``wake()``: append one row (or count a drop);
 * ``res_thread`` and ``resource_change()``: a change of one of the run's asyncio

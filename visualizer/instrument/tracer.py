@@ -46,7 +46,7 @@ from collections.abc import Callable
 from types import CoroutineType, FrameType, MethodType
 from typing import Any, Final
 
-from visualizer.instrument import awaits, resources
+from visualizer.instrument import awaits, resources, stacks
 from visualizer.instrument import recorder as recorders
 from visualizer.instrument.awaits import (
     AwaitDescriber,
@@ -173,13 +173,13 @@ class _KindCallback:
         if not tracer.enabled:
             return self._callback(*args)
         rec = tracer._rec
-        prev_waker = rec.waker
+        prev_waker, prev_t0 = rec.waker, rec.step_t0
+        rec.step_t0 = t0 = tracer.clock()  # (before the waker: a sampler reads them so)
         rec.waker = self._waker
-        t0 = tracer.clock()
         try:
             return self._callback(*args)
         finally:
-            rec.waker = prev_waker  # (first: the clock may raise)
+            rec.waker, rec.step_t0 = prev_waker, prev_t0  # (first: the clock may raise)
             t1 = tracer.clock()
             if t1 - t0 >= tracer.slow_callback_duration:
                 tracer._blocked(NO_TASK, t0, t1, func_name(self._callback))
@@ -252,7 +252,10 @@ class Tracer:
     ``clock`` gives the times written to the store; it should be the loop's own
     clock (``time.monotonic`` for the stock loops, a ``VirtualClock``'s ``time``
     on a virtual-time loop).  A step or callback that holds the loop for at least
-    ``slow_callback_duration`` seconds is also written to ``store.blocked``.
+    ``slow_callback_duration`` seconds is also written to ``store.blocked``, and while
+    one runs ``stack_threshold`` seconds or longer (by default the same) the loop
+    thread's stack is sampled into ``store.stack_samples`` (``instrument.stacks``; not
+    positive or infinite: never).
     """
 
     __slots__ = (
@@ -270,6 +273,7 @@ class Tracer:
         "_pending",
         "_rec",
         "_resources",
+        "_sampler",
         "_sites",
         "_threads_before",
         "clock",
@@ -286,6 +290,7 @@ class Tracer:
         clock: Callable[[], float] = time.monotonic,
         *,
         slow_callback_duration: float = 0.1,
+        stack_threshold: float | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -332,6 +337,10 @@ class Tracer:
         self._names = DefaultNames()
         #: the run's queues, locks ... (``resources``): recorded from ``install`` to ``finish``
         self._resources = resources.ResourceRecorder(self)
+        #: the loop thread's stack while a step holds the loop (from ``install`` on)
+        self._sampler = stacks.StackSampler(
+            self, slow_callback_duration if stack_threshold is None else stack_threshold
+        )
 
     # --- which tasks belong to the run --------------------------------------------
     def bind_current_context(self) -> contextvars.Token[object]:
@@ -354,6 +363,19 @@ class Tracer:
         """The task whose step is running now, or NO_TASK (a callback, or nothing)."""
         waker = self._rec.waker
         return schema.waker_task(waker) if waker & 7 == schema.WAKE_TASK else NO_TASK
+
+    def running_step(self) -> tuple[int, float] | None:
+        """(packed waker, start) of the run's step or callback running now, or None:
+        for another thread (a streamer, a watchdog, the stack sampler), which reads the
+        two numbers the hot path writes (the start first; the waker read twice, so a
+        step that ends in between gives None, not the next one's start)."""
+        if not self.enabled:
+            return None
+        rec = self._rec
+        waker, t0 = rec.waker, rec.step_t0
+        if waker == CALLBACK_WAKER or waker != rec.waker:
+            return None
+        return waker, t0
 
     def live_tasks(self) -> list[asyncio.Task[Any]]:
         """The run's tasks that have not finished (what a Stop button cancels)."""
@@ -390,6 +412,7 @@ class Tracer:
         self._dispatch_codes |= _dispatch_codes_of(type(loop))
         if _EAGER_TASKS:
             self._place_task_factory(loop)
+        self._sampler.watch(threading.get_ident(), self.clock)  # (this thread runs it)
 
     def _place_task_factory(self, loop: asyncio.AbstractEventLoop) -> None:
         """Put our chaining factory on ``loop`` where eager starts can happen.
@@ -422,6 +445,8 @@ class Tracer:
         if not self._installed and self._resources.on:  # (a run left without ``finish``)
             self._resources.on = False
             resources.detach()
+        if not self._installed:
+            self._sampler.stop()
 
     def _fail(self, exc: BaseException) -> None:
         """A hook failed: switch tracing off (keep what was recorded) and log it once.
@@ -976,6 +1001,7 @@ class Tracer:
     # --- end of run -----------------------------------------------------------------
     def finish(self) -> None:
         """Record the final names of tasks still alive; note when the run ended."""
+        self._sampler.stop()  # (no sample after the end)
         if self._resources.on:
             self._resources.on = False
             resources.detach()
@@ -1186,13 +1212,13 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
         def _run(self) -> None:
             if not tracer.enabled:
                 return handle_run(self)
-            prev_waker = rec.waker
+            prev_waker, prev_t0 = rec.waker, rec.step_t0
+            rec.step_t0 = t0 = clock()  # (before the waker: a sampler reads them so)
             rec.waker = self._waker
-            t0 = clock()
             try:
                 handle_run(self)
             finally:
-                rec.waker = prev_waker  # (first: the clock may raise)
+                rec.waker, rec.step_t0 = prev_waker, prev_t0  # (first: the clock may raise)
                 t1 = clock()
                 if t1 - t0 >= tracer.slow_callback_duration:
                     tracer._blocked(NO_TASK, t0, t1, func_name(self._callback))

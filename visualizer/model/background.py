@@ -29,7 +29,7 @@ from typing import IO, Any, Final
 import msgspec
 import numpy as np
 
-from visualizer.trace import resource_file
+from visualizer.trace import resource_file, stack_samples
 from visualizer.trace.data import BlockedRecord, JobRecord, Mark, SpanColumns, TaskRecord, Trace
 from visualizer.trace.store import Suspension
 
@@ -120,6 +120,8 @@ def frames(trace: Trace) -> Iterator[tuple[Any, ...]]:
     )
     if trace.resources:  # (issue 15: checked again as the window takes them)
         yield ("resources", resource_file.document(trace.resources, trace.resource_changes))
+    if trace.stack_samples:  # (checked again as the window takes them)
+        yield ("stack_samples", stack_samples.document(trace.stack_samples))
     for name in _SPAN_COLUMNS:
         column = np.ascontiguousarray(getattr(trace.spans, name))
         yield ("span", name, column.dtype.str, column.tobytes())
@@ -154,6 +156,7 @@ class Receiver:
         self.trace: Trace | None = None  #: once the ``end`` frame came
         self._head: list[Any] | None = None
         self._resources: dict[str, Any] = {}
+        self._stack_samples: dict[str, Any] = {}
         self._spans: dict[str, np.ndarray] = {}
         self._tasks: list[TaskRecord] = []
 
@@ -169,6 +172,8 @@ class Receiver:
             self._head = frame
         elif kind == "resources":
             self._resources = frame[1]
+        elif kind == "stack_samples":
+            self._stack_samples = frame[1]
         elif kind == "span":
             _, name, dtype, data = frame
             self._spans[name] = np.frombuffer(data, np.dtype(dtype)).copy()
@@ -203,6 +208,7 @@ class Receiver:
             observed=[(float(a), float(b)) for a, b in observed],
             resources=resources,
             resource_changes=changes,
+            stack_samples=stack_samples.read(self._stack_samples, len(self._tasks)),
         )
 
 

@@ -327,6 +327,7 @@ class TraceModel:
                 for t, tid, label, kind, detail in store.marks
             ],
             observed=self._observed_so_far(),
+            stack_samples=[s.moved(self._origin) for s in list(store.stack_samples)],
             **self._resources(),
         )
 

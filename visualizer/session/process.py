@@ -51,8 +51,10 @@ STOP_GRACE: Final = 1.0
 #: lines of output kept (a program that floods its stdout must not flood memory); also
 #: the most lines waiting for the loop, and the most waiting to be timed
 OUTPUT_LINES: Final = 20_000
-#: stderr lines kept as "last words" when a program dies
-LAST_WORDS: Final = 40
+#: stderr lines kept as "last words" when a program dies: enough for faulthandler's report
+#: of a crash, whose top line says what happened, above a stack of every thread (the
+#: program's, and ours: the streamer's, the stack sampler's: 6 lines each)
+LAST_WORDS: Final = 100
 #: seconds the pipes and the stream are still read after the process exited (a
 #: grandchild may hold them open for ever)
 DRAIN: Final = 1.0

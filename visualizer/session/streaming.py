@@ -372,14 +372,10 @@ class Streamer:
 
     def _long_step(self) -> tuple[int, float | None]:
         """The task whose step is running now, and when that step began."""
-        tracer = self.tracer
-        if tracer is None or not tracer.enabled:
+        step = None if self.tracer is None else self.tracer.running_step()
+        if step is None or step[0] & 7 != WAKE_TASK:
             return -1, None
-        rec = tracer._rec
-        waker, t0 = rec.waker, rec.step_t0  # (two reads: the step may end in between)
-        if waker & 7 != WAKE_TASK or waker != rec.waker:
-            return -1, None
-        return waker_task(waker), t0
+        return waker_task(step[0]), step[1]
 
     def _send(self, data: bytes) -> bool:
         if self.broken is not None or not self.connection.connected:

@@ -4,7 +4,7 @@ A scenario run on the window's loop (the real clock's default) shares the loop w
 window: a step that spins (``while True: pass``) or blocks (``time.sleep(60)``) freezes
 the window with it, and nothing on the loop can stop it.  ``StepWatchdog`` is a thread
 that reads, every ``POLL`` seconds, which task's step is running and since when (the
-tracer's recorder keeps both, ``waker`` and ``step_t0``); when one step has held the loop
+tracer's ``running_step``); when one step has held the loop
 for ``limit`` seconds, it sends the loop's thread a signal whose handler raises
 ``StepInterrupted`` into that step, at its next bytecode (a blocking system call such as
 ``time.sleep`` is interrupted too); when the step is in the tracer's code just then, at
@@ -79,14 +79,8 @@ class StepWatchdog:
 
     def _running(self) -> tuple[int, float] | None:
         """(packed waker, start) of the run's task step running now, or None."""
-        tracer = self.tracer
-        if not tracer.enabled:
-            return None
-        rec = tracer._rec
-        waker, t0 = rec.waker, rec.step_t0
-        if waker & 7 != WAKE_TASK or waker != rec.waker:
-            return None
-        return waker, t0
+        step = self.tracer.running_step()
+        return step if step is not None and step[0] & 7 == WAKE_TASK else None
 
     def _watch(self) -> None:
         clock = self.tracer.clock

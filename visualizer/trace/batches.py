@@ -96,6 +96,7 @@ class BatchMaker:
         self._suspensions = 0
         self._blocked = 0
         self._marks = 0
+        self._stack_samples = 0
         #: tasks not named yet (a task is named once, as it ends: ``TraceStore.set_name``),
         #: and the first task not looked at yet: only these are read at each batch
         self._unnamed = np.zeros(0, np.int64)
@@ -156,6 +157,7 @@ class BatchMaker:
             for j in (*self._jobs_open, *new_jobs)
         ]
         blocked = store.blocked[self._blocked :]
+        samples = store.stack_samples[self._stack_samples :]
         marks = store.marks[self._marks :]
         errors = list(store.task_error.items()) if len(store.task_error) > len(self._errors) else []
         wakes_end = min(len(store.wake_task), len(store.wake_t), len(store.wake_waker))
@@ -190,6 +192,7 @@ class BatchMaker:
         )
         resource_rows, change_rows = self._resource_rows(resources_end, changes_end, tasks_end)
         blocked = list(itertools.takewhile(lambda b: b.task < tasks_end, blocked))
+        samples = list(itertools.takewhile(lambda s: s.task < tasks_end, samples))
         marks = list(itertools.takewhile(lambda m: m[1] < tasks_end, marks))
         looked_at = np.concatenate([self._unnamed, np.arange(self._named_upto, tasks_end)])
         names = _gather(store.task_name, looked_at)
@@ -264,6 +267,10 @@ class BatchMaker:
             batch.blocked_first = self._blocked
             batch.blocked = [(b.task, b.start, b.end, b.what) for b in blocked]
             self._blocked += len(blocked)
+        if samples:
+            batch.stack_samples_first = self._stack_samples
+            batch.stack_samples = [sample.row() for sample in samples]
+            self._stack_samples += len(samples)
         if marks:
             batch.marks_first = self._marks
             batch.marks = list(marks)

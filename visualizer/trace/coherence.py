@@ -111,6 +111,9 @@ def _check_times(trace: Trace) -> None:
         instant(step.end, f"blocked[{i}].end")
     for i, mark in enumerate(trace.marks):
         instant(mark.t, f"marks[{i}].t")
+    for i, sample in enumerate(trace.stack_samples):
+        instant(sample.step, f"stack_samples[{i}].step")
+        _within_run(sample.t, duration, f"stack_samples[{i}].t")
     for i, (start, end) in enumerate(trace.observed):
         instant(start, f"observed[{i}][0]")
         instant(end, f"observed[{i}][1]")

@@ -10,13 +10,16 @@ often it occurs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from visualizer.trace.resources import Resource, ResourceChanges
 from visualizer.trace.store import Suspension
+
+if TYPE_CHECKING:
+    from visualizer.trace.stack_samples import StackSample
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
@@ -174,6 +177,9 @@ class Trace:
     #: (``visualizer.trace.resources``; times in seconds since the run started)
     resources: list[Resource] = field(default_factory=list)
     resource_changes: ResourceChanges = field(default_factory=ResourceChanges)
+    #: where the loop's thread was while a step or callback held the loop (each
+    #: sample: its task or -1, the step's start, its time, the frames: ``stack_samples``)
+    stack_samples: list[StackSample] = field(default_factory=list)
 
     @property
     def duration(self) -> float:

@@ -30,7 +30,7 @@ from typing import Any, BinaryIO, Final, Literal
 import msgspec
 import numpy as np
 
-from visualizer.trace import resource_file, schema
+from visualizer.trace import resource_file, schema, stack_samples
 from visualizer.trace.coherence import MAX_SECONDS, check, expect, instant
 from visualizer.trace.coherence import TraceFormatError as TraceFormatError
 from visualizer.trace.data import (
@@ -95,6 +95,7 @@ class _Doc(msgspec.Struct, gc=False):
     observed: Any = msgspec.UNSET
     resources: Any = msgspec.UNSET
     resource_changes: Any = msgspec.UNSET
+    stack_samples: Any = msgspec.UNSET
 
 
 _DOC_DECODER: Final = msgspec.json.Decoder(_Doc)
@@ -157,6 +158,7 @@ def _document_without_spans(trace: Trace) -> dict[str, Any]:
         "marks": [_mark_document(m) for m in trace.marks],
         **({"observed": [[a, b] for a, b in trace.observed]} if trace.observed else {}),
         **resource_file.document(trace.resources, trace.resource_changes),
+        **stack_samples.document(trace.stack_samples),
     }
 
 
@@ -381,6 +383,7 @@ def from_json_dict(doc: Any) -> Trace:
         observed=observed,
         resources=resources,
         resource_changes=changes,
+        stack_samples=stack_samples.read(doc, len(tasks)),
     )
     check(trace)
     return trace

@@ -29,6 +29,7 @@ import numpy.typing as npt
 from visualizer.trace import resources as res
 from visualizer.trace import schema
 from visualizer.trace.coherence import MAX_SECONDS
+from visualizer.trace.stack_samples import StackSample, row_is_sane
 from visualizer.trace.store import Blocked, Job, Suspension, TaskError, TraceStore
 from visualizer.trace.wire import (
     Batch,
@@ -221,6 +222,7 @@ class StreamMirror:
         self._wakes_dropped = 0
         self._blocked_seen = 0  #: blocked steps and marks the stream sent so far
         self._marks_seen = 0
+        self._stack_samples_seen = 0
         #: per task: its final name came (a live name no longer applies)
         self._named = np.zeros(0, np.bool_)
         self._ended = np.zeros(0, np.bool_)  #: per task: a step ended it
@@ -337,6 +339,15 @@ class StreamMirror:
                 -1 <= tid < n_tasks and _a_time(start, store.origin) and _a_time(end, store.origin)
             ):
                 raise StreamFormatError(f"{where}: a blocked step is malformed")
+        if batch.stack_samples and batch.stack_samples_first != self._stack_samples_seen:
+            raise StreamFormatError(f"{where}: stack samples do not continue")
+        for row in batch.stack_samples:
+            if not (
+                row_is_sane(row, n_tasks)
+                and _a_time(row[1], store.origin)
+                and _a_time(row[2], store.origin)
+            ):
+                raise StreamFormatError(f"{where}: a stack sample is malformed")
         if batch.marks and batch.marks_first != self._marks_seen:
             raise StreamFormatError(f"{where}: marks do not continue")
         for t, tid, *_ in batch.marks:
@@ -689,6 +700,11 @@ class StreamMirror:
         for tid, start, end, what in batch.blocked:
             store.blocked.append(Blocked(to_local(tid), start, end, what))
         self._blocked_seen += len(batch.blocked)
+        for row in batch.stack_samples:
+            sample = StackSample.of_row(row)
+            if sample.task < 0 or (tid := to_local(sample.task)) >= 0:  # (let go: with it)
+                store.stack_samples.append(sample if sample.task < 0 else sample.renamed(tid))
+        self._stack_samples_seen += len(batch.stack_samples)
         for t, tid, label, kind, detail in batch.marks:
             store.add_mark(t, to_local(tid), label, kind, detail)
         self._marks_seen += len(batch.marks)

@@ -31,12 +31,15 @@ import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from visualizer.trace.resources import ResourceTable
+
+if TYPE_CHECKING:
+    from visualizer.trace.stack_samples import StackSample
 
 DEFAULT_CAPACITY: Final = 50_000_000
 #: marks of one kind kept a run, at most (``TraceStore.add_mark``)
@@ -140,6 +143,9 @@ class TraceStore:
 
         self.jobs: list[Job] = []
         self.blocked: list[Blocked] = []
+        #: the loop thread's stack while a step held the loop (``trace.stack_samples``),
+        #: appended by the tracer's sampling thread
+        self.stack_samples: list[StackSample] = []
         #: (t, task or -1, label, kind, detail): see ``data.Mark``; ``add_mark`` adds
         self.marks: list[tuple[float, int, str, str, str]] = []
         self._marks_of: dict[str, int] = {}  #: marks kept, per kind
@@ -318,7 +324,7 @@ class TraceStore:
         self, keep: Sequence[int] | npt.NDArray[np.int64], cut: float
     ) -> npt.NDArray[np.int64]:
         """Keep only the tasks ``keep`` (ids, ascending), renumbered ``0..len(keep)-1``,
-        and the jobs and blocked steps ending at or after ``cut`` (a clock reading).
+        and the jobs, blocked steps and stack samples ending at or after ``cut`` (a clock reading).
 
         Call it with no step or wake rows left (``forget_read_rows``): rows name tasks
         by id.  A parent or a job's task that is not kept becomes -1 (none known); a
@@ -363,6 +369,11 @@ class TraceStore:
         self.resources.forget_before(cut)
         self.blocked = [
             Blocked(renamed(b.task), b.start, b.end, b.what) for b in self.blocked if b.end >= cut
+        ]
+        self.stack_samples = [  # (a sample of a task let go goes with it)
+            s.renamed(renamed(s.task))
+            for s in self.stack_samples
+            if s.t >= cut and (s.task < 0 or renamed(s.task) >= 0)
         ]
         self.marks = [
             (t, renamed(tid), label if renamed(tid) >= 0 or tid < 0 else gone(tid, label), kind, d)

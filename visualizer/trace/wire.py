@@ -33,6 +33,8 @@ from typing import Any, Final
 
 import msgspec
 
+from visualizer.trace.stack_samples import SampleRow
+
 #: the first bytes of a stream (and of a saved stream file); the last byte is the
 #: framing's version (a change to the frame layout itself, not to the messages)
 MAGIC: Final = b"ASYNCVZ\x01"
@@ -205,6 +207,11 @@ class Batch(
     #: optional part of version 1: a reader that does not know them ignores them
     resources: ResourceRows | None = None
     resource_changes: ChangeRows | None = None
+    #: new stack samples (``trace.stack_samples``: where the loop's thread was while a
+    #: step held the loop), as (task or -1, step start, time, call, frames), each frame
+    #: (path, line, function, text), innermost last; optional, like the resources
+    stack_samples_first: int = 0
+    stack_samples: list[SampleRow] = msgspec.field(default_factory=list)
 
 
 class End(msgspec.Struct, tag_field="kind", tag="end", forbid_unknown_fields=False):

@@ -653,6 +653,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>{task} 在一步中占住事件循环 {seconds}</translation>
     </message>
     <message>
+        <source>{task} held the loop for {seconds} in one step, in {call}</source>
+        <translation>{task} 在一步中占住事件循环 {seconds}，卡在 {call}</translation>
+    </message>
+    <message>
         <source>{task} ran for {seconds} without awaiting, from {before} to {after}: all that time no other task, timer or I/O callback could run.</source>
         <translation>{task} 从 {before} 到 {after} 连续运行了 {seconds} 而没有 await：这段时间里没有任何其他任务、定时器或 I/O 回调能够运行。</translation>
     </message>
@@ -661,8 +665,24 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>一个回调（{callback}）占住事件循环 {seconds}</translation>
     </message>
     <message>
+        <source>A callback ({callback}) held the loop for {seconds}, in {call}</source>
+        <translation>一个回调（{callback}）占住事件循环 {seconds}，卡在 {call}</translation>
+    </message>
+    <message>
         <source>The loop ran the callback {callback} (a call_soon or call_later callback, a done callback, a protocol&apos;s method) for {seconds}: all that time no task, timer or other callback could run.</source>
         <translation>事件循环运行回调 {callback}（call_soon 或 call_later 的回调、完成回调、协议的方法）用了 {seconds}：这段时间里没有任何任务、定时器或其他回调能够运行。</translation>
+    </message>
+    <message>
+        <source>{call} at {site} in {function}</source>
+        <translation>{function} 中 {site} 处的 {call}</translation>
+    </message>
+    <message>
+        <source>The call was made from {caller}.</source>
+        <translation>这个调用来自 {caller}。</translation>
+    </message>
+    <message>
+        <source>Looked at again while it ran, the step was in: {places}.</source>
+        <translation>在这一步运行期间再次查看，它先后位于：{places}。</translation>
     </message>
     <message>
         <source>The fix: await instead of blocking (asyncio.sleep, not time.sleep; an asyncio client, not a blocking one); run blocking calls in a thread with asyncio.to_thread or loop.run_in_executor, and CPU-bound Python in a process pool; or cut long work into pieces with await asyncio.sleep(0) between them.</source>

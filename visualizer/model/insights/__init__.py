@@ -41,9 +41,14 @@ grows until the loop comes to it, and is counted once it is over).  The rest hol
 of a run's first part as of the whole: a step that held the loop held it, a warning
 asyncio gave was given.
 
+A blocking step names the call that blocked where the trace has its stack samples
+(``trace.stack_samples``: the tracer samples a step past its threshold, by default the
+same 0.1 s; a lower ``blocking_threshold`` finds shorter steps with no sample, and names
+only their awaits).
+
 Not yet (issue 16): ``fire-and-forget``, ``cancellation-swallowed``,
-``sequential-awaits``; the stack of the call that blocked (a watchdog's sampling:
-``site`` is where the blocking step began until then); a live run or a stream.
+``sequential-awaits``.  A live run's (``model/insights/live.py``) and a stream's (its
+mirror's trace) are worked out with ``partial=True``.
 """
 
 from __future__ import annotations

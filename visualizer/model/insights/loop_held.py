@@ -2,10 +2,14 @@
 awaiting (``blocking-step``), and the tasks that were ready but waited long for the loop
 (``long-scheduling-delay``).
 
-A blocking step names the task, the await it resumed from and the one it stopped at
-(the blocking call is between the two: ``site`` is where the step began; sampling the
-loop thread's stack while a step runs past the threshold, a later part, will name the
-call itself), the timers it made late, and the tasks that were ready and waited for it.
+A blocking step names the task, the call that blocked, the await it resumed from and the
+one it stopped at, the timers it made late, and the tasks that were ready and waited for
+it.  The call is read from the trace's stack samples of that step (``stack_samples``: the
+tracer sampled the loop thread's stack while the step ran past its threshold, by default
+asyncio's 0.1 s): ``site`` is then the line of the program's that made the call.  A step
+with no sample (an older trace, a step shorter than the tracer's threshold, a callback the
+tracer could not time) names only its awaits (the call is between the two), and ``site``
+is where it began.
 
 A timer's lateness needs its deadline, which the trace does not hold: it is read from a
 ``sleep(x)`` suspension's label (the task suspended at ``t`` asked to wake at ``t + x``),
@@ -17,6 +21,8 @@ right after the step show it only as their wake.
 
 from __future__ import annotations
 
+import os
+from collections import defaultdict
 from typing import Any, Final
 
 import numpy as np
@@ -35,6 +41,10 @@ from visualizer.model.statistics import Distribution, run_scheduled
 from visualizer.model.words import Translate
 from visualizer.trace import schema
 from visualizer.trace.data import BlockedRecord
+from visualizer.trace.stack_samples import StackFrame, StackSample
+
+#: a step's samples, by (task or -1, the step's start): see ``_samples``
+Samples = dict[tuple[int, float], list[StackSample]]
 
 #: a task ready for less of a blocking step than this (seconds) is not named as waiting
 #: for it (the clock's readings around a step overlap by microseconds)
@@ -48,16 +58,26 @@ def blocking_steps(lanes: Lanes, threshold: float, translate: Translate) -> list
     shorter callback)."""
     spans = lanes.spans
     out = []
+    samples = _samples(lanes.trace.stack_samples)
     steps = np.flatnonzero((spans.state == schema.RUNNING) & (lanes.length >= threshold))
     for i in steps.tolist():
-        out.append(_step(lanes, i, translate))
+        out.append(_step(lanes, i, samples, translate))
     for record in lanes.trace.blocked:
         if record.task is None and record.end - record.start >= threshold:
-            out.append(_callback(lanes, record, translate))
+            out.append(_callback(lanes, record, samples, translate))
     return out
 
 
-def _step(lanes: Lanes, i: int, translate: Translate) -> Insight:
+def _samples(samples: list[StackSample]) -> Samples:
+    """The samples by step: a sample names its step by the same float the step's start
+    was recorded as, so the key is exact."""
+    out: Samples = defaultdict(list)
+    for sample in samples:
+        out[(sample.task, sample.step)].append(sample)
+    return out
+
+
+def _step(lanes: Lanes, i: int, samples: Samples, translate: Translate) -> Insight:
     spans = lanes.spans
     task = int(spans.task[i])
     start, end = float(spans.start[i]), float(spans.end[i])
@@ -66,14 +86,22 @@ def _step(lanes: Lanes, i: int, translate: Translate) -> Insight:
     late, waited, late_words = _held_up(lanes, task, start, end, translate)
     name = lanes.name(task)
     site = (before or {}).get("site") or (after or {}).get("site")
+    sampled = samples.get((task, start), [])
+    finding = translate("Insights", "{task} held the loop for {seconds} in one step").format(
+        task=name, seconds=seconds(end - start)
+    )
+    if sampled:
+        site = sampled[0].at.site
+        finding = translate("Insights", "{task} held the loop for {seconds} in one step, in {call}")
+        finding = finding.format(
+            task=name, seconds=seconds(end - start), call=_call(sampled[0].at, translate)
+        )
     return insight(
         "blocking-step",
         (task, *dict.fromkeys(x["task"] for x in [*late, *waited] if x["task"] != task)),
         start,
         end,
-        translate("Insights", "{task} held the loop for {seconds} in one step").format(
-            task=name, seconds=seconds(end - start)
-        ),
+        finding,
         paragraph(
             translate(
                 "Insights",
@@ -82,6 +110,7 @@ def _step(lanes: Lanes, i: int, translate: Translate) -> Insight:
             ).format(
                 task=name, seconds=seconds(end - start), before=before_words, after=after_words
             ),
+            _sampled_words(sampled, translate),
             *late_words,
             _fix(translate),
         ),
@@ -92,22 +121,31 @@ def _step(lanes: Lanes, i: int, translate: Translate) -> Insight:
             "after": after,
             "late_timers": late,
             "waited": waited,
+            **_sampled_facts(sampled),
         },
     )
 
 
-def _callback(lanes: Lanes, record: BlockedRecord, translate: Translate) -> Insight:
+def _callback(
+    lanes: Lanes, record: BlockedRecord, samples: Samples, translate: Translate
+) -> Insight:
     start, end = record.start, record.end
     late, waited, late_words = _held_up(lanes, None, start, end, translate)
     what = shown(record.what) or "?"
+    sampled = samples.get((-1, start), [])
+    finding = translate("Insights", "A callback ({callback}) held the loop for {seconds}").format(
+        callback=what, seconds=seconds(end - start)
+    )
+    if sampled:
+        finding = translate(
+            "Insights", "A callback ({callback}) held the loop for {seconds}, in {call}"
+        ).format(callback=what, seconds=seconds(end - start), call=_call(sampled[0].at, translate))
     return insight(
         "blocking-step",
         tuple(dict.fromkeys(x["task"] for x in [*late, *waited])),
         start,
         end,
-        translate("Insights", "A callback ({callback}) held the loop for {seconds}").format(
-            callback=what, seconds=seconds(end - start)
-        ),
+        finding,
         paragraph(
             translate(
                 "Insights",
@@ -115,16 +153,74 @@ def _callback(lanes: Lanes, record: BlockedRecord, translate: Translate) -> Insi
                 "a done callback, a protocol's method) for {seconds}: all that time no task, "
                 "timer or other callback could run.",
             ).format(callback=what, seconds=seconds(end - start)),
+            _sampled_words(sampled, translate),
             *late_words,
             _fix(translate),
         ),
+        site=sampled[0].at.site if sampled else None,
         facts={
             "seconds": end - start,
             "callback": record.what,
             "late_timers": late,
             "waited": waited,
+            **_sampled_facts(sampled),
         },
     )
+
+
+def _call(frame: StackFrame, translate: Translate) -> str:
+    """``time.sleep(0.3) at app.py:12 in handler``: the line's text (the call, for a C
+    function has no frame of its own), the file's name (the whole path is the site's),
+    the function."""
+    return translate("Insights", "{call} at {site} in {function}").format(
+        call=shown(frame.text or f"{frame.function}()"),
+        site=shown(f"{os.path.basename(frame.path)}:{frame.line}"),
+        function=shown(frame.function),
+    )
+
+
+def _sampled_words(sampled: list[StackSample], translate: Translate) -> str:
+    """What the samples add to the explanation: who called the call, and the other
+    places the step was found in, if it was found in more than one."""
+    if not sampled:
+        return ""
+    first = sampled[0]
+    words = []
+    if first.call > 0:
+        words.append(
+            translate("Insights", "The call was made from {caller}.").format(
+                caller=_call(first.frames[first.call - 1], translate)
+            )
+        )
+    if len(sampled) > 1:
+        items = [_call(s.at, translate) for s in sampled]
+        words.append(
+            translate(
+                "Insights", "Looked at again while it ran, the step was in: {places}."
+            ).format(places=listed(items, translate))
+        )
+    return paragraph(*words)
+
+
+def _sampled_facts(sampled: list[StackSample]) -> dict[str, Any]:
+    """``stack``: the first sample's frames, innermost last (each: path, line,
+    function, text); ``call``: the one that names the call; ``samples``: every sample of
+    the step (its time, frames and call index).  None of these without a sample."""
+    if not sampled:
+        return {}
+
+    def frames(sample: StackSample) -> list[dict[str, Any]]:
+        return [
+            {"path": f.path, "line": f.line, "function": f.function, "text": f.text}
+            for f in sample.frames
+        ]
+
+    first = sampled[0]
+    return {
+        "stack": frames(first),
+        "call": frames(first)[first.call],
+        "samples": [{"t": s.t, "stack": frames(s), "call": s.call} for s in sampled],
+    }
 
 
 def _fix(translate: Translate) -> str:
