@@ -144,14 +144,14 @@ def asyncviz(cwd: Path, *words: str) -> subprocess.CompletedProcess[str]:
 
 
 def blocking_site(program: Path, clock: str = "ideal") -> str:
-    """``name:line`` of the blocking step's site as the engine gives it (where the step
-    began today; the ``time.sleep`` itself once the blocking call's stack is sampled)."""
+    """``name:line`` of the blocking step's site as the engine gives it: the
+    ``time.sleep`` itself (the blocking call's stack, sampled while the step ran)."""
     run = record_script(program, clock=clock)  # type: ignore[arg-type]
     [step] = [i for i in insights_of(run.trace) if i.kind == "blocking-step"]
     assert step.site is not None
     path, _, line = step.site.rpartition(":")
     assert Path(path).name == program.name
-    assert int(line) in (SLEEP_LINE - 1, SLEEP_LINE)  # (the await before it, or the call)
+    assert int(line) == SLEEP_LINE
     return f"{program.name}:{line}"
 
 
@@ -162,8 +162,8 @@ def test_a_blocking_call_is_a_warning_at_its_line(tmp_path: Path) -> None:
     out = asyncviz(tmp_path, "check", "app.py", "--clock", "ideal")
     assert out.returncode == 0, out.stderr  # (a warning: --fail-on is error by default)
     assert out.stdout.splitlines() == [
-        f"{site}: warning: 'worker' held the loop for 300 ms in one step"
-        " [blocking-step at 0.010 s]",
+        f"{site}: warning: 'worker' held the loop for 300 ms in one step,"
+        f" in time.sleep(0.3) at {site} in worker [blocking-step at 0.010 s]",
         "0 errors, 1 warning, 0 hints",
     ]
     # the program's stdout went to stderr: stdout holds the findings only
@@ -222,7 +222,13 @@ def test_json_is_one_document_with_every_field(tmp_path: Path) -> None:
     assert found["facts"]["seconds"] == pytest.approx(0.3, abs=1e-6)
     assert f"{found['path']}:{found['line']}" == site
     assert found["site"].endswith(site)  # (as the trace holds it: the absolute path)
-    assert found["finding"] == "'worker' held the loop for 300 ms in one step"
+    assert found["finding"] == (
+        f"'worker' held the loop for 300 ms in one step, in time.sleep(0.3) at {site} in worker"
+    )
+    assert (found["facts"]["call"]["text"], found["facts"]["call"]["function"]) == (
+        "time.sleep(0.3)",
+        "worker",
+    )
 
 
 def test_a_program_that_raises_still_gets_its_insights_and_exit_3(tmp_path: Path) -> None:
