@@ -10,7 +10,12 @@ kind in the module of its family:
   ``never-retrieved``, ``never-awaited``, ``destroyed-pending``; and ``left-pending``,
   a task still pending when the trace ended;
 * ``waiting``: ``contention`` (a Lock or Semaphore its waiters spent most of their
-  time waiting for) and ``busy-polling`` (a task looping on ``sleep(0)`` or tiny sleeps).
+  time waiting for), ``busy-polling`` (a task looping on ``sleep(0)`` or tiny sleeps)
+  and ``sequential-awaits`` (waits one after another, the loop idle, that could
+  overlap: a hint, with what it would save);
+* ``tasks``: what the tracer noted at a task's end: ``cancellation-swallowed`` (a
+  cancel it caught and went on from, not withdrawn as ``asyncio.timeout`` does) and
+  ``fire-and-forget`` (nothing held it when it ended).
 
 Each insight says it in the words of the ``translate(context, text)`` given (English
 by default; the window gives Qt's, context "Insights"), as ``model.details`` does.
@@ -33,10 +38,14 @@ The thresholds, and why these defaults:
   average between looks does almost nothing (a chunk of real work that yields with
   ``sleep(0)`` runs longer).  On the ideal clock a step takes no time at all, so there
   chunked work looks like polling: read busy-polling on the virtual or real clock.
+* ``cancel_grace`` 1 s: a task pending at the end with a cancel not withdrawn swallowed
+  it only if it ran after the cancel landed and the trace went on this long after: a
+  cleanup in a ``finally`` block (closing a connection) is over by then, as a rule.
+* ``sequential_saving`` 0.05 s: waits in a row are a hint only if overlapping them
+  saves this much (the scheduling threshold: what a user notices).
 
-Not yet (issue 16): ``fire-and-forget``, ``cancellation-swallowed``,
-``sequential-awaits``; the stack of the call that blocked (a watchdog's sampling:
-``site`` is where the blocking step began until then); a live run or a stream.
+Not yet (issue 16): the stack of the call that blocked (a watchdog's sampling: ``site``
+is where the blocking step began until then); a live run or a stream.
 """
 
 from __future__ import annotations
@@ -52,7 +61,8 @@ from visualizer.model.insights.core import (
 )
 from visualizer.model.insights.endings import left_pending, reported
 from visualizer.model.insights.loop_held import blocking_steps, scheduling_delays
-from visualizer.model.insights.waiting import busy_polling, contention
+from visualizer.model.insights.tasks import dropped_tasks, swallowed_cancels
+from visualizer.model.insights.waiting import busy_polling, contention, sequential_awaits
 from visualizer.trace.data import Trace
 
 __all__ = ["KINDS", "SEVERITIES", "Insight", "Kind", "Severity", "insights_of"]
@@ -68,6 +78,8 @@ def insights_of(
     polling_sleep: float = 0.01,
     polling_count: int = 20,
     polling_work: float = 0.001,
+    cancel_grace: float = 1.0,
+    sequential_saving: float = 0.05,
     translate: Translate = english,
 ) -> list[Insight]:
     """Every insight of ``trace``, in time order (of their start), the most severe first
@@ -80,6 +92,9 @@ def insights_of(
         *left_pending(lanes, translate),
         *contention(lanes, contention_share, contention_wait, translate),
         *busy_polling(lanes, polling_sleep, polling_count, polling_work, translate),
+        *swallowed_cancels(lanes, cancel_grace, translate),
+        *dropped_tasks(lanes, translate),
+        *sequential_awaits(lanes, sequential_saving, translate),
     ]
     rank = {severity: i for i, severity in enumerate(SEVERITIES)}
     found.sort(key=lambda x: (x.start, rank[x.severity], x.end, x.kind, x.tasks))
