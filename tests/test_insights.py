@@ -398,7 +398,7 @@ def test_a_task_that_caught_its_cancellation_and_returned() -> None:
     assert short_site(found.site) == marker_site(swallowing_program, "CAUGHT")
     assert found.facts["cancelling"] == 1 and found.facts["by"] == 0
     assert found.facts["outcome"] == "done"
-    assert found.finding == "'worker' caught a CancelledError and went on to end done"
+    assert found.finding == "'worker' caught a CancelledError and went on to end normally"
     assert "raise" in found.explanation and "uncancel()" in found.explanation  # (the fix)
 
 

@@ -204,7 +204,7 @@ def _swallowed(
 def _outcome_words(outcome: str, translate: Translate) -> str:
     if outcome == "error":
         return translate("Insights", "with an error")
-    return translate("Insights", "done")
+    return translate("Insights", "normally")
 
 
 def dropped_tasks(lanes: Lanes, translate: Translate) -> list[Insight]:
