@@ -17,6 +17,7 @@ import io
 import json
 import textwrap
 import time
+from collections.abc import Callable, Coroutine
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,27 @@ def traced(main: Any, *args: Any, clock: ClockKind = "ideal") -> Trace:
     if run.error is not None:
         raise run.error
     return run.trace
+
+
+def traced_until_main_returns(
+    main: Callable[[], Coroutine[Any, Any, asyncio.Task[None]]],
+    let_go: Callable[[], None] = lambda: None,
+) -> Trace:
+    """The trace of ``main`` on a loop that stops when it returns a task still pending
+    (as ``run_until_complete`` stops); then the task is let end, untraced (``let_go``
+    first, then a cancel)."""
+    recorder = Recorder("ideal")
+    loop = recorder.new_loop()
+    try:
+        root = loop.create_task(main(), context=recorder.tracer.new_context())
+        task = loop.run_until_complete(root)
+        trace = recorder.finish()
+        let_go()
+        task.cancel()
+        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
+    finally:
+        loop.close()
+    return trace
 
 
 def of_kind(found: list[Insight], kind: str) -> list[Insight]:
@@ -261,16 +283,7 @@ def test_a_task_left_pending_when_the_loop_stopped() -> None:
         await asyncio.sleep(0.5)
         return task  # (the loop stops here, as run_until_complete does: forever pends)
 
-    recorder = Recorder("ideal")
-    loop = recorder.new_loop()
-    try:
-        root = loop.create_task(main(), context=recorder.tracer.new_context())
-        task = loop.run_until_complete(root)
-        trace = recorder.finish()
-        task.cancel()  # (then let it end, untraced)
-        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
-    finally:
-        loop.close()
+    trace = traced_until_main_returns(main)
     [found] = insights_of(trace)
     assert (found.kind, found.severity) == ("left-pending", "warning")
     assert found.tasks == (tid(trace, "forever"),) and found.lesson == "background_tasks"
@@ -481,18 +494,11 @@ def stubborn_trace() -> Trace:
         await asyncio.sleep(2)
         return task  # (the loop stops here: stubborn pends)
 
-    recorder = Recorder("ideal")
-    loop = recorder.new_loop()
-    try:
-        root = loop.create_task(main(), context=recorder.tracer.new_context())
-        task = loop.run_until_complete(root)
-        trace = recorder.finish()
-        going = False  # (then let it end, untraced)
-        task.cancel()
-        loop.run_until_complete(task)
-    finally:
-        loop.close()
-    return trace
+    def let_go() -> None:
+        nonlocal going
+        going = False
+
+    return traced_until_main_returns(main, let_go)
 
 
 def test_a_task_still_running_long_after_a_cancel_swallowed_it() -> None:
@@ -669,7 +675,6 @@ def test_what_a_task_end_showed_survives_a_file_and_a_stream(tmp_path: Path) -> 
         textwrap.dedent(
             """\
             import asyncio
-            import contextlib
 
             async def worker():
                 try:
