@@ -327,6 +327,7 @@ class Store:
             setattr(self, name, column)
     def full(self, now): return False
     def set_name(self, tid, name): pass
+    def note_end(self, tid, cancelling, unheld): pass
 
 class Describer:
     _cache, _user_code, _valued = {}, {}, {}

@@ -14,6 +14,7 @@ import asyncio
 import gc
 import io
 import time
+from collections.abc import Callable, Coroutine
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any
 
@@ -216,7 +217,9 @@ async def unawaited_program() -> None:
 def test_a_coroutine_never_awaited_points_at_the_line_that_dropped_it() -> None:
     with redirect_stderr(io.StringIO()):
         trace = traced(unawaited_program)
-    [found] = insights_of(trace)
+    # (and its sleeps in a row, nothing else running: a hint, sequential-awaits)
+    assert {i.kind for i in insights_of(trace)} == {"never-awaited", "sequential-awaits"}
+    [found] = of_kind(insights_of(trace), "never-awaited")
     assert (found.kind, found.severity) == ("never-awaited", "error")
     assert found.tasks == (tid(trace, "report"),) and found.lesson == "debug_mode"
     assert found.start == found.end == approx(0.3, abs=EXACT)
@@ -402,7 +405,8 @@ LESSON_KINDS: list[tuple[str, dict[str, Any], ClockKind, set[str]]] = [
     ("cancellation", {}, "ideal", set()),
     ("cooperative_yielding", {"mode": "hog"}, "virtual", {"blocking-step"}),
     ("cooperative_yielding", {"mode": "yield"}, "virtual", set()),
-    ("coroutine_vs_task", {}, "ideal", set()),
+    # (brew() then toast(), awaited one after the other: independent, on purpose)
+    ("coroutine_vs_task", {}, "ideal", {"sequential-awaits"}),
     ("cpu_bound_work", {"where": "loop"}, "virtual", {"blocking-step", "long-scheduling-delay"}),
     ("cpu_bound_work", {"where": "threads"}, "ideal", set()),
     ("create_task_basics", {}, "ideal", set()),
@@ -426,6 +430,7 @@ LESSON_KINDS: list[tuple[str, dict[str, Any], ClockKind, set[str]]] = [
     ("semaphore_workers", {}, "ideal", {"contention"}),
     ("semaphore_workers", {"limit": 6}, "ideal", set()),
     ("sequential_vs_concurrent", {}, "ideal", set()),
+    ("sequential_vs_concurrent", {"mode": "sequential"}, "ideal", {"sequential-awaits"}),
     ("shield", {}, "ideal", set()),
     ("task_exception", {}, "ideal", set()),
     ("task_introspection", {}, "ideal", set()),

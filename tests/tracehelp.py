@@ -99,18 +99,22 @@ def run_traced(
 
 
 def traced_until_returned(
-    main_fn: Callable[[], Coroutine[Any, Any, asyncio.Task[Any]]], clock: str = "ideal"
+    main_fn: Callable[[], Coroutine[Any, Any, asyncio.Task[Any]]],
+    clock: str = "ideal",
+    let_go: Callable[[], None] = lambda: None,
 ) -> Trace:
     """Run ``main_fn()`` on a traced loop until it returns a task, as
     ``run_until_complete`` does (the loop stops then: the task it left is still pending,
-    or ready), and finish the recording there; then let that task end, untraced (``main_fn``
-    may stop the loop itself, before a task it made has its first step)."""
+    or ready), and finish the recording there; then let that task end, untraced
+    (``let_go()`` first, then a cancel; ``main_fn`` may stop the loop itself, before a task
+    it made has its first step)."""
     recorder = Recorder(clock)  # type: ignore[arg-type]
     loop = recorder.new_loop()
     try:
         root = loop.create_task(main_fn(), context=recorder.tracer.new_context())
         task = loop.run_until_complete(root)
         trace = recorder.finish()
+        let_go()
         task.cancel()
         ending = asyncio.gather(task, return_exceptions=True)
         while not ending.done():  # (a ``loop.stop()`` of the program's may still be due)

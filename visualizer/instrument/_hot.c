@@ -155,6 +155,7 @@ typedef struct {
     PyObject *store_full;   /* store.full(now) */
     PyObject *fail;         /* tracer._fail(exc) */
     PyObject *task_error;   /* tracer._task_error(tid, exc) */
+    PyObject *note_end;     /* store.note_end(tid, cancelling, unheld) */
     PyObject *blocked_cb;   /* blocked_callback(t0, t1, callback) */
     PyObject *describe;     /* describer.describe(task): the reference walk, and a miss */
     PyObject *leaf_key;     /* describer._leaf_key(future) */
@@ -480,6 +481,30 @@ rec_fail(Recorder *r)
 
 /* --- how a step ended ------------------------------------------------------------------ */
 
+/* A task nothing else refers to, as task_end sees it: the step's callback the loop still
+ * holds (the task's bound step or wakeup) and finish_step's own reference. */
+#define UNHELD_REFS 2
+
+/* The task has just ended done or failed: what only this moment shows (store.TaskEnd):
+ * the cancel requests still pending, and whether nothing but the loop refers to it. */
+static int
+end_facts(Recorder *r, PyObject *task, long tid)
+{
+    int unheld = Py_REFCNT(task) <= UNHELD_REFS;
+    PyObject *res = PyObject_CallMethodNoArgs(task, s_cancelling);
+    long cancelling = res ? PyLong_AsLong(res) : -1;
+    Py_XDECREF(res);
+    if (cancelling == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (cancelling == 0 && !unheld) {
+        return 0;
+    }
+    res = PyObject_CallFunction(r->note_end, "lli", tid, cancelling, unheld);
+    Py_XDECREF(res);
+    return res == NULL ? -1 : 0;
+}
+
 /* The task has just finished: its outcome, its final name, out of the id table. */
 static long
 task_end(Recorder *r, PyObject *task, PyObject *ref, long tid)
@@ -517,6 +542,9 @@ task_end(Recorder *r, PyObject *task, PyObject *ref, long tid)
         else {
             Py_DECREF(exc);
             code = END_DONE;
+        }
+        if (end_facts(r, task, tid) < 0) {
+            return NO_CODE;
         }
     }
     PyObject *name = PyObject_CallMethodNoArgs(task, s_get_name);
@@ -830,6 +858,7 @@ Recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     if ((r->store_full = PyObject_GetAttrString(store, "full")) == NULL ||
         (r->set_name = PyObject_GetAttrString(store, "set_name")) == NULL ||
+        (r->note_end = PyObject_GetAttrString(store, "note_end")) == NULL ||
         (r->describe = PyObject_GetAttrString(describer, "describe")) == NULL ||
         (r->leaf_key = PyObject_GetAttrString(describer, "_leaf_key")) == NULL ||
         (r->desc_cache = PyObject_GetAttrString(describer, "_cache")) == NULL ||
@@ -924,6 +953,7 @@ Recorder_traverse(Recorder *r, visitproc visit, void *arg)
     Py_VISIT(r->valued);
     Py_VISIT(r->ids);
     Py_VISIT(r->set_name);
+    Py_VISIT(r->note_end);
     for (int i = 0; i < 7; i++) {
         Py_VISIT(r->cols[i]);
     }
@@ -948,6 +978,7 @@ Recorder_clear(Recorder *r)
     Py_CLEAR(r->valued);
     Py_CLEAR(r->ids);
     Py_CLEAR(r->set_name);
+    Py_CLEAR(r->note_end);
     for (int i = 0; i < 7; i++) {
         Py_CLEAR(r->cols[i]);
     }

@@ -141,6 +141,26 @@ _EAGER_TASKS: Final = sys.version_info >= (3, 12)
 _FACTORY_ALWAYS: Final = sys.version_info >= (3, 14)
 
 
+def _refs_of(task: object) -> int:
+    return sys.getrefcount(task)
+
+
+def _unheld_refs() -> int:
+    """``sys.getrefcount(task)`` in ``Tracer._task_end`` for a task nothing else refers
+    to: the step's callback that the loop still holds (the task's bound step or wakeup),
+    the caller's local ``task``, the parameter, and the count's own argument, as the
+    interpreter counts them (measured here, in the same shape, not assumed).  Anything
+    more is a holder: an awaiting task, gather, wait, a TaskGroup, a set, a variable, a
+    done callback's handle."""
+    held_by_loop = [object()]
+    task = held_by_loop[0]
+    return _refs_of(task)
+
+
+#: see ``_unheld_refs``
+_UNHELD: Final = _unheld_refs()
+
+
 class _TaskRef(weakref.ref):  # type: ignore[type-arg]
     """Weak reference from our id table to a task: never keeps a task alive."""
 
@@ -913,16 +933,23 @@ class Tracer:
         self._rec.step(tid, t0, t1, code)
 
     def _task_end(self, task: Any, ref: _TaskRef, *, name_now: bool = True) -> int:
-        """The task has just finished: note its outcome and final name; its end code."""
+        """The task has just finished: note its outcome and final name; its end code.
+        ``name_now`` False: it finished eagerly, inside ``create_task`` (which holds it)."""
         tid = ref.tid
         store = self.store
         if task.cancelled():
             code = END_CANCELLED
-        elif task._exception is not None:
-            code = END_ERROR
-            self._task_error(tid, task._exception)
         else:
-            code = END_DONE
+            if task._exception is not None:
+                code = END_ERROR
+                self._task_error(tid, task._exception)
+            else:
+                code = END_DONE
+            # (what only this moment shows: store.TaskEnd; the count as _UNHELD's)
+            unheld = name_now and sys.getrefcount(task) <= _UNHELD
+            cancelling = task.cancelling()
+            if cancelling or unheld:
+                store.note_end(tid, cancelling, unheld)
         if name_now:
             store.set_name(tid, task.get_name())
         self._ids.pop(ref.key, None)
@@ -1006,6 +1033,7 @@ class Tracer:
             self._resources.on = False
             resources.detach()
         self.record_live_names()
+        self._note_cancels_pending()
         self.store.sync()
         self.store.mend()  # (a row torn by an interrupt no hook saw)
         self.store.finished_at = self.clock()
@@ -1014,6 +1042,15 @@ class Tracer:
         live = dict(self._ids)
         self._ids.clear()
         self._ids.update(live)
+
+    def _note_cancels_pending(self) -> None:
+        """The cancel requests still pending on the tasks alive as the run ends (as
+        ``_task_end`` notes them at a task's end): a task asked to stop long ago and
+        still going caught the ``CancelledError`` and went on."""
+        for ref in list(self._ids.values()):
+            task = ref()
+            if task is not None and not task.done() and (cancelling := task.cancelling()):
+                self.store.note_end(ref.tid, cancelling, False)
 
     def record_live_names(self) -> None:
         """Note the current names of the run's live tasks (a live view calls this each

@@ -50,6 +50,8 @@ _TASK_FIELDS: Final = (
     "cancelled_at",
     "earlier",
     "parent_gone",
+    "cancelling",
+    "unheld",
 )
 #: the phases a loading goes through, in order (``progress`` frames name them)
 READ, CHECK, SEND = "read", "check", "send"

@@ -91,6 +91,7 @@ class TraceModel:
         self.task_version = 0
         self._record_names = np.zeros(0, np.int32)
         self._record_ended = np.zeros(0, np.bool_)
+        self._end_facts_seen = 0  #: entries of ``store.task_end`` put in the records
         self._observed: list[tuple[float, float]] = []
         #: what was let go of a long run (``visualizer.model.history``); ``generation``
         #: counts the times: a live view that drew spans by index starts again then
@@ -218,6 +219,7 @@ class TraceModel:
                 record.parent = parent if parent >= 0 else None
         self._record_names = self._record_names[keep]
         self._record_ended = self._record_ended[keep]
+        self._end_facts_seen = -1  # (the store renumbered them: put them in again)
         self.task_version += 1
         self.generation += 1
 
@@ -437,7 +439,8 @@ class TraceModel:
         newly_ended = np.flatnonzero(ended & ~was).tolist()
         for tid in newly_ended:
             self._ended(records[tid])
-        if renamed or newly_ended:
+        end_facts = self._end_facts(records)
+        if renamed or newly_ended or end_facts:
             self.task_version += 1
         self._record_ended = ended.copy()
         return records[: self._known_tasks(now)]
@@ -457,6 +460,18 @@ class TraceModel:
             outcome=outcome,
             names=self._names[:known],
         )
+
+    def _end_facts(self, records: list[TaskRecord]) -> bool:
+        """Put what the tasks' ends showed (``store.task_end``: a few tasks; the pending
+        ones' at the run's end) into their records; True if any is new."""
+        facts = self.store.task_end
+        if len(facts) == self._end_facts_seen:
+            return False
+        self._end_facts_seen = len(facts)
+        for tid, end in list(facts.items()):
+            if 0 <= tid < len(records):
+                records[tid].cancelling, records[tid].unheld = end.cancelling, end.unheld
+        return True
 
     def _ended(self, record: TaskRecord) -> None:
         tasks = self._tasks

@@ -104,6 +104,7 @@ class BatchMaker:
         self._names_sent: list[int] = []  #: name strings sent since the last ``let_go``
         self._live_names: dict[int, str] = {}
         self._errors: set[int] = set()
+        self._ends: set[int] = set()  #: tasks whose ``store.task_end`` was sent
         self._jobs: dict[int, JobRow] = {}  #: each job as last sent
         self._jobs_seen: list[Job] = []  #: the store's jobs read so far
         self._jobs_open: list[Job] = []  #: those not ended when last read (sent again)
@@ -160,6 +161,7 @@ class BatchMaker:
         samples = store.stack_samples[self._stack_samples :]
         marks = store.marks[self._marks :]
         errors = list(store.task_error.items()) if len(store.task_error) > len(self._errors) else []
+        ends = list(store.task_end.items()) if len(store.task_end) > len(self._ends) else []
         wakes_end = min(len(store.wake_task), len(store.wake_t), len(store.wake_waker))
         wakes_end = min(wakes_end, self._wakes + BATCH_ROWS)
         steps_end = min(
@@ -258,6 +260,10 @@ class BatchMaker:
             if tid not in self._errors and tid < tasks_end:
                 self._errors.add(tid)
                 batch.errors.append((tid, error.type, error.message, error.traceback))
+        for tid, end in ends:
+            if tid not in self._ends and tid < tasks_end:
+                self._ends.add(tid)
+                batch.ends.append((tid, end.cancelling, end.unheld))
         for job in jobs:
             if self._jobs.get(job.id) != job and job.task < tasks_end:
                 self._jobs[job.id] = job

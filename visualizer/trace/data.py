@@ -45,6 +45,13 @@ class TaskRecord:
     #: the parent's name, when the window forgot the parent (it ended before the
     #: history kept): ``parent`` is then None, and this says it was not no one
     parent_gone: str | None = None
+    #: cancel requests still pending (``task.cancelling()``) when it ended done or
+    #: failed, or when the trace ended while it was pending: a cancellation it caught
+    #: and went on from (``store.TaskEnd``; 0: none, or not known: an older file)
+    cancelling: int = 0
+    #: it ended done or failed with nothing but the loop referring to it: nobody could
+    #: see it end (fire and forget; False: held, or not known)
+    unheld: bool = False
 
 
 @dataclass

@@ -137,6 +137,8 @@ def _document_without_spans(trace: Trace) -> dict[str, Any]:
             }
             | ({} if t.earlier is None else {"earlier": list(t.earlier)})
             | ({} if t.parent_gone is None else {"parent_gone": t.parent_gone})
+            | ({"cancelling": t.cancelling} if t.cancelling else {})
+            | ({"unheld": True} if t.unheld else {})
             for t in trace.tasks
         ],
         "stacks": [list(s.stack) for s in trace.suspensions],
@@ -518,6 +520,7 @@ def _tasks(items: list[Any]) -> list[TaskRecord]:
         cancelled_at = item.get("cancelled_at")
         earlier = item.get("earlier")
         parent_gone = item.get("parent_gone")
+        cancelling = item.get("cancelling", 0)
         if earlier is not None:
             expect(
                 isinstance(earlier, list)
@@ -544,6 +547,8 @@ def _tasks(items: list[Any]) -> list[TaskRecord]:
                 if earlier is None
                 else (int(earlier[0]), float(earlier[1]), float(earlier[2]), float(earlier[3])),
                 parent_gone=parent_gone if isinstance(parent_gone, str) else None,
+                cancelling=int(cancelling) if cancelling is not None else 0,
+                unheld=item.get("unheld") is True,
             )
         )
     return tasks
@@ -553,6 +558,8 @@ _TASK_OPTIONAL: Final = (
     ("traceback", _opt(_str), "a string or null"),
     ("cancelled_at", _opt(_str), "a string or null"),
     ("parent_gone", _opt(_str), "a string or null"),
+    ("cancelling", lambda v: v is None or (_is_int(v) and v >= 0), "a count (0 or more)"),
+    ("unheld", lambda v: v is None or type(v) is bool, "true or false"),
 )
 
 _STATES: Final = {name: i for i, name in enumerate(schema.STATE_NAMES)}

@@ -324,6 +324,9 @@ class StreamMirror:
         for tid, *_ in batch.errors:
             if not 0 <= tid < n_tasks:
                 raise StreamFormatError(f"{where}: error of task {tid}: no such task")
+        for tid, cancelling, _unheld in batch.ends:
+            if not 0 <= tid < n_tasks or cancelling < 0:
+                raise StreamFormatError(f"{where}: end of task {tid} is malformed")
         for job in batch.jobs:
             origin = store.origin  # (start and end are NaN until they happen)
             if not (
@@ -695,6 +698,9 @@ class StreamMirror:
         for tid, type_, message, traceback in batch.errors:
             if (tid := to_local(tid)) >= 0:
                 store.task_error[tid] = TaskError(type_, message, traceback)
+        for tid, cancelling, unheld in batch.ends:
+            if (tid := to_local(tid)) >= 0:
+                store.note_end(tid, cancelling, unheld)
         for job in batch.jobs:
             self._job(job, to_local(job.task))
         for tid, start, end, what in batch.blocked:

@@ -5,8 +5,8 @@ per event costs about 2.4 us (mostly garbage collection) against about 0.6 us
 for an append to a typed array, and 20 bytes per step instead of hundreds.
 The tables are described in ``visualizer.trace.schema``.
 
-Everything here is append-only except three per-task fields filled in when the
-task ends (``task_name``, ``task_error``), so a reader keeps a cursor (row
+Everything here is append-only except the per-task fields filled in when the
+task ends (``task_name``, ``task_error``, ``task_end``), so a reader keeps a cursor (row
 counts) and reads only what is new.  The instrument is the only writer on the
 loop thread; executor threads write only ``jobs`` and do it under ``lock``.
 
@@ -94,6 +94,22 @@ class TaskError:
     traceback: str
 
 
+@dataclass(frozen=True)
+class TaskEnd:
+    """What a task's end showed beyond its outcome (``TraceStore.note_end``): asyncio
+    keeps neither, and both are gone a moment later.
+
+    ``cancelling``: the cancel requests still pending (``task.cancelling()``, 3.11+) when
+    it ended done or failed, or when the run ended while it was pending: a cancel it
+    caught and went on from (``asyncio.timeout``, ``wait_for`` and ``TaskGroup`` withdraw
+    the ones they make, with ``uncancel()``).  ``unheld``: it ended done or failed and
+    nothing but the loop referred to it: no task awaited it, nothing gathered it, kept
+    it or was to be called back when it ended (fire and forget)."""
+
+    cancelling: int = 0
+    unheld: bool = False
+
+
 @dataclass
 class TraceMeta:
     clock: str = "real"
@@ -122,6 +138,8 @@ class TraceStore:
         self.task_site = array("i")  # string id or -1
         self.task_name = array("i")  # string id; refreshed when the task ends
         self.task_error: dict[int, TaskError] = {}
+        #: the few tasks whose end showed more than their outcome (``note_end``)
+        self.task_end: dict[int, TaskEnd] = {}
 
         # steps (schema.py)
         self.step_task = array("i")
@@ -233,6 +251,11 @@ class TraceStore:
         if sid >= 0 and self.strings[sid] == name:
             return
         self.task_name[tid] = self.add_string(name)
+
+    def note_end(self, tid: int, cancelling: int, unheld: bool) -> None:
+        """Task ``tid`` ended (or the run did) with ``cancelling`` cancel requests pending,
+        nobody holding it if ``unheld`` (``TaskEnd``); a writer calls this only then."""
+        self.task_end[tid] = TaskEnd(int(cancelling), bool(unheld))
 
     def release(self, sids: Iterable[int]) -> None:
         """Let go of the texts of these strings of their own (a task's name, once sent
@@ -355,6 +378,9 @@ class TraceStore:
             column.frombytes(kept.tobytes())
         self.task_error = {
             renamed(tid): error for tid, error in self.task_error.items() if new_of[tid] >= 0
+        }
+        self.task_end = {
+            renamed(tid): end for tid, end in self.task_end.items() if new_of[tid] >= 0
         }
         with self.lock:
             jobs = [

@@ -181,6 +181,9 @@ class Batch(
     live_names: list[tuple[int, str]] = msgspec.field(default_factory=list)
     #: (task id, exception type, message, traceback) of tasks that ended in error
     errors: list[tuple[int, str, str, str]] = msgspec.field(default_factory=list)
+    #: (task id, cancel requests pending, nobody held it): what a task's end showed
+    #: beyond its outcome (``store.TaskEnd``; the pending tasks' when the run ends)
+    ends: list[tuple[int, int, bool]] = msgspec.field(default_factory=list)
     jobs: list[JobRow] = msgspec.field(default_factory=list)
     blocked_first: int = 0
     #: (task id or -1, start, end, what): callbacks that held the loop

@@ -561,6 +561,18 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>任务在轮询而不是等待</translation>
     </message>
     <message>
+        <source>A task caught a cancellation and went on</source>
+        <translation>任务捕获了取消却继续运行</translation>
+    </message>
+    <message>
+        <source>A task started and dropped</source>
+        <translation>启动后被丢下的任务</translation>
+    </message>
+    <message>
+        <source>Waits one after another that could overlap</source>
+        <translation>本可重叠却一个接一个的等待</translation>
+    </message>
+    <message>
         <source>{items} and {count} more</source>
         <translation>{items}，另有 {count} 个</translation>
     </message>
@@ -749,8 +761,84 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>{kind} &apos;{name}&apos;</translation>
     </message>
     <message>
+        <source>Code outside any task (a callback)</source>
+        <translation>不在任何任务中的代码（一个回调）</translation>
+    </message>
+    <message>
+        <source>{task} was asked to stop (task.cancel()) while it was not waiting on anything; the CancelledError was raised in it when it next ran.</source>
+        <translation>{task} 在没有等待任何东西时被要求停止（task.cancel()）；CancelledError 在它下一次运行时在其中抛出。</translation>
+    </message>
+    <message>
+        <source>{who} asked {task} to stop at {t} (task.cancel()); the CancelledError was raised in it at the await it was waiting on{where}.</source>
+        <translation>{who} 在 {t} 要求 {task} 停止（task.cancel()）；CancelledError 在它正在等待的 await 处抛出{where}。</translation>
+    </message>
+    <message>
+        <source>, {site}</source>
+        <translation>，位置 {site}</translation>
+    </message>
+    <message>
+        <source>{task} caught it and went on: it was still running when the run ended, {later} later.</source>
+        <translation>{task} 捕获了它并继续运行：运行结束时（{later} 之后）它仍在运行。</translation>
+    </message>
+    <message>
+        <source>{task} caught a CancelledError and kept running</source>
+        <translation>{task} 捕获了 CancelledError 并继续运行</translation>
+    </message>
+    <message>
+        <source>{task} caught it and went on: it ended {outcome} at {t}, not cancelled.</source>
+        <translation>{task} 捕获了它并继续运行：它在 {t} {outcome}结束，而不是被取消。</translation>
+    </message>
+    <message>
+        <source>{task} caught a CancelledError and went on to end {outcome}</source>
+        <translation>{task} 捕获了 CancelledError，继续运行后{outcome}结束</translation>
+    </message>
+    <message>
+        <source>Whoever cancels a task counts on it ending cancelled: await task returns as if nothing had happened, asyncio.timeout and TaskGroup cannot tell their own cancels from others&apos;, and asyncio.run waits at the end for a task that will not stop. (The {count} cancel request(s) were never withdrawn: task.cancelling() still counted them.)</source>
+        <translation>取消任务的一方指望它以“已取消”结束：而现在 await task 就像什么都没发生一样返回，asyncio.timeout 和 TaskGroup 分不清自己的取消和别人的取消，asyncio.run 在最后还要等一个不肯停止的任务。（这 {count} 个取消请求从未被撤回：task.cancelling() 仍然计着它们。）</translation>
+    </message>
+    <message>
+        <source>The fix: clean up and let it go on: except asyncio.CancelledError: ...; raise (or do the cleanup in a finally block). A task that really must refuse a cancel calls asyncio.current_task().uncancel(), and says so to whoever cancels it.</source>
+        <translation>修正方法：清理之后让它继续传播：except asyncio.CancelledError: ...; raise（或者把清理放在 finally 块里）。确实必须拒绝取消的任务应调用 asyncio.current_task().uncancel()，并告知取消它的一方。</translation>
+    </message>
+    <message>
+        <source>with an error</source>
+        <translation>以出错</translation>
+    </message>
+    <message>
+        <source>normally</source>
+        <translation>正常</translation>
+    </message>
+    <message>
         <source> (made at {site})</source>
         <translation>（创建于 {site}）</translation>
+    </message>
+    <message>
+        <source>{task} was started and dropped: nothing held it when it ended</source>
+        <translation>{task} 启动后就被丢下了：它结束时没有任何东西持有它</translation>
+    </message>
+    <message>
+        <source>{count} tasks were started and dropped: nothing held them when they ended</source>
+        <translation>{count} 个任务启动后就被丢下了：它们结束时没有任何东西持有它们</translation>
+    </message>
+    <message>
+        <source>It failed, and the error was lost with it: nobody was there to see it.</source>
+        <translation>它失败了，错误也随之丢失：没有人在那里看到它。</translation>
+    </message>
+    <message>
+        <source>Whatever it returned was lost, and a failure would have been too (asyncio only logs one, on stderr, when the task is freed).</source>
+        <translation>它返回的结果丢失了，如果失败，错误也会丢失（asyncio 只会在任务被释放时在 stderr 上记录一条）。</translation>
+    </message>
+    <message>
+        <source>Nothing but the event loop referred to {tasks}{made} when it ended: no task awaited it, nothing gathered it or waited for it, no TaskGroup or set kept it, and no done callback was to be called.</source>
+        <translation>{tasks}{made} 结束时，除了事件循环没有任何东西引用它：没有任务 await 它，没有 gather 或 wait 等待它，没有 TaskGroup 或集合保存它，也没有要调用的完成回调。</translation>
+    </message>
+    <message>
+        <source>And the loop keeps only a weak reference to a task: one nothing refers to may be freed by the garbage collector before it is done, and vanish mid-work. This time it finished first.</source>
+        <translation>而且事件循环对任务只保留弱引用：没有任何东西引用的任务可能在完成之前就被垃圾回收器释放，在工作中途消失。这一次它碰巧先完成了。</translation>
+    </message>
+    <message>
+        <source>The fix: keep a reference until it is done: background.add(task); task.add_done_callback(background.discard), with a done callback that also logs task.exception(); await the ones still running before the program ends; or start them in a TaskGroup.</source>
+        <translation>修正方法：在任务完成之前保留对它的引用：background.add(task); task.add_done_callback(background.discard)，并用一个完成回调记录 task.exception()；在程序结束前 await 仍在运行的任务；或者在 TaskGroup 中启动它们。</translation>
     </message>
     <message>
         <source>Tasks waited for {resource}{made} {total} in all: {share} of the time they lived.</source>
@@ -787,6 +875,22 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>The fix: wait for the thing itself: an asyncio.Event that whoever makes the change sets (await event.wait()), a Condition, a Queue or a future; if it must poll something outside the program, sleep longer between looks.</source>
         <translation>修正方法：直接等待那件事本身：由做出改变的一方设置的 asyncio.Event（await event.wait()）、Condition、Queue 或 future；如果必须轮询程序之外的东西，就在两次查看之间睡得久一些。</translation>
+    </message>
+    <message>
+        <source>{label} at {site} ({seconds})</source>
+        <translation>{label}，位置 {site}（{seconds}）</translation>
+    </message>
+    <message>
+        <source>{task} waited {count} times in a row while the loop sat idle: {saving} to save</source>
+        <translation>{task} 连续等待了 {count} 次，而事件循环一直空闲：本可节省 {saving}</translation>
+    </message>
+    <message>
+        <source>{task} awaited {awaits} one after another, {total} in all, and nothing else ran meanwhile. Each await waits for the one before it to finish. If they do not depend on each other (the second needs nothing the first returned), they could overlap: started together, they would take as long as the longest, {saved} less.</source>
+        <translation>{task} 一个接一个地 await 了 {awaits}，总共 {total}，这期间没有其他东西在运行。每个 await 都要等前一个完成。如果它们互不依赖（后一个不需要前一个返回的任何东西），它们就可以重叠：同时启动，只需最长那个的时间，少用 {saved}。</translation>
+    </message>
+    <message>
+        <source>The fix, if they are independent: start them together, with asyncio.gather(a(), b()), a TaskGroup, or asyncio.create_task for each and await the tasks afterwards.</source>
+        <translation>修正方法（如果它们互相独立）：同时启动它们，用 asyncio.gather(a(), b())、TaskGroup，或对每个调用 asyncio.create_task，之后再 await 这些任务。</translation>
     </message>
     <message>
         <source>{count} error</source>

@@ -10,7 +10,12 @@ kind in the module of its family:
   ``never-retrieved``, ``never-awaited``, ``destroyed-pending``; and ``left-pending``,
   a task still pending when the trace ended;
 * ``waiting``: ``contention`` (a Lock or Semaphore its waiters spent most of their
-  time waiting for) and ``busy-polling`` (a task looping on ``sleep(0)`` or tiny sleeps).
+  time waiting for), ``busy-polling`` (a task looping on ``sleep(0)`` or tiny sleeps)
+  and ``sequential-awaits`` (waits one after another, the loop idle, that could
+  overlap: a hint, with what it would save);
+* ``tasks``: what the tracer noted at a task's end: ``cancellation-swallowed`` (a
+  cancel it caught and went on from, not withdrawn as ``asyncio.timeout`` does) and
+  ``fire-and-forget`` (nothing held it when it ended).
 
 Each insight says it in the words of the ``translate(context, text)`` given (English
 by default; the window gives Qt's, context "Insights"), as ``model.details`` does.
@@ -33,6 +38,11 @@ The thresholds, and why these defaults:
   average between looks does almost nothing (a chunk of real work that yields with
   ``sleep(0)`` runs longer).  On the ideal clock a step takes no time at all, so there
   chunked work looks like polling: read busy-polling on the virtual or real clock.
+* ``cancel_grace`` 1 s: a task pending at the end with a cancel not withdrawn swallowed
+  it only if it ran after the cancel landed and the trace went on this long after: a
+  cleanup in a ``finally`` block (closing a connection) is over by then, as a rule.
+* ``sequential_saving`` 0.05 s: waits in a row are a hint only if overlapping them
+  saves this much (the scheduling threshold: what a user notices).
 
 A live run's trace is not at its end (``partial=True``): what needs the end is left
 out.  ``left-pending`` (every task still going would be "left"), and a task's ready
@@ -46,9 +56,8 @@ A blocking step names the call that blocked where the trace has its stack sample
 same 0.1 s; a lower ``blocking_threshold`` finds shorter steps with no sample, and names
 only their awaits).
 
-Not yet (issue 16): ``fire-and-forget``, ``cancellation-swallowed``,
-``sequential-awaits``.  A live run's (``model/insights/live.py``) and a stream's (its
-mirror's trace) are worked out with ``partial=True``.
+A live run's (``model/insights/live.py``) and a stream's (its mirror's trace) are
+worked out with ``partial=True``.
 """
 
 from __future__ import annotations
@@ -67,7 +76,8 @@ from visualizer.model.insights.core import (
 )
 from visualizer.model.insights.endings import left_pending, reported
 from visualizer.model.insights.loop_held import blocking_steps, scheduling_delays
-from visualizer.model.insights.waiting import busy_polling, contention
+from visualizer.model.insights.tasks import dropped_tasks, swallowed_cancels
+from visualizer.model.insights.waiting import busy_polling, contention, sequential_awaits
 from visualizer.model.words import Translate, english
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
@@ -85,6 +95,8 @@ def insights_of(
     polling_sleep: float = 0.01,
     polling_count: int = 20,
     polling_work: float = 0.001,
+    cancel_grace: float = 1.0,
+    sequential_saving: float = 0.05,
     translate: Translate = english,
     partial: bool = False,
 ) -> list[Insight]:
@@ -99,6 +111,9 @@ def insights_of(
         *([] if partial else left_pending(lanes, translate)),
         *contention(lanes, contention_share, contention_wait, translate),
         *busy_polling(lanes, polling_sleep, polling_count, polling_work, translate),
+        *swallowed_cancels(lanes, cancel_grace, translate),
+        *dropped_tasks(lanes, translate),
+        *sequential_awaits(lanes, sequential_saving, translate),
     ]
     rank = {severity: i for i, severity in enumerate(SEVERITIES)}
     found.sort(key=lambda x: (x.start, rank[x.severity], x.end, x.kind, x.tasks))

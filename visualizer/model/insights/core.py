@@ -116,6 +116,25 @@ KINDS: Final[dict[str, Kind]] = {
             "event_and_condition",
             QT_TRANSLATE_NOOP("Insights", "A task polls instead of waiting"),
         ),
+        # (what the tracer notes at a task's end: tasks.py; the waits in a row: waiting.py)
+        Kind(
+            "cancellation-swallowed",
+            "warning",
+            "cancellation",  # (no lesson swallows one: this one shows what a cancel does)
+            QT_TRANSLATE_NOOP("Insights", "A task caught a cancellation and went on"),
+        ),
+        Kind(
+            "fire-and-forget",
+            "hint",  # (a warning when it failed, and asyncio did not report it)
+            "background_tasks",
+            QT_TRANSLATE_NOOP("Insights", "A task started and dropped"),
+        ),
+        Kind(
+            "sequential-awaits",
+            "hint",
+            "sequential_vs_concurrent",
+            QT_TRANSLATE_NOOP("Insights", "Waits one after another that could overlap"),
+        ),
     )
 }
 

@@ -224,3 +224,143 @@ def busy_polling(
             )
         )
     return out
+
+
+#: what wakes an independent wait: the world outside the run's tasks (a timer, I/O, a
+#: thread's result); a task's step waking it (a lock released, a queue put, an event
+#: set, a task ended) means it waited on that task: a dependency, not overlappable
+_OUTSIDE: Final = (schema.WAKE_TIMER, schema.WAKE_IO, schema.WAKE_THREAD)
+
+
+def sequential_awaits(lanes: Lanes, least: float, translate: Translate) -> list[Insight]:
+    """Each run of two or more waits of one task, one after another, that could have
+    overlapped and saved at least ``least`` seconds.  A wait counts when the outside
+    woke it (``_OUTSIDE``) and no other task ran while it lasted (the loop sat idle);
+    two waits follow one another when only one step of the task came between, no
+    longer than the shorter wait (longer is work of its own, which overlapping would
+    not shorten).  The awaits of a run must all be different ones (await, site and
+    stack): the same await again and again is a loop, a pace or a poll as often as a
+    series of requests, and the trace cannot tell them apart.  The saving: the waits'
+    sum minus the longest, what they would have taken side by side.  Waits in entering
+    or leaving an ``async with``, or for an ``async for``'s next item, come in the order
+    the code fixed (``_ORDERED_FRAMES``): never counted."""
+    spans = lanes.spans
+    susp = np.flatnonzero((spans.state == schema.SUSPENDED) & (lanes.after >= 0))
+    woke = lanes.after[susp]
+    outside = (spans.state[woke] == schema.READY) & np.isin(spans.woken_kind[woke], _OUTSIDE)
+    waits = susp[outside]
+    ordered = _ordered(lanes)
+    waits = waits[~ordered[np.maximum(spans.awaiting[waits], 0)] & (spans.awaiting[waits] >= 0)]
+    if len(waits) < 2:
+        return []
+    start, end = spans.start[waits], spans.end[waits]
+    running = lanes.running
+    ends = np.sort(spans.end[running.index])
+    # running spans (of any task) overlapping each wait: begun before its end, minus
+    # those ended by its start (zero-length ones at either edge: neither)
+    others = np.searchsorted(running.start, end, "left") - np.searchsorted(ends, start, "right")
+    waits, start, end = waits[others == 0], start[others == 0], end[others == 0]
+    if len(waits) < 2:
+        return []
+    length = end - start
+    # a wait follows the one before it: suspended -> ready -> one step -> suspended
+    ready = lanes.after[waits[:-1]]
+    step = lanes.after[ready]
+    follows = (step >= 0) & (lanes.after[np.maximum(step, 0)] == waits[1:])
+    follows &= spans.state[np.maximum(step, 0)] == schema.RUNNING
+    follows &= lanes.length[np.maximum(step, 0)] <= np.minimum(length[:-1], length[1:])
+    # runs of waits that follow one another: [edges[i], edges[i + 1])
+    edges = np.concatenate([[0], np.flatnonzero(~follows) + 1, [len(waits)]])
+    first = edges[:-1]
+    savings = np.add.reduceat(length, first) - np.maximum.reduceat(length, first)
+    out = []
+    for i in np.flatnonzero((np.diff(edges) >= 2) & (savings >= least)).tolist():
+        mine = slice(int(edges[i]), int(edges[i + 1]))
+        awaited = spans.awaiting[waits[mine]]
+        if len(np.unique(awaited)) < len(awaited):
+            continue
+        out.append(_sequential(lanes, waits[mine], length[mine], float(savings[i]), translate))
+    return out
+
+
+#: the frames whose waits come in an order the code fixed: entering and leaving an
+#: ``async with`` (the body runs between them) and the next item of an ``async for``
+_ORDERED_FRAMES: Final = (".__aenter__", ".__aexit__", ".__anext__", "__aenter__", "__aexit__")
+
+
+def _ordered(lanes: Lanes) -> npt.NDArray[np.bool_]:
+    """For each suspension of the trace, whether its await is ordered by the code
+    around it (``_ORDERED_FRAMES`` in its await stack): not independent of the others."""
+    return np.array(
+        [
+            any(frame.split(" ", 1)[0].endswith(_ORDERED_FRAMES) for frame in s.stack)
+            for s in lanes.trace.suspensions
+        ]
+        + [False],  # (so that an empty trace indexes too)
+        np.bool_,
+    )
+
+
+def _sequential(
+    lanes: Lanes,
+    waits: npt.NDArray[np.int64],
+    waited: npt.NDArray[np.float64],
+    saving: float,
+    translate: Translate,
+) -> Insight:
+    spans = lanes.spans
+    task = int(spans.task[waits[0]])
+    name = lanes.name(task)
+    awaits = [lanes.suspension(int(w)) for w in waits.tolist()]
+    items = [
+        translate("Insights", "{label} at {site} ({seconds})").format(
+            label=shown(s.label), site=shown(s.site), seconds=seconds(float(t))
+        )
+        if s is not None and s.site
+        else f"{shown(s.label) if s is not None else '?'} ({seconds(float(t))})"
+        for s, t in zip(awaits, waited.tolist(), strict=True)
+    ]
+    first = awaits[0]
+    return insight(
+        "sequential-awaits",
+        (task,),
+        float(spans.start[waits[0]]),
+        float(spans.end[waits[-1]]),
+        translate(
+            "Insights",
+            "{task} waited {count} times in a row while the loop sat idle: {saving} to save",
+        ).format(task=name, count=len(waits), saving=seconds(saving)),
+        paragraph(
+            translate(
+                "Insights",
+                "{task} awaited {awaits} one after another, {total} in all, and nothing "
+                "else ran meanwhile. Each await waits for the one before it to finish. If "
+                "they do not depend on each other (the second needs nothing the first "
+                "returned), they could overlap: started together, they would take as long "
+                "as the longest, {saved} less.",
+            ).format(
+                task=name,
+                awaits=listed(items, translate),
+                total=seconds(float(waited.sum())),
+                saved=seconds(saving),
+            ),
+            translate(
+                "Insights",
+                "The fix, if they are independent: start them together, with "
+                "asyncio.gather(a(), b()), a TaskGroup, or asyncio.create_task for each "
+                "and await the tasks afterwards.",
+            ),
+        ),
+        site=first.site if first is not None else None,
+        facts={
+            "waits": [
+                {
+                    "label": s.label if s is not None else None,
+                    "site": s.site if s is not None else None,
+                    "seconds": float(t),
+                }
+                for s, t in zip(awaits, waited.tolist(), strict=True)
+            ],
+            "saving": saving,
+        },
+    )
