@@ -14,7 +14,6 @@ import asyncio
 import gc
 import io
 import time
-from collections.abc import Callable, Coroutine
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any
 

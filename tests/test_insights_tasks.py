@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from test_insights import EXACT, failing_program, of_kind, tid, traced
 from test_stream import replay
-from tracehelp import marker_line, marker_site, short_site, streamed
+from tracehelp import marker_line, marker_site, short_site, streamed, traced_until_returned
 
 from visualizer.model.insights import insights_of
 from visualizer.model.spans import TraceModel
