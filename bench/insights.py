@@ -2,7 +2,7 @@
 
 Run:  python bench/insights.py [--events 1000000] [--runs 3]
 
-Two traces of about ``--events`` recorded events (steps and wakes), each measured as
+Three traces of about ``--events`` recorded events (steps and wakes), each measured as
 ``insights_of``'s time, best and median of ``--runs``, and as a ratio to
 ``fileformat.load`` of the same trace (a cost every user of such a trace pays already;
 the ratio holds on a busy machine where the seconds do not):
@@ -11,6 +11,8 @@ the ratio holds on a busy machine where the seconds do not):
   of insights work: Queue ping-pong (most events), a pool of workers on a Lock and a
   Semaphore, tasks polling with ``sleep(0)``, a step blocked by ``time.sleep``, a task
   that fails unretrieved and one left pending;
+* ``flood``: the sleep(0) workload on the virtual clock (tens of thousands of tasks ready
+  at once, each waiting long for the loop: one ``long-scheduling-delay`` for them all);
 * ``synthetic``: ``bench/big_file.py``'s shape (a main task and N workers that sleep once
   each: many tasks, few steps each), the shape with the most lanes per event.
 
@@ -35,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from big_file import synthetic
-from workloads import pingpong
+from workloads import pingpong, sleep0
 
 from visualizer.model.insights import insights_of
 from visualizer.session.runner import Recorder
@@ -98,6 +100,15 @@ def recorded(events: int) -> Trace:
     return recorder.finish()
 
 
+def flood(events: int) -> Trace:
+    """``bench/workloads.py``'s sleep(0) workload (each task 10 bare yields) recorded on
+    the virtual clock: every task ready and waiting long for the loop, at once."""
+    recorder = Recorder("virtual")
+    with asyncio.Runner(loop_factory=recorder.new_loop) as runner:
+        runner.run(sleep0(events // 20, 10), context=recorder.tracer.new_context())
+    return recorder.finish()
+
+
 def events_of(trace: Trace) -> int:
     """Recorded events: steps (running spans) and wakes (ready spans, a task's first
     included: its creation)."""
@@ -140,6 +151,7 @@ def main() -> None:
     trace = recorded(args.events)
     print(f"(recorded in {time.perf_counter() - t0:.1f} s)", flush=True)
     measure("recorded", trace, args.runs)
+    measure("flood", flood(args.events), args.runs)
     # (big_file's workers: 5 spans, 4 events each: 2 steps, the timer's wake, the creation)
     measure("synthetic", synthetic(args.events // 4), args.runs)
 

@@ -179,6 +179,38 @@ def test_a_task_held_up_by_several_short_steps_waited_long() -> None:
 
 
 # --- what asyncio and Python reported ----------------------------------------------------------
+async def flood_program() -> None:
+    """Ten tasks taking turns, each step 20 ms of ``time.sleep`` (exact on the ideal
+    clock): each waits for the nine others, 180 ms, between its three steps."""
+
+    async def turn() -> None:
+        for _ in range(2):
+            time.sleep(0.02)
+            await asyncio.sleep(0)
+        time.sleep(0.02)
+
+    await asyncio.gather(*(asyncio.create_task(turn(), name=f"turn-{i}") for i in range(10)))
+
+
+def test_a_flood_of_ready_tasks_is_one_insight_for_them_all() -> None:
+    trace = traced(flood_program)
+    [flood] = of_kind(insights_of(trace), "long-scheduling-delay")
+    turns = [tid(trace, f"turn-{i}") for i in range(10)]
+    # the waits of 50 ms or more: the first turn's of turn-3..9 (60..180 ms), then every
+    # task's two waits of 180 ms
+    assert (flood.facts["tasks"], flood.facts["count"]) == (10, 7 + 20)
+    assert flood.facts["longest"] == approx(0.18, abs=EXACT)
+    assert sorted(flood.tasks) == sorted(turns)  # (all ten: fewer than the 20 named)
+    # (from the first wait, at the start, to the last: turn-9's, 0.40 to 0.58)
+    assert flood.start == approx(0.0, abs=EXACT) and flood.end == approx(0.58, abs=EXACT)
+    assert flood.finding == "10 tasks were ready to run but waited up to 180 ms for the loop"
+    # the loop ran the tasks themselves all that time, 60 ms each (turn-9's last step
+    # comes after every wait has ended; main: a tick or so)
+    held = {h["task"]: h["seconds"] for h in flood.facts["held_by"] if h["seconds"] > EXACT}
+    assert held == {t: approx(0.04 if t == turns[-1] else 0.06, abs=EXACT) for t in turns}
+    assert "the longest 180 ms, by 'turn-9'" in flood.explanation
+
+
 async def failing_program() -> None:
     async def upload() -> None:
         await asyncio.sleep(0.2)

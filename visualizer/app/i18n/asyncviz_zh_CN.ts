@@ -741,6 +741,14 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>回调和事件循环本身 {seconds}</translation>
     </message>
     <message>
+        <source>{count} tasks were ready to run but waited up to {longest} for the loop</source>
+        <translation>{count} 个任务已经就绪，却等了事件循环最长 {longest}</translation>
+    </message>
+    <message>
+        <source>A ready task runs only when the loop comes to it, and the loop runs one step at a time. {count} tasks waited {threshold} or more ({waits} waits, the longest {longest}, by {task}); meanwhile the loop ran: {holders}.</source>
+        <translation>就绪的任务只有在事件循环轮到它时才运行，而事件循环一次只运行一步。{count} 个任务等待了 {threshold} 或更久（共 {waits} 次等待，最长的 {longest} 是 {task} 的）；这期间事件循环在运行：{holders}。</translation>
+    </message>
+    <message>
         <source>{task} was ready to run but waited up to {longest} for the loop</source>
         <translation>{task} 已经就绪，却等了事件循环最长 {longest}</translation>
     </message>

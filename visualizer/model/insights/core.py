@@ -233,6 +233,36 @@ class Lanes:
         waited = int(self.before[ready])
         return waited if waited >= 0 and self.spans.state[waited] == schema.SUSPENDED else -1
 
+    def ran_within(
+        self, starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        """Each task's running time (seconds, indexed by task id) within the union of the
+        stretches ``starts[i]..ends[i]`` (they may overlap: counted once).  Vectorised: a
+        flood of ready tasks asks this about a hundred thousand waits at once, where
+        asking ``ran_during`` wait by wait took minutes and gigabytes."""
+        n = len(self.trace.tasks)
+        if not len(starts):
+            return np.zeros(n)
+        order = np.argsort(starts, kind="stable")
+        s, e = starts[order], ends[order]
+        # merged: a stretch that begins after every one before it has ended opens a piece
+        reach = np.maximum.accumulate(e)
+        opens = np.flatnonzero(np.r_[True, s[1:] > reach[:-1]])
+        lo, hi = s[opens], np.maximum.reduceat(e, opens)
+        covered = np.r_[0.0, np.cumsum(hi - lo)]
+
+        def upto(t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+            """How much of the union lies before each ``t``."""
+            k = np.searchsorted(lo, t, side="right") - 1
+            inside = np.clip(t - lo[np.maximum(k, 0)], 0.0, (hi - lo)[np.maximum(k, 0)])
+            return np.where(k >= 0, covered[np.maximum(k, 0)] + inside, 0.0)
+
+        running = self.running.index
+        spans = self.spans
+        overlap = upto(spans.end[running]) - upto(spans.start[running])
+        held = np.bincount(spans.task[running], weights=overlap, minlength=n)[:n]
+        return held.astype(np.float64, copy=False)
+
     def ran_during(self, start: float, end: float) -> dict[int, float]:
         """Each task's running time within ``start``..``end`` (seconds, by task)."""
         found = self.running.overlapping(start, end)

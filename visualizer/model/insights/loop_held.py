@@ -26,6 +26,7 @@ from collections import defaultdict
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 
 from visualizer.model.display_text import shown
 from visualizer.model.insights.core import (
@@ -358,7 +359,9 @@ def _held_up(
 
 def scheduling_delays(lanes: Lanes, threshold: float, translate: Translate) -> list[Insight]:
     """For each task: its ready spans of at least ``threshold`` seconds, and who ran
-    meanwhile (one insight a task)."""
+    meanwhile (one insight a task); or, when more than ``ONE_BY_ONE`` tasks waited that
+    long, one insight for them all (a flood of ready tasks: a hundred thousand insights
+    saying the same would bury the rest, and cost minutes)."""
     spans = lanes.spans
     long = np.flatnonzero((spans.state == schema.READY) & (lanes.length >= threshold))
     if not len(long):
@@ -368,43 +371,146 @@ def scheduling_delays(lanes: Lanes, threshold: float, translate: Translate) -> l
     cuts = np.flatnonzero(np.diff(tasks)) + 1
     # (the run's delays, to compare with: ``model.statistics``, as the loop's row shows them)
     loop = run_scheduled(lanes.trace)
-    out = []
-    for group in np.split(long, cuts):
-        out.append(_delays(lanes, group.tolist(), threshold, loop, translate))
-    return out
+    groups = np.split(long, cuts)
+    if len(groups) > ONE_BY_ONE:
+        return [_flood(lanes, long, threshold, loop, translate)]
+    return [_delays(lanes, group, threshold, loop, translate) for group in groups]
 
 
-def _delays(
-    lanes: Lanes, waits: list[int], threshold: float, loop: Distribution, translate: Translate
-) -> Insight:
+#: more tasks than this waiting long: one insight for them all
+ONE_BY_ONE: Final = 5
+#: the tasks a flood's insight concerns by id (the longest waits first; the count is all)
+MOST_FLOODED: Final = 20
+
+
+def _holders(
+    lanes: Lanes, waits: npt.NDArray[np.int64], translate: Translate, *, but: int
+) -> tuple[list[tuple[int, float]], list[str], list[tuple[int, float]], float]:
+    """Who ran while ``waits`` (ready spans) waited, but task ``but``: the few named,
+    their words, all of them (longest first), and the seconds no task accounts for."""
     spans = lanes.spans
-    task = int(spans.task[waits[0]])
-    lengths = lanes.length[waits]
-    longest = waits[int(np.argmax(lengths))]
-    total = float(lengths.sum())
-    held: dict[int, float] = {}
-    for j in waits:
-        for other, ran in lanes.ran_during(float(spans.start[j]), float(spans.end[j])).items():
-            if other != task:
-                held[other] = held.get(other, 0.0) + ran
-    holders = sorted(held.items(), key=lambda x: -x[1])
+    covered = _covered(spans.start[waits], spans.end[waits])
+    held = lanes.ran_within(spans.start[waits], spans.end[waits])
+    rest = max(covered - float(held.sum()), 0.0)
+    if but >= 0:
+        held[but] = 0.0
+    ran = np.flatnonzero(held > 0)
+    order = ran[np.argsort(-held[ran], kind="stable")]
+    holders = [(int(t), float(held[t])) for t in order]
     # named: the few that held it longest, for a hundredth of the wait or more (a task
     # that ran a few microseconds then, its creator say, is no culprit)
-    named = [(t, s) for t, s in holders[:MOST_NAMED] if s >= 0.01 * total]
-    others = sum(s for _, s in holders[len(named) :])
-    rest = max(total - sum(held.values()), 0.0)
+    named = [(t, s) for t, s in holders[:MOST_NAMED] if s >= 0.01 * covered]
+    others = float(held[order[len(named) :]].sum())
     items = [
         translate("Insights", "{task} {seconds}").format(task=lanes.name(t), seconds=seconds(s))
         for t, s in named
     ]
-    if others > 0.1 * total:
+    if others > 0.1 * covered:
         items.append(translate("Insights", "other tasks {seconds}").format(seconds=seconds(others)))
-    if rest > 0.1 * total:
+    if rest > 0.1 * covered:
         items.append(
             translate("Insights", "callbacks and the loop itself {seconds}").format(
                 seconds=seconds(rest)
             )
         )
+    return named, items, holders, rest
+
+
+def _covered(starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64]) -> float:
+    """Seconds in the union of the stretches ``starts[i]..ends[i]``."""
+    order = np.argsort(starts, kind="stable")
+    s, e = starts[order], ends[order]
+    opens = np.flatnonzero(np.r_[True, s[1:] > np.maximum.accumulate(e)[:-1]])
+    return float((np.maximum.reduceat(e, opens) - s[opens]).sum())
+
+
+def _flood(
+    lanes: Lanes,
+    long: npt.NDArray[np.int64],
+    threshold: float,
+    loop: Distribution,
+    translate: Translate,
+) -> Insight:
+    """Many tasks ready and waiting long: one insight, the longest waiters first."""
+    spans = lanes.spans
+    lengths = lanes.length[long]
+    longest = int(long[int(np.argmax(lengths))])
+    # each task's longest wait, the tasks in that order (longest first)
+    by_task = np.zeros(len(lanes.trace.tasks))
+    np.maximum.at(by_task, spans.task[long], lengths)
+    waited = np.flatnonzero(by_task > 0)
+    worst = waited[np.argsort(-by_task[waited], kind="stable")]
+    _, items, holders, rest = _holders(lanes, long, translate, but=-1)
+    return insight(
+        "long-scheduling-delay",
+        tuple(int(t) for t in worst[:MOST_FLOODED]),
+        float(spans.start[long].min()),
+        float(spans.end[long].max()),
+        translate(
+            "Insights", "{count} tasks were ready to run but waited up to {longest} for the loop"
+        ).format(count=len(worst), longest=seconds(float(lanes.length[longest]))),
+        paragraph(
+            translate(
+                "Insights",
+                "A ready task runs only when the loop comes to it, and the loop runs one "
+                "step at a time. {count} tasks waited {threshold} or more ({waits} waits, "
+                "the longest {longest}, by {task}); meanwhile the loop ran: {holders}.",
+            ).format(
+                count=len(worst),
+                threshold=seconds(threshold),
+                waits=len(long),
+                longest=seconds(float(lanes.length[longest])),
+                task=lanes.name(int(spans.task[longest])),
+                holders=", ".join(items),
+            ),
+            _across(loop, translate),
+            _delay_fix(translate),
+        ),
+        site=lanes.trace.tasks[int(worst[0])].created_at,
+        facts={
+            "tasks": len(worst),
+            "count": len(long),
+            "longest": float(lanes.length[longest]),
+            "total": float(lengths.sum()),
+            "held_by": [{"task": t, "seconds": s} for t, s in holders[:MOST_FLOODED]],
+            "unaccounted": rest,
+            "loop": {"count": loop.count, "p50": loop.p50, "p99": loop.p99, "max": loop.max},
+        },
+    )
+
+
+def _across(loop: Distribution, translate: Translate) -> str:
+    return translate(
+        "Insights",
+        "Across the run, ready tasks waited {p50} (median), {p99} (99th percentile), "
+        "{max} at most.",
+    ).format(p50=seconds(loop.p50), p99=seconds(loop.p99), max=seconds(loop.max))
+
+
+def _delay_fix(translate: Translate) -> str:
+    return translate(
+        "Insights",
+        "The fix: shorten the steps that held the loop (await instead of blocking, "
+        "move blocking or CPU-bound work to a thread or a process, or cut it up "
+        "with await asyncio.sleep(0)); if there are simply very many ready tasks, "
+        "start fewer at once (a Semaphore).",
+    )
+
+
+def _delays(
+    lanes: Lanes,
+    waits: npt.NDArray[np.int64],
+    threshold: float,
+    loop: Distribution,
+    translate: Translate,
+) -> Insight:
+    """One task's long waits (``waits``, ready spans, in order)."""
+    spans = lanes.spans
+    task = int(spans.task[waits[0]])
+    lengths = lanes.length[waits]
+    longest = int(waits[int(np.argmax(lengths))])
+    total = float(lengths.sum())
+    named, items, holders, rest = _holders(lanes, waits, translate, but=task)
     resumed = lanes.suspension(lanes.suspended_before(longest))
     site = (resumed.site if resumed else None) or lanes.trace.tasks[task].created_at
     name = lanes.name(task)
@@ -429,18 +535,8 @@ def _delays(
                 total=seconds(total),
                 holders=", ".join(items),
             ),
-            translate(
-                "Insights",
-                "Across the run, ready tasks waited {p50} (median), {p99} (99th percentile), "
-                "{max} at most.",
-            ).format(p50=seconds(loop.p50), p99=seconds(loop.p99), max=seconds(loop.max)),
-            translate(
-                "Insights",
-                "The fix: shorten the steps that held the loop (await instead of blocking, "
-                "move blocking or CPU-bound work to a thread or a process, or cut it up "
-                "with await asyncio.sleep(0)); if there are simply very many ready tasks, "
-                "start fewer at once (a Semaphore).",
-            ),
+            _across(loop, translate),
+            _delay_fix(translate),
         ),
         site=site,
         facts={
