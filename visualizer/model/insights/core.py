@@ -353,6 +353,15 @@ def share(value: float) -> str:
 
 
 #: items a list in words names (the rest: "and 3 more")
+def site_words(site: str) -> str:
+    """A site (``path:line``) in the words of an insight: the file's name and the line
+    (``app.py:12``), as a teacher reads it aloud; the whole path stays in ``site`` and
+    ``facts``, where the window's link and a tool find the file."""
+    path, sep, line = site.rpartition(":")
+    name = path.replace("\\", "/").rsplit("/", 1)[-1] if sep and line.isdigit() else site
+    return shown(f"{name}:{line}" if sep and line.isdigit() else site)
+
+
 MOST_NAMED: Final = 5
 
 

@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 from visualizer.model.display_text import shown
-from visualizer.model.insights.core import Insight, Lanes, insight, paragraph, seconds
+from visualizer.model.insights.core import Insight, Lanes, insight, paragraph, seconds, site_words
 from visualizer.model.words import Translate
 from visualizer.trace import schema
 from visualizer.trace.data import Mark, TaskRecord
@@ -270,13 +270,13 @@ def _last_await(lanes: Lanes, task: int) -> dict[str, Any] | None:
 def _await_words(where: dict[str, Any], translate: Translate) -> str:
     if where.get("site"):
         return translate("Insights", "{label} at {site}").format(
-            label=shown(where["label"]), site=shown(where["site"])
+            label=shown(where["label"]), site=site_words(where["site"])
         )
     return shown(where["label"])
 
 
 def _in(site: str | None, translate: Translate) -> str:
-    return translate("Insights", " (at {site})").format(site=shown(site)) if site else ""
+    return translate("Insights", " (at {site})").format(site=site_words(site)) if site else ""
 
 
 def _innermost_frame(traceback: str) -> str | None:

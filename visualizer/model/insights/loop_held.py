@@ -21,7 +21,6 @@ right after the step show it only as their wake.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from typing import Any, Final
 
@@ -37,6 +36,7 @@ from visualizer.model.insights.core import (
     listed,
     paragraph,
     seconds,
+    site_words,
 )
 from visualizer.model.statistics import Distribution, run_scheduled
 from visualizer.model.words import Translate
@@ -175,7 +175,7 @@ def _call(frame: StackFrame, translate: Translate) -> str:
     the function."""
     return translate("Insights", "{call} at {site} in {function}").format(
         call=shown(frame.text or f"{frame.function}()"),
-        site=shown(f"{os.path.basename(frame.path)}:{frame.line}"),
+        site=site_words(f"{frame.path}:{frame.line}"),
         function=shown(frame.function),
     )
 
@@ -246,7 +246,7 @@ def _at(where: dict[str, Any], translate: Translate) -> str:
     label = shown(where["label"] or "?")
     if where["site"]:
         return translate("Insights", "{label} at {site}").format(
-            label=label, site=shown(where["site"])
+            label=label, site=site_words(where["site"])
         )
     return label
 

@@ -26,8 +26,15 @@ from typing import Final
 
 import numpy as np
 
-from visualizer.model.display_text import shown
-from visualizer.model.insights.core import Insight, Lanes, insight, listed, paragraph, seconds
+from visualizer.model.insights.core import (
+    Insight,
+    Lanes,
+    insight,
+    listed,
+    paragraph,
+    seconds,
+    site_words,
+)
 from visualizer.model.insights.endings import DESTROYED_PENDING, NEVER_RETRIEVED
 from visualizer.model.words import Translate
 from visualizer.trace import schema
@@ -148,7 +155,7 @@ def _swallowed(
             who=who,
             task=name,
             t=seconds(at),
-            where=translate("Insights", ", {site}").format(site=shown(site)) if site else "",
+            where=translate("Insights", ", {site}").format(site=site_words(site)) if site else "",
         )
     if record.outcome == "pending":
         went_on = translate(
@@ -238,7 +245,7 @@ def _dropped(
     names = [lanes.name(r.id) for r in records[:5]]
     tasks = listed(names, translate, len(records))
     ends = [r.ended if r.ended is not None else r.created for r in records]
-    made = translate("Insights", " (made at {site})").format(site=shown(site)) if site else ""
+    made = translate("Insights", " (made at {site})").format(site=site_words(site)) if site else ""
     if len(records) == 1:
         finding = translate(
             "Insights", "{task} was started and dropped: nothing held it when it ended"

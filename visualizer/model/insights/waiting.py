@@ -25,6 +25,7 @@ from visualizer.model.insights.core import (
     paragraph,
     seconds,
     share,
+    site_words,
 )
 from visualizer.model.resource_states import ResourceRow, rows_of
 from visualizer.model.words import Translate
@@ -78,7 +79,9 @@ def _contended(
     what = translate("Insights", "{kind} '{name}'").format(kind=r.kind, name=shown(r.name))
     order = np.argsort(-per_task, kind="stable")
     tasks = tuple(waiters[i] for i in order.tolist())
-    made = translate("Insights", " (made at {site})").format(site=shown(r.site)) if r.site else ""
+    made = (
+        translate("Insights", " (made at {site})").format(site=site_words(r.site)) if r.site else ""
+    )
     said = translate(
         "Insights",
         "Tasks waited for {resource}{made} {total} in all: {share} of the time they lived.",
@@ -314,7 +317,7 @@ def _sequential(
     awaits = [lanes.suspension(int(w)) for w in waits.tolist()]
     items = [
         translate("Insights", "{label} at {site} ({seconds})").format(
-            label=shown(s.label), site=shown(s.site), seconds=seconds(float(t))
+            label=shown(s.label), site=site_words(s.site), seconds=seconds(float(t))
         )
         if s is not None and s.site
         else f"{shown(s.label) if s is not None else '?'} ({seconds(float(t))})"
