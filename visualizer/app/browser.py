@@ -28,6 +28,14 @@ from visualizer.session.scenarios import SECTION_TITLES, Scenario
 
 #: a scenario's item holds its id here; a header holds None
 ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+def plain(title: str) -> str:
+    """A docstring's title as a list shows it: reStructuredText's inline code marks
+    (````cancel()````) taken away (the lesson's pane draws them as code)."""
+    return title.replace("``", "")
+
+
 #: a header's section title, in English (shown translated)
 SECTION_ROLE = Qt.ItemDataRole.UserRole + 1
 #: pixels a scenario stands in from its section's header
@@ -82,7 +90,7 @@ class ScenarioBrowser(QListWidget):
             header.setData(SECTION_ROLE, title)
             self.addItem(header)
             for scenario in members:
-                item = QListWidgetItem(scenario.title)
+                item = QListWidgetItem(plain(scenario.title))
                 item.setData(ID_ROLE, scenario.id)
                 item.setToolTip(f"{scenario.title} ({scenario.id})")
                 self.addItem(item)
@@ -120,7 +128,7 @@ class ScenarioBrowser(QListWidget):
                 item.setText(QCoreApplication.translate("Sections", title))
             else:
                 scenario = self.scenarios[item.data(ID_ROLE)]
-                title = scenario.text(language)[0]
+                title = plain(scenario.text(language)[0])
                 item.setText(title)
                 item.setToolTip(f"{title} ({scenario.id})")
 

@@ -685,6 +685,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>事件循环运行回调 {callback}（call_soon 或 call_later 的回调、完成回调、协议的方法）用了 {seconds}：这段时间里没有任何任务、定时器或其他回调能够运行。</translation>
     </message>
     <message>
+        <source>the line “{line}” at {site} in {function}</source>
+        <translation>{function} 中 {site} 处的代码行“{line}”</translation>
+    </message>
+    <message>
         <source>{call} at {site} in {function}</source>
         <translation>{function} 中 {site} 处的 {call}</translation>
     </message>

@@ -339,13 +339,17 @@ def sleep_delay(label: str) -> float:
 
 # --- words -------------------------------------------------------------------------------------
 def seconds(value: float) -> str:
-    """``1.25 s``, ``312 ms``, ``45 us``: three figures, enough for a finding."""
-    magnitude = abs(value)
+    """``1.25 s``, ``312 ms``, ``45 us``: three figures, enough for a finding; rounded
+    before the unit is chosen (0.9999996 s is ``1 s``, not ``1e+03 ms``)."""
+    rounded = float(f"{value:.3g}")
+    magnitude = abs(rounded)
+    if magnitude >= 100:
+        return f"{rounded:.0f} s"
     if magnitude >= 1:
-        return f"{value:.3g} s" if magnitude < 100 else f"{value:.0f} s"
+        return f"{rounded:g} s"
     if magnitude >= 1e-3:
-        return f"{value * 1e3:.3g} ms"
-    return f"{value * 1e6:.3g} us"
+        return f"{float(f'{rounded * 1e3:.3g}'):g} ms"
+    return f"{float(f'{rounded * 1e6:.3g}'):g} us"
 
 
 def share(value: float) -> str:

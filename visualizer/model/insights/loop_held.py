@@ -21,6 +21,7 @@ right after the step show it only as their wake.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any, Final
 
@@ -169,10 +170,24 @@ def _callback(
     )
 
 
+#: a line that is a statement, not a call (a loop that spins: ``while ...:``), begins so
+_STATEMENT = re.compile(
+    r"(while|for|if|elif|else|return|with|async|assert|try|except|finally|raise|pass|del)\b"
+)
+
+
 def _call(frame: StackFrame, translate: Translate) -> str:
     """``time.sleep(0.3) at app.py:12 in handler``: the line's text (the call, for a C
     function has no frame of its own), the file's name (the whole path is the site's),
-    the function."""
+    the function.  A statement (a spinning ``while`` loop's line) is named as the line
+    it is: "in while x < y: at ..." reads as nonsense."""
+    text = frame.text or ""
+    if _STATEMENT.match(text) or text.endswith(":"):
+        return translate("Insights", "the line \u201c{line}\u201d at {site} in {function}").format(
+            line=shown(text),
+            site=site_words(f"{frame.path}:{frame.line}"),
+            function=shown(frame.function),
+        )
     return translate("Insights", "{call} at {site} in {function}").format(
         call=shown(frame.text or f"{frame.function}()"),
         site=site_words(f"{frame.path}:{frame.line}"),
