@@ -301,6 +301,25 @@ def test_a_task_left_pending_when_the_loop_stopped() -> None:
     assert found.finding.startswith("'forever' never finished: it was waiting on sleep(10.0) at ")
 
 
+def test_many_tasks_left_pending_are_one_insight_for_them_all() -> None:
+    held: list[asyncio.Task[None]] = []
+
+    async def main() -> asyncio.Task[None]:
+        for i in range(7):
+            held.append(asyncio.create_task(asyncio.sleep(10 + i), name=f"stuck-{i}"))
+            await asyncio.sleep(0.1)
+        return held[0]
+
+    trace = traced_until_returned(main, let_go=lambda: [t.cancel() for t in held[1:]])
+    [found] = insights_of(trace)
+    assert (found.kind, found.severity, found.facts["tasks"]) == ("left-pending", "warning", 7)
+    # (the first left first: each stuck from its first await, 0.1 s after the one before)
+    assert found.tasks == tuple(tid(trace, f"stuck-{i}") for i in range(7))
+    assert (found.start, found.end) == (approx(0.0, abs=EXACT), approx(0.7, abs=EXACT))
+    assert found.finding == "7 tasks never finished: they were pending when the run ended"
+    assert sum(found.facts["waiting"].values()) == 5  # (the five most common: one each)
+
+
 def test_tasks_cancelled_at_the_end_are_not_left_pending() -> None:
     async def main() -> None:
         asyncio.create_task(asyncio.sleep(10), name="cut")  # noqa: RUF006
@@ -391,6 +410,27 @@ def test_a_pace_or_an_event_is_not_polling() -> None:
 
     assert insights_of(traced(waits_for_an_event)) == []
     assert insights_of(traced(polling_program, 0.001), polling_sleep=0.0005) == []
+
+
+def test_many_tasks_polling_are_one_insight_for_them_all() -> None:
+    async def pollers() -> None:
+        async def poller(looks: int) -> None:
+            for _ in range(looks):
+                await asyncio.sleep(0.001)
+
+        await asyncio.gather(
+            *(asyncio.create_task(poller(20 + i), name=f"poller-{i}") for i in range(8))
+        )
+
+    trace = traced(pollers)
+    [found] = insights_of(trace)
+    assert (found.kind, found.severity) == ("busy-polling", "warning")
+    # (each poll ends a step: poller-i looks 20 + i times, in all 8 * 20 + 28)
+    assert (found.facts["tasks"], found.facts["polls"]) == (8, 8 * 20 + 28)
+    assert found.tasks == tuple(tid(trace, f"poller-{i}") for i in reversed(range(8)))
+    assert found.finding == "8 tasks polled 188 times in all, doing almost nothing each time"
+    assert "'poller-7' the most often: 27 times" in found.explanation
+    assert (found.start, found.end) == (approx(0.0, abs=EXACT), approx(0.027, abs=EXACT))
 
 
 # --- the engine's contract -------------------------------------------------------------------

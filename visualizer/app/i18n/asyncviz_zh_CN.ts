@@ -653,6 +653,18 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>修正方法：在程序结束前 await 它启动的每个任务（gather、TaskGroup），或取消不再需要的任务并 await 它们。</translation>
     </message>
     <message>
+        <source> {count} of them waited on {what}.</source>
+        <translation>其中 {count} 个在等待 {what}。</translation>
+    </message>
+    <message>
+        <source>{count} tasks never finished: they were pending when the run ended</source>
+        <translation>{count} 个任务从未完成：运行结束时它们仍未完成</translation>
+    </message>
+    <message>
+        <source>Nothing awaited or cancelled {count} tasks (the first left since {since}: {task}) before the loop stopped, so the rest of their work never ran, nor their finally blocks.</source>
+        <translation>在事件循环停止前，没有任何代码 await 或取消这 {count} 个任务（最早的从 {since} 起就停在那里：{task}），所以它们剩下的工作和 finally 块都没有运行。</translation>
+    </message>
+    <message>
         <source>{label} at {site}</source>
         <translation>{label}，位于 {site}</translation>
     </message>
@@ -887,6 +899,14 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>The fix: wait for the thing itself: an asyncio.Event that whoever makes the change sets (await event.wait()), a Condition, a Queue or a future; if it must poll something outside the program, sleep longer between looks.</source>
         <translation>修正方法：直接等待那件事本身：由做出改变的一方设置的 asyncio.Event（await event.wait()）、Condition、Queue 或 future；如果必须轮询程序之外的东西，就在两次查看之间睡得久一些。</translation>
+    </message>
+    <message>
+        <source>{tasks} tasks polled {count} times in all, doing almost nothing each time</source>
+        <translation>{tasks} 个任务总共轮询了 {count} 次，每次几乎什么都没做</translation>
+    </message>
+    <message>
+        <source>{tasks} tasks mostly gave the loop back with a sleep(0) or a sleep of {tiny} or less, and ran {mean} on average between looks ({task} the most often: {most} times): they wake, find nothing to do and sleep again, keeping the loop and a CPU busy while what they wait for happens elsewhere.</source>
+        <translation>{tasks} 个任务大多用 sleep(0) 或不超过 {tiny} 的 sleep 交还事件循环，两次查看之间平均只运行 {mean}（最频繁的是 {task}：{most} 次）：它们醒来，发现无事可做，又睡下，在它们等待的事情于别处发生时，让事件循环和一个 CPU 一直忙着。</translation>
     </message>
     <message>
         <source>{label} at {site} ({seconds})</source>

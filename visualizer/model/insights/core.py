@@ -368,6 +368,13 @@ def site_words(site: str) -> str:
 
 MOST_NAMED: Final = 5
 
+#: more tasks than this showing one kind the same way (waiting long for the loop,
+#: polling, left pending): one insight for them all (a flood of a hundred thousand
+#: insights saying the same would bury the rest of a pane, and cost minutes to make)
+ONE_BY_ONE: Final = 5
+#: the tasks a flood's insight concerns by id (the worst first; its facts count all)
+MOST_FLOODED: Final = 20
+
 
 def listed(items: list[str], translate: Translate, total: int | None = None) -> str:
     """``a, b and 3 more``: at most ``MOST_NAMED`` of ``items`` named, of ``total`` (the

@@ -18,10 +18,21 @@ awaited`` (the detail ends ``(path:line)``)
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from visualizer.model.display_text import shown
-from visualizer.model.insights.core import Insight, Lanes, insight, paragraph, seconds, site_words
+from visualizer.model.insights.core import (
+    MOST_FLOODED,
+    MOST_NAMED,
+    ONE_BY_ONE,
+    Insight,
+    Lanes,
+    insight,
+    paragraph,
+    seconds,
+    site_words,
+)
 from visualizer.model.words import Translate
 from visualizer.trace import schema
 from visualizer.trace.data import Mark, TaskRecord
@@ -208,12 +219,18 @@ def left_pending(lanes: Lanes, translate: Translate) -> list[Insight]:
         ].tolist()
     )
     end = trace.duration
+    left = [
+        record
+        for record in trace.tasks
+        if record.outcome == "pending"
+        and record.ended is None
+        and record.id not in destroyed
+        and record.id not in cancelled
+    ]
+    if len(left) > ONE_BY_ONE:
+        return [_left_many(lanes, left, translate)]
     out = []
-    for record in trace.tasks:
-        if record.outcome != "pending" or record.ended is not None:
-            continue
-        if record.id in destroyed or record.id in cancelled:
-            continue
+    for record in left:
         last = lanes.last_span(record.id)
         since = float(spans.start[last]) if last >= 0 else record.created
         where = _last_await(lanes, record.id)
@@ -242,18 +259,65 @@ def left_pending(lanes: Lanes, translate: Translate) -> list[Insight]:
                         'them as they are, and Python later reports "Task was destroyed '
                         'but it is pending!".',
                     ).format(task=name),
-                    translate(
-                        "Insights",
-                        "The fix: before the program ends, await every task it started "
-                        "(gather, a TaskGroup), or cancel the ones no longer needed and "
-                        "await them.",
-                    ),
+                    _left_fix(translate),
                 ),
                 site=(where or {}).get("site") or record.created_at,
                 facts={"waiting": where, "since": since},
             )
         )
     return out
+
+
+def _left_fix(translate: Translate) -> str:
+    return translate(
+        "Insights",
+        "The fix: before the program ends, await every task it started "
+        "(gather, a TaskGroup), or cancel the ones no longer needed and "
+        "await them.",
+    )
+
+
+def _left_many(lanes: Lanes, left: list[TaskRecord], translate: Translate) -> Insight:
+    """Many tasks left pending: one insight, the longest stuck first, with what most of
+    them waited on."""
+    spans = lanes.spans
+    since = {}
+    waits: Counter[str] = Counter()
+    for record in left:
+        last = lanes.last_span(record.id)
+        since[record.id] = float(spans.start[last]) if last >= 0 else record.created
+        suspension = lanes.suspension(last) if last >= 0 else None
+        if suspension is not None and spans.state[last] == schema.SUSPENDED:
+            waits[suspension.label] += 1
+    worst = sorted(since, key=lambda t: (since[t], t))
+    end = lanes.trace.duration
+    most = ""
+    if waits:
+        label, count = waits.most_common(1)[0]
+        most = translate("Insights", " {count} of them waited on {what}.").format(
+            count=count, what=shown(label)
+        )
+    return insight(
+        "left-pending",
+        tuple(worst[:MOST_FLOODED]),
+        since[worst[0]],
+        max(end, since[worst[0]]),
+        translate(
+            "Insights", "{count} tasks never finished: they were pending when the run ended"
+        ).format(count=len(left)),
+        paragraph(
+            translate(
+                "Insights",
+                "Nothing awaited or cancelled {count} tasks (the first left since {since}: "
+                "{task}) before the loop stopped, so the rest of their work never ran, nor "
+                "their finally blocks.",
+            ).format(count=len(left), since=seconds(since[worst[0]]), task=lanes.name(worst[0]))
+            + most,
+            _left_fix(translate),
+        ),
+        site=lanes.trace.tasks[worst[0]].created_at,
+        facts={"tasks": len(left), "waiting": dict(waits.most_common(MOST_NAMED))},
+    )
 
 
 def _last_await(lanes: Lanes, task: int) -> dict[str, Any] | None:

@@ -30,7 +30,9 @@ import numpy.typing as npt
 
 from visualizer.model.display_text import shown
 from visualizer.model.insights.core import (
+    MOST_FLOODED,
     MOST_NAMED,
+    ONE_BY_ONE,
     Insight,
     Lanes,
     insight,
@@ -390,12 +392,6 @@ def scheduling_delays(lanes: Lanes, threshold: float, translate: Translate) -> l
     if len(groups) > ONE_BY_ONE:
         return [_flood(lanes, long, threshold, loop, translate)]
     return [_delays(lanes, group, threshold, loop, translate) for group in groups]
-
-
-#: more tasks than this waiting long: one insight for them all
-ONE_BY_ONE: Final = 5
-#: the tasks a flood's insight concerns by id (the longest waits first; the count is all)
-MOST_FLOODED: Final = 20
 
 
 def _holders(

@@ -10,7 +10,7 @@ other, with its label (``sleep(0.001)``) and site.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,8 @@ import numpy.typing as npt
 from visualizer.model.display_text import shown
 from visualizer.model.insights.core import (
     LESSON_OF_RESOURCE,
+    MOST_FLOODED,
+    ONE_BY_ONE,
     Insight,
     Lanes,
     insight,
@@ -169,10 +171,12 @@ def busy_polling(
     steps = np.bincount(tasks, minlength=size)
     work = np.bincount(tasks[poll], weights=lanes.length[step][poll], minlength=size)
     found = np.flatnonzero((polls >= least) & (polls >= POLL_SHARE * steps))
+    found = found[work[found] <= little * polls[found]]
+    if len(found) > ONE_BY_ONE:
+        mine = poll & np.isin(tasks, found)
+        return [_pollers(lanes, found, polls, work, step[mine], nxt[mine], tiny, translate)]
     out = []
     for task in found.tolist():
-        if work[task] / polls[task] > little:
-            continue
         mine = poll & (tasks == task)
         first, last = step[mine][0], nxt[mine][-1]
         sites = Counter(
@@ -208,13 +212,7 @@ def busy_polling(
                         short=count - bares,
                         mean=seconds(mean),
                     ),
-                    translate(
-                        "Insights",
-                        "The fix: wait for the thing itself: an asyncio.Event that whoever "
-                        "makes the change sets (await event.wait()), a Condition, a Queue "
-                        "or a future; if it must poll something outside the program, sleep "
-                        "longer between looks.",
-                    ),
+                    _polling_fix(translate),
                 ),
                 site=sites.most_common(1)[0][0] if sites else None,
                 facts={
@@ -227,6 +225,62 @@ def busy_polling(
             )
         )
     return out
+
+
+def _polling_fix(translate: Translate) -> str:
+    return translate(
+        "Insights",
+        "The fix: wait for the thing itself: an asyncio.Event that whoever "
+        "makes the change sets (await event.wait()), a Condition, a Queue "
+        "or a future; if it must poll something outside the program, sleep "
+        "longer between looks.",
+    )
+
+
+def _pollers(
+    lanes: Lanes,
+    found: npt.NDArray[np.int64],
+    polls: npt.NDArray[np.int64],
+    work: npt.NDArray[Any],
+    steps: npt.NDArray[np.int64],
+    after: npt.NDArray[np.int64],
+    tiny: float,
+    translate: Translate,
+) -> Insight:
+    """Many tasks polling: one insight, the most eager first (``steps``: their polling
+    steps, ``after``: the span after each)."""
+    spans = lanes.spans
+    worst = found[np.argsort(-polls[found], kind="stable")]
+    count = int(polls[found].sum())
+    mean = float(work[found].sum() / count)
+    top = int(worst[0])
+    return insight(
+        "busy-polling",
+        tuple(int(t) for t in worst[:MOST_FLOODED]),
+        float(spans.start[steps].min()),
+        float(spans.end[after].max()),
+        translate(
+            "Insights", "{tasks} tasks polled {count} times in all, doing almost nothing each time"
+        ).format(tasks=len(found), count=count),
+        paragraph(
+            translate(
+                "Insights",
+                "{tasks} tasks mostly gave the loop back with a sleep(0) or a sleep of "
+                "{tiny} or less, and ran {mean} on average between looks ({task} the most "
+                "often: {most} times): they wake, find nothing to do and sleep again, "
+                "keeping the loop and a CPU busy while what they wait for happens elsewhere.",
+            ).format(
+                tasks=len(found),
+                tiny=seconds(tiny),
+                mean=seconds(mean),
+                task=lanes.name(top),
+                most=int(polls[top]),
+            ),
+            _polling_fix(translate),
+        ),
+        site=lanes.trace.tasks[top].created_at,
+        facts={"tasks": len(found), "polls": count, "mean_step": mean},
+    )
 
 
 #: what wakes an independent wait: the world outside the run's tasks (a timer, I/O, a
