@@ -116,6 +116,11 @@ def test_a_badge_on_each_lane_concerned_says_the_finding(
     # far from any badge: no finding
     away = QPointF(step.end + 0.3, float(chart.lanes[worker]) - 0.5)
     assert badges.tooltip_at(away.x(), away.y(), view.viewPixelSize()) is None
+    # a click on a badge chooses its insight (and selects no bar under it)
+    assert window.insights.chosen() is None
+    click = chart.mapFromScene(view.mapViewToScene(at))
+    qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=click)
+    assert window.insights.chosen() == step
     # a view that begins inside the step still shows its badges, at its left edge
     view.setXRange(step.start + 0.1, step.end + 0.1, padding=0)
     qtbot.waitUntil(lambda: badges.drawn == 2)

@@ -185,6 +185,7 @@ class InsightsPane(QSplitter):
         plot.addItem(self.badges, ignoreBounds=True)
         plot.addItem(self.highlight, ignoreBounds=True)
         chart.hover_sources.append(self.badges.tooltip_at)
+        chart.click_sources.append(self._badge_clicked)
         chart.span_clicked.connect(lambda _: self.highlight.set_lanes([]))
         column.addWidget(self)
         column.setCollapsible(0, False)
@@ -311,6 +312,14 @@ class InsightsPane(QSplitter):
         return self.insights[row] if 0 <= row < len(self.insights) else None
 
     # --- choosing one -----------------------------------------------------------------------
+    def _badge_clicked(self, x: float, y: float, pixel: tuple[float, float]) -> bool:
+        """A click on a badge chooses its insight (the badges are in the list's order)."""
+        row = self.badges.insight_at(x, y, pixel) if self.isVisible() else None
+        if row is None:
+            return False
+        self.choose(row)
+        return True
+
     def choose(self, row: int) -> None:
         """Choose the insight ``row`` (as a click on it does)."""
         self.list.setCurrentRow(row)

@@ -168,6 +168,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         #: more things whose words a hover shows (an insight's badge): each gives them
         #: at a point of the view (x, y, a pixel's size there), or None
         self.hover_sources: list[Callable[[float, float, tuple[float, float]], str | None]] = []
+        #: what else a click on the plot may be for (an insight's badge), asked in turn
+        #: before a bar is: (x, y, the view's pixel size) -> whether it took the click
+        self.click_sources: list[Callable[[float, float, tuple[float, float]], bool]] = []
         self.scene().sigMouseClicked.connect(self._clicked)
         self.scene().sigMouseMoved.connect(self._hovered)
         # live: a "now" line, and the view following it until the user pans or zooms
@@ -307,6 +310,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         if not view.sceneBoundingRect().contains(event.scenePos()):
             return
         point = view.mapSceneToView(event.scenePos())
+        pixel = view.viewPixelSize()
+        if any(source(point.x(), point.y(), pixel) for source in self.click_sources):
+            return
         index = self._span_under(trace, point)
         self.select_span(index)
         if index is None and self._on_loop_row(point.y()):
