@@ -1237,6 +1237,11 @@ def _handle_classes(tracer: Tracer, clock: Callable[[], float]) -> tuple[Any, An
                 except BaseException:
                     tracer._interrupted()
                     raise
+                # (this frame outlives the step when the step raised: the coroutine's
+                # frame in the task's exception links back to it; what it holds would be
+                # held with it, the task in a cycle that only the collector breaks, and
+                # asyncio's "never retrieved" said late: asyncio's Handle._run does so too)
+                task = self = None  # type: ignore[assignment]
             return None
 
     class WakerHandle(_QuickHandle):
