@@ -77,6 +77,9 @@ def test_a_finished_run_lists_its_insight_and_choosing_it_shows_it(
     assert x0 < step.start and step.end < x1
     lanes = window.chart.lanes
     assert sorted(pane.highlight.lanes.tolist()) == sorted([lanes[worker], lanes[ticker]])
+    # its line shown in the source view (a built-in lesson's file: shown unasked)
+    assert step.site is not None
+    assert window.source.marked == int(step.site.rpartition(":")[2])
     # the step itself outlined, its details shown as a click on its bar shows them
     assert window.chart.selection.isVisible()
     details = window.details.details
@@ -141,6 +144,30 @@ def test_an_opened_trace_shows_its_insights(qapp: Any, window: MainWindow, tmp_p
     assert window.insights.counts.text() == "1 error"
     window.insights.choose(0)
     assert window.insights.lesson_button.whole.startswith("Open lesson: ")
+
+
+def test_choosing_an_insight_asks_nothing_about_a_file_not_trusted(
+    qapp: Any, window: MainWindow, tmp_path: Path, qtbot: Any
+) -> None:
+    """An opened trace's file elsewhere: choosing its insight shows no source and asks no
+    question; the button asks (as a details link does)."""
+    _run(qapp, window, "exception_never_retrieved")
+    saved = tmp_path / "run.json"
+    window.save_trace(saved)
+    lesson = find("exception_never_retrieved").path
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / lesson.name).write_text(lesson.read_text(encoding="utf-8"), encoding="utf-8")
+    moved = saved.read_text(encoding="utf-8").replace(str(lesson.parent), str(elsewhere))
+    saved.write_text(moved, encoding="utf-8")
+    assert window.open_trace(saved)
+    [found] = window.insights.insights
+    assert found.site is not None and found.site.startswith(str(elsewhere))
+    before = (window.source.path, window.source.marked)  # (the lesson's own, by its id)
+    window.insights.choose(0)
+    assert (window.source.path, window.source.marked) == before and window.asked is None
+    qtbot.mouseClick(window.insights.site_button, Qt.MouseButton.LeftButton)
+    assert window.asked is not None  # (the button asks, as a details link does)
 
 
 def test_a_live_run_shows_an_insight_before_its_end(

@@ -395,6 +395,12 @@ class InsightsPane(QSplitter):
                     trace, index, QCoreApplication.translate, resources=chart.resources.rows or None
                 )
                 self.window_.details.show_details(details)
+        # its line in the source view, where that file may be shown unasked (a file the
+        # window has not been told to trust waits for the button: no question unasked)
+        site = insight.site
+        source = self.window_.source
+        if site and ":" in site and source.may_show(Path(site.rpartition(":")[0])):
+            source.show_site(site)
 
     def _show_site(self) -> None:
         insight = self.chosen()
