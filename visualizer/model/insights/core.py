@@ -243,12 +243,7 @@ class Lanes:
         n = len(self.trace.tasks)
         if not len(starts):
             return np.zeros(n)
-        order = np.argsort(starts, kind="stable")
-        s, e = starts[order], ends[order]
-        # merged: a stretch that begins after every one before it has ended opens a piece
-        reach = np.maximum.accumulate(e)
-        opens = np.flatnonzero(np.r_[True, s[1:] > reach[:-1]])
-        lo, hi = s[opens], np.maximum.reduceat(e, opens)
+        lo, hi = union(starts, ends)
         covered = np.r_[0.0, np.cumsum(hi - lo)]
 
         def upto(t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -297,6 +292,20 @@ class Lanes:
             labels = [s.label for s in self.trace.suspensions]
             self._delays = np.array([sleep_delay(label) for label in labels], np.float64)
         return self._delays
+
+
+def union(
+    starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The union of the stretches ``starts[i]..ends[i]`` (some may overlap) as disjoint
+    pieces, in order: (their starts, their ends).  A stretch that begins after every one
+    before it has ended opens a piece."""
+    if not len(starts):
+        return np.zeros(0), np.zeros(0)
+    order = np.argsort(starts, kind="stable")
+    s, e = starts[order], ends[order]
+    opens = np.flatnonzero(np.r_[True, s[1:] > np.maximum.accumulate(e)[:-1]])
+    return s[opens], np.maximum.reduceat(e, opens)
 
 
 class Intervals:

@@ -40,6 +40,7 @@ from visualizer.model.insights.core import (
     paragraph,
     seconds,
     site_words,
+    union,
 )
 from visualizer.model.statistics import Distribution, run_scheduled
 from visualizer.model.words import Translate
@@ -429,10 +430,8 @@ def _holders(
 
 def _covered(starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64]) -> float:
     """Seconds in the union of the stretches ``starts[i]..ends[i]``."""
-    order = np.argsort(starts, kind="stable")
-    s, e = starts[order], ends[order]
-    opens = np.flatnonzero(np.r_[True, s[1:] > np.maximum.accumulate(e)[:-1]])
-    return float((np.maximum.reduceat(e, opens) - s[opens]).sum())
+    lo, hi = union(starts, ends)
+    return float((hi - lo).sum())
 
 
 def _flood(
