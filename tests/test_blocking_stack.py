@@ -26,6 +26,7 @@ from test_stream import replay
 from tracehelp import marker_line, run_traced, streamed, trace_of
 
 from visualizer.instrument import stacks
+from visualizer.instrument.tracer import Tracer
 from visualizer.model.background import Receiver, frames
 from visualizer.model.insights import Insight, insights_of
 from visualizer.model.spans import TraceModel
@@ -34,6 +35,7 @@ from visualizer.trace import fileformat
 from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import TraceFormatError
 from visualizer.trace.mirror import StreamMirror
+from visualizer.trace.store import TraceStore
 from visualizer.trace.wire import Batch, Hello, StreamFormatError, TaskRows
 
 approx = pytest.approx
@@ -306,3 +308,37 @@ def test_a_malformed_sample_in_a_stream_is_refused_clearly() -> None:
         mirror.apply(
             Batch(seq=2, now=1.0, stack_samples_first=5, stack_samples=[(0, 0.5, 0.7, 0, [frame])])
         )
+
+
+# --- a clock not ours ---------------------------------------------------------------------------
+def test_a_clock_not_ours_is_read_by_the_program_only() -> None:
+    """The watcher's thread reads only our own clocks: a clock we do not know may count
+    its reads (or raise at one: tests/test_interrupts.py's did, in the watcher, under
+    load), so its runs are read as often with sampling on as with it off."""
+
+    class CountingClock:
+        def __init__(self) -> None:
+            self.reads = 0
+
+        def __call__(self) -> float:
+            self.reads += 1
+            return time.monotonic()
+
+    async def main() -> None:
+        await asyncio.sleep(0)
+        time.sleep(0.3)  # (six times the threshold: a watcher would look several times)
+
+    def reads(threshold: float) -> int:
+        clock = CountingClock()
+        tracer = Tracer(TraceStore(origin=time.monotonic()), clock, stack_threshold=threshold)
+        loop = asyncio.new_event_loop()
+        try:
+            tracer.install(loop)
+            loop.run_until_complete(loop.create_task(main(), context=tracer.new_context()))
+        finally:
+            tracer.uninstall()
+            loop.close()
+        assert not tracer.store.stack_samples
+        return clock.reads
+
+    assert reads(0.05) == reads(float("inf"))

@@ -41,13 +41,14 @@ import os
 import selectors
 import sys
 import threading
+import time
 import tokenize
 import weakref
 from types import FrameType
 from typing import TYPE_CHECKING, Final
 
 from visualizer.instrument.awaits import is_user_file
-from visualizer.instrument.clock import IdealClock
+from visualizer.instrument.clock import IdealClock, LectureClock, VirtualClock
 from visualizer.trace.schema import WAKE_TASK, waker_task
 from visualizer.trace.stack_samples import MAX_FRAMES, MAX_TEXT, StackFrame, StackSample
 
@@ -171,6 +172,13 @@ class StackSampler:
         if isinstance(owner, IdealClock):
             self._ideal = owner
             owner.slept = self.slept
+            return
+        # The watcher's thread reads the clock too: only a clock of ours, whose reading
+        # from another thread is a monotonic read plus a float.  A clock we do not know
+        # may count its reads, or not be safe to read from a thread, and a read the
+        # program did not make would move it (a test's clock that raises at its Nth read
+        # raised in the watcher instead, under load).  Its steps are not sampled.
+        if clock is not time.monotonic and not isinstance(owner, (VirtualClock, LectureClock)):
             return
         _WATCHER.add(self)
 
