@@ -403,3 +403,18 @@ def test_the_browser_shows_programs_in_the_last_section(qtbot: Any, tmp_path: Pa
         (PROGRAMS_SECTION, None),
         (None, "prog"),
     ]
+
+
+def test_the_browser_shows_a_title_without_its_code_marks(qtbot: Any, tmp_path: Path) -> None:
+    """A docstring's title in reStructuredText (````cancel()````) is listed as it reads."""
+    from visualizer.app.browser import ID_ROLE
+    from visualizer.app.window import MainWindow
+
+    text = '"""A worker that swallows ``cancel()``."""\nasync def main():\n    pass\n'
+    mine = read_scenario(write(tmp_path, "swallows.py", text))
+    window = MainWindow([mine])
+    qtbot.addWidget(window)
+    browser = window.browser
+    [item] = [browser.item(r) for r in range(browser.count()) if browser.item(r).data(ID_ROLE)]
+    assert item.text() == "A worker that swallows cancel()."
+    assert item.toolTip() == "A worker that swallows cancel(). (swallows)"

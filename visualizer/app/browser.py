@@ -92,7 +92,7 @@ class ScenarioBrowser(QListWidget):
             for scenario in members:
                 item = QListWidgetItem(plain(scenario.title))
                 item.setData(ID_ROLE, scenario.id)
-                item.setToolTip(f"{scenario.title} ({scenario.id})")
+                item.setToolTip(f"{plain(scenario.title)} ({scenario.id})")
                 self.addItem(item)
 
     # --- what is in it ------------------------------------------------------------------
