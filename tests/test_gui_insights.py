@@ -297,3 +297,17 @@ def test_live_insights_are_paced_and_bounded_by_their_cost() -> None:
     # 0.5 us a span, 100,000 spans a second: the last 60,000 spans (MOST: 30 ms), 0.6 s
     assert pace._since(10.0, 1_000_000) == pytest.approx(10.0 - MOST / 0.5e-6 / 100_000)
     assert pace._since(0.3, 30_000) == 0.0  # (all of it is cheap enough)
+
+
+def test_a_findings_html_is_shown_as_text(window: MainWindow) -> None:
+    """A finding holds the program's words (a task's name, an error's message): its
+    tooltips show them as they are, never as HTML."""
+    finding = "'<b>w</b>' failed with ValueError: <p>bad</p>, and nobody retrieved it"
+    site = "/tmp/<i>x</i>.py:3"
+    insight = Insight("never-retrieved", "error", (), 0.1, 0.1, finding, "why", None, site)
+    window.insights._show([insight])
+    item = window.insights.list.item(0)
+    assert QTextDocumentFragment.fromHtml(item.toolTip()).toPlainText() == finding
+    window.insights.choose(0)
+    said = window.insights.site_button.toolTip()
+    assert QTextDocumentFragment.fromHtml(said).toPlainText() == site

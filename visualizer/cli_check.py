@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import sys
 import textwrap
@@ -215,7 +216,19 @@ def as_json(found: list[Insight], trace: Trace, program: Path) -> str:
                 "facts": x.facts,
             }
         )
-    return json.dumps(document, indent=2, default=_plain)
+    return json.dumps(_finite(document), indent=2, default=_plain)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every float that is not finite (a NaN: a number not known) as
+    null: JSON has no NaN, and a tool's parser refuses Python's ``NaN``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _plain(value: object) -> Any:

@@ -46,6 +46,7 @@ from visualizer.model.insights.live import LiveInsights, key
 from visualizer.session.sources import LiveSource
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
+from visualizer.views.chart import as_text
 from visualizer.views.insight_badges import InsightBadges, severity_pixmap
 from visualizer.views.lane_highlight import LaneHighlight
 
@@ -110,7 +111,7 @@ class ElidedButton(QPushButton):
 
     def set_whole(self, text: str) -> None:
         self.whole = text
-        self.setToolTip(text)
+        self.setToolTip(as_text(text))  # (a file's name is the trace's: text, not HTML)
         self._elide()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -278,7 +279,9 @@ class InsightsPane(QSplitter):
         self.list.clear()
         for insight in found:
             item = QListWidgetItem(icons[insight.severity], self._line(insight))
-            item.setToolTip(insight.finding)  # (plain: a tooltip of text only)
+            # (a task's name or an error's message in it is the program's: as text, since
+            # Qt shows a tooltip that looks like HTML as HTML)
+            item.setToolTip(as_text(insight.finding))
             self.list.addItem(item)
         row = next((i for i, x in enumerate(found) if key(x) == kept), -1)
         self.list.setCurrentRow(row)
@@ -358,7 +361,7 @@ class InsightsPane(QSplitter):
             self.site_button.set_whole(
                 self.tr("Show {file}, line {line}").format(file=shown(Path(path).name), line=line)
             )
-            self.site_button.setToolTip(shown(insight.site))
+            self.site_button.setToolTip(as_text(shown(insight.site)))
         self.site_button.setVisible(bool(insight.site))
         scenario = self.window_.scenarios.get(insight.lesson or "")
         if scenario is not None:

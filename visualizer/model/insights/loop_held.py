@@ -382,6 +382,14 @@ def scheduling_delays(lanes: Lanes, threshold: float, translate: Translate) -> l
     saying the same would bury the rest, and cost minutes)."""
     spans = lanes.spans
     long = np.flatnonzero((spans.state == schema.READY) & (lanes.length >= threshold))
+    # not a wait still open when the trace ended (its task pending, the span its last):
+    # its length is only how long it had waited so far (the statistics leave it out too)
+    trace = lanes.trace
+    pending = np.array([t.ended is None for t in trace.tasks] + [False], np.bool_)
+    task = spans.task[long]
+    known = np.where((task >= 0) & (task < len(trace.tasks)), task, -1)
+    still = (lanes.after[long] == -1) & pending[known] & (spans.end[long] >= trace.duration)
+    long = long[~still]
     if not len(long):
         return []
     # (the spans are sorted by task: each task's long waits are one run of ``long``)
