@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import io
+import sys
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any
@@ -139,6 +140,26 @@ def test_a_callback_that_holds_the_loop_is_a_blocking_step_of_no_task() -> None:
     assert (step.start, step.end) == (approx(0.05, abs=EXACT), approx(0.25, abs=EXACT))
     assert step.finding.startswith("A callback (sleep) held the loop for 200 ms")
     assert step.facts["late_timers"][0]["late"] == approx(0.15, abs=EXACT)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks: Python 3.12+")
+def test_an_eager_tasks_blocking_first_step_is_one_insight() -> None:
+    """An eager task's first step runs inside its creator's: one blocking call, one
+    insight, on the task whose code made it."""
+
+    async def child() -> None:
+        time.sleep(0.3)
+        await asyncio.sleep(0.01)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined]
+        await asyncio.create_task(child(), name="child")
+
+    trace = traced(main)
+    [step] = of_kind(insights_of(trace), "blocking-step")
+    assert step.tasks[0] == tid(trace, "child")
+    assert step.facts["seconds"] == approx(0.3, abs=EXACT)
 
 
 # --- long-scheduling-delay -------------------------------------------------------------------

@@ -158,12 +158,14 @@ def insight(
     lesson: str | None = None,
     facts: dict[str, Any] | None = None,
 ) -> Insight:
-    """An ``Insight`` of ``kind`` (its severity, and its lesson unless ``lesson``)."""
+    """An ``Insight`` of ``kind`` (its severity, and its lesson unless ``lesson``); its
+    ``tasks`` the first ``MOST_FLOODED`` (the one to blame first: a step that held the loop
+    may have kept a hundred thousand tasks waiting, and each would get a badge)."""
     known = KINDS[kind]
     return Insight(
         kind=kind,
         severity=known.severity,
-        tasks=tasks,
+        tasks=tasks[:MOST_FLOODED],
         start=start,
         end=end,
         finding=finding,

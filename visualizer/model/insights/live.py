@@ -55,12 +55,14 @@ ONGOING: Final = frozenset({"long-scheduling-delay", "contention", "busy-polling
 def key(found: Insight) -> tuple[str, tuple[int, ...] | str | None, float]:
     """An insight as the same one while a live run goes on (its words and end may grow;
     an ongoing kind's start too).  Tasks dropped from one line are one insight (its
-    site: the line), and a flood (many tasks ready, polling: ``facts["tasks"]`` counts them)
-    is one, whichever tasks it names."""
+    site: the line), a flood (many tasks ready, polling: ``facts["tasks"]`` counts them)
+    is one, whichever tasks it names, and a resource's contention is one."""
     if found.kind == "fire-and-forget":
         return found.kind, found.site, -1.0
     if isinstance(found.facts.get("tasks"), int):  # (a flood: many tasks, one insight)
         return found.kind, "flood", -1.0
+    if found.kind == "contention":  # (one a resource, whoever waited most so far)
+        return found.kind, f"resource {found.facts.get('resource')}", -1.0
     return found.kind, found.tasks[:1], -1.0 if found.kind in ONGOING else found.start
 
 

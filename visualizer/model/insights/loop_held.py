@@ -48,6 +48,9 @@ from visualizer.trace import schema
 from visualizer.trace.data import BlockedRecord
 from visualizer.trace.stack_samples import StackFrame, StackSample
 
+#: a step ending this little (seconds) after another's still ends inside it (eager nesting)
+NESTED: Final = 1e-6
+
 #: a step's samples, by (task or -1, the step's start): see ``_samples``
 Samples = dict[tuple[int, float], list[StackSample]]
 
@@ -65,12 +68,34 @@ def blocking_steps(lanes: Lanes, threshold: float, translate: Translate) -> list
     out = []
     samples = _samples(lanes.trace.stack_samples)
     steps = np.flatnonzero((spans.state == schema.RUNNING) & (lanes.length >= threshold))
-    for i in steps.tolist():
+    for i in _outermost_not(lanes, steps).tolist():
         out.append(_step(lanes, i, samples, translate))
     for record in lanes.trace.blocked:
         if record.task is None and record.end - record.start >= threshold:
             out.append(_callback(lanes, record, samples, translate))
     return out
+
+
+def _outermost_not(lanes: Lanes, steps: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``steps`` but those with another task's long step inside them: an eager task's
+    first step runs inside its creator's (3.12+), and one blocking call is one insight,
+    its task the one whose code made it (the creator's step is longer only by what it
+    did around the create_task)."""
+    if len(steps) < 2:
+        return steps
+    spans = lanes.spans
+    order = steps[np.argsort(spans.start[steps], kind="stable")]
+    starts, ends, tasks = spans.start[order], spans.end[order], spans.task[order]
+    keep = np.ones(len(order), np.bool_)
+    for k in range(len(order)):
+        # the long steps that begin inside this one (none, but for eager nesting)
+        later = int(np.searchsorted(starts, ends[k], side="right"))
+        inside = slice(k + 1, later)
+        # (to a microsecond: a step's length is kept as a float32, and the ideal clock's
+        # ticks put the inner step's end a few nanoseconds past the outer's)
+        if np.any((ends[inside] <= ends[k] + NESTED) & (tasks[inside] != tasks[k])):
+            keep[k] = False
+    return np.sort(order[keep])
 
 
 def _samples(samples: list[StackSample]) -> Samples:
