@@ -142,6 +142,37 @@ def test_a_callback_that_holds_the_loop_is_a_blocking_step_of_no_task() -> None:
     assert step.facts["late_timers"][0]["late"] == approx(0.15, abs=EXACT)
 
 
+def test_a_timer_held_by_two_steps_is_late_by_each_ones_part() -> None:
+    """Two blocking steps in a row hold a timer due during the first: each is charged the
+    lateness it made (from the due time or its own start to its end), never the whole."""
+
+    async def ticker() -> None:
+        await asyncio.sleep(0.1)
+
+    async def blocker() -> None:
+        await asyncio.sleep(0.05)
+        time.sleep(0.2)
+
+    async def main() -> None:
+        await asyncio.gather(
+            asyncio.create_task(ticker(), name="ticker"),
+            asyncio.create_task(blocker(), name="a"),
+            asyncio.create_task(blocker(), name="b"),
+        )
+
+    trace = traced(main)
+    first, second = of_kind(insights_of(trace), "blocking-step")
+    assert (first.tasks[0], second.tasks[0]) == (tid(trace, "a"), tid(trace, "b"))
+    # (a's step also made b's sleep(0.05) late: its timer's callback ran after the step)
+    late_tasks = [x["task"] for x in first.facts["late_timers"]]
+    assert late_tasks == [tid(trace, "b"), tid(trace, "ticker")]
+    late_a = first.facts["late_timers"][1]
+    [late_b] = second.facts["late_timers"]
+    assert late_a["late"] == approx(0.25 - 0.1, abs=EXACT)  # (due 0.1, the step ends 0.25)
+    assert late_b["late"] == approx(0.2, abs=EXACT)  # (0.25 to 0.45: already late)
+    assert late_a["late_in_all"] == late_b["late_in_all"] == approx(0.35, abs=EXACT)
+
+
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks: Python 3.12+")
 def test_an_eager_tasks_blocking_first_step_is_one_insight() -> None:
     """An eager task's first step runs inside its creator's: one blocking call, one

@@ -69,6 +69,29 @@ def test_a_task_that_cleans_up_and_raises_again_swallowed_nothing() -> None:
     assert insights_of(trace) == []
 
 
+def test_a_cancel_turned_into_another_error_is_said_so() -> None:
+    async def main() -> None:
+        async def worker() -> None:
+            try:
+                await asyncio.sleep(1)
+            except asyncio.CancelledError:
+                raise RuntimeError("stopped") from None
+
+        task = asyncio.create_task(worker(), name="worker")
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with contextlib.suppress(RuntimeError):
+            await task
+
+    trace = traced(main)
+    [found] = insights_of(trace)
+    assert (found.kind, found.facts["outcome"]) == ("cancellation-swallowed", "error")
+    assert found.finding == "'worker' was cancelled but ended with RuntimeError: stopped instead"
+    assert "did not end cancelled: it ended with RuntimeError: stopped at 300 ms" in (
+        found.explanation
+    )
+
+
 async def timeout_program() -> None:
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(0.1):

@@ -809,6 +809,14 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>{task} 捕获了 CancelledError 并继续运行</translation>
     </message>
     <message>
+        <source>{task} did not end cancelled: it ended with {error} at {t} (code that turned the CancelledError into another error, or a clean-up that raised).</source>
+        <translation>{task} 没有以取消结束：它在 {t} 以 {error} 结束（有代码把 CancelledError 变成了另一个错误，或者清理代码抛出了异常）。</translation>
+    </message>
+    <message>
+        <source>{task} was cancelled but ended with {error} instead</source>
+        <translation>{task} 被取消了，却以 {error} 结束</translation>
+    </message>
+    <message>
         <source>{task} caught it and went on: it ended {outcome} at {t}, not cancelled.</source>
         <translation>{task} 捕获了它并继续运行：它在 {t} {outcome}结束，而不是被取消。</translation>
     </message>

@@ -352,7 +352,10 @@ def _held_up(
                 "label": suspension.label if suspension else None,
                 "due": when,
                 "woke": woke,
-                "late": woke - when,
+                # (the lateness this stretch made: a timer already late when it began, or
+                # held on by a step after it, is late by the others' part too: not this one's)
+                "late": min(woke, end) - max(when, start),
+                "late_in_all": woke - when,
             }
         )
     late.sort(key=lambda x: -x["late"])

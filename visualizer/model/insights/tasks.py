@@ -26,6 +26,7 @@ from typing import Final
 
 import numpy as np
 
+from visualizer.model.display_text import shown
 from visualizer.model.insights.core import (
     Insight,
     Lanes,
@@ -165,6 +166,17 @@ def _swallowed(
         finding = translate("Insights", "{task} caught a CancelledError and kept running").format(
             task=name
         )
+    elif record.outcome == "error":
+        # (not swallowed as such: turned into another error, or a clean-up that raised)
+        error = shown(record.error or "?")
+        went_on = translate(
+            "Insights",
+            "{task} did not end cancelled: it ended with {error} at {t} (code that turned "
+            "the CancelledError into another error, or a clean-up that raised).",
+        ).format(task=name, error=error, t=seconds(end))
+        finding = translate(
+            "Insights", "{task} was cancelled but ended with {error} instead"
+        ).format(task=name, error=error)
     else:
         went_on = translate(
             "Insights", "{task} caught it and went on: it ended {outcome} at {t}, not cancelled."
