@@ -502,3 +502,26 @@ def test_a_batch_whose_clock_reads_before_its_rows_does_not_cut_them() -> None:
         ),
     )
     assert mirror.now >= 4.0
+
+
+def test_a_task_ends_facts_are_read_once_each_and_wait_for_their_task() -> None:
+    """What a task's end showed (``store.task_end``) goes in the batch after it came, each
+    once, read from where the last batch stopped; one whose task is not sent yet waits
+    for it."""
+    store = TraceStore(origin=0.0)
+    maker = BatchMaker(store)
+    maker.hello(pid=7, argv=["prog.py"])
+    coro = store.intern("work")
+    first = store.add_task(-1, 0.0, coro, -1)
+    store.note_end(first, 0, True)
+    sent = maker.batch(1.0, running=-1)
+    assert sent.ends == [(first, 0, True)]
+    assert maker.batch(1.1, running=-1).ends == []  # (read once)
+    # a task's end noted before the task itself is sent (its row not in a batch yet)
+    later = store.add_task(-1, 1.2, coro, -1)
+    store.note_end(later + 1, 2, False)  # (a task not even made yet: waits)
+    store.note_end(later, 1, False)
+    assert maker.batch(1.3, running=-1).ends == [(later, 1, False)]
+    beyond = store.add_task(-1, 1.4, coro, -1)
+    assert beyond == later + 1
+    assert maker.batch(1.5, running=-1).ends == [(beyond, 2, False)]

@@ -465,10 +465,17 @@ class TraceModel:
         """Put what the tasks' ends showed (``store.task_end``: a few tasks; the pending
         ones' at the run's end) into their records; True if any is new."""
         facts = self.store.task_end
-        if len(facts) == self._end_facts_seen:
+        order = self.store.task_end_order
+        seen, now = self._end_facts_seen, len(order)
+        if now == seen:
             return False
-        self._end_facts_seen = len(facts)
-        for tid, end in list(facts.items()):
+        self._end_facts_seen = now
+        # only the entries new since the last look (a run that drops a task per request
+        # adds one each: walking all of them every frame would cost more each frame); all
+        # again after the store renumbered them
+        fresh = order[seen:] if 0 <= seen < now else order[:]
+        new = [(t, facts[t]) for t in fresh if t in facts]
+        for tid, end in new:
             if 0 <= tid < len(records):
                 records[tid].cancelling, records[tid].unheld = end.cancelling, end.unheld
         return True

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from visualizer.trace import resources as res
-from visualizer.trace.store import Job, TraceStore
+from visualizer.trace.store import Job, TaskEnd, TraceStore
 from visualizer.trace.wire import (
     VERSION,
     Batch,
@@ -105,6 +105,8 @@ class BatchMaker:
         self._live_names: dict[int, str] = {}
         self._errors: set[int] = set()
         self._ends: set[int] = set()  #: tasks whose ``store.task_end`` was sent
+        self._ends_read = 0  #: entries of ``store.task_end`` read so far
+        self._ends_waiting: list[tuple[int, TaskEnd]] = []  #: read, their task not sent yet
         self._jobs: dict[int, JobRow] = {}  #: each job as last sent
         self._jobs_seen: list[Job] = []  #: the store's jobs read so far
         self._jobs_open: list[Job] = []  #: those not ended when last read (sent again)
@@ -130,6 +132,20 @@ class BatchMaker:
             slow=store.slow_threshold,
             extra=dict(store.meta.extra),
         )
+
+    def _new_ends(self, store: TraceStore) -> list[tuple[int, TaskEnd]]:
+        """The entries of ``store.task_end`` not read yet, and those waiting for their
+        task to be sent: only the new ones are read (``task_end_order``, sliced at once
+        under the GIL while the loop's thread may add more: a program that drops a task
+        per request adds one each, and reading them all at every batch, on the program's
+        own process, would cost it more each time)."""
+        order = store.task_end_order
+        if len(order) < self._ends_read:  # (fewer: renumbered; read them all again)
+            self._ends_read = 0
+        new = order[self._ends_read :]
+        self._ends_read += len(new)
+        facts = store.task_end
+        return [*self._ends_waiting, *((t, facts[t]) for t in new if t in facts)]
 
     def batch(
         self,
@@ -161,7 +177,7 @@ class BatchMaker:
         samples = store.stack_samples[self._stack_samples :]
         marks = store.marks[self._marks :]
         errors = list(store.task_error.items()) if len(store.task_error) > len(self._errors) else []
-        ends = list(store.task_end.items()) if len(store.task_end) > len(self._ends) else []
+        ends = self._new_ends(store)
         wakes_end = min(len(store.wake_task), len(store.wake_t), len(store.wake_waker))
         wakes_end = min(wakes_end, self._wakes + BATCH_ROWS)
         steps_end = min(
@@ -264,6 +280,8 @@ class BatchMaker:
             if tid not in self._ends and tid < tasks_end:
                 self._ends.add(tid)
                 batch.ends.append((tid, end.cancelling, end.unheld))
+        # (a task not sent yet: its end's facts wait for it)
+        self._ends_waiting = [(t, e) for t, e in ends if t not in self._ends and t >= tasks_end]
         for job in jobs:
             if self._jobs.get(job.id) != job and job.task < tasks_end:
                 self._jobs[job.id] = job

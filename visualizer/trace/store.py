@@ -140,6 +140,9 @@ class TraceStore:
         self.task_error: dict[int, TaskError] = {}
         #: the few tasks whose end showed more than their outcome (``note_end``)
         self.task_end: dict[int, TaskEnd] = {}
+        #: their task ids in the order they came (appended once each, after the entry):
+        #: a reader on another thread slices what is new, at once, under the GIL
+        self.task_end_order: list[int] = []
 
         # steps (schema.py)
         self.step_task = array("i")
@@ -255,7 +258,10 @@ class TraceStore:
     def note_end(self, tid: int, cancelling: int, unheld: bool) -> None:
         """Task ``tid`` ended (or the run did) with ``cancelling`` cancel requests pending,
         nobody holding it if ``unheld`` (``TaskEnd``); a writer calls this only then."""
+        known = tid in self.task_end
         self.task_end[tid] = TaskEnd(int(cancelling), bool(unheld))
+        if not known:
+            self.task_end_order.append(tid)
 
     def release(self, sids: Iterable[int]) -> None:
         """Let go of the texts of these strings of their own (a task's name, once sent
@@ -382,6 +388,7 @@ class TraceStore:
         self.task_end = {
             renamed(tid): end for tid, end in self.task_end.items() if new_of[tid] >= 0
         }
+        self.task_end_order = list(self.task_end)
         with self.lock:
             jobs = [
                 job
