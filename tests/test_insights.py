@@ -11,6 +11,7 @@ clock, with thresholds far from what a busy machine reaches, and never a wall-cl
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import io
 import sys
@@ -242,6 +243,27 @@ async def flood_program() -> None:
         time.sleep(0.02)
 
     await asyncio.gather(*(asyncio.create_task(turn(), name=f"turn-{i}") for i in range(10)))
+
+
+def test_the_windows_own_drawing_is_said_apart_from_the_loops_work() -> None:
+    """A ready task kept waiting by a callback: the loop's own work; by the window's
+    frames on the run's loop (``trace.observed``): said so, not laid on the program."""
+
+    async def worker() -> None:
+        await asyncio.sleep(0)
+
+    async def main() -> None:
+        asyncio.get_running_loop().call_soon(time.sleep, 0.2)  # (runs before the worker)
+        await asyncio.create_task(worker(), name="worker")
+
+    trace = traced(main)
+    [delay] = of_kind(insights_of(trace), "long-scheduling-delay")
+    assert "callbacks and the loop itself 200 ms" in delay.explanation
+    ready = trace.spans.start[trace.spans.task == tid(trace, "worker")][0]
+    drawn = dataclasses.replace(trace, observed=[(float(ready), float(ready) + 0.2)])
+    [delay] = of_kind(insights_of(drawn), "long-scheduling-delay")
+    assert "the window's own drawing 200 ms" in delay.explanation
+    assert "callbacks and the loop itself" not in delay.explanation
 
 
 def test_a_flood_of_ready_tasks_is_one_insight_for_them_all() -> None:

@@ -753,6 +753,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>其他任务 {seconds}</translation>
     </message>
     <message>
+        <source>the window&apos;s own drawing {seconds}</source>
+        <translation>窗口自身的绘制 {seconds}</translation>
+    </message>
+    <message>
         <source>callbacks and the loop itself {seconds}</source>
         <translation>回调和事件循环本身 {seconds}</translation>
     </message>

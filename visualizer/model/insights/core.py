@@ -245,18 +245,9 @@ class Lanes:
         n = len(self.trace.tasks)
         if not len(starts):
             return np.zeros(n)
-        lo, hi = union(starts, ends)
-        covered = np.r_[0.0, np.cumsum(hi - lo)]
-
-        def upto(t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-            """How much of the union lies before each ``t``."""
-            k = np.searchsorted(lo, t, side="right") - 1
-            inside = np.clip(t - lo[np.maximum(k, 0)], 0.0, (hi - lo)[np.maximum(k, 0)])
-            return np.where(k >= 0, covered[np.maximum(k, 0)] + inside, 0.0)
-
         running = self.running.index
         spans = self.spans
-        overlap = upto(spans.end[running]) - upto(spans.start[running])
+        overlap = within(union(starts, ends), spans.start[running], spans.end[running])
         held = np.bincount(spans.task[running], weights=overlap, minlength=n)[:n]
         return held.astype(np.float64, copy=False)
 
@@ -308,6 +299,26 @@ def union(
     s, e = starts[order], ends[order]
     opens = np.flatnonzero(np.r_[True, s[1:] > np.maximum.accumulate(e)[:-1]])
     return s[opens], np.maximum.reduceat(e, opens)
+
+
+def within(
+    pieces: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
+    starts: npt.NDArray[np.float64],
+    ends: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """How much of each stretch ``starts[i]..ends[i]`` lies within ``pieces`` (a
+    ``union``'s): the pieces' running total read at both ends, by bisection."""
+    lo, hi = pieces
+    if not len(lo):
+        return np.zeros(len(starts))
+    covered = np.r_[0.0, np.cumsum(hi - lo)]
+
+    def upto(t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        k = np.searchsorted(lo, t, side="right") - 1
+        inside = np.clip(t - lo[np.maximum(k, 0)], 0.0, (hi - lo)[np.maximum(k, 0)])
+        return np.where(k >= 0, covered[np.maximum(k, 0)] + inside, 0.0)
+
+    return upto(ends) - upto(starts)
 
 
 class Intervals:

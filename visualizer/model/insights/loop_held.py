@@ -41,6 +41,7 @@ from visualizer.model.insights.core import (
     seconds,
     site_words,
     union,
+    within,
 )
 from visualizer.model.statistics import Distribution, run_scheduled
 from visualizer.model.words import Translate
@@ -439,7 +440,15 @@ def _holders(
     spans = lanes.spans
     covered = _covered(spans.start[waits], spans.end[waits])
     held = lanes.ran_within(spans.start[waits], spans.end[waits])
-    rest = max(covered - float(held.sum()), 0.0)
+    # the window's own frames drawn on the run's loop (an in-process run's): not the
+    # program's doing, said apart from the loop's own work
+    observed = lanes.trace.observed
+    drawing = 0.0
+    if observed:
+        frames = np.asarray(observed, np.float64).reshape(-1, 2)
+        pieces = union(spans.start[waits], spans.end[waits])
+        drawing = float(within(pieces, frames[:, 0], frames[:, 1]).sum())
+    rest = max(covered - float(held.sum()) - drawing, 0.0)
     if but >= 0:
         held[but] = 0.0
     ran = np.flatnonzero(held > 0)
@@ -455,6 +464,12 @@ def _holders(
     ]
     if others > 0.1 * covered:
         items.append(translate("Insights", "other tasks {seconds}").format(seconds=seconds(others)))
+    if drawing > 0.1 * covered:
+        items.append(
+            translate("Insights", "the window's own drawing {seconds}").format(
+                seconds=seconds(drawing)
+            )
+        )
     if rest > 0.1 * covered:
         items.append(
             translate("Insights", "callbacks and the loop itself {seconds}").format(
