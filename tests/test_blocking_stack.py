@@ -29,12 +29,15 @@ from visualizer.instrument import stacks
 from visualizer.instrument.tracer import Tracer
 from visualizer.model.background import Receiver, frames
 from visualizer.model.insights import Insight, insights_of
+from visualizer.model.insights.loop_held import _call
 from visualizer.model.spans import TraceModel
+from visualizer.model.words import english
 from visualizer.session.runner import record_script
 from visualizer.trace import fileformat
 from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import TraceFormatError
 from visualizer.trace.mirror import StreamMirror
+from visualizer.trace.stack_samples import StackFrame
 from visualizer.trace.store import TraceStore
 from visualizer.trace.wire import Batch, Hello, StreamFormatError, TaskRows
 
@@ -342,3 +345,20 @@ def test_a_clock_not_ours_is_read_by_the_program_only() -> None:
         return clock.reads
 
     assert reads(0.05) == reads(float("inf"))
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("time.sleep(0.3)", "time.sleep(0.3) at app.py:4 in f"),
+        ("await fetch(url)", "await fetch(url) at app.py:4 in f"),
+        ("primes += 1", "the line \u201cprimes += 1\u201d at app.py:4 in f"),
+        (
+            "while time.monotonic() < end:",
+            "the line \u201cwhile time.monotonic() < end:\u201d at app.py:4 in f",
+        ),
+        ("total = sum(parts)", "the line \u201ctotal = sum(parts)\u201d at app.py:4 in f"),
+    ],
+)
+def test_a_sampled_line_is_named_as_a_call_only_when_it_is_one(text: str, said: str) -> None:
+    assert _call(StackFrame("/src/app.py", 4, "f", text), english) == said

@@ -131,9 +131,25 @@ def _frame(frame: FrameType) -> StackFrame:
     """The frame as kept: its function as a person wrote it (``worker``, ``Cls.method``:
     no ``main.<locals>.`` before it) and its line's code, without a comment."""
     code = frame.f_code
-    line = max(frame.f_lineno or code.co_firstlineno, 1)
+    line = max(_line_of(frame), 1)
     text = _code_of(linecache.getline(code.co_filename, line))[:MAX_TEXT]
     return StackFrame(code.co_filename, line, code.co_qualname.rpartition("<locals>.")[2], text)
+
+
+def _line_of(frame: FrameType) -> int:
+    """The line ``frame`` is at.  Read from another thread, a frame may stand at an
+    instruction of no line of its own (a loop's jump back, 3.11+: ``f_lineno`` None):
+    then the line of the last instruction before it that has one, not the ``def`` line
+    (a spinning loop was named by its function's first line)."""
+    if frame.f_lineno:
+        return frame.f_lineno
+    code, lasti, line = frame.f_code, frame.f_lasti, None
+    for start, _end, number in code.co_lines():
+        if start > lasti:
+            break
+        if number is not None:
+            line = number
+    return line or code.co_firstlineno
 
 
 def _code_of(line: str) -> str:

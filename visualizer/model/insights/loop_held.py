@@ -199,19 +199,18 @@ def _callback(
     )
 
 
-#: a line that is a statement, not a call (a loop that spins: ``while ...:``), begins so
-_STATEMENT = re.compile(
-    r"(while|for|if|elif|else|return|with|async|assert|try|except|finally|raise|pass|del)\b"
-)
+#: a line that is a call (``time.sleep(0.3)``, ``await fetch(url)``): named as the call;
+#: any other (``while x < y:``, ``total += n``) as the line it is
+_CALL = re.compile(r"(await\s+)?[A-Za-z_][\w.]*\s*\(")
 
 
 def _call(frame: StackFrame, translate: Translate) -> str:
     """``time.sleep(0.3) at app.py:12 in handler``: the line's text (the call, for a C
     function has no frame of its own), the file's name (the whole path is the site's),
-    the function.  A statement (a spinning ``while`` loop's line) is named as the line
-    it is: "in while x < y: at ..." reads as nonsense."""
+    the function.  A line that is no call (a spinning ``while`` loop's, ``total += n``)
+    is named as the line it is: "in while x < y: at ..." reads as nonsense."""
     text = frame.text or ""
-    if _STATEMENT.match(text) or text.endswith(":"):
+    if not _CALL.match(text) or text.endswith(":"):
         return translate("Insights", "the line \u201c{line}\u201d at {site} in {function}").format(
             line=shown(text),
             site=site_words(f"{frame.path}:{frame.line}"),
