@@ -64,6 +64,22 @@ def union(
     return start[firsts], np.maximum.reduceat(end, firsts)
 
 
+def covered_before(
+    start: npt.NDArray[np.float64], end: npt.NDArray[np.float64], at: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """For each time in ``at``, how much of the sorted disjoint intervals (a ``union``'s)
+    lies before it, from 0: the intervals wholly before it, and the part of the one it
+    falls in.  The difference of two readings is an interval's share of the union."""
+    start, end = np.maximum(start, 0.0), np.maximum(end, 0.0)
+    before = np.concatenate([[0.0], np.cumsum(end - start)])
+    k = np.searchsorted(end, at, side="right")  # (intervals ended by then)
+    inside = np.zeros(len(at))
+    within = k < len(start)
+    kk = k[within]
+    inside[within] = np.maximum(at[within] - start[kk], 0.0)
+    return before[k] + inside
+
+
 def extra_rows(trace: Trace) -> ExtraRows:
     rows = job_rows(trace.jobs, trace.observed)
     busy_start, busy_end = busy_intervals(trace)

@@ -47,7 +47,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from visualizer.model.loop_lanes import union
+from visualizer.model.loop_lanes import covered_before, union
 from visualizer.trace import schema
 from visualizer.trace.data import SpanColumns, Trace
 
@@ -140,11 +140,11 @@ def run_statistics(trace: Trace, bins: int = BINS) -> RunStatistics:
     spans = trace.spans
     length = spans.end - spans.start
     state = spans.state
-    open_ready = _open_ready(spans)
+    still = open_ready(spans)
     return RunStatistics(
         steps=distribution(length[state == schema.RUNNING]),
-        scheduled=distribution(length[(state == schema.READY) & ~open_ready]),
-        waiting=_waiting(length[open_ready]),
+        scheduled=distribution(length[(state == schema.READY) & ~still]),
+        waiting=_waiting(length[still]),
         busy=busy_share(trace, bins),
     )
 
@@ -152,11 +152,11 @@ def run_statistics(trace: Trace, bins: int = BINS) -> RunStatistics:
 def run_scheduled(trace: Trace) -> Distribution:
     """The scheduled delays of the whole run alone (an insight quotes them)."""
     spans = trace.spans
-    ready = (spans.state == schema.READY) & ~_open_ready(spans)
+    ready = (spans.state == schema.READY) & ~open_ready(spans)
     return distribution((spans.end - spans.start)[ready])
 
 
-def _open_ready(spans: SpanColumns) -> npt.NDArray[np.bool_]:
+def open_ready(spans: SpanColumns) -> npt.NDArray[np.bool_]:
     """The ready spans the trace ended in: each one its task's last, by start, ties in
     the trace's order (a span starts where the one before it ended, and on the ideal
     clock a step and the bare yield after it are both at one instant).  Linear: the
@@ -220,11 +220,11 @@ def busy_share(trace: Trace, bins: int = BINS) -> Busy:
         np.concatenate([step_start, cb_start]), np.concatenate([step_end, cb_end])
     )
     edges = np.linspace(0.0, end, bins + 1)
-    covered = np.diff(_covered(busy_start, busy_end, edges))
+    covered = np.diff(covered_before(busy_start, busy_end, edges))
     width = end / bins if bins else 0.0
     share = covered / width if width > 0 else np.zeros(bins)
-    steps = float(_covered(step_start, step_end, np.array([end]))[0])
-    everything = float(_covered(busy_start, busy_end, np.array([end]))[0])
+    steps = float(covered_before(step_start, step_end, np.array([end]))[0])
+    everything = float(covered_before(busy_start, busy_end, np.array([end]))[0])
     return Busy(
         end=end,
         share=np.clip(share, 0.0, 1.0),
@@ -232,19 +232,6 @@ def busy_share(trace: Trace, bins: int = BINS) -> Busy:
         callbacks=everything - steps,
         overall=everything / end if end > 0 else 0.0,
     )
-
-
-def _covered(start: FloatArray, end: FloatArray, at: FloatArray) -> FloatArray:
-    """For each time in ``at``, how much of the sorted disjoint intervals lies before it
-    (from 0): the intervals wholly before it, and the part of the one it falls in."""
-    start, end = np.maximum(start, 0.0), np.maximum(end, 0.0)
-    before = np.concatenate([[0.0], np.cumsum(end - start)])
-    k = np.searchsorted(end, at, side="right")  # (intervals ended by then)
-    inside = np.zeros(len(at))
-    within = k < len(start)
-    kk = k[within]
-    inside[within] = np.maximum(at[within] - start[kk], 0.0)
-    return before[k] + inside
 
 
 # --- one task ----------------------------------------------------------------------------------
@@ -284,9 +271,9 @@ def task_table(trace: Trace) -> TaskTable:
     spans = trace.spans
     size = max(len(trace.tasks), int(spans.task.max()) + 1 if len(spans) else 0)
     length = spans.end - spans.start
-    open_ready = _open_ready(spans)
+    still = open_ready(spans)
     running = spans.state == schema.RUNNING
-    ready = (spans.state == schema.READY) & ~open_ready
+    ready = (spans.state == schema.READY) & ~still
     return TaskTable(
         steps=_columns(spans.task[running], length[running], size),
         scheduled=_columns(spans.task[ready], length[ready], size),

@@ -64,8 +64,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-
 from visualizer.model.insights.core import (
     KINDS,
     SEVERITIES,
@@ -78,8 +76,8 @@ from visualizer.model.insights.endings import left_pending, reported
 from visualizer.model.insights.loop_held import blocking_steps, scheduling_delays
 from visualizer.model.insights.tasks import dropped_tasks, swallowed_cancels
 from visualizer.model.insights.waiting import busy_polling, contention, sequential_awaits
+from visualizer.model.statistics import open_ready
 from visualizer.model.words import Translate, english
-from visualizer.trace import schema
 from visualizer.trace.data import Trace
 
 __all__ = ["KINDS", "SEVERITIES", "Insight", "Kind", "Severity", "insights_of"]
@@ -121,12 +119,9 @@ def insights_of(
 
 
 def _without_open_waits(trace: Trace) -> Trace:
-    """``trace`` without the ready spans still open at its end (of a task still pending):
-    a live run's waits not yet over (the trace itself unchanged)."""
-    spans = trace.spans
-    pending = np.array([t.outcome == "pending" for t in trace.tasks] + [False], np.bool_)
-    task = np.where((spans.task >= 0) & (spans.task < len(trace.tasks)), spans.task, -1)
-    open_wait = (spans.state == schema.READY) & (spans.end >= trace.duration) & pending[task]
+    """``trace`` without the ready spans still open at its end (``statistics.open_ready``:
+    a live run's waits not yet over; the trace itself unchanged)."""
+    open_wait = open_ready(trace.spans)
     if not open_wait.any():
         return trace
-    return dataclasses.replace(trace, spans=spans.take(~open_wait))
+    return dataclasses.replace(trace, spans=trace.spans.take(~open_wait))

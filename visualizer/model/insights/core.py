@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from visualizer.model.display_text import shown
+from visualizer.model.loop_lanes import covered_before
 from visualizer.model.words import QT_TRANSLATE_NOOP, Translate
 from visualizer.trace import schema
 from visualizer.trace.data import SpanColumns, Trace
@@ -236,33 +237,23 @@ class Lanes:
         return waited if waited >= 0 and self.spans.state[waited] == schema.SUSPENDED else -1
 
     def ran_within(
-        self, starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64]
+        self, pieces: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
     ) -> npt.NDArray[np.float64]:
-        """Each task's running time (seconds, indexed by task id) within the union of the
-        stretches ``starts[i]..ends[i]`` (they may overlap: counted once).  Vectorised: a
-        flood of ready tasks asks this about a hundred thousand waits at once, where
-        asking ``ran_during`` wait by wait took minutes and gigabytes."""
+        """Each task's running time (seconds, indexed by task id) within ``pieces`` (a
+        ``loop_lanes.union`` of stretches: overlapping waits counted once).  Vectorised:
+        a flood of ready tasks asks this about a hundred thousand waits at once, where
+        asking wait by wait took minutes and gigabytes."""
         n = len(self.trace.tasks)
-        if not len(starts):
+        lo, hi = pieces
+        if not len(lo):
             return np.zeros(n)
         running = self.running.index
         spans = self.spans
-        overlap = within(union(starts, ends), spans.start[running], spans.end[running])
+        overlap = covered_before(lo, hi, spans.end[running]) - covered_before(
+            lo, hi, spans.start[running]
+        )
         held = np.bincount(spans.task[running], weights=overlap, minlength=n)[:n]
         return held.astype(np.float64, copy=False)
-
-    def ran_during(self, start: float, end: float) -> dict[int, float]:
-        """Each task's running time within ``start``..``end`` (seconds, by task)."""
-        found = self.running.overlapping(start, end)
-        spans = self.spans
-        overlap = np.minimum(spans.end[found], end) - np.maximum(spans.start[found], start)
-        keep = overlap > 0
-        out: dict[int, float] = {}
-        for task, seconds in zip(
-            spans.task[found][keep].tolist(), overlap[keep].tolist(), strict=True
-        ):
-            out[task] = out.get(task, 0.0) + seconds
-        return out
 
     @property
     def sleeps(self) -> Intervals:
@@ -285,40 +276,6 @@ class Lanes:
             labels = [s.label for s in self.trace.suspensions]
             self._delays = np.array([sleep_delay(label) for label in labels], np.float64)
         return self._delays
-
-
-def union(
-    starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64]
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """The union of the stretches ``starts[i]..ends[i]`` (some may overlap) as disjoint
-    pieces, in order: (their starts, their ends).  A stretch that begins after every one
-    before it has ended opens a piece."""
-    if not len(starts):
-        return np.zeros(0), np.zeros(0)
-    order = np.argsort(starts, kind="stable")
-    s, e = starts[order], ends[order]
-    opens = np.flatnonzero(np.r_[True, s[1:] > np.maximum.accumulate(e)[:-1]])
-    return s[opens], np.maximum.reduceat(e, opens)
-
-
-def within(
-    pieces: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
-    starts: npt.NDArray[np.float64],
-    ends: npt.NDArray[np.float64],
-) -> npt.NDArray[np.float64]:
-    """How much of each stretch ``starts[i]..ends[i]`` lies within ``pieces`` (a
-    ``union``'s): the pieces' running total read at both ends, by bisection."""
-    lo, hi = pieces
-    if not len(lo):
-        return np.zeros(len(starts))
-    covered = np.r_[0.0, np.cumsum(hi - lo)]
-
-    def upto(t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        k = np.searchsorted(lo, t, side="right") - 1
-        inside = np.clip(t - lo[np.maximum(k, 0)], 0.0, (hi - lo)[np.maximum(k, 0)])
-        return np.where(k >= 0, covered[np.maximum(k, 0)] + inside, 0.0)
-
-    return upto(ends) - upto(starts)
 
 
 class Intervals:

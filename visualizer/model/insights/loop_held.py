@@ -40,10 +40,9 @@ from visualizer.model.insights.core import (
     paragraph,
     seconds,
     site_words,
-    union,
-    within,
 )
-from visualizer.model.statistics import Distribution, run_scheduled
+from visualizer.model.loop_lanes import covered_before, union
+from visualizer.model.statistics import Distribution, open_ready, run_scheduled
 from visualizer.model.words import Translate
 from visualizer.trace import schema
 from visualizer.trace.data import BlockedRecord
@@ -412,12 +411,7 @@ def scheduling_delays(lanes: Lanes, threshold: float, translate: Translate) -> l
     long = np.flatnonzero((spans.state == schema.READY) & (lanes.length >= threshold))
     # not a wait still open when the trace ended (its task pending, the span its last):
     # its length is only how long it had waited so far (the statistics leave it out too)
-    trace = lanes.trace
-    pending = np.array([t.ended is None for t in trace.tasks] + [False], np.bool_)
-    task = spans.task[long]
-    known = np.where((task >= 0) & (task < len(trace.tasks)), task, -1)
-    still = (lanes.after[long] == -1) & pending[known] & (spans.end[long] >= trace.duration)
-    long = long[~still]
+    long = long[~open_ready(spans)[long]]
     if not len(long):
         return []
     # (the spans are sorted by task: each task's long waits are one run of ``long``)
@@ -437,16 +431,17 @@ def _holders(
     """Who ran while ``waits`` (ready spans) waited, but task ``but``: the few named,
     their words, all of them (longest first), and the seconds no task accounts for."""
     spans = lanes.spans
-    covered = _covered(spans.start[waits], spans.end[waits])
-    held = lanes.ran_within(spans.start[waits], spans.end[waits])
+    lo, hi = pieces = union(spans.start[waits], spans.end[waits])
+    covered = float((hi - lo).sum())
+    held = lanes.ran_within(pieces)
     # the window's own frames drawn on the run's loop (an in-process run's): not the
     # program's doing, said apart from the loop's own work
     observed = lanes.trace.observed
     drawing = 0.0
     if observed:
         frames = np.asarray(observed, np.float64).reshape(-1, 2)
-        pieces = union(spans.start[waits], spans.end[waits])
-        drawing = float(within(pieces, frames[:, 0], frames[:, 1]).sum())
+        shares = covered_before(lo, hi, frames[:, 1]) - covered_before(lo, hi, frames[:, 0])
+        drawing = float(shares.sum())
     rest = max(covered - float(held.sum()) - drawing, 0.0)
     if but >= 0:
         held[but] = 0.0
@@ -476,12 +471,6 @@ def _holders(
             )
         )
     return named, items, holders, rest
-
-
-def _covered(starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64]) -> float:
-    """Seconds in the union of the stretches ``starts[i]..ends[i]``."""
-    lo, hi = union(starts, ends)
-    return float((hi - lo).sum())
 
 
 def _flood(
@@ -534,9 +523,14 @@ def _flood(
             "total": float(lengths.sum()),
             "held_by": [{"task": t, "seconds": s} for t, s in holders[:MOST_FLOODED]],
             "unaccounted": rest,
-            "loop": {"count": loop.count, "p50": loop.p50, "p99": loop.p99, "max": loop.max},
+            "loop": _loop_facts(loop),
         },
     )
+
+
+def _loop_facts(loop: Distribution) -> dict[str, float]:
+    """The run's scheduled delays, as a long-scheduling-delay's facts give them."""
+    return {"count": loop.count, "p50": loop.p50, "p99": loop.p99, "max": loop.max}
 
 
 def _across(loop: Distribution, translate: Translate) -> str:
@@ -605,6 +599,6 @@ def _delays(
             "total": total,
             "held_by": [{"task": t, "seconds": s} for t, s in holders],
             "unaccounted": rest,
-            "loop": {"count": loop.count, "p50": loop.p50, "p99": loop.p99, "max": loop.max},
+            "loop": _loop_facts(loop),
         },
     )
