@@ -35,7 +35,7 @@ from visualizer.model.insights.core import (
 )
 from visualizer.model.words import Translate
 from visualizer.trace import schema
-from visualizer.trace.data import Mark, TaskRecord
+from visualizer.trace.data import Mark, TaskRecord, Trace
 
 NEVER_RETRIEVED = "exception was never retrieved"
 DESTROYED_PENDING = "Task was destroyed but it is pending!"
@@ -44,6 +44,18 @@ _NEVER_AWAITED = re.compile(r"RuntimeWarning: coroutine '(.*)' was never awaited
 _WARNED_AT = re.compile(r"\((.+:\d+)\)")
 #: a traceback's frame line
 _FRAME = re.compile(r'\s*File "(.+)", line (\d+)')
+
+
+def destroyed_tasks(trace: Trace) -> set[int | None]:
+    """The tasks asyncio said were destroyed while pending (a warning mark each)."""
+    return {m.task for m in trace.marks if m.kind == "warning" and m.label == DESTROYED_PENDING}
+
+
+def unretrieved_tasks(trace: Trace) -> set[int | None]:
+    """The tasks asyncio said failed with an exception never retrieved."""
+    return {
+        m.task for m in trace.marks if m.kind == "warning" and m.label.endswith(NEVER_RETRIEVED)
+    }
 
 
 def reported(lanes: Lanes, translate: Translate) -> list[Insight]:
@@ -209,9 +221,7 @@ def left_pending(lanes: Lanes, translate: Translate) -> list[Insight]:
     trace = lanes.trace
     if trace.meta.get("truncated_at") is not None:
         return []
-    destroyed = {
-        m.task for m in trace.marks if m.kind == "warning" and m.label == DESTROYED_PENDING
-    }
+    destroyed = destroyed_tasks(trace)
     spans = lanes.spans
     cancelled = set(
         spans.task[

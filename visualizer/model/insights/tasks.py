@@ -36,7 +36,7 @@ from visualizer.model.insights.core import (
     seconds,
     site_words,
 )
-from visualizer.model.insights.endings import DESTROYED_PENDING, NEVER_RETRIEVED
+from visualizer.model.insights.endings import destroyed_tasks, unretrieved_tasks
 from visualizer.model.words import Translate
 from visualizer.trace import schema
 from visualizer.trace.data import TaskRecord
@@ -51,9 +51,7 @@ def swallowed_cancels(lanes: Lanes, grace: float, translate: Translate) -> list[
     trace ended (not one that stopped recording early: it went on past it)."""
     trace = lanes.trace
     truncated = trace.meta.get("truncated_at") is not None
-    destroyed = {
-        m.task for m in trace.marks if m.kind == "warning" and m.label == DESTROYED_PENDING
-    }
+    destroyed = destroyed_tasks(trace)
     out = []
     for record in trace.tasks:
         if record.cancelling <= 0 or record.outcome == "cancelled":
@@ -231,9 +229,7 @@ def dropped_tasks(lanes: Lanes, translate: Translate) -> list[Insight]:
     those asyncio reported as never retrieved; one insight per line that made them
     (a loop makes many the same way) and per outcome (a failure lost is worse)."""
     trace = lanes.trace
-    reported = {
-        m.task for m in trace.marks if m.kind == "warning" and m.label.endswith(NEVER_RETRIEVED)
-    }
+    reported = unretrieved_tasks(trace)
     groups: defaultdict[tuple[str | None, bool], list[TaskRecord]] = defaultdict(list)
     for record in trace.tasks:
         if not record.unheld or record.id == _MAIN or record.id in reported:
