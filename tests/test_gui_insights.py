@@ -205,6 +205,10 @@ def test_a_live_run_shows_an_insight_before_its_end(
 
     async def run_and_watch() -> RunOutcome:
         running = asyncio.ensure_future(window.run(find(program), {"flag": str(flag)}, "real"))
+        while not running.done() and window.insights.live is None:
+            await asyncio.sleep(0.01)
+        # (live from its first frame: what it found so far, never the idle window's words)
+        assert not _listed(window)[0].startswith("Run a scenario")
         while not running.done() and "blocking-step" not in kinds(window.insights.insights):
             await asyncio.sleep(0.05)
         seen.append(list(window.insights.insights))

@@ -264,6 +264,7 @@ class InsightsPane(QSplitter):
         if self.live is None or source is not self._live or model.generation != self._generation:
             self._live, self._generation, self.trace = source, model.generation, None
             self.live = LiveInsights(model, QCoreApplication.translate)
+            self._show([])  # (a run on: "nothing so far", not the idle window's words)
         if self.live.due(time.perf_counter()) and self.live.update():
             self._show(self.live.found, keep=True)
 
