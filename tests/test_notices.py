@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
 import subprocess
 import sys
 import textwrap
@@ -26,6 +27,7 @@ from visualizer.instrument import notices as notices_module
 from visualizer.session.runner import Recorder, record_script, run_scenario
 from visualizer.session.scenarios import discover
 from visualizer.trace.data import Mark, Trace
+from visualizer.trace.schema import RUNNING
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,10 +155,18 @@ def test_a_slow_step_in_debug_mode_is_marked_on_its_task(tmp_path: Path) -> None
     """
     trace = run_program(tmp_path, body)
     [mark] = warnings_of(trace)
-    assert mark.label.startswith("Executing Task 'resize' took 0.1")
+    # How much longer than 0.15 s the step took depends on how busy the machine is;
+    # that it took at least that long, and when the warning came, do not.
+    took = re.match(r"Executing Task 'resize' took (\d+\.\d+) seconds", mark.label)
+    assert took, mark.label
+    assert float(took.group(1)) >= 0.15
     assert lane(trace, mark) == "resize"
     [blocked] = trace.blocked
-    assert mark.t == pytest.approx(blocked.end, abs=0.05)
+    # asyncio warns once the step has returned, before the task's next step runs
+    resize = trace.task_by_name("resize").id
+    ran = trace.spans.for_task(resize)
+    later_steps = ran.start[(ran.state == RUNNING) & (ran.start > blocked.end)]
+    assert blocked.end <= mark.t < later_steps.min()
     assert "name='resize'" in mark.detail  # asyncio's own text, whole
     # without debug mode asyncio does not time its steps: no warning, the band stays
     quiet = run_program(tmp_path, body, debug=False)

@@ -481,7 +481,14 @@ def test_builtins_run_as_plain_scripts() -> None:
         assert result.returncode == 0, (scenario_id, result.stderr)
         assert result.stdout, scenario_id
     assert "[24, 6, 2]" in results["gather_basics"].stdout
-    assert "finished in 2.0 s" in results["sequential_vs_concurrent"].stdout
+    # The script times itself on the real clock, so only its order and its lower bound
+    # are facts: how much later than 2 s it ends depends on how busy the machine is.
+    timed = re.fullmatch(
+        r"hello\nworld\nconcurrent: finished in (\d+\.\d) s\n",
+        results["sequential_vs_concurrent"].stdout,
+    )
+    assert timed, results["sequential_vs_concurrent"].stdout
+    assert float(timed.group(1)) >= 2.0
 
 
 def test_the_catalogue_shows_every_builtin() -> None:
