@@ -40,6 +40,10 @@ where the lesson's point happens.  Traced, the note is in the trace and on the c
 run as a plain script, ``mark`` does nothing.  (A file that must also run where the
 visualizer is not installed can fall back to ``def mark(label): pass`` on ImportError.)
 
+Besides the built-ins and the user's folders, a listing has the installed *packs*'
+scenarios (``visualizer.session.packs``: a course's, installed with pip), each in its
+pack's section, its id ``PACK/NAME`` so that no pack can take another scenario's id.
+
 Listing scenarios must be safe and cheap, and a user's scenario directory may hold
 half-written files, so everything a listing needs is read from the syntax tree
 with :mod:`ast`; no scenario code runs until :func:`load_main` is called for the
