@@ -339,3 +339,8 @@ def test_no_pack_takes_a_builtins_id_and_a_name_in_two_packs_needs_its_pack(
     titles = [title for title, _ in grouped(scenarios)]
     assert titles[-2:] == ["alpha", "beta"]
     assert [p.name for p in installed_packs()[0]] == ["alpha", "beta"]
+
+
+def test_a_path_that_is_not_there_is_said_so_not_taken_for_a_pack(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"^lessons/first: no such scenario file, nor an"):
+        find("lessons/first")

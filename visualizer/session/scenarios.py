@@ -772,10 +772,12 @@ def find(name_or_path: str | Path, extra: Sequence[Path] = ()) -> Scenario:
     if in_packs:
         ids = ", ".join(s.id for s in in_packs)
         raise ScenarioError(f"{text!r} is a scenario of {len(in_packs)} packs: name one ({ids})")
-    stem = text.rpartition("/")[2]
+    pack, _, stem = text.rpartition("/")
     for error in errors:
         if error.path is not None and error.path.suffix == ".py" and error.path.stem == stem:
             raise error
+    if pack and pack not in {s.pack.name for s in scenarios if s.pack is not None}:
+        raise ScenarioError(f"{text}: no such scenario file, nor an installed pack {pack!r}")
     # the nearest few, not every id: the reader should not have to do the search
     hint = did_you_mean(
         nearest(text, [s.id for s in scenarios], {s.id: s.title for s in scenarios})
