@@ -344,3 +344,30 @@ def test_no_pack_takes_a_builtins_id_and_a_name_in_two_packs_needs_its_pack(
 def test_a_path_that_is_not_there_is_said_so_not_taken_for_a_pack(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"^lessons/first: no such scenario file, nor an"):
         find("lessons/first")
+
+
+class _ExplodingFinder:
+    """An import finder that raises for one name (as a broken editable install's may)."""
+
+    @staticmethod
+    def find_spec(name: str, path: object = None, target: object = None) -> None:
+        if name == "exploding_course":
+            raise RuntimeError("the finder broke")
+        return None
+
+
+def test_a_pack_whose_finder_raises_is_said_not_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    install_by_hand(
+        site, "good-course", "good = good_course", {"good_course/one.py": lesson("One")}
+    )
+    install_by_hand(site, "exploding-course", "boom = exploding_course")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setattr(sys, "meta_path", [_ExplodingFinder(), *sys.meta_path])
+    scenarios, errors = discover()
+    assert [s.id for s in scenarios if s.pack is not None] == ["good/one"]
+    assert [str(e) for e in errors] == [
+        "scenario pack 'boom' cannot be read: RuntimeError('the finder broke')"
+    ]

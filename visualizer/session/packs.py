@@ -103,6 +103,9 @@ def installed_packs() -> tuple[list[Pack], list[PackError]]:
         except PackError as exc:
             errors.append(exc)
             continue
+        except Exception as exc:  # someone's metadata, someone's import finder: said, not fatal
+            errors.append(PackError(f"scenario pack {entry.name!r} cannot be read: {exc!r}"))
+            continue
         first = packs.get(pack.name)
         if first is not None:
             errors.append(
