@@ -224,7 +224,9 @@ class MainWindow(QMainWindow):
         self.chart.resource_rows_shown.connect(self._show_legend)
         self.details.site_clicked.connect(self.source.show_site)
         # a file a trace names is shown unasked only from where this window ran programs
+        # (and from the installed ones: the built-ins, the packs)
         self.source.trusted.add(builtin_scenario_dir().resolve())
+        self.source.trusted.update(s.pack.folder for s in scenarios if s.pack is not None)
         self.source.asks.connect(self._ask_to_show)
         self.setCentralWidget(splitter)
 
