@@ -267,20 +267,20 @@ def test_files_dropped_in_are_listed_and_deleted_ones_go(
     shown = [i for i in _listed(window) if not browser.item(browser.row_of(i)).isHidden()]
     assert shown == ["more_naps", "naps"]  # (the filter still on)
     assert "half_written" in _listed(window)  # (listed under its file's name, marked)
-    assert window.selected() is not None and window.selected().id == "naps"
+    assert window.browser.selected_id() == "naps"
     half = browser.item(browser.row_of("half_written"))
     assert half.text().startswith(NOTE_MARK) and "never closed" in half.toolTip()
     assert "reload" in [window.tags.itemText(i) for i in range(window.tags.count())]
 
     (folder / "more_naps.py").unlink()
     qtbot.waitUntil(lambda: "more_naps" not in _listed(window), timeout=WAIT_MS)
-    assert window.selected() is not None and window.selected().id == "naps"
+    assert window.browser.selected_id() == "naps"
 
     # the selected one deleted: it stays, noted as gone, its text still shown
     text = window.source.toPlainText()
     (folder / "naps.py").unlink()
     qtbot.waitUntil(lambda: window.source.error is not None, timeout=WAIT_MS)
-    assert "naps" in _listed(window) and window.selected().id == "naps"
+    assert "naps" in _listed(window) and window.browser.selected_id() == "naps"
     assert browser.currentItem().text().startswith(NOTE_MARK)
     assert "gone" in browser.currentItem().toolTip() and "gone" in window.source.banner.text()
     assert window.source.toPlainText() == text
@@ -378,7 +378,8 @@ def test_built_in_lessons_start_with_the_toggle_off_and_files_of_the_user_on(
 ) -> None:
     window = _window(qtbot, folder)
     window.select("gather_basics")
-    assert window.selected() is not None and window.selected().builtin
+    selected = window.selected()
+    assert selected is not None and selected.builtin
     assert not window.hot_reload.action.isChecked()
     window.select("naps")
     assert window.hot_reload.action.isChecked()

@@ -44,8 +44,8 @@ from visualizer.views.gantt import LIGHT, Palette
 SOURCE_MAX: Final = 2_000_000
 #: an error's colours (text, the line's background, the banner's background): light
 #: themes, dark ones.  Red, whatever the theme: "this line is wrong" is what red says
-ERROR_LIGHT: Final = ("#b71c1c", "#fbd9dc", "#fdecee")
-ERROR_DARK: Final = ("#ff8a80", "#5c1f24", "#3a1c1f")
+ERROR_LIGHT: Final = ("#b71c1c", "#f7c6cb", "#fdecee")
+ERROR_DARK: Final = ("#ff8a80", "#6e242b", "#3a1c1f")
 
 
 def read_source(path: Path) -> str | None:
@@ -259,16 +259,19 @@ class SourceView(QPlainTextEdit):
         )
 
     def _place_banner(self) -> None:
-        """The banner in a margin at the foot of the pane, the text's area above it."""
-        if self.banner.isHidden():
-            self.setViewportMargins(0, 0, 0, 0)
-            return
-        rect = self.contentsRect()
-        height = min(self.banner.heightForWidth(rect.width()), rect.height() // 2)
-        self.setViewportMargins(0, 0, 0, height)
-        self.banner.setGeometry(
-            QRect(rect.left(), rect.bottom() + 1 - height, rect.width(), height)
-        )
+        """The banner in a margin at the foot of the text's area (over the horizontal
+        scroll bar, beside the vertical one), as tall as its words need.  (A margin set
+        resizes the text's area, which calls this again: set only when it changes.)"""
+        height = 0
+        if not self.banner.isHidden():
+            area = self.viewport().geometry()
+            whole = area.height() + self.viewportMargins().bottom()
+            height = min(self.banner.heightForWidth(area.width()), whole // 2)
+        if self.viewportMargins().bottom() != height:
+            self.setViewportMargins(0, 0, 0, height)
+        if height:
+            area = self.viewport().geometry()
+            self.banner.setGeometry(QRect(area.left(), area.bottom() + 1, area.width(), height))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
