@@ -236,10 +236,7 @@ class HotReload(QObject):
             return
         window.scenarios.clear()
         window.scenarios.update((s.id, s) for s in ordered)
-        window.browser.set_scenarios(ordered, notes)
-        self._retag(ordered)
-        window._filter()  # (the user's search and tag, on the new list)
-        self.relisted.emit()
+        self._show_list(notes)
 
     def _notes(self, scenarios: Iterable[Scenario]) -> dict[str, str]:
         """The list's note on each scenario that has one (its file broken, or gone)."""
@@ -316,9 +313,9 @@ class HotReload(QObject):
         window = self.window
         before = self.shown or window.scenarios.get(fresh.id) or fresh
         form = window.params.values()
-        if window.scenarios.get(fresh.id) != fresh:
+        if window.scenarios.get(fresh.id) != fresh:  # (its title, tags, section in the list)
             window.scenarios[fresh.id] = fresh
-            self._relist_with(fresh)
+            self._show_list(window.browser.notes)
         self._show_notes()
         window._explain_scenario(fresh)
         window.params.set_scenario(fresh)
@@ -337,12 +334,15 @@ class HotReload(QObject):
         window.source.clear_error()
         self.shown = fresh
 
-    def _relist_with(self, fresh: Scenario) -> None:
-        """The list with ``fresh`` in place of what it was (its title, tags, section)."""
-        ordered = sorted(self.window.scenarios.values(), key=lambda s: (s.order, s.id))
-        self.window.browser.set_scenarios(ordered, self.window.browser.notes)
+    def _show_list(self, notes: dict[str, str]) -> None:
+        """The list made again of the window's scenarios (the selection stays), with
+        ``notes``, and the tags and the user's filter applied to it."""
+        window = self.window
+        ordered = sorted(window.scenarios.values(), key=lambda s: (s.order, s.id))
+        window.browser.set_scenarios(ordered, notes)
         self._retag(ordered)
-        self.window._filter()
+        window._filter()  # (the user's search and tag, on the new list)
+        self.relisted.emit()
 
     def _show_problem(self, scenario: Scenario) -> None:
         """The selected file's problem in the source pane: its error at its line (the
