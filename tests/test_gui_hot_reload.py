@@ -272,6 +272,12 @@ def test_files_dropped_in_are_listed_and_deleted_ones_go(
     assert half.text().startswith(NOTE_MARK) and "never closed" in half.toolTip()
     assert "reload" in [window.tags.itemText(i) for i in range(window.tags.count())]
 
+    # chosen, a file that never read shows its error at its line
+    window.select("half_written")
+    assert window.source.error is not None and window.source.error[0] == 12
+    window.select("naps")
+    assert window.source.error is None
+
     (folder / "more_naps.py").unlink()
     qtbot.waitUntil(lambda: "more_naps" not in _listed(window), timeout=WAIT_MS)
     assert window.browser.selected_id() == "naps"
@@ -367,6 +373,12 @@ def test_with_the_toggle_off_a_save_updates_the_text_but_runs_nothing(
     assert window.trace is first
     assert window.browser.currentItem().text() == "Edited, not run"
     assert "asyncio.sleep(0.25)" in window.source.toPlainText()
+    # Rerun, by hand: the file as it is now (the list and its panes stay on it)
+    window.rerun()
+    qtbot.waitUntil(lambda: _run_over(window, first), timeout=WAIT_MS)
+    assert window.trace is not None and window.trace.duration == pytest.approx(0.25, abs=US)
+    assert window.browser.selected_id() == "naps"
+    assert "not run" in window.about.text()  # (the title read again: the panes stay on it)
     # remembered: a new window starts with it off for the user's files
     again = _window(qtbot, folder)
     again.select("naps")

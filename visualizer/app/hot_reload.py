@@ -303,6 +303,10 @@ class HotReload(QObject):
             return
         self.errors.pop(path, None)
         self._use(fresh)
+        last = window._last_run
+        if last is not None and last[0].path == path:  # (Rerun, by hand too: the file now)
+            before, params, clock, own, args = last
+            window._last_run = (fresh, carried(before, fresh, params), clock, own, args)
         self.reloaded.emit(fresh.id, True)
         if self.action.isChecked():
             self.rerun_soon(fresh)
@@ -420,12 +424,9 @@ class HotReload(QObject):
         if old is not None:
             window.stop()
             await asyncio.wait([old])  # (its task ended: its frames stopped, its source gone)
-        last = window._last_run
-        fresh = window.scenarios.get(path.stem)
-        if last is None or fresh is None or fresh.path != path or path in self.errors:
+        last = window._last_run  # (the file as last read: ``_reread`` keeps it so)
+        if last is None or last[0].path != path or path in self.errors:
             return
-        before, params, clock, own, args = last
-        window._last_run = (fresh, carried(before, fresh, params), clock, own, args)
         window.rerun()
 
 
