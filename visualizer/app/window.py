@@ -50,6 +50,7 @@ from visualizer.app.browser import ID_ROLE, ScenarioBrowser
 from visualizer.app.compare_window import Comparing
 from visualizer.app.elided_label import ElidedLabel
 from visualizer.app.history_menu import HistoryMenu
+from visualizer.app.hot_reload import HotReload
 from visualizer.app.insights_pane import InsightsPane
 from visualizer.app.layout import Panes
 from visualizer.app.lecture_bar import LectureBar
@@ -302,6 +303,8 @@ class MainWindow(QMainWindow):
         )
         #: what went wrong in the run shown, under the chart (and its badges on the lanes)
         self.insights = InsightsPane(self, self.chart_and_insights)
+        #: the selected scenario's file and the scenario folders watched: saved, run again
+        self.hot_reload = HotReload(self)
         self.browser.select_first()
 
     # --- the window's words -------------------------------------------------------------
@@ -895,6 +898,8 @@ class MainWindow(QMainWindow):
         self.panes.retranslate()
         if hasattr(self, "listening"):  # (made after the menus it joins)
             self.listening.retranslate()
+        if hasattr(self, "hot_reload"):
+            self.hot_reload.retranslate()
 
     # --- the time cursor (``time_cursor.TimeCursor``: these are its commands) ----------
     def show_time_cursor(self, on: bool = True, at: float | None = None) -> None:

@@ -157,12 +157,15 @@ class ScenarioError(ValueError):
 
     It subclasses :class:`ValueError` so callers that only care about "bad input"
     can catch one thing.  ``path`` names the offending file when there is one,
-    so a listing can show the error next to the file it belongs to.
+    so a listing can show the error next to the file it belongs to; ``line`` (1-based)
+    the line the error is at, when there is one, so the window's source pane can show
+    it there (the message says it too, for a terminal).
     """
 
-    def __init__(self, message: str, path: Path | None = None) -> None:
+    def __init__(self, message: str, path: Path | None = None, line: int | None = None) -> None:
         super().__init__(message)
         self.path = path
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -328,7 +331,7 @@ def read_scenario(path: Path | str, *, builtin: bool = False, pack: Pack | None 
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as exc:
         where = f" at line {exc.lineno}" if exc.lineno is not None else ""
-        raise ScenarioError(f"{path}: syntax error{where}: {exc.msg}", path) from exc
+        raise ScenarioError(f"{path}: syntax error{where}: {exc.msg}", path, exc.lineno) from exc
     except (ValueError, RecursionError) as exc:  # null bytes, absurd nesting
         raise ScenarioError(f"{path}: cannot parse scenario: {exc}", path) from exc
 
@@ -487,6 +490,7 @@ def _read_tags(path: Path, value: ast.expr) -> tuple[str, ...]:
     raise ScenarioError(
         f"{path}, line {value.lineno}: TAGS must be a tuple or list of string literals",
         path,
+        value.lineno,
     )
 
 
@@ -494,14 +498,18 @@ def _read_text(path: Path, value: ast.expr, name: str) -> str:
     literal = _literal(value)
     if isinstance(literal, str):
         return literal
-    raise ScenarioError(f"{path}, line {value.lineno}: {name} must be a string literal", path)
+    raise ScenarioError(
+        f"{path}, line {value.lineno}: {name} must be a string literal", path, value.lineno
+    )
 
 
 def _read_order(path: Path, value: ast.expr) -> int:
     literal = _literal(value)
     if isinstance(literal, int) and not isinstance(literal, bool):
         return literal
-    raise ScenarioError(f"{path}, line {value.lineno}: ORDER must be an int literal", path)
+    raise ScenarioError(
+        f"{path}, line {value.lineno}: ORDER must be an int literal", path, value.lineno
+    )
 
 
 _NOT_LITERAL = object()

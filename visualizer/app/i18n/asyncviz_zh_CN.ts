@@ -515,6 +515,41 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     </message>
 </context>
 <context>
+    <name>HotReload</name>
+    <message>
+        <source>Rerun on &amp;save</source>
+        <translation>保存时重新运行(&amp;S)</translation>
+    </message>
+    <message>
+        <source>When the selected scenario&apos;s file is saved, read it again and run the last run again: same clock, same parameters (remembered apart for the built-in lessons and for your own files)</source>
+        <translation>所选示例的文件一保存，就重新读取它，并把上一次运行再跑一遍：相同的时钟、相同的参数（内置课程与你自己的文件分别记住这个设置）</translation>
+    </message>
+    <message>
+        <source>Its file is gone: {path}</source>
+        <translation>它的文件已不在：{path}</translation>
+    </message>
+    <message>
+        <source>Does not read as a scenario: {error}</source>
+        <translation>无法作为示例读取：{error}</translation>
+    </message>
+    <message>
+        <source>The file {path} is gone (deleted or moved). Saved again, it is read again.</source>
+        <translation>文件 {path} 已不在（被删除或移走）。再次保存后会重新读取。</translation>
+    </message>
+    <message>
+        <source>Line {line}: {error}</source>
+        <translation>第 {line} 行：{error}</translation>
+    </message>
+    <message>
+        <source>The chart keeps the last run; fixed and saved, the file runs again.</source>
+        <translation>图表保留上一次的运行；改好并保存后，文件会再次运行。</translation>
+    </message>
+    <message>
+        <source>The chart keeps the last run.</source>
+        <translation>图表保留上一次的运行。</translation>
+    </message>
+</context>
+<context>
     <name>Insights</name>
     <message>
         <source>error</source>
