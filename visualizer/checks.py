@@ -35,6 +35,7 @@ from visualizer.model.check_api import (
 )
 from visualizer.session.check_runner import (
     DEFAULT_TIMEOUT,
+    CheckClock,
     CheckReport,
     CheckResult,
     RunFailure,
@@ -46,6 +47,7 @@ from visualizer.session.check_runner import (
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "CheckClock",
     "CheckReport",
     "CheckResult",
     "InsightView",

@@ -237,6 +237,10 @@ def _informative(value: object) -> bool:
 
 
 def _shown(value: object) -> str:
+    """A value's repr, cut short; a time as the ideal clock gives it (2.000000018, not
+    2.0000000180000006: the float's last digits are noise to a reader)."""
+    if isinstance(value, float):
+        return f"{value:.10g}"
     try:
         return _REPR.repr(value)
     except Exception as exc:
