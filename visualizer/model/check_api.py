@@ -391,8 +391,9 @@ class Run:
 
 def _no_such(what: str, name: str, names: list[str]) -> str:
     """``no task named 'x'; there are: 'y', 'z'`` with the nearest names first."""
-    close = difflib.get_close_matches(name, names, n=len(names), cutoff=0.0)
-    there = ", ".join(repr(n) for n in dict.fromkeys(close + names)) or "none"
+    unique = list(dict.fromkeys(names))  # (ties keep the run's order)
+    close = sorted(unique, key=lambda n: -difflib.SequenceMatcher(None, name, n).ratio())
+    there = ", ".join(repr(n) for n in close) or "none"
     return f"no {what} named {name!r}; there are: {there}"
 
 

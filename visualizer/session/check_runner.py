@@ -207,7 +207,8 @@ def _request(
         "path": str(scenario.path),
         "id": scenario.id,
         "builtin": scenario.builtin,
-        "params": dict(params or {}),
+        # every parameter, defaults filled in: ``run.params`` is what the run used
+        "params": {**{p.name: p.default for p in scenario.params}, **(params or {})},
         "clock": clock,
         "checks": checks,
     }
