@@ -189,6 +189,9 @@ def lines_of(checked: Checked, *, verbose: bool = False) -> list[str]:
         if c.status == "passed":
             out.append(f"{path}:{c.line}: passed: {c.claim}")
             continue
+        if c.status == "skipped":
+            out.append(f"{path}:{c.line}: skipped: {c.claim} ({c.message})")
+            continue
         at = _line_of(c.where) or c.line
         word = "FAILED" if c.status == "failed" else "error"
         out.append(f"{path}:{at}: {word}: {c.claim}")
@@ -214,6 +217,7 @@ def summary(checked: Checked) -> str:
         parts.append(
             f"{len(report.checks)} check{'s' * (len(report.checks) != 1)}:"
             f" {counts['passed']} passed, {counts['failed']} FAILED, {counts['error']} raised"
+            + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
         )
     errors = sum(p.severity == "error" for p in checked.problems)
     hints = len(checked.problems) - errors

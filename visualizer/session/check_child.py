@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from visualizer.model.about import Skipped
 from visualizer.model.check_api import Run
 from visualizer.session.runner import run_scenario
 from visualizer.session.scenarios import Scenario, load_main, read_scenario
@@ -45,8 +46,9 @@ _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict, _REPR.maxlevel = 
 
 
 def claim_of(name: str, doc: str | None) -> str:
-    """A check's claim: its docstring's first line, else its name in words."""
-    first = (inspect.cleandoc(doc).strip().splitlines() or [""])[0] if doc else ""
+    """A check's claim: its docstring's first line (its first paragraph, lines joined: a
+    claim wrapped at the margin is one claim), else its name in words."""
+    first = " ".join(inspect.cleandoc(doc).strip().split("\n\n")[0].split()) if doc else ""
     if first:
         return first
     words = name.removeprefix("check").strip("_").replace("_", " ")
@@ -97,6 +99,8 @@ def run_one(fn: Callable[..., Any], run: Run, path: Path) -> dict[str, Any]:
         fn(run)
     except AssertionError as exc:
         return {"status": "failed", **failure_of(exc, path)}
+    except Skipped as exc:
+        return {"status": "skipped", "message": str(exc)}
     except BaseException as exc:  # (SystemExit too: a check has no business ending us)
         if isinstance(exc, KeyboardInterrupt):
             raise

@@ -36,7 +36,8 @@ from visualizer.trace.fileformat import save
 DEFAULT_TIMEOUT: Final = 60.0
 
 CheckClock = Literal["ideal", "virtual", "real"]
-Status = Literal["passed", "failed", "error"]
+Status = Literal["passed", "failed", "error", "skipped"]
+STATUSES: Final[tuple[Status, ...]] = ("passed", "failed", "error", "skipped")
 #: the clocks a scenario's checks may run on (``CHECK_CLOCK``)
 CLOCKS: Final[tuple[CheckClock, ...]] = ("ideal", "virtual", "real")
 
@@ -92,12 +93,13 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        """The run ended well and every check passed (a scenario with no checks: True)."""
-        return self.failure is None and all(c.status == "passed" for c in self.checks)
+        """The run ended well and no check failed or raised (a scenario with no checks,
+        or whose checks were skipped: True)."""
+        return self.failure is None and all(c.status in ("passed", "skipped") for c in self.checks)
 
     def counts(self) -> dict[str, int]:
-        """How many checks passed, failed and raised."""
-        return {s: sum(c.status == s for c in self.checks) for s in ("passed", "failed", "error")}
+        """How many checks passed, failed, raised and were skipped."""
+        return {s: sum(c.status == s for c in self.checks) for s in STATUSES}
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
