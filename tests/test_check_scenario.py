@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -239,6 +240,28 @@ def test_help_tells_check_and_check_scenario_apart() -> None:
     )
     assert "check-scenario" in done.stdout and "insights as a linter" in done.stdout
     assert "lint its format and run its checks" in done.stdout
+
+
+def test_the_worked_examples_in_the_docs_prove_their_claims(tmp_path: Path) -> None:
+    """docs/authoring.md's worked examples, as written there: clean and passing; and the
+    failure it shows, as it shows it."""
+    doc = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    examples = re.findall(r'```python\n("""[^\n]+\n.*?)```', doc, flags=re.S)
+    assert len(examples) == 2
+    names = []
+    for source in examples:
+        name = "queue_handoff.py" if "asyncio.Queue" in source else "limited_fetches.py"
+        (tmp_path / name).write_text(source, encoding="utf-8")
+        names.append(name)
+    done = cli(*names, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    shown = re.search(
+        r"\$ asyncviz check-scenario limited_fetches.py --param limit=6\n((?:    .*\n)+)", doc
+    )
+    assert shown is not None
+    failing = cli("limited_fetches.py", "--param", "limit=6", cwd=tmp_path)
+    assert failing.returncode == 1
+    assert failing.stdout.splitlines() == [line[4:] for line in shown[1].splitlines()]
 
 
 # --- the built-in lessons -------------------------------------------------------------------------

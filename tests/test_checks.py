@@ -316,10 +316,16 @@ def test_values_of_names_and_chains_never_call_what_the_assert_calls(tmp_path: P
             main = run.task("main")
             waits = main.waits
             assert counted(run) > 2 and len(waits) == 3 and main.ended < 0.5
+
+
+        def check_walked(run):
+            tasks = run.tasks()
+            assert [t.name for t in tasks if t.ended > 9] == ["main"]
         """
     )
-    (failed,) = run_checks(write(tmp_path, source)).checks
+    failed, walked = run_checks(write(tmp_path, source)).checks
     assert failed.status == "failed"
+    assert [name for name, _ in walked.values] == ["tasks"]  # (not t: the comprehension's)
     shown = dict(failed.values)
     assert set(shown) == {"run", "waits", "main.ended"}  # (counted, len: functions)
     assert shown["waits"].startswith("[Wait('sleep(1.0)' at small.py:")

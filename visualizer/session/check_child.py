@@ -194,11 +194,15 @@ def values_in(test: ast.expr, frame: types.FrameType) -> list[tuple[str, object]
 
 def _outermost_chains(node: ast.AST) -> Iterator[ast.expr]:
     """The names and attribute chains in ``node`` not inside a longer chain, in reading
-    order (comprehensions' and lambdas' own names are not the frame's: left out)."""
+    order (comprehensions' and lambdas' own names are not the frame's: left out, but for
+    what a comprehension walks first, ``gets`` of ``[g.end for g in gets]``)."""
     if isinstance(node, ast.Name | ast.Attribute) and _chain(node) is not None:
         yield node
         return
-    if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+    if isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+        yield from _outermost_chains(node.generators[0].iter)  # (the frame's: the rest not)
+        return
+    if isinstance(node, ast.Lambda):
         return
     for child in ast.iter_child_nodes(node):
         yield from _outermost_chains(child)
