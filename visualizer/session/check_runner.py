@@ -158,14 +158,7 @@ def checks_of_trace(
 ) -> CheckReport:
     """Run ``scenario``'s checks on ``trace`` (a run the caller has: the window's last),
     its printed ``output`` as ``run.output``, in a child process, within ``timeout``."""
-    params = trace.meta.get("params")
-    request = _request(
-        scenario, params if isinstance(params, dict) else None, str(trace.meta.get("clock")), True
-    )
-    request["output"] = output
-    with _workspace() as folder:
-        request["trace"] = str(folder / "trace.json")
-        save(trace, request["trace"])
+    with _trace_request(scenario, trace, output) as (request, folder):
         return _run(request, folder, timeout)
 
 
@@ -174,14 +167,7 @@ async def checks_of_trace_async(
 ) -> CheckReport:
     """``checks_of_trace`` for a caller on an event loop (the window's): the loop goes on
     while the child runs."""
-    params = trace.meta.get("params")
-    request = _request(
-        scenario, params if isinstance(params, dict) else None, str(trace.meta.get("clock")), True
-    )
-    request["output"] = output
-    with _workspace() as folder:
-        request["trace"] = str(folder / "trace.json")
-        save(trace, request["trace"])
+    with _trace_request(scenario, trace, output) as (request, folder):
         command, env = _command(request, folder)
         with open(folder / "stderr", "wb") as stderr:
             process = await asyncio.create_subprocess_exec(
@@ -199,6 +185,23 @@ async def checks_of_trace_async(
                 await process.wait()
                 code = None
         return _report(request, folder, code, timeout)
+
+
+@contextlib.contextmanager
+def _trace_request(
+    scenario: Scenario, trace: Trace, output: str
+) -> Iterator[tuple[dict[str, Any], Path]]:
+    """The request to check ``trace``, and the folder it is saved in (a trace file:
+    data, read back by the child, never a pickle)."""
+    params = trace.meta.get("params")
+    request = _request(
+        scenario, params if isinstance(params, dict) else None, str(trace.meta.get("clock")), True
+    )
+    request["output"] = output
+    with _workspace() as folder:
+        request["trace"] = str(folder / "trace.json")
+        save(trace, request["trace"])
+        yield request, folder
 
 
 # --- the child ---------------------------------------------------------------------------------
