@@ -31,6 +31,7 @@ from visualizer.cli_check import (
     stdout_to_stderr,
 )
 from visualizer.cli_gui import GUI_DESCRIPTION, add_gui_options, gui, pairs
+from visualizer.cli_new import add_new_parser, new
 from visualizer.model.files import load_any
 from visualizer.model.summary import format_summary
 from visualizer.session.interrupts import GRACE, Interrupts
@@ -167,6 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_gui_options(p_gui)
     scenario_folders(p_gui)
+    add_new_parser(sub)
     return parser
 
 
@@ -224,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "new":
+            return new(args)
         return _record(args)
     except ScenarioError as exc:
         print(f"asyncviz: {exc}", file=sys.stderr)

@@ -64,6 +64,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from visualizer.session.suggest import did_you_mean, nearest
+from visualizer.session.user_folder import user_folder
 
 __all__ = [
     "DEFAULT_ORDER",
@@ -613,12 +614,14 @@ def builtin_scenario_dir() -> Path:
 
 
 def scenario_dirs(extra: Sequence[Path] = ()) -> list[Path]:
-    """Directories to search, in order: built-ins, ``$ASYNCVIZ_SCENARIOS``, ``extra``.
+    """Directories to search, in order: built-ins, the user's own folder
+    (``session.user_folder``: where ``asyncviz new`` writes), ``$ASYNCVIZ_SCENARIOS``,
+    ``extra``.
 
     The order matters because the first scenario with a given id wins; a
     directory named twice is searched once, so it cannot clash with itself.
     """
-    candidates = [builtin_scenario_dir()]
+    candidates = [builtin_scenario_dir(), user_folder()]
     candidates += [
         Path(entry).expanduser() for entry in os.environ.get(ENV_VAR, "").split(os.pathsep) if entry
     ]
@@ -662,9 +665,12 @@ def discover(extra: Sequence[Path] = ()) -> tuple[list[Scenario], list[ScenarioE
     come sorted by ``ORDER`` then id, errors in the order they were found.
     """
     builtin_dir = builtin_scenario_dir().resolve()
+    mine = user_folder().resolve()  # (made when first written to: none yet is no error)
     scenarios: dict[str, Scenario] = {}
     errors: list[ScenarioError] = []
     for directory in scenario_dirs(extra):
+        if directory == mine and not directory.exists():
+            continue
         if not directory.is_dir():
             problem = "is not a folder" if directory.exists() else "does not exist"
             errors.append(ScenarioError(f"{directory}: scenario directory {problem}", directory))
