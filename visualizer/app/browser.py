@@ -80,6 +80,14 @@ class ScenarioBrowser(QListWidget):
         self.setWordWrap(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)  # (wrapped again when resized)
+        self.scenarios: dict[str, Scenario] = {}
+        self.set_scenarios(scenarios)
+
+    def set_scenarios(self, scenarios: Sequence[Scenario]) -> None:
+        """List these scenarios (all of them, again: a new one among them), in sections;
+        nothing is current afterwards (the caller selects), and titles are in English
+        until ``retranslate``."""
+        self.clear()
         self.scenarios = {s.id: s for s in scenarios}
         for title in SECTION_TITLES:  # (the plain programs' last)
             members = [s for s in scenarios if s.section == title]

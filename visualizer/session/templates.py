@@ -14,10 +14,16 @@ The name is the file's name, so it is the scenario's id: it must be a Python ide
 library (``python my/asyncio.py`` would import itself for ``import asyncio``), and must
 not be an id a listing already has (the first of two files with one id wins: the new
 one would never be shown).  Each refusal says what to do instead.
+
+A built-in scenario is the package's, read-only (an update replaces it): to change one,
+the window copies it into the user's folder first (:func:`copy_scenario`), as
+``my_ID.py``, its title marked as a copy and its ``ORDER`` dropped, so that it is listed
+with the user's own, not beside the original under the same title.
 """
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
 import sys
@@ -26,15 +32,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from visualizer.session.scenarios import ScenarioError, read_scenario
+from visualizer.session.scenarios import Scenario, ScenarioError, read_scenario
 from visualizer.session.suggest import did_you_mean, nearest
 
 __all__ = [
     "DEFAULT_TEMPLATE",
+    "NAME_PROBLEMS",
     "PLACEHOLDER",
     "Template",
     "check_name",
+    "copy_name",
+    "copy_scenario",
     "find_template",
+    "name_problem",
     "render",
     "suggest_name",
     "template_dir",
@@ -134,32 +144,55 @@ def suggest_name(name: str) -> str:
     return words
 
 
-def check_name(name: str, taken: Collection[str] = ()) -> None:
-    """:class:`ScenarioError` if ``name`` cannot be a new scenario's (see the module's
-    docstring), with a name that can; ``taken``: the ids a listing has already."""
-    if name.endswith(".py") and name[:-3].isidentifier():
-        raise ScenarioError(
-            f"give the name without .py: asyncviz new {name[:-3]} (it becomes {name})"
-        )
+#: why a name is refused (:func:`name_problem`'s first word), in the command line's words
+#: (the window says each in its own, translated)
+NAME_PROBLEMS: Final = {
+    "empty": "is empty: a scenario needs a name",
+    "py": "ends in .py: give the name alone (the file is NAME.py)",
+    "identifier": "is not a Python identifier (letters, digits and _, not starting with a digit)",
+    "keyword": "is a Python keyword",
+    "underscore": "starts with _, and files whose names do are helpers, never listed",
+    "stdlib": "is a module of Python's standard library: `python NAME.py` would import"
+    " itself for `import NAME`",
+    "taken": "is a scenario already (`asyncviz list` shows it): the new one would be hidden",
+}
+
+
+def name_problem(name: str, taken: Collection[str] = ()) -> tuple[str, str] | None:
+    """Why ``name`` cannot be a new scenario's (see the module's docstring), as a key of
+    :data:`NAME_PROBLEMS`, and a name that can; None if it can.  ``taken``: the ids a
+    listing has already."""
     why = ""
-    if not name.isidentifier():
-        why = "is not a Python identifier (letters, digits and _, not starting with a digit)"
+    if not name:
+        why = "empty"
+    elif name.endswith(".py") and name[:-3].isidentifier():
+        why = "py"
+    elif not name.isidentifier():
+        why = "identifier"
     elif keyword.iskeyword(name):
-        why = "is a Python keyword"
+        why = "keyword"
     elif name.startswith("_"):
-        why = "starts with _, and files whose names do are helpers, never listed as scenarios"
+        why = "underscore"
     elif name in sys.stdlib_module_names:
-        why = (
-            f"is a module of Python's standard library: python {name}.py would import"
-            f" itself for `import {name}`"
-        )
+        why = "stdlib"
     elif name in taken:
-        why = "is a scenario already (`asyncviz list` shows it): the new one would be hidden"
-    if why:
-        better = suggest_name(name if name not in taken else f"my_{name}")
-        while better in taken:
-            better = f"my_{better}"
-        raise ScenarioError(f"{name!r} {why}; try {better!r}")
+        why = "taken"
+    if not why:
+        return None
+    better = suggest_name(name if why != "taken" else f"my_{name}")
+    while better in taken:
+        better = f"my_{better}"
+    return why, better
+
+
+def check_name(name: str, taken: Collection[str] = ()) -> None:
+    """:class:`ScenarioError` if ``name`` cannot be a new scenario's, saying why and
+    naming one that can (:func:`name_problem`)."""
+    problem = name_problem(name, taken)
+    if problem is not None:
+        why, better = problem
+        said = NAME_PROBLEMS[why].replace("NAME", name.removesuffix(".py") or "NAME")
+        raise ScenarioError(f"{name!r} {said}; try {better!r}")
 
 
 def render(template: Template, name: str) -> str:
@@ -181,8 +214,53 @@ def write_new(name: str, template: Template, folder: Path, taken: Collection[str
     refuses, and a file that is there already: it is never overwritten (the check and
     the write are one step, ``open(..., "x")``: nothing written meanwhile is lost)."""
     check_name(name, taken)
-    path = folder / f"{name}.py"
-    text = render(template, name)
+    return _write(folder / f"{name}.py", render(template, name))
+
+
+#: what a copy's title says after the original's, in English and in Chinese
+COPY_MARK: Final = (" (your copy)", "（你的副本）")
+
+
+def copy_name(scenario_id: str, folder: Path, taken: Collection[str] = ()) -> str:
+    """The name of a copy of ``scenario_id`` in ``folder``: ``my_ID``, else ``my_ID_2``..."""
+    name, number = f"my_{scenario_id}", 2
+    while name in taken or (folder / f"{name}.py").exists():
+        name, number = f"my_{scenario_id}_{number}", number + 1
+    return name
+
+
+def copy_scenario(scenario: Scenario, folder: Path, taken: Collection[str] = ()) -> Path:
+    """Copy ``scenario`` (a built-in) into ``folder`` as :func:`copy_name` names it, the
+    user's to change; its title lines say it is a copy and its ``ORDER`` is dropped (see
+    the module's docstring).  The rest is the original, byte for byte."""
+    source = scenario.path.read_text(encoding="utf-8")
+    lines = source.splitlines(keepends=True)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:  # (a built-in parses: only a broken install gets here)
+        raise ScenarioError(f"{scenario.path}: cannot copy: {exc}", scenario.path) from exc
+    marks = [(1, scenario.title, COPY_MARK[0])]
+    dropped: set[int] = set()
+    for node in tree.body:
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+            continue
+        target = node.targets[0]
+        if isinstance(target, ast.Name) and target.id == "ORDER":
+            dropped.update(range(node.lineno - 1, (node.end_lineno or node.lineno)))
+        elif isinstance(target, ast.Name) and target.id == "EXPLAIN_ZH" and scenario.title_zh:
+            marks.append((node.lineno, scenario.title_zh, COPY_MARK[1]))
+    for first, title, mark in marks:
+        for index in range(first - 1, len(lines)):
+            if title in lines[index]:
+                lines[index] = lines[index].replace(title, title + mark, 1)
+                break
+    text = "".join(line for index, line in enumerate(lines) if index not in dropped)
+    return _write(folder / f"{copy_name(scenario.id, folder, taken)}.py", text)
+
+
+def _write(path: Path, text: str) -> Path:
+    """``text`` in a new file ``path`` (its folder made): never over one that is there."""
+    folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8", newline="\n") as file:
