@@ -60,6 +60,8 @@ if TYPE_CHECKING:
 
 #: the name the dialog offers first (numbered while one is taken)
 FIRST_NAME = "my_lesson"
+#: lines of a template's explanation the dialog has room for
+ABOUT_LINES = 5
 
 
 class Authoring(QObject):
@@ -243,6 +245,9 @@ class NewScenarioDialog(QDialog):
             next(i for i, t in enumerate(self.templates) if t.id == DEFAULT_TEMPLATE)
         )
         self.about = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
+        self.about.setAlignment(Qt.AlignmentFlag.AlignTop)
+        # (room for the longest template's first paragraph: the dialog does not grow)
+        self.about.setMinimumHeight(self.about.fontMetrics().lineSpacing() * ABOUT_LINES)
         self.folder_label = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.change = QPushButton(self.tr("Change..."))
@@ -261,11 +266,12 @@ class NewScenarioDialog(QDialog):
         form.addRow(self.tr("Template:"), self.template)
         form.addRow("", self.about)
         form.addRow(self.tr("Folder:"), folder_row)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        # (a button of ours: Qt names its standard OK again when the language changes)
+        self.create_button = self.buttons.addButton(
+            self.tr("Create and open"), QDialogButtonBox.ButtonRole.AcceptRole
         )
-        self.create_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.create_button.setText(self.tr("Create and open"))
+        self.create_button.setDefault(True)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         column = QVBoxLayout(self)
