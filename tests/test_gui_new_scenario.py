@@ -4,7 +4,6 @@ real editor process: a script that writes down the file it was given)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +12,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from visualizer.app.authoring import NewScenarioDialog
-from visualizer.app.translations import use_language
 from visualizer.app.window import MainWindow
-from visualizer.session.scenarios import discover
 from visualizer.session.user_folder import ENV_VAR
 
 
-@pytest.fixture
+# (autouse: made before conftest's ``window``, which lists the user's folder)
+@pytest.fixture(autouse=True)
 def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """$EDITOR: a script that appends each file it is given to a record (its path)."""
     record = tmp_path / "edited.txt"
@@ -32,23 +30,12 @@ def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return record
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def mine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The user's scenario folder: this test's, not there yet."""
     folder = tmp_path / "my scenarios"
     monkeypatch.setenv(ENV_VAR, str(folder))
     return folder
-
-
-@pytest.fixture
-def window(qtbot: Any, mine: Path, editor: Path) -> Iterator[MainWindow]:
-    scenarios, _ = discover()
-    main_window = MainWindow(scenarios)
-    qtbot.addWidget(main_window)
-    main_window.resize(1200, 700)
-    main_window.show()
-    yield main_window
-    use_language("en")
 
 
 def _edited(qtbot: Any, record: Path, path: Path) -> None:
