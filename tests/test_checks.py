@@ -276,7 +276,7 @@ def test_each_check_is_reported_in_file_order_with_its_claim(tmp_path: Path) -> 
         ("check_a_missing_task", "error", "a missing task"),
         ("check_what_it_printed", "passed", "what it printed"),
     ]
-    assert report.counts() == {"passed": 2, "failed": 1, "error": 1}
+    assert report.counts() == {"passed": 2, "failed": 1, "error": 1, "skipped": 0}
     assert report.output == "done\n" and report.duration == about(3.25)
 
 
@@ -316,15 +316,45 @@ def test_values_of_names_and_chains_never_call_what_the_assert_calls(tmp_path: P
             main = run.task("main")
             waits = main.waits
             assert counted(run) > 2 and len(waits) == 3 and main.ended < 0.5
+
+
+        def check_walked(run):
+            tasks = run.tasks()
+            assert [t.name for t in tasks if t.ended > 9] == ["main"]
         """
     )
-    (failed,) = run_checks(write(tmp_path, source)).checks
+    failed, walked = run_checks(write(tmp_path, source)).checks
     assert failed.status == "failed"
+    assert [name for name, _ in walked.values] == ["tasks"]  # (not t: the comprehension's)
     shown = dict(failed.values)
     assert set(shown) == {"run", "waits", "main.ended"}  # (counted, len: functions)
     assert shown["waits"].startswith("[Wait('sleep(1.0)' at small.py:")
     assert float(shown["main.ended"]) == about(1.0)
     assert calls.read_text() == "x"  # called once, by the check itself, not again
+
+
+def test_a_check_about_another_run_is_skipped_with_why_not_passed(tmp_path: Path) -> None:
+    source = HEAD + textwrap.dedent(
+        """\
+        from visualizer.checks import skip
+
+
+        async def main(mode: str = "a") -> None:
+            pass
+
+
+        def check_mode_b(run):
+            \"\"\"With mode=b, nothing at all.\"\"\"
+            if run.params["mode"] != "b":
+                skip("only with mode=b")
+            assert False
+        """
+    )
+    scenario = write(tmp_path, source)
+    (only,) = (report := run_checks(scenario)).checks
+    assert (only.status, only.message, report.ok) == ("skipped", "only with mode=b", True)
+    (again,) = run_checks(scenario, {"mode": "b"}).checks
+    assert again.status == "failed"
 
 
 def test_checks_that_are_not_one_argument_functions_are_errors(tmp_path: Path) -> None:

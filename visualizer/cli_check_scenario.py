@@ -129,12 +129,21 @@ def check_scenarios(
     for named in args.scenarios_named:
         try:
             scenario = find(named, extra)
-            params = bind_params(scenario, raw_params) if scenario.kind == "scenario" else {}
         except ScenarioError as exc:
-            print(f"asyncviz: {exc}", file=sys.stderr)
-            code = EXIT_CANNOT_CHECK
-            continue
-        checked = check_one(scenario, params, timeout=args.timeout, run=not args.no_run)
+            broken = unreadable(exc)
+            if broken is None:
+                print(f"asyncviz: {exc}", file=sys.stderr)
+                code = EXIT_CANNOT_CHECK
+                continue
+            checked = broken
+        else:
+            try:
+                params = bind_params(scenario, raw_params) if scenario.kind == "scenario" else {}
+            except ScenarioError as exc:
+                print(f"asyncviz: {exc}", file=sys.stderr)
+                code = EXIT_CANNOT_CHECK
+                continue
+            checked = check_one(scenario, params, timeout=args.timeout, run=not args.no_run)
         done.append(checked)
         if not args.json:
             print("\n".join(lines_of(checked, verbose=args.verbose)), flush=True)
@@ -146,6 +155,19 @@ def check_scenarios(
         bad = sum(not c.ok for c in done)
         print(f"{len(done)} scenarios: {len(done) - bad} ok, {bad} with problems")
     return code
+
+
+def unreadable(exc: ScenarioError) -> Checked | None:
+    """A file the listing refuses (``read_scenario``: its ``ORDER`` or ``TAGS`` not
+    literals, a syntax error): linted all the same, every problem at its line, not run.
+    None: no such file (what the listing says is then all there is to say)."""
+    path = exc.path
+    if path is None or path.suffix != ".py" or not path.is_file():
+        return None
+    checked = Checked(path, path.stem, lint(path))
+    if not any(p.severity == "error" for p in checked.problems):  # (the lint missed it)
+        checked.problems.append(Problem(path, 1, "error", str(exc)))
+    return checked
 
 
 def check_one(
@@ -189,6 +211,9 @@ def lines_of(checked: Checked, *, verbose: bool = False) -> list[str]:
         if c.status == "passed":
             out.append(f"{path}:{c.line}: passed: {c.claim}")
             continue
+        if c.status == "skipped":
+            out.append(f"{path}:{c.line}: skipped: {c.claim} ({c.message})")
+            continue
         at = _line_of(c.where) or c.line
         word = "FAILED" if c.status == "failed" else "error"
         out.append(f"{path}:{at}: {word}: {c.claim}")
@@ -214,6 +239,7 @@ def summary(checked: Checked) -> str:
         parts.append(
             f"{len(report.checks)} check{'s' * (len(report.checks) != 1)}:"
             f" {counts['passed']} passed, {counts['failed']} FAILED, {counts['error']} raised"
+            + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
         )
     errors = sum(p.severity == "error" for p in checked.problems)
     hints = len(checked.problems) - errors

@@ -25,38 +25,10 @@ from visualizer.model.resource_states import SEMAPHORES, ResourceRow, rows_of
 from visualizer.trace import schema
 from visualizer.trace.data import Trace
 
-__all__ = ["InsightView", "ResourceView", "Run", "Span", "Task", "Wait", "about", "most_at_once"]
+__all__ = ["InsightView", "ResourceView", "Run", "Span", "Task", "Wait", "most_at_once"]
 
 #: a task's outcome in the lesson's words (the trace says "error" for a task that raised)
 _OUTCOME_WORDS = {"pending": "pending", "done": "done", "error": "failed", "cancelled": "cancelled"}
-
-
-class about:
-    """A number within ``within`` of ``value``: ``run.duration == about(2.0)``.
-
-    Exact equality of floats is the wrong question even on the ideal clock (its
-    readings are a nanosecond apart, and ``0.1 + 0.2`` is not ``0.3``); the tolerance
-    is explicit so that a reader sees how exact the claim is."""
-
-    __slots__ = ("value", "within")
-
-    def __init__(self, value: float, within: float = 0.01) -> None:
-        self.value = float(value)
-        self.within = float(within)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, bool) or not isinstance(other, int | float):
-            return False
-        return abs(float(other) - self.value) <= self.within
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    #: (equal to many numbers: it has no one hash)
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"{self.value:g} ± {self.within:g}"
 
 
 @dataclass(frozen=True)

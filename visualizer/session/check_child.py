@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from visualizer.model.about import Skipped
 from visualizer.model.check_api import Run
 from visualizer.session.runner import run_scenario
 from visualizer.session.scenarios import Scenario, load_main, read_scenario
@@ -45,8 +46,9 @@ _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict, _REPR.maxlevel = 
 
 
 def claim_of(name: str, doc: str | None) -> str:
-    """A check's claim: its docstring's first line, else its name in words."""
-    first = (inspect.cleandoc(doc).strip().splitlines() or [""])[0] if doc else ""
+    """A check's claim: its docstring's first line (its first paragraph, lines joined: a
+    claim wrapped at the margin is one claim), else its name in words."""
+    first = " ".join(inspect.cleandoc(doc).strip().split("\n\n")[0].split()) if doc else ""
     if first:
         return first
     words = name.removeprefix("check").strip("_").replace("_", " ")
@@ -97,6 +99,8 @@ def run_one(fn: Callable[..., Any], run: Run, path: Path) -> dict[str, Any]:
         fn(run)
     except AssertionError as exc:
         return {"status": "failed", **failure_of(exc, path)}
+    except Skipped as exc:
+        return {"status": "skipped", "message": str(exc)}
     except BaseException as exc:  # (SystemExit too: a check has no business ending us)
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -190,11 +194,15 @@ def values_in(test: ast.expr, frame: types.FrameType) -> list[tuple[str, object]
 
 def _outermost_chains(node: ast.AST) -> Iterator[ast.expr]:
     """The names and attribute chains in ``node`` not inside a longer chain, in reading
-    order (comprehensions' and lambdas' own names are not the frame's: left out)."""
+    order (comprehensions' and lambdas' own names are not the frame's: left out, but for
+    what a comprehension walks first, ``gets`` of ``[g.end for g in gets]``)."""
     if isinstance(node, ast.Name | ast.Attribute) and _chain(node) is not None:
         yield node
         return
-    if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+    if isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+        yield from _outermost_chains(node.generators[0].iter)  # (the frame's: the rest not)
+        return
+    if isinstance(node, ast.Lambda):
         return
     for child in ast.iter_child_nodes(node):
         yield from _outermost_chains(child)

@@ -36,7 +36,8 @@ from visualizer.trace.fileformat import save
 DEFAULT_TIMEOUT: Final = 60.0
 
 CheckClock = Literal["ideal", "virtual", "real"]
-Status = Literal["passed", "failed", "error"]
+Status = Literal["passed", "failed", "error", "skipped"]
+STATUSES: Final[tuple[Status, ...]] = ("passed", "failed", "error", "skipped")
 #: the clocks a scenario's checks may run on (``CHECK_CLOCK``)
 CLOCKS: Final[tuple[CheckClock, ...]] = ("ideal", "virtual", "real")
 
@@ -92,12 +93,13 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        """The run ended well and every check passed (a scenario with no checks: True)."""
-        return self.failure is None and all(c.status == "passed" for c in self.checks)
+        """The run ended well and no check failed or raised (a scenario with no checks,
+        or whose checks were skipped: True)."""
+        return self.failure is None and all(c.status in ("passed", "skipped") for c in self.checks)
 
     def counts(self) -> dict[str, int]:
-        """How many checks passed, failed and raised."""
-        return {s: sum(c.status == s for c in self.checks) for s in ("passed", "failed", "error")}
+        """How many checks passed, failed, raised and were skipped."""
+        return {s: sum(c.status == s for c in self.checks) for s in STATUSES}
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -156,14 +158,7 @@ def checks_of_trace(
 ) -> CheckReport:
     """Run ``scenario``'s checks on ``trace`` (a run the caller has: the window's last),
     its printed ``output`` as ``run.output``, in a child process, within ``timeout``."""
-    params = trace.meta.get("params")
-    request = _request(
-        scenario, params if isinstance(params, dict) else None, str(trace.meta.get("clock")), True
-    )
-    request["output"] = output
-    with _workspace() as folder:
-        request["trace"] = str(folder / "trace.json")
-        save(trace, request["trace"])
+    with _trace_request(scenario, trace, output) as (request, folder):
         return _run(request, folder, timeout)
 
 
@@ -172,14 +167,7 @@ async def checks_of_trace_async(
 ) -> CheckReport:
     """``checks_of_trace`` for a caller on an event loop (the window's): the loop goes on
     while the child runs."""
-    params = trace.meta.get("params")
-    request = _request(
-        scenario, params if isinstance(params, dict) else None, str(trace.meta.get("clock")), True
-    )
-    request["output"] = output
-    with _workspace() as folder:
-        request["trace"] = str(folder / "trace.json")
-        save(trace, request["trace"])
+    with _trace_request(scenario, trace, output) as (request, folder):
         command, env = _command(request, folder)
         with open(folder / "stderr", "wb") as stderr:
             process = await asyncio.create_subprocess_exec(
@@ -197,6 +185,23 @@ async def checks_of_trace_async(
                 await process.wait()
                 code = None
         return _report(request, folder, code, timeout)
+
+
+@contextlib.contextmanager
+def _trace_request(
+    scenario: Scenario, trace: Trace, output: str
+) -> Iterator[tuple[dict[str, Any], Path]]:
+    """The request to check ``trace``, and the folder it is saved in (a trace file:
+    data, read back by the child, never a pickle)."""
+    params = trace.meta.get("params")
+    request = _request(
+        scenario, params if isinstance(params, dict) else None, str(trace.meta.get("clock")), True
+    )
+    request["output"] = output
+    with _workspace() as folder:
+        request["trace"] = str(folder / "trace.json")
+        save(trace, request["trace"])
+        yield request, folder
 
 
 # --- the child ---------------------------------------------------------------------------------
