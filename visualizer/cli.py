@@ -35,6 +35,7 @@ from visualizer.cli_check_scenario import EPILOG as CHECK_SCENARIO_EPILOG
 from visualizer.cli_check_scenario import add_options as add_check_scenario_options
 from visualizer.cli_check_scenario import check_scenarios
 from visualizer.cli_gui import GUI_DESCRIPTION, add_gui_options, gui, pairs
+from visualizer.cli_new import add_new_parser, new
 from visualizer.model.files import load_any
 from visualizer.model.summary import format_summary
 from visualizer.session.interrupts import GRACE, Interrupts
@@ -180,6 +181,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_gui_options(p_gui)
     scenario_folders(p_gui)
+    add_new_parser(sub)
     return parser
 
 
@@ -239,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "check-scenario":
             return check_scenarios(args, pairs(args.param), args.scenarios)
+        if args.command == "new":
+            return new(args)
         return _record(args)
     except ScenarioError as exc:
         print(f"asyncviz: {exc}", file=sys.stderr)

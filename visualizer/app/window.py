@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualizer.app.authoring import Authoring
 from visualizer.app.browser import ID_ROLE, ScenarioBrowser
 from visualizer.app.compare_window import Comparing
 from visualizer.app.elided_label import ElidedLabel
@@ -286,6 +287,8 @@ class MainWindow(QMainWindow):
         self.listening = Listening(self)
         #: presenter mode: full screen, big type, high contrast, one key per control
         self.presenter = Presenter(self)
+        #: File > New scenario... and Open in editor (the list's context menu too)
+        self.authoring = Authoring(self)
         #: File > Open's loading: big files in the background, with progress and Cancel
         self.loading = TraceLoading(self, self._show_opened, self._cannot_open)
         self.retranslate()
@@ -900,6 +903,8 @@ class MainWindow(QMainWindow):
             self.listening.retranslate()
         if hasattr(self, "hot_reload"):
             self.hot_reload.retranslate()
+        if hasattr(self, "authoring"):
+            self.authoring.retranslate()
 
     # --- the time cursor (``time_cursor.TimeCursor``: these are its commands) ----------
     def show_time_cursor(self, on: bool = True, at: float | None = None) -> None:

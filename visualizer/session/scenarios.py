@@ -69,6 +69,7 @@ from typing import Any, Final, Literal
 
 from visualizer.session.packs import Pack, installed_packs, pack_of
 from visualizer.session.suggest import did_you_mean, nearest
+from visualizer.session.user_folder import user_folder
 
 __all__ = [
     "DEFAULT_ORDER",
@@ -640,12 +641,14 @@ def builtin_scenario_dir() -> Path:
 
 
 def scenario_dirs(extra: Sequence[Path] = ()) -> list[Path]:
-    """Directories to search, in order: built-ins, ``$ASYNCVIZ_SCENARIOS``, ``extra``.
+    """Directories to search, in order: built-ins, the user's own folder
+    (``session.user_folder``: where ``asyncviz new`` writes), ``$ASYNCVIZ_SCENARIOS``,
+    ``extra``.
 
     The order matters because the first scenario with a given id wins; a
     directory named twice is searched once, so it cannot clash with itself.
     """
-    candidates = [builtin_scenario_dir()]
+    candidates = [builtin_scenario_dir(), user_folder()]
     candidates += [
         Path(entry).expanduser() for entry in os.environ.get(ENV_VAR, "").split(os.pathsep) if entry
     ]
@@ -692,11 +695,14 @@ def discover(extra: Sequence[Path] = ()) -> tuple[list[Scenario], list[ScenarioE
     them in sections), errors in the order they were found.
     """
     builtin_dir = builtin_scenario_dir().resolve()
+    mine = user_folder().resolve()  # (made when first written to: none yet is no error)
     scenarios: dict[str, Scenario] = {}
     packs, problems = installed_packs()
     errors = [ScenarioError(str(problem), problem.path) for problem in problems]
     folders = [*((d, None) for d in scenario_dirs(extra)), *((p.folder, p) for p in packs)]
     for directory, pack in folders:
+        if directory == mine and not directory.exists():
+            continue
         if not directory.is_dir():
             problem = "is not a folder" if directory.exists() else "does not exist"
             errors.append(ScenarioError(f"{directory}: scenario directory {problem}", directory))
