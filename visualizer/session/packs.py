@@ -24,7 +24,7 @@ installed or not a folder, a folder with no scenarios, two packs of one name) is
 :class:`PackError`, which the listing reports beside the other packs, never instead of
 them.  Reading the entry points is cheap: ``importlib.metadata.entry_points(group=...)``
 reads each installed distribution's ``entry_points.txt``: under a millisecond here, with
-thirty distributions installed (``docs/authoring-packs.md``).
+thirty distributions installed (``docs/authoring.md`, "Share a course as a pack"`).
 """
 
 from __future__ import annotations
