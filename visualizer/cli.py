@@ -31,6 +31,7 @@ from visualizer.cli_check import (
     stdout_to_stderr,
 )
 from visualizer.cli_gui import GUI_DESCRIPTION, add_gui_options, gui, pairs
+from visualizer.cli_share import SHARE_DESCRIPTION, add_share_options, share
 from visualizer.model.files import load_any
 from visualizer.model.summary import format_summary
 from visualizer.session.interrupts import GRACE, Interrupts
@@ -167,6 +168,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_gui_options(p_gui)
     scenario_folders(p_gui)
+
+    p_share = sub.add_parser(
+        "share",
+        help="run a scenario and write it with its trace and chart as one file",
+        description=SHARE_DESCRIPTION,
+    )
+    add_share_options(p_share)
+    scenario_folders(p_share)
     return parser
 
 
@@ -211,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.script, args.args = Path(args.args[0]), [_SCRIPT_ARGS_MARK, *args.args[1:]]
     if args.command is None:
         args = _parser().parse_args(["gui"])
-    if args.command in ("gui", "list", "run"):
+    if args.command in ("gui", "list", "run", "share"):
         # a folder's name mistyped looks like a folder with no scenarios: say it first
         for warning in folder_warnings(args.scenarios):
             print(f"asyncviz: warning: {warning}", file=sys.stderr)
@@ -224,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "share":
+            return share(args)
         return _record(args)
     except ScenarioError as exc:
         print(f"asyncviz: {exc}", file=sys.stderr)

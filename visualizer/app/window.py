@@ -61,6 +61,7 @@ from visualizer.app.params import ParamsForm
 from visualizer.app.presenter import Presenter
 from visualizer.app.replay import Replay
 from visualizer.app.settings import save_window
+from visualizer.app.sharing import Sharing
 from visualizer.app.theme import apply_theme
 from visualizer.app.translations import LANGUAGES, ui_language, use_language
 from visualizer.model.at_time import (
@@ -302,6 +303,8 @@ class MainWindow(QMainWindow):
         self.presenter = Presenter(self)
         #: File > Open's loading: big files in the background, with progress and Cancel
         self.loading = TraceLoading(self, self._show_opened, self._cannot_open)
+        #: File > Share scenario...: a scenario, its run and its picture as one file
+        self.sharing = Sharing(self)
         self.retranslate()
 
         self.search.textChanged.connect(self._filter)
@@ -932,6 +935,8 @@ class MainWindow(QMainWindow):
         self.panes.retranslate()
         if hasattr(self, "listening"):  # (made after the menus it joins)
             self.listening.retranslate()
+        if hasattr(self, "sharing"):
+            self.sharing.retranslate()
 
     # --- the time cursor ----------------------------------------------------------------
     def show_time_cursor(self, on: bool = True, at: float | None = None) -> None:
@@ -1106,7 +1111,7 @@ class MainWindow(QMainWindow):
 
     def _trace_files(self) -> str:
         """The file dialogs' filter for traces."""
-        return self.tr("asyncviz traces (*.json *.json.gz *.avzs);;All files (*)")
+        return self.tr("asyncviz traces (*.json *.json.gz *.avzs *.asyncviz.zip);;All files (*)")
 
     def _ask_open(self) -> None:
         self._file_dialog(self.tr("Open trace"), self._trace_files(), False, self.open_trace)
@@ -1133,6 +1138,8 @@ class MainWindow(QMainWindow):
                 self.tr("A run is going: stop it first."),
             )
             return False
+        if self.sharing.opens(path):  # (a shared scenario: its source and chart)
+            return self.sharing.open(path)
         return self.loading.open(path)
 
     def _cannot_open(self, path: str, why: str) -> None:
@@ -1161,6 +1168,7 @@ class MainWindow(QMainWindow):
         ``meta.source`` (its id or its file), is selected and shown as for a run; any
         other file is the trace's word, shown only if the user agrees (``show_named``,
         ``asks``); with neither, both panes are cleared."""
+        self.source.clear_given()  # (a shared scenario's source is its own trace's)
         source = str(trace.meta.get("source") or "")
         scenario = self.scenarios.get(source)
         if scenario is None and source.endswith(".py"):
@@ -1220,6 +1228,7 @@ class MainWindow(QMainWindow):
         """The program or scenario this window runs (or is about to): shown, and the
         files of its folder may be shown when its trace names them."""
         self.source.run_folder = path.resolve().parent
+        self.source.clear_given()
         self.source.show_file(path)
 
     def _ask_to_show(self, site: str) -> None:

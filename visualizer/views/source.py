@@ -140,6 +140,9 @@ class SourceView(QPlainTextEdit):
         #: the folder of the program or scenario run here, while its trace is shown
         self.run_folder: Path | None = None
         self.agreed: set[Path] = set()  #: files the user agreed to have shown
+        #: files whose text was given, not read: a shared scenario's source, shown for its
+        #: name (the trace's sites) in place of whatever file has that name here
+        self.given: dict[Path, str] = {}
         self.setReadOnly(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -158,6 +161,8 @@ class SourceView(QPlainTextEdit):
 
     def may_show(self, path: Path) -> bool:
         """``path``, named by a trace, may be shown without asking (see the module)."""
+        if path in self.given:
+            return True
         try:
             resolved = path.resolve()
         except (OSError, RuntimeError):
@@ -180,7 +185,7 @@ class SourceView(QPlainTextEdit):
         or ``show_named``."""
         if self.path == path:
             return True
-        text = read_source(path)
+        text = self.given[path] if path in self.given else read_source(path)
         if text is None:
             return False
         self.path = path
@@ -188,6 +193,12 @@ class SourceView(QPlainTextEdit):
         self.waiting = {}
         self.setPlainText(text)
         return True
+
+    def clear_given(self) -> None:
+        """No text given any more (another trace is shown): a name shows its file again."""
+        if self.path in self.given:
+            self.show_nothing()
+        self.given = {}
 
     def show_nothing(self) -> None:
         """No file (a trace that names none this window may show): an empty view, not
