@@ -221,6 +221,7 @@ class Sharing(QObject):
         shown = self.shown()
         if shown is None:
             return False
+
         def write(file: BinaryIO) -> None:
             file.write(shown.source)
 
