@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_cli_check import asyncviz
 from test_fileformat import _assert_same_trace
 
 from visualizer.session.runner import run_scenario
@@ -237,26 +236,11 @@ def test_what_is_not_a_regular_file_is_refused_without_waiting(tmp_path: Path) -
 
 
 # --- the command line ------------------------------------------------------------------------
-def _asyncviz(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run(
-        [sys.executable, "-m", "visualizer", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_asyncviz_share_writes_a_file_gui_opens(tmp_path: Path, scenario: Scenario) -> None:
     """``asyncviz share`` runs the scenario and writes the file, its chart drawn without a
     display; ``asyncviz gui FILE`` opens it (and says nothing went wrong)."""
     out = tmp_path / f"lesson{SUFFIX}"
-    env_root = Path(__file__).resolve().parent.parent
-    done = _asyncviz(
-        "share", "semaphore_workers", "--param", "workers=3", "-o", str(out), cwd=env_root
-    )
+    done = asyncviz(tmp_path, "share", "semaphore_workers", "--param", "workers=3", "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert f"asyncviz gui {out}" in done.stdout
     got = read_shared(out)
@@ -267,7 +251,8 @@ def test_asyncviz_share_writes_a_file_gui_opens(tmp_path: Path, scenario: Scenar
     width, height = (int.from_bytes(got.chart[at : at + 4], "big") for at in (16, 20))
     assert (width, height) > (900, 600)
     picture = tmp_path / "window.png"
-    opened = _asyncviz(
+    opened = asyncviz(
+        tmp_path,
         "gui",
         str(out),
         "--size",
@@ -275,28 +260,26 @@ def test_asyncviz_share_writes_a_file_gui_opens(tmp_path: Path, scenario: Scenar
         "--screenshot",
         str(picture),
         "--exit-when-done",
-        cwd=env_root,
     )
     assert opened.returncode == 0, opened.stderr
     assert picture.stat().st_size > 10_000
     # a shared file is opened, never run: no parameters for it
-    refused = _asyncviz("gui", str(out), "--param", "workers=1", cwd=env_root)
+    refused = asyncviz(tmp_path, "gui", str(out), "--param", "workers=1")
     assert refused.returncode == 2 and "never runs here" in refused.stderr
 
 
 def test_asyncviz_share_refuses_bad_input_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / f"x{SUFFIX}"
-    root = Path(__file__).resolve().parent.parent
-    bad = _asyncviz(
-        "share", "semaphore_workers", "--param", "workers=many", "-o", str(out), cwd=root
+    bad = asyncviz(
+        tmp_path, "share", "semaphore_workers", "--param", "workers=many", "-o", str(out)
     )
     assert bad.returncode == 2 and "expects an integer" in bad.stderr
     program = tmp_path / "prog.py"
     program.write_text("import asyncio\nasyncio.run(asyncio.sleep(0))\n")
-    plain = _asyncviz("share", str(program), "-o", str(out), cwd=root)
+    plain = asyncviz(tmp_path, "share", str(program), "-o", str(out))
     assert plain.returncode == 2 and "plain program" in plain.stderr
     broken = tmp_path / "broken.asyncviz.zip"
     broken.write_bytes(b"PK\x03\x04 not really")
-    opened = _asyncviz("gui", str(broken), "--exit-when-done", cwd=root)
+    opened = asyncviz(tmp_path, "gui", str(broken), "--exit-when-done")
     assert opened.returncode == 1 and "not a zip file" in opened.stderr
     assert not out.exists()
