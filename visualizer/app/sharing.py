@@ -189,9 +189,8 @@ class Sharing(QObject):
         window = self.window
         window._explain_scenario(shared.scenario)
         note = self.tr(
-            "Shared in {file} (asyncviz {version}, the {clock} clock). Its own source is"
-            " shown, and nothing in it has run here: File > Save scenario as... keeps it"
-            " as a .py file, to run it."
+            "Shared in {file} (asyncviz {version}, the {clock} clock): its own source is"
+            " shown, never run here. To run it: File > Save scenario as..."
         ).format(
             file=_literal(shared.scenario.path.parent.name),
             clock=window.tr(shared.manifest.clock),

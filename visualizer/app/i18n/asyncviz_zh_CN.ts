@@ -1784,8 +1784,8 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>已把 {scenario} 分享为 {path}</translation>
     </message>
     <message>
-        <source>Shared in {file} (asyncviz {version}, the {clock} clock). Its own source is shown, and nothing in it has run here: File &gt; Save scenario as... keeps it as a .py file, to run it.</source>
-        <translation>分享自 {file}（asyncviz {version}，{clock}时钟）。这里显示的是文件里自带的源代码，其中的代码在本机上都没有运行过：用“文件 &gt; 场景另存为…”把它存为 .py 文件，就可以运行它。</translation>
+        <source>Shared in {file} (asyncviz {version}, the {clock} clock): its own source is shown, never run here. To run it: File &gt; Save scenario as...</source>
+        <translation>分享自 {file}（asyncviz {version}，{clock}时钟）：显示的是它自带的源代码，在这里从未运行。要运行它：文件 &gt; 场景另存为…</translation>
     </message>
     <message>
         <source>Save scenario as</source>
