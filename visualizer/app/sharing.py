@@ -113,7 +113,11 @@ class Sharing(QObject):
         source = str(trace.meta.get("source") or "")
         last = window._last_run[0] if window._last_run is not None else None
         for scenario in (window.scenarios.get(source), last):
-            if scenario is not None and scenario.id == source and scenario.kind == "scenario":
+            if (
+                scenario is not None
+                and source in (scenario.id, str(scenario.path))
+                and scenario.kind == "scenario"
+            ):
                 return scenario, None
         return None
 
