@@ -125,13 +125,17 @@ def test_a_hostile_file_leaves_the_window_as_it_was(
     assert window.open_trace(good)
     with zipfile.ZipFile(good) as archive:  # (the members test_shared's files are made of)
         raw = {name: archive.read(name) for name in archive.namelist()}
-    before = (
-        window.trace,
-        window.chart.bars.span_count(),
-        window.about.text(),
-        window.source.toPlainText(),
-        window.sharing.shown(),
-    )
+
+    def shown() -> tuple[object, ...]:
+        return (
+            window.trace,
+            window.chart.bars.span_count(),
+            window.about.text(),
+            window.source.toPlainText(),
+            window.sharing.shown(),
+        )
+
+    before = shown()
     for number, (kind, (build, expected)) in enumerate(HOSTILE.items()):  # (test_shared's)
         window.last_message = None
         bad = build(tmp_path / f"hostile-{number}{SUFFIX}", raw)
@@ -139,11 +143,4 @@ def test_a_hostile_file_leaves_the_window_as_it_was(
         assert window.last_message is not None, kind
         if kind != "not a zip":  # (that one is a trace's business: the trace loader says)
             assert expected in window.last_message[1], (kind, window.last_message)
-        after = (
-            window.trace,
-            window.chart.bars.span_count(),
-            window.about.text(),
-            window.source.toPlainText(),
-            window.sharing.shown(),
-        )
-        assert after == before, kind
+        assert shown() == before, kind

@@ -89,6 +89,7 @@ from visualizer.session.scenarios import (
     builtin_scenario_dir,
     load_main,
 )
+from visualizer.session.shared import clock_of as _clock_of
 from visualizer.session.sources import (
     STOPPED,
     InLoopRun,
@@ -118,14 +119,6 @@ LECTURE_TICK = 0.005
 #: the time cursor's list shows this many tasks at most: a table of 100 rows takes Qt
 #: 13 ms to lay out (300: 50 ms, too slow for a drag); the rest are counted in its title
 CURSOR_ROWS = 100
-
-
-def _clock_of(trace: Trace) -> str:
-    """The clock that drew ``trace``, by its name in ``CLOCKS`` (a file's word: checked)."""
-    if trace.meta.get("lecture") is True:
-        return "lecture"
-    clock = trace.meta.get("clock")
-    return clock if clock in CLOCKS else "real"
 
 
 def _fixed_font(size: int) -> QFont:

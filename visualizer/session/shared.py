@@ -135,7 +135,8 @@ def app_version() -> str:
 
 
 def clock_of(trace: Trace) -> str:
-    """The clock that drew ``trace``, by its name in ``CLOCKS``."""
+    """The clock that drew ``trace``, by its name in ``CLOCKS`` (a file's word: checked;
+    the window's status line says it too)."""
     if trace.meta.get("lecture") is True:
         return "lecture"
     clock = trace.meta.get("clock")
