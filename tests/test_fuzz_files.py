@@ -438,10 +438,13 @@ def shared(recorded: Trace, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 
 
 def _zipped(members: dict[str, bytes]) -> bytes:
+    """The members zipped, the same bytes every run (a fixed date: the seeds must make the
+    same mutants)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
-            archive.writestr(name, data)
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 

@@ -87,7 +87,7 @@ def test_a_shared_run_opens_with_its_own_source_explanation_and_chart(
     # nothing runs it: nothing is chosen, Run does nothing
     assert window.browser.selected_id() is None
     window.run_selected()
-    assert window._task is None and not marker.exists()
+    assert not window.running and not marker.exists()
     # in Chinese: the scenario's own Chinese, and the note's
     window.set_language("zh_CN")
     assert scenario.title_zh and scenario.title_zh in window.about.text()

@@ -8,6 +8,7 @@ Every trace here is a real run of a built-in scenario; every hostile file is a r
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import zipfile
@@ -100,6 +101,16 @@ def test_the_source_in_the_file_is_read_never_the_one_on_disk(
     write_shared(path, scenario, trace, PNG, source=source)
     assert read_shared(path).source == source
     assert not marker.exists()
+
+
+def test_a_packs_scenario_is_named_by_its_file(
+    tmp_path: Path, scenario: Scenario, trace: Trace
+) -> None:
+    """A pack's scenario's id is PACK/NAME: the file names it NAME (an id names a file)."""
+    in_a_pack = dataclasses.replace(scenario, id="course/semaphore_workers")
+    path = tmp_path / f"x{SUFFIX}"
+    write_shared(path, in_a_pack, trace, PNG)
+    assert read_shared(path).manifest.source_name == "semaphore_workers.py"
 
 
 def test_writing_is_whole_or_nothing(tmp_path: Path, scenario: Scenario, trace: Trace) -> None:

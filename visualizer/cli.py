@@ -38,12 +38,12 @@ from visualizer.session.interrupts import GRACE, Interrupts
 from visualizer.session.progress import Progress
 from visualizer.session.runner import Recorder, RunResult, record_script, run_scenario
 from visualizer.session.scenarios import (
-    SECTION_TITLES,
     ScenarioError,
     bind_params,
     discover,
     find,
     folder_warnings,
+    grouped,
     scenario_dirs,
 )
 from visualizer.trace.fileformat import TraceFormatError, save
@@ -246,13 +246,13 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([s.to_json() for s in scenarios], indent=2))
     else:
-        # in sections, from the basics on (the window's browser shows the same)
-        # (the plain programs last, in a section of their own)
+        # in sections, from the basics on (the window's browser shows the same): the
+        # installed packs' after the built-ins', the plain programs last
         width = max((len(s.id) for s in scenarios), default=0)
-        for section in SECTION_TITLES:
-            members = [s for s in scenarios if s.section == section]
-            if members:
-                print(f"{section}:")
+        for section, members in grouped(scenarios):
+            pack = members[0].pack
+            about = f" (pack: {pack.distribution} {pack.version})" if pack is not None else ""
+            print(f"{section}{about}:")
             for s in members:
                 tags = f"  [{', '.join(s.tags)}]" if s.tags else ""
                 kind = f"  (program: runs as python {s.path.name})" if s.kind == "program" else ""

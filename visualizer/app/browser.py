@@ -1,7 +1,8 @@
 """The scenario browser: the scenarios in sections, from the basics on.
 
-The sections are ``visualizer.session.scenarios.SECTIONS`` (bands of ``ORDER``), then
-the plain programs' (all in ``SECTION_TITLES``), each under a header that cannot be
+The sections are ``visualizer.session.scenarios.grouped``'s: the built-ins' bands of
+``ORDER`` (``SECTIONS``), each installed pack's (headed by its name and version, which are
+not translated), the user's scenarios, the plain programs; each under a header that cannot be
 selected: a click on it does nothing and the keys pass over it. The filter (search
 text, tag) hides the scenarios that do not match and the headers of sections left empty.
 
@@ -24,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.session.scenarios import SECTION_TITLES, Scenario
+from visualizer.session.packs import Pack
+from visualizer.session.scenarios import SECTION_TITLES, Scenario, grouped
 
 #: a scenario's item holds its id here; a header holds None
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -36,7 +38,16 @@ def plain(title: str) -> str:
     return title.replace("``", "")
 
 
-#: a header's section title, in English (shown translated)
+def pack_tooltip(pack: Pack) -> str:
+    """A pack's header's tooltip: the course's own words (its summary), and where the
+    pack came from (``pip show`` and ``pip uninstall`` know it by that name)."""
+    installed = QCoreApplication.translate(
+        "ScenarioBrowser", "Scenario pack installed from {distribution} {version}"
+    ).format(distribution=pack.distribution, version=pack.version)
+    return f"{pack.summary}\n{installed}" if pack.summary else installed
+
+
+#: a header's section title, in English (shown translated; a pack's: its name)
 SECTION_ROLE = Qt.ItemDataRole.UserRole + 1
 #: pixels a scenario stands in from its section's header
 INDENT = 12
@@ -81,13 +92,15 @@ class ScenarioBrowser(QListWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)  # (wrapped again when resized)
         self.scenarios = {s.id: s for s in scenarios}
-        for title in SECTION_TITLES:  # (the plain programs' last)
-            members = [s for s in scenarios if s.section == title]
-            if not members:
-                continue
-            header = QListWidgetItem(title)
+        #: the installed packs listed, by name (their sections' titles)
+        self.packs = {s.pack.name: s.pack for s in scenarios if s.pack is not None}
+        for title, members in grouped(scenarios):  # (the plain programs' last)
+            pack = members[0].pack
+            header = QListWidgetItem(title if pack is None else pack.title)
             header.setFlags(Qt.ItemFlag.NoItemFlags)  # not selectable, skipped by the keys
             header.setData(SECTION_ROLE, title)
+            if pack is not None:
+                header.setToolTip(pack_tooltip(pack))
             self.addItem(header)
             for scenario in members:
                 item = QListWidgetItem(plain(scenario.title))
@@ -124,8 +137,10 @@ class ScenarioBrowser(QListWidget):
         for row in range(self.count()):
             item = self.item(row)
             title = item.data(SECTION_ROLE)
-            if title is not None:
+            if title in SECTION_TITLES:
                 item.setText(QCoreApplication.translate("Sections", title))
+            elif title is not None:  # a pack's: its name is its name, in any language
+                item.setToolTip(pack_tooltip(self.packs[title]))
             else:
                 scenario = self.scenarios[item.data(ID_ROLE)]
                 title = plain(scenario.text(language)[0])

@@ -103,7 +103,7 @@ class Sharing(QObject):
         file's (a shared scenario's own); None if no scenario's run is shown."""
         window = self.window
         trace = window.trace
-        if trace is None or window._task is not None:  # (a run going: not finished)
+        if trace is None or window.running:  # (a run going: not finished)
             return None
         shown = self.shown()
         if shown is not None:  # (shared again: its source, named as its trace names it)
@@ -130,7 +130,7 @@ class Sharing(QObject):
             self.tr("Share scenario"), self._filter(), True, self.share
         )
         dialog.setDefaultSuffix(SUFFIX[1:])
-        dialog.selectFile(f"{found[0].id}{SUFFIX}")
+        dialog.selectFile(f"{found[0].path.stem}{SUFFIX}")
 
     def _filter(self) -> str:
         return self.tr("Shared scenarios (*{suffix});;All files (*)").format(suffix=SUFFIX)

@@ -63,16 +63,8 @@ from visualizer.app.replay import Replay
 from visualizer.app.settings import save_window
 from visualizer.app.sharing import Sharing
 from visualizer.app.theme import apply_theme
+from visualizer.app.time_cursor import TimeCursor
 from visualizer.app.translations import LANGUAGES, ui_language, use_language
-from visualizer.model.at_time import (
-    TimeIndex,
-    busiest_file,
-    describe_time,
-    resources_at,
-    state_counts,
-    task_rows,
-    waiting_lines,
-)
 from visualizer.model.details import span_details
 from visualizer.model.display_text import shown
 from visualizer.model.statistics import run_statistics, task_statistics
@@ -116,9 +108,6 @@ CLOCKS = ("real", "virtual", "ideal", "lecture")
 STATUS_SEPARATOR = "   |   "
 #: in a lecture, the scenario's loop is turned this often (seconds)
 LECTURE_TICK = 0.005
-#: the time cursor's list shows this many tasks at most: a table of 100 rows takes Qt
-#: 13 ms to lay out (300: 50 ms, too slow for a drag); the rest are counted in its title
-CURSOR_ROWS = 100
 
 
 def _fixed_font(size: int) -> QFont:
@@ -229,7 +218,9 @@ class MainWindow(QMainWindow):
         self.chart.resource_rows_shown.connect(self._show_legend)
         self.details.site_clicked.connect(self.source.show_site)
         # a file a trace names is shown unasked only from where this window ran programs
+        # (and from the installed ones: the built-ins, the packs)
         self.source.trusted.add(builtin_scenario_dir().resolve())
+        self.source.trusted.update(s.pack.folder for s in scenarios if s.pack is not None)
         self.source.asks.connect(self._ask_to_show)
         self.setCentralWidget(splitter)
 
@@ -267,27 +258,21 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.lecture)
         #: play from the time cursor, at the lecture's speed
         self.replay = Replay(self.lecture.speed, self)
-        self._time_index: TimeIndex | None = None  #: the states at any time, of one trace
         # (a trace is someone else's data: its source, names and errors are shown as text,
         # never as rich text, where a "<b style=...>" would draw whatever it says)
         # (shortened in the middle when too long, whole in its tooltip: never cut)
         self.status = ElidedLabel(separator=STATUS_SEPARATOR)
         self.statusBar().addWidget(self.status, 1)
-        #: where the time cursor is, while it is shown
-        self.cursor_status = QLabel(textFormat=Qt.TextFormat.PlainText)
-        self.statusBar().addPermanentWidget(self.cursor_status)
         self._build_menus()
+        #: where the time cursor is, while it is shown
+        self.cursor_status = self.time_cursor.status
+        self.statusBar().addPermanentWidget(self.cursor_status)
         #: the side panes: narrow at first, put away from the View menu, remembered
         self.panes = Panes(self, side, right)
         toolbar.addSeparator()
         toolbar.addAction(self.cursor_action)
         toolbar.addAction(self.play_action)
-        for action in (self.cursor_action, self.play_action):
-            action.setEnabled(False)  # (until a finished run or an opened trace is shown)
-        self.chart.cursor.moved.connect(self._cursor_moved)
-        self.chart.cursor.shown.connect(self._cursor_shown)
-        self.replay.moved.connect(self.chart.cursor.show_at)
-        self.replay.playing.connect(self._replay_playing)
+        self.time_cursor.enable(False)  # (until a finished run or an opened trace is shown)
         #: the Compare menu, the last two runs shown, the comparison window
         self.comparing = Comparing(self)
         #: File > Listen for programs...: programs started elsewhere, shown as they come
@@ -381,7 +366,7 @@ class MainWindow(QMainWindow):
         elif self.details.details is None and self.details.statistics is not None:
             self._loop_clicked()
         if self.details.states is not None and self.chart.cursor.isVisible():
-            self._cursor_moved(self.chart.cursor.value())
+            self.time_cursor.refresh()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -572,8 +557,7 @@ class MainWindow(QMainWindow):
         self.insights.clear()
         self._ended = None
         self.show_time_cursor(False)  # (a live chart has no cursor: its future is unknown)
-        self.cursor_action.setEnabled(False)
-        self.play_action.setEnabled(False)
+        self.time_cursor.enable(False)
         self.run_action.setEnabled(False)
         self.rerun_action.setEnabled(False)
         self.stop_action.setEnabled(True)
@@ -588,8 +572,7 @@ class MainWindow(QMainWindow):
             self.run_action.setEnabled(True)
             self.rerun_action.setEnabled(True)
             self.stop_action.setEnabled(False)
-            self.cursor_action.setEnabled(True)
-            self.play_action.setEnabled(True)
+            self.time_cursor.enable(True)
             self._task = None
         self.trace = outcome.trace
         self.comparing.shown(outcome.trace)
@@ -838,16 +821,10 @@ class MainWindow(QMainWindow):
         self.resource_rows_action.setChecked(True)
         self.resource_rows_action.toggled.connect(self.chart.show_resource_rows)
         view.addSeparator()
-        self.cursor_action = view.addAction("", self.show_time_cursor)
-        self.cursor_action.setCheckable(True)
-        self.cursor_action.setShortcut("T")
-        self.play_action = view.addAction("", self.play_from_here)
-        self.play_action.setCheckable(True)
-        self.play_action.setShortcut("P")
-        self.next_change_action = view.addAction("", lambda: self.step_cursor(+1))
-        self.next_change_action.setShortcut(".")
-        self.previous_change_action = view.addAction("", lambda: self.step_cursor(-1))
-        self.previous_change_action.setShortcut(",")
+        #: the time cursor over a finished run, its replay and its readouts
+        self.time_cursor = TimeCursor(self, view)
+        self.cursor_action = self.time_cursor.action
+        self.play_action = self.time_cursor.play_action
         view.addSeparator()
         self.bigger_action = view.addAction("", lambda: self.set_font_size(self.font_size + 2))
         self.bigger_action.setShortcut("Ctrl++")
@@ -897,21 +874,7 @@ class MainWindow(QMainWindow):
                 " conditions and barriers: how full, who holds them, who waits"
             )
         )
-        self.cursor_action.setText(self.tr("&Time cursor"))
-        self.cursor_action.setToolTip(
-            self.tr(
-                "A line to drag through a finished run: every task's state at that instant"
-                " (T, or click the time axis)"
-            )
-        )
-        self.play_action.setText(
-            self.tr("Pause replay") if self.replay.is_playing() else self.tr("&Play from here")
-        )
-        self.play_action.setToolTip(
-            self.tr("Replay the run from the time cursor at the lecture's speed (P)")
-        )
-        self.next_change_action.setText(self.tr("Cursor to the &next change"))
-        self.previous_change_action.setText(self.tr("Cursor to the pre&vious change"))
+        self.time_cursor.retranslate()
         self.bigger_action.setText(self.tr("&Bigger text"))
         self.smaller_action.setText(self.tr("&Smaller text"))
         themes = {
@@ -931,102 +894,20 @@ class MainWindow(QMainWindow):
         if hasattr(self, "sharing"):
             self.sharing.retranslate()
 
-    # --- the time cursor ----------------------------------------------------------------
+    # --- the time cursor (``time_cursor.TimeCursor``: these are its commands) ----------
     def show_time_cursor(self, on: bool = True, at: float | None = None) -> None:
-        """The time cursor over the finished run shown, at ``at`` (else where it was, or
-        mid-view); off, it goes and so does a replay.  Never over a live run."""
-        cursor = self.chart.cursor
-        trace = self.chart.trace
-        if not on or trace is None or self._task is not None:
-            self.replay.pause()
-            cursor.hide()
-            self.cursor_action.setChecked(False)
-            return
-        if at is None:
-            (x0, x1), _ = self.chart.getPlotItem().getViewBox().viewRange()
-            inside = max(x0, 0.0) < cursor.value() < min(x1, trace.duration)
-            at = cursor.value() if inside else (max(x0, 0.0) + min(x1, trace.duration)) / 2
-        cursor.show_at(at)
+        self.time_cursor.show(on, at)
 
     def play_from_here(self, _checked: bool = False) -> None:
-        """Replay the run from the cursor (shown at the start if it is not) at the
-        lecture's speed; while playing: pause."""
-        trace = self.chart.trace
-        if self.replay.is_playing() or trace is None or self._task is not None:
-            self.replay.pause()
-            self._replay_playing(False)
-            return
-        if not self.chart.cursor.isVisible():
-            self.show_time_cursor(True, at=0.0)
-        self.replay.play(self.chart.cursor.value(), trace.duration)
-        self._replay_playing(self.replay.is_playing())  # (the action's check, as it is)
-
-    def _replay_playing(self, playing: bool) -> None:
-        self.play_action.setChecked(playing)
-        self.play_action.setText(self.tr("Pause replay") if playing else self.tr("&Play from here"))
+        self.time_cursor.play_from_here()
 
     def step_cursor(self, direction: int) -> None:
-        """The cursor to the next (``+1``) or previous (``-1``) instant a task's state
-        changes: the run, one event at a time."""
-        trace = self.chart.trace
-        if trace is None or not self.chart.cursor.isVisible():
-            return
-        index = self._states_index(trace)
-        t = self.chart.cursor.value()
-        found = index.next_change(t) if direction > 0 else index.previous_change(t)
-        if found is not None:
-            self.chart.cursor.show_at(found)
+        self.time_cursor.step(direction)
 
-    def _states_index(self, trace: Trace) -> TimeIndex:
-        """The states-at-a-time index of ``trace`` (made once per trace)."""
-        if self._time_index is None or self._time_index.trace is not trace:
-            # (the chart's resource rows: a live trace holds only the spans in view)
-            self._time_index = TimeIndex(trace, self.chart.resources.rows or None)
-        return self._time_index
-
-    def _cursor_moved(self, t: float) -> None:
-        """Every task's state at ``t`` in the details panel (and every queue's, lock's
-        ...), the lines tasks wait on in the source view, ``t`` in the status line."""
-        trace = self.chart.trace
-        if trace is None or self._task is not None or not self.chart.cursor.isVisible():
-            return
-        self.replay.follow(t)
-        translate = QCoreApplication.translate
-        index = self._states_index(trace)
-        states = index.at(t)
-        rows = task_rows(trace, states, translate, order=index.by_lane, limit=CURSOR_ROWS)
-        title = self.tr("At {t} s: {states}").format(
-            t=f"{t:.3f}", states=state_counts(states, translate)
-        )
-        resources = (  # (the names only for a run that made some: 100,000 tasks' cost)
-            resources_at(index.resources, t, index.names, translate, limit=CURSOR_ROWS)
-            if index.resources
-            else []
-        )
-        self.details.show_states(
-            title, rows, more=len(trace.tasks) - len(rows), resources=resources
-        )
-        path = self.source.path
-        lines = waiting_lines(trace, states, str(path)) if path is not None else {}
-        if not lines:  # (an opened trace: the file its tasks wait in, if it is here)
-            busiest = busiest_file(trace, states)
-            if busiest is not None and self.source.show_named(Path(busiest)):
-                lines = waiting_lines(trace, states, busiest)
-        self.source.mark_waiting(lines)
-        self.source.reveal(lines)
-        self.cursor_status.setText(describe_time(t, trace.duration, translate))
-
-    def _cursor_shown(self, shown: bool) -> None:
-        """The menu's check follows the cursor (a click on the time axis shows it); gone,
-        so are its marks and its list."""
-        self.cursor_action.setChecked(shown)
-        if shown:
-            return
-        self.replay.pause()
-        self.source.mark_waiting({})
-        self.cursor_status.setText("")
-        if self.details.states is not None:
-            self.details.show_details(None)
+    @property
+    def running(self) -> bool:
+        """A run is going on (live): no time cursor, no replay, no second run."""
+        return self._task is not None
 
     def fit(self) -> None:
         """Everything in view: the run shown, or the live run so far (and following it)."""
@@ -1150,10 +1031,9 @@ class MainWindow(QMainWindow):
         self.insights.show_trace(trace)
         self._status(trace, done=True, error=None)
         self.replay.pause()
-        self.cursor_action.setEnabled(True)
-        self.play_action.setEnabled(True)
+        self.time_cursor.enable(True)
         if self.chart.cursor.isVisible():  # (the cursor stays: now over this trace)
-            self._cursor_moved(self.chart.cursor.value())
+            self.time_cursor.refresh()
 
     def _explain_opened(self, trace: Trace) -> None:
         """The explanation and source panes say what the opened trace is of (never what

@@ -40,6 +40,10 @@ where the lesson's point happens.  Traced, the note is in the trace and on the c
 run as a plain script, ``mark`` does nothing.  (A file that must also run where the
 visualizer is not installed can fall back to ``def mark(label): pass`` on ImportError.)
 
+Besides the built-ins and the user's folders, a listing has the installed *packs*'
+scenarios (``visualizer.session.packs``: a course's, installed with pip), each in its
+pack's section, its id ``PACK/NAME`` so that no pack can take another scenario's id.
+
 Listing scenarios must be safe and cheap, and a user's scenario directory may hold
 half-written files, so everything a listing needs is read from the syntax tree
 with :mod:`ast`; no scenario code runs until :func:`load_main` is called for the
@@ -63,6 +67,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from visualizer.session.packs import Pack, installed_packs, pack_of
 from visualizer.session.suggest import did_you_mean, nearest
 
 __all__ = [
@@ -82,6 +87,7 @@ __all__ = [
     "discover",
     "find",
     "folder_warnings",
+    "grouped",
     "load_main",
     "read_scenario",
     "scenario_dirs",
@@ -241,6 +247,15 @@ class Scenario:
     #: "program": a plain program (no parameters), run whole as ``python FILE``, never
     #: through :func:`load_main` (see the module's docstring)
     kind: ScenarioKind = "scenario"
+    #: the installed pack it came with (``visualizer.session.packs``); its id is then
+    #: ``PACK/NAME``, and its section the pack's
+    pack: Pack | None = None
+
+    @property
+    def read_only(self) -> bool:
+        """Installed with the app or with a pack: the user reads it (and may copy it),
+        never edits it in place (a reinstall would undo the edit)."""
+        return self.builtin or self.pack is not None
 
     def text(self, language: str) -> tuple[str, str]:
         """(title, explanation) in ``language`` (``"zh"`` or a ``zh_*`` locale: the
@@ -252,7 +267,9 @@ class Scenario:
     @property
     def section(self) -> str:
         """The title (in English) of the scenario list's section it is in (:data:`SECTIONS`;
-        a program's is :data:`PROGRAMS_SECTION`)."""
+        a program's is :data:`PROGRAMS_SECTION`; a pack's, whatever it is, the pack's name)."""
+        if self.pack is not None:
+            return self.pack.name
         if self.kind == "program":
             return PROGRAMS_SECTION
         return section_of(self.order)
@@ -282,6 +299,7 @@ class Scenario:
             "params": [param.to_json() for param in self.params],
             "builtin": self.builtin,
             "kind": self.kind,
+            "pack": None if self.pack is None else self.pack.to_json(),
         }
 
 
@@ -289,7 +307,11 @@ class Scenario:
 
 
 def read_scenario(
-    path: Path | str, *, builtin: bool = False, source: bytes | None = None
+    path: Path | str,
+    *,
+    builtin: bool = False,
+    pack: Pack | None = None,
+    source: bytes | None = None,
 ) -> Scenario:
     """Describe the scenario (or plain program) in ``path`` from its syntax tree alone.
 
@@ -300,8 +322,9 @@ def read_scenario(
     could not supply (no annotation, no default, a default that is not a literal,
     an unsupported type).  Raises :class:`ScenarioError` naming the file when it
     cannot be read or parsed, or its ``TAGS``, ``ORDER`` or ``EXPLAIN_ZH`` is not a
-    literal of the right type.  ``source``: the file's bytes, given (a shared scenario's,
-    read from its zip: ``session.shared``), not read from ``path``.
+    literal of the right type.  A ``pack``'s scenario has the id ``PACK/NAME``.
+    ``source``: the file's bytes, given (a shared scenario's, read from its zip:
+    ``session.shared``), not read from ``path``.
     """
     path = Path(path).resolve()
     try:
@@ -348,7 +371,7 @@ def read_scenario(
         except ScenarioError:  # a main the command line cannot call: a program's own main
             kind = "program"
     return Scenario(
-        id=path.stem,
+        id=path.stem if pack is None else f"{pack.name}/{path.stem}",
         title=title,
         explanation=explanation,
         tags=tags,
@@ -359,6 +382,7 @@ def read_scenario(
         title_zh=zh.partition("\n")[0].strip(),
         explanation_zh=inspect.cleandoc(zh.partition("\n")[2]).strip(),
         kind=kind,
+        pack=pack,
     )
 
 
@@ -661,13 +685,18 @@ def discover(extra: Sequence[Path] = ()) -> tuple[list[Scenario], list[ScenarioE
     Never raises for a bad file: a listing should show what works and say what
     does not.  Files whose names start with ``_`` or ``.`` are helpers, not
     scenarios.  A later directory cannot silently replace an earlier scenario:
-    the first one with an id is kept and the duplicate is reported.  Scenarios
-    come sorted by ``ORDER`` then id, errors in the order they were found.
+    the first one with an id is kept and the duplicate is reported.  The installed
+    packs' scenarios come after the folders' (``visualizer.session.packs``), their ids
+    ``PACK/NAME``, so no pack can take a built-in's id; a pack that cannot be read is
+    an error too.  Scenarios come sorted by ``ORDER`` then id (:func:`grouped` puts
+    them in sections), errors in the order they were found.
     """
     builtin_dir = builtin_scenario_dir().resolve()
     scenarios: dict[str, Scenario] = {}
-    errors: list[ScenarioError] = []
-    for directory in scenario_dirs(extra):
+    packs, problems = installed_packs()
+    errors = [ScenarioError(str(problem), problem.path) for problem in problems]
+    folders = [*((d, None) for d in scenario_dirs(extra)), *((p.folder, p) for p in packs)]
+    for directory, pack in folders:
         if not directory.is_dir():
             problem = "is not a folder" if directory.exists() else "does not exist"
             errors.append(ScenarioError(f"{directory}: scenario directory {problem}", directory))
@@ -676,7 +705,7 @@ def discover(extra: Sequence[Path] = ()) -> tuple[list[Scenario], list[ScenarioE
             if path.name.startswith(("_", ".")) or not path.is_file():
                 continue
             try:
-                scenario = read_scenario(path, builtin=directory == builtin_dir)
+                scenario = read_scenario(path, builtin=directory == builtin_dir, pack=pack)
             except ScenarioError as exc:
                 errors.append(exc)
                 continue
@@ -694,29 +723,69 @@ def discover(extra: Sequence[Path] = ()) -> tuple[list[Scenario], list[ScenarioE
     return sorted(scenarios.values(), key=lambda s: (s.order, s.id)), errors
 
 
+def grouped(scenarios: Sequence[Scenario]) -> list[tuple[str, list[Scenario]]]:
+    """``scenarios`` in the listing's sections, in order, each with its title (in
+    English; a pack's: its name), empty ones left out: the built-ins' sections from the
+    basics on, then each installed pack's (by name: a course is curated, as they are),
+    then the user's own scenarios and programs (where a new file appears).  The window's
+    browser and ``asyncviz list`` show the same."""
+    *ours, (_, yours) = SECTIONS
+    packs = sorted({s.section for s in scenarios if s.pack is not None}, key=str.casefold)
+    titles = [*(title for _, title in ours), *packs, yours, PROGRAMS_SECTION]
+    members: dict[str, list[Scenario]] = {title: [] for title in titles}
+    for scenario in scenarios:
+        members[scenario.section].append(scenario)
+    return [(title, members[title]) for title in titles if members[title]]
+
+
+#: a pack's scenario's id, ``PACK/NAME`` (``packs._NAME``, then a file's stem)
+_PACK_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[^/\\]+\Z")
+
+
 def find(name_or_path: str | Path, extra: Sequence[Path] = ()) -> Scenario:
     """Find the scenario the user named: an id (``gather_basics``) or a ``.py`` path.
 
     Anything that ends in ``.py`` or contains a path separator is taken as a path,
-    so a file outside the search directories can be run directly.  For an
+    so a file outside the search directories can be run directly, except a pack's id
+    (``PACK/NAME``, when no such file exists); a pack's file named by its path is that
+    pack's scenario all the same.  A pack's scenario may be named without its pack
+    (``NAME``) when no other scenario has that id and no other pack that name.  For an
     unknown id the error names the nearest ones (``suggest``); for an id whose file is broken it
     is that file's error, which is what the user needs to fix.
     """
     text = str(name_or_path)
-    if isinstance(name_or_path, Path) or text.endswith(".py") or os.sep in text or "/" in text:
+    as_id = (
+        isinstance(name_or_path, str)
+        and _PACK_ID.match(text) is not None
+        and not text.endswith(".py")
+        and not Path(text).expanduser().is_file()
+    )
+    if not as_id and (
+        isinstance(name_or_path, Path) or text.endswith(".py") or os.sep in text or "/" in text
+    ):
         path = Path(name_or_path).expanduser()
         if not path.is_file():
             raise ScenarioError(f"{path}: no such scenario file", path)
         resolved = path.resolve()
-        return read_scenario(resolved, builtin=resolved.parent == builtin_scenario_dir().resolve())
+        builtin = resolved.parent == builtin_scenario_dir().resolve()
+        return read_scenario(resolved, builtin=builtin, pack=None if builtin else pack_of(resolved))
 
     scenarios, errors = discover(extra)
     for scenario in scenarios:
         if scenario.id == text:
             return scenario
+    in_packs = [s for s in scenarios if s.pack is not None and s.path.stem == text]
+    if len(in_packs) == 1:
+        return in_packs[0]
+    if in_packs:
+        ids = ", ".join(s.id for s in in_packs)
+        raise ScenarioError(f"{text!r} is a scenario of {len(in_packs)} packs: name one ({ids})")
+    pack, _, stem = text.rpartition("/")
     for error in errors:
-        if error.path is not None and error.path.suffix == ".py" and error.path.stem == text:
+        if error.path is not None and error.path.suffix == ".py" and error.path.stem == stem:
             raise error
+    if pack and pack not in {s.pack.name for s in scenarios if s.pack is not None}:
+        raise ScenarioError(f"{text}: no such scenario file, nor an installed pack {pack!r}")
     # the nearest few, not every id: the reader should not have to do the search
     hint = did_you_mean(
         nearest(text, [s.id for s in scenarios], {s.id: s.title for s in scenarios})

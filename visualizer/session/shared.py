@@ -5,7 +5,7 @@ must see what the sender saw (the chart, the explanation, the code that made it)
 if their copy of the scenario differs or they have none, and without the app at all.
 So a shared scenario is a zip, ``NAME.asyncviz.zip`` (``SUFFIX``), holding:
 
-- ``manifest.json``: the format's name and version, the scenario's id, title,
+- ``manifest.json``: the format's name and version, the scenario's name (its file's), title,
   parameters and clock, the app's version (``Manifest``);
 - ``NAME.py``: the scenario's source, as it was when shared;
 - ``trace.json``: its run, in the trace file format (``docs/trace-format.md``);
@@ -30,7 +30,9 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
 import time
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -156,16 +158,16 @@ def write_shared(
     ``trace`` and its picture ``chart`` (PNG bytes) to ``path``: all of it or nothing
     (``safe_write``).  The parameters and the clock are the trace's own (what ran).
     Raises ``ValueError`` for what cannot be shared, ``OSError`` for the disk's word."""
-    if not _ID.fullmatch(scenario.id):
-        raise ValueError(
-            f"{scenario.id!r}: a shared scenario's name is letters, digits, _ and - only"
-        )
+    # (its file's name: a pack's scenario's id is PACK/NAME, and the id names a file)
+    name = scenario.path.stem
+    if not _ID.fullmatch(name):
+        raise ValueError(f"{name!r}: a shared scenario's name is letters, digits, _ and - only")
     if not chart.startswith(_PNG):
         raise ValueError("the chart is not a PNG picture")
     source = scenario.path.read_bytes() if source is None else source
     params = trace.meta.get("params")
     manifest = Manifest(
-        id=scenario.id,
+        id=name,
         title=scenario.title,
         params=dict(params) if isinstance(params, dict) else {},
         clock=clock_of(trace),
@@ -235,6 +237,8 @@ def _read(path: Path, data: bytes) -> SharedScenario:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
         raise SharedFormatError(f"not a shared scenario: not a zip file ({exc})") from None
+    except (NotImplementedError, struct.error) as exc:  # ("zip file version 15.9": fuzzed)
+        raise SharedFormatError(f"a zip this reader does not read ({exc})") from None
     with archive:
         members = _members(archive)
         if MANIFEST not in members:
@@ -257,8 +261,11 @@ def _read(path: Path, data: bytes) -> SharedScenario:
         raise SharedFormatError(f"{TRACE}: {exc}") from None
     inside = (path / manifest.source_name).resolve()  # (no such file: a name for it)
     try:
-        # (described from its syntax tree only: never run)
-        scenario = read_scenario(inside, source=source)
+        # (described from its syntax tree only: never run; a stranger's source's
+        # SyntaxWarnings are not this program's to print)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            scenario = read_scenario(inside, source=source)
     except ScenarioError as exc:
         said = str(exc).replace(f"{inside}: ", "").replace(f"{inside}, ", "")
         raise SharedFormatError(f"{manifest.source_name}: {said}") from None

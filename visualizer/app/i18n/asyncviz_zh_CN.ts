@@ -1715,6 +1715,13 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     </message>
 </context>
 <context>
+    <name>ScenarioBrowser</name>
+    <message>
+        <source>Scenario pack installed from {distribution} {version}</source>
+        <translation>场景包，安装自 {distribution} {version}</translation>
+    </message>
+</context>
+<context>
     <name>Sections</name>
     <message>
         <source>Basics: coroutines and tasks</source>

@@ -1,0 +1,1 @@
+"""An example course for asyncio-visualizer: its lessons are in ``scenarios/``."""
