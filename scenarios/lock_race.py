@@ -22,6 +22,10 @@ What to look for:
 """
 
 import asyncio
+import contextlib
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about, skip
 
 TAGS = ("synchronization", "lock", "pitfalls")
 ORDER = 52
@@ -73,6 +77,36 @@ async def main(increments: int = 3, locked: bool = False) -> None:
         asyncio.create_task(adder(counter, lock, increments, locked), name="adder-2"),
     )
     print(f"count {counter['value']}, expected {2 * increments}")
+
+
+# --- the checks: the lesson's claims, proved on a run (asyncviz check-scenario)
+def check_without_the_lock_updates_are_lost(run):
+    """locked=False: both adders sleep at the same time; increments x 0.25 s; half lost."""
+    if run.params["locked"]:
+        skip("only with locked=False")
+    n = run.params["increments"]
+    naps = [nap for adder in run.tasks("adder-") for nap in adder.waits_on("sleep(")]
+    assert run.most_at_once(naps) == 2
+    assert run.duration == about(n * 0.25)
+    assert f"count {n}, expected {2 * n}" in run.output
+    assert run.resource("lock").most_held == 0  # (the lock row stays empty)
+
+
+def check_with_the_lock_they_take_turns(run):
+    """locked=True: the sleeps never overlap, each adder waits on Lock.acquire woken by the
+    other, the run takes twice as long, and no update is lost."""
+    if not run.params["locked"]:
+        skip("only with locked=True")
+    n = run.params["increments"]
+    first, second = run.task("adder-1"), run.task("adder-2")
+    naps = first.waits_on("sleep(") + second.waits_on("sleep(")
+    assert run.most_at_once(naps) == 1
+    for adder, other in ((first, second), (second, first)):
+        turns = adder.waits_on("Lock.acquire")
+        assert turns and all(turn.woken_by == ("task", other) for turn in turns)
+    assert run.duration == about(2 * n * 0.25)
+    assert f"count {2 * n}, expected {2 * n}" in run.output
+    assert run.resource("lock").most_held == 1
 
 
 if __name__ == "__main__":

@@ -21,6 +21,11 @@ What to look for:
 """
 
 import asyncio
+import contextlib
+import math
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about
 
 TAGS = ("synchronization", "semaphore", "concurrency")
 ORDER = 50
@@ -62,6 +67,37 @@ async def main(workers: int = 6, limit: int = 2, work: float = 1.0) -> None:
     ]
     await asyncio.gather(*tasks)
     print(f"{workers} workers done, at most {limit} at a time")
+
+
+# --- the checks: the lesson's claims, proved on a run (asyncviz check-scenario)
+def check_the_first_limit_workers_start_at_once(run):
+    """The first limit workers go straight to their sleep; the others are suspended on
+    Semaphore.acquire from the start."""
+    limit, workers = run.params["limit"], run.tasks("worker-")
+    for worker in workers[:limit]:
+        assert worker.waits_on("Semaphore.acquire") == []
+    for worker in workers[limit:]:
+        (turn,) = worker.waits_on("Semaphore.acquire")
+        assert turn.start == about(0.0)
+
+
+def check_each_worker_leaving_wakes_the_next(run):
+    """Each waiting worker is woken by a worker leaving the async with block."""
+    limit, workers = run.params["limit"], run.tasks("worker-")
+    for worker in workers[limit:]:
+        (turn,) = worker.waits_on("Semaphore.acquire")
+        kind, waker = turn.woken_by
+        assert kind == "task" and waker in workers[: workers.index(worker)]
+
+
+def check_the_sleeps_are_a_staircase_limit_lanes_wide(run):
+    """At most limit workers sleep at once, so the run takes ceil(workers / limit) x work."""
+    limit, work = run.params["limit"], run.params["work"]
+    workers = run.tasks("worker-")
+    naps = [nap for worker in workers for nap in worker.waits_on("sleep(")]
+    assert run.most_at_once(naps) == min(limit, len(workers))
+    assert run.resource("sem").most_held == min(limit, len(workers))
+    assert run.duration == about(math.ceil(len(workers) / limit) * work)
 
 
 if __name__ == "__main__":

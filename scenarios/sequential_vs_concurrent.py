@@ -22,7 +22,14 @@ What to look for:
 import asyncio
 from typing import Literal
 
-from visualizer import mark
+try:
+    from visualizer import mark
+    from visualizer.checks import about, skip
+except ImportError:  # (run where the visualizer is not installed: no pins, no checks)
+
+    def mark(label: str) -> None:
+        """Nothing to pin on: the run is not traced."""
+
 
 TAGS = ("basics", "tasks", "concurrency")
 ORDER = 20
@@ -68,6 +75,39 @@ async def main(mode: Literal["sequential", "concurrent"] = "concurrent") -> None
         await task2
 
     print(f"{mode}: finished in {loop.time() - start:.1f} s")
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario)
+def check_sequential_waits_add_up(run):
+    """sequential: only main, suspended on sleep(1.0) then sleep(2.0); the run takes 3.0 s."""
+    if run.params["mode"] != "sequential":
+        skip("only with mode=sequential")
+    assert run.task_names == ["main"]
+    assert [wait.what for wait in run.task("main").waits] == ["sleep(1.0)", "sleep(2.0)"]
+    assert run.duration == about(3.0)
+    assert run.marks == [(about(1.0), "hello", "main"), (about(3.0), "world", "main")]
+
+
+def check_concurrent_waits_overlap(run):
+    """concurrent: say-hello and say-world sleep at the same time; the run takes 2.0 s."""
+    if run.params["mode"] != "concurrent":
+        skip("only with mode=concurrent")
+    hello, world = run.task("say-hello"), run.task("say-world")
+    assert hello.ran_concurrently_with(world)
+    assert run.duration == about(2.0)
+    assert run.marks == [(about(1.0), "hello", "say-hello"), (about(2.0), "world", "say-world")]
+
+
+def check_concurrent_main_is_woken_by_each_task(run):
+    """concurrent: main waits on Task 'say-hello', then on Task 'say-world', woken by each."""
+    if run.params["mode"] != "concurrent":
+        skip("only with mode=concurrent")
+    waits = run.task("main").waits
+    assert [wait.what for wait in waits] == ["Task 'say-hello'", "Task 'say-world'"]
+    assert [wait.woken_by for wait in waits] == [
+        ("task", run.task("say-hello")),
+        ("task", run.task("say-world")),
+    ]
 
 
 if __name__ == "__main__":

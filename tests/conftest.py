@@ -23,10 +23,13 @@ from visualizer.session.scenarios import discover
 @pytest.fixture(autouse=True, scope="session")
 def _settings_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The window's settings (QSettings) go to a folder of the test run, never the user's;
-    child processes (the CLI tests) find theirs through XDG_CONFIG_HOME."""
+    child processes (the CLI tests) find theirs through XDG_CONFIG_HOME.  So does the
+    user's scenario folder (``session.user_folder``), which every listing searches."""
     folder = tmp_path_factory.mktemp("config")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     os.environ["XDG_CONFIG_HOME"] = str(folder)
+    # (and the user's scenario folder is none of the user's: a folder not there yet)
+    os.environ["ASYNCVIZ_USER_SCENARIOS"] = str(folder / "user-scenarios")
 
 
 @pytest.fixture

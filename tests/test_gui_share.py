@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFileDialog
 from test_shared import HOSTILE
 
 from visualizer.app.qtloop import GuiEventLoop
@@ -22,6 +23,7 @@ from visualizer.app.window import MainWindow
 from visualizer.session.scenarios import Scenario, bind_params, find, read_scenario
 from visualizer.session.shared import SUFFIX, read_shared
 from visualizer.session.sources import RunOutcome
+from visualizer.session.user_folder import user_folder
 
 
 def _run(qapp: Any, window: MainWindow, scenario: Scenario, **params: str) -> RunOutcome:
@@ -100,6 +102,7 @@ def test_a_shared_run_opens_with_its_own_source_explanation_and_chart(
     kept = tmp_path / "kept.py"
     assert sharing.save_source(kept)
     assert kept.read_bytes() == sent
+    assert window.browser.selected_id() is None  # (a folder not listed: nothing to choose)
     again = tmp_path / f"again{SUFFIX}"
     assert sharing.share(again)
     assert read_shared(again).source == sent
@@ -144,3 +147,27 @@ def test_a_hostile_file_leaves_the_window_as_it_was(
         if kind != "not a zip":  # (that one is a trace's business: the trace loader says)
             assert expected in window.last_message[1], (kind, window.last_message)
         assert shown() == before, kind
+
+
+def test_save_scenario_as_keeps_it_in_the_users_folder_listed_and_chosen(
+    qapp: Any, window: MainWindow, tmp_path: Path
+) -> None:
+    """The dialog starts in the user's scenario folder, under a name no listed scenario
+    has (semaphore_workers is a built-in's); saved there, it is listed and chosen: Run
+    runs it (the saved file, as shared)."""
+    _run(qapp, window, find("semaphore_workers"))
+    shared = tmp_path / f"sem{SUFFIX}"
+    assert window.sharing.share(shared)
+    assert window.open_trace(shared)
+    window.sharing.ask_save_source()
+    dialog = window.findChildren(QFileDialog)[-1]
+    folder = user_folder()
+    assert Path(dialog.directory().absolutePath()) == folder
+    name = Path(dialog.selectedFiles()[0]).name
+    assert name.startswith("semaphore_workers_") and name.endswith(".py")
+    dialog.reject()
+    assert window.sharing.save_source(folder / name)
+    chosen = window.selected()
+    assert chosen is not None and chosen.path == (folder / name).resolve()
+    assert chosen.title == find("semaphore_workers").title
+    (folder / name).unlink()  # (the folder is the whole test run's)

@@ -82,3 +82,42 @@ def test_asyncviz_list_from_the_installed_wheel_shows_them(
         path = Path(scenario["path"])
         assert path.is_relative_to(unpacked_wheel), path  # the wheel's copy, not the repo's
         assert scenario["title"]
+
+
+def test_the_wheel_ships_the_templates_and_new_uses_them(
+    unpacked_wheel: Path, tmp_path: Path
+) -> None:
+    """``asyncviz new`` from the installed wheel: its templates (package data), not the
+    repository's; and they are not listed as scenarios."""
+    shipped = sorted(p.name for p in (unpacked_wheel / "visualizer/templates").glob("*.py"))
+    assert shipped == sorted(p.name for p in (ROOT / "visualizer/templates").glob("*.py"))
+    env = {**os.environ, "PYTHONPATH": str(unpacked_wheel)}
+    env["ASYNCVIZ_USER_SCENARIOS"] = str(tmp_path / "mine")
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "visualizer",
+            "new",
+            "lesson",
+            "--template",
+            "blocking_work",
+            "--no-edit",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    written = Path(made.stdout.strip()).read_text(encoding="utf-8")
+    assert written.startswith('"""Lesson: blocking work')
+    listed = subprocess.run(
+        [sys.executable, "-m", "visualizer", "list", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert sorted(s["id"] for s in json.loads(listed.stdout)) == sorted([*BUILTIN, "lesson"])

@@ -32,6 +32,7 @@ from visualizer.session.scenarios import (
     read_scenario,
     scenario_dirs,
 )
+from visualizer.session.user_folder import user_folder
 
 # The starter set, in ORDER; more built-ins may be added without breaking these tests.
 BUILTIN_IDS = [
@@ -346,6 +347,7 @@ def test_env_var_and_extra_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
     assert scenario_dirs([extra]) == [
         builtin_scenario_dir().resolve(),
+        user_folder().resolve(),  # (the user's own: right after the built-ins)
         env_a.resolve(),
         env_b.resolve(),
         extra.resolve(),

@@ -30,7 +30,12 @@ from visualizer.cli_check import (
     report,
     stdout_to_stderr,
 )
+from visualizer.cli_check_scenario import DESCRIPTION as CHECK_SCENARIO_DESCRIPTION
+from visualizer.cli_check_scenario import EPILOG as CHECK_SCENARIO_EPILOG
+from visualizer.cli_check_scenario import add_options as add_check_scenario_options
+from visualizer.cli_check_scenario import check_scenarios
 from visualizer.cli_gui import GUI_DESCRIPTION, add_gui_options, gui, pairs
+from visualizer.cli_new import add_new_parser, new
 from visualizer.cli_share import SHARE_DESCRIPTION, add_share_options, share
 from visualizer.model.files import load_any
 from visualizer.model.summary import format_summary
@@ -160,6 +165,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     _trace_options(p_check, "virtual", "check")
 
+    p_lesson = sub.add_parser(
+        "check-scenario",
+        help="for a scenario's author: lint its format and run its checks (its claims proved)",
+        description=CHECK_SCENARIO_DESCRIPTION,
+        epilog=CHECK_SCENARIO_EPILOG,
+    )
+    add_check_scenario_options(p_lesson)
+    scenario_folders(p_lesson)
+
     p_gui = sub.add_parser(
         "gui",
         help="open the window (the default with no command)",
@@ -168,6 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_gui_options(p_gui)
     scenario_folders(p_gui)
+    add_new_parser(sub)
 
     p_share = sub.add_parser(
         "share",
@@ -220,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.script, args.args = Path(args.args[0]), [_SCRIPT_ARGS_MARK, *args.args[1:]]
     if args.command is None:
         args = _parser().parse_args(["gui"])
-    if args.command in ("gui", "list", "run", "share"):
+    if args.command in ("gui", "list", "run", "check-scenario", "share"):
         # a folder's name mistyped looks like a folder with no scenarios: say it first
         for warning in folder_warnings(args.scenarios):
             print(f"asyncviz: warning: {warning}", file=sys.stderr)
@@ -233,6 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "check-scenario":
+            return check_scenarios(args, pairs(args.param), args.scenarios)
+        if args.command == "new":
+            return new(args)
         if args.command == "share":
             return share(args)
         return _record(args)

@@ -51,6 +51,8 @@ def pack_tooltip(pack: Pack) -> str:
 SECTION_ROLE = Qt.ItemDataRole.UserRole + 1
 #: pixels a scenario stands in from its section's header
 INDENT = 12
+#: before the title of a scenario with a note (a file that does not read, or is gone)
+NOTE_MARK = "\u26a0"
 
 
 class _Delegate(QStyledItemDelegate):
@@ -91,22 +93,44 @@ class ScenarioBrowser(QListWidget):
         self.setWordWrap(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)  # (wrapped again when resized)
+        self.scenarios: dict[str, Scenario] = {}
+        #: a scenario's note (translated), by its id: its file does not read as a scenario,
+        #: or is gone (``hot_reload``); marked in the list, said in its tooltip
+        self.notes: dict[str, str] = {}
+        self._language = ""  #: the language of the scenarios' titles (``retranslate``)
+        self.set_scenarios(scenarios)
+
+    def set_scenarios(
+        self, scenarios: Sequence[Scenario], notes: dict[str, str] | None = None
+    ) -> None:
+        """The list made again of ``scenarios`` (a scenario folder changed): the one
+        that was current stays current, without a signal (it is the same scenario);
+        the caller filters the list again."""
+        current = self.selected_id()
         self.scenarios = {s.id: s for s in scenarios}
         #: the installed packs listed, by name (their sections' titles)
         self.packs = {s.pack.name: s.pack for s in scenarios if s.pack is not None}
-        for title, members in grouped(scenarios):  # (the plain programs' last)
-            pack = members[0].pack
-            header = QListWidgetItem(title if pack is None else pack.title)
-            header.setFlags(Qt.ItemFlag.NoItemFlags)  # not selectable, skipped by the keys
-            header.setData(SECTION_ROLE, title)
-            if pack is not None:
-                header.setToolTip(pack_tooltip(pack))
-            self.addItem(header)
-            for scenario in members:
-                item = QListWidgetItem(plain(scenario.title))
-                item.setData(ID_ROLE, scenario.id)
-                item.setToolTip(f"{plain(scenario.title)} ({scenario.id})")
-                self.addItem(item)
+        self.notes = dict(notes or {})
+        blocked = self.blockSignals(True)
+        try:
+            self.clear()
+            for title, members in grouped(scenarios):  # (the plain programs' last)
+                pack = members[0].pack
+                header = QListWidgetItem(title if pack is None else pack.title)
+                header.setFlags(Qt.ItemFlag.NoItemFlags)  # not selectable, skipped by the keys
+                header.setData(SECTION_ROLE, title)
+                if pack is not None:
+                    header.setToolTip(pack_tooltip(pack))
+                self.addItem(header)
+                for scenario in members:
+                    item = QListWidgetItem(plain(scenario.title))
+                    item.setData(ID_ROLE, scenario.id)
+                    self.addItem(item)
+            self.retranslate(self._language)
+            if current is not None and current in self.scenarios:
+                self.setCurrentRow(self.row_of(current))
+        finally:
+            self.blockSignals(blocked)
 
     # --- what is in it ------------------------------------------------------------------
     def scenario_rows(self) -> list[int]:
@@ -133,7 +157,9 @@ class ScenarioBrowser(QListWidget):
     # --- words --------------------------------------------------------------------------
     def retranslate(self, language: str) -> None:
         """Section titles in the application's language, scenario titles in ``language``
-        (a scenario's own Chinese title, ``EXPLAIN_ZH``'s first line, where it has one)."""
+        (a scenario's own Chinese title, ``EXPLAIN_ZH``'s first line, where it has one);
+        a scenario with a note is marked, its note in its tooltip."""
+        self._language = language
         for row in range(self.count()):
             item = self.item(row)
             title = item.data(SECTION_ROLE)
@@ -144,8 +170,10 @@ class ScenarioBrowser(QListWidget):
             else:
                 scenario = self.scenarios[item.data(ID_ROLE)]
                 title = plain(scenario.text(language)[0])
-                item.setText(title)
-                item.setToolTip(f"{title} ({scenario.id})")
+                note = self.notes.get(scenario.id)
+                item.setText(title if note is None else f"{NOTE_MARK} {title}")
+                tip = f"{title} ({scenario.id})"
+                item.setToolTip(tip if note is None else f"{tip}\n{note}")
 
     # --- the filter ---------------------------------------------------------------------
     def filter(self, text: str, tag: str | None) -> None:

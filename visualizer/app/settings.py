@@ -1,7 +1,8 @@
 """What the window remembers between runs (QSettings, an INI file in the user's config
 folder): geometry, panel sizes and which panels are shown (the Insights pane too),
 theme, text size, clock, arrows, the resource rows, the history a long run keeps, the
-language (if the user picked one: else the system's is used), the last scenario."""
+language (if the user picked one: else the system's is used), the last scenario, the
+user's scenario folder (``save_user_folder``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, QSettings
 
 from visualizer.model.history import DEFAULT_HISTORY
+from visualizer.session.user_folder import SETTING as USER_FOLDER
 
 if TYPE_CHECKING:
     from visualizer.app.window import MainWindow
@@ -40,6 +42,15 @@ def saved_history() -> float | None:
     """The history a long run keeps, as last chosen (seconds; None: everything)."""
     seconds = saved("history", DEFAULT_HISTORY, float)
     return seconds if seconds > 0 else None
+
+
+def save_user_folder(folder: str) -> None:
+    """The user's scenario folder, as chosen in File > New scenario... (at once, not at
+    the window's close: ``asyncviz new`` and ``list`` in a terminal read it from the file,
+    ``session.user_folder.window_setting``)."""
+    settings = open_settings()
+    settings.setValue(USER_FOLDER, folder)
+    settings.sync()
 
 
 def save_window(window: MainWindow) -> None:

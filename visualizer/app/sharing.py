@@ -27,7 +27,7 @@ from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QApplication
 
 from visualizer.app.lesson_text import lesson_html
-from visualizer.session.scenarios import Scenario, scenario_dirs
+from visualizer.session.scenarios import Scenario
 from visualizer.session.shared import (
     SUFFIX,
     SharedFormatError,
@@ -36,6 +36,7 @@ from visualizer.session.shared import (
     read_shared,
     write_shared,
 )
+from visualizer.session.user_folder import ensure, user_folder
 from visualizer.trace.data import Trace
 from visualizer.trace.safe_write import replace_atomically
 from visualizer.views.chart import GanttView
@@ -206,6 +207,8 @@ class Sharing(QObject):
 
     # --- keeping the source ------------------------------------------------------------------
     def ask_save_source(self) -> None:
+        """Where to keep the source: the user's scenario folder first (it is listed, so
+        the scenario can be chosen and run at once), under a name no listed scenario has."""
         shown = self.shown()
         if shown is None:
             return
@@ -213,14 +216,18 @@ class Sharing(QObject):
             self.tr("Save scenario as"), self.tr("Python files (*.py)"), True, self.save_source
         )
         dialog.setDefaultSuffix("py")
-        # (a folder the window lists scenarios from, if one is set: it shows up there)
-        folders = [folder for folder in scenario_dirs()[1:] if folder.is_dir()]
-        if folders:
-            dialog.setDirectory(str(folders[0]))
-        dialog.selectFile(shown.manifest.source_name)
+        folder = user_folder()
+        with contextlib.suppress(OSError):
+            dialog.setDirectory(str(ensure(folder)))
+        name = shown.manifest.id
+        taken = self.window.scenarios.keys()
+        if name in taken:  # (a built-in of that name, say: this one would be ignored)
+            name = next(f"{name}_{n}" for n in range(2, 10_000) if f"{name}_{n}" not in taken)
+        dialog.selectFile(f"{name}.py")
 
     def save_source(self, path: str | Path) -> bool:
-        """The shared scenario's source, as shared, to ``path`` (whole or not at all)."""
+        """The shared scenario's source, as shared, to ``path`` (whole or not at all);
+        in a folder the window lists: listed and chosen, ready to run."""
         shown = self.shown()
         if shown is None:
             return False
@@ -228,12 +235,17 @@ class Sharing(QObject):
         def write(file: BinaryIO) -> None:
             file.write(shown.source)
 
+        window = self.window
         try:
             replace_atomically(path, write)
         except OSError as exc:
-            self.window._say(self.tr("Cannot save {path}").format(path=path), str(exc))
+            window._say(self.tr("Cannot save {path}").format(path=path), str(exc))
             return False
-        self.window.statusBar().showMessage(
+        window.authoring.refresh()
+        saved = window.scenarios.get(Path(path).stem)
+        if saved is not None and saved.path == Path(path).resolve():
+            window.select(saved.id)
+        window.statusBar().showMessage(
             self.tr("Saved {path}: asyncviz gui {path} runs it").format(path=path), 10000
         )
         return True

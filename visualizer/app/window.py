@@ -46,10 +46,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualizer.app.authoring import Authoring
 from visualizer.app.browser import ID_ROLE, ScenarioBrowser
 from visualizer.app.compare_window import Comparing
 from visualizer.app.elided_label import ElidedLabel
 from visualizer.app.history_menu import HistoryMenu
+from visualizer.app.hot_reload import HotReload
 from visualizer.app.insights_pane import InsightsPane
 from visualizer.app.layout import Panes
 from visualizer.app.lecture_bar import LectureBar
@@ -279,6 +281,8 @@ class MainWindow(QMainWindow):
         self.listening = Listening(self)
         #: presenter mode: full screen, big type, high contrast, one key per control
         self.presenter = Presenter(self)
+        #: File > New scenario... and Open in editor (the list's context menu too)
+        self.authoring = Authoring(self)
         #: File > Open's loading: big files in the background, with progress and Cancel
         self.loading = TraceLoading(self, self._show_opened, self._cannot_open)
         #: File > Share scenario...: a scenario, its run and its picture as one file
@@ -298,6 +302,8 @@ class MainWindow(QMainWindow):
         )
         #: what went wrong in the run shown, under the chart (and its badges on the lanes)
         self.insights = InsightsPane(self, self.chart_and_insights)
+        #: the selected scenario's file and the scenario folders watched: saved, run again
+        self.hot_reload = HotReload(self)
         self.browser.select_first()
 
     # --- the window's words -------------------------------------------------------------
@@ -891,6 +897,10 @@ class MainWindow(QMainWindow):
         self.panes.retranslate()
         if hasattr(self, "listening"):  # (made after the menus it joins)
             self.listening.retranslate()
+        if hasattr(self, "hot_reload"):
+            self.hot_reload.retranslate()
+        if hasattr(self, "authoring"):
+            self.authoring.retranslate()
         if hasattr(self, "sharing"):
             self.sharing.retranslate()
 

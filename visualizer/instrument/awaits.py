@@ -54,6 +54,9 @@ _AsendType, _AthrowType = agen_awaitable_types = _agen_awaitable_types()
 
 
 _OURS = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+#: the package's folders of programs, not of its own code: the built-in lessons (there
+#: when installed) and the templates of ``asyncviz new`` (each a whole scenario)
+PROGRAMS_OF_OURS = tuple(_OURS + name + os.sep for name in ("builtin_scenarios", "templates"))
 
 
 def _stdlib_roots() -> tuple[str, ...]:
@@ -77,7 +80,7 @@ def is_user_file(filename: str) -> bool:
     if filename.startswith("<"):
         return False
     path = os.path.normpath(os.path.abspath(filename))
-    if path.startswith(_OURS) and not path.startswith(_OURS + "builtin_scenarios" + os.sep):
+    if path.startswith(_OURS) and not path.startswith(PROGRAMS_OF_OURS):
         return False
     parts = path.split(os.sep)
     if "site-packages" in parts or "dist-packages" in parts:

@@ -47,7 +47,7 @@ import weakref
 from types import FrameType
 from typing import TYPE_CHECKING, Final
 
-from visualizer.instrument.awaits import is_user_file
+from visualizer.instrument.awaits import PROGRAMS_OF_OURS, is_user_file
 from visualizer.instrument.clock import IdealClock, LectureClock, VirtualClock
 from visualizer.trace.schema import WAKE_TASK, waker_task
 from visualizer.trace.stack_samples import MAX_FRAMES, MAX_TEXT, StackFrame, StackSample
@@ -67,7 +67,6 @@ POLLS: Final = 4
 _DEPTH: Final = 500
 
 _OURS: Final = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-_SCENARIOS: Final = _OURS + "builtin_scenarios" + os.sep
 _ASYNCIO: Final = os.path.dirname(os.path.abspath(asyncio.__file__)) + os.sep
 _PLUMBING: Final = frozenset(
     os.path.normpath(os.path.abspath(m.__file__ or "")) for m in (selectors, threading)
@@ -75,11 +74,11 @@ _PLUMBING: Final = frozenset(
 
 
 def _plumbing(filename: str) -> bool:
-    """asyncio's, ours (not the built-in lessons: they are the program), selectors' or
-    threading's: left out on top of a sampled stack."""
+    """asyncio's, ours (not the built-in lessons nor the templates: they are the program),
+    selectors' or threading's: left out on top of a sampled stack."""
     path = os.path.normpath(os.path.abspath(filename))
     if path.startswith(_OURS):
-        return not path.startswith(_SCENARIOS)
+        return not path.startswith(PROGRAMS_OF_OURS)
     return path.startswith(_ASYNCIO) or path in _PLUMBING
 
 

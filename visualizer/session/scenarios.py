@@ -69,6 +69,7 @@ from typing import Any, Final, Literal
 
 from visualizer.session.packs import Pack, installed_packs, pack_of
 from visualizer.session.suggest import did_you_mean, nearest
+from visualizer.session.user_folder import user_folder
 
 __all__ = [
     "DEFAULT_ORDER",
@@ -157,12 +158,15 @@ class ScenarioError(ValueError):
 
     It subclasses :class:`ValueError` so callers that only care about "bad input"
     can catch one thing.  ``path`` names the offending file when there is one,
-    so a listing can show the error next to the file it belongs to.
+    so a listing can show the error next to the file it belongs to; ``line`` (1-based)
+    the line the error is at, when there is one, so the window's source pane can show
+    it there (the message says it too, for a terminal).
     """
 
-    def __init__(self, message: str, path: Path | None = None) -> None:
+    def __init__(self, message: str, path: Path | None = None, line: int | None = None) -> None:
         super().__init__(message)
         self.path = path
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -336,7 +340,7 @@ def read_scenario(
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as exc:
         where = f" at line {exc.lineno}" if exc.lineno is not None else ""
-        raise ScenarioError(f"{path}: syntax error{where}: {exc.msg}", path) from exc
+        raise ScenarioError(f"{path}: syntax error{where}: {exc.msg}", path, exc.lineno) from exc
     except (ValueError, RecursionError) as exc:  # null bytes, absurd nesting
         raise ScenarioError(f"{path}: cannot parse scenario: {exc}", path) from exc
 
@@ -495,6 +499,7 @@ def _read_tags(path: Path, value: ast.expr) -> tuple[str, ...]:
     raise ScenarioError(
         f"{path}, line {value.lineno}: TAGS must be a tuple or list of string literals",
         path,
+        value.lineno,
     )
 
 
@@ -502,14 +507,18 @@ def _read_text(path: Path, value: ast.expr, name: str) -> str:
     literal = _literal(value)
     if isinstance(literal, str):
         return literal
-    raise ScenarioError(f"{path}, line {value.lineno}: {name} must be a string literal", path)
+    raise ScenarioError(
+        f"{path}, line {value.lineno}: {name} must be a string literal", path, value.lineno
+    )
 
 
 def _read_order(path: Path, value: ast.expr) -> int:
     literal = _literal(value)
     if isinstance(literal, int) and not isinstance(literal, bool):
         return literal
-    raise ScenarioError(f"{path}, line {value.lineno}: ORDER must be an int literal", path)
+    raise ScenarioError(
+        f"{path}, line {value.lineno}: ORDER must be an int literal", path, value.lineno
+    )
 
 
 _NOT_LITERAL = object()
@@ -640,12 +649,14 @@ def builtin_scenario_dir() -> Path:
 
 
 def scenario_dirs(extra: Sequence[Path] = ()) -> list[Path]:
-    """Directories to search, in order: built-ins, ``$ASYNCVIZ_SCENARIOS``, ``extra``.
+    """Directories to search, in order: built-ins, the user's own folder
+    (``session.user_folder``: where ``asyncviz new`` writes), ``$ASYNCVIZ_SCENARIOS``,
+    ``extra``.
 
     The order matters because the first scenario with a given id wins; a
     directory named twice is searched once, so it cannot clash with itself.
     """
-    candidates = [builtin_scenario_dir()]
+    candidates = [builtin_scenario_dir(), user_folder()]
     candidates += [
         Path(entry).expanduser() for entry in os.environ.get(ENV_VAR, "").split(os.pathsep) if entry
     ]
@@ -692,11 +703,14 @@ def discover(extra: Sequence[Path] = ()) -> tuple[list[Scenario], list[ScenarioE
     them in sections), errors in the order they were found.
     """
     builtin_dir = builtin_scenario_dir().resolve()
+    mine = user_folder().resolve()  # (made when first written to: none yet is no error)
     scenarios: dict[str, Scenario] = {}
     packs, problems = installed_packs()
     errors = [ScenarioError(str(problem), problem.path) for problem in problems]
     folders = [*((d, None) for d in scenario_dirs(extra)), *((p.folder, p) for p in packs)]
     for directory, pack in folders:
+        if directory == mine and not directory.exists():
+            continue
         if not directory.is_dir():
             problem = "is not a folder" if directory.exists() else "does not exist"
             errors.append(ScenarioError(f"{directory}: scenario directory {problem}", directory))

@@ -22,23 +22,30 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QRegularExpression, Signal
+from PySide6.QtCore import QRect, QRegularExpression, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
     QSyntaxHighlighter,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
     QTextFormat,
 )
-from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit
 
 from visualizer.views.gantt import LIGHT, Palette
 
 #: bytes of a file, at most, for it to be shown (a source file is some hundred kilobytes)
 SOURCE_MAX: Final = 2_000_000
+#: an error's colours (text, the line's background, the banner's background): light
+#: themes, dark ones.  Red, whatever the theme: "this line is wrong" is what red says
+ERROR_LIGHT: Final = ("#b71c1c", "#f7c6cb", "#fdecee")
+ERROR_DARK: Final = ("#ff8a80", "#6e242b", "#3a1c1f")
 
 
 def read_source(path: Path) -> str | None:
@@ -151,13 +158,23 @@ class SourceView(QPlainTextEdit):
         self.waiting: dict[int, list[str]] = {}  #: live: line -> tasks suspended there
         self._palette = palette
         self._highlighter = PythonHighlighter(self.document(), dark=palette is not LIGHT)
+        #: the file shown does not read as a scenario: (its line, if known; the message),
+        #: the line marked, the message after it and in the banner at the pane's foot
+        self.error: tuple[int | None, str] | None = None
+        self.banner = QLabel(self)
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)  # (a file's words, as they are)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.hide()
 
     def set_palette(self, palette: Palette) -> None:
         self._palette = palette
         self._highlighter.setDocument(None)
         self._highlighter = PythonHighlighter(self.document(), dark=palette is not LIGHT)
+        self._style_banner()
         if self.marked is not None:
             self.mark(self.marked)
+        self._apply()
 
     def may_show(self, path: Path) -> bool:
         """``path``, named by a trace, may be shown without asking (see the module)."""
@@ -191,6 +208,7 @@ class SourceView(QPlainTextEdit):
         self.path = path
         self.marked = None
         self.waiting = {}
+        self.clear_error()  # (another file's)
         self.setPlainText(text)
         return True
 
@@ -200,12 +218,108 @@ class SourceView(QPlainTextEdit):
             self.show_nothing()
         self.given = {}
 
+    def refresh(self) -> bool:
+        """The file shown read again (it was saved): the view stays where it was
+        scrolled to, the marks on lines that are still there stay.  False if it can no
+        longer be read (the text shown stays)."""
+        if self.path is None or self.path in self.given:  # (a shared file's: not the disk's)
+            return False
+        text = read_source(self.path)
+        if text is None:
+            return False
+        if text != self.toPlainText():
+            scroll = self.verticalScrollBar().value(), self.horizontalScrollBar().value()
+            self.setPlainText(text)
+            self.verticalScrollBar().setValue(scroll[0])
+            self.horizontalScrollBar().setValue(scroll[1])
+            self._apply()
+        return True
+
+    def show_error(self, line: int | None, message: str, banner: str) -> None:
+        """The file shown does not read as a scenario: ``line`` (1-based; None: not
+        known) marked in red and scrolled into view, ``message`` written after it, and
+        ``banner`` (the whole of it, with the line's number) at the pane's foot, where it
+        is read whatever is scrolled into view."""
+        block = self.document().findBlockByLineNumber(line - 1) if line else None
+        self.error = (line if block is not None and block.isValid() else None, message)
+        self.banner.setText(banner)
+        self._style_banner()
+        self.banner.show()
+        self._place_banner()
+        self._apply()
+        if block is not None and block.isValid():
+            self.setTextCursor(QTextCursor(block))
+            self.centerCursor()
+        self.viewport().update()
+
+    def clear_error(self) -> None:
+        """The file reads well again: its error goes."""
+        if self.error is None:
+            return
+        self.error = None
+        self.banner.hide()
+        self._place_banner()
+        self._apply()
+        self.viewport().update()
+
+    def _style_banner(self) -> None:
+        text, _, background = ERROR_DARK if self._palette is not LIGHT else ERROR_LIGHT
+        self.banner.setStyleSheet(
+            f"QLabel {{ color: {text}; background: {background}; padding: 4px 6px;"
+            f" border-top: 2px solid {text}; }}"
+        )
+
+    def _place_banner(self) -> None:
+        """The banner in a margin at the foot of the text's area (over the horizontal
+        scroll bar, beside the vertical one), as tall as its words need.  (A margin set
+        resizes the text's area, which calls this again: set only when it changes.)"""
+        height = 0
+        if not self.banner.isHidden():
+            area = self.viewport().geometry()
+            whole = area.height() + self.viewportMargins().bottom()
+            height = min(self.banner.heightForWidth(area.width()), whole // 2)
+        if self.viewportMargins().bottom() != height:
+            self.setViewportMargins(0, 0, 0, height)
+        if height:
+            area = self.viewport().geometry()
+            self.banner.setGeometry(QRect(area.left(), area.bottom() + 1, area.width(), height))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_banner()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The text, then the error's message after the end of its line (where the eye
+        already is), in the error's colour."""
+        super().paintEvent(event)
+        line, message = self.error or (None, "")
+        if line is None or not message:
+            return
+        block = self.document().findBlockByLineNumber(line - 1)
+        if not block.isValid() or not block.isVisible():
+            return
+        geometry = self.blockBoundingGeometry(block).translated(self.contentOffset())
+        if geometry.bottom() < 0 or geometry.top() > self.viewport().height():
+            return
+        metrics = self.fontMetrics()
+        x = geometry.left() + self.document().documentMargin()
+        x += metrics.horizontalAdvance(block.text().expandtabs(8)) + 3 * metrics.averageCharWidth()
+        painter = QPainter(self.viewport())
+        font = QFont(self.font())
+        font.setItalic(True)
+        painter.setFont(font)
+        painter.setPen(QColor((ERROR_DARK if self._palette is not LIGHT else ERROR_LIGHT)[0]))
+        baseline = geometry.top() + metrics.ascent() + (geometry.height() - metrics.height()) / 2
+        painter.drawText(int(x), int(baseline), f"\u2190 {message}")
+        painter.end()
+
     def show_nothing(self) -> None:
         """No file (a trace that names none this window may show): an empty view, not
         the last one's, which would pass for the trace's."""
         self.path = None
         self.marked = None
         self.waiting = {}
+        self.clear_error()
         self.setPlainText("")
 
     def show_site(self, site: str | None) -> bool:
@@ -257,6 +371,15 @@ class SourceView(QPlainTextEdit):
 
     def _apply(self) -> None:
         selections = []
+        if self.error is not None and self.error[0] is not None:
+            block = self.document().findBlockByLineNumber(self.error[0] - 1)
+            if block.isValid():
+                selection = QTextEdit.ExtraSelection()
+                _, background, _ = ERROR_DARK if self._palette is not LIGHT else ERROR_LIGHT
+                selection.format.setBackground(QColor(background))
+                selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+                selection.cursor = QTextCursor(block)
+                selections.append(selection)
         for line, strong in [(n, False) for n in sorted(self.waiting)] + (
             [(self.marked, True)] if self.marked is not None else []
         ):

@@ -21,6 +21,53 @@
     </message>
 </context>
 <context>
+    <name>Authoring</name>
+    <message>
+        <source>&amp;New scenario...</source>
+        <translation>新建场景(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>Write a new scenario from a template into your scenario folder</source>
+        <translation>用模板写一个新场景，放进你的场景文件夹</translation>
+    </message>
+    <message>
+        <source>Open in &amp;editor</source>
+        <translation>在编辑器中打开(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Open the selected scenario&apos;s file in your editor ($VISUAL, $EDITOR)</source>
+        <translation>在你的编辑器（$VISUAL、$EDITOR）中打开所选场景的文件</translation>
+    </message>
+    <message>
+        <source>Cannot create {name}</source>
+        <translation>无法创建 {name}</translation>
+    </message>
+    <message>
+        <source>Copy a built-in scenario?</source>
+        <translation>复制一个内置场景？</translation>
+    </message>
+    <message>
+        <source>“{title}” is built into asyncviz: its file is part of the package and read-only (an update would replace it). Copy it into your scenario folder, {folder}, and open the copy?</source>
+        <translation>“{title}”是 asyncviz 内置的场景：它的文件属于软件包，是只读的（更新时会被替换）。要把它复制到你的场景文件夹 {folder}，然后打开这份副本吗？</translation>
+    </message>
+    <message>
+        <source>Copy and open</source>
+        <translation>复制并打开</translation>
+    </message>
+    <message>
+        <source>Cannot copy {name}</source>
+        <translation>无法复制 {name}</translation>
+    </message>
+    <message>
+        <source>Cannot open an editor</source>
+        <translation>无法打开编辑器</translation>
+    </message>
+    <message>
+        <source>No editor could be started for {path}. Set $VISUAL or $EDITOR to your editor, or open the file yourself.</source>
+        <translation>没能为 {path} 启动任何编辑器。请把 $VISUAL 或 $EDITOR 设为你的编辑器，或者自己打开这个文件。</translation>
+    </message>
+</context>
+<context>
     <name>CompactBars</name>
     <message>
         <source>More</source>
@@ -512,6 +559,41 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>Last {count} s</source>
         <translation>最近 {count} 秒</translation>
+    </message>
+</context>
+<context>
+    <name>HotReload</name>
+    <message>
+        <source>Rerun on &amp;save</source>
+        <translation>保存时重新运行(&amp;S)</translation>
+    </message>
+    <message>
+        <source>When the selected scenario&apos;s file is saved, read it again and run the last run again: same clock, same parameters (remembered apart for the built-in lessons and for your own files)</source>
+        <translation>所选示例的文件一保存，就重新读取它，并把上一次运行再跑一遍：相同的时钟、相同的参数（内置课程与你自己的文件分别记住这个设置）</translation>
+    </message>
+    <message>
+        <source>Its file is gone: {path}</source>
+        <translation>它的文件已不在：{path}</translation>
+    </message>
+    <message>
+        <source>Does not read as a scenario: {error}</source>
+        <translation>无法作为示例读取：{error}</translation>
+    </message>
+    <message>
+        <source>The file {path} is gone (deleted or moved). Saved again, it is read again.</source>
+        <translation>文件 {path} 已不在（被删除或移走）。再次保存后会重新读取。</translation>
+    </message>
+    <message>
+        <source>Line {line}: {error}</source>
+        <translation>第 {line} 行：{error}</translation>
+    </message>
+    <message>
+        <source>The chart keeps the last run; fixed and saved, the file runs again.</source>
+        <translation>图表保留上一次的运行；改好并保存后，文件会再次运行。</translation>
+    </message>
+    <message>
+        <source>The chart keeps the last run.</source>
+        <translation>图表保留上一次的运行。</translation>
     </message>
 </context>
 <context>
@@ -1537,6 +1619,81 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>note at {t} s</source>
         <translation>{t} 秒时的标注</translation>
+    </message>
+</context>
+<context>
+    <name>NewScenarioDialog</name>
+    <message>
+        <source>New scenario</source>
+        <translation>新建场景</translation>
+    </message>
+    <message>
+        <source>Change...</source>
+        <translation>更改…</translation>
+    </message>
+    <message>
+        <source>Set by ${name}</source>
+        <translation>由 ${name} 设定</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>Template:</source>
+        <translation>模板：</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>文件夹：</translation>
+    </message>
+    <message>
+        <source>Create and open</source>
+        <translation>创建并打开</translation>
+    </message>
+    <message>
+        <source>{file} is in the folder already: choose another name</source>
+        <translation>文件夹里已经有 {file}：请换一个名称</translation>
+    </message>
+    <message>
+        <source>{file}, titled “{title}”</source>
+        <translation>{file}，标题为“{title}”</translation>
+    </message>
+    <message>
+        <source>A scenario needs a name, such as {better}</source>
+        <translation>场景需要一个名称，比如 {better}</translation>
+    </message>
+    <message>
+        <source>Give the name without .py: {better}</source>
+        <translation>名称不要带 .py：{better}</translation>
+    </message>
+    <message>
+        <source>A name is letters, digits and _, not starting with a digit: try {better}</source>
+        <translation>名称由字母、数字和 _ 组成，且不能以数字开头：试试 {better}</translation>
+    </message>
+    <message>
+        <source>{name} is a Python keyword: try {better}</source>
+        <translation>{name} 是 Python 关键字：试试 {better}</translation>
+    </message>
+    <message>
+        <source>A file whose name starts with _ is a helper, never listed: try {better}</source>
+        <translation>名称以 _ 开头的文件是辅助文件，不会被列出：试试 {better}</translation>
+    </message>
+    <message>
+        <source>{name} is a module of Python&apos;s standard library (the file would import itself): try {better}</source>
+        <translation>{name} 是 Python 标准库的模块（这个文件会导入它自己）：试试 {better}</translation>
+    </message>
+    <message>
+        <source>There is a scenario {name} already: try {better}</source>
+        <translation>已经有一个名为 {name} 的场景了：试试 {better}</translation>
+    </message>
+    <message>
+        <source>Not a name for a scenario: try {better}</source>
+        <translation>这不能作为场景的名称：试试 {better}</translation>
+    </message>
+    <message>
+        <source>Your scenario folder</source>
+        <translation>你的场景文件夹</translation>
     </message>
 </context>
 <context>
