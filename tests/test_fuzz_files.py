@@ -7,7 +7,9 @@ process writes to the window.  The rule each must hold:
 * what is accepted goes through the model (lanes, the states at an instant, the
   summary, the details, the loop's rows) without an exception, and no task of the file
   goes missing from the lanes;
-* on the wire, a bad frame ends the stream but the receiver keeps what it had.
+* on the wire, a bad frame ends the stream but the receiver keeps what it had;
+* a shared scenario (issue 17, ``session.shared``), damaged in its zip or in one of its
+  members, is read whole or refused with ``SharedFormatError``, never anything else.
 
 Seeded: the same mutants every run.  A failure names the seed and the mutant's index,
 and ``value_mutant`` / ``byte_mutant`` rebuild it.  No wall-clock limit (a verdict must
@@ -20,9 +22,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import gzip
+import io
 import json
 import random
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -40,6 +44,14 @@ from visualizer.model.summary import format_summary, summarize
 from visualizer.session.receiver import StreamReceiver
 from visualizer.session.runner import Recorder, run_scenario
 from visualizer.session.scenarios import find
+from visualizer.session.shared import (
+    MANIFEST,
+    SUFFIX,
+    TRACE,
+    SharedFormatError,
+    read_shared,
+    write_shared,
+)
 from visualizer.session.streaming import Streamer
 from visualizer.trace.coherence import MAX_SECONDS, TOLERANCE
 from visualizer.trace.data import Mark, TaskColumns, Trace
@@ -48,9 +60,25 @@ from visualizer.trace.resources import Resource, ResourceChanges
 from visualizer.trace.wire import MAGIC
 
 #: the seeds, one per kind of damage; every run makes the same mutants
-SEEDS: Final = {"values": 1301, "bytes": 1302, "gzip": 1303, "stream": 1304, "wire": 1305}
+SEEDS: Final = {
+    "values": 1301,
+    "bytes": 1302,
+    "gzip": 1303,
+    "stream": 1304,
+    "wire": 1305,
+    "shared": 1701,
+    "shared members": 1702,
+}
 #: mutants per kind (thousands in all, each of a trace of a few KB)
-MUTANTS: Final = {"values": 2500, "bytes": 1500, "gzip": 400, "stream": 400, "wire": 400}
+MUTANTS: Final = {
+    "values": 2500,
+    "bytes": 1500,
+    "gzip": 400,
+    "stream": 400,
+    "wire": 400,
+    "shared": 500,
+    "shared members": 600,
+}
 
 #: what a JSON value is replaced with: wrong signs, sizes, types, and hostile text
 ODD_VALUES: Final[list[Any]] = [
@@ -174,12 +202,16 @@ def holds_up(trace: Trace, tasks_in_file: int | None) -> None:
 
 
 def read_or_refuse(
-    read: Callable[[], Trace], tasks_in_file: Callable[[], int | None], what: str
+    read: Callable[[], Trace],
+    tasks_in_file: Callable[[], int | None],
+    what: str,
+    refusal: type[Exception] = TraceFormatError,
 ) -> bool:
-    """The rule for one mutant: True if accepted (and it held up), False if refused."""
+    """The rule for one mutant: True if accepted (and it held up), False if refused
+    (with ``refusal``, the reader's documented error, and a message)."""
     try:
         trace = read()
-    except TraceFormatError as exc:
+    except refusal as exc:
         assert str(exc), what
         return False
     except Exception as exc:  # (the rule broken: say which mutant, to rebuild it)
@@ -393,3 +425,70 @@ def test_garbage_on_the_wire_ends_the_stream_and_the_window_keeps_what_it_had(
             raise AssertionError(
                 f"{_kept(data, what)}, what it kept: {type(exc).__name__}: {exc}"
             ) from exc
+
+
+# --- a shared scenario (issue 17) ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def shared(recorded: Trace, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The members of a real shared scenario (executor_jobs, its run above, a picture)."""
+    path = tmp_path_factory.mktemp("shared") / f"executor_jobs{SUFFIX}"
+    write_shared(path, find("executor_jobs"), recorded, b"\x89PNG\r\n\x1a\n" + bytes(64))
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _zipped(members: dict[str, bytes]) -> bytes:
+    """The members zipped, the same bytes every run (a fixed date: the seeds must make the
+    same mutants)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def _shared_trace(path: Path) -> Trace:
+    return read_shared(path).trace
+
+
+def test_damaged_shared_scenarios_are_refused_or_read_whole(
+    shared: dict[str, bytes], tmp_path: Path
+) -> None:
+    """Bytes damaged anywhere in the zip (its headers, its directory, its members)."""
+    good = _zipped(shared)
+    seed = SEEDS["shared"]
+    path = tmp_path / f"mutant{SUFFIX}"
+    for index in range(MUTANTS["shared"]):
+        path.write_bytes(byte_mutant(good, seed, index))
+        what = f"shared mutant seed={seed} index={index}"
+        read_or_refuse(lambda: _shared_trace(path), lambda: None, what, SharedFormatError)
+
+
+def test_shared_scenarios_with_a_damaged_member_are_refused_or_read_whole(
+    shared: dict[str, bytes], document: dict[str, Any], tmp_path: Path
+) -> None:
+    """A sound zip, one member damaged: the trace (as the trace fuzzer damages it), the
+    manifest (its values), or the source's bytes."""
+    seed = SEEDS["shared members"]
+    manifest = json.loads(shared[MANIFEST])
+    path = tmp_path / f"mutant{SUFFIX}"
+    accepted = 0
+    for index in range(MUTANTS["shared members"]):
+        rng = random.Random(seed * 1_000_003 + index)
+        members = dict(shared)
+        tasks: Callable[[], int | None] = lambda: None  # noqa: E731
+        kind = index % 3
+        if kind == 0:
+            raw = value_mutant(document, seed, index)
+            members[TRACE], tasks = raw, _tasks_of(raw)
+        elif kind == 1:
+            doc = copy.deepcopy(manifest)
+            _mutate_value(doc, rng)
+            members[MANIFEST] = json.dumps(doc).encode()
+        else:
+            members["executor_jobs.py"] = byte_mutant(shared["executor_jobs.py"], seed, index)
+        path.write_bytes(_zipped(members))
+        what = f"shared member mutant seed={seed} index={index}"
+        accepted += read_or_refuse(lambda: _shared_trace(path), tasks, what, SharedFormatError)
+    assert 0 < accepted < MUTANTS["shared members"]

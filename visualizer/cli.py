@@ -36,6 +36,7 @@ from visualizer.cli_check_scenario import add_options as add_check_scenario_opti
 from visualizer.cli_check_scenario import check_scenarios
 from visualizer.cli_gui import GUI_DESCRIPTION, add_gui_options, gui, pairs
 from visualizer.cli_new import add_new_parser, new
+from visualizer.cli_share import SHARE_DESCRIPTION, add_share_options, share
 from visualizer.model.files import load_any
 from visualizer.model.summary import format_summary
 from visualizer.session.interrupts import GRACE, Interrupts
@@ -182,6 +183,14 @@ def _parser() -> argparse.ArgumentParser:
     add_gui_options(p_gui)
     scenario_folders(p_gui)
     add_new_parser(sub)
+
+    p_share = sub.add_parser(
+        "share",
+        help="run a scenario and write it with its trace and chart as one file",
+        description=SHARE_DESCRIPTION,
+    )
+    add_share_options(p_share)
+    scenario_folders(p_share)
     return parser
 
 
@@ -226,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.script, args.args = Path(args.args[0]), [_SCRIPT_ARGS_MARK, *args.args[1:]]
     if args.command is None:
         args = _parser().parse_args(["gui"])
-    if args.command in ("gui", "list", "run", "check-scenario"):
+    if args.command in ("gui", "list", "run", "check-scenario", "share"):
         # a folder's name mistyped looks like a folder with no scenarios: say it first
         for warning in folder_warnings(args.scenarios):
             print(f"asyncviz: warning: {warning}", file=sys.stderr)
@@ -243,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check_scenarios(args, pairs(args.param), args.scenarios)
         if args.command == "new":
             return new(args)
+        if args.command == "share":
+            return share(args)
         return _record(args)
     except ScenarioError as exc:
         print(f"asyncviz: {exc}", file=sys.stderr)

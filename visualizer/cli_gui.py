@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Final
 
 from visualizer.session.scenarios import ScenarioError, bind_params, find
+from visualizer.session.shared import looks_shared
 
 #: the themes a flag can choose: the View menu's (``app.main.THEME_FLAGS`` maps each
 #: to the window's palette)
@@ -61,7 +62,10 @@ def window_size(text: str) -> tuple[int, int]:
 
 def add_gui_options(p_gui: argparse.ArgumentParser) -> None:
     p_gui.add_argument(
-        "scenario", nargs="?", help="a scenario id or a .py path to select (and --autorun)"
+        "scenario",
+        nargs="?",
+        help="a scenario id or a .py path to select (and --autorun); or a shared scenario"
+        " (.asyncviz.zip, `asyncviz share`) to open",
     )
     p_gui.add_argument("--autorun", action="store_true", help="run the scenario at once")
     p_gui.add_argument(
@@ -245,6 +249,13 @@ def gui(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    opened = None
+    if args.scenario and looks_shared(args.scenario):  # (a shared scenario: opened, not run)
+        opened, args.scenario = Path(args.scenario), None
+        if args.param or args.compare:
+            raise ScenarioError(
+                f"{opened}: a shared scenario opens, it never runs here: no --param, no --compare"
+            )
     params: dict[str, object] = {}
     if args.scenario and args.param:
         params = bind_params(find(args.scenario, args.scenarios), pairs(args.param))
@@ -279,5 +290,6 @@ def gui(args: argparse.Namespace) -> int:
         stop_after=args.stop_after,
         listen=args.listen,
         history=args.history,
+        open=opened,
     )
     return run_gui(options)

@@ -76,6 +76,8 @@ class GuiOptions:
     #: seconds of a long run's history kept for drawing (0: everything); None: as last
     #: time (five minutes the first time)
     history: float | None = None
+    #: a shared scenario to open (``asyncviz gui FILE.asyncviz.zip``): shown, never run
+    open: Path | None = None
 
 
 class _Closed(QObject):
@@ -158,6 +160,13 @@ async def _app_main(
             print(f"asyncviz: {chosen.id}: {outcome.error}", file=sys.stderr)
             status = 1
         await asyncio.sleep(0.05)  # let the final frame paint
+    if options.open is not None:
+        await asyncio.sleep(0.3)  # (the window's first paint, as for a run)
+        if not window.open_trace(options.open):
+            said = window.last_message[1] if window.last_message else str(options.open)
+            print(f"asyncviz: cannot open {options.open}: {said}", file=sys.stderr)
+            status = 1
+        await asyncio.sleep(0.05)  # (and let it paint)
     if options.cursor_at is not None and window.chart.trace is not None:
         window.show_time_cursor(True, at=options.cursor_at)
         await asyncio.sleep(0.05)  # (and let it paint)

@@ -63,6 +63,7 @@ from visualizer.app.params import ParamsForm
 from visualizer.app.presenter import Presenter
 from visualizer.app.replay import Replay
 from visualizer.app.settings import save_window
+from visualizer.app.sharing import Sharing
 from visualizer.app.theme import apply_theme
 from visualizer.app.time_cursor import TimeCursor
 from visualizer.app.translations import LANGUAGES, ui_language, use_language
@@ -82,6 +83,7 @@ from visualizer.session.scenarios import (
     builtin_scenario_dir,
     load_main,
 )
+from visualizer.session.shared import clock_of as _clock_of
 from visualizer.session.sources import (
     STOPPED,
     InLoopRun,
@@ -108,14 +110,6 @@ CLOCKS = ("real", "virtual", "ideal", "lecture")
 STATUS_SEPARATOR = "   |   "
 #: in a lecture, the scenario's loop is turned this often (seconds)
 LECTURE_TICK = 0.005
-
-
-def _clock_of(trace: Trace) -> str:
-    """The clock that drew ``trace``, by its name in ``CLOCKS`` (a file's word: checked)."""
-    if trace.meta.get("lecture") is True:
-        return "lecture"
-    clock = trace.meta.get("clock")
-    return clock if clock in CLOCKS else "real"
 
 
 def _fixed_font(size: int) -> QFont:
@@ -291,6 +285,8 @@ class MainWindow(QMainWindow):
         self.authoring = Authoring(self)
         #: File > Open's loading: big files in the background, with progress and Cancel
         self.loading = TraceLoading(self, self._show_opened, self._cannot_open)
+        #: File > Share scenario...: a scenario, its run and its picture as one file
+        self.sharing = Sharing(self)
         self.retranslate()
 
         self.search.textChanged.connect(self._filter)
@@ -905,6 +901,8 @@ class MainWindow(QMainWindow):
             self.hot_reload.retranslate()
         if hasattr(self, "authoring"):
             self.authoring.retranslate()
+        if hasattr(self, "sharing"):
+            self.sharing.retranslate()
 
     # --- the time cursor (``time_cursor.TimeCursor``: these are its commands) ----------
     def show_time_cursor(self, on: bool = True, at: float | None = None) -> None:
@@ -997,7 +995,7 @@ class MainWindow(QMainWindow):
 
     def _trace_files(self) -> str:
         """The file dialogs' filter for traces."""
-        return self.tr("asyncviz traces (*.json *.json.gz *.avzs);;All files (*)")
+        return self.tr("asyncviz traces (*.json *.json.gz *.avzs *.asyncviz.zip);;All files (*)")
 
     def _ask_open(self) -> None:
         self._file_dialog(self.tr("Open trace"), self._trace_files(), False, self.open_trace)
@@ -1024,6 +1022,8 @@ class MainWindow(QMainWindow):
                 self.tr("A run is going: stop it first."),
             )
             return False
+        if self.sharing.opens(path):  # (a shared scenario: its source and chart)
+            return self.sharing.open(path)
         return self.loading.open(path)
 
     def _cannot_open(self, path: str, why: str) -> None:
@@ -1051,6 +1051,7 @@ class MainWindow(QMainWindow):
         ``meta.source`` (its id or its file), is selected and shown as for a run; any
         other file is the trace's word, shown only if the user agrees (``show_named``,
         ``asks``); with neither, both panes are cleared."""
+        self.source.clear_given()  # (a shared scenario's source is its own trace's)
         source = str(trace.meta.get("source") or "")
         scenario = self.scenarios.get(source)
         if scenario is None and source.endswith(".py"):
@@ -1110,6 +1111,7 @@ class MainWindow(QMainWindow):
         """The program or scenario this window runs (or is about to): shown, and the
         files of its folder may be shown when its trace names them."""
         self.source.run_folder = path.resolve().parent
+        self.source.clear_given()
         self.source.show_file(path)
 
     def _ask_to_show(self, site: str) -> None:

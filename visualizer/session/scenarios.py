@@ -310,7 +310,13 @@ class Scenario:
 # --------------------------------------------------------------------------- reading
 
 
-def read_scenario(path: Path | str, *, builtin: bool = False, pack: Pack | None = None) -> Scenario:
+def read_scenario(
+    path: Path | str,
+    *,
+    builtin: bool = False,
+    pack: Pack | None = None,
+    source: bytes | None = None,
+) -> Scenario:
     """Describe the scenario (or plain program) in ``path`` from its syntax tree alone.
 
     Nothing in the file is executed, so listing a directory of untrusted or
@@ -321,10 +327,12 @@ def read_scenario(path: Path | str, *, builtin: bool = False, pack: Pack | None 
     an unsupported type).  Raises :class:`ScenarioError` naming the file when it
     cannot be read or parsed, or its ``TAGS``, ``ORDER`` or ``EXPLAIN_ZH`` is not a
     literal of the right type.  A ``pack``'s scenario has the id ``PACK/NAME``.
+    ``source``: the file's bytes, given (a shared scenario's, read from its zip:
+    ``session.shared``), not read from ``path``.
     """
     path = Path(path).resolve()
     try:
-        source = path.read_bytes()
+        source = path.read_bytes() if source is None else source
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read scenario: {exc.strerror or exc}", path) from exc
     try:

@@ -147,6 +147,9 @@ class SourceView(QPlainTextEdit):
         #: the folder of the program or scenario run here, while its trace is shown
         self.run_folder: Path | None = None
         self.agreed: set[Path] = set()  #: files the user agreed to have shown
+        #: files whose text was given, not read: a shared scenario's source, shown for its
+        #: name (the trace's sites) in place of whatever file has that name here
+        self.given: dict[Path, str] = {}
         self.setReadOnly(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -175,6 +178,8 @@ class SourceView(QPlainTextEdit):
 
     def may_show(self, path: Path) -> bool:
         """``path``, named by a trace, may be shown without asking (see the module)."""
+        if path in self.given:
+            return True
         try:
             resolved = path.resolve()
         except (OSError, RuntimeError):
@@ -197,7 +202,7 @@ class SourceView(QPlainTextEdit):
         or ``show_named``."""
         if self.path == path:
             return True
-        text = read_source(path)
+        text = self.given[path] if path in self.given else read_source(path)
         if text is None:
             return False
         self.path = path
@@ -207,11 +212,17 @@ class SourceView(QPlainTextEdit):
         self.setPlainText(text)
         return True
 
+    def clear_given(self) -> None:
+        """No text given any more (another trace is shown): a name shows its file again."""
+        if self.path in self.given:
+            self.show_nothing()
+        self.given = {}
+
     def refresh(self) -> bool:
         """The file shown read again (it was saved): the view stays where it was
         scrolled to, the marks on lines that are still there stay.  False if it can no
         longer be read (the text shown stays)."""
-        if self.path is None:
+        if self.path is None or self.path in self.given:  # (a shared file's: not the disk's)
             return False
         text = read_source(self.path)
         if text is None:

@@ -1530,10 +1530,6 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>语言 Language(&amp;G)</translation>
     </message>
     <message>
-        <source>asyncviz traces (*.json *.json.gz *.avzs);;All files (*)</source>
-        <translation>asyncviz 追踪记录 (*.json *.json.gz *.avzs);;所有文件 (*)</translation>
-    </message>
-    <message>
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
@@ -1552,6 +1548,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>At {t} s: {states}</source>
         <translation>{t} 秒时：{states}</translation>
+    </message>
+    <message>
+        <source>asyncviz traces (*.json *.json.gz *.avzs *.asyncviz.zip);;All files (*)</source>
+        <translation>asyncviz 追踪记录 (*.json *.json.gz *.avzs *.asyncviz.zip);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Open trace</source>
@@ -1911,6 +1911,61 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>Your programs</source>
         <translation>你的程序</translation>
+    </message>
+</context>
+<context>
+    <name>Sharing</name>
+    <message>
+        <source>S&amp;hare scenario...</source>
+        <translation>分享场景(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>Write the scenario, this run&apos;s trace and the chart&apos;s picture as one file that anyone can open here, or unzip</source>
+        <translation>把场景、这次运行的追踪记录和图表的图片写成一个文件：别人可以在这里打开它，也可以直接解压</translation>
+    </message>
+    <message>
+        <source>Save scenario &amp;as...</source>
+        <translation>场景另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Keep the shared scenario&apos;s source as a .py file, to run it</source>
+        <translation>把分享来的场景的源代码存为 .py 文件，以便运行它</translation>
+    </message>
+    <message>
+        <source>Share scenario</source>
+        <translation>分享场景</translation>
+    </message>
+    <message>
+        <source>Shared scenarios (*{suffix});;All files (*)</source>
+        <translation>分享的场景 (*{suffix});;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Cannot share {scenario}</source>
+        <translation>无法分享 {scenario}</translation>
+    </message>
+    <message>
+        <source>Shared {scenario} as {path}</source>
+        <translation>已把 {scenario} 分享为 {path}</translation>
+    </message>
+    <message>
+        <source>Shared in {file} (asyncviz {version}, the {clock} clock): its own source is shown, never run here. To run it: File &gt; Save scenario as...</source>
+        <translation>分享自 {file}（asyncviz {version}，{clock}时钟）：显示的是它自带的源代码，在这里从未运行。要运行它：文件 &gt; 场景另存为…</translation>
+    </message>
+    <message>
+        <source>Save scenario as</source>
+        <translation>场景另存为</translation>
+    </message>
+    <message>
+        <source>Python files (*.py)</source>
+        <translation>Python 文件 (*.py)</translation>
+    </message>
+    <message>
+        <source>Cannot save {path}</source>
+        <translation>无法保存 {path}</translation>
+    </message>
+    <message>
+        <source>Saved {path}: asyncviz gui {path} runs it</source>
+        <translation>已保存 {path}：用 asyncviz gui {path} 运行它</translation>
     </message>
 </context>
 <context>
