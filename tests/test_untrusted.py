@@ -129,3 +129,16 @@ def test_read_source_reads_a_small_regular_file_as_it_is(tmp_path: Path, text: s
     path = tmp_path / "f.py"
     path.write_text(text)
     assert read_source(path) == text
+
+
+def test_html_in_a_lesson_is_shown_as_text_never_obeyed(qapp: Any) -> None:
+    """A lesson's words may be someone else's (a shared file, a pack): its Markdown is read
+    with HTML off, so a tag there is its text, and nothing it names is drawn or loaded."""
+    from PySide6.QtGui import QTextDocument
+
+    from visualizer.app.lesson_text import lesson_html
+
+    document = QTextDocument()
+    document.setHtml(lesson_html(f"**A lesson**\n\nSee {HTML} and `<Task ...>`.", 12))
+    text = document.toPlainText().replace("\u200b", "")  # (code's places to break)
+    assert f"See {HTML} and <Task ...>." in text

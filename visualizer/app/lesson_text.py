@@ -10,6 +10,10 @@ it again whenever its type changes size (``MainWindow.set_font_size``).
 Inline code may break after a dot, a bracket or a comma (a zero-width space there): in
 the narrow pane of presenter mode ``asyncio.wait_for(aw, timeout)`` ran past the edge,
 cut, where it now goes on to the next line.
+
+HTML in a lesson is shown as the text it is, never obeyed: a scenario's docstring is
+Markdown, and a shared file's (``session.shared``) or a pack's is someone else's words
+(``<b style=...>`` or ``<img src=...>`` there would draw whatever it says).
 """
 
 from __future__ import annotations
@@ -47,7 +51,10 @@ def lesson_html(markdown: str, points: int) -> str:
     font.setPointSize(points)
     document = QTextDocument()
     document.setDefaultFont(font)
-    document.setMarkdown(breakable(markdown))
+    features = QTextDocument.MarkdownFeature
+    document.setMarkdown(
+        breakable(markdown), features.MarkdownDialectGitHub | features.MarkdownNoHTML
+    )
     code = points * CODE_SCALE
     block = document.begin()
     while block.isValid():
