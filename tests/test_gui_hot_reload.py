@@ -29,7 +29,7 @@ from visualizer.app.live_frames import LiveFrames
 from visualizer.app.qtloop import GuiEventLoop
 from visualizer.app.settings import open_settings
 from visualizer.app.window import MainWindow
-from visualizer.session.scenarios import discover, read_scenario
+from visualizer.session.scenarios import ScenarioError, discover, read_scenario
 from visualizer.session.sources import STOPPED, InLoopRun
 
 #: a run on the ideal clock, or a reload, takes well under this; a busy machine, longer
@@ -248,6 +248,40 @@ def test_a_broken_file_shows_its_error_at_its_line_keeps_the_chart_and_clears_wh
     assert source.error is None and not source.banner.isVisible()
     assert source.extraSelections() == []
     assert not window.browser.currentItem().text().startswith(NOTE_MARK)
+
+
+def test_a_broken_file_named_at_the_start_is_listed_with_its_error_and_read_when_fixed(
+    qtbot: Any, loop: GuiEventLoop, folder: Path, tmp_path: Path, clean_settings: None
+) -> None:
+    """``asyncviz gui my_lesson.py`` on a file that does not read yet: the window lists
+    it (marked), selects it, shows its error at its line; saved fixed, it is read."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    path = elsewhere / "draft.py"
+    save(path, BROKEN)
+    with pytest.raises(ScenarioError) as raised:
+        read_scenario(path)
+    window = _window(qtbot, folder)
+    adopted = window.hot_reload.adopt(raised.value)
+    assert adopted is not None and window.selected() == adopted
+    item = window.browser.currentItem()
+    assert item.data(ID_ROLE) == "draft" and item.text().startswith(NOTE_MARK)
+    source = window.source
+    assert source.path == path.resolve() and source.error is not None
+    assert source.error[0] == 12  # (the sleep's line, its parenthesis never closed)
+    assert "Line 12: " in source.banner.text()
+    assert "Fixed and saved, the file is read again." in source.banner.text()  # (no run kept)
+    # a name another listed scenario has is not taken from it
+    save(elsewhere / "naps.py", BROKEN)
+    with pytest.raises(ScenarioError) as clash:
+        read_scenario(elsewhere / "naps.py")
+    assert window.hot_reload.adopt(clash.value) is None
+
+    save(path, scenario_text(0.25, title="Draft"))
+    qtbot.waitUntil(lambda: source.error is None, timeout=WAIT_MS)
+    assert window.scenarios["draft"].title == "Draft"
+    assert not window.browser.currentItem().text().startswith(NOTE_MARK)
+    assert window._task is None  # (read, not run: it was never run)
 
 
 # --- the folder's files -------------------------------------------------------------------------

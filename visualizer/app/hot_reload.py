@@ -164,6 +164,27 @@ class HotReload(QObject):
         self._relist()
         self._watch()
 
+    def adopt(self, error: ScenarioError) -> Scenario | None:
+        """A file named on the command line (``asyncviz gui my_lesson.py``) that does not
+        read as a scenario: listed (marked), selected, its error shown at its line and
+        watched, as if it had broken while the window watched it; fixed and saved, it is
+        read and shown.  An author starts the window on the file they are writing,
+        broken or not.  None (nothing done) for what is not such a file, or for a file
+        whose name another listed scenario has (that one is not to be hidden)."""
+        path = error.path
+        if path is None or path.suffix != ".py" or not path.is_file():
+            return None
+        path = path.resolve()
+        window = self.window
+        if path.stem in window.scenarios:
+            return None
+        scenario = _untitled(path, builtin=False)
+        self.errors[path] = error
+        window.scenarios[scenario.id] = scenario
+        self._show_list(self._notes(window.scenarios.values()))
+        window.select(scenario.id)  # (``_selected``: watched, its error at its line)
+        return scenario
+
     def _watch(self) -> None:
         """The selected file and the folders watched, each again if a change dropped it
         (a rename over a file ends the watch on it), the others no more."""
@@ -212,7 +233,10 @@ class HotReload(QObject):
         found, errors = discover(self.extra)
         listing = {s.id: s for s in found}
         known = {s.path: s for s in window.scenarios.values()}
-        self.errors = {}
+        folders = set(self.folders)
+        # (a file named by its path, outside the folders, is read again only when it
+        # changes, ``_reread``: its error stays until then)
+        self.errors = {p: e for p, e in self.errors.items() if p.parent not in folders}
         builtins = builtin_scenario_dir().resolve()
         for error in errors:
             path = error.path
@@ -222,7 +246,6 @@ class HotReload(QObject):
                 continue
             self.errors[path] = error
             listing[path.stem] = known.get(path) or _untitled(path, path.parent == builtins)
-        folders = set(self.folders)
         for scenario in window.scenarios.values():  # (files named by their path: kept)
             if scenario.id not in listing and scenario.path.parent not in folders:
                 listing[scenario.id] = scenario
@@ -374,11 +397,13 @@ class HotReload(QObject):
             if error.line is not None
             else said
         )
-        then = (
-            self.tr("The chart keeps the last run; fixed and saved, the file runs again.")
-            if self.action.isChecked()
-            else self.tr("The chart keeps the last run.")
-        )
+        last = self.window._last_run
+        if last is None or last[0].path != scenario.path:  # (never run: nothing kept)
+            then = self.tr("Fixed and saved, the file is read again.")
+        elif self.action.isChecked():
+            then = self.tr("The chart keeps the last run; fixed and saved, the file runs again.")
+        else:
+            then = self.tr("The chart keeps the last run.")
         source.show_error(error.line, said, f"{where}\n{then}")
 
     # --- the selection, the toggle ---------------------------------------------------------

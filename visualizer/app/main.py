@@ -268,7 +268,9 @@ def run_gui(options: GuiOptions) -> int:
     if problem is not None:
         title = QCoreApplication.translate("MainWindow", "Cannot load {scenario}")
         window.details.show_error(title.format(scenario=options.scenario), str(problem), "")
-        if problem.path is not None:
+        # a scenario file that does not read: listed, selected, its error at its line,
+        # read again when saved (else the file is at least shown)
+        if window.hot_reload.adopt(problem) is None and problem.path is not None:
             window.source.show_file(problem.path)
         print(f"asyncviz: {problem}", file=sys.stderr)
     loop = GuiEventLoop(app)

@@ -588,6 +588,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>第 {line} 行：{error}</translation>
     </message>
     <message>
+        <source>Fixed and saved, the file is read again.</source>
+        <translation>改好并保存后，文件会被重新读取。</translation>
+    </message>
+    <message>
         <source>The chart keeps the last run; fixed and saved, the file runs again.</source>
         <translation>图表保留上一次的运行；改好并保存后，文件会再次运行。</translation>
     </message>
