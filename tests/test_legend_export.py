@@ -103,6 +103,19 @@ def _svg_text(path: Path) -> str:
     return " ".join(re.findall(r"<text[^>]*>\s*([^<]*)", path.read_text())).replace("\xa0", " ")
 
 
+def test_an_exported_charts_title_names_the_clock_that_drew_it(
+    qapp: Any, window: MainWindow
+) -> None:
+    """An ideal second is not a real one: the title says "ideal" (it once said "real
+    clock" for every clock but the virtual one)."""
+    loop = GuiEventLoop(qapp)
+    try:
+        loop.run_until_complete(window.run(find("gather_basics"), {}, "ideal"))
+    finally:
+        loop.close()
+    assert window.export_title().startswith("gather_basics, ideal clock, 20")
+
+
 def test_an_exported_chart_has_a_title_the_legend_and_the_time_axis(
     qapp: Any, window: MainWindow, tmp_path: Path
 ) -> None:

@@ -1098,14 +1098,14 @@ class MainWindow(QMainWindow):
             self._say(self.tr("Cannot export the chart"), str(error))
 
     def export_title(self) -> str:
-        """An exported chart's title: the scenario or program, the clock, the date."""
-        meta = self.trace.meta if self.trace is not None else {}
+        """An exported chart's title: the scenario or program, the clock (every clock
+        named as the status line names it: an ideal second is not a real one), the date."""
+        trace = self.trace
+        meta = trace.meta if trace is not None else {}
         name = shown(str(meta.get("source", ""))) or self.tr("asyncio program")
-        clock = meta.get("clock")
+        clock = self.tr(_clock_of(trace)) if trace is not None else self.tr("real")
         when = QDateTime.currentDateTime().toString("yyyy-MM-dd HH:mm")
-        if clock == "virtual":
-            return self.tr("{name}, virtual clock, {date}").format(name=name, date=when)
-        return self.tr("{name}, real clock, {date}").format(name=name, date=when)
+        return self.tr("{name}, {clock} clock, {date}").format(name=name, clock=clock, date=when)
 
     def _show_own(self, path: Path) -> None:
         """The program or scenario this window runs (or is about to): shown, and the

@@ -1486,6 +1486,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>任务下方为运行中的队列、信号量、锁、事件、条件和屏障各画一行：有多满、谁持有、谁在等待</translation>
     </message>
     <message>
+        <source>{name}, {clock} clock, {date}</source>
+        <translation>{name}，{clock}时钟，{date}</translation>
+    </message>
+    <message>
         <source>&amp;Time cursor</source>
         <translation>时间光标(&amp;T)</translation>
     </message>
@@ -1592,14 +1596,6 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>asyncio program</source>
         <translation>asyncio 程序</translation>
-    </message>
-    <message>
-        <source>{name}, virtual clock, {date}</source>
-        <translation>{name}，虚拟时钟，{date}</translation>
-    </message>
-    <message>
-        <source>{name}, real clock, {date}</source>
-        <translation>{name}，真实时钟，{date}</translation>
     </message>
     <message>
         <source>Show a file the trace names?</source>
