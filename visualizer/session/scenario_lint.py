@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal, Protocol
 
-from visualizer.session import scenarios
+from visualizer.session import scenario_file
 from visualizer.session.scenarios import ScenarioError, builtin_scenario_dir, read_scenario
 from visualizer.session.suggest import did_you_mean, nearest
 
@@ -109,17 +109,17 @@ def lint(path: Path | str) -> list[Problem]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _CHECK.match(node.name):
             checks += 1
             _check_def(node, say)
-        target, value = scenarios._module_assignment(node)
+        target, value = scenario_file.module_assignment(node)
         if value is None:
             continue
         if target == "TAGS":
             _tags(value, say)
         elif target == "ORDER":
-            literal = scenarios._literal(value)
+            literal = scenario_file.literal(value)
             if not isinstance(literal, int) or isinstance(literal, bool):
                 say(value.lineno, "ORDER must be an int literal")
         elif target == "CHECK_CLOCK":
-            if scenarios._literal(value) not in CHECK_CLOCKS:
+            if scenario_file.literal(value) not in CHECK_CLOCKS:
                 say(
                     value.lineno,
                     'CHECK_CLOCK must be "ideal" or "virtual" (the real clock\'s times'
@@ -184,12 +184,12 @@ def _main(tree: ast.Module, path: Path, say: _Say) -> None:
     pairs += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
     for arg, default in pairs:
         try:
-            scenarios._read_param(path, arg, default)
+            scenario_file.read_param(path, arg, default)
         except ScenarioError as exc:
             say(arg.lineno, str(exc).split(": ", 1)[-1])
-    if scenarios._is_program(tree):
+    if scenario_file.is_program(tree):
         guard = next(
-            (n for n in tree.body if isinstance(n, ast.If) and scenarios._is_main_guard(n.test)),
+            (n for n in tree.body if isinstance(n, ast.If) and scenario_file.is_main_guard(n.test)),
             None,
         )
         say(
@@ -221,7 +221,7 @@ def _tags(value: ast.expr, say: _Say) -> None:
 
 def _chinese(value: ast.expr, english: str, say: _Say) -> None:
     """``EXPLAIN_ZH``: a string with a title line, as many bullets as the English."""
-    literal = scenarios._literal(value)
+    literal = scenario_file.literal(value)
     if not isinstance(literal, str):
         say(value.lineno, "EXPLAIN_ZH must be a string literal")
         return
