@@ -9,8 +9,8 @@ under a failed one its line, its assert, its message and the values in it; a cli
 check with a line shows that line in the source pane.
 
 Everything here is the author's text (a claim, an assert, a value's repr): it is shown
-as plain text, never as rich text (a claim may say "<b>"), in a label set to plain text
-and in a tree's items, which are plain text.
+as plain text, never as rich text (a claim may say "<b>"): in a label set to plain
+text, and in the list escaped, every word of it.
 
 On a clock that is not the one the checks are written for (``CHECK_CLOCK``, else the
 ideal clock), times move with the load: a check that did not hold there is said calmly,
@@ -20,17 +20,17 @@ lecture.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QUrl, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QTextBrowser,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -49,8 +49,6 @@ COLOURS: Final = {
 PASSED_MARK: Final = "\u2713"
 FAILED_MARK: Final = "\u2717"
 SKIPPED_MARK: Final = "\u2013"
-#: a check's item keeps its ``path:line`` here (a click shows it in the source pane)
-SITE_ROLE: Final = Qt.ItemDataRole.UserRole
 
 
 @dataclass(frozen=True)
@@ -91,12 +89,13 @@ class ChecksLine(QWidget):
         self.label.setTextFormat(Qt.TextFormat.PlainText)  # (the author's words, as they are)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.list = QTreeWidget()
-        self.list.setHeaderHidden(True)
-        self.list.setWordWrap(True)
-        self.list.setColumnCount(1)
-        self.list.setMaximumHeight(220)
-        self.list.itemClicked.connect(self._clicked)
+        #: each check's entry in the list: its head (mark, claim), the lines under it,
+        #: its ``path:line`` (plain text, as the author wrote it)
+        self.entries: list[tuple[str, list[str], str | None]] = []
+        self.list = QTextBrowser()
+        self.list.setOpenLinks(False)
+        self.list.setMaximumHeight(240)
+        self.list.anchorClicked.connect(self._clicked)
         self.list.hide()
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -127,6 +126,7 @@ class ChecksLine(QWidget):
         """``shown`` on the line and in the list (None: the line hidden)."""
         self.shown = shown
         self.list.clear()
+        self.entries = []
         if shown is None:
             self.hide()
             return
@@ -138,7 +138,7 @@ class ChecksLine(QWidget):
         report = shown.report if shown.state == "done" else None
         if report is not None:
             self._fill(report)
-        self.arrow.setVisible(self.list.topLevelItemCount() > 0)
+        self.arrow.setVisible(bool(self.entries))
         if tone == "bad" and report is not None:
             self.arrow.setChecked(True)  # (what failed, and its values, in view at once)
         self.list.setVisible(self.arrow.isVisible() and self.arrow.isChecked())
@@ -214,74 +214,72 @@ class ChecksLine(QWidget):
 
     # --- the list ------------------------------------------------------------------------------
     def _fill(self, report: CheckReport) -> None:
-        for check in report.checks:
-            item = self._item(check)
-            self.list.addTopLevelItem(item)
-            item.setExpanded(check.status in ("failed", "error"))  # (in the list: not before)
-        if report.unfinished and report.failure is not None:
-            item = QTreeWidgetItem([f"{FAILED_MARK} {report.unfinished}()"])
-            item.addChild(QTreeWidgetItem([self._failure(report)]))
-            item.setToolTip(0, self._failure(report))
-            self.list.addTopLevelItem(item)
-        elif report.failure is not None and report.failure.traceback:
-            item = QTreeWidgetItem([f"{FAILED_MARK} {report.failure.message}"])
-            item.setToolTip(0, report.failure.traceback)
-            self.list.addTopLevelItem(item)
+        """Each check, and what stopped them if something did, as entries of plain text
+        (``entries``), shown escaped: a claim's "<b>" is two letters and a bracket."""
+        self.entries = [self._entry(check, report.path) for check in report.checks]
+        if report.failure is not None:
+            why = self._failure(report)
+            if report.unfinished:
+                self.entries.append((f"{FAILED_MARK} {report.unfinished}()", [why], None))
+            else:
+                lines = report.failure.traceback.strip().splitlines()[-3:]
+                self.entries.append((f"{FAILED_MARK} {why}", lines, None))
+        colours = dict(COLOURS.get(self.theme, COLOURS["light"]))
+        if self.shown is not None and not self.shown.on_check_clock:
+            colours["bad"] = colours["quiet"]  # (not the verdict: no red)
+        marks = {PASSED_MARK: colours["good"], FAILED_MARK: colours["bad"]}
+        self.list.setHtml(
+            "".join(_entry_html(*entry, self.tr("line"), marks) for entry in self.entries)
+        )
 
-    def _item(self, check: CheckResult) -> QTreeWidgetItem:
-        """A check: its mark and claim; under a failed one, its line and assert, its
-        message, the values; under a skipped one, why."""
+    def _entry(self, check: CheckResult, path: str) -> tuple[str, list[str], str | None]:
+        """A check: its mark and claim; under a failed one, its assert (or what it
+        raised), its message, the values in it; under a skipped one, why; its site."""
         mark = {"passed": PASSED_MARK, "skipped": SKIPPED_MARK}.get(check.status, FAILED_MARK)
-        item = QTreeWidgetItem([f"{mark} {check.claim}"])
-        said = {
-            "passed": self.tr("passed"),
-            "failed": self.tr("failed"),
-            "error": self.tr("raised an exception"),
-            "skipped": self.tr("skipped"),
-        }[check.status]
-        item.setToolTip(0, f"{check.claim}\n{check.name}(): {said}")
-        site = check.where or None
         lines: list[str] = []
         if check.status in ("failed", "error"):
-            at = _line_of(check.where) or check.line
             if check.text:
-                lines.append(self.tr("line {line}: {text}").format(line=at, text=check.text))
-            elif check.exception is None:
-                lines.append(self.tr("line {line}").format(line=at))
+                lines.append(check.text)
             if check.message:
                 lines.append(check.message)
             if check.exception:
-                lines.append(
-                    self.tr("line {line}: raised {exception}").format(
-                        line=at, exception=check.exception
-                    )
-                )
+                lines.append(self.tr("raised {exception}").format(exception=check.exception))
             lines += [f"{name} = {value}" for name, value in check.values]
         elif check.status == "skipped" and check.message:
             lines.append(self.tr("skipped: {why}").format(why=check.message))
-        for line in lines:
-            child = QTreeWidgetItem([line])
-            child.setToolTip(0, line)
-            child.setData(0, SITE_ROLE, site)
-            item.addChild(child)
-        item.setData(0, SITE_ROLE, site)
-        return item
+        return f"{mark} {check.claim}", lines, check.where or f"{path}:{check.line}"
 
     def _open(self, on: bool) -> None:
         self.arrow.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
         self.list.setVisible(on)
 
-    def _clicked(self, item: QTreeWidgetItem, _column: int) -> None:
-        site = item.data(0, SITE_ROLE)
-        if isinstance(site, str) and site:
-            self.site_clicked.emit(site)
+    def _clicked(self, url: QUrl) -> None:
+        site = url.toString()
+        if site.startswith("site:"):
+            self.site_clicked.emit(site[len("site:") :])
+
+
+def _entry_html(
+    head: str, lines: list[str], site: str | None, line_word: str, marks: dict[str, str]
+) -> str:
+    """One check in the list: its head (its mark in its colour), a grey link to its
+    line, the lines under it in the code's type; every word of it escaped."""
+    link = ""
+    if site is not None:
+        href = html.escape(f"site:{site}", quote=True)
+        number = html.escape(site.rpartition(":")[2])
+        link = f" <a href='{href}' style='color:gray'>{html.escape(line_word)} {number}</a>"
+    under = "".join(
+        f"<div style='margin-left:14px;font-family:monospace;white-space:pre-wrap'>"
+        f"{html.escape(line)}</div>"
+        for line in lines
+    )
+    mark, _, claim = head.partition(" ")
+    colour = marks.get(mark, "gray")
+    said = f"<b style='color:{colour}'>{html.escape(mark)}</b> {html.escape(claim)}"
+    return f"<p style='margin:3px 0 0 0'>{said}{link}</p>{under}"
 
 
 def _clock_word(clock: str) -> str:
     """A clock's name as the window's clock menu says it (its words: ``MainWindow``'s)."""
     return QCoreApplication.translate("MainWindow", clock)
-
-
-def _line_of(where: str | None) -> int | None:
-    tail = (where or "").rpartition(":")[2]
-    return int(tail) if tail.isdigit() else None

@@ -184,6 +184,12 @@ class LessonChecks(QObject):
             self.task.cancel()
         self.task = None
 
+    async def finished(self) -> None:
+        """Until the checks running (if any) have their verdict shown, or are cancelled."""
+        task = self.task
+        if task is not None:
+            await asyncio.wait([task])
+
     @property
     def running(self) -> bool:
         """Checks are running (in their child process)."""
