@@ -85,6 +85,8 @@ class ChecksLine(QWidget):
         self.arrow.setAutoRaise(True)
         self.arrow.setArrowType(Qt.ArrowType.RightArrow)
         self.arrow.toggled.connect(self._open)
+        self.arrow.clicked.connect(self._chosen)
+        self._opened_by_us = False  #: the list was opened by a failure, not by the user
         self.label = QLabel()
         self.label.setTextFormat(Qt.TextFormat.PlainText)  # (the author's words, as they are)
         self.label.setWordWrap(True)
@@ -139,8 +141,12 @@ class ChecksLine(QWidget):
         if report is not None:
             self._fill(report)
         self.arrow.setVisible(bool(self.entries))
-        if tone == "bad" and report is not None:
+        if tone == "bad" and report is not None and not self.arrow.isChecked():
             self.arrow.setChecked(True)  # (what failed, and its values, in view at once)
+            self._opened_by_us = True
+        elif tone != "bad" and self._opened_by_us:  # (shut again, unless the user chose)
+            self.arrow.setChecked(False)
+            self._opened_by_us = False
         self.list.setVisible(self.arrow.isVisible() and self.arrow.isChecked())
         self.show()
 
@@ -148,7 +154,7 @@ class ChecksLine(QWidget):
         """The line's words and tone: the verdict on the check clock in green or red; on
         another clock, what held, and where the checks are meant to run, calmly."""
         if shown.state == "running":
-            return self.tr("Checks: running on this run..."), "quiet"
+            return self.tr("Checks: running..."), "quiet"
         if shown.state == "not-run":
             return self.tr("Checks: not run (the run did not finish)"), "quiet"
         if shown.state == "saved":
@@ -164,7 +170,7 @@ class ChecksLine(QWidget):
         skipped = counts["skipped"]
         total = len(report.checks) - skipped
         if total == 0:
-            return self.tr("Checks: none is about this run ({skipped} skipped)").format(
+            return self.tr("Checks: none applies to this run ({skipped} skipped)").format(
                 skipped=skipped
             ), "quiet"
         passed = counts["passed"]
@@ -207,7 +213,7 @@ class ChecksLine(QWidget):
                 seconds=f"{report.timeout:g}"
             )
         if failure.kind == "crashed":
-            return self.tr("Checks: their process ended without a verdict (exit code, crash)")
+            return self.tr("Checks: their process ended without a verdict (it exited or crashed)")
         return self.tr("Checks: the file could not be loaded to run them: {error}").format(
             error=failure.message
         )
@@ -229,7 +235,7 @@ class ChecksLine(QWidget):
             colours["bad"] = colours["quiet"]  # (not the verdict: no red)
         marks = {PASSED_MARK: colours["good"], FAILED_MARK: colours["bad"]}
         self.list.setHtml(
-            "".join(_entry_html(*entry, self.tr("line"), marks) for entry in self.entries)
+            "".join(_entry_html(*entry, self.tr("line {line}"), marks) for entry in self.entries)
         )
 
     def _entry(self, check: CheckResult, path: str) -> tuple[str, list[str], str | None]:
@@ -253,6 +259,9 @@ class ChecksLine(QWidget):
         self.arrow.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
         self.list.setVisible(on)
 
+    def _chosen(self) -> None:
+        self._opened_by_us = False  # (the user's: left as they set it)
+
     def _clicked(self, url: QUrl) -> None:
         site = url.toString()
         if site.startswith("site:"):
@@ -260,15 +269,15 @@ class ChecksLine(QWidget):
 
 
 def _entry_html(
-    head: str, lines: list[str], site: str | None, line_word: str, marks: dict[str, str]
+    head: str, lines: list[str], site: str | None, line_words: str, marks: dict[str, str]
 ) -> str:
     """One check in the list: its head (its mark in its colour), a grey link to its
     line, the lines under it in the code's type; every word of it escaped."""
     link = ""
     if site is not None:
         href = html.escape(f"site:{site}", quote=True)
-        number = html.escape(site.rpartition(":")[2])
-        link = f" <a href='{href}' style='color:gray'>{html.escape(line_word)} {number}</a>"
+        said = html.escape(line_words.format(line=site.rpartition(":")[2]))
+        link = f" <a href='{href}' style='color:gray'>{said}</a>"
     under = "".join(
         f"<div style='margin-left:14px;font-family:monospace;white-space:pre-wrap'>"
         f"{html.escape(line)}</div>"
