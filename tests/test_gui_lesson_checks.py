@@ -24,13 +24,16 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QTimer
-from test_gui_hot_reload import WAIT_MS, _window, clean_settings, loop, save  # noqa: F401
+from test_gui_hot_reload import WAIT_MS, _ran, _window, clean_settings, loop, save  # noqa: F401
 
 from visualizer.app.browser import NOTE_MARK
 from visualizer.app.checks_line import FAILED_MARK, PASSED_MARK, Shown
 from visualizer.app.lesson_checks import has_checks
 from visualizer.app.window import MainWindow
 from visualizer.session.scenarios import find
+
+# (the window's loop running beside Qt's, and hot reload's toggle as on a first start)
+pytestmark = pytest.mark.usefixtures("loop", "clean_settings")
 
 #: the claim that fails until the file is fixed: rich text in it stays text
 CLAIM = "The run takes <b>three</b> seconds."
@@ -73,21 +76,13 @@ def folder(tmp_path: Path) -> Path:
     return folder
 
 
-def _run(qtbot: Any, window: MainWindow, scenario: str, clock: str = "ideal") -> None:
-    """``scenario`` run on ``clock``, to its end (its checks started, not waited for)."""
-    window.select(scenario)
-    window.set_clock_mode(clock)
-    window.run_selected()
-    task = window._task
-    assert task is not None
-    qtbot.waitUntil(task.done, timeout=WAIT_MS)
-
-
 def _verdict(qtbot: Any, window: MainWindow) -> Shown:
     """The line's verdict, once the checks running are over."""
     qtbot.waitUntil(
-        lambda: window.lesson_checks.line.shown is not None
-        and window.lesson_checks.line.shown.state == "done",
+        lambda: (
+            window.lesson_checks.line.shown is not None
+            and window.lesson_checks.line.shown.state == "done"
+        ),
         timeout=WAIT_MS,
     )
     shown = window.lesson_checks.line.shown
@@ -113,11 +108,11 @@ def _alive(pid: int) -> bool:
 
 
 def test_a_failing_check_is_said_and_marked_then_the_fixed_file_turns_green(
-    qtbot: Any, loop: Any, folder: Path, clean_settings: None
+    qtbot: Any, folder: Path
 ) -> None:
     window = _window(qtbot, folder)
     line = window.lesson_checks.line
-    _run(qtbot, window, "naps")
+    _ran(qtbot, window, "naps")
     shown = _verdict(qtbot, window)
     assert line.isVisible()
     assert line.label.text() == f"Checks: 1 of 2 failed: {CLAIM}"
@@ -155,24 +150,24 @@ def test_a_failing_check_is_said_and_marked_then_the_fixed_file_turns_green(
     assert not line.list.isVisible()  # (all passed: the list stays shut until asked)
 
 
-def test_a_scenario_without_checks_has_no_line_and_no_mark(qtbot: Any, loop: Any) -> None:
+def test_a_scenario_without_checks_has_no_line_and_no_mark(qtbot: Any) -> None:
     plain = find("gather_basics")
     assert not has_checks(plain.path)
     window = MainWindow([plain])
     qtbot.addWidget(window)
     window.show()
-    _run(qtbot, window, "gather_basics")
+    _ran(qtbot, window, "gather_basics")
     assert window.lesson_checks.task is None  # (nothing was started)
     assert not window.lesson_checks.line.isVisible()
     assert _title(window, "gather_basics") == plain.title.replace("``", "")
 
 
 def test_on_another_clock_what_held_is_said_calmly_and_the_mark_is_left(
-    qtbot: Any, loop: Any, folder: Path, clean_settings: None
+    qtbot: Any, folder: Path
 ) -> None:
     window = _window(qtbot, folder)
     line = window.lesson_checks.line
-    _run(qtbot, window, "naps", clock="virtual")
+    _ran(qtbot, window, "naps", clock="virtual")
     _verdict(qtbot, window)
     assert line.label.text() == (
         "Checks: 1 of 2 held on this virtual-clock run. They are written for the ideal"
@@ -182,7 +177,7 @@ def test_on_another_clock_what_held_is_said_calmly_and_the_mark_is_left(
     assert _title(window, "naps") == "Two naps"  # (no verdict: no mark)
     assert not line.list.isVisible()
     # a broken file's mark wins over a verdict's
-    _run(qtbot, window, "naps")
+    _ran(qtbot, window, "naps")
     _verdict(qtbot, window)
     assert _title(window, "naps") == f"{FAILED_MARK} Two naps"
     save(folder / "naps.py", lesson().replace("def check_two_naps(run):", "def check_two("))
@@ -192,14 +187,12 @@ def test_on_another_clock_what_held_is_said_calmly_and_the_mark_is_left(
 # --- checks that never end, a newer run, a closing window -----------------------------------
 
 
-def test_a_check_that_spins_is_killed_at_the_limit_and_said(
-    qtbot: Any, loop: Any, folder: Path, clean_settings: None
-) -> None:
+def test_a_check_that_spins_is_killed_at_the_limit_and_said(qtbot: Any, folder: Path) -> None:
     spin = '\n\ndef check_spins(run):\n    """It never ends."""\n    while True:\n        pass\n'
     save(folder / "naps.py", lesson(took="1.0", extra=spin))
     window = _window(qtbot, folder)
     window.lesson_checks.timeout = 8.0
-    _run(qtbot, window, "naps")
+    _ran(qtbot, window, "naps")
     qtbot.waitUntil(lambda: window.lesson_checks.pid is not None, timeout=WAIT_MS)
     pid = window.lesson_checks.pid
     assert pid is not None
@@ -232,7 +225,7 @@ WAITS_FOR_A_FLAG = (
 
 
 def test_a_new_run_kills_the_checks_of_the_last_and_only_its_own_verdict_lands(
-    qtbot: Any, loop: Any, folder: Path, tmp_path: Path, clean_settings: None
+    qtbot: Any, folder: Path, tmp_path: Path
 ) -> None:
     params = 'length: float = 1.0, turn: int = 1, flag: str = ""'
     save(folder / "naps.py", lesson(took="1.0", extra=WAITS_FOR_A_FLAG, params=params))
@@ -242,12 +235,12 @@ def test_a_new_run_kills_the_checks_of_the_last_and_only_its_own_verdict_lands(
     window.lesson_checks.verdict.connect(verdicts.append)
     window.select("naps")
     window.params.set_values({"flag": str(flag)})
-    _run(qtbot, window, "naps")
+    _ran(qtbot, window, "naps")
     qtbot.waitUntil(lambda: window.lesson_checks.pid is not None, timeout=WAIT_MS)
     first = window.lesson_checks.pid
     assert first is not None
     window.params.set_values({"turn": 2})
-    _run(qtbot, window, "naps")  # (its start killed the first run's checks)
+    _ran(qtbot, window, "naps")  # (its start killed the first run's checks)
     qtbot.waitUntil(lambda: not _alive(first), timeout=WAIT_MS)
     qtbot.waitUntil(
         lambda: window.lesson_checks.pid not in (None, first), timeout=WAIT_MS
@@ -261,14 +254,14 @@ def test_a_new_run_kills_the_checks_of_the_last_and_only_its_own_verdict_lands(
 
 
 def test_closing_the_window_kills_the_checks_running(
-    qtbot: Any, loop: Any, folder: Path, tmp_path: Path, clean_settings: None
+    qtbot: Any, folder: Path, tmp_path: Path
 ) -> None:
     params = 'length: float = 1.0, turn: int = 1, flag: str = ""'
     save(folder / "naps.py", lesson(took="1.0", extra=WAITS_FOR_A_FLAG, params=params))
     window = _window(qtbot, folder)
     window.select("naps")
     window.params.set_values({"flag": str(tmp_path / "never")})
-    _run(qtbot, window, "naps")
+    _ran(qtbot, window, "naps")
     qtbot.waitUntil(lambda: window.lesson_checks.pid is not None, timeout=WAIT_MS)
     pid = window.lesson_checks.pid
     assert pid is not None and _alive(pid)

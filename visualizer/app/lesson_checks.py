@@ -180,9 +180,9 @@ class LessonChecks(QObject):
         if self.pid is not None:
             kill_group(self.pid)
             self.pid = None
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
-        self.task = None
+        task, self.task = self.task, None
+        if task is not None and not task.done() and not task.get_loop().is_closed():
+            task.cancel()  # (a loop closed already: the child is killed, the task is gone)
 
     async def finished(self) -> None:
         """Until the checks running (if any) have their verdict shown, or are cancelled."""
