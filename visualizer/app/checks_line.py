@@ -5,8 +5,8 @@ The line is the first thing in the column a user reads after a run (the details,
 the source): "Checks: 4 of 4 passed" in green, "Checks: 1 of 4 failed: <claim>" in red.
 It stays there whatever bar is clicked (the details under it change with each click;
 the verdict is the run's).  The arrow before it opens the list: each check's claim, and
-under a failed one its line, its assert, its message and the values in it; a click on a
-check with a line shows that line in the source pane.
+under a failed one its assert, its message and the values in it; a click on a check's
+"line N" shows that line in the source pane.
 
 Everything here is the author's text (a claim, an assert, a value's repr): it is shown
 as plain text, never as rich text (a claim may say "<b>"): in a label set to plain
