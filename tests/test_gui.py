@@ -125,6 +125,7 @@ def test_a_virtual_run_is_recorded_off_the_loop_and_shown(qapp: Any, window: Mai
         outcome = loop.run_until_complete(
             window.run(find("sequential_vs_concurrent"), {}, "virtual")
         )
+        loop.run_until_complete(window.lesson_checks.finished())  # (the lesson's checks)
     finally:
         loop.close()
     assert outcome.trace.meta["clock"] == "virtual"
@@ -514,7 +515,9 @@ def test_while_live_the_source_marks_where_tasks_wait(qapp: Any, window: MainWin
             await asyncio.sleep(0.2)
             if window.source.waiting:
                 seen.append(dict(window.source.waiting))
-        return await running
+        outcome = await running
+        await window.lesson_checks.finished()  # (the lesson's checks, in their process)
+        return outcome
 
     try:
         loop.run_until_complete(run_and_watch())

@@ -198,7 +198,9 @@ def test_the_window_runs_a_lecture_and_repaints_while_paused(qapp: Any, window: 
         window.lecture.step()  # one task step, and still paused
         assert session.steps == steps + 1 and session.paused
         window.lecture.toggle_pause()
-        return await run
+        outcome = await run
+        await window.lesson_checks.finished()  # (the lesson's checks, in their process)
+        return outcome
 
     loop = GuiEventLoop(qapp)
     try:

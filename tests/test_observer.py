@@ -26,6 +26,7 @@ def test_a_run_on_the_windows_loop_records_the_windows_frames(
     loop = GuiEventLoop(qapp)
     try:
         outcome = loop.run_until_complete(window.run(find("sequential_vs_concurrent"), {}, "real"))
+        loop.run_until_complete(window.lesson_checks.finished())  # (the lesson's checks)
     finally:
         loop.close()
     trace = outcome.trace

@@ -38,7 +38,11 @@ def press(window: MainWindow, key: Qt.Key) -> None:
 def run_on_gui_loop(qapp: Any, body: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     loop = GuiEventLoop(qapp)
     try:
-        return loop.run_until_complete(body())
+        result = loop.run_until_complete(body())
+        left = asyncio.all_tasks(loop)  # (the window's own: a lesson's checks, say)
+        if left:
+            loop.run_until_complete(asyncio.wait(left))
+        return result
     finally:
         loop.close()
 

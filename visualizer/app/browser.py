@@ -97,6 +97,9 @@ class ScenarioBrowser(QListWidget):
         #: a scenario's note (translated), by its id: its file does not read as a scenario,
         #: or is gone (``hot_reload``); marked in the list, said in its tooltip
         self.notes: dict[str, str] = {}
+        #: a scenario's mark and its words (translated), by its id: its lesson checks' last
+        #: verdict (``lesson_checks``); shown as a note is, but a note's mark wins
+        self.marks: dict[str, tuple[str, str]] = {}
         self._language = ""  #: the language of the scenarios' titles (``retranslate``)
         self.set_scenarios(scenarios)
 
@@ -158,7 +161,7 @@ class ScenarioBrowser(QListWidget):
     def retranslate(self, language: str) -> None:
         """Section titles in the application's language, scenario titles in ``language``
         (a scenario's own Chinese title, ``EXPLAIN_ZH``'s first line, where it has one);
-        a scenario with a note is marked, its note in its tooltip."""
+        a scenario with a note (or a mark) is marked, its note in its tooltip."""
         self._language = language
         for row in range(self.count()):
             item = self.item(row)
@@ -171,9 +174,21 @@ class ScenarioBrowser(QListWidget):
                 scenario = self.scenarios[item.data(ID_ROLE)]
                 title = plain(scenario.text(language)[0])
                 note = self.notes.get(scenario.id)
-                item.setText(title if note is None else f"{NOTE_MARK} {title}")
+                mark, said = (
+                    (NOTE_MARK, note) if note is not None else self.marks.get(scenario.id, ("", ""))
+                )
+                item.setText(f"{mark} {title}" if mark else title)
                 tip = f"{title} ({scenario.id})"
-                item.setToolTip(tip if note is None else f"{tip}\n{note}")
+                item.setToolTip(f"{tip}\n{said}" if said else tip)
+
+    def set_mark(self, scenario_id: str, mark: str = "", words: str = "") -> None:
+        """``scenario_id``'s mark before its title and its words in the tooltip (no mark:
+        none), as long as the list lasts and when it is made again."""
+        if mark:
+            self.marks[scenario_id] = (mark, words)
+        else:
+            self.marks.pop(scenario_id, None)
+        self.retranslate(self._language)
 
     # --- the filter ---------------------------------------------------------------------
     def filter(self, text: str, tag: str | None) -> None:

@@ -303,7 +303,9 @@ class InsightsPane(QSplitter):
         elif self._live is not None:
             said = self.tr("Nothing found so far.")
         else:
-            said = self.tr("Nothing found: none of what the checks look for happened in this run.")
+            said = self.tr(
+                "Nothing found: none of what the insights look for happened in this run."
+            )
         item = QListWidgetItem(said)
         item.setFlags(Qt.ItemFlag.NoItemFlags)
         return item

@@ -156,6 +156,7 @@ async def _app_main(
                 if options.exit_when_done and window.lecture.session is not None:
                     window.stop()
         outcome = await run
+        await window.lesson_checks.finished()  # (the picture shows the lesson's verdict)
         if outcome.error and not (options.pause_at is not None and clock == "lecture"):
             print(f"asyncviz: {chosen.id}: {outcome.error}", file=sys.stderr)
             status = 1

@@ -55,6 +55,7 @@ from visualizer.app.hot_reload import HotReload
 from visualizer.app.insights_pane import InsightsPane
 from visualizer.app.layout import Panes
 from visualizer.app.lecture_bar import LectureBar
+from visualizer.app.lesson_checks import LessonChecks
 from visualizer.app.lesson_text import lesson_html
 from visualizer.app.listening import Listening
 from visualizer.app.live_frames import LiveFrames
@@ -304,6 +305,8 @@ class MainWindow(QMainWindow):
         self.insights = InsightsPane(self, self.chart_and_insights)
         #: the selected scenario's file and the scenario folders watched: saved, run again
         self.hot_reload = HotReload(self)
+        #: a lesson's checks after each run of it: a line over the details, marks in the list
+        self.lesson_checks = LessonChecks(self)
         self.browser.select_first()
 
     # --- the window's words -------------------------------------------------------------
@@ -505,6 +508,7 @@ class MainWindow(QMainWindow):
             self._show_own(scenario.path)
             self.params.set_scenario(scenario)
         self._last_run = (scenario, dict(params), clock, own_process, tuple(args))
+        self.lesson_checks.begin(scenario, clock, own_process or scenario.kind == "program")
         if own_process or scenario.kind == "program":
             return await self._showing(scenario.id, self._run_child(scenario, params, clock, args))
         if clock in ("virtual", "ideal"):
@@ -541,6 +545,7 @@ class MainWindow(QMainWindow):
         if source is not None and not self.source.show_named(source):
             self.source.asks.emit(f"{source}:1")
         self._show_output(False)  # (its output went to its own terminal)
+        self.lesson_checks.begin(None)
         return await self._showing(name, self._run_attached(run))
 
     async def _run_attached(self, run: AttachedRun) -> RunOutcome:
@@ -586,6 +591,7 @@ class MainWindow(QMainWindow):
         self.chart.show_trace(outcome.trace)
         self.insights.show_trace(outcome.trace)
         self._status(outcome.trace, done=True, error=outcome.error)
+        self.lesson_checks.ran(outcome)
         if outcome.traceback:
             # the error panel: the app stays up, the partial trace stays shown and savable
             title = self.tr("{scenario} failed").format(scenario=name)
@@ -1032,6 +1038,7 @@ class MainWindow(QMainWindow):
     def _show_opened(self, trace: Trace) -> None:
         """A trace read from a file, on screen (``TraceLoading`` read it)."""
         self._explain_opened(trace)
+        self.lesson_checks.begin(None)
         self.source.run_folder = None  # (its files are the trace's word: asked for)
         self.trace = trace
         self.comparing.shown(trace)
@@ -1149,6 +1156,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.loading.cancel()
+        self.lesson_checks.cancel()  # (a check still running is killed: it may spin)
         if isinstance(self._source, ChildRun):
             self._source.kill()  # (a program of the window's goes with it)
         elif isinstance(self._source, VirtualRun):

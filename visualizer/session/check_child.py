@@ -287,8 +287,12 @@ def _serve(request: dict[str, Any], out: IO[str]) -> None:
     if error is None and trace is not None and module is not None and request.get("checks", True):
         for name, fn in checks_in(module, scenario.path):
             event("begin", name=name)
+            run = Run(trace, output)
+            # every parameter, defaults filled in (the request's): a trace made by a caller
+            # that passed only the ones it set says no more than those
+            run.params = {**run.params, **dict(request.get("params") or {})}
             with _quiet(printed):
-                result = run_one(fn, Run(trace, output), scenario.path)
+                result = run_one(fn, run, scenario.path)
             line = fn.__code__.co_firstlineno
             event("check", name=name, claim=claim_of(name, fn.__doc__), line=line, **result)
     event("end")

@@ -23,7 +23,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -163,10 +163,17 @@ def checks_of_trace(
 
 
 async def checks_of_trace_async(
-    scenario: Scenario, trace: Trace, output: str = "", *, timeout: float = DEFAULT_TIMEOUT
+    scenario: Scenario,
+    trace: Trace,
+    output: str = "",
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    started: Callable[[int], None] | None = None,
 ) -> CheckReport:
     """``checks_of_trace`` for a caller on an event loop (the window's): the loop goes on
-    while the child runs."""
+    while the child runs.  Cancelled (a newer run, a window closing), it kills the child
+    before it ends; ``started`` is told the child's pid (its process group's), for a caller
+    that must kill it at once, before the cancelled task next runs (``kill_group``)."""
     with _trace_request(scenario, trace, output) as (request, folder):
         command, env = _command(request, folder)
         with open(folder / "stderr", "wb") as stderr:
@@ -178,12 +185,17 @@ async def checks_of_trace_async(
                 env=env,
                 start_new_session=True,
             )
+            if started is not None:
+                started(process.pid)
             try:
                 code: int | None = await asyncio.wait_for(process.wait(), timeout)
             except TimeoutError:
-                _kill_group(process.pid)
+                kill_group(process.pid)
                 await process.wait()
                 code = None
+            except asyncio.CancelledError:
+                kill_group(process.pid)  # (a check that spins would spin on, unread)
+                raise
         return _report(request, folder, code, timeout)
 
 
@@ -256,13 +268,13 @@ def _run(request: dict[str, Any], folder: Path, timeout: float) -> CheckReport:
         try:
             code: int | None = process.wait(timeout)
         except subprocess.TimeoutExpired:
-            _kill_group(process.pid)
+            kill_group(process.pid)
             process.wait()
             code = None
     return _report(request, folder, code, timeout)
 
 
-def _kill_group(pid: int) -> None:
+def kill_group(pid: int) -> None:
     """Kill the child's process group (it is its own: ``start_new_session``)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)

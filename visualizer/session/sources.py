@@ -96,6 +96,8 @@ class InLoopRun(RecorderSource):
 
     def __init__(self, scenario: Scenario, params: dict[str, Any]) -> None:
         super().__init__(Recorder("real", source=scenario.id))
+        # (in the trace, as every runner puts them: a lesson's checks read ``run.params``)
+        self.recorder.store.meta.extra["params"] = dict(params)
         self.scenario = scenario
         self.params = params
         self._task: asyncio.Task[Any] | None = None

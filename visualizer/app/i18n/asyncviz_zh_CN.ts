@@ -68,6 +68,77 @@
     </message>
 </context>
 <context>
+    <name>ChecksLine</name>
+    <message>
+        <source>Each check&apos;s claim, and for a failed one its line and its values</source>
+        <translation>每条检查的论断；未通过的，还有它所在的行和其中的值</translation>
+    </message>
+    <message>
+        <source>Checks: not run (the run did not finish)</source>
+        <translation>检查：未运行（这次运行没有正常结束）</translation>
+    </message>
+    <message>
+        <source>Checks: the file changed; they run again after its next run</source>
+        <translation>检查：文件已更改；下次运行之后会再检查一次</translation>
+    </message>
+    <message>
+        <source>Checks: running...</source>
+        <translation>检查：正在运行……</translation>
+    </message>
+    <message>
+        <source>Checks: none applies to this run ({skipped} skipped)</source>
+        <translation>检查：没有一条适用于这次运行（跳过 {skipped} 条）</translation>
+    </message>
+    <message>
+        <source> ({skipped} skipped)</source>
+        <translation>（跳过 {skipped} 条）</translation>
+    </message>
+    <message>
+        <source>Checks: {passed} of {total} passed</source>
+        <translation>检查：{total} 条中 {passed} 条通过</translation>
+    </message>
+    <message>
+        <source>Checks: {passed} of {total} passed on the {clock} clock</source>
+        <translation>检查：在{clock}时钟上，{total} 条中 {passed} 条通过</translation>
+    </message>
+    <message>
+        <source>Checks: {passed} of {total} held on this {clock}-clock run. They are written for the {check} clock, where times do not vary: `asyncviz check-scenario` runs them there.</source>
+        <translation>检查：在这次{clock}时钟的运行中，{total} 条中 {passed} 条成立。这些检查是为{check}时钟写的，那里的时间不会随负载变化：`asyncviz check-scenario` 会在那里运行它们。</translation>
+    </message>
+    <message>
+        <source>Checks: {failed} of {total} failed: {claim}</source>
+        <translation>检查：{total} 条中 {failed} 条未通过：{claim}</translation>
+    </message>
+    <message>
+        <source>Checks: {check}() did not end within {seconds} s, and was stopped</source>
+        <translation>检查：{check}() 在 {seconds} 秒内没有结束，已被终止</translation>
+    </message>
+    <message>
+        <source>Checks: did not end within {seconds} s, and were stopped</source>
+        <translation>检查：在 {seconds} 秒内没有结束，已被终止</translation>
+    </message>
+    <message>
+        <source>Checks: their process ended without a verdict (it exited or crashed)</source>
+        <translation>检查：其进程没有给出结论就结束了（退出或崩溃）</translation>
+    </message>
+    <message>
+        <source>line {line}</source>
+        <translation>第 {line} 行</translation>
+    </message>
+    <message>
+        <source>Checks: the file could not be loaded to run them: {error}</source>
+        <translation>检查：无法加载文件来运行它们：{error}</translation>
+    </message>
+    <message>
+        <source>raised {exception}</source>
+        <translation>抛出了 {exception}</translation>
+    </message>
+    <message>
+        <source>skipped: {why}</source>
+        <translation>已跳过：{why}</translation>
+    </message>
+</context>
+<context>
     <name>CompactBars</name>
     <message>
         <source>More</source>
@@ -1074,8 +1145,8 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>到目前为止没有发现问题。</translation>
     </message>
     <message>
-        <source>Nothing found: none of what the checks look for happened in this run.</source>
-        <translation>没有发现问题：这次运行中没有出现检查所找的任何情况。</translation>
+        <source>Nothing found: none of what the insights look for happened in this run.</source>
+        <translation>没有发现问题：这次运行中没有出现洞察所找的任何情况。</translation>
     </message>
     <message>
         <source>{t} s  {finding}</source>
