@@ -20,6 +20,7 @@ What to look for:
 """
 
 import asyncio
+import itertools
 import math
 
 try:
@@ -86,7 +87,7 @@ def check_the_worker_ticks_once_a_second(run):
     ticks = run.task("worker").waits_on("sleep(1.0)")
     assert len(ticks) == max(math.ceil(run.params["cancel_after"]), 1)
     assert [tick.start for tick in ticks] == [about(float(n)) for n in range(len(ticks))]
-    assert all(a.end <= b.start for a, b in zip(ticks, ticks[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(ticks))
 
 
 def check_main_cancels_the_sleep_underway(run):

@@ -26,6 +26,7 @@ What to look for:
 
 import asyncio
 import contextlib
+import itertools
 
 with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
     from visualizer.checks import about, skip
@@ -104,7 +105,7 @@ def check_the_queue_is_full_until_the_last_put_then_drains(run):
         skip("only when the queue fills: 0 < maxsize < items")
     producer = run.task("producer")
     puts = producer.waits_on("Queue.put")
-    assert all(a.end == about(b.start) for a, b in zip(puts, puts[1:], strict=False))
+    assert all(a.end == about(b.start) for a, b in itertools.pairwise(puts))
     assert producer.ended == about((items - maxsize - 1) * work)  # the last put
     assert run.duration == about(items * work)
 
