@@ -297,6 +297,11 @@ NUMBERS: dict[str, list[dict[str, str]]] = {
     ],
     "timeouts": [{"timeout": "0.3"}, {"timeout": "3.0"}],
     "cancellation": [{"cancel_after": "0.4"}, {"cancel_after": "3.0"}],
+    "wait_modes": [
+        {"timeout": "1.5"},
+        {"return_when": "ALL_COMPLETED", "timeout": "1.5"},
+        {"return_when": "FIRST_EXCEPTION", "timeout": "2.5"},
+    ],
 }
 
 WITH_CHECKS = [s for s in BUILTINS if "\ndef check" in s.path.read_text(encoding="utf-8")]
@@ -315,7 +320,7 @@ def runs_of(scenario: Scenario) -> list[dict[str, str]]:
 
 def test_every_lesson_with_numbers_to_try_has_checks() -> None:
     assert set(NUMBERS) <= {s.id for s in WITH_CHECKS}
-    assert len(WITH_CHECKS) >= 14
+    assert len(WITH_CHECKS) >= 15
 
 
 def test_the_builtin_lessons_pass_their_own_checks() -> None:
