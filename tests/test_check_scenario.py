@@ -296,6 +296,7 @@ NUMBERS: dict[str, list[dict[str, str]]] = {
         {"items": "10", "maxsize": "4", "work": "1.0"},
     ],
     "timeouts": [{"timeout": "0.3"}, {"timeout": "3.0"}],
+    "blocking_call": [{"block": "0.05"}, {"block": "1.2"}],
     "cancellation": [{"cancel_after": "0.4"}, {"cancel_after": "3.0"}],
     "wait_modes": [
         {"timeout": "1.5"},
@@ -320,7 +321,7 @@ def runs_of(scenario: Scenario) -> list[dict[str, str]]:
 
 def test_every_lesson_with_numbers_to_try_has_checks() -> None:
     assert set(NUMBERS) <= {s.id for s in WITH_CHECKS}
-    assert len(WITH_CHECKS) >= 15
+    assert len(WITH_CHECKS) >= 17
 
 
 def test_the_builtin_lessons_pass_their_own_checks() -> None:
