@@ -308,11 +308,16 @@ NUMBERS: dict[str, list[dict[str, str]]] = {
 WITH_CHECKS = [s for s in BUILTINS if "\ndef check" in s.path.read_text(encoding="utf-8")]
 
 
+def _typed(value: object) -> str:
+    """A value as typed in the form (a bool as ``true``/``false``)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def runs_of(scenario: Scenario) -> list[dict[str, str]]:
     """Every combination of the lesson's choices (``Literal`` and ``bool``), then its
     listed numbers: the runs whose checks must all pass (or skip)."""
     choices = [
-        [(p.name, str(c).lower()) for c in (p.choices if p.kind == "choice" else (True, False))]
+        [(p.name, _typed(c)) for c in (p.choices if p.kind == "choice" else (True, False))]
         for p in scenario.params
         if p.kind in ("choice", "bool")
     ]
