@@ -17,6 +17,10 @@ What to look for:
 """
 
 import asyncio
+import contextlib
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about
 
 TAGS = ("basics", "concurrency", "gather")
 ORDER = 35
@@ -52,6 +56,34 @@ async def main() -> None:
     ]
     for next_done in asyncio.as_completed(tasks):  # a new awaitable, not one of the tasks
         print(f"{await next_done} is done")
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario)
+def check_the_fetches_sleep_at_once(run):
+    """Three fetch lanes suspended on their sleeps at the same time."""
+    fetches = run.tasks("fetch-")
+    assert [[wait.what for wait in fetch.waits] for fetch in fetches] == [
+        ["sleep(3.0)"],
+        ["sleep(1.0)"],
+        ["sleep(2.0)"],
+    ]
+    assert run.most_at_once(wait for fetch in fetches for wait in fetch.waits) == 3
+
+
+def check_main_takes_each_result_as_it_comes(run):
+    """main is suspended on as_completed three times and wakes at 1 s, 2 s and 3 s, as
+    each fetch finishes, fastest first, and prints fast, medium, slow in that order."""
+    waits = run.task("main").waits
+    assert [wait.what for wait in waits] == ["as_completed"] * 3
+    assert [wait.end for wait in waits] == [about(1.0), about(2.0), about(3.0)]
+    fastest_first = [run.task(f"fetch-{name}") for name in ("fast", "medium", "slow")]
+    assert [wait.woken_by for wait in waits] == [("task", fetch) for fetch in fastest_first]
+    assert run.output.splitlines() == ["fast is done", "medium is done", "slow is done"]
+
+
+def check_the_run_takes_the_slowest_fetch(run):
+    """The run takes 3.0 s, the length of the slowest fetch."""
+    assert run.duration == about(3.0)
 
 
 if __name__ == "__main__":

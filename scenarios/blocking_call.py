@@ -21,8 +21,12 @@ What to look for:
 """
 
 import asyncio
+import contextlib
 import time
 from typing import Literal
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about, skip
 
 TAGS = ("blocking", "pitfalls", "timers")
 ORDER = 70
@@ -76,6 +80,64 @@ async def main(
         print(f"a blocking call of {block} s delayed every other task by as much")
     else:
         print(f"an awaited pause of {block} s delayed no other task")
+
+
+# --- the checks: the bullets of "What to look for", proved on a run (asyncviz check-scenario).
+# On the ideal clock time.sleep(block) takes exactly block seconds, as a blocking step.
+# (The event loop's row is not in a check's view of the run: the worker's step and the
+# red band say the same.)
+def _blocking(run):
+    if run.params["pause"] != "time.sleep":
+        skip('only with pause="time.sleep"')
+    return run.params["block"]
+
+
+def check_the_worker_runs_for_the_whole_block(run):
+    """The worker's lane is running for the whole block seconds: one long step."""
+    block, worker = _blocking(run), run.task("worker")
+    long = [step for step in worker.steps if step.duration > 0.001]
+    assert len(long) == 1
+    assert (long[0].start, long[0].duration) == (about(0.25), about(block))
+    assert worker.state_at(0.25 + block / 2) == "running"
+
+
+def check_the_loop_is_blocked(run):
+    """A red band across the whole chart: the loop was blocked (a step longer than 0.1 s,
+    asyncio's slow_callback_duration)."""
+    block = _blocking(run)
+    bands = [x for x in run.insights if x.kind == "blocking-step"]
+    if block <= 0.1:  # (not longer than 0.1 s: no band; at 0.1 s exactly, a tie not claimed)
+        assert block == 0.1 or bands == []
+        return
+    assert len(bands) == 1
+    band = bands[0]
+    assert band.tasks[0] == "worker"
+    assert (band.start, band.end) == (about(0.25), about(0.25 + block))
+
+
+def check_the_tickers_timer_waits_for_the_block(run):
+    """The ticker's sleep(0.1) due at 0.3 s stretches until the block ends: the ticker is
+    not even ready before then."""
+    block, ticker = _blocking(run), run.task("ticker")
+    ticks = ticker.waits_on("sleep(0.1)")
+    assert len(ticks) == 10
+    due = ticks[2]
+    assert (due.start, due.end) == (about(0.2), about(max(0.3, 0.25 + block)))
+    assert ticker.state_at(0.25 + block / 2) == "suspended"
+
+
+def check_an_awaited_pause_delays_no_one(run):
+    """pause="asyncio.sleep": the worker is suspended on sleep(block) instead, no red band,
+    and the ticker ticks every 0.1 s right through it."""
+    if run.params["pause"] != "asyncio.sleep":
+        skip('only with pause="asyncio.sleep"')
+    block, worker = run.params["block"], run.task("worker")
+    pause = worker.waits[1]
+    assert pause.what.startswith("sleep(") and pause.duration == about(block)
+    assert all(step.duration < 0.001 for step in worker.steps)
+    assert "blocking-step" not in run.insight_kinds
+    ticks = run.task("ticker").waits
+    assert [tick.end for tick in ticks] == [about(0.1 * n) for n in range(1, 11)]
 
 
 if __name__ == "__main__":

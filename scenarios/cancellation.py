@@ -20,8 +20,17 @@ What to look for:
 """
 
 import asyncio
+import itertools
+import math
 
-from visualizer import mark
+try:
+    from visualizer import mark
+    from visualizer.checks import about
+except ImportError:  # (run where the visualizer is not installed: no pins, no checks)
+
+    def mark(label: str) -> None:
+        """Nothing to pin on: the run is not traced."""
+
 
 TAGS = ("tasks", "cancellation")
 ORDER = 60
@@ -69,6 +78,48 @@ async def main(cancel_after: float = 2.5) -> None:
         await task
     except asyncio.CancelledError:
         print("main: the worker is cancelled now")
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario)
+def check_the_worker_ticks_once_a_second(run):
+    """The worker lane is suspended on sleep(1.0) again and again, with a short running
+    slice between sleeps."""
+    ticks = run.task("worker").waits_on("sleep(1.0)")
+    assert len(ticks) == max(math.ceil(run.params["cancel_after"]), 1)
+    assert [tick.start for tick in ticks] == [about(float(n)) for n in range(len(ticks))]
+    assert all(a.end <= b.start for a, b in itertools.pairwise(ticks))
+
+
+def check_main_cancels_the_sleep_underway(run):
+    """At cancel_after main cancels the worker (the pin on main's lane): the sleep underway
+    is cut short, woken by main."""
+    after, main = run.params["cancel_after"], run.task("main")
+    assert run.marks == [(about(after), "task.cancel()", "main")]
+    cut = run.task("worker").waits_on("sleep(1.0)")[-1]
+    assert cut.end == about(after)
+    assert cut.woken_by == ("cancel", main)
+
+
+def check_the_worker_cleans_up_in_its_finally(run):
+    """The worker then runs its finally block and is suspended once more, on sleep(0.5)."""
+    after, worker = run.params["cancel_after"], run.task("worker")
+    cleanup = worker.waits[-1]
+    assert cleanup.what == "sleep(0.5)"
+    assert (cleanup.start, cleanup.end) == (about(after), about(after + 0.5))
+    assert worker.outcome == "cancelled"
+    assert "worker: cleaning up\nworker: cleaned up\n" in run.output
+
+
+def check_main_waits_for_the_cleanup(run):
+    """main is suspended on Task 'worker' during the cleanup and is woken by worker when
+    the task is finally done, at cancel_after + 0.5 s."""
+    after, main, worker = run.params["cancel_after"], run.task("main"), run.task("worker")
+    last = main.waits[-1]
+    assert last.what == "Task 'worker'" and last.start == about(after)
+    assert last.woken_by == ("task", worker)
+    assert last.end == about(worker.ended)
+    assert worker.ended == about(after + 0.5)
+    assert run.output.endswith("main: the worker is cancelled now\n")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@ What to look for:
 """
 
 import asyncio
+import contextlib
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about
 
 TAGS = ("basics", "coroutines")
 ORDER = 5
@@ -58,6 +62,29 @@ async def main() -> None:
     drink = await coro  # brew() runs here, inside main
     food = await toast()
     print(f"{drink} and {food}")
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario)
+def check_awaiting_a_coroutine_makes_no_task(run):
+    """One lane only, main: awaiting the coroutines brew() and toast() made no task."""
+    assert run.task_names == ["main"]
+
+
+def check_the_awaits_run_in_mains_lane(run):
+    """main is suspended on sleep(1.0) twice, at await sites inside brew and toast."""
+    waits = run.task("main").waits
+    assert [wait.what for wait in waits] == ["sleep(1.0)", "sleep(1.0)"]
+    assert [wait.line for wait in waits] == ["await asyncio.sleep(1.0)"] * 2
+    in_brew, in_toast = (int(wait.site.rsplit(":", 1)[1]) for wait in waits)
+    starts = [f.__code__.co_firstlineno for f in (brew, toast, main)]
+    assert starts[0] < in_brew < starts[1] < in_toast < starts[2]
+
+
+def check_one_coroutine_after_the_other(run):
+    """The run takes 2.0 s: one coroutine after the other."""
+    first, second = run.task("main").waits
+    assert first.end <= second.start
+    assert run.duration == about(2.0)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,10 @@ What to look for:
 """
 
 import asyncio
+import contextlib
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about
 
 TAGS = ("basics", "tasks")
 ORDER = 10
@@ -67,6 +71,43 @@ async def main() -> None:
     await long
 
     print(f"finished in {loop.time() - start:.1f} s")
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario)
+def check_a_new_task_is_ready_until_main_awaits(run):
+    """nap-1s and nap-2s appear, ready, the moment main creates them; they only run once
+    main suspends at await short."""
+    main = run.task("main")
+    await_short = main.waits[0]
+    assert await_short.what == "Task 'nap-1s'"
+    for nap in run.tasks("nap-"):
+        assert nap.created_by is main
+        first = nap.spans[0]
+        assert (first.state, first.start) == ("ready", nap.created)
+        assert nap.steps[0].start >= await_short.start
+
+
+def check_both_naps_sleep_at_once(run):
+    """Both tasks are suspended at the same time, on sleep(1.0) and sleep(2.0)."""
+    short, long = run.task("nap-1s"), run.task("nap-2s")
+    naps = short.waits_on("sleep(1.0)") + long.waits_on("sleep(2.0)")
+    assert len(naps) == 2
+    assert run.most_at_once(naps) == 2
+
+
+def check_main_is_woken_by_each_task(run):
+    """main is suspended on Task 'nap-1s', then on Task 'nap-2s', woken by each."""
+    waits = run.task("main").waits
+    assert [wait.what for wait in waits] == ["Task 'nap-1s'", "Task 'nap-2s'"]
+    assert [wait.woken_by for wait in waits] == [
+        ("task", run.task("nap-1s")),
+        ("task", run.task("nap-2s")),
+    ]
+
+
+def check_the_run_ends_at_two_seconds(run):
+    """The whole run ends at about 2.0 s."""
+    assert run.duration == about(2.0)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,11 @@ What to look for:
 """
 
 import asyncio
+import contextlib
 from typing import Literal
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about, skip
 
 TAGS = ("synchronization", "event")
 ORDER = 57
@@ -105,6 +109,74 @@ async def main(primitive: Literal["event", "condition"] = "event") -> None:
                 name = f"waiter-{n}"
                 group.create_task(condition_waiter(name, condition, jobs), name=name)
             group.create_task(notifier(condition, jobs), name="notifier")
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario)
+def _only_with(run, primitive):
+    if run.params["primitive"] != primitive:
+        skip(f"only with primitive={primitive!r}")
+    return run.tasks("waiter-")
+
+
+def check_setting_the_event_wakes_every_waiter(run):
+    """primitive="event": the three waiters are suspended on Event.wait; at 1.0 s setter
+    sets the event and all three are woken, each by setter; each works 0.5 s; 1.5 s."""
+    waiters, setter = _only_with(run, "event"), run.task("setter")
+    assert len(waiters) == 3
+    for waiter in waiters:
+        signal, work = waiter.waits
+        assert (signal.what, signal.end, signal.woken_by) == (
+            "Event.wait",
+            about(1.0),
+            ("task", setter),
+        )
+        assert (work.what, work.end) == ("sleep(0.5)", about(1.5))
+    assert run.duration == about(1.5)
+
+
+def check_notify_one_wakes_one_waiter(run):
+    """primitive="condition": the waiters are suspended on Condition.wait; at 1.0 s
+    notify(1) wakes waiter-1 only; the others keep waiting."""
+    waiters, notifier = _only_with(run, "condition"), run.task("notifier")
+    assert len(waiters) == 3
+    assert all(waiter.waits[0].what == "Condition.wait" for waiter in waiters)
+    first = waiters[0].waits[0]
+    assert (first.end, first.woken_by) == (about(1.0), ("task", notifier))
+    assert all(waiter.state_at(1.5) == "suspended" for waiter in waiters[1:])
+    assert all(waiter.waits[0].end > 1.5 for waiter in waiters[1:])
+
+
+def check_notify_all_wakes_the_rest(run):
+    """At 2.0 s notifier calls notify_all(): both remaining waiters are woken at once. The
+    run takes 2.5 s."""
+    waiters, notifier = _only_with(run, "condition"), run.task("notifier")
+    for waiter in waiters[1:]:
+        wait = waiter.waits[0]
+        assert (wait.what, wait.end, wait.woken_by) == (
+            "Condition.wait",
+            about(2.0),
+            ("task", notifier),
+        )
+    assert run.output.splitlines() == [f"waiter-{n}: got job-{n}" for n in (1, 2, 3)]
+    assert run.duration == about(2.5)
+
+
+def check_the_rows_under_the_tasks(run):
+    """The rows under the tasks: go is set once, at the moment the waiters are woken; the
+    condition's lock is held by one task at a time; each has three waiters starting to
+    wait at 0 s."""
+    name = "go" if run.params["primitive"] == "event" else "condition"
+    row = run.resource(name)
+    assert [waiter for waiter, start, _ in row.waits if start == about(0.0)] == [
+        "waiter-1",
+        "waiter-2",
+        "waiter-3",
+    ]
+    assert row.peak_level == 1
+    if name == "go":
+        assert row.most_waiting == 3 and all(end == about(1.0) for _, _, end in row.waits)
+    else:
+        assert row.most_held == 1
 
 
 if __name__ == "__main__":

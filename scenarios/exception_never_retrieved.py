@@ -22,7 +22,11 @@ What to look for:
 """
 
 import asyncio
+import contextlib
 from typing import Literal
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about, skip
 
 TAGS = ("tasks", "exceptions", "pitfalls")
 ORDER = 42
@@ -72,6 +76,53 @@ async def main(handling: Literal["forget", "keep", "await"] = "forget") -> None:
         except ConnectionError as exc:
             print(f"{task.get_name()} failed: {exc}")
         await asyncio.sleep(1.5)  # other work
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario)
+def _upload_fails(run, handling):
+    """upload fails at 0.5 s whatever main does with it; the claim is about ``handling``."""
+    if run.params["handling"] != handling:
+        skip(f"only with handling={handling!r}")
+    upload = run.task("upload")
+    assert (upload.outcome, upload.ended) == ("failed", about(0.5))
+    assert upload.error == "ConnectionError: connection reset"
+    return upload
+
+
+def _woken_by(run, upload):
+    """The tasks that the failed upload woke."""
+    return [task.name for task in run.tasks() if task.woken_by(upload)]
+
+
+def check_forgotten_it_is_reported_as_it_fails(run):
+    """handling="forget": upload fails at 0.5 s and wakes nobody; a warning on its lane at
+    that same moment reads "Task exception was never retrieved"."""
+    upload = _upload_fails(run, "forget")
+    assert _woken_by(run, upload) == []
+    assert run.warnings == [(about(0.5), "Task exception was never retrieved", "upload")]
+    assert "never-retrieved" in run.insight_kinds
+
+
+def check_kept_it_is_reported_only_when_main_returns(run):
+    """handling="keep": the same warning comes only at 2.0 s, when main returns: 1.5 s after
+    the failure."""
+    upload = _upload_fails(run, "keep")
+    assert _woken_by(run, upload) == []
+    assert run.task("main").ended == about(2.0)
+    assert run.warnings == [(about(2.0), "Task exception was never retrieved", "upload")]
+    assert "never-retrieved" in run.insight_kinds
+
+
+def check_awaited_it_is_handled_and_nothing_is_said(run):
+    """handling="await": main is suspended on Task 'upload', woken by upload at 0.5 s, and
+    prints the error. No warning: the exception was retrieved."""
+    upload = _upload_fails(run, "await")
+    first = run.task("main").waits[0]
+    assert (first.what, first.end) == ("Task 'upload'", about(0.5))
+    assert first.woken_by == ("task", upload)
+    assert run.output == "upload failed: connection reset\n"
+    assert run.warnings == []
+    assert "never-retrieved" not in run.insight_kinds
 
 
 if __name__ == "__main__":

@@ -21,6 +21,10 @@ What to look for:
 """
 
 import asyncio
+import contextlib
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about
 
 TAGS = ("basics", "gather", "concurrency")
 ORDER = 30
@@ -63,6 +67,36 @@ async def main() -> None:
     ]
     results = await asyncio.gather(*tasks)
     print(results)  # [24, 6, 2]: argument order, not finishing order
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario)
+def check_the_lanes_alternate_and_sleep_at_once(run):
+    """Three lanes alternate between short running slices and sleep(1.0); all three sleep
+    at the same time."""
+    lanes = run.tasks("factorial-")
+    assert [lane.name for lane in lanes] == ["factorial-A", "factorial-B", "factorial-C"]
+    for lane, sleeps in zip(lanes, (3, 2, 1), strict=True):
+        states = [span.state for span in lane.spans if span.state != "ready"]
+        assert states == ["running", "suspended"] * sleeps + ["running"]
+        assert [wait.what for wait in lane.waits] == ["sleep(1.0)"] * sleeps
+        assert max(step.duration for step in lane.steps) < 0.1
+    assert run.most_at_once(wait for lane in lanes for wait in lane.waits) == 3
+
+
+def check_c_ends_first_and_a_last(run):
+    """factorial-C ends after 1 s, factorial-B after 2 s and factorial-A after 3 s."""
+    ends = [run.task(f"factorial-{name}").ended for name in "CBA"]
+    assert ends == [about(1.0), about(2.0), about(3.0)]
+
+
+def check_main_waits_for_the_slowest_then_prints_in_argument_order(run):
+    """main stays suspended on gather(3 awaitables) until the slowest task is done, then
+    is woken and prints [24, 6, 2]."""
+    (gather,) = run.task("main").waits
+    assert gather.what == "gather(3 awaitables)"
+    assert gather.end == about(run.task("factorial-A").ended)
+    assert gather.woken_by == ("task", run.task("factorial-A"))
+    assert run.output.splitlines()[-1] == "[24, 6, 2]"
 
 
 if __name__ == "__main__":

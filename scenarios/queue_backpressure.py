@@ -25,6 +25,11 @@ What to look for:
 """
 
 import asyncio
+import contextlib
+import itertools
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about, skip
 
 TAGS = ("synchronization", "queue", "concurrency")
 ORDER = 55
@@ -76,6 +81,60 @@ async def main(items: int = 6, maxsize: int = 2, work: float = 0.5) -> None:
     await queue.join()  # every item done
     worker.cancel()  # the consumer would wait for ever: stop it ...
     await asyncio.gather(worker, return_exceptions=True)  # ... and wait until it has ended
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario)
+def check_a_full_queue_holds_the_producer(run):
+    """The producer puts until the queue is full, then is suspended on Queue.put; each get
+    of the consumer wakes it, and it puts one more."""
+    items, maxsize = run.params["items"], run.params["maxsize"]
+    if maxsize == 0:
+        skip("only with a bound, maxsize > 0")
+    producer, consumer = run.task("producer"), run.task("consumer")
+    puts = producer.waits_on("Queue.put")
+    assert len(puts) == max(items - maxsize, 0)
+    assert all(put.woken_by == ("task", consumer) for put in puts)
+    assert run.resource("queue").peak_level == min(maxsize, items)
+
+
+def check_the_queue_is_full_until_the_last_put_then_drains(run):
+    """The queue row fills to maxsize at once and stays full while the producer waits; after
+    the last put it drains, one item per work, empty when the consumer is done."""
+    items, maxsize, work = run.params["items"], run.params["maxsize"], run.params["work"]
+    if maxsize == 0 or items <= maxsize:
+        skip("only when the queue fills: 0 < maxsize < items")
+    producer = run.task("producer")
+    puts = producer.waits_on("Queue.put")
+    assert all(a.end == about(b.start) for a, b in itertools.pairwise(puts))
+    assert producer.ended == about((items - maxsize - 1) * work)  # the last put
+    assert run.duration == about(items * work)
+
+
+def check_the_consumer_never_waits_for_an_item(run):
+    """The consumer's lane is one sleep(work) after another; only before the first item and
+    after the last is it suspended on Queue.get, for an instant: main cancels it then."""
+    items, work = run.params["items"], run.params["work"]
+    main, consumer = run.task("main"), run.task("consumer")
+    kinds = [wait.what.split("(")[0] for wait in consumer.waits]
+    assert kinds == ["Queue.get"] + ["sleep"] * items + ["Queue.get"]
+    assert all(nap.duration == about(work) for nap in consumer.waits_on("sleep("))
+    first, last = consumer.waits_on("Queue.get")
+    assert first.duration == about(0.0) and last.duration == about(0.0)
+    assert last.woken_by == ("cancel", main) and consumer.outcome == "cancelled"
+    assert main.waits[-1].woken_by == ("task", consumer)  # (main waits for it to end)
+
+
+def check_an_unbounded_queue_never_holds_the_producer(run):
+    """maxsize=0: the producer puts everything at once and is done at the start; the queue
+    grows to items and loses one every work."""
+    items, work = run.params["items"], run.params["work"]
+    if run.params["maxsize"] != 0:
+        skip("only with maxsize=0")
+    producer = run.task("producer")
+    assert producer.waits == []
+    assert producer.ended == about(0.0)
+    assert run.resource("queue").peak_level == items
+    assert run.duration == about(items * work)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,10 @@ What to look for:
 """
 
 import asyncio
+import contextlib
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about, skip
 
 TAGS = ("cancellation", "shield")
 ORDER = 64
@@ -76,6 +80,55 @@ async def main(shielded: bool = True) -> None:
     (work,) = saving
     print(f"handler: {'cancelled' if waiter.cancelled() else 'done'}")
     print(f"save: {'cancelled' if work.cancelled() else repr(work.result())}")
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario)
+def check_the_handler_is_cancelled_at_one_second(run):
+    """handler creates save, is suspended on shield (shielded=True) or on Task 'save'
+    (shielded=False), and ends cancelled at 1.0 s."""
+    handler, save = run.task("handler"), run.task("save")
+    assert save.created_by is handler
+    (wait,) = handler.waits
+    assert wait.what == ("shield" if run.params["shielded"] else "Task 'save'")
+    assert (handler.outcome, handler.ended) == ("cancelled", about(1.0))
+    assert "handler: cancelled\n" in run.output
+
+
+def check_shielded_the_work_carries_on(run):
+    """shielded=True: the cancel goes from main to handler only; save stays suspended on
+    sleep(2.0) after the handler is gone and is done at 2.0 s."""
+    if not run.params["shielded"]:
+        skip("only with shielded=True")
+    main, handler, save = run.task("main"), run.task("handler"), run.task("save")
+    assert handler.waits[0].woken_by == ("cancel", main)
+    (nap,) = save.waits
+    assert (nap.what, nap.end, nap.woken_by) == ("sleep(2.0)", about(2.0), ("timer", None))
+    assert (save.outcome, save.ended) == ("done", about(2.0))
+    assert run.output.endswith("save: 'saved'\n")
+
+
+def check_unshielded_the_cancel_passes_on(run):
+    """shielded=False: the cancel passes on to save, whose sleep is cut short at 1.0 s; it
+    ends cancelled too and wakes the handler as it ends."""
+    if run.params["shielded"]:
+        skip("only with shielded=False")
+    main, handler, save = run.task("main"), run.task("handler"), run.task("save")
+    (nap,) = save.waits
+    assert (nap.what, nap.end, nap.woken_by) == ("sleep(2.0)", about(1.0), ("cancel", main))
+    assert (save.outcome, save.ended) == ("cancelled", about(1.0))
+    assert handler.waits[0].woken_by == ("task", save)
+    assert run.output.endswith("save: cancelled\n")
+
+
+def check_main_sleeps_cancels_then_waits_for_both(run):
+    """main is suspended on sleep(1.0), cancels the handler, then is suspended on wait
+    until both tasks have ended."""
+    main = run.task("main")
+    nap, wait = main.waits
+    assert (nap.what, nap.end) == ("sleep(1.0)", about(1.0))
+    last = max(run.task("handler").ended, run.task("save").ended)
+    assert (wait.what, wait.end) == ("wait", about(last))
+    assert run.duration == about(2.0 if run.params["shielded"] else 1.0)
 
 
 if __name__ == "__main__":

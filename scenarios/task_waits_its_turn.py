@@ -20,6 +20,8 @@ import time
 
 TAGS = ("basics", "tasks", "blocking")
 ORDER = 12
+#: the claims are about busy time: checked on the virtual clock, which counts it
+CHECK_CLOCK = "virtual"
 
 # the docstring in Simplified Chinese, shown when the app's language is Chinese
 EXPLAIN_ZH = """\
@@ -53,6 +55,40 @@ async def main(busy: float = 0.3) -> None:
         pass
     await asyncio.sleep(0)  # main lets go: the greeter runs now
     await task  # (done already)
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario).
+# Busy time is real time, which a loaded machine can only lengthen: "at least busy", never
+# "at most".
+def check_the_greeter_is_ready_all_through_mains_busy_stretch(run):
+    """greeter appears the moment main creates it and stays ready for all of main's busy
+    stretch."""
+    main, greeter = run.task("main"), run.task("greeter")
+    assert greeter.created_by is main
+    ready = greeter.spans[0]
+    assert (ready.state, ready.start) == ("ready", greeter.created)
+    assert ready.end >= main.steps[0].end
+    assert ready.duration >= 0.95 * run.params["busy"]
+
+
+def check_main_holds_the_loop_for_busy_seconds(run):
+    """main is running for busy seconds in one long step (a red band when longer than
+    0.1 s)."""
+    busy, main = run.params["busy"], run.task("main")
+    assert main.steps[0].duration >= 0.95 * busy
+    bands = [x for x in run.insights if x.kind == "blocking-step" and x.tasks[0] == "main"]
+    if busy > 0.1:
+        assert len(bands) == 1 and bands[0].end - bands[0].start >= 0.95 * busy
+
+
+def check_the_greeter_runs_when_main_yields(run):
+    """greeter runs only when main yields with sleep(0); it is done by the time main runs
+    again, so await task returns at once."""
+    main, greeter = run.task("main"), run.task("greeter")
+    (turn,) = greeter.steps
+    assert turn.start >= main.steps[0].end
+    assert greeter.ended <= main.steps[1].start
+    assert main.waits == []  # (await task never suspended main)
 
 
 if __name__ == "__main__":

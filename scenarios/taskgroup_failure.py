@@ -17,6 +17,10 @@ What to look for:
 """
 
 import asyncio
+import contextlib
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about, skip
 
 TAGS = ("advanced", "taskgroup", "exceptions", "cancellation")
 ORDER = 65
@@ -56,6 +60,54 @@ async def main(fail: bool = True) -> None:
         print("all three finished")
     except* ValueError as errors:
         print(f"caught {len(errors.exceptions)} error(s): {errors.exceptions[0]}")
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario)
+def check_main_waits_at_the_end_of_the_block(run):
+    """main is suspended on TaskGroup at the end of the async with block."""
+    waits = run.task("main").waits
+    assert waits and all(wait.what == "TaskGroup" for wait in waits)
+    assert [task.created_by for task in run.tasks()[1:]] == [run.task("main")] * 3
+
+
+def check_quick_finishes_and_broken_fails(run):
+    """quick finishes at 0.5 s; broken fails at 1.0 s."""
+    quick, broken = run.task("quick"), run.task("broken")
+    assert (quick.outcome, quick.ended) == ("done", about(0.5))
+    if run.params["fail"]:
+        assert (broken.outcome, broken.ended) == ("failed", about(1.0))
+        assert broken.error == "ValueError: broken failed"
+    else:
+        assert (broken.outcome, broken.ended) == ("done", about(1.0))
+
+
+def check_the_failure_cancels_slow_and_wakes_main(run):
+    """At that moment slow is cancelled in its sleep and main is woken: the run takes
+    1.0 s, not 2.0 s, and main prints the error it caught with except*."""
+    if not run.params["fail"]:
+        skip("only with fail=True")
+    slow, main = run.task("slow"), run.task("main")
+    (nap,) = slow.waits
+    assert nap.what == "sleep(2.0)" and nap.end == about(1.0)
+    assert nap.woken_by[0] == "cancel"
+    assert (slow.outcome, slow.ended) == ("cancelled", about(1.0))
+    assert main.waits[-1].end == about(1.0)
+    assert run.duration == about(1.0)
+    assert run.output == "caught 1 error(s): broken failed\n"
+
+
+def check_without_a_failure_all_three_finish(run):
+    """fail=False: all three finish and the run takes 2.0 s."""
+    if run.params["fail"]:
+        skip("only with fail=False")
+    assert [(task.name, task.outcome) for task in run.tasks()[1:]] == [
+        ("quick", "done"),
+        ("broken", "done"),
+        ("slow", "done"),
+    ]
+    assert run.task("slow").ended == about(2.0)
+    assert run.duration == about(2.0)
+    assert run.output == "all three finished\n"
 
 
 if __name__ == "__main__":

@@ -31,7 +31,12 @@ What to look for:
 """
 
 import asyncio
+import contextlib
+import sys
 from typing import Literal
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about, skip
 
 TAGS = ("timeouts", "cancellation")
 ORDER = 62
@@ -86,6 +91,57 @@ async def main(way: Literal["wait_for", "timeout"] = "wait_for", timeout: float 
         print(f"{result} after {loop.time() - start:.1f} s")
     except TimeoutError:
         print(f"TimeoutError after {loop.time() - start:.1f} s; slow cancelled: {work.cancelled()}")
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario)
+def _times_out(run):
+    """The claims of a timeout hold only when it comes before slow's 2.0 s."""
+    if run.params["timeout"] >= 2.0:
+        skip("only with a timeout shorter than slow's 2.0 s")
+    return run.params["timeout"]
+
+
+def check_slow_is_cut_short_and_cancelled(run):
+    """slow is suspended on sleep(2.0); at the timeout its sleep is cut short and it ends
+    cancelled."""
+    timeout, slow = _times_out(run), run.task("slow")
+    (nap,) = slow.waits
+    assert nap.what == "sleep(2.0)" and nap.end == about(timeout)
+    assert (slow.outcome, slow.ended) == ("cancelled", about(timeout))
+
+
+def check_who_cancels_slow(run):
+    """way=timeout, and wait_for from 3.12: the timer cancels main, which passes it on (a
+    triangle, no arrow); wait_for on 3.11: its timer wakes main, which cancels slow."""
+    _times_out(run)
+    main, slow = run.task("main"), run.task("slow")
+    (nap,) = slow.waits
+    if run.params["way"] == "wait_for" and sys.version_info < (3, 12):
+        assert main.waits[0].woken_by == ("timer", None)
+        assert nap.woken_by == ("cancel", main)
+    else:
+        assert nap.woken_by == ("cancel", None)
+
+
+def check_main_is_woken_by_slow_ending_and_times_out(run):
+    """main is suspended on wait_for(timeout=...) or on Task 'slow'; it is last woken at the
+    timeout, by slow as it ends, and prints TimeoutError."""
+    timeout, main, slow = _times_out(run), run.task("main"), run.task("slow")
+    label = "wait_for(" if run.params["way"] == "wait_for" else "Task 'slow'"
+    waits = main.waits
+    assert waits and all(wait.what.startswith(label) for wait in waits)
+    assert len(waits) == (2 if label == "wait_for(" and sys.version_info < (3, 12) else 1)
+    assert waits[-1].woken_by == ("task", slow) and waits[-1].end == about(timeout)
+    assert run.output == f"TimeoutError after {timeout:.1f} s; slow cancelled: True\n"
+
+
+def check_a_long_timeout_lets_slow_finish(run):
+    """timeout=3.0: slow finishes at 2.0 s and main prints its result."""
+    if run.params["timeout"] <= 2.0:
+        skip("only with a timeout longer than slow's 2.0 s")
+    slow = run.task("slow")
+    assert (slow.outcome, slow.ended) == ("done", about(2.0))
+    assert run.output == "slow finished after 2.0 s\n"
 
 
 if __name__ == "__main__":

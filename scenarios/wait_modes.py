@@ -26,7 +26,11 @@ What to look for:
 """
 
 import asyncio
+import contextlib
 from typing import Literal
+
+with contextlib.suppress(ImportError):  # (run where the visualizer is not installed: no checks)
+    from visualizer.checks import about, skip
 
 TAGS = ("wait", "concurrency")
 ORDER = 37
@@ -93,6 +97,73 @@ async def main(
         task.cancel()  # wait() cancelled nothing: what is left is ours to stop
     if left:  # and to wait for, until each has taken its cancel and ended
         await asyncio.gather(*left, return_exceptions=True)
+
+
+# --- the checks: each bullet of "What to look for", proved on a run (asyncviz check-scenario)
+#: when each task ends of itself; the moment each return_when names, and who ends it
+ENDS = {"fast": 1.0, "failing": 2.0, "slow": 3.0}
+MOMENTS = {"FIRST_COMPLETED": 1.0, "FIRST_EXCEPTION": 2.0, "ALL_COMPLETED": 3.0}
+FINISHERS = {"FIRST_COMPLETED": "fast", "FIRST_EXCEPTION": "failing", "ALL_COMPLETED": "slow"}
+
+
+def _woken_at(run):
+    """When wait() returns: at the moment return_when names, or at the timeout if sooner."""
+    moment, timeout = MOMENTS[run.params["return_when"]], run.params["timeout"]
+    return min(moment, timeout) if timeout > 0 else moment
+
+
+def check_main_waits_until_the_moment_named(run):
+    """main is suspended on wait until the moment return_when names (1 s, 2 s or 3 s), and
+    is woken by the task that finished then."""
+    return_when, timeout = run.params["return_when"], run.params["timeout"]
+    wait = run.task("main").waits[0]
+    assert (wait.what, wait.end) == ("wait", about(_woken_at(run)))
+    if timeout == 0 or timeout > MOMENTS[return_when]:
+        assert wait.woken_by == ("task", run.task(FINISHERS[return_when]))
+
+
+def check_main_cancels_what_is_left(run):
+    """At that moment the tasks still pending are cancelled by main, cut short in their
+    sleeps; main waits for them on gather(...), a sliver. With ALL_COMPLETED nothing is
+    left to cancel."""
+    at, main = _woken_at(run), run.task("main")
+    pending = [run.task(name) for name in ENDS if ENDS[name] > at]
+    for task in pending:
+        (nap,) = task.waits
+        assert (nap.end, nap.woken_by) == (about(at), ("cancel", main))
+        assert (task.outcome, task.ended) == ("cancelled", about(at))
+    if not pending:
+        assert len(main.waits) == 1
+        return
+    _, gather = main.waits
+    n = len(pending)
+    assert gather.what == f"gather({n} awaitable{'s' if n > 1 else ''})"
+    assert gather.duration == about(0.0)
+    assert run.duration == about(at)
+
+
+def check_main_prints_the_two_sets(run):
+    """main prints the two sets, e.g. done ['fast'], pending ['failing', 'slow']."""
+    at = _woken_at(run)
+    done = sorted(name for name in ENDS if ENDS[name] <= at)
+    pending = sorted(name for name in ENDS if ENDS[name] > at)
+    assert run.output.splitlines()[0] == f"{at:.1f} s: done {done}, pending {pending}"
+
+
+def check_a_timeout_wakes_main_first(run):
+    """timeout=1.5 with FIRST_EXCEPTION or ALL_COMPLETED: main wakes at 1.5 s, woken by
+    the timer; FIRST_COMPLETED is unchanged: fast wakes it at 1.0 s, before the timeout."""
+    return_when, timeout = run.params["return_when"], run.params["timeout"]
+    if timeout == 0:
+        skip("only with a timeout (timeout=0 means none)")
+    moment, wait = MOMENTS[return_when], run.task("main").waits[0]
+    if timeout < moment:
+        assert (wait.end, wait.woken_by) == (about(timeout), ("timer", None))
+    elif timeout > moment:
+        assert (wait.end, wait.woken_by) == (
+            about(moment),
+            ("task", run.task(FINISHERS[return_when])),
+        )
 
 
 if __name__ == "__main__":

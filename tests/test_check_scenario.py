@@ -4,24 +4,30 @@ the exit codes; and every built-in lesson lints clean, and passes its own checks
 
 The command runs in its own process (``python -m visualizer``), as an author runs it,
 in ``tmp_path`` (so paths print relative to it); its scenarios and checks in their own
-child processes.  Runs are on the ideal clock: verdicts do not depend on the machine's
-load.  The one small ``--timeout`` is for a scenario that never ends, whose verdict is
-the same however slow the machine.
+child processes.  Runs are on the ideal clock (a lesson about busy time, on the virtual
+one, claims "at least so long", which a loaded machine cannot make false): verdicts do
+not depend on the machine's load.  The built-in lessons' runs go two at a time (a thread
+pool of two, each waiting on its child process), for each choice of their forms.  The
+one small ``--timeout`` is for a scenario that never ends, whose verdict is the same
+however slow the machine.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from visualizer.session.check_runner import CheckReport, run_checks
 from visualizer.session.scenario_lint import is_lesson, known_tags, lint
-from visualizer.session.scenarios import discover
+from visualizer.session.scenarios import Scenario, bind_params, discover
 
 ROOT = Path(__file__).resolve().parent.parent
 #: seconds after which the command is taken to hang (not a limit on how long it takes)
@@ -270,39 +276,86 @@ BUILTINS = [s for s in discover()[0] if s.builtin]
 
 
 @pytest.mark.parametrize("scenario", BUILTINS, ids=[s.id for s in BUILTINS])
-def test_every_builtin_lints_clean(scenario: object) -> None:
-    from visualizer.session.scenarios import Scenario
-
-    assert isinstance(scenario, Scenario)
+def test_every_builtin_lints_clean(scenario: Scenario) -> None:
     errors = [str(p) for p in lint(scenario.path) if p.severity == "error"]
     assert errors == []
     assert is_lesson(scenario.path)
     assert set(scenario.tags) <= known_tags()
 
 
-#: each built-in lesson with checks, and the parameters that make each of its claims apply
-CHECKED = {
-    "sequential_vs_concurrent": [[], ["--param", "mode=sequential"]],
-    "lock_race": [[], ["--param", "locked=true"]],
-    "semaphore_workers": [[], ["--param", "limit=1"], ["--param", "limit=6"]],
+#: values a teacher may type into a lesson's form besides its defaults, where its claims
+#: depend on them (each ``Literal`` choice and each ``bool`` are tried without being listed)
+NUMBERS: dict[str, list[dict[str, str]]] = {
+    "lock_race": [{"increments": "1"}],
+    "semaphore_workers": [{"limit": "1"}, {"limit": "6"}, {"workers": "5", "work": "0.5"}],
+    "task_waits_its_turn": [{"busy": "0.05"}],
+    "queue_backpressure": [
+        {"maxsize": "0"},
+        {"maxsize": "1"},
+        {"maxsize": "6"},
+        {"items": "10", "maxsize": "4", "work": "1.0"},
+    ],
+    "timeouts": [{"timeout": "0.3"}, {"timeout": "3.0"}],
+    "blocking_call": [{"block": "0.05"}, {"block": "1.2"}],
+    "cancellation": [{"cancel_after": "0.4"}, {"cancel_after": "3.0"}],
+    "wait_modes": [
+        {"timeout": "1.5"},
+        {"return_when": "ALL_COMPLETED", "timeout": "1.5"},
+        {"return_when": "FIRST_EXCEPTION", "timeout": "2.5"},
+    ],
 }
 
-
-def test_every_builtin_with_checks_is_here() -> None:
-    with_checks = {s.id for s in BUILTINS if "\ndef check" in s.path.read_text(encoding="utf-8")}
-    assert with_checks == set(CHECKED)
+WITH_CHECKS = [s for s in BUILTINS if "\ndef check" in s.path.read_text(encoding="utf-8")]
 
 
-@pytest.mark.parametrize(
-    ("name", "params"),
-    [(name, params) for name, runs in CHECKED.items() for params in runs],
-    ids=[f"{n}{''.join(p[1:])}" for n, runs in CHECKED.items() for p in runs],
-)
-def test_the_builtin_lessons_pass_their_own_checks(
-    tmp_path: Path, name: str, params: list[str]
-) -> None:
-    done = cli(name, *params, "--json", cwd=tmp_path)
-    assert done.returncode == 0, done.stdout + done.stderr
-    (report,) = json.loads(done.stdout)
-    statuses = [c["status"] for c in report["checks"]["checks"]]
-    assert "passed" in statuses and set(statuses) <= {"passed", "skipped"}
+def _typed(value: object) -> str:
+    """A value as typed in the form (a bool as ``true``/``false``)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def runs_of(scenario: Scenario) -> list[dict[str, str]]:
+    """Every combination of the lesson's choices (``Literal`` and ``bool``), then its
+    listed numbers: the runs whose checks must all pass (or skip)."""
+    choices = [
+        [(p.name, _typed(c)) for c in (p.choices if p.kind == "choice" else (True, False))]
+        for p in scenario.params
+        if p.kind in ("choice", "bool")
+    ]
+    return [dict(combo) for combo in itertools.product(*choices)] + NUMBERS.get(scenario.id, [])
+
+
+def test_every_lesson_with_numbers_to_try_has_checks() -> None:
+    assert set(NUMBERS) <= {s.id for s in WITH_CHECKS}
+    assert len(WITH_CHECKS) >= 17
+
+
+def test_the_builtin_lessons_pass_their_own_checks() -> None:
+    """Each built-in lesson with checks, run (in a child process, on its CHECK_CLOCK) for
+    every choice of its form and the numbers above: no check fails or raises, and each
+    check passes in at least one of its lesson's runs (none is only ever skipped)."""
+    runs = [(s, raw) for s in WITH_CHECKS for raw in runs_of(s)]
+
+    def check(run: tuple[Scenario, dict[str, str]]) -> CheckReport:
+        scenario, raw = run
+        return run_checks(scenario, bind_params(scenario, raw), timeout=HANG)
+
+    with ThreadPoolExecutor(2) as pool:  # (two child processes at a time: the machine is shared)
+        reports = list(pool.map(check, runs))
+    problems = [
+        f"{scenario.id} {raw}: {c.name} {c.status} at {c.where}: {c.text} {c.values} {c.exception}"
+        for (scenario, raw), report in zip(runs, reports, strict=True)
+        for c in report.checks
+        if c.status not in ("passed", "skipped")
+    ] + [
+        f"{scenario.id} {raw}: {report.failure}"
+        for (scenario, raw), report in zip(runs, reports, strict=True)
+        if report.failure is not None
+    ]
+    assert problems == []
+    passed: dict[str, set[str]] = {}
+    for (scenario, _), report in zip(runs, reports, strict=True):
+        assert report.checks, scenario.id
+        passed.setdefault(scenario.id, set())
+        passed[scenario.id] |= {c.name for c in report.checks if c.status == "passed"}
+    for (scenario, _), report in zip(runs, reports, strict=True):
+        assert {c.name for c in report.checks} == passed[scenario.id], scenario.id

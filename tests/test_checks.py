@@ -206,6 +206,7 @@ def test_most_at_once_counts_overlapping_waits(world: tuple[Scenario, Run]) -> N
     _, run = world
     naps = [w for name in "abc" for w in run.task(name).waits_on("sleep(")]
     assert run.most_at_once(naps) == 2
+    assert run.most_at_once(iter(naps)) == 2  # (a generator: its ends went unseen)
     assert run.most_at_once(run.task("a").waits + run.task("d").waits) == 1
 
 

@@ -63,7 +63,8 @@ class Wait(Span):
 
 def most_at_once(waits: Iterable[Span]) -> int:
     """Most of ``waits`` in progress at one time (one ending at t is over before one
-    starting at t begins: a hand-over is not an overlap)."""
+    starting at t begins: a hand-over is not an overlap).  Read once: a generator will do."""
+    waits = list(waits)
     events = sorted(
         [(w.start, 1) for w in waits if w.end > w.start]
         + [(w.end, -1) for w in waits if w.end > w.start]
