@@ -24,7 +24,8 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QTimer
-from test_gui_hot_reload import WAIT_MS, _ran, _window, clean_settings, loop, save  # noqa: F401
+from test_gui_hot_reload import WAIT_MS, _ran, clean_settings, loop, save  # noqa: F401
+from test_gui_hot_reload import _window as _watching_window
 
 from visualizer.app.browser import NOTE_MARK
 from visualizer.app.checks_line import FAILED_MARK, PASSED_MARK, Shown
@@ -74,6 +75,13 @@ def folder(tmp_path: Path) -> Path:
     folder.mkdir()
     save(folder / "naps.py", lesson())
     return folder
+
+
+def _window(qtbot: Any, folder: Path) -> MainWindow:
+    """A window on ``folder`` as the app makes it: watching it, its lessons' checks on."""
+    window = _watching_window(qtbot, folder)
+    window.lesson_checks.enabled = True
+    return window
 
 
 def _verdict(qtbot: Any, window: MainWindow) -> Shown:
@@ -150,16 +158,26 @@ def test_a_failing_check_is_said_and_marked_then_the_fixed_file_turns_green(
     assert not line.list.isVisible()  # (all passed: the list stays shut until asked)
 
 
-def test_a_scenario_without_checks_has_no_line_and_no_mark(qtbot: Any) -> None:
-    plain = find("gather_basics")
+def test_a_scenario_without_checks_has_no_line_and_no_mark(qtbot: Any, folder: Path) -> None:
+    body = lesson().split("\n\n\ndef check_two_naps")[0] + '\n\n\nif __name__ == "__main__":\n'
+    save(folder / "plain_naps.py", body + "    asyncio.run(main())\n")
+    window = _window(qtbot, folder)
+    plain = window.scenarios["plain_naps"]
     assert not has_checks(plain.path)
-    window = MainWindow([plain])
-    qtbot.addWidget(window)
-    window.show()
-    _ran(qtbot, window, "gather_basics")
+    _ran(qtbot, window, "plain_naps")
     assert window.lesson_checks.task is None  # (nothing was started)
     assert not window.lesson_checks.line.isVisible()
-    assert _title(window, "gather_basics") == plain.title.replace("``", "")
+    assert _title(window, "plain_naps") == plain.title
+
+
+def test_a_window_made_for_a_test_or_a_tool_runs_no_checks(qtbot: Any) -> None:
+    """Only the app turns them on (``run_gui``): a window made elsewhere starts no child."""
+    window = MainWindow([find("gather_basics")])
+    qtbot.addWidget(window)
+    window.show()
+    assert has_checks(find("gather_basics").path)
+    _ran(qtbot, window, "gather_basics")
+    assert window.lesson_checks.task is None and not window.lesson_checks.line.isVisible()
 
 
 def test_on_another_clock_what_held_is_said_calmly_and_the_mark_is_left(

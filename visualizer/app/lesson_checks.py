@@ -120,6 +120,10 @@ class LessonChecks(QObject):
         #: the run going on whose checks come after it: (scenario, clock, in its own process)
         self._pending: tuple[Scenario, str, bool] | None = None
         self._printed: _Printed | None = None
+        #: on in the app (``main.run_gui`` turns it on); off in a window made for a test,
+        #: where every run of a lesson would start a child process the test never waits
+        #: for (as hot reload's watcher is made only by ``watch_folders``)
+        self.enabled = False
         window.hot_reload.reloaded.connect(self._saved)
 
     # --- the runs ---------------------------------------------------------------------------
@@ -128,7 +132,9 @@ class LessonChecks(QObject):
         checks of the last one stop, the line goes; its checks, if it has any, come after."""
         self.cancel()
         self.line.show_verdict(None)
-        if scenario is None or scenario.kind != "scenario" or not has_checks(scenario.path):
+        if not self.enabled or scenario is None or scenario.kind != "scenario":
+            return
+        if not has_checks(scenario.path):
             return
         self._pending = (scenario, clock, own_process)
         if not own_process:

@@ -244,6 +244,7 @@ def run_gui(options: GuiOptions) -> int:
     apply_theme(app, theme)
     window = MainWindow(scenarios, theme=theme, font_size=11)
     window.hot_reload.watch_folders(options.extra_dirs)  # (and lists their broken files)
+    window.lesson_checks.enabled = True  # (a lesson's checks after each of its runs)
     # a size given, or a picture's: exactly that, never what was remembered (restoring a
     # geometry fits it to the screen, less a frame: the next picture would shrink)
     size = options.size or (PICTURE_SIZE if options.screenshot is not None else None)
