@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
 
 # Before any QApplication exists (pytest-qt's ``qapp`` fixture makes it later).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Ctrl-C as a terminal gives it. A suite a non-interactive shell starts in the background
+# (tools/test-versions runs two side by side) inherits SIGINT ignored, and Python then
+# raises no KeyboardInterrupt, nor do the programs the tests start (an ignored signal stays
+# ignored across exec; a handled one does not): the tests of what a run does with Ctrl-C
+# would see nothing to do.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 import logging
