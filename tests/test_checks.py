@@ -503,3 +503,16 @@ def test_the_report_is_plain_data_both_ways(tmp_path: Path) -> None:
 
     report = run_checks(write(tmp_path, CHECKS))
     assert CheckReport.from_json(json.loads(json.dumps(report.to_json()))) == report
+
+
+def test_a_failing_values_floats_read_as_floats() -> None:
+    """A time as the ideal clock gives it, its noise cut; a whole float still a float."""
+    from visualizer.session.check_child import _shown
+
+    assert [_shown(v) for v in (1.0, 2.0000000180000006, 1e-7, float("inf"), 3)] == [
+        "1.0",
+        "2.000000018",
+        "1e-07",
+        "inf",
+        "3",
+    ]

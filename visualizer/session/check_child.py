@@ -246,9 +246,11 @@ def _informative(value: object) -> bool:
 
 def _shown(value: object) -> str:
     """A value's repr, cut short; a time as the ideal clock gives it (2.000000018, not
-    2.0000000180000006: the float's last digits are noise to a reader)."""
+    2.0000000180000006: the float's last digits are noise to a reader; 1.0 stays 1.0)."""
     if isinstance(value, float):
-        return f"{value:.10g}"
+        text = f"{value:.10g}"
+        # (still a float to the reader: 1.0, not 1, which reads as an int)
+        return text if any(c in text for c in ".en") else f"{text}.0"
     try:
         return _REPR.repr(value)
     except Exception as exc:

@@ -45,10 +45,12 @@ async def nap(seconds: float) -> None:
 
 
 async def main(first: float = 1.0, second: float = 0.5) -> None:
+    loop = asyncio.get_running_loop()
+    start = loop.time()  # (the loop's clock: the visualizer's clock when traced)
     async with asyncio.TaskGroup() as group:
         group.create_task(nap(first), name="first")
         group.create_task(nap(second), name="second")
-    print(f"two naps of {first} s and {second} s took {max(first, second)} s together")
+    print(f"two naps of {first} s and {second} s took {loop.time() - start:.1f} s")
 
 
 # Checks: each function named check_... is one claim of the text above, proved from
