@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from visualizer.session.scenario_file import checks_listed
 from visualizer.session.scenarios import (
     ENV_VAR,
     Scenario,
@@ -505,3 +506,5 @@ def test_the_catalogue_shows_every_builtin() -> None:
         assert picture.stat().st_size > 5000, f"{picture}: run tools/catalogue.py"
         assert f"## {scenario.title}\n" in page, f"{scenario.id}: run tools/catalogue.py"
         assert scenario.explanation.strip() in page, f"{scenario.id}: run tools/catalogue.py"
+        for check in checks_listed(scenario.path):  # (what the lesson proves, said there)
+            assert f"- {check.claim}\n" in page, f"{scenario.id}: run tools/catalogue.py"

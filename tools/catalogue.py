@@ -12,7 +12,9 @@ drawn alone, light theme, at a size that fits its lanes; the page takes each one
 title, explanation and "what to look for" from its docstring, as the app shows them, and
 the insights found in that same recording (``model.insights``, as the window's Insights pane
 and ``asyncviz check`` show them): a lesson that shows a problem on purpose lists it, the
-others say none.  (tests/test_insights.py holds each lesson's kinds to a table.)
+others say none.  (tests/test_insights.py holds each lesson's kinds to a table.)  A lesson
+with checks lists their claims, read from its file (``asyncviz check-scenario`` proves them;
+tests/test_check_scenario.py runs them all).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from visualizer.app.theme import apply_theme  # noqa: E402
 from visualizer.model.insights import KINDS, insights_of  # noqa: E402
 from visualizer.session.runner import run_scenario  # noqa: E402
+from visualizer.session.scenario_file import checks_listed  # noqa: E402
 from visualizer.session.scenarios import Scenario, discover  # noqa: E402
 from visualizer.trace.data import Trace  # noqa: E402
 from visualizer.views.chart import GanttView  # noqa: E402
@@ -78,6 +81,15 @@ def insights(trace: Trace) -> str:
     return "Insights (`asyncviz check`):\n\n" + "\n".join(lines) + "\n"
 
 
+def checks(scenario: Scenario) -> str:
+    """What the lesson's checks prove, one claim each (nothing for a lesson without)."""
+    listed = checks_listed(scenario.path)
+    if not listed:
+        return ""
+    claims = "\n".join(f"- {check.claim}" for check in listed)
+    return f"\nProved by its checks (`asyncviz check-scenario {scenario.id}`):\n\n{claims}\n"
+
+
 def section(scenario: Scenario, trace: Trace) -> str:
     text = scenario.explanation.strip()
     tags = ", ".join(f"`{tag}`" for tag in scenario.tags)
@@ -87,6 +99,7 @@ def section(scenario: Scenario, trace: Trace) -> str:
         f"![{scenario.id}](scenarios/{scenario.id}.png)\n\n"
         f"{text}\n\n"
         f"{insights(trace)}"
+        f"{checks(scenario)}"
     )
 
 

@@ -32,7 +32,6 @@ as it was.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import io
 import logging
@@ -45,8 +44,8 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from visualizer.app.checks_line import FAILED_MARK, PASSED_MARK, ChecksLine, Shown
 from visualizer.checks import DEFAULT_TIMEOUT, CheckReport, check_clock, checks_of_trace_async
-from visualizer.session.check_child import CHECK_NAME
 from visualizer.session.check_runner import RunFailure, kill_group
+from visualizer.session.scenario_file import checks_listed
 from visualizer.session.scenarios import Scenario
 from visualizer.session.sources import RunOutcome
 
@@ -62,14 +61,7 @@ PRINTED_MAX: Final = 200_000
 def has_checks(path: Path) -> bool:
     """The file defines a check (a top-level ``def check`` or ``def check_...``), read
     from its syntax tree: nothing of it runs."""
-    try:
-        tree = ast.parse(path.read_bytes())
-    except (OSError, SyntaxError, ValueError, RecursionError):
-        return False
-    return any(
-        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and CHECK_NAME.match(node.name)
-        for node in tree.body
-    )
+    return bool(checks_listed(path))
 
 
 class _Printed:

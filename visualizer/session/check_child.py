@@ -34,25 +34,13 @@ from typing import IO, Any
 from visualizer.model.about import Skipped
 from visualizer.model.check_api import Run
 from visualizer.session.runner import run_scenario
+from visualizer.session.scenario_file import CHECK_NAME, claim_of
 from visualizer.session.scenarios import Scenario, load_main, read_scenario
 from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import load
 
-#: a check: ``check`` or ``check_<words>``
-CHECK_NAME = re.compile(r"check(_\w+)?\Z")
-
 _REPR = reprlib.Repr()
 _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict, _REPR.maxlevel = 160, 160, 8, 8, 3
-
-
-def claim_of(name: str, doc: str | None) -> str:
-    """A check's claim: its docstring's first line (its first paragraph, lines joined: a
-    claim wrapped at the margin is one claim), else its name in words."""
-    first = " ".join(inspect.cleandoc(doc).strip().split("\n\n")[0].split()) if doc else ""
-    if first:
-        return first
-    words = name.removeprefix("check").strip("_").replace("_", " ")
-    return words or name
 
 
 def checks_in(module: dict[str, Any], path: Path) -> list[tuple[str, Callable[..., Any]]]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import contextlib
 import inspect
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -347,3 +349,43 @@ def _literal_choices(annotation: ast.expr) -> tuple[ParamValue, ...] | None:
             return None  # Literal[None] and friends: reported as unsupported
         choices.append(value)
     return tuple(choices)
+
+
+# --------------------------------------------------------------------------- checks
+#: a check: ``check`` or ``check_<words>`` (``visualizer.checks``)
+CHECK_NAME: Final = re.compile(r"check(_\w+)?\Z")
+
+
+def claim_of(name: str, doc: str | None) -> str:
+    """A check's claim: its docstring's first line (its first paragraph, lines joined: a
+    claim wrapped at the margin is one claim), else its name in words."""
+    first = " ".join(inspect.cleandoc(doc).strip().split("\n\n")[0].split()) if doc else ""
+    if first:
+        return first
+    words = name.removeprefix("check").strip("_").replace("_", " ")
+    return words or name
+
+
+@dataclass(frozen=True)
+class ListedCheck:
+    """One check of a file, as its syntax tree says it: its function's name and line and
+    the claim it proves."""
+
+    name: str
+    line: int
+    claim: str
+
+
+def checks_listed(path: Path) -> list[ListedCheck]:
+    """The checks ``path`` defines (top-level ``def check`` / ``def check_...``), in file
+    order, read from its syntax tree: nothing of it runs (the window's marks, the
+    catalogue); none for a file that does not read."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError, RecursionError):
+        return []
+    return [
+        ListedCheck(node.name, node.lineno, claim_of(node.name, ast.get_docstring(node)))
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and CHECK_NAME.match(node.name)
+    ]

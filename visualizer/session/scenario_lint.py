@@ -43,7 +43,6 @@ Severity = Literal["error", "hint"]
 LOOK_FOR: Final = "What to look for"
 #: a bullet of the explanation: a line starting with "- "
 _BULLET = re.compile(r"^\s*- ", re.MULTILINE)
-_CHECK = re.compile(r"check(_\w+)?\Z")
 #: the clocks a scenario's checks may ask for (real time depends on the machine's load)
 CHECK_CLOCKS: Final = ("ideal", "virtual")
 
@@ -106,7 +105,9 @@ def lint(path: Path | str) -> list[Problem]:
     _main(tree, path, say)
     checks = 0
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _CHECK.match(node.name):
+        if isinstance(
+            node, ast.FunctionDef | ast.AsyncFunctionDef
+        ) and scenario_file.CHECK_NAME.match(node.name):
             checks += 1
             _check_def(node, say)
         target, value = scenario_file.module_assignment(node)
