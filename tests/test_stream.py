@@ -32,6 +32,7 @@ from visualizer.trace.wire import (
     End,
     FrameDecoder,
     Hello,
+    JobRow,
     NameRows,
     StepRows,
     StreamFormatError,
@@ -224,6 +225,15 @@ TASK = _rows(0, "tasks", [-1], [0.0], [0], [-1])
         ),
         (Batch(seq=1, now=0.0, marks=[(0.0, 4, "x", "note", "")]), "malformed"),
         (Batch(seq=1, now=0.0, running=2), "running task 2"),
+        (  # (a job that ends before it starts, or starts before it was submitted)
+            Batch(seq=1, now=2.0, jobs=[JobRow(0, "f", -1, 0.0, "t", 1.7, 0.2, None)]),
+            "job 0 is malformed",
+        ),
+        (
+            Batch(seq=1, now=2.0, jobs=[JobRow(0, "f", -1, 0.5, "t", 0.2, math.nan, None)]),
+            "job 0 is malformed",
+        ),
+        (Batch(seq=1, now=2.0, blocked=[(-1, 1.0, 0.5, "x")]), "a blocked step is malformed"),
         (Batch(seq=1, now=0.0, strings_first=7, strings=["x"]), "strings from 7"),
     ],
 )
@@ -327,6 +337,29 @@ def test_a_run_cannot_end_or_fill_up_before_the_rows_it_holds() -> None:
         mirror.apply(Batch(seq=2, now=5.0, truncated_at=2.0))
     mirror.apply(End(finished_at=4.5))
     assert mirror.store.finished_at == 4.5
+
+
+def test_a_run_ends_after_every_row_it_holds_not_only_its_steps() -> None:
+    """A job, a blocked step, a mark later than the last step: the run ends after them
+    (a fuzzed stream's job started at 1.7 s of a run said to end at 0.2 s: the chart had
+    a bar past its end), and an End before them is refused."""
+    mirror = _apply(
+        STRINGS,
+        Batch(
+            seq=1,
+            now=0.2,
+            tasks=_rows(0, "tasks", [-1], [0.0], [0], [-1]),
+            steps=_rows(0, "steps", [0], [0.1], [0.1], [-1]),
+            jobs=[JobRow(0, "f", 0, 0.1, "t", 1.7, math.nan, None)],
+            blocked=[(0, 0.1, 0.9, "x")],
+            marks=[(1.2, 0, "late", "note", "")],
+        ),
+    )
+    assert mirror.now == 1.7
+    with pytest.raises(StreamFormatError, match="before its last recorded moment"):
+        mirror.apply(End(finished_at=0.2))
+    mirror.finish()
+    assert mirror.store.finished_at == 1.7
 
 
 def test_what_a_stream_says_may_not_break_the_picture() -> None:

@@ -20,6 +20,7 @@ The program's side, which makes the batches, is ``visualizer.trace.batches``.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any, Final
 
@@ -94,6 +95,14 @@ def _of_the_run(values: npt.NDArray[np.floating[Any]], origin: float, what: str)
 def _a_time(value: float, origin: float) -> bool:
     """``value`` is a clock reading the run can have (as ``_of_the_run``)."""
     return math.isfinite(value) and origin - _SLACK <= value <= origin + MAX_SECONDS
+
+
+def _in_order(*times: float) -> bool:
+    """The times that are known (not NaN) come one after another (a job submitted, then
+    started, then ended; a blocked step's start, then its end), give or take the slack of
+    clocks read on different threads."""
+    known = [t for t in times if not math.isnan(t)]
+    return all(a <= b + _SLACK for a, b in itertools.pairwise(known))
 
 
 def _in_range(values: npt.NDArray[Any], low: int, high: int, what: str) -> None:
@@ -333,13 +342,17 @@ class StreamMirror:
                 -1 <= job.task < n_tasks
                 and _a_time(job.submitted, origin)
                 and all(math.isnan(t) or _a_time(t, origin) for t in (job.start, job.end))
+                and _in_order(job.submitted, job.start, job.end)
             ):
                 raise StreamFormatError(f"{where}: job {job.id} is malformed")
         if batch.blocked and batch.blocked_first != self._blocked_seen:
             raise StreamFormatError(f"{where}: blocked steps do not continue")
         for tid, start, end, _what in batch.blocked:
             if not (
-                -1 <= tid < n_tasks and _a_time(start, store.origin) and _a_time(end, store.origin)
+                -1 <= tid < n_tasks
+                and _a_time(start, store.origin)
+                and _a_time(end, store.origin)
+                and _in_order(start, end)
             ):
                 raise StreamFormatError(f"{where}: a blocked step is malformed")
         if batch.stack_samples and batch.stack_samples_first != self._stack_samples_seen:
@@ -371,13 +384,21 @@ class StreamMirror:
         if cut is not None and (not math.isfinite(cut) or cut < latest):
             raise StreamFormatError(f"{where}: rows recorded after the store was full")
         self._next_latest = latest
-        # (a resource's changes are recorded past a full store: the run ends after them,
-        # but they may come after the moment it filled)
+        # (a resource's changes, a job's times, a blocked step, a mark, a stack sample are
+        # recorded past a full store too: the run ends after them, but they may come
+        # after the moment it filled)
         latest = self._latest_change
         if resources is not None and len(resources[1]):
             latest = max(latest, float(resources[1][-1]))
         if changes is not None and len(changes[1]):
             latest = max(latest, float(changes[1][-1]))
+        times = [t for job in batch.jobs for t in (job.submitted, job.start, job.end)]
+        times += [end for _tid, _start, end, _what in batch.blocked]
+        times += [t for t, *_ in batch.marks]
+        times += [t for row in batch.stack_samples for t in (row[1], row[2])]
+        known = [t for t in times if not math.isnan(t)]  # (a job's NaN: not yet)
+        if known:
+            latest = max(latest, max(known))
         self._next_latest_change = latest
         return tasks, steps, wakes, names, local, resources, changes
 
