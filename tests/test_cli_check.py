@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from visualizer.cli_check import is_trace_file, where
+from visualizer.cli_check import where
+from visualizer.model.files import is_trace_file
 from visualizer.model.insights import insights_of
 from visualizer.session.runner import record_script
 

@@ -26,7 +26,6 @@ from visualizer.cli_check import (
     check_exit,
     fails,
     insights_for,
-    is_trace_file,
     report,
     stdout_to_stderr,
 )
@@ -37,7 +36,7 @@ from visualizer.cli_check_scenario import check_scenarios
 from visualizer.cli_gui import GUI_DESCRIPTION, add_gui_options, gui, pairs
 from visualizer.cli_new import add_new_parser, new
 from visualizer.cli_share import SHARE_DESCRIPTION, add_share_options, share
-from visualizer.model.files import load_any
+from visualizer.model.files import is_trace_file, load_any
 from visualizer.model.summary import format_summary
 from visualizer.session.interrupts import GRACE, Interrupts
 from visualizer.session.progress import Progress
@@ -177,13 +176,21 @@ def _parser() -> argparse.ArgumentParser:
     p_gui = sub.add_parser(
         "gui",
         help="open the window (the default with no command)",
-        usage="%(prog)s [OPTIONS] [SCENARIO | PROGRAM.py [-- ARGS...]]",
+        usage="%(prog)s [OPTIONS] [SCENARIO | PROGRAM.py [-- ARGS...] | TRACE | SHARED.zip]",
         description=GUI_DESCRIPTION,
     )
     add_gui_options(p_gui)
     scenario_folders(p_gui)
     add_new_parser(sub)
 
+    p_summary = sub.add_parser(
+        "summary",
+        help="print a saved trace's per-task table",
+        description="Print the per-task table of a saved trace or stream (as `run --summary`"
+        " prints a run's): each task's time running, ready and suspended, and what it"
+        " waited on most.",
+    )
+    p_summary.add_argument("trace", type=Path, metavar="TRACE", help="a trace file or stream")
     p_share = sub.add_parser(
         "share",
         help="run a scenario and write it with its trace and chart as one file",
@@ -254,6 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return new(args)
         if args.command == "share":
             return share(args)
+        if args.command == "summary":
+            return _summary(args.trace)
         return _record(args)
     except ScenarioError as exc:
         print(f"asyncviz: {exc}", file=sys.stderr)
@@ -326,6 +335,18 @@ def _record(args: argparse.Namespace) -> int:
         print(f"asyncviz: {script}: no such file", file=sys.stderr)
         return 2
     return _record_program(args, script, _script_args(args))
+
+
+def _summary(path: Path) -> int:
+    """``summary TRACE``: the per-task table of a saved trace or stream; 2 for a file
+    that is not one (said, with why)."""
+    try:
+        trace = load_any(path)
+    except (TraceFormatError, OSError) as exc:
+        print(f"asyncviz: {exc}", file=sys.stderr)
+        return 2
+    print(format_summary(trace))
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:

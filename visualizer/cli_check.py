@@ -79,10 +79,8 @@ CHECK_DESCRIPTION: Final = (
     " every other word is the program's, and everything after -- is the program's."
 )
 
+
 #: the start of a saved stream (``trace.wire.MAGIC``), a gzip, a JSON document
-_TRACE_STARTS: Final = (b"ASYNCVZ\x01", b"\x1f\x8b", b"{")
-
-
 def add_check_options(p: argparse.ArgumentParser, defaults: bool) -> None:
     """``check``'s own options (``defaults=False``: the parser of the words after the
     program, which must not reset what was read before it)."""
@@ -122,23 +120,6 @@ def add_threshold_options(p: argparse.ArgumentParser, defaults: bool) -> None:
         metavar="SECONDS",
         help="an insight when a ready task waits this long to run (default 0.05)",
     )
-
-
-def is_trace_file(path: Path) -> bool:
-    """A saved trace or stream, not a program: by its name (``.py`` is a program,
-    ``.json`` and ``.gz`` a trace), else by its first bytes (a program does not begin
-    with ``{``, a gzip's or a stream's magic)."""
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes[-1:] in ([".py"], [".pyw"]):
-        return False
-    if suffixes[-1:] in ([".json"], [".gz"], [".asyncviz"]):
-        return True
-    try:
-        with path.open("rb") as file:
-            head = file.read(64).lstrip()
-    except OSError:
-        return False
-    return head.startswith(_TRACE_STARTS)
 
 
 def insights_for(trace: Trace, args: argparse.Namespace) -> list[Insight]:

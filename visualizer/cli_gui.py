@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
+from visualizer.model.files import is_trace_file
 from visualizer.session.scenarios import ScenarioError, bind_params, find
 from visualizer.session.shared import looks_shared
 
@@ -47,6 +48,8 @@ GUI_DESCRIPTION: Final = (
     " --exit-when-done, --stop-after, --save-trace, --cursor-at and --insight run it at once"
     " (--autorun is implied; --pause-at also implies --lecture); with none named they"
     " are an error (with --listen: the first program that attaches is the run)."
+    " A saved trace or stream (TRACE: .json, .json.gz, .avzs, or told by its first bytes)"
+    " or a shared scenario (.asyncviz.zip) is opened as File > Open does, never run."
     " Flags are for this run only: the window remembers what you change in it, never"
     " what a flag set."
 )
@@ -250,11 +253,14 @@ def gui(args: argparse.Namespace) -> int:
         )
         return 2
     opened = None
-    if args.scenario and looks_shared(args.scenario):  # (a shared scenario: opened, not run)
-        opened, args.scenario = Path(args.scenario), None
+    given = Path(args.scenario) if args.scenario else None
+    # a shared scenario or a saved trace: opened, never run
+    if given is not None and given.is_file() and (looks_shared(given) or is_trace_file(given)):
+        opened, args.scenario = given, None
         if args.param or args.compare:
+            what = "a shared scenario" if looks_shared(given) else "a saved trace"
             raise ScenarioError(
-                f"{opened}: a shared scenario opens, it never runs here: no --param, no --compare"
+                f"{opened}: {what} opens, it never runs here: no --param, no --compare"
             )
     params: dict[str, object] = {}
     if args.scenario and args.param:

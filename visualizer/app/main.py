@@ -163,7 +163,11 @@ async def _app_main(
         await asyncio.sleep(0.05)  # let the final frame paint
     if options.open is not None:
         await asyncio.sleep(0.3)  # (the window's first paint, as for a run)
-        if not window.open_trace(options.open):
+        opened = window.open_trace(options.open)
+        loading = window.loading  # (a big file: loaded in the background, its dialog up
+        while opened and (loading.busy or loading.dialog is not None):  # until shown)
+            await asyncio.sleep(0.05)
+        if not opened or window.trace is None:
             said = window.last_message[1] if window.last_message else str(options.open)
             print(f"asyncviz: cannot open {options.open}: {said}", file=sys.stderr)
             status = 1

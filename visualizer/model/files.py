@@ -22,6 +22,26 @@ from visualizer.trace.safe_read import UnsafeInput, open_regular
 from visualizer.trace.wire import MAGIC, Batch, End, FrameDecoder, Hello, StreamFormatError
 
 _CHUNK = 1 << 22
+#: how a trace file (JSON, gzipped or not) or a saved stream begins; a program does not
+_TRACE_STARTS = (MAGIC, b"\x1f\x8b", b"{")
+
+
+def is_trace_file(path: Path) -> bool:
+    """A saved trace or stream, not a program: by its name (``.py`` is a program,
+    ``.json`` and ``.gz`` a trace), else by its first bytes (a program does not begin
+    with ``{``, a gzip's or a stream's magic).  ``asyncviz check`` and ``asyncviz gui``
+    read what they are given by it."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes[-1:] in ([".py"], [".pyw"]):
+        return False
+    if suffixes[-1:] in ([".json"], [".gz"], [".asyncviz"]):
+        return True
+    try:
+        with path.open("rb") as file:
+            head = file.read(64).lstrip()
+    except OSError:
+        return False
+    return head.startswith(_TRACE_STARTS)
 
 
 def is_stream(path: str | Path) -> bool:
