@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from visualizer.session.process import bootstrap, package_root
+from visualizer.session.scenario_file import literal, module_assignment
 from visualizer.session.scenarios import Scenario
 from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import save
@@ -119,19 +121,12 @@ class CheckReport:
 def check_clock(path: Path) -> CheckClock:
     """The clock a scenario's checks run on: its ``CHECK_CLOCK`` (a string literal at the
     top level, read from the syntax tree), else ``ideal``."""
-    with contextlib.suppress(OSError, SyntaxError, ValueError):
-        tree = ast.parse(path.read_bytes())
-        for node in tree.body:
-            if (
-                isinstance(node, ast.Assign)
-                and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id == "CHECK_CLOCK"
-                and isinstance(node.value, ast.Constant)
-            ):
-                for clock in CLOCKS:
-                    if node.value.value == clock:
-                        return clock
+    with contextlib.suppress(OSError, SyntaxError, ValueError, RecursionError):
+        for node in ast.parse(path.read_bytes()).body:
+            name, value = module_assignment(node)
+            if name == "CHECK_CLOCK" and value is not None:
+                said = literal(value)
+                return next((clock for clock in CLOCKS if clock == said), "ideal")
     return "ideal"
 
 
@@ -244,11 +239,7 @@ def _command(request: dict[str, Any], folder: Path) -> tuple[list[str], dict[str
     every check would pass."""
     request["out"] = str(folder / "events.jsonl")
     (folder / "request.json").write_text(json.dumps(request), encoding="utf-8")
-    root = str(Path(__file__).resolve().parents[2])
-    code = (
-        f"import sys; root = {root!r}; root in sys.path or sys.path.insert(1, root); "
-        "from visualizer.session.check_child import main; sys.exit(main(sys.argv[1:]))"
-    )
+    code = bootstrap(package_root(), "visualizer.session.check_child")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONOPTIMIZE"}
     env.setdefault("PYTHONFAULTHANDLER", "1")
     return [sys.executable, "-c", code, str(folder / "request.json")], env

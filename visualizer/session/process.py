@@ -133,21 +133,21 @@ def end_error(
     return None, None
 
 
-def _package_root() -> str:
+def package_root() -> str:
     """The folder the ``visualizer`` package is in (the child must import it too)."""
     return str(Path(__file__).resolve().parents[2])
 
 
-def bootstrap(root: str) -> str:
-    """The child's ``python -c`` code: ``visualizer.session.child.main`` with the
-    arguments after it, the package found in ``root``.  Its folder goes on the child's
-    ``sys.path`` (if it is not there: an installed package's is site-packages), after
-    ``sys.path[0]`` (the program's folder once it runs), where ``PYTHONPATH`` would put
-    it, but not in ``PYTHONPATH``: the program and the processes it starts inherit the
-    window's environment as it is."""
+def bootstrap(root: str, module: str = "visualizer.session.child") -> str:
+    """The child's ``python -c`` code: ``module``'s ``main`` with the arguments after
+    it, the package found in ``root``.  Its folder goes on the child's ``sys.path`` (if
+    it is not there: an installed package's is site-packages), after ``sys.path[0]``
+    (the program's folder once it runs), where ``PYTHONPATH`` would put it, but not in
+    ``PYTHONPATH``: the program and the processes it starts inherit the window's
+    environment as it is.  (A program's run, and a lesson's checks: ``check_runner``.)"""
     return (
         f"import sys; root = {root!r}; root in sys.path or sys.path.insert(1, root); "
-        "from visualizer.session.child import main; sys.exit(main(sys.argv[1:]))"
+        f"from {module} import main; sys.exit(main(sys.argv[1:]))"
     )
 
 
@@ -211,7 +211,7 @@ class ChildRun(StreamedSource):
     def command_line(self, connect: str) -> list[str]:
         """The child's command line (``python -c BOOTSTRAP ARGS``: ``bootstrap``; the same
         ``ARGS`` as ``python -m visualizer.session.child ARGS``)."""
-        cmd = [self.python, "-c", bootstrap(_package_root()), "--connect", connect]
+        cmd = [self.python, "-c", bootstrap(package_root()), "--connect", connect]
         cmd += ["--clock", self.clock, "--slow", repr(self.slow)]
         if self.lecture is not None:
             cmd += ["--lecture", repr(self.lecture)]
