@@ -13,7 +13,6 @@ hold this model to it span for span.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable
 from typing import Any
@@ -38,13 +37,13 @@ from visualizer.trace.data import (
     JobRecord,
     Mark,
     SpanColumns,
-    TaskColumns,
-    TaskRecord,
+    TaskTable,
     Trace,
 )
 from visualizer.trace.resources import Resource, ResourceChanges, change_rows, resource_of
 from visualizer.trace.schema import END_CANCELLED, END_DONE, END_ERROR
 from visualizer.trace.store import TraceStore
+from visualizer.trace.tasks import SPARSE
 
 _OUTCOME = {END_DONE: "done", END_ERROR: "error", END_CANCELLED: "cancelled"}
 
@@ -84,14 +83,21 @@ class TraceModel:
         self._pending = wake_table()
         #: steps that held the loop (``store.slow_threshold``): task, start, end
         self._slow: list[tuple[int, float, float]] = []
-        self._records: list[TaskRecord] = []
-        self._names: list[str] = []  #: each record's name (``TaskColumns.names``)
-        #: counts changes to the task records (new, renamed, ended): a live view redraws
-        #: what depends on them only when it moved
+        #: the tasks' fields a trace gives that the derivation's table has not, as columns
+        #: (``_task_table``): kept between calls, a live frame pays only for the tasks
+        #: that are new, renamed or ended since the last; the rare fields by task id
+        self._names = np.zeros(0, object)  #: each task's name (str)
+        self._coros: list[str] = []
+        self._sites: list[str | None] = []
+        self._cancelling = np.zeros(0, np.int32)
+        self._unheld = np.zeros(0, np.bool_)
+        self._rare: dict[str, dict[int, Any]] = {name: {} for name in SPARSE}
+        #: counts changes to the tasks (new, renamed, ended): a live view redraws what
+        #: depends on them only when it moved
         self.task_version = 0
         self._record_names = np.zeros(0, np.int32)
         self._record_ended = np.zeros(0, np.bool_)
-        self._end_facts_seen = 0  #: entries of ``store.task_end`` put in the records
+        self._end_facts_seen = 0  #: entries of ``store.task_end`` put in the columns
         self._observed: list[tuple[float, float]] = []
         #: what was let go of a long run (``visualizer.model.history``); ``generation``
         #: counts the times: a live view that drew spans by index starts again then
@@ -188,16 +194,15 @@ class TraceModel:
         ``history.forget_history``: the store must forget the same tasks, and every row
         the model read, before the next ``update``."""
         self.update()
-        self._task_records(self.now())  # (up to date, read from the store as it is)
+        tasks = self._task_table(self.now(), every=True)  # (up to date, as the store is)
         # (the store lets the changes before the cut go and renumbers their tasks: its
         # resources are read again from the start)
         self._resources_key, self._changes_read = None, None
-        records = self._records
         new_of = np.full(self._tasks.length + 1, -1, np.int64)  # (the last: -1 stays -1)
         new_of[keep] = np.arange(len(keep))
         old = self._spans["end"] < cut
         # what goes, summarised: per task kept, and in all for the tasks dropped
-        summarise(self.forgotten, records, self.closed_spans().take(old), keep, cut)
+        earlier = summarise(self.forgotten, tasks, self.closed_spans().take(old), keep, cut)
         # what stays, renumbered
         self._spans, self._tasks, self._pending = renumbered(
             self._spans, self._tasks, self._pending, keep, new_of, ~old
@@ -208,15 +213,22 @@ class TraceModel:
         self._slow = [
             (int(new_of[tid]), start, end) for tid, start, end in self._slow if end >= cut
         ]
-        self._records = [records[tid] for tid in keep.tolist()]
-        self._names = [self._names[tid] for tid in keep.tolist()]
-        for new, record in enumerate(self._records):
-            record.id = new
-            if record.parent is not None:
-                parent = int(new_of[record.parent])
-                if parent < 0:
-                    record.parent_gone = records[record.parent].name
-                record.parent = parent if parent >= 0 else None
+        # a parent let go is named (``parent_gone``): the chart says it was not no one
+        parent = tasks.parent[keep]
+        orphans = keep[(parent >= 0) & (new_of[parent] < 0)]
+        parent_gone = self._rare["parent_gone"] | {
+            tid: tasks.names[tasks.parent[tid]] for tid in orphans.tolist()
+        }
+        rare = self._rare | {"earlier": earlier, "parent_gone": parent_gone}
+        self._rare = {
+            name: {int(new_of[tid]): v for tid, v in values.items() if new_of[tid] >= 0}
+            for name, values in rare.items()
+        }
+        self._names = self._names[keep]
+        self._coros = np.array(self._coros, object)[keep].tolist()
+        self._sites = np.array(self._sites, object)[keep].tolist()
+        self._cancelling = self._cancelling[keep]
+        self._unheld = self._unheld[keep]
         self._record_names = self._record_names[keep]
         self._record_ended = self._record_ended[keep]
         self._end_facts_seen = -1  # (the store renumbered them: put them in again)
@@ -302,10 +314,7 @@ class TraceModel:
         spans = _joined(self.closed_spans(), self.open_spans(now))
         order = np.lexsort((spans.start, spans.task))
         trace = self._trace(now, spans.take(order), meta)
-        # the records are the model's own, kept up to date for live frames: a snapshot
-        # keeps them as they are now
-        trace.tasks = [copy.copy(record) for record in trace.tasks]
-        trace.observed = list(trace.observed)
+        trace.observed = list(trace.observed)  # (the model's own, growing: as it is now)
         return trace
 
     def _trace(
@@ -315,11 +324,9 @@ class TraceModel:
         trace_meta = self.meta(now)
         if meta:
             trace_meta.update(meta)
-        records = self._task_records(now)
         return Trace(
             meta=trace_meta,
-            tasks=records,
-            columns=self._task_columns(len(records)),
+            tasks=self._task_table(now),
             spans=spans,
             suspensions=list(store.suspensions),
             jobs=self._jobs(now),
@@ -404,66 +411,77 @@ class TraceModel:
             seen.extend(zip(starts.tolist(), ends.tolist(), strict=True))
         return seen
 
-    def _task_records(self, now: float) -> list[TaskRecord]:
-        """One record per task, kept between calls: a live frame pays only for the tasks
-        that are new, renamed or ended since the last."""
-        store = self.store
-        records = self._records
+    def _task_table(self, now: float, every: bool = False) -> TaskTable:
+        """The tasks that exist by ``now`` (``every``: all read) as a table, from the
+        derivation's columns and the model's own (``_read_tasks``), with no Python
+        statement per task: a recording of 100,000 tasks ends in milliseconds (a record
+        per task made and copied took 2.65 s)."""
+        self._read_tasks()
         tasks = self._tasks
-        self._names.extend([""] * (tasks.length - len(records)))
-        for tid in range(len(records), tasks.length):
-            parent = int(tasks["parent"][tid])
-            records.append(
-                TaskRecord(
-                    id=tid,
-                    name="",
-                    coro=store.strings[store.task_coro[tid]],
-                    parent=parent if parent >= 0 else None,
-                    created=float(tasks["created"][tid]),
-                    created_at=store.string(store.task_site[tid]),
-                )
-            )
-        count = len(records)
-        names = _tail(store.task_name, np.int32, 0, count)
-        known = np.concatenate(
-            [self._record_names, np.full(count - len(self._record_names), -2, np.int32)]
-        )
-        renamed = np.flatnonzero(names != known).tolist()
-        for tid in renamed:
-            name_id = int(names[tid])
-            records[tid].name = store.strings[name_id] if name_id >= 0 else f"task-{tid}"
-            self._names[tid] = records[tid].name
-        self._record_names = names
-        ended = tasks["ended"][:count]
-        was = np.concatenate([self._record_ended, np.zeros(count - len(self._record_ended), bool)])
-        newly_ended = np.flatnonzero(ended & ~was).tolist()
-        for tid in newly_ended:
-            self._ended(records[tid])
-        end_facts = self._end_facts(records)
-        if renamed or newly_ended or end_facts:
-            self.task_version += 1
-        self._record_ended = ended.copy()
-        return records[: self._known_tasks(now)]
-
-    def _task_columns(self, known: int) -> TaskColumns:
-        """The first ``known`` tasks as columns (as their records say, from the arrays)."""
-        tasks = self._tasks
+        known = tasks.length if every else self._known_tasks(now)
         code = tasks["last_code"][:known]
         ended = tasks["ended"][:known]
         outcome = np.zeros(known, np.int8)
         for number, end in ((1, END_DONE), (2, END_ERROR), (3, END_CANCELLED)):
             outcome[ended & (code == end)] = number
-        return TaskColumns(
+        rare = {
+            name: {tid: v for tid, v in values.items() if tid < known}
+            if values and max(values) >= known
+            else dict(values)
+            for name, values in self._rare.items()
+        }
+        return TaskTable(
             created=tasks["created"][:known].copy(),
             parent=tasks["parent"][:known].astype(np.int64),
             ended=np.where(ended, tasks["last_end"][:known], np.nan),
             outcome=outcome,
-            names=self._names[:known],
+            names=self._names[:known].tolist(),
+            coros=self._coros[:known],
+            created_at=self._sites[:known],
+            cancelling=self._cancelling[:known].copy(),
+            unheld=self._unheld[:known].copy(),
+            **rare,
         )
 
-    def _end_facts(self, records: list[TaskRecord]) -> bool:
+    def _read_tasks(self) -> None:
+        """Bring the model's task columns up to the store: new tasks' coroutines and
+        sites, new names, what the tasks that ended since the last call left (error,
+        traceback, where a cancellation landed), and the end facts."""
+        store = self.store
+        tasks = self._tasks
+        old, count = len(self._coros), tasks.length
+        strings = store.strings
+        if count > old:
+            self._coros.extend(_strings(strings, _tail(store.task_coro, np.int32, old, count)))
+            self._sites.extend(_strings(strings, _tail(store.task_site, np.int32, old, count)))
+            grow = count - old
+            self._names = np.concatenate([self._names, np.full(grow, "", object)])
+            self._cancelling = np.concatenate([self._cancelling, np.zeros(grow, np.int32)])
+            self._unheld = np.concatenate([self._unheld, np.zeros(grow, np.bool_)])
+        names = _tail(store.task_name, np.int32, 0, count)
+        known = np.concatenate(
+            [self._record_names, np.full(count - len(self._record_names), -2, np.int32)]
+        )
+        renamed = np.flatnonzero(names != known)
+        if len(renamed):
+            given = _strings(strings, names[renamed])
+            self._names[renamed] = given
+            unnamed = renamed[names[renamed] < 0]
+            self._names[unnamed] = [f"task-{tid}" for tid in unnamed.tolist()]
+        self._record_names = names
+        ended = tasks["ended"][:count]
+        was = np.concatenate([self._record_ended, np.zeros(count - len(self._record_ended), bool)])
+        newly_ended = np.flatnonzero(ended & ~was)
+        if len(newly_ended):
+            self._ended(newly_ended)
+        end_facts = self._end_facts(count)
+        if len(renamed) or len(newly_ended) or end_facts:
+            self.task_version += 1
+        self._record_ended = ended.copy()
+
+    def _end_facts(self, count: int) -> bool:
         """Put what the tasks' ends showed (``store.task_end``: a few tasks; the pending
-        ones' at the run's end) into their records; True if any is new."""
+        ones' at the run's end) into the columns; True if any is new."""
         facts = self.store.task_end
         order = self.store.task_end_order
         seen, now = self._end_facts_seen, len(order)
@@ -474,29 +492,37 @@ class TraceModel:
         # adds one each: walking all of them every frame would cost more each frame); all
         # again after the store renumbered them
         fresh = order[seen:] if 0 <= seen < now else order[:]
-        new = [(t, facts[t]) for t in fresh if t in facts]
-        for tid, end in new:
-            if 0 <= tid < len(records):
-                records[tid].cancelling, records[tid].unheld = end.cancelling, end.unheld
+        for tid in fresh:
+            end = facts.get(tid)
+            if end is not None and 0 <= tid < count:
+                self._cancelling[tid], self._unheld[tid] = end.cancelling, end.unheld
         return True
 
-    def _ended(self, record: TaskRecord) -> None:
+    def _ended(self, tids: npt.NDArray[np.intp]) -> None:
+        """What the tasks ``tids``, newly ended, left: an error's text and traceback (the
+        few that failed), and where each cancelled one's CancelledError landed."""
+        store = self.store
         tasks = self._tasks
-        tid = record.id
-        code = int(tasks["last_code"][tid])
-        record.ended = float(tasks["last_end"][tid])
-        record.outcome = _OUTCOME.get(code, "pending")  # (a step after its end: pending)
-        error = self.store.task_error.get(tid)
-        if error is not None:
-            record.error = f"{error.type}: {error.message}" if error.message else error.type
-            record.traceback = error.traceback
-        if code == END_CANCELLED:
-            # where the CancelledError was thrown in: the suspension a cancel wake
-            # ended, else (cancelled while ready) the last suspension
-            cancel = int(tasks["cancel_code"][tid])
-            landed = cancel if cancel >= 0 else int(tasks["prev_code"][tid])
-            if landed >= 0:
-                record.cancelled_at = self.store.suspensions[landed].site
+        if store.task_error:  # (the few that failed)
+            newly = np.zeros(tasks.length, np.bool_)
+            newly[tids] = True
+            error, traceback = self._rare["error"], self._rare["traceback"]
+            for tid, fault in store.task_error.items():
+                if not (0 <= tid < len(newly) and newly[tid]):
+                    continue
+                error[tid] = f"{fault.type}: {fault.message}" if fault.message else fault.type
+                traceback[tid] = fault.traceback
+        # where the CancelledError was thrown in: the suspension a cancel wake ended,
+        # else (cancelled while ready) the last suspension
+        cancelled = tids[tasks["last_code"][tids] == END_CANCELLED]
+        if len(cancelled):
+            cancel = tasks["cancel_code"][cancelled]
+            landed = np.where(cancel >= 0, cancel, tasks["prev_code"][cancelled])
+            has = landed >= 0
+            sites = np.array([s.site for s in store.suspensions] + [None], object)
+            self._rare["cancelled_at"].update(
+                zip(cancelled[has].tolist(), sites[landed[has]].tolist(), strict=True)
+            )
 
     def _blocked(self) -> list[BlockedRecord]:
         """Steps that held the loop at least the threshold, and callbacks that did."""
@@ -533,6 +559,19 @@ class TraceModel:
                 )
             )
         return out
+
+
+def _strings(strings: list[str], ids: npt.NDArray[np.int32]) -> list[Any]:
+    """``strings[i]`` for each id, None for -1, at C speed (``map`` over the list's own
+    ``__getitem__``, numpy for the -1s)."""
+    if not len(ids):
+        return []
+    if not strings:
+        return [None] * len(ids)
+    found = np.empty(len(ids), object)
+    found[:] = list(map(strings.__getitem__, np.maximum(ids, 0).tolist()))
+    found[ids < 0] = None
+    return found.tolist()
 
 
 def _fields(spans: SpanColumns) -> list[npt.NDArray[Any]]:
