@@ -137,7 +137,7 @@ def _save_load(trace: Trace, tmp: Path, runs: int, ext: str) -> tuple[list[float
     return saves, loads
 
 
-def the_file(path: Path, runs: int, tmp: Path, ext: str) -> None:
+def the_file(path: Path, runs: int, tmp: Path, ext: str, summaries: int) -> None:
     """Load, save and summary of a recorded file."""
     gc.collect()
     t0 = time.perf_counter()
@@ -147,7 +147,7 @@ def the_file(path: Path, runs: int, tmp: Path, ext: str) -> None:
     t0 = time.perf_counter()
     summarize(trace)
     summed = time.perf_counter() - t0
-    cli = [_cli("summary", str(path)) for _ in range(runs)]
+    cli = [_cli("summary", str(path)) for _ in range(summaries)]
     print(
         f"  {len(trace.tasks):,} tasks, {len(trace.spans):,} spans:"
         f" load {statistics.median(loads):.2f} s"
@@ -198,6 +198,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--busy", action="store_true", help="two spinning processes beside")
     parser.add_argument("--ext", default="json", help="the trace file's encoding, by its name")
+    parser.add_argument(
+        "--summary-runs", type=int, help="runs of `asyncviz summary` (default: --runs)"
+    )
     parser.add_argument("--skip-record", action="store_true")
     parser.add_argument("--skip-file", action="store_true")
     parser.add_argument("--skip-million", action="store_true")
@@ -226,7 +229,7 @@ def main() -> None:
                     str(args.tasks),
                 )
             print(f"the recorded file ({args.ext}):", flush=True)
-            the_file(out, args.runs, tmp, args.ext)
+            the_file(out, args.runs, tmp, args.ext, args.summary_runs or args.runs)
         if not args.skip_million:
             print(f"save + load of 1,000,000 events ({args.ext}):", flush=True)
             million(args.runs, tmp, args.ext)
