@@ -292,3 +292,38 @@ def test_the_summary_names_the_label_waited_on_longest_the_first_met_of_equals()
     assert summarize(trace_of([0, 1], [1.0, 1.0]))[0].waited_most_on == "b"
     assert summarize(trace_of([1, 0], [1.0, 1.0]))[0].waited_most_on == "a"
     assert summarize(trace_of([-1], [1.0]))[0].waited_most_on is None
+
+
+# --- resource changes, read a column at a time ----------------------------------------------
+def test_resource_changes_read_by_column_are_what_the_loop_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Queue ping-pong (every change of its queues recorded): the columns checked in
+    numpy are the loop's, and the loop (the fallback, which names a broken change) still
+    reads the same file the same way."""
+    import asyncio
+    import time
+
+    from bench.workloads import pingpong
+    from visualizer.instrument.tracer import Tracer
+    from visualizer.model.spans import TraceModel
+    from visualizer.trace import resource_file
+    from visualizer.trace.store import TraceStore
+
+    loop = asyncio.new_event_loop()
+    store = TraceStore(origin=loop.time())
+    tracer = Tracer(store, time.monotonic)
+    tracer.install(loop)
+    loop.run_until_complete(loop.create_task(pingpong(200), context=tracer.new_context()))
+    tracer.finish()
+    loop.close()
+    raw = dumps(TraceModel(store).snapshot())
+    fast = loads(raw)
+    assert len(fast.resource_changes) >= 800
+    columns = json.loads(raw)["resource_changes"]
+    direct = resource_file._changes_by_column(
+        columns, fast.resources, len(fast.tasks), fast.duration
+    )
+    assert direct is not None and direct == fast.resource_changes  # (the fast path read it)
+    monkeypatch.setattr(resource_file, "_changes_by_column", lambda *args: None)
+    assert loads(raw).resource_changes == fast.resource_changes

@@ -19,8 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from visualizer.trace.coherence import expect, instant
+from visualizer.trace.coherence import MAX_SECONDS, TOLERANCE, expect, instant
 from visualizer.trace.resources import (
     KINDS,
     OP_CODE,
@@ -86,6 +87,9 @@ def read(
     n = len(cols["resource"])
     for name in _COLUMNS:
         expect(len(cols[name]) == n, f"resource_changes.{name}", f"must have {n} entries")
+    fast = _changes_by_column(cols, resources, tasks, duration)
+    if fast is not None:
+        return resources, fast
     res_col, t_col, task_col, op_col = cols["resource"], cols["t"], cols["task"], cols["op"]
     value_col, detail_col = cols["value"], cols["detail"]
     ops = np.zeros(n, np.int8)
@@ -125,6 +129,86 @@ def read(
         detail=np.asarray(detail_col, np.int64),
     )
     return resources, changes
+
+
+def _changes_by_column(
+    cols: dict[str, list[Any]], resources: list[Resource], tasks: int, duration: float
+) -> ResourceChanges | None:
+    """The changes checked a column at a time, every rule of the loop in ``read`` in
+    numpy (a Queue ping-pong of 250,000 round trips records 1,500,000 changes: 15 s one
+    by one); None if any is broken, for the loop to find the first and name it."""
+    ints = ("resource", "task", "value", "detail")
+    for name in _COLUMNS:
+        allowed = {int} if name in ints else ({int, float} if name == "t" else {str})
+        if not set(map(type, cols[name])) <= allowed:
+            return None
+    try:
+        rid, task, value, detail = (np.array(cols[name], np.int64) for name in ints)
+        op = np.fromiter(map(OP_CODE.__getitem__, cols["op"]), np.int8, len(cols["op"]))
+    except (OverflowError, KeyError):
+        return None
+    t = np.array(cols["t"], np.float64)
+    big = (np.abs(value) > _BIG) | (np.abs(detail) > _BIG)
+    if big.any() or ((rid < 0) | (rid >= len(resources))).any():
+        return None
+    kind = np.array([KINDS.index(r.kind) for r in resources], np.int64)[rid]
+    cap = np.array([_BIG if r.capacity is None else r.capacity for r in resources], np.int64)[rid]
+    ok = np.isfinite(t) & (t >= -TOLERANCE) & (t <= min(MAX_SECONDS, duration + 1e-6))
+    ok[1:] &= t[1:] >= t[:-1]
+    ok &= (task >= -1) & (task < tasks)
+    may = np.zeros((len(KINDS), len(OPS)), np.bool_)  # (what each kind records, and wait)
+    for k, name in enumerate(KINDS):
+        may[k, list(OPS_OF_KIND[name])] = True
+    may[:, WAIT] = True
+    ok &= may[kind, op]
+    ok &= _sane_columns(kind, op, value, detail, cap, tasks)
+    if not ok.all():
+        return None
+    return ResourceChanges(
+        resource=rid.astype(np.int32),
+        t=t,
+        task=task.astype(np.int32),
+        op=op,
+        value=value,
+        detail=detail,
+    )
+
+
+def _sane_columns(
+    kind: npt.NDArray[np.int64],
+    op: npt.NDArray[np.int8],
+    value: npt.NDArray[np.int64],
+    detail: npt.NDArray[np.int64],
+    cap: npt.NDArray[np.int64],
+    tasks: int,
+) -> npt.NDArray[np.bool_]:
+    """``_sane`` of every change at once."""
+
+    def of(*names: str) -> npt.NDArray[np.bool_]:
+        # (a table by kind, indexed: ``np.isin`` over the changes cost 0.25 s)
+        return np.array([name in names for name in KINDS])[kind]
+
+    def within(values: npt.NDArray[np.int64], low: int, high: int) -> npt.NDArray[np.bool_]:
+        return (values >= low) & (values <= high)
+
+    queue = of("Queue", "PriorityQueue", "LifoQueue")
+    semaphore = of("Semaphore", "BoundedSemaphore")
+    bounded = of("BoundedSemaphore")
+    lock = of("Lock", "Condition") & (op != OP_CODE["notify"])
+    event = of("Event")
+    other = ~(queue | semaphore | lock | event)
+    sane = np.select(
+        [op == WAIT, queue, semaphore, lock, event, other],
+        [
+            within(detail, 0, 2),
+            (value >= 0) & (value <= cap) & (detail >= 0),
+            (value >= 0) & (~bounded | (value <= cap)),
+            within(value, -1, tasks - 1) & within(detail, 0, 1),
+            within(value, 0, 1),
+            value >= 0,
+        ],
+    )
+    return sane.astype(np.bool_)
 
 
 def _sane(
