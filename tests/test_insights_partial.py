@@ -61,6 +61,7 @@ def cut(trace: Trace, at: float) -> Trace:
         spans=spans,
         marks=[m for m in trace.marks if m.t <= at],
         blocked=[b for b in trace.blocked if b.end <= at],
+        columns=None,
     )
 
 

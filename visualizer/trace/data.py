@@ -131,6 +131,9 @@ class Trace:
     #: when the observer (the window drawing the run live on the run's own loop) held
     #: the loop: (start, end) pairs, seconds since the run started
     observed: list[tuple[float, float]] = field(default_factory=list)
+    #: the tasks as columns: ``tasks`` itself, whatever is given here (callers from
+    #: before the table pass ``columns=None`` or their own; see ``TaskColumns``)
+    columns: TaskTable | None = field(default=None, repr=False, compare=False)
     #: the run's queues, locks, events ... (issue 15) and every change of their state
     #: (``visualizer.trace.resources``; times in seconds since the run started)
     resources: list[Resource] = field(default_factory=list)
@@ -141,15 +144,14 @@ class Trace:
 
     def __setattr__(self, name: str, value: Any) -> None:
         # (the many callers and tests that build a trace from records keep working, and
-        # whatever they build, the tasks a reader meets are a table)
-        if name == "tasks" and not isinstance(value, TaskTable):
-            value = TaskTable.of(value)
+        # whatever they build, the tasks a reader meets are a table; ``columns`` is
+        # always that table, never a second copy to go stale)
+        if name == "tasks":
+            value = value if isinstance(value, TaskTable) else TaskTable.of(value)
+            super().__setattr__("columns", value)
+        elif name == "columns":
+            value = self.__dict__.get("tasks")
         super().__setattr__(name, value)
-
-    @property
-    def columns(self) -> TaskTable:
-        """The tasks as columns: ``tasks`` itself (see ``TaskColumns``)."""
-        return self.tasks
 
     @property
     def duration(self) -> float:
