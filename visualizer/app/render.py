@@ -37,15 +37,15 @@ from visualizer.views.gantt import THEMES
 KINDS: Final = {".png": "png", ".svg": "svg"}
 #: a picture's width when none is given (pixels)
 WIDTH: Final = 1280
-#: pixels of chart per row (a lane, the loop's and threads' rows, a resource's), when
-#: the height is not given; and the chart's height besides its rows (the time axis)
-ROW: Final = 40
+#: pixels of chart per row (a lane, the loop's and threads', a resource's) when the
+#: height is not given, and at least ``MIN_ROWS`` rows' worth; the chart's pixels
+#: besides its rows (the time axis)
+ROW: Final = 46
+MIN_ROWS: Final = 3
 AXIS: Final = 90
-#: the chart's most pixels when the height is not given (2,000 lanes would be 80,000
+#: the chart's most pixels when the height is not given (2,000 lanes would be 92,000
 #: pixels: the chart then draws its coarse level, as the window zoomed out does)
 MAX_CHART: Final = 1400
-#: ... and its least (a run of one task is not a 130-pixel strip under its legend)
-MIN_CHART: Final = 220
 
 
 @dataclass(frozen=True)
@@ -59,14 +59,16 @@ class Picture:
 
 
 def offscreen_app(theme: str = "light") -> QApplication:
-    """The ``QApplication`` to draw with (made if there is none: offscreen unless
-    ``QT_QPA_PLATFORM`` chooses a platform), in ``theme``'s colours."""
+    """The ``QApplication`` to draw with: the one there is (left as it is: a window's, a
+    test's), or one made offscreen (unless ``QT_QPA_PLATFORM`` chooses a platform) in
+    ``theme``'s colours."""
     app = QApplication.instance()
     if app is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QApplication(sys.argv[:1])
+        assert isinstance(app, QApplication)
+        apply_theme(app, theme)
     assert isinstance(app, QApplication)
-    apply_theme(app, theme)
     return app
 
 
@@ -75,13 +77,14 @@ def render_chart(
     path: Path,
     *,
     size: tuple[int, int] | None = None,
+    width: int = WIDTH,
     theme: str = "light",
     title: str | None,
     time_range: tuple[float, float] | None = None,
     font_size: int = 11,
 ) -> Picture:
     """Draw ``trace``'s chart into ``path`` (PNG or SVG, by its extension: ``KINDS``),
-    ``size`` pixels in all (None: ``WIDTH`` wide, as tall as its rows need); with
+    ``size`` pixels in all (None: ``width`` wide, as tall as its rows need); with
     ``title`` and the legend over the chart (None: the chart alone), in ``theme``, its
     time ``time_range`` seconds (None: the whole run).  Needs a ``QApplication``
     (``offscreen_app``); ``OSError`` if the file cannot be written."""
@@ -93,7 +96,7 @@ def render_chart(
     try:
         view.show_trace(trace)
         rows = view.all_rows
-        width = size[0] if size is not None else WIDTH
+        width = size[0] if size is not None else width
         font = QFont(QApplication.font())
         font.setPointSize(font_size)
         header = 0
@@ -102,7 +105,7 @@ def render_chart(
         if size is not None:
             chart_height = max(size[1] - header, 1)
         else:
-            chart_height = min(max(AXIS + ROW * rows, MIN_CHART), MAX_CHART)
+            chart_height = min(AXIS + ROW * max(rows, MIN_ROWS), MAX_CHART)
         view.resize(width, chart_height)
         # laid out at this size (a widget never shown is not: its resize waits for a
         # show), shown nowhere: not even a flash on a desktop whose platform was chosen
