@@ -21,7 +21,7 @@ import argparse
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Final
 
 from visualizer.cli_gui import THEMES, window_size
@@ -48,7 +48,8 @@ RENDER_DESCRIPTION: Final = (
 RENDER_EPILOG: Final = (
     "--lanes chooses task lanes: a task's name, a glob pattern over the names"
     " ('worker-*'), or a range of lanes counted from 0 at the top as the window lays them"
-    " out ('0:50', ':10', '-5:'); commas between words, or the option again. The chart"
+    " out ('0:50', ':10', and the last five: --lanes=-5:); commas between words, or the"
+    " option again. The chart"
     " then holds those tasks alone: the executor threads' and resources' rows stay whole,"
     " the event loop's row shows the chosen tasks' steps, and arrows from tasks left out"
     " are not drawn."
@@ -185,9 +186,13 @@ def render(args: argparse.Namespace) -> int:
 
 
 def default_title(trace: Trace) -> str:
-    """What ran and on which clock, as the window's export says it (no date: a picture
-    of a virtual-clock run is the same every time it is made)."""
-    name = shown(str(trace.meta.get("source", ""))) or "asyncio program"
+    """What ran and on which clock, as the window's export says it, but a program by its
+    file's name (a picture goes on slides and pages: not the folders of the disk it was
+    made on), and with no date (a virtual-clock run's picture is the same each time)."""
+    source = str(trace.meta.get("source", ""))
+    if source.endswith(".py"):
+        source = PurePath(source).name
+    name = shown(source) or "asyncio program"
     return f"{name}, {clock_of(trace)} clock"
 
 
