@@ -21,7 +21,7 @@ import pytest
 from visualizer.model.summary import TaskSummary, summarize
 from visualizer.session.runner import run_scenario
 from visualizer.session.scenarios import find
-from visualizer.trace import fileformat, schema
+from visualizer.trace import fileformat, schema, task_file
 from visualizer.trace.data import SpanColumns, TaskColumns, TaskRecord, TaskTable, Trace
 from visualizer.trace.fileformat import TraceFormatError, dumps, loads
 from visualizer.trace.tasks import OUTCOMES
@@ -218,7 +218,7 @@ def test_a_broken_task_is_refused_naming_it_on_both_paths(
 def test_the_outcomes_are_the_schemas() -> None:
     """The table's numbers and the typed reader's Literal repeat the schema's words."""
     assert OUTCOMES == schema.OUTCOMES
-    assert typing.get_args(fileformat._OutcomeName) == schema.OUTCOMES
+    assert typing.get_args(task_file._OutcomeName) == schema.OUTCOMES
 
 
 # --- the summary, by grouped sums --------------------------------------------------------

@@ -28,10 +28,12 @@ from visualizer.model.derive import (
     renumbered,
     span_table,
     spans_open_at,
+    store_tail,
     task_table,
     wake_table,
 )
 from visualizer.model.history import Forgotten, summarise
+from visualizer.model.task_columns import ModelTasks
 from visualizer.trace.data import (
     BlockedRecord,
     JobRecord,
@@ -41,20 +43,7 @@ from visualizer.trace.data import (
     Trace,
 )
 from visualizer.trace.resources import Resource, ResourceChanges, change_rows, resource_of
-from visualizer.trace.schema import END_CANCELLED, END_DONE, END_ERROR
 from visualizer.trace.store import TraceStore
-from visualizer.trace.tasks import SPARSE
-
-_OUTCOME = {END_DONE: "done", END_ERROR: "error", END_CANCELLED: "cancelled"}
-
-
-def _tail(column: Any, dtype: Any, begin: int, end: int) -> npt.NDArray[Any]:
-    """Rows ``begin:end`` of a store column, copied: a view would pin the ``array``'s
-    buffer and the writer's next append would fail."""
-    if end <= begin:
-        return np.zeros(0, dtype)
-    size = np.dtype(dtype).itemsize
-    return np.frombuffer(column, dtype, count=end - begin, offset=begin * size).copy()
 
 
 class TraceModel:
@@ -83,21 +72,8 @@ class TraceModel:
         self._pending = wake_table()
         #: steps that held the loop (``store.slow_threshold``): task, start, end
         self._slow: list[tuple[int, float, float]] = []
-        #: the tasks' fields a trace gives that the derivation's table has not, as columns
-        #: (``_task_table``): kept between calls, a live frame pays only for the tasks
-        #: that are new, renamed or ended since the last; the rare fields by task id
-        self._names = np.zeros(0, object)  #: each task's name (str)
-        self._coros: list[str] = []
-        self._sites: list[str | None] = []
-        self._cancelling = np.zeros(0, np.int32)
-        self._unheld = np.zeros(0, np.bool_)
-        self._rare: dict[str, dict[int, Any]] = {name: {} for name in SPARSE}
-        #: counts changes to the tasks (new, renamed, ended): a live view redraws what
-        #: depends on them only when it moved
-        self.task_version = 0
-        self._record_names = np.zeros(0, np.int32)
-        self._record_ended = np.zeros(0, np.bool_)
-        self._end_facts_seen = 0  #: entries of ``store.task_end`` put in the columns
+        #: the tasks' fields a trace gives that the derivation's table has not
+        self._task_fields = ModelTasks(store)
         self._observed: list[tuple[float, float]] = []
         #: what was let go of a long run (``visualizer.model.history``); ``generation``
         #: counts the times: a live view that drew spans by index starts again then
@@ -118,9 +94,9 @@ class TraceModel:
         seen_wakes = self._wakes_seen - store.wakes_forgotten
         n_wakes = len(store.wake_task)
         new_wakes = (
-            _tail(store.wake_task, np.int32, seen_wakes, n_wakes),
-            _tail(store.wake_t, np.float64, seen_wakes, n_wakes) - self._origin,
-            _tail(store.wake_waker, np.int32, seen_wakes, n_wakes),
+            store_tail(store.wake_task, np.int32, seen_wakes, n_wakes),
+            store_tail(store.wake_t, np.float64, seen_wakes, n_wakes) - self._origin,
+            store_tail(store.wake_waker, np.int32, seen_wakes, n_wakes),
         )
         pending = self._pending
         wake_task = np.concatenate([pending["task"], new_wakes[0]])
@@ -130,10 +106,10 @@ class TraceModel:
         n_steps = len(store.step_task)
         begin = self._steps_seen - store.steps_forgotten
         if n_steps > begin:
-            task = _tail(store.step_task, np.int32, begin, n_steps)
-            start = _tail(store.step_start, np.float64, begin, n_steps) - self._origin
-            dur = _tail(store.step_dur, np.float32, begin, n_steps)
-            code = _tail(store.step_code, np.int32, begin, n_steps)
+            task = store_tail(store.step_task, np.int32, begin, n_steps)
+            start = store_tail(store.step_start, np.float64, begin, n_steps) - self._origin
+            dur = store_tail(store.step_dur, np.float32, begin, n_steps)
+            code = store_tail(store.step_code, np.int32, begin, n_steps)
             end = start + dur.astype(np.float64)
             taken = derive(
                 (task, start, end, code), (wake_task, wake_t, wake_waker), self._tasks, self._spans
@@ -166,11 +142,17 @@ class TraceModel:
             return
         add_tasks(
             tasks,
-            _tail(store.task_created, np.float64, old, n) - self._origin,
-            _tail(store.task_parent, np.int32, old, n),
+            store_tail(store.task_created, np.float64, old, n) - self._origin,
+            store_tail(store.task_parent, np.int32, old, n),
         )
 
     # --- forgetting (``visualizer.model.history``) ----------------------------------------
+    @property
+    def task_version(self) -> int:
+        """Counts changes to the tasks (new, renamed, ended): a live view redraws what
+        depends on them only when it moved."""
+        return self._task_fields.version
+
     @property
     def task_count(self) -> int:
         """Tasks read so far (those the model forgot not counted)."""
@@ -213,26 +195,7 @@ class TraceModel:
         self._slow = [
             (int(new_of[tid]), start, end) for tid, start, end in self._slow if end >= cut
         ]
-        # a parent let go is named (``parent_gone``): the chart says it was not no one
-        parent = tasks.parent[keep]
-        orphans = keep[(parent >= 0) & (new_of[parent] < 0)]
-        parent_gone = self._rare["parent_gone"] | {
-            tid: tasks.names[tasks.parent[tid]] for tid in orphans.tolist()
-        }
-        rare = self._rare | {"earlier": earlier, "parent_gone": parent_gone}
-        self._rare = {
-            name: {int(new_of[tid]): v for tid, v in values.items() if new_of[tid] >= 0}
-            for name, values in rare.items()
-        }
-        self._names = self._names[keep]
-        self._coros = np.array(self._coros, object)[keep].tolist()
-        self._sites = np.array(self._sites, object)[keep].tolist()
-        self._cancelling = self._cancelling[keep]
-        self._unheld = self._unheld[keep]
-        self._record_names = self._record_names[keep]
-        self._record_ended = self._record_ended[keep]
-        self._end_facts_seen = -1  # (the store renumbered them: put them in again)
-        self.task_version += 1
+        self._task_fields.keep(tasks, keep, new_of, earlier)
         self.generation += 1
 
     # --- views of the current state -----------------------------------------------------
@@ -406,123 +369,16 @@ class TraceModel:
         store, seen = self.store, self._observed
         n = min(len(store.observed_start), len(store.observed_end))
         if n > len(seen):
-            starts = _tail(store.observed_start, np.float64, len(seen), n) - self._origin
-            ends = _tail(store.observed_end, np.float64, len(seen), n) - self._origin
+            starts = store_tail(store.observed_start, np.float64, len(seen), n) - self._origin
+            ends = store_tail(store.observed_end, np.float64, len(seen), n) - self._origin
             seen.extend(zip(starts.tolist(), ends.tolist(), strict=True))
         return seen
 
     def _task_table(self, now: float, every: bool = False) -> TaskTable:
-        """The tasks that exist by ``now`` (``every``: all read) as a table, from the
-        derivation's columns and the model's own (``_read_tasks``), with no Python
-        statement per task: a recording of 100,000 tasks ends in milliseconds (a record
-        per task made and copied took 2.65 s)."""
-        self._read_tasks()
-        tasks = self._tasks
-        known = tasks.length if every else self._known_tasks(now)
-        code = tasks["last_code"][:known]
-        ended = tasks["ended"][:known]
-        outcome = np.zeros(known, np.int8)
-        for number, end in ((1, END_DONE), (2, END_ERROR), (3, END_CANCELLED)):
-            outcome[ended & (code == end)] = number
-        rare = {
-            name: {tid: v for tid, v in values.items() if tid < known}
-            if values and max(values) >= known
-            else dict(values)
-            for name, values in self._rare.items()
-        }
-        return TaskTable(
-            created=tasks["created"][:known].copy(),
-            parent=tasks["parent"][:known].astype(np.int64),
-            ended=np.where(ended, tasks["last_end"][:known], np.nan),
-            outcome=outcome,
-            names=self._names[:known].tolist(),
-            coros=self._coros[:known],
-            created_at=self._sites[:known],
-            cancelling=self._cancelling[:known].copy(),
-            unheld=self._unheld[:known].copy(),
-            **rare,
-        )
-
-    def _read_tasks(self) -> None:
-        """Bring the model's task columns up to the store: new tasks' coroutines and
-        sites, new names, what the tasks that ended since the last call left (error,
-        traceback, where a cancellation landed), and the end facts."""
-        store = self.store
-        tasks = self._tasks
-        old, count = len(self._coros), tasks.length
-        strings = store.strings
-        if count > old:
-            self._coros.extend(_strings(strings, _tail(store.task_coro, np.int32, old, count)))
-            self._sites.extend(_strings(strings, _tail(store.task_site, np.int32, old, count)))
-            grow = count - old
-            self._names = np.concatenate([self._names, np.full(grow, "", object)])
-            self._cancelling = np.concatenate([self._cancelling, np.zeros(grow, np.int32)])
-            self._unheld = np.concatenate([self._unheld, np.zeros(grow, np.bool_)])
-        names = _tail(store.task_name, np.int32, 0, count)
-        known = np.concatenate(
-            [self._record_names, np.full(count - len(self._record_names), -2, np.int32)]
-        )
-        renamed = np.flatnonzero(names != known)
-        if len(renamed):
-            given = _strings(strings, names[renamed])
-            self._names[renamed] = given
-            unnamed = renamed[names[renamed] < 0]
-            self._names[unnamed] = [f"task-{tid}" for tid in unnamed.tolist()]
-        self._record_names = names
-        ended = tasks["ended"][:count]
-        was = np.concatenate([self._record_ended, np.zeros(count - len(self._record_ended), bool)])
-        newly_ended = np.flatnonzero(ended & ~was)
-        if len(newly_ended):
-            self._ended(newly_ended)
-        end_facts = self._end_facts(count)
-        if len(renamed) or len(newly_ended) or end_facts:
-            self.task_version += 1
-        self._record_ended = ended.copy()
-
-    def _end_facts(self, count: int) -> bool:
-        """Put what the tasks' ends showed (``store.task_end``: a few tasks; the pending
-        ones' at the run's end) into the columns; True if any is new."""
-        facts = self.store.task_end
-        order = self.store.task_end_order
-        seen, now = self._end_facts_seen, len(order)
-        if now == seen:
-            return False
-        self._end_facts_seen = now
-        # only the entries new since the last look (a run that drops a task per request
-        # adds one each: walking all of them every frame would cost more each frame); all
-        # again after the store renumbered them
-        fresh = order[seen:] if 0 <= seen < now else order[:]
-        for tid in fresh:
-            end = facts.get(tid)
-            if end is not None and 0 <= tid < count:
-                self._cancelling[tid], self._unheld[tid] = end.cancelling, end.unheld
-        return True
-
-    def _ended(self, tids: npt.NDArray[np.intp]) -> None:
-        """What the tasks ``tids``, newly ended, left: an error's text and traceback (the
-        few that failed), and where each cancelled one's CancelledError landed."""
-        store = self.store
-        tasks = self._tasks
-        if store.task_error:  # (the few that failed)
-            newly = np.zeros(tasks.length, np.bool_)
-            newly[tids] = True
-            error, traceback = self._rare["error"], self._rare["traceback"]
-            for tid, fault in store.task_error.items():
-                if not (0 <= tid < len(newly) and newly[tid]):
-                    continue
-                error[tid] = f"{fault.type}: {fault.message}" if fault.message else fault.type
-                traceback[tid] = fault.traceback
-        # where the CancelledError was thrown in: the suspension a cancel wake ended,
-        # else (cancelled while ready) the last suspension
-        cancelled = tids[tasks["last_code"][tids] == END_CANCELLED]
-        if len(cancelled):
-            cancel = tasks["cancel_code"][cancelled]
-            landed = np.where(cancel >= 0, cancel, tasks["prev_code"][cancelled])
-            has = landed >= 0
-            sites = np.array([s.site for s in store.suspensions] + [None], object)
-            self._rare["cancelled_at"].update(
-                zip(cancelled[has].tolist(), sites[landed[has]].tolist(), strict=True)
-            )
+        """The tasks that exist by ``now`` (``every``: all read) as a table
+        (``task_columns``: no Python statement per task)."""
+        known = self._tasks.length if every else self._known_tasks(now)
+        return self._task_fields.table(self._tasks, known)
 
     def _blocked(self) -> list[BlockedRecord]:
         """Steps that held the loop at least the threshold, and callbacks that did."""
@@ -559,19 +415,6 @@ class TraceModel:
                 )
             )
         return out
-
-
-def _strings(strings: list[str], ids: npt.NDArray[np.int32]) -> list[Any]:
-    """``strings[i]`` for each id, None for -1, at C speed (``map`` over the list's own
-    ``__getitem__``, numpy for the -1s)."""
-    if not len(ids):
-        return []
-    if not strings:
-        return [None] * len(ids)
-    found = np.empty(len(ids), object)
-    found[:] = list(map(strings.__getitem__, np.maximum(ids, 0).tolist()))
-    found[ids < 0] = None
-    return found.tolist()
 
 
 def _fields(spans: SpanColumns) -> list[npt.NDArray[Any]]:

@@ -18,7 +18,6 @@ import gzip
 import itertools
 import math
 import mmap
-import operator
 import os
 import zlib
 from collections import defaultdict, deque
@@ -30,14 +29,12 @@ from typing import Any, BinaryIO, Final, Literal
 
 import msgspec
 import numpy as np
-import numpy.typing as npt
 
-from visualizer.trace import resource_file, schema, stack_samples
+from visualizer.trace import resource_file, schema, stack_samples, task_file
 from visualizer.trace.coherence import MAX_SECONDS, check, expect, instant
 from visualizer.trace.coherence import TraceFormatError as TraceFormatError
 from visualizer.trace.data import (
     MARK_KINDS,
-    OUTCOMES,
     BlockedRecord,
     JobRecord,
     Mark,
@@ -84,57 +81,13 @@ class _Span(msgspec.Struct, gc=False, omit_defaults=True):
     stack: int | None = None  # index into "stacks": the whole await stack (extra field)
 
 
-_OutcomeName = Literal["pending", "done", "error", "cancelled"]
-
-
-class _Task(msgspec.Struct, gc=False):
-    """A task as read: the fields every task has, then the optional ones."""
-
-    id: int
-    name: str
-    coro: str
-    parent: int | None
-    created: float
-    created_at: str | None
-    ended: float | None
-    outcome: _OutcomeName
-    error: str | None
-    traceback: str | None = None
-    cancelled_at: str | None = None
-    earlier: tuple[int, float, float, float] | None = None
-    parent_gone: str | None = None
-    cancelling: int | None = None
-    unheld: bool | None = None
-
-
-class _TaskOut(msgspec.Struct, gc=False, omit_defaults=True):
-    """A task as written (in this order): ``traceback`` and ``cancelled_at`` even when
-    null, as always; the fields added later only when they say something."""
-
-    id: int
-    name: str
-    coro: str
-    parent: int | None
-    created: float
-    created_at: str | None
-    ended: float | None
-    outcome: str
-    error: str | None
-    traceback: str | None
-    cancelled_at: str | None
-    earlier: tuple[int, float, float, float] | None = None
-    parent_gone: str | None = None
-    cancelling: int = 0
-    unheld: bool = False
-
-
 class _Doc(msgspec.Struct, gc=False):
     """A trace file whose spans are well typed; everything else is checked as for dicts."""
 
     format: Any = msgspec.UNSET
     version: Any = msgspec.UNSET
     meta: Any = msgspec.UNSET
-    tasks: list[_Task] | msgspec.UnsetType = msgspec.UNSET
+    tasks: list[task_file.Task] | msgspec.UnsetType = msgspec.UNSET
     spans: list[_Span] | msgspec.UnsetType = msgspec.UNSET
     stacks: Any = msgspec.UNSET
     jobs: Any = msgspec.UNSET
@@ -169,7 +122,7 @@ def _document_without_spans(trace: Trace) -> dict[str, Any]:
         "format": FORMAT,
         "version": VERSION,
         "meta": meta,
-        "tasks": _task_records(trace.tasks),
+        "tasks": task_file.document(trace.tasks),
         "stacks": [list(s.stack) for s in trace.suspensions],
         "jobs": [
             {
@@ -191,44 +144,6 @@ def _document_without_spans(trace: Trace) -> dict[str, Any]:
         **resource_file.document(trace.resources, trace.resource_changes),
         **stack_samples.document(trace.stack_samples),
     }
-
-
-def _task_records(tasks: TaskTable) -> list[_TaskOut]:
-    """The tasks as ``_TaskOut`` records, made column-wise (``map`` over the columns as
-    lists: no Python statement per task)."""
-    n = len(tasks)
-
-    def none_where(values: npt.NDArray[Any], empty: npt.NDArray[np.bool_]) -> list[Any]:
-        out = values.astype(object)
-        out[empty] = None
-        return out.tolist()  # type: ignore[no-any-return]
-
-    def sparse(values: dict[int, Any]) -> list[Any]:
-        out: list[Any] = [None] * n
-        for tid, value in values.items():
-            out[tid] = value
-        return out
-
-    return list(
-        map(
-            _TaskOut,
-            range(n),
-            tasks.names,
-            tasks.coros,
-            none_where(tasks.parent, tasks.parent < 0),
-            tasks.created.tolist(),
-            tasks.created_at,
-            none_where(tasks.ended, np.isnan(tasks.ended)),
-            tasks.outcome_names(),
-            sparse(tasks.error),
-            sparse(tasks.traceback),
-            sparse(tasks.cancelled_at),
-            sparse(tasks.earlier),
-            sparse(tasks.parent_gone),
-            tasks.cancelling.tolist(),
-            tasks.unheld.tolist(),
-        )
-    )
 
 
 def _mark_document(mark: Mark) -> dict[str, Any]:
@@ -572,73 +487,12 @@ _TASK_CHECKS: Final = (
 
 
 def _tasks(items: list[Any]) -> TaskTable:
-    if items and type(items[0]) is _Task:
-        return _tasks_from_records(items)  # (raises _NotSimple to loads)
+    if items and type(items[0]) is task_file.Task:
+        table = task_file.table_of(items)
+        if table is None:
+            raise _NotSimple  # (to loads: the field-by-field checks name what is off)
+        return table
     return TaskTable.of(_tasks_one_by_one(items))
-
-
-def _tasks_from_records(items: list[_Task]) -> TaskTable:
-    """The table from typed records (types checked by the decoder), in C-speed passes
-    (``map`` over attribute getters, numpy for the checks): 100,000 tasks read one by
-    one cost 2.3 s of checks and 3 s of records.  Anything off goes to the field-by-field
-    checks, which name the task and the field."""
-    n = len(items)
-
-    def column(name: str) -> list[Any]:
-        return list(map(attrgetter(name), items))
-
-    def given(values: list[Any]) -> npt.NDArray[np.bool_]:
-        return ~np.fromiter(map(operator.is_, values, itertools.repeat(None)), np.bool_, n)
-
-    def sparse(values: list[Any], present: npt.NDArray[np.bool_]) -> dict[int, Any]:
-        return {tid: values[tid] for tid in np.flatnonzero(present).tolist()}
-
-    def numbers(values: list[Any]) -> npt.NDArray[np.float64]:
-        return np.array(values, np.float64)  # (None: nan)
-
-    if not np.array_equal(np.fromiter(map(attrgetter("id"), items), np.int64, n), np.arange(n)):
-        raise _NotSimple
-    parents, cancellings = numbers(column("parent")), numbers(column("cancelling"))
-    created, ended = numbers(column("created")), numbers(column("ended"))
-    endeds = column("ended")
-    has_end = given(endeds)
-    outcome = np.fromiter(map(_OUTCOME_CODES.__getitem__, column("outcome")), np.int8, n)
-    earliers = column("earlier")
-    has_earlier = given(earliers)
-    earlier = sparse(earliers, has_earlier)
-    spent = np.array(list(earlier.values()), np.float64).reshape(-1, 4)
-    with np.errstate(invalid="ignore"):
-        if not (
-            np.isfinite(created).all()
-            and np.isfinite(ended[has_end]).all()
-            and np.array_equal(has_end, outcome != 0)  # (null exactly when pending)
-            and ((np.isnan(parents)) | ((parents >= -_INT32) & (parents < _INT32))).all()
-            and ((np.isnan(cancellings)) | ((cancellings >= 0) & (cancellings < _INT32))).all()
-            and (np.isfinite(spent).all() and (spent >= 0).all() and (spent[:, 0] < _INT32).all())
-        ):
-            raise _NotSimple
-    errors, tracebacks, sites, gone = (
-        column(name) for name in ("error", "traceback", "cancelled_at", "parent_gone")
-    )
-    return TaskTable(
-        created=created,
-        parent=np.where(np.isnan(parents), -1, parents).astype(np.int64),
-        ended=ended,
-        outcome=outcome,
-        names=column("name"),
-        coros=column("coro"),
-        created_at=column("created_at"),
-        cancelling=np.where(np.isnan(cancellings), 0, cancellings).astype(np.int32),
-        unheld=np.fromiter(map(operator.is_, column("unheld"), itertools.repeat(True)), bool, n),
-        error=sparse(errors, given(errors)),
-        traceback=sparse(tracebacks, given(tracebacks)),
-        cancelled_at=sparse(sites, given(sites)),
-        earlier=earlier,
-        parent_gone=sparse(gone, given(gone)),
-    )
-
-
-_OUTCOME_CODES: Final = {name: i for i, name in enumerate(OUTCOMES)}
 
 
 def _tasks_one_by_one(items: list[Any]) -> list[TaskRecord]:
