@@ -1,0 +1,453 @@
+"""A trace in the Trace Event Format: the JSON that Perfetto's UI (ui.perfetto.dev) and
+Chrome's ``chrome://tracing`` open, so a run can be read in the tools people already
+use, next to their other traces (issue 18).
+
+What goes where (one process for the loop, one for the executor's threads):
+
+* **a track per task** (a thread of the loop's process, ``tid`` = ``TASK_TID`` + task id,
+  named after the task, ``thread_sort_index`` its lane in the chart: children under
+  their parent), with a **slice per span** named by its state (``running``, ``ready``,
+  ``suspended``, so each state has its colour): a suspended slice's ``args`` say what
+  it awaited, where and through which await stack; a ready slice's, who or what woke
+  it; a task's first slice says its coroutine and where it was made, its last one how
+  it ended (``outcome``, ``error``, ``cancelled_at``);
+* **flow arrows** (``s``/``f`` events) from the step of the task that woke another (or
+  created it) to the ready slice of the task it woke: a bare yield's own wake, from a
+  task to itself, has none (its ready slice says so);
+* the loop's own rows: ``event loop`` (busy while any step ran), ``window drawing``
+  (the observer's frames, if the trace has them) and ``blocked`` (the steps and
+  callbacks that held the loop too long); **thread-pool jobs** on their threads in the
+  second process (a process pool's on as many rows as overlap, as in the chart);
+* **marks and warnings** as instant events on their task's track (or the loop's);
+* **resource levels** as counters of the loop's process (a queue's items, a
+  semaphore's permits in use, 1 while a lock is held or an event set, a barrier's
+  waiting tasks: ``model.resource_states``' levels);
+* the trace's ``meta`` as the file's ``otherData``.
+
+Times are microseconds, as the format wants, but whole **nanoseconds plus a quarter**
+(``_us``): Perfetto truncates ``ts * 1000`` to an integer, and a float a hair under a
+whole nanosecond would make a slice end one nanosecond after the next one begins,
+which it must then drop as badly nested.  So every reader gets each time to the
+nanosecond, and a task's slices still tile exactly.
+
+The file is written a piece at a time (msgspec), never as one list of millions of
+events: a 100,000-task run has over two million slices.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Final
+
+import msgspec
+import numpy as np
+import numpy.typing as npt
+
+from visualizer.model.lanes import lanes_of
+from visualizer.model.loop_lanes import busy_intervals, job_rows
+from visualizer.model.resource_states import HELD, QUEUES, SEMAPHORES, rows_of
+from visualizer.trace import schema
+from visualizer.trace.data import OUTCOMES, TaskColumns, Trace
+from visualizer.trace.fileformat import _gc_paused, _write_behind
+from visualizer.trace.safe_write import replace_atomically
+
+Event = dict[str, Any]
+Int64Array = npt.NDArray[np.int64]
+
+#: the loop's process (tasks, its own rows, counters) and the executor threads'
+LOOP_PID: Final = 1
+THREADS_PID: Final = 2
+#: the loop's own rows in its process
+LOOP_TID: Final = 1
+WINDOW_TID: Final = 2
+BLOCKED_TID: Final = 3
+#: a task's track: its id plus this (the loop's rows stay below it)
+TASK_TID: Final = 1000
+#: flow arrows' names: a task made by another, a task woken by another
+CREATED: Final = "created"
+WOKE: Final = "woke"
+#: each resource kind's counter: what its level is
+LEVEL_NAMES: Final = {
+    **dict.fromkeys(QUEUES, "items"),
+    **dict.fromkeys(SEMAPHORES, "in use"),
+    **dict.fromkeys(HELD, "held"),
+    "Event": "set",
+    "Barrier": "waiting",
+}
+#: a task's slices are named by their state (no category: 2 million of them)
+STATES: Final = schema.STATE_NAMES
+#: spans encoded per piece of the file
+SPANS_PER_PIECE: Final = 50_000
+
+_ENCODER: Final = msgspec.json.Encoder()
+
+
+def write(trace: Trace, path: Path) -> int:
+    """Write ``trace`` to ``path`` (gzip if it ends in ``.gz``; Perfetto's UI opens
+    both), all of it or nothing (``safe_write``).  Returns how many events it holds."""
+    count = [0]
+
+    def put(file: Any) -> None:
+        with _gc_paused():
+            if path.suffix == ".gz":
+                with gzip.GzipFile(fileobj=file, mode="wb", compresslevel=5) as zipped:
+                    _write_behind(encoded(trace, count), zipped.write)
+            else:
+                _write_behind(encoded(trace, count), file.write)
+
+    replace_atomically(path, put)
+    return count[0]
+
+
+def encoded(trace: Trace, count: list[int] | None = None) -> Iterator[bytes]:
+    """The file's bytes, a piece at a time (``count[0]``: the events so far)."""
+    yield b'{"traceEvents":['
+    first = True
+    for events in event_chunks(trace):
+        if not events:
+            continue
+        if count is not None:
+            count[0] += len(events)
+        yield (b"" if first else b",") + _ENCODER.encode(events)[1:-1]
+        first = False
+    other = {**trace.meta, "exported_by": "asyncviz"}
+    yield b'],"displayTimeUnit":"ns","otherData":' + _ENCODER.encode(other) + b"}"
+
+
+def event_chunks(trace: Trace) -> Iterator[list[Event]]:
+    """Every event of the file, in lists of a few thousand: the names first, then the
+    tasks' slices, the arrows, the loop's rows, the jobs, the marks, the counters."""
+    columns = trace.columns or TaskColumns.of(trace.tasks)
+    rows = job_rows(trace.jobs)
+    yield _names(trace, columns, rows.names)
+    order = _by_task(trace)
+    yield from _span_chunks(trace, columns, order)
+    yield _flows(trace, order)
+    yield _loop_rows(trace, columns.names)
+    yield _jobs(trace, rows.job_row, columns.names)
+    yield _marks(trace)
+    yield _counters(trace)
+
+
+# --- times ----------------------------------------------------------------------------
+def _ns(seconds: npt.NDArray[np.float64]) -> Int64Array:
+    return np.rint(np.asarray(seconds, np.float64) * 1e9).astype(np.int64)
+
+
+def _us(ns: Int64Array) -> list[float]:
+    """Whole nanoseconds as microseconds, a quarter nanosecond up: a reader that
+    truncates ``ts * 1000`` (Perfetto) gets the nanosecond itself."""
+    values: list[float] = ((ns.astype(np.float64) + 0.25) / 1000.0).tolist()
+    return values
+
+
+def _slice(pid: int, tid: int, name: str, cat: str, ts: float, dur: float) -> Event:
+    return {"ph": "X", "pid": pid, "tid": tid, "name": name, "cat": cat, "ts": ts, "dur": dur}
+
+
+def _slices(
+    pid: int,
+    tid: int | list[int],
+    name: str | list[str],
+    cat: str,
+    start: npt.NDArray[np.float64],
+    end: npt.NDArray[np.float64],
+) -> list[Event]:
+    """Slices from seconds; ``tid`` and ``name``: one for all, or one each."""
+    a, b = _ns(start), _ns(end)
+    ts, dur = _us(a), _us(np.maximum(b - a, 0))
+    tids = tid if isinstance(tid, list) else [tid] * len(ts)
+    names = name if isinstance(name, list) else [name] * len(ts)
+    return [_slice(pid, t, n, cat, x, d) for t, n, x, d in zip(tids, names, ts, dur, strict=True)]
+
+
+# --- names and order --------------------------------------------------------------------
+def _names(trace: Trace, columns: TaskColumns, thread_rows: list[str]) -> list[Event]:
+    """The processes' and threads' names (``M`` events), the tasks' in their lanes'
+    order (``thread_sort_index``), the loop's own rows above them."""
+    meta = trace.meta
+    source = str(meta.get("source", "") or "asyncio")
+    labels = f"clock: {meta.get('clock', '?')}, Python {meta.get('python', '?')}"
+
+    def named(what: str, pid: int, tid: int, name: str, sort: int) -> list[Event]:
+        return [
+            {"ph": "M", "pid": pid, "tid": tid, "name": f"{what}_name", "args": {"name": name}},
+            {
+                "ph": "M",
+                "pid": pid,
+                "tid": tid,
+                "name": f"{what}_sort_index",
+                "args": {"sort_index": sort},
+            },
+        ]
+
+    events = named("process", LOOP_PID, 0, f"event loop: {source}", 0)
+    events.append(
+        {"ph": "M", "pid": LOOP_PID, "tid": 0, "name": "process_labels", "args": {"labels": labels}}
+    )
+    events += named("thread", LOOP_PID, LOOP_TID, "event loop", -3)
+    if trace.observed:
+        events += named("thread", LOOP_PID, WINDOW_TID, "window drawing", -2)
+    if trace.blocked:
+        events += named("thread", LOOP_PID, BLOCKED_TID, "blocked", -1)
+    lanes = lanes_of(columns.parent).tolist()
+    for task, (name, lane) in enumerate(zip(columns.names, lanes, strict=True)):
+        events += named("thread", LOOP_PID, TASK_TID + task, name, lane)
+    if len(thread_rows) > 1:
+        events += named("process", THREADS_PID, 0, "executor threads", 1)
+        for row, name in enumerate(thread_rows[1:], 1):
+            events += named("thread", THREADS_PID, row, name, row)
+    return events
+
+
+def _by_task(trace: Trace) -> Int64Array:
+    """The spans' order by task, then start (as a file has them: then no sort)."""
+    spans = trace.spans
+    task, start = spans.task, spans.start
+    if len(task) < 2:
+        return np.arange(len(task), dtype=np.int64)
+    step = np.diff(task)
+    if ((step > 0) | ((step == 0) & (np.diff(start) >= 0))).all():
+        return np.arange(len(task), dtype=np.int64)
+    return np.lexsort((start, task)).astype(np.int64)
+
+
+# --- the tasks' slices ------------------------------------------------------------------
+def _span_chunks(trace: Trace, columns: TaskColumns, order: Int64Array) -> Iterator[list[Event]]:
+    """Each task's spans as slices on its track, a piece at a time."""
+    spans = trace.spans
+    n = len(order)
+    task_sorted = spans.task[order]
+    first = np.ones(n, bool)
+    first[1:] = task_sorted[1:] != task_sorted[:-1]
+    last = np.ones(n, bool)
+    last[:-1] = first[1:]
+    names = columns.names
+    suspended = [
+        {"awaiting": s.label, "at": s.site, "stack": list(s.stack)} for s in trace.suspensions
+    ]
+    woken: dict[tuple[int, int, bool], dict[str, Any]] = {}
+
+    def woken_args(kind: int, by: int, task: int) -> dict[str, Any]:
+        """Who or what woke it (its own bare yield's waker is its track: not named)."""
+        key = (kind, by, by == task)
+        args = woken.get(key)
+        if args is None:
+            args = {"woken_by": schema.WAKE_NAMES[kind] if 0 <= kind < 7 else "?"}
+            if 0 <= by < len(names):
+                args["waker_id"] = by
+                if by != task:
+                    args["waker"] = names[by]
+            woken[key] = args
+        return args
+
+    for lo in range(0, n, SPANS_PER_PIECE):
+        rows = order[lo : lo + SPANS_PER_PIECE]
+        a, b = _ns(spans.start[rows]), _ns(spans.end[rows])
+        events = []
+        for task, state, ts, dur, awaiting, kind, by, is_first, is_last in zip(
+            spans.task[rows].tolist(),
+            spans.state[rows].tolist(),
+            _us(a),
+            _us(np.maximum(b - a, 0)),
+            spans.awaiting[rows].tolist(),
+            spans.woken_kind[rows].tolist(),
+            spans.woken_task[rows].tolist(),
+            first[lo : lo + len(rows)].tolist(),
+            last[lo : lo + len(rows)].tolist(),
+            strict=True,
+        ):
+            event = {"ph": "X", "pid": LOOP_PID, "tid": TASK_TID + task, "name": STATES[state]}
+            event["ts"], event["dur"] = ts, dur
+            args: dict[str, Any] | None = None
+            if state == schema.READY:
+                args = woken_args(kind, by, task)
+            elif state == schema.SUSPENDED and 0 <= awaiting < len(suspended):
+                args = suspended[awaiting]
+            if is_first or is_last:
+                args = {**(args or {}), **_task_args(trace, columns, task, is_first, is_last)}
+            if args:
+                event["args"] = args
+            events.append(event)
+        yield events
+
+
+def _task_args(
+    trace: Trace, columns: TaskColumns, task: int, first: bool, last: bool
+) -> dict[str, Any]:
+    """A task's first slice: what it runs, where it was made; its last: how it ended."""
+    record = trace.tasks[task]
+    args: dict[str, Any] = {}
+    if first:
+        args.update(task_id=task, coro=record.coro, created_at=record.created_at)
+    if last:
+        args["outcome"] = OUTCOMES[int(columns.outcome[task])]
+        for key in ("error", "cancelled_at", "traceback"):
+            value = getattr(record, key)
+            if value is not None:
+                args[key] = value
+    return args
+
+
+# --- arrows -----------------------------------------------------------------------------
+def _flows(trace: Trace, order: Int64Array) -> list[Event]:
+    """An arrow for each ready span a task's step caused in another task: from that step
+    (the waker's last running span begun by then) to the ready slice.
+
+    Each end sits strictly inside its slice where it can (the wake's moment if it is
+    inside the step, else the step's middle; the ready slice's middle), so a reader
+    binding it to the enclosing slice (``"bp": "e"``, Perfetto's and Chrome's) never
+    has to choose between two slices that touch there."""
+    spans = trace.spans
+    task, state = spans.task[order], spans.state[order]
+    waker, kind = spans.woken_task[order], spans.woken_kind[order]
+    start, end = _ns(spans.start[order]), _ns(spans.end[order])
+    ready = np.flatnonzero((state == schema.READY) & (waker >= 0) & (waker != task))
+    running = np.flatnonzero(state == schema.RUNNING)
+    step = steps_before(task[running], start[running], waker[ready], start[ready])
+    ready = ready[step >= 0]
+    step = running[step[step >= 0]]
+    t = start[ready]
+    inside = (start[step] < t) & (t < end[step])
+    s_at = np.where(inside, t, start[step] + (end[step] - start[step]) // 2)
+    f_at = start[ready] + (end[ready] - start[ready]) // 2
+    names = np.where(kind[ready] == schema.WAKE_CREATED, CREATED, WOKE).tolist()
+    events: list[Event] = []
+    for flow, (name, s_tid, f_tid, s_ts, f_ts) in enumerate(
+        zip(
+            names,
+            (task[step] + TASK_TID).tolist(),
+            (task[ready] + TASK_TID).tolist(),
+            _us(s_at),
+            _us(f_at),
+            strict=True,
+        ),
+        1,
+    ):
+        common = {"pid": LOOP_PID, "cat": "flow", "name": name, "id": flow}
+        events.append({"ph": "s", "tid": s_tid, "ts": s_ts, **common})
+        events.append({"ph": "f", "bp": "e", "tid": f_tid, "ts": f_ts, **common})
+    return events
+
+
+def steps_before(
+    step_task: Int64Array | npt.NDArray[Any],
+    step_start: Int64Array,
+    task: npt.NDArray[Any],
+    t: Int64Array,
+) -> Int64Array:
+    """For each (``task``, ``t``), the last of that task's steps begun at or before
+    ``t`` (an index into the steps; -1: none).  All at once: steps and queries sorted
+    together by (task, time, step first), each query taking the last step before it
+    in that order if it is its task's."""
+    n = len(step_task)
+    tasks = np.concatenate([step_task, task]).astype(np.int64)
+    times = np.concatenate([step_start, t])
+    is_query = np.concatenate([np.zeros(n, np.int8), np.ones(len(task), np.int8)])
+    order = np.lexsort((is_query, times, tasks))
+    place = np.where(is_query[order] == 0, np.arange(len(order)), -1)
+    last_step = np.maximum.accumulate(place) if len(place) else place
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    at = last_step[rank[n:]]
+    chosen = order[np.maximum(at, 0)] if len(order) else np.zeros(0, np.int64)
+    same = (at >= 0) & (tasks[chosen] == tasks[n:])
+    return np.where(same, chosen, -1).astype(np.int64)
+
+
+# --- the loop's rows, jobs, marks, counters --------------------------------------------
+def _loop_rows(trace: Trace, names: list[str]) -> list[Event]:
+    """The loop busy (any step running), the window's frames, the blocking steps."""
+    busy_start, busy_end = busy_intervals(trace)
+    events = _slices(LOOP_PID, LOOP_TID, "busy", "loop", busy_start, busy_end)
+    if trace.observed:
+        frames = np.array(trace.observed, np.float64).reshape(-1, 2)
+        events += _slices(LOOP_PID, WINDOW_TID, "drawing", "window", frames[:, 0], frames[:, 1])
+    for blocked in trace.blocked:
+        event = _slices(
+            LOOP_PID,
+            BLOCKED_TID,
+            blocked.what or "callback",
+            "blocked",
+            np.array([blocked.start]),
+            np.array([blocked.end]),
+        )[0]
+        event["args"] = {"task_id": blocked.task, "what": blocked.what}
+        if blocked.task is not None and 0 <= blocked.task < len(names):
+            event["args"]["task"] = names[blocked.task]
+        events.append(event)
+    return events
+
+
+def _jobs(trace: Trace, job_row: list[int], names: list[str]) -> list[Event]:
+    """Each job that ran on its thread's row (``loop_lanes.job_rows``: a process pool's
+    on the first of its rows free)."""
+    shown = [(job, row) for job, row in zip(trace.jobs, job_row, strict=True) if row > 0]
+    events = _slices(
+        THREADS_PID,
+        [row for _, row in shown],
+        [job.func for job, _ in shown],
+        "job",
+        np.array([job.start for job, _ in shown], np.float64),
+        np.array([job.end for job, _ in shown], np.float64),
+    )
+    for event, (job, _) in zip(events, shown, strict=True):
+        args: dict[str, Any] = {"task_id": job.task, "submitted": job.submitted}
+        if job.task is not None and 0 <= job.task < len(names):
+            args["task"] = names[job.task]
+        if job.error is not None:
+            args["error"] = job.error
+        event["args"] = args
+    return events
+
+
+def _marks(trace: Trace) -> list[Event]:
+    """Marks and warnings as instants on their task's track (the loop's, if none)."""
+    if not trace.marks:
+        return []
+    times = _us(_ns(np.array([mark.t for mark in trace.marks], np.float64)))
+    events = []
+    for mark, ts in zip(trace.marks, times, strict=True):
+        tid = LOOP_TID if mark.task is None else TASK_TID + mark.task
+        event: Event = {
+            "ph": "i",
+            "s": "t",
+            "pid": LOOP_PID,
+            "tid": tid,
+            "name": mark.label,
+            "cat": mark.kind,
+            "ts": ts,
+        }
+        if mark.detail:
+            event["args"] = {"detail": mark.detail}
+        events.append(event)
+    return events
+
+
+def _counters(trace: Trace) -> list[Event]:
+    """Each resource's level over the run, a counter of the loop's process named
+    ``Kind name`` (``#id`` added when two share a name)."""
+    rows = rows_of(trace)
+    seen: dict[str, int] = {}
+    for row in rows:
+        key = f"{row.kind} {row.name}"
+        seen[key] = seen.get(key, 0) + 1
+    events: list[Event] = []
+    for row in rows:
+        key = f"{row.kind} {row.name}"
+        name = key if seen[key] == 1 else f"{key} #{row.resource.id}"
+        level = LEVEL_NAMES.get(row.kind, "level")
+        for ts, value in zip(_us(_ns(row.times)), row.levels.tolist(), strict=True):
+            events.append(
+                {
+                    "ph": "C",
+                    "pid": LOOP_PID,
+                    "name": name,
+                    "cat": "resource",
+                    "ts": ts,
+                    "args": {level: value},
+                }
+            )
+    return events
