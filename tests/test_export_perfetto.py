@@ -13,9 +13,6 @@ import dataclasses
 import gzip
 import itertools
 import json
-import os
-import subprocess
-import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +20,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pytestqt.qtbot import QtBot
+from test_open_from_cli import asyncviz
 
+from visualizer.app.window import MainWindow
 from visualizer.model.exports import FORMATS, perfetto
 from visualizer.model.lanes import lanes_of
 from visualizer.model.loop_lanes import busy_intervals, job_rows
@@ -406,19 +406,6 @@ def test_a_saved_trace_exports_as_the_run_did(traces: dict[str, Trace], tmp_path
 
 
 # --- the command -----------------------------------------------------------------------
-def asyncviz(tmp_path: Path, *words: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}
-    return subprocess.run(
-        [sys.executable, "-m", "visualizer", *words],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-        check=False,
-    )
-
-
 def test_the_export_command(traces: dict[str, Trace], tmp_path: Path) -> None:
     trace = traces["queue_backpressure"]
     save(trace, tmp_path / "q.json.gz")
@@ -461,3 +448,59 @@ def test_an_output_that_cannot_be_written_is_said(traces: dict[str, Trace], tmp_
         assert done.returncode == 2 and f"cannot write {out}" in done.stderr, done.stderr
     assert [p.name for p in folder.iterdir()] == ["inside"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json", "taken"]
+
+
+# --- the window: File > Export trace... ------------------------------------------------
+def test_file_export_writes_what_the_window_shows(
+    window: MainWindow, qtbot: QtBot, traces: dict[str, Trace], tmp_path: Path
+) -> None:
+    """The menu's action opens a save dialog offering the formats; the file chosen is
+    written on a thread, then said in the status bar."""
+    save(traces["semaphore_workers"], tmp_path / "s.json")
+    assert window.open_trace(tmp_path / "s.json")
+    window.exporting.update_action()
+    assert window.exporting.action.isEnabled()
+    assert window.exporting.action in window.file_menu.actions()
+    window.exporting.action.trigger()
+    dialog = window.exporting.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.nameFilters()[0] == "Perfetto / Chrome trace (Trace Event Format) (*.json)"
+    assert dialog.selectedFiles()[0].endswith("semaphore_workers.perfetto.json")
+    out = tmp_path / "chosen.json"
+    dialog.selectFile(str(out))
+    dialog.accept()
+    qtbot.waitUntil(lambda: "Exported the trace" in window.statusBar().currentMessage())
+    assert str(out) in window.statusBar().currentMessage()
+    back = read(out)
+    check_format(back)
+    shown = window.trace
+    assert shown is not None
+    assert [back.names[(1, perfetto.TASK_TID + t.id)] for t in shown.tasks] == [
+        t.name for t in traces["semaphore_workers"].tasks
+    ]
+    assert f"({len(back.events)} events)" in window.statusBar().currentMessage()
+
+
+def test_file_export_that_fails_is_said_and_the_window_goes_on(
+    window: MainWindow, qtbot: QtBot, traces: dict[str, Trace], tmp_path: Path
+) -> None:
+    save(traces["cancellation"], tmp_path / "c.json")
+    assert window.open_trace(tmp_path / "c.json")
+    window.last_message = None
+    out = tmp_path / "c.json" / "under-a-file.json"  # (a file where a folder should be)
+    assert window.exporting.export(out)
+    qtbot.waitUntil(lambda: window.last_message is not None)
+    said = window.last_message
+    assert said is not None
+    assert said[0] == f"Cannot export to {out}" and "NotADirectoryError" in said[1]
+    qtbot.waitUntil(lambda: not window.exporting.busy)
+    # and again, somewhere it can: the window is as it was
+    assert window.exporting.export(tmp_path / "fine.json")
+    qtbot.waitUntil(lambda: "Exported the trace" in window.statusBar().currentMessage())
+    check_format(read(tmp_path / "fine.json"))
+
+
+def test_nothing_to_export_while_nothing_is_shown(window: MainWindow) -> None:
+    window.exporting.update_action()
+    assert window.trace is None and not window.exporting.action.isEnabled()
+    assert not window.exporting.export("/nowhere.json")

@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import Final
 
 from visualizer.model.exports import perfetto
+from visualizer.model.words import QT_TRANSLATE_NOOP
 from visualizer.trace.data import Trace
 
 
 @dataclass(frozen=True)
 class ExportFormat:
     name: str  #: ``--format``'s word
-    title: str  #: what it is, in a file dialog's filter (English; the window translates)
+    #: what it is, in a file dialog's filter (English; the window translates it, as
+    #: context "Exports": each marked with ``QT_TRANSLATE_NOOP``)
+    title: str
     suffix: str  #: the file name's end, with its dot
     write: Callable[[Trace, Path], int]  #: writes the file; returns how many events/items
     opens_in: str  #: where to open the file, said after a ``asyncviz export``
@@ -28,7 +31,7 @@ class ExportFormat:
 FORMATS: Final[dict[str, ExportFormat]] = {
     "perfetto": ExportFormat(
         name="perfetto",
-        title="Perfetto / Chrome trace (Trace Event Format)",
+        title=QT_TRANSLATE_NOOP("Exports", "Perfetto / Chrome trace (Trace Event Format)"),
         suffix=".json",
         write=perfetto.write,
         opens_in="https://ui.perfetto.dev (Open trace file) or chrome://tracing (Load)",
