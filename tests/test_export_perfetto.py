@@ -5,7 +5,7 @@ and end to the nanosecond, what it awaited, who woke it), the arrows of who woke
 who created whom, the jobs on their threads, the marks, the resources' levels at
 their times, the run's meta.  And the file keeps the format's rules the viewers
 enforce (``check_format``): every event well formed, slices on a track nested or
-apart, each arrow's end inside a slice of its track."""
+apart, each arrow's end bound to one slice of its track."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import devtools_trace
 import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
@@ -105,9 +106,9 @@ def read(path: Path) -> Read:
         elif ph == "i":
             out.instants.append(e)
         elif ph == "C":
-            out.counters[e["name"]].append((ns(e["ts"]), e["args"]))
+            out.counters[e["name"]].append((tick(e["ts"]), e["args"]))
     for track in out.slices.values():
-        track.sort(key=lambda e: ns(e["ts"]))
+        track.sort(key=lambda e: tick(e["ts"]))
     return out
 
 
@@ -119,8 +120,17 @@ def exported(trace: Trace, tmp_path: Path, name: str = "out.json") -> Read:
     return back
 
 
-def seconds_ns(seconds: float) -> int:
-    return round(seconds * 1e9)
+def tick(ts: float) -> int:
+    """A moment of the file in its unit: exactly half a tick past one (a binary fraction
+    of a microsecond, as ``perfetto`` says why)."""
+    units = ts * perfetto.TICKS_PER_US - 0.5
+    assert units == round(units), ts
+    return round(units)
+
+
+def ticks_of(seconds: float) -> int:
+    """A time of the trace in the file's unit (``perfetto.TICKS_PER_US``), the nearest."""
+    return round(seconds * 1e6 * perfetto.TICKS_PER_US)
 
 
 # --- the format's rules (what Perfetto and chrome://tracing need) ---------------------
@@ -145,7 +155,7 @@ def check_format(back: Read) -> None:
     """The Trace Event Format's rules, as its spec gives them and the viewers enforce:
     each event's fields; ``X``/``i`` times >= 0; metadata names known; counters' values
     numbers; on each track, slices nested or apart (Perfetto drops the rest); each flow
-    with a start and an end, each end inside a slice of its track."""
+    with a start and an end, each end bound to one slice of its track (``bound``)."""
     for e in back.events:
         assert e["ph"] in REQUIRED, e
         assert REQUIRED[e["ph"]] <= e.keys(), e
@@ -160,28 +170,65 @@ def check_format(back: Read) -> None:
         if e["ph"] == "i":
             assert e["s"] in ("t", "p", "g"), e
     for track, slices in back.slices.items():
-        open_ends: list[int] = []
-        for e in slices:
-            start, end = ns(e["ts"]), ns(e["ts"]) + ns(e["dur"])
-            while open_ends and open_ends[-1] <= start:
-                open_ends.pop()
-            assert not open_ends or end <= open_ends[-1], f"{track}: {e} overlaps its parent"
-            open_ends.append(end)
+        # as Chromium's DevTools reads times (floats, added) and as Perfetto does
+        # (``ts * 1000`` truncated to nanoseconds, then added)
+        nested([(e["ts"], e["ts"] + e["dur"]) for e in slices], track)
+        nested([(ns(e["ts"]), ns(e["ts"]) + ns(e["dur"])) for e in slices], track)
     for flow, ends in back.flows.items():
         assert set(ends) == {"s", "f"}, (flow, ends)
         for e in ends.values():
-            assert enclosing(back, e) is not None, f"flow {flow}: {e} is in no slice"
+            assert bound(back, e) is not None, f"flow {flow}: {e} binds to no one slice"
 
 
-def enclosing(back: Read, event: dict[str, Any]) -> dict[str, Any] | None:
-    """The slice of ``event``'s track it falls in (strictly inside, unless the slice is
-    shorter than 2 ns), as ``"bp": "e"`` binds it."""
-    t = ns(event["ts"])
-    for e in back.slices[(event["pid"], event["tid"])]:
-        start, end = ns(e["ts"]), ns(e["ts"]) + ns(e["dur"])
-        if start < t < end or (end - start < 2 and start == t):
-            return e
-    return None
+def nested(slices: list[tuple[float, float]], track: object) -> None:
+    """Slices (begun in order) nested or apart: none ends after its parent does."""
+    open_ends: list[float] = []
+    for start, end in slices:
+        while open_ends and open_ends[-1] <= start:
+            open_ends.pop()
+        assert not open_ends or end <= open_ends[-1], f"{track}: {start}-{end} overlaps its parent"
+        open_ends.append(end)
+
+
+def bound(back: Read, event: dict[str, Any]) -> dict[str, Any] | None:
+    """The slice a flow event binds to, by both rules the viewers use: Chromium's
+    DevTools takes the slice of its track with the same time and category; Perfetto
+    (``"bp": "e"``) the slice on top of its track's stack as it reads the event
+    (``perfetto_stacks``).  The two must agree (None if they do not, or there is none)."""
+    track = back.slices[(event["pid"], event["tid"])]
+    same = [e for e in track if e["ts"] == event["ts"] and e.get("cat") == event["cat"]]
+    on_top = perfetto_stacks(back).get(id(event))
+    if len(same) != 1 or on_top is not same[0]:
+        return None
+    return same[0]
+
+
+_STACKS: dict[int, tuple[Read, dict[int, dict[str, Any]]]] = {}
+
+
+def perfetto_stacks(back: Read) -> dict[int, dict[str, Any]]:
+    """For each flow event (by ``id``), the slice on top of its track's stack when
+    Perfetto reads it: events in time order (whole nanoseconds, truncated), at one time
+    in the file's order; a slice pushed as it begins, popping those ended by then (a
+    track's stack changes only as its slices begin)."""
+    known = _STACKS.get(id(back))
+    if known is not None and known[0] is back:
+        return known[1]
+    order = sorted(range(len(back.events)), key=lambda i: (ns(back.events[i].get("ts", 0)), i))
+    stacks: dict[tuple[int, int], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    on_top: dict[int, dict[str, Any]] = {}
+    for i in order:
+        e = back.events[i]
+        if e["ph"] == "X":
+            stack = stacks[(e["pid"], e["tid"])]
+            start = ns(e["ts"])
+            while stack and stack[-1][0] <= start:
+                stack.pop()
+            stack.append((start + ns(e["dur"]), e))
+        elif e["ph"] in "sf" and stacks[(e["pid"], e["tid"])]:
+            on_top[id(e)] = stacks[(e["pid"], e["tid"])][-1][1]
+    _STACKS[id(back)] = (back, on_top)
+    return on_top
 
 
 # --- the round trip -----------------------------------------------------------------------
@@ -204,10 +251,16 @@ def test_each_tasks_spans_come_back_to_the_nanosecond(
         slices = back.task_slices(task.id)
         assert [e["name"] for e in slices] == [schema.STATE_NAMES[s] for s in spans.state[rows]]
         for e, i in zip(slices, rows, strict=True):
-            start, end = ns(e["ts"]), ns(e["ts"]) + ns(e["dur"])
-            assert abs(start * 1e-9 - spans.start[i]) <= 0.51e-9
-            assert abs(end * 1e-9 - spans.end[i]) <= 0.51e-9
-            assert (start, end) == (seconds_ns(spans.start[i]), seconds_ns(spans.end[i]))
+            # to a nanosecond, as a float reader adds (and the seconds' own rounding:
+            # 3.0000000620000042 s); as Perfetto truncates each number to whole
+            # nanoseconds, to one for a start and two for an end (its start's and its
+            # length's truncations)
+            assert abs(e["ts"] * 1e-6 - spans.start[i]) <= 1.01e-9
+            assert abs((e["ts"] + e["dur"]) * 1e-6 - spans.end[i]) <= 1.01e-9
+            assert abs(ns(e["ts"]) * 1e-9 - spans.start[i]) <= 1.01e-9
+            assert abs((ns(e["ts"]) + ns(e["dur"])) * 1e-9 - spans.end[i]) <= 2.01e-9
+            start, end = tick(e["ts"]), tick(e["ts"] + e["dur"])
+            assert (start, end) == (ticks_of(spans.start[i]), ticks_of(spans.end[i]))
             args = e.get("args", {})
             if spans.state[i] == schema.SUSPENDED:
                 s = trace.suspensions[spans.awaiting[i]]
@@ -222,9 +275,9 @@ def test_each_tasks_spans_come_back_to_the_nanosecond(
                 assert args.get("waker_id", -1) == waker
                 if waker >= 0 and waker != task.id:
                     assert args["waker"] == trace.tasks[waker].name
-        # a task's slices tile its life, exactly as the trace's spans do
+        # a task's slices tile its life, exactly as the trace's spans do (float sums)
         for before, after in itertools.pairwise(slices):
-            assert ns(before["ts"]) + ns(before["dur"]) == ns(after["ts"])
+            assert before["ts"] + before["dur"] == after["ts"]
         first, last = slices[0]["args"], slices[-1]["args"]
         assert (first["task_id"], first["coro"], first["created_at"]) == (
             task.id,
@@ -258,7 +311,7 @@ def test_arrows_say_who_woke_and_who_created_whom(
     traces: dict[str, Trace], tmp_path: Path, name: str
 ) -> None:
     """One arrow per ready span a task caused in another: from a step of the waker (the
-    one going on, or the last before, for a wake a callback made after it) into the
+    one going on, or the last before, for a wake a callback made after it) to the
     woken task's ready slice; a task's own wake (a bare yield) has none."""
     trace = traces[name]
     back = exported(trace, tmp_path)
@@ -268,7 +321,7 @@ def test_arrows_say_who_woke_and_who_created_whom(
             int(spans.woken_task[i]),
             int(spans.task[i]),
             "created" if spans.woken_kind[i] == schema.WAKE_CREATED else "woke",
-            seconds_ns(spans.start[i]),
+            ticks_of(spans.start[i]),
         )
         for i in np.flatnonzero(
             (spans.state == schema.READY)
@@ -280,12 +333,12 @@ def test_arrows_say_who_woke_and_who_created_whom(
     for ends in back.flows.values():
         s, f = ends["s"], ends["f"]
         assert s["name"] == f["name"] and s["cat"] == f["cat"]
-        step, woken = enclosing(back, s), enclosing(back, f)
+        step, woken = bound(back, s), bound(back, f)
         assert step is not None and woken is not None
         assert (step["name"], woken["name"]) == ("running", "ready")
-        assert ns(step["ts"]) <= ns(woken["ts"])  # (the step began before the wake)
+        assert tick(step["ts"]) <= tick(woken["ts"])  # (the step began before the wake)
         waker, task = s["tid"] - perfetto.TASK_TID, f["tid"] - perfetto.TASK_TID
-        found.append((waker, task, s["name"], ns(woken["ts"])))
+        found.append((waker, task, s["name"], tick(woken["ts"])))
     assert sorted(found) == expected
     assert expected  # (every run here has some)
     assert any(kind == "created" for _, _, kind, _ in expected)
@@ -302,8 +355,8 @@ def test_jobs_on_their_threads_and_the_loops_busy_row(
         (
             back.names[where],
             e["name"],
-            ns(e["ts"]),
-            ns(e["ts"]) + ns(e["dur"]),
+            tick(e["ts"]),
+            tick(e["ts"] + e["dur"]),
             e["args"]["task_id"],
         )
         for where, slices in back.slices.items()
@@ -311,15 +364,15 @@ def test_jobs_on_their_threads_and_the_loops_busy_row(
         for e in slices
     )
     want = sorted(
-        (rows.names[row], job.func, seconds_ns(job.start), seconds_ns(job.end), job.task)
+        (rows.names[row], job.func, ticks_of(job.start), ticks_of(job.end), job.task)
         for job, row in zip(trace.jobs, rows.job_row, strict=True)
     )
     assert got == want and len(want) == len(trace.jobs)
     assert {n for n, *_ in want} == {f"thread {job.thread}" for job in trace.jobs}
     busy = back.slices[(perfetto.LOOP_PID, perfetto.LOOP_TID)]
     start, end = busy_intervals(trace)
-    assert [(ns(e["ts"]), ns(e["ts"]) + ns(e["dur"])) for e in busy] == [
-        (seconds_ns(a), seconds_ns(b)) for a, b in zip(start, end, strict=True)
+    assert [(tick(e["ts"]), tick(e["ts"] + e["dur"])) for e in busy] == [
+        (ticks_of(a), ticks_of(b)) for a, b in zip(start, end, strict=True)
     ]
     assert back.names[(perfetto.LOOP_PID, perfetto.LOOP_TID)] == "event loop"
 
@@ -333,12 +386,12 @@ def test_blocking_steps_and_window_frames_get_rows(
     back = exported(dataclasses.replace(trace, observed=frames), tmp_path)
     check_format(back)
     blocked = back.slices[(perfetto.LOOP_PID, perfetto.BLOCKED_TID)]
-    assert [(ns(e["ts"]), ns(e["ts"]) + ns(e["dur"]), e["args"]["task_id"]) for e in blocked] == [
-        (seconds_ns(b.start), seconds_ns(b.end), b.task) for b in trace.blocked
+    assert [(tick(e["ts"]), tick(e["ts"] + e["dur"]), e["args"]["task_id"]) for e in blocked] == [
+        (ticks_of(b.start), ticks_of(b.end), b.task) for b in trace.blocked
     ]
     window = back.slices[(perfetto.LOOP_PID, perfetto.WINDOW_TID)]
-    assert [(ns(e["ts"]), ns(e["ts"]) + ns(e["dur"])) for e in window] == [
-        (seconds_ns(a), seconds_ns(b)) for a, b in frames
+    assert [(tick(e["ts"]), tick(e["ts"] + e["dur"])) for e in window] == [
+        (ticks_of(a), ticks_of(b)) for a, b in frames
     ]
     assert back.names[(perfetto.LOOP_PID, perfetto.WINDOW_TID)] == "window drawing"
 
@@ -350,7 +403,7 @@ def test_marks_and_warnings_are_instants_on_their_track(
     trace = traces[name]
     back = exported(trace, tmp_path)
     got = sorted(
-        (e["tid"], e["name"], e["cat"], ns(e["ts"]), e.get("args", {}).get("detail", ""))
+        (e["tid"], e["name"], e["cat"], tick(e["ts"]), e.get("args", {}).get("detail", ""))
         for e in back.instants
     )
     want = sorted(
@@ -358,7 +411,7 @@ def test_marks_and_warnings_are_instants_on_their_track(
             perfetto.LOOP_TID if m.task is None else perfetto.TASK_TID + m.task,
             m.label,
             m.kind,
-            seconds_ns(m.t),
+            ticks_of(m.t),
             m.detail,
         )
         for m in trace.marks
@@ -378,7 +431,7 @@ def test_resource_levels_are_counters_at_their_times(
         level = perfetto.LEVEL_NAMES[row.kind]
         values = back.counters[f"{row.kind} {row.name}"]
         assert values == [
-            (seconds_ns(t), {level: int(v)}) for t, v in zip(row.times, row.levels, strict=True)
+            (ticks_of(t), {level: int(v)}) for t, v in zip(row.times, row.levels, strict=True)
         ]
 
 
@@ -504,3 +557,44 @@ def test_nothing_to_export_while_nothing_is_shown(window: MainWindow) -> None:
     window.exporting.update_action()
     assert window.trace is None and not window.exporting.action.isEnabled()
     assert not window.exporting.export("/nowhere.json")
+
+
+# --- a real reader: Chromium's DevTools ----------------------------------------------
+@pytest.mark.skipif(devtools_trace.CHROMIUM is None, reason="Chromium is not installed")
+def test_chromiums_devtools_reads_the_same_tracks_slices_and_arrows(
+    traces: dict[str, Trace], tmp_path: Path
+) -> None:
+    """Chromium's Performance panel's trace engine (its own parser, headless) finds
+    each task's track by its name with its slices at the same nanoseconds, the loop's
+    and the threads' rows, and every arrow between the same two slices."""
+    names = ("semaphore_workers", "executor_jobs", "cancellation")
+    with devtools_trace.devtools() as tools:
+        for name in names:
+            path = tmp_path / f"{name}.json"
+            perfetto.write(traces[name], path)
+            ours = read(path)
+            theirs = tools.run(devtools_trace.PARSE, path.read_text())
+            tracks = {
+                (t["pid"], t["tid"]): (
+                    t["name"],
+                    [(n, ts, d) for n, ts, d in t["slices"]],
+                )
+                for t in theirs["threads"]
+            }
+            assert tracks == {
+                where: (
+                    ours.names[where],
+                    [(e["name"], e["ts"], e["dur"]) for e in slices],
+                )
+                for where, slices in ours.slices.items()
+            }, name
+            assert len(tracks) > len(traces[name].tasks)  # (the loop's row too)
+            arrows = sorted(
+                tuple((tid, tick(ts)) for tid, ts, _ in sorted(flow, key=lambda e: e[1]))
+                for flow in theirs["flows"]
+            )
+            assert arrows == sorted(
+                ((e["s"]["tid"], tick(e["s"]["ts"])), (e["f"]["tid"], tick(e["f"]["ts"])))
+                for e in ours.flows.values()
+            ), name
+            assert arrows

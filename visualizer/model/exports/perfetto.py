@@ -24,11 +24,15 @@ What goes where (one process for the loop, one for the executor's threads):
   waiting tasks: ``model.resource_states``' levels);
 * the trace's ``meta`` as the file's ``otherData``.
 
-Times are microseconds, as the format wants, but whole **nanoseconds plus a quarter**
-(``_us``): Perfetto truncates ``ts * 1000`` to an integer, and a float a hair under a
-whole nanosecond would make a slice end one nanosecond after the next one begins,
-which it must then drop as badly nested.  So every reader gets each time to the
-nanosecond, and a task's slices still tile exactly.
+Times are microseconds, as the format wants, counted in **ticks of 1/1024 µs**
+(``_ticks``, under a nanosecond), so that every number is a binary fraction and a
+reader's float sums are exact: a slice's ``ts + dur`` is its successor's ``ts`` to the
+bit.  Decimal nanoseconds are not: Chromium's DevTools, adding floats, found a task's
+slices overlapping by a hair and drew only the first of them.  Each moment is written
+half a tick past its tick (``_at``; lengths are whole ticks): Perfetto truncates
+``ts * 1000`` to whole nanoseconds, and so lands on the nanosecond of the trace; it
+can find a slice ending a nanosecond early, never one ending after the next begins
+(which it would drop as badly nested).  Either reads every time to a nanosecond.
 
 The file is written a piece at a time (msgspec), never as one list of millions of
 events: a 100,000-task run has over two million slices.
@@ -76,8 +80,12 @@ LEVEL_NAMES: Final = {
     "Event": "set",
     "Barrier": "waiting",
 }
-#: a task's slices are named by their state (no category: 2 million of them)
+#: a task's slices are named by their state; their category (the arrows' too: Chromium's
+#: DevTools binds an arrow's end to the slice with its time and category)
 STATES: Final = schema.STATE_NAMES
+TASK_CAT: Final = "task"
+#: the file's unit of time: a microsecond's 1024th (a binary fraction: see above)
+TICKS_PER_US: Final = 1024
 #: spans encoded per piece of the file
 SPANS_PER_PIECE: Final = 50_000
 
@@ -123,8 +131,7 @@ def event_chunks(trace: Trace) -> Iterator[list[Event]]:
     rows = job_rows(trace.jobs)
     yield _names(trace, columns, rows.names)
     order = _by_task(trace)
-    yield from _span_chunks(trace, columns, order)
-    yield _flows(trace, order)
+    yield from _span_chunks(trace, columns, order, *_flows(trace, order))
     yield _loop_rows(trace, columns.names)
     yield _jobs(trace, rows.job_row, columns.names)
     yield _marks(trace)
@@ -132,14 +139,21 @@ def event_chunks(trace: Trace) -> Iterator[list[Event]]:
 
 
 # --- times ----------------------------------------------------------------------------
-def _ns(seconds: npt.NDArray[np.float64]) -> Int64Array:
-    return np.rint(np.asarray(seconds, np.float64) * 1e9).astype(np.int64)
+def _ticks(seconds: npt.NDArray[np.float64]) -> Int64Array:
+    """Seconds as whole ticks (``TICKS_PER_US`` a microsecond), the nearest."""
+    return np.rint(np.asarray(seconds, np.float64) * (1e6 * TICKS_PER_US)).astype(np.int64)
 
 
-def _us(ns: Int64Array) -> list[float]:
-    """Whole nanoseconds as microseconds, a quarter nanosecond up: a reader that
-    truncates ``ts * 1000`` (Perfetto) gets the nanosecond itself."""
-    values: list[float] = ((ns.astype(np.float64) + 0.25) / 1000.0).tolist()
+def _at(ticks: Int64Array) -> list[float]:
+    """Moments in ticks as microseconds, each half a tick on (see above)."""
+    values: list[float] = ((ticks.astype(np.float64) + 0.5) / TICKS_PER_US).tolist()
+    return values
+
+
+def _lengths(ticks: Int64Array) -> list[float]:
+    """Lengths in ticks as microseconds (whole ticks: a start plus its length is the
+    next start, exactly)."""
+    values: list[float] = (ticks.astype(np.float64) / TICKS_PER_US).tolist()
     return values
 
 
@@ -156,8 +170,8 @@ def _slices(
     end: npt.NDArray[np.float64],
 ) -> list[Event]:
     """Slices from seconds; ``tid`` and ``name``: one for all, or one each."""
-    a, b = _ns(start), _ns(end)
-    ts, dur = _us(a), _us(np.maximum(b - a, 0))
+    a, b = _ticks(start), _ticks(end)
+    ts, dur = _at(a), _lengths(np.maximum(b - a, 0))
     tids = tid if isinstance(tid, list) else [tid] * len(ts)
     names = name if isinstance(name, list) else [name] * len(ts)
     return [_slice(pid, t, n, cat, x, d) for t, n, x, d in zip(tids, names, ts, dur, strict=True)]
@@ -215,8 +229,20 @@ def _by_task(trace: Trace) -> Int64Array:
 
 
 # --- the tasks' slices ------------------------------------------------------------------
-def _span_chunks(trace: Trace, columns: TaskColumns, order: Int64Array) -> Iterator[list[Event]]:
-    """Each task's spans as slices on its track, a piece at a time."""
+def _span_chunks(
+    trace: Trace,
+    columns: TaskColumns,
+    order: Int64Array,
+    flows: dict[int, list[Event]],
+    arrivals: Int64Array,
+) -> Iterator[list[Event]]:
+    """Each task's spans as slices on its track, a piece at a time, in time order, each
+    followed by the arrows' ends bound to it (``_flows``).
+
+    Time order, because Chromium's DevTools reads an arrow's ends in the file's order
+    and drops an end that comes before its start; at one time, a slice an arrow ends
+    in after the others (the step it starts from), and otherwise as ``order`` has
+    them (a task's slices begun at one time stay in their order)."""
     spans = trace.spans
     n = len(order)
     task_sorted = spans.task[order]
@@ -224,6 +250,10 @@ def _span_chunks(trace: Trace, columns: TaskColumns, order: Int64Array) -> Itera
     first[1:] = task_sorted[1:] != task_sorted[:-1]
     last = np.ones(n, bool)
     last[:-1] = first[1:]
+    start = _ticks(spans.start[order])
+    arrives = np.zeros(n, np.int8)
+    arrives[arrivals] = _ticks(spans.end[order][arrivals]) > start[arrivals]
+    emit = np.lexsort((arrives, start))  # (stable: ``order``'s at a tie)
     names = columns.names
     suspended = [
         {"awaiting": s.label, "at": s.site, "stack": list(s.stack)} for s in trace.suspensions
@@ -244,23 +274,24 @@ def _span_chunks(trace: Trace, columns: TaskColumns, order: Int64Array) -> Itera
         return args
 
     for lo in range(0, n, SPANS_PER_PIECE):
-        rows = order[lo : lo + SPANS_PER_PIECE]
-        a, b = _ns(spans.start[rows]), _ns(spans.end[rows])
+        places = emit[lo : lo + SPANS_PER_PIECE]
+        rows = order[places]
+        a, b = _ticks(spans.start[rows]), _ticks(spans.end[rows])
         events = []
-        for task, state, ts, dur, awaiting, kind, by, is_first, is_last in zip(
+        for at, task, state, ts, dur, awaiting, kind, by, is_first, is_last in zip(
+            places.tolist(),
             spans.task[rows].tolist(),
             spans.state[rows].tolist(),
-            _us(a),
-            _us(np.maximum(b - a, 0)),
+            _at(a),
+            _lengths(np.maximum(b - a, 0)),
             spans.awaiting[rows].tolist(),
             spans.woken_kind[rows].tolist(),
             spans.woken_task[rows].tolist(),
-            first[lo : lo + len(rows)].tolist(),
-            last[lo : lo + len(rows)].tolist(),
+            first[places].tolist(),
+            last[places].tolist(),
             strict=True,
         ):
-            event = {"ph": "X", "pid": LOOP_PID, "tid": TASK_TID + task, "name": STATES[state]}
-            event["ts"], event["dur"] = ts, dur
+            event = _slice(LOOP_PID, TASK_TID + task, STATES[state], TASK_CAT, ts, dur)
             args: dict[str, Any] | None = None
             if state == schema.READY:
                 args = woken_args(kind, by, task)
@@ -271,6 +302,8 @@ def _span_chunks(trace: Trace, columns: TaskColumns, order: Int64Array) -> Itera
             if args:
                 event["args"] = args
             events.append(event)
+            if at in flows:
+                events += flows[at]
         yield events
 
 
@@ -292,44 +325,47 @@ def _task_args(
 
 
 # --- arrows -----------------------------------------------------------------------------
-def _flows(trace: Trace, order: Int64Array) -> list[Event]:
+def _flows(trace: Trace, order: Int64Array) -> tuple[dict[int, list[Event]], Int64Array]:
     """An arrow for each ready span a task's step caused in another task: from that step
-    (the waker's last running span begun by then) to the ready slice.
+    (the waker's last running span begun by then) to the ready slice; each end by the
+    span it belongs to (its place in ``order``), to be written right after its slice;
+    and the places of the ready spans the arrows end in.
 
-    Each end sits strictly inside its slice where it can (the wake's moment if it is
-    inside the step, else the step's middle; the ready slice's middle), so a reader
-    binding it to the enclosing slice (``"bp": "e"``, Perfetto's and Chrome's) never
-    has to choose between two slices that touch there."""
+    Each end is at its slice's start, with its category, and binds to the slice
+    enclosing it (``"bp": "e"``), so every reader finds the same slice: Chromium's
+    DevTools binds a flow event to the slice of its track with the same ``ts`` and
+    ``cat``; Perfetto to the slice open on its track as it reads the event, in time
+    order and, at one time, in the file's order: right after its slice, before the
+    next begins at that same nanosecond (an ideal clock's step lasts one).  The wake's
+    own moment is the ready slice's start."""
     spans = trace.spans
     task, state = spans.task[order], spans.state[order]
     waker, kind = spans.woken_task[order], spans.woken_kind[order]
-    start, end = _ns(spans.start[order]), _ns(spans.end[order])
+    start = _ticks(spans.start[order])
     ready = np.flatnonzero((state == schema.READY) & (waker >= 0) & (waker != task))
     running = np.flatnonzero(state == schema.RUNNING)
     step = steps_before(task[running], start[running], waker[ready], start[ready])
     ready = ready[step >= 0]
     step = running[step[step >= 0]]
-    t = start[ready]
-    inside = (start[step] < t) & (t < end[step])
-    s_at = np.where(inside, t, start[step] + (end[step] - start[step]) // 2)
-    f_at = start[ready] + (end[ready] - start[ready]) // 2
     names = np.where(kind[ready] == schema.WAKE_CREATED, CREATED, WOKE).tolist()
-    events: list[Event] = []
-    for flow, (name, s_tid, f_tid, s_ts, f_ts) in enumerate(
+    ends: dict[int, list[Event]] = {}
+    for flow, (name, s_at, f_at, s_tid, f_tid, s_ts, f_ts) in enumerate(
         zip(
             names,
+            step.tolist(),
+            ready.tolist(),
             (task[step] + TASK_TID).tolist(),
             (task[ready] + TASK_TID).tolist(),
-            _us(s_at),
-            _us(f_at),
+            _at(start[step]),
+            _at(start[ready]),
             strict=True,
         ),
         1,
     ):
-        common = {"pid": LOOP_PID, "cat": "flow", "name": name, "id": flow}
-        events.append({"ph": "s", "tid": s_tid, "ts": s_ts, **common})
-        events.append({"ph": "f", "bp": "e", "tid": f_tid, "ts": f_ts, **common})
-    return events
+        common = {"pid": LOOP_PID, "cat": TASK_CAT, "name": name, "id": flow, "bp": "e"}
+        ends.setdefault(s_at, []).append({"ph": "s", "tid": s_tid, "ts": s_ts, **common})
+        ends.setdefault(f_at, []).append({"ph": "f", "tid": f_tid, "ts": f_ts, **common})
+    return ends, ready
 
 
 def steps_before(
@@ -407,7 +443,7 @@ def _marks(trace: Trace) -> list[Event]:
     """Marks and warnings as instants on their task's track (the loop's, if none)."""
     if not trace.marks:
         return []
-    times = _us(_ns(np.array([mark.t for mark in trace.marks], np.float64)))
+    times = _at(_ticks(np.array([mark.t for mark in trace.marks], np.float64)))
     events = []
     for mark, ts in zip(trace.marks, times, strict=True):
         tid = LOOP_TID if mark.task is None else TASK_TID + mark.task
@@ -439,7 +475,7 @@ def _counters(trace: Trace) -> list[Event]:
         key = f"{row.kind} {row.name}"
         name = key if seen[key] == 1 else f"{key} #{row.resource.id}"
         level = LEVEL_NAMES.get(row.kind, "level")
-        for ts, value in zip(_us(_ns(row.times)), row.levels.tolist(), strict=True):
+        for ts, value in zip(_at(_ticks(row.times)), row.levels.tolist(), strict=True):
             events.append(
                 {
                     "ph": "C",
