@@ -25,7 +25,7 @@ from pytestqt.qtbot import QtBot
 from test_open_from_cli import asyncviz
 
 from visualizer.app.window import MainWindow
-from visualizer.model.exports import FORMATS, perfetto
+from visualizer.model.exports import FORMATS, perfetto, trace_events
 from visualizer.model.lanes import lanes_of
 from visualizer.model.loop_lanes import busy_intervals, job_rows
 from visualizer.model.resource_states import rows_of
@@ -83,7 +83,7 @@ class Read:
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def task_slices(self, task: int) -> list[dict[str, Any]]:
-        return self.slices[(perfetto.LOOP_PID, perfetto.TASK_TID + task)]
+        return self.slices[(trace_events.LOOP_PID, trace_events.TASK_TID + task)]
 
 
 def read(path: Path) -> Read:
@@ -123,14 +123,14 @@ def exported(trace: Trace, tmp_path: Path, name: str = "out.json") -> Read:
 def tick(ts: float) -> int:
     """A moment of the file in its unit: exactly half a tick past one (a binary fraction
     of a microsecond, as ``perfetto`` says why)."""
-    units = ts * perfetto.TICKS_PER_US - 0.5
+    units = ts * trace_events.TICKS_PER_US - 0.5
     assert units == round(units), ts
     return round(units)
 
 
 def ticks_of(seconds: float) -> int:
-    """A time of the trace in the file's unit (``perfetto.TICKS_PER_US``), the nearest."""
-    return round(seconds * 1e6 * perfetto.TICKS_PER_US)
+    """A time of the trace in the file's unit (``trace_events.TICKS_PER_US``), the nearest."""
+    return round(seconds * 1e6 * trace_events.TICKS_PER_US)
 
 
 # --- the format's rules (what Perfetto and chrome://tracing need) ---------------------
@@ -241,9 +241,9 @@ def test_each_tasks_spans_come_back_to_the_nanosecond(
     check_format(back)
     spans = trace.spans
     lanes = lanes_of(TaskColumns.of(trace.tasks).parent)
-    assert back.processes[perfetto.LOOP_PID] == f"event loop: {name}"
+    assert back.processes[trace_events.LOOP_PID] == f"event loop: {name}"
     for task in trace.tasks:
-        where = (perfetto.LOOP_PID, perfetto.TASK_TID + task.id)
+        where = (trace_events.LOOP_PID, trace_events.TASK_TID + task.id)
         assert back.names[where] == task.name
         assert back.sort[where] == lanes[task.id]  # (the chart's lanes' order)
         rows = np.flatnonzero(spans.task == task.id)
@@ -337,7 +337,7 @@ def test_arrows_say_who_woke_and_who_created_whom(
         assert step is not None and woken is not None
         assert (step["name"], woken["name"]) == ("running", "ready")
         assert tick(step["ts"]) <= tick(woken["ts"])  # (the step began before the wake)
-        waker, task = s["tid"] - perfetto.TASK_TID, f["tid"] - perfetto.TASK_TID
+        waker, task = s["tid"] - trace_events.TASK_TID, f["tid"] - trace_events.TASK_TID
         found.append((waker, task, s["name"], tick(woken["ts"])))
     assert sorted(found) == expected
     assert expected  # (every run here has some)
@@ -350,7 +350,7 @@ def test_jobs_on_their_threads_and_the_loops_busy_row(
     trace = traces["executor_jobs"]
     back = exported(trace, tmp_path)
     rows = job_rows(trace.jobs)
-    assert back.processes[perfetto.THREADS_PID] == "executor threads"
+    assert back.processes[trace_events.THREADS_PID] == "executor threads"
     got = sorted(
         (
             back.names[where],
@@ -360,7 +360,7 @@ def test_jobs_on_their_threads_and_the_loops_busy_row(
             e["args"]["task_id"],
         )
         for where, slices in back.slices.items()
-        if where[0] == perfetto.THREADS_PID
+        if where[0] == trace_events.THREADS_PID
         for e in slices
     )
     want = sorted(
@@ -369,12 +369,12 @@ def test_jobs_on_their_threads_and_the_loops_busy_row(
     )
     assert got == want and len(want) == len(trace.jobs)
     assert {n for n, *_ in want} == {f"thread {job.thread}" for job in trace.jobs}
-    busy = back.slices[(perfetto.LOOP_PID, perfetto.LOOP_TID)]
+    busy = back.slices[(trace_events.LOOP_PID, trace_events.LOOP_TID)]
     start, end = busy_intervals(trace)
     assert [(tick(e["ts"]), tick(e["ts"] + e["dur"])) for e in busy] == [
         (ticks_of(a), ticks_of(b)) for a, b in zip(start, end, strict=True)
     ]
-    assert back.names[(perfetto.LOOP_PID, perfetto.LOOP_TID)] == "event loop"
+    assert back.names[(trace_events.LOOP_PID, trace_events.LOOP_TID)] == "event loop"
 
 
 def test_blocking_steps_and_window_frames_get_rows(
@@ -385,15 +385,15 @@ def test_blocking_steps_and_window_frames_get_rows(
     frames = [(0.01, 0.02), (0.5, 0.5004)]
     back = exported(dataclasses.replace(trace, observed=frames), tmp_path)
     check_format(back)
-    blocked = back.slices[(perfetto.LOOP_PID, perfetto.BLOCKED_TID)]
+    blocked = back.slices[(trace_events.LOOP_PID, trace_events.BLOCKED_TID)]
     assert [(tick(e["ts"]), tick(e["ts"] + e["dur"]), e["args"]["task_id"]) for e in blocked] == [
         (ticks_of(b.start), ticks_of(b.end), b.task) for b in trace.blocked
     ]
-    window = back.slices[(perfetto.LOOP_PID, perfetto.WINDOW_TID)]
+    window = back.slices[(trace_events.LOOP_PID, trace_events.WINDOW_TID)]
     assert [(tick(e["ts"]), tick(e["ts"] + e["dur"])) for e in window] == [
         (ticks_of(a), ticks_of(b)) for a, b in frames
     ]
-    assert back.names[(perfetto.LOOP_PID, perfetto.WINDOW_TID)] == "window drawing"
+    assert back.names[(trace_events.LOOP_PID, trace_events.WINDOW_TID)] == "window drawing"
 
 
 @pytest.mark.parametrize("name", ["cancellation", "exception_never_retrieved"])
@@ -408,7 +408,7 @@ def test_marks_and_warnings_are_instants_on_their_track(
     )
     want = sorted(
         (
-            perfetto.LOOP_TID if m.task is None else perfetto.TASK_TID + m.task,
+            trace_events.LOOP_TID if m.task is None else trace_events.TASK_TID + m.task,
             m.label,
             m.kind,
             ticks_of(m.t),
@@ -428,7 +428,7 @@ def test_resource_levels_are_counters_at_their_times(
     rows = rows_of(trace)
     assert len(back.counters) == len(rows) > 0
     for row in rows:
-        level = perfetto.LEVEL_NAMES[row.kind]
+        level = trace_events.LEVEL_NAMES[row.kind]
         values = back.counters[f"{row.kind} {row.name}"]
         assert values == [
             (ticks_of(t), {level: int(v)}) for t, v in zip(row.times, row.levels, strict=True)
@@ -528,7 +528,7 @@ def test_file_export_writes_what_the_window_shows(
     check_format(back)
     shown = window.trace
     assert shown is not None
-    assert [back.names[(1, perfetto.TASK_TID + t.id)] for t in shown.tasks] == [
+    assert [back.names[(1, trace_events.TASK_TID + t.id)] for t in shown.tasks] == [
         t.name for t in traces["semaphore_workers"].tasks
     ]
     assert f"({len(back.events)} events)" in window.statusBar().currentMessage()

@@ -24,15 +24,7 @@ What goes where (one process for the loop, one for the executor's threads):
   waiting tasks: ``model.resource_states``' levels);
 * the trace's ``meta`` as the file's ``otherData``.
 
-Times are microseconds, as the format wants, counted in **ticks of 1/1024 µs**
-(``_ticks``, under a nanosecond), so that every number is a binary fraction and a
-reader's float sums are exact: a slice's ``ts + dur`` is its successor's ``ts`` to the
-bit.  Decimal nanoseconds are not: Chromium's DevTools, adding floats, found a task's
-slices overlapping by a hair and drew only the first of them.  Each moment is written
-half a tick past its tick (``_at``; lengths are whole ticks): Perfetto truncates
-``ts * 1000`` to whole nanoseconds, and so lands on the nanosecond of the trace; it
-can find a slice ending a nanosecond early, never one ending after the next begins
-(which it would drop as badly nested).  Either reads every time to a nanosecond.
+Times are ticks of 1/1024 µs, each moment half a tick on: ``trace_events`` says why.
 
 The file is written a piece at a time (msgspec), never as one list of millions of
 events: a 100,000-task run has over two million slices.
@@ -49,47 +41,41 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
+from visualizer.model.exports.trace_events import (
+    BLOCKED_TID,
+    ENCODER,
+    LOOP_PID,
+    LOOP_TID,
+    SPANS_PER_PIECE,
+    TASK_TID,
+    THREADS_PID,
+    WINDOW_TID,
+    Event,
+    Int64Array,
+    Slice,
+    SliceWithArgs,
+    at,
+    counters,
+    jobs,
+    lengths,
+    loop_rows,
+    marks,
+    ticks,
+)
 from visualizer.model.lanes import lanes_of
-from visualizer.model.loop_lanes import busy_intervals, job_rows
-from visualizer.model.resource_states import HELD, QUEUES, SEMAPHORES, rows_of
+from visualizer.model.loop_lanes import job_rows
 from visualizer.trace import schema
 from visualizer.trace.data import OUTCOMES, TaskColumns, Trace
 from visualizer.trace.fileformat import _gc_paused, _write_behind
 from visualizer.trace.safe_write import replace_atomically
 
-Event = dict[str, Any]
-Int64Array = npt.NDArray[np.int64]
-
-#: the loop's process (tasks, its own rows, counters) and the executor threads'
-LOOP_PID: Final = 1
-THREADS_PID: Final = 2
-#: the loop's own rows in its process
-LOOP_TID: Final = 1
-WINDOW_TID: Final = 2
-BLOCKED_TID: Final = 3
-#: a task's track: its id plus this (the loop's rows stay below it)
-TASK_TID: Final = 1000
 #: flow arrows' names: a task made by another, a task woken by another
 CREATED: Final = "created"
 WOKE: Final = "woke"
-#: each resource kind's counter: what its level is
-LEVEL_NAMES: Final = {
-    **dict.fromkeys(QUEUES, "items"),
-    **dict.fromkeys(SEMAPHORES, "in use"),
-    **dict.fromkeys(HELD, "held"),
-    "Event": "set",
-    "Barrier": "waiting",
-}
 #: a task's slices are named by their state; their category (the arrows' too: Chromium's
 #: DevTools binds an arrow's end to the slice with its time and category)
 STATES: Final = schema.STATE_NAMES
 TASK_CAT: Final = "task"
-#: the file's unit of time: a microsecond's 1024th (a binary fraction: see above)
-TICKS_PER_US: Final = 1024
-#: spans encoded per piece of the file
-SPANS_PER_PIECE: Final = 50_000
-
-_ENCODER: Final = msgspec.json.Encoder()
 
 
 def write(trace: Trace, path: Path) -> int:
@@ -118,10 +104,10 @@ def encoded(trace: Trace, count: list[int] | None = None) -> Iterator[bytes]:
             continue
         if count is not None:
             count[0] += len(events)
-        yield (b"" if first else b",") + _ENCODER.encode(events)[1:-1]
+        yield (b"" if first else b",") + ENCODER.encode(events)[1:-1]
         first = False
     other = {**trace.meta, "exported_by": "asyncviz"}
-    yield b'],"displayTimeUnit":"ns","otherData":' + _ENCODER.encode(other) + b"}"
+    yield b'],"displayTimeUnit":"ns","otherData":' + ENCODER.encode(other) + b"}"
 
 
 def event_chunks(trace: Trace) -> Iterator[list[Any]]:
@@ -132,57 +118,13 @@ def event_chunks(trace: Trace) -> Iterator[list[Any]]:
     yield from _names(trace, columns, rows.names)
     order = _by_task(trace)
     yield from _span_chunks(trace, columns, order, *_flows(trace, order))
-    yield from _loop_rows(trace, columns.names)
-    yield _jobs(trace, rows.job_row, columns.names)
-    yield _marks(trace)
-    yield _counters(trace)
+    yield from loop_rows(trace, columns.names)
+    yield jobs(trace, rows.job_row, columns.names)
+    yield marks(trace)
+    yield counters(trace)
 
 
 # --- times ----------------------------------------------------------------------------
-def _ticks(seconds: npt.NDArray[np.float64]) -> Int64Array:
-    """Seconds as whole ticks (``TICKS_PER_US`` a microsecond), the nearest."""
-    return np.rint(np.asarray(seconds, np.float64) * (1e6 * TICKS_PER_US)).astype(np.int64)
-
-
-def _at(ticks: Int64Array) -> list[float]:
-    """Moments in ticks as microseconds, each half a tick on (see above)."""
-    values: list[float] = ((ticks.astype(np.float64) + 0.5) / TICKS_PER_US).tolist()
-    return values
-
-
-def _lengths(ticks: Int64Array) -> list[float]:
-    """Lengths in ticks as microseconds (whole ticks: a start plus its length is the
-    next start, exactly)."""
-    values: list[float] = (ticks.astype(np.float64) / TICKS_PER_US).tolist()
-    return values
-
-
-def _slices(
-    pid: int,
-    tid: int | list[int],
-    name: str | list[str],
-    cat: str,
-    start: npt.NDArray[np.float64],
-    end: npt.NDArray[np.float64],
-    args: list[dict[str, Any]] | None = None,
-) -> list[Any]:
-    """Slices from seconds; ``tid`` and ``name``: one for all, or one each; ``args``:
-    none, or one each."""
-    a, b = _ticks(start), _ticks(end)
-    ts, dur = _at(a), _lengths(np.maximum(b - a, 0))
-    tids = tid if isinstance(tid, list) else [tid] * len(ts)
-    names = name if isinstance(name, list) else [name] * len(ts)
-    if args is None:
-        return [
-            _Slice("X", pid, t, n, cat, x, d)
-            for t, n, x, d in zip(tids, names, ts, dur, strict=True)
-        ]
-    return [
-        _SliceWithArgs("X", pid, t, n, cat, x, d, msgspec.Raw(_ENCODER.encode(more)))
-        for t, n, x, d, more in zip(tids, names, ts, dur, args, strict=True)
-    ]
-
-
 # --- names and order --------------------------------------------------------------------
 def _names(trace: Trace, columns: TaskColumns, thread_rows: list[str]) -> Iterator[list[Event]]:
     """The processes' and threads' names (``M`` events), the tasks' in their lanes'
@@ -259,9 +201,9 @@ def _span_chunks(
     first[1:] = task_sorted[1:] != task_sorted[:-1]
     last = np.ones(n, bool)
     last[:-1] = first[1:]
-    start = _ticks(spans.start[order])
+    start = ticks(spans.start[order])
     arrives = np.zeros(n, np.int8)
-    arrives[arrivals] = _ticks(spans.end[order][arrivals]) > start[arrivals]
+    arrives[arrivals] = ticks(spans.end[order][arrivals]) > start[arrivals]
     emit = np.lexsort((arrives, start))  # (stable: ``order``'s at a tie)
     names = columns.names
     suspended = [
@@ -280,21 +222,21 @@ def _span_chunks(
                 args["waker_id"] = by
                 if by != task:
                     args["waker"] = names[by]
-            known = woken[key] = (args, msgspec.Raw(_ENCODER.encode(args)))
+            known = woken[key] = (args, msgspec.Raw(ENCODER.encode(args)))
         return known
 
-    suspended_args = [msgspec.Raw(_ENCODER.encode(args)) for args in suspended]
+    suspended_args = [msgspec.Raw(ENCODER.encode(args)) for args in suspended]
     for lo in range(0, n, SPANS_PER_PIECE):
         places = emit[lo : lo + SPANS_PER_PIECE]
         rows = order[places]
-        a, b = _ticks(spans.start[rows]), _ticks(spans.end[rows])
+        a, b = ticks(spans.start[rows]), ticks(spans.end[rows])
         events: list[Any] = []
-        for at, task, state, ts, dur, awaiting, kind, by, is_first, is_last in zip(
+        for place, task, state, ts, dur, awaiting, kind, by, is_first, is_last in zip(
             places.tolist(),
             spans.task[rows].tolist(),
             spans.state[rows].tolist(),
-            _at(a),
-            _lengths(np.maximum(b - a, 0)),
+            at(a),
+            lengths(np.maximum(b - a, 0)),
             spans.awaiting[rows].tolist(),
             spans.woken_kind[rows].tolist(),
             spans.woken_task[rows].tolist(),
@@ -310,33 +252,16 @@ def _span_chunks(
                 own, args = suspended[awaiting], suspended_args[awaiting]
             if is_first or is_last:  # (a few: merged and encoded on their own)
                 more = _task_args(trace, columns, task, is_first, is_last)
-                args = msgspec.Raw(_ENCODER.encode({**own, **more}))
+                args = msgspec.Raw(ENCODER.encode({**own, **more}))
             tid, name = TASK_TID + task, STATES[state]
             events.append(
-                _Slice("X", LOOP_PID, tid, name, TASK_CAT, ts, dur)
+                Slice("X", LOOP_PID, tid, name, TASK_CAT, ts, dur)
                 if args is None
-                else _SliceWithArgs("X", LOOP_PID, tid, name, TASK_CAT, ts, dur, args)
+                else SliceWithArgs("X", LOOP_PID, tid, name, TASK_CAT, ts, dur, args)
             )
-            if at in flows:
-                events += flows[at]
+            if place in flows:
+                events += flows[place]
         yield events
-
-
-class _Slice(msgspec.Struct, gc=False):
-    """A task's slice as the file has it (a struct: 2 million of them encode 3 times
-    faster than dicts, the fields in this order)."""
-
-    ph: str
-    pid: int
-    tid: int
-    name: str
-    cat: str
-    ts: float
-    dur: float
-
-
-class _SliceWithArgs(_Slice, gc=False):
-    args: msgspec.Raw  #: encoded once for the slices they fit
 
 
 def _task_args(
@@ -373,7 +298,7 @@ def _flows(trace: Trace, order: Int64Array) -> tuple[dict[int, list[Event]], Int
     spans = trace.spans
     task, state = spans.task[order], spans.state[order]
     waker, kind = spans.woken_task[order], spans.woken_kind[order]
-    start = _ticks(spans.start[order])
+    start = ticks(spans.start[order])
     ready = np.flatnonzero((state == schema.READY) & (waker >= 0) & (waker != task))
     running = np.flatnonzero(state == schema.RUNNING)
     step = steps_before(task[running], start[running], waker[ready], start[ready])
@@ -388,8 +313,8 @@ def _flows(trace: Trace, order: Int64Array) -> tuple[dict[int, list[Event]], Int
             ready.tolist(),
             (task[step] + TASK_TID).tolist(),
             (task[ready] + TASK_TID).tolist(),
-            _at(start[step]),
-            _at(start[ready]),
+            at(start[step]),
+            at(start[ready]),
             strict=True,
         ),
         1,
@@ -423,106 +348,3 @@ def steps_before(
     chosen = order[np.maximum(at, 0)] if len(order) else np.zeros(0, np.int64)
     same = (at >= 0) & (tasks[chosen] == tasks[n:])
     return np.where(same, chosen, -1).astype(np.int64)
-
-
-# --- the loop's rows, jobs, marks, counters --------------------------------------------
-def _loop_rows(trace: Trace, names: list[str]) -> Iterator[list[Any]]:
-    """The loop busy (any step running: a row of a million steps, in pieces), the
-    window's frames, the blocking steps."""
-    busy_start, busy_end = busy_intervals(trace)
-    for lo in range(0, len(busy_start), SPANS_PER_PIECE):
-        part = slice(lo, lo + SPANS_PER_PIECE)
-        yield _slices(LOOP_PID, LOOP_TID, "busy", "loop", busy_start[part], busy_end[part])
-    if trace.observed:
-        frames = np.array(trace.observed, np.float64).reshape(-1, 2)
-        yield _slices(LOOP_PID, WINDOW_TID, "drawing", "window", frames[:, 0], frames[:, 1])
-    blocked = trace.blocked
-    yield _slices(
-        LOOP_PID,
-        BLOCKED_TID,
-        [b.what or "callback" for b in blocked],
-        "blocked",
-        np.array([b.start for b in blocked], np.float64),
-        np.array([b.end for b in blocked], np.float64),
-        [_blocked_args(b.task, b.what, names) for b in blocked],
-    )
-
-
-def _blocked_args(task: int | None, what: str, names: list[str]) -> dict[str, Any]:
-    args: dict[str, Any] = {"task_id": task, "what": what}
-    if task is not None and 0 <= task < len(names):
-        args["task"] = names[task]
-    return args
-
-
-def _jobs(trace: Trace, job_row: list[int], names: list[str]) -> list[Any]:
-    """Each job that ran on its thread's row (``loop_lanes.job_rows``: a process pool's
-    on the first of its rows free)."""
-    shown = [(job, row) for job, row in zip(trace.jobs, job_row, strict=True) if row > 0]
-    args = []
-    for job, _ in shown:
-        more: dict[str, Any] = {"task_id": job.task, "submitted": job.submitted}
-        if job.task is not None and 0 <= job.task < len(names):
-            more["task"] = names[job.task]
-        if job.error is not None:
-            more["error"] = job.error
-        args.append(more)
-    return _slices(
-        THREADS_PID,
-        [row for _, row in shown],
-        [job.func for job, _ in shown],
-        "job",
-        np.array([job.start for job, _ in shown], np.float64),
-        np.array([job.end for job, _ in shown], np.float64),
-        args,
-    )
-
-
-def _marks(trace: Trace) -> list[Event]:
-    """Marks and warnings as instants on their task's track (the loop's, if none)."""
-    if not trace.marks:
-        return []
-    times = _at(_ticks(np.array([mark.t for mark in trace.marks], np.float64)))
-    events = []
-    for mark, ts in zip(trace.marks, times, strict=True):
-        tid = LOOP_TID if mark.task is None else TASK_TID + mark.task
-        event: Event = {
-            "ph": "i",
-            "s": "t",
-            "pid": LOOP_PID,
-            "tid": tid,
-            "name": mark.label,
-            "cat": mark.kind,
-            "ts": ts,
-        }
-        if mark.detail:
-            event["args"] = {"detail": mark.detail}
-        events.append(event)
-    return events
-
-
-def _counters(trace: Trace) -> list[Event]:
-    """Each resource's level over the run, a counter of the loop's process named
-    ``Kind name`` (``#id`` added when two share a name)."""
-    rows = rows_of(trace)
-    seen: dict[str, int] = {}
-    for row in rows:
-        key = f"{row.kind} {row.name}"
-        seen[key] = seen.get(key, 0) + 1
-    events: list[Event] = []
-    for row in rows:
-        key = f"{row.kind} {row.name}"
-        name = key if seen[key] == 1 else f"{key} #{row.resource.id}"
-        level = LEVEL_NAMES.get(row.kind, "level")
-        for ts, value in zip(_at(_ticks(row.times)), row.levels.tolist(), strict=True):
-            events.append(
-                {
-                    "ph": "C",
-                    "pid": LOOP_PID,
-                    "name": name,
-                    "cat": "resource",
-                    "ts": ts,
-                    "args": {level: value},
-                }
-            )
-    return events
