@@ -1,6 +1,9 @@
-"""What a trace can be exported as, for tools other than this app: one table, read by
+"""A trace written for other tools and readers: one self-contained HTML page (``html``),
+the Trace Event Format of Perfetto and ``chrome://tracing`` (``perfetto``).
+
+What a trace can be exported as: one table, read by
 ``asyncviz export --format`` (``cli_export``) and File > Export trace... alike, so a
-format added here is offered by both (the lead adds HTML and the compact encoding).
+format added here is offered by both.
 
 Each entry names the module function that writes a trace to a path, all of it or
 nothing (``safe_write``), and the file name filter a save dialog offers for it."""
