@@ -573,7 +573,7 @@ def test_chromiums_devtools_reads_the_same_tracks_slices_and_arrows(
             path = tmp_path / f"{name}.json"
             perfetto.write(traces[name], path)
             ours = read(path)
-            theirs = tools.run(devtools_trace.PARSE, path.read_text())
+            theirs = devtools_trace.run(tools, devtools_trace.PARSE, path.read_text())
             tracks = {
                 (t["pid"], t["tid"]): (
                     t["name"],
