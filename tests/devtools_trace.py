@@ -35,7 +35,7 @@ for (const [pid, process] of data.Renderer.processes) {
                   slices: (thread.entries || []).map(e => [e.name, e.ts, e.dur])});
   }
 }
-const flows = data.Flows.flows.map(flow => flow.map(e => [e.tid, e.ts, e.name]));
+const flows = data.Flows.flows.map(flow => flow.map(e => [e.pid, e.tid, e.ts, e.name]));
 return {threads, flows};
 """
 

@@ -27,7 +27,7 @@ from test_open_from_cli import asyncviz
 from visualizer.app.window import MainWindow
 from visualizer.model.exports import FORMATS, perfetto, trace_events
 from visualizer.model.lanes import lanes_of
-from visualizer.model.loop_lanes import busy_intervals, job_rows
+from visualizer.model.loop_lanes import busy_intervals, job_rows, thread_wakes
 from visualizer.model.resource_states import rows_of
 from visualizer.session.runner import run_scenario
 from visualizer.session.scenarios import find
@@ -312,13 +312,15 @@ def test_arrows_say_who_woke_and_who_created_whom(
 ) -> None:
     """One arrow per ready span a task caused in another: from a step of the waker (the
     one going on, or the last before, for a wake a callback made after it) to the
-    woken task's ready slice; a task's own wake (a bare yield) has none."""
+    woken task's ready slice; a task's own wake (a bare yield) has none.  And one per
+    wake by a thread the chart draws an arrow for (``loop_lanes.thread_wakes``): from
+    the job on its thread's row."""
     trace = traces[name]
     back = exported(trace, tmp_path)
     spans = trace.spans
-    expected = sorted(
+    tasks = (
         (
-            int(spans.woken_task[i]),
+            (trace_events.LOOP_PID, trace_events.TASK_TID + int(spans.woken_task[i])),
             int(spans.task[i]),
             "created" if spans.woken_kind[i] == schema.WAKE_CREATED else "woke",
             ticks_of(spans.start[i]),
@@ -329,19 +331,32 @@ def test_arrows_say_who_woke_and_who_created_whom(
             & (spans.woken_task != spans.task)
         )
     )
+    woken = (spans.state == schema.READY) & (spans.woken_kind == schema.WAKE_THREAD)
+    charted = thread_wakes(spans.task[woken], spans.start[woken], trace.jobs, job_rows(trace.jobs))
+    threads = (
+        ((trace_events.THREADS_PID, row), task, "woke", ticks_of(t)) for t, row, task in charted
+    )
+    expected = sorted([*tasks, *threads])
     found = []
     for ends in back.flows.values():
         s, f = ends["s"], ends["f"]
         assert s["name"] == f["name"] and s["cat"] == f["cat"]
-        step, woken = bound(back, s), bound(back, f)
-        assert step is not None and woken is not None
-        assert (step["name"], woken["name"]) == ("running", "ready")
-        assert tick(step["ts"]) <= tick(woken["ts"])  # (the step began before the wake)
-        waker, task = s["tid"] - trace_events.TASK_TID, f["tid"] - trace_events.TASK_TID
-        found.append((waker, task, s["name"], tick(woken["ts"])))
+        step, ready = bound(back, s), bound(back, f)
+        assert step is not None and ready is not None
+        assert ready["name"] == "ready"
+        if s["pid"] == trace_events.LOOP_PID:
+            assert step["name"] == "running"
+        else:  # (a job)
+            assert step["name"] in {job.func for job in trace.jobs}
+        assert tick(step["ts"]) <= tick(ready["ts"])  # (it began before the wake)
+        found.append(
+            ((s["pid"], s["tid"]), f["tid"] - trace_events.TASK_TID, s["name"], tick(ready["ts"]))
+        )
     assert sorted(found) == expected
     assert expected  # (every run here has some)
     assert any(kind == "created" for _, _, kind, _ in expected)
+    if name == "executor_jobs":
+        assert any(pid == trace_events.THREADS_PID for (pid, _), *_ in expected)
 
 
 def test_jobs_on_their_threads_and_the_loops_busy_row(
@@ -590,11 +605,11 @@ def test_chromiums_devtools_reads_the_same_tracks_slices_and_arrows(
             }, name
             assert len(tracks) > len(traces[name].tasks)  # (the loop's row too)
             arrows = sorted(
-                tuple((tid, tick(ts)) for tid, ts, _ in sorted(flow, key=lambda e: e[1]))
+                tuple((pid, tid, tick(ts)) for pid, tid, ts, _ in sorted(flow, key=lambda e: e[2]))
                 for flow in theirs["flows"]
             )
             assert arrows == sorted(
-                ((e["s"]["tid"], tick(e["s"]["ts"])), (e["f"]["tid"], tick(e["f"]["ts"])))
+                tuple((e[end]["pid"], e[end]["tid"], tick(e[end]["ts"])) for end in "sf")
                 for e in ours.flows.values()
             ), name
             assert arrows

@@ -12,8 +12,9 @@ What goes where (one process for the loop, one for the executor's threads):
   it; a task's first slice says its coroutine and where it was made, its last one how
   it ended (``outcome``, ``error``, ``cancelled_at``);
 * **flow arrows** (``s``/``f`` events) from the step of the task that woke another (or
-  created it) to the ready slice of the task it woke: a bare yield's own wake, from a
-  task to itself, has none (its ready slice says so);
+  created it), or from the thread's job whose result woke it, to the ready slice of
+  the task it woke: a bare yield's own wake, from a task to itself, has none (its ready
+  slice says so);
 * the loop's own rows: ``event loop`` (busy while any step ran), ``window drawing``
   (the observer's frames, if the trace has them) and ``blocked`` (the steps and
   callbacks that held the loop too long); **thread-pool jobs** on their threads in the
@@ -46,6 +47,7 @@ from visualizer.model.exports.trace_events import (
     ENCODER,
     LOOP_PID,
     LOOP_TID,
+    SLICE_CAT,
     SPANS_PER_PIECE,
     TASK_TID,
     THREADS_PID,
@@ -72,10 +74,8 @@ from visualizer.trace.safe_write import replace_atomically
 #: flow arrows' names: a task made by another, a task woken by another
 CREATED: Final = "created"
 WOKE: Final = "woke"
-#: a task's slices are named by their state; their category (the arrows' too: Chromium's
-#: DevTools binds an arrow's end to the slice with its time and category)
+#: a task's slices are named by their state
 STATES: Final = schema.STATE_NAMES
-TASK_CAT: Final = "task"
 
 
 def write(trace: Trace, path: Path) -> int:
@@ -112,14 +112,16 @@ def encoded(trace: Trace, count: list[int] | None = None) -> Iterator[bytes]:
 
 def event_chunks(trace: Trace) -> Iterator[list[Any]]:
     """Every event of the file, in lists of a few thousand: the names first, then the
-    tasks' slices, the arrows, the loop's rows, the jobs, the marks, the counters."""
+    jobs, the tasks' slices, each with the arrows' ends bound to it, the loop's rows,
+    the marks, the counters."""
     columns = trace.columns or TaskColumns.of(trace.tasks)
     rows = job_rows(trace.jobs)
     yield from _names(trace, columns, rows.names)
     order = _by_task(trace)
-    yield from _span_chunks(trace, columns, order, *_flows(trace, order))
+    ends, arrivals, from_jobs = _flows(trace, order, rows.job_row)
+    yield jobs(trace, rows.job_row, columns.names, from_jobs)  # (before: arrows start there)
+    yield from _span_chunks(trace, columns, order, ends, arrivals)
     yield from loop_rows(trace, columns.names)
-    yield jobs(trace, rows.job_row, columns.names)
     yield marks(trace)
     yield counters(trace)
 
@@ -255,9 +257,9 @@ def _span_chunks(
                 args = msgspec.Raw(ENCODER.encode({**own, **more}))
             tid, name = TASK_TID + task, STATES[state]
             events.append(
-                Slice("X", LOOP_PID, tid, name, TASK_CAT, ts, dur)
+                Slice("X", LOOP_PID, tid, name, SLICE_CAT, ts, dur)
                 if args is None
-                else SliceWithArgs("X", LOOP_PID, tid, name, TASK_CAT, ts, dur, args)
+                else SliceWithArgs("X", LOOP_PID, tid, name, SLICE_CAT, ts, dur, args)
             )
             if place in flows:
                 events += flows[place]
@@ -282,19 +284,23 @@ def _task_args(
 
 
 # --- arrows -----------------------------------------------------------------------------
-def _flows(trace: Trace, order: Int64Array) -> tuple[dict[int, list[Event]], Int64Array]:
-    """An arrow for each ready span a task's step caused in another task: from that step
-    (the waker's last running span begun by then) to the ready slice; each end by the
-    span it belongs to (its place in ``order``), to be written right after its slice;
-    and the places of the ready spans the arrows end in.
+def _flows(
+    trace: Trace, order: Int64Array, job_row: list[int]
+) -> tuple[dict[int, list[Event]], Int64Array, dict[int, list[Event]]]:
+    """An arrow for each ready span a task's step caused in another task (from that step:
+    the waker's last running span begun by then), and for each a thread's job caused
+    (from the job: ``job_wakes``), to the ready slice.  Returned: the arrows' ends by
+    the span they belong to (its place in ``order``), to be written right after its
+    slice; the places of the ready spans they end in; their starts by job.
 
     Each end is at its slice's start, with its category, and binds to the slice
     enclosing it (``"bp": "e"``), so every reader finds the same slice: Chromium's
     DevTools binds a flow event to the slice of its track with the same ``ts`` and
-    ``cat``; Perfetto to the slice open on its track as it reads the event, in time
-    order and, at one time, in the file's order: right after its slice, before the
-    next begins at that same nanosecond (an ideal clock's step lasts one).  The wake's
-    own moment is the ready slice's start."""
+    ``cat`` (and reads a start before its end in the file, or drops the arrow);
+    Perfetto to the slice open on its track as it reads the event, in time order and,
+    at one time, in the file's order: right after its slice, before the next begins at
+    that same nanosecond (an ideal clock's step lasts one).  The wake's own moment is
+    the ready slice's start."""
     spans = trace.spans
     task, state = spans.task[order], spans.state[order]
     waker, kind = spans.woken_task[order], spans.woken_kind[order]
@@ -306,23 +312,61 @@ def _flows(trace: Trace, order: Int64Array) -> tuple[dict[int, list[Event]], Int
     step = running[step[step >= 0]]
     names = np.where(kind[ready] == schema.WAKE_CREATED, CREATED, WOKE).tolist()
     ends: dict[int, list[Event]] = {}
-    for flow, (name, s_at, f_at, s_tid, f_tid, s_ts, f_ts) in enumerate(
+    from_jobs: dict[int, list[Event]] = {}
+    by_thread = job_wakes(trace, order, job_row)
+    job_start = np.array([trace.jobs[j].start for _, j in by_thread], np.float64)
+    arrivals = np.concatenate([ready, np.array([p for p, _ in by_thread], np.int64)])
+    # each arrow's start: its track, its time, and where it is written (after which slice)
+    s_pid = [LOOP_PID] * len(step) + [THREADS_PID] * len(by_thread)
+    s_tid = (task[step] + TASK_TID).tolist() + [job_row[j] for _, j in by_thread]
+    s_ts = at(start[step]) + at(ticks(job_start))
+    s_after = [(ends, p) for p in step.tolist()] + [(from_jobs, j) for _, j in by_thread]
+    for flow, (name, pid, tid, ts, (after, key), f_at, f_ts) in enumerate(
         zip(
-            names,
-            step.tolist(),
-            ready.tolist(),
-            (task[step] + TASK_TID).tolist(),
-            (task[ready] + TASK_TID).tolist(),
-            at(start[step]),
-            at(start[ready]),
+            names + [WOKE] * len(by_thread),
+            s_pid,
+            s_tid,
+            s_ts,
+            s_after,
+            arrivals.tolist(),
+            at(start[arrivals]),
             strict=True,
         ),
         1,
     ):
-        common = {"pid": LOOP_PID, "cat": TASK_CAT, "name": name, "id": flow, "bp": "e"}
-        ends.setdefault(s_at, []).append({"ph": "s", "tid": s_tid, "ts": s_ts, **common})
-        ends.setdefault(f_at, []).append({"ph": "f", "tid": f_tid, "ts": f_ts, **common})
-    return ends, ready
+        common = {"cat": SLICE_CAT, "name": name, "id": flow, "bp": "e"}
+        after.setdefault(key, []).append({"ph": "s", "pid": pid, "tid": tid, "ts": ts, **common})
+        f_tid = int(task[f_at]) + TASK_TID
+        ends.setdefault(f_at, []).append(
+            {"ph": "f", "pid": LOOP_PID, "tid": f_tid, "ts": f_ts, **common}
+        )
+    return ends, arrivals, from_jobs
+
+
+def job_wakes(trace: Trace, order: Int64Array, job_row: list[int]) -> list[tuple[int, int]]:
+    """Each wake by a thread matched with the job that woke it, as the chart's arrows
+    (``loop_lanes.thread_wakes``): the latest job the woken task submitted that ended
+    by then (its future completes from that thread).  (place in ``order`` of the ready
+    span, job index) pairs."""
+    spans = trace.spans
+    by_task: dict[int, list[tuple[float, int]]] = {}
+    for j, (job, row) in enumerate(zip(trace.jobs, job_row, strict=True)):
+        if job.task is not None and row > 0:
+            by_task.setdefault(job.task, []).append((job.end, j))
+    woken = np.flatnonzero(
+        (spans.state[order] == schema.READY) & (spans.woken_kind[order] == schema.WAKE_THREAD)
+    )
+    found = []
+    for place, task, t in zip(
+        woken.tolist(),
+        spans.task[order][woken].tolist(),
+        spans.start[order][woken].tolist(),
+        strict=True,
+    ):
+        ended = [(end, j) for end, j in by_task.get(task, []) if end <= t + 1e-9]
+        if ended:
+            found.append((place, max(ended)[1]))
+    return found
 
 
 def steps_before(

@@ -39,6 +39,9 @@ WINDOW_TID: Final = 2
 BLOCKED_TID: Final = 3
 #: a task's track: its id plus this (the loop's rows stay below it)
 TASK_TID: Final = 1000
+#: the category of the slices arrows bind to, tasks' and jobs' (Chromium's DevTools
+#: binds an arrow's end to the slice of its track with its time and category)
+SLICE_CAT: Final = "asyncio"
 #: the file's unit of time: a microsecond's 1024th (a binary fraction: see the module's doc)
 TICKS_PER_US: Final = 1024
 #: spans encoded per piece of the file
@@ -146,27 +149,39 @@ def blocked_args(task: int | None, what: str, names: list[str]) -> dict[str, Any
     return args
 
 
-def jobs(trace: Trace, job_row: list[int], names: list[str]) -> list[Any]:
+def jobs(
+    trace: Trace,
+    job_row: list[int],
+    names: list[str],
+    arrows: dict[int, list[Event]] | None = None,
+) -> list[Any]:
     """Each job that ran on its thread's row (``loop_lanes.job_rows``: a process pool's
-    on the first of its rows free)."""
-    shown = [(job, row) for job, row in zip(trace.jobs, job_row, strict=True) if row > 0]
+    on the first of its rows free), each followed by the arrows that start from it
+    (``arrows``, by the job's index)."""
+    shown = [j for j, row in enumerate(job_row) if row > 0]
     args = []
-    for job, _ in shown:
+    for j in shown:
+        job = trace.jobs[j]
         more: dict[str, Any] = {"task_id": job.task, "submitted": job.submitted}
         if job.task is not None and 0 <= job.task < len(names):
             more["task"] = names[job.task]
         if job.error is not None:
             more["error"] = job.error
         args.append(more)
-    return slices(
+    bars = slices(
         THREADS_PID,
-        [row for _, row in shown],
-        [job.func for job, _ in shown],
-        "job",
-        np.array([job.start for job, _ in shown], np.float64),
-        np.array([job.end for job, _ in shown], np.float64),
+        [job_row[j] for j in shown],
+        [trace.jobs[j].func for j in shown],
+        SLICE_CAT,
+        np.array([trace.jobs[j].start for j in shown], np.float64),
+        np.array([trace.jobs[j].end for j in shown], np.float64),
         args,
     )
+    events: list[Any] = []
+    for j, bar in zip(shown, bars, strict=True):
+        events.append(bar)
+        events += (arrows or {}).get(j, [])
+    return events
 
 
 def marks(trace: Trace) -> list[Event]:
