@@ -43,7 +43,7 @@ from typing import Any, Final
 import msgspec
 
 from visualizer.session.scenarios import ParamValue, Scenario, ScenarioError, read_scenario
-from visualizer.trace import fileformat
+from visualizer.trace import compact, fileformat
 from visualizer.trace.data import Trace
 from visualizer.trace.safe_read import MAX_RATIO, UnsafeInput, max_trace, open_regular
 from visualizer.trace.safe_write import Saved, replace_atomically
@@ -200,11 +200,13 @@ def write_shared(
 
 # --- reading ---------------------------------------------------------------------------
 def looks_shared(path: str | Path) -> bool:
-    """``path`` is a zip (a shared scenario, or for ``read_shared`` to say it is not one):
-    told by its first bytes, whatever its name.  Only a regular file is looked into."""
+    """``path`` is a zip (a shared scenario, or for ``read_shared`` to say it is not one)
+    but not a compact trace (``trace.compact``, a zip too): told by its first bytes,
+    whatever its name.  Only a regular file is looked into."""
     try:
         with open_regular(path) as file:
-            return file.read(len(_ZIP)) == _ZIP
+            head = file.read(128)
+            return head.startswith(_ZIP) and not compact.sniff(head)
     except (OSError, UnsafeInput):
         return False
 

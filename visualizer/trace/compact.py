@@ -238,6 +238,12 @@ def _read(file: IO[bytes]) -> Trace:
         raise TraceFormatError(f"a zip this reader does not read ({exc})") from None
     with archive:
         members = _members(archive)
+        inflated, limit = sum(info.file_size for info in members.values()), max_trace()
+        expect(
+            inflated <= limit,
+            "",
+            f"{inflated:,} bytes inflated, over {limit:,} (ASYNCVIZ_MAX_TRACE)",
+        )
         mimetype = members.get("mimetype")
         expect(
             mimetype is not None and _member(archive, mimetype, 256) == MIMETYPE,
@@ -274,28 +280,19 @@ def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
 
 
 def _bounded(members: dict[str, zipfile.ZipInfo], rows: dict[str, int]) -> None:
-    """Every column's member no bigger than its rows make it, and all of them no more
-    than ``ASYNCVIZ_MAX_TRACE``: checked from the zip's directory, before any is read."""
+    """Every column's member no bigger than its rows make it: checked from the zip's
+    directory, before any is read."""
     for table, count in rows.items():
         expect(count >= 0, f"{HEADER}: rows.{table}", "must be a count (0 or more)")
-    limit = max_trace()
-    total = 0
     for name, (table, kind) in COLUMNS.items():
         info = members.get(f"{name}.npy")
-        if info is None:
-            continue
         need = rows[table] * np.dtype(kind).itemsize
         expect(
-            info.file_size <= need + _NPY_HEADER,
-            info.filename,
-            f"inflates to {info.file_size:,} bytes; {rows[table]:,} rows take {need:,}",
+            info is None or info.file_size <= need + _NPY_HEADER,
+            f"{name}.npy",
+            f"inflates to {0 if info is None else info.file_size:,} bytes;"
+            f" {rows[table]:,} rows take {need:,}",
         )
-        total += info.file_size
-    expect(
-        total <= limit,
-        "",
-        f"{total:,} bytes of columns, over {limit:,} (ASYNCVIZ_MAX_TRACE)",
-    )
 
 
 def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
@@ -306,7 +303,15 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byte
     try:
         with archive.open(info) as opened:
             data = opened.read(info.file_size + 1)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+    ) as exc:
         raise TraceFormatError(f"{name}: damaged ({exc})") from None
     expect(len(data) == info.file_size, name, "is not the size its header says")
     return data
