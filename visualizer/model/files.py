@@ -31,8 +31,8 @@ _TRACE_STARTS = (MAGIC, b"\x1f\x8b", b"{")
 def is_trace_file(path: Path) -> bool:
     """A saved trace or stream, not a program: by its name (``.py`` is a program,
     ``.json``, ``.gz`` and ``.avz`` a trace), else by its first bytes (a program does
-    not begin with ``{``, a gzip's, a stream's or a compact trace's magic).  ``asyncviz check`` and ``asyncviz gui``
-    read what they are given by it."""
+    not begin with ``{``, a gzip's, a stream's or a compact trace's magic).  ``asyncviz
+    check`` and ``asyncviz gui`` read what they are given by it."""
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes[-1:] in ([".py"], [".pyw"]):
         return False
