@@ -230,7 +230,7 @@ def npy(array: np.ndarray[Any, Any], allow_pickle: bool = False) -> bytes:
 def planes(values: np.ndarray[Any, Any]) -> bytes:
     """A column as the file holds it."""
     data = np.ascontiguousarray(values)
-    return npy(np.ascontiguousarray(data.view(np.uint8).reshape(len(data), -1).T))
+    return npy(np.ascontiguousarray(data.view(np.uint8).reshape(len(data), data.itemsize).T))
 
 
 def column(members: dict[str, bytes], name: str, kind: str) -> np.ndarray[Any, Any]:
