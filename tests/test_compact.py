@@ -461,7 +461,8 @@ def test_resource_changes_checked_by_column_accept_exactly_what_the_row_checks_a
     ops = column(good, "resource_changes.op", "<i1").tolist()
     doc["resource_changes"]["op"] = [OPS[op] for op in ops]
     tasks, duration = header["rows"]["tasks"], header["meta"]["duration"]
-    odd: list[Any] = [-2, -1, 0, 1, 2, 3, 5, 99, 2**62, 2**63, 0.5, -1e-3, 1e9, True, "get"]
+    odd: list[Any] = [-2, -1, 0, 1, 2, 3, 5, 99, 2**62 + 1, 2**63, -(2**63), 2**31, 0.5, -1e-3]
+    odd += [1e9, True, "get"]
     odd += ["wait", "put", "set", "notify", "nap", float("nan"), None, 1e308]
     rng = random.Random(1803)
 

@@ -47,7 +47,7 @@ import numpy.typing as npt
 from visualizer.trace import compact_tasks, fileformat, resource_file, schema, stack_samples
 from visualizer.trace.coherence import TraceFormatError, check, expect
 from visualizer.trace.data import SpanColumns, Trace
-from visualizer.trace.resources import OPS
+from visualizer.trace.resources import ResourceChanges
 from visualizer.trace.safe_read import UnsafeInput, max_trace, open_regular
 from visualizer.trace.safe_write import Saved, replace_atomically
 from visualizer.trace.store import Suspension
@@ -79,6 +79,8 @@ COLUMNS: Final = {
     "resource_changes.value": ("resource_changes", "<i8"),
     "resource_changes.detail": ("resource_changes", "<i8"),
 } | {f"tasks.{name}": ("tasks", kind) for name, kind in compact_tasks.column_types().items()}
+#: ``ResourceChanges``' columns, in its order
+_CHANGE_COLUMNS: Final = ("resource", "t", "task", "op", "value", "detail")
 #: members a file may hold (ours, and a few more a tool added: ignored)
 MAX_MEMBERS: Final = len(COLUMNS) + 16
 #: bytes of a ``.npy`` member besides its data: the header (numpy pads it to 64 or so)
@@ -154,7 +156,7 @@ def encode(trace: Trace) -> tuple[bytes, dict[str, npt.NDArray[Any]]]:
         "spans.woken_task": spans.woken_task,
     }
     columns.update((f"tasks.{name}", column) for name, column in tasks.items())
-    for name in ("resource", "t", "task", "op", "value", "detail"):
+    for name in _CHANGE_COLUMNS:
         columns[f"resource_changes.{name}"] = getattr(changes, name)
     # v1's own shapes for the rest (the JSON writer's, without tasks: they are columns)
     doc = fileformat._document_without_spans(dataclasses.replace(trace, tasks=[]))
@@ -410,16 +412,6 @@ def _spans(columns: dict[str, npt.NDArray[Any]], suspensions: int) -> SpanColumn
     return SpanColumns(columns["spans.task"], state, start, end, awaiting, kind, waker)
 
 
-def _changes(columns: dict[str, npt.NDArray[Any]]) -> dict[str, list[Any]]:
-    """The resource changes as v1's JSON columns, for ``resource_file.read`` to check."""
-    if not len(columns["resource_changes.op"]):
-        return {}
-    names = ("resource", "t", "task", "op", "value", "detail")
-    doc = {name: columns[f"resource_changes.{name}"].tolist() for name in names}
-    doc["op"] = [OPS[op] if 0 <= op < len(OPS) else op for op in doc["op"]]
-    return doc
-
-
 def _trace(header: _Header, columns: dict[str, npt.NDArray[Any]]) -> Trace:
     """The trace: each part checked by the JSON reader's own checks, then the whole."""
     meta = fileformat._meta(header.meta)
@@ -429,10 +421,10 @@ def _trace(header: _Header, columns: dict[str, npt.NDArray[Any]]) -> Trace:
     )
     suspensions = [Suspension(s.label, s.site, tuple(s.stack)) for s in header.suspensions]
     spans = _spans(columns, len(suspensions))
-    doc: dict[str, Any] = {"resources": header.resources, "stack_samples": header.stack_samples}
-    if changes := _changes(columns):
-        doc["resource_changes"] = changes
-    resources, resource_changes = resource_file.read(doc, len(tasks), float(meta["duration"]))
+    changes = ResourceChanges(*(columns[f"resource_changes.{name}"] for name in _CHANGE_COLUMNS))
+    resources, changes = resource_file.read_columns(
+        header.resources, changes, len(tasks), float(meta["duration"])
+    )
     trace = Trace(
         meta=meta,
         tasks=tasks,
@@ -443,8 +435,8 @@ def _trace(header: _Header, columns: dict[str, npt.NDArray[Any]]) -> Trace:
         marks=fileformat._marks(header.marks),
         observed=fileformat._observed(header.observed),
         resources=resources,
-        resource_changes=resource_changes,
-        stack_samples=stack_samples.read(doc, len(tasks)),
+        resource_changes=changes,
+        stack_samples=stack_samples.read({"stack_samples": header.stack_samples}, len(tasks)),
     )
     check(trace)
     return trace

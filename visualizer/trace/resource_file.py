@@ -39,6 +39,7 @@ from visualizer.trace.resources import (
 
 _COLUMNS = ("resource", "t", "task", "op", "value", "detail")
 _BIG = 2**62
+_INT32 = 2**31
 
 
 def document(resources: list[Resource], changes: ResourceChanges) -> dict[str, Any]:
@@ -92,8 +93,8 @@ def read(
     n = len(cols["resource"])
     for name in _COLUMNS:
         expect(len(cols[name]) == n, f"resource_changes.{name}", f"must have {n} entries")
-    fast = _all_sane(cols, resources, tasks, duration)
-    if fast is not None:
+    fast = _typed(cols)
+    if fast is not None and _all_sane(fast, resources, tasks, duration):
         return resources, fast
     res_col, t_col, task_col, op_col = cols["resource"], cols["t"], cols["task"], cols["op"]
     value_col, detail_col = cols["value"], cols["detail"]
@@ -136,12 +137,22 @@ def read(
     return resources, changes
 
 
-def _all_sane(
-    cols: dict[str, list[Any]], resources: list[Resource], tasks: int, duration: float
-) -> ResourceChanges | None:
-    """The changes, if every one keeps every rule ``read``'s loop checks (the same
-    rules, a column at a time: a million changes of a ping-pong's queues took 6 s one by
-    one); None if any does not, for the loop to name the first."""
+def read_columns(
+    items: Any, changes: ResourceChanges, tasks: int, duration: float
+) -> tuple[list[Resource], ResourceChanges]:
+    """As ``read``, for changes that are typed columns already (a compact file's): the
+    resources ``items`` (JSON, as ``read`` has them) and the ``changes``, checked."""
+    resources, _ = read({"resources": items}, tasks, duration)
+    if _all_sane(changes, resources, tasks, duration):
+        return resources, changes
+    doc = {name: getattr(changes, name).tolist() for name in _COLUMNS}
+    doc["op"] = [OPS[op] if 0 <= op < len(OPS) else op for op in doc["op"]]
+    return read({"resources": items, "resource_changes": doc}, tasks, duration)  # (names it)
+
+
+def _typed(cols: dict[str, list[Any]]) -> ResourceChanges | None:
+    """The JSON's columns as arrays, if each holds the type it must (an unknown op:
+    -1); None if not, for ``read``'s loop to name what."""
     types = {name: set(map(type, col)) for name, col in cols.items()}
     if not (
         all(types[name] <= {int} for name in ("resource", "task", "value", "detail"))
@@ -157,14 +168,42 @@ def _all_sane(
     except OverflowError:
         return None
     ops = np.array([OP_CODE.get(op, -1) for op in cols["op"]], np.int64)
-    if len(res) and not (res.min() >= 0 and res.max() < len(resources) and ops.min() >= 0):
-        return None
+    if len(res) and not (
+        min(res.min(), task.min()) >= -_INT32 and max(res.max(), task.max()) < _INT32
+    ):
+        return None  # (past an id's int32: the loop says so)
+    return ResourceChanges(
+        resource=res.astype(np.int32),
+        t=t,
+        task=task.astype(np.int32),
+        op=ops.astype(np.int8),
+        value=value,
+        detail=detail,
+    )
+
+
+def _all_sane(
+    changes: ResourceChanges, resources: list[Resource], tasks: int, duration: float
+) -> bool:
+    """Every change keeps every rule ``read``'s loop checks (the same rules, a column at
+    a time: a million changes of a ping-pong's queues took 6 s one by one)."""
+    res, t, task, value, detail = (
+        changes.resource,
+        changes.t,
+        changes.task,
+        changes.value,
+        changes.detail,
+    )
+    ops = changes.op.astype(np.int64)
+    if len(res) and not (
+        res.min() >= 0 and res.max() < len(resources) and ops.min() >= 0 and ops.max() < len(OPS)
+    ):
+        return False
     kinds = np.array([KINDS.index(r.kind) for r in resources], np.int64)[res]
     capacity = np.array([-1 if r.capacity is None else r.capacity for r in resources])[res]
     allowed = np.zeros((len(KINDS), len(OPS)), bool)
     for kind, ops_of_kind in OPS_OF_KIND.items():
         allowed[KINDS.index(kind), [*ops_of_kind, WAIT]] = True
-    big = np.abs(value) <= _BIG
     queue, semaphore = np.isin(kinds, list(QUEUES)), np.isin(kinds, list(SEMAPHORES))
     lock = np.isin(kinds, (LOCK, CONDITION)) & (ops != NOTIFY)
     event = kinds == EVENT
@@ -188,20 +227,13 @@ def _all_sane(
         & (task >= -1)
         & (task < tasks)
         & allowed[kinds, ops]
-        & big
-        & (np.abs(detail) <= _BIG)
+        & (value >= -_BIG)
+        & (value <= _BIG)
+        & (detail >= -_BIG)
+        & (detail <= _BIG)
         & sane
     )
-    if not (ok.all() and (t[1:] >= t[:-1]).all()):
-        return None
-    return ResourceChanges(
-        resource=res.astype(np.int32),
-        t=t,
-        task=task.astype(np.int32),
-        op=ops.astype(np.int8),
-        value=value,
-        detail=detail,
-    )
+    return bool(ok.all() and (t[1:] >= t[:-1]).all())
 
 
 def _sane(
