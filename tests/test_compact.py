@@ -210,16 +210,20 @@ def members_of(path: Path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def rezip(path: Path, members: dict[str, bytes]) -> Path:
-    """``members`` written back as ``compact.save`` writes them (``mimetype`` first,
-    stored), so only what a test changed differs."""
+def zipped(members: dict[str, bytes]) -> bytes:
+    """``members`` zipped as ``compact.save`` zips them (``mimetype`` first, stored; a
+    fixed date), so only what a test changed differs."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         for name, data in members.items():
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             kind = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             archive.writestr(info, data, compress_type=kind)
-    path.write_bytes(out.getvalue())
+    return out.getvalue()
+
+
+def rezip(path: Path, members: dict[str, bytes]) -> Path:
+    path.write_bytes(zipped(members))
     return path
 
 
@@ -235,9 +239,13 @@ def planes(values: np.ndarray[Any, Any]) -> bytes:
     return npy(np.ascontiguousarray(data.view(np.uint8).reshape(len(data), data.itemsize).T))
 
 
+def values_of(data: bytes, kind: str) -> np.ndarray[Any, Any]:
+    """A column's values, from its member's bytes."""
+    return np.load(io.BytesIO(data), allow_pickle=False).T.copy().view(kind).ravel()
+
+
 def column(members: dict[str, bytes], name: str, kind: str) -> np.ndarray[Any, Any]:
-    stored = np.load(io.BytesIO(members[f"{name}.npy"]), allow_pickle=False)
-    return stored.T.copy().view(kind).ravel()
+    return values_of(members[f"{name}.npy"], kind)
 
 
 @pytest.fixture(scope="module")
@@ -433,7 +441,7 @@ def test_a_damaged_member_is_refused_by_its_crc(tmp_path: Path, good: dict[str, 
     at = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
     data[at] ^= 0xFF
     path.write_bytes(bytes(data))
-    assert "spans.start.npy: damaged" in refused(path)
+    assert "spans.start.npy is damaged" in refused(path)
 
 
 @pytest.mark.parametrize("cut", [10, 100, 0.5, 0.9])

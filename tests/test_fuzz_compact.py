@@ -16,7 +16,6 @@ wall-clock limit: every mutant is a few KB.
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import zipfile
@@ -25,6 +24,7 @@ from typing import Any, Final
 
 import numpy as np
 import pytest
+from test_compact import npy, planes, values_of, zipped
 from test_fuzz_files import _mutate_value, byte_mutant, read_or_refuse, recorded
 
 from visualizer.trace.compact import COLUMNS
@@ -71,33 +71,6 @@ def members(recorded: Trace, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def _zipped(members: dict[str, bytes]) -> bytes:
-    """As ``compact.save`` writes them: ``mimetype`` first and stored, a fixed date."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data in members.items():
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            kind = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-            archive.writestr(info, data, compress_type=kind)
-    return out.getvalue()
-
-
-def _npy(array: np.ndarray[Any, Any]) -> bytes:
-    out = io.BytesIO()
-    np.save(out, array, allow_pickle=False)
-    return out.getvalue()
-
-
-def _values(data: bytes, kind: str) -> np.ndarray[Any, Any]:
-    stored = np.load(io.BytesIO(data), allow_pickle=False)
-    return stored.T.copy().view(kind).ravel()
-
-
-def _planes(values: np.ndarray[Any, Any]) -> bytes:
-    values = np.ascontiguousarray(values)
-    return _npy(np.ascontiguousarray(values.view(np.uint8).reshape(len(values), values.itemsize).T))
-
-
 def _odd(kind: str, rng: random.Random) -> Any:
     """An odd value this column's type can hold."""
     dtype = np.dtype(kind)
@@ -124,23 +97,23 @@ def member_mutant(good: dict[str, bytes], seed: int, index: int) -> tuple[dict[s
             _mutate_value(header, rng)
         members["header.json"] = json.dumps(header).encode()
         return members, False
-    values = _values(members[member], kind)
+    values = values_of(members[member], kind)
     if action == 1 and len(values):  # a column's values
         values = values.copy()
         for _ in range(rng.choice((1, 1, 2))):
             values[rng.randrange(len(values))] = _odd(kind, rng)
-        members[member] = _planes(values)
+        members[member] = planes(values)
     elif action == 2:  # another type, shape or length
         choice = rng.random()
         if choice < 0.3:
             other = rng.choice(["<f8", "<i4", "<i8", "<i1", "<f4", "<u2"])
-            members[member] = _planes(values.astype(other))
+            members[member] = planes(values.astype(other))
         elif choice < 0.6:
             cut = rng.choice([-1, 1, len(values), rng.randrange(len(values) + 1)])
             longer = np.concatenate([values, values])
-            members[member] = _planes(longer[: max(0, len(values) + cut)])
+            members[member] = planes(longer[: max(0, len(values) + cut)])
         elif choice < 0.8:
-            members[member] = _npy(values)  # (the values themselves, not byte planes)
+            members[member] = npy(values)  # (the values themselves, not byte planes)
         else:
             del members[member]
     else:  # the .npy's bytes
@@ -151,7 +124,7 @@ def member_mutant(good: dict[str, bytes], seed: int, index: int) -> tuple[dict[s
 def test_damaged_compact_bytes_are_refused_or_read_whole(
     members: dict[str, bytes], tmp_path: Path
 ) -> None:
-    good = _zipped(members)
+    good = zipped(members)
     seed = SEEDS["bytes"]
     path = tmp_path / "mutant.avz"
     accepted = 0
@@ -170,7 +143,7 @@ def test_compact_files_with_a_damaged_member_are_refused_or_read_whole(
     accepted = 0
     for index in range(MUTANTS["members"]):
         mutant, counted = member_mutant(members, seed, index)
-        path.write_bytes(_zipped(mutant))
+        path.write_bytes(zipped(mutant))
         in_file = len(recorded.tasks) if counted else None  # (a header damaged: not counted)
         what = f"compact member mutant seed={seed} index={index}"
         accepted += read_or_refuse(lambda: load(path), lambda: in_file, what)  # noqa: B023

@@ -36,7 +36,6 @@ import dataclasses
 import io
 import struct
 import zipfile
-import zlib
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -48,7 +47,7 @@ from visualizer.trace import compact_tasks, fileformat, resource_file, schema, s
 from visualizer.trace.coherence import TraceFormatError, check, expect
 from visualizer.trace.data import SpanColumns, Trace
 from visualizer.trace.resources import ResourceChanges
-from visualizer.trace.safe_read import UnsafeInput, max_trace, open_regular
+from visualizer.trace.safe_read import UnsafeInput, max_trace, open_regular, zip_member
 from visualizer.trace.safe_write import Saved, replace_atomically
 from visualizer.trace.store import Suspension
 
@@ -248,12 +247,12 @@ def _read(file: IO[bytes]) -> Trace:
         )
         mimetype = members.get("mimetype")
         expect(
-            mimetype is not None and _member(archive, mimetype, 256) == MIMETYPE,
+            mimetype is not None and zip_member(archive, mimetype, 256) == MIMETYPE,
             "mimetype",
             f"missing or not {MIMETYPE.decode()}: a zip, but not a compact trace",
         )
         expect(HEADER in members, HEADER, "missing")
-        header = _header(_member(archive, members[HEADER], max_trace()))
+        header = _header(zip_member(archive, members[HEADER], max_trace()))
         rows = msgspec.structs.asdict(header.rows)
         _bounded(members, rows)
         columns = {
@@ -297,28 +296,6 @@ def _bounded(members: dict[str, zipfile.ZipInfo], rows: dict[str, int]) -> None:
         )
 
 
-def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
-    """A member's bytes: refused past ``limit`` (its declared size, before reading),
-    and unless it inflates to exactly that size with the CRC zipfile checks."""
-    name = info.filename
-    expect(info.file_size <= limit, name, f"inflates to {info.file_size:,} bytes, over {limit:,}")
-    try:
-        with archive.open(info) as opened:
-            data = opened.read(info.file_size + 1)
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        EOFError,
-        OSError,
-        NotImplementedError,
-        RuntimeError,
-        ValueError,
-    ) as exc:
-        raise TraceFormatError(f"{name}: damaged ({exc})") from None
-    expect(len(data) == info.file_size, name, "is not the size its header says")
-    return data
-
-
 def _header(data: bytes) -> _Header:
     """``header.json``: a v1 trace's format and version, this encoding's, then typed."""
     try:
@@ -354,7 +331,7 @@ def _column(
     expect(info is not None, where, f"missing ({rows:,} rows)")
     assert info is not None
     dtype = np.dtype(kind)
-    data = _member(archive, info, rows * dtype.itemsize + _NPY_HEADER)
+    data = zip_member(archive, info, rows * dtype.itemsize + _NPY_HEADER)
     stream = io.BytesIO(data)
     try:
         version = np.lib.format.read_magic(stream)
