@@ -1001,7 +1001,9 @@ class MainWindow(QMainWindow):
 
     def _trace_files(self) -> str:
         """The file dialogs' filter for traces."""
-        return self.tr("asyncviz traces (*.json *.json.gz *.avzs *.asyncviz.zip);;All files (*)")
+        return self.tr(
+            "asyncviz traces (*.json *.json.gz *.avz *.avzs *.asyncviz.zip);;All files (*)"
+        )
 
     def _ask_open(self) -> None:
         self._file_dialog(self.tr("Open trace"), self._trace_files(), False, self.open_trace)
