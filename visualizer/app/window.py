@@ -1078,6 +1078,7 @@ class MainWindow(QMainWindow):
                     self.params.set_values({name: value})
             return
         self.browser.clearSelection()
+        self.params.clear()
         self.about.setTextFormat(Qt.TextFormat.PlainText)  # (the trace's words, as they are)
         self.about.setText(
             self.tr("A trace of {source}").format(source=source)
