@@ -70,7 +70,11 @@ def _trace_options(p: argparse.ArgumentParser, default_clock: str | None, comman
         f" take no time (time.sleep counts): the same every run (default: {default_clock})",
     )
     p.add_argument(
-        "--trace", type=Path, default=default(None), metavar="OUT.json", help="write the trace file"
+        "--trace",
+        type=Path,
+        default=default(None),
+        metavar="OUT.json",
+        help="write the trace file (OUT.json.gz: gzipped; OUT.avz: compact, columns in a zip)",
     )
     p.add_argument(
         "--summary", action="store_true", default=default(False), help="print a per-task table"
@@ -162,7 +166,7 @@ def _parser() -> argparse.ArgumentParser:
         "program",
         "PROGRAM.py|TRACE.json",
         "a program, run as `python PROGRAM.py ARGS...`, or a trace file or saved stream"
-        " (told by its name: .py, .json, .gz; else by its first bytes)",
+        " (told by its name: .py, .json, .gz, .avz; else by its first bytes)",
     )
     _trace_options(p_check, "virtual", "check")
 

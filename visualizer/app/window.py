@@ -1006,7 +1006,9 @@ class MainWindow(QMainWindow):
 
     def _trace_files(self) -> str:
         """The file dialogs' filter for traces."""
-        return self.tr("asyncviz traces (*.json *.json.gz *.avzs *.asyncviz.zip);;All files (*)")
+        return self.tr(
+            "asyncviz traces (*.json *.json.gz *.avz *.avzs *.asyncviz.zip);;All files (*)"
+        )
 
     def _ask_open(self) -> None:
         self._file_dialog(self.tr("Open trace"), self._trace_files(), False, self.open_trace)
@@ -1081,6 +1083,7 @@ class MainWindow(QMainWindow):
                     self.params.set_values({name: value})
             return
         self.browser.clearSelection()
+        self.params.clear()
         self.about.setTextFormat(Qt.TextFormat.PlainText)  # (the trace's words, as they are)
         self.about.setText(
             self.tr("A trace of {source}").format(source=source)

@@ -354,8 +354,8 @@
         <translation>与追踪记录文件比较</translation>
     </message>
     <message>
-        <source>asyncviz traces (*.json *.json.gz);;All files (*)</source>
-        <translation>asyncviz 追踪记录 (*.json *.json.gz);;所有文件 (*)</translation>
+        <source>asyncviz traces (*.json *.json.gz *.avz);;All files (*)</source>
+        <translation>asyncviz 追踪记录 (*.json *.json.gz *.avz);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Cannot open {path}</source>
@@ -1595,6 +1595,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>任务下方为运行中的队列、信号量、锁、事件、条件和屏障各画一行：有多满、谁持有、谁在等待</translation>
     </message>
     <message>
+        <source>asyncviz traces (*.json *.json.gz *.avz *.avzs *.asyncviz.zip);;All files (*)</source>
+        <translation>asyncviz 追踪记录 (*.json *.json.gz *.avz *.avzs *.asyncviz.zip);;所有文件 (*)</translation>
+    </message>
+    <message>
         <source>{name}, {clock} clock, {date}</source>
         <translation>{name}，{clock}时钟，{date}</translation>
     </message>
@@ -1665,10 +1669,6 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>At {t} s: {states}</source>
         <translation>{t} 秒时：{states}</translation>
-    </message>
-    <message>
-        <source>asyncviz traces (*.json *.json.gz *.avzs *.asyncviz.zip);;All files (*)</source>
-        <translation>asyncviz 追踪记录 (*.json *.json.gz *.avzs *.asyncviz.zip);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Open trace</source>
