@@ -33,6 +33,7 @@ from visualizer.cli_check_scenario import DESCRIPTION as CHECK_SCENARIO_DESCRIPT
 from visualizer.cli_check_scenario import EPILOG as CHECK_SCENARIO_EPILOG
 from visualizer.cli_check_scenario import add_options as add_check_scenario_options
 from visualizer.cli_check_scenario import check_scenarios
+from visualizer.cli_export import add_export_parser, export
 from visualizer.cli_gui import GUI_DESCRIPTION, add_gui_options, gui, pairs
 from visualizer.cli_new import add_new_parser, new
 from visualizer.cli_render import RENDER_DESCRIPTION, RENDER_EPILOG, add_render_options, render
@@ -212,6 +213,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_render_options(p_render)
     scenario_folders(p_render)
+    add_export_parser(sub)
     return parser
 
 
@@ -279,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _summary(args.trace)
         if args.command == "render":
             return render(args)
+        if args.command == "export":
+            return export(args)
         return _record(args)
     except ScenarioError as exc:
         print(f"asyncviz: {exc}", file=sys.stderr)

@@ -580,6 +580,44 @@ the states, outcomes and wake kinds (``schema``&apos;s names), for ``lupdate`` f
     </message>
 </context>
 <context>
+    <name>Exporting</name>
+    <message>
+        <source>E&amp;xport trace...</source>
+        <translation>导出追踪记录(&amp;X)…</translation>
+    </message>
+    <message>
+        <source>Write the trace on screen for Perfetto (ui.perfetto.dev) or chrome://tracing: a track per task, arrows for who woke whom, the loop, threads, marks and resources</source>
+        <translation>把屏幕上的追踪记录导出给 Perfetto（ui.perfetto.dev）或 chrome://tracing：每个任务一条轨道，箭头表示谁唤醒了谁，还有事件循环、线程、标记和资源</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Export trace</source>
+        <translation>导出追踪记录</translation>
+    </message>
+    <message>
+        <source>Exporting the trace to {path}...</source>
+        <translation>正在把追踪记录导出到 {path}…</translation>
+    </message>
+    <message>
+        <source>Exported the trace to {path} ({events} events)</source>
+        <translation>已把追踪记录导出到 {path}（{events} 个事件）</translation>
+    </message>
+    <message>
+        <source>Cannot export to {path}</source>
+        <translation>无法导出到 {path}</translation>
+    </message>
+</context>
+<context>
+    <name>Exports</name>
+    <message>
+        <source>Perfetto / Chrome trace (Trace Event Format)</source>
+        <translation>Perfetto / Chrome 追踪记录（Trace Event Format）</translation>
+    </message>
+</context>
+<context>
     <name>GanttView</name>
     <message>
         <source>time</source>
