@@ -66,7 +66,7 @@ def export(args: argparse.Namespace) -> int:
         print(f"asyncviz: cannot write {args.output}: {exc}", file=sys.stderr)
         return 2
     print(
-        f"{args.output}: {chosen.title}, {events} events ({len(trace.tasks)} tasks,"
-        f" {len(trace.spans)} spans); open it in {chosen.opens_in}"
+        f"{args.output}: {chosen.title}, {events:,} {chosen.counts} ({len(trace.tasks):,}"
+        f" tasks, {len(trace.spans):,} spans); open it in {chosen.opens_in}"
     )
     return 0

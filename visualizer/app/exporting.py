@@ -133,9 +133,7 @@ class Exporting(QObject):
 
     def _said_done(self, path: str, events: int) -> None:
         self.window.statusBar().showMessage(
-            self.tr("Exported the trace to {path} ({events} events)").format(
-                path=path, events=events
-            ),
+            self.tr("Exported the trace to {path}").format(path=path),
             15000,
         )
 

@@ -602,8 +602,8 @@ the states, outcomes and wake kinds (``schema``&apos;s names), for ``lupdate`` f
         <translation>正在把追踪记录导出到 {path}…</translation>
     </message>
     <message>
-        <source>Exported the trace to {path} ({events} events)</source>
-        <translation>已把追踪记录导出到 {path}（{events} 个事件）</translation>
+        <source>Exported the trace to {path}</source>
+        <translation>已将跟踪导出到 {path}</translation>
     </message>
     <message>
         <source>Cannot export to {path}</source>
@@ -615,6 +615,18 @@ the states, outcomes and wake kinds (``schema``&apos;s names), for ``lupdate`` f
     <message>
         <source>Perfetto / Chrome trace (Trace Event Format)</source>
         <translation>Perfetto / Chrome 追踪记录（Trace Event Format）</translation>
+    </message>
+    <message>
+        <source>One-file web page (HTML)</source>
+        <translation>单文件网页 (HTML)</translation>
+    </message>
+    <message>
+        <source>asyncviz trace, compact (.avz)</source>
+        <translation>asyncviz 跟踪，紧凑格式 (.avz)</translation>
+    </message>
+    <message>
+        <source>asyncviz trace, JSON (.json)</source>
+        <translation>asyncviz 跟踪，JSON (.json)</translation>
     </message>
 </context>
 <context>
