@@ -43,8 +43,12 @@ def find() -> str | None:
 class Browser:
     """One headless Chromium and one page in it."""
 
-    def __init__(self, executable: str, width: int = 1280, height: int = 800) -> None:
+    def __init__(
+        self, executable: str, width: int = 1280, height: int = 800, flags: tuple[str, ...] = ()
+    ) -> None:
         self._profile = tempfile.TemporaryDirectory(prefix="asyncviz-chromium-")
+        #: its profile's folder (where ``--remote-debugging-port=0`` writes the port)
+        self.profile = Path(self._profile.name)
         to_child, self._out = os.pipe()
         self._in, from_child = os.pipe()
 
@@ -66,6 +70,7 @@ class Browser:
                 "--disable-background-networking",
                 f"--user-data-dir={self._profile.name}",
                 f"--window-size={width},{height}",
+                *flags,
                 "about:blank",
             ],
             pass_fds=(to_child, from_child),
@@ -218,12 +223,13 @@ class Browser:
 
 
 @contextmanager
-def browser(width: int = 1280, height: int = 800) -> Iterator[Browser]:
-    """A headless Chromium for the ``with`` block (``find()`` must have found one)."""
+def browser(width: int = 1280, height: int = 800, flags: tuple[str, ...] = ()) -> Iterator[Browser]:
+    """A headless Chromium for the ``with`` block (``find()`` must have found one);
+    ``flags``: more of its command line."""
     executable = find()
     if executable is None:
         raise FileNotFoundError("no Chromium found (install Debian's chromium)")
-    it = Browser(executable, width, height)
+    it = Browser(executable, width, height, flags)
     try:
         yield it
     finally:

@@ -115,6 +115,24 @@ def record(tasks: int, runs: int, out: Path) -> None:
     )
 
 
+def _save(trace: Trace, path: Path) -> None:
+    """Saved in the encoding its name says (``.avz``: the compact one, where it exists)."""
+    if path.suffix == ".avz":
+        from visualizer.trace import compact
+
+        compact.save(trace, path)
+    else:
+        fileformat.save(trace, path)
+
+
+def _load(path: Path) -> Trace:
+    if path.suffix == ".avz":
+        from visualizer.trace import compact
+
+        return compact.load(path)
+    return fileformat.load(path)
+
+
 def _save_load(trace: Trace, tmp: Path, runs: int, ext: str) -> tuple[list[float], list[float]]:
     """``runs`` saves (each to a new file, the last deleted outside the timing: replacing
     a big file makes the file system free its blocks inside ``save``) and loads."""
@@ -126,9 +144,9 @@ def _save_load(trace: Trace, tmp: Path, runs: int, ext: str) -> tuple[list[float
             old.unlink()
         gc.collect()
         t0 = time.perf_counter()
-        fileformat.save(trace, path)
+        _save(trace, path)
         t1 = time.perf_counter()
-        loaded = fileformat.load(path)
+        loaded = _load(path)
         t2 = time.perf_counter()
         assert len(loaded.spans) == len(trace.spans) and len(loaded.tasks) == len(trace.tasks)
         del loaded
@@ -141,7 +159,7 @@ def the_file(path: Path, runs: int, tmp: Path, ext: str, summaries: int) -> None
     """Load, save and summary of a recorded file."""
     gc.collect()
     t0 = time.perf_counter()
-    trace = fileformat.load(path)
+    trace = _load(path)
     first = time.perf_counter() - t0
     saves, loads = _save_load(trace, tmp, runs, ext)
     t0 = time.perf_counter()

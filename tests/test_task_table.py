@@ -321,9 +321,8 @@ def test_resource_changes_read_by_column_are_what_the_loop_reads(
     fast = loads(raw)
     assert len(fast.resource_changes) >= 800
     columns = json.loads(raw)["resource_changes"]
-    direct = resource_file._changes_by_column(
-        columns, fast.resources, len(fast.tasks), fast.duration
-    )
+    direct = resource_file._typed(columns)
     assert direct is not None and direct == fast.resource_changes  # (the fast path read it)
-    monkeypatch.setattr(resource_file, "_changes_by_column", lambda *args: None)
+    assert resource_file._all_sane(direct, fast.resources, len(fast.tasks), fast.duration)
+    monkeypatch.setattr(resource_file, "_typed", lambda *args: None)
     assert loads(raw).resource_changes == fast.resource_changes

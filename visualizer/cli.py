@@ -33,6 +33,7 @@ from visualizer.cli_check_scenario import DESCRIPTION as CHECK_SCENARIO_DESCRIPT
 from visualizer.cli_check_scenario import EPILOG as CHECK_SCENARIO_EPILOG
 from visualizer.cli_check_scenario import add_options as add_check_scenario_options
 from visualizer.cli_check_scenario import check_scenarios
+from visualizer.cli_export import add_export_parser, export
 from visualizer.cli_gui import GUI_DESCRIPTION, add_gui_options, gui, pairs
 from visualizer.cli_new import add_new_parser, new
 from visualizer.cli_render import RENDER_DESCRIPTION, RENDER_EPILOG, add_render_options, render
@@ -69,7 +70,11 @@ def _trace_options(p: argparse.ArgumentParser, default_clock: str | None, comman
         f" take no time (time.sleep counts): the same every run (default: {default_clock})",
     )
     p.add_argument(
-        "--trace", type=Path, default=default(None), metavar="OUT.json", help="write the trace file"
+        "--trace",
+        type=Path,
+        default=default(None),
+        metavar="OUT.json",
+        help="write the trace file (OUT.json.gz: gzipped; OUT.avz: compact, columns in a zip)",
     )
     p.add_argument(
         "--summary", action="store_true", default=default(False), help="print a per-task table"
@@ -161,7 +166,7 @@ def _parser() -> argparse.ArgumentParser:
         "program",
         "PROGRAM.py|TRACE.json",
         "a program, run as `python PROGRAM.py ARGS...`, or a trace file or saved stream"
-        " (told by its name: .py, .json, .gz; else by its first bytes)",
+        " (told by its name: .py, .json, .gz, .avz; else by its first bytes)",
     )
     _trace_options(p_check, "virtual", "check")
 
@@ -208,6 +213,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_render_options(p_render)
     scenario_folders(p_render)
+    add_export_parser(sub)
     return parser
 
 
@@ -275,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _summary(args.trace)
         if args.command == "render":
             return render(args)
+        if args.command == "export":
+            return export(args)
         return _record(args)
     except ScenarioError as exc:
         print(f"asyncviz: {exc}", file=sys.stderr)

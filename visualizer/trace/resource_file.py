@@ -19,14 +19,19 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from visualizer.trace.coherence import MAX_SECONDS, TOLERANCE, expect, instant
 from visualizer.trace.resources import (
+    CONDITION,
+    EVENT,
     KINDS,
+    LOCK,
+    NOTIFY,
     OP_CODE,
     OPS,
     OPS_OF_KIND,
+    QUEUES,
+    SEMAPHORES,
     WAIT,
     Resource,
     ResourceChanges,
@@ -34,6 +39,7 @@ from visualizer.trace.resources import (
 
 _COLUMNS = ("resource", "t", "task", "op", "value", "detail")
 _BIG = 2**62
+_INT32 = 2**31
 
 
 def document(resources: list[Resource], changes: ResourceChanges) -> dict[str, Any]:
@@ -87,8 +93,8 @@ def read(
     n = len(cols["resource"])
     for name in _COLUMNS:
         expect(len(cols[name]) == n, f"resource_changes.{name}", f"must have {n} entries")
-    fast = _changes_by_column(cols, resources, tasks, duration)
-    if fast is not None:
+    fast = _typed(cols)
+    if fast is not None and _all_sane(fast, resources, tasks, duration):
         return resources, fast
     res_col, t_col, task_col, op_col = cols["resource"], cols["t"], cols["task"], cols["op"]
     value_col, detail_col = cols["value"], cols["detail"]
@@ -131,84 +137,103 @@ def read(
     return resources, changes
 
 
-def _changes_by_column(
-    cols: dict[str, list[Any]], resources: list[Resource], tasks: int, duration: float
-) -> ResourceChanges | None:
-    """The changes checked a column at a time, every rule of the loop in ``read`` in
-    numpy (a Queue ping-pong of 250,000 round trips records 1,500,000 changes: 15 s one
-    by one); None if any is broken, for the loop to find the first and name it."""
-    ints = ("resource", "task", "value", "detail")
-    for name in _COLUMNS:
-        allowed = {int} if name in ints else ({int, float} if name == "t" else {str})
-        if not set(map(type, cols[name])) <= allowed:
-            return None
+def read_columns(
+    items: Any, changes: ResourceChanges, tasks: int, duration: float
+) -> tuple[list[Resource], ResourceChanges]:
+    """As ``read``, for changes that are typed columns already (a compact file's): the
+    resources ``items`` (JSON, as ``read`` has them) and the ``changes``, checked."""
+    resources, _ = read({"resources": items}, tasks, duration)
+    if _all_sane(changes, resources, tasks, duration):
+        return resources, changes
+    doc = {name: getattr(changes, name).tolist() for name in _COLUMNS}
+    doc["op"] = [OPS[op] if 0 <= op < len(OPS) else op for op in doc["op"]]
+    return read({"resources": items, "resource_changes": doc}, tasks, duration)  # (names it)
+
+
+def _typed(cols: dict[str, list[Any]]) -> ResourceChanges | None:
+    """The JSON's columns as arrays, if each holds the type it must (an unknown op:
+    -1); None if not, for ``read``'s loop to name what."""
+    types = {name: set(map(type, col)) for name, col in cols.items()}
+    if not (
+        all(types[name] <= {int} for name in ("resource", "task", "value", "detail"))
+        and types["t"] <= {int, float}
+        and types["op"] <= {str}
+    ):
+        return None
     try:
-        rid, task, value, detail = (np.array(cols[name], np.int64) for name in ints)
-        op = np.fromiter(map(OP_CODE.__getitem__, cols["op"]), np.int8, len(cols["op"]))
-    except (OverflowError, KeyError):
+        res, task, value, detail = (
+            np.array(cols[name], np.int64) for name in ("resource", "task", "value", "detail")
+        )
+        t = np.array(cols["t"], np.float64)
+    except OverflowError:
         return None
-    t = np.array(cols["t"], np.float64)
-    big = (np.abs(value) > _BIG) | (np.abs(detail) > _BIG)
-    if big.any() or ((rid < 0) | (rid >= len(resources))).any():
-        return None
-    kind = np.array([KINDS.index(r.kind) for r in resources], np.int64)[rid]
-    cap = np.array([_BIG if r.capacity is None else r.capacity for r in resources], np.int64)[rid]
-    ok = np.isfinite(t) & (t >= -TOLERANCE) & (t <= min(MAX_SECONDS, duration + 1e-6))
-    ok[1:] &= t[1:] >= t[:-1]
-    ok &= (task >= -1) & (task < tasks)
-    may = np.zeros((len(KINDS), len(OPS)), np.bool_)  # (what each kind records, and wait)
-    for k, name in enumerate(KINDS):
-        may[k, list(OPS_OF_KIND[name])] = True
-    may[:, WAIT] = True
-    ok &= may[kind, op]
-    ok &= _sane_columns(kind, op, value, detail, cap, tasks)
-    if not ok.all():
-        return None
+    ops = np.array([OP_CODE.get(op, -1) for op in cols["op"]], np.int64)
+    if len(res) and not (
+        min(res.min(), task.min()) >= -_INT32 and max(res.max(), task.max()) < _INT32
+    ):
+        return None  # (past an id's int32: the loop says so)
     return ResourceChanges(
-        resource=rid.astype(np.int32),
+        resource=res.astype(np.int32),
         t=t,
         task=task.astype(np.int32),
-        op=op,
+        op=ops.astype(np.int8),
         value=value,
         detail=detail,
     )
 
 
-def _sane_columns(
-    kind: npt.NDArray[np.int64],
-    op: npt.NDArray[np.int8],
-    value: npt.NDArray[np.int64],
-    detail: npt.NDArray[np.int64],
-    cap: npt.NDArray[np.int64],
-    tasks: int,
-) -> npt.NDArray[np.bool_]:
-    """``_sane`` of every change at once."""
-
-    def of(*names: str) -> npt.NDArray[np.bool_]:
-        # (a table by kind, indexed: ``np.isin`` over the changes cost 0.25 s)
-        return np.array([name in names for name in KINDS])[kind]
-
-    def within(values: npt.NDArray[np.int64], low: int, high: int) -> npt.NDArray[np.bool_]:
-        return (values >= low) & (values <= high)
-
-    queue = of("Queue", "PriorityQueue", "LifoQueue")
-    semaphore = of("Semaphore", "BoundedSemaphore")
-    bounded = of("BoundedSemaphore")
-    lock = of("Lock", "Condition") & (op != OP_CODE["notify"])
-    event = of("Event")
-    other = ~(queue | semaphore | lock | event)
-    sane = np.select(
-        [op == WAIT, queue, semaphore, lock, event, other],
-        [
-            within(detail, 0, 2),
-            (value >= 0) & (value <= cap) & (detail >= 0),
-            (value >= 0) & (~bounded | (value <= cap)),
-            within(value, -1, tasks - 1) & within(detail, 0, 1),
-            within(value, 0, 1),
-            value >= 0,
-        ],
+def _all_sane(
+    changes: ResourceChanges, resources: list[Resource], tasks: int, duration: float
+) -> bool:
+    """Every change keeps every rule ``read``'s loop checks (the same rules, a column at
+    a time: a million changes of a ping-pong's queues took 6 s one by one)."""
+    res, t, task, value, detail = (
+        changes.resource,
+        changes.t,
+        changes.task,
+        changes.value,
+        changes.detail,
     )
-    return sane.astype(np.bool_)
+    ops = changes.op.astype(np.int64)
+    if len(res) and not (
+        res.min() >= 0 and res.max() < len(resources) and ops.min() >= 0 and ops.max() < len(OPS)
+    ):
+        return False
+    kinds = np.array([KINDS.index(r.kind) for r in resources], np.int64)[res]
+    capacity = np.array([-1 if r.capacity is None else r.capacity for r in resources])[res]
+    allowed = np.zeros((len(KINDS), len(OPS)), bool)
+    for kind, ops_of_kind in OPS_OF_KIND.items():
+        allowed[KINDS.index(kind), [*ops_of_kind, WAIT]] = True
+    queue, semaphore = np.isin(kinds, list(QUEUES)), np.isin(kinds, list(SEMAPHORES))
+    lock = np.isin(kinds, (LOCK, CONDITION)) & (ops != NOTIFY)
+    event = kinds == EVENT
+    sane = np.select(
+        [ops == WAIT, queue, semaphore, lock, event],
+        [
+            (detail >= 0) & (detail <= 2),
+            (value >= 0) & ((capacity < 0) | (value <= capacity)) & (detail >= 0),
+            (value >= 0)
+            & ~((kinds == KINDS.index("BoundedSemaphore")) & (capacity >= 0) & (value > capacity)),
+            (value >= -1) & (value < tasks) & ((detail == 0) | (detail == 1)),
+            (value == 0) | (value == 1),
+        ],
+        value >= 0,
+    )
+    ok = (
+        np.isfinite(t)
+        & (t >= -TOLERANCE)
+        & (t <= MAX_SECONDS)
+        & (t <= duration + 1e-6)
+        & (task >= -1)
+        & (task < tasks)
+        & allowed[kinds, ops]
+        & (value >= -_BIG)
+        & (value <= _BIG)
+        & (detail >= -_BIG)
+        & (detail <= _BIG)
+        & sane
+    )
+    return bool(ok.all() and (t[1:] >= t[:-1]).all())
 
 
 def _sane(
