@@ -52,9 +52,10 @@ def huge() -> Trace:
         dataclasses.replace(s, label="L\x00" + "l" * BIG, stack=("f (x.py:1)",) * 1000)
         for s in trace.suspensions
     ]
-    for task in trace.tasks:
-        task.name = f"N{task.id}\x1b" + "n" * BIG
-        task.error = "E" * BIG
+    trace.tasks = [  # (records made from the table are copies: a table made of them)
+        dataclasses.replace(task, name=f"N{task.id}\x1b" + "n" * BIG, error="E" * BIG)
+        for task in trace.tasks
+    ]
     trace.marks = [Mark(0.5, 0, "M" * BIG, "warning", "D\n" * BIG)]
     return trace
 

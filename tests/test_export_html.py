@@ -10,6 +10,7 @@ installed (CI installs Debian's ``chromium``).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -209,17 +210,16 @@ def test_a_name_cannot_end_the_script_or_become_markup(workers: Trace, tmp_path:
     """Names, labels and the title are someone else's data: a ``</script>`` in them
     stays words (in the JSON every ``<`` is escaped; the title is HTML-escaped)."""
     hostile = "</script><script>document.title='owned'</script><!--"
-    name, workers.tasks[1].name = workers.tasks[1].name, hostile
-    try:
-        page = tmp_path / "run.html"
-        write_html(workers, page, title=hostile + " {{DATA}}")
-        text = page.read_text("utf-8")
-        assert text.count("<script") == 2 and text.count("</script>") == 2
-        data = read_payload(text)
-        assert hostile in data["strings"]
-        assert data["title"] == hostile + " {{DATA}}"
-    finally:
-        workers.tasks[1].name = name
+    tasks = list(workers.tasks)  # (records made from the table: copies)
+    tasks[1] = dataclasses.replace(tasks[1], name=hostile)
+    named = dataclasses.replace(workers, tasks=tasks)  # (the module's trace stays as it is)
+    page = tmp_path / "run.html"
+    write_html(named, page, title=hostile + " {{DATA}}")
+    text = page.read_text("utf-8")
+    assert text.count("<script") == 2 and text.count("</script>") == 2
+    data = read_payload(text)
+    assert hostile in data["strings"]
+    assert data["title"] == hostile + " {{DATA}}"
 
 
 def test_a_big_trace_is_cut_to_whole_lanes_and_gets_its_overview(

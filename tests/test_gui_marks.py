@@ -113,7 +113,9 @@ def test_a_timeouts_cancel_is_marked_where_it_lands_not_drawn_from_a_task(qtbot:
 def test_long_lane_names_are_shortened_not_dropped(qtbot: Any) -> None:
     trace = run_scenario(find("create_task_basics"), {}, clock="virtual").trace
     long = "download-2 (saving the report to disk)"
-    trace.tasks[1] = dataclasses.replace(trace.tasks[1], name=long)
+    tasks = list(trace.tasks)  # (records made from the table: copies)
+    tasks[1] = dataclasses.replace(tasks[1], name=long)
+    trace.tasks = tasks  # (made a table again)
     view = _chart(qtbot, trace)
     names = dict(view.names.shown or [])
     shown = names[int(view.lanes[1])]

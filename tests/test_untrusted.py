@@ -32,7 +32,9 @@ def hostile(tmp_path: Path, site: str) -> tuple[Path, Trace, int]:
     trace = run_scenario(find("gather_basics"), {}, clock="virtual").trace
     assert trace is not None
     trace.meta["source"] = HTML
-    trace.tasks[1] = dataclasses.replace(trace.tasks[1], name=HTML)
+    tasks = list(trace.tasks)  # (records made from the table: copies)
+    tasks[1] = dataclasses.replace(tasks[1], name=HTML)
+    trace.tasks = tasks  # (made a table again)
     spans = trace.spans
     index = int(np.flatnonzero((spans.state == schema.SUSPENDED) & (spans.awaiting >= 0))[0])
     awaited = int(spans.awaiting[index])

@@ -33,7 +33,7 @@ from visualizer.model.lanes import lane_order
 from visualizer.model.resource_states import QUEUES, SEMAPHORES, ResourceRow, rows_of, state_words
 from visualizer.model.words import QT_TRANSLATE_NOOP, Translate, english
 from visualizer.trace import schema
-from visualizer.trace.data import Trace
+from visualizer.trace.data import OUTCOMES, Trace
 
 # --- a task's state at an instant: the span states first, so a span's state is its code --------
 READY: Final = schema.READY
@@ -121,11 +121,11 @@ class TimeIndex:
         self._base = np.arange(tasks, dtype=np.int64) * (count + 1)
         #: task k's spans are ``order[first[k]:first[k + 1]]``
         self._first = np.searchsorted(spans.task[order], np.arange(tasks + 1)).astype(np.int64)
-        self._created = np.array([t.created for t in trace.tasks], np.float64)
-        self._ended = np.array(
-            [np.nan if t.ended is None else t.ended for t in trace.tasks], np.float64
-        )
-        self._outcome = np.array([_ENDED.get(t.outcome, UNKNOWN) for t in trace.tasks], np.int8)
+        self._created = trace.tasks.created
+        self._ended = trace.tasks.ended
+        self._outcome = np.array([_ENDED.get(w, UNKNOWN) for w in OUTCOMES], np.int8)[
+            trace.tasks.outcome
+        ]
         # a span ends where it ends; the last span of a task never ended lasts for good
         end = spans.end[order].copy()
         last = self._first[1:] - 1
@@ -152,7 +152,7 @@ class TimeIndex:
     def names(self) -> list[str]:
         """Every task's name as shown, by id (a resource's holder is named by it)."""
         if self._names is None:
-            self._names = [shown(t.name) for t in self.trace.tasks]
+            self._names = [shown(name) for name in self.trace.tasks.names]
         return self._names
 
     def at(self, t: float) -> StatesAt:

@@ -30,29 +30,18 @@ import msgspec
 import numpy as np
 
 from visualizer.trace import resource_file, stack_samples
-from visualizer.trace.data import BlockedRecord, JobRecord, Mark, SpanColumns, TaskRecord, Trace
+from visualizer.trace.data import BlockedRecord, JobRecord, Mark, SpanColumns, TaskTable, Trace
 from visualizer.trace.store import Suspension
+from visualizer.trace.tasks import SPARSE
 
 #: tasks per frame: one frame's decode holds the window's loop (about 20 ms)
 TASKS_PER_FRAME: Final = 20_000
 _LENGTH: Final = struct.Struct("<I")
 _SPAN_COLUMNS: Final = ("task", "state", "start", "end", "awaiting", "woken_kind", "woken_task")
-_TASK_FIELDS: Final = (
-    "name",
-    "coro",
-    "parent",
-    "created",
-    "created_at",
-    "ended",
-    "outcome",
-    "error",
-    "traceback",
-    "cancelled_at",
-    "earlier",
-    "parent_gone",
-    "cancelling",
-    "unheld",
-)
+#: the task table's numeric columns (sent as raw bytes), its strings (lists), and its
+#: rare fields (``[id, value]`` pairs): ``TaskTable``'s own, no record per task
+_TASK_NUMBERS: Final = ("parent", "created", "ended", "outcome", "cancelling", "unheld")
+_TASK_STRINGS: Final = ("names", "coros", "created_at")
 #: the phases a loading goes through, in order (``progress`` frames name them)
 READ, CHECK, SEND = "read", "check", "send"
 
@@ -103,7 +92,7 @@ def main(argv: list[str]) -> int:
     for part in frames(trace):
         send(*part)
         if part[0] == "tasks":
-            send("progress", SEND, part[1] + len(part[2]["name"]), len(trace.tasks))
+            send("progress", SEND, part[1] + len(part[2]["names"]), len(trace.tasks))
     send("end")
     return 0
 
@@ -129,8 +118,17 @@ def frames(trace: Trace) -> Iterator[tuple[Any, ...]]:
         yield ("span", name, column.dtype.str, column.tobytes())
     tasks = trace.tasks
     for lo in range(0, len(tasks), TASKS_PER_FRAME):
-        part = tasks[lo : lo + TASKS_PER_FRAME]
-        yield ("tasks", lo, {key: [getattr(t, key) for t in part] for key in _TASK_FIELDS})
+        hi = min(lo + TASKS_PER_FRAME, len(tasks))
+        part: dict[str, Any] = {
+            name: np.ascontiguousarray(getattr(tasks, name)[lo:hi]).tobytes()
+            for name in _TASK_NUMBERS
+        }
+        part.update({name: getattr(tasks, name)[lo:hi] for name in _TASK_STRINGS})
+        for name in SPARSE:
+            part[name] = [
+                [tid, value] for tid, value in getattr(tasks, name).items() if lo <= tid < hi
+            ]
+        yield ("tasks", lo, part)
 
 
 # --- the window's side --------------------------------------------------------------------
@@ -160,7 +158,8 @@ class Receiver:
         self._resources: dict[str, Any] = {}
         self._stack_samples: dict[str, Any] = {}
         self._spans: dict[str, np.ndarray] = {}
-        self._tasks: list[TaskRecord] = []
+        self._tasks: list[dict[str, Any]] = []  #: the ``tasks`` frames' columns, in order
+        self._task_count = 0
 
     def take(self, frame: list[Any]) -> None:
         """One frame; ``LoaderFailed`` for an ``error`` frame."""
@@ -181,25 +180,52 @@ class Receiver:
             self._spans[name] = np.frombuffer(data, np.dtype(dtype)).copy()
         elif kind == "tasks":
             lo, columns = frame[1], frame[2]
-            earlier = [None if e is None else tuple(e) for e in columns["earlier"]]
-            self._tasks += map(
-                TaskRecord,
-                range(lo, lo + len(columns["name"])),
-                *(earlier if key == "earlier" else columns[key] for key in _TASK_FIELDS),
-            )
+            if lo != self._task_count:
+                raise LoaderFailed("the loader's answer came out of order")
+            self._tasks.append(columns)
+            self._task_count += len(columns["names"])
         elif kind == "end":
             self.trace = self._finish()
 
+    def _task_table(self) -> TaskTable:
+        """The ``tasks`` frames' columns joined (each numeric column read as the dtype
+        the table keeps it in)."""
+        parts = self._tasks
+        dtypes = {name: getattr(TaskTable.empty(), name).dtype for name in _TASK_NUMBERS}
+        numbers: dict[str, Any] = {
+            name: np.concatenate(
+                [np.zeros(0, dtypes[name])]
+                + [np.frombuffer(part[name], dtypes[name]) for part in parts]
+            )
+            for name in _TASK_NUMBERS
+        }
+        strings: dict[str, Any] = {
+            name: [s for part in parts for s in part[name]] for name in _TASK_STRINGS
+        }
+        rare: dict[str, Any] = {
+            name: {
+                tid: tuple(value) if name == "earlier" else value
+                for part in parts
+                for tid, value in part[name]
+            }
+            for name in SPARSE
+        }
+        try:
+            return TaskTable(**numbers, **strings, **rare)
+        except ValueError as exc:
+            raise LoaderFailed(f"the loader's answer does not hold together ({exc})") from None
+
     def _finish(self) -> Trace:
-        if self._head is None or len(self._tasks) != self._head[7]:
+        if self._head is None or self._task_count != self._head[7]:
             raise LoaderFailed("the loader's answer was cut short")
         _, meta, suspensions, jobs, blocked, marks, observed, _count = self._head
+        tasks = self._task_table()
         resources, changes = resource_file.read(
-            self._resources, len(self._tasks), float(meta.get("duration", 0.0))
+            self._resources, len(tasks), float(meta.get("duration", 0.0))
         )
         return Trace(
             meta=meta,
-            tasks=self._tasks,
+            tasks=tasks,
             spans=SpanColumns(**{name: self._spans[name] for name in _SPAN_COLUMNS}),
             suspensions=[
                 Suspension(label, site, tuple(stack)) for label, site, stack in suspensions
@@ -210,7 +236,7 @@ class Receiver:
             observed=[(float(a), float(b)) for a, b in observed],
             resources=resources,
             resource_changes=changes,
-            stack_samples=stack_samples.read(self._stack_samples, len(self._tasks)),
+            stack_samples=stack_samples.read(self._stack_samples, len(tasks)),
         )
 
 

@@ -178,10 +178,8 @@ def figures(trace: Trace) -> RunFigures:
     busy_start, busy_end = busy_intervals(trace)
     start, end = outside_waits(trace)
     most_waiting, at = most_at_once(start, end)
-    created = np.array([t.created for t in trace.tasks], np.float64)
-    ended = np.array(
-        [trace.duration if t.ended is None else t.ended for t in trace.tasks], np.float64
-    )
+    created = trace.tasks.created
+    ended = np.where(np.isnan(trace.tasks.ended), trace.duration, trace.tasks.ended)
     most_alive, _ = most_at_once(created, ended)
     return RunFigures(
         duration=trace.duration,

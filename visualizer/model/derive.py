@@ -111,6 +111,15 @@ class Grown:
         return self.columns[name][: self.length]
 
 
+def store_tail(column: Any, dtype: Any, begin: int, end: int) -> npt.NDArray[Any]:
+    """Rows ``begin:end`` of a store column, copied: a view would pin the ``array``'s
+    buffer and the writer's next append would fail."""
+    if end <= begin:
+        return np.zeros(0, dtype)
+    size = np.dtype(dtype).itemsize
+    return np.frombuffer(column, dtype, count=end - begin, offset=begin * size).copy()
+
+
 def span_table() -> Grown:
     """The spans derived (``FIELDS``, as ``SpanColumns``)."""
     return Grown(

@@ -106,7 +106,7 @@ def span_details(
     caller keeps them; else they are derived here."""
     spans = trace.spans
     task = trace.tasks[int(spans.task[index])]
-    names = {t.id: t.name for t in trace.tasks}
+    names = dict(enumerate(trace.tasks.names))
     state = translate("Details", schema.STATE_NAMES[int(spans.state[index])])
     start, end = float(spans.start[index]), float(spans.end[index])
     no_line = translate("Details", "(no line of user code)")
@@ -126,7 +126,7 @@ def span_details(
         stack, site = suspension.stack, suspension.site
     if trace.resources and int(spans.state[index]) == schema.SUSPENDED:
         rows = resources if resources is not None else rows_of(trace)
-        names_list = [t.name for t in trace.tasks]
+        names_list = trace.tasks.names
         waited = waiting_for(rows, task.id, start, names_list, translate)
         if waited is not None:
             fields.append((translate("Details", "waiting for"), waited))

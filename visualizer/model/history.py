@@ -6,7 +6,7 @@ about 90 bytes of spans each).  So the window keeps the last ``history`` seconds
 drawing, and what falls out of them is summarised, never silently gone:
 
 * a task still in the history (alive, or ended within it) keeps its lane, and its
-  record says what was forgotten of it (``TaskRecord.earlier``: steps, and seconds
+  record says what was forgotten of it (``TaskTable.earlier``: steps, and seconds
   running, ready and suspended before the history kept);
 * a task that ended before the history is dropped whole, and counted (``Forgotten``:
   how many, how they ended, of which coroutines), and the chart shades the time before
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from visualizer.trace.data import SpanColumns, TaskRecord
+from visualizer.trace.data import SpanColumns, TaskTable
 from visualizer.trace.schema import READY, RUNNING, SUSPENDED
 
 if TYPE_CHECKING:
@@ -109,36 +109,33 @@ def per_task(
 
 def summarise(
     forgotten: Forgotten,
-    records: list[TaskRecord],
+    tasks: TaskTable,
     going: SpanColumns,
     keep: npt.NDArray[np.int64],
     cut: float,
-) -> None:
+) -> dict[int, tuple[int, float, float, float]]:
     """What a cut lets go, summarised: the spans ``going`` (those ending before ``cut``)
-    per task kept (``keep``, ascending ids: added to its record's ``earlier``), and in
-    all in ``forgotten``, with the tasks not kept (dropped whole).  ``records``: every
-    task's, by id."""
-    n = len(records)
-    gone = np.ones(n, np.bool_)
-    gone[keep] = False
+    per task kept (``keep``, ascending ids), and in all in ``forgotten``, with the tasks
+    not kept (dropped whole).  ``tasks``: every task, by id.  Returns what each task
+    forgot now and before (``TaskRecord.earlier``, by old id)."""
+    n = len(tasks)
+    gone = np.flatnonzero(~np.isin(np.arange(n), keep))
     earlier = per_task(going.task, going.state, going.end - going.start, n)
     forgotten.before = max(forgotten.before, cut)
     forgotten.spans += len(going)
     forgotten.steps += int(earlier[:, 0].sum())
     forgotten.count(
-        [records[tid].coro for tid in np.flatnonzero(gone).tolist()],
-        [records[tid].outcome for tid in np.flatnonzero(gone).tolist()],
+        np.array(tasks.coros, object)[gone].tolist(),
+        np.array(tasks.outcome_names(), object)[gone].tolist(),
     )
-    for tid in keep[earlier[keep, 0] + earlier[keep, 1:].sum(axis=1) > 0].tolist():
-        record = records[tid]
-        steps, running, ready, suspended = earlier[tid].tolist()
-        was = record.earlier or (0, 0.0, 0.0, 0.0)
-        record.earlier = (
-            was[0] + int(steps),
-            was[1] + running,
-            was[2] + ready,
-            was[3] + suspended,
-        )
+    out = dict(tasks.earlier)
+    lost = keep[earlier[keep, 0] + earlier[keep, 1:].sum(axis=1) > 0]
+    for tid, (steps, running, ready, suspended) in zip(
+        lost.tolist(), earlier[lost].tolist(), strict=True
+    ):
+        was = out.get(tid, (0, 0.0, 0.0, 0.0))
+        out[tid] = (was[0] + int(steps), was[1] + running, was[2] + ready, was[3] + suspended)
+    return out
 
 
 def due(model: TraceModel, history: float) -> float | None:

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from visualizer.model.lanes import lanes_of
-from visualizer.trace.data import TaskColumns, Trace
+from visualizer.trace.data import TaskColumns, TaskTable, Trace
 from visualizer.trace.resources import KINDS, ResourceChanges, holders, renumbered
 
 #: a range of lanes: ``A:B`` with either end left out, as a Python slice
@@ -103,7 +103,7 @@ def keep_tasks(trace: Trace, keep: npt.NDArray[np.bool_]) -> Trace:
     spans.woken_kind = np.where(left_out, np.int8(-1), spans.woken_kind).astype(np.int8)
     return dataclasses.replace(
         trace,
-        tasks=tasks,
+        tasks=TaskTable.of(tasks),
         spans=spans,
         jobs=[dataclasses.replace(job, task=new(job.task)) for job in trace.jobs],
         blocked=[dataclasses.replace(b, task=new(b.task)) for b in trace.blocked],

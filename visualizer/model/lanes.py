@@ -13,11 +13,13 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from visualizer.trace.data import TaskRecord
+from visualizer.trace.data import TaskRecord, TaskTable
 
 
 def lane_order(tasks: Sequence[TaskRecord]) -> npt.NDArray[np.int64]:
     """``lanes[task id]`` is the task's lane (0 at the top)."""
+    if isinstance(tasks, TaskTable):  # (its ids are 0..n-1: in numpy, the same order)
+        return lanes_of(tasks.parent)
     children: dict[int | None, list[int]] = {}
     known = {task.id for task in tasks}
     for task in sorted(tasks, key=lambda t: t.id):

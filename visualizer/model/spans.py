@@ -13,7 +13,6 @@ hold this model to it span for span.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable
 from typing import Any
@@ -29,33 +28,22 @@ from visualizer.model.derive import (
     renumbered,
     span_table,
     spans_open_at,
+    store_tail,
     task_table,
     wake_table,
 )
 from visualizer.model.history import Forgotten, summarise
+from visualizer.model.task_columns import ModelTasks
 from visualizer.trace.data import (
     BlockedRecord,
     JobRecord,
     Mark,
     SpanColumns,
-    TaskColumns,
-    TaskRecord,
+    TaskTable,
     Trace,
 )
 from visualizer.trace.resources import Resource, ResourceChanges, change_rows, resource_of
-from visualizer.trace.schema import END_CANCELLED, END_DONE, END_ERROR
 from visualizer.trace.store import TraceStore
-
-_OUTCOME = {END_DONE: "done", END_ERROR: "error", END_CANCELLED: "cancelled"}
-
-
-def _tail(column: Any, dtype: Any, begin: int, end: int) -> npt.NDArray[Any]:
-    """Rows ``begin:end`` of a store column, copied: a view would pin the ``array``'s
-    buffer and the writer's next append would fail."""
-    if end <= begin:
-        return np.zeros(0, dtype)
-    size = np.dtype(dtype).itemsize
-    return np.frombuffer(column, dtype, count=end - begin, offset=begin * size).copy()
 
 
 class TraceModel:
@@ -84,14 +72,8 @@ class TraceModel:
         self._pending = wake_table()
         #: steps that held the loop (``store.slow_threshold``): task, start, end
         self._slow: list[tuple[int, float, float]] = []
-        self._records: list[TaskRecord] = []
-        self._names: list[str] = []  #: each record's name (``TaskColumns.names``)
-        #: counts changes to the task records (new, renamed, ended): a live view redraws
-        #: what depends on them only when it moved
-        self.task_version = 0
-        self._record_names = np.zeros(0, np.int32)
-        self._record_ended = np.zeros(0, np.bool_)
-        self._end_facts_seen = 0  #: entries of ``store.task_end`` put in the records
+        #: the tasks' fields a trace gives that the derivation's table has not
+        self._task_fields = ModelTasks(store)
         self._observed: list[tuple[float, float]] = []
         #: what was let go of a long run (``visualizer.model.history``); ``generation``
         #: counts the times: a live view that drew spans by index starts again then
@@ -112,9 +94,9 @@ class TraceModel:
         seen_wakes = self._wakes_seen - store.wakes_forgotten
         n_wakes = len(store.wake_task)
         new_wakes = (
-            _tail(store.wake_task, np.int32, seen_wakes, n_wakes),
-            _tail(store.wake_t, np.float64, seen_wakes, n_wakes) - self._origin,
-            _tail(store.wake_waker, np.int32, seen_wakes, n_wakes),
+            store_tail(store.wake_task, np.int32, seen_wakes, n_wakes),
+            store_tail(store.wake_t, np.float64, seen_wakes, n_wakes) - self._origin,
+            store_tail(store.wake_waker, np.int32, seen_wakes, n_wakes),
         )
         pending = self._pending
         wake_task = np.concatenate([pending["task"], new_wakes[0]])
@@ -124,10 +106,10 @@ class TraceModel:
         n_steps = len(store.step_task)
         begin = self._steps_seen - store.steps_forgotten
         if n_steps > begin:
-            task = _tail(store.step_task, np.int32, begin, n_steps)
-            start = _tail(store.step_start, np.float64, begin, n_steps) - self._origin
-            dur = _tail(store.step_dur, np.float32, begin, n_steps)
-            code = _tail(store.step_code, np.int32, begin, n_steps)
+            task = store_tail(store.step_task, np.int32, begin, n_steps)
+            start = store_tail(store.step_start, np.float64, begin, n_steps) - self._origin
+            dur = store_tail(store.step_dur, np.float32, begin, n_steps)
+            code = store_tail(store.step_code, np.int32, begin, n_steps)
             end = start + dur.astype(np.float64)
             taken = derive(
                 (task, start, end, code), (wake_task, wake_t, wake_waker), self._tasks, self._spans
@@ -160,11 +142,17 @@ class TraceModel:
             return
         add_tasks(
             tasks,
-            _tail(store.task_created, np.float64, old, n) - self._origin,
-            _tail(store.task_parent, np.int32, old, n),
+            store_tail(store.task_created, np.float64, old, n) - self._origin,
+            store_tail(store.task_parent, np.int32, old, n),
         )
 
     # --- forgetting (``visualizer.model.history``) ----------------------------------------
+    @property
+    def task_version(self) -> int:
+        """Counts changes to the tasks (new, renamed, ended): a live view redraws what
+        depends on them only when it moved."""
+        return self._task_fields.version
+
     @property
     def task_count(self) -> int:
         """Tasks read so far (those the model forgot not counted)."""
@@ -188,16 +176,15 @@ class TraceModel:
         ``history.forget_history``: the store must forget the same tasks, and every row
         the model read, before the next ``update``."""
         self.update()
-        self._task_records(self.now())  # (up to date, read from the store as it is)
+        tasks = self._task_table(self.now(), every=True)  # (up to date, as the store is)
         # (the store lets the changes before the cut go and renumbers their tasks: its
         # resources are read again from the start)
         self._resources_key, self._changes_read = None, None
-        records = self._records
         new_of = np.full(self._tasks.length + 1, -1, np.int64)  # (the last: -1 stays -1)
         new_of[keep] = np.arange(len(keep))
         old = self._spans["end"] < cut
         # what goes, summarised: per task kept, and in all for the tasks dropped
-        summarise(self.forgotten, records, self.closed_spans().take(old), keep, cut)
+        earlier = summarise(self.forgotten, tasks, self.closed_spans().take(old), keep, cut)
         # what stays, renumbered
         self._spans, self._tasks, self._pending = renumbered(
             self._spans, self._tasks, self._pending, keep, new_of, ~old
@@ -208,19 +195,7 @@ class TraceModel:
         self._slow = [
             (int(new_of[tid]), start, end) for tid, start, end in self._slow if end >= cut
         ]
-        self._records = [records[tid] for tid in keep.tolist()]
-        self._names = [self._names[tid] for tid in keep.tolist()]
-        for new, record in enumerate(self._records):
-            record.id = new
-            if record.parent is not None:
-                parent = int(new_of[record.parent])
-                if parent < 0:
-                    record.parent_gone = records[record.parent].name
-                record.parent = parent if parent >= 0 else None
-        self._record_names = self._record_names[keep]
-        self._record_ended = self._record_ended[keep]
-        self._end_facts_seen = -1  # (the store renumbered them: put them in again)
-        self.task_version += 1
+        self._task_fields.keep(tasks, keep, new_of, earlier)
         self.generation += 1
 
     # --- views of the current state -----------------------------------------------------
@@ -302,10 +277,7 @@ class TraceModel:
         spans = _joined(self.closed_spans(), self.open_spans(now))
         order = np.lexsort((spans.start, spans.task))
         trace = self._trace(now, spans.take(order), meta)
-        # the records are the model's own, kept up to date for live frames: a snapshot
-        # keeps them as they are now
-        trace.tasks = [copy.copy(record) for record in trace.tasks]
-        trace.observed = list(trace.observed)
+        trace.observed = list(trace.observed)  # (the model's own, growing: as it is now)
         return trace
 
     def _trace(
@@ -315,11 +287,9 @@ class TraceModel:
         trace_meta = self.meta(now)
         if meta:
             trace_meta.update(meta)
-        records = self._task_records(now)
         return Trace(
             meta=trace_meta,
-            tasks=records,
-            columns=self._task_columns(len(records)),
+            tasks=self._task_table(now),
             spans=spans,
             suspensions=list(store.suspensions),
             jobs=self._jobs(now),
@@ -399,104 +369,16 @@ class TraceModel:
         store, seen = self.store, self._observed
         n = min(len(store.observed_start), len(store.observed_end))
         if n > len(seen):
-            starts = _tail(store.observed_start, np.float64, len(seen), n) - self._origin
-            ends = _tail(store.observed_end, np.float64, len(seen), n) - self._origin
+            starts = store_tail(store.observed_start, np.float64, len(seen), n) - self._origin
+            ends = store_tail(store.observed_end, np.float64, len(seen), n) - self._origin
             seen.extend(zip(starts.tolist(), ends.tolist(), strict=True))
         return seen
 
-    def _task_records(self, now: float) -> list[TaskRecord]:
-        """One record per task, kept between calls: a live frame pays only for the tasks
-        that are new, renamed or ended since the last."""
-        store = self.store
-        records = self._records
-        tasks = self._tasks
-        self._names.extend([""] * (tasks.length - len(records)))
-        for tid in range(len(records), tasks.length):
-            parent = int(tasks["parent"][tid])
-            records.append(
-                TaskRecord(
-                    id=tid,
-                    name="",
-                    coro=store.strings[store.task_coro[tid]],
-                    parent=parent if parent >= 0 else None,
-                    created=float(tasks["created"][tid]),
-                    created_at=store.string(store.task_site[tid]),
-                )
-            )
-        count = len(records)
-        names = _tail(store.task_name, np.int32, 0, count)
-        known = np.concatenate(
-            [self._record_names, np.full(count - len(self._record_names), -2, np.int32)]
-        )
-        renamed = np.flatnonzero(names != known).tolist()
-        for tid in renamed:
-            name_id = int(names[tid])
-            records[tid].name = store.strings[name_id] if name_id >= 0 else f"task-{tid}"
-            self._names[tid] = records[tid].name
-        self._record_names = names
-        ended = tasks["ended"][:count]
-        was = np.concatenate([self._record_ended, np.zeros(count - len(self._record_ended), bool)])
-        newly_ended = np.flatnonzero(ended & ~was).tolist()
-        for tid in newly_ended:
-            self._ended(records[tid])
-        end_facts = self._end_facts(records)
-        if renamed or newly_ended or end_facts:
-            self.task_version += 1
-        self._record_ended = ended.copy()
-        return records[: self._known_tasks(now)]
-
-    def _task_columns(self, known: int) -> TaskColumns:
-        """The first ``known`` tasks as columns (as their records say, from the arrays)."""
-        tasks = self._tasks
-        code = tasks["last_code"][:known]
-        ended = tasks["ended"][:known]
-        outcome = np.zeros(known, np.int8)
-        for number, end in ((1, END_DONE), (2, END_ERROR), (3, END_CANCELLED)):
-            outcome[ended & (code == end)] = number
-        return TaskColumns(
-            created=tasks["created"][:known].copy(),
-            parent=tasks["parent"][:known].astype(np.int64),
-            ended=np.where(ended, tasks["last_end"][:known], np.nan),
-            outcome=outcome,
-            names=self._names[:known],
-        )
-
-    def _end_facts(self, records: list[TaskRecord]) -> bool:
-        """Put what the tasks' ends showed (``store.task_end``: a few tasks; the pending
-        ones' at the run's end) into their records; True if any is new."""
-        facts = self.store.task_end
-        order = self.store.task_end_order
-        seen, now = self._end_facts_seen, len(order)
-        if now == seen:
-            return False
-        self._end_facts_seen = now
-        # only the entries new since the last look (a run that drops a task per request
-        # adds one each: walking all of them every frame would cost more each frame); all
-        # again after the store renumbered them
-        fresh = order[seen:] if 0 <= seen < now else order[:]
-        new = [(t, facts[t]) for t in fresh if t in facts]
-        for tid, end in new:
-            if 0 <= tid < len(records):
-                records[tid].cancelling, records[tid].unheld = end.cancelling, end.unheld
-        return True
-
-    def _ended(self, record: TaskRecord) -> None:
-        tasks = self._tasks
-        tid = record.id
-        code = int(tasks["last_code"][tid])
-        record.ended = float(tasks["last_end"][tid])
-        record.outcome = _OUTCOME.get(code, "pending")  # (a step after its end: pending)
-        error = self.store.task_error.get(tid)
-        if error is not None:
-            record.error = f"{error.type}: {error.message}" if error.message else error.type
-            record.traceback = error.traceback
-        if code == END_CANCELLED:
-            # where the CancelledError was thrown in: the suspension a cancel wake
-            # ended, else (cancelled while ready) the last suspension
-            cancel = int(tasks["cancel_code"][tid])
-            landed = cancel if cancel >= 0 else int(tasks["prev_code"][tid])
-            if landed >= 0:
-                record.cancelled_at = self.store.suspensions[landed].site
+    def _task_table(self, now: float, every: bool = False) -> TaskTable:
+        """The tasks that exist by ``now`` (``every``: all read) as a table
+        (``task_columns``: no Python statement per task)."""
+        known = self._tasks.length if every else self._known_tasks(now)
+        return self._task_fields.table(self._tasks, known)
 
     def _blocked(self) -> list[BlockedRecord]:
         """Steps that held the loop at least the threshold, and callbacks that did."""

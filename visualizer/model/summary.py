@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from visualizer.model.display_text import shown
 from visualizer.trace.data import Trace
@@ -30,34 +31,62 @@ class TaskSummary:
 
 
 def summarize(trace: Trace) -> list[TaskSummary]:
-    spans = trace.spans
-    length = spans.end - spans.start
-    out = []
-    for task in trace.tasks:
-        mine = spans.task == task.id
-        state = spans.state[mine]
-        dur = length[mine]
-        suspended = state == SUSPENDED
-        by_label: dict[str, float] = {}
-        for sid, d in zip(
-            spans.awaiting[mine][suspended].tolist(), dur[suspended].tolist(), strict=True
-        ):
-            if sid >= 0:
-                label = trace.suspensions[sid].label
-                by_label[label] = by_label.get(label, 0.0) + d
-        out.append(
-            TaskSummary(
-                id=task.id,
-                name=task.name,
-                outcome=task.outcome,
-                ready=float(dur[state == READY].sum()),
-                running=float(dur[state == RUNNING].sum()),
-                suspended=float(dur[suspended].sum()),
-                awaits=int(np.count_nonzero(suspended)),
-                waited_most_on=max(by_label, key=by_label.__getitem__) if by_label else None,
-            )
+    """Every task's row, with grouped sums over the spans (``np.bincount`` by task, and
+    by task and label for what it waited on most): a pass per task over every span was
+    O(tasks x spans), 79 s for 100,000 tasks."""
+    spans, tasks = trace.spans, trace.tasks
+    n = len(tasks)
+    known = (spans.task >= 0) & (spans.task < n)
+    task = spans.task[known].astype(np.int64)
+    state = spans.state[known]
+    length = (spans.end - spans.start)[known]
+
+    def total(which: npt.NDArray[np.bool_]) -> list[float]:
+        sums: list[float] = np.bincount(task[which], length[which], minlength=n).tolist()
+        return sums
+
+    suspended = state == SUSPENDED
+    awaits = np.bincount(task[suspended], minlength=n).tolist()
+    return list(
+        map(
+            TaskSummary,
+            range(n),
+            tasks.names,
+            tasks.outcome_names(),
+            total(state == READY),
+            total(state == RUNNING),
+            total(suspended),
+            awaits,
+            _waited_most_on(trace, task, spans.awaiting[known], length, suspended),
         )
-    return out
+    )
+
+
+def _waited_most_on(
+    trace: Trace,
+    task: npt.NDArray[np.int64],
+    awaiting: npt.NDArray[np.int32],
+    length: npt.NDArray[np.float64],
+    suspended: npt.NDArray[np.bool_],
+) -> list[str | None]:
+    """Per task, the label it spent the most suspended time on (of equals, the one it
+    met first), or None: sums by (task, label), then the largest of each task's."""
+    out = np.full(len(trace.tasks), None, object)
+    which = suspended & (awaiting >= 0)
+    if not which.any():
+        return out.tolist()
+    names, label_of = np.unique(
+        np.array([s.label for s in trace.suspensions], object), return_inverse=True
+    )
+    key = task[which] * len(names) + label_of.reshape(-1)[awaiting[which]]
+    pairs, first, group = np.unique(key, return_index=True, return_inverse=True)
+    spent = np.bincount(group.reshape(-1), length[which], minlength=len(pairs))
+    owner = pairs // len(names)
+    # each task's groups, the most time first, of equals the one met first: its first
+    best = np.lexsort((first, -spent, owner))
+    leads = best[np.r_[True, owner[best][1:] != owner[best][:-1]]]
+    out[owner[leads]] = names[pairs[leads] % len(names)]
+    return out.tolist()
 
 
 def _fmt_seconds(seconds: float) -> str:

@@ -36,7 +36,7 @@ from visualizer.model.spans import TraceModel
 from visualizer.session.foreign_loops import every_loop_adopted, loop_name
 from visualizer.session.interrupts import EXIT_CTRL_C, EXIT_SIGTERM, Interrupts, Terminated
 from visualizer.session.scenarios import Scenario, load_main
-from visualizer.trace.data import SpanColumns, Trace
+from visualizer.trace.data import SpanColumns, TaskTable, Trace
 from visualizer.trace.store import DEFAULT_CAPACITY, TraceStore
 
 ClockKind = Literal["virtual", "real", "ideal"]
@@ -186,7 +186,7 @@ class Recorder:
             self.tracer.uninstall()
             self._patches.close()
         if not snapshot:
-            return Trace(dict(self.model.meta()), [], SpanColumns.empty(), [])
+            return Trace(dict(self.model.meta()), TaskTable.empty(), SpanColumns.empty(), [])
         return self.model.snapshot()
 
     @contextlib.contextmanager

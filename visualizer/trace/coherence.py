@@ -19,6 +19,7 @@ import math
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 from visualizer.trace.data import Trace
 
@@ -74,19 +75,19 @@ def _within_run(value: float, duration: float, where: str) -> None:
 
 def _check_times(trace: Trace) -> None:
     duration = trace.duration
-    for task in trace.tasks:
-        where = f"tasks[{task.id}]"
-        _within_run(task.created, duration, f"{where}.created")
-        if task.ended is not None:
-            _within_run(task.ended, duration, f"{where}.ended")
-            expect(
-                task.ended >= task.created - TOLERANCE,
-                f"{where}.ended",
-                f"before created ({task.ended!r} < {task.created!r})",
-            )
-        if task.earlier is not None:
-            for value in task.earlier[1:]:
-                expect(value <= MAX_SECONDS, f"{where}.earlier", "more seconds than any run")
+    tasks = trace.tasks
+    # (in columns: a run has 100,000 tasks; the first task that breaks a rule is then
+    # looked at alone, for the message the rule gives)
+    created, ended = tasks.created, tasks.ended
+    has_end = ~np.isnan(ended)
+    with np.errstate(invalid="ignore"):
+        bad = ~_instants(created, duration) | (
+            has_end & (~_instants(ended, duration) | (ended < created - TOLERANCE))
+        )
+    late = [tid for tid, e in tasks.earlier.items() if max(e[1:]) > MAX_SECONDS]
+    first = min([*np.flatnonzero(bad)[:1].tolist(), *late], default=None)
+    if first is not None:
+        _task_times(trace, first)
     spans = trace.spans
     if len(spans):
         for name, bad in (
@@ -119,19 +120,39 @@ def _check_times(trace: Trace) -> None:
         instant(end, f"observed[{i}][1]")
 
 
+def _instants(values: npt.NDArray[np.float64], duration: float) -> npt.NDArray[np.bool_]:
+    """Which of ``values`` pass ``_within_run`` (nan: none)."""
+    return (values >= -TOLERANCE) & (values <= min(MAX_SECONDS, duration + TOLERANCE))
+
+
+def _task_times(trace: Trace, tid: int) -> None:
+    """The time rules on task ``tid`` alone, in the order a reader reads its fields."""
+    tasks, duration, where = trace.tasks, trace.duration, f"tasks[{tid}]"
+    created, ended = float(tasks.created[tid]), float(tasks.ended[tid])
+    _within_run(created, duration, f"{where}.created")
+    if not math.isnan(ended):
+        _within_run(ended, duration, f"{where}.ended")
+        expect(
+            ended >= created - TOLERANCE,
+            f"{where}.ended",
+            f"before created ({ended!r} < {created!r})",
+        )
+    for value in tasks.earlier.get(tid, (0, 0.0))[1:]:
+        expect(value <= MAX_SECONDS, f"{where}.earlier", "more seconds than any run")
+
+
 def _check_references(trace: Trace) -> None:
     n = len(trace.tasks)
-    for task in trace.tasks:
-        if task.parent is not None:
-            expect(0 <= task.parent < n, f"tasks[{task.id}].parent", f"no task {task.parent}")
-            # (tasks are in creation order, and a parent runs when it makes its child: a
-            # parent after its child is a cycle, or a file put together by hand, and its
-            # tasks would vanish from the lanes)
-            expect(
-                task.parent < task.id,
-                f"tasks[{task.id}].parent",
-                f"task {task.parent} was made after its child (a parent cycle?)",
-            )
+    parent = trace.tasks.parent
+    # (tasks are in creation order, and a parent runs when it makes its child: a parent
+    # after its child is a cycle, or a file put together by hand, and its tasks would
+    # vanish from the lanes.  -1 is none)
+    bad = np.flatnonzero((parent != -1) & ((parent < 0) | (parent >= np.arange(n))))
+    if bad.size:
+        child, p = int(bad[0]), int(parent[bad[0]])
+        where = f"tasks[{child}].parent"
+        expect(0 <= p < n, where, f"no task {p}")
+        expect(False, where, f"task {p} was made after its child (a parent cycle?)")
     intervals: list[tuple[str, list[tuple[int | None, float, float]]]] = [
         ("jobs", [(j.task, j.start, j.end) for j in trace.jobs]),
         ("blocked", [(b.task, b.start, b.end) for b in trace.blocked]),
@@ -192,29 +213,38 @@ def _check_tiling(trace: Trace) -> None:
                 f"spans[{i}]: task {tid}'s spans leave a gap or overlap at t={at:.6f}"
                 f" (previous span ends at {end[bad[0]]:.6f})"
             )
-    seen = set()
-    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
-        tid = int(task[first])
-        seen.add(tid)
-        record = trace.tasks[tid]
-        begins = start[first]
-        expect(
-            abs(begins - record.created) <= TOLERANCE
-            or (
-                kept_from is not None
-                and record.earlier is not None  # (it says what it lost)
-                and record.created < kept_from
-                and record.created - TOLERANCE <= begins <= kept_from + TOLERANCE
-            ),
-            f"tasks[{tid}]",
-            f"spans start at {begins:.6f}, not at created={record.created:.6f}",
+    # each task's first and last span against its life, in columns (in task order: the
+    # first task that breaks it is named)
+    tasks = trace.tasks
+    lives = task[firsts].astype(np.int64)  # (the tasks that have spans, ascending)
+    begins, finishes = start[firsts], end[lasts]
+    created = tasks.created[lives]
+    starts_right = np.abs(begins - created) <= TOLERANCE
+    if kept_from is not None and tasks.earlier:  # (a task that says what it lost)
+        said = np.isin(lives, np.fromiter(tasks.earlier, np.int64, len(tasks.earlier)))
+        starts_right |= (
+            said
+            & (created < kept_from)
+            & (created - TOLERANCE <= begins)
+            & (begins <= kept_from + TOLERANCE)
         )
-        life_end = record.ended if record.ended is not None else duration
+    ended = tasks.ended[lives]
+    life_end = np.where(np.isnan(ended), duration, ended)
+    ends_right = np.abs(finishes - life_end) <= TOLERANCE
+    wrong = np.flatnonzero(~(starts_right & ends_right))
+    if wrong.size:
+        g = int(wrong[0])
+        where = f"tasks[{int(lives[g])}]"
         expect(
-            abs(end[last] - life_end) <= TOLERANCE,
-            f"tasks[{tid}]",
-            f"spans end at {end[last]:.6f}, not at "
-            f"{'ended' if record.ended is not None else 'the run end'}={life_end:.6f}",
+            bool(starts_right[g]),
+            where,
+            f"spans start at {float(begins[g]):.6f}, not at created={float(created[g]):.6f}",
         )
-    for record in trace.tasks:
-        expect(record.id in seen, f"tasks[{record.id}]", "has no spans")
+        raise TraceFormatError(
+            f"{where}: spans end at {float(finishes[g]):.6f}, not at "
+            f"{'the run end' if np.isnan(ended[g]) else 'ended'}={float(life_end[g]):.6f}"
+        )
+    seen = np.zeros(len(tasks), np.bool_)
+    seen[lives] = True
+    missing = np.flatnonzero(~seen)
+    expect(not missing.size, f"tasks[{missing[0] if missing.size else 0}]", "has no spans")

@@ -45,7 +45,7 @@ import numpy.typing as npt
 
 from visualizer.trace import compact_tasks, fileformat, resource_file, schema, stack_samples
 from visualizer.trace.coherence import TraceFormatError, check, expect
-from visualizer.trace.data import SpanColumns, Trace
+from visualizer.trace.data import SpanColumns, TaskTable, Trace
 from visualizer.trace.resources import ResourceChanges
 from visualizer.trace.safe_read import UnsafeInput, max_trace, open_regular, zip_member
 from visualizer.trace.safe_write import Saved, replace_atomically
@@ -158,7 +158,7 @@ def encode(trace: Trace) -> tuple[bytes, dict[str, npt.NDArray[Any]]]:
     for name in _CHANGE_COLUMNS:
         columns[f"resource_changes.{name}"] = getattr(changes, name)
     # v1's own shapes for the rest (the JSON writer's, without tasks: they are columns)
-    doc = fileformat._document_without_spans(dataclasses.replace(trace, tasks=[]))
+    doc = fileformat._document_without_spans(dataclasses.replace(trace, tasks=TaskTable.empty()))
     header = {
         "format": fileformat.FORMAT,
         "version": fileformat.VERSION,

@@ -2,9 +2,9 @@
 
 Two functions and their checks, kept apart from the container so that the task table
 can change (``Trace.tasks`` is becoming a table of columns itself) without touching how
-the file is read: ``encode_tasks`` turns the records into numeric columns and one
+the file is read: ``encode_tasks`` turns the task table into numeric columns and one
 table of strings; ``decode_tasks`` checks those columns as the JSON reader checks each
-task's fields (``fileformat._tasks``) and makes the records.
+task's fields (``fileformat._tasks``) and makes the table.
 
 Why columns: a run of 100,000 tasks has 100,000 of each field, and a column of numbers
 is read in one call where a record is read field by field.  Why one table of strings:
@@ -15,6 +15,7 @@ What the coherence checks (``trace.coherence``) say of a whole trace is left to 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -22,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from visualizer.trace.coherence import expect
-from visualizer.trace.data import OUTCOMES, TaskRecord
+from visualizer.trace.data import OUTCOMES, TaskTable
 
 #: the numeric columns, in the order written, and the type each is stored as
 #: (little-endian: a file is read the same on any machine)
@@ -52,34 +53,51 @@ def column_types() -> dict[str, str]:
     return NUMBERS | dict.fromkeys(TEXTS, TEXT_TYPE)
 
 
-def encode_tasks(tasks: Sequence[TaskRecord]) -> tuple[Columns, list[str]]:
-    """The tasks as columns (``column_types``) and the table of strings they index."""
-    strings: dict[str, int] = {}
-
-    def codes(values: list[str | None]) -> npt.NDArray[np.int32]:
-        # (``len(strings)`` is read before the call: a new string gets the next index)
-        return np.array(
-            [-1 if s is None else strings.setdefault(s, len(strings)) for s in values],
-            np.int32,
-        )
-
-    earlier = [t.earlier or (-1, 0.0, 0.0, 0.0) for t in tasks]
-    code = {name: i for i, name in enumerate(OUTCOMES)}
+def encode_tasks(tasks: TaskTable) -> tuple[Columns, list[str]]:
+    """The tasks as columns (``column_types``) and the table of strings they index, from
+    the table's own columns (no Python statement per task).  The strings are numbered
+    in the order they are first met, field by field (all names, then all coroutines
+    ...), as they always were."""
+    n = len(tasks)
+    texts: dict[str, Sequence[str | None]] = {
+        "name": tasks.names,
+        "coro": tasks.coros,
+        "created_at": tasks.created_at,
+        **{field: _spread(getattr(tasks, field), n) for field in TEXTS[3:]},
+    }
+    strings = [s for s in dict.fromkeys(itertools.chain(*texts.values())) if s is not None]
+    index: dict[str | None, int] = {s: i for i, s in enumerate(strings)}
+    index[None] = -1
+    earlier = tasks.earlier
+    steps = np.full(n, -1, np.int32)
+    seconds = np.zeros((n, 3), np.float64)
+    if earlier:
+        ids = np.fromiter(earlier, np.int64, len(earlier))
+        spent = np.array(list(earlier.values()), np.float64).reshape(-1, 4)
+        steps[ids], seconds[ids] = spent[:, 0], spent[:, 1:]
     columns: Columns = {
-        "parent": np.array([-1 if t.parent is None else t.parent for t in tasks], np.int32),
-        "created": np.array([t.created for t in tasks], np.float64),
-        "ended": np.array([np.nan if t.ended is None else t.ended for t in tasks], np.float64),
-        "outcome": np.array([code[t.outcome] for t in tasks], np.int8),
-        "cancelling": np.array([t.cancelling for t in tasks], np.int32),
-        "unheld": np.array([t.unheld for t in tasks], np.int8),
-        "earlier_steps": np.array([e[0] for e in earlier], np.int32),
-        "earlier_running": np.array([e[1] for e in earlier], np.float64),
-        "earlier_ready": np.array([e[2] for e in earlier], np.float64),
-        "earlier_suspended": np.array([e[3] for e in earlier], np.float64),
+        "parent": tasks.parent.astype(np.int32),
+        "created": tasks.created.copy(),
+        "ended": tasks.ended.copy(),
+        "outcome": tasks.outcome.copy(),
+        "cancelling": tasks.cancelling.copy(),
+        "unheld": tasks.unheld.astype(np.int8),
+        "earlier_steps": steps,
+        "earlier_running": seconds[:, 0].copy(),
+        "earlier_ready": seconds[:, 1].copy(),
+        "earlier_suspended": seconds[:, 2].copy(),
     }
     for field in TEXTS:
-        columns[field] = codes([getattr(t, field) for t in tasks])
-    return columns, list(strings)
+        columns[field] = np.fromiter(map(index.__getitem__, texts[field]), np.int32, n)
+    return columns, strings
+
+
+def _spread(values: dict[int, str], n: int) -> list[str | None]:
+    """A rare field (``{id: text}``) as one value per task, None where it has none."""
+    out: list[str | None] = [None] * n
+    for tid, value in values.items():
+        out[tid] = value
+    return out
 
 
 def _first(bad: npt.NDArray[np.bool_]) -> int:
@@ -130,39 +148,35 @@ def check_tasks(columns: Columns, strings: int) -> None:
         )
 
 
-def decode_tasks(columns: Columns, strings: list[str]) -> list[TaskRecord]:
-    """The records the columns describe (``check_tasks`` first: ``TraceFormatError``)."""
+def decode_tasks(columns: Columns, strings: list[str]) -> TaskTable:
+    """The table the columns describe (``check_tasks`` first: ``TraceFormatError``)."""
     check_tasks(columns, len(strings))
     table = np.array([*strings, None], dtype=object)  # (index -1: null)
-    texts = {field: table[columns[field]].tolist() for field in TEXTS}
-    n = len(columns["parent"])
-    earlier = [
-        None if steps < 0 else (steps, running, ready, suspended)
-        for steps, running, ready, suspended in zip(
-            columns["earlier_steps"].tolist(),
-            columns["earlier_running"].tolist(),
-            columns["earlier_ready"].tolist(),
-            columns["earlier_suspended"].tolist(),
-            strict=True,
-        )
-    ]
-    return list(
-        map(
-            TaskRecord,
-            range(n),
-            texts["name"],
-            texts["coro"],
-            [None if p < 0 else p for p in columns["parent"].tolist()],
-            columns["created"].tolist(),
-            texts["created_at"],
-            [None if e != e else e for e in columns["ended"].tolist()],  # (NaN: null)
-            [OUTCOMES[o] for o in columns["outcome"].tolist()],
-            texts["error"],
-            texts["traceback"],
-            texts["cancelled_at"],
-            earlier,
-            texts["parent_gone"],
-            columns["cancelling"].tolist(),
-            [u == 1 for u in columns["unheld"].tolist()],
-        )
+
+    def rare(codes: npt.NDArray[np.int32]) -> dict[int, str]:
+        ids = np.flatnonzero(codes >= 0)
+        return dict(zip(ids.tolist(), table[codes[ids]].tolist(), strict=True))
+
+    steps = columns["earlier_steps"]
+    had = np.flatnonzero(steps >= 0)
+    spent = zip(
+        steps[had].tolist(),
+        *(columns[f"earlier_{name}"][had].tolist() for name in ("running", "ready", "suspended")),
+        strict=True,
+    )
+    return TaskTable(
+        parent=columns["parent"],
+        created=columns["created"],
+        ended=columns["ended"],
+        outcome=columns["outcome"],
+        names=table[columns["name"]].tolist(),
+        coros=table[columns["coro"]].tolist(),
+        created_at=table[columns["created_at"]].tolist(),
+        cancelling=columns["cancelling"],
+        unheld=columns["unheld"] == 1,
+        error=rare(columns["error"]),
+        traceback=rare(columns["traceback"]),
+        cancelled_at=rare(columns["cancelled_at"]),
+        earlier=dict(zip(had.tolist(), spent, strict=True)),
+        parent_gone=rare(columns["parent_gone"]),
     )

@@ -4,7 +4,8 @@ Spans are columns (numpy arrays), one row per span, because a run easily has a
 million of them and the chart and the file format both want them in bulk.
 Times are seconds since the run started.  ``awaiting`` indexes ``suspensions``
 (label, await site, await stack), so a label string is stored once however
-often it occurs.
+often it occurs.  Tasks are columns too (``TaskTable``, ``visualizer.trace.tasks``),
+for the same reason: a run of 100,000 tasks is common.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import numpy.typing as npt
 
 from visualizer.trace.resources import Resource, ResourceChanges
 from visualizer.trace.store import Suspension
+from visualizer.trace.tasks import OUTCOMES as OUTCOMES
+from visualizer.trace.tasks import TaskRecord as TaskRecord
+from visualizer.trace.tasks import TaskTable as TaskTable
 
 if TYPE_CHECKING:
     from visualizer.trace.stack_samples import StackSample
@@ -24,34 +28,6 @@ if TYPE_CHECKING:
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
 ByteArray = npt.NDArray[np.int8]
-
-
-@dataclass
-class TaskRecord:
-    id: int
-    name: str
-    coro: str
-    parent: int | None
-    created: float
-    created_at: str | None
-    ended: float | None = None
-    outcome: str = "pending"  #: pending | done | error | cancelled
-    error: str | None = None  #: "Type: message" for error outcomes
-    traceback: str | None = None
-    cancelled_at: str | None = None  #: await site where the CancelledError landed
-    #: what the window forgot of this task (its history before the one kept, for a
-    #: service watched for hours): steps, and seconds running, ready and suspended
-    earlier: tuple[int, float, float, float] | None = None
-    #: the parent's name, when the window forgot the parent (it ended before the
-    #: history kept): ``parent`` is then None, and this says it was not no one
-    parent_gone: str | None = None
-    #: cancel requests still pending (``task.cancelling()``) when it ended done or
-    #: failed, or when the trace ended while it was pending: a cancellation it caught
-    #: and went on from (``store.TaskEnd``; 0: none, or not known: an older file)
-    cancelling: int = 0
-    #: it ended done or failed with nothing but the loop referring to it: nobody could
-    #: see it end (fire and forget; False: held, or not known)
-    unheld: bool = False
 
 
 @dataclass
@@ -136,39 +112,17 @@ class SpanColumns:
         )
 
 
-#: a task's outcome as a number (``TaskColumns.outcome``): its index here
-OUTCOMES: tuple[str, ...] = ("pending", "done", "error", "cancelled")
-
-
-@dataclass(frozen=True)
-class TaskColumns:
-    """The tasks' fields a chart draws, as columns (index == task id): a live chart of a
-    service keeps hundreds of thousands of tasks, and a Python loop over their records
-    each frame cost more than the frame (``TraceModel`` gives these from its arrays)."""
-
-    created: npt.NDArray[np.float64]
-    parent: npt.NDArray[np.int64]  #: -1: none
-    ended: npt.NDArray[np.float64]  #: nan: not ended
-    outcome: npt.NDArray[np.int8]  #: index in ``OUTCOMES``
-    names: list[str]
-
-    @classmethod
-    def of(cls, tasks: list[TaskRecord]) -> TaskColumns:
-        """From the records (a trace read from a file: once, not each frame)."""
-        code = {name: i for i, name in enumerate(OUTCOMES)}
-        return cls(
-            created=np.array([t.created for t in tasks], np.float64),
-            parent=np.array([-1 if t.parent is None else t.parent for t in tasks], np.int64),
-            ended=np.array([np.nan if t.ended is None else t.ended for t in tasks], np.float64),
-            outcome=np.array([code.get(t.outcome, 0) for t in tasks], np.int8),
-            names=[t.name for t in tasks],
-        )
+#: the tasks as columns: the table itself (``Trace.columns`` and ``TaskColumns.of`` are
+#: from before the table; a separate set of columns would be one more thing to keep in
+#: step with the tasks, and went stale when a view cut ``trace.tasks`` short)
+TaskColumns = TaskTable
 
 
 @dataclass
 class Trace:
     meta: dict[str, Any]
-    tasks: list[TaskRecord]
+    #: index == task id (a list of records given, here or later, is made a table)
+    tasks: TaskTable
     spans: SpanColumns
     suspensions: list[Suspension]
     jobs: list[JobRecord] = field(default_factory=list)
@@ -177,9 +131,9 @@ class Trace:
     #: when the observer (the window drawing the run live on the run's own loop) held
     #: the loop: (start, end) pairs, seconds since the run started
     observed: list[tuple[float, float]] = field(default_factory=list)
-    #: ``tasks`` as columns, if whoever made the trace had them (a live model: a frame
-    #: reads them, not the records; anyone else makes them with ``TaskColumns.of``)
-    columns: TaskColumns | None = field(default=None, repr=False, compare=False)
+    #: the tasks as columns: ``tasks`` itself, whatever is given here (callers from
+    #: before the table pass ``columns=None`` or their own; see ``TaskColumns``)
+    columns: TaskTable | None = field(default=None, repr=False, compare=False)
     #: the run's queues, locks, events ... (issue 15) and every change of their state
     #: (``visualizer.trace.resources``; times in seconds since the run started)
     resources: list[Resource] = field(default_factory=list)
@@ -188,13 +142,24 @@ class Trace:
     #: sample: its task or -1, the step's start, its time, the frames: ``stack_samples``)
     stack_samples: list[StackSample] = field(default_factory=list)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # (the many callers and tests that build a trace from records keep working, and
+        # whatever they build, the tasks a reader meets are a table; ``columns`` is
+        # always that table, never a second copy to go stale)
+        if name == "tasks":
+            value = value if isinstance(value, TaskTable) else TaskTable.of(value)
+            super().__setattr__("columns", value)
+        elif name == "columns":
+            value = self.__dict__.get("tasks")
+        super().__setattr__(name, value)
+
     @property
     def duration(self) -> float:
         return float(self.meta.get("duration", 0.0))
 
     def task_by_name(self, name: str) -> TaskRecord:
         """The task called ``name`` (the first, if several share it)."""
-        for task in self.tasks:
-            if task.name == name:
-                return task
-        raise KeyError(f"no task named {name!r}; tasks: {[t.name for t in self.tasks]}")
+        names = self.tasks.names
+        if name in names:
+            return self.tasks[names.index(name)]
+        raise KeyError(f"no task named {name!r}; tasks: {names}")

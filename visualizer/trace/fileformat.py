@@ -30,7 +30,7 @@ from typing import Any, BinaryIO, Final, Literal
 import msgspec
 import numpy as np
 
-from visualizer.trace import resource_file, schema, stack_samples
+from visualizer.trace import resource_file, schema, stack_samples, task_file
 from visualizer.trace.coherence import MAX_SECONDS, check, expect, instant
 from visualizer.trace.coherence import TraceFormatError as TraceFormatError
 from visualizer.trace.data import (
@@ -40,6 +40,7 @@ from visualizer.trace.data import (
     Mark,
     SpanColumns,
     TaskRecord,
+    TaskTable,
     Trace,
 )
 from visualizer.trace.safe_read import UnsafeInput, inflate, open_regular
@@ -86,7 +87,7 @@ class _Doc(msgspec.Struct, gc=False):
     format: Any = msgspec.UNSET
     version: Any = msgspec.UNSET
     meta: Any = msgspec.UNSET
-    tasks: Any = msgspec.UNSET
+    tasks: list[task_file.Task] | msgspec.UnsetType = msgspec.UNSET
     spans: list[_Span] | msgspec.UnsetType = msgspec.UNSET
     stacks: Any = msgspec.UNSET
     jobs: Any = msgspec.UNSET
@@ -121,26 +122,7 @@ def _document_without_spans(trace: Trace) -> dict[str, Any]:
         "format": FORMAT,
         "version": VERSION,
         "meta": meta,
-        "tasks": [
-            {
-                "id": t.id,
-                "name": t.name,
-                "coro": t.coro,
-                "parent": t.parent,
-                "created": t.created,
-                "created_at": t.created_at,
-                "ended": t.ended,
-                "outcome": t.outcome,
-                "error": t.error,
-                "traceback": t.traceback,
-                "cancelled_at": t.cancelled_at,
-            }
-            | ({} if t.earlier is None else {"earlier": list(t.earlier)})
-            | ({} if t.parent_gone is None else {"parent_gone": t.parent_gone})
-            | ({"cancelling": t.cancelling} if t.cancelling else {})
-            | ({"unheld": True} if t.unheld else {})
-            for t in trace.tasks
-        ],
+        "tasks": task_file.document(trace.tasks),
         "stacks": [list(s.stack) for s in trace.suspensions],
         "jobs": [
             {
@@ -515,7 +497,16 @@ _TASK_CHECKS: Final = (
 )
 
 
-def _tasks(items: list[Any]) -> list[TaskRecord]:
+def _tasks(items: list[Any]) -> TaskTable:
+    if items and type(items[0]) is task_file.Task:
+        table = task_file.table_of(items)
+        if table is None:
+            raise _NotSimple  # (to loads: the field-by-field checks name what is off)
+        return table
+    return TaskTable.of(_tasks_one_by_one(items))
+
+
+def _tasks_one_by_one(items: list[Any]) -> list[TaskRecord]:
     tasks = []
     for i, item in enumerate(items):
         where = f"tasks[{i}]"

@@ -292,7 +292,7 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
                 return None
             known = len(self.lanes)
             if len(trace.tasks) > known:
-                trace.tasks = trace.tasks[:known]
+                trace.tasks = trace.tasks.head(known)
                 trace.spans = trace.spans.take(trace.spans.task < known)
             self.trace = trace
         return self.trace

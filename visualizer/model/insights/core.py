@@ -201,7 +201,7 @@ class Lanes:
         self.running = Intervals(spans, np.flatnonzero(spans.state == schema.RUNNING))
         self.ready = Intervals(spans, np.flatnonzero(spans.state == schema.READY))
         self._sleeps: Intervals | None = None
-        self.names = [task.name for task in trace.tasks]
+        self.names = trace.tasks.names
         #: each task's last span (-1: none)
         self.last = np.full(len(trace.tasks), -1, np.int64)
         ends = np.flatnonzero(self.after == -1)

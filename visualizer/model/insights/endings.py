@@ -21,6 +21,8 @@ import re
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
 from visualizer.model.display_text import shown
 from visualizer.model.insights.core import (
     MOST_FLOODED,
@@ -35,7 +37,7 @@ from visualizer.model.insights.core import (
 )
 from visualizer.model.words import Translate
 from visualizer.trace import schema
-from visualizer.trace.data import Mark, TaskRecord, Trace
+from visualizer.trace.data import OUTCOMES, Mark, TaskRecord, Trace
 
 NEVER_RETRIEVED = "exception was never retrieved"
 DESTROYED_PENDING = "Task was destroyed but it is pending!"
@@ -229,13 +231,12 @@ def left_pending(lanes: Lanes, translate: Translate) -> list[Insight]:
         ].tolist()
     )
     end = trace.duration
+    tasks = trace.tasks  # (the pending ones, found in the columns)
+    pending = (tasks.outcome == OUTCOMES.index("pending")) & np.isnan(tasks.ended)
     left = [
-        record
-        for record in trace.tasks
-        if record.outcome == "pending"
-        and record.ended is None
-        and record.id not in destroyed
-        and record.id not in cancelled
+        tasks[tid]
+        for tid in np.flatnonzero(pending).tolist()
+        if tid not in destroyed and tid not in cancelled
     ]
     if len(left) > ONE_BY_ONE:
         return [_left_many(lanes, left, translate)]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -39,7 +40,7 @@ from visualizer.model.insights.core import (
 from visualizer.model.insights.endings import destroyed_tasks, unretrieved_tasks
 from visualizer.model.words import Translate
 from visualizer.trace import schema
-from visualizer.trace.data import TaskRecord
+from visualizer.trace.data import OUTCOMES, TaskRecord
 
 #: a run's first task: its main coroutine, held by whoever runs the loop
 _MAIN = 0
@@ -53,9 +54,9 @@ def swallowed_cancels(lanes: Lanes, grace: float, translate: Translate) -> list[
     truncated = trace.meta.get("truncated_at") is not None
     destroyed = destroyed_tasks(trace)
     out = []
-    for record in trace.tasks:
-        if record.cancelling <= 0 or record.outcome == "cancelled":
-            continue
+    tasks = trace.tasks  # (the few that went on after a cancel, found in the columns)
+    went_on = (tasks.cancelling > 0) & (tasks.outcome != OUTCOMES.index("cancelled"))
+    for record in map(tasks.__getitem__, np.flatnonzero(went_on).tolist()):
         cancel = _last_cancel(lanes, record.id)
         if record.outcome == "pending":
             if truncated or record.id in destroyed or cancel is None:
@@ -76,7 +77,9 @@ def swallowed_cancels(lanes: Lanes, grace: float, translate: Translate) -> list[
 _TASKGROUP: Final = "TaskGroup"
 
 
-def _taskgroups_own(tasks: list[TaskRecord], record: TaskRecord, cancel: _Cancel | None) -> bool:
+def _taskgroups_own(
+    tasks: Sequence[TaskRecord], record: TaskRecord, cancel: _Cancel | None
+) -> bool:
     """The cancel came from a child of the task and landed at a TaskGroup's wait."""
     if cancel is None or cancel.label != _TASKGROUP or cancel.by is None:
         return False
@@ -231,8 +234,8 @@ def dropped_tasks(lanes: Lanes, translate: Translate) -> list[Insight]:
     trace = lanes.trace
     reported = unretrieved_tasks(trace)
     groups: defaultdict[tuple[str | None, bool], list[TaskRecord]] = defaultdict(list)
-    for record in trace.tasks:
-        if not record.unheld or record.id == _MAIN or record.id in reported:
+    for record in map(trace.tasks.__getitem__, np.flatnonzero(trace.tasks.unheld).tolist()):
+        if record.id == _MAIN or record.id in reported:
             continue
         if record.outcome not in ("done", "error") or record.created_at is None:
             continue  # (no line of the program made it: asyncio's own, not its to keep)
