@@ -170,10 +170,14 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         self._labelled = {}
         for value in range(len(schema.STATE_NAMES)):
             mask = states == value
-            order = np.lexsort((starts[mask], lanes[mask]))
-            bars = StateBars(
-                lanes[mask][order], starts[mask][order], ends[mask][order], label_ids[mask][order]
-            )
+            lane_of, start_of = lanes[mask], starts[mask]
+            if _sorted(lane_of, start_of):  # (a file's spans, a lane per task: as they come)
+                bars = StateBars(lane_of, start_of, ends[mask], label_ids[mask])
+            else:
+                order = np.lexsort((start_of, lane_of))
+                bars = StateBars(
+                    lane_of[order], start_of[order], ends[mask][order], label_ids[mask][order]
+                )
             if len(bars.start):
                 bars.first, bars.last = float(bars.start.min()), float(bars.end.max())
             self._bars[value] = bars
@@ -188,9 +192,11 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
                     float(bars.end[named].max()),
                 )
         self._pyramid = None
-        if len(starts) > IMAGE_ABOVE and Pyramid.fits(int(lanes.max()) + 1):
-            t0, t1 = float(starts.min()), float(ends.max())
-            self._pyramid = Pyramid(self._bars, t0, t1, int(lanes.max()) + 1)
+        if len(starts) > IMAGE_ABOVE:
+            low, high = int(lanes.min()), int(lanes.max())
+            if Pyramid.fits(high - low + 1):
+                t0, t1 = float(starts.min()), float(ends.max())
+                self._pyramid = Pyramid(self._bars, t0, t1, high - low + 1, low)
         if len(starts):
             self._bounds = QRectF(
                 float(starts.min()),
@@ -573,3 +579,13 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
                 table.append((round(255 * alpha) << 24) | (r << 16) | (g << 8) | b)
         self._tables[self._palette] = np.array(table, np.uint32)
         return self._tables[self._palette]
+
+
+def _sorted(lane: IntArray, start: FloatArray) -> bool:
+    """Whether the bars are in (lane, start) order already: a trace's spans come by task
+    and time, and when lanes follow the tasks' ids (no task made by one made after it)
+    sorting 2 million of them again cost 0.3 s of opening a file."""
+    if len(lane) < 2:
+        return True
+    step = np.diff(lane)
+    return bool((step >= 0).all() and ((step > 0) | (np.diff(start) >= 0)).all())
