@@ -9,8 +9,9 @@ background loader's process and handed over to the window's thread).  It reports
 
 - ``load s``: from ``open_trace`` until the trace is in the window (the loader's part);
 - ``show s``: from then until the chart's first frame is painted (``_show_opened``
-  and the first paint: what the window does with a trace);
-- frames of the chart (one ``grab()`` of the chart widget: everything Qt paints for
+  and the first paint: what the window does with a trace); ``insights s``: until the
+  Insights pane lists them (worked out in a thread for a big trace);
+- frames of the chart (once the insights are listed) (one ``grab()`` of the chart widget: everything Qt paints for
   it), median and max over ``--frames``: the whole run in view (zoomed out), 1% of
   the run and 40 lanes (zoomed in), and each of those moved between frames
   (panning: a page of lanes down when zoomed out, a tenth of the time when zoomed in;
@@ -101,7 +102,11 @@ def child(path: Path, frames: int) -> None:
     while chart.paints == painted:  # the first frame of the trace
         app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
     first_frame = time.perf_counter()
-    for _ in range(20):  # (what the window queued on the way: the insights, ...)
+    worker = getattr(window.insights, "worker", None)  # (None: in line, before issue 18)
+    while worker is not None and worker.busy:  # (a big trace's insights, in a thread)
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    insights = time.perf_counter()
+    for _ in range(20):  # (what the window queued on the way)
         app.processEvents()
     trace = window.trace
     assert trace is not None
@@ -132,6 +137,7 @@ def child(path: Path, frames: int) -> None:
         "load s": times["loaded"] - t0,
         "show s": first_frame - times["loaded"],
         "show call s": times["shown"] - times["loaded"],
+        "insights s": insights - times["loaded"],
     }
     view.setRange(xRange=(0, duration), yRange=(-0.6, rows - 0.4), padding=0)
     result["out"] = frame_times()
@@ -201,7 +207,8 @@ def main() -> None:
             )
             print(
                 f"run {run + 1} {name}: load {m['load s']:.2f} s, show {m['show s']:.2f} s"
-                f" (call {m['show call s']:.2f}), frames median/max: {said},"
+                f" (call {m['show call s']:.2f}; insights listed at {m['insights s']:.2f}),"
+                f" frames median/max: {said},"
                 f" peak +{m['peak growth MB']:.0f} MB = {m['x columns']:.2f}x columns"
                 f" ({m['columns MB']:.0f} MB); the trace as received +{m['held MB']:.0f} MB,"
                 f" peak from then on +{m['show peak MB']:.0f} MB"
@@ -212,7 +219,7 @@ def main() -> None:
         if not runs:
             continue
         print(f"# {name} ({codes[name]}), {len(runs)} runs: median [min, max]")
-        for key in ("load s", "show s", "x columns", "x columns, shown"):
+        for key in ("load s", "show s", "insights s", "x columns", "x columns, shown"):
             values = [r[key] for r in runs]
             print(
                 f"  {key:<16} {statistics.median(values):.2f}"

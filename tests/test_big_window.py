@@ -175,3 +175,33 @@ def test_a_big_traces_insights_come_from_a_thread(
 
 def _threads_done() -> bool:
     return not any(t.name == "asyncviz-insights" for t in threading.enumerate())
+
+
+def test_insights_of_spans_in_order_or_not_are_the_same(qapp: Any, window: MainWindow) -> None:
+    """``Lanes`` reads a trace's spans as they are when they come by task and time (no
+    copy of 2 million), and sorts them when they do not: the same insights either way."""
+    from visualizer.model.insights.core import Lanes
+
+    trace = _run(qapp, window, "blocking_call").trace
+    in_order = Lanes(trace)
+    assert in_order.spans is trace.spans  # (a run's spans come in order: not copied)
+    expected = insights_of(trace)
+    assert expected
+    mixed = np.random.default_rng(7).permutation(len(trace.spans))
+    trace.spans = trace.spans.take(mixed)
+    assert Lanes(trace).spans is not trace.spans
+    found = insights_of(trace)
+    assert [(x.kind, x.tasks, x.start, x.finding) for x in found] == [
+        (x.kind, x.tasks, x.start, x.finding) for x in expected
+    ]
+
+
+def test_the_loop_rows_labels_as_ids() -> None:
+    """The loop's row's bars (a million, none labelled) and the jobs' labels: each an
+    index in the sorted distinct labels, -1 for none."""
+    from visualizer.model.loop_lanes import ExtraRows
+
+    rows = ExtraRows(label=[None, "sleep", None, "fetch", "sleep"])
+    ids, labels = rows.label_ids()
+    assert labels == ["fetch", "sleep"] and ids.tolist() == [-1, 1, -1, 0, 1]
+    assert ExtraRows().label_ids()[0].tolist() == []

@@ -7,6 +7,7 @@ live chart (``live_spans``) feeds them too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +15,8 @@ import numpy.typing as npt
 from visualizer.trace import schema
 
 FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+#: lanes and labels: int32 for a finished trace (100,000 lanes: 4 bytes a bar, not 8)
+IntArray = npt.NDArray[np.signedinteger[Any]]
 
 #: in a coverage image, ready and running time counts this many times suspended time
 BRIEF_WEIGHT = 4.0
@@ -72,7 +74,9 @@ class Pyramid:
             hi = min(lo + block, lanes)
             level = np.zeros((len(schema.STATE_NAMES), hi - lo, cols), np.float32)
             for state, b in bars.items():
-                a, z = np.searchsorted(b.lane, [first + lo, first + hi])
+                # (keys of the lanes' type: int keys in an int32 column made numpy
+                # convert all of it, a block at a time)
+                a, z = np.searchsorted(b.lane, np.array([first + lo, first + hi], b.lane.dtype))
                 level[state] = coverage(
                     b.lane[a:z] - (first + lo), b.start[a:z], b.end[a:z], t0, width, cols, hi - lo
                 ).reshape(hi - lo, cols)

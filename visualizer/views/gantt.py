@@ -15,6 +15,7 @@ are drawn by an item of their own (``bar_labels.BarLabels``), over the arrows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +41,8 @@ from visualizer.views.guard import painted
 from visualizer.views.live_spans import GRID_CELLS, Columns, LiveCoverage, LiveSpans, add_coverage
 
 FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+#: lanes and labels: int32 for a finished trace (100,000 lanes: 4 bytes a bar, not 8)
+IntArray = npt.NDArray[np.signedinteger[Any]]
 
 #: bar height as a fraction of a lane
 BAR: float = 0.64
@@ -157,11 +159,12 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         labels: list[str],
     ) -> None:
         """Replace the spans: columns of equal length; ``label`` indexes ``labels`` or -1."""
-        lanes = np.asarray(lane, np.int64)
+        # (int32: a bar's lane and label in 4 bytes each, 2 million bars' in 17 MB less)
+        lanes = np.asarray(lane, np.int32)
         states = np.asarray(state, np.int8)
         starts = np.asarray(start, np.float64)
         ends = np.asarray(end, np.float64)
-        label_ids = np.asarray(label, np.int64)
+        label_ids = np.asarray(label, np.int32)
         self.prepareGeometryChange()
         self._labels = labels
         self._live = None
