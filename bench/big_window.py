@@ -11,8 +11,9 @@ background loader's process and handed over to the window's thread).  It reports
 - ``show s``: from then until the chart's first frame is painted (``_show_opened``
   and the first paint: what the window does with a trace); ``insights s``: until the
   Insights pane lists them (worked out in a thread for a big trace);
-- frames of the chart (once the insights are listed) (one ``grab()`` of the chart widget: everything Qt paints for
-  it), median and max over ``--frames``: the whole run in view (zoomed out), 1% of
+- frames of the chart, once the insights are listed (one ``grab()`` of the chart
+  widget: everything Qt paints for it), median and max over ``--frames``: the whole
+  run in view (zoomed out), 1% of
   the run and 40 lanes (zoomed in), and each of those moved between frames
   (panning: a page of lanes down when zoomed out, a tenth of the time when zoomed in;
   the move's own work, names and marks culled, counted with the frame);
