@@ -103,6 +103,7 @@ def child(path: Path, frames: int) -> None:
     while chart.paints == painted:  # the first frame of the trace
         app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
     first_frame = time.perf_counter()
+    drawn_peak = _hwm()  # (the chart's part: before the insights' thread is done)
     worker = getattr(window.insights, "worker", None)  # (None: in line, before issue 18)
     while worker is not None and worker.busy:  # (a big trace's insights, in a thread)
         app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
@@ -162,6 +163,7 @@ def child(path: Path, frames: int) -> None:
     result["peak growth MB"] = (_rss_peak() - base) / 1e6
     result["held MB"] = (times["rss loaded"] - base) / 1e6  # (the trace, as received)
     result["show peak MB"] = (_hwm() - base) / 1e6  # (from the trace on: what the window adds)
+    result["first frame peak MB"] = (drawn_peak - base) / 1e6
     result["x columns, shown"] = (_hwm() - base) / decoded
     result["columns MB"] = decoded / 1e6
     result["x columns"] = (_rss_peak() - base) / decoded
@@ -212,6 +214,7 @@ def main() -> None:
                 f" frames median/max: {said},"
                 f" peak +{m['peak growth MB']:.0f} MB = {m['x columns']:.2f}x columns"
                 f" ({m['columns MB']:.0f} MB); the trace as received +{m['held MB']:.0f} MB,"
+                f" peak by the first frame +{m['first frame peak MB']:.0f} MB,"
                 f" peak from then on +{m['show peak MB']:.0f} MB"
                 f" = {m['x columns, shown']:.2f}x columns",
                 flush=True,

@@ -163,6 +163,7 @@ def test_a_big_traces_insights_come_from_a_thread(
     assert first is not None and window.open_trace(saved)
     second = window.trace
     assert first is not second and pane.worker.busy
+    qtbot.waitUntil(lambda: not _threads_done())  # (its thread begun, held at the gate)
     monkeypatch.setattr(insights_worker, "IN_LINE_SPANS", 10**9)  # (now in line)
     window._show_opened(first)  # (the first trace again, its insights in line)
     assert not pane.worker.busy and pane.trace is first and len(pane.insights) == 1

@@ -24,11 +24,12 @@ dropped: each job has a number, and only the latest one's result is delivered.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Callable
 from typing import Final
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from visualizer.model.insights import Insight, insights_of
 from visualizer.trace.data import Trace
@@ -64,7 +65,13 @@ class InsightsWorker(QObject):
             self._found(trace, insights_of(trace, translate=QCoreApplication.translate))
             return
         self._trace = trace
-        job = self._job
+        # (begun once the window's loop is back: after the chart's first frame, which
+        # the thread would slow down, and whose memory would add to the thread's)
+        QTimer.singleShot(0, self, functools.partial(self._begin, trace, self._job))
+
+    def _begin(self, trace: Trace, job: int) -> None:
+        if job != self._job:
+            return  # (something else was shown meanwhile)
         threading.Thread(
             target=self._work, args=(trace, job), name="asyncviz-insights", daemon=True
         ).start()
