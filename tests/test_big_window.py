@@ -206,3 +206,18 @@ def test_the_loop_rows_labels_as_ids() -> None:
     ids, labels = rows.label_ids()
     assert labels == ["fetch", "sleep"] and ids.tolist() == [-1, 1, -1, 0, 1]
     assert ExtraRows().label_ids()[0].tolist() == []
+
+
+def test_a_lane_of_many_bars_is_built_a_few_bars_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The loop's row: one lane of a million bars, its coverage summed over pieces of
+    ``PYRAMID_BLOCK`` bars (their temporaries 80 MB at once): the same cells."""
+    bars = _bars(1, 5000)
+    t1 = max(float(b.end.max()) for b in bars.values())
+    monkeypatch.setattr(coverage, "PYRAMID_BLOCK", 1 << 30)
+    whole = Pyramid(bars, 0.0, t1, 1)
+    monkeypatch.setattr(coverage, "PYRAMID_BLOCK", 100)  # (17 pieces of each state's bars)
+    pieces = Pyramid(bars, 0.0, t1, 1)
+    for a, b in zip(whole.images, pieces.images, strict=True):
+        assert np.array_equal(a, b) and a.any()

@@ -77,9 +77,14 @@ class Pyramid:
                 # (keys of the lanes' type: int keys in an int32 column made numpy
                 # convert all of it, a block at a time)
                 a, z = np.searchsorted(b.lane, np.array([first + lo, first + hi], b.lane.dtype))
-                level[state] = coverage(
-                    b.lane[a:z] - (first + lo), b.start[a:z], b.end[a:z], t0, width, cols, hi - lo
-                ).reshape(hi - lo, cols)
+                # (and a block's bars a few at a time: the loop's row is one lane of a
+                # million bars, and coverage's temporaries of them all cost 80 MB)
+                covered = np.zeros((hi - lo) * cols)
+                for i in range(a, max(z, a + 1), PYRAMID_BLOCK):
+                    j = min(i + PYRAMID_BLOCK, z)
+                    lane = b.lane[i:j] - (first + lo)
+                    covered += coverage(lane, b.start[i:j], b.end[i:j], t0, width, cols, hi - lo)
+                level[state] = covered.reshape(hi - lo, cols)
             for k in range(len(sizes)):
                 self.images[k][lo:hi] = shade(level)
                 if k + 1 < len(sizes):
