@@ -216,7 +216,10 @@ def test_an_opened_trace_shows_its_own_scenario(window: MainWindow, tmp_path: Pa
 def test_an_opened_trace_of_another_file_asks_before_showing_it(
     window: MainWindow, qtbot: Any, tmp_path: Path
 ) -> None:
+    window.select("semaphore_workers")
+    assert window.params.values()  # (its parameters, shown)
     window.select("gather_basics")
+    window.params.set_scenario(find("semaphore_workers"))  # (a form left showing some)
     script = tmp_path / "prog.py"
     script.write_text(UNNAMED)
     trace = record_script(script, clock="virtual").trace
@@ -226,6 +229,7 @@ def test_an_opened_trace_of_another_file_asks_before_showing_it(
     assert window.browser.selectedItems() == []
     assert "gather_basics" not in window.about.text() and str(script) in window.about.text()
     assert window.source.path is None and window.source.toPlainText() == ""
+    assert window.params.values() == {}  # (gather_basics' would say it ran with them)
     assert asked == [f"{script}:1"]  # (a file the window did not run: the user is asked)
     # a trace that names nothing the window knows: both panes cleared, nothing asked
     window.select("gather_basics")

@@ -121,7 +121,7 @@ def _followed(doc: Doc, state: str) -> int:
 
 # --- round trips -------------------------------------------------------------------------
 @pytest.mark.parametrize("scenario_id", SCENARIOS)
-@pytest.mark.parametrize("name", ["trace.json", "trace.json.gz"])
+@pytest.mark.parametrize("name", ["trace.json", "trace.json.gz", "trace.avz"])
 def test_round_trip(tmp_path: Path, traces: dict[str, Trace], scenario_id: str, name: str) -> None:
     original = traces[scenario_id]
     path = tmp_path / name

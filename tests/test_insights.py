@@ -394,6 +394,21 @@ def test_many_tasks_left_pending_are_one_insight_for_them_all() -> None:
     assert sum(found.facts["waiting"].values()) == 5  # (the five most common: one each)
 
 
+def test_counts_of_a_thousand_or_more_read_with_separators() -> None:
+    """A flood's count is read aloud from a projector: "1,200 tasks", not "1200"."""
+    held: list[asyncio.Task[None]] = []
+
+    async def main() -> asyncio.Task[None]:
+        held.extend(asyncio.create_task(asyncio.sleep(10)) for _ in range(1200))
+        await asyncio.sleep(0.1)
+        return held[0]
+
+    trace = traced_until_returned(main, let_go=lambda: [t.cancel() for t in held[1:]])
+    [found] = insights_of(trace)
+    assert found.facts["tasks"] == 1200
+    assert found.finding == "1,200 tasks never finished: they were pending when the run ended"
+
+
 def test_tasks_cancelled_at_the_end_are_not_left_pending() -> None:
     async def main() -> None:
         asyncio.create_task(asyncio.sleep(10), name="cut")  # noqa: RUF006

@@ -30,11 +30,12 @@ def asyncviz(tmp_path: Path, *words: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="module")
-def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real run's trace, as `asyncviz run --trace` saves it (gzipped: told by its bytes)."""
+@pytest.fixture(scope="module", params=["gather.json.gz", "gather.avz"])
+def saved(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """A real run's trace, as `asyncviz run --trace` saves it (gzipped, or compact: told
+    by its bytes)."""
     folder = tmp_path_factory.mktemp("saved")
-    path = folder / "gather.json.gz"
+    path = folder / request.param
     done = asyncviz(folder, "run", "gather_basics", "--clock", "ideal", "--trace", str(path))
     assert done.returncode == 0, done.stderr
     return path

@@ -19,31 +19,24 @@ tests/test_check_scenario.py runs them all).
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from visualizer.app.theme import apply_theme  # noqa: E402
+from visualizer.app.render import offscreen_app, render_chart  # noqa: E402
 from visualizer.model.insights import KINDS, insights_of  # noqa: E402
 from visualizer.session.runner import run_scenario  # noqa: E402
 from visualizer.session.scenario_file import checks_listed  # noqa: E402
 from visualizer.session.scenarios import Scenario, discover  # noqa: E402
 from visualizer.trace.data import Trace  # noqa: E402
-from visualizer.views.chart import GanttView  # noqa: E402
 
 #: scenarios whose lesson needs a newer Python than 3.11 (on 3.11 they say why instead)
 NEEDS = {"eager_tasks": (3, 12)}
 
-#: pixels: the picture's width, and its height per row (lanes, the loop's and threads',
-#: the resources')
+#: pixels: the picture's width (its height: a row's ``app.render.ROW`` each)
 WIDTH = 1100
-ROW = 46
 HEADER = (
     "# The scenarios\n\n"
     "Every built-in scenario, recorded on the virtual clock and drawn by the app's chart"
@@ -59,14 +52,9 @@ def record(scenario: Scenario) -> Trace:
 
 
 def picture(trace: Trace, out: Path) -> None:
-    """The chart of a scenario's ``trace``, alone, as PNG."""
-    view = GanttView(font_size=11)
-    view.show_trace(trace)
-    rows = view.all_rows  # the tasks' lanes, the loop's and executors' rows, resources
-    view.resize(WIDTH, 90 + ROW * max(rows, 3))
-    view.show_trace(trace)
-    view.getPlotItem().setYRange(-0.6, rows - 0.4, padding=0)
-    view.grab().save(str(out))
+    """The chart of a scenario's ``trace``, alone (the page says what it is), as PNG:
+    drawn as ``asyncviz render`` draws it, as tall as its rows need."""
+    render_chart(trace, out, title=None, width=WIDTH)
 
 
 def insights(trace: Trace) -> str:
@@ -104,9 +92,7 @@ def section(scenario: Scenario, trace: Trace) -> str:
 
 
 def main() -> None:
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    apply_theme(app, "light")
+    _app = offscreen_app("light")  # (kept: a QApplication no one holds is gone)
     folder = ROOT / "docs" / "scenarios"
     folder.mkdir(parents=True, exist_ok=True)
     scenarios = [s for s in discover()[0] if s.builtin]

@@ -33,8 +33,10 @@ from visualizer.cli_check_scenario import DESCRIPTION as CHECK_SCENARIO_DESCRIPT
 from visualizer.cli_check_scenario import EPILOG as CHECK_SCENARIO_EPILOG
 from visualizer.cli_check_scenario import add_options as add_check_scenario_options
 from visualizer.cli_check_scenario import check_scenarios
+from visualizer.cli_export import add_export_parser, export
 from visualizer.cli_gui import GUI_DESCRIPTION, add_gui_options, gui, pairs
 from visualizer.cli_new import add_new_parser, new
+from visualizer.cli_render import RENDER_DESCRIPTION, RENDER_EPILOG, add_render_options, render
 from visualizer.cli_share import SHARE_DESCRIPTION, add_share_options, share
 from visualizer.model.files import is_trace_file, load_any
 from visualizer.model.summary import format_summary
@@ -68,7 +70,11 @@ def _trace_options(p: argparse.ArgumentParser, default_clock: str | None, comman
         f" take no time (time.sleep counts): the same every run (default: {default_clock})",
     )
     p.add_argument(
-        "--trace", type=Path, default=default(None), metavar="OUT.json", help="write the trace file"
+        "--trace",
+        type=Path,
+        default=default(None),
+        metavar="OUT.json",
+        help="write the trace file (OUT.json.gz: gzipped; OUT.avz: compact, columns in a zip)",
     )
     p.add_argument(
         "--summary", action="store_true", default=default(False), help="print a per-task table"
@@ -160,7 +166,7 @@ def _parser() -> argparse.ArgumentParser:
         "program",
         "PROGRAM.py|TRACE.json",
         "a program, run as `python PROGRAM.py ARGS...`, or a trace file or saved stream"
-        " (told by its name: .py, .json, .gz; else by its first bytes)",
+        " (told by its name: .py, .json, .gz, .avz; else by its first bytes)",
     )
     _trace_options(p_check, "virtual", "check")
 
@@ -198,6 +204,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_share_options(p_share)
     scenario_folders(p_share)
+    p_render = sub.add_parser(
+        "render",
+        help="draw a trace's (or a run's) chart as PNG or SVG, with no window",
+        usage="%(prog)s TRACE|SCENARIO|PROGRAM.py -o CHART.png|CHART.svg [OPTIONS] [-- ARGS...]",
+        description=RENDER_DESCRIPTION,
+        epilog=RENDER_EPILOG,
+    )
+    add_render_options(p_render)
+    scenario_folders(p_render)
+    add_export_parser(sub)
     return parser
 
 
@@ -228,12 +244,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     program_args: list[str] = []
     if words[:1] in (["record"], ["check"]) and "--" in words:
         words[words.index("--")] = _SCRIPT_ARGS_MARK
-    elif words[:1] in (["run"], ["gui"]) and "--" in words:
+    elif words[:1] in (["run"], ["gui"], ["render"]) and "--" in words:
         # `run FILE [OPTIONS] -- ARGS...`: everything after -- is the program's
         cut = words.index("--")
         words, program_args = words[:cut], words[cut + 1 :]
     args = _parser().parse_args(words)
-    if args.command in ("run", "gui"):
+    if args.command in ("run", "gui", "render"):
         args.program_args = program_args
     if args.command in ("record", "check") and str(args.script) == _SCRIPT_ARGS_MARK:
         # `record [OPTIONS] -- SCRIPT ARGS...`: the script is the first word after --
@@ -242,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.script, args.args = Path(args.args[0]), [_SCRIPT_ARGS_MARK, *args.args[1:]]
     if args.command is None:
         args = _parser().parse_args(["gui"])
-    if args.command in ("gui", "list", "run", "check-scenario", "share"):
+    if args.command in ("gui", "list", "run", "check-scenario", "share", "render"):
         # a folder's name mistyped looks like a folder with no scenarios: say it first
         for warning in folder_warnings(args.scenarios):
             print(f"asyncviz: warning: {warning}", file=sys.stderr)
@@ -263,6 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return share(args)
         if args.command == "summary":
             return _summary(args.trace)
+        if args.command == "render":
+            return render(args)
+        if args.command == "export":
+            return export(args)
         return _record(args)
     except ScenarioError as exc:
         print(f"asyncviz: {exc}", file=sys.stderr)

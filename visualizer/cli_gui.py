@@ -48,7 +48,7 @@ GUI_DESCRIPTION: Final = (
     " --exit-when-done, --stop-after, --save-trace, --cursor-at and --insight run it at once"
     " (--autorun is implied; --pause-at also implies --lecture); with none named they"
     " are an error (with --listen: the first program that attaches is the run)."
-    " A saved trace or stream (TRACE: .json, .json.gz, .avzs, or told by its first bytes)"
+    " A saved trace or stream (TRACE: .json, .json.gz, .avz, .avzs, or told by its first bytes)"
     " or a shared scenario (.asyncviz.zip) is opened as File > Open does, never run."
     " Flags are for this run only: the window remembers what you change in it, never"
     " what a flag set."

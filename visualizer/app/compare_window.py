@@ -228,7 +228,7 @@ class Comparing(QObject):
             self.window,
             self.tr("Compare with a trace file"),
             "",
-            self.tr("asyncviz traces (*.json *.json.gz);;All files (*)"),
+            self.tr("asyncviz traces (*.json *.json.gz *.avz);;All files (*)"),
         )
         dialog.fileSelected.connect(self.compare_with_file)
         dialog.open()  # (non-modal: never a nested event loop on the asyncio loop)

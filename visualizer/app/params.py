@@ -49,6 +49,15 @@ class ParamsForm(QWidget):
             self._editors[param.name] = editor
             self._layout.addRow(param.name, editor)
 
+    def clear(self) -> None:
+        """No scenario's parameters: an opened trace of a program the window does not
+        list has none to show, and the last selection's would say it ran with them."""
+        while self._layout.rowCount():
+            self._layout.removeRow(0)
+        self._editors, self._params = {}, {}
+        self._empty = QLabel(self.tr("(no parameters)"))
+        self._layout.addRow(self._empty)
+
     def retranslate(self) -> None:
         """The form's own words in the application's language."""
         if self._empty is not None:

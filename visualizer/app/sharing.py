@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from PySide6.QtCore import QDateTime, QObject
-from PySide6.QtGui import QAction, QFont
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QAction
 
 from visualizer.app.lesson_text import lesson_html
+from visualizer.app.render import render_chart
 from visualizer.session.scenarios import Scenario
 from visualizer.session.shared import (
     SUFFIX,
@@ -39,9 +39,6 @@ from visualizer.session.shared import (
 from visualizer.session.user_folder import ensure, user_folder
 from visualizer.trace.data import Trace
 from visualizer.trace.safe_write import replace_atomically
-from visualizer.views.chart import GanttView
-from visualizer.views.export import export_chart
-from visualizer.views.gantt import THEMES
 
 if TYPE_CHECKING:
     from visualizer.app.window import MainWindow
@@ -268,20 +265,16 @@ def png_of(write: Callable[[Path], None]) -> bytes | None:
 
 def chart_png(trace: Trace, scenario: Scenario, clock: str) -> bytes:
     """``trace``'s chart as ``asyncviz share`` puts it in the file: drawn offscreen (no
-    window), with the title and legend an export has; needs a ``QApplication``."""
-    view = GanttView(THEMES["light"], 11)
-    view.resize(*PICTURE_SIZE)
-    view.show_trace(trace)
-    QApplication.processEvents()
+    window) by ``render_chart``, as ``asyncviz render`` draws it, with the title and legend
+    an export has; needs a ``QApplication``.  (It laid a view out at Qt's default size
+    once: the chart ended at 830 of 1000 pixels, its names oversized.)"""
     when = QDateTime.currentDateTime().toString("yyyy-MM-dd HH:mm")
     title = f"{scenario.id}, {clock} clock, {when}"
-    font = QFont(QApplication.font())
-    picture = png_of(
-        lambda path: export_chart(
-            view, path, "png", title, THEMES["light"], font, resources=view.resources.lanes > 0
-        )
-    )
-    view.deleteLater()
+
+    def write(path: Path) -> None:
+        render_chart(trace, path, size=PICTURE_SIZE, title=title)
+
+    picture = png_of(write)
     if picture is None:
         raise OSError("the chart's picture could not be drawn")
     return picture

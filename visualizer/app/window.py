@@ -50,6 +50,7 @@ from visualizer.app.authoring import Authoring
 from visualizer.app.browser import ID_ROLE, ScenarioBrowser
 from visualizer.app.compare_window import Comparing
 from visualizer.app.elided_label import ElidedLabel
+from visualizer.app.exporting import Exporting
 from visualizer.app.history_menu import HistoryMenu
 from visualizer.app.hot_reload import HotReload
 from visualizer.app.insights_pane import InsightsPane
@@ -288,6 +289,8 @@ class MainWindow(QMainWindow):
         self.loading = TraceLoading(self, self._show_opened, self._cannot_open)
         #: File > Share scenario...: a scenario, its run and its picture as one file
         self.sharing = Sharing(self)
+        #: File > Export trace...: for Perfetto / chrome://tracing (``model.exports``)
+        self.exporting = Exporting(self)
         self.retranslate()
 
         self.search.textChanged.connect(self._filter)
@@ -909,6 +912,8 @@ class MainWindow(QMainWindow):
             self.authoring.retranslate()
         if hasattr(self, "sharing"):
             self.sharing.retranslate()
+        if hasattr(self, "exporting"):
+            self.exporting.retranslate()
 
     # --- the time cursor (``time_cursor.TimeCursor``: these are its commands) ----------
     def show_time_cursor(self, on: bool = True, at: float | None = None) -> None:
@@ -1001,7 +1006,9 @@ class MainWindow(QMainWindow):
 
     def _trace_files(self) -> str:
         """The file dialogs' filter for traces."""
-        return self.tr("asyncviz traces (*.json *.json.gz *.avzs *.asyncviz.zip);;All files (*)")
+        return self.tr(
+            "asyncviz traces (*.json *.json.gz *.avz *.avzs *.asyncviz.zip);;All files (*)"
+        )
 
     def _ask_open(self) -> None:
         self._file_dialog(self.tr("Open trace"), self._trace_files(), False, self.open_trace)
@@ -1076,6 +1083,7 @@ class MainWindow(QMainWindow):
                     self.params.set_values({name: value})
             return
         self.browser.clearSelection()
+        self.params.clear()
         self.about.setTextFormat(Qt.TextFormat.PlainText)  # (the trace's words, as they are)
         self.about.setText(
             self.tr("A trace of {source}").format(source=source)

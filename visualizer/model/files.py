@@ -1,5 +1,6 @@
-"""Open any trace: a trace file (``docs/trace-format.md``) or a saved live stream
-(``docs/stream-format.md``), told apart by their first bytes.
+"""Open any trace: a trace file (``docs/trace-format.md``: JSON, gzipped or not, or
+compact) or a saved live stream (``docs/stream-format.md``), told apart by their first
+bytes.
 
 A stream holds the store's rows, not spans: opening one replays it into a
 ``StreamMirror`` (every row checked on the way in) and derives the spans with the same
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from visualizer.model.spans import TraceModel
+from visualizer.trace.compact import sniff
 from visualizer.trace.data import Trace
 from visualizer.trace.fileformat import TraceFormatError, load
 from visualizer.trace.mirror import StreamMirror
@@ -28,20 +30,20 @@ _TRACE_STARTS = (MAGIC, b"\x1f\x8b", b"{")
 
 def is_trace_file(path: Path) -> bool:
     """A saved trace or stream, not a program: by its name (``.py`` is a program,
-    ``.json`` and ``.gz`` a trace), else by its first bytes (a program does not begin
-    with ``{``, a gzip's or a stream's magic).  ``asyncviz check`` and ``asyncviz gui``
-    read what they are given by it."""
+    ``.json``, ``.gz`` and ``.avz`` a trace), else by its first bytes (a program does
+    not begin with ``{``, a gzip's, a stream's or a compact trace's magic).  ``asyncviz
+    check`` and ``asyncviz gui`` read what they are given by it."""
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes[-1:] in ([".py"], [".pyw"]):
         return False
-    if suffixes[-1:] in ([".json"], [".gz"], [".asyncviz"]):
+    if suffixes[-1:] in ([".json"], [".gz"], [".asyncviz"], [".avz"]):
         return True
     try:
         with path.open("rb") as file:
-            head = file.read(64).lstrip()
+            head = file.read(128).lstrip()
     except OSError:
         return False
-    return head.startswith(_TRACE_STARTS)
+    return head.startswith(_TRACE_STARTS) or sniff(head)
 
 
 def is_stream(path: str | Path) -> bool:

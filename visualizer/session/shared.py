@@ -34,7 +34,6 @@ import struct
 import time
 import warnings
 import zipfile
-import zlib
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -43,9 +42,15 @@ from typing import Any, Final
 import msgspec
 
 from visualizer.session.scenarios import ParamValue, Scenario, ScenarioError, read_scenario
-from visualizer.trace import fileformat
+from visualizer.trace import compact, fileformat
 from visualizer.trace.data import Trace
-from visualizer.trace.safe_read import MAX_RATIO, UnsafeInput, max_trace, open_regular
+from visualizer.trace.safe_read import (
+    MAX_RATIO,
+    UnsafeInput,
+    max_trace,
+    open_regular,
+    zip_member,
+)
 from visualizer.trace.safe_write import Saved, replace_atomically
 
 FORMAT: Final = "asyncviz-shared-scenario"
@@ -200,11 +205,13 @@ def write_shared(
 
 # --- reading ---------------------------------------------------------------------------
 def looks_shared(path: str | Path) -> bool:
-    """``path`` is a zip (a shared scenario, or for ``read_shared`` to say it is not one):
-    told by its first bytes, whatever its name.  Only a regular file is looked into."""
+    """``path`` is a zip (a shared scenario, or for ``read_shared`` to say it is not one)
+    but not a compact trace (``trace.compact``, a zip too): told by its first bytes,
+    whatever its name.  Only a regular file is looked into."""
     try:
         with open_regular(path) as file:
-            return file.read(len(_ZIP)) == _ZIP
+            head = file.read(128)
+            return head.startswith(_ZIP) and not compact.sniff(head)
     except (OSError, UnsafeInput):
         return False
 
@@ -312,29 +319,10 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byte
     """The bytes of one member, refused once past ``limit`` (its header's size first;
     then what it inflates to, which zipfile bounds by the header's size and checks
     against its CRC) or if it inflates more than ``MAX_RATIO`` times (a bomb)."""
-    member = info.filename
-    if info.file_size > limit:
-        raise SharedFormatError(
-            f"{member} inflates to {info.file_size:,} bytes, over the limit of {limit:,}"
-        )
-    if info.file_size > (1 << 20) and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-        raise SharedFormatError(f"{member} inflates more than {MAX_RATIO} times its size")
     try:
-        with archive.open(info) as opened:
-            data = opened.read(limit + 1)
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        EOFError,
-        OSError,
-        NotImplementedError,
-        RuntimeError,
-        ValueError,
-    ) as exc:
-        raise SharedFormatError(f"{member} is damaged ({exc})") from None
-    if len(data) > limit:
-        raise SharedFormatError(f"{member} holds more than {limit:,} bytes")
-    return data
+        return zip_member(archive, info, limit, MAX_RATIO)
+    except UnsafeInput as exc:
+        raise SharedFormatError(str(exc)) from None
 
 
 def _manifest(raw: bytes) -> Manifest:

@@ -259,8 +259,13 @@ def save(trace: Trace, path: str | Path) -> Saved:
     """Write ``trace`` to ``path`` (gzip when it ends in ``.gz``): all of it or, if the
     save fails, nothing, the previous file untouched and nothing left beside it
     (``safe_write``).  Ctrl-C and SIGTERM wait for the save to end: the result says
-    which came meanwhile, for the caller to act on."""
+    which came meanwhile, for the caller to act on.  A name ending in ``.avz`` is
+    written compact (``trace.compact``)."""
     path = Path(path)
+    if path.suffix == ".avz":
+        from visualizer.trace import compact  # (it reads with this module's checks)
+
+        return compact.save(trace, path)
 
     def write(file: BinaryIO) -> None:
         with _gc_paused():
@@ -290,13 +295,19 @@ def _write_behind(pieces: Iterable[bytes], write: Callable[[bytes], int]) -> Non
 def load(path: str | Path, progress: Callable[[int, int], None] | None = None) -> Trace:
     """Read and validate a trace file. Raises ``TraceFormatError`` (or ``OSError``):
     also for what is not a regular file, and a gzip that would inflate beyond reason
-    (``safe_read``).  ``progress(read, size)``: how much of a gzip was inflated."""
+    (``safe_read``).  ``progress(read, size)``: how much of a gzip was inflated.  A
+    compact file (``trace.compact``, a zip) is told by its first bytes, and read so."""
     path = Path(path)
     try:
         opened = open_regular(path)
     except UnsafeInput as exc:
         raise TraceFormatError(f"{path.name}: {exc}") from None
     with opened as file:
+        if file.read(4) == b"PK\x03\x04":
+            from visualizer.trace import compact
+
+            return compact.load(path)
+        file.seek(0)
         gzipped = file.read(2) == b"\x1f\x8b"
         file.seek(0)
         try:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import stat
+import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -170,3 +171,42 @@ def inflate(
         if rest and not rest.startswith(b"\x1f\x8b"):
             break  # (trailing garbage after the last member: as gzip.decompress ignores)
     return b"".join(out)
+
+
+#: what reading a damaged zip's member raises (``zipfile`` passes on what it met: a bad
+#: CRC or header, zlib's error, a stream cut short, an unknown method, "encrypted" ...)
+_ZIP_DAMAGE: Final = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
+
+
+def zip_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, ratio: int | None = None
+) -> bytes:
+    """The bytes of one member of a zip someone else made (a shared scenario, a compact
+    trace): refused (``UnsafeInput``) if its directory says it inflates past ``limit``,
+    or past ``ratio`` times its deflated size (from 1 MiB on), before
+    anything is inflated; or if it is damaged or not the size it says.  zipfile never
+    inflates a member past its declared size, and checks the CRC at its end: the bytes
+    returned are the member, whole."""
+    name = info.filename
+    if info.file_size > limit:
+        raise UnsafeInput(
+            f"{name} inflates to {info.file_size:,} bytes, over the limit of {limit:,}"
+        )
+    if ratio is not None and info.file_size > max(1 << 20, ratio * info.compress_size):
+        raise UnsafeInput(f"{name} inflates more than {ratio} times its size")
+    try:
+        with archive.open(info) as opened:
+            data = opened.read(info.file_size + 1)
+    except _ZIP_DAMAGE as exc:
+        raise UnsafeInput(f"{name} is damaged ({exc})") from None
+    if len(data) != info.file_size:
+        raise UnsafeInput(f"{name} holds {len(data):,} bytes, not the {info.file_size:,} it says")
+    return data

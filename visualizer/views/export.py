@@ -72,17 +72,18 @@ def export_chart(
     chart: QGraphicsView,
     path: Path,
     kind: str,
-    title: str,
+    title: str | None,
     palette: Palette,
     font: QFont,
     *,
     resources: bool = True,
 ) -> None:
     """Write ``chart`` with ``title`` and the legend to ``path`` as ``kind`` (png, svg);
-    the legend of the resources' rows if ``resources`` (the chart shows them)."""
+    the legend of the resources' rows if ``resources`` (the chart shows them).  No title
+    (None): the chart alone (a page that says what it is around it: the catalogue's)."""
     width, height = chart.width(), chart.height()
-    header = Header(title, palette, font, width, resources=resources)
-    size = QSize(width, header.height + height)
+    header = None if title is None else Header(title, palette, font, width, resources=resources)
+    size = QSize(width, (0 if header is None else header.height) + height)
     if kind == "png":
         image = QImage(size * PNG_SCALE, QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(QColor(palette.background))
@@ -99,8 +100,11 @@ def export_chart(
     generator = QSvgGenerator()
     generator.setFileName(str(path))
     generator.setSize(size)
+    # the screen's dots per inch, not the generator's 72: type in points, and the axes
+    # laid out by it, came out at three quarters of the size, off the bars' grid
+    generator.setResolution(chart.logicalDpiX())
     generator.setViewBox(QRect(0, 0, size.width(), size.height()))
-    generator.setTitle(title)
+    generator.setTitle(title or "")
     painter = QPainter(generator)
     try:
         _paint(painter, chart, header, size, palette)
@@ -109,13 +113,15 @@ def export_chart(
 
 
 def _paint(
-    painter: QPainter, chart: QGraphicsView, header: Header, size: QSize, palette: Palette
+    painter: QPainter, chart: QGraphicsView, header: Header | None, size: QSize, palette: Palette
 ) -> None:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
     painter.fillRect(QRectF(0, 0, size.width(), size.height()), QColor(palette.background))
-    header.paint(painter)
+    if header is not None:
+        header.paint(painter)
     # the view's scene (bars, lane names, axis) into its place: the view's own
     # ``render``, not the widget's (that one scaled the chart twice on a scaled painter)
-    target = QRectF(0, header.height, chart.width(), chart.height())
+    top = 0 if header is None else header.height
+    target = QRectF(0, top, chart.width(), chart.height())
     chart.render(painter, target, chart.viewport().rect())

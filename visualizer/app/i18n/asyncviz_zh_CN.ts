@@ -354,8 +354,8 @@
         <translation>与追踪记录文件比较</translation>
     </message>
     <message>
-        <source>asyncviz traces (*.json *.json.gz);;All files (*)</source>
-        <translation>asyncviz 追踪记录 (*.json *.json.gz);;所有文件 (*)</translation>
+        <source>asyncviz traces (*.json *.json.gz *.avz);;All files (*)</source>
+        <translation>asyncviz 追踪记录 (*.json *.json.gz *.avz);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Cannot open {path}</source>
@@ -577,6 +577,56 @@ the states, outcomes and wake kinds (``schema``&apos;s names), for ``lupdate`` f
     <message>
         <source>tasks</source>
         <translation>任务</translation>
+    </message>
+</context>
+<context>
+    <name>Exporting</name>
+    <message>
+        <source>E&amp;xport trace...</source>
+        <translation>导出追踪记录(&amp;X)…</translation>
+    </message>
+    <message>
+        <source>Write the trace on screen for Perfetto (ui.perfetto.dev) or chrome://tracing: a track per task, arrows for who woke whom, the loop, threads, marks and resources</source>
+        <translation>把屏幕上的追踪记录导出给 Perfetto（ui.perfetto.dev）或 chrome://tracing：每个任务一条轨道，箭头表示谁唤醒了谁，还有事件循环、线程、标记和资源</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Export trace</source>
+        <translation>导出追踪记录</translation>
+    </message>
+    <message>
+        <source>Exporting the trace to {path}...</source>
+        <translation>正在把追踪记录导出到 {path}…</translation>
+    </message>
+    <message>
+        <source>Exported the trace to {path}</source>
+        <translation>已将跟踪导出到 {path}</translation>
+    </message>
+    <message>
+        <source>Cannot export to {path}</source>
+        <translation>无法导出到 {path}</translation>
+    </message>
+</context>
+<context>
+    <name>Exports</name>
+    <message>
+        <source>Perfetto / Chrome trace (Trace Event Format)</source>
+        <translation>Perfetto / Chrome 追踪记录（Trace Event Format）</translation>
+    </message>
+    <message>
+        <source>One-file web page (HTML)</source>
+        <translation>单文件网页 (HTML)</translation>
+    </message>
+    <message>
+        <source>asyncviz trace, compact (.avz)</source>
+        <translation>asyncviz 跟踪，紧凑格式 (.avz)</translation>
+    </message>
+    <message>
+        <source>asyncviz trace, JSON (.json)</source>
+        <translation>asyncviz 跟踪，JSON (.json)</translation>
     </message>
 </context>
 <context>
@@ -1561,6 +1611,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>任务下方为运行中的队列、信号量、锁、事件、条件和屏障各画一行：有多满、谁持有、谁在等待</translation>
     </message>
     <message>
+        <source>asyncviz traces (*.json *.json.gz *.avz *.avzs *.asyncviz.zip);;All files (*)</source>
+        <translation>asyncviz 追踪记录 (*.json *.json.gz *.avz *.avzs *.asyncviz.zip);;所有文件 (*)</translation>
+    </message>
+    <message>
         <source>{name}, {clock} clock, {date}</source>
         <translation>{name}，{clock}时钟，{date}</translation>
     </message>
@@ -1631,10 +1685,6 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>At {t} s: {states}</source>
         <translation>{t} 秒时：{states}</translation>
-    </message>
-    <message>
-        <source>asyncviz traces (*.json *.json.gz *.avzs *.asyncviz.zip);;All files (*)</source>
-        <translation>asyncviz 追踪记录 (*.json *.json.gz *.avzs *.asyncviz.zip);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Open trace</source>

@@ -314,14 +314,16 @@ def _left_many(lanes: Lanes, left: list[TaskRecord], translate: Translate) -> In
         max(end, since[worst[0]]),
         translate(
             "Insights", "{count} tasks never finished: they were pending when the run ended"
-        ).format(count=len(left)),
+        ).format(count=f"{len(left):,}"),
         paragraph(
             translate(
                 "Insights",
                 "Nothing awaited or cancelled {count} tasks (the first left since {since}: "
                 "{task}) before the loop stopped, so the rest of their work never ran, nor "
                 "their finally blocks.",
-            ).format(count=len(left), since=seconds(since[worst[0]]), task=lanes.name(worst[0]))
+            ).format(
+                count=f"{len(left):,}", since=seconds(since[worst[0]]), task=lanes.name(worst[0])
+            )
             + most,
             _left_fix(translate),
         ),

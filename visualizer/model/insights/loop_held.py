@@ -497,7 +497,7 @@ def _flood(
         float(spans.end[long].max()),
         translate(
             "Insights", "{count} tasks were ready to run but waited up to {longest} for the loop"
-        ).format(count=len(worst), longest=seconds(float(lanes.length[longest]))),
+        ).format(count=f"{len(worst):,}", longest=seconds(float(lanes.length[longest]))),
         paragraph(
             translate(
                 "Insights",
@@ -505,7 +505,7 @@ def _flood(
                 "step at a time. {count} tasks waited {threshold} or more ({waits} waits, "
                 "the longest {longest}, by {task}); meanwhile the loop ran: {holders}.",
             ).format(
-                count=len(worst),
+                count=f"{len(worst):,}",
                 threshold=seconds(threshold),
                 waits=len(long),
                 longest=seconds(float(lanes.length[longest])),
@@ -584,7 +584,7 @@ def _delays(
                 "more: {count}); meanwhile the loop ran: {holders}.",
             ).format(
                 task=name,
-                count=len(waits),
+                count=f"{len(waits):,}",
                 threshold=seconds(threshold),
                 total=seconds(total),
                 holders=", ".join(items),

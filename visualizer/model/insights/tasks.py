@@ -261,7 +261,7 @@ def _dropped(
     else:
         finding = translate(
             "Insights", "{count} tasks were started and dropped: nothing held them when they ended"
-        ).format(count=len(records))
+        ).format(count=f"{len(records):,}")
     lost = (
         translate(
             "Insights",

@@ -195,7 +195,7 @@ def busy_polling(
                 float(spans.end[last]),
                 translate(
                     "Insights", "{task} polled {count} times, doing almost nothing each time"
-                ).format(task=name, count=count),
+                ).format(task=name, count=f"{count:,}"),
                 paragraph(
                     translate(
                         "Insights",
@@ -261,7 +261,7 @@ def _pollers(
         float(spans.end[after].max()),
         translate(
             "Insights", "{tasks} tasks polled {count} times in all, doing almost nothing each time"
-        ).format(tasks=len(found), count=count),
+        ).format(tasks=f"{len(found):,}", count=f"{count:,}"),
         paragraph(
             translate(
                 "Insights",
@@ -386,7 +386,7 @@ def _sequential(
         translate(
             "Insights",
             "{task} waited {count} times in a row while the loop sat idle: {saving} to save",
-        ).format(task=name, count=len(waits), saving=seconds(saving)),
+        ).format(task=name, count=f"{len(waits):,}", saving=seconds(saving)),
         paragraph(
             translate(
                 "Insights",
