@@ -10,7 +10,8 @@ background loader's process and handed over to the window's thread).  It reports
 - ``load s``: from ``open_trace`` until the trace is in the window (the loader's part);
 - ``show s``: from then until the chart's first frame is painted (``_show_opened``
   and the first paint: what the window does with a trace); ``insights s``: until the
-  Insights pane lists them (worked out in a thread for a big trace);
+  Insights pane lists them (worked out in a thread for a big trace), and the chart's
+  frames (zoomed out, as opened) until then: what the thread costs them;
 - frames of the chart, once the insights are listed (one ``grab()`` of the chart
   widget: everything Qt paints for it), median and max over ``--frames``: the whole
   run in view (zoomed out), 1% of
@@ -105,8 +106,12 @@ def child(path: Path, frames: int) -> None:
     first_frame = time.perf_counter()
     drawn_peak = _hwm()  # (the chart's part: before the insights' thread is done)
     worker = getattr(window.insights, "worker", None)  # (None: in line, before issue 18)
-    while worker is not None and worker.busy:  # (a big trace's insights, in a thread)
-        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    busy: list[float] = []  # (frames while a big trace's insights are worked out, a thread)
+    while worker is not None and worker.busy:
+        t = time.perf_counter()
+        chart.grab()
+        busy.append((time.perf_counter() - t) * 1000)
+        app.processEvents()
     insights = time.perf_counter()
     for _ in range(20):  # (what the window queued on the way)
         app.processEvents()
@@ -140,6 +145,7 @@ def child(path: Path, frames: int) -> None:
         "show s": first_frame - times["loaded"],
         "show call s": times["shown"] - times["loaded"],
         "insights s": insights - times["loaded"],
+        "frames while insights": busy,
     }
     view.setRange(xRange=(0, duration), yRange=(-0.6, rows - 0.4), padding=0)
     result["out"] = frame_times()
@@ -208,10 +214,17 @@ def main() -> None:
             said = " | ".join(
                 f"{f} {statistics.median(m[f]):.1f}/{max(m[f]):.1f} ms" for f in FRAMES
             )
+            busy = m["frames while insights"]
+            during = (
+                f" while the insights were worked out: {len(busy)} frames,"
+                f" {statistics.median(busy):.1f}/{max(busy):.1f} ms;"
+                if busy
+                else ""
+            )
             print(
                 f"run {run + 1} {name}: load {m['load s']:.2f} s, show {m['show s']:.2f} s"
                 f" (call {m['show call s']:.2f}; insights listed at {m['insights s']:.2f}),"
-                f" frames median/max: {said},"
+                f" frames median/max: {said};{during}"
                 f" peak +{m['peak growth MB']:.0f} MB = {m['x columns']:.2f}x columns"
                 f" ({m['columns MB']:.0f} MB); the trace as received +{m['held MB']:.0f} MB,"
                 f" peak by the first frame +{m['first frame peak MB']:.0f} MB,"
