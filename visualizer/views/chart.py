@@ -488,7 +488,9 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
     def show_trace(self, trace: Trace, *, fit: bool = True) -> None:
         """Draw ``trace`` (a finished run, or a snapshot of a live one)."""
         self.trace = trace
-        columns = TaskColumns.of(trace.tasks)  # (from the records as they are now)
+        # (the trace's own columns if it has them: a run's, a compact file's; else from
+        # the records, 40 ms at 100,000 tasks)
+        columns = trace.columns or TaskColumns.of(trace.tasks)
         self.lanes = lanes_of(columns.parent)
         spans = trace.spans
         # (int32, as the bars keep it: 2 million spans' lanes without an int64 copy)
