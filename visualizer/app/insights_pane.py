@@ -39,9 +39,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualizer.app.insights_worker import InsightsWorker
 from visualizer.model.details import span_details
 from visualizer.model.display_text import shown
-from visualizer.model.insights import KINDS, SEVERITIES, Insight, insights_of
+from visualizer.model.insights import KINDS, SEVERITIES, Insight
 from visualizer.model.insights.live import LiveInsights, key
 from visualizer.session.sources import LiveSource
 from visualizer.trace import schema
@@ -143,6 +144,8 @@ class InsightsPane(QSplitter):
         #: its insights so far (None: a finished run's, or none)
         self.live: LiveInsights | None = None
         self._generation = 0  #: that run's history, as last read (its tasks renumbered)
+        #: a big trace's insights are worked out in a thread (``insights_worker``)
+        self.worker = InsightsWorker(self, self._found)
         self.list = QListWidget()
         self.list.setWordWrap(True)
         self.list.currentRowChanged.connect(self._chosen)
@@ -247,13 +250,20 @@ class InsightsPane(QSplitter):
     def clear(self) -> None:
         """A run begins: nothing found yet."""
         self.trace, self._live, self.live = None, None, None
+        self.worker.forget()
         self._show([])
         self.counts.setText("")
 
     def show_trace(self, trace: Trace) -> None:
         """The insights of a finished run or an opened trace."""
         self.trace, self._live, self.live = trace, None, None
-        self._show(insights_of(trace, translate=QCoreApplication.translate), keep=True)
+        self.worker.start(trace)
+        if self.worker.busy:  # (a big trace: found in a thread; meanwhile, "looking")
+            self._show([])
+
+    def _found(self, trace: Trace, found: list[Insight]) -> None:
+        if trace is self.trace:
+            self._show(found, keep=True)
 
     def live_frame(self, source: LiveSource) -> None:
         """A live frame: the run's insights worked out again when due (``LiveInsights``;
@@ -263,6 +273,7 @@ class InsightsPane(QSplitter):
             return
         if self.live is None or source is not self._live or model.generation != self._generation:
             self._live, self._generation, self.trace = source, model.generation, None
+            self.worker.forget()
             self.live = LiveInsights(model, QCoreApplication.translate)
             self._show([])  # (a run on: "nothing so far", not the idle window's words)
         if self.live.due(time.perf_counter()) and self.live.update():
@@ -289,7 +300,8 @@ class InsightsPane(QSplitter):
         self.list.blockSignals(False)
         if not found:
             self.list.addItem(self._nothing())
-        self.counts.setText(counts_text(found) if self.trace or self._live else "")
+        said = self.trace or self._live
+        self.counts.setText(counts_text(found) if said and not self.worker.busy else "")
         self.badges.set_badges(
             [(x.start, x.end, x.tasks) for x in found],
             [x.severity for x in found],
@@ -302,6 +314,8 @@ class InsightsPane(QSplitter):
             said = self.tr("Run a scenario or open a trace: what went wrong is listed here.")
         elif self._live is not None:
             said = self.tr("Nothing found so far.")
+        elif self.worker.busy:
+            said = self.tr("Looking for what went wrong in this run…")
         else:
             said = self.tr(
                 "Nothing found: none of what the insights look for happened in this run."

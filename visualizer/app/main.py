@@ -175,6 +175,8 @@ async def _app_main(
     if options.cursor_at is not None and window.chart.trace is not None:
         window.show_time_cursor(True, at=options.cursor_at)
         await asyncio.sleep(0.05)  # (and let it paint)
+    while window.insights.worker.busy:  # (a big trace's insights, found in a thread)
+        await asyncio.sleep(0.05)
     if options.insight is not None:
         window.insights.choose(options.insight - 1)
         await asyncio.sleep(0.05)  # (and let it paint)

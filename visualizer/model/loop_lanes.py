@@ -39,6 +39,16 @@ class ExtraRows:
     #: each job's row (parallel to the jobs given; -1: not drawn, it has not ended)
     job_row: list[int] = field(default_factory=list)
 
+    def label_ids(self) -> tuple[npt.NDArray[np.int32], list[str]]:
+        """Each bar's label as its index in the distinct labels, sorted (-1: none), in
+        passes at C speed: the loop's row of a 100,000-task run has a million bars, none
+        labelled, and comprehensions over them cost 0.1 s of opening it."""
+        labels = sorted(text for text in dict.fromkeys(self.label) if text is not None)
+        index: dict[str | None, int] = {text: i for i, text in enumerate(labels)}
+        index[None] = -1
+        ids = np.fromiter(map(index.__getitem__, self.label), np.int32, len(self.label))
+        return ids, labels
+
 
 def busy_intervals(trace: Trace) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """When the loop ran a task's step: the union of every running span (an eager task's

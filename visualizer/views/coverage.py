@@ -7,6 +7,7 @@ live chart (``live_spans``) feeds them too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +15,8 @@ import numpy.typing as npt
 from visualizer.trace import schema
 
 FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+#: lanes and labels: int32 for a finished trace (100,000 lanes: 4 bytes a bar, not 8)
+IntArray = npt.NDArray[np.signedinteger[Any]]
 
 #: in a coverage image, ready and running time counts this many times suspended time
 BRIEF_WEIGHT = 4.0
@@ -29,8 +31,11 @@ PYRAMID_MIN_COLUMNS = 256
 #: ... so no pyramid past this many level-0 cells (131,072 lanes): its images, and the
 #: colours a frame makes of a level, grow with the lanes (1 GB at 1,000,000)
 PYRAMID_MAX_CELLS = 1 << 25
-#: lanes built at a time (the float temporaries of one block: about 16 MB)
-PYRAMID_BLOCK = 8192
+#: (lane, column) cells built at a time: the float temporaries of a block (2 MB each) stay
+#: in the cache and in memory the process has already touched; blocks of 2 million cells
+#: (16 MB temporaries, fresh pages each) made a window's first big trace's pyramid 3
+#: times as slow (1.2 s at 100,000 lanes, issue 18, ``bench/big_window.py``)
+PYRAMID_BLOCK = 1 << 18
 
 
 class Pyramid:
@@ -42,14 +47,17 @@ class Pyramid:
     ``PYRAMID_COLUMNS`` columns over the data's time range (fewer with many lanes, to
     bound memory); each next level halves them, averaging the coverage of pairs."""
 
-    def __init__(self, bars: dict[int, StateBars], t0: float, t1: float, lanes: int) -> None:
+    def __init__(
+        self, bars: dict[int, StateBars], t0: float, t1: float, lanes: int, first: int = 0
+    ) -> None:
+        """Of ``lanes`` lanes from lane ``first`` (the loop's rows under 100,000 task
+        lanes are two: a pyramid of every lane above them cost a second and 50 MB)."""
         self.t0 = t0
         self.lanes = lanes
+        self.first = first
         cols = int(min(PYRAMID_COLUMNS, max(PYRAMID_MIN_COLUMNS, PYRAMID_CELLS // max(lanes, 1))))
         self.images: list[npt.NDArray[np.uint8]] = []
         self.widths: list[float] = []
-        self._colours: npt.NDArray[np.uint32] | None = None
-        self._pixels: dict[int, npt.NDArray[np.uint32]] = {}  #: levels in those colours
         width = max(t1 - t0, 1e-12) / cols
         # the levels' widths: halved until under 64 columns (an odd last column pairs
         # with an empty one)
@@ -61,14 +69,22 @@ class Pyramid:
         # A block of lanes at a time: every level's cell depends on its own lane only,
         # and the whole float level 0 (plus coverage's float64 temporaries) cost 1 GB at
         # 100,000 lanes, 9 GB at 1,000,000 (issue 13, ``bench/big_file.py``)
-        for lo in range(0, lanes, PYRAMID_BLOCK):
-            hi = min(lo + PYRAMID_BLOCK, lanes)
+        block = max(PYRAMID_BLOCK // cols, 1)
+        for lo in range(0, lanes, block):
+            hi = min(lo + block, lanes)
             level = np.zeros((len(schema.STATE_NAMES), hi - lo, cols), np.float32)
             for state, b in bars.items():
-                a, z = np.searchsorted(b.lane, [lo, hi])
-                level[state] = coverage(
-                    b.lane[a:z] - lo, b.start[a:z], b.end[a:z], t0, width, cols, hi - lo
-                ).reshape(hi - lo, cols)
+                # (keys of the lanes' type: int keys in an int32 column made numpy
+                # convert all of it, a block at a time)
+                a, z = np.searchsorted(b.lane, np.array([first + lo, first + hi], b.lane.dtype))
+                # (and a block's bars a few at a time: the loop's row is one lane of a
+                # million bars, and coverage's temporaries of them all cost 80 MB)
+                covered = np.zeros((hi - lo) * cols)
+                for i in range(a, max(z, a + 1), PYRAMID_BLOCK):
+                    j = min(i + PYRAMID_BLOCK, z)
+                    lane = b.lane[i:j] - (first + lo)
+                    covered += coverage(lane, b.start[i:j], b.end[i:j], t0, width, cols, hi - lo)
+                level[state] = covered.reshape(hi - lo, cols)
             for k in range(len(sizes)):
                 self.images[k][lo:hi] = shade(level)
                 if k + 1 < len(sizes):
@@ -106,23 +122,21 @@ class Pyramid:
             if not finest_if_coarser:
                 return None
             k = 0
-        if colours is not self._colours:  # (each level coloured once per palette)
-            self._colours, self._pixels = colours, {}
-        level = self._pixels.get(k)
-        if level is None:
-            level = self._pixels[k] = colours[self.images[k]]
         width = self.widths[k]
+        level = self.images[k]
         centres = (x0 + (np.arange(cols) + 0.5) * px - self.t0) / width
         # the pixel columns over the data: a range (the columns left and right stay empty)
         inside = np.flatnonzero((centres >= 0) & (centres < level.shape[1]))
         out = np.zeros((lanes, cols), np.uint32)
-        skip = max(-(first // step), 0)  # image rows above lane 0 stay empty
+        first -= self.first  # (the image's rows begin at the pyramid's first lane)
+        skip = max(-(first // step), 0)  # image rows above the pyramid's lanes stay empty
         rows = level[first + skip * step : first + lanes * step : step]
         if len(rows) and len(inside):
             lo, hi = int(inside[0]), int(inside[-1]) + 1
-            out[skip : skip + len(rows), lo:hi] = np.take(
-                rows, centres[lo:hi].astype(np.int64), axis=1
-            )
+            # (the cells shown, then their colours: colouring a whole level of 100,000
+            # lanes once cost 0.25 s and 100 MB, a frame's cells about a millisecond)
+            cells = np.take(rows, centres[lo:hi].astype(np.int64), axis=1)
+            out[skip : skip + len(rows), lo:hi] = colours[cells]
         return out
 
 
@@ -202,22 +216,26 @@ def coverage(
     """
     size = lanes * cols
     inside = (lane >= 0) & (lane < lanes)
-    lane, start, end = lane[inside], start[inside], end[inside]
+    if not inside.all():
+        lane, start, end = lane[inside], start[inside], end[inside]
     a, b = column_edges(start, end, x0, px, cols)
     ca = np.minimum(a.astype(np.int64), cols - 1)
     cb = np.minimum(b.astype(np.int64), cols - 1)
     row = lane.astype(np.int64) * cols
     one = ca == cb
-    # (float64 always: bincount of nothing would give integers)
-    out = np.bincount(row[one] + ca[one], weights=(b - a)[one], minlength=size).astype(np.float64)
+    if one.all():  # (every bar inside a column: one pass over the cells)
+        return np.bincount(row + ca, weights=b - a, minlength=size).astype(np.float64)
     many = ~one
-    if many.any():
-        ra, rb, fa, fb = row[many], row[many], ca[many], cb[many]
-        out += np.bincount(ra + fa, weights=(fa + 1) - a[many], minlength=size)
-        out += np.bincount(rb + fb, weights=b[many] - fb, minlength=size)
-        between = np.bincount(ra + fa + 1, minlength=size + 1)[:size]
-        between -= np.bincount(rb + fb, minlength=size + 1)[:size]
-        out += np.cumsum(between)
+    ra, fa, fb = row[many], ca[many], cb[many]
+    # the bars inside a column, and the longer ones' heads and tails: one bincount (a
+    # pass over the cells each; a pyramid of 100,000 lanes makes 25 million of them)
+    cells = np.concatenate([row[one] + ca[one], ra + fa, ra + fb])
+    weights = np.concatenate([(b - a)[one], (fa + 1) - a[many], b[many] - fb])
+    out = np.bincount(cells, weights=weights, minlength=size)
+    # 1 in every column between a head and a tail: +1 after the head, -1 at the tail
+    edges = np.concatenate([ra + fa + 1, ra + fb])
+    signs = np.concatenate([np.ones(len(ra)), -np.ones(len(ra))])
+    out += np.cumsum(np.bincount(edges, weights=signs, minlength=size + 1)[:size])
     return np.asarray(out[:size], np.float64)
 
 

@@ -15,6 +15,7 @@ are drawn by an item of their own (``bar_labels.BarLabels``), over the arrows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +41,8 @@ from visualizer.views.guard import painted
 from visualizer.views.live_spans import GRID_CELLS, Columns, LiveCoverage, LiveSpans, add_coverage
 
 FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+#: lanes and labels: int32 for a finished trace (100,000 lanes: 4 bytes a bar, not 8)
+IntArray = npt.NDArray[np.signedinteger[Any]]
 
 #: bar height as a fraction of a lane
 BAR: float = 0.64
@@ -157,11 +159,12 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         labels: list[str],
     ) -> None:
         """Replace the spans: columns of equal length; ``label`` indexes ``labels`` or -1."""
-        lanes = np.asarray(lane, np.int64)
+        # (int32: a bar's lane and label in 4 bytes each, 2 million bars' in 17 MB less)
+        lanes = np.asarray(lane, np.int32)
         states = np.asarray(state, np.int8)
         starts = np.asarray(start, np.float64)
         ends = np.asarray(end, np.float64)
-        label_ids = np.asarray(label, np.int64)
+        label_ids = np.asarray(label, np.int32)
         self.prepareGeometryChange()
         self._labels = labels
         self._live = None
@@ -170,10 +173,14 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         self._labelled = {}
         for value in range(len(schema.STATE_NAMES)):
             mask = states == value
-            order = np.lexsort((starts[mask], lanes[mask]))
-            bars = StateBars(
-                lanes[mask][order], starts[mask][order], ends[mask][order], label_ids[mask][order]
-            )
+            lane_of, start_of = lanes[mask], starts[mask]
+            if _sorted(lane_of, start_of):  # (a file's spans, a lane per task: as they come)
+                bars = StateBars(lane_of, start_of, ends[mask], label_ids[mask])
+            else:
+                order = np.lexsort((start_of, lane_of))
+                bars = StateBars(
+                    lane_of[order], start_of[order], ends[mask][order], label_ids[mask][order]
+                )
             if len(bars.start):
                 bars.first, bars.last = float(bars.start.min()), float(bars.end.max())
             self._bars[value] = bars
@@ -188,9 +195,11 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
                     float(bars.end[named].max()),
                 )
         self._pyramid = None
-        if len(starts) > IMAGE_ABOVE and Pyramid.fits(int(lanes.max()) + 1):
-            t0, t1 = float(starts.min()), float(ends.max())
-            self._pyramid = Pyramid(self._bars, t0, t1, int(lanes.max()) + 1)
+        if len(starts) > IMAGE_ABOVE:
+            low, high = int(lanes.min()), int(lanes.max())
+            if Pyramid.fits(high - low + 1):
+                t0, t1 = float(starts.min()), float(ends.max())
+                self._pyramid = Pyramid(self._bars, t0, t1, high - low + 1, low)
         if len(starts):
             self._bounds = QRectF(
                 float(starts.min()),
@@ -573,3 +582,13 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
                 table.append((round(255 * alpha) << 24) | (r << 16) | (g << 8) | b)
         self._tables[self._palette] = np.array(table, np.uint32)
         return self._tables[self._palette]
+
+
+def _sorted(lane: IntArray, start: FloatArray) -> bool:
+    """Whether the bars are in (lane, start) order already: a trace's spans come by task
+    and time, and when lanes follow the tasks' ids (no task made by one made after it)
+    sorting 2 million of them again cost 0.3 s of opening a file."""
+    if len(lane) < 2:
+        return True
+    step = np.diff(lane)
+    return bool((step >= 0).all() and ((step > 0) | (np.diff(start) >= 0)).all())

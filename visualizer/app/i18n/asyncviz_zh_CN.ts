@@ -1195,6 +1195,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>到目前为止没有发现问题。</translation>
     </message>
     <message>
+        <source>Looking for what went wrong in this run…</source>
+        <translation>正在查找这次运行中出了什么问题…</translation>
+    </message>
+    <message>
         <source>Nothing found: none of what the insights look for happened in this run.</source>
         <translation>没有发现问题：这次运行中没有出现洞察所找的任何情况。</translation>
     </message>

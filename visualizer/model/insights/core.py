@@ -187,8 +187,9 @@ class Lanes:
         self.trace = trace
         raw = trace.spans
         # (a zero-length span sorts before one that starts where it does and lasts)
-        order = np.lexsort((raw.end, raw.start, raw.task))
-        self.spans: SpanColumns = raw.take(order)
+        self.spans: SpanColumns = (
+            raw if _in_order(raw) else raw.take(np.lexsort((raw.end, raw.start, raw.task)))
+        )
         spans = self.spans
         n = len(spans)
         self.length = spans.end - spans.start
@@ -276,6 +277,21 @@ class Lanes:
             labels = [s.label for s in self.trace.suspensions]
             self._delays = np.array([sleep_delay(label) for label in labels], np.float64)
         return self._delays
+
+
+def _in_order(spans: SpanColumns) -> bool:
+    """Whether the spans are sorted by task, then start, then end already: a trace's
+    spans come so, and a copy of 2 million of them in that order cost 70 MB and 0.2 s
+    of opening a 100,000-task trace (issue 18)."""
+    if len(spans) < 2:
+        return True
+    task, start, end = spans.task, spans.start, spans.end
+    same_task = task[1:] == task[:-1]
+    if not (same_task | (task[1:] > task[:-1])).all():
+        return False
+    step = start[1:] - start[:-1]
+    later = ~same_task | (step > 0)
+    return bool((later | ((step == 0) & (end[1:] >= end[:-1]))).all())
 
 
 class Intervals:
