@@ -20,7 +20,6 @@ issue's "record --trace within 1.3x of record").
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import os
 import statistics
@@ -35,27 +34,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scale import _recorded as scale_recorded
 from bench.workloads import pingpong, sleep0
-from visualizer.instrument.tracer import Tracer
-from visualizer.model.spans import TraceModel
 from visualizer.trace import compact, fileformat
 from visualizer.trace.data import Trace
-from visualizer.trace.store import TraceStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def recorded(workload: Callable[[], Coroutine[Any, Any, None]]) -> Trace:
-    """``workload`` run traced on the default loop, in this process (as ``overhead``'s
-    file bench does)."""
-    loop = asyncio.new_event_loop()
-    store = TraceStore(origin=loop.time())
-    tracer = Tracer(store, time.monotonic)
-    tracer.install(loop)
-    loop.run_until_complete(loop.create_task(workload(), context=tracer.new_context()))
-    tracer.finish()
-    loop.close()
-    return TraceModel(store).snapshot()
+    """``workload`` run traced on the default loop, in this process (as ``scale`` and
+    ``overhead``'s file bench do): its trace."""
+    return scale_recorded(workload)[0]
 
 
 def _unchecked() -> Any:

@@ -17,8 +17,14 @@ from visualizer.model.summary import format_summary
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def asyncviz(tmp_path: Path, *words: str) -> subprocess.CompletedProcess[str]:
+def asyncviz(tmp_path: Path, *words: str, display: bool = True) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it, its settings in ``tmp_path``; offscreen, or with no
+    display at all unless ``display``: no ``QT_QPA_PLATFORM``, ``DISPLAY`` or
+    ``WAYLAND_DISPLAY`` (a command that draws must choose offscreen itself)."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    if not display:
+        for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+            env.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "visualizer", *words],
         env=env,

@@ -7,16 +7,15 @@ run's trace."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtGui import QColor, QImage
+from test_open_from_cli import asyncviz as run_command
 
 from visualizer.model.files import load_any
 from visualizer.model.lane_choice import LaneChoiceError, choose, keep_tasks
@@ -49,21 +48,8 @@ PROGRAM = textwrap.dedent(
 def asyncviz(
     tmp_path: Path, *words: str, display: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """The command as a user runs it; with no display at all unless ``display``: no
-    ``QT_QPA_PLATFORM``, no ``DISPLAY`` (render must choose offscreen itself)."""
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}
-    if not display:
-        for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
-            env.pop(name, None)
-    return subprocess.run(
-        [sys.executable, "-m", "visualizer", *words],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-        check=False,
-    )
+    """The command as a user runs it; with no display at all unless ``display``."""
+    return run_command(tmp_path, *words, display=display)
 
 
 def svg_words(path: Path) -> list[str]:
