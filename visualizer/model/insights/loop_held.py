@@ -113,7 +113,7 @@ def _step(lanes: Lanes, i: int, samples: Samples, translate: Translate) -> Insig
     start, end = float(spans.start[i]), float(spans.end[i])
     before, before_words = _before(lanes, i, translate)
     after, after_words = _after(lanes, i, translate)
-    late, waited, late_words = _held_up(lanes, task, start, end, translate)
+    held, held_tasks, late_words = _held_up(lanes, task, start, end, translate)
     name = lanes.name(task)
     site = (before or {}).get("site") or (after or {}).get("site")
     sampled = samples.get((task, start), [])
@@ -128,7 +128,7 @@ def _step(lanes: Lanes, i: int, samples: Samples, translate: Translate) -> Insig
         )
     return insight(
         "blocking-step",
-        (task, *dict.fromkeys(x["task"] for x in [*late, *waited] if x["task"] != task)),
+        (task, *held_tasks),
         start,
         end,
         finding,
@@ -149,8 +149,7 @@ def _step(lanes: Lanes, i: int, samples: Samples, translate: Translate) -> Insig
             "seconds": end - start,
             "before": before,
             "after": after,
-            "late_timers": late,
-            "waited": waited,
+            **held,
             **_sampled_facts(sampled),
         },
     )
@@ -160,7 +159,7 @@ def _callback(
     lanes: Lanes, record: BlockedRecord, samples: Samples, translate: Translate
 ) -> Insight:
     start, end = record.start, record.end
-    late, waited, late_words = _held_up(lanes, None, start, end, translate)
+    held, held_tasks, late_words = _held_up(lanes, None, start, end, translate)
     what = shown(record.what) or "?"
     sampled = samples.get((-1, start), [])
     finding = translate("Insights", "A callback ({callback}) held the loop for {seconds}").format(
@@ -172,7 +171,7 @@ def _callback(
         ).format(callback=what, seconds=seconds(end - start), call=_call(sampled[0].at, translate))
     return insight(
         "blocking-step",
-        tuple(dict.fromkeys(x["task"] for x in [*late, *waited])),
+        held_tasks,
         start,
         end,
         finding,
@@ -191,8 +190,7 @@ def _callback(
         facts={
             "seconds": end - start,
             "callback": record.what,
-            "late_timers": late,
-            "waited": waited,
+            **held,
             **_sampled_facts(sampled),
         },
     )
@@ -325,11 +323,17 @@ def _after(lanes: Lanes, i: int, translate: Translate) -> tuple[dict[str, Any] |
 
 def _held_up(
     lanes: Lanes, culprit: int | None, start: float, end: float, translate: Translate
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+) -> tuple[dict[str, Any], tuple[int, ...], list[str]]:
     """What the loop held from ``start`` to ``end`` kept waiting, besides ``culprit``: the
-    ``sleep`` timers due before ``end`` that fired after it (each: task, label, due,
-    woke, late), and the tasks ready during it (each: task, ready since, waited in it);
-    and the sentences that say so."""
+    ``sleep`` timers due before ``end`` that fired after it (``late_timers``, each: task,
+    label, due, woke, late; the latest first), and the tasks ready during it (``waited``,
+    each: task, ready since, waited in it; the longest first): the facts; the tasks of
+    both, each once, in that order; and the sentences that say so.
+
+    The facts keep the first ``MOST_FLOODED`` of each and count them all
+    (``late_timer_count``, ``waited_count``), as the insight's tasks do: a step of a
+    100,000-task run kept every task waiting, and a dict per task per step was 82 MB
+    that the window kept as long as the trace (issue 18)."""
     spans = lanes.spans
     mine = -1 if culprit is None else culprit
     # timers: suspended on sleep(x) over the stretch, due before its end, woken by the
@@ -341,36 +345,44 @@ def _held_up(
     nxt = lanes.after[suspended]
     by_timer = (nxt >= 0) & (spans.woken_kind[np.maximum(nxt, 0)] == schema.WAKE_TIMER)
     hit = by_timer & (due < end) & (spans.end[suspended] > due)
+    timers, when = suspended[hit], due[hit]
+    woke = spans.end[timers]
+    # (the lateness this stretch made: a timer already late when it began, or held on by
+    # a step after it, is late by the others' part too: not this one's)
+    late_by = np.minimum(woke, end) - np.maximum(when, start)
+    worst = np.argsort(-late_by, kind="stable")
     late: list[dict[str, Any]] = []
-    for j, when in zip(suspended[hit].tolist(), due[hit].tolist(), strict=True):
-        woke = float(spans.end[j])
-        suspension = lanes.suspension(j)
+    for k in worst[:MOST_FLOODED].tolist():
+        suspension = lanes.suspension(int(timers[k]))
         late.append(
             {
-                "task": int(spans.task[j]),
+                "task": int(spans.task[timers[k]]),
                 "label": suspension.label if suspension else None,
-                "due": when,
-                "woke": woke,
-                # (the lateness this stretch made: a timer already late when it began, or
-                # held on by a step after it, is late by the others' part too: not this one's)
-                "late": min(woke, end) - max(when, start),
-                "late_in_all": woke - when,
+                "due": float(when[k]),
+                "woke": float(woke[k]),
+                "late": float(late_by[k]),
+                "late_in_all": float(woke[k] - when[k]),
             }
         )
-    late.sort(key=lambda x: -x["late"])
     # ready: any part of their ready time within the stretch
     ready = lanes.ready.overlapping(start, end)
     ready = ready[spans.task[ready] != mine]
+    ready_for = np.minimum(spans.end[ready], end) - np.maximum(spans.start[ready], start)
+    noticed = ready_for >= NOTICED
+    ready, ready_for = ready[noticed], ready_for[noticed]
+    longest = np.argsort(-ready_for, kind="stable")
     waited: list[dict[str, Any]] = [
         {
-            "task": int(spans.task[j]),
-            "ready": float(spans.start[j]),
-            "waited": float(min(spans.end[j], end) - max(spans.start[j], start)),
+            "task": int(spans.task[ready[k]]),
+            "ready": float(spans.start[ready[k]]),
+            "waited": float(ready_for[k]),
         }
-        for j in ready.tolist()
+        for k in longest[:MOST_FLOODED].tolist()
     ]
-    waited = [x for x in waited if x["waited"] >= NOTICED]
-    waited.sort(key=lambda x: -x["waited"])
+    # the tasks, each once, the late timers' first (the first few: what ``insight`` keeps)
+    both = np.concatenate([spans.task[timers[worst]], spans.task[ready[longest]]])
+    firsts = np.sort(np.unique(both, return_index=True)[1])[:MOST_FLOODED]
+    tasks = tuple(both[firsts].tolist())
     words = []
     if late:
         items = [
@@ -384,7 +396,7 @@ def _held_up(
         ]
         words.append(
             translate("Insights", "Timers it made late: {timers}.").format(
-                timers=listed(items, translate, len(late))
+                timers=listed(items, translate, len(timers))
             )
         )
     if waited:
@@ -396,10 +408,16 @@ def _held_up(
         ]
         words.append(
             translate("Insights", "Tasks that were ready and waited for it: {tasks}.").format(
-                tasks=listed(items, translate, len(waited))
+                tasks=listed(items, translate, len(ready))
             )
         )
-    return late, waited, words
+    facts = {
+        "late_timers": late,
+        "late_timer_count": len(timers),
+        "waited": waited,
+        "waited_count": len(ready),
+    }
+    return facts, tasks, words
 
 
 def scheduling_delays(lanes: Lanes, threshold: float, translate: Translate) -> list[Insight]:
