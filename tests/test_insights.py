@@ -123,6 +123,38 @@ def test_a_blocking_step_on_the_virtual_clock_counts_real_busy_time() -> None:
     assert [x["task"] for x in step.facts["late_timers"]] == [tid(trace, "ticker")]
 
 
+def test_a_blocking_step_keeps_the_first_few_it_held_up_and_counts_them_all() -> None:
+    """A step that held up 30 timers and 30 ready tasks: the facts list the first
+    ``MOST_FLOODED`` of each (the latest and the longest waiting first) and count all 30,
+    as the insight's tasks do (at 100,000 tasks, a dict each was 82 MB kept, issue 18)."""
+
+    async def sleeper(delay: float) -> None:
+        await asyncio.sleep(delay)
+
+    async def waiter(go: asyncio.Event) -> None:
+        await go.wait()
+
+    async def main() -> None:
+        go = asyncio.Event()
+        # due 0.010, 0.011, ...: the earliest is the latest when the step ends
+        sleepers = [asyncio.create_task(sleeper(0.01 + i / 1000), name=f"s{i}") for i in range(30)]
+        waiters = [asyncio.create_task(waiter(go), name=f"w{i}") for i in range(30)]
+        await asyncio.sleep(0)
+        go.set()  # (the waiters are ready from here, and wait for the step to end)
+        time.sleep(0.2)
+        await asyncio.gather(*sleepers, *waiters)
+
+    trace = traced(main)
+    [step] = of_kind(insights_of(trace), "blocking-step")
+    facts = step.facts
+    assert (facts["late_timer_count"], facts["waited_count"]) == (30, 30)
+    assert [x["task"] for x in facts["late_timers"]] == [tid(trace, f"s{i}") for i in range(20)]
+    assert len(facts["waited"]) == 20
+    assert {x["task"] for x in facts["waited"]} <= {tid(trace, f"w{i}") for i in range(30)}
+    assert step.tasks == (tid(trace, "Task-1"), *(tid(trace, f"s{i}") for i in range(19)))
+    assert "and 25 more" in step.explanation  # (five named of 30, each list)
+
+
 async def blocking_callback_program() -> None:
     loop = asyncio.get_running_loop()
     loop.call_later(0.05, time.sleep, 0.2)  # a callback that holds the loop

@@ -41,6 +41,7 @@ from visualizer.model.insights.core import (
     seconds,
     site_words,
 )
+from visualizer.model.insights.held_up import held_up
 from visualizer.model.loop_lanes import covered_before, union
 from visualizer.model.statistics import Distribution, open_ready, run_scheduled
 from visualizer.model.words import Translate
@@ -53,10 +54,6 @@ NESTED: Final = 1e-6
 
 #: a step's samples, by (task or -1, the step's start): see ``_samples``
 Samples = dict[tuple[int, float], list[StackSample]]
-
-#: a task ready for less of a blocking step than this (seconds) is not named as waiting
-#: for it (the clock's readings around a step overlap by microseconds)
-NOTICED: Final = 0.001
 
 
 def blocking_steps(lanes: Lanes, threshold: float, translate: Translate) -> list[Insight]:
@@ -113,7 +110,7 @@ def _step(lanes: Lanes, i: int, samples: Samples, translate: Translate) -> Insig
     start, end = float(spans.start[i]), float(spans.end[i])
     before, before_words = _before(lanes, i, translate)
     after, after_words = _after(lanes, i, translate)
-    late, waited, late_words = _held_up(lanes, task, start, end, translate)
+    held, held_tasks, late_words = held_up(lanes, task, start, end, translate)
     name = lanes.name(task)
     site = (before or {}).get("site") or (after or {}).get("site")
     sampled = samples.get((task, start), [])
@@ -128,7 +125,7 @@ def _step(lanes: Lanes, i: int, samples: Samples, translate: Translate) -> Insig
         )
     return insight(
         "blocking-step",
-        (task, *dict.fromkeys(x["task"] for x in [*late, *waited] if x["task"] != task)),
+        (task, *held_tasks),
         start,
         end,
         finding,
@@ -149,8 +146,7 @@ def _step(lanes: Lanes, i: int, samples: Samples, translate: Translate) -> Insig
             "seconds": end - start,
             "before": before,
             "after": after,
-            "late_timers": late,
-            "waited": waited,
+            **held,
             **_sampled_facts(sampled),
         },
     )
@@ -160,7 +156,7 @@ def _callback(
     lanes: Lanes, record: BlockedRecord, samples: Samples, translate: Translate
 ) -> Insight:
     start, end = record.start, record.end
-    late, waited, late_words = _held_up(lanes, None, start, end, translate)
+    held, held_tasks, late_words = held_up(lanes, None, start, end, translate)
     what = shown(record.what) or "?"
     sampled = samples.get((-1, start), [])
     finding = translate("Insights", "A callback ({callback}) held the loop for {seconds}").format(
@@ -172,7 +168,7 @@ def _callback(
         ).format(callback=what, seconds=seconds(end - start), call=_call(sampled[0].at, translate))
     return insight(
         "blocking-step",
-        tuple(dict.fromkeys(x["task"] for x in [*late, *waited])),
+        held_tasks,
         start,
         end,
         finding,
@@ -191,8 +187,7 @@ def _callback(
         facts={
             "seconds": end - start,
             "callback": record.what,
-            "late_timers": late,
-            "waited": waited,
+            **held,
             **_sampled_facts(sampled),
         },
     )
@@ -321,85 +316,6 @@ def _after(lanes: Lanes, i: int, translate: Translate) -> tuple[dict[str, Any] |
     if record.ended is not None:
         return None, translate("Insights", "its end")
     return None, translate("Insights", "the end of the trace")
-
-
-def _held_up(
-    lanes: Lanes, culprit: int | None, start: float, end: float, translate: Translate
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
-    """What the loop held from ``start`` to ``end`` kept waiting, besides ``culprit``: the
-    ``sleep`` timers due before ``end`` that fired after it (each: task, label, due,
-    woke, late), and the tasks ready during it (each: task, ready since, waited in it);
-    and the sentences that say so."""
-    spans = lanes.spans
-    mine = -1 if culprit is None else culprit
-    # timers: suspended on sleep(x) over the stretch, due before its end, woken by the
-    # timer (after the end: the loop was held; a step's end is read to float32's
-    # precision, so the wake may seem to be a few nanoseconds before it)
-    suspended = lanes.sleeps.overlapping(start, end)
-    suspended = suspended[spans.task[suspended] != mine]
-    due = spans.start[suspended] + lanes.sleep_delays[spans.awaiting[suspended]]
-    nxt = lanes.after[suspended]
-    by_timer = (nxt >= 0) & (spans.woken_kind[np.maximum(nxt, 0)] == schema.WAKE_TIMER)
-    hit = by_timer & (due < end) & (spans.end[suspended] > due)
-    late: list[dict[str, Any]] = []
-    for j, when in zip(suspended[hit].tolist(), due[hit].tolist(), strict=True):
-        woke = float(spans.end[j])
-        suspension = lanes.suspension(j)
-        late.append(
-            {
-                "task": int(spans.task[j]),
-                "label": suspension.label if suspension else None,
-                "due": when,
-                "woke": woke,
-                # (the lateness this stretch made: a timer already late when it began, or
-                # held on by a step after it, is late by the others' part too: not this one's)
-                "late": min(woke, end) - max(when, start),
-                "late_in_all": woke - when,
-            }
-        )
-    late.sort(key=lambda x: -x["late"])
-    # ready: any part of their ready time within the stretch
-    ready = lanes.ready.overlapping(start, end)
-    ready = ready[spans.task[ready] != mine]
-    waited: list[dict[str, Any]] = [
-        {
-            "task": int(spans.task[j]),
-            "ready": float(spans.start[j]),
-            "waited": float(min(spans.end[j], end) - max(spans.start[j], start)),
-        }
-        for j in ready.tolist()
-    ]
-    waited = [x for x in waited if x["waited"] >= NOTICED]
-    waited.sort(key=lambda x: -x["waited"])
-    words = []
-    if late:
-        items = [
-            translate("Insights", "{task} ({label}, due at {due}) {late} late").format(
-                task=lanes.name(x["task"]),
-                label=shown(x["label"] or "?"),
-                due=seconds(x["due"]),
-                late=seconds(x["late"]),
-            )
-            for x in late[:MOST_NAMED]
-        ]
-        words.append(
-            translate("Insights", "Timers it made late: {timers}.").format(
-                timers=listed(items, translate, len(late))
-            )
-        )
-    if waited:
-        items = [
-            translate("Insights", "{task} {seconds}").format(
-                task=lanes.name(x["task"]), seconds=seconds(x["waited"])
-            )
-            for x in waited[:MOST_NAMED]
-        ]
-        words.append(
-            translate("Insights", "Tasks that were ready and waited for it: {tasks}.").format(
-                tasks=listed(items, translate, len(waited))
-            )
-        )
-    return late, waited, words
 
 
 def scheduling_delays(lanes: Lanes, threshold: float, translate: Translate) -> list[Insight]:
