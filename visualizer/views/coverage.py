@@ -56,7 +56,6 @@ class Pyramid:
         self.lanes = lanes
         self.first = first
         cols = int(min(PYRAMID_COLUMNS, max(PYRAMID_MIN_COLUMNS, PYRAMID_CELLS // max(lanes, 1))))
-        self.images: list[npt.NDArray[np.uint8]] = []
         self.widths: list[float] = []
         width = max(t1 - t0, 1e-12) / cols
         # the levels' widths: halved until under 64 columns (an odd last column pairs
@@ -64,8 +63,31 @@ class Pyramid:
         sizes = [cols]
         while sizes[-1] >= 64:
             sizes.append((sizes[-1] + 1) // 2)
-        self.images = [np.zeros((lanes, size), np.uint8) for size in sizes]
         self.widths = [width * 2**k for k in range(len(sizes))]
+        self._sizes = sizes
+        self._bars = bars  # (the chart keeps them: no copy)
+        #: the levels made so far: the finest only, until a frame wants a coarser one
+        #: (the run under 256 pixels wide); all of them were 48 MB at 100,000 lanes,
+        #: the finest 26 (issue 18)
+        self._images = self._build(1)
+
+    @property
+    def images(self) -> list[npt.NDArray[np.uint8]]:
+        """Every level's image, finest first (made now if not yet)."""
+        return self._level_images(len(self._sizes))
+
+    def _level_images(self, levels: int) -> list[npt.NDArray[np.uint8]]:
+        """The images of the finest ``levels`` levels at least: all made again from the
+        bars, the first time a coarser one is wanted (the same cells as at once)."""
+        if len(self._images) < levels:
+            self._images = self._build(len(self._sizes))
+        return self._images
+
+    def _build(self, levels: int) -> list[npt.NDArray[np.uint8]]:
+        """The finest ``levels`` levels' images, from the bars."""
+        bars, first, cols, width = self._bars, self.first, self._sizes[0], self.widths[0]
+        lanes = self.lanes
+        images = [np.zeros((lanes, size), np.uint8) for size in self._sizes[:levels]]
         # A block of lanes at a time: every level's cell depends on its own lane only,
         # and the whole float level 0 (plus coverage's float64 temporaries) cost 1 GB at
         # 100,000 lanes, 9 GB at 1,000,000 (issue 13, ``bench/big_file.py``)
@@ -83,14 +105,17 @@ class Pyramid:
                 for i in range(a, max(z, a + 1), PYRAMID_BLOCK):
                     j = min(i + PYRAMID_BLOCK, z)
                     lane = b.lane[i:j] - (first + lo)
-                    covered += coverage(lane, b.start[i:j], b.end[i:j], t0, width, cols, hi - lo)
+                    covered += coverage(
+                        lane, b.start[i:j], b.end[i:j], self.t0, width, cols, hi - lo
+                    )
                 level[state] = covered.reshape(hi - lo, cols)
-            for k in range(len(sizes)):
-                self.images[k][lo:hi] = shade(level)
-                if k + 1 < len(sizes):
+            for k in range(levels):
+                images[k][lo:hi] = shade(level)
+                if k + 1 < levels:
                     if level.shape[2] % 2:
                         level = np.concatenate([level, np.zeros_like(level[:, :, :1])], axis=2)
                     level = ((level[:, :, 0::2] + level[:, :, 1::2]) / 2).astype(np.float32)
+        return images
 
     @staticmethod
     def fits(lanes: int) -> bool:
@@ -123,7 +148,7 @@ class Pyramid:
                 return None
             k = 0
         width = self.widths[k]
-        level = self.images[k]
+        level = self._level_images(k + 1)[k]
         centres = (x0 + (np.arange(cols) + 0.5) * px - self.t0) / width
         # the pixel columns over the data: a range (the columns left and right stay empty)
         inside = np.flatnonzero((centres >= 0) & (centres < level.shape[1]))
