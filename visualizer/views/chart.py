@@ -499,15 +499,15 @@ class GanttView(pg.PlotWidget):  # type: ignore[misc]
         columns = trace.columns or TaskColumns.of(trace.tasks)
         self.lanes = lanes_of(columns.parent)
         spans = trace.spans
-        # (int32, as the bars keep it: 2 million spans' lanes without an int64 copy)
-        lane = self.lanes.astype(np.int32)[spans.task] if len(spans) else np.zeros(0, np.int32)
+        # (read through an index per state: each span's lane is its task's, int32)
         self.bars.set_spans(
-            lane,
+            spans.task,
             spans.state,
             spans.start,
             spans.end,
             spans.awaiting,
             [s.label for s in trace.suspensions],
+            lane_of=self.lanes.astype(np.int32),
         )
         first = len(trace.tasks)
         self.names.reset()

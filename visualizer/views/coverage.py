@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from visualizer.trace import schema
+from visualizer.views.bar_index import IndexedBars
 
 FloatArray = npt.NDArray[np.float64]
 #: lanes and labels: int32 for a finished trace (100,000 lanes: 4 bytes a bar, not 8)
@@ -48,7 +49,7 @@ class Pyramid:
     bound memory); each next level halves them, averaging the coverage of pairs."""
 
     def __init__(
-        self, bars: dict[int, StateBars], t0: float, t1: float, lanes: int, first: int = 0
+        self, bars: dict[int, Bars], t0: float, t1: float, lanes: int, first: int = 0
     ) -> None:
         """Of ``lanes`` lanes from lane ``first`` (the loop's rows under 100,000 task
         lanes are two: a pyramid of every lane above them cost a second and 50 MB)."""
@@ -96,18 +97,14 @@ class Pyramid:
             hi = min(lo + block, lanes)
             level = np.zeros((len(schema.STATE_NAMES), hi - lo, cols), np.float32)
             for state, b in bars.items():
-                # (keys of the lanes' type: int keys in an int32 column made numpy
-                # convert all of it, a block at a time)
-                a, z = np.searchsorted(b.lane, np.array([first + lo, first + hi], b.lane.dtype))
-                # (and a block's bars a few at a time: the loop's row is one lane of a
+                a, z = b.bounds(first + lo, first + hi)
+                # (a block's bars a few at a time: the loop's row is one lane of a
                 # million bars, and coverage's temporaries of them all cost 80 MB)
                 covered = np.zeros((hi - lo) * cols)
                 for i in range(a, max(z, a + 1), PYRAMID_BLOCK):
-                    j = min(i + PYRAMID_BLOCK, z)
-                    lane = b.lane[i:j] - (first + lo)
-                    covered += coverage(
-                        lane, b.start[i:j], b.end[i:j], self.t0, width, cols, hi - lo
-                    )
+                    lane, start, end, _ = b.take(i, min(i + PYRAMID_BLOCK, z))
+                    lane = lane - (first + lo)
+                    covered += coverage(lane, start, end, self.t0, width, cols, hi - lo)
                 level[state] = covered.reshape(hi - lo, cols)
             for k in range(levels):
                 images[k][lo:hi] = shade(level)
@@ -208,6 +205,26 @@ class StateBars:
     first: float = 0.0  #: earliest start
     last: float = 0.0  #: latest end
 
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def bounds(self, lo: int, hi: int) -> tuple[int, int]:
+        """The bars of lanes ``lo`` to ``hi`` (excluded): positions ``a`` to ``z``."""
+        # (keys of the lanes' own type: a float or int key made numpy convert the whole
+        # column, 0.25 ms a call at a million spans, where the search costs microseconds)
+        info = np.iinfo(self.lane.dtype)
+        keys = np.array([min(max(lo, info.min), info.max), min(hi, info.max)], self.lane.dtype)
+        a, z = np.searchsorted(self.lane, keys)
+        return int(a), int(z)
+
+    def take(self, a: int, z: int) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
+        """Bars ``a`` to ``z`` (excluded) as columns (views): lane, start, end, label."""
+        return self.lane[a:z], self.start[a:z], self.end[a:z], self.label[a:z]
+
+
+#: a state's bars: copied out in (lane, start) order, or read through an index
+Bars = StateBars | IndexedBars
+
 
 def every_lane(
     columns: tuple[IntArray, FloatArray, FloatArray, IntArray], first: int, step: int
@@ -264,19 +281,26 @@ def coverage(
     return np.asarray(out[:size], np.float64)
 
 
+def _lanes(bars: Bars, y0: float, y1: float) -> tuple[int, int]:
+    """The positions of the bars of the lanes from ``y0`` to ``y1`` (partly) in view."""
+    return bars.bounds(int(np.floor(y0)), int(np.ceil(y1)) + 1)
+
+
+def count_in_view(bars: Bars, x0: float, x1: float, y0: float, y1: float) -> int | None:
+    """How many bars ``in_view`` gives, if the lanes' bounds say without reading them
+    (all of the time in view: a zoomed-out frame), else None."""
+    if not len(bars):
+        return 0
+    if bars.first >= x0 and bars.last <= x1:
+        a, z = _lanes(bars, y0, y1)
+        return z - a
+    return None
+
+
 def in_view(
-    bars: StateBars, x0: float, x1: float, y0: float, y1: float
+    bars: Bars, x0: float, x1: float, y0: float, y1: float
 ) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
-    # (keys of the lanes' own type: a float key made numpy convert the whole column,
-    # 0.25 ms a call at a million spans, where the search itself costs microseconds)
-    lo = np.searchsorted(bars.lane, bars.lane.dtype.type(np.floor(y0)), side="left")
-    hi = np.searchsorted(bars.lane, bars.lane.dtype.type(np.ceil(y1)), side="right")
-    lane, start, end, label = (
-        bars.lane[lo:hi],
-        bars.start[lo:hi],
-        bars.end[lo:hi],
-        bars.label[lo:hi],
-    )
+    lane, start, end, label = bars.take(*_lanes(bars, y0, y1))
     if len(start) and bars.first >= x0 and bars.last <= x1:
         return lane, start, end, label  # all of it in view: no copies
     mask = (end >= x0) & (start <= x1)
