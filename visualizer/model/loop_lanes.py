@@ -71,9 +71,14 @@ def busy_intervals(trace: Trace) -> tuple[npt.NDArray[np.float64], npt.NDArray[n
     count = int(np.count_nonzero(running))
     if count <= BUSY_PIECE:
         return union(spans.start[running], spans.end[running])
-    # (a stretch's bounds: the running spans' own times, read in place)
-    t0 = float(np.min(spans.start, where=running, initial=np.inf))
-    t1 = float(np.max(spans.start, where=running, initial=-np.inf))
+    # (a stretch's bounds: the running spans' own times, a block at a time: ``where=``
+    # took 30 ms a pass)
+    blocks = range(0, len(running), BUSY_PIECE)
+    t0, t1 = np.inf, -np.inf
+    for i in blocks:
+        block = _running_starts(spans.start, running, i)
+        if len(block):
+            t0, t1 = min(t0, float(block.min())), max(t1, float(block.max()))
     if not (np.isfinite(t0) and np.isfinite(t1)) or t1 <= t0:
         return union(spans.start[running], spans.end[running])
     # stretches of about as many spans each (a run's steps bunch up in time): cut where
@@ -81,8 +86,8 @@ def busy_intervals(trace: Trace) -> tuple[npt.NDArray[np.float64], npt.NDArray[n
     # with weights copied them all)
     counts = np.zeros(BUSY_BINS, np.int64)
     scale = BUSY_BINS / (t1 - t0)
-    for i in range(0, len(running), BUSY_PIECE):
-        block = spans.start[i : i + BUSY_PIECE][running[i : i + BUSY_PIECE]]
+    for i in blocks:
+        block = _running_starts(spans.start, running, i)
         bins = np.minimum(((block - t0) * scale).astype(np.int64), BUSY_BINS - 1)
         counts += np.bincount(bins, minlength=BUSY_BINS)
     reached = np.cumsum(counts)
@@ -104,6 +109,13 @@ def busy_intervals(trace: Trace) -> tuple[npt.NDArray[np.float64], npt.NDArray[n
     start, reach = out_start[:made], out_reach[:made]
     np.maximum.accumulate(reach, out=reach)  # (an interval may run over the next stretch)
     return _joined(start, reach)
+
+
+def _running_starts(
+    start: npt.NDArray[np.float64], running: npt.NDArray[np.bool_], i: int
+) -> npt.NDArray[np.float64]:
+    """The starts of the running spans of the block of spans from ``i``."""
+    return start[i : i + BUSY_PIECE][running[i : i + BUSY_PIECE]]
 
 
 def union(

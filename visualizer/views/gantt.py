@@ -244,16 +244,17 @@ class SpanBars(pg.GraphicsObject):  # type: ignore[misc]
         self.prepareGeometryChange()
         self._labels, self._live, self._grid = labels, None, None
         self._bars, self._labelled = {}, {}
+        counts = np.zeros(len(lanes) and int(lanes.max()) + 1, np.int64)  # (bars a lane)
         for value in range(len(schema.STATE_NAMES)):
             index = state_index(lanes, keys, states, value, starts)
             named = label_ids[index] >= 0 if len(index) else np.zeros(0, bool)
             some = bool(named.any())
             bars = IndexedBars.of(index, lanes, keys, starts, ends, label_ids if some else None)
             self._bars[value] = bars
+            counts += np.diff(bars.offsets)
             if some:
                 self._labelled[value] = bars if named.all() else bars.subset(named)
         self._pyramid = None
-        counts = sum(np.diff(b.offsets) for b in self._bars.values())
         used = np.flatnonzero(counts)
         if len(starts) > IMAGE_ABOVE and len(used):
             low, high = int(used[0]), int(used[-1])
