@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from visualizer.trace import schema
+from visualizer.views.bar_index import IndexedBars
 
 FloatArray = npt.NDArray[np.float64]
 #: lanes and labels: int32 for a finished trace (100,000 lanes: 4 bytes a bar, not 8)
@@ -48,7 +49,7 @@ class Pyramid:
     bound memory); each next level halves them, averaging the coverage of pairs."""
 
     def __init__(
-        self, bars: dict[int, StateBars], t0: float, t1: float, lanes: int, first: int = 0
+        self, bars: dict[int, Bars], t0: float, t1: float, lanes: int, first: int = 0
     ) -> None:
         """Of ``lanes`` lanes from lane ``first`` (the loop's rows under 100,000 task
         lanes are two: a pyramid of every lane above them cost a second and 50 MB)."""
@@ -56,7 +57,6 @@ class Pyramid:
         self.lanes = lanes
         self.first = first
         cols = int(min(PYRAMID_COLUMNS, max(PYRAMID_MIN_COLUMNS, PYRAMID_CELLS // max(lanes, 1))))
-        self.images: list[npt.NDArray[np.uint8]] = []
         self.widths: list[float] = []
         width = max(t1 - t0, 1e-12) / cols
         # the levels' widths: halved until under 64 columns (an odd last column pairs
@@ -64,8 +64,31 @@ class Pyramid:
         sizes = [cols]
         while sizes[-1] >= 64:
             sizes.append((sizes[-1] + 1) // 2)
-        self.images = [np.zeros((lanes, size), np.uint8) for size in sizes]
         self.widths = [width * 2**k for k in range(len(sizes))]
+        self._sizes = sizes
+        self._bars = bars  # (the chart keeps them: no copy)
+        #: the levels made so far: the finest only, until a frame wants a coarser one
+        #: (the run under 256 pixels wide); all of them were 48 MB at 100,000 lanes,
+        #: the finest 26 (issue 18)
+        self._images = self._build(1)
+
+    @property
+    def images(self) -> list[npt.NDArray[np.uint8]]:
+        """Every level's image, finest first (made now if not yet)."""
+        return self._level_images(len(self._sizes))
+
+    def _level_images(self, levels: int) -> list[npt.NDArray[np.uint8]]:
+        """The images of the finest ``levels`` levels at least: all made again from the
+        bars, the first time a coarser one is wanted (the same cells as at once)."""
+        if len(self._images) < levels:
+            self._images = self._build(len(self._sizes))
+        return self._images
+
+    def _build(self, levels: int) -> list[npt.NDArray[np.uint8]]:
+        """The finest ``levels`` levels' images, from the bars."""
+        bars, first, cols, width = self._bars, self.first, self._sizes[0], self.widths[0]
+        lanes = self.lanes
+        images = [np.zeros((lanes, size), np.uint8) for size in self._sizes[:levels]]
         # A block of lanes at a time: every level's cell depends on its own lane only,
         # and the whole float level 0 (plus coverage's float64 temporaries) cost 1 GB at
         # 100,000 lanes, 9 GB at 1,000,000 (issue 13, ``bench/big_file.py``)
@@ -74,23 +97,22 @@ class Pyramid:
             hi = min(lo + block, lanes)
             level = np.zeros((len(schema.STATE_NAMES), hi - lo, cols), np.float32)
             for state, b in bars.items():
-                # (keys of the lanes' type: int keys in an int32 column made numpy
-                # convert all of it, a block at a time)
-                a, z = np.searchsorted(b.lane, np.array([first + lo, first + hi], b.lane.dtype))
-                # (and a block's bars a few at a time: the loop's row is one lane of a
+                a, z = b.bounds(first + lo, first + hi)
+                # (a block's bars a few at a time: the loop's row is one lane of a
                 # million bars, and coverage's temporaries of them all cost 80 MB)
                 covered = np.zeros((hi - lo) * cols)
                 for i in range(a, max(z, a + 1), PYRAMID_BLOCK):
-                    j = min(i + PYRAMID_BLOCK, z)
-                    lane = b.lane[i:j] - (first + lo)
-                    covered += coverage(lane, b.start[i:j], b.end[i:j], t0, width, cols, hi - lo)
+                    lane, start, end, _ = b.take(i, min(i + PYRAMID_BLOCK, z))
+                    lane = lane - (first + lo)
+                    covered += coverage(lane, start, end, self.t0, width, cols, hi - lo)
                 level[state] = covered.reshape(hi - lo, cols)
-            for k in range(len(sizes)):
-                self.images[k][lo:hi] = shade(level)
-                if k + 1 < len(sizes):
+            for k in range(levels):
+                images[k][lo:hi] = shade(level)
+                if k + 1 < levels:
                     if level.shape[2] % 2:
                         level = np.concatenate([level, np.zeros_like(level[:, :, :1])], axis=2)
                     level = ((level[:, :, 0::2] + level[:, :, 1::2]) / 2).astype(np.float32)
+        return images
 
     @staticmethod
     def fits(lanes: int) -> bool:
@@ -123,7 +145,7 @@ class Pyramid:
                 return None
             k = 0
         width = self.widths[k]
-        level = self.images[k]
+        level = self._level_images(k + 1)[k]
         centres = (x0 + (np.arange(cols) + 0.5) * px - self.t0) / width
         # the pixel columns over the data: a range (the columns left and right stay empty)
         inside = np.flatnonzero((centres >= 0) & (centres < level.shape[1]))
@@ -183,6 +205,26 @@ class StateBars:
     first: float = 0.0  #: earliest start
     last: float = 0.0  #: latest end
 
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def bounds(self, lo: int, hi: int) -> tuple[int, int]:
+        """The bars of lanes ``lo`` to ``hi`` (excluded): positions ``a`` to ``z``."""
+        # (keys of the lanes' own type: a float or int key made numpy convert the whole
+        # column, 0.25 ms a call at a million spans, where the search costs microseconds)
+        info = np.iinfo(self.lane.dtype)
+        keys = np.array([min(max(lo, info.min), info.max), min(hi, info.max)], self.lane.dtype)
+        a, z = np.searchsorted(self.lane, keys)
+        return int(a), int(z)
+
+    def take(self, a: int, z: int) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
+        """Bars ``a`` to ``z`` (excluded) as columns (views): lane, start, end, label."""
+        return self.lane[a:z], self.start[a:z], self.end[a:z], self.label[a:z]
+
+
+#: a state's bars: copied out in (lane, start) order, or read through an index
+Bars = StateBars | IndexedBars
+
 
 def every_lane(
     columns: tuple[IntArray, FloatArray, FloatArray, IntArray], first: int, step: int
@@ -239,19 +281,26 @@ def coverage(
     return np.asarray(out[:size], np.float64)
 
 
+def _lanes(bars: Bars, y0: float, y1: float) -> tuple[int, int]:
+    """The positions of the bars of the lanes from ``y0`` to ``y1`` (partly) in view."""
+    return bars.bounds(int(np.floor(y0)), int(np.ceil(y1)) + 1)
+
+
+def count_in_view(bars: Bars, x0: float, x1: float, y0: float, y1: float) -> int | None:
+    """How many bars ``in_view`` gives, if the lanes' bounds say without reading them
+    (all of the time in view: a zoomed-out frame), else None."""
+    if not len(bars):
+        return 0
+    if bars.first >= x0 and bars.last <= x1:
+        a, z = _lanes(bars, y0, y1)
+        return z - a
+    return None
+
+
 def in_view(
-    bars: StateBars, x0: float, x1: float, y0: float, y1: float
+    bars: Bars, x0: float, x1: float, y0: float, y1: float
 ) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
-    # (keys of the lanes' own type: a float key made numpy convert the whole column,
-    # 0.25 ms a call at a million spans, where the search itself costs microseconds)
-    lo = np.searchsorted(bars.lane, bars.lane.dtype.type(np.floor(y0)), side="left")
-    hi = np.searchsorted(bars.lane, bars.lane.dtype.type(np.ceil(y1)), side="right")
-    lane, start, end, label = (
-        bars.lane[lo:hi],
-        bars.start[lo:hi],
-        bars.end[lo:hi],
-        bars.label[lo:hi],
-    )
+    lane, start, end, label = bars.take(*_lanes(bars, y0, y1))
     if len(start) and bars.first >= x0 and bars.last <= x1:
         return lane, start, end, label  # all of it in view: no copies
     mask = (end >= x0) & (start <= x1)
