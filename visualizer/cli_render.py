@@ -176,7 +176,7 @@ def render(args: argparse.Namespace) -> int:
             print(f"asyncviz render: {exc}", file=sys.stderr)
             return 2
         if args.title is None:
-            title += f", {int(chosen.sum())} of {len(chosen)} tasks"
+            title += f", {int(chosen.sum()):,} of {len(chosen):,} tasks"
         trace = keep_tasks(trace, chosen)
     code = _draw(args, trace, title or None)
     if failed:
@@ -301,7 +301,7 @@ def _draw(args: argparse.Namespace, trace: Trace, title: str | None) -> int:
     finally:
         del app  # (kept until here: a QApplication dropped at once is gone)
     print(
-        f"{picture.path}: {picture.width}x{picture.height}, {len(trace.tasks)} task lanes"
+        f"{picture.path}: {picture.width}x{picture.height}, {len(trace.tasks):,} task lanes"
         f" and {picture.rows - len(trace.tasks)} rows under them"
     )
     return 0
