@@ -53,7 +53,11 @@ def _left_pending() -> Trace:
             await asyncio.sleep(0.1)
         return held[0]
 
-    return traced_until_returned(main, let_go=lambda: [t.cancel() for t in held[1:]])
+    def let_go() -> None:
+        for task in held[1:]:
+            task.cancel()
+
+    return traced_until_returned(main, let_go=let_go)
 
 
 def _traces() -> list[Trace]:
