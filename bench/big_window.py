@@ -10,7 +10,8 @@ background loader's process and handed over to the window's thread).  It reports
 - ``load s``: from ``open_trace`` until the trace is in the window (the loader's part);
 - ``show s``: from then until the chart's first frame is painted (``_show_opened``
   and the first paint: what the window does with a trace); ``insights s``: until the
-  Insights pane lists them (worked out in a thread for a big trace), and the chart's
+  Insights pane lists them (worked out apart for a big trace: a file's in a child
+  process, ``app.insights_child``, a thread's before issue 18's point 1), and the chart's
   frames (zoomed out, as opened) until then: what the thread costs them;
 - frames of the chart, once the insights are listed (one ``grab()`` of the chart
   widget: everything Qt paints for it), median and max over ``--frames``: the whole
@@ -20,7 +21,9 @@ background loader's process and handed over to the window's thread).  It reports
   the move's own work, names and marks culled, counted with the frame);
 - ``x columns``: the window process's peak RSS growth over its RSS before opening, as a
   multiple of the trace's decoded columns (the spans' columns' bytes and the tasks'
-  numeric columns' bytes).
+  numeric columns' bytes);
+- ``children peak MB``: the largest peak RSS of the window's children (the loader's
+  process or the insights' child, whichever is larger): what was moved out of it.
 
 ``--against`` runs the same children with another checkout's ``visualizer`` (the
 code before a change), interleaved run by run with this one's: the machine is shared
@@ -87,11 +90,11 @@ def child(path: Path, frames: int) -> None:
     times: dict[str, float] = {}
     shown = window._show_opened
 
-    def show(trace: Trace) -> None:
+    def show(trace: Trace, *path: str) -> None:
         times["loaded"] = time.perf_counter()
         times["rss loaded"] = _rss_now()
         _reset_hwm()
-        shown(trace)
+        shown(trace, *path)  # (the file's path: its insights worked out in a child)
         times["shown"] = time.perf_counter()
 
     window.loading._show = show
@@ -106,7 +109,7 @@ def child(path: Path, frames: int) -> None:
     first_frame = time.perf_counter()
     drawn_peak = _hwm()  # (the chart's part: before the insights' thread is done)
     worker = getattr(window.insights, "worker", None)  # (None: in line, before issue 18)
-    busy: list[float] = []  # (frames while a big trace's insights are worked out, a thread)
+    busy: list[float] = []  # (frames while a big trace's insights are worked out apart)
     while worker is not None and worker.busy:
         t = time.perf_counter()
         chart.grab()
@@ -174,6 +177,9 @@ def child(path: Path, frames: int) -> None:
     result["columns MB"] = decoded / 1e6
     result["x columns"] = (_rss_peak() - base) / decoded
     result["frame px"] = [chart.width(), chart.height()]
+    # (the largest child's peak: the loader's or the insights' process, whichever is
+    # larger; the window's own memory is the point, this is what it moved out)
+    result["children peak MB"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e3
     del np
     print(json.dumps(result))
 
@@ -229,7 +235,8 @@ def main() -> None:
                 f" ({m['columns MB']:.0f} MB); the trace as received +{m['held MB']:.0f} MB,"
                 f" peak by the first frame +{m['first frame peak MB']:.0f} MB,"
                 f" peak from then on +{m['show peak MB']:.0f} MB"
-                f" = {m['x columns, shown']:.2f}x columns",
+                f" = {m['x columns, shown']:.2f}x columns;"
+                f" the largest child's peak {m.get('children peak MB', 0):.0f} MB",
                 flush=True,
             )
     for name, runs in found.items():

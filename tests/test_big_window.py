@@ -6,7 +6,8 @@ differently, and that the picture stays exactly the same.
   the cells it shows: the same pixels as before, checked against the pyramid built the
   old way (one block, from lane 0);
 - bars already in (lane, start) order are not sorted again, and bars that are not are;
-- a big trace's insights are worked out in a thread (``insights_worker``): the pane
+- a big trace's insights not from a file are worked out in a thread (``insights_worker``;
+  a file's in a child process: ``test_insights_child``): the pane
   says it is looking, the list comes through the window's loop, and a result that
   comes after another trace was shown is dropped.
 
@@ -26,6 +27,7 @@ import pytest
 from visualizer.app import insights_worker
 from visualizer.app.qtloop import GuiEventLoop
 from visualizer.app.window import MainWindow
+from visualizer.model.files import load_any
 from visualizer.model.insights import insights_of
 from visualizer.session.scenarios import find
 from visualizer.session.sources import RunOutcome
@@ -129,9 +131,10 @@ def _run(qapp: Any, window: MainWindow, scenario: str) -> RunOutcome:
 def test_a_big_traces_insights_come_from_a_thread(
     qapp: Any, window: MainWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Opened, a trace over ``IN_LINE_SPANS`` spans is drawn at once and the pane says it
-    is looking; its insights come, the same as worked out in line; one that comes after
-    another trace was shown is dropped."""
+    """Shown, a trace over ``IN_LINE_SPANS`` spans that is not a file's (a file's:
+    ``test_insights_child``) is drawn at once and the pane says it is looking; its
+    insights come, the same as worked out in line; one that comes after another trace
+    was shown is dropped."""
     outcome = _run(qapp, window, "exception_never_retrieved")
     saved = tmp_path / "run.json"
     window.save_trace(saved)
@@ -147,8 +150,9 @@ def test_a_big_traces_insights_come_from_a_thread(
         return worked(trace, **kwargs)
 
     monkeypatch.setattr(insights_worker, "insights_of", held)
-    assert window.open_trace(saved)
+    window._show_opened(load_any(saved))  # (as a shared scenario's is: no file)
     assert window.chart.trace is window.trace  # (drawn without waiting for the insights)
+    assert pane.worker.child is None  # (a thread's)
     assert pane.worker.busy and pane.insights == [] and pane.counts.text() == ""
     assert pane.list.item(0).text().startswith("Looking for what went wrong")
     gate.set()
@@ -160,7 +164,8 @@ def test_a_big_traces_insights_come_from_a_thread(
     # another trace shown before the first's insights came: only the second's listed
     gate.clear()
     first = window.trace
-    assert first is not None and window.open_trace(saved)
+    assert first is not None
+    window._show_opened(load_any(saved))
     second = window.trace
     assert first is not second and pane.worker.busy
     qtbot.waitUntil(lambda: not _threads_done())  # (its thread begun, held at the gate)

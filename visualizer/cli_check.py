@@ -38,17 +38,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import sys
 import textwrap
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Final
 
 from visualizer.model.display_text import shown
-from visualizer.model.insights import KINDS, SEVERITIES, Insight, insights_of
+from visualizer.model.insights import SEVERITIES, Insight, insights_of
+from visualizer.model.insights.document import document as insight_document
+from visualizer.model.insights.document import plain
 from visualizer.session.runner import RunResult
 from visualizer.trace.data import Trace
 
@@ -173,53 +174,14 @@ def count_line(found: list[Insight]) -> str:
 
 def as_json(found: list[Insight], trace: Trace, program: Path) -> str:
     """One JSON document for tools: a list of the insights with every field, the tasks
-    with their names, the site split into path and line (as the lines print them)."""
-    names = [task.name for task in trace.tasks]
+    with their names (``insights.document``, which the window reads back too), the site
+    split into path and line (as the lines print them)."""
     document = []
-    for x in found:
+    for x, said in zip(found, insight_document(found, trace.tasks.names), strict=True):
         path, line = where(x.site, program)
-        document.append(
-            {
-                "kind": x.kind,
-                "title": KINDS[x.kind].title,
-                "severity": x.severity,
-                "tasks": [
-                    {"id": t, "name": names[t] if 0 <= t < len(names) else None} for t in x.tasks
-                ],
-                "start": x.start,
-                "end": x.end,
-                "finding": x.finding,
-                "explanation": x.explanation,
-                "lesson": x.lesson,
-                "site": x.site,
-                "path": path,
-                "line": line,
-                "facts": x.facts,
-            }
-        )
-    return json.dumps(_finite(document), indent=2, default=_plain)
-
-
-def _finite(value: Any) -> Any:
-    """``value`` with every float that is not finite (a NaN: a number not known) as
-    null: JSON has no NaN, and a tool's parser refuses Python's ``NaN``."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _plain(value: object) -> Any:
-    """A fact's value JSON lacks as such: a numpy number, a set, a tuple's kin."""
-    item = getattr(value, "item", None)
-    if callable(item):
-        return item()
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=repr)
-    return str(value)
+        facts = said.pop("facts")
+        document.append({**said, "path": path, "line": line, "facts": facts})
+    return json.dumps(document, indent=2, default=plain)
 
 
 def fails(found: list[Insight], fail_on: str) -> bool:

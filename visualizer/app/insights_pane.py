@@ -144,6 +144,9 @@ class InsightsPane(QSplitter):
         #: its insights so far (None: a finished run's, or none)
         self.live: LiveInsights | None = None
         self._generation = 0  #: that run's history, as last read (its tasks renumbered)
+        self.file: str | Path | None = None  #: the file ``trace`` was read from, if any
+        #: why the insights of ``trace`` could not be worked out (None: they were, or are)
+        self.failed: str | None = None
         #: a big trace's insights are worked out in a thread (``insights_worker``)
         self.worker = InsightsWorker(self, self._found)
         self.list = QListWidget()
@@ -221,7 +224,7 @@ class InsightsPane(QSplitter):
             self.tr("What went wrong in the run, in time order: click one to see it on the chart")
         )
         if self.trace is not None:
-            self.show_trace(self.trace)
+            self.show_trace(self.trace, self.file)
         else:
             self._show(self.insights)
 
@@ -250,19 +253,23 @@ class InsightsPane(QSplitter):
     def clear(self) -> None:
         """A run begins: nothing found yet."""
         self.trace, self._live, self.live = None, None, None
+        self.file, self.failed = None, None
         self.worker.forget()
         self._show([])
         self.counts.setText("")
 
-    def show_trace(self, trace: Trace) -> None:
-        """The insights of a finished run or an opened trace."""
+    def show_trace(self, trace: Trace, file: str | Path | None = None) -> None:
+        """The insights of a finished run or an opened trace (``file``: the file it was
+        read from, where a big one's insights are worked out apart: ``insights_worker``)."""
         self.trace, self._live, self.live = trace, None, None
-        self.worker.start(trace)
-        if self.worker.busy:  # (a big trace: found in a thread; meanwhile, "looking")
+        self.file, self.failed = file, None
+        self.worker.start(trace, file, self.window_.language)
+        if self.worker.busy:  # (a big trace: found apart; meanwhile, "looking")
             self._show([])
 
-    def _found(self, trace: Trace, found: list[Insight]) -> None:
+    def _found(self, trace: Trace, found: list[Insight], failed: str | None) -> None:
         if trace is self.trace:
+            self.failed = failed
             self._show(found, keep=True)
 
     def live_frame(self, source: LiveSource) -> None:
@@ -273,6 +280,7 @@ class InsightsPane(QSplitter):
             return
         if self.live is None or source is not self._live or model.generation != self._generation:
             self._live, self._generation, self.trace = source, model.generation, None
+            self.file, self.failed = None, None
             self.worker.forget()
             self.live = LiveInsights(model, QCoreApplication.translate)
             self._show([])  # (a run on: "nothing so far", not the idle window's words)
@@ -301,7 +309,8 @@ class InsightsPane(QSplitter):
         if not found:
             self.list.addItem(self._nothing())
         said = self.trace or self._live
-        self.counts.setText(counts_text(found) if said and not self.worker.busy else "")
+        quiet = self.worker.busy or self.failed  # (no count: none known)
+        self.counts.setText(counts_text(found) if said and not quiet else "")
         self.badges.set_badges(
             [(x.start, x.end, x.tasks) for x in found],
             [x.severity for x in found],
@@ -316,6 +325,8 @@ class InsightsPane(QSplitter):
             said = self.tr("Nothing found so far.")
         elif self.worker.busy:
             said = self.tr("Looking for what went wrong in this run…")
+        elif self.failed:
+            said = self.tr("The insights could not be worked out: {why}").format(why=self.failed)
         else:
             said = self.tr(
                 "Nothing found: none of what the insights look for happened in this run."

@@ -56,8 +56,8 @@ _DRAW: Final = 950
 
 
 class TraceLoading(QObject):
-    """The window's file loading: ``open(path)``; what was read goes to ``show``, what
-    went wrong to ``refuse`` (a title's ``path`` and a message)."""
+    """The window's file loading: ``open(path)``; what was read goes to ``show`` (with
+    its path), what went wrong to ``refuse`` (a title's ``path`` and a message)."""
 
     _progressed = Signal(str, int, int)
     _loaded = Signal(object, int)  # (the trace, the loading it belongs to)
@@ -66,7 +66,7 @@ class TraceLoading(QObject):
     def __init__(
         self,
         parent: QWidget,
-        show: Callable[[Trace], None],
+        show: Callable[[Trace, str], None],
         refuse: Callable[[str, str], None],
     ) -> None:
         super().__init__(parent)
@@ -102,7 +102,7 @@ class TraceLoading(QObject):
             except (TraceFormatError, OSError) as exc:
                 self._refuse(str(path), str(exc))
                 return False
-            self._show(trace)
+            self._show(trace, str(path))
             return True
         self._start(str(path))
         return True
@@ -220,7 +220,7 @@ class TraceLoading(QObject):
         )
         self.dialog.setValue(_DRAW)
         self._end()
-        self._show(trace)
+        self._show(trace, self._path)
 
     def _fail(self, message: str, serial: int) -> None:
         if serial != self._serial or self.dialog is None:

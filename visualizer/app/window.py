@@ -1042,8 +1042,8 @@ class MainWindow(QMainWindow):
     def _cannot_open(self, path: str, why: str) -> None:
         self._say(self.tr("Cannot open {path}").format(path=path), why)
 
-    def _show_opened(self, trace: Trace) -> None:
-        """A trace read from a file, on screen (``TraceLoading`` read it)."""
+    def _show_opened(self, trace: Trace, path: str | None = None) -> None:
+        """A trace read from a file, on screen (``TraceLoading`` read it from ``path``)."""
         self._explain_opened(trace)
         self.lesson_checks.begin(None)
         self.source.run_folder = None  # (its files are the trace's word: asked for)
@@ -1052,7 +1052,7 @@ class MainWindow(QMainWindow):
         self._ended = None
         self.details.show_details(None)
         self.chart.show_trace(trace)
-        self.insights.show_trace(trace)
+        self.insights.show_trace(trace, path)  # (a big file's: worked out apart, from it)
         self._status(trace, done=True, error=None)
         self.replay.pause()
         self.time_cursor.enable(True)
@@ -1164,6 +1164,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.loading.cancel()
+        self.insights.worker.forget()  # (a big file's insights' child is killed)
         self.lesson_checks.cancel()  # (a check still running is killed: it may spin)
         if isinstance(self._source, ChildRun):
             self._source.kill()  # (a program of the window's goes with it)

@@ -1199,6 +1199,10 @@ a dashed line where each run ended, labelled with its total time</extracomment>
         <translation>正在查找这次运行中出了什么问题…</translation>
     </message>
     <message>
+        <source>The insights could not be worked out: {why}</source>
+        <translation>无法得出洞察：{why}</translation>
+    </message>
+    <message>
         <source>Nothing found: none of what the insights look for happened in this run.</source>
         <translation>没有发现问题：这次运行中没有出现洞察所找的任何情况。</translation>
     </message>
@@ -1221,6 +1225,21 @@ a dashed line where each run ended, labelled with its total time</extracomment>
     <message>
         <source>Open lesson: {title}</source>
         <translation>打开课程：{title}</translation>
+    </message>
+</context>
+<context>
+    <name>InsightsWorker</name>
+    <message>
+        <source>an error came up while looking (said on stderr)</source>
+        <translation>查找时出了错（详情见标准错误输出）</translation>
+    </message>
+    <message>
+        <source>their process was stopped (signal {signal})</source>
+        <translation>计算它们的进程被终止了（信号 {signal}）</translation>
+    </message>
+    <message>
+        <source>their process failed (exit code {code})</source>
+        <translation>计算它们的进程出错退出（退出码 {code}）</translation>
     </message>
 </context>
 <context>
