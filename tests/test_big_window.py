@@ -17,12 +17,14 @@ Real widgets and real threads (offscreen Qt); the thread's result is waited for 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from tracehelp import run_traced
 
 from visualizer.app import insights_worker
 from visualizer.app.qtloop import GuiEventLoop
@@ -226,3 +228,14 @@ def test_a_lane_of_many_bars_is_built_a_few_bars_at_a_time(
     pieces = Pyramid(bars, 0.0, t1, 1)
     for a, b in zip(whole.images, pieces.images, strict=True):
         assert np.array_equal(a, b) and a.any()
+
+
+def test_the_status_line_counts_tasks_with_separators(window: MainWindow) -> None:
+    """A big run's count is read from a projector: "1,200 tasks", not "1200 tasks"."""
+
+    async def main() -> None:
+        await asyncio.gather(*(asyncio.sleep(0.01) for _ in range(1199)))
+
+    trace = run_traced(main).trace
+    window._show_opened(trace)
+    assert " 1,200 tasks " in f" {window.status.text()} "

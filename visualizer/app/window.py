@@ -765,9 +765,9 @@ class MainWindow(QMainWindow):
             self.tr("{duration} ({clock} clock)").format(
                 duration=duration, clock=self.tr(_clock_of(trace))
             ),
-            self.tr("{tasks} tasks").format(tasks=tasks)
+            self.tr("{tasks} tasks").format(tasks=f"{tasks:,}")
             if done
-            else self.tr("{tasks} tasks, {live} live").format(tasks=tasks, live=live),
+            else self.tr("{tasks} tasks, {live} live").format(tasks=f"{tasks:,}", live=f"{live:,}"),
         ]
         source = self.frames.source
         if self.lecture.session is not None:
