@@ -42,6 +42,13 @@ _SPAN_COLUMNS: Final = ("task", "state", "start", "end", "awaiting", "woken_kind
 #: rare fields (``[id, value]`` pairs): ``TaskTable``'s own, no record per task
 _TASK_NUMBERS: Final = ("parent", "created", "ended", "outcome", "cancelling", "unheld")
 _TASK_STRINGS: Final = ("names", "coros", "created_at")
+#: the tasks' strings whose texts repeat (a coroutine's name, where a task was made: a
+#: few places in the code, 100,000 tasks): received once each, not once a task (msgpack
+#: decodes every string anew: 12 MB of copies at 100,000 tasks)
+_REPEATED: Final = ("coros", "created_at")
+#: the most bytes a span column may say it has (the loader is ours, but a stream cut or
+#: mixed up must not allocate what it likes): 2**31 rows of 8 bytes
+MAX_SPAN_BYTES: Final = 8 << 31
 #: the phases a loading goes through, in order (``progress`` frames name them)
 READ, CHECK, SEND = "read", "check", "send"
 
@@ -90,6 +97,12 @@ def main(argv: list[str]) -> int:
         return 0
     send("progress", SEND, 0, len(trace.tasks))
     for part in frames(trace):
+        if part[0] == "span":  # (its bytes follow the frame as they are: see read_frames)
+            *head, column = part
+            send(*head)
+            out.write(memoryview(column).cast("B"))
+            out.flush()
+            continue
         send(*part)
         if part[0] == "tasks":
             send("progress", SEND, part[1] + len(part[2]["names"]), len(trace.tasks))
@@ -113,9 +126,9 @@ def frames(trace: Trace) -> Iterator[tuple[Any, ...]]:
         yield ("resources", resource_file.document(trace.resources, trace.resource_changes))
     if trace.stack_samples:  # (checked again as the window takes them)
         yield ("stack_samples", stack_samples.document(trace.stack_samples))
-    for name in _SPAN_COLUMNS:
+    for name in _SPAN_COLUMNS:  # (the column itself: ``main`` writes its bytes raw)
         column = np.ascontiguousarray(getattr(trace.spans, name))
-        yield ("span", name, column.dtype.str, column.tobytes())
+        yield ("span", name, column.dtype.str, column.nbytes, column)
     tasks = trace.tasks
     for lo in range(0, len(tasks), TASKS_PER_FRAME):
         hi = min(lo + TASKS_PER_FRAME, len(tasks))
@@ -138,14 +151,40 @@ class LoaderFailed(Exception):
 
 
 def read_frames(stream: IO[bytes]) -> Iterator[Any]:
-    """The frames on ``stream`` until it ends (a frame cut short ends it too)."""
+    """The frames on ``stream`` until it ends (a frame cut short ends it too).
+
+    A ``span`` frame says how many bytes its column has, and they follow it raw: read
+    straight into the array the trace keeps (appended to the frame).  Sent inside the
+    msgpack frame, a column of 17.6 MB (100,000 tasks) was there three times at once
+    (the frame, the ``bytes`` decoded from it, the copy that outlives them), and the
+    window's memory kept what the two freed (issue 18: the trace as received)."""
     decoder = msgspec.msgpack.Decoder()
     while len(head := stream.read(_LENGTH.size)) == _LENGTH.size:
         (length,) = _LENGTH.unpack(head)
         frame = stream.read(length)
         if len(frame) < length:
             return
-        yield decoder.decode(frame)
+        message = decoder.decode(frame)
+        if message and message[0] == "span":
+            size = message[3] if len(message) == 4 else -1
+            if type(size) is not int or not 0 <= size <= MAX_SPAN_BYTES:
+                raise LoaderFailed(f"the loader's answer has a column of {size!r} bytes")
+            payload = np.empty(size, np.uint8)
+            if not _read_into(stream, payload.data):
+                return
+            message.append(payload)
+        yield message
+
+
+def _read_into(stream: IO[bytes], into: memoryview) -> bool:
+    """Fill ``into`` from ``stream``; False if it ended first."""
+    done = 0
+    while done < len(into):
+        got = stream.readinto(into[done:])  # type: ignore[attr-defined]
+        if not got:
+            return False
+        done += got
+    return True
 
 
 class Receiver:
@@ -159,6 +198,10 @@ class Receiver:
         self._stack_samples: dict[str, Any] = {}
         self._spans: dict[str, np.ndarray] = {}
         self._tasks: list[dict[str, Any]] = []  #: the ``tasks`` frames' columns, in order
+        #: the tasks' strings, joined as their frames come
+        self._strings: dict[str, list[Any]] = {name: [] for name in _TASK_STRINGS}
+        #: one ``str`` for each text of ``_REPEATED`` (its first copy received)
+        self._same: dict[str | None, str | None] = {}
         self._task_count = 0
 
     def take(self, frame: list[Any]) -> None:
@@ -176,14 +219,22 @@ class Receiver:
         elif kind == "stack_samples":
             self._stack_samples = frame[1]
         elif kind == "span":
-            _, name, dtype, data = frame
-            self._spans[name] = np.frombuffer(data, np.dtype(dtype)).copy()
+            _, name, dtype, size, data = frame
+            column = np.frombuffer(data, np.dtype(dtype))  # (its memory: no copy)
+            if column.nbytes != size or name not in _SPAN_COLUMNS:
+                raise LoaderFailed(f"the loader's answer has a bad column ({name!r})")
+            self._spans[name] = column if column.flags.writeable else column.copy()
         elif kind == "tasks":
             lo, columns = frame[1], frame[2]
             if lo != self._task_count:
                 raise LoaderFailed("the loader's answer came out of order")
+            for name in _TASK_STRINGS:  # (joined as they come: the frame's lists go)
+                strings = columns.pop(name)
+                if name in _REPEATED:
+                    strings = map(self._same.setdefault, strings, strings)
+                self._strings[name].extend(strings)
             self._tasks.append(columns)
-            self._task_count += len(columns["names"])
+            self._task_count = len(self._strings["names"])
         elif kind == "end":
             self.trace = self._finish()
 
@@ -199,9 +250,9 @@ class Receiver:
             )
             for name in _TASK_NUMBERS
         }
-        strings: dict[str, Any] = {
-            name: [s for part in parts for s in part[name]] for name in _TASK_STRINGS
-        }
+        strings: dict[str, Any] = self._strings
+        self._strings = {}
+        self._same.clear()
         rare: dict[str, Any] = {
             name: {
                 tid: tuple(value) if name == "earlier" else value
