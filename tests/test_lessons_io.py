@@ -265,7 +265,10 @@ def test_tcp_echo_handlers_are_woken_by_io(
         gc.collect()
     # nothing left open: no socket, no transport, no task
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
-    assert _open_fds() == fds
+    # (none more than before: an earlier test's child or thread may close its own pipes
+    # meanwhile, later on a busy machine, so fewer is no leak: 17 for 19 beside spinners)
+    after = _open_fds()
+    assert fds is None or after is None or after <= fds
     assert {t.outcome for t in trace.tasks} == {"done"}
     out = capsys.readouterr().out
     assert f"{clients} clients, {clients} handlers, {3 * clients} lines echoed: " in out
