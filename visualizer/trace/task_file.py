@@ -19,13 +19,12 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from visualizer.trace.tasks import OUTCOMES, TaskTable
+from visualizer.trace.tasks import OUTCOME_CODE, TaskTable
 
 #: ids and counts are kept in int32 columns: past this, the dict path names the field
 _INT32: Final = 2**31
 #: the decoder checks the word and returns one shared string per value
 _OutcomeName = Literal["pending", "done", "error", "cancelled"]
-_OUTCOME_CODES: Final = {name: i for i, name in enumerate(OUTCOMES)}
 
 
 class Task(msgspec.Struct, gc=False):
@@ -132,7 +131,7 @@ def table_of(items: list[Task]) -> TaskTable | None:
     created, ended = numbers(column("created")), numbers(column("ended"))
     endeds = column("ended")
     has_end = given(endeds)
-    outcome = np.fromiter(map(_OUTCOME_CODES.__getitem__, column("outcome")), np.int8, n)
+    outcome = np.fromiter(map(OUTCOME_CODE.__getitem__, column("outcome")), np.int8, n)
     earliers = column("earlier")
     has_earlier = given(earliers)
     earlier = sparse(earliers, has_earlier)

@@ -27,7 +27,8 @@ import numpy.typing as npt
 
 #: a task's outcome as a number (``TaskTable.outcome``): its index here
 OUTCOMES: tuple[str, ...] = ("pending", "done", "error", "cancelled")
-_OUTCOME_CODE = {name: i for i, name in enumerate(OUTCOMES)}
+#: a task outcome word -> its number in ``OUTCOMES`` (the table and the file reader alike)
+OUTCOME_CODE: dict[str, int] = {name: i for i, name in enumerate(OUTCOMES)}
 
 
 @dataclass
@@ -138,13 +139,13 @@ class TaskTable(Sequence[TaskRecord]):
         for i, record in enumerate(records):
             if record.id != i:
                 raise ValueError(f"tasks[{i}] has id {record.id}: a task's id is its index")
-            if record.outcome not in _OUTCOME_CODE:
+            if record.outcome not in OUTCOME_CODE:
                 raise ValueError(f"tasks[{i}].outcome: {record.outcome!r} is not one of {OUTCOMES}")
         return cls(
             created=np.array([t.created for t in records], np.float64),
             parent=np.array([-1 if t.parent is None else t.parent for t in records], np.int64),
             ended=np.array([np.nan if t.ended is None else t.ended for t in records], np.float64),
-            outcome=np.array([_OUTCOME_CODE[t.outcome] for t in records], np.int8),
+            outcome=np.array([OUTCOME_CODE[t.outcome] for t in records], np.int8),
             names=[t.name for t in records],
             coros=[t.coro for t in records],
             created_at=[t.created_at for t in records],
