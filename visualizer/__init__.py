@@ -14,8 +14,11 @@ from typing import Any
 
 from visualizer.marks import mark
 
+#: the one place the version is written (pyproject.toml reads it: ``[tool.setuptools.dynamic]``)
+__version__ = "0.1.0"
+
 #: (``stream`` is not in ``__all__``: ``import *`` must not load the tracer)
-__all__ = ["mark"]
+__all__ = ["__version__", "mark"]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,125 @@
+"""What a bug report needs: this program's version and what it runs on.
+
+``asyncviz --version`` prints :func:`version_text`; Help > About shows :func:`facts` with the
+window's own Qt facts added, and copies :func:`report_text`.  Kept light on purpose: the
+command line's ``--version`` must answer without loading numpy or Qt, so the versions of the
+libraries come from their installed metadata (``importlib.metadata``), never from importing
+them; only the window, which has Qt loaded already, adds the Qt it really runs on.
+
+Also here: whether each compiled hot path is in use (a report from a pure-Python run is a
+different program's timing), and whether the ``asyncviz`` command on the PATH is ours (the
+PyPI package ``asyncviz`` 0.1.0, an unrelated project, installs a command of the same name).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sys
+from importlib import metadata
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Final
+
+from visualizer import __version__
+
+#: the distribution's name on PyPI and in pip (``asyncviz`` is the command, and also the
+#: name of an unrelated package)
+DISTRIBUTION: Final = "asyncio-visualizer"
+#: the command that is ours alone, beside ``asyncviz``
+OWN_COMMAND: Final = "asyncio-visualizer"
+#: the libraries a report names, as (shown name, distribution)
+LIBRARIES: Final = (
+    ("PySide6", "PySide6-Essentials"),
+    ("pyqtgraph", "pyqtgraph"),
+    ("qasync", "qasync"),
+    ("numpy", "numpy"),
+    ("msgspec", "msgspec"),
+)
+#: the compiled hot paths, as (what it speeds up, module); each has a pure-Python twin
+HOT_PATHS: Final = (
+    ("tracer", "visualizer.instrument._hot"),
+    ("span model", "visualizer.model._derive"),
+)
+#: set to 1 to run the pure-Python twins (``visualizer.instrument.recorder``)
+PURE_PYTHON_ENV: Final = "ASYNCVIZ_PURE_PYTHON"
+
+
+def installed_version(distribution: str) -> str:
+    """``distribution``'s version as pip installed it, or ``"not installed"``."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def hot_path_state(module: str) -> str:
+    """``compiled`` (built and used), ``pure Python (switched off by ...)``, or ``pure
+    Python (not built)``: found without importing the extension, as the tracer and the
+    span model decide it when they load."""
+    if os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0"):
+        return f"pure Python ({PURE_PYTHON_ENV} is set)"
+    try:
+        found = find_spec(module)
+    except (ImportError, ValueError):
+        found = None
+    return "compiled" if found is not None else "pure Python (not built)"
+
+
+def command_clash() -> str | None:
+    """What is wrong with the ``asyncviz`` found on the PATH, or None if it is ours (or
+    none is found: ``python -m visualizer`` and ``asyncio-visualizer`` still work).
+
+    Read, never run: a script pip wrote for our entry point names ``visualizer.cli``."""
+    found = shutil.which("asyncviz")
+    if found is None:
+        return None
+    try:
+        with open(found, "rb") as script:
+            head = script.read(4096)
+    except OSError:
+        return None
+    if b"visualizer.cli" in head:
+        return None
+    return (
+        f"the 'asyncviz' command on the PATH ({found}) is another program (most likely the"
+        f" PyPI package 'asyncviz', an unrelated project); use '{OWN_COMMAND}' or"
+        " 'python -m visualizer' for this one"
+    )
+
+
+def facts(extra: tuple[tuple[str, str], ...] = ()) -> list[tuple[str, str]]:
+    """(name, value) pairs for a bug report; ``extra`` (the window's Qt facts) after the
+    libraries."""
+    python = f"{platform.python_version()} ({platform.python_implementation()})"
+    rows = [
+        (DISTRIBUTION, __version__),
+        ("Python", python),
+        *((name, installed_version(dist)) for name, dist in LIBRARIES),
+        *extra,
+        *((f"{what} hot path", hot_path_state(module)) for what, module in HOT_PATHS),
+        ("platform", platform.platform()),
+        ("executable", sys.executable),
+        ("package", str(Path(__file__).resolve().parent)),
+    ]
+    clash = command_clash()
+    if clash is not None:
+        rows.append(("warning", clash))
+    return rows
+
+
+def version_text() -> str:
+    """What ``--version`` prints: the first line as other tools print it, then the facts."""
+    lines = [f"asyncviz {__version__} ({DISTRIBUTION})"]
+    lines += [f"  {name}: {value}" for name, value in facts()[1:]]
+    return "\n".join(lines)
+
+
+def report_text(extra: tuple[tuple[str, str], ...] = ()) -> str:
+    """The About box's "Copy for a bug report": plain text that pastes well in an issue
+    (a fenced block keeps its alignment on GitHub and GitLab)."""
+    rows = facts(extra)
+    width = max(len(name) for name, _ in rows)
+    body = "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
+    return f"```\n{body}\n```\n"
