@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualizer.app.about_box import About
 from visualizer.app.authoring import Authoring
 from visualizer.app.browser import ID_ROLE, ScenarioBrowser
 from visualizer.app.compare_window import Comparing
@@ -291,6 +292,8 @@ class MainWindow(QMainWindow):
         self.sharing = Sharing(self)
         #: File > Export trace...: for Perfetto / chrome://tracing (``model.exports``)
         self.exporting = Exporting(self)
+        #: Help > About: the version and what it runs on, for a bug report
+        self.about_box = About(self)
         self.retranslate()
 
         self.search.textChanged.connect(self._filter)
@@ -914,6 +917,8 @@ class MainWindow(QMainWindow):
             self.sharing.retranslate()
         if hasattr(self, "exporting"):
             self.exporting.retranslate()
+        if hasattr(self, "about_box"):
+            self.about_box.retranslate()
 
     # --- the time cursor (``time_cursor.TimeCursor``: these are its commands) ----------
     def show_time_cursor(self, on: bool = True, at: float | None = None) -> None:
