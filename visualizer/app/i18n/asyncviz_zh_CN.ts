@@ -2,6 +2,52 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>About</name>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About asyncio-visualizer</source>
+        <translation>关于 asyncio-visualizer(&amp;A)</translation>
+    </message>
+</context>
+<context>
+    <name>AboutBox</name>
+    <message>
+        <source>About asyncio-visualizer</source>
+        <translation>关于 asyncio-visualizer</translation>
+    </message>
+    <message>
+        <source>asyncio-visualizer</source>
+        <translation>asyncio-visualizer</translation>
+    </message>
+    <message>
+        <source>version {version}</source>
+        <translation>版本 {version}</translation>
+    </message>
+    <message>
+        <source>Traces asyncio programs and shows what every task did, when, and why: live while they run, or from a saved trace.</source>
+        <translation>跟踪 asyncio 程序，显示每个任务做了什么、何时做、为什么做：可在程序运行时实时查看，也可从保存的跟踪文件中查看。</translation>
+    </message>
+    <message>
+        <source>&amp;Copy for a bug report</source>
+        <translation>复制以提交错误报告(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Put these facts on the clipboard, as text to paste into a bug report</source>
+        <translation>把这些信息作为文本复制到剪贴板，以便粘贴到错误报告中</translation>
+    </message>
+    <message>
+        <source>The &apos;asyncviz&apos; command on the PATH ({path}) is another program, most likely the unrelated PyPI package &apos;asyncviz&apos;. Start this one as &apos;{own}&apos; or &apos;python -m visualizer&apos;.</source>
+        <translation>PATH 中的 &apos;asyncviz&apos; 命令（{path}）是另一个程序，很可能是与本项目无关的 PyPI 包 &apos;asyncviz&apos;。请用 &apos;{own}&apos; 或 &apos;python -m visualizer&apos; 启动本程序。</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+</context>
+<context>
     <name>AtTime</name>
     <message>
         <source>not yet created</source>
