@@ -89,6 +89,16 @@ def command_clash() -> str | None:
     )
 
 
+def program_name(argv0: str | None = None) -> str:
+    """The command line's name for itself (``--help``'s usage, its errors): the name it
+    was started by, ``asyncio-visualizer`` or ``asyncviz``, so that what it tells a user
+    to type works; ``python -m visualizer`` for ``-m``; else ``asyncviz``."""
+    name = Path(sys.argv[0] if argv0 is None else argv0).name.removesuffix(".exe")
+    if name == "__main__.py":
+        return "python -m visualizer"
+    return name if name in (OWN_COMMAND, "asyncviz") else "asyncviz"
+
+
 def facts(extra: tuple[tuple[str, str], ...] = ()) -> list[tuple[str, str]]:
     """(name, value) pairs for a bug report; ``extra`` (the window's Qt facts) after the
     libraries."""

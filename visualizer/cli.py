@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
+from visualizer import about
 from visualizer.cli_check import (
     CHECK_DESCRIPTION,
     EXIT_CANNOT_CHECK,
@@ -108,9 +109,11 @@ def _trace_options(p: argparse.ArgumentParser, default_clock: str | None, comman
 
 
 def _parser() -> argparse.ArgumentParser:
+    clash = about.command_clash()  # (the asyncviz on the PATH is not this one: --help says so)
     parser = argparse.ArgumentParser(
-        prog="asyncviz",
+        prog=about.program_name(),
         description="See asyncio: trace what every task does, and when, and why.",
+        epilog=None if clash is None else f"warning: {clash}",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
