@@ -107,10 +107,10 @@ def _menu_titles(window: MainWindow) -> list[str]:
 
 def test_switching_the_language_changes_every_word_at_once(window: MainWindow) -> None:
     window.set_language("en")
-    assert _menu_titles(window) == ["&File", "&View", "&Compare"]
+    assert _menu_titles(window) == ["&File", "&View", "&Compare", "&Help"]
     assert window.run_action.text() == "Run"
     window.set_language("zh")
-    assert _menu_titles(window) == ["文件(&F)", "视图(&V)", "比较(&C)"]
+    assert _menu_titles(window) == ["文件(&F)", "视图(&V)", "比较(&C)", "帮助(&H)"]
     assert (window.run_action.text(), window.stop_action.text()) == ("运行", "停止")
     assert window.language_menu.title() == "语言 Language(&G)"
     assert [a.text() for a in window.language_menu.actions()] == ["English", "简体中文"]
@@ -130,7 +130,7 @@ def test_switching_the_language_changes_every_word_at_once(window: MainWindow) -
     # Qt's own words too (qtbase_zh_CN.qm)
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
     window.set_language("en")
-    assert _menu_titles(window) == ["&File", "&View", "&Compare"]
+    assert _menu_titles(window) == ["&File", "&View", "&Compare", "&Help"]
     assert window.browser.item(0).text() == "Basics: coroutines and tasks"
     assert window.browser.currentItem().text() == "Limiting concurrency with a Semaphore"
     assert "running" in window.legend.text() and "What to look for" in window.about.text()

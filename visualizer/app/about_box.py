@@ -151,7 +151,7 @@ class AboutBox(QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("About asyncio-visualizer"))
-        name = self.tr("asyncio-visualizer")
+        name = about.DISTRIBUTION  # (a name: the same in every language)
         version = self.tr("version {version}").format(version=__version__)
         self.title.setText(f"<h2>{name}</h2><p>{version}</p>")
         self.what.setText(

@@ -19,10 +19,6 @@
         <translation>关于 asyncio-visualizer</translation>
     </message>
     <message>
-        <source>asyncio-visualizer</source>
-        <translation>asyncio-visualizer</translation>
-    </message>
-    <message>
         <source>version {version}</source>
         <translation>版本 {version}</translation>
     </message>
