@@ -133,6 +133,8 @@ class AboutBox(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
+        # (no stock icon on Close: the style's dark cross all but vanished on the dark theme)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setIcon(QIcon())
         self.copy_button.setDefault(True)
         heading = QHBoxLayout()
         heading.addWidget(self.picture)
