@@ -64,7 +64,7 @@ def main() -> int:
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
     for size in ICON_SIZES:
         out = icon_path(size)
-        if not render(size).save(str(out), "PNG"):
+        if not render(size).save(str(out)):  # (PNG: told by the name)
             print(f"{out}: could not write it", file=sys.stderr)
             return 1
         print(out)
