@@ -6,7 +6,9 @@ carries them as ``visualizer/builtin_scenarios/``, which needs ``package_dir`` t
 package onto a folder outside ``visualizer/``.  pyproject.toml cannot express "the packages
 found under visualizer/ plus one mapped package": a ``[tool.setuptools.packages.find]`` table
 there replaces the ``packages`` given here, and the scenarios silently drop out of the wheel.
-So package discovery lives here instead.
+So package discovery lives here instead.  The application's icon (the top-level ``assets/``:
+an SVG and its PNGs, package data) is mapped the same way, as ``visualizer/assets/``
+(``visualizer.icons`` finds either).
 
 The tracer's hot path also has a C twin, ``visualizer/instrument/_hot.c``, and so has the
 span model's inner loop, ``visualizer/model/_derive.c`` (docs/performance.md): built where a
@@ -15,7 +17,7 @@ install still succeeds and the Python code (the reference) runs.
 
 An editable install maps the package too, but no ``visualizer/builtin_scenarios`` folder
 exists in the checkout, so ``visualizer.session.scenarios.builtin_scenario_dir`` falls back to
-the repository's ``scenarios/``.
+the repository's ``scenarios/`` (and ``visualizer.icons.assets_dir`` to ``assets/``).
 """
 
 from setuptools import Extension, find_packages, setup
@@ -36,6 +38,7 @@ setup(
     packages=[
         *find_packages(include=["visualizer", "visualizer.*"]),
         "visualizer.builtin_scenarios",
+        "visualizer.assets",
     ],
-    package_dir={"visualizer.builtin_scenarios": "scenarios"},
+    package_dir={"visualizer.builtin_scenarios": "scenarios", "visualizer.assets": "assets"},
 )

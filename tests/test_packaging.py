@@ -1,5 +1,6 @@
 """The wheel carries the built-in scenarios: `pip install .` (not editable), then
-`asyncviz list` shows them.
+`asyncviz list` shows them; and the translations, the templates, the icon (``assets/``, as
+``visualizer/assets``) and both commands (issue 19, point 6).
 
 The wheel is built from a copy of the project's files with pip (without build isolation,
 so no download: the test extras bring setuptools), unpacked, and asked for its scenarios
@@ -8,6 +9,7 @@ from a folder that is not the repository, with the unpacked wheel first on the p
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
 import shutil
@@ -17,6 +19,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from visualizer.icons import ICON_SIZES
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILTIN = sorted(p.stem for p in (ROOT / "scenarios").glob("*.py") if not p.stem.startswith("_"))
@@ -29,7 +33,7 @@ def unpacked_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source.mkdir()
     for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy2(ROOT / name, source / name)
-    for folder in ("visualizer", "scenarios"):
+    for folder in ("visualizer", "scenarios", "assets"):
         shutil.copytree(
             ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__")
         )
@@ -121,3 +125,39 @@ def test_the_wheel_ships_the_templates_and_new_uses_them(
         check=True,
     )
     assert sorted(s["id"] for s in json.loads(listed.stdout)) == sorted([*BUILTIN, "lesson"])
+
+
+def test_the_wheel_ships_the_icon_and_finds_it_installed(unpacked_wheel: Path) -> None:
+    """The SVG and every PNG, as in ``assets/``; and ``visualizer.icons`` run from the
+    unpacked wheel finds its own copy, not the repository's."""
+    assets = unpacked_wheel / "visualizer/assets"
+    names = ["asyncviz.svg", *(f"asyncviz-{size}.png" for size in ICON_SIZES)]
+    assert sorted(p.name for p in assets.iterdir()) == sorted(names)
+    for name in names:
+        assert (assets / name).read_bytes() == (ROOT / "assets" / name).read_bytes()
+    env = {**os.environ, "PYTHONPATH": str(unpacked_wheel)}
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from visualizer.icons import icon_path; print(icon_path()); print(icon_path(16))",
+        ],
+        cwd=unpacked_wheel.parent,  # (not the repository)
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.split() == [str(assets / "asyncviz.svg"), str(assets / "asyncviz-16.png")]
+
+
+def test_the_wheel_names_both_commands(unpacked_wheel: Path) -> None:
+    """``asyncviz``, and ``asyncio-visualizer``: ours alone (the PyPI package ``asyncviz``
+    installs a command named ``asyncviz`` too)."""
+    (info,) = unpacked_wheel.glob("asyncio_visualizer-*.dist-info")
+    points = configparser.ConfigParser()
+    points.read(info / "entry_points.txt", encoding="utf-8")
+    assert dict(points["console_scripts"]) == {
+        "asyncviz": "visualizer.cli:main",
+        "asyncio-visualizer": "visualizer.cli:main",
+    }

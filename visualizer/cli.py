@@ -217,6 +217,15 @@ def _parser() -> argparse.ArgumentParser:
     add_render_options(p_render)
     scenario_folders(p_render)
     add_export_parser(sub)
+    p_desktop = sub.add_parser(
+        "desktop-install",
+        help="put the window in the desktop's menu, with its icon",
+        description="Put asyncio visualizer in your desktop's menu, with its icon, as the"
+        " program that opens traces (.json, .avz, .avzs) and shared scenarios (.asyncviz.zip):"
+        " a desktop entry, the icon and the file types, written into $XDG_DATA_HOME (default"
+        " ~/.local/share), each file named as it is written. Run again, it writes them anew.",
+    )
+    p_desktop.add_argument("--uninstall", action="store_true", help="remove what it put there")
     return parser
 
 
@@ -286,6 +295,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return render(args)
         if args.command == "export":
             return export(args)
+        if args.command == "desktop-install":
+            from visualizer.cli_desktop import desktop_install  # (light: stdlib and files)
+
+            return desktop_install(args)
         return _record(args)
     except ScenarioError as exc:
         print(f"asyncviz: {exc}", file=sys.stderr)

@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
+from visualizer.app.app_icon import dress
 from visualizer.app.history_menu import history_setting
 from visualizer.app.presenter import PRESENTER_THEME
 from visualizer.app.qtloop import GuiEventLoop
@@ -234,6 +235,7 @@ async def _paused_or_done(window: MainWindow, run: asyncio.Future[Any]) -> None:
 def run_gui(options: GuiOptions) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    dress(app)  # (the icon, and the name the desktop entry knows the window by)
     scenarios, _errors = discover(list(options.extra_dirs))
     chosen: Scenario | None = None
     problem: ScenarioError | None = None
