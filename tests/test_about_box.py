@@ -5,20 +5,18 @@ type size and language, and says so when the ``asyncviz`` on the PATH is another
 
 from __future__ import annotations
 
-import sys
-import types
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, qVersion
-from PySide6.QtGui import QColor, QGuiApplication, QPixmap
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu
 
 import visualizer
 from visualizer import about
-from visualizer.app.about_box import AboutBox, app_icon
+from visualizer.app.about_box import AboutBox
 from visualizer.app.window import MainWindow
 
 #: what PyPI's ``asyncviz`` 0.1.0 has pip write as its command (its entry point)
@@ -127,27 +125,21 @@ def test_a_foreign_asyncviz_on_the_path_is_said(
     assert not box.warning.isVisibleTo(box)
 
 
-def test_the_icon_is_shown_when_there_is_one_and_missed_quietly_when_not(
+def test_the_icon_is_the_app_s_and_missed_quietly_when_its_files_are_not_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot: Any
 ) -> None:
-    png = tmp_path / "asyncviz.png"
-    picture = QPixmap(64, 64)
-    picture.fill(QColor("#2a6fdb"))
-    assert picture.save(str(png))
-    icons = types.ModuleType("visualizer.icons")
-    icons.icon_path = lambda size=None: png  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "visualizer.icons", icons)
-    icon = app_icon()
-    assert icon is not None and not icon.isNull()
+    """The shipped icon (``assets/``) heads the box; an install that lost its files still
+    opens the box, without a picture."""
     box = AboutBox()
     qtbot.addWidget(box)
     box.show()
     assert box.picture.isVisible() and not box.picture.pixmap().isNull()
-    png.unlink()  # (the file gone: no icon, and no failure)
-    assert app_icon() is None
-    monkeypatch.setitem(sys.modules, "visualizer.icons", None)  # (no such module: the same)
-    assert app_icon() is None
-    monkeypatch.setitem(sys.modules, "visualizer.icons", icons)
-    icons.icon_path = lambda size=None: 1 / 0  # type: ignore[attr-defined]
-    with pytest.raises(ZeroDivisionError):  # (a bug of ours in icon_path is not hidden)
-        app_icon()
+    missing = tmp_path / "gone"
+    monkeypatch.setattr(
+        "visualizer.app.app_icon.icon_path",
+        lambda size=None: missing / f"asyncviz-{size}.png",
+    )
+    bare = AboutBox()
+    qtbot.addWidget(bare)
+    bare.show()
+    assert bare.icon is None and not bare.picture.isVisible()

@@ -18,9 +18,7 @@ the font may have changed).
 
 from __future__ import annotations
 
-import importlib
 import shutil
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, qVersion
@@ -41,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer import __version__, about
+from visualizer.app.app_icon import app_icon
 
 if TYPE_CHECKING:
     from visualizer.app.window import MainWindow
@@ -49,20 +48,6 @@ if TYPE_CHECKING:
 COPIED_MS = 2000
 #: the icon's size in the box, in the font's line heights (it grows with big type)
 ICON_LINES = 4
-
-
-def app_icon() -> QIcon | None:
-    """The application's icon (``visualizer.icons``), or None where it is not there: the
-    box is worth showing without it, and a missing file is never a reason to fail."""
-    try:
-        icons = importlib.import_module("visualizer.icons")
-        path = Path(icons.icon_path())
-    except (ImportError, AttributeError, OSError, TypeError, ValueError):
-        return None
-    if not path.is_file():
-        return None
-    icon = QIcon(str(path))
-    return None if icon.isNull() else icon
 
 
 def qt_facts(widget: QWidget | None = None) -> tuple[tuple[str, str], ...]:
@@ -98,7 +83,8 @@ class AboutBox(QDialog):
         #: the window's facts, read when the box is shown (``refresh``)
         self.extra: tuple[tuple[str, str], ...] = ()
         self.rows: list[tuple[str, str]] = []  #: the facts shown
-        self.icon = app_icon()
+        icon = app_icon()  # (every size; none where the files are missing)
+        self.icon: QIcon | None = None if icon.isNull() else icon
         self.picture = QLabel()
         self.picture.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.title = QLabel()
