@@ -121,6 +121,7 @@ def test_the_entry_starts_this_python_and_opens_what_the_window_opens(data: Path
     keys = entry(data / f"applications/{ICON_NAME}.desktop")
     assert keys["Type"] == "Application" and keys["Terminal"] == "false"
     assert keys["Name"] == "asyncio visualizer"
+    assert keys["Name[zh_CN]"] == "asyncio 可视化工具"  # (as the window, in Chinese too)
     assert keys["Icon"] == ICON_NAME == keys["StartupWMClass"]
     assert "Development" in keys["Categories"].split(";")
     argv = exec_argv(keys["Exec"])

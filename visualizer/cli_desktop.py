@@ -106,6 +106,10 @@ def desktop_entry() -> str:
         "Name=asyncio visualizer",
         "GenericName=asyncio Tracer",
         "Comment=Trace asyncio programs and see what every task did, when and why",
+        # (the window speaks Simplified Chinese too: its menu entry does as well)
+        "Name[zh_CN]=asyncio 可视化工具",
+        "GenericName[zh_CN]=asyncio 跟踪器",
+        "Comment[zh_CN]=跟踪 asyncio 程序，看清每个任务何时做了什么、为什么",
         f"Exec={entry_value(command)} %f",
         f"TryExec={entry_value(sys.executable)}",
         f"Icon={ICON_NAME}",
