@@ -66,8 +66,8 @@ def _heavy(modules: list[str]) -> list[str]:
     return sorted({m.split(".")[0] for m in modules} & set(HEAVY))
 
 
-@pytest.mark.parametrize("words", LIGHT, ids=" ".join)
-def test_light_commands_load_nothing_heavy(words: list[str]) -> None:
+def _wrapped(*words: str) -> dict[str, Any]:
+    """``cli.main(words)`` in a fresh process: its exit code and the modules it loaded."""
     done = subprocess.run(
         [sys.executable, "-c", WRAPPER, *words],
         env=_env(),
@@ -77,8 +77,14 @@ def test_light_commands_load_nothing_heavy(words: list[str]) -> None:
         timeout=120,
         check=False,
     )
-    said = json.loads(done.stderr.strip().splitlines()[-1])
-    assert said["code"] in (0, None), done.stderr
+    said: dict[str, Any] = json.loads(done.stderr.strip().splitlines()[-1])
+    return said
+
+
+@pytest.mark.parametrize("words", LIGHT, ids=" ".join)
+def test_light_commands_load_nothing_heavy(words: list[str]) -> None:
+    said = _wrapped(*words)
+    assert said["code"] in (0, None)
     assert _heavy(said["modules"]) == []
     assert "visualizer.cli" in said["modules"]  # (the wrapper did run the command)
 
@@ -88,16 +94,7 @@ def test_a_command_that_reads_a_trace_loads_it_then(tmp_path: Path) -> None:
     check above would see them if they came back to the top of the command line)."""
     missing = tmp_path / "nothing.json"
     missing.write_text("{}")
-    done = subprocess.run(
-        [sys.executable, "-c", WRAPPER, "summary", str(missing)],
-        env=_env(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    said = json.loads(done.stderr.strip().splitlines()[-1])
+    said = _wrapped("summary", str(missing))
     assert said["code"] == 2  # (not a trace: said)
     assert "numpy" in _heavy(said["modules"])
 
