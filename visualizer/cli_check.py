@@ -44,14 +44,15 @@ import textwrap
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, TYPE_CHECKING, Final
 
 from visualizer.model.display_text import shown
-from visualizer.model.insights import SEVERITIES, Insight, insights_of
-from visualizer.model.insights.document import document as insight_document
-from visualizer.model.insights.document import plain
-from visualizer.session.runner import RunResult
-from visualizer.trace.data import Trace
+from visualizer.model.severity import SEVERITIES
+
+if TYPE_CHECKING:  # (loaded when a check runs: `--help` builds the options above only)
+    from visualizer.model.insights import Insight
+    from visualizer.session.runner import RunResult
+    from visualizer.trace.data import Trace
 
 #: something at or above ``--fail-on`` was found
 EXIT_FOUND: Final = 1
@@ -125,6 +126,8 @@ def add_threshold_options(p: argparse.ArgumentParser, defaults: bool) -> None:
 
 def insights_for(trace: Trace, args: argparse.Namespace) -> list[Insight]:
     """The insights of ``trace`` with the thresholds the options set."""
+    from visualizer.model.insights import insights_of
+
     return insights_of(
         trace,
         blocking_threshold=args.slow,
@@ -176,6 +179,9 @@ def as_json(found: list[Insight], trace: Trace, program: Path) -> str:
     """One JSON document for tools: a list of the insights with every field, the tasks
     with their names (``insights.document``, which the window reads back too), the site
     split into path and line (as the lines print them)."""
+    from visualizer.model.insights.document import document as insight_document
+    from visualizer.model.insights.document import plain
+
     document = []
     for x, said in zip(found, insight_document(found, trace.tasks.names), strict=True):
         path, line = where(x.site, program)

@@ -26,12 +26,8 @@ EXPORT_DESCRIPTION: Final = (
 )
 
 
-def add_export_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
-        "export",
-        help="write a saved trace for another tool (Perfetto, chrome://tracing)",
-        description=EXPORT_DESCRIPTION,
-    )
+def add_export_options(p: argparse.ArgumentParser) -> None:
+    p.description = EXPORT_DESCRIPTION
     p.add_argument("trace", type=Path, metavar="TRACE", help="a trace file or stream")
     p.add_argument(
         "--format",

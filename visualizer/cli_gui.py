@@ -10,7 +10,9 @@ was asked for (then it is an error).  Every flag is for this session only: the
 window remembers what the user changed in it, not what a flag set
 (``app.settings.save_window``).
 
-Qt is loaded only when the window opens: the other commands run where Qt cannot.
+Qt is loaded only when the window opens: the other commands run where Qt cannot.  And
+what reads files (numpy's) only when the window is asked for: ``asyncviz gui --help``,
+and ``render``'s and ``share``'s use of the options here, start quickly.
 """
 
 from __future__ import annotations
@@ -21,9 +23,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
-from visualizer.model.files import is_trace_file
 from visualizer.session.scenarios import ScenarioError, bind_params, find
-from visualizer.session.shared import looks_shared
 
 #: the themes a flag can choose: the View menu's (``app.main.THEME_FLAGS`` maps each
 #: to the window's palette)
@@ -242,6 +242,8 @@ def gui(args: argparse.Namespace) -> int:
         return 2
     # Qt is loaded only here: the other commands run where Qt cannot
     from visualizer.app.main import GuiOptions, has_display, run_gui
+    from visualizer.model.files import is_trace_file
+    from visualizer.session.shared import looks_shared
 
     if not has_display():
         print(

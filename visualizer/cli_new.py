@@ -26,25 +26,25 @@ from visualizer.session.templates import (
 )
 from visualizer.session.user_folder import ENV_VAR, user_folder
 
-__all__ = ["add_new_parser", "new"]
+__all__ = ["add_new_options", "new"]
 
 
-def add_new_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_new_options(p: argparse.ArgumentParser) -> None:
     """The ``new`` command's words (``--help`` lists the templates, each in a line)."""
     known = templates()
     width = max(len(t.id) for t in known)
     listed = "\n".join(f"  {t.id.ljust(width)}  {t.summary}" for t in known)
-    p = sub.add_parser(
-        "new",
-        help="write a new scenario from a template and open it in your editor",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Write NAME.py, a scenario that runs and passes its own checks as it is,\n"
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.description = (
+        "Write NAME.py, a scenario that runs and passes its own checks as it is,\n"
         "into your scenario folder (listed by `asyncviz list` and the window), print\n"
-        "its path and open it in $VISUAL, $EDITOR or the desktop's editor.",
-        epilog=f"templates (--template):\n{listed}\n\n"
+        "its path and open it in $VISUAL, $EDITOR or the desktop's editor."
+    )
+    p.epilog = (
+        f"templates (--template):\n{listed}\n\n"
         f"Your scenario folder: {user_folder()}\n"
         f"(${ENV_VAR} or the window's File > New scenario... sets it).\n"
-        "An existing file is never overwritten.",
+        "An existing file is never overwritten."
     )
     p.add_argument("name", metavar="NAME", help="the scenario's name: a Python identifier")
     p.add_argument(

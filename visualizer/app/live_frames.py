@@ -138,14 +138,7 @@ class LiveFrames:
             return
         began = self._last_began = time.perf_counter()
         held_from = time.monotonic()
-        try:
-            self._draw(source)
-            for extra in self.extras:
-                extra(source)
-        except Exception:  # a bug in drawing must not stop the run, nor the next frames
-            if not self._frame_failed:
-                self._frame_failed = True
-                log.exception("asyncviz: a live frame failed; the run goes on")
+        self._bring_up_to_date(source)
         if isinstance(source, InLoopRun):  # the program's loop was the window's meanwhile
             source.recorder.store.add_observed(held_from, time.monotonic())
         # A frame (bringing the chart up to date, then painting it) may take at most
@@ -168,6 +161,23 @@ class LiveFrames:
         wait = began + period - time.perf_counter()
         self._timer.start(max(1, round(wait * 1000)))
         self._deferred_since = None
+
+    def draw_now(self) -> None:
+        """Bring the chart (and the extras) up to date at once, not at the next frame: a
+        picture taken now (``QWidget.grab`` renders what the chart holds) shows this
+        moment, a lecture's pause say.  The frames' pace goes on as it was."""
+        if self.source is not None:
+            self._bring_up_to_date(self.source)
+
+    def _bring_up_to_date(self, source: LiveSource) -> None:
+        try:
+            self._draw(source)
+            for extra in self.extras:
+                extra(source)
+        except Exception:  # a bug in drawing must not stop the run, nor the next frames
+            if not self._frame_failed:
+                self._frame_failed = True
+                log.exception("asyncviz: a live frame failed; the run goes on")
 
     def _timer_first(self) -> bool:
         """A timer of the loop falls due before this frame would end: the frame waits

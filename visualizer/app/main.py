@@ -20,6 +20,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from visualizer.app.app_icon import dress
+from visualizer.app.compare_window import CompareWindow
+from visualizer.app.first_paint import FirstPaint
 from visualizer.app.history_menu import history_setting
 from visualizer.app.presenter import PRESENTER_THEME
 from visualizer.app.qtloop import GuiEventLoop
@@ -103,10 +105,12 @@ async def _app_main(
     closed: asyncio.Future[None] = loop.create_future()
     watcher = _Closed(closed)
     window.installEventFilter(watcher)
+    # (the chart's: the window is on the screen, and laid out as the window manager has it)
+    painted = FirstPaint(window.chart.viewport())
     window.show()
     status = 0
     if size is not None:
-        await asyncio.sleep(0.05)  # (polished and laid out: the least size it can take)
+        await painted.wait()  # (polished and laid out: the least size it can take)
         if _not_the_size(window, size):
             options.exit_when_done, options.screenshot, status = True, None, 2
             chosen = None
@@ -121,7 +125,7 @@ async def _app_main(
                 status = await _one_attached(window)
     shown: Any = window  # (what --screenshot captures: the comparison, if one is made)
     if options.compare is not None and chosen is not None:
-        await asyncio.sleep(0.3)  # (the window's first paint: see below)
+        await painted.wait()  # (the window's first paint: see below)
         outcome = await window.run(chosen, dict(options.params), "virtual")
         compared = await window.comparing.compare_with_run(chosen, dict(options.compare))
         if outcome.error or compared is None:
@@ -129,11 +133,12 @@ async def _app_main(
             status = 1
         if compared is not None:
             shown = compared
-            await asyncio.sleep(0.3)  # let the comparison paint
+            # (on the screen as the window manager has it: grab() draws it at its size)
+            await FirstPaint(compared).wait()
     elif options.autorun and chosen is not None:
-        # the window's first paint happens now: a run started during it would show the
-        # loop busy painting (true, but not the lesson)
-        await asyncio.sleep(0.3)
+        # a run started during the window's first paint would show the loop busy
+        # painting (true, but not the lesson)
+        await painted.wait()
         run = asyncio.ensure_future(
             window.run(
                 chosen,
@@ -150,9 +155,9 @@ async def _app_main(
             # a scripted demo: the picture and the exit come at the pause
             await _paused_or_done(window, run)
             if options.screenshot is not None or options.exit_when_done:
-                await asyncio.sleep(0.1)  # let the frame at the pause paint
+                window.frames.draw_now()  # (the chart at the pause, not a frame before)
                 if options.screenshot is not None:
-                    window.screenshot(options.screenshot)
+                    _picture(window, options.screenshot)
                     options.screenshot = None
                 if options.exit_when_done and window.lecture.session is not None:
                     window.stop()
@@ -161,9 +166,9 @@ async def _app_main(
         if outcome.error and not (options.pause_at is not None and clock == "lecture"):
             print(f"asyncviz: {chosen.id}: {outcome.error}", file=sys.stderr)
             status = 1
-        await asyncio.sleep(0.05)  # let the final frame paint
+        # (the window shows the run's whole trace now: a screenshot renders it as it is)
     if options.open is not None:
-        await asyncio.sleep(0.3)  # (the window's first paint, as for a run)
+        await painted.wait()  # (the window's first paint, as for a run)
         opened = window.open_trace(options.open)
         loading = window.loading  # (a big file: loaded in the background, its dialog up
         while opened and (loading.busy or loading.dialog is not None):  # until shown)
@@ -172,19 +177,16 @@ async def _app_main(
             said = window.last_message[1] if window.last_message else str(options.open)
             print(f"asyncviz: cannot open {options.open}: {said}", file=sys.stderr)
             status = 1
-        await asyncio.sleep(0.05)  # (and let it paint)
     if options.cursor_at is not None and window.chart.trace is not None:
         window.show_time_cursor(True, at=options.cursor_at)
-        await asyncio.sleep(0.05)  # (and let it paint)
     while window.insights.worker.busy:  # (a big trace's insights, found in a thread)
         await asyncio.sleep(0.05)
     if options.insight is not None:
         window.insights.choose(options.insight - 1)
-        await asyncio.sleep(0.05)  # (and let it paint)
     if options.save_trace is not None:
         window.save_trace(options.save_trace)
     if options.screenshot is not None:
-        shown.screenshot(options.screenshot)
+        _picture(shown, options.screenshot)
         if size is not None and shown is window and _not_the_size(window, size):
             status = status or 2
     if not options.exit_when_done:
@@ -195,12 +197,19 @@ async def _app_main(
     return status
 
 
+def _picture(shown: MainWindow | CompareWindow, path: Path) -> None:
+    """``shown`` as a PNG, as it is now: its layouts asked for done first (a label's new
+    text asks for one, posted: ``grab`` renders the widget itself, never waiting for the
+    screen, so a posted request would else come after the picture)."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    shown.screenshot(path)
+
+
 async def _one_attached(window: MainWindow) -> int:
     """Until a program attached and its run ended: 0 if it ended well, else 1."""
     listening = window.listening
     while not listening.shown and not listening.failed:
         await asyncio.sleep(0.05)
-    await asyncio.sleep(0.05)  # (let the final frame paint)
     if not listening.shown:
         print(f"asyncviz: attached program: {listening.failed[0]}", file=sys.stderr)
         return 1

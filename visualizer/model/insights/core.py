@@ -6,21 +6,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from visualizer.model.display_text import shown
 from visualizer.model.loop_lanes import covered_before
+from visualizer.model.severity import SEVERITIES as SEVERITIES  # (light: for --fail-on)
+from visualizer.model.severity import Severity as Severity
 from visualizer.model.words import QT_TRANSLATE_NOOP, Translate
 from visualizer.trace import schema
 from visualizer.trace.data import SpanColumns, Trace
 from visualizer.trace.store import Suspension
-
-Severity = Literal["error", "warning", "hint"]
-#: the severities, most severe first (``Insight``s of one moment are listed in this order)
-SEVERITIES: Final[tuple[Severity, ...]] = ("error", "warning", "hint")
 
 #: the words of the severities, for ``lupdate`` (a pane's or a linter's)
 _SEVERITY_WORDS = (
