@@ -9,6 +9,8 @@ from __future__ import annotations
 import subprocess
 import sys
 from importlib import metadata
+from importlib.machinery import EXTENSION_SUFFIXES
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +49,20 @@ def test_a_hot_path_reads_as_the_tracer_decides_it(monkeypatch: pytest.MonkeyPat
     assert about.hot_path_state("visualizer.instrument._hot") == (
         f"pure Python ({about.PURE_PYTHON_ENV} is set)"
     )
+
+
+def test_a_build_that_does_not_load_is_pure_python_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A damaged or mismatched extension is found on disk, but the tracer's import of it
+    fails and the pure-Python twin runs: the report must say pure, not "compiled"."""
+    package = tmp_path / "damaged_build"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / f"_hot{EXTENSION_SUFFIXES[0]}").write_bytes(b"not a shared object" * 8)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    state = about.hot_path_state("damaged_build._hot")
+    assert state.startswith("pure Python (cannot load: "), state
 
 
 def test_the_report_is_a_fenced_aligned_block() -> None:

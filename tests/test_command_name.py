@@ -86,6 +86,43 @@ def test_our_own_asyncviz_is_not_a_clash(tmp_path: Path, monkeypatch: pytest.Mon
     assert "warning" not in dict(about.facts())
 
 
+#: a pyenv shim, as pyenv writes it: which program it starts cannot be told by reading it
+PYENV_SHIM = """#!/usr/bin/env bash
+set -e
+[ -n "$PYENV_DEBUG" ] && set -x
+
+program="${0##*/}"
+
+export PYENV_ROOT="/home/someone/.pyenv"
+exec "/home/someone/.pyenv/libexec/pyenv" exec "$program" "$@"
+"""
+
+
+def test_an_asyncviz_that_cannot_be_told_is_no_clash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Said only on evidence: a shim (pyenv, asdf), a binary, a folder named asyncviz or
+    an unreadable file says nothing (a false warning in every --help would be worse)."""
+    for i, make in enumerate(
+        (
+            lambda folder: script(folder, "asyncviz", PYENV_SHIM),
+            lambda folder: script(folder, "asyncviz", "\x7fELF\x02\x01\x01" + "\x00" * 64),
+        )
+    ):
+        made = make(tmp_path / f"bin{i}")
+        monkeypatch.setenv("PATH", str(made.parent))
+        assert about.command_clash() is None, made.read_bytes()[:40]
+    folder = tmp_path / "dirs"
+    (folder / "asyncviz").mkdir(parents=True)
+    (folder / "asyncviz").chmod(0o755)
+    monkeypatch.setenv("PATH", str(folder))
+    assert about.command_clash() is None
+    # the other package's own script is still named, beside a shim further on the PATH
+    other = script(tmp_path / "other", "asyncviz", OTHER_SCRIPT)
+    monkeypatch.setenv("PATH", f"{other.parent}{os.pathsep}{tmp_path / 'bin0'}")
+    assert about.command_clash() is not None
+
+
 def test_the_command_line_names_itself_as_it_was_started(tmp_path: Path) -> None:
     bin_ = tmp_path / "bin"
     own = ours(bin_, about.OWN_COMMAND)

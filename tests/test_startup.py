@@ -21,6 +21,7 @@ import pytest
 from PySide6.QtWidgets import QLabel
 
 from visualizer import __version__, about
+from visualizer.app import first_paint
 from visualizer.app.first_paint import FirstPaint
 from visualizer.app.qtloop import GuiEventLoop
 
@@ -188,17 +189,45 @@ def test_first_paint_is_the_widget_s_first_paint(loop: GuiEventLoop, qtbot: Any)
     assert loop.run_until_complete(shown()) == (False, True, True)
 
 
+def test_the_start_up_report_is_the_process_s_first_paint_only(
+    loop: GuiEventLoop, qtbot: Any, monkeypatch: pytest.MonkeyPatch, capfd: Any
+) -> None:
+    """A comparison's window paints seconds later: its paint is not the start-up."""
+    monkeypatch.setenv(first_paint.REPORT_ENV, "1")
+    monkeypatch.setattr(first_paint, "_reported", False)
+    labels = [QLabel("first"), QLabel("second")]
+
+    async def both() -> None:
+        for label in labels:
+            qtbot.addWidget(label)
+            painted = FirstPaint(label)
+            label.show()
+            assert await painted.wait(timeout=60)
+
+    capfd.readouterr()
+    loop.run_until_complete(both())
+    said = [line for line in capfd.readouterr().err.splitlines() if "first paint" in line]
+    assert len(said) == 1 and re.fullmatch(r"asyncviz: first paint after \d+ ms", said[0])
+
+
 def test_a_widget_never_shown_does_not_hang_the_wait(loop: GuiEventLoop, qtbot: Any) -> None:
     """A window never exposed (minimized, a screen that is off) never paints: the wait
     gives up, and says so."""
     label = QLabel("never shown")
     qtbot.addWidget(label)
 
-    async def never() -> tuple[bool, bool]:
+    async def never() -> tuple[bool, bool, FirstPaint]:
         painted = FirstPaint(label)
-        return await painted.wait(timeout=0.05), painted.done
+        return await painted.wait(timeout=0.05), painted.done, painted
 
-    assert loop.run_until_complete(never()) == (False, False)
+    gave_up, done, painted = loop.run_until_complete(never())
+    assert (gave_up, done, painted.gave_up) == (False, False, True)
+    # the next wait (asyncviz gui waits up to three times) returns without waiting at all:
+    # its coroutine ends at its first step, whatever its timeout
+    again = painted.wait(timeout=3600)
+    with pytest.raises(StopIteration) as ended:
+        again.send(None)
+    assert ended.value.value is False
 
 
 def test_the_gui_reports_its_first_paint_when_asked(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import os
 import platform
 import shutil
 import sys
-from importlib import metadata
+from importlib import import_module, metadata
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Final
@@ -55,32 +55,51 @@ def installed_version(distribution: str) -> str:
 
 
 def hot_path_state(module: str) -> str:
-    """``compiled`` (built and used), ``pure Python (switched off by ...)``, or ``pure
-    Python (not built)``: found without importing the extension, as the tracer and the
-    span model decide it when they load."""
+    """``compiled`` (built, and it loads), ``pure Python (ASYNCVIZ_PURE_PYTHON is set)``,
+    ``pure Python (not built)`` or ``pure Python (cannot load: why)``: as the tracer and
+    the span model decide it when they load, by importing it.  (A damaged or mismatched
+    build is found on disk but does not load: the pure-Python twin runs, and a bug report
+    must say so.)  Both extensions are plain C: importing one costs about 3 ms."""
     if os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0"):
         return f"pure Python ({PURE_PYTHON_ENV} is set)"
     try:
         found = find_spec(module)
     except (ImportError, ValueError):
         found = None
-    return "compiled" if found is not None else "pure Python (not built)"
+    if found is None:
+        return "pure Python (not built)"
+    try:
+        import_module(module)
+    except ImportError as exc:
+        return f"pure Python (cannot load: {exc})"
+    return "compiled"
+
+
+#: the largest file on the PATH read to tell whose ``asyncviz`` it is (pip's scripts are a
+#: few hundred bytes; a binary that big is neither ours nor the other package's)
+SCRIPT_READ_LIMIT: Final = 1 << 20
 
 
 def command_clash() -> str | None:
-    """What is wrong with the ``asyncviz`` found on the PATH, or None if it is ours (or
-    none is found: ``python -m visualizer`` and ``asyncio-visualizer`` still work).
+    """What is wrong with the ``asyncviz`` found on the PATH, or None if it is ours, if
+    none is found (``python -m visualizer`` and ``asyncio-visualizer`` still work), or if
+    what is found cannot be told (a pyenv or asdf shim, a Nix wrapper, a Windows
+    launcher, whose script is zipped): said only on positive evidence, since a false
+    warning in every ``--help`` and a red line in the About box would be worse than none.
 
-    Read, never run: a script pip wrote for our entry point names ``visualizer.cli``."""
+    Read, never run: a script pip wrote names its entry point, ``visualizer.cli`` for
+    ours and ``asyncviz.cli`` for the PyPI package ``asyncviz`` 0.1.0."""
     found = shutil.which("asyncviz")
-    if found is None:
+    if found is None or not os.path.isfile(found):
         return None
     try:
+        if os.path.getsize(found) > SCRIPT_READ_LIMIT:
+            return None
         with open(found, "rb") as script:
-            head = script.read(4096)
+            text = script.read()
     except OSError:
         return None
-    if b"visualizer.cli" in head:
+    if b"visualizer.cli" in text or b"asyncviz.cli" not in text:
         return None
     return (
         f"the 'asyncviz' command on the PATH ({found}) is another program (most likely the"

@@ -90,15 +90,24 @@ class _Version(argparse.Action):
         parser.exit(0)
 
 
+class _WithClashWarning(argparse.ArgumentParser):
+    """``--help`` ends with a warning when the ``asyncviz`` on the PATH is another
+    program (``about.command_clash``): looked for when the help is shown, not on every
+    command."""
+
+    def format_help(self) -> str:
+        clash = command_clash()
+        self.epilog = None if clash is None else f"warning: {clash}"
+        return super().format_help()
+
+
 def parser(only: frozenset[str] | None = None) -> argparse.ArgumentParser:
     """The command line's parser, with every command's options (``only=None``), or only
     those of the commands in ``only``: the rest are a name and a line of help, so that
     ``--help`` and ``list`` import nothing of the commands they do not run."""
-    clash = command_clash()  # (the asyncviz on the PATH is not this one: --help says so)
-    whole = argparse.ArgumentParser(
+    whole = _WithClashWarning(
         prog=program_name(),
         description="See asyncio: trace what every task does, and when, and why.",
-        epilog=None if clash is None else f"warning: {clash}",
     )
     whole.add_argument(
         "--version",

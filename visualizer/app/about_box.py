@@ -227,6 +227,8 @@ class AboutBox(QDialog):
         elif event.type() == QEvent.Type.FontChange:  # (bigger text: a bigger icon, rows)
             self.table.resizeRowsToContents()
             self._size_icon()
+            if self.isVisible():  # (presenter mode with the box open: no value cut off)
+                self.fit()
         super().changeEvent(event)
 
 

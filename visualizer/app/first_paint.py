@@ -46,6 +46,9 @@ class FirstPaint(QObject):
         super().__init__(widget)
         self._widget = widget
         self._painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        #: a wait timed out: the widget is not on the screen, and later waits do not wait
+        #: again (``asyncviz gui`` waits up to three times: for ``--size``, a run, a file)
+        self.gave_up = False
         widget.installEventFilter(self)
 
     @property
@@ -60,20 +63,31 @@ class FirstPaint(QObject):
         return False
 
     async def wait(self, timeout: float = TIMEOUT) -> bool:
-        """Until the first paint: True; False if it did not come within ``timeout``."""
+        """Until the first paint: True; False if it did not come within ``timeout``, or
+        an earlier wait gave up (then at once: one window never shown costs one timeout,
+        not one per wait)."""
+        if self.gave_up and not self._painted.done():
+            return False
         try:
             await asyncio.wait_for(asyncio.shield(self._painted), timeout)
         except TimeoutError:
+            self.gave_up = True
             return False
         return True
 
 
+#: the start-up report was made (once a process: a comparison's window paints later)
+_reported = False
+
+
 def _report() -> None:
     """``asyncviz: first paint after N ms`` on stderr, if asked for (the module's
-    docstring)."""
+    docstring): the process's first paint only."""
+    global _reported
     asked = os.environ.get(REPORT_ENV, "")
-    if not asked:
+    if not asked or _reported:
         return
+    _reported = True
     since = _since_spawned(asked)
     if since is None:
         since = _since_process_start()
