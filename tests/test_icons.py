@@ -16,6 +16,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from tools.icons import DETAIL_FROM, render, svg_for
+from visualizer import __version__
 from visualizer.icons import ICON_NAME, ICON_SIZES, assets_dir, icon_path
 from visualizer.views.gantt import DARK
 
@@ -81,7 +82,7 @@ def test_the_windows_app_has_every_size_and_the_entrys_name(tmp_path: Path) -> N
         "app = QApplication.instance()\n"
         "sizes = sorted(s.width() for s in app.windowIcon().availableSizes())\n"
         "print(status, app.windowIcon().isNull(), app.applicationName(),"
-        " app.desktopFileName(), *sizes)\n"
+        " app.desktopFileName(), app.applicationVersion(), *sizes)\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
     done = subprocess.run(
@@ -95,5 +96,5 @@ def test_the_windows_app_has_every_size_and_the_entrys_name(tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     words = done.stdout.split()
-    assert words[:4] == ["0", "False", ICON_NAME, ICON_NAME], done.stdout
-    assert [int(w) for w in words[4:]] == sorted(ICON_SIZES)
+    assert words[:5] == ["0", "False", ICON_NAME, ICON_NAME, __version__], done.stdout
+    assert [int(w) for w in words[5:]] == sorted(ICON_SIZES)

@@ -17,6 +17,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from visualizer import __version__
 from visualizer.icons import ICON_NAME, ICON_SIZES, icon_path
 
 
@@ -33,7 +34,8 @@ def app_icon() -> QIcon:
 
 
 def dress(app: QApplication) -> None:
-    """Give ``app`` the icon and the name the desktop entry knows it by."""
+    """Give ``app`` the icon, the name the desktop entry knows it by, and the version."""
     app.setApplicationName(ICON_NAME)
+    app.setApplicationVersion(__version__)  # (what a platform's "about" or a crash report asks)
     app.setDesktopFileName(ICON_NAME)
     app.setWindowIcon(app_icon())
