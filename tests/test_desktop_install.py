@@ -2,12 +2,16 @@
 own) into a temporary ``XDG_DATA_HOME``: the desktop entry, the icon at every size and our
 file types are written, each file named; the entry is valid (``desktop-file-validate``, where
 installed) and its ``Exec`` really opens a trace; a second install writes the same files; the
-uninstall leaves the folder as it was, another program's files in it untouched.
+uninstall removes only what is ours (an entry of our name without the install's mark is
+left, and said), never a folder every desktop program shares, and another program's files
+are untouched; a ``%`` in the Python's path is warned of; macOS and Windows are refused.
 """
 
 from __future__ import annotations
 
+import argparse
 import configparser
+import io
 import os
 import shutil
 import subprocess
@@ -17,7 +21,17 @@ from pathlib import Path
 
 import pytest
 
-from visualizer.cli_desktop import COMPACT_TYPE, desktop_entry, exec_quote, planned
+from visualizer.cli_desktop import (
+    COMPACT_TYPE,
+    ENTRY_MARK,
+    MARK_NAME,
+    SHARED,
+    desktop_entry,
+    desktop_install,
+    exec_quote,
+    planned,
+    uninstall,
+)
 from visualizer.icons import ICON_NAME, ICON_SIZES, icon_path
 from visualizer.trace.compact import MIMETYPE
 from visualizer.trace.wire import MAGIC
@@ -171,17 +185,82 @@ def test_the_entrys_exec_opens_a_trace_in_the_window(data: Path, tmp_path: Path)
     assert '"gather_basics"' in back.read_text(encoding="utf-8")
 
 
-def test_uninstall_leaves_the_folder_as_it_was(data: Path) -> None:
+def folders(data: Path) -> list[str]:
+    return sorted(str(p.relative_to(data)) for p in data.rglob("*") if p.is_dir())
+
+
+def test_uninstall_leaves_the_files_as_they_were_and_the_shared_folders(data: Path) -> None:
+    """What was there stays; of what the install made, the folders every desktop program
+    shares stay (empty), the icon's size folders go."""
     before = tree(data)
-    folders = sorted(str(p) for p in data.rglob("*") if p.is_dir())
+    folders_before = folders(data)
     assert asyncviz(data, "desktop-install").returncode == 0
     done = asyncviz(data, "desktop-install", "--uninstall")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [f"removed {path}" for path, _ in planned(data)]
     assert tree(data) == before
-    assert sorted(str(p) for p in data.rglob("*") if p.is_dir()) == folders
+    assert folders(data) == sorted({*folders_before, *SHARED})
     again = asyncviz(data, "desktop-install", "--uninstall")
     assert again.returncode == 0 and again.stdout.startswith("nothing to remove")
+
+
+def test_uninstall_keeps_the_shared_folders_made_before_even_empty(tmp_path: Path) -> None:
+    """The reviewer's case: empty ``applications/`` and ``icons/hicolor/48x48/apps/`` made
+    beforehand; the data home and the shared folders stay, the empty size folders go (as
+    README says)."""
+    data = tmp_path / "share"
+    (data / "applications").mkdir(parents=True)
+    (data / "icons/hicolor/48x48/apps").mkdir(parents=True)
+    (tmp_path / "empty-path").mkdir()
+    assert asyncviz(data, "desktop-install").returncode == 0
+    assert asyncviz(data, "desktop-install", "--uninstall").returncode == 0
+    assert tree(data) == {}
+    assert folders(data) == sorted(SHARED)
+
+
+def test_an_entry_without_the_mark_is_left_and_said(data: Path) -> None:
+    """A user's own ``asyncio-visualizer.desktop`` (no mark): the uninstall leaves it, says
+    why, and removes the rest; the same for the MIME package."""
+    assert asyncviz(data, "desktop-install").returncode == 0
+    desktop = data / f"applications/{ICON_NAME}.desktop"
+    assert ENTRY_MARK in desktop.read_text(encoding="utf-8").splitlines()
+    mine = desktop.read_text(encoding="utf-8").replace(ENTRY_MARK + "\n", "")
+    mine = mine.replace("Name=asyncio visualizer", "Name=my own")
+    desktop.write_text(mine, encoding="utf-8")
+    package = data / f"mime/packages/{ICON_NAME}.xml"
+    package.write_bytes(b"<mime-info/>\n")
+    done = asyncviz(data, "desktop-install", "--uninstall")
+    assert done.returncode == 0, done.stderr
+    why = f"it has no {MARK_NAME} line: not written by desktop-install, or edited since"
+    assert done.stdout.splitlines() == [
+        f"left {desktop}: {why}",
+        f"left {package}: {why}",
+        *(f"removed {path}" for path, _ in planned(data)[2:]),
+    ]
+    assert desktop.read_text(encoding="utf-8") == mine
+    assert package.read_bytes() == b"<mime-info/>\n"
+    assert sorted(tree(data)) == sorted(
+        ["applications/other.desktop", "icons/hicolor/16x16/apps/other.png"]
+        + [str(p.relative_to(data)) for p in (desktop, package)]
+    )
+
+
+def test_an_icon_of_our_name_is_ours_a_link_is_not(tmp_path: Path) -> None:
+    """The icons are ours by their name, whatever their bytes (an older install drew them
+    otherwise); a symbolic link in a file's place is none of ours (the install writes files)."""
+    data = tmp_path / "share"
+    icons = [path for path, _ in planned(data) if path.suffix in (".png", ".svg")]
+    icons[0].parent.mkdir(parents=True)
+    icons[0].write_bytes(b"drawn by an older version")
+    icons[1].parent.mkdir(parents=True)
+    icons[1].symlink_to(tmp_path / "elsewhere.png")
+    out = io.StringIO()
+    uninstall(data, out, io.StringIO())
+    assert out.getvalue().splitlines() == [
+        f"removed {icons[0]}",
+        f"left {icons[1]}: a symbolic link, which desktop-install never writes",
+    ]
+    assert not icons[0].parent.exists() and icons[1].is_symlink()
 
 
 @pytest.mark.skipif(
@@ -219,6 +298,58 @@ def test_an_interpreters_path_with_spaces_and_dollars_is_quoted(
         path.write_text(text, encoding="utf-8")
         checked = subprocess.run([validate, str(path)], capture_output=True, text=True)
         assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_percent_in_the_pythons_path_is_warned_of(data: Path, tmp_path: Path) -> None:
+    """An interpreter in a folder named with ``%`` (a link to this one: its path is
+    ``sys.executable`` as it runs): the entry is written, spec-exact (``%%``), and the
+    command warns that GLib's desktops refuse it; without a ``%``, no such warning."""
+    odd = tmp_path / "py 100%"
+    odd.mkdir()
+    (odd / "python").symlink_to(sys.executable)
+    env = {**os.environ, "XDG_DATA_HOME": str(data), "PATH": str(tmp_path / "empty-path")}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [str(odd / "python"), "-m", "visualizer", "desktop-install"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    keys = entry(data / f"applications/{ICON_NAME}.desktop")
+    assert exec_argv(keys["Exec"])[0] == str(odd / "python") and "100%%" in keys["Exec"]
+    warned = [line for line in done.stderr.splitlines() if "'%'" in line]
+    assert warned == [
+        f"asyncviz: warning: the Python's path has a '%' ({odd / 'python'}): the entry is"
+        " written as the spec says, but GLib's reader of entries (GNOME's menu and file"
+        " manager) refuses it, and other desktops may too; a venv at a path without '%'"
+        " avoids it"
+    ]
+    assert "'%'" not in asyncviz(data, "desktop-install").stderr
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32"])
+def test_macos_and_windows_are_refused_and_nothing_written(
+    platform: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """(``sys.platform`` set in-process: those systems cannot be had here.)"""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    monkeypatch.setattr(sys, "platform", platform)
+    for uninstalling in (False, True):
+        assert desktop_install(argparse.Namespace(uninstall=uninstalling)) == 2
+        said = capsys.readouterr()
+        system = {"darwin": "macOS", "win32": "Windows"}[platform]
+        assert said.out == "" and said.err == (
+            "asyncviz: desktop-install is for Linux and BSD desktops (freedesktop.org),"
+            f" not {system}: nothing was written\n"
+        )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_desktop_file_validate_passes(data: Path) -> None:

@@ -3,15 +3,23 @@ it the program that opens our trace files (freedesktop.org: Desktop Entry, Icon 
 Shared MIME-info specifications).
 
 Everything goes into the user's data folder (``$XDG_DATA_HOME``, else ``~/.local/share``),
-never the system's: no root needed, and ``--uninstall`` removes exactly the files the install
-writes (:func:`planned`), each named as it goes.  The desktop's caches are brought up to date
-by their own tools where they are installed; without them the files are still right, and the
-desktop reads them at its next start.
+never the system's: no root needed.  ``--uninstall`` removes the files the install writes
+(:func:`planned`), each named as it goes, and only those that are ours: the two text files
+carry a mark (:data:`ENTRY_MARK`, :data:`MIME_MARK`) and one without it (a user's own entry
+of that name) is left, and said; the icons are ours by their name alone (it is this
+program's own, and a newer install draws them differently: comparing bytes would leave an
+older install's icons behind).  The folders every desktop program shares (:data:`SHARED`)
+are never removed, even empty: another program may be about to write there, and the
+uninstall cannot know which of them the install made.  The desktop's caches are brought up
+to date by their own tools where they are installed; without them the files are still
+right, and the desktop reads them at its next start.
 
 The entry starts the window as ``"<this Python>" -P -m visualizer gui %f``: the interpreter
 that runs this command has this package, whatever the PATH holds (the unrelated PyPI package
 ``asyncviz`` installs a command of the same name), and ``-P`` keeps a folder named
-``visualizer`` in the current directory from standing in for it.
+``visualizer`` in the current directory from standing in for it.  An interpreter's path
+with a ``%`` is written as the spec says (``%%``), but GLib's reader of entries (GNOME's
+menu and file manager) refuses such an entry: the install warns (:func:`percent_problem`).
 """
 
 from __future__ import annotations
@@ -68,6 +76,21 @@ _REFRESHERS: Final = (
 )
 
 
+#: the desktop entry's mark that the install wrote it (an ``X-`` key: the spec's own for
+#: extensions, accepted by ``desktop-file-validate`` and ignored by desktops)
+MARK_NAME: Final = "X-Asyncviz-Installed-By"
+ENTRY_MARK: Final = f"{MARK_NAME}=asyncio-visualizer desktop-install"
+#: the MIME package's mark, an XML comment (``update-mime-database`` reads past it; no
+#: ``--`` may be in one, hence no ``--uninstall``)
+MIME_MARK: Final = (
+    f"<!-- {MARK_NAME}: asyncio-visualizer desktop-install (its uninstall removes this file) -->"
+)
+#: the folders under the data home that other programs share: never removed by the uninstall
+SHARED: Final = ("applications", "mime", "mime/packages", "icons", "icons/hicolor")
+#: the desktops the command is for (freedesktop.org's standards): not macOS nor Windows
+_NOT_FREEDESKTOP: Final = {"darwin": "macOS", "win32": "Windows"}
+
+
 def data_home() -> Path:
     """``$XDG_DATA_HOME`` when set to an absolute path (the spec ignores a relative one),
     else ``~/.local/share``."""
@@ -118,6 +141,7 @@ def desktop_entry() -> str:
         f"MimeType={';'.join(MIME_TYPES)};",
         "Keywords=asyncio;event loop;tasks;trace;timeline;gantt;python;",
         f"StartupWMClass={ICON_NAME}",
+        ENTRY_MARK,  # (an uninstall removes only an entry that has it)
     ]
     return "\n".join(lines) + "\n"
 
@@ -130,6 +154,7 @@ def mime_package() -> str:
 
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
+        MIME_MARK,
         '<mime-info xmlns="http://www.freedesktop.org/standards/shared-mime-info">',
     ]
     for name, comment, globs, magic, parent in OUR_TYPES:
@@ -167,6 +192,29 @@ def planned(data: Path) -> list[tuple[Path, Callable[[], bytes]]]:
     return files
 
 
+def mark_of(path: Path) -> str | None:
+    """The line that marks the planned text file ``path`` as the install's, or None (an
+    icon: ours by its name)."""
+    return {".desktop": ENTRY_MARK, ".xml": MIME_MARK}.get(path.suffix)
+
+
+def why_not_ours(path: Path) -> str | None:
+    """Why the file at a planned ``path`` is not the install's to remove, or None: the
+    install writes a plain file (never a link), and a text file with its mark."""
+    if path.is_symlink():
+        return "a symbolic link, which desktop-install never writes"
+    mark = mark_of(path)
+    if mark is None:
+        return None
+    try:
+        lines = path.read_bytes().splitlines()
+    except OSError as exc:
+        return f"cannot read it ({exc.strerror})"
+    if mark.encode() not in (line.strip() for line in lines):
+        return f"it has no {MARK_NAME} line: not written by desktop-install, or edited since"
+    return None
+
+
 def _writer(contents: bytes) -> Callable[[BinaryIO], None]:
     def write(file: BinaryIO) -> None:
         file.write(contents)
@@ -186,19 +234,27 @@ def install(data: Path, out: TextIO, err: TextIO) -> None:
 
 
 def uninstall(data: Path, out: TextIO, err: TextIO) -> None:
-    """Remove the planned files that are there, bring the caches up to date without them,
-    then remove the folders the install made that are empty now (none that holds anything
-    else; ``mime/packages`` only after ``update-mime-database`` has read it empty)."""
-    removed = [path for path, _ in planned(data) if path.is_file() or path.is_symlink()]
-    for path in removed:
+    """Remove the planned files that are there and ours (:func:`why_not_ours`; another is
+    left, saying why), bring the caches up to date without them, then remove the icon's
+    size folders that are empty now; never the :data:`SHARED` ones."""
+    removed, left = [], False
+    for path, _ in planned(data):
+        if not (path.is_file() or path.is_symlink()):
+            continue
+        if (why := why_not_ours(path)) is not None:
+            print(f"left {path}: {why}", file=out)
+            left = True
+            continue
         path.unlink()
+        removed.append(path)
         print(f"removed {path}", file=out)
-    if not removed:
+    if not removed and not left:
         print(f"nothing to remove: no file of asyncio visualizer's in {data}", file=out)
     refresh(data, err)
+    keep = {data, *(data / shared for shared in SHARED)}
     for path in removed:
         folder = path.parent
-        while folder != data and folder.is_relative_to(data):
+        while folder not in keep and folder.is_relative_to(data):
             try:
                 folder.rmdir()  # (only an empty one)
             except OSError:
@@ -249,7 +305,26 @@ def other_visualizer() -> str | None:
     return None
 
 
+def percent_problem() -> str | None:
+    """Why the entry may not start from some desktops, or None: GLib (2.74 tried) looks for
+    the ``Exec`` program with its ``%%`` not undone, finds none, and drops the entry."""
+    if "%" not in sys.executable:
+        return None
+    return (
+        f"the Python's path has a '%' ({sys.executable}): the entry is written as the spec"
+        " says, but GLib's reader of entries (GNOME's menu and file manager) refuses it, and"
+        " other desktops may too; a venv at a path without '%' avoids it"
+    )
+
+
 def desktop_install(args: argparse.Namespace) -> int:
+    if (system := _NOT_FREEDESKTOP.get(sys.platform)) is not None:
+        print(
+            f"asyncviz: desktop-install is for Linux and BSD desktops (freedesktop.org),"
+            f" not {system}: nothing was written",
+            file=sys.stderr,
+        )
+        return 2
     data = data_home()
     try:
         if args.uninstall:
@@ -259,6 +334,8 @@ def desktop_install(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"asyncviz: desktop-install: {exc}", file=sys.stderr)
         return 1
-    if not args.uninstall and (problem := other_visualizer()) is not None:
-        print(f"asyncviz: warning: {problem}", file=sys.stderr)
+    if not args.uninstall:
+        for problem in (percent_problem(), other_visualizer()):
+            if problem is not None:
+                print(f"asyncviz: warning: {problem}", file=sys.stderr)
     return 0
