@@ -5,6 +5,10 @@ Run:  .venv/bin/python tools/icons.py   (or: bash tools/icons)
 
 Below ``DETAIL_FROM`` px the SVG's elements of class ``large`` (the loop's thin arrow) are
 left out: at 16-32 px they would be a grey smudge over the lanes, which must stay clear.
+The SVG is drawn on a 16-unit grid, so its edges fall on whole pixels at a multiple of 16 px
+only; at 22 and 24 px, scaled, every edge would fall between two pixels and the lanes smear
+into the ground.  Such a size gets the drawing at the multiple of 16 below it (16 px),
+crisp, centred with transparent margins (3 and 4 px): what icon themes do by hand.
 The PNGs are committed; tests/test_icons.py draws them again and fails if one differs, so
 they cannot drift from the SVG: after changing the SVG, run this and commit both.
 """
@@ -28,6 +32,8 @@ from visualizer.icons import ICON_SIZES, icon_path
 
 #: the smallest size (px) that draws the SVG's ``class="large"`` details
 DETAIL_FROM = 48
+#: the SVG's grid (px): a size that is not a multiple of it is drawn at one, with margins
+GRID = 16
 SVG_NS = "http://www.w3.org/2000/svg"
 
 
@@ -44,10 +50,17 @@ def svg_for(size: int, source: bytes) -> bytes:
     return ET.tostring(root, encoding="utf-8")
 
 
+def drawn_size(size: int) -> int:
+    """The size (px) the drawing has in a ``size`` px icon: the largest multiple of
+    :data:`GRID` that fits (the rest is a transparent margin)."""
+    return max(GRID, size - size % GRID)
+
+
 def render(size: int, source: bytes | None = None) -> QImage:
-    """The icon at ``size`` x ``size`` px, on a transparent ground (a QGuiApplication must
-    exist)."""
-    data = svg_for(size, icon_path().read_bytes() if source is None else source)
+    """The icon at ``size`` x ``size`` px, on a transparent ground: the SVG drawn at
+    :func:`drawn_size`, centred (a QGuiApplication must exist)."""
+    drawn = drawn_size(size)
+    data = svg_for(drawn, icon_path().read_bytes() if source is None else source)
     renderer = QSvgRenderer(QByteArray(data))
     if not renderer.isValid():
         raise ValueError(f"{icon_path()}: QtSvg cannot read it")
@@ -55,7 +68,8 @@ def render(size: int, source: bytes | None = None) -> QImage:
     image.fill(Qt.GlobalColor.transparent)
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    renderer.render(painter, QRectF(0, 0, size, size))
+    margin = (size - drawn) // 2
+    renderer.render(painter, QRectF(margin, margin, drawn, drawn))
     painter.end()
     return image
 
