@@ -40,14 +40,16 @@ ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ("update-desktop-database", "update-mime-database", "gtk-update-icon-cache")
 
 
-def asyncviz(data: Path, *words: str, tools: bool = False) -> subprocess.CompletedProcess[str]:
-    """The command, its data folder ``data``; without the desktop's cache tools on the PATH
-    unless ``tools`` (then exactly the files it writes are there)."""
+def asyncviz(
+    data: Path, *words: str, tools: bool = False, python: str = sys.executable
+) -> subprocess.CompletedProcess[str]:
+    """The command, its data folder ``data``, run by ``python``; without the desktop's cache
+    tools on the PATH unless ``tools`` (then exactly the files it writes are there)."""
     env = {**os.environ, "XDG_DATA_HOME": str(data)}
     if not tools:
         env["PATH"] = str(data.parent / "empty-path")
     return subprocess.run(
-        [sys.executable, "-m", "visualizer", *words],
+        [python, "-m", "visualizer", *words],
         env=env,
         capture_output=True,
         text=True,
@@ -307,17 +309,7 @@ def test_a_percent_in_the_pythons_path_is_warned_of(data: Path, tmp_path: Path) 
     odd = tmp_path / "py 100%"
     odd.mkdir()
     (odd / "python").symlink_to(sys.executable)
-    env = {**os.environ, "XDG_DATA_HOME": str(data), "PATH": str(tmp_path / "empty-path")}
-    env["PYTHONPATH"] = str(ROOT)
-    done = subprocess.run(
-        [str(odd / "python"), "-m", "visualizer", "desktop-install"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        check=False,
-    )
+    done = asyncviz(data, "desktop-install", python=str(odd / "python"))
     assert done.returncode == 0, done.stderr
     keys = entry(data / f"applications/{ICON_NAME}.desktop")
     assert exec_argv(keys["Exec"])[0] == str(odd / "python") and "100%%" in keys["Exec"]
