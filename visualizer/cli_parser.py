@@ -114,7 +114,10 @@ def parser(only: frozenset[str] | None = None) -> argparse.ArgumentParser:
         action=_Version,
         help="print the version, and the Python, Qt libraries and hot paths it runs with",
     )
-    sub = whole.add_subparsers(dest="command", metavar="COMMAND")
+    # (the commands are plain parsers: their epilogs are their own, never the warning)
+    sub = whole.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=argparse.ArgumentParser
+    )
     for name, (help_text, fill) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
         if only is None or name in only:

