@@ -508,3 +508,23 @@ def test_the_catalogue_shows_every_builtin() -> None:
         assert scenario.explanation.strip() in page, f"{scenario.id}: run tools/catalogue.py"
         for check in checks_listed(scenario.path):  # (what the lesson proves, said there)
             assert f"- {check.claim}\n" in page, f"{scenario.id}: run tools/catalogue.py"
+
+
+def test_a_file_rewritten_within_one_clock_tick_is_read_anew(tmp_path: Path) -> None:
+    """Listing remembers what it read (the window lists the files three times as it
+    starts), by the file's content: a save that keeps the time stamp is still seen."""
+    from visualizer.session.scenario_file import read_scenario
+
+    path = tmp_path / "tick.py"
+    path.write_text('"""First title"""\nasync def main() -> None:\n    pass\n')
+    stamp = path.stat().st_mtime_ns
+    first = read_scenario(path)
+    assert read_scenario(path) is first  # (the same bytes: remembered)
+    path.write_text('"""Second title"""\nasync def main() -> None:\n    pass\n')
+    os.utime(path, ns=(stamp, stamp))  # (as if saved again in the same clock tick)
+    assert read_scenario(path).title == "Second title"
+    path.write_text('"""Broken\n')  # (a file that fails is never remembered)
+    with pytest.raises(ScenarioError):
+        read_scenario(path)
+    with pytest.raises(ScenarioError):
+        read_scenario(path)
