@@ -278,29 +278,35 @@ def test_a_task_freed_by_the_final_collection_is_reported_at_the_runs_end(
     tmp_path: Path,
 ) -> None:
     """A failed task caught in a reference cycle is freed only by a collection; the
-    recording collects as it ends, so the report is the run's, stamped at its end."""
-    trace = run_program(
-        tmp_path,
-        """
-        import asyncio
-        import gc
+    recording collects as it ends, so the report is the run's, stamped at its end.
 
-        async def flaky():
-            await asyncio.sleep(0.2)
-            raise ValueError("boom")
+    The collector stays off until the recording has ended (the test turns it back on):
+    turned on at main's end, an automatic collection came before the recording's own
+    whenever the objects made while it was off passed its threshold, which depended on
+    what earlier tests had left (in debug mode, after the tracing tests: 0.5016 s, not
+    the end's 0.5025 s)."""
+    try:
+        trace = run_program(
+            tmp_path,
+            """
+            import asyncio
+            import gc
 
-        async def main():
-            gc.disable()
-            try:
+            async def flaky():
+                await asyncio.sleep(0.2)
+                raise ValueError("boom")
+
+            async def main():
+                gc.disable()  # (on again once the recording has collected: the test)
                 box = {}
                 box["task"] = asyncio.create_task(flaky(), name="flaky")
                 box["self"] = box  # a cycle: only the collector frees the task
                 del box
                 await asyncio.sleep(0.5)
-            finally:
-                gc.enable()
-        """,
-    )
+            """,
+        )
+    finally:
+        gc.enable()
     [mark] = warnings_of(trace)
     assert lane(trace, mark) == "flaky"
     assert mark.t == pytest.approx(trace.duration, abs=1e-9)
