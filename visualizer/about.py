@@ -80,12 +80,12 @@ def hot_path_state(module: str) -> str:
 SCRIPT_READ_LIMIT: Final = 1 << 20
 
 
-def command_clash() -> str | None:
-    """What is wrong with the ``asyncviz`` found on the PATH, or None if it is ours, if
-    none is found (``python -m visualizer`` and ``asyncio-visualizer`` still work), or if
-    what is found cannot be told (a pyenv or asdf shim, a Nix wrapper, a Windows
-    launcher, whose script is zipped): said only on positive evidence, since a false
-    warning in every ``--help`` and a red line in the About box would be worse than none.
+def foreign_asyncviz() -> str | None:
+    """The path of the ``asyncviz`` on the PATH if it is another program's, else None:
+    none found (``python -m visualizer`` and ``asyncio-visualizer`` still work), ours, or
+    one that cannot be told (a pyenv or asdf shim, a Nix wrapper, a Windows launcher,
+    whose script is zipped).  Said only on positive evidence, since a false warning in
+    every ``--help`` and a red line in the About box would be worse than none.
 
     Read, never run: a script pip wrote names its entry point, ``visualizer.cli`` for
     ours and ``asyncviz.cli`` for the PyPI package ``asyncviz`` 0.1.0."""
@@ -101,6 +101,18 @@ def command_clash() -> str | None:
         return None
     if b"visualizer.cli" in text or b"asyncviz.cli" not in text:
         return None
+    return found
+
+
+def command_clash() -> str | None:
+    """What is wrong with the ``asyncviz`` on the PATH (:func:`foreign_asyncviz`), in
+    words, or None."""
+    found = foreign_asyncviz()
+    return None if found is None else clash_said(found)
+
+
+def clash_said(found: str) -> str:
+    """The words for a foreign ``asyncviz`` at ``found`` (English: a report's)."""
     return (
         f"the 'asyncviz' command on the PATH ({found}) is another program (most likely the"
         f" PyPI package 'asyncviz', an unrelated project); use '{OWN_COMMAND}' or"

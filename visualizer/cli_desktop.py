@@ -66,13 +66,14 @@ OUR_TYPES: Final = (
 MIME_TYPES: Final = ("application/json", *(t[0] for t in OUR_TYPES))
 #: the characters that make the Desktop Entry spec's Exec quote an argument
 _RESERVED: Final = frozenset(" \t\n\"'\\><~|&;$*?#()`")
-#: the cache tools, each as (command, its arguments but the folder, folder under data home);
-#: the icon cache only where one is there already (without one, the desktop reads the folder;
-#: one made here would go stale when another program adds an icon without updating it)
+#: the cache tools, each as (command, its arguments but the folder, folder under data home,
+#: a file the folder must already hold, if any): the icon cache only where one is there
+#: already (without one, the desktop reads the folder; one made here would go stale when
+#: another program adds an icon without updating it)
 _REFRESHERS: Final = (
-    ("update-desktop-database", ("-q",), "applications"),
-    ("update-mime-database", (), "mime"),
-    ("gtk-update-icon-cache", ("-q", "-f", "-t"), "icons/hicolor"),
+    ("update-desktop-database", ("-q",), "applications", None),
+    ("update-mime-database", (), "mime", None),
+    ("gtk-update-icon-cache", ("-q", "-f", "-t"), "icons/hicolor", "icon-theme.cache"),
 )
 
 
@@ -266,12 +267,12 @@ def refresh(data: Path, err: TextIO) -> list[str]:
     """Bring the desktop's caches up to date with the tools that are installed; a tool that
     is missing is skipped and one that fails is reported, never the install's failure."""
     ran = []
-    for command, options, under in _REFRESHERS:
+    for command, options, under, needs in _REFRESHERS:
         tool = shutil.which(command)
         folder = data / under
         if tool is None or not folder.is_dir():
             continue
-        if command == "gtk-update-icon-cache" and not (folder / "icon-theme.cache").is_file():
+        if needs is not None and not (folder / needs).is_file():
             continue
         done = subprocess.run(
             [tool, *options, str(folder)], capture_output=True, text=True, check=False

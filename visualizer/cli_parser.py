@@ -27,11 +27,11 @@ def trace_options(p: argparse.ArgumentParser, default_clock: str | None, command
     """The options of ``run``, ``record`` and ``check``.  ``default_clock=None``: no
     defaults (the parser that reads the options given after ``record``'s script)."""
 
-    def default(value: object) -> object:
-        return argparse.SUPPRESS if default_clock is None else value
-
     from visualizer.cli_check import add_check_options, add_threshold_options
     from visualizer.session.interrupts import GRACE
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if default_clock is None else value
 
     p.add_argument(
         "--clock",

@@ -5,14 +5,16 @@ user's data folders without loading the window, and the window finds them here t
 
 A wheel carries the top-level ``assets/`` folder as ``visualizer/assets/`` (setup.py maps it,
 as it maps ``scenarios/``); a source checkout or an editable install has no such folder, so
-the repository's ``assets/`` next to the package is used, as
-``visualizer.session.scenarios.builtin_scenario_dir`` does for the scenarios.
+the repository's ``assets/`` next to the package is used (``visualizer.shipped``, as for
+the built-in scenarios).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Final
+
+from visualizer.shipped import shipped_folder
 
 #: the freedesktop hicolor theme's sizes (px) a PNG is made at (``tools/icons``)
 ICON_SIZES: Final = (16, 22, 24, 32, 48, 64, 128, 256, 512)
@@ -23,11 +25,7 @@ ICON_NAME: Final = "asyncio-visualizer"
 
 def assets_dir() -> Path:
     """The installed ``visualizer/assets``, else the repository's ``assets/``."""
-    package = Path(__file__).resolve().parent  # .../visualizer
-    packaged = package / "assets"
-    if packaged.is_dir():
-        return packaged
-    return package.parent / "assets"
+    return shipped_folder("assets", "assets")
 
 
 def icon_path(size: int | None = None) -> Path:

@@ -18,7 +18,6 @@ the font may have changed).
 
 from __future__ import annotations
 
-import shutil
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, qVersion
@@ -155,18 +154,18 @@ class AboutBox(QDialog):
         self._show_warning()
 
     def _show_warning(self) -> None:
-        clash = about.command_clash()
-        self.warning.setVisible(clash is not None)
-        if clash is None:
+        found = about.foreign_asyncviz()
+        self.warning.setVisible(found is not None)
+        if found is None:
             return
         self.warning.setText(
             self.tr(
                 "The 'asyncviz' command on the PATH ({path}) is another program, most likely"
                 " the unrelated PyPI package 'asyncviz'. Start this one as '{own}' or"
                 " 'python -m visualizer'."
-            ).format(path=shutil.which("asyncviz") or "asyncviz", own=about.OWN_COMMAND)
+            ).format(path=found, own=about.OWN_COMMAND)
         )
-        self.warning.setToolTip(clash)
+        self.warning.setToolTip(about.clash_said(found))
 
     def refresh(self) -> None:
         """Read the facts again (the window may have moved to another screen, the font

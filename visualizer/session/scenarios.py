@@ -84,6 +84,7 @@ from visualizer.session.scenario_types import (
 )
 from visualizer.session.suggest import did_you_mean, nearest
 from visualizer.session.user_folder import user_folder
+from visualizer.shipped import shipped_folder
 
 __all__ = [
     "DEFAULT_ORDER",
@@ -122,11 +123,7 @@ def builtin_scenario_dir() -> Path:
     source checkout or editable install has no such folder, so fall back to the
     repository's top-level ``scenarios/`` next to the package.
     """
-    package = Path(__file__).resolve().parent.parent  # .../visualizer
-    packaged = package / "builtin_scenarios"
-    if packaged.is_dir():
-        return packaged
-    return package.parent / "scenarios"
+    return shipped_folder("builtin_scenarios", "scenarios")
 
 
 def scenario_dirs(extra: Sequence[Path] = ()) -> list[Path]:
